@@ -1,0 +1,366 @@
+/*
+ * ssogate: SAML 2.0 single sign-on for products with a web dashboard.
+ *
+ * This is the one public C header. It is stable: functions and fields are only ever added, codes are
+ * never renumbered, and the soname (libssogate.so.0) moves only on a break.
+ *
+ * Conventions, everywhere in this file:
+ *  - Handles are opaque and immutable once made. A function that makes a handle returns it, or NULL
+ *    on failure. Every _new/_import has a NULL-safe _free.
+ *  - Strings going in are (pointer, length) pairs and need not be NUL-terminated; the library copies
+ *    whatever it keeps. Strings coming out are NUL-terminated UTF-8, borrowed from their handle and
+ *    valid until that handle is freed. Nothing the library returns is released with free().
+ *  - The last argument of a function that can fail is an ssogate_error* that the caller owns
+ *    (ssogate_error_new). It may be NULL; when given, it is reset on entry and filled on failure.
+ *    There is no thread-local or global "last error".
+ *  - Times are Unix seconds (UTC) as int64_t.
+ *  - Options structs start with struct_size; fill them with the matching _options_init(&o, sizeof o).
+ *  - No call needs library initialisation; everything is safe to call from any thread, and handles
+ *    may be shared across threads.
+ *
+ * Sections: 1 version, 2 errors, 3 IdP metadata, 4 connections.
+ */
+#ifndef SSOGATE_H
+#define SSOGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SSOGATE_BUILDING) && defined(__GNUC__)
+#define SSOGATE_API __attribute__((visibility("default")))
+#else
+#define SSOGATE_API
+#endif
+
+#if defined(__cplusplus)
+#define SSOGATE_NOEXCEPT noexcept
+#else
+#define SSOGATE_NOEXCEPT
+#endif
+
+#if defined(__GNUC__) && !defined(SWIG)
+#define SSOGATE_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define SSOGATE_MUST_CHECK
+#endif
+
+/* ===================================================================================== 1. Version */
+
+#define SSOGATE_VERSION_MAJOR 0
+#define SSOGATE_VERSION_MINOR 1
+#define SSOGATE_VERSION_PATCH 0
+/** MAJOR * 1000000 + MINOR * 1000 + PATCH. */
+#define SSOGATE_VERSION_NUMBER \
+    (SSOGATE_VERSION_MAJOR * 1000000 + SSOGATE_VERSION_MINOR * 1000 + SSOGATE_VERSION_PATCH)
+
+/** The version of the library actually loaded, as SSOGATE_VERSION_NUMBER. */
+SSOGATE_API int ssogate_version_number(void) SSOGATE_NOEXCEPT;
+/** The version of the library actually loaded, as "MAJOR.MINOR.PATCH". */
+SSOGATE_API const char *ssogate_version_string(void) SSOGATE_NOEXCEPT;
+
+/* ====================================================================================== 2. Errors */
+
+/**
+ * Result codes. 0 is success; every failure is positive. Grouped by hundreds: 1-99 usage, 1xx XML and
+ * metadata, 2xx signature, 3xx response and assertion conditions, 4xx state stores, 9xx internal.
+ * Codes 180-189 are warnings: never returned as a failure, only listed beside a successful import.
+ */
+typedef enum ssogate_code {
+    SSOGATE_OK = 0,
+
+    /** A NULL handle, an empty required string or an unknown value. */
+    SSOGATE_INVALID_ARGUMENT = 1,
+    /** An options struct whose struct_size is smaller than the first version of the struct. */
+    SSOGATE_OPTIONS_SIZE = 2,
+    /** A base URL, ACS URL, entity ID template or endpoint that is not an absolute http(s) URL. */
+    SSOGATE_INVALID_URL = 3,
+    /** A connection setting out of range (clock skew above 600 s, a malformed email domain). */
+    SSOGATE_INVALID_SETTING = 4,
+    /** Connection JSON that does not parse or lacks a required field. */
+    SSOGATE_CONNECTION_JSON = 5,
+    /** Connection JSON written by a newer version of ssogate (its schema_version is unknown). */
+    SSOGATE_CONNECTION_VERSION = 6,
+    /** A getter's index is past the end of its list. */
+    SSOGATE_INDEX_OUT_OF_RANGE = 7,
+
+    /** The input is not well-formed XML. */
+    SSOGATE_XML_MALFORMED = 100,
+    /** The input has a DOCTYPE or an entity declaration; refused before anything is expanded. */
+    SSOGATE_XML_DOCTYPE = 101,
+    /** The input is larger than the configured cap. */
+    SSOGATE_INPUT_TOO_LARGE = 102,
+    /** The XML nests too deeply or has too many nodes. */
+    SSOGATE_XML_LIMITS = 103,
+    /** Invalid base64 or character encoding. */
+    SSOGATE_ENCODING_INVALID = 104,
+    /** The root element is not SAML 2.0 metadata (md:EntityDescriptor or md:EntitiesDescriptor). */
+    SSOGATE_METADATA_NOT_SAML = 110,
+    /** The entity has no IDPSSODescriptor (for example, an SP's metadata uploaded by mistake). */
+    SSOGATE_METADATA_NO_IDP = 111,
+    /** The IDPSSODescriptor does not list the SAML 2.0 protocol. */
+    SSOGATE_METADATA_NO_SAML2 = 112,
+    /** No SingleSignOnService with the HTTP-Redirect or HTTP-POST binding. */
+    SSOGATE_METADATA_NO_SSO_ENDPOINT = 113,
+    /** No signing certificate (KeyDescriptor use="signing" or without use). */
+    SSOGATE_METADATA_NO_SIGNING_CERT = 114,
+    /** A certificate in the metadata does not parse. */
+    SSOGATE_METADATA_BAD_CERT = 115,
+    /** A signing key is too weak (RSA below 2048 bits) or of an unsupported type. */
+    SSOGATE_METADATA_WEAK_KEY = 116,
+    /** The metadata's validUntil has passed: download it again from the IdP. */
+    SSOGATE_METADATA_EXPIRED = 117,
+    /** An aggregate (EntitiesDescriptor) holds several IdPs and no entityID was chosen. */
+    SSOGATE_METADATA_AMBIGUOUS = 118,
+    /** The chosen entityID is not in the document. */
+    SSOGATE_METADATA_ENTITY_NOT_FOUND = 119,
+    /** The metadata's own signature does not verify with the trusted certificate. */
+    SSOGATE_METADATA_SIGNATURE_INVALID = 120,
+    /** Signature verification was asked for, but the metadata is not signed. */
+    SSOGATE_METADATA_UNSIGNED = 121,
+    /** Other structural problems (missing entityID, an endpoint without Location, ...). */
+    SSOGATE_METADATA_INVALID = 122,
+
+    /** Warning: a signing certificate has expired (many IdPs still sign with it; rotate soon). */
+    SSOGATE_WARN_CERT_EXPIRED = 180,
+    /** Warning: a signing certificate expires within 30 days. */
+    SSOGATE_WARN_CERT_EXPIRES_SOON = 181,
+    /** Warning: a signing certificate is not valid yet. */
+    SSOGATE_WARN_CERT_NOT_YET_VALID = 182,
+
+    /** A bug in ssogate or a dependency; the message has details. */
+    SSOGATE_INTERNAL = 900,
+    /** Memory allocation failed. */
+    SSOGATE_OUT_OF_MEMORY = 901
+} ssogate_code;
+
+/** The stable name of a code, e.g. "METADATA_EXPIRED"; "UNKNOWN" for other numbers. Static storage. */
+SSOGATE_API const char *ssogate_code_name(int code) SSOGATE_NOEXCEPT;
+
+/** A caller-owned error object. One per thread or per call; never shared while in use. */
+typedef struct ssogate_error ssogate_error;
+
+/** A new, empty error (code SSOGATE_OK). NULL only when out of memory. */
+SSOGATE_API ssogate_error *ssogate_error_new(void) SSOGATE_NOEXCEPT;
+/** Frees an error; NULL is allowed. */
+SSOGATE_API void ssogate_error_free(ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The code of the last failure recorded in err, SSOGATE_OK if none (or err is NULL). */
+SSOGATE_API int ssogate_error_code(const ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The operator message: what was expected and what came. "" when OK. Valid until err is reused or freed. */
+SSOGATE_API const char *ssogate_error_message(const ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/* ================================================================================= 3. IdP metadata */
+
+/** A SAML binding as the library names it. */
+typedef enum ssogate_binding {
+    SSOGATE_BINDING_OTHER = 0,
+    SSOGATE_BINDING_HTTP_REDIRECT = 1,
+    SSOGATE_BINDING_HTTP_POST = 2
+} ssogate_binding;
+
+/** Options for ssogate_idp_import. Initialise with ssogate_idp_options_init. */
+typedef struct ssogate_idp_options {
+    uint32_t struct_size;
+    /** Inputs larger than this are refused with SSOGATE_INPUT_TOO_LARGE. Default 8 MiB. */
+    uint64_t max_bytes;
+    /** The clock for validUntil and certificate expiry, Unix seconds; 0 = the system clock. */
+    int64_t now;
+} ssogate_idp_options;
+
+/** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
+SSOGATE_API void ssogate_idp_options_init(ssogate_idp_options *opts, size_t size) SSOGATE_NOEXCEPT;
+
+/** Imported metadata of one IdP: immutable, shareable across threads. */
+typedef struct ssogate_idp ssogate_idp;
+
+/**
+ * Imports IdP metadata, the bytes as the admin uploaded them.
+ *
+ * entity_id selects one IdP from an aggregate (EntitiesDescriptor); pass (NULL, 0) for a document with
+ * one IdP. signer_pem, when given, is a PEM certificate the caller trusts: the metadata must then be
+ * signed, and the signature must verify with it (SSOGATE_METADATA_UNSIGNED / _SIGNATURE_INVALID).
+ * opts may be NULL for defaults. Returns NULL on failure with a 1xx code in err.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_idp *ssogate_idp_import(const char *xml, size_t xml_len,
+                                                             const char *entity_id, size_t entity_id_len,
+                                                             const char *signer_pem, size_t signer_pem_len,
+                                                             const ssogate_idp_options *opts,
+                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees an IdP; NULL is allowed. Connections made from it keep their own reference. */
+SSOGATE_API void ssogate_idp_free(ssogate_idp *idp) SSOGATE_NOEXCEPT;
+
+/** The IdP's entityID. */
+SSOGATE_API const char *ssogate_idp_entity_id(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** 1 if the IdP asks for signed AuthnRequests (WantAuthnRequestsSigned), else 0. */
+SSOGATE_API int ssogate_idp_want_authn_requests_signed(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** validUntil as Unix seconds, 0 when absent. */
+SSOGATE_API int64_t ssogate_idp_valid_until(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** cacheDuration as written (e.g. "PT5H"), "" when absent. */
+SSOGATE_API const char *ssogate_idp_cache_duration(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** 1 if the metadata's signature was verified against the caller's signer certificate, else 0. */
+SSOGATE_API int ssogate_idp_signature_verified(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+
+/** SingleSignOnService endpoints, in document order. Out-of-range indexes give NULL / OTHER. */
+SSOGATE_API size_t ssogate_idp_sso_count(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_idp_sso_binding(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+/** The binding's full URI (also for bindings other than Redirect and POST). */
+SSOGATE_API const char *ssogate_idp_sso_binding_uri(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_sso_location(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+/** The first SSO location with that binding (ssogate_binding), or NULL if the IdP has none. */
+SSOGATE_API const char *ssogate_idp_sso_url(const ssogate_idp *idp, int binding) SSOGATE_NOEXCEPT;
+
+/** SingleLogoutService endpoints, in document order. */
+SSOGATE_API size_t ssogate_idp_slo_count(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_idp_slo_binding(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_slo_binding_uri(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_slo_location(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+
+/** NameIDFormat values, in document order. */
+SSOGATE_API size_t ssogate_idp_nameid_format_count(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_nameid_format(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+
+/** Signing certificates, in document order (every one is trusted, so key rollover works). */
+SSOGATE_API size_t ssogate_idp_cert_count(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** DER bytes of certificate i; *len receives their length. NULL (and *len 0) when out of range. */
+SSOGATE_API const unsigned char *ssogate_idp_cert_der(const ssogate_idp *idp, size_t i,
+                                                      size_t *len) SSOGATE_NOEXCEPT;
+/** The certificate as PEM text. */
+SSOGATE_API const char *ssogate_idp_cert_pem(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+/** SHA-256 of the DER, "AB:CD:..." upper-case hex with colons, as IdP consoles show it. */
+SSOGATE_API const char *ssogate_idp_cert_sha256(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+/** Subject and issuer distinguished names, one line (RFC 2253). */
+SSOGATE_API const char *ssogate_idp_cert_subject(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_cert_issuer(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+/** Validity period, Unix seconds. */
+SSOGATE_API int64_t ssogate_idp_cert_not_before(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_idp_cert_not_after(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+/** Key type ("RSA", "EC", ...) and size in bits. */
+SSOGATE_API const char *ssogate_idp_cert_key_type(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_idp_cert_key_bits(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+
+/** Warnings found on import (e.g. SSOGATE_WARN_CERT_EXPIRED): show them to the admin. */
+SSOGATE_API size_t ssogate_idp_warning_count(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_idp_warning_code(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_warning_message(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
+
+/* ================================================================================== 4. Connections */
+
+/** Options for ssogate_connection_new. Initialise with ssogate_connection_options_init. */
+typedef struct ssogate_connection_options {
+    uint32_t struct_size;
+    /** Accept unsolicited responses (login from the IdP's dashboard). Default 0. */
+    int32_t allow_idp_initiated;
+    /** Newcomers from allowed domains are prompted to join (Just-in-Time). Default 0. */
+    int32_t jit_provisioning;
+    /** Tolerated clock difference with the IdP, 0..600 seconds. Default 180. */
+    int32_t clock_skew_seconds;
+    /** Accept SHA-1 signatures and digests (legacy IdPs). Default 0. */
+    int32_t allow_sha1;
+} ssogate_connection_options;
+
+/** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
+SSOGATE_API void ssogate_connection_options_init(ssogate_connection_options *opts, size_t size) SSOGATE_NOEXCEPT;
+
+/** A connection (one IdP of an account): immutable, shareable across threads. */
+typedef struct ssogate_connection ssogate_connection;
+
+/**
+ * Parameters for a new connection's strings: a mutable builder, owned by one thread at a time.
+ * Make one, set what you need, pass it to ssogate_connection_new, free it (the connection copies it).
+ */
+typedef struct ssogate_connection_params ssogate_connection_params;
+
+/** A new, empty builder. NULL only when out of memory. */
+SSOGATE_API ssogate_connection_params *ssogate_connection_params_new(void) SSOGATE_NOEXCEPT;
+/** Frees a builder; NULL is allowed. */
+SSOGATE_API void ssogate_connection_params_free(ssogate_connection_params *params) SSOGATE_NOEXCEPT;
+/**
+ * The service's base URL, e.g. "https://app.example.com". Required unless both the ACS URL and the SP
+ * entity ID are set explicitly. The setters below return SSOGATE_OK or a failure code (also in err);
+ * values are checked by ssogate_connection_new.
+ */
+SSOGATE_API int ssogate_connection_params_set_base_url(ssogate_connection_params *params, const char *v,
+                                                       size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The connection id; unset generates 128 random bits, URL-safe (22 characters). */
+SSOGATE_API int ssogate_connection_params_set_id(ssogate_connection_params *params, const char *v, size_t len,
+                                                 ssogate_error *err) SSOGATE_NOEXCEPT;
+/** A description for people ("Okta, production"). */
+SSOGATE_API int ssogate_connection_params_set_description(ssogate_connection_params *params, const char *v,
+                                                          size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** An explicit ACS URL, for an IdP app that already exists. Default: the template below. */
+SSOGATE_API int ssogate_connection_params_set_acs_url(ssogate_connection_params *params, const char *v,
+                                                      size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** An explicit SP entity ID. Default: the template below. */
+SSOGATE_API int ssogate_connection_params_set_sp_entity_id(ssogate_connection_params *params, const char *v,
+                                                           size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The ACS URL template, with {base} and {id}. Default "{base}/sso/saml/{id}/acs". */
+SSOGATE_API int ssogate_connection_params_set_acs_url_template(ssogate_connection_params *params,
+                                                               const char *v, size_t len,
+                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The SP entity ID template, with {base} and {id}. Default "{base}/sso/saml/{id}". */
+SSOGATE_API int ssogate_connection_params_set_sp_entity_id_template(ssogate_connection_params *params,
+                                                                    const char *v, size_t len,
+                                                                    ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Adds an email domain allowed to log in ("example.com"); none added allows any domain. */
+SSOGATE_API int ssogate_connection_params_add_allowed_domain(ssogate_connection_params *params, const char *v,
+                                                             size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Take the email from this SAML attribute (e.g. "email") instead of the NameID. */
+SSOGATE_API int ssogate_connection_params_set_email_attribute(ssogate_connection_params *params,
+                                                              const char *v, size_t len,
+                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The SP's certificate (PEM), published in the SP metadata. */
+SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params,
+                                                                 const char *v, size_t len,
+                                                                 ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Makes a connection for an imported IdP from params (NULL: every default, which fails without a
+ * base URL) and opts (NULL for defaults). Fails with SSOGATE_INVALID_URL, SSOGATE_INVALID_SETTING or
+ * SSOGATE_INVALID_ARGUMENT, naming the field.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_connection_new(
+    const ssogate_idp *idp, const ssogate_connection_params *params, const ssogate_connection_options *opts,
+    ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Restores a connection from ssogate_connection_to_json's output. Malformed JSON gives
+ * SSOGATE_CONNECTION_JSON; JSON from a newer schema gives SSOGATE_CONNECTION_VERSION. The IdP metadata
+ * inside is imported again with opts (so metadata whose validUntil has passed is refused).
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_connection_from_json(
+    const char *json, size_t json_len, const ssogate_idp_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** Frees a connection; NULL is allowed. */
+SSOGATE_API void ssogate_connection_free(ssogate_connection *conn) SSOGATE_NOEXCEPT;
+
+SSOGATE_API const char *ssogate_connection_id(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** The ACS URL to paste into the IdP ("Single sign on URL" in Okta). */
+SSOGATE_API const char *ssogate_connection_acs_url(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** The SP Entity ID to paste into the IdP ("Audience URI (SP Entity ID)" in Okta). */
+SSOGATE_API const char *ssogate_connection_sp_entity_id(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_allow_idp_initiated(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_jit_provisioning(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_clock_skew_seconds(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_allow_sha1(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API size_t ssogate_connection_allowed_domain_count(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_connection_allowed_domain(const ssogate_connection *conn, size_t i) SSOGATE_NOEXCEPT;
+/**
+ * The IdP of this connection, borrowed: valid as long as conn. Do not free it.
+ */
+SSOGATE_API const char *ssogate_connection_description(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** The attribute the email is read from, "" when it is the NameID. */
+SSOGATE_API const char *ssogate_connection_email_attribute(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API const ssogate_idp *ssogate_connection_idp(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** JSON with a schema version, for the host to keep in its database. */
+SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it. */
+SSOGATE_API const char *ssogate_connection_sp_metadata(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SSOGATE_H */

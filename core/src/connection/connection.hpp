@@ -1,0 +1,69 @@
+// A connection: one IdP of an account (the seed's "+ New Identity Provider" then "Save").
+#pragma once
+
+#include "metadata/idp.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssogate::core {
+
+struct ConnectionSettings {
+    bool allow_idp_initiated = false;  // accept unsolicited responses (login from the IdP dashboard)
+    bool jit_provisioning = false;     // newcomers from allowed domains are prompted to join
+    int clock_skew_seconds = 180;      // 0..600
+    bool allow_sha1 = false;           // accept rsa-sha1 / sha1 digests (legacy IdPs), off by default
+    std::vector<std::string> allowed_email_domains;  // lower-case; empty = any domain
+    std::string email_attribute;       // when set, the email is read from this attribute, not NameID
+};
+
+struct ConnectionParams {
+    std::string base_url;   // "https://app.example.com"; required unless both URLs are explicit
+    std::string id;         // empty: 128 random bits, base64url
+    std::string description;
+    std::string acs_url;        // explicit ACS URL (an IdP app that already exists); empty = template
+    std::string sp_entity_id;   // explicit SP entity ID; empty = template
+    std::string acs_url_template = "{base}/sso/saml/{id}/acs";
+    std::string sp_entity_id_template = "{base}/sso/saml/{id}";
+    ConnectionSettings settings;
+    std::string sp_certificate_pem;  // optional; published in SP metadata
+};
+
+inline constexpr int connection_schema_version = 1;
+
+// Immutable and safe to share across threads.
+class Connection {
+public:
+    const std::string &id() const noexcept { return id_; }
+    const std::string &description() const noexcept { return description_; }
+    const std::string &acs_url() const noexcept { return acs_url_; }
+    const std::string &sp_entity_id() const noexcept { return sp_entity_id_; }
+    const ConnectionSettings &settings() const noexcept { return settings_; }
+    const std::shared_ptr<const IdpMetadata> &idp() const noexcept { return idp_; }
+    const std::string &sp_certificate_pem() const noexcept { return sp_certificate_pem_; }
+
+    // {"schema_version":1, ...} including the IdP metadata bytes, so a host can keep it in its database.
+    std::string to_json() const;
+    // SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it.
+    std::string sp_metadata() const;
+
+private:
+    friend std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetadata>,
+                                                             const ConnectionParams &);
+    std::string id_, description_, acs_url_, sp_entity_id_, sp_certificate_pem_;
+    ConnectionSettings settings_;
+    std::shared_ptr<const IdpMetadata> idp_;
+};
+
+// Validates every parameter (invalid_url, invalid_setting, invalid_argument).
+std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetadata> idp,
+                                                  const ConnectionParams &params);
+// Refuses malformed JSON (connection_json) and newer schemas (connection_version); re-imports the
+// IdP metadata it carries with `import` (so an expired validUntil is refused, as on first import).
+std::shared_ptr<const Connection> connection_from_json(std::string_view json, const ImportOptions &import = {});
+
+}  // namespace ssogate::core

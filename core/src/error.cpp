@@ -1,0 +1,44 @@
+#include "error.hpp"
+
+namespace ssogate::core {
+
+const char *code_name(Code code) noexcept {
+    switch (code) {
+    case Code::ok: return "OK";
+    case Code::invalid_argument: return "INVALID_ARGUMENT";
+    case Code::options_size: return "OPTIONS_SIZE";
+    case Code::invalid_url: return "INVALID_URL";
+    case Code::invalid_setting: return "INVALID_SETTING";
+    case Code::connection_json: return "CONNECTION_JSON";
+    case Code::connection_version: return "CONNECTION_VERSION";
+    case Code::index_out_of_range: return "INDEX_OUT_OF_RANGE";
+    case Code::xml_malformed: return "XML_MALFORMED";
+    case Code::xml_doctype: return "XML_DOCTYPE";
+    case Code::input_too_large: return "INPUT_TOO_LARGE";
+    case Code::xml_limits: return "XML_LIMITS";
+    case Code::encoding_invalid: return "ENCODING_INVALID";
+    case Code::metadata_not_saml: return "METADATA_NOT_SAML";
+    case Code::metadata_no_idp: return "METADATA_NO_IDP";
+    case Code::metadata_no_saml2: return "METADATA_NO_SAML2";
+    case Code::metadata_no_sso_endpoint: return "METADATA_NO_SSO_ENDPOINT";
+    case Code::metadata_no_signing_cert: return "METADATA_NO_SIGNING_CERT";
+    case Code::metadata_bad_cert: return "METADATA_BAD_CERT";
+    case Code::metadata_weak_key: return "METADATA_WEAK_KEY";
+    case Code::metadata_expired: return "METADATA_EXPIRED";
+    case Code::metadata_ambiguous: return "METADATA_AMBIGUOUS";
+    case Code::metadata_entity_not_found: return "METADATA_ENTITY_NOT_FOUND";
+    case Code::metadata_signature_invalid: return "METADATA_SIGNATURE_INVALID";
+    case Code::metadata_unsigned: return "METADATA_UNSIGNED";
+    case Code::metadata_invalid: return "METADATA_INVALID";
+    case Code::warn_cert_expired: return "WARN_CERT_EXPIRED";
+    case Code::warn_cert_expires_soon: return "WARN_CERT_EXPIRES_SOON";
+    case Code::warn_cert_not_yet_valid: return "WARN_CERT_NOT_YET_VALID";
+    case Code::internal: return "INTERNAL";
+    case Code::out_of_memory: return "OUT_OF_MEMORY";
+    }
+    return "UNKNOWN";
+}
+
+const char *code_name(int code) noexcept { return code_name(static_cast<Code>(code)); }
+
+}  // namespace ssogate::core

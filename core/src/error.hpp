@@ -1,0 +1,80 @@
+// Error codes and the one exception type the core throws.
+//
+// The numbers are part of the public contract: capi/include/ssogate/ssogate.h repeats them as
+// SSOGATE_* constants and capi/src static_asserts that both lists agree. A code is never renumbered
+// and never reused. Groups: 1-99 usage, 1xx XML and metadata, 2xx signature, 3xx assertion and
+// response conditions, 4xx state stores, 9xx internal.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace ssogate::core {
+
+enum class Code : int {
+    ok = 0,
+
+    // 1-99: the caller used the API wrongly or gave a bad setting.
+    invalid_argument = 1,      // a NULL handle, an empty required string, an unknown enum value
+    options_size = 2,          // an options struct whose struct_size is too small
+    invalid_url = 3,           // a base URL, ACS URL or template that is not an absolute http(s) URL
+    invalid_setting = 4,       // a connection setting out of range (clock skew > 600 s, bad domain)
+    connection_json = 5,       // connection JSON that does not parse or lacks a field
+    connection_version = 6,    // connection JSON written by a newer schema version
+    index_out_of_range = 7,    // a getter index past the end
+
+    // 1xx: XML and metadata.
+    xml_malformed = 100,               // not well-formed XML
+    xml_doctype = 101,                 // DOCTYPE or entity declaration (refused before any expansion)
+    input_too_large = 102,             // bytes over the configured cap
+    xml_limits = 103,                  // nesting depth or node count over the cap
+    encoding_invalid = 104,            // bad base64 / bad character encoding
+    metadata_not_saml = 110,           // root is not md:EntityDescriptor / md:EntitiesDescriptor
+    metadata_no_idp = 111,             // no IDPSSODescriptor (e.g. an SP's metadata uploaded by mistake)
+    metadata_no_saml2 = 112,           // IDPSSODescriptor without the SAML 2.0 protocol
+    metadata_no_sso_endpoint = 113,    // no SingleSignOnService with a supported binding
+    metadata_no_signing_cert = 114,    // no usable signing certificate
+    metadata_bad_cert = 115,           // a certificate that does not parse
+    metadata_weak_key = 116,           // RSA < 2048 bits (or an unsupported key type)
+    metadata_expired = 117,            // validUntil has passed
+    metadata_ambiguous = 118,          // EntitiesDescriptor with several IdPs and no entityID chosen
+    metadata_entity_not_found = 119,   // the chosen entityID is not in the document
+    metadata_signature_invalid = 120,  // the metadata's own signature does not verify
+    metadata_unsigned = 121,           // signature verification was asked for but there is none
+    metadata_invalid = 122,            // other structural problems (missing entityID, bad URL, ...)
+
+    // Warnings, never thrown: reported beside a successful import.
+    warn_cert_expired = 180,        // a signing certificate's notAfter has passed
+    warn_cert_expires_soon = 181,   // a signing certificate expires within 30 days
+    warn_cert_not_yet_valid = 182,  // a signing certificate's notBefore is in the future
+
+    // 9xx: internal.
+    internal = 900,
+    out_of_memory = 901,
+};
+
+// Stable upper-case name of a code ("METADATA_EXPIRED"); "UNKNOWN" for numbers not in the list.
+const char *code_name(Code code) noexcept;
+const char *code_name(int code) noexcept;
+
+// The only exception type the core throws on purpose. `message` is for the operator: it says what
+// was expected and what came, and never contains key material or whole documents.
+class Error : public std::runtime_error {
+public:
+    Error(Code code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
+    Code code() const noexcept { return code_; }
+
+private:
+    Code code_;
+};
+
+[[noreturn]] inline void fail(Code code, std::string message) { throw Error(code, std::move(message)); }
+
+// A non-fatal finding (e.g. an expired signing certificate) reported beside a successful result.
+struct Warning {
+    Code code;
+    std::string message;
+};
+
+}  // namespace ssogate::core

@@ -1,0 +1,75 @@
+// The only code that touches libxml2 directly (crypto/ adds xmlsec1 on top of these documents).
+//
+// Parsing is safe by construction (DESIGN principle 4): options are set per parser context, never as
+// libxml2 process-wide defaults (a host may run lxml in the same process); a DOCTYPE or entity
+// declaration stops the parser from its SAX callback before anything is expanded; the network is
+// never touched; size, depth and node count are capped.
+#pragma once
+
+#include <libxml/tree.h>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssogate::core::xml {
+
+inline constexpr const char *ns_md = "urn:oasis:names:tc:SAML:2.0:metadata";
+inline constexpr const char *ns_saml = "urn:oasis:names:tc:SAML:2.0:assertion";
+inline constexpr const char *ns_samlp = "urn:oasis:names:tc:SAML:2.0:protocol";
+inline constexpr const char *ns_ds = "http://www.w3.org/2000/09/xmldsig#";
+inline constexpr const char *ns_xenc = "http://www.w3.org/2001/04/xmlenc#";
+inline constexpr const char *protocol_saml2 = "urn:oasis:names:tc:SAML:2.0:protocol";
+
+struct Limits {
+    std::size_t max_bytes = 8u << 20;  // refused with input_too_large before parsing
+    unsigned max_depth = 128;          // element nesting
+    std::size_t max_nodes = 500000;    // all nodes (elements, attributes, text)
+};
+
+// Sets up libxml2, xmlsec1 and OpenSSL once per process (std::call_once), never changing libxml2's
+// global parser defaults. Every entry point that parses or verifies calls it; users never do.
+void ensure_initialized();
+
+struct DocDeleter {
+    void operator()(xmlDoc *doc) const noexcept;
+};
+
+// An owned, parsed document. Immutable once parse() returns, except through crypto/ (which may add
+// ID attributes to the document's ID table before verification).
+class Document {
+public:
+    Document() = default;
+    explicit Document(xmlDoc *doc) : doc_(doc) {}
+    xmlDoc *get() const noexcept { return doc_.get(); }
+    xmlNode *root() const noexcept;
+    explicit operator bool() const noexcept { return static_cast<bool>(doc_); }
+
+private:
+    std::unique_ptr<xmlDoc, DocDeleter> doc_;
+};
+
+// Parses untrusted bytes. Throws Error with input_too_large, xml_malformed (message carries libxml2's
+// line and reason), xml_doctype or xml_limits. `what` names the input in messages ("IdP metadata").
+Document parse(std::string_view bytes, const Limits &limits, std::string_view what);
+
+// Navigation. Names are compared by namespace URI and local name, never by prefix.
+bool is_element(const xmlNode *node, const char *ns, const char *local) noexcept;
+std::vector<xmlNode *> child_elements(const xmlNode *parent, const char *ns, const char *local);
+std::vector<xmlNode *> all_child_elements(const xmlNode *parent);
+xmlNode *first_child_element(const xmlNode *parent, const char *ns, const char *local) noexcept;
+// An attribute without namespace; nullopt when absent.
+std::optional<std::string> attribute(const xmlNode *node, const char *name);
+// The concatenated text of the node's direct text and CDATA children.
+std::string text(const xmlNode *node);
+// Text with XML whitespace trimmed at both ends.
+std::string trimmed_text(const xmlNode *node);
+// True when the element has only text/CDATA children (no elements, comments or processing instructions).
+bool has_only_text(const xmlNode *node) noexcept;
+// "{ns}local" for messages.
+std::string qualified_name(const xmlNode *node);
+
+}  // namespace ssogate::core::xml
