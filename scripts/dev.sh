@@ -60,7 +60,7 @@ python_tests() {
   "$VENV/bin/python" -m pip install -q --upgrade pip
   "$VENV/bin/python" -m pip install -q pytest
   CMAKE_BUILD_PARALLEL_LEVEL=$JOBS "$VENV/bin/python" -m pip install -q .
-  # Run from tests/ so that `import ssogate` is the installed package, not the source folder.
+  # The package source is python/ssogate, so `import ssogate` here is the installed wheel.
   "$VENV/bin/python" -m pytest -q tests/python
 }
 
