@@ -49,6 +49,44 @@ enum class Code : int {
     warn_cert_expires_soon = 181,   // a signing certificate expires within 30 days
     warn_cert_not_yet_valid = 182,  // a signing certificate's notBefore is in the future
 
+    // 2xx: signatures.
+    signature_missing = 200,
+    signature_invalid = 201,
+    signature_algorithm = 202,
+    signature_reference = 203,
+    signature_transform = 204,
+    signature_placement = 205,
+    signature_malformed = 206,
+    duplicate_id = 207,
+
+    // 3xx: the Response and its Assertion.
+    response_malformed = 300,
+    response_version = 301,
+    issue_instant = 302,
+    destination_mismatch = 303,
+    issuer_mismatch = 304,
+    status_not_success = 305,
+    assertion_encrypted = 306,
+    assertion_count = 307,
+    assertion_malformed = 308,
+    subject_confirmation = 309,
+    recipient_mismatch = 310,
+    subject_expired = 311,
+    not_yet_valid = 312,
+    expired = 313,
+    audience_mismatch = 314,
+    in_response_to_unknown = 315,
+    unsolicited_not_allowed = 316,
+    authn_statement_missing = 317,
+    nameid_format = 318,
+    nameid_invalid = 319,
+    email_domain_not_allowed = 320,
+    email_attribute = 321,
+    replayed = 322,
+
+    // 4xx: state stores.
+    store_unavailable = 400,
+
     // 9xx: internal.
     internal = 900,
     out_of_memory = 901,

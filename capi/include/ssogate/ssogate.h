@@ -131,6 +131,71 @@ typedef enum ssogate_code {
     /** Warning: a signing certificate is not valid yet. */
     SSOGATE_WARN_CERT_NOT_YET_VALID = 182,
 
+    /** The Assertion is not covered by any signature (neither its own nor the Response's). */
+    SSOGATE_SIGNATURE_MISSING = 200,
+    /** A signature does not verify with any signing certificate from the IdP metadata (digest or signature value mismatch, or another key). */
+    SSOGATE_SIGNATURE_INVALID = 201,
+    /** A signature or digest algorithm outside the allow-list (SHA-1 without the allow_sha1 setting, HMAC, unknown). */
+    SSOGATE_SIGNATURE_ALGORITHM = 202,
+    /** A signature does not have exactly one Reference whose URI is "#" + the ID of the element that holds the signature. */
+    SSOGATE_SIGNATURE_REFERENCE = 203,
+    /** A canonicalization method or transform other than enveloped-signature and exclusive c14n without comments. */
+    SSOGATE_SIGNATURE_TRANSFORM = 204,
+    /** A ds:Signature somewhere other than directly inside the Response or the Assertion (signature wrapping). */
+    SSOGATE_SIGNATURE_PLACEMENT = 205,
+    /** A ds:Signature whose structure is broken (no SignedInfo, SignatureMethod or SignatureValue, ...). */
+    SSOGATE_SIGNATURE_MALFORMED = 206,
+    /** The same ID value appears on two elements (signature wrapping). */
+    SSOGATE_DUPLICATE_ID = 207,
+    /** The document is not a SAML 2.0 samlp:Response, or a required Response attribute is missing or invalid. */
+    SSOGATE_RESPONSE_MALFORMED = 300,
+    /** The Response or Assertion Version is not 2.0. */
+    SSOGATE_RESPONSE_VERSION = 301,
+    /** The Response IssueInstant is outside the allowed age window (maximum age plus clock skew). */
+    SSOGATE_ISSUE_INSTANT = 302,
+    /** The Response Destination is not the connection's ACS URL, or is missing on a signed Response. */
+    SSOGATE_DESTINATION_MISMATCH = 303,
+    /** The Response or Assertion Issuer is not the IdP's entityID from its metadata. */
+    SSOGATE_ISSUER_MISMATCH = 304,
+    /** The IdP answered with a status other than Success (its StatusCode and StatusMessage are in the message). */
+    SSOGATE_STATUS_NOT_SUCCESS = 305,
+    /** The Response carries an EncryptedAssertion, which this version cannot decrypt: turn assertion encryption off at the IdP. */
+    SSOGATE_ASSERTION_ENCRYPTED = 306,
+    /** The document does not contain exactly one Assertion (counting nested ones). */
+    SSOGATE_ASSERTION_COUNT = 307,
+    /** The Assertion lacks a required element or attribute (ID, IssueInstant, Issuer, Subject, ...) or has an invalid one. */
+    SSOGATE_ASSERTION_MALFORMED = 308,
+    /** No bearer SubjectConfirmation with SubjectConfirmationData. */
+    SSOGATE_SUBJECT_CONFIRMATION = 309,
+    /** The SubjectConfirmationData Recipient is not the connection's ACS URL. */
+    SSOGATE_RECIPIENT_MISMATCH = 310,
+    /** The SubjectConfirmationData NotOnOrAfter has passed (or its NotBefore is in the future), with the clock skew. */
+    SSOGATE_SUBJECT_EXPIRED = 311,
+    /** The Conditions NotBefore is in the future, with the clock skew. */
+    SSOGATE_NOT_YET_VALID = 312,
+    /** The Conditions NotOnOrAfter has passed, with the clock skew. */
+    SSOGATE_EXPIRED = 313,
+    /** An AudienceRestriction does not list the connection's SP entity ID. */
+    SSOGATE_AUDIENCE_MISMATCH = 314,
+    /** InResponseTo is not one of the pending AuthnRequest IDs, or the Response and Assertion disagree on it. */
+    SSOGATE_IN_RESPONSE_TO_UNKNOWN = 315,
+    /** An unsolicited (IdP-initiated) Response, and the connection does not set allow_idp_initiated. */
+    SSOGATE_UNSOLICITED_NOT_ALLOWED = 316,
+    /** The Assertion has no AuthnStatement (the Web SSO profile requires one). */
+    SSOGATE_AUTHN_STATEMENT_MISSING = 317,
+    /** The NameID format is not emailAddress (choose "EmailAddress" as Name ID format at the IdP). */
+    SSOGATE_NAMEID_FORMAT = 318,
+    /** The NameID is missing, holds markup (comments, processing instructions), or is not a valid email address. */
+    SSOGATE_NAMEID_INVALID = 319,
+    /** The email address's domain is not among the connection's allowed domains. */
+    SSOGATE_EMAIL_DOMAIN_NOT_ALLOWED = 320,
+    /** The configured email attribute is missing or does not hold exactly one valid address. */
+    SSOGATE_EMAIL_ATTRIBUTE = 321,
+    /** This Assertion was already used (replay). */
+    SSOGATE_REPLAYED = 322,
+    /** A state store (replay cache, pending requests) could not answer; the login is refused (fail closed). */
+    SSOGATE_STORE_UNAVAILABLE = 400,
+
     /** A bug in ssogate or a dependency; the message has details. */
     SSOGATE_INTERNAL = 900,
     /** Memory allocation failed. */
