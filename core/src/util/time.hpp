@@ -17,6 +17,9 @@ std::int64_t now_seconds() noexcept;
 std::optional<std::int64_t> parse_datetime(std::string_view text);
 // "2024-01-02T03:04:05Z".
 std::string format_datetime(std::int64_t seconds);
+// Unix seconds of a UTC calendar time (proleptic Gregorian calendar), computed without the C
+// library's time zone or locale. Fields are not range-checked (callers validate).
+std::int64_t utc_seconds(int year, int month, int day, int hour, int minute, int second) noexcept;
 // xs:duration such as "PT5H" or "P1DT2H"; years and months count as 365 and 30 days. nullopt if invalid.
 std::optional<std::int64_t> parse_duration(std::string_view text);
 

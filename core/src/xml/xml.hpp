@@ -72,4 +72,29 @@ bool has_only_text(const xmlNode *node) noexcept;
 // "{ns}local" for messages.
 std::string qualified_name(const xmlNode *node);
 
+// Collects xmlsec1's error reports raised on this thread while it is alive, so a verification can
+// say why it failed. xmlsec1 reports through one process-wide callback; ensure_initialized()
+// installs a callback that never prints and appends to the innermost live capture of the calling
+// thread (reports with no capture alive are dropped). Not copyable; create it on the stack.
+class ErrorCapture {
+public:
+    ErrorCapture();
+    ~ErrorCapture();
+    ErrorCapture(const ErrorCapture &) = delete;
+    ErrorCapture &operator=(const ErrorCapture &) = delete;
+
+    // "; "-separated reports, oldest first, capped at a few KiB. Empty when xmlsec1 said nothing.
+    const std::string &text() const noexcept { return text_; }
+    void clear() noexcept { text_.clear(); }
+
+private:
+    friend void append_error_report(std::string_view report) noexcept;
+    std::string text_;
+    ErrorCapture *previous_;
+};
+
+// Adds one report to the calling thread's innermost capture (no-op without one). Used by the
+// xmlsec1 callback; verification code may add its own context the same way.
+void append_error_report(std::string_view report) noexcept;
+
 }  // namespace ssogate::core::xml
