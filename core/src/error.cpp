@@ -65,6 +65,11 @@ const char *code_name(Code code) noexcept {
     case Code::email_attribute: return "EMAIL_ATTRIBUTE";
     case Code::replayed: return "REPLAYED";
     case Code::store_unavailable: return "STORE_UNAVAILABLE";
+    case Code::store_corrupt: return "STORE_CORRUPT";
+    case Code::store_schema_newer: return "STORE_SCHEMA_NEWER";
+    case Code::store_conflict: return "STORE_CONFLICT";
+    case Code::not_found: return "NOT_FOUND";
+    case Code::store_location: return "STORE_LOCATION";
     case Code::internal: return "INTERNAL";
     case Code::out_of_memory: return "OUT_OF_MEMORY";
     }

@@ -86,6 +86,11 @@ enum class Code : int {
 
     // 4xx: state stores.
     store_unavailable = 400,
+    store_corrupt = 401,         // the store's file is not a database, or its content is damaged
+    store_schema_newer = 402,    // the store was written by a newer ssogate (schema_version too high)
+    store_conflict = 403,        // the record already exists (a member, a token, a pending request)
+    not_found = 404,             // no such account, connection, member, invite or token
+    store_location = 405,        // a store location string that is not sqlite:PATH, memory: or redis://HOST:PORT
 
     // 9xx: internal.
     internal = 900,

@@ -195,6 +195,16 @@ typedef enum ssogate_code {
     SSOGATE_REPLAYED = 322,
     /** A state store (replay cache, pending requests) could not answer; the login is refused (fail closed). */
     SSOGATE_STORE_UNAVAILABLE = 400,
+    /** A store's file is not a database or its content is damaged (SQLite reported corruption). */
+    SSOGATE_STORE_CORRUPT = 401,
+    /** The store was written by a newer ssogate (its schema_version is higher than this build knows). */
+    SSOGATE_STORE_SCHEMA_NEWER = 402,
+    /** The record already exists (a member of the account, a join token, a pending request token). */
+    SSOGATE_STORE_CONFLICT = 403,
+    /** No such account, connection, member, invite or token (or the token was already used or expired). */
+    SSOGATE_NOT_FOUND = 404,
+    /** A store location that is not "sqlite:PATH", "memory:" or "redis://HOST:PORT[/DB]". */
+    SSOGATE_STORE_LOCATION = 405,
 
     /** A bug in ssogate or a dependency; the message has details. */
     SSOGATE_INTERNAL = 900,
