@@ -1,0 +1,334 @@
+#include "crypto/dsig.hpp"
+
+#include "error.hpp"
+#include "xml/xml.hpp"
+
+#include <xmlsec/crypto.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmltree.h>
+
+#include <libxml/valid.h>
+
+#include <cstring>
+#include <string_view>
+#include <unordered_map>
+
+namespace ssogate::core::crypto {
+namespace {
+
+constexpr const char *ns_exc_c14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+constexpr const char *ns_xml = "http://www.w3.org/XML/1998/namespace";
+
+bool is_ds(const xmlNode *n, const char *local) { return xml::is_element(n, xml::ns_ds, local); }
+
+std::string algorithm_of(const xmlNode *n) { return xml::attribute(n, "Algorithm").value_or(""); }
+
+// IDs end up inside xmlsec1's XPointer expression id('...'), which also splits on whitespace: only
+// plain tokens are acceptable, so no ID can smuggle a quote, a space or a second name into it.
+bool plain_token(std::string_view v) {
+    if (v.empty() || v.size() > 256) return false;
+    for (char c : v) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                  c == '-' || c == '.' || c == ':';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool is_id_attribute(const xmlAttr *a) {
+    const char *name = reinterpret_cast<const char *>(a->name);
+    if (a->ns == nullptr) return std::strcmp(name, "ID") == 0 || std::strcmp(name, "Id") == 0;
+    return std::strcmp(name, "id") == 0 && a->ns->href != nullptr &&
+           std::strcmp(reinterpret_cast<const char *>(a->ns->href), ns_xml) == 0;
+}
+
+std::string attr_value(const xmlAttr *a) {
+    xmlChar *v = xmlNodeListGetString(a->doc, a->children, 1);
+    std::string out = v ? reinterpret_cast<const char *>(v) : "";
+    xmlFree(v);
+    return out;
+}
+
+struct SignatureAlgorithm {
+    const char *uri;
+    bool sha1;
+};
+constexpr SignatureAlgorithm signature_algorithms[] = {
+    {alg_rsa_sha256, false},   {alg_rsa_sha384, false},   {alg_rsa_sha512, false}, {alg_ecdsa_sha256, false},
+    {alg_ecdsa_sha384, false}, {alg_ecdsa_sha512, false}, {alg_rsa_sha1, true},
+};
+constexpr SignatureAlgorithm digest_algorithms[] = {
+    {alg_sha256, false}, {alg_sha384, false}, {alg_sha512, false}, {alg_sha1, true}};
+
+template <std::size_t N>
+void check_algorithm(const std::string &uri, const SignatureAlgorithm (&list)[N], const DsigPolicy &policy,
+                     const char *what) {
+    for (const auto &a : list) {
+        if (uri == a.uri) {
+            if (a.sha1 && !policy.allow_sha1) {
+                fail(Code::signature_algorithm,
+                     std::string(what) + " " + uri +
+                         " uses SHA-1, which this connection refuses; ask the IdP to sign with SHA-256, or enable "
+                         "the connection's allow_sha1 setting for a legacy IdP");
+            }
+            return;
+        }
+    }
+    std::string hint = uri.find("hmac") != std::string::npos
+                           ? " (HMAC is never accepted: the key would be the public certificate)"
+                           : "";
+    fail(Code::signature_algorithm,
+         std::string(what) + " '" + uri + "' is not allowed" + hint +
+             "; expected RSA or ECDSA with SHA-256/384/512 (SHA-256/384/512 digests)");
+}
+
+// exc-c14n may carry one ec:InclusiveNamespaces child; nothing else may hang below a method element.
+void check_c14n_children(const xmlNode *method) {
+    int inclusive = 0;
+    for (xmlNode *c : xml::all_child_elements(method)) {
+        if (xml::is_element(c, ns_exc_c14n, "InclusiveNamespaces") && ++inclusive == 1) continue;
+        fail(Code::signature_transform, "unexpected " + xml::qualified_name(c) + " inside " +
+                                            xml::qualified_name(method) + "; only one InclusiveNamespaces is allowed");
+    }
+}
+
+struct Profile {
+    std::string id;
+    std::string signature_method;
+    std::string digest_method;
+};
+
+Profile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
+    xmlNode *parent = signature->parent;
+    if (parent == nullptr || parent->type != XML_ELEMENT_NODE) {
+        fail(Code::signature_malformed, "ds:Signature has no parent element");
+    }
+    const std::string where = xml::qualified_name(parent);
+    auto id = xml::attribute(parent, "ID");
+    if (!id) fail(Code::signature_reference, "the element " + where + " that holds a ds:Signature has no ID attribute");
+
+    // ds:Signature = SignedInfo, SignatureValue, KeyInfo?; ds:Object (and Manifests in it) are refused
+    // so nothing but the one Reference can be processed.
+    auto kids = xml::all_child_elements(signature);
+    if (kids.size() < 2 || !is_ds(kids[0], "SignedInfo") || !is_ds(kids[1], "SignatureValue") ||
+        kids.size() > 3 || (kids.size() == 3 && !is_ds(kids[2], "KeyInfo"))) {
+        fail(Code::signature_malformed, "ds:Signature in " + where +
+                                            " must contain SignedInfo, SignatureValue and optionally KeyInfo, in "
+                                            "that order, and nothing else");
+    }
+    xmlNode *signed_info = kids[0];
+    auto si = xml::all_child_elements(signed_info);
+    if (si.size() < 2 || !is_ds(si[0], "CanonicalizationMethod") || !is_ds(si[1], "SignatureMethod")) {
+        fail(Code::signature_malformed,
+             "ds:SignedInfo in " + where + " must start with CanonicalizationMethod and SignatureMethod");
+    }
+    for (std::size_t i = 2; i < si.size(); ++i) {
+        if (!is_ds(si[i], "Reference")) {
+            fail(Code::signature_malformed, "unexpected " + xml::qualified_name(si[i]) + " in ds:SignedInfo");
+        }
+    }
+    if (si.size() != 3) {
+        fail(Code::signature_reference, "ds:SignedInfo in " + where + " has " + std::to_string(si.size() - 2) +
+                                            " References; exactly one is allowed");
+    }
+    const std::string c14n = algorithm_of(si[0]);
+    if (c14n != alg_exc_c14n) {
+        fail(Code::signature_transform, "CanonicalizationMethod is '" + c14n + "'; expected exclusive c14n without "
+                                        "comments (" + alg_exc_c14n + ")");
+    }
+    check_c14n_children(si[0]);
+    Profile p;
+    p.signature_method = algorithm_of(si[1]);
+    check_algorithm(p.signature_method, signature_algorithms, policy, "SignatureMethod");
+    if (!xml::all_child_elements(si[1]).empty()) {
+        fail(Code::signature_algorithm, "SignatureMethod must not have child elements (such as HMACOutputLength)");
+    }
+
+    xmlNode *ref = si[2];
+    const std::string expected_uri = "#" + *id;
+    auto uri = xml::attribute(ref, "URI");
+    if (!uri || *uri != expected_uri) {
+        fail(Code::signature_reference, "the Reference of the signature in " + where + " has URI '" +
+                                            uri.value_or("(none)") + "'; expected '" + expected_uri +
+                                            "', the ID of the element holding the signature");
+    }
+    auto rk = xml::all_child_elements(ref);
+    std::size_t i = 0;
+    if (i < rk.size() && is_ds(rk[i], "Transforms")) {
+        auto transforms = xml::all_child_elements(rk[i]);
+        bool enveloped = false, exc = false;
+        for (std::size_t t = 0; t < transforms.size(); ++t) {
+            xmlNode *tr = transforms[t];
+            if (!is_ds(tr, "Transform")) {
+                fail(Code::signature_transform, "unexpected " + xml::qualified_name(tr) + " in ds:Transforms");
+            }
+            const std::string alg = algorithm_of(tr);
+            if (alg == alg_enveloped && !enveloped && t == 0) {
+                enveloped = true;
+                if (!xml::all_child_elements(tr).empty()) {
+                    fail(Code::signature_transform, "the enveloped-signature Transform must be empty");
+                }
+            } else if (alg == alg_exc_c14n && !exc && enveloped) {
+                exc = true;
+                check_c14n_children(tr);
+            } else {
+                fail(Code::signature_transform,
+                     "Transform '" + alg + "' is not allowed here; expected enveloped-signature, then optionally "
+                     "exclusive c14n without comments, each once");
+            }
+        }
+        if (!enveloped) fail(Code::signature_transform, "the Reference has no enveloped-signature Transform");
+        ++i;
+    } else {
+        fail(Code::signature_transform, "the Reference has no Transforms; expected enveloped-signature");
+    }
+    if (i + 2 != rk.size() || !is_ds(rk[i], "DigestMethod") || !is_ds(rk[i + 1], "DigestValue")) {
+        fail(Code::signature_malformed, "the Reference must hold Transforms, DigestMethod and DigestValue only");
+    }
+    p.digest_method = algorithm_of(rk[i]);
+    check_algorithm(p.digest_method, digest_algorithms, policy, "DigestMethod");
+
+    // Node identity: xmlsec1 resolves "#id" through the document's ID table (XPointer id()), the
+    // same table we query here, and register_saml_ids() put only Response/Assertion IDs there and
+    // refused duplicates. So the node the Reference digests is exactly this parent.
+    xmlAttr *registered = xmlGetID(doc, reinterpret_cast<const xmlChar *>(id->c_str()));
+    if (registered == nullptr || registered->parent != parent) {
+        fail(Code::signature_reference, "the Reference URI '" + expected_uri + "' does not resolve to the element " +
+                                            where + " that holds the signature");
+    }
+    p.id = *id;
+    return p;
+}
+
+void enable_transforms(xmlSecDSigCtxPtr ctx, const DsigPolicy &policy) {
+    // Belt and braces with check_profile(): even if a check above were wrong, xmlsec1 itself refuses
+    // anything outside this list.
+    xmlSecTransformId sig[] = {xmlSecTransformExclC14NId,     xmlSecTransformRsaSha256Id,
+                               xmlSecTransformRsaSha384Id,    xmlSecTransformRsaSha512Id,
+                               xmlSecTransformEcdsaSha256Id,  xmlSecTransformEcdsaSha384Id,
+                               xmlSecTransformEcdsaSha512Id};
+    xmlSecTransformId ref[] = {xmlSecTransformExclC14NId, xmlSecTransformEnvelopedId, xmlSecTransformSha256Id,
+                               xmlSecTransformSha384Id, xmlSecTransformSha512Id};
+    for (auto t : sig) xmlSecDSigCtxEnableSignatureTransform(ctx, t);
+    for (auto t : ref) xmlSecDSigCtxEnableReferenceTransform(ctx, t);
+    if (policy.allow_sha1) {
+        xmlSecDSigCtxEnableSignatureTransform(ctx, xmlSecTransformRsaSha1Id);
+        xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformSha1Id);
+    }
+}
+
+// Owns an xmlSecDSigCtx that borrows a KeySet key. The key must be detached before the context is
+// destroyed, since xmlSecDSigCtxFinalize destroys whatever signKey points at.
+class BorrowedKeyCtx {
+public:
+    BorrowedKeyCtx(xmlSecKeyPtr key) : ctx_(xmlSecDSigCtxCreate(nullptr)) {
+        if (ctx_ == nullptr) fail(Code::out_of_memory, "xmlSecDSigCtxCreate failed");
+        ctx_->signKey = key;
+    }
+    ~BorrowedKeyCtx() {
+        ctx_->signKey = nullptr;
+        xmlSecDSigCtxDestroy(ctx_);
+    }
+    BorrowedKeyCtx(const BorrowedKeyCtx &) = delete;
+    BorrowedKeyCtx &operator=(const BorrowedKeyCtx &) = delete;
+    xmlSecDSigCtxPtr get() const noexcept { return ctx_; }
+
+private:
+    xmlSecDSigCtxPtr ctx_;
+};
+
+}  // namespace
+
+void register_saml_ids(xmlDoc *doc) {
+    std::unordered_map<std::string, const xmlNode *> seen;
+    std::vector<std::pair<xmlAttr *, std::string>> to_register;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    // Iterative walk: depth is capped by the parser, but recursion is not needed anyway.
+    for (xmlNode *n = root; n != nullptr;) {
+        if (n->type == XML_ELEMENT_NODE) {
+            for (xmlAttr *a = n->properties; a != nullptr; a = a->next) {
+                if (!is_id_attribute(a)) continue;
+                std::string v = attr_value(a);
+                auto [it, inserted] = seen.emplace(v, n);
+                if (!inserted) {
+                    fail(Code::duplicate_id, "the ID value '" + v.substr(0, 80) + "' appears on both " +
+                                                 xml::qualified_name(it->second) + " and " + xml::qualified_name(n) +
+                                                 "; IDs must be unique (signature wrapping)");
+                }
+                bool saml = xml::is_element(n, xml::ns_samlp, "Response") || xml::is_element(n, xml::ns_saml, "Assertion");
+                if (saml && a->ns == nullptr && std::strcmp(reinterpret_cast<const char *>(a->name), "ID") == 0) {
+                    if (!plain_token(v)) {
+                        fail(Code::signature_reference, "the ID of " + xml::qualified_name(n) +
+                                                            " is empty or has characters outside [A-Za-z0-9_.:-]");
+                    }
+                    to_register.emplace_back(a, std::move(v));
+                }
+            }
+        }
+        if (n->children != nullptr && n->type == XML_ELEMENT_NODE) {
+            n = n->children;
+            continue;
+        }
+        while (n != nullptr && n != root && n->next == nullptr) n = n->parent;
+        if (n == nullptr || n == root) break;
+        n = n->next;
+    }
+    for (auto &[attr, value] : to_register) {
+        const xmlChar *v = reinterpret_cast<const xmlChar *>(value.c_str());
+        xmlAttr *existing = xmlGetID(doc, v);
+        if (existing != nullptr) {
+            if (existing == attr) continue;
+            fail(Code::duplicate_id, "the ID value '" + value.substr(0, 80) + "' is already declared elsewhere");
+        }
+        if (xmlAddID(nullptr, doc, v, attr) == nullptr) {
+            fail(Code::duplicate_id, "cannot register the ID '" + value.substr(0, 80) + "'");
+        }
+    }
+}
+
+VerifiedSignature verify_enveloped(xmlDoc *doc, xmlNode *signature, const KeySet &keys, const DsigPolicy &policy) {
+    xml::ensure_initialized();
+    const Profile profile = check_profile(doc, signature, policy);
+    const std::string where = xml::qualified_name(signature->parent) + " ID=" + profile.id;
+    if (keys.entries().empty()) {
+        fail(Code::signature_invalid, "the signature on " + where + " cannot be checked: no trusted certificate");
+    }
+    std::string reasons;
+    for (const auto &entry : keys.entries()) {
+        xml::ErrorCapture capture;
+        BorrowedKeyCtx ctx(entry.key);
+        xmlSecDSigCtxPtr c = ctx.get();
+        c->enabledReferenceUris = xmlSecTransformUriTypeSameDocument;
+        c->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+        enable_transforms(c, policy);
+        int rc = xmlSecDSigCtxVerify(c, signature);
+        xmlSecSize nrefs = xmlSecPtrListGetSize(&c->signedInfoReferences);
+        auto *refctx = nrefs == 1 ? static_cast<xmlSecDSigReferenceCtxPtr>(
+                                        xmlSecPtrListGetItem(&c->signedInfoReferences, 0))
+                                  : nullptr;
+        if (rc == 0 && c->status == xmlSecDSigStatusSucceeded) {
+            if (refctx == nullptr || refctx->status != xmlSecDSigStatusSucceeded || refctx->uri == nullptr ||
+                "#" + profile.id != reinterpret_cast<const char *>(refctx->uri)) {
+                fail(Code::signature_reference, "xmlsec1 verified a different Reference than the one checked for " + where);
+            }
+            return VerifiedSignature{signature->parent, profile.signature_method, profile.digest_method,
+                                     entry.certificate.sha256};
+        }
+        if (refctx != nullptr && refctx->status == xmlSecDSigStatusInvalid) {
+            // The digest is computed before any key is used: no other key can help.
+            fail(Code::signature_invalid, "the digest of " + where +
+                                              " does not match its signature's DigestValue: the element was changed "
+                                              "after it was signed");
+        }
+        if (!reasons.empty()) reasons += "; ";
+        reasons += entry.certificate.sha256 + ": " +
+                   (rc == 0 ? std::string("signature value does not verify")
+                            : "xmlsec1 error" + (capture.text().empty() ? std::string() : " (" + capture.text() + ")"));
+    }
+    fail(Code::signature_invalid, "the signature on " + where + " (" + profile.signature_method +
+                                      ") does not verify with any trusted certificate from the IdP metadata; tried " +
+                                      keys.describe() + ". Details: " + reasons.substr(0, 1500));
+}
+
+}  // namespace ssogate::core::crypto

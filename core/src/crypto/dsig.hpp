@@ -1,0 +1,53 @@
+// Verification of one enveloped XML signature (ds:Signature) with xmlsec1, behind our own profile
+// check (DESIGN principle 3: allow-listed algorithms and transforms, exactly one Reference that points
+// at the signature's parent, keys only from the metadata).
+#pragma once
+
+#include "crypto/keys.hpp"
+
+#include <libxml/tree.h>
+
+#include <string>
+
+namespace ssogate::core::crypto {
+
+inline constexpr const char *alg_exc_c14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+inline constexpr const char *alg_enveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+inline constexpr const char *alg_rsa_sha1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+inline constexpr const char *alg_rsa_sha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+inline constexpr const char *alg_rsa_sha384 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384";
+inline constexpr const char *alg_rsa_sha512 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
+inline constexpr const char *alg_ecdsa_sha256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+inline constexpr const char *alg_ecdsa_sha384 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384";
+inline constexpr const char *alg_ecdsa_sha512 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512";
+inline constexpr const char *alg_sha1 = "http://www.w3.org/2000/09/xmldsig#sha1";
+inline constexpr const char *alg_sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+inline constexpr const char *alg_sha384 = "http://www.w3.org/2001/04/xmldsig-more#sha384";
+inline constexpr const char *alg_sha512 = "http://www.w3.org/2001/04/xmlenc#sha512";
+
+struct DsigPolicy {
+    bool allow_sha1 = false;  // rsa-sha1 / sha1 digests (ConnectionSettings::allow_sha1)
+};
+
+// What a successful verification established.
+struct VerifiedSignature {
+    xmlNode *signed_element = nullptr;  // the signature's parent; the node the Reference resolved to
+    std::string signature_method;
+    std::string digest_method;
+    std::string certificate_sha256;  // the metadata certificate whose key verified it
+};
+
+// Registers the `ID` attribute of every samlp:Response and saml:Assertion element in the document's
+// ID table (so "#id" references resolve only to them) after checking that no ID value appears twice
+// among all ID-like attributes (ID, Id, xml:id) of the document. Throws Error{duplicate_id}, or
+// Error{signature_reference} for an ID value that is empty or not a plain token. Call once per
+// document, before verify_enveloped().
+void register_saml_ids(xmlDoc *doc);
+
+// Checks the profile of `signature` (a ds:Signature element) and verifies it with each key of `keys`
+// in turn (key rollover). Throws Error with signature_malformed, signature_algorithm,
+// signature_transform, signature_reference or signature_invalid (the message lists the certificates
+// tried and xmlsec1's reason). Never reads KeyInfo.
+VerifiedSignature verify_enveloped(xmlDoc *doc, xmlNode *signature, const KeySet &keys, const DsigPolicy &policy);
+
+}  // namespace ssogate::core::crypto

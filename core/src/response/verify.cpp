@@ -1,0 +1,591 @@
+#include "response/verify.hpp"
+
+#include "crypto/dsig.hpp"
+#include "util/encoding.hpp"
+#include "util/time.hpp"
+#include "xml/xml.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace ssogate::core {
+namespace {
+
+constexpr const char *status_success = "urn:oasis:names:tc:SAML:2.0:status:Success";
+constexpr const char *cm_bearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+constexpr const char *nameid_unspecified = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+
+[[noreturn]] void reject(Code code, std::string message) { throw Rejection(code, std::move(message)); }
+
+// Values from the document go into operator messages: cut them short and drop control characters,
+// so a hostile Response cannot flood logs or forge log lines.
+std::string shown(std::string_view v, std::size_t max = 200) {
+    std::string out;
+    for (char c : v.substr(0, std::min(v.size(), max))) out += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
+    if (v.size() > max) out += "...";
+    return "'" + out + "'";
+}
+
+std::string when(std::int64_t t) { return util::format_datetime(t); }
+
+std::string skew_note(std::int64_t now, int skew) {
+    return " (now " + when(now) + ", clock skew " + std::to_string(skew) + " s)";
+}
+
+std::int64_t required_time(const xmlNode *node, const char *attr, Code code, const std::string &what) {
+    auto v = xml::attribute(node, attr);
+    if (!v) reject(code, what + " has no " + attr);
+    auto t = util::parse_datetime(*v);
+    if (!t) reject(code, what + " " + attr + " " + shown(*v) + " is not a valid xs:dateTime");
+    return *t;
+}
+
+std::optional<std::int64_t> optional_time(const xmlNode *node, const char *attr, Code code, const std::string &what) {
+    if (!xml::attribute(node, attr)) return std::nullopt;
+    return required_time(node, attr, code, what);
+}
+
+// All element descendants matching {ns}local, in document order.
+void collect(xmlNode *node, const char *ns, const char *local, std::vector<xmlNode *> &out) {
+    for (xmlNode *c = node->children; c != nullptr; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (xml::is_element(c, ns, local)) out.push_back(c);
+        collect(c, ns, local, out);
+    }
+}
+
+std::string lower_ascii(std::string s) {
+    for (char &c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// local@domain with the domain lower-cased; the local part is kept (it may be case-sensitive).
+std::string normalize_email(const std::string &address) {
+    auto at = address.rfind('@');
+    return address.substr(0, at + 1) + lower_ascii(address.substr(at + 1));
+}
+
+struct Verifier {
+    const Connection &conn;
+    const crypto::KeySet &keys;
+    const VerifyContext &ctx;
+    std::int64_t now = 0;
+    int skew = 0;
+
+    std::string acs() const { return conn.acs_url(); }
+    const std::string &idp_entity() const { return conn.idp()->entity_id(); }
+
+    void check_issuer(xmlNode *issuer, const std::string &what) {
+        std::string got = xml::trimmed_text(issuer);
+        if (got != idp_entity()) {
+            reject(Code::issuer_mismatch, what + " Issuer is " + shown(got) + " but this connection's IdP is " +
+                                              shown(idp_entity()) + " (from its metadata)");
+        }
+    }
+
+    // Response structure: everything here only ever refuses; nothing is returned from it.
+    void check_response(xmlNode *root, bool response_signed) {
+        if (!xml::is_element(root, xml::ns_samlp, "Response")) {
+            reject(Code::response_malformed,
+                   "the root element is " + xml::qualified_name(root) + "; expected {" + xml::ns_samlp + "}Response");
+        }
+        auto version = xml::attribute(root, "Version");
+        if (version.value_or("") != "2.0") {
+            reject(Code::response_version, "Response Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
+        }
+        if (!xml::attribute(root, "ID")) reject(Code::response_malformed, "the Response has no ID attribute");
+        const std::int64_t issued = required_time(root, "IssueInstant", Code::response_malformed, "the Response");
+        const std::int64_t window = ctx.max_age_seconds + skew;
+        if (issued < now - window || issued > now + window) {
+            reject(Code::issue_instant, "Response IssueInstant " + when(issued) + " is more than " +
+                                            std::to_string(ctx.max_age_seconds) + " s (maximum age) + " +
+                                            std::to_string(skew) + " s (clock skew) away from now " + when(now));
+        }
+        auto destination = xml::attribute(root, "Destination");
+        if (destination) {
+            if (*destination != acs()) {
+                reject(Code::destination_mismatch, "Response Destination is " + shown(*destination) +
+                                                       " but this connection's ACS URL is " + shown(acs()));
+            }
+        } else if (response_signed) {
+            reject(Code::destination_mismatch, "the Response is signed but has no Destination; expected " + shown(acs()));
+        }
+        if (xmlNode *issuer = xml::first_child_element(root, xml::ns_saml, "Issuer")) check_issuer(issuer, "Response");
+
+        xmlNode *status = xml::first_child_element(root, xml::ns_samlp, "Status");
+        xmlNode *code = status ? xml::first_child_element(status, xml::ns_samlp, "StatusCode") : nullptr;
+        if (code == nullptr) reject(Code::response_malformed, "the Response has no Status/StatusCode");
+        std::string top = xml::attribute(code, "Value").value_or("");
+        if (top != status_success) {
+            std::string msg = "the IdP refused the login: StatusCode " + shown(top);
+            if (xmlNode *sub = xml::first_child_element(code, xml::ns_samlp, "StatusCode")) {
+                msg += ", second-level " + shown(xml::attribute(sub, "Value").value_or(""));
+            }
+            if (xmlNode *m = xml::first_child_element(status, xml::ns_samlp, "StatusMessage")) {
+                msg += ", StatusMessage " + shown(xml::trimmed_text(m));
+            }
+            reject(Code::status_not_success, msg);
+        }
+    }
+
+    xmlNode *the_assertion(xmlNode *root) {
+        std::vector<xmlNode *> encrypted;
+        collect(root, xml::ns_saml, "EncryptedAssertion", encrypted);
+        if (!encrypted.empty()) {
+            reject(Code::assertion_encrypted, "the Response carries an EncryptedAssertion; ssogate does not decrypt "
+                                              "assertions yet: turn off assertion encryption for this app at the IdP");
+        }
+        std::vector<xmlNode *> assertions;
+        collect(root, xml::ns_saml, "Assertion", assertions);
+        if (assertions.size() != 1) {
+            reject(Code::assertion_count, "the Response holds " + std::to_string(assertions.size()) +
+                                              " Assertion elements (counting nested ones); expected exactly one");
+        }
+        if (assertions[0]->parent != root) {
+            reject(Code::assertion_count, "the only Assertion sits inside " +
+                                              xml::qualified_name(assertions[0]->parent) +
+                                              "; expected it directly inside the Response");
+        }
+        return assertions[0];
+    }
+
+    // Verifies every ds:Signature; returns whether the Assertion is covered.
+    void check_signatures(xmlDoc *doc, xmlNode *root, xmlNode *assertion) {
+        crypto::register_saml_ids(doc);
+        std::vector<xmlNode *> signatures;
+        collect(root, xml::ns_ds, "Signature", signatures);
+        bool on_response = false, on_assertion = false;
+        crypto::DsigPolicy policy{conn.settings().allow_sha1};
+        for (xmlNode *sig : signatures) {
+            bool *slot = sig->parent == root ? &on_response : sig->parent == assertion ? &on_assertion : nullptr;
+            if (slot == nullptr) {
+                reject(Code::signature_placement, "a ds:Signature sits inside " + xml::qualified_name(sig->parent) +
+                                                      "; signatures are accepted only directly inside the Response "
+                                                      "or the Assertion");
+            }
+            if (*slot) {
+                reject(Code::signature_placement, "two ds:Signature elements inside " + xml::qualified_name(sig->parent));
+            }
+            *slot = true;
+            auto verified = crypto::verify_enveloped(doc, sig, keys, policy);
+            if (verified.signed_element != sig->parent) {
+                reject(Code::signature_reference, "a verified signature does not cover its parent element");
+            }
+        }
+        if (!on_response && !on_assertion) {
+            reject(Code::signature_missing, "neither the Response nor the Assertion is signed; the IdP must sign "
+                                            "the Assertion or the Response (trusted certificates: " +
+                                                keys.describe() + ")");
+        }
+    }
+
+    VerifiedLogin run(std::string_view xml_bytes) {
+        xml::Limits limits;
+        limits.max_bytes = ctx.max_bytes;
+        xml::Document doc = xml::parse(xml_bytes, limits, "SAML Response");
+        xmlNode *root = doc.root();
+        bool response_signed = false;
+        for (xmlNode *c : xml::all_child_elements(root)) response_signed |= xml::is_element(c, xml::ns_ds, "Signature");
+        check_response(root, response_signed);
+        xmlNode *assertion = the_assertion(root);
+        check_signatures(doc.get(), root, assertion);
+        // From here on, every value comes from `assertion`, the node a verified signature covers (its
+        // own, or the Response's which contains it), or from the verified Response root.
+        return check_assertion(root, assertion);
+    }
+
+    VerifiedLogin check_assertion(xmlNode *root, xmlNode *a) {
+        VerifiedLogin out;
+        auto version = xml::attribute(a, "Version");
+        if (version.value_or("") != "2.0") {
+            reject(Code::response_version, "Assertion Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
+        }
+        out.assertion_id = xml::attribute(a, "ID").value_or("");
+        if (out.assertion_id.empty()) reject(Code::assertion_malformed, "the Assertion has no ID");
+        required_time(a, "IssueInstant", Code::assertion_malformed, "the Assertion");
+        xmlNode *issuer = xml::first_child_element(a, xml::ns_saml, "Issuer");
+        if (issuer == nullptr) reject(Code::assertion_malformed, "the Assertion has no Issuer");
+        check_issuer(issuer, "Assertion");
+
+        // Subject and its bearer confirmation.
+        auto subjects = xml::child_elements(a, xml::ns_saml, "Subject");
+        if (subjects.size() != 1) {
+            reject(Code::subject_confirmation, "the Assertion has " + std::to_string(subjects.size()) +
+                                                   " Subject elements; expected one");
+        }
+        xmlNode *subject = subjects[0];
+        std::int64_t expires = 0;
+        std::string scd_irt;
+        bool have_scd_irt = false;
+        {
+            std::optional<Rejection> first_failure;
+            bool confirmed = false;
+            for (xmlNode *sc : xml::child_elements(subject, xml::ns_saml, "SubjectConfirmation")) {
+                if (xml::attribute(sc, "Method").value_or("") != cm_bearer) continue;
+                try {
+                    auto [not_on_or_after, irt] = check_bearer(sc);
+                    expires = not_on_or_after;
+                    have_scd_irt = irt.has_value();
+                    scd_irt = irt.value_or("");
+                    confirmed = true;
+                    break;
+                } catch (const Rejection &r) {
+                    if (!first_failure) first_failure = r;
+                }
+            }
+            if (!confirmed) {
+                if (first_failure) throw *first_failure;
+                reject(Code::subject_confirmation, "the Subject has no SubjectConfirmation with Method " + shown(cm_bearer));
+            }
+        }
+
+        // InResponseTo: SP-initiated (one of our pending requests) or unsolicited (only when allowed).
+        auto resp_irt = xml::attribute(root, "InResponseTo");
+        if (resp_irt && have_scd_irt && *resp_irt != scd_irt) {
+            reject(Code::in_response_to_unknown, "Response InResponseTo " + shown(*resp_irt) +
+                                                     " differs from SubjectConfirmationData InResponseTo " + shown(scd_irt));
+        }
+        std::optional<std::string> irt = resp_irt ? resp_irt : (have_scd_irt ? std::optional(scd_irt) : std::nullopt);
+        if (irt) {
+            const auto &p = ctx.pending_request_ids;
+            if (std::find(p.begin(), p.end(), *irt) == p.end()) {
+                reject(Code::in_response_to_unknown,
+                       "InResponseTo " + shown(*irt) + " is not one of the " + std::to_string(p.size()) +
+                           " AuthnRequest IDs this browser is waiting for (expired session, another browser, or a "
+                           "replayed response)");
+            }
+            out.in_response_to = *irt;
+        } else if (!conn.settings().allow_idp_initiated) {
+            reject(Code::unsolicited_not_allowed, "the Response answers no AuthnRequest (no InResponseTo): an "
+                                                  "IdP-initiated login, which this connection refuses; enable "
+                                                  "allow_idp_initiated to accept logins started from the IdP dashboard");
+        }
+
+        // Conditions.
+        auto conditions = xml::child_elements(a, xml::ns_saml, "Conditions");
+        if (conditions.size() > 1) reject(Code::assertion_malformed, "the Assertion has more than one Conditions");
+        if (conditions.empty()) {
+            reject(Code::audience_mismatch, "the Assertion has no Conditions/AudienceRestriction; expected one naming " +
+                                                shown(conn.sp_entity_id()));
+        }
+        xmlNode *cond = conditions[0];
+        if (auto nb = optional_time(cond, "NotBefore", Code::assertion_malformed, "Conditions")) {
+            if (now + skew < *nb) {
+                reject(Code::not_yet_valid, "the Assertion is valid from " + when(*nb) + skew_note(now, skew));
+            }
+        }
+        if (auto nooa = optional_time(cond, "NotOnOrAfter", Code::assertion_malformed, "Conditions")) {
+            if (now - skew >= *nooa) {
+                reject(Code::expired, "the Assertion expired at " + when(*nooa) + skew_note(now, skew));
+            }
+            expires = std::max(expires, *nooa);
+        }
+        auto restrictions = xml::child_elements(cond, xml::ns_saml, "AudienceRestriction");
+        if (restrictions.empty()) {
+            reject(Code::audience_mismatch,
+                   "the Assertion has no AudienceRestriction; expected one naming " + shown(conn.sp_entity_id()));
+        }
+        for (xmlNode *r : restrictions) {
+            std::string got;
+            bool found = false;
+            for (xmlNode *aud : xml::child_elements(r, xml::ns_saml, "Audience")) {
+                std::string v = xml::trimmed_text(aud);
+                found |= v == conn.sp_entity_id();
+                got += (got.empty() ? "" : ", ") + shown(v);
+            }
+            if (!found) {
+                reject(Code::audience_mismatch, "Audience is " + (got.empty() ? std::string("empty") : got) +
+                                                    " but this connection's SP entity ID is " + shown(conn.sp_entity_id()));
+            }
+        }
+
+        // AuthnStatement.
+        auto authn = xml::child_elements(a, xml::ns_saml, "AuthnStatement");
+        if (authn.empty()) {
+            reject(Code::authn_statement_missing, "the Assertion has no AuthnStatement; the SAML Web SSO profile "
+                                                  "requires one (configure the IdP app for SAML 2.0 Web SSO)");
+        }
+        out.authn_instant = required_time(authn[0], "AuthnInstant", Code::assertion_malformed, "AuthnStatement");
+        out.session_index = xml::attribute(authn[0], "SessionIndex").value_or("");
+        out.session_not_on_or_after =
+            optional_time(authn[0], "SessionNotOnOrAfter", Code::assertion_malformed, "AuthnStatement");
+
+        // Attributes (every AttributeStatement of the signed assertion).
+        for (xmlNode *st : xml::child_elements(a, xml::ns_saml, "AttributeStatement")) {
+            for (xmlNode *at : xml::child_elements(st, xml::ns_saml, "Attribute")) {
+                Attribute attr;
+                attr.name = xml::attribute(at, "Name").value_or("");
+                if (attr.name.empty()) reject(Code::assertion_malformed, "an Attribute has no Name");
+                attr.name_format = xml::attribute(at, "NameFormat").value_or("");
+                attr.friendly_name = xml::attribute(at, "FriendlyName").value_or("");
+                for (xmlNode *v : xml::child_elements(at, xml::ns_saml, "AttributeValue")) {
+                    attr.values.push_back(xml::text(v));
+                }
+                out.attributes.push_back(std::move(attr));
+            }
+        }
+
+        check_identity(subject, a, out);
+
+        // Replay: remember the assertion until it could no longer be accepted anyway.
+        out.idp_entity_id = idp_entity();
+        out.connection_id = conn.id();
+        const std::string key = "saml-assertion " + idp_entity() + " " + out.assertion_id;
+        bool first_use = false;
+        try {
+            first_use = ctx.replay->insert_if_absent(key, expires + skew);
+        } catch (const Error &e) {
+            reject(Code::store_unavailable, std::string("the replay cache could not answer, so the login is refused: ") + e.what());
+        } catch (const std::exception &e) {
+            reject(Code::store_unavailable, std::string("the replay cache could not answer, so the login is refused: ") + e.what());
+        }
+        if (!first_use) {
+            reject(Code::replayed, "Assertion ID " + shown(out.assertion_id) + " was already used (replay); it stays "
+                                   "remembered until " + when(expires + skew));
+        }
+        if (irt && ctx.pending != nullptr) {
+            bool consumed = false;
+            try {
+                consumed = ctx.pending->consume(*irt);
+            } catch (const std::exception &e) {
+                reject(Code::store_unavailable, std::string("the pending-request store could not answer: ") + e.what());
+            }
+            if (!consumed) {
+                reject(Code::in_response_to_unknown, "AuthnRequest " + shown(*irt) + " was already answered by another "
+                                                     "login or has expired");
+            }
+        }
+        return out;
+    }
+
+    // One bearer SubjectConfirmation: returns its NotOnOrAfter and InResponseTo.
+    std::pair<std::int64_t, std::optional<std::string>> check_bearer(xmlNode *sc) {
+        auto datas = xml::child_elements(sc, xml::ns_saml, "SubjectConfirmationData");
+        if (datas.size() != 1) {
+            reject(Code::subject_confirmation, "the bearer SubjectConfirmation has " + std::to_string(datas.size()) +
+                                                   " SubjectConfirmationData elements; expected one");
+        }
+        xmlNode *d = datas[0];
+        auto recipient = xml::attribute(d, "Recipient");
+        if (!recipient || *recipient != acs()) {
+            reject(Code::recipient_mismatch, "SubjectConfirmationData Recipient is " + shown(recipient.value_or("(none)")) +
+                                                 " but this connection's ACS URL is " + shown(acs()));
+        }
+        auto nooa = xml::attribute(d, "NotOnOrAfter");
+        if (!nooa) reject(Code::subject_confirmation, "the bearer SubjectConfirmationData has no NotOnOrAfter");
+        const std::int64_t until = required_time(d, "NotOnOrAfter", Code::subject_confirmation, "SubjectConfirmationData");
+        if (now - skew >= until) {
+            reject(Code::subject_expired, "the bearer SubjectConfirmationData expired at " + when(until) + skew_note(now, skew));
+        }
+        if (auto nb = optional_time(d, "NotBefore", Code::subject_confirmation, "SubjectConfirmationData")) {
+            if (now + skew < *nb) {
+                reject(Code::subject_expired,
+                       "the bearer SubjectConfirmationData is valid from " + when(*nb) + skew_note(now, skew));
+            }
+        }
+        return {until, xml::attribute(d, "InResponseTo")};
+    }
+
+    void check_domain(const std::string &email) {
+        const auto &allowed = conn.settings().allowed_email_domains;
+        if (allowed.empty()) return;
+        std::string domain = email.substr(email.rfind('@') + 1);
+        for (const auto &d : allowed) {
+            if (lower_ascii(d) == domain) return;
+        }
+        std::string list;
+        for (const auto &d : allowed) list += (list.empty() ? "" : ", ") + d;
+        reject(Code::email_domain_not_allowed,
+               "the address's domain " + shown(domain) + " is not among this connection's allowed domains (" + list + ")");
+    }
+
+    void check_identity(xmlNode *subject, xmlNode *assertion, VerifiedLogin &out) {
+        xmlNode *nameid = xml::first_child_element(subject, xml::ns_saml, "NameID");
+        if (nameid == nullptr && xml::first_child_element(subject, xml::ns_saml, "EncryptedID") != nullptr) {
+            reject(Code::nameid_invalid, "the NameID is encrypted (EncryptedID), which ssogate does not decrypt");
+        }
+        const std::string &email_attribute = conn.settings().email_attribute;
+        if (nameid != nullptr) {
+            // A comment or processing instruction inside NameID is how truncation attacks split an
+            // address ("user@evil.com<!---->.example.com"): refuse, never join or cut.
+            if (!xml::has_only_text(nameid)) {
+                reject(Code::nameid_invalid, "the NameID contains markup (a comment, processing instruction or element); "
+                                             "only text is accepted");
+            }
+            out.nameid = xml::trimmed_text(nameid);
+            out.nameid_format = xml::attribute(nameid, "Format").value_or("");
+        } else if (email_attribute.empty()) {
+            reject(Code::nameid_invalid, "the Subject has no NameID");
+        }
+
+        if (!email_attribute.empty()) {
+            const Attribute *found = nullptr;
+            int count = 0;
+            for (const auto &at : out.attributes) {
+                if (at.name == email_attribute) {
+                    found = &at;
+                    ++count;
+                }
+            }
+            if (count != 1 || found->values.size() != 1) {
+                reject(Code::email_attribute, "the connection reads the email from attribute " + shown(email_attribute) +
+                                                  ", but the Assertion has " + std::to_string(count) +
+                                                  " such attributes with " +
+                                                  std::to_string(found ? found->values.size() : 0) +
+                                                  " values; expected exactly one value");
+            }
+            // The value must be plain text as well (same truncation attack as NameID).
+            for (xmlNode *st : xml::child_elements(assertion, xml::ns_saml, "AttributeStatement")) {
+                for (xmlNode *at : xml::child_elements(st, xml::ns_saml, "Attribute")) {
+                    if (xml::attribute(at, "Name").value_or("") != email_attribute) continue;
+                    for (xmlNode *v : xml::child_elements(at, xml::ns_saml, "AttributeValue")) {
+                        if (!xml::has_only_text(v)) {
+                            reject(Code::email_attribute, "the email attribute's value contains markup; only text is accepted");
+                        }
+                    }
+                }
+            }
+            std::string value = found->values[0];
+            if (!is_valid_email(value)) {
+                reject(Code::email_attribute, "attribute " + shown(email_attribute) + " holds " + shown(value) +
+                                                  ", which is not a valid email address");
+            }
+            out.email = normalize_email(value);
+            check_domain(out.email);
+            return;
+        }
+
+        const std::string &format = out.nameid_format;
+        if (format == nameid_email) {
+            if (!is_valid_email(out.nameid)) {
+                reject(Code::nameid_invalid, "the NameID " + shown(out.nameid) + " (format emailAddress) is not a valid "
+                                             "email address");
+            }
+        } else if (format.empty() || format == nameid_unspecified) {
+            if (!is_valid_email(out.nameid)) {
+                reject(Code::nameid_format, "the NameID format is unspecified and its value " + shown(out.nameid) +
+                                                " is not an email address; choose \"EmailAddress\" as Name ID format "
+                                                "in the IdP's app settings (Okta: SAML Settings > Name ID format)");
+            }
+        } else {
+            reject(Code::nameid_format, "the NameID format is " + shown(format) + "; expected " + shown(nameid_email) +
+                                            ": choose \"EmailAddress\" as Name ID format in the IdP's app settings "
+                                            "(Okta: SAML Settings > Name ID format), or set the connection's "
+                                            "email_attribute");
+        }
+        out.email = normalize_email(out.nameid);
+        check_domain(out.email);
+    }
+};
+
+}  // namespace
+
+Rejection::Rejection(Code code, std::string message) : Error(code, std::move(message)), user_message_(user_message_for(code)) {}
+
+std::string user_message_for(Code code) {
+    const std::string tag = std::string(" (error ") + code_name(code) + ")";
+    switch (code) {
+    case Code::status_not_success:
+        return "The identity provider did not complete the sign-in. Try again, or ask your administrator" + tag + ".";
+    case Code::replayed:
+    case Code::in_response_to_unknown:
+    case Code::issue_instant:
+    case Code::expired:
+    case Code::subject_expired:
+    case Code::not_yet_valid:
+        return "This sign-in has expired or was already used. Start the sign-in again from the beginning" + tag + ".";
+    case Code::email_domain_not_allowed:
+        return "Your email address's domain is not allowed to sign in here. Ask your administrator" + tag + ".";
+    case Code::store_unavailable:
+        return "Sign-in is temporarily unavailable. Try again in a moment" + tag + ".";
+    default:
+        return "Sign-in failed. Ask your administrator to check the SSO configuration" + tag + ".";
+    }
+}
+
+bool is_valid_email(std::string_view s) noexcept {
+    if (s.size() > 254) return false;
+    auto at = s.find('@');
+    if (at == std::string_view::npos || at == 0 || s.find('@', at + 1) != std::string_view::npos) return false;
+    std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
+    if (local.size() > 64 || local.front() == '.' || local.back() == '.') return false;
+    static constexpr std::string_view atext_extra = "!#$%&'*+/=?^_`{|}~-.";
+    char prev = 0;
+    for (char c : local) {
+        bool ok = std::isalnum(static_cast<unsigned char>(c)) || atext_extra.find(c) != std::string_view::npos;
+        if (!ok || (c == '.' && prev == '.')) return false;
+        prev = c;
+    }
+    if (domain.empty() || domain.size() > 253) return false;
+    std::size_t labels = 0, start = 0;
+    while (start <= domain.size()) {
+        auto end = domain.find('.', start);
+        if (end == std::string_view::npos) end = domain.size();
+        std::string_view label = domain.substr(start, end - start);
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+        for (char c : label) {
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+        }
+        ++labels;
+        start = end + 1;
+    }
+    return labels >= 2;
+}
+
+VerifiedLogin verify_response_xml(const Connection &connection, const crypto::KeySet &keys, std::string_view xml,
+                                  const VerifyContext &context) {
+    if (context.replay == nullptr) {
+        fail(Code::invalid_argument, "VerifyContext.replay is required: verification without a replay cache would "
+                                     "accept a replayed SAMLResponse");
+    }
+    if (!connection.idp()) fail(Code::invalid_argument, "the connection has no IdP metadata");
+    Verifier v{connection, keys, context, context.now.value_or(util::now_seconds()),
+               connection.settings().clock_skew_seconds};
+    try {
+        if (xml.size() > context.max_bytes) {
+            reject(Code::input_too_large, "the SAML Response is " + std::to_string(xml.size()) + " bytes; the cap is " +
+                                              std::to_string(context.max_bytes));
+        }
+        return v.run(xml);
+    } catch (const Rejection &) {
+        throw;
+    } catch (const Error &e) {
+        // XML, base64 and store errors met on the way are refusals of this login too.
+        throw Rejection(e.code(), e.what());
+    }
+}
+
+VerifiedLogin verify_response(const Connection &connection, const crypto::KeySet &keys,
+                              std::string_view saml_response_b64, const VerifyContext &context) {
+    if (context.replay == nullptr) {
+        fail(Code::invalid_argument, "VerifyContext.replay is required: verification without a replay cache would "
+                                     "accept a replayed SAMLResponse");
+    }
+    std::string decoded;
+    try {
+        // Cap before decoding: base64 is 4/3 of the bytes; allow generously for line breaks.
+        std::size_t significant = 0;
+        for (char c : saml_response_b64) significant += !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
+        if (significant / 4 * 3 > context.max_bytes + 3 || saml_response_b64.size() > 2 * (context.max_bytes / 3 * 4) + 4096) {
+            reject(Code::input_too_large, "the SAMLResponse value decodes to about " +
+                                              std::to_string(significant / 4 * 3) + " bytes; the cap is " +
+                                              std::to_string(context.max_bytes));
+        }
+        decoded = util::base64_decode(saml_response_b64);
+    } catch (const Rejection &) {
+        throw;
+    } catch (const Error &e) {
+        throw Rejection(e.code(), std::string("the SAMLResponse form value is not valid base64: ") + e.what());
+    }
+    return verify_response_xml(connection, keys, decoded, context);
+}
+
+VerifiedLogin verify_response(const Connection &connection, std::string_view saml_response_b64,
+                              const VerifyContext &context) {
+    if (!connection.idp()) fail(Code::invalid_argument, "the connection has no IdP metadata");
+    auto keys = crypto::KeySet::from(*connection.idp());
+    return verify_response(connection, *keys, saml_response_b64, context);
+}
+
+}  // namespace ssogate::core

@@ -1,0 +1,36 @@
+// In-memory replay cache for one process: thread-safe, forgets entries once they expire.
+#pragma once
+
+#include "store/replay.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace ssogate::core {
+
+class MemoryReplayCache final : public ReplayCache {
+public:
+    // `clock` gives the time used to forget expired entries (Unix seconds); empty = the system clock.
+    // Tests that freeze verification time pass the same frozen clock, or entries would be forgotten
+    // at once. `max_entries` bounds memory: beyond it, inserts throw Error{store_unavailable} (fail
+    // closed) rather than evicting live entries, which would re-open replays.
+    explicit MemoryReplayCache(std::function<std::int64_t()> clock = {}, std::size_t max_entries = 1000000);
+
+    bool insert_if_absent(std::string_view key, std::int64_t expires_at) override;
+    std::size_t size() const;
+
+private:
+    void purge_locked(std::int64_t now);
+
+    std::function<std::int64_t()> clock_;
+    std::size_t max_entries_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::int64_t> entries_;
+    std::multimap<std::int64_t, std::string> by_expiry_;
+};
+
+}  // namespace ssogate::core
