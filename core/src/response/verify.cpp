@@ -347,7 +347,7 @@ struct Verifier {
         if (irt && ctx.pending != nullptr) {
             bool consumed = false;
             try {
-                consumed = ctx.pending->consume(*irt);
+                consumed = ctx.pending->take_by_request_id(conn.id(), *irt, now).has_value();
             } catch (const std::exception &e) {
                 reject(Code::store_unavailable, std::string("the pending-request store could not answer: ") + e.what());
             }

@@ -5,6 +5,7 @@
 #include "connection/connection.hpp"
 #include "crypto/keys.hpp"
 #include "error.hpp"
+#include "store/pending_requests.hpp"
 #include "store/replay.hpp"
 
 #include <cstddef>
@@ -16,23 +17,16 @@
 
 namespace ssogate::core {
 
-// The AuthnRequests a browser is waiting for, as kept by a state store (issue 4 plugs in here).
-class PendingRequests {
-public:
-    virtual ~PendingRequests() = default;
-    // Removes `request_id` atomically; true when it was pending (so two logins cannot both consume
-    // it). May throw Error{store_unavailable}.
-    virtual bool consume(std::string_view request_id) = 0;
-};
-
 struct VerifyContext {
     // The clock for every time check, Unix seconds; nullopt = the system clock.
     std::optional<std::int64_t> now;
     // IDs of the AuthnRequests this browser sent (from the host's session); empty for none. A
     // Response's InResponseTo must be one of them.
     std::vector<std::string> pending_request_ids;
-    // Optional: when set, the matched request ID is consumed after every check passed.
-    PendingRequests *pending = nullptr;
+    // Optional: when set, the matched request is taken from this store (take_by_request_id with the
+    // connection's id) after every other check passed, so two logins cannot answer one request. A
+    // host that already took the request by its RelayState token leaves this null.
+    store::PendingRequests *pending = nullptr;
     // Required (nullptr throws Error{invalid_argument}), so replay protection cannot be forgotten.
     ReplayCache *replay = nullptr;
     // Cap on the decoded Response size (INPUT_TOO_LARGE above it).
