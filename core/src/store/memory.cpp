@@ -1,0 +1,269 @@
+// In-memory directory and pending requests: one mutex each; every call is atomic under it, which
+// gives the multi-step calls the same all-or-nothing behaviour the SQLite transactions give.
+#include "error.hpp"
+#include "store/directory.hpp"
+#include "store/pending_requests.hpp"
+
+#include <map>
+#include <mutex>
+
+namespace ssogate::core::store {
+
+namespace {
+
+using policy::lower_ascii;
+using Key = std::pair<std::string, std::string>;
+
+class MemoryDirectory final : public Directory {
+public:
+    void put_account(const Account &a) override {
+        std::lock_guard lock(mu_);
+        accounts_[a.id] = normalised(a);
+    }
+    std::optional<Account> find_account(std::string_view id) override {
+        std::lock_guard lock(mu_);
+        auto it = accounts_.find(std::string(id));
+        if (it == accounts_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    void put_connection(const ConnectionRecord &c) override {
+        std::lock_guard lock(mu_);
+        require_account(c.account_id);
+        connections_[c.id] = c;
+    }
+    std::optional<ConnectionRecord> find_connection(std::string_view id) override {
+        std::lock_guard lock(mu_);
+        auto it = connections_.find(std::string(id));
+        if (it == connections_.end()) return std::nullopt;
+        return it->second;
+    }
+    std::vector<ConnectionRecord> list_connections(std::string_view account_id) override {
+        std::lock_guard lock(mu_);
+        std::vector<ConnectionRecord> out;
+        for (const auto &[id, c] : connections_) {
+            if (c.account_id == account_id) out.push_back(c);
+        }
+        return out;
+    }
+    void remove_connection(std::string_view id) override {
+        std::lock_guard lock(mu_);
+        if (connections_.erase(std::string(id)) == 0)
+            fail(Code::not_found, "no connection with id \"" + std::string(id) + "\"");
+    }
+
+    void put_member(const Member &m) override {
+        std::lock_guard lock(mu_);
+        require_account(m.account_id);
+        Member copy = m;
+        copy.email = lower_ascii(m.email);
+        members_[{copy.account_id, copy.email}] = copy;
+    }
+    std::optional<Member> find_member(std::string_view account_id, std::string_view email) override {
+        std::lock_guard lock(mu_);
+        auto it = members_.find({std::string(account_id), lower_ascii(email)});
+        if (it == members_.end()) return std::nullopt;
+        return it->second;
+    }
+    std::vector<Member> list_members(std::string_view account_id) override {
+        std::lock_guard lock(mu_);
+        std::vector<Member> out;
+        for (const auto &[key, m] : members_) {
+            if (key.first == account_id) out.push_back(m);
+        }
+        return out;
+    }
+
+    void put_invite(const Invite &i) override {
+        std::lock_guard lock(mu_);
+        require_account(i.account_id);
+        Invite copy = i;
+        copy.email = lower_ascii(i.email);
+        for (auto it = invites_.begin(); it != invites_.end(); ++it) {
+            if (it->second.token == copy.token && it->first != Key{copy.account_id, copy.email})
+                fail(Code::store_conflict, "an invite with this token already exists for another email");
+        }
+        invites_[{copy.account_id, copy.email}] = copy;
+    }
+    std::optional<Invite> find_invite(std::string_view account_id, std::string_view email, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        auto it = invites_.find({std::string(account_id), lower_ascii(email)});
+        if (it == invites_.end() || it->second.expires_at <= now) return std::nullopt;
+        return it->second;
+    }
+    void revoke_invite(std::string_view account_id, std::string_view email) override {
+        std::lock_guard lock(mu_);
+        if (invites_.erase({std::string(account_id), lower_ascii(email)}) == 0)
+            fail(Code::not_found, "no invite for " + lower_ascii(email) + " in account " + std::string(account_id));
+    }
+
+    void put_join_token(const JoinToken &t) override {
+        std::lock_guard lock(mu_);
+        if (join_tokens_.count(t.token) != 0) fail(Code::store_conflict, "this join token already exists");
+        JoinToken copy = t;
+        copy.email = lower_ascii(t.email);
+        join_tokens_[t.token] = copy;
+    }
+
+    AuditEntry append_audit(const AuditEntry &e) override {
+        std::lock_guard lock(mu_);
+        return append_locked(e);
+    }
+    std::vector<AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq,
+                                       std::size_t limit) override {
+        std::lock_guard lock(mu_);
+        std::vector<AuditEntry> out;
+        for (const auto &e : audit_) {
+            if (out.size() >= limit) break;
+            if (e.seq > after_seq && (account_id.empty() || e.account_id == account_id)) out.push_back(e);
+        }
+        return out;
+    }
+
+    void record_sso_login(std::string_view account_id, std::string_view email, std::int64_t now,
+                          const AuditEntry &audit) override {
+        std::lock_guard lock(mu_);
+        auto it = members_.find({std::string(account_id), lower_ascii(email)});
+        if (it == members_.end())
+            fail(Code::not_found, "no member " + lower_ascii(email) + " in account " + std::string(account_id));
+        it->second.sso_linked = true;
+        it->second.last_sso_login = now;
+        append_locked(audit);
+    }
+
+    Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via,
+                         bool has_password, std::int64_t now, const AuditEntry &audit) override {
+        std::lock_guard lock(mu_);
+        const Key key{std::string(account_id), lower_ascii(email)};
+        auto inv = invites_.find(key);
+        if (inv == invites_.end() || inv->second.expires_at <= now)
+            fail(Code::not_found, "no pending invite for " + key.second + " in account " + key.first);
+        if (members_.count(key) != 0)
+            fail(Code::store_conflict, key.second + " is already a member of account " + key.first);
+        Member m;
+        m.account_id = key.first;
+        m.email = key.second;
+        m.role = inv->second.role;
+        m.joined_via = via;
+        m.has_password = has_password;
+        m.sso_linked = via == policy::JoinedVia::sso;
+        m.last_sso_login = m.sso_linked ? now : 0;
+        m.created_at = now;
+        invites_.erase(inv);
+        members_[key] = m;
+        append_locked(audit);
+        return m;
+    }
+
+    Member redeem_join_token(std::string_view token, std::int64_t now, const AuditEntry &audit) override {
+        std::lock_guard lock(mu_);
+        auto it = join_tokens_.find(std::string(token));
+        if (it == join_tokens_.end() || it->second.expires_at <= now)
+            fail(Code::not_found, "the join token is unknown, already used or expired");
+        const JoinToken t = it->second;
+        const Key key{t.account_id, t.email};
+        // Checked before the token is consumed: a refused redemption changes nothing, as a rolled
+        // back SQLite transaction would.
+        if (accounts_.count(t.account_id) == 0) fail(Code::not_found, "no account with id \"" + t.account_id + "\"");
+        if (members_.count(key) != 0)
+            fail(Code::store_conflict, t.email + " is already a member of account " + t.account_id);
+        join_tokens_.erase(it);
+        Member m;
+        m.account_id = t.account_id;
+        m.email = t.email;
+        m.joined_via = policy::JoinedVia::sso;
+        m.sso_linked = true;
+        m.last_sso_login = now;
+        m.created_at = now;
+        members_[key] = m;
+        AuditEntry filled = audit;
+        if (filled.account_id.empty()) filled.account_id = t.account_id;
+        if (filled.connection_id.empty()) filled.connection_id = t.connection_id;
+        if (filled.email.empty()) filled.email = t.email;
+        append_locked(filled);
+        return m;
+    }
+
+    void add_member(const Member &m, const AuditEntry &audit) override {
+        std::lock_guard lock(mu_);
+        require_account(m.account_id);
+        Member copy = m;
+        copy.email = lower_ascii(m.email);
+        const Key key{copy.account_id, copy.email};
+        if (members_.count(key) != 0)
+            fail(Code::store_conflict, copy.email + " is already a member of account " + copy.account_id);
+        members_[key] = copy;
+        append_locked(audit);
+    }
+
+private:
+    static Account normalised(const Account &a) {
+        Account copy = a;
+        for (auto &d : copy.verified_domains) d = lower_ascii(d);
+        for (auto &e : copy.break_glass) e = lower_ascii(e);
+        return copy;
+    }
+    void require_account(const std::string &id) const {
+        if (accounts_.count(id) == 0) fail(Code::not_found, "no account with id \"" + id + "\"");
+    }
+    AuditEntry append_locked(const AuditEntry &e) {
+        AuditEntry row = e;
+        row.email = lower_ascii(e.email);
+        row.seq = static_cast<std::int64_t>(audit_.size()) + 1;
+        audit_.push_back(row);
+        return row;
+    }
+
+    std::mutex mu_;
+    std::map<std::string, Account> accounts_;
+    std::map<std::string, ConnectionRecord> connections_;
+    std::map<Key, Member> members_;
+    std::map<Key, Invite> invites_;
+    std::map<std::string, JoinToken> join_tokens_;
+    std::vector<AuditEntry> audit_;
+};
+
+class MemoryPendingRequests final : public PendingRequests {
+public:
+    void put(std::string_view token, const PendingRequest &r) override {
+        std::lock_guard lock(mu_);
+        const Key by_id{r.connection_id, r.request_id};
+        if (by_token_.count(std::string(token)) != 0 || by_id_.count(by_id) != 0)
+            fail(Code::store_conflict, "a pending request with this RelayState token or request ID already exists");
+        by_token_[std::string(token)] = r;
+        by_id_[by_id] = std::string(token);
+    }
+    std::optional<PendingRequest> take(std::string_view token, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        return take_locked(std::string(token), now);
+    }
+    std::optional<PendingRequest> take_by_request_id(std::string_view connection_id, std::string_view request_id,
+                                                     std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        auto it = by_id_.find({std::string(connection_id), std::string(request_id)});
+        if (it == by_id_.end()) return std::nullopt;
+        return take_locked(std::string(it->second), now);
+    }
+
+private:
+    std::optional<PendingRequest> take_locked(const std::string &token, std::int64_t now) {
+        auto it = by_token_.find(token);
+        if (it == by_token_.end()) return std::nullopt;
+        PendingRequest r = std::move(it->second);
+        by_token_.erase(it);
+        by_id_.erase({r.connection_id, r.request_id});
+        if (r.expires_at <= now) return std::nullopt;  // expired: removed, never returned
+        return r;
+    }
+
+    std::mutex mu_;
+    std::map<std::string, PendingRequest> by_token_;
+    std::map<Key, std::string> by_id_;
+};
+
+}  // namespace
+
+std::unique_ptr<Directory> make_memory_directory() { return std::make_unique<MemoryDirectory>(); }
+std::unique_ptr<PendingRequests> make_memory_pending_requests() { return std::make_unique<MemoryPendingRequests>(); }
+
+}  // namespace ssogate::core::store

@@ -1,0 +1,112 @@
+// Test helpers for the store suites: a private redis-server on a free 127.0.0.1 port, and a
+// temporary directory. Each test process starts its own server, so tests never share Redis state.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace store_test {
+
+inline int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0) throw std::runtime_error("bind failed");
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+class RedisServer {
+public:
+    explicit RedisServer(int port = 0) : port_(port ? port : free_port()) { start(); }
+    ~RedisServer() { stop(); }
+    RedisServer(const RedisServer &) = delete;
+    RedisServer &operator=(const RedisServer &) = delete;
+
+    int port() const { return port_; }
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+    void start() {
+        if (pid_ > 0) return;
+        const std::string port = std::to_string(port_);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
+            std::freopen("/dev/null", "w", stdout);
+            ::execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save",
+                    "", "--appendonly", "no", static_cast<char *>(nullptr));
+            ::_exit(127);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (ping()) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        throw std::runtime_error("redis-server did not answer PING on port " + port);
+    }
+
+    void stop() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+
+    bool ping() const {
+        timeval tv{0, 200000};
+        redisContext *c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+        bool ok = false;
+        if (c && !c->err) {
+            auto *r = static_cast<redisReply *>(redisCommand(c, "PING"));
+            ok = r && r->type == REDIS_REPLY_STATUS;
+            if (r) freeReplyObject(r);
+        }
+        if (c) redisFree(c);
+        return ok;
+    }
+
+private:
+    int port_;
+    pid_t pid_ = -1;
+};
+
+class TempDir {
+public:
+    TempDir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "ssogate-store-XXXXXX").string();
+        if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+    std::string file(const std::string &name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+}  // namespace store_test
