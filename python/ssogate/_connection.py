@@ -1,0 +1,180 @@
+"""Connections: one IdP of an account, with the ACS URL and SP entity ID the IdP needs back."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Optional, Union
+
+from . import _ssogate
+from ._codes import Code
+from ._convert import BytesLike, Timestamp, to_bytes, to_max_bytes, to_unix
+from ._errors import InvalidArgument
+from ._idp import IdpMetadata
+
+__all__ = ["Connection"]
+
+
+def _opt_str(value: Optional[str], what: str) -> Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{what} must be str, got {type(value).__name__}")
+    return value
+
+
+class Connection:
+    """A connection (the seed's "+ New Identity Provider", then "Save"): immutable and shareable.
+
+    Make one with :meth:`create` or restore one with :meth:`from_json`. The settings are checked by
+    the library; a refused value raises :class:`ssogate.InvalidArgument` naming the field.
+    """
+
+    __slots__ = ("_native", "_idp")
+
+    def __init__(self) -> None:
+        raise TypeError("use Connection.create() or Connection.from_json() to make a Connection")
+
+    @classmethod
+    def _from_native(cls, native: _ssogate.Connection) -> Connection:
+        self = object.__new__(cls)
+        self._native = native
+        # The connection's own IdP (the C library keeps a reference), not the object passed to
+        # create(): that one may be dropped, and this view keeps the connection alive instead.
+        self._idp = IdpMetadata._from_native(native.idp())
+        return self
+
+    @classmethod
+    def create(
+        cls,
+        idp: IdpMetadata,
+        *,
+        base_url: Optional[str] = None,
+        id: Optional[str] = None,  # noqa: A002 - the field is called id everywhere else
+        description: Optional[str] = None,
+        acs_url: Optional[str] = None,
+        sp_entity_id: Optional[str] = None,
+        acs_url_template: Optional[str] = None,
+        sp_entity_id_template: Optional[str] = None,
+        allowed_domains: Iterable[str] = (),
+        email_attribute: Optional[str] = None,
+        sp_certificate_pem: Optional[str] = None,
+        allow_idp_initiated: bool = False,
+        jit_provisioning: bool = False,
+        clock_skew_seconds: int = 180,
+        allow_sha1: bool = False,
+    ) -> Connection:
+        """Makes a connection for an imported IdP.
+
+        The ACS URL and SP entity ID default to ``{base}/sso/saml/{id}/acs`` and
+        ``{base}/sso/saml/{id}`` (templates configurable); give ``acs_url`` and ``sp_entity_id``
+        for an IdP app that already exists. ``id`` defaults to 128 random bits, URL-safe.
+        ``allowed_domains`` empty means any email domain.
+        """
+        if not isinstance(idp, IdpMetadata):
+            raise TypeError(f"idp must be an IdpMetadata, got {type(idp).__name__}")
+        if isinstance(allowed_domains, str):
+            # A lone string would otherwise be split into one-letter "domains".
+            raise TypeError("allowed_domains must be a list of domains, not a str")
+        domains = [_opt_str(d, "allowed_domains item") for d in allowed_domains]
+        if isinstance(clock_skew_seconds, bool) or not isinstance(clock_skew_seconds, int):
+            raise TypeError(f"clock_skew_seconds must be int, got {type(clock_skew_seconds).__name__}")
+        # The range (0..600) is the library's to enforce; here only what an int32 cannot carry.
+        if not -(2**31) <= clock_skew_seconds < 2**31:
+            raise InvalidArgument(
+                Code.INVALID_SETTING, f"clock_skew_seconds must be 0..600, got {clock_skew_seconds}"
+            )
+        skew = clock_skew_seconds
+        native = _ssogate.connection_new(
+            idp._native,
+            base_url=_opt_str(base_url, "base_url"),
+            id=_opt_str(id, "id"),
+            description=_opt_str(description, "description"),
+            acs_url=_opt_str(acs_url, "acs_url"),
+            sp_entity_id=_opt_str(sp_entity_id, "sp_entity_id"),
+            acs_url_template=_opt_str(acs_url_template, "acs_url_template"),
+            sp_entity_id_template=_opt_str(sp_entity_id_template, "sp_entity_id_template"),
+            allowed_domains=domains,
+            email_attribute=_opt_str(email_attribute, "email_attribute"),
+            sp_certificate_pem=_opt_str(sp_certificate_pem, "sp_certificate_pem"),
+            allow_idp_initiated=bool(allow_idp_initiated),
+            jit_provisioning=bool(jit_provisioning),
+            clock_skew_seconds=skew,
+            allow_sha1=bool(allow_sha1),
+        )
+        return cls._from_native(native)
+
+    @classmethod
+    def from_json(
+        cls,
+        s: Union[str, BytesLike],
+        *,
+        now: Optional[Timestamp] = None,
+        max_bytes: Optional[int] = None,
+    ) -> Connection:
+        """Restores a connection from :meth:`to_json` output.
+
+        The IdP metadata inside is imported again (with ``now`` and ``max_bytes``), so metadata whose
+        validUntil has passed is refused as on first import. Malformed JSON raises
+        ``InvalidArgument`` with ``Code.CONNECTION_JSON``; JSON from a newer ssogate,
+        ``Code.CONNECTION_VERSION``.
+        """
+        native = _ssogate.connection_from_json(to_bytes(s, "s"), to_unix(now), to_max_bytes(max_bytes))
+        return cls._from_native(native)
+
+    @property
+    def id(self) -> str:
+        return self._native.id
+
+    @property
+    def description(self) -> Optional[str]:
+        return self._native.description or None
+
+    @property
+    def acs_url(self) -> str:
+        """The ACS URL to paste into the IdP ("Single sign on URL" in Okta)."""
+        return self._native.acs_url
+
+    @property
+    def sp_entity_id(self) -> str:
+        """The SP entity ID to paste into the IdP ("Audience URI (SP Entity ID)" in Okta)."""
+        return self._native.sp_entity_id
+
+    @property
+    def allow_idp_initiated(self) -> bool:
+        return self._native.allow_idp_initiated
+
+    @property
+    def jit_provisioning(self) -> bool:
+        return self._native.jit_provisioning
+
+    @property
+    def clock_skew_seconds(self) -> int:
+        return self._native.clock_skew_seconds
+
+    @property
+    def allow_sha1(self) -> bool:
+        return self._native.allow_sha1
+
+    @property
+    def allowed_domains(self) -> List[str]:
+        return self._native.allowed_domains()
+
+    @property
+    def email_attribute(self) -> Optional[str]:
+        """The SAML attribute the email is read from; None when it is the NameID."""
+        return self._native.email_attribute or None
+
+    @property
+    def idp(self) -> IdpMetadata:
+        return self._idp
+
+    def to_json(self) -> str:
+        """JSON with a schema version (IdP metadata included), for the host's own database."""
+        return self._native.to_json()
+
+    def sp_metadata(self) -> str:
+        """SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it."""
+        return self._native.sp_metadata()
+
+    def __repr__(self) -> str:
+        return (
+            f"Connection(id={self.id!r}, acs_url={self.acs_url!r}, sp_entity_id={self.sp_entity_id!r}, "
+            f"idp={self._idp.entity_id!r})"
+        )

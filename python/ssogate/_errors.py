@@ -1,0 +1,105 @@
+"""The exception hierarchy: one base, :class:`Error`, and one subclass per range of codes.
+
+``LoginRejected`` and ``SignatureError`` are deliberately *not* ``ValueError``: a stray
+``except ValueError`` around a login must never swallow an authentication failure. Metadata and
+argument problems are ``ValueError`` because they are bad input from the admin or the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from . import _ssogate
+from ._codes import Code
+
+__all__ = [
+    "Error",
+    "InvalidArgument",
+    "MetadataError",
+    "SignatureError",
+    "LoginRejected",
+    "StoreError",
+    "InternalError",
+]
+
+
+class Error(Exception):
+    """A call into ssogate failed.
+
+    Attributes:
+        code: the stable result code (a :class:`Code`, or a plain ``int`` for a code this Python
+            package does not know yet, from a newer library).
+        code_name: its stable name, e.g. ``"METADATA_EXPIRED"``.
+        message: the operator message: what was expected and what came. It never holds keys or
+            whole documents, so it is safe to log and to show an admin.
+    """
+
+    code: Union[Code, int]
+    message: str
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(int(code), message)
+        try:
+            self.code = Code(code)
+        except ValueError:
+            self.code = int(code)
+        self.message = message
+
+    @property
+    def code_name(self) -> str:
+        # The loaded library is the authority on names (it may know codes newer than this file).
+        return _ssogate.code_name(int(self.code))
+
+    def __str__(self) -> str:
+        return f"{self.code_name}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code_name} ({int(self.code)}), {self.message!r})"
+
+
+class InvalidArgument(Error, ValueError):
+    """Codes 1-99: a bad argument or setting (URL, clock skew, connection JSON, ...)."""
+
+
+class MetadataError(Error, ValueError):
+    """Codes 100-199: the XML or the IdP metadata was refused (malformed, DOCTYPE, expired, ...)."""
+
+
+class SignatureError(Error):
+    """Codes 200-299: a signature did not verify or was not acceptable."""
+
+
+class LoginRejected(Error):
+    """Codes 300-399: a SAML response failed a condition (audience, time, replay, ...).
+
+    Not a ``ValueError`` on purpose, so ``except ValueError`` cannot hide a refused login.
+    """
+
+
+class StoreError(Error):
+    """Codes 400-499: a state store (replay cache, pending requests, directory) could not answer."""
+
+
+class InternalError(Error):
+    """Codes 900-999: a bug in ssogate or a dependency, or memory exhaustion."""
+
+
+def _class_for(code: int) -> type[Error]:
+    if 1 <= code <= 99:
+        return InvalidArgument
+    if 100 <= code <= 199:
+        return MetadataError
+    if 200 <= code <= 299:
+        return SignatureError
+    if 300 <= code <= 399:
+        return LoginRejected
+    if 400 <= code <= 499:
+        return StoreError
+    if 900 <= code <= 999:
+        return InternalError
+    return Error
+
+
+def _error_from_code(code: int, message: str) -> Error:
+    """Builds the exception for a failed call; the extension module calls this to raise."""
+    return _class_for(code)(code, message)

@@ -1,0 +1,55 @@
+"""Shared fixtures for the Python binding's tests.
+
+The tests import the *installed* package (``pip install .``); nothing here adds the source tree to
+sys.path. Paths to the test vectors are relative to this file.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import ssogate
+
+from _corpus import INTEROP_METADATA, NOW
+
+
+@pytest.fixture(scope="session")
+def okta_xml() -> bytes:
+    return (INTEROP_METADATA / "okta-1.xml").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def okta_idp(okta_xml: bytes) -> ssogate.IdpMetadata:
+    return ssogate.import_idp_metadata(okta_xml, now=NOW)
+
+
+@pytest.fixture()
+def connection(okta_idp: ssogate.IdpMetadata) -> ssogate.Connection:
+    return ssogate.Connection.create(okta_idp, base_url="https://dashboard.example.com", id="okta-prod")
+
+
+def _self_signed(directory: Path, name: str) -> tuple[Path, Path]:
+    # Test key material is made fresh for every run with the openssl CLI (an independent tool);
+    # nothing secret is committed.
+    key, cert = directory / f"{name}-key.pem", directory / f"{name}-cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "3650",
+         "-subj", f"/CN={name}.ssogate.test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return key, cert
+
+
+@pytest.fixture(scope="session")
+def sp_keypair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(private key, certificate) PEM files for the SP, RSA-2048."""
+    return _self_signed(tmp_path_factory.mktemp("sp-key"), "sp")
+
+
+@pytest.fixture(scope="session")
+def idp_keypair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(private key, certificate) PEM files for a test IdP (Lasso), RSA-2048."""
+    return _self_signed(tmp_path_factory.mktemp("idp-key"), "idp")
