@@ -67,10 +67,15 @@ public:
 
     void stop() {
         if (pid_ <= 0) return;
+        ::kill(pid_, SIGCONT);
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
         pid_ = -1;
     }
+
+    // SIGSTOP: the socket stays open and accepts bytes, but nothing answers (a hung server).
+    void freeze() { ::kill(pid_, SIGSTOP); }
+    void thaw() { ::kill(pid_, SIGCONT); }
 
     bool ping() const {
         timeval tv{0, 200000};
