@@ -13,6 +13,12 @@ from ._idp import IdpMetadata
 __all__ = ["Connection"]
 
 
+def _str(value: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, got {type(value).__name__}")
+    return value
+
+
 def _opt_str(value: Optional[str], what: str) -> Optional[str]:
     if value is not None and not isinstance(value, str):
         raise TypeError(f"{what} must be str, got {type(value).__name__}")
@@ -27,6 +33,8 @@ class Connection:
     """
 
     __slots__ = ("_native", "_idp")
+    _native: _ssogate.Connection
+    _idp: IdpMetadata
 
     def __init__(self) -> None:
         raise TypeError("use Connection.create() or Connection.from_json() to make a Connection")
@@ -72,7 +80,7 @@ class Connection:
         if isinstance(allowed_domains, str):
             # A lone string would otherwise be split into one-letter "domains".
             raise TypeError("allowed_domains must be a list of domains, not a str")
-        domains = [_opt_str(d, "allowed_domains item") for d in allowed_domains]
+        domains = [_str(d, "allowed_domains item") for d in allowed_domains]
         if isinstance(clock_skew_seconds, bool) or not isinstance(clock_skew_seconds, int):
             raise TypeError(f"clock_skew_seconds must be int, got {type(clock_skew_seconds).__name__}")
         # The range (0..600) is the library's to enforce; here only what an int32 cannot carry.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import List, Optional, Union
+from typing import List, Optional, Tuple, Union
 
 from . import _ssogate
 from ._codes import Code
@@ -83,6 +83,13 @@ class IdpMetadata:
         "_nameid_formats",
         "_warnings",
     )
+    _native: _ssogate.Idp
+    _entity_id: str
+    _sso: Tuple[Endpoint, ...]
+    _slo: Tuple[Endpoint, ...]
+    _certs: Tuple[Certificate, ...]
+    _nameid_formats: Tuple[str, ...]
+    _warnings: Tuple[Warning, ...]
 
     def __init__(self) -> None:
         raise TypeError("use ssogate.import_idp_metadata() to make an IdpMetadata")
