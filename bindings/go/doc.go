@@ -1,0 +1,20 @@
+// Package ssogate is the Go binding of libssogate, SAML 2.0 single sign-on for products with a web
+// dashboard, from the service provider's side.
+//
+// The flow of an admin's "Save" screen:
+//
+//	idp, err := ssogate.ImportIdPMetadata(uploadedXML, ssogate.ImportOptions{})
+//	if errors.Is(err, ssogate.ErrMetadataExpired) { ... ask for a fresh download ... }
+//	conn, err := ssogate.NewConnection(idp, ssogate.ConnectionConfig{BaseURL: "https://app.example.com"})
+//	fmt.Println(conn.ACSURL(), conn.SPEntityID()) // what the admin pastes back into the IdP
+//	stored, err := conn.ToJSON()                   // keep it; ConnectionFromJSON restores it
+//
+// The package translates the stable C ABI (ssogate/ssogate.h) through a SWIG-generated layer; every
+// rule lives in the C++ core, so Go, Python and C callers get the same answers and the same codes.
+// Refusals are *Error values: match them with errors.Is against the Err* sentinels, or errors.As to
+// read the Code and the operator Message.
+//
+// Objects are immutable and safe to share across goroutines. Each holds a C object: Close releases
+// it as soon as you are done (a finalizer releases it otherwise). Building needs cgo, swig and
+// pkg-config finding ssogate.pc.
+package ssogate

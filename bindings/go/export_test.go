@@ -1,0 +1,4 @@
+package ssogate
+
+// Sentinels lets the external tests check that every failure code has its sentinel.
+var Sentinels = sentinels

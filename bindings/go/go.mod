@@ -1,0 +1,3 @@
+module ssogate.dev/ssogate
+
+go 1.21

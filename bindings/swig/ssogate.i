@@ -1,0 +1,83 @@
+/*
+ * SWIG interface for libssogate, shared by every SWIG target language (Go today).
+ *
+ * The declarations come from the real public header, never from a copy: this file only says how
+ * SWIG should map the few C idioms that have no direct counterpart in a target language. Whatever
+ * the header gains later is wrapped automatically; a new idiom needs a typemap here.
+ *
+ * The low-level module this produces mirrors the C ABI one to one and is not meant for end users;
+ * each language puts an idiomatic package on top (for Go: bindings/go).
+ */
+%module ssogate
+
+/*
+ * SSOGATE_API, SSOGATE_NOEXCEPT and SSOGATE_MUST_CHECK must mean nothing to SWIG's parser. The header
+ * sees to it: SSOGATE_API is empty unless SSOGATE_BUILDING (only the library's own build sets it),
+ * SSOGATE_NOEXCEPT is empty unless __cplusplus (SWIG defines it only with -c++, and SWIG 4 parses
+ * noexcept anyway), and SSOGATE_MUST_CHECK checks for SWIG. The generated wrapper, compiled by a C
+ * compiler, does see warn_unused_result, which is harmless: the wrapper passes every result on.
+ */
+
+%{
+#include <stdlib.h>
+
+#include "ssogate/ssogate.h"
+%}
+
+%include <stdint.i>
+
+/*
+ * Inputs are (pointer, length) pairs that need not be NUL-terminated. Each target language has a
+ * (char *STRING, size_t LENGTH) typemap that turns one native string (Go string, Python bytes, ...)
+ * into such a pair, length included, so bytes after an embedded NUL reach the library and are judged
+ * there instead of being silently cut off.
+ */
+%apply (char *STRING, size_t LENGTH) {
+    (const char *xml, size_t xml_len),
+    (const char *entity_id, size_t entity_id_len),
+    (const char *signer_pem, size_t signer_pem_len),
+    (const char *json, size_t json_len),
+    (const char *v, size_t len)
+};
+
+/*
+ * The DER getter returns a borrowed byte pointer plus an out-parameter length, an idiom with no
+ * portable SWIG typemap (each language would need its own). The PEM getter returns the same
+ * certificate as text, which every language can decode with its standard library, so the DER
+ * getter is left out of the SWIG module; the Go tests check that the decoded bytes hash to the
+ * library's own SHA-256 fingerprint.
+ */
+%ignore ssogate_idp_cert_der;
+
+/*
+ * Options structs must be filled by their _init function with sizeof as the caller compiled it,
+ * which a target language cannot compute. A constructor that does it in C makes a freshly created
+ * options object always valid; struct_size stays readable for tests.
+ */
+%extend ssogate_idp_options {
+    ssogate_idp_options() {
+        ssogate_idp_options *o = (ssogate_idp_options *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_idp_options_init(o, sizeof *o);
+        }
+        return o;
+    }
+    ~ssogate_idp_options() { free($self); }
+}
+
+%extend ssogate_connection_options {
+    ssogate_connection_options() {
+        ssogate_connection_options *o = (ssogate_connection_options *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_connection_options_init(o, sizeof *o);
+        }
+        return o;
+    }
+    ~ssogate_connection_options() { free($self); }
+}
+
+/* The _init functions take sizeof, which only C knows; the constructors above call them instead. */
+%ignore ssogate_idp_options_init;
+%ignore ssogate_connection_options_init;
+
+%include "ssogate/ssogate.h"
