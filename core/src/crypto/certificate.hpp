@@ -16,6 +16,7 @@ struct Certificate {
     std::int64_t not_after = 0;
     std::string key_type;     // "RSA", "EC", "Ed25519", ...
     int key_bits = 0;         // RSA modulus bits / EC group order bits
+    std::string key_curve;    // EC only: "P-256", "P-384", "P-521", or OpenSSL's name for other curves
 };
 
 // Parses DER. Throws Error{metadata_bad_cert} with what went wrong.

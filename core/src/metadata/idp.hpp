@@ -33,6 +33,9 @@ struct ImportOptions {
     // When non-empty: a PEM certificate the caller trusts; the metadata must carry an enveloped
     // signature on its root that verifies with that certificate's key (federation aggregates).
     std::string trusted_signer_pem;
+    // Accept rsa-sha1 / sha1 in that signature (many federation aggregates still use them). Off by
+    // default: SHA-1 only by explicit opt-in (DESIGN principle 3).
+    bool allow_sha1 = false;
 };
 
 // Imported metadata of one IdP. Immutable and safe to share across threads.

@@ -66,10 +66,11 @@ void initialize_once() {
     if (xmlSecCheckVersion() != 1)
         fail(Code::internal, "the xmlsec1 library loaded at run time is not compatible with the headers ssogate "
                              "was built with (" XMLSEC_VERSION ")");
-    xmlSecErrorsSetCallback(xmlsec_error_callback);
     if (xmlSecCryptoAppInit(nullptr) < 0)
         fail(Code::internal, "xmlsec1 failed to initialise its OpenSSL backend (xmlSecCryptoAppInit)");
     if (xmlSecCryptoInit() < 0) fail(Code::internal, "xmlsec1-openssl failed to initialise (xmlSecCryptoInit)");
+    // Last: xmlsec1-openssl's init installs its own printing callback, which must be replaced.
+    xmlSecErrorsSetCallback(xmlsec_error_callback);
 }
 
 // Per-parse state reached from the SAX callbacks through ctxt->_private.

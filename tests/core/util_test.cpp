@@ -1,0 +1,141 @@
+#include "support.hpp"
+#include "util/encoding.hpp"
+#include "util/time.hpp"
+#include "util/url.hpp"
+
+#include <set>
+
+namespace ssogate::core {
+namespace {
+
+using test::expect_code;
+
+TEST(Base64, RoundTripsEveryLength) {
+    std::string bytes;
+    for (int i = 0; i < 70; ++i) {
+        EXPECT_EQ(util::base64_decode(util::base64_encode(bytes)), bytes) << "length " << i;
+        bytes += static_cast<char>(i * 37 + 11);
+    }
+    EXPECT_EQ(util::base64_encode("hello"), "aGVsbG8=");
+    EXPECT_EQ(util::base64_encode("hi"), "aGk=");
+    EXPECT_EQ(util::base64_encode(""), "");
+}
+
+TEST(Base64, SkipsLineBreaksAndSpaces) {
+    EXPECT_EQ(util::base64_decode("aGVs\r\nbG8=\n"), "hello");
+    EXPECT_EQ(util::base64_decode(" a G k = "), "hi");
+    EXPECT_EQ(util::base64_decode("\t\n"), "");
+}
+
+TEST(Base64, RefusesOtherAlphabetsAndJunk) {
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk-"); });   // base64url character
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aG_k"); });
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk*"); });
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGVsbG8"); });  // missing padding
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk=aGk="); }); // padding in the middle
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("a==="); });
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("===="); });
+    expect_code(Code::encoding_invalid, [] { util::base64_decode(std::string("aGk\0", 4)); });
+}
+
+TEST(Base64, RefusesNonZeroTrailingBits) {
+    // "aGk=" is canonical for "hi"; "aGl=" decodes to the same bytes with a stray low bit.
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGl="); });
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aB=="); });
+    EXPECT_EQ(util::base64_decode("aA=="), "h");
+}
+
+TEST(Encoding, HexColonAndSha256) {
+    EXPECT_EQ(util::hex_colon(std::string("\x00\xab\xff", 3)), "00:AB:FF");
+    EXPECT_EQ(util::hex_colon(""), "");
+    EXPECT_EQ(util::hex_colon(util::sha256("abc")),
+              "BA:78:16:BF:8F:01:CF:EA:41:41:40:DE:5D:AE:22:23:B0:03:61:A3:96:17:7A:9C:B4:10:FF:61:F2:00:15:AD");
+}
+
+TEST(Encoding, RandomTokensAreUrlSafeAndDistinct) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 200; ++i) {
+        std::string t = util::random_token(16);
+        EXPECT_EQ(t.size(), 22u);
+        EXPECT_EQ(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                  std::string::npos);
+        seen.insert(t);
+    }
+    EXPECT_EQ(seen.size(), 200u);
+    EXPECT_EQ(util::random_token(3).size(), 4u);
+}
+
+TEST(Time, ParsesDateTimes) {
+    EXPECT_EQ(util::parse_datetime("1970-01-01T00:00:00Z"), 0);
+    EXPECT_EQ(util::parse_datetime("2026-11-28T00:00:00Z"), 1795824000);
+    EXPECT_EQ(util::parse_datetime("2026-11-28T00:00:00"), 1795824000);  // no zone: UTC
+    EXPECT_EQ(util::parse_datetime("2026-11-28T00:00:00.999Z"), 1795824000);
+    EXPECT_EQ(util::parse_datetime("2026-11-28T01:30:00+01:30"), 1795824000);
+    EXPECT_EQ(util::parse_datetime("2026-11-27T22:00:00-02:00"), 1795824000);
+    EXPECT_EQ(util::parse_datetime(" 2026-11-28T00:00:00Z\n"), 1795824000);
+    EXPECT_EQ(util::parse_datetime("2024-02-29T12:00:00Z"), 1709208000);
+    EXPECT_EQ(util::parse_datetime("2000-02-29T00:00:00Z"), 951782400);
+    EXPECT_EQ(util::parse_datetime("2026-11-27T24:00:00Z"), 1795824000);
+    EXPECT_EQ(util::parse_datetime("1969-12-31T23:59:59Z"), -1);
+}
+
+TEST(Time, RefusesBadDateTimes) {
+    for (const char *bad : {"", "2026-11-28", "2026-11-28 00:00:00Z", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+                            "1900-02-29T00:00:00Z", "2026-11-31T00:00:00Z", "2026-11-28T25:00:00Z",
+                            "2026-11-28T24:00:01Z", "2026-11-28T00:60:00Z", "2026-11-28T00:00:60Z",
+                            "2026-11-28T00:00:00.Z", "2026-11-28T00:00:00+15:00", "2026-11-28T00:00:00+0100",
+                            "2026-11-28T00:00:00ZZ", "26-11-28T00:00:00Z", "2026-1-28T00:00:00Z", "0000-01-01T00:00:00Z"})
+        EXPECT_FALSE(util::parse_datetime(bad).has_value()) << bad;
+}
+
+TEST(Time, FormatsAndRoundTrips) {
+    EXPECT_EQ(util::format_datetime(0), "1970-01-01T00:00:00Z");
+    EXPECT_EQ(util::format_datetime(1795824000), "2026-11-28T00:00:00Z");
+    EXPECT_EQ(util::format_datetime(-1), "1969-12-31T23:59:59Z");
+    for (std::int64_t t : {std::int64_t{951782400}, std::int64_t{4102444800}, std::int64_t{1709251199}})
+        EXPECT_EQ(util::parse_datetime(util::format_datetime(t)), t);
+    EXPECT_EQ(util::utc_seconds(2026, 11, 28, 0, 0, 0), 1795824000);
+}
+
+TEST(Time, ParsesDurations) {
+    EXPECT_EQ(util::parse_duration("PT5H"), 5 * 3600);
+    EXPECT_EQ(util::parse_duration("P1DT2H"), 86400 + 7200);
+    EXPECT_EQ(util::parse_duration("P1Y2M3DT4H5M6.7S"), 365 * 86400 + 60 * 86400 + 3 * 86400 + 4 * 3600 + 5 * 60 + 6);
+    EXPECT_EQ(util::parse_duration("PT30M"), 1800);
+    EXPECT_EQ(util::parse_duration("P1M"), 30 * 86400);
+    EXPECT_EQ(util::parse_duration("-PT10S"), -10);
+    EXPECT_EQ(util::parse_duration("PT0S"), 0);
+    for (const char *bad : {"", "P", "PT", "P1DT", "5H", "PT5", "P1H", "PT1D", "P1S", "PT1H1H", "PT1M1H", "P1.5D",
+                            "P-1D", "P 1D", "P99999999999Y"})
+        EXPECT_FALSE(util::parse_duration(bad).has_value()) << bad;
+}
+
+TEST(Url, AcceptsAbsoluteHttpUrls) {
+    auto u = util::parse_http_url("https://Idp.Example.com:8443/sso/saml?x=1#frag");
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->scheme, "https");
+    EXPECT_EQ(u->host, "Idp.Example.com");
+    EXPECT_EQ(u->port, "8443");
+    EXPECT_EQ(u->path, "/sso/saml");
+    EXPECT_TRUE(u->has_query);
+    EXPECT_TRUE(u->has_fragment);
+    EXPECT_TRUE(util::parse_http_url("HTTP://localhost"));
+    EXPECT_TRUE(util::parse_http_url("http://[::1]:8080/acs"));
+    EXPECT_TRUE(util::parse_http_url("http://127.0.0.1/a%20b"));
+}
+
+TEST(Url, RefusesEverythingElse) {
+    for (const char *bad : {"", "/relative", "idp.example.com/sso", "ftp://x/", "javascript:alert(1)",
+                            "https://", "https:///path", "https://user:pw@idp.example.com/", "https://a b/",
+                            "https://idp.example.com/a b", "https://idp.example.com:0/", "https://idp.example.com:70000/",
+                            "https://idp.example.com:/", "https://idp.example.com:8x/", "https://idp..example.com/",
+                            "https://idp.example.com/\\evil", "https://idp.example.com/{id}", "https://[::1/",
+                            "https://ex\xc3\xa4mple.com/"}) {
+        std::string why;
+        EXPECT_FALSE(util::parse_http_url(bad, &why)) << bad;
+        EXPECT_FALSE(why.empty()) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace ssogate::core
