@@ -2,14 +2,15 @@
 # Vets and tests the Go binding (bindings/go) against a CMake build of libssogate, the way a Go user
 # consumes it: installed, found through its ssogate.pc by cgo's pkg-config support.
 #
-#   scripts/go-test.sh [BUILD_DIR]        BUILD_DIR defaults to build-go; it must be built already
+#   scripts/go-test.sh [BUILD_DIR]        BUILD_DIR defaults to build-go at the top of the repository;
+#                                         it must be built already
 #   GO_TEST_FLAGS="-race -v" scripts/go-test.sh build-go
 #
 # The library, header and ssogate.pc are installed into BUILD_DIR/stage (replaced on every run).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build-go}
+build=${1:-$root/build-go}
 [ -f "$build/CMakeCache.txt" ] || { echo "go-test.sh: $build is not a CMake build directory" >&2; exit 2; }
 build=$(cd "$build" && pwd)
 stage=$build/stage

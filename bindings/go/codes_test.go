@@ -129,6 +129,31 @@ func TestBindingsMatchC(t *testing.T) {
 	}
 }
 
+// The SWIG constructors of the options structs (ssogate.i) call the C _init functions with sizeof,
+// so a fresh struct already carries its size and the library's defaults.
+func TestOptionsConstructorsInit(t *testing.T) {
+	idpOpts := capi.NewSsogate_idp_options()
+	defer capi.DeleteSsogate_idp_options(idpOpts)
+	// uint32_t struct_size, padding, uint64_t max_bytes, int64_t now.
+	if got := idpOpts.GetStruct_size(); got != 24 {
+		t.Errorf("ssogate_idp_options struct_size = %d; want 24", got)
+	}
+	if idpOpts.GetNow() != 0 {
+		t.Errorf("ssogate_idp_options now = %d; want 0 (the system clock)", idpOpts.GetNow())
+	}
+	connOpts := capi.NewSsogate_connection_options()
+	defer capi.DeleteSsogate_connection_options(connOpts)
+	if got := connOpts.GetStruct_size(); got != 20 {
+		t.Errorf("ssogate_connection_options struct_size = %d; want 20", got)
+	}
+	if connOpts.GetClock_skew_seconds() != 180 || connOpts.GetAllow_idp_initiated() != 0 ||
+		connOpts.GetJit_provisioning() != 0 || connOpts.GetAllow_sha1() != 0 {
+		t.Errorf("ssogate_connection_options defaults: skew %d, idp-initiated %d, jit %d, sha1 %d; want 180, 0, 0, 0",
+			connOpts.GetClock_skew_seconds(), connOpts.GetAllow_idp_initiated(), connOpts.GetJit_provisioning(),
+			connOpts.GetAllow_sha1())
+	}
+}
+
 func TestVersionMatchesHeader(t *testing.T) {
 	want := fmt.Sprintf("%d.%d.%d", capi.SSOGATE_VERSION_MAJOR, capi.SSOGATE_VERSION_MINOR, capi.SSOGATE_VERSION_PATCH)
 	if got := ssogate.Version(); got != want {

@@ -42,7 +42,8 @@ func (r *ref[T]) close() {
 	runtime.SetFinalizer(r, nil)
 }
 
-// use runs f with the live handle, or returns closedErr once the handle was freed.
+// use runs f with the live handle, or fails with CodeInvalidArgument (as C does for a NULL handle)
+// once the handle was freed; what names the object in that message.
 func (r *ref[T]) use(what string, f func(T) error) error {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
