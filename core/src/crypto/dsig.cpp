@@ -287,6 +287,10 @@ void register_saml_ids(xmlDoc *doc) {
     }
 }
 
+void check_signature_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
+    check_profile(doc, signature, policy);
+}
+
 VerifiedSignature verify_enveloped(xmlDoc *doc, xmlNode *signature, const KeySet &keys, const DsigPolicy &policy) {
     xml::ensure_initialized();
     const Profile profile = check_profile(doc, signature, policy);

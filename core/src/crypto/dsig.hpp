@@ -44,6 +44,10 @@ struct VerifiedSignature {
 // document, before verify_enveloped().
 void register_saml_ids(xmlDoc *doc);
 
+// The profile check alone (no cryptography): lets a caller refuse a document by the shape of all its
+// signatures before verifying any. Same errors as verify_enveloped() minus signature_invalid.
+void check_signature_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy);
+
 // Checks the profile of `signature` (a ds:Signature element) and verifies it with each key of `keys`
 // in turn (key rollover). Throws Error with signature_malformed, signature_algorithm,
 // signature_transform, signature_reference or signature_invalid (the message lists the certificates

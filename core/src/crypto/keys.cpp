@@ -25,6 +25,12 @@ std::shared_ptr<const KeySet> KeySet::from_certificates(const std::vector<Certif
     std::shared_ptr<KeySet> set(new KeySet());
     set->entries_.reserve(certs.size());
     for (const auto &cert : certs) {
+        // The importer refuses weak keys already; checked again here because KeySet can be built
+        // from certificates directly, and a verifier must never trust an RSA key below 2048 bits.
+        if (cert.key_type == "RSA" && cert.key_bits < 2048) {
+            fail(Code::metadata_weak_key, "signing certificate " + cert.sha256 + " has a " +
+                                              std::to_string(cert.key_bits) + "-bit RSA key; at least 2048 bits are required");
+        }
         xml::ErrorCapture capture;
         // Loads the certificate's public key (and the certificate as X509 key data, unused for trust).
         xmlSecKeyPtr key = xmlSecOpenSSLAppKeyLoadMemory(reinterpret_cast<const xmlSecByte *>(cert.der.data()),

@@ -157,6 +157,7 @@ struct Verifier {
         collect(root, xml::ns_ds, "Signature", signatures);
         bool on_response = false, on_assertion = false;
         crypto::DsigPolicy policy{conn.settings().allow_sha1};
+        // Placement first, for all of them: nothing is verified in a document shaped for wrapping.
         for (xmlNode *sig : signatures) {
             bool *slot = sig->parent == root ? &on_response : sig->parent == assertion ? &on_assertion : nullptr;
             if (slot == nullptr) {
@@ -168,6 +169,10 @@ struct Verifier {
                 reject(Code::signature_placement, "two ds:Signature elements inside " + xml::qualified_name(sig->parent));
             }
             *slot = true;
+        }
+        // Then the shape of every signature (algorithms, transforms, reference), then cryptography.
+        for (xmlNode *sig : signatures) crypto::check_signature_profile(doc, sig, policy);
+        for (xmlNode *sig : signatures) {
             auto verified = crypto::verify_enveloped(doc, sig, keys, policy);
             if (verified.signed_element != sig->parent) {
                 reject(Code::signature_reference, "a verified signature does not cover its parent element");
