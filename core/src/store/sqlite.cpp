@@ -559,12 +559,16 @@ public:
 
     Member redeem_join_token(std::string_view token, std::int64_t now, const AuditEntry &audit) override {
         return db_->write("redeeming a join token", [&] {
-            auto st = db_->prepare("SELECT account_id, connection_id, email, expires_at FROM join_tokens WHERE token = ?1",
-                                   "redeeming a join token");
-            st.text(1, token);
-            if (!st.step() || st.col_num(3) <= now)
-                fail(Code::not_found, "the join token is unknown, already used or expired");
-            JoinToken t{std::string(token), st.col_text(0), st.col_text(1), st.col_text(2), st.col_num(3)};
+            JoinToken t;
+            {
+                auto st = db_->prepare(
+                    "SELECT account_id, connection_id, email, expires_at FROM join_tokens WHERE token = ?1",
+                    "redeeming a join token");
+                st.text(1, token);
+                if (!st.step() || st.col_num(3) <= now)
+                    fail(Code::not_found, "the join token is unknown, already used or expired");
+                t = JoinToken{std::string(token), st.col_text(0), st.col_text(1), st.col_text(2), st.col_num(3)};
+            }  // the read is reset before the same connection deletes the row
             require_account(t.account_id);
             if (find_member_locked(t.account_id, t.email))
                 fail(Code::store_conflict, t.email + " is already a member of account " + t.account_id);
