@@ -5,12 +5,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ssogate::core {
+namespace crypto {
+class KeySet;
+}
 
 struct ConnectionSettings {
     bool allow_idp_initiated = false;  // accept unsolicited responses (login from the IdP dashboard)
@@ -51,12 +55,18 @@ public:
     // SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it.
     std::string sp_metadata() const;
 
+    // The IdP's verification keys, decoded once on first use and shared by every later login
+    // (thread-safe; defined in response/verify.cpp).
+    const crypto::KeySet &verification_keys() const;
+
 private:
     friend std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetadata>,
                                                              const ConnectionParams &);
     std::string id_, description_, acs_url_, sp_entity_id_, sp_certificate_pem_;
     ConnectionSettings settings_;
     std::shared_ptr<const IdpMetadata> idp_;
+    mutable std::once_flag keys_once_;
+    mutable std::shared_ptr<const crypto::KeySet> keys_;
 };
 
 // Validates every parameter (invalid_url, invalid_setting, invalid_argument).

@@ -586,11 +586,18 @@ VerifiedLogin verify_response(const Connection &connection, const crypto::KeySet
     return verify_response_xml(connection, keys, decoded, context);
 }
 
+const crypto::KeySet &Connection::verification_keys() const {
+    // A failed build (an unloadable certificate) throws out of call_once and is retried next time.
+    std::call_once(keys_once_, [this] {
+        if (!idp_) fail(Code::invalid_argument, "the connection has no IdP metadata");
+        keys_ = crypto::KeySet::from(*idp_);
+    });
+    return *keys_;
+}
+
 VerifiedLogin verify_response(const Connection &connection, std::string_view saml_response_b64,
                               const VerifyContext &context) {
-    if (!connection.idp()) fail(Code::invalid_argument, "the connection has no IdP metadata");
-    auto keys = crypto::KeySet::from(*connection.idp());
-    return verify_response(connection, *keys, saml_response_b64, context);
+    return verify_response(connection, connection.verification_keys(), saml_response_b64, context);
 }
 
 }  // namespace ssogate::core
