@@ -239,13 +239,16 @@ typedef enum ssogate_binding {
 /** Options for ssogate_idp_import. Initialise with ssogate_idp_options_init. */
 typedef struct ssogate_idp_options {
     uint32_t struct_size;
-    /** Inputs larger than this are refused with SSOGATE_INPUT_TOO_LARGE. Default 8 MiB. */
+    /** Inputs larger than this are refused with SSOGATE_INPUT_TOO_LARGE. Default 8 MiB; 0 = the default. */
     uint64_t max_bytes;
     /** The clock for validUntil and certificate expiry, Unix seconds; 0 = the system clock. */
     int64_t now;
 } ssogate_idp_options;
 
-/** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
+/**
+ * Fills opts with defaults. `size` is sizeof *opts as the caller compiled it: the `size` bytes are
+ * zeroed first, so the fields a header newer than this library appended read as 0 (their default).
+ */
 SSOGATE_API void ssogate_idp_options_init(ssogate_idp_options *opts, size_t size) SSOGATE_NOEXCEPT;
 
 /** Imported metadata of one IdP: immutable, shareable across threads. */
@@ -326,7 +329,7 @@ SSOGATE_API const char *ssogate_idp_warning_message(const ssogate_idp *idp, size
 /** Options for ssogate_connection_new. Initialise with ssogate_connection_options_init. */
 typedef struct ssogate_connection_options {
     uint32_t struct_size;
-    /** Accept unsolicited responses (login from the IdP's dashboard). Default 0. */
+    /** Accept unsolicited responses (login from the IdP's dashboard). Default 0; any non-zero is 1. */
     int32_t allow_idp_initiated;
     /** Newcomers from allowed domains are prompted to join (Just-in-Time). Default 0. */
     int32_t jit_provisioning;
@@ -411,23 +414,30 @@ SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_connection_from_json(
 /** Frees a connection; NULL is allowed. */
 SSOGATE_API void ssogate_connection_free(ssogate_connection *conn) SSOGATE_NOEXCEPT;
 
+/**
+ * Getters of a connection. Strings are borrowed from conn; a NULL conn gives NULL (strings) or 0.
+ * The connection id, as given or generated.
+ */
 SSOGATE_API const char *ssogate_connection_id(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** The ACS URL to paste into the IdP ("Single sign on URL" in Okta). */
 SSOGATE_API const char *ssogate_connection_acs_url(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** The SP Entity ID to paste into the IdP ("Audience URI (SP Entity ID)" in Okta). */
 SSOGATE_API const char *ssogate_connection_sp_entity_id(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** The settings of ssogate_connection_options, as the connection holds them (flags are 0 or 1). */
 SSOGATE_API int ssogate_connection_allow_idp_initiated(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 SSOGATE_API int ssogate_connection_jit_provisioning(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 SSOGATE_API int ssogate_connection_clock_skew_seconds(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 SSOGATE_API int ssogate_connection_allow_sha1(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** Allowed email domains, in the order added; none means any domain. Out of range gives NULL. */
 SSOGATE_API size_t ssogate_connection_allowed_domain_count(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 SSOGATE_API const char *ssogate_connection_allowed_domain(const ssogate_connection *conn, size_t i) SSOGATE_NOEXCEPT;
-/**
- * The IdP of this connection, borrowed: valid as long as conn. Do not free it.
- */
+/** The description given in the params, "" when none. */
 SSOGATE_API const char *ssogate_connection_description(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** The attribute the email is read from, "" when it is the NameID. */
 SSOGATE_API const char *ssogate_connection_email_attribute(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/**
+ * The IdP of this connection, borrowed: valid as long as conn. Do not free it.
+ */
 SSOGATE_API const ssogate_idp *ssogate_connection_idp(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** JSON with a schema version, for the host to keep in its database. */
 SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *conn) SSOGATE_NOEXCEPT;

@@ -1,0 +1,294 @@
+// ssogate: the command-line face of the library, for the admin's first screen (seed: "upload the
+// IdP metadata, press Save, paste the ACS URL and SP Entity ID back into the IdP").
+//
+//   ssogate idp import FILE --base-url URL [--entity-id ID] [--id CONNID] [--acs-url U]
+//                           [--sp-entity-id E] [--allow-idp-initiated] [--jit] [--out CONNECTION.json]
+//                           [--json] [--now UNIXSECONDS]
+//   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS]
+//   ssogate version
+//
+// Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
+// refused by the library (its code name and message on stderr, or as JSON with --json).
+#include "connection/connection.hpp"
+#include "error.hpp"
+#include "metadata/idp.hpp"
+#include "util/time.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace core = ssogate::core;
+using nlohmann::json;
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_io = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_refused = 3;
+
+// A file that could not be read or written: not the input's fault, so not exit code 3.
+struct IoError {
+    std::string message;
+};
+
+std::string read_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw IoError{"cannot read " + path + ": " + std::strerror(errno)};
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    if (in.bad()) {
+        throw IoError{"cannot read " + path};
+    }
+    return std::move(buf).str();
+}
+
+void write_file(const std::string &path, const std::string &text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        throw IoError{"cannot write " + path + ": " + std::strerror(errno)};
+    }
+    out << text;
+    out.close();
+    if (!out) {
+        throw IoError{"cannot write " + path};
+    }
+}
+
+// "HTTP-POST" for the SAML bindings, the full URI for anything else.
+std::string short_binding(const std::string &uri) {
+    constexpr std::string_view prefix = "urn:oasis:names:tc:SAML:2.0:bindings:";
+    return uri.compare(0, prefix.size(), prefix) == 0 ? uri.substr(prefix.size()) : uri;
+}
+
+json endpoints_json(const std::vector<core::Endpoint> &endpoints) {
+    json out = json::array();
+    for (const auto &e : endpoints) {
+        out.push_back({{"binding", short_binding(e.binding)}, {"binding_uri", e.binding}, {"location", e.location}});
+    }
+    return out;
+}
+
+json idp_json(const core::IdpMetadata &idp) {
+    json certs = json::array();
+    for (const auto &c : idp.signing_certificates()) {
+        certs.push_back({{"sha256", c.sha256},
+                         {"subject", c.subject},
+                         {"issuer", c.issuer},
+                         {"not_before", core::util::format_datetime(c.not_before)},
+                         {"not_after", core::util::format_datetime(c.not_after)},
+                         {"key_type", c.key_type},
+                         {"key_bits", c.key_bits}});
+    }
+    json warnings = json::array();
+    for (const auto &w : idp.warnings()) {
+        warnings.push_back(
+            {{"code", static_cast<int>(w.code)}, {"name", core::code_name(w.code)}, {"message", w.message}});
+    }
+    json out = {{"entity_id", idp.entity_id()},
+                {"sso", endpoints_json(idp.sso_endpoints())},
+                {"slo", endpoints_json(idp.slo_endpoints())},
+                {"certificates", certs},
+                {"nameid_formats", idp.nameid_formats()},
+                {"want_authn_requests_signed", idp.want_authn_requests_signed()},
+                {"valid_until", nullptr},
+                {"warnings", warnings}};
+    if (idp.valid_until()) {
+        out["valid_until"] = core::util::format_datetime(*idp.valid_until());
+    }
+    return out;
+}
+
+// What the admin reads after pressing Save: the IdP as understood, then what to paste back.
+void print_import(std::ostream &os, const core::Connection &conn, std::int64_t now, const std::string &out_path) {
+    const auto &idp = *conn.idp();
+    os << "IdP entityID:  " << idp.entity_id() << "\n\n";
+    os << "Single sign-on URLs:\n";
+    for (const auto &e : idp.sso_endpoints()) {
+        os << "  " << std::left << std::setw(14) << short_binding(e.binding) << " " << e.location << "\n";
+    }
+    os << "\nSigning certificates:\n";
+    int n = 0;
+    for (const auto &c : idp.signing_certificates()) {
+        os << "  " << ++n << ". SHA-256  " << c.sha256 << "\n";
+        os << "     Subject  " << c.subject << "\n";
+        os << "     Expires  " << core::util::format_datetime(c.not_after) << (c.not_after <= now ? "  (EXPIRED)" : "")
+           << "\n";
+    }
+    os << "\nWarnings:";
+    if (idp.warnings().empty()) {
+        os << " none\n";
+    } else {
+        os << "\n";
+        for (const auto &w : idp.warnings()) {
+            os << "  " << core::code_name(w.code) << ": " << w.message << "\n";
+        }
+    }
+    os << "\nPaste these into your IdP:\n";
+    os << "  Single sign on URL:           " << conn.acs_url() << "\n";
+    os << "  Audience URI (SP Entity ID):  " << conn.sp_entity_id() << "\n";
+    os << "\nConnection id: " << conn.id() << "\n";
+    if (!out_path.empty()) {
+        os << "Connection saved to " << out_path << "\n";
+    } else {
+        os << "(not saved: pass --out CONNECTION.json to keep it)\n";
+    }
+}
+
+struct ImportArgs {
+    std::string file;
+    std::string base_url;
+    std::string entity_id;
+    std::string id;
+    std::string acs_url;
+    std::string sp_entity_id;
+    bool allow_idp_initiated = false;
+    bool jit = false;
+    std::string out;
+    bool json = false;
+    std::optional<std::int64_t> now;
+};
+
+int run_import(const ImportArgs &a) {
+    const std::string xml = read_file(a.file);
+    core::ImportOptions options;
+    options.entity_id = a.entity_id;
+    options.now = a.now;
+    auto idp = core::import_idp_metadata(xml, options);
+
+    core::ConnectionParams params;
+    params.base_url = a.base_url;
+    params.id = a.id;
+    params.acs_url = a.acs_url;
+    params.sp_entity_id = a.sp_entity_id;
+    params.settings.allow_idp_initiated = a.allow_idp_initiated;
+    params.settings.jit_provisioning = a.jit;
+    const auto conn = core::make_connection(idp, params);
+
+    if (!a.out.empty()) {
+        write_file(a.out, conn->to_json());
+    }
+    if (a.json) {
+        json out = {{"idp", idp_json(*idp)},
+                    {"connection",
+                     {{"id", conn->id()},
+                      {"acs_url", conn->acs_url()},
+                      {"sp_entity_id", conn->sp_entity_id()},
+                      {"allow_idp_initiated", conn->settings().allow_idp_initiated},
+                      {"jit_provisioning", conn->settings().jit_provisioning},
+                      {"clock_skew_seconds", conn->settings().clock_skew_seconds}}},
+                    {"paste_into_idp",
+                     {{"single_sign_on_url", conn->acs_url()}, {"audience_uri", conn->sp_entity_id()}}},
+                    {"connection_file", a.out.empty() ? json(nullptr) : json(a.out)}};
+        std::cout << out.dump(2) << "\n";
+    } else {
+        print_import(std::cout, *conn, a.now.value_or(core::util::now_seconds()), a.out);
+    }
+    return exit_ok;
+}
+
+int run_sp_metadata(const std::string &file, std::optional<std::int64_t> now) {
+    core::ImportOptions options;
+    options.now = now;
+    const auto conn = core::connection_from_json(read_file(file), options);
+    std::cout << conn->sp_metadata();
+    if (!conn->sp_metadata().empty() && conn->sp_metadata().back() != '\n') {
+        std::cout << "\n";
+    }
+    return exit_ok;
+}
+
+void report_refusal(const core::Error &e, bool as_json) {
+    if (as_json) {
+        json out = {{"error",
+                     {{"code", static_cast<int>(e.code())}, {"name", core::code_name(e.code())}, {"message", e.what()}}}};
+        std::cout << out.dump(2) << "\n";
+    } else {
+        std::cerr << "error: " << core::code_name(e.code()) << ": " << e.what() << "\n";
+    }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    CLI::App app{"ssogate: SAML 2.0 single sign-on for your dashboard (service-provider side)"};
+    app.footer("Exit codes: 0 ok, 1 I/O or internal failure, 2 usage, 3 input refused (code and message on stderr, "
+               "or as JSON with --json).");
+    app.require_subcommand(1);
+
+    ImportArgs imp;
+    auto *idp_cmd = app.add_subcommand("idp", "Identity provider metadata");
+    idp_cmd->require_subcommand(1);
+    auto *import_cmd = idp_cmd->add_subcommand("import", "Import the IdP's metadata.xml and make a connection");
+    import_cmd->add_option("FILE", imp.file, "The metadata file saved from the IdP")->required()->check(
+        CLI::ExistingFile);
+    import_cmd->add_option("--base-url", imp.base_url, "Your service's base URL, e.g. https://app.example.com")
+        ->required();
+    import_cmd->add_option("--entity-id", imp.entity_id, "The IdP to take from a federation aggregate");
+    import_cmd->add_option("--id", imp.id, "The connection id (default: 128 random bits)");
+    import_cmd->add_option("--acs-url", imp.acs_url, "An explicit ACS URL (an IdP app that already exists)");
+    import_cmd->add_option("--sp-entity-id", imp.sp_entity_id, "An explicit SP entity ID");
+    import_cmd->add_flag("--allow-idp-initiated", imp.allow_idp_initiated,
+                         "Accept logins started from the IdP's dashboard");
+    import_cmd->add_flag("--jit", imp.jit, "Just-in-Time provisioning: newcomers are prompted to join");
+    import_cmd->add_option("--out", imp.out, "Write the connection JSON to this file");
+    import_cmd->add_flag("--json", imp.json, "Print one JSON object instead of text");
+    import_cmd->add_option("--now", imp.now, "The clock for expiry checks, Unix seconds (for tests)");
+
+    std::string sp_file;
+    std::optional<std::int64_t> sp_now;
+    auto *sp_cmd = app.add_subcommand("sp", "Service-provider side");
+    sp_cmd->require_subcommand(1);
+    auto *meta_cmd = sp_cmd->add_subcommand("metadata", "Print the SP metadata of a saved connection");
+    meta_cmd->add_option("CONNECTION", sp_file, "A connection JSON written by 'idp import --out'")
+        ->required()
+        ->check(CLI::ExistingFile);
+    meta_cmd->add_option("--now", sp_now, "The clock for expiry checks, Unix seconds (for tests)");
+
+    auto *version_cmd = app.add_subcommand("version", "Print the version");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        const int printed = app.exit(e);  // prints help (exit 0) or the usage error to stderr
+        return printed == 0 ? exit_ok : exit_usage;
+    }
+
+    bool as_json = false;
+    try {
+        if (import_cmd->parsed()) {
+            as_json = imp.json;
+            return run_import(imp);
+        }
+        if (meta_cmd->parsed()) {
+            return run_sp_metadata(sp_file, sp_now);
+        }
+        if (version_cmd->parsed()) {
+            std::cout << "ssogate " << SSOGATE_CLI_VERSION << "\n";
+            return exit_ok;
+        }
+    } catch (const core::Error &e) {
+        report_refusal(e, as_json);
+        return exit_refused;
+    } catch (const IoError &e) {
+        std::cerr << "error: " << e.message << "\n";
+        return exit_io;
+    } catch (const std::exception &e) {
+        std::cerr << "error: INTERNAL: " << e.what() << "\n";
+        return exit_io;
+    }
+    return exit_usage;  // unreachable: CLI11 requires one of the subcommands above
+}

@@ -1,0 +1,96 @@
+#!/bin/sh
+# The ssogate command, end to end, on the Okta metadata from the interop corpus.
+#   cli_test.sh SSOGATE_BINARY VECTORS_DIR
+set -eu
+ssogate=$1
+md=$2/interop/metadata
+now=1795824000   # 2026-11-28T00:00:00Z, the corpus date
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+
+fail() { echo "FAIL: $*" >&2; echo "$passed passed, 1 failed"; exit 1; }
+ok() { passed=$((passed + 1)); }
+# contains FILE TEXT: FILE holds TEXT as a fixed string.
+contains() { grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "'$2' not in $1"; }; ok; }
+# status WANT CMD...: runs CMD with stdout/stderr in $tmp/out and $tmp/err; checks its exit code.
+status() {
+    want=$1; shift
+    set +e; "$@" >"$tmp/out" 2>"$tmp/err"; got=$?; set -e
+    [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "exit $got, wanted $want: $*"; }
+    ok
+}
+
+# The admin's Save screen, as text.
+status 0 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --id okta-prod \
+    --now "$now" --out "$tmp/conn.json"
+contains "$tmp/out" "http://www.okta.com/exkppsa1qwuFV4D7z0h7"
+contains "$tmp/out" "  HTTP-POST      https://dev-513394.oktapreview.com/app/rstudioincdev513394_dev_1/exkppsa1qwuFV4D7z0h7/sso/saml"
+contains "$tmp/out" "  HTTP-Redirect  https://dev-513394.oktapreview.com/"
+contains "$tmp/out" "D4:0D:F0:1C:CE:DE:49:D2:07:CB:6D:8A:BD:15:77:0A:4B:6E:CA:14:A8:54:48:C2:95:9A:98:F8:5D:C3:1E:D4"
+contains "$tmp/out" "CN=dev-513394"
+contains "$tmp/out" "2028-09-07T14:33:59Z"
+contains "$tmp/out" "Paste these into your IdP:"
+contains "$tmp/out" "Single sign on URL:           https://app.example.com/sso/saml/okta-prod/acs"
+contains "$tmp/out" "Audience URI (SP Entity ID):  https://app.example.com/sso/saml/okta-prod"
+contains "$tmp/conn.json" '"schema_version"'
+[ ! -s "$tmp/err" ] || fail "stderr not empty on success"
+ok
+
+# The connection file gives back SP metadata with the same URLs.
+status 0 "$ssogate" sp metadata "$tmp/conn.json"
+contains "$tmp/out" "SPSSODescriptor"
+contains "$tmp/out" 'Location="https://app.example.com/sso/saml/okta-prod/acs"'
+contains "$tmp/out" 'entityID="https://app.example.com/sso/saml/okta-prod"'
+
+# --json: one JSON object with the same facts.
+status 0 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --id okta-prod --now "$now" --json
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["idp"]["entity_id"] == "http://www.okta.com/exkppsa1qwuFV4D7z0h7", d["idp"]["entity_id"]
+assert d["idp"]["certificates"][0]["sha256"].startswith("D4:0D:F0:1C"), d["idp"]["certificates"]
+assert {e["binding"] for e in d["idp"]["sso"]} == {"HTTP-POST", "HTTP-Redirect"}, d["idp"]["sso"]
+assert d["paste_into_idp"]["single_sign_on_url"] == "https://app.example.com/sso/saml/okta-prod/acs"
+assert d["paste_into_idp"]["audience_uri"] == "https://app.example.com/sso/saml/okta-prod"
+assert d["idp"]["warnings"] == []
+' "$tmp/out" || fail "--json output"
+ok
+
+# An expired signing certificate is a warning, not a refusal.
+status 0 "$ssogate" idp import "$md/adfs-1.xml" --base-url https://app.example.com --now "$now"
+contains "$tmp/out" "WARN_CERT_EXPIRED"
+contains "$tmp/out" "(EXPIRED)"
+
+# Refused input: exit 3 with the code name on stderr, or as JSON on stdout with --json.
+status 3 "$ssogate" idp import "$md/google-1.xml" --base-url https://app.example.com --now "$now"
+contains "$tmp/err" "error: METADATA_EXPIRED: "
+status 3 "$ssogate" idp import "$md/federation-2.xml" --base-url https://app.example.com --now "$now" --json
+python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e["code"] == 118 and e["name"] == "METADATA_AMBIGUOUS" and "idp.umu.se" in e["message"], e
+' "$tmp/out" || fail "--json error object"
+ok
+status 0 "$ssogate" idp import "$md/federation-2.xml" --base-url https://app.example.com --now "$now" \
+    --entity-id https://idp.umu.se/saml2/idp/metadata.php
+status 3 "$ssogate" idp import "$md/okta-1.xml" --base-url not-a-url --now "$now"
+contains "$tmp/err" "error: INVALID_URL: "
+printf '{"schema_version": 99}' >"$tmp/newer.json"
+status 3 "$ssogate" sp metadata "$tmp/newer.json"
+contains "$tmp/err" "error: CONNECTION_VERSION: "
+
+# Usage errors: exit 2.
+status 2 "$ssogate"
+status 2 "$ssogate" idp import "$md/okta-1.xml"                      # --base-url missing
+status 2 "$ssogate" idp import "$tmp/no-such-file.xml" --base-url https://app.example.com
+status 2 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --now yesterday
+status 2 "$ssogate" frobnicate
+status 0 "$ssogate" --help
+contains "$tmp/out" "Exit codes"
+
+status 0 "$ssogate" version
+grep -Eq '^ssogate [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" || fail "version output: $(cat "$tmp/out")"
+ok
+
+echo "$passed passed, 0 failed"
