@@ -18,7 +18,8 @@
  *  - No call needs library initialisation; everything is safe to call from any thread, and handles
  *    may be shared across threads.
  *
- * Sections: 1 version, 2 errors, 3 IdP metadata, 4 connections.
+ * Sections: 1 version, 2 errors, 3 IdP metadata, 4 connections, 5 state stores, 6 verification,
+ * 7 testing IdP, 8 SP-initiated login, 9 membership policy and gate.
  */
 #ifndef SSOGATE_H
 #define SSOGATE_H
@@ -443,6 +444,16 @@ SSOGATE_API const ssogate_idp *ssogate_connection_idp(const ssogate_connection *
 SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it. */
 SSOGATE_API const char *ssogate_connection_sp_metadata(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+
+/* ================================================================================= 5. State stores */
+
+/* ================================================================================= 6. Verification */
+
+/* ================================================================================== 7. Testing IdP */
+
+/* ========================================================================== 8. SP-initiated login */
+
+/* ==================================================================== 9. Membership policy and gate */
 
 #ifdef __cplusplus
 } /* extern "C" */
