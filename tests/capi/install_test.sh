@@ -1,12 +1,15 @@
 #!/bin/sh
 # cmake --install into a scratch prefix, then build against it the two ways users do:
 # find_package(ssogate) (consumer/), and pkg-config with a bare compiler.
-#   install_test.sh BUILD_DIR CONSUMER_SRC VECTORS_DIR C_COMPILER
+#   install_test.sh BUILD_DIR CONSUMER_SRC VECTORS_DIR C_COMPILER [EXTRA_FLAGS]
+# EXTRA_FLAGS go to the consumers' compile and link (the sanitizer flags when the library has them:
+# an instrumented libssogate loads only into an instrumented program).
 set -eu
 build=$1
 consumer=$2
 vectors=$3
 cc=$4
+extra=${5:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
@@ -27,7 +30,8 @@ libdir=$(dirname "$(find "$prefix" -name 'libssogate.so.0' | head -n 1)")
 if find "$prefix" -name '*ssogate_core*' | grep -q .; then fail "the core static library was installed"; fi
 
 # find_package(ssogate)
-cmake -S "$consumer" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/configure.log" \
+cmake -S "$consumer" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$extra" \
+    -DCMAKE_CXX_FLAGS="$extra" -DCMAKE_EXE_LINKER_FLAGS="$extra" >"$tmp/configure.log" \
     || { cat "$tmp/configure.log" >&2; fail "find_package(ssogate) consumer did not configure"; }
 cmake --build "$tmp/consumer" -j 2 >"$tmp/build.log" || { cat "$tmp/build.log" >&2; fail "consumer did not build"; }
 for exe in consumer_c consumer_cpp; do
@@ -39,8 +43,8 @@ done
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 export PKG_CONFIG_LIBDIR="$libdir/pkgconfig"
 [ "$(pkg-config --modversion ssogate)" = "$(sed -n 's/^Version: //p' "$libdir/pkgconfig/ssogate.pc")" ] || fail "pkg-config --modversion"
-# shellcheck disable=SC2046
-"$cc" -std=c11 -Wall -Werror -o "$tmp/pc_consumer" "$consumer/consumer.c" $(pkg-config --cflags --libs ssogate) \
+# shellcheck disable=SC2046,SC2086
+"$cc" -std=c11 -Wall -Werror $extra -o "$tmp/pc_consumer" "$consumer/consumer.c" $(pkg-config --cflags --libs ssogate) \
     || fail "pkg-config consumer did not build"
 out=$(LD_LIBRARY_PATH="$libdir" "$tmp/pc_consumer" "$okta")
 case "$out" in *" $want") ;; *) fail "pkg-config consumer printed '$out'" ;; esac
