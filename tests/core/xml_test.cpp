@@ -58,6 +58,30 @@ TEST(XmlParse, MalformedReportsLineAndReason) {
     expect_code(Code::xml_malformed, [] { xml::parse("<a/><b/>", {}, "x"); });
 }
 
+TEST(XmlParse, RefusesNulBytesInsteadOfStoppingAtThem) {
+    // libxml2 reads UTF-8 input only up to a NUL after the root element: without this check, a valid
+    // document followed by "\0<garbage/>" would parse as the valid part alone.
+    const std::string doc("<a/>\0<garbage/>", 15);
+    std::string msg = expect_code(Code::xml_malformed, [&] { xml::parse(doc, {}, "the IdP metadata"); });
+    EXPECT_NE(msg.find("NUL byte at offset 4"), std::string::npos) << msg;
+    const std::string inside("<a>x\0y</a>", 10);
+    expect_code(Code::xml_malformed, [&] { xml::parse(inside, {}, "x"); });
+}
+
+TEST(XmlParse, AcceptsUtf16WithByteOrderMark) {
+    // UTF-16 has zero bytes by design; with a BOM libxml2 decodes the whole input.
+    const std::string ascii = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>hi</a>";
+    std::string le = "\xFF\xFE";
+    for (char c : ascii) {
+        le.push_back(c);
+        le.push_back('\0');
+    }
+    xml::Document doc = xml::parse(le, {}, "x");
+    ASSERT_TRUE(doc);
+    EXPECT_TRUE(xml::is_element(doc.root(), nullptr, "a"));
+    EXPECT_EQ(xml::text(doc.root()), "hi");
+}
+
 TEST(XmlParse, RefusesDoctype) {
     std::string msg = expect_code(Code::xml_doctype, [] { xml::parse(crafted("doctype.xml"), {}, "the IdP metadata"); });
     EXPECT_NE(msg.find("DOCTYPE"), std::string::npos);

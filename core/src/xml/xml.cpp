@@ -204,6 +204,17 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
         fail(Code::input_too_large, std::string(what) + " is " + std::to_string(bytes.size()) +
                                         " bytes; the XML parser takes at most " + std::to_string(INT_MAX));
     if (bytes.empty()) fail(Code::xml_malformed, std::string(what) + " is empty: expected an XML document");
+    // libxml2 stops reading at a NUL after the root element and ignores what follows, so a document with
+    // trailing bytes after a NUL would parse as if they were not there: a parser differential with any
+    // other consumer of the same bytes. XML text can never contain U+0000, so refuse it outright.
+    // UTF-16 (announced by its byte-order mark) is decoded as a whole and has zero bytes by design.
+    const bool utf16 = bytes.size() >= 2 && ((static_cast<unsigned char>(bytes[0]) == 0xFF &&
+                                              static_cast<unsigned char>(bytes[1]) == 0xFE) ||
+                                             (static_cast<unsigned char>(bytes[0]) == 0xFE &&
+                                              static_cast<unsigned char>(bytes[1]) == 0xFF));
+    if (const auto nul = bytes.find('\0'); !utf16 && nul != std::string_view::npos)
+        fail(Code::xml_malformed, std::string(what) + " contains a NUL byte at offset " + std::to_string(nul) +
+                                      "; XML text cannot contain NUL characters");
     ensure_initialized();
 
     std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(
