@@ -29,6 +29,13 @@ const (
 	CodeConnectionVersion Code = 6
 	// A getter's index is past the end of its list.
 	CodeIndexOutOfRange Code = 7
+	// A login's return-to is neither a path on the service nor a URL whose origin the connection allows.
+	CodeReturnToNotAllowed Code = 8
+	// An SP signing key or certificate that does not parse, is not RSA of 2048 bits or more, or does not
+	// match.
+	CodeSPKeyInvalid Code = 9
+	// The IdP wants signed AuthnRequests (WantAuthnRequestsSigned) and no SP signing key was given.
+	CodeSPKeyRequired Code = 10
 
 	// The input is not well-formed XML.
 	CodeXMLMalformed Code = 100
@@ -145,6 +152,16 @@ const (
 	CodeEmailAttribute Code = 321
 	// This Assertion was already used (replay).
 	CodeReplayed Code = 322
+	// No pending login for this RelayState: unknown, already used, or removed long after it expired.
+	CodeRequestUnknown Code = 330
+	// The pending login's time to live (default 10 minutes) has passed.
+	CodeRequestExpired Code = 331
+	// The pending login belongs to another connection than the one whose ACS received the response.
+	CodeRequestConnectionMismatch Code = 332
+	// A RelayState that ssogate cannot have issued (too long, or characters outside base64url).
+	CodeRelayStateInvalid Code = 333
+	// The IdP's metadata has no SingleSignOnService for the requested binding.
+	CodeBindingUnsupported Code = 334
 
 	// A state store (replay cache, pending requests) could not answer; the login is refused (fail closed).
 	CodeStoreUnavailable Code = 400
@@ -235,6 +252,16 @@ var codeNames = map[Code]string{
 	CodeStoreLocation:            "STORE_LOCATION",
 	CodeInternal:                 "INTERNAL",
 	CodeOutOfMemory:              "OUT_OF_MEMORY",
+
+	// SP-initiated login.
+	CodeReturnToNotAllowed:        "RETURN_TO_NOT_ALLOWED",
+	CodeSPKeyInvalid:              "SP_KEY_INVALID",
+	CodeSPKeyRequired:             "SP_KEY_REQUIRED",
+	CodeRequestUnknown:            "REQUEST_UNKNOWN",
+	CodeRequestExpired:            "REQUEST_EXPIRED",
+	CodeRequestConnectionMismatch: "REQUEST_CONNECTION_MISMATCH",
+	CodeRelayStateInvalid:         "RELAY_STATE_INVALID",
+	CodeBindingUnsupported:        "BINDING_UNSUPPORTED",
 }
 
 // String returns the stable name of the code ("METADATA_EXPIRED"), or "UNKNOWN" as C does.
@@ -281,6 +308,10 @@ var (
 	ErrConnectionJSON    = sentinel(CodeConnectionJSON)
 	ErrConnectionVersion = sentinel(CodeConnectionVersion)
 	ErrIndexOutOfRange   = sentinel(CodeIndexOutOfRange)
+
+	ErrReturnToNotAllowed = sentinel(CodeReturnToNotAllowed)
+	ErrSPKeyInvalid       = sentinel(CodeSPKeyInvalid)
+	ErrSPKeyRequired      = sentinel(CodeSPKeyRequired)
 
 	ErrXMLMalformed             = sentinel(CodeXMLMalformed)
 	ErrXMLDoctype               = sentinel(CodeXMLDoctype)
@@ -333,6 +364,12 @@ var (
 	ErrEmailDomainNotAllowed = sentinel(CodeEmailDomainNotAllowed)
 	ErrEmailAttribute        = sentinel(CodeEmailAttribute)
 	ErrReplayed              = sentinel(CodeReplayed)
+
+	ErrRequestUnknown            = sentinel(CodeRequestUnknown)
+	ErrRequestExpired            = sentinel(CodeRequestExpired)
+	ErrRequestConnectionMismatch = sentinel(CodeRequestConnectionMismatch)
+	ErrRelayStateInvalid         = sentinel(CodeRelayStateInvalid)
+	ErrBindingUnsupported        = sentinel(CodeBindingUnsupported)
 
 	ErrStoreUnavailable = sentinel(CodeStoreUnavailable)
 	ErrStoreCorrupt     = sentinel(CodeStoreCorrupt)

@@ -12,6 +12,9 @@ const char *code_name(Code code) noexcept {
     case Code::connection_json: return "CONNECTION_JSON";
     case Code::connection_version: return "CONNECTION_VERSION";
     case Code::index_out_of_range: return "INDEX_OUT_OF_RANGE";
+    case Code::return_to_not_allowed: return "RETURN_TO_NOT_ALLOWED";
+    case Code::sp_key_invalid: return "SP_KEY_INVALID";
+    case Code::sp_key_required: return "SP_KEY_REQUIRED";
     case Code::xml_malformed: return "XML_MALFORMED";
     case Code::xml_doctype: return "XML_DOCTYPE";
     case Code::input_too_large: return "INPUT_TOO_LARGE";
@@ -64,6 +67,11 @@ const char *code_name(Code code) noexcept {
     case Code::email_domain_not_allowed: return "EMAIL_DOMAIN_NOT_ALLOWED";
     case Code::email_attribute: return "EMAIL_ATTRIBUTE";
     case Code::replayed: return "REPLAYED";
+    case Code::request_unknown: return "REQUEST_UNKNOWN";
+    case Code::request_expired: return "REQUEST_EXPIRED";
+    case Code::request_connection_mismatch: return "REQUEST_CONNECTION_MISMATCH";
+    case Code::relay_state_invalid: return "RELAY_STATE_INVALID";
+    case Code::binding_unsupported: return "BINDING_UNSUPPORTED";
     case Code::store_unavailable: return "STORE_UNAVAILABLE";
     case Code::store_corrupt: return "STORE_CORRUPT";
     case Code::store_schema_newer: return "STORE_SCHEMA_NEWER";

@@ -23,6 +23,9 @@ enum class Code : int {
     connection_json = 5,       // connection JSON that does not parse or lacks a field
     connection_version = 6,    // connection JSON written by a newer schema version
     index_out_of_range = 7,    // a getter index past the end
+    return_to_not_allowed = 8,  // a login's return-to is neither a path on the service nor an allowed origin
+    sp_key_invalid = 9,         // an SP signing key/certificate that does not parse, is weak, or does not match
+    sp_key_required = 10,       // the IdP wants signed AuthnRequests and no SP signing key was given
 
     // 1xx: XML and metadata.
     xml_malformed = 100,               // not well-formed XML
@@ -83,6 +86,13 @@ enum class Code : int {
     email_domain_not_allowed = 320,
     email_attribute = 321,
     replayed = 322,
+
+    // 33x: SP-initiated login (the pending AuthnRequest a response answers).
+    request_unknown = 330,              // no pending request for this RelayState (unknown, already used)
+    request_expired = 331,              // the pending request's time to live has passed
+    request_connection_mismatch = 332,  // the pending request belongs to another connection
+    relay_state_invalid = 333,          // a RelayState that ssogate cannot have issued (length, characters)
+    binding_unsupported = 334,          // the IdP's metadata has no SSO endpoint for the requested binding
 
     // 4xx: state stores.
     store_unavailable = 400,

@@ -87,6 +87,12 @@ typedef enum ssogate_code {
     SSOGATE_CONNECTION_VERSION = 6,
     /** A getter's index is past the end of its list. */
     SSOGATE_INDEX_OUT_OF_RANGE = 7,
+    /** A login's return-to is neither a path on the service ("/dashboard") nor a URL whose origin the connection allows. */
+    SSOGATE_RETURN_TO_NOT_ALLOWED = 8,
+    /** An SP signing key or certificate that does not parse, is not RSA of 2048 bits or more, or does not match. */
+    SSOGATE_SP_KEY_INVALID = 9,
+    /** The IdP wants signed AuthnRequests (WantAuthnRequestsSigned) and no SP signing key was given. */
+    SSOGATE_SP_KEY_REQUIRED = 10,
 
     /** The input is not well-formed XML. */
     SSOGATE_XML_MALFORMED = 100,
@@ -194,6 +200,16 @@ typedef enum ssogate_code {
     SSOGATE_EMAIL_ATTRIBUTE = 321,
     /** This Assertion was already used (replay). */
     SSOGATE_REPLAYED = 322,
+    /** No pending login for this RelayState: unknown, already used, or removed long after it expired. Start the login again. */
+    SSOGATE_REQUEST_UNKNOWN = 330,
+    /** The pending login's time to live (default 10 minutes) has passed. Start the login again. */
+    SSOGATE_REQUEST_EXPIRED = 331,
+    /** The pending login belongs to another connection than the one whose ACS received the response. */
+    SSOGATE_REQUEST_CONNECTION_MISMATCH = 332,
+    /** A RelayState that ssogate cannot have issued (too long, or characters outside base64url). */
+    SSOGATE_RELAY_STATE_INVALID = 333,
+    /** The IdP's metadata has no SingleSignOnService for the requested binding (the message lists those it has). */
+    SSOGATE_BINDING_UNSUPPORTED = 334,
     /** A state store (replay cache, pending requests) could not answer; the login is refused (fail closed). */
     SSOGATE_STORE_UNAVAILABLE = 400,
     /** A store's file is not a database or its content is damaged (SQLite reported corruption). */

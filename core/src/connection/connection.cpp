@@ -106,6 +106,23 @@ std::string normalise_domain(const std::string &raw) {
     return d;
 }
 
+// "scheme://host[:port]" as browsers compare origins: scheme and host lower-case, the scheme's
+// default port dropped. Exposed through normalise_origin() for the login's return-to check.
+std::string origin_of(const std::string &raw, bool allow_path) {
+    std::string why;
+    auto url = util::parse_http_url(raw, &why);
+    if (!url) fail(Code::invalid_setting, "allowed return origin " + shown(raw) + " is not an absolute http(s) URL: " + why);
+    if (!allow_path && ((!url->path.empty() && url->path != "/") || url->has_query || url->has_fragment))
+        fail(Code::invalid_setting, "allowed return origin " + shown(raw) +
+                                        " has a path, query or fragment; give the origin only, e.g. "
+                                        "https://app.example.com");
+    std::string host;
+    for (char c : url->host) host += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    const bool default_port = url->port.empty() || (url->scheme == "https" && url->port == "443") ||
+                              (url->scheme == "http" && url->port == "80");
+    return url->scheme + "://" + host + (default_port ? "" : ":" + url->port);
+}
+
 ConnectionSettings validate_settings(const ConnectionSettings &in) {
     ConnectionSettings s = in;
     if (s.clock_skew_seconds < 0 || s.clock_skew_seconds > max_clock_skew)
@@ -117,6 +134,12 @@ ConnectionSettings validate_settings(const ConnectionSettings &in) {
         if (std::find(domains.begin(), domains.end(), d) == domains.end()) domains.push_back(std::move(d));
     }
     s.allowed_email_domains = std::move(domains);
+    std::vector<std::string> origins;
+    for (const std::string &raw : in.allowed_return_origins) {
+        std::string o = origin_of(raw, false);
+        if (std::find(origins.begin(), origins.end(), o) == origins.end()) origins.push_back(std::move(o));
+    }
+    s.allowed_return_origins = std::move(origins);
     for (char c : s.email_attribute)
         if (static_cast<unsigned char>(c) < 0x20)
             fail(Code::invalid_setting, "email_attribute contains a control character");
@@ -168,6 +191,8 @@ void set_attr(xmlNode *node, const char *name, const std::string &value) {
 }
 
 }  // namespace
+
+std::string normalise_origin(std::string_view url) { return origin_of(std::string(url), true); }
 
 std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetadata> idp,
                                                   const ConnectionParams &params) {
@@ -222,6 +247,7 @@ std::string Connection::to_json() const {
         {"allow_sha1", settings_.allow_sha1},
         {"allowed_email_domains", settings_.allowed_email_domains},
         {"email_attribute", settings_.email_attribute},
+        {"allowed_return_origins", settings_.allowed_return_origins},
     };
     json j = {
         {"schema_version", connection_schema_version},
@@ -281,6 +307,15 @@ std::shared_ptr<const Connection> connection_from_json(std::string_view text, co
         p.settings.allowed_email_domains.push_back(d.get<std::string>());
     }
     p.settings.email_attribute = string_field(s, "email_attribute", in_settings);
+    // Added after schema 1 was published, so JSON saved by earlier versions lacks it: absent means
+    // none (relative return paths only), the behaviour those versions had.
+    if (auto it = s.find("allowed_return_origins"); it != s.end()) {
+        if (!it->is_array()) json_error("field \"allowed_return_origins\" in \"settings\" must be an array");
+        for (const json &o : *it) {
+            if (!o.is_string()) json_error("field \"allowed_return_origins\" in \"settings\" must hold strings");
+            p.settings.allowed_return_origins.push_back(o.get<std::string>());
+        }
+    }
 
     const json &idp = field(j, "idp", "");
     if (!idp.is_object()) json_error("field \"idp\" must be an object");
@@ -308,8 +343,9 @@ std::string Connection::sp_metadata() const {
     set_attr(root, "entityID", sp_entity_id_);
 
     xmlNode *sp = add_child(root, md, "SPSSODescriptor");
-    // ssogate holds no SP private key, so it never signs AuthnRequests; announcing otherwise would
-    // make IdPs that honour the flag reject every login.
+    // The SP signing key stays with the host (ssogate signs AuthnRequests only when a login is begun
+    // with one), so the connection cannot promise signed requests; announcing it would make IdPs that
+    // honour the flag reject every unsigned login.
     set_attr(sp, "AuthnRequestsSigned", "false");
     set_attr(sp, "WantAssertionsSigned", "true");
     set_attr(sp, "protocolSupportEnumeration", xml::protocol_saml2);

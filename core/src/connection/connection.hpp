@@ -23,6 +23,10 @@ struct ConnectionSettings {
     bool allow_sha1 = false;           // accept rsa-sha1 / sha1 digests (legacy IdPs), off by default
     std::vector<std::string> allowed_email_domains;  // lower-case; empty = any domain
     std::string email_attribute;       // when set, the email is read from this attribute, not NameID
+    // Origins ("https://app.example.com", scheme://host[:port], lower-cased, default port dropped)
+    // that an SP-initiated login may return to with an absolute URL; paths on the service ("/x") are
+    // always allowed. Empty: relative paths only. Optional in the JSON (added after schema 1 shipped).
+    std::vector<std::string> allowed_return_origins;
 };
 
 struct ConnectionParams {
@@ -68,6 +72,10 @@ private:
     mutable std::once_flag keys_once_;
     mutable std::shared_ptr<const crypto::KeySet> keys_;
 };
+
+// The origin of an absolute http(s) URL as browsers compare it: "scheme://host[:port]", scheme and
+// host lower-cased, the default port dropped. Throws Error{invalid_setting} for anything else.
+std::string normalise_origin(std::string_view url);
 
 // Validates every parameter (invalid_url, invalid_setting, invalid_argument).
 std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetadata> idp,

@@ -499,6 +499,10 @@ std::string user_message_for(Code code) {
     case Code::expired:
     case Code::subject_expired:
     case Code::not_yet_valid:
+    case Code::request_unknown:
+    case Code::request_expired:
+    case Code::request_connection_mismatch:
+    case Code::relay_state_invalid:
         return "This sign-in has expired or was already used. Start the sign-in again from the beginning" + tag + ".";
     case Code::email_domain_not_allowed:
         return "Your email address's domain is not allowed to sign in here. Ask your administrator" + tag + ".";
