@@ -142,9 +142,12 @@ func TestBindingsMatchC(t *testing.T) {
 func TestOptionsConstructorsInit(t *testing.T) {
 	idpOpts := capi.NewSsogate_idp_options()
 	defer capi.DeleteSsogate_idp_options(idpOpts)
-	// uint32_t struct_size, padding, uint64_t max_bytes, int64_t now.
-	if got := idpOpts.GetStruct_size(); got != 24 {
-		t.Errorf("ssogate_idp_options struct_size = %d; want 24", got)
+	// uint32_t struct_size, padding, uint64_t max_bytes, int64_t now, int32_t allow_sha1, padding.
+	if got := idpOpts.GetStruct_size(); got != 32 {
+		t.Errorf("ssogate_idp_options struct_size = %d; want 32", got)
+	}
+	if idpOpts.GetAllow_sha1() != 0 {
+		t.Errorf("ssogate_idp_options allow_sha1 = %d; want 0 (SHA-1 refused)", idpOpts.GetAllow_sha1())
 	}
 	if idpOpts.GetNow() != 0 {
 		t.Errorf("ssogate_idp_options now = %d; want 0 (the system clock)", idpOpts.GetNow())

@@ -154,7 +154,7 @@ func ConnectionFromJSON(data []byte, opts RestoreOptions) (*Connection, error) {
 	defer e.free()
 
 	var h capi.Struct_SS_ssogate_connection
-	err = withIdPOptions(opts.Now, opts.MaxBytes, func(o capi.Ssogate_idp_options) error {
+	err = withIdPOptions(opts.Now, opts.MaxBytes, false, func(o capi.Ssogate_idp_options) error {
 		h = capi.Ssogate_connection_from_json(view(data), o, e.h)
 		if h.Swigcptr() == 0 {
 			return e.failure("ssogate_connection_from_json")

@@ -74,6 +74,9 @@ type ImportOptions struct {
 	Now time.Time
 	// MaxBytes caps the input size (ErrInputTooLarge); zero means the library default, 8 MiB.
 	MaxBytes uint64
+	// AllowSHA1 accepts an rsa-sha1 signature or sha1 digest on the metadata itself (some federations
+	// still sign aggregates with SHA-1). False refuses them.
+	AllowSHA1 bool
 }
 
 // IdP is imported metadata of one identity provider. Its getters read a copy taken on import, so
@@ -106,7 +109,7 @@ func ImportIdPMetadata(xml []byte, opts ImportOptions) (*IdP, error) {
 	defer e.free()
 
 	var h capi.Struct_SS_ssogate_idp
-	err = withIdPOptions(opts.Now, opts.MaxBytes, func(o capi.Ssogate_idp_options) error {
+	err = withIdPOptions(opts.Now, opts.MaxBytes, opts.AllowSHA1, func(o capi.Ssogate_idp_options) error {
 		h = capi.Ssogate_idp_import(view(xml), opts.EntityID, view(opts.SignerPEM), o, e.h)
 		if h.Swigcptr() == 0 {
 			return e.failure("ssogate_idp_import")
@@ -125,7 +128,7 @@ func ImportIdPMetadata(xml []byte, opts ImportOptions) (*IdP, error) {
 }
 
 // withIdPOptions runs f with a C options struct filled from the Go values (zero keeps the default).
-func withIdPOptions(now time.Time, maxBytes uint64, f func(capi.Ssogate_idp_options) error) error {
+func withIdPOptions(now time.Time, maxBytes uint64, allowSHA1 bool, f func(capi.Ssogate_idp_options) error) error {
 	o := capi.NewSsogate_idp_options()
 	if o.Swigcptr() == 0 {
 		return &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_idp_options failed"}
@@ -136,6 +139,9 @@ func withIdPOptions(now time.Time, maxBytes uint64, f func(capi.Ssogate_idp_opti
 	}
 	if !now.IsZero() {
 		o.SetNow(now.Unix())
+	}
+	if allowSHA1 {
+		o.SetAllow_sha1(1)
 	}
 	return f(o)
 }

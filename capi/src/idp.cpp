@@ -34,6 +34,9 @@ core::ImportOptions import_options(const ssogate_idp_options *opts) {
     if (opts->now != 0) {
         out.now = opts->now;
     }
+    if (SSOGATE_CAPI_COVERS(opts, allow_sha1)) {
+        out.allow_sha1 = opts->allow_sha1 != 0;
+    }
     return out;
 }
 

@@ -51,20 +51,22 @@ std::string_view bytes_view(const py::bytes &b) {
 }
 
 // None maps to the C defaults (now 0 = the system clock, max_bytes 8 MiB).
-ssogate::IdpOptions idp_options(std::optional<std::int64_t> now, std::optional<std::uint64_t> max_bytes) {
+ssogate::IdpOptions idp_options(std::optional<std::int64_t> now, std::optional<std::uint64_t> max_bytes,
+                                bool allow_sha1 = false) {
     ssogate::IdpOptions o;
     if (now) o.now = *now;
     if (max_bytes) o.max_bytes = *max_bytes;
+    o.allow_sha1 = allow_sha1;
     return o;
 }
 
 Idp import_idp(const py::bytes &xml, const std::optional<std::string> &entity_id,
                const std::optional<py::bytes> &signer_pem, std::optional<std::int64_t> now,
-               std::optional<std::uint64_t> max_bytes) {
+               std::optional<std::uint64_t> max_bytes, bool allow_sha1) {
     const std::string_view xml_v = bytes_view(xml);
     const std::string_view pem_v = signer_pem ? bytes_view(*signer_pem) : std::string_view();
     const std::string_view id_v = entity_id ? std::string_view(*entity_id) : std::string_view();
-    const ssogate::IdpOptions opts = idp_options(now, max_bytes);
+    const ssogate::IdpOptions opts = idp_options(now, max_bytes, allow_sha1);
     std::shared_ptr<const ssogate::Idp> owned;
     {
         // Parsing, certificate checks and signature verification take real time on big aggregates;
@@ -160,7 +162,8 @@ PYBIND11_MODULE(_ssogate, m) {
             py::arg("binding"));
 
     m.def("import_idp", &import_idp, py::arg("xml"), py::arg("entity_id"), py::arg("signer_pem"), py::arg("now"),
-          py::arg("max_bytes"), "ssogate_idp_import; releases the GIL while the library works.");
+          py::arg("max_bytes"), py::arg("allow_sha1") = false,
+          "ssogate_idp_import; releases the GIL while the library works.");
 
     py::class_<Connection>(m, "Connection", "A connection (ssogate_connection handle), immutable.")
         .def_property_readonly("id", [](const Connection &c) { return c.conn->id(); })

@@ -185,6 +185,7 @@ def import_idp_metadata(
     signer_pem: Union[bytes, str, None] = None,
     now: Optional[Timestamp] = None,
     max_bytes: Optional[int] = None,
+    allow_sha1: bool = False,
 ) -> IdpMetadata:
     """Imports IdP metadata, the bytes as the admin uploaded them.
 
@@ -196,6 +197,8 @@ def import_idp_metadata(
         now: the clock for validUntil and certificate expiry (Unix seconds or an aware datetime);
             None is the system clock.
         max_bytes: refuse larger input (default 8 MiB).
+        allow_sha1: accept an rsa-sha1 signature or sha1 digest on the metadata itself (some
+            federations still sign aggregates with SHA-1); refused by default.
 
     Raises:
         MetadataError: the document was refused; ``.code`` says why (``Code.METADATA_EXPIRED``, ...).
@@ -207,5 +210,5 @@ def import_idp_metadata(
     if entity_id is not None and not isinstance(entity_id, str):
         raise TypeError(f"entity_id must be str, got {type(entity_id).__name__}")
     pem = None if signer_pem is None else to_bytes(signer_pem, "signer_pem")
-    native = _ssogate.import_idp(data, entity_id, pem, to_unix(now), to_max_bytes(max_bytes))
+    native = _ssogate.import_idp(data, entity_id, pem, to_unix(now), to_max_bytes(max_bytes), bool(allow_sha1))
     return IdpMetadata._from_native(native)

@@ -35,6 +35,7 @@ def import_idp(
     signer_pem: Optional[bytes],
     now: Optional[int],
     max_bytes: Optional[int],
+    allow_sha1: bool = ...,
 ) -> Idp: ...
 
 class Connection:

@@ -363,6 +363,7 @@ static void test_options(void) {
         CHECK(o.struct_size == sizeof o);
         CHECK(o.max_bytes == 8u * 1024 * 1024);
         CHECK(o.now == 0);
+        CHECK(o.allow_sha1 == 0);
 
         ssogate_connection_options c;
         memset(&c, 0xAB, sizeof c);

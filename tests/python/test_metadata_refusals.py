@@ -79,6 +79,28 @@ def test_signed_metadata_verified_with_trusted_signer() -> None:
     assert verified.entity_id == unverified.entity_id
 
 
+def _embedded_signer_pem(xml: bytes) -> str:
+    """The certificate in the document's own ds:Signature KeyInfo, as PEM (self-consistency only)."""
+    import re
+    import textwrap
+
+    sig = xml[xml.index(b"<ds:Signature") :]
+    b64 = re.search(rb"<(?:\w+:)?X509Certificate[^>]*>([^<]+)</(?:\w+:)?X509Certificate>", sig).group(1)  # type: ignore[union-attr]
+    body = "\n".join(textwrap.wrap(b"".join(b64.split()).decode(), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+
+
+def test_sha1_signed_aggregate_needs_opt_in() -> None:
+    xml = (INTEROP_METADATA / "federation-1.xml").read_bytes()  # SWAMID aggregate, signed with rsa-sha1
+    signer = _embedded_signer_pem(xml)
+    entity = "https://idp.hig.se/idp/shibboleth"
+    err = _refused(xml, Code.METADATA_SIGNATURE_INVALID, entity_id=entity, signer_pem=signer)
+    assert "SHA-1" in err.message
+    idp = ssogate.import_idp_metadata(xml, entity_id=entity, signer_pem=signer, now=NOW, allow_sha1=True)
+    assert idp.signature_verified is True
+    assert idp.entity_id == entity
+
+
 def test_signed_metadata_with_another_signer_refused(okta_idp: ssogate.IdpMetadata) -> None:
     xml = (INTEROP_METADATA / "entra-1.xml").read_bytes()
     _refused(xml, Code.METADATA_SIGNATURE_INVALID, signer_pem=okta_idp.certificates[0].pem.encode())

@@ -260,6 +260,11 @@ typedef struct ssogate_idp_options {
     uint64_t max_bytes;
     /** The clock for validUntil and certificate expiry, Unix seconds; 0 = the system clock. */
     int64_t now;
+    /**
+     * 1 accepts an rsa-sha1 signature or sha1 digest on the metadata itself when signer_pem is given
+     * (some federations still sign aggregates with SHA-1). Default 0: SHA-1 is refused.
+     */
+    int32_t allow_sha1;
 } ssogate_idp_options;
 
 /**

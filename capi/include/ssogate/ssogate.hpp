@@ -131,12 +131,14 @@ struct Warning {
 struct IdpOptions {
     std::uint64_t max_bytes = 8u << 20;
     std::int64_t now = 0;  // Unix seconds; 0 = the system clock
+    bool allow_sha1 = false;  // accept a SHA-1 signature on the metadata itself (signer_pem given)
 
     ssogate_idp_options to_c() const noexcept {
         ssogate_idp_options o;
         ssogate_idp_options_init(&o, sizeof o);
         o.max_bytes = max_bytes;
         o.now = now;
+        o.allow_sha1 = allow_sha1 ? 1 : 0;
         return o;
     }
 };
