@@ -81,7 +81,9 @@ std::string serialize(xmlDoc *doc) {
 
 TestIdp::TestIdp(std::string entity_id, KeyType type) : entity_id_(std::move(entity_id)), type_(type) {
     xml::ensure_initialized();
-    PkeyPtr key(type == KeyType::rsa2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
+    // Not EVP_EC_gen: that macro casts away const, which clang's -Wcast-qual refuses (-Werror).
+    char curve[] = "P-256";
+    PkeyPtr key(type == KeyType::rsa2048 ? EVP_RSA_gen(2048) : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
     if (!key) openssl_fail("key generation");
     X509Ptr cert(X509_new());
     if (!cert) openssl_fail("X509_new");
@@ -102,6 +104,29 @@ TestIdp::TestIdp(std::string entity_id, KeyType type) : entity_id_(std::move(ent
     if (!PEM_write_bio_X509(cb.get(), cert.get())) openssl_fail("certificate PEM");
     key_pem_ = bio_string(kb.get());
     cert_pem_ = bio_string(cb.get());
+    unsigned char *der = nullptr;
+    int len = i2d_X509(cert.get(), &der);
+    if (len <= 0) openssl_fail("certificate DER");
+    cert_der_.assign(reinterpret_cast<const char *>(der), static_cast<std::size_t>(len));
+    OPENSSL_free(der);
+}
+
+TestIdp::TestIdp(std::string entity_id, const std::string &key_pem, const std::string &cert_pem)
+    : entity_id_(std::move(entity_id)) {
+    xml::ensure_initialized();
+    BioPtr kb(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+    BioPtr cb(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+    if (!kb || !cb) openssl_fail("BIO_new_mem_buf");
+    PkeyPtr key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
+    if (!key) fail(Code::invalid_argument, "test IdP: the key is not a PEM private key");
+    X509Ptr cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
+    if (!cert) fail(Code::invalid_argument, "test IdP: the certificate is not PEM");
+    if (X509_check_private_key(cert.get(), key.get()) != 1) {
+        fail(Code::invalid_argument, "test IdP: the key does not match the certificate");
+    }
+    type_ = EVP_PKEY_base_id(key.get()) == EVP_PKEY_EC ? KeyType::ec_p256 : KeyType::rsa2048;
+    key_pem_ = key_pem;
+    cert_pem_ = cert_pem;
     unsigned char *der = nullptr;
     int len = i2d_X509(cert.get(), &der);
     if (len <= 0) openssl_fail("certificate DER");

@@ -59,6 +59,10 @@ struct ResponseOptions {
 class TestIdp {
 public:
     explicit TestIdp(std::string entity_id = "https://idp.test.example/saml", KeyType type = KeyType::rsa2048);
+    // With a given key and its certificate (PEM), for vectors that must verify with a committed
+    // certificate (tests/vectors/attacks). The key type (RSA or EC) is read from the key; a key that
+    // does not match the certificate is refused with invalid_argument.
+    TestIdp(std::string entity_id, const std::string &key_pem, const std::string &cert_pem);
     ~TestIdp();
     TestIdp(const TestIdp &) = delete;
     TestIdp &operator=(const TestIdp &) = delete;

@@ -1,0 +1,681 @@
+// Writes the attack-suite vectors of this folder: responses/*.xml (or *.txt form values) and
+// manifest.json, signed with the committed TEST key (TEST-IDP-KEY-DO-NOT-USE.pem). Built with the
+// tests, run only by hand (see README.md):
+//
+//     build/tests/ssogate_generate_attack_vectors tests/vectors/attacks
+//
+// Each vector is a response of the testing IdP with fixed IDs and times, edited after signing where
+// an attack needs it (the same edits as tests/core/attack_suite_test.cpp). RSA PKCS#1 v1.5
+// signatures are deterministic, so running it again rewrites the same bytes, except for the two
+// vectors signed by a throwaway "attacker" key made on each run.
+//
+// manifest.json puts each vector on one line with its keys in a fixed order, so that the C test
+// can read it without a JSON library; every other reader parses it as JSON.
+#include "crypto/dsig.hpp"
+#include "testing/idp.hpp"
+#include "util/encoding.hpp"
+#include "xml/xml.hpp"
+
+#include <libxml/tree.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace core = ssogate::core;
+namespace xml = ssogate::core::xml;
+using core::testing::ResponseOptions;
+using core::testing::Sign;
+using core::testing::TestIdp;
+
+constexpr const char *idp_entity = "https://idp.attacks.test.example/saml";
+constexpr const char *acs = "https://app.example.com/sso/saml/c1/acs";
+constexpr const char *sp_entity = "https://app.example.com/sso/saml/c1";
+constexpr std::int64_t t0 = 1767225600;  // 2026-01-01T00:00:00Z
+constexpr const char *request_id = "_req1";
+
+std::string read_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write_file(const std::string &path, const std::string &bytes) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw std::runtime_error("cannot write " + path);
+    out << bytes;
+}
+
+// JSON string escaping for the manifest (descriptions are plain ASCII; this keeps them valid).
+std::string json_str(const std::string &s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// The verification context a vector is checked in.
+struct Context {
+    std::int64_t now = t0;
+    std::vector<std::string> request_ids{request_id};
+    bool allow_idp_initiated = false;
+    bool allow_sha1 = false;
+    int clock_skew_seconds = 180;
+    std::string email_attribute;
+    std::vector<std::string> allowed_domains;
+    std::uint64_t max_bytes = 0;  // 0: the default
+};
+
+struct Vector {
+    std::string name;
+    std::string expect;  // a code name, "OK" for success
+    std::string description;
+    std::string body;    // the XML, or the form value itself when `form` is true
+    bool form = false;   // body is the SAMLResponse form value (not base64 of XML)
+    int repeat = 1;      // verified this many times; all but the last must succeed
+    Context ctx;
+    std::string email;   // for "OK": the email the login must carry
+};
+
+// An editable copy of a document (our own output: no DOCTYPE).
+struct Edit {
+    xml::Document doc;
+    explicit Edit(const std::string &text) : doc(xml::parse(text, xml::Limits{}, "vector")) {}
+    xmlNode *root() const { return doc.root(); }
+    xmlNode *find(const char *ns, const char *local, int nth = 0) const {
+        int seen = 0;
+        return find_in(root(), ns, local, nth, seen);
+    }
+    static xmlNode *find_in(xmlNode *n, const char *ns, const char *local, int nth, int &seen) {
+        for (; n != nullptr; n = n->next) {
+            if (n->type != XML_ELEMENT_NODE) continue;
+            if (xml::is_element(n, ns, local) && seen++ == nth) return n;
+            if (xmlNode *f = find_in(n->children, ns, local, nth, seen)) return f;
+        }
+        return nullptr;
+    }
+    xmlNode *assertion() const { return find(xml::ns_saml, "Assertion"); }
+    xmlNode *signature_of(xmlNode *parent) const { return xml::first_child_element(parent, xml::ns_ds, "Signature"); }
+    std::string text() const { return core::testing::serialize(doc.get()); }
+};
+
+const xmlChar *X(const char *s) { return reinterpret_cast<const xmlChar *>(s); }
+void set_attr(xmlNode *n, const char *name, const std::string &value) { xmlSetProp(n, X(name), X(value.c_str())); }
+void set_text(xmlNode *n, const std::string &value) { xmlNodeSetContent(n, X(value.c_str())); }
+xmlNode *new_element(xmlNode *parent, const char *ns_uri, const char *prefix, const char *local) {
+    xmlNs *ns = xmlSearchNsByHref(parent->doc, parent, X(ns_uri));
+    xmlNode *n = xmlNewChild(parent, nullptr, X(local), nullptr);
+    xmlSetNs(n, ns ? ns : xmlNewNs(n, X(ns_uri), X(prefix)));
+    return n;
+}
+
+core::testing::TestAttribute attr(std::string name, std::vector<std::string> values, std::string friendly = {}) {
+    core::testing::TestAttribute a;
+    a.name = std::move(name);
+    a.values = std::move(values);
+    a.friendly_name = std::move(friendly);
+    return a;
+}
+
+class Generator {
+public:
+    Generator(const TestIdp &idp, const TestIdp &attacker) : idp_(idp), attacker_(attacker) {}
+
+    // Defaults for a vector: fixed IDs (derived from the name) so the output is reproducible.
+    ResponseOptions opts(const std::string &name) const {
+        ResponseOptions o;
+        o.now = t0;
+        o.acs_url = acs;
+        o.sp_entity_id = sp_entity;
+        o.in_response_to = request_id;
+        o.response_id = "_r-" + name;
+        o.assertion_id = "_a-" + name;
+        return o;
+    }
+
+    void add(std::string name, std::string expect, std::string description, std::string body, Context ctx = {}) {
+        Vector v;
+        v.name = std::move(name);
+        v.expect = std::move(expect);
+        v.description = std::move(description);
+        v.body = std::move(body);
+        v.ctx = std::move(ctx);
+        if (v.expect == "OK") {
+            v.email = !v.ctx.email_attribute.empty() ? "bob@example.com"
+                      : !v.ctx.allowed_domains.empty() ? "Alice@example.com"
+                                                       : "alice@example.com";
+        }
+        vectors_.push_back(std::move(v));
+    }
+    // A signed response with knobs.
+    void signed_(const std::string &name, const std::string &expect, const std::string &description,
+                 const std::function<void(ResponseOptions &)> &knobs, Context ctx = {}) {
+        ResponseOptions o = opts(name);
+        knobs(o);
+        add(name, expect, description, idp_.response_xml(o), std::move(ctx));
+    }
+    // A signed response edited after signing.
+    void edited(const std::string &name, const std::string &expect, const std::string &description,
+                const std::function<void(ResponseOptions &)> &knobs, const std::function<void(Edit &)> &edit,
+                Context ctx = {}) {
+        ResponseOptions o = opts(name);
+        knobs(o);
+        Edit e(idp_.response_xml(o));
+        edit(e);
+        add(name, expect, description, e.text(), std::move(ctx));
+    }
+    // Edited before the Assertion is signed (so the signature covers the edit).
+    void presigned(const std::string &name, const std::string &expect, const std::string &description,
+                   const std::function<void(Edit &)> &edit, Context ctx = {}) {
+        ResponseOptions o = opts(name);
+        o.sign = Sign::none;
+        Edit e(idp_.unsigned_response_xml(o));
+        core::crypto::register_saml_ids(e.doc.get());
+        edit(e);
+        idp_.sign_element(e.doc.get(), e.assertion());
+        add(name, expect, description, e.text(), std::move(ctx));
+    }
+
+    void all();
+    void write(const std::string &dir) const;
+
+private:
+    const TestIdp &idp_;
+    const TestIdp &attacker_;
+    std::vector<Vector> vectors_;
+};
+
+void none(ResponseOptions &) {}
+
+void Generator::all() {
+    // ------------------------------------------------------------------ accepted
+    signed_("valid-signed-both", "OK", "Response and Assertion signed (RSA-SHA256), two attributes, SessionIndex",
+            [](ResponseOptions &o) {
+                o.attributes = {attr("email", {"alice@example.com"}, "mail"), attr("groups", {"admins", "dev"})};
+                o.session_index = "_s42";
+            });
+    signed_("valid-signed-response", "OK", "only the Response is signed; it covers the Assertion",
+            [](ResponseOptions &o) { o.sign = Sign::response; });
+    signed_("valid-signed-assertion", "OK", "only the Assertion is signed", [](ResponseOptions &o) { o.sign = Sign::assertion; });
+    signed_("valid-rsa-sha512", "OK", "RSA-SHA512 signature with SHA-512 digests", [](ResponseOptions &o) {
+        o.signature_method = core::crypto::alg_rsa_sha512;
+        o.digest_method = core::crypto::alg_sha512;
+    });
+    {
+        ResponseOptions o = opts("valid-line-breaks");
+        const std::string b64 = core::util::base64_encode(idp_.response_xml(o));
+        std::string wrapped;
+        for (std::size_t i = 0; i < b64.size(); i += 76) wrapped += b64.substr(i, 76) + "\r\n";
+        add("valid-line-breaks", "OK", "the form value wrapped at 76 columns with CRLF", wrapped);
+        vectors_.back().form = true;
+    }
+    {
+        Context c;
+        c.request_ids = {};
+        c.allow_idp_initiated = true;
+        signed_("valid-unsolicited-allowed", "OK", "no InResponseTo, and the connection allows IdP-initiated login",
+                [](ResponseOptions &o) { o.in_response_to.clear(); }, c);
+    }
+    {
+        Context c;
+        c.request_ids = {"_other", request_id, "_third"};
+        signed_("valid-one-of-several-requests", "OK", "InResponseTo is one of three pending requests", none, c);
+    }
+    {
+        Context c;
+        c.allow_sha1 = true;
+        signed_("valid-sha1-allowed", "OK", "RSA-SHA1 and SHA-1 digests, with the connection's allow_sha1",
+                [](ResponseOptions &o) {
+                    o.signature_method = core::crypto::alg_rsa_sha1;
+                    o.digest_method = core::crypto::alg_sha1;
+                }, c);
+    }
+    signed_("valid-unspecified-format", "OK", "NameID format unspecified holding a valid address", [](ResponseOptions &o) {
+        o.nameid_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+    });
+    {
+        Context c;
+        c.email_attribute = "email";
+        signed_("valid-email-attribute", "OK", "persistent NameID; the email comes from the 'email' attribute",
+                [](ResponseOptions &o) {
+                    o.nameid = "00u1abcd";
+                    o.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+                    o.attributes = {attr("email", {"bob@example.com"})};
+                }, c);
+    }
+    {
+        Context c;
+        c.allowed_domains = {"example.com"};
+        signed_("valid-allowed-domain-any-case", "OK", "NameID domain in upper case, allowed domain example.com",
+                [](ResponseOptions &o) { o.nameid = "Alice@EXAMPLE.com"; }, c);
+    }
+    {
+        Context c;
+        c.clock_skew_seconds = 120;
+        c.now = t0 + 300 + 119;
+        signed_("valid-within-clock-skew", "OK", "119 s after NotOnOrAfter with 120 s of clock skew", none, c);
+    }
+    {
+        Context c;
+        c.request_ids = {"_req1"};
+        signed_("valid-destination-absent-unsigned-response", "OK",
+                "no Destination, and the Response is not signed (only the Assertion)", [](ResponseOptions &o) {
+                    o.destination = "";
+                    o.sign = Sign::assertion;
+                }, c);
+    }
+
+    // ------------------------------------------------------------------ the eight classic XSW
+    edited("xsw1-response-inside-copied-signature", "ASSERTION_COUNT",
+           "XSW1: forged Response; the signed original inside its copied ds:Signature",
+           [](ResponseOptions &o) { o.sign = Sign::response; }, [](Edit &e) {
+               xmlNode *orig = e.root();
+               xmlNode *forged = xmlCopyNode(orig, 1);
+               set_attr(forged, "ID", "_forged");
+               xmlNode *subject = xml::first_child_element(
+                   xml::first_child_element(forged, xml::ns_saml, "Assertion"), xml::ns_saml, "Subject");
+               set_text(xml::first_child_element(subject, xml::ns_saml, "NameID"), "mallory@evil.example");
+               xmlNode *sig = e.signature_of(forged);
+               xmlDocSetRootElement(e.doc.get(), forged);
+               xmlAddChild(sig, orig);
+           });
+    edited("xsw2-response-beside-copied-signature", "ASSERTION_COUNT",
+           "XSW2: forged Response; the signed original as a sibling before its copied signature",
+           [](ResponseOptions &o) { o.sign = Sign::response; }, [](Edit &e) {
+               xmlNode *orig = e.root();
+               xmlNode *forged = xmlCopyNode(orig, 1);
+               set_attr(forged, "ID", "_forged");
+               xmlDocSetRootElement(e.doc.get(), forged);
+               xmlAddPrevSibling(e.signature_of(forged), orig);
+           });
+    edited("xsw3-forged-assertion-before-signed", "ASSERTION_COUNT", "XSW3: a forged Assertion before the signed one",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *forged = xmlCopyNode(e.assertion(), 1);
+               set_attr(forged, "ID", "_forged");
+               xmlUnlinkNode(e.signature_of(forged));
+               xmlAddPrevSibling(e.assertion(), forged);
+           });
+    edited("xsw4-signed-assertion-inside-forged", "ASSERTION_COUNT", "XSW4: the signed Assertion inside a forged one",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *orig = e.assertion();
+               xmlNode *forged = xmlCopyNode(orig, 1);
+               set_attr(forged, "ID", "_forged");
+               xmlUnlinkNode(e.signature_of(forged));
+               xmlAddPrevSibling(orig, forged);
+               xmlUnlinkNode(orig);
+               xmlAddChild(forged, orig);
+           });
+    edited("xsw5-forged-assertion-with-copied-signature", "ASSERTION_COUNT",
+           "XSW5: the forged Assertion carries the copied signature; the original follows",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *orig = e.assertion();
+               xmlNode *forged = xmlCopyNode(orig, 1);
+               set_attr(forged, "ID", "_forged");
+               xmlAddPrevSibling(orig, forged);
+           });
+    edited("xsw6-original-inside-copied-signature", "ASSERTION_COUNT",
+           "XSW6: the original Assertion inside the forged Assertion's copied signature",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *orig = e.assertion();
+               xmlNode *forged = xmlCopyNode(orig, 1);
+               set_attr(forged, "ID", "_forged");
+               xmlAddPrevSibling(orig, forged);
+               xmlUnlinkNode(orig);
+               xmlAddChild(e.signature_of(forged), orig);
+           });
+    edited("xsw7-signed-assertion-in-extensions", "ASSERTION_COUNT",
+           "XSW7: the signed Assertion hidden in samlp:Extensions, an unsigned copy in its place",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *orig = e.assertion();
+               xmlNode *forged = xmlCopyNode(orig, 1);
+               xmlUnlinkNode(e.signature_of(forged));
+               xmlAddPrevSibling(orig, forged);
+               xmlUnlinkNode(orig);
+               xmlAddChild(new_element(e.root(), xml::ns_samlp, "samlp", "Extensions"), orig);
+           });
+    edited("xsw8-original-in-signature-object", "ASSERTION_COUNT",
+           "XSW8: the original Assertion inside a ds:Object of the forged Assertion's signature",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *orig = e.assertion();
+               xmlNode *forged = xmlCopyNode(orig, 1);
+               set_attr(forged, "ID", "_forged");
+               xmlAddPrevSibling(orig, forged);
+               xmlUnlinkNode(orig);
+               xmlAddChild(new_element(e.signature_of(forged), xml::ns_ds, "ds", "Object"), orig);
+           });
+
+    // ------------------------------------------------------------------ signature structure
+    edited("signature-moved-to-extensions", "SIGNATURE_PLACEMENT",
+           "the Assertion's signature moved into samlp:Extensions",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *sig = e.signature_of(e.assertion());
+               xmlUnlinkNode(sig);
+               xmlAddChild(new_element(e.root(), xml::ns_samlp, "samlp", "Extensions"), sig);
+           });
+    edited("reference-to-another-element", "SIGNATURE_REFERENCE",
+           "the Response's signature Reference points at the Assertion",
+           [](ResponseOptions &o) { o.sign = Sign::response; }, [](Edit &e) {
+               set_attr(e.find(xml::ns_ds, "Reference"), "URI", "#" + *xml::attribute(e.assertion(), "ID"));
+           });
+    edited("two-references", "SIGNATURE_REFERENCE", "a SignedInfo with two References", none, [](Edit &e) {
+        xmlNode *ref = e.find(xml::ns_ds, "Reference");
+        xmlAddNextSibling(ref, xmlCopyNode(ref, 1));
+    });
+    edited("duplicate-ids", "DUPLICATE_ID", "a decoy element in Extensions with the Assertion's ID", none, [](Edit &e) {
+        xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
+        set_attr(new_element(ext, "urn:example:decoy", "x", "Decoy"), "ID", *xml::attribute(e.assertion(), "ID"));
+    });
+    edited("xml-id-collision", "DUPLICATE_ID", "an xml:id equal to the Assertion's ID", none, [](Edit &e) {
+        xmlNode *issuer = xml::first_child_element(e.root(), xml::ns_saml, "Issuer");
+        xmlNs *x = xmlSearchNs(e.doc.get(), issuer, X("xml"));
+        xmlSetNsProp(issuer, x, X("id"), X(xml::attribute(e.assertion(), "ID")->c_str()));
+    });
+    edited("second-unsigned-assertion", "ASSERTION_COUNT", "an unsigned second Assertion after the signed one",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *copy = xmlCopyNode(e.assertion(), 1);
+               set_attr(copy, "ID", "_second");
+               xmlUnlinkNode(e.signature_of(copy));
+               xmlAddNextSibling(e.assertion(), copy);
+           });
+    edited("assertion-in-advice", "ASSERTION_COUNT", "a copy of the Assertion inside saml:Advice", none, [](Edit &e) {
+        xmlNode *copy = xmlCopyNode(e.assertion(), 1);
+        set_attr(copy, "ID", "_advice");
+        xmlAddChild(new_element(e.assertion(), xml::ns_saml, "saml", "Advice"), copy);
+    });
+    edited("assertion-only-in-extensions", "ASSERTION_COUNT", "the only Assertion sits inside samlp:Extensions",
+           [](ResponseOptions &o) { o.sign = Sign::none; }, [](Edit &e) {
+               xmlNode *a = e.assertion();
+               xmlUnlinkNode(a);
+               xmlAddChild(new_element(e.root(), xml::ns_samlp, "samlp", "Extensions"), a);
+           });
+    signed_("unsigned", "SIGNATURE_MISSING", "nothing is signed", [](ResponseOptions &o) { o.sign = Sign::none; });
+    edited("encrypted-assertion", "ASSERTION_ENCRYPTED", "an EncryptedAssertion instead of an Assertion",
+           [](ResponseOptions &o) { o.sign = Sign::none; }, [](Edit &e) {
+               xmlNode *a = e.assertion();
+               new_element(e.root(), xml::ns_saml, "saml", "EncryptedAssertion");
+               xmlUnlinkNode(a);
+               xmlFreeNode(a);
+           });
+    edited("object-in-signature", "SIGNATURE_MALFORMED", "a ds:Object inside the signature", none,
+           [](Edit &e) { new_element(e.find(xml::ns_ds, "Signature"), xml::ns_ds, "ds", "Object"); });
+    edited("two-signatures-on-response", "SIGNATURE_PLACEMENT", "the Response's signature duplicated", none,
+           [](Edit &e) {
+               xmlNode *sig = e.signature_of(e.root());
+               xmlAddNextSibling(sig, xmlCopyNode(sig, 1));
+           });
+
+    // ------------------------------------------------------------------ cryptography
+    edited("nameid-comment-injection", "NAMEID_INVALID",
+           "a comment splits the NameID: alice@example.com<!---->.evil.example (the signature still holds)",
+           [](ResponseOptions &o) { o.nameid = "alice@example.com.evil.example"; }, [](Edit &e) {
+               xmlNode *nameid = e.find(xml::ns_saml, "NameID");
+               set_text(nameid, "alice@example.com");
+               xmlAddChild(nameid, xmlNewComment(X("")));
+               xmlAddChild(nameid, xmlNewText(X(".evil.example")));
+           });
+    {
+        ResponseOptions o = opts("attacker-cert-in-keyinfo");
+        add("attacker-cert-in-keyinfo", "SIGNATURE_INVALID",
+            "signed by another key, whose certificate is in KeyInfo (KeyInfo is never trusted)", attacker_.response_xml(o));
+    }
+    {
+        ResponseOptions o = opts("another-key-no-keyinfo");
+        Edit e(attacker_.response_xml(o));
+        for (xmlNode *ki; (ki = e.find(xml::ns_ds, "KeyInfo")) != nullptr;) {
+            xmlUnlinkNode(ki);
+            xmlFreeNode(ki);
+        }
+        add("another-key-no-keyinfo", "SIGNATURE_INVALID", "signed by another key, without KeyInfo", e.text());
+    }
+    edited("content-tampered", "SIGNATURE_INVALID", "the NameID changed after signing (digest mismatch)", none,
+           [](Edit &e) { set_text(e.find(xml::ns_saml, "NameID"), "mallory@example.com"); });
+    edited("signature-value-tampered", "SIGNATURE_INVALID", "one character of SignatureValue changed", none, [](Edit &e) {
+        xmlNode *sv = e.find(xml::ns_ds, "SignatureValue");
+        std::string v = xml::trimmed_text(sv);
+        v[10] = v[10] == 'A' ? 'B' : 'A';
+        set_text(sv, v);
+    });
+    edited("digest-value-tampered", "SIGNATURE_INVALID", "one character of DigestValue changed", none, [](Edit &e) {
+        xmlNode *dv = e.find(xml::ns_ds, "DigestValue");
+        std::string v = xml::trimmed_text(dv);
+        v[0] = v[0] == 'A' ? 'B' : 'A';
+        set_text(dv, v);
+    });
+    signed_("sha1-refused", "SIGNATURE_ALGORITHM", "RSA-SHA1 and SHA-1 digests without allow_sha1", [](ResponseOptions &o) {
+        o.signature_method = core::crypto::alg_rsa_sha1;
+        o.digest_method = core::crypto::alg_sha1;
+    });
+    signed_("sha1-digest-under-sha256", "SIGNATURE_ALGORITHM", "RSA-SHA256 signature over SHA-1 digests",
+            [](ResponseOptions &o) { o.digest_method = core::crypto::alg_sha1; });
+    edited("hmac-sha1", "SIGNATURE_ALGORITHM", "SignatureMethod hmac-sha1 (keyed with the public certificate)",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               set_attr(e.find(xml::ns_ds, "SignatureMethod"), "Algorithm", "http://www.w3.org/2000/09/xmldsig#hmac-sha1");
+           });
+    edited("hmac-sha256", "SIGNATURE_ALGORITHM", "SignatureMethod hmac-sha256", [](ResponseOptions &o) { o.sign = Sign::assertion; },
+           [](Edit &e) {
+               set_attr(e.find(xml::ns_ds, "SignatureMethod"), "Algorithm",
+                        "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256");
+           });
+    edited("extra-transform-xpath", "SIGNATURE_TRANSFORM", "an XPath transform added to the Reference", none, [](Edit &e) {
+        set_attr(new_element(e.find(xml::ns_ds, "Transforms"), xml::ns_ds, "ds", "Transform"), "Algorithm",
+                 "http://www.w3.org/TR/1999/REC-xpath-19991116");
+    });
+    edited("c14n-with-comments", "SIGNATURE_TRANSFORM", "CanonicalizationMethod exclusive c14n WithComments", none,
+           [](Edit &e) {
+               set_attr(e.find(xml::ns_ds, "CanonicalizationMethod"), "Algorithm",
+                        "http://www.w3.org/2001/10/xml-exc-c14n#WithComments");
+           });
+
+    // ------------------------------------------------------------------ XML level
+    {
+        const std::string body = idp_.response_xml(opts("doctype"));
+        const std::string start = body.substr(body.find("<samlp:Response"));
+        add("doctype", "XML_DOCTYPE", "an internal DOCTYPE", "<?xml version=\"1.0\"?><!DOCTYPE samlp:Response>" + start);
+        add("xxe", "XML_DOCTYPE", "an external entity reading /etc/passwd",
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>" + start);
+        add("entity-bomb", "XML_DOCTYPE", "nested entity expansion (billion laughs)",
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+            "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>" + start);
+    }
+    add("not-base64", "ENCODING_INVALID", "the form value is not base64", "PHNhbWxwOl*Jlc3BvbnNl");
+    vectors_.back().form = true;
+    add("not-xml", "XML_MALFORMED", "truncated XML", "<samlp:Response");
+    {
+        Context c;
+        c.max_bytes = 1000;
+        signed_("too-large", "INPUT_TOO_LARGE", "a normal response, with a 1000-byte cap", none, c);
+    }
+    add("wrong-root", "RESPONSE_MALFORMED", "an AuthnRequest instead of a Response",
+        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>");
+    edited("version-1-1", "RESPONSE_VERSION", "Version=\"1.1\"", [](ResponseOptions &o) { o.sign = Sign::none; },
+           [](Edit &e) { set_attr(e.root(), "Version", "1.1"); });
+
+    // ------------------------------------------------------------------ times
+    {
+        Context c;
+        c.clock_skew_seconds = 0;
+        c.now = t0 + 300;
+        signed_("subject-expired", "SUBJECT_EXPIRED", "at SubjectConfirmationData NotOnOrAfter, no skew", none, c);
+        signed_("conditions-expired", "EXPIRED", "at Conditions NotOnOrAfter, no skew",
+                [](ResponseOptions &o) { o.subject_not_on_or_after = t0 + 900; }, c);
+        c.now = t0 - 61;
+        signed_("not-yet-valid", "NOT_YET_VALID", "one second before Conditions NotBefore, no skew", none, c);
+        c.now = t0 + 601;
+        signed_("issue-instant-too-old", "ISSUE_INSTANT", "IssueInstant 601 s old (maximum age 600 s), no skew",
+                [](ResponseOptions &o) { o.not_on_or_after = o.subject_not_on_or_after = t0 + 3600; }, c);
+        c.now = t0 - 601;
+        signed_("issue-instant-in-future", "ISSUE_INSTANT", "IssueInstant 601 s in the future, no skew",
+                [](ResponseOptions &o) {
+                    o.not_before = t0 - 3600;
+                    o.not_on_or_after = o.subject_not_on_or_after = t0 + 3600;
+                }, c);
+    }
+    {
+        Context c;
+        c.clock_skew_seconds = 120;
+        c.now = t0 + 300 + 120;
+        signed_("expired-beyond-clock-skew", "SUBJECT_EXPIRED", "120 s after NotOnOrAfter with 120 s of skew", none, c);
+        c.now = t0 - 60 - 121;
+        signed_("not-yet-valid-beyond-clock-skew", "NOT_YET_VALID", "121 s before NotBefore with 120 s of skew", none, c);
+    }
+
+    // ------------------------------------------------------------------ audience, recipient, destination, issuer, status
+    signed_("audience-mismatch", "AUDIENCE_MISMATCH", "Audience is another SP",
+            [](ResponseOptions &o) { o.audience = "https://other.example/sp"; });
+    signed_("audience-missing", "AUDIENCE_MISMATCH", "no AudienceRestriction", [](ResponseOptions &o) { o.audience = ""; });
+    presigned("second-audience-restriction", "AUDIENCE_MISMATCH",
+              "a second AudienceRestriction naming another SP (every restriction must hold)", [](Edit &e) {
+                  xmlNode *ar = e.find(xml::ns_saml, "AudienceRestriction");
+                  xmlNode *second = xmlCopyNode(ar, 1);
+                  set_text(xml::first_child_element(second, xml::ns_saml, "Audience"), "https://other.example/sp");
+                  xmlAddNextSibling(ar, second);
+              });
+    signed_("recipient-mismatch", "RECIPIENT_MISMATCH", "Recipient is another URL",
+            [](ResponseOptions &o) { o.recipient = std::string(acs) + "/other"; });
+    signed_("destination-prefix", "DESTINATION_MISMATCH", "Destination is the ACS URL plus a suffix (no prefix match)",
+            [](ResponseOptions &o) { o.destination = std::string(acs) + "x"; });
+    signed_("destination-missing-signed-response", "DESTINATION_MISMATCH", "no Destination on a signed Response",
+            [](ResponseOptions &o) { o.destination = ""; });
+    signed_("issuer-mismatch", "ISSUER_MISMATCH", "Issuer is another IdP",
+            [](ResponseOptions &o) { o.issuer = "https://evil.example/idp"; });
+    signed_("status-authn-failed", "STATUS_NOT_SUCCESS", "Responder / AuthnFailed with a StatusMessage",
+            [](ResponseOptions &o) {
+                o.status = "urn:oasis:names:tc:SAML:2.0:status:Responder";
+                o.sub_status = "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed";
+                o.status_message = "User is not assigned to this application";
+            });
+    signed_("status-request-denied", "STATUS_NOT_SUCCESS", "Responder / RequestDenied", [](ResponseOptions &o) {
+        o.status = "urn:oasis:names:tc:SAML:2.0:status:Responder";
+        o.sub_status = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied";
+    });
+
+    // ------------------------------------------------------------------ InResponseTo and replay
+    signed_("in-response-to-unknown", "IN_RESPONSE_TO_UNKNOWN", "InResponseTo is not a pending request",
+            [](ResponseOptions &o) { o.in_response_to = "_someone_elses_request"; });
+    {
+        Context c;
+        c.request_ids = {};
+        signed_("in-response-to-without-pending", "IN_RESPONSE_TO_UNKNOWN",
+                "InResponseTo set, but this browser has no pending request", none, c);
+    }
+    edited("in-response-to-disagree", "IN_RESPONSE_TO_UNKNOWN", "Response and Assertion name different requests",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; },
+           [](Edit &e) { set_attr(e.root(), "InResponseTo", "_req2"); });
+    {
+        Context c;
+        c.request_ids = {};
+        signed_("unsolicited-not-allowed", "UNSOLICITED_NOT_ALLOWED",
+                "no InResponseTo, and the connection does not allow IdP-initiated login",
+                [](ResponseOptions &o) { o.in_response_to.clear(); }, c);
+    }
+    signed_("replay", "REPLAYED", "the same response posted twice: the first is accepted, the second refused", none);
+    vectors_.back().repeat = 2;
+
+    // ------------------------------------------------------------------ subject and NameID
+    signed_("authn-statement-missing", "AUTHN_STATEMENT_MISSING", "no AuthnStatement",
+            [](ResponseOptions &o) { o.authn_statement = false; });
+    presigned("holder-of-key-confirmation", "SUBJECT_CONFIRMATION", "SubjectConfirmation Method holder-of-key, not bearer",
+              [](Edit &e) {
+                  set_attr(e.find(xml::ns_saml, "SubjectConfirmation"), "Method",
+                           "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key");
+              });
+    signed_("nameid-transient", "NAMEID_FORMAT", "NameID format transient", [](ResponseOptions &o) {
+        o.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+    });
+    signed_("nameid-persistent", "NAMEID_FORMAT", "NameID format persistent", [](ResponseOptions &o) {
+        o.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+    });
+    signed_("nameid-unspecified-not-email", "NAMEID_FORMAT", "NameID format unspecified holding 'alice'",
+            [](ResponseOptions &o) {
+                o.nameid_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+                o.nameid = "alice";
+            });
+    signed_("nameid-not-an-address", "NAMEID_INVALID", "emailAddress format holding 'alice@localhost'",
+            [](ResponseOptions &o) { o.nameid = "alice@localhost"; });
+    {
+        Context c;
+        c.allowed_domains = {"example.com"};
+        signed_("email-domain-not-allowed", "EMAIL_DOMAIN_NOT_ALLOWED", "alice@example.org; allowed: example.com",
+                [](ResponseOptions &o) { o.nameid = "alice@example.org"; }, c);
+        signed_("email-subdomain-not-allowed", "EMAIL_DOMAIN_NOT_ALLOWED", "alice@sub.example.com; allowed: example.com",
+                [](ResponseOptions &o) { o.nameid = "alice@sub.example.com"; }, c);
+    }
+    {
+        Context c;
+        c.email_attribute = "email";
+        signed_("email-attribute-two-values", "EMAIL_ATTRIBUTE", "the email attribute holds two addresses",
+                [](ResponseOptions &o) {
+                    o.nameid = "00u1abcd";
+                    o.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+                    o.attributes = {attr("email", {"bob@example.com", "eve@example.com"})};
+                }, c);
+        signed_("email-attribute-missing", "EMAIL_ATTRIBUTE", "no 'email' attribute", [](ResponseOptions &o) {
+            o.nameid = "00u1abcd";
+            o.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+            o.attributes = {attr("mail", {"bob@example.com"})};
+        }, c);
+    }
+}
+
+void Generator::write(const std::string &dir) const {
+    std::string m = "{\n\"about\": \"ssogate attack-suite vectors; see README.md. One vector per line, keys in a fixed order.\",\n";
+    m += "\"idp_metadata\": \"idp-metadata.xml\",\n\"vectors\": [\n";
+    for (std::size_t i = 0; i < vectors_.size(); ++i) {
+        const Vector &v = vectors_[i];
+        const std::string file = "responses/" + v.name + (v.form ? ".txt" : ".xml");
+        write_file(dir + "/" + file, v.body);
+        auto list = [](const std::vector<std::string> &items) {
+            std::string out = "[";
+            for (std::size_t j = 0; j < items.size(); ++j) out += (j ? ", " : "") + json_str(items[j]);
+            return out + "]";
+        };
+        m += "{\"name\": " + json_str(v.name) + ", \"expect\": " + json_str(v.expect) + ", \"email\": " + json_str(v.email) + ", \"file\": " + json_str(file) +
+             ", \"form\": " + (v.form ? "true" : "false") + ", \"repeat\": " + std::to_string(v.repeat) +
+             ", \"context\": {\"now\": " + std::to_string(v.ctx.now) + ", \"acs_url\": " + json_str(acs) +
+             ", \"sp_entity_id\": " + json_str(sp_entity) + ", \"idp_entity_id\": " + json_str(idp_entity) +
+             ", \"request_ids\": " + list(v.ctx.request_ids) +
+             ", \"allow_idp_initiated\": " + (v.ctx.allow_idp_initiated ? "true" : "false") +
+             ", \"allow_sha1\": " + (v.ctx.allow_sha1 ? "true" : "false") +
+             ", \"clock_skew_seconds\": " + std::to_string(v.ctx.clock_skew_seconds) +
+             ", \"email_attribute\": " + json_str(v.ctx.email_attribute) +
+             ", \"allowed_domains\": " + list(v.ctx.allowed_domains) +
+             ", \"max_bytes\": " + std::to_string(v.ctx.max_bytes) + "}, \"description\": " + json_str(v.description) +
+             "}" + (i + 1 < vectors_.size() ? "," : "") + "\n";
+    }
+    m += "]\n}\n";
+    write_file(dir + "/manifest.json", m);
+    write_file(dir + "/idp-metadata.xml", idp_.metadata_xml("https://idp.attacks.test.example/sso"));
+    std::cout << "wrote " << vectors_.size() << " vectors to " << dir << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        std::cerr << "usage: " << argv[0] << " tests/vectors/attacks\n";
+        return 2;
+    }
+    try {
+        const std::string dir = argv[1];
+        TestIdp idp(idp_entity, read_file(dir + "/TEST-IDP-KEY-DO-NOT-USE.pem"), read_file(dir + "/TEST-IDP-CERT.pem"));
+        TestIdp attacker(idp_entity);  // same entity ID, a throwaway key
+        Generator g(idp, attacker);
+        g.all();
+        g.write(dir);
+    } catch (const std::exception &e) {
+        std::cerr << "generate: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
