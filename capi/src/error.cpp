@@ -102,11 +102,25 @@ void set_error(ssogate_error *err, int code, std::string_view message) noexcept 
     } catch (...) {
         err->message.clear();
     }
+    try {
+        err->user_message = core::user_message_for(static_cast<core::Code>(code));
+    } catch (...) {
+        err->user_message.clear();
+    }
 }
 
 void record_current_exception(ssogate_error *err) noexcept {
     try {
         throw;
+    } catch (const core::Rejection &e) {
+        set_error(err, static_cast<int>(e.code()), e.what());
+        if (err != nullptr) {
+            try {
+                err->user_message = e.user_message();
+            } catch (...) {
+                // keep the generic text set_error chose
+            }
+        }
     } catch (const core::Error &e) {
         set_error(err, static_cast<int>(e.code()), e.what());
     } catch (const std::bad_alloc &) {
@@ -148,6 +162,10 @@ int ssogate_error_code(const ssogate_error *err) noexcept { return err == nullpt
 
 const char *ssogate_error_message(const ssogate_error *err) noexcept {
     return err == nullptr ? "" : err->message.c_str();
+}
+
+const char *ssogate_error_user_message(const ssogate_error *err) noexcept {
+    return err == nullptr ? "" : err->user_message.c_str();
 }
 
 const char *ssogate_code_name(int code) noexcept { return ssogate::core::code_name(code); }

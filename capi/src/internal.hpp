@@ -7,6 +7,8 @@
 #include "connection/connection.hpp"
 #include "error.hpp"
 #include "metadata/idp.hpp"
+#include "response/verify.hpp"
+#include "store/replay.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +24,9 @@
 struct ssogate_error {
     int code = SSOGATE_OK;
     std::string message;
+    // Safe for the end user (ssogate_error_user_message): a core::Rejection's own, else a generic
+    // text for the code (core::user_message_for).
+    std::string user_message;
 };
 
 // Imported metadata. `p` is the core object; the strings that the core does not hold in C form
@@ -51,6 +56,17 @@ struct ssogate_connection {
     explicit ssogate_connection(std::shared_ptr<const ssogate::core::Connection> connection);
 };
 
+// A replay cache (section 5): shared ownership, because the core's store factories hand out
+// shared_ptrs and a SQLite cache shares its database with the other stores of the same file.
+struct ssogate_replay_cache {
+    std::shared_ptr<ssogate::core::ReplayCache> p;
+};
+
+// A verified login (section 6): the core's value, immutable once made.
+struct ssogate_login {
+    ssogate::core::VerifiedLogin v;
+};
+
 namespace ssogate::capi {
 
 // Clears err (code OK, empty message). Safe on NULL.
@@ -58,6 +74,7 @@ inline void reset(ssogate_error *err) noexcept {
     if (err != nullptr) {
         err->code = SSOGATE_OK;
         err->message.clear();
+        err->user_message.clear();
     }
 }
 

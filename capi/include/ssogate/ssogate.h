@@ -243,6 +243,11 @@ SSOGATE_API void ssogate_error_free(ssogate_error *err) SSOGATE_NOEXCEPT;
 SSOGATE_API int ssogate_error_code(const ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The operator message: what was expected and what came. "" when OK. Valid until err is reused or freed. */
 SSOGATE_API const char *ssogate_error_message(const ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * A short message safe to show the end user whose login failed: generic, names the code for their
+ * administrator, never echoes input. "" when OK. Valid until err is reused or freed.
+ */
+SSOGATE_API const char *ssogate_error_user_message(const ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /* ================================================================================= 3. IdP metadata */
 
@@ -468,9 +473,323 @@ SSOGATE_API const char *ssogate_connection_sp_metadata(const ssogate_connection 
 
 /* ================================================================================= 5. State stores */
 
+/* Replay cache */
+
+/**
+ * A replay cache: remembers assertion IDs until they expire, so an intercepted SAMLResponse cannot be
+ * posted twice. Thread-safe; share one per process (memory) or per deployment (SQLite file, Redis).
+ * A cache that cannot answer makes verification refuse the login with SSOGATE_STORE_UNAVAILABLE.
+ */
+typedef struct ssogate_replay_cache ssogate_replay_cache;
+
+/** Options for ssogate_replay_cache_new_memory and _open. Initialise with ssogate_replay_cache_options_init. */
+typedef struct ssogate_replay_cache_options {
+    uint32_t struct_size;
+    /**
+     * The clock that decides when a remembered ID has expired and may be forgotten, Unix seconds;
+     * 0 = the system clock. Tests that verify with a frozen ssogate_verify_options.now freeze this
+     * too, or an old test response would be forgotten at once and its replay not recognised.
+     */
+    int64_t now;
+    /** memory: at most this many live entries; beyond it inserts fail closed. 0 = 1,000,000. */
+    uint64_t max_entries;
+} ssogate_replay_cache_options;
+
+/** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
+SSOGATE_API void ssogate_replay_cache_options_init(ssogate_replay_cache_options *opts, size_t size) SSOGATE_NOEXCEPT;
+
+/** An in-memory replay cache for one process. opts may be NULL for defaults. */
+SSOGATE_API ssogate_replay_cache *ssogate_replay_cache_new_memory(const ssogate_replay_cache_options *opts,
+                                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Opens a replay cache at a store location: "memory:", "sqlite:PATH" (one file, WAL, shared by the
+ * processes of one machine) or "redis://HOST:PORT[/DB]" (shared by many nodes). A malformed location
+ * gives SSOGATE_STORE_LOCATION. A Redis server that is down does not fail here: verification does,
+ * with SSOGATE_STORE_UNAVAILABLE. opts may be NULL (max_entries applies to "memory:" only).
+ */
+SSOGATE_API ssogate_replay_cache *ssogate_replay_cache_open(const char *location, size_t location_len,
+                                                            const ssogate_replay_cache_options *opts,
+                                                            ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * The host's own replay store, as callbacks. The library calls them from whichever thread verifies,
+ * possibly from several threads at once.
+ */
+typedef struct ssogate_replay_callbacks {
+    /** sizeof(ssogate_replay_callbacks) as the caller compiled it (there is no _init: set every field). */
+    uint32_t struct_size;
+    /** Passed back to every callback. */
+    void *user_data;
+    /**
+     * Records key (key_len bytes, not NUL-terminated) until expires_at (Unix seconds), atomically: sets
+     * *inserted to 1 when the key was absent (first use) and 0 when present (a replay). Returns 0 when
+     * the store answered; any other value means it could not, and the login is refused with
+     * SSOGATE_STORE_UNAVAILABLE (fail closed). Required.
+     */
+    int (*insert_if_absent)(void *user_data, const char *key, size_t key_len, int64_t expires_at, int *inserted);
+    /** Called once with user_data when the cache is freed; may be NULL. */
+    void (*free_user_data)(void *user_data);
+} ssogate_replay_callbacks;
+
+/**
+ * A replay cache over the host's callbacks; cb is copied. NULL cb or insert_if_absent gives
+ * SSOGATE_INVALID_ARGUMENT (free_user_data is then not called).
+ */
+SSOGATE_API ssogate_replay_cache *ssogate_replay_cache_new_callbacks(const ssogate_replay_callbacks *cb,
+                                                                     ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** Frees a replay cache (closing its database or Redis connection); NULL is allowed. */
+SSOGATE_API void ssogate_replay_cache_free(ssogate_replay_cache *cache) SSOGATE_NOEXCEPT;
+
 /* ================================================================================= 6. Verification */
 
+/** Options for ssogate_verify_response. Initialise with ssogate_verify_options_init. */
+typedef struct ssogate_verify_options {
+    uint32_t struct_size;
+    /** The clock for every time check, Unix seconds; 0 = the system clock. */
+    int64_t now;
+    /** Decoded Responses larger than this are refused (SSOGATE_INPUT_TOO_LARGE). 0 = 1 MiB. */
+    uint64_t max_bytes;
+    /** The oldest (and furthest in the future) a Response IssueInstant may be, plus the clock skew. 0 = 600. */
+    int64_t max_age_seconds;
+} ssogate_verify_options;
+
+/** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
+SSOGATE_API void ssogate_verify_options_init(ssogate_verify_options *opts, size_t size) SSOGATE_NOEXCEPT;
+
+/**
+ * A verified login: immutable, its values read only from the signed Assertion. Strings are borrowed
+ * from the handle; a NULL login gives NULL (strings) or 0.
+ */
+typedef struct ssogate_login ssogate_login;
+
+/**
+ * Verifies a SAMLResponse as posted to the ACS URL (the form value, base64; line breaks allowed).
+ *
+ * pending_request_ids lists the IDs of the AuthnRequests this browser is waiting for (from the host's
+ * session), separated by spaces or commas (IDs are XML NCNames, which contain neither); (NULL, 0) for
+ * none, so only an unsolicited login can pass, and only when the connection sets allow_idp_initiated.
+ * replay is required (SSOGATE_INVALID_ARGUMENT without one): the assertion ID is recorded in it.
+ * opts may be NULL for defaults.
+ *
+ * Returns the login, or NULL with the refusal in err: a stable code, an operator message (what was
+ * expected, what came) and ssogate_error_user_message for the end user.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_login *ssogate_verify_response(
+    const ssogate_connection *conn, const char *saml_response, size_t saml_response_len,
+    const char *pending_request_ids, size_t pending_request_ids_len, ssogate_replay_cache *replay,
+    const ssogate_verify_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** Frees a login; NULL is allowed. */
+SSOGATE_API void ssogate_login_free(ssogate_login *login) SSOGATE_NOEXCEPT;
+
+/** The user's email address (from the NameID, or the connection's email attribute), its domain lower-cased. */
+SSOGATE_API const char *ssogate_login_email(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The NameID value as sent. */
+SSOGATE_API const char *ssogate_login_nameid(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The NameID Format as sent, "" when absent (unspecified). */
+SSOGATE_API const char *ssogate_login_nameid_format(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The IdP's entityID. */
+SSOGATE_API const char *ssogate_login_idp_entity_id(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The id of the connection that verified it. */
+SSOGATE_API const char *ssogate_login_connection_id(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The Assertion's ID (recorded in the replay cache). */
+SSOGATE_API const char *ssogate_login_assertion_id(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The AuthnStatement SessionIndex, "" when absent (needed for single logout). */
+SSOGATE_API const char *ssogate_login_session_index(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The AuthnStatement AuthnInstant, Unix seconds. */
+SSOGATE_API int64_t ssogate_login_authn_instant(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The AuthnStatement SessionNotOnOrAfter, Unix seconds; 0 when absent. */
+SSOGATE_API int64_t ssogate_login_session_not_on_or_after(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** The AuthnRequest ID this login answers, "" for an unsolicited (IdP-initiated) login. */
+SSOGATE_API const char *ssogate_login_in_response_to(const ssogate_login *login) SSOGATE_NOEXCEPT;
+
+/** The Assertion's attributes, in document order. Out-of-range indexes give NULL or 0. */
+SSOGATE_API size_t ssogate_login_attribute_count(const ssogate_login *login) SSOGATE_NOEXCEPT;
+/** Attribute i's Name. */
+SSOGATE_API const char *ssogate_login_attribute_name(const ssogate_login *login, size_t i) SSOGATE_NOEXCEPT;
+/** Attribute i's NameFormat, "" when absent. */
+SSOGATE_API const char *ssogate_login_attribute_name_format(const ssogate_login *login, size_t i) SSOGATE_NOEXCEPT;
+/** Attribute i's FriendlyName, "" when absent. */
+SSOGATE_API const char *ssogate_login_attribute_friendly_name(const ssogate_login *login,
+                                                              size_t i) SSOGATE_NOEXCEPT;
+/** The number of AttributeValues of attribute i. */
+SSOGATE_API size_t ssogate_login_attribute_value_count(const ssogate_login *login, size_t i) SSOGATE_NOEXCEPT;
+/** Value j of attribute i, as text. */
+SSOGATE_API const char *ssogate_login_attribute_value(const ssogate_login *login, size_t i,
+                                                      size_t j) SSOGATE_NOEXCEPT;
+
 /* ================================================================================== 7. Testing IdP */
+
+/*
+ * An IdP for tests: it makes its own key and self-signed certificate, publishes IdP metadata, and
+ * signs SAML Responses with the knobs a test needs (what is signed, algorithms, times, audience,
+ * NameID, attributes, InResponseTo). Use it to test your ACS handler end to end. Its key lives in
+ * memory only; nothing it signs proves anything to a real SP.
+ */
+
+/** The key a testing IdP makes. */
+typedef enum ssogate_key_type {
+    SSOGATE_KEY_RSA_2048 = 0,
+    SSOGATE_KEY_EC_P256 = 1
+} ssogate_key_type;
+
+/** What a testing IdP signs (ssogate_test_response_params_set_sign). */
+typedef enum ssogate_test_sign {
+    SSOGATE_TEST_SIGN_NONE = 0,
+    SSOGATE_TEST_SIGN_RESPONSE = 1,
+    SSOGATE_TEST_SIGN_ASSERTION = 2,
+    SSOGATE_TEST_SIGN_BOTH = 3
+} ssogate_test_sign;
+
+/** A testing IdP: immutable, shareable across threads. */
+typedef struct ssogate_test_idp ssogate_test_idp;
+
+/**
+ * A testing IdP with a fresh key of key_type (ssogate_key_type). entity_id (NULL, 0) gives
+ * "https://idp.test.example/saml"; sso_url (NULL, 0) gives "https://idp.test.example/sso", the
+ * SingleSignOnService (Redirect and POST) its metadata publishes.
+ */
+SSOGATE_API ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t entity_id_len,
+                                                   const char *sso_url, size_t sso_url_len, int key_type,
+                                                   ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a testing IdP; NULL is allowed. */
+SSOGATE_API void ssogate_test_idp_free(ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
+/** Its entityID. */
+SSOGATE_API const char *ssogate_test_idp_entity_id(const ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
+/** Its signing certificate, PEM. */
+SSOGATE_API const char *ssogate_test_idp_certificate_pem(const ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
+/** Its IdP metadata (certificate, emailAddress NameID format, SSO URL), for ssogate_idp_import. */
+SSOGATE_API const char *ssogate_test_idp_metadata_xml(const ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
+
+/**
+ * The knobs of one test Response: a mutable builder, owned by one thread at a time. Unset knobs take
+ * the defaults noted; the windows default around `now`. Setters return SSOGATE_OK or a failure code
+ * (also in err).
+ */
+typedef struct ssogate_test_response_params ssogate_test_response_params;
+
+/** A new builder with every default. NULL only when out of memory. */
+SSOGATE_API ssogate_test_response_params *ssogate_test_response_params_new(void) SSOGATE_NOEXCEPT;
+/** Frees a builder; NULL is allowed. */
+SSOGATE_API void ssogate_test_response_params_free(ssogate_test_response_params *params) SSOGATE_NOEXCEPT;
+
+/** Sets the ACS URL and SP entity ID from a connection (the usual first call). */
+SSOGATE_API int ssogate_test_response_params_set_connection(ssogate_test_response_params *params,
+                                                            const ssogate_connection *conn,
+                                                            ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The ACS URL: Destination and Recipient unless set separately. */
+SSOGATE_API int ssogate_test_response_params_set_acs_url(ssogate_test_response_params *params, const char *v,
+                                                         size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The SP entity ID: the Audience unless set separately. */
+SSOGATE_API int ssogate_test_response_params_set_sp_entity_id(ssogate_test_response_params *params,
+                                                              const char *v, size_t len,
+                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+/** InResponseTo (Response and SubjectConfirmationData); unset or "" gives an unsolicited Response. */
+SSOGATE_API int ssogate_test_response_params_set_in_response_to(ssogate_test_response_params *params,
+                                                                const char *v, size_t len,
+                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Response Destination; "" leaves the attribute out. */
+SSOGATE_API int ssogate_test_response_params_set_destination(ssogate_test_response_params *params,
+                                                             const char *v, size_t len,
+                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The SubjectConfirmationData Recipient. */
+SSOGATE_API int ssogate_test_response_params_set_recipient(ssogate_test_response_params *params, const char *v,
+                                                           size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Audience; "" leaves the AudienceRestriction out. */
+SSOGATE_API int ssogate_test_response_params_set_audience(ssogate_test_response_params *params, const char *v,
+                                                          size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Issuer of the Response and the Assertion. Default: the IdP's entityID. */
+SSOGATE_API int ssogate_test_response_params_set_issuer(ssogate_test_response_params *params, const char *v,
+                                                        size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The NameID value. Default "alice@example.com". */
+SSOGATE_API int ssogate_test_response_params_set_nameid(ssogate_test_response_params *params, const char *v,
+                                                        size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The NameID Format. Default emailAddress; "" leaves the attribute out. */
+SSOGATE_API int ssogate_test_response_params_set_nameid_format(ssogate_test_response_params *params,
+                                                               const char *v, size_t len,
+                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The top-level StatusCode. Default urn:oasis:names:tc:SAML:2.0:status:Success. */
+SSOGATE_API int ssogate_test_response_params_set_status(ssogate_test_response_params *params, const char *v,
+                                                        size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** A second-level StatusCode (e.g. ...:status:AuthnFailed); none by default. */
+SSOGATE_API int ssogate_test_response_params_set_sub_status(ssogate_test_response_params *params, const char *v,
+                                                            size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** A StatusMessage; none by default. */
+SSOGATE_API int ssogate_test_response_params_set_status_message(ssogate_test_response_params *params,
+                                                                const char *v, size_t len,
+                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The SessionIndex. Default "_session-1"; "" leaves it out. */
+SSOGATE_API int ssogate_test_response_params_set_session_index(ssogate_test_response_params *params,
+                                                               const char *v, size_t len,
+                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Response ID. Default: fresh and random for every Response. */
+SSOGATE_API int ssogate_test_response_params_set_response_id(ssogate_test_response_params *params,
+                                                             const char *v, size_t len,
+                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Assertion ID. Default: fresh and random for every Response. */
+SSOGATE_API int ssogate_test_response_params_set_assertion_id(ssogate_test_response_params *params,
+                                                              const char *v, size_t len,
+                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The SignatureMethod URI. Default rsa-sha256 or ecdsa-sha256, after the key. */
+SSOGATE_API int ssogate_test_response_params_set_signature_method(ssogate_test_response_params *params,
+                                                                  const char *v, size_t len,
+                                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The DigestMethod URI. Default sha256. */
+SSOGATE_API int ssogate_test_response_params_set_digest_method(ssogate_test_response_params *params,
+                                                               const char *v, size_t len,
+                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Adds an Attribute with one value. Called again with the same name as the attribute added last, it
+ * appends the value to that attribute instead (its name_format and friendly_name stay as first given).
+ * name_format (NULL, 0) gives the basic format; friendly_name (NULL, 0) none.
+ */
+SSOGATE_API int ssogate_test_response_params_add_attribute(ssogate_test_response_params *params,
+                                                           const char *name, size_t name_len,
+                                                           const char *name_format, size_t name_format_len,
+                                                           const char *friendly_name, size_t friendly_name_len,
+                                                           const char *value, size_t value_len,
+                                                           ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The IdP's clock, Unix seconds: IssueInstant and AuthnInstant. Default: the system clock when signed. */
+SSOGATE_API int ssogate_test_response_params_set_now(ssogate_test_response_params *params, int64_t t,
+                                                     ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Response and Assertion IssueInstant. Default: now. */
+SSOGATE_API int ssogate_test_response_params_set_issue_instant(ssogate_test_response_params *params, int64_t t,
+                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Conditions NotBefore. Default: now - 60. */
+SSOGATE_API int ssogate_test_response_params_set_not_before(ssogate_test_response_params *params, int64_t t,
+                                                            ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The Conditions NotOnOrAfter. Default: now + 300. */
+SSOGATE_API int ssogate_test_response_params_set_not_on_or_after(ssogate_test_response_params *params,
+                                                                 int64_t t, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The SubjectConfirmationData NotOnOrAfter. Default: now + 300. */
+SSOGATE_API int ssogate_test_response_params_set_subject_not_on_or_after(ssogate_test_response_params *params,
+                                                                         int64_t t,
+                                                                         ssogate_error *err) SSOGATE_NOEXCEPT;
+/** 1 (default) includes the AuthnStatement, 0 leaves it out. */
+SSOGATE_API int ssogate_test_response_params_set_authn_statement(ssogate_test_response_params *params, int on,
+                                                                 ssogate_error *err) SSOGATE_NOEXCEPT;
+/** What to sign (ssogate_test_sign). Default SSOGATE_TEST_SIGN_BOTH. */
+SSOGATE_API int ssogate_test_response_params_set_sign(ssogate_test_response_params *params, int sign,
+                                                      ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** A signed test Response: immutable. */
+typedef struct ssogate_test_response ssogate_test_response;
+
+/**
+ * Builds and signs a Response with params (which must set the ACS URL and SP entity ID, e.g. with
+ * ssogate_test_response_params_set_connection). params stays the caller's and may be reused.
+ */
+SSOGATE_API ssogate_test_response *ssogate_test_idp_response(const ssogate_test_idp *idp,
+                                                             const ssogate_test_response_params *params,
+                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a test Response; NULL is allowed. */
+SSOGATE_API void ssogate_test_response_free(ssogate_test_response *response) SSOGATE_NOEXCEPT;
+/** The Response as an HTML form posts it (the SAMLResponse value, base64), for ssogate_verify_response. */
+SSOGATE_API const char *ssogate_test_response_base64(const ssogate_test_response *response) SSOGATE_NOEXCEPT;
+/** The Response XML. */
+SSOGATE_API const char *ssogate_test_response_xml(const ssogate_test_response *response) SSOGATE_NOEXCEPT;
 
 /* ========================================================================== 8. SP-initiated login */
 

@@ -40,20 +40,26 @@ inline std::string version_string() { return ssogate_version_string(); }
 /** A refusal or failure from the library: the stable code and the operator message. */
 class Error : public std::exception {
 public:
-    Error(int code, std::string message)
-        : code_(code), message_(std::move(message)), what_(std::string(ssogate_code_name(code)) + ": " + message_) {}
+    Error(int code, std::string message, std::string user_message = {})
+        : code_(code),
+          message_(std::move(message)),
+          user_message_(std::move(user_message)),
+          what_(std::string(ssogate_code_name(code)) + ": " + message_) {}
 
     /** A ssogate_code value (never SSOGATE_OK). */
     int code() const noexcept { return code_; }
     const char *code_name() const noexcept { return ssogate_code_name(code_); }
     /** What was expected and what came, for the operator. */
     const std::string &message() const noexcept { return message_; }
+    /** Safe to show the end user (ssogate_error_user_message): generic, names the code. */
+    const std::string &user_message() const noexcept { return user_message_; }
     /** "CODE_NAME: message". */
     const char *what() const noexcept override { return what_.c_str(); }
 
 private:
     int code_;
     std::string message_;
+    std::string user_message_;
     std::string what_;
 };
 
@@ -78,7 +84,8 @@ public:
         if (code == SSOGATE_OUT_OF_MEMORY) {
             throw std::bad_alloc();
         }
-        throw Error(code == SSOGATE_OK ? SSOGATE_INTERNAL : code, ssogate_error_message(err_));
+        throw Error(code == SSOGATE_OK ? SSOGATE_INTERNAL : code, ssogate_error_message(err_),
+                    ssogate_error_user_message(err_));
     }
     void check(int code) const {
         if (code != SSOGATE_OK) {
@@ -401,6 +408,314 @@ private:
     }
 
     ssogate_connection *h_ = nullptr;
+};
+
+// ---- verification ----
+
+/** ssogate_replay_cache_options with C++ defaults. */
+struct ReplayCacheOptions {
+    std::int64_t now = 0;           // frozen clock for forgetting entries; 0 = the system clock
+    std::uint64_t max_entries = 0;  // memory: 0 = the default (1,000,000)
+
+    ssogate_replay_cache_options to_c() const noexcept {
+        ssogate_replay_cache_options o;
+        ssogate_replay_cache_options_init(&o, sizeof o);
+        o.now = now;
+        o.max_entries = max_entries;
+        return o;
+    }
+};
+
+/**
+ * A replay cache, owned. Move-only; thread-safe, so one may serve every verification of a process.
+ */
+class ReplayCache {
+public:
+    /** An in-memory cache for this process. */
+    static ReplayCache memory(const ReplayCacheOptions &options = {}) {
+        detail::ErrorSlot err;
+        const ssogate_replay_cache_options o = options.to_c();
+        return ReplayCache(check(ssogate_replay_cache_new_memory(&o, err.get()), err));
+    }
+    /** "memory:", "sqlite:PATH" or "redis://HOST:PORT[/DB]". */
+    static ReplayCache open(std::string_view location, const ReplayCacheOptions &options = {}) {
+        detail::ErrorSlot err;
+        const ssogate_replay_cache_options o = options.to_c();
+        return ReplayCache(check(ssogate_replay_cache_open(location.data(), location.size(), &o, err.get()), err));
+    }
+    /** The host's own store (see ssogate_replay_callbacks); cb is copied, its struct_size is set here. */
+    static ReplayCache from_callbacks(ssogate_replay_callbacks cb) {
+        detail::ErrorSlot err;
+        cb.struct_size = sizeof cb;
+        return ReplayCache(check(ssogate_replay_cache_new_callbacks(&cb, err.get()), err));
+    }
+
+    explicit ReplayCache(ssogate_replay_cache *owned) noexcept : h_(owned) {}
+    ReplayCache(ReplayCache &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    ReplayCache &operator=(ReplayCache &&other) noexcept {
+        if (this != &other) {
+            ssogate_replay_cache_free(h_);
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    ReplayCache(const ReplayCache &) = delete;
+    ReplayCache &operator=(const ReplayCache &) = delete;
+    ~ReplayCache() { ssogate_replay_cache_free(h_); }
+
+    ssogate_replay_cache *get() const noexcept { return h_; }
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+
+private:
+    static ssogate_replay_cache *check(ssogate_replay_cache *h, detail::ErrorSlot &err) {
+        if (h == nullptr) {
+            err.raise();
+        }
+        return h;
+    }
+    ssogate_replay_cache *h_ = nullptr;
+};
+
+/** ssogate_verify_options with C++ defaults (0 keeps each library default). */
+struct VerifyOptions {
+    std::int64_t now = 0;  // Unix seconds; 0 = the system clock
+    std::uint64_t max_bytes = 0;
+    std::int64_t max_age_seconds = 0;
+
+    ssogate_verify_options to_c() const noexcept {
+        ssogate_verify_options o;
+        ssogate_verify_options_init(&o, sizeof o);
+        if (now != 0) o.now = now;
+        if (max_bytes != 0) o.max_bytes = max_bytes;
+        if (max_age_seconds != 0) o.max_age_seconds = max_age_seconds;
+        return o;
+    }
+};
+
+/** A SAML attribute of a verified login. */
+struct Attribute {
+    std::string name;
+    std::string name_format;    // "" when absent
+    std::string friendly_name;  // "" when absent
+    std::vector<std::string> values;
+};
+
+/** A verified login, copied out of its ssogate_login handle: values from the signed Assertion only. */
+struct VerifiedLogin {
+    std::string email;
+    std::string nameid;
+    std::string nameid_format;
+    std::string idp_entity_id;
+    std::string connection_id;
+    std::string assertion_id;
+    std::string session_index;
+    std::int64_t authn_instant = 0;
+    std::optional<std::int64_t> session_not_on_or_after;
+    std::string in_response_to;  // "" for an unsolicited login
+    std::vector<Attribute> attributes;
+
+    /** Reads every value of a login handle (which stays the caller's). */
+    static VerifiedLogin from(const ssogate_login *h) {
+        VerifiedLogin v;
+        v.email = detail::str(ssogate_login_email(h));
+        v.nameid = detail::str(ssogate_login_nameid(h));
+        v.nameid_format = detail::str(ssogate_login_nameid_format(h));
+        v.idp_entity_id = detail::str(ssogate_login_idp_entity_id(h));
+        v.connection_id = detail::str(ssogate_login_connection_id(h));
+        v.assertion_id = detail::str(ssogate_login_assertion_id(h));
+        v.session_index = detail::str(ssogate_login_session_index(h));
+        v.authn_instant = ssogate_login_authn_instant(h);
+        const std::int64_t until = ssogate_login_session_not_on_or_after(h);
+        if (until != 0) v.session_not_on_or_after = until;
+        v.in_response_to = detail::str(ssogate_login_in_response_to(h));
+        v.attributes.resize(ssogate_login_attribute_count(h));
+        for (std::size_t i = 0; i < v.attributes.size(); ++i) {
+            Attribute &a = v.attributes[i];
+            a.name = detail::str(ssogate_login_attribute_name(h, i));
+            a.name_format = detail::str(ssogate_login_attribute_name_format(h, i));
+            a.friendly_name = detail::str(ssogate_login_attribute_friendly_name(h, i));
+            a.values.resize(ssogate_login_attribute_value_count(h, i));
+            for (std::size_t j = 0; j < a.values.size(); ++j) {
+                a.values[j] = detail::str(ssogate_login_attribute_value(h, i, j));
+            }
+        }
+        return v;
+    }
+};
+
+/**
+ * Verifies a SAMLResponse form value for conn (ssogate_verify_response). pending_request_ids are the
+ * AuthnRequest IDs this browser waits for (empty: only an unsolicited login can pass). Throws Error
+ * (with user_message()) on refusal.
+ */
+inline VerifiedLogin verify_response(const Connection &conn, std::string_view saml_response,
+                                     const std::vector<std::string> &pending_request_ids, const ReplayCache &replay,
+                                     const VerifyOptions &options = {}) {
+    std::string ids;
+    for (const auto &id : pending_request_ids) {
+        if (!ids.empty()) ids += ' ';
+        ids += id;
+    }
+    detail::ErrorSlot err;
+    const ssogate_verify_options o = options.to_c();
+    ssogate_login *h = ssogate_verify_response(conn.get(), saml_response.data(), saml_response.size(), ids.data(),
+                                               ids.size(), replay.get(), &o, err.get());
+    if (h == nullptr) {
+        err.raise();
+    }
+    struct Free {
+        ssogate_login *h;
+        ~Free() { ssogate_login_free(h); }
+    } owner{h};
+    return VerifiedLogin::from(h);
+}
+
+// ---- testing IdP ----
+
+/** What a TestIdp signs (ssogate_test_sign). */
+enum class TestSign : int {
+    none = SSOGATE_TEST_SIGN_NONE,
+    response = SSOGATE_TEST_SIGN_RESPONSE,
+    assertion = SSOGATE_TEST_SIGN_ASSERTION,
+    both = SSOGATE_TEST_SIGN_BOTH,
+};
+
+/** The key a TestIdp makes (ssogate_key_type). */
+enum class KeyType : int { rsa_2048 = SSOGATE_KEY_RSA_2048, ec_p256 = SSOGATE_KEY_EC_P256 };
+
+/**
+ * The knobs of one test Response (ssogate_test_response_params), owned and move-only. Setters
+ * return *this so they chain: TestResponseParams().connection(conn).in_response_to("_r1").
+ */
+class TestResponseParams {
+public:
+    TestResponseParams() : h_(ssogate_test_response_params_new()) {
+        if (h_ == nullptr) throw std::bad_alloc();
+    }
+    TestResponseParams(TestResponseParams &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    TestResponseParams &operator=(TestResponseParams &&other) noexcept {
+        if (this != &other) {
+            ssogate_test_response_params_free(h_);
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    TestResponseParams(const TestResponseParams &) = delete;
+    TestResponseParams &operator=(const TestResponseParams &) = delete;
+    ~TestResponseParams() { ssogate_test_response_params_free(h_); }
+
+    const ssogate_test_response_params *get() const noexcept { return h_; }
+
+    TestResponseParams &connection(const Connection &conn) {
+        detail::ErrorSlot err;
+        err.check(ssogate_test_response_params_set_connection(h_, conn.get(), err.get()));
+        return *this;
+    }
+#define SSOGATE_HPP_TEST_STRING(name)                                                             \
+    TestResponseParams &name(std::string_view v) {                                                \
+        detail::ErrorSlot err;                                                                    \
+        err.check(ssogate_test_response_params_set_##name(h_, v.data(), v.size(), err.get()));    \
+        return *this;                                                                             \
+    }
+    SSOGATE_HPP_TEST_STRING(acs_url)
+    SSOGATE_HPP_TEST_STRING(sp_entity_id)
+    SSOGATE_HPP_TEST_STRING(in_response_to)
+    SSOGATE_HPP_TEST_STRING(destination)
+    SSOGATE_HPP_TEST_STRING(recipient)
+    SSOGATE_HPP_TEST_STRING(audience)
+    SSOGATE_HPP_TEST_STRING(issuer)
+    SSOGATE_HPP_TEST_STRING(nameid)
+    SSOGATE_HPP_TEST_STRING(nameid_format)
+    SSOGATE_HPP_TEST_STRING(status)
+    SSOGATE_HPP_TEST_STRING(sub_status)
+    SSOGATE_HPP_TEST_STRING(status_message)
+    SSOGATE_HPP_TEST_STRING(session_index)
+    SSOGATE_HPP_TEST_STRING(response_id)
+    SSOGATE_HPP_TEST_STRING(assertion_id)
+    SSOGATE_HPP_TEST_STRING(signature_method)
+    SSOGATE_HPP_TEST_STRING(digest_method)
+#undef SSOGATE_HPP_TEST_STRING
+#define SSOGATE_HPP_TEST_TIME(name)                                                   \
+    TestResponseParams &name(std::int64_t t) {                                        \
+        detail::ErrorSlot err;                                                        \
+        err.check(ssogate_test_response_params_set_##name(h_, t, err.get()));         \
+        return *this;                                                                 \
+    }
+    SSOGATE_HPP_TEST_TIME(now)
+    SSOGATE_HPP_TEST_TIME(issue_instant)
+    SSOGATE_HPP_TEST_TIME(not_before)
+    SSOGATE_HPP_TEST_TIME(not_on_or_after)
+    SSOGATE_HPP_TEST_TIME(subject_not_on_or_after)
+#undef SSOGATE_HPP_TEST_TIME
+    TestResponseParams &authn_statement(bool on) {
+        detail::ErrorSlot err;
+        err.check(ssogate_test_response_params_set_authn_statement(h_, on ? 1 : 0, err.get()));
+        return *this;
+    }
+    TestResponseParams &sign(TestSign what) {
+        detail::ErrorSlot err;
+        err.check(ssogate_test_response_params_set_sign(h_, static_cast<int>(what), err.get()));
+        return *this;
+    }
+    /** One value; call again with the same name to append values to the attribute added last. */
+    TestResponseParams &add_attribute(std::string_view name, std::string_view value,
+                                      std::string_view name_format = {}, std::string_view friendly_name = {}) {
+        detail::ErrorSlot err;
+        err.check(ssogate_test_response_params_add_attribute(h_, name.data(), name.size(), name_format.data(),
+                                                             name_format.size(), friendly_name.data(),
+                                                             friendly_name.size(), value.data(), value.size(),
+                                                             err.get()));
+        return *this;
+    }
+
+private:
+    ssogate_test_response_params *h_;
+};
+
+/** A signed test Response, copied out of its handle. */
+struct TestResponse {
+    std::string base64;  // the SAMLResponse form value
+    std::string xml;
+};
+
+/** A testing IdP (ssogate_test_idp), owned. Move-only; immutable, so shareable across threads. */
+class TestIdp {
+public:
+    explicit TestIdp(std::string_view entity_id = {}, KeyType key_type = KeyType::rsa_2048,
+                     std::string_view sso_url = {}) {
+        detail::ErrorSlot err;
+        h_ = ssogate_test_idp_new(entity_id.data(), entity_id.size(), sso_url.data(), sso_url.size(),
+                                  static_cast<int>(key_type), err.get());
+        if (h_ == nullptr) err.raise();
+    }
+    TestIdp(TestIdp &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    TestIdp &operator=(TestIdp &&other) noexcept {
+        if (this != &other) {
+            ssogate_test_idp_free(h_);
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    TestIdp(const TestIdp &) = delete;
+    TestIdp &operator=(const TestIdp &) = delete;
+    ~TestIdp() { ssogate_test_idp_free(h_); }
+
+    const ssogate_test_idp *get() const noexcept { return h_; }
+    std::string entity_id() const { return detail::str(ssogate_test_idp_entity_id(h_)); }
+    std::string certificate_pem() const { return detail::str(ssogate_test_idp_certificate_pem(h_)); }
+    std::string metadata_xml() const { return detail::str(ssogate_test_idp_metadata_xml(h_)); }
+
+    TestResponse response(const TestResponseParams &params) const {
+        detail::ErrorSlot err;
+        ssogate_test_response *r = ssogate_test_idp_response(h_, params.get(), err.get());
+        if (r == nullptr) err.raise();
+        TestResponse out{detail::str(ssogate_test_response_base64(r)), detail::str(ssogate_test_response_xml(r))};
+        ssogate_test_response_free(r);
+        return out;
+    }
+
+private:
+    ssogate_test_idp *h_ = nullptr;
 };
 
 }  // namespace ssogate

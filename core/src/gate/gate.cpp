@@ -1,0 +1,486 @@
+#include "gate/gate.hpp"
+
+#include "util/encoding.hpp"
+#include "util/time.hpp"
+
+#include <algorithm>
+#include <new>
+#include <utility>
+
+namespace ssogate::core::gate {
+
+namespace {
+
+using policy::lower_ascii;
+
+constexpr std::size_t kMaxIdLength = 256;
+
+std::string require_text(std::string_view value, const char *what) {
+    if (value.empty()) fail(Code::invalid_argument, std::string(what) + " is empty");
+    if (value.size() > kMaxIdLength)
+        fail(Code::invalid_argument,
+             std::string(what) + " is " + std::to_string(value.size()) + " bytes; at most " +
+                 std::to_string(kMaxIdLength) + " are accepted");
+    return std::string(value);
+}
+
+// The email as every store keys it; checked with the verifier's own rule so an admin cannot create a
+// member or invite that no verified login could ever match.
+std::string require_email(std::string_view email) {
+    const std::string e = require_text(email, "email");
+    if (!is_valid_email(e)) fail(Code::invalid_argument, "\"" + e + "\" is not a valid email address");
+    return lower_ascii(e);
+}
+
+policy::AccountSettings settings_of(const store::Account &a) {
+    policy::AccountSettings s;
+    s.sso_mode = a.sso_mode;
+    s.break_glass = a.break_glass;
+    s.verified_domains = a.verified_domains;
+    return s;
+}
+
+policy::MemberFacts facts_of(const std::optional<store::Member> &m) {
+    policy::MemberFacts f;
+    if (!m) return f;
+    f.is_member = true;
+    f.status = m->status;
+    f.role = m->role;
+    f.joined_via = m->joined_via;
+    f.has_password = m->has_password;
+    f.sso_linked = m->sso_linked;
+    return f;
+}
+
+std::string with_detail(const char *text, const std::string &detail) {
+    return detail.empty() ? std::string(text) : std::string(text) + " (" + detail + ")";
+}
+
+// A store error that must refuse the login. Only these codes mean "the state could not be read or
+// written"; anything else from a store is a bug and propagates.
+bool is_store_failure(Code c) {
+    return c == Code::store_unavailable || c == Code::store_corrupt || c == Code::store_schema_newer;
+}
+
+}  // namespace
+
+const char *to_string(OutcomeKind k) noexcept {
+    switch (k) {
+    case OutcomeKind::login: return "LOGIN";
+    case OutcomeKind::prompt_join: return "PROMPT_JOIN";
+    case OutcomeKind::joined_by_invite: return "JOINED_BY_INVITE";
+    case OutcomeKind::denied: return "DENIED";
+    }
+    return "DENIED";
+}
+
+std::shared_ptr<Gate> Gate::open(std::string_view location, std::string_view shared_location, GateOptions options) {
+    if (options.clock && !options.stores.clock) options.stores.clock = options.clock;
+    store::Stores stores = store::open_stores(location, shared_location, options.stores);
+    return std::make_shared<Gate>(std::move(stores), std::move(options));
+}
+
+Gate::Gate(store::Stores stores, GateOptions options) : stores_(std::move(stores)), options_(std::move(options)) {
+    if (!stores_.directory || !stores_.replay || !stores_.pending)
+        fail(Code::invalid_argument, "a Gate needs a directory, a replay cache and a pending-request store");
+    if (options_.join_token_ttl_seconds <= 0)
+        fail(Code::invalid_argument, "join_token_ttl_seconds must be positive, got " +
+                                         std::to_string(options_.join_token_ttl_seconds));
+}
+
+std::int64_t Gate::now() const { return options_.clock ? options_.clock() : util::now_seconds(); }
+
+store::AuditEntry Gate::audit(std::string_view account_id, std::string_view connection_id, std::string_view email,
+                              std::string_view outcome, std::string_view reason, std::string detail) const {
+    store::AuditEntry e;
+    e.time = now();
+    e.account_id = std::string(account_id);
+    e.connection_id = std::string(connection_id);
+    e.email = std::string(email);
+    e.outcome = std::string(outcome);
+    e.reason = std::string(reason);
+    e.detail = std::move(detail);
+    return e;
+}
+
+store::Account Gate::require_account(std::string_view id) {
+    auto account = stores_.directory->find_account(id);
+    if (!account) fail(Code::not_found, "no account with id \"" + std::string(id.substr(0, kMaxIdLength)) + "\"");
+    return *account;
+}
+
+// ---- admin calls ----
+
+void Gate::create_account(std::string_view id, std::string_view name, const std::vector<std::string> &verified_domains) {
+    const std::string account_id = require_text(id, "account id");
+    store::Account a;
+    a.id = account_id;
+    a.name = std::string(name);
+    for (const auto &d : verified_domains) {
+        // A domain is valid when "x@domain" is a valid address: the verifier's rule, reused.
+        if (d.empty() || !is_valid_email("x@" + d))
+            fail(Code::invalid_setting, "verified domain \"" + d.substr(0, 200) + "\" is not a DNS domain");
+        a.verified_domains.push_back(lower_ascii(d));
+    }
+    std::lock_guard lock(admin_mu_);
+    if (stores_.directory->find_account(account_id))
+        fail(Code::store_conflict, "an account with id \"" + account_id + "\" already exists");
+    stores_.directory->put_account(a);
+    std::string detail = "name \"" + a.name + "\"";
+    for (const auto &d : a.verified_domains) detail += (&d == &a.verified_domains.front() ? "; domains " : ", ") + d;
+    stores_.directory->append_audit(audit(account_id, {}, {}, "ACCOUNT_CREATED", "ADMIN", detail));
+}
+
+std::optional<store::Account> Gate::find_account(std::string_view id) { return stores_.directory->find_account(id); }
+
+policy::EnforcementPreview Gate::preview_enforcement(std::string_view account_id) {
+    const store::Account a = require_account(account_id);
+    std::vector<policy::MemberSummary> members;
+    for (const auto &m : stores_.directory->list_members(a.id)) {
+        members.push_back({m.email, m.role, m.status, m.sso_linked});
+    }
+    const bool has_enabled = !first_enabled_connection(a.id).empty();
+    return policy::preview_enforcement(settings_of(a), members, has_enabled, false);
+}
+
+ModeChange Gate::set_sso_mode(std::string_view account_id, policy::SsoMode mode, bool force) {
+    std::lock_guard lock(admin_mu_);
+    store::Account a = require_account(account_id);
+    std::vector<policy::MemberSummary> members;
+    for (const auto &m : stores_.directory->list_members(a.id)) {
+        members.push_back({m.email, m.role, m.status, m.sso_linked});
+    }
+    const bool has_enabled = !first_enabled_connection(a.id).empty();
+    ModeChange change;
+    change.preview = policy::preview_enforcement(settings_of(a), members, has_enabled, force);
+    change.applied = mode == policy::SsoMode::mixed || change.preview.allowed;
+    const policy::SsoMode before = a.sso_mode;
+    if (change.applied) {
+        a.sso_mode = mode;
+        stores_.directory->put_account(a);
+    }
+    change.mode = a.sso_mode;
+    std::string detail = std::string(policy::to_string(before)) + " -> " + policy::to_string(mode);
+    if (mode == policy::SsoMode::enforced) detail += "; " + change.preview.detail;
+    const char *reason = mode == policy::SsoMode::enforced ? policy::reason_name(change.preview.reason) : "ADMIN";
+    stores_.directory->append_audit(
+        audit(a.id, {}, {}, change.applied ? "SSO_MODE_CHANGED" : "SSO_MODE_REFUSED", reason, detail));
+    return change;
+}
+
+void Gate::add_break_glass(std::string_view account_id, std::string_view email) {
+    const std::string e = require_email(email);
+    std::lock_guard lock(admin_mu_);
+    store::Account a = require_account(account_id);
+    if (std::find(a.break_glass.begin(), a.break_glass.end(), e) == a.break_glass.end()) {
+        a.break_glass.push_back(e);
+        stores_.directory->put_account(a);
+    }
+    stores_.directory->append_audit(audit(a.id, {}, e, "BREAK_GLASS_ADDED", "ADMIN", {}));
+}
+
+void Gate::add_connection(std::string_view account_id, const std::shared_ptr<const Connection> &connection,
+                          bool enabled) {
+    if (!connection) fail(Code::invalid_argument, "add_connection: the connection is null");
+    const store::Account a = require_account(account_id);
+    store::ConnectionRecord r;
+    r.id = connection->id();
+    r.account_id = a.id;
+    r.json = connection->to_json();
+    r.enabled = enabled;
+    if (auto existing = stores_.directory->find_connection(r.id); existing && existing->account_id != a.id)
+        fail(Code::store_conflict,
+             "connection \"" + r.id + "\" belongs to account \"" + existing->account_id + "\", not \"" + a.id + "\"");
+    stores_.directory->put_connection(r);
+    {
+        std::unique_lock lock(cache_mu_);
+        cache_[r.id] = CachedConnection{r.json, connection};
+    }
+    stores_.directory->append_audit(audit(a.id, r.id, {}, "CONNECTION_SAVED", "ADMIN",
+                                          std::string("idp ") + connection->idp()->entity_id() +
+                                              (enabled ? "; enabled" : "; disabled")));
+}
+
+void Gate::set_connection_enabled(std::string_view connection_id, bool enabled) {
+    auto r = stores_.directory->find_connection(connection_id);
+    if (!r) fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
+    r->enabled = enabled;
+    stores_.directory->put_connection(*r);
+    stores_.directory->append_audit(
+        audit(r->account_id, r->id, {}, enabled ? "CONNECTION_ENABLED" : "CONNECTION_DISABLED", "ADMIN", {}));
+}
+
+std::shared_ptr<const Connection> Gate::cached(const store::ConnectionRecord &record) {
+    {
+        std::shared_lock lock(cache_mu_);
+        auto it = cache_.find(record.id);
+        if (it != cache_.end() && it->second.json == record.json) return it->second.connection;
+    }
+    // Rebuilt outside the lock: re-importing metadata takes real time and other logins go on. Two
+    // threads may both build it the first time; either result is the same immutable object.
+    ImportOptions import;
+    import.now = now();
+    auto built = connection_from_json(record.json, import);
+    std::unique_lock lock(cache_mu_);
+    cache_[record.id] = CachedConnection{record.json, built};
+    return built;
+}
+
+std::shared_ptr<const Connection> Gate::connection(std::string_view connection_id) {
+    auto r = stores_.directory->find_connection(connection_id);
+    if (!r) fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
+    return cached(*r);
+}
+
+std::string Gate::first_enabled_connection(std::string_view account_id) {
+    for (const auto &c : stores_.directory->list_connections(account_id)) {
+        if (c.enabled) return c.id;
+    }
+    return {};
+}
+
+void Gate::add_member(std::string_view account_id, std::string_view email, policy::Role role, bool has_password) {
+    store::Member m;
+    m.account_id = require_text(account_id, "account id");
+    m.email = require_email(email);
+    m.role = role;
+    m.has_password = has_password;
+    m.joined_via = has_password ? policy::JoinedVia::password : policy::JoinedVia::sso;
+    m.created_at = now();
+    stores_.directory->add_member(
+        m, audit(m.account_id, {}, m.email, "MEMBER_ADDED", "ADMIN",
+                 std::string("role ") + policy::to_string(role) + (has_password ? "; has a password" : "; SSO only")));
+}
+
+std::optional<store::Member> Gate::find_member(std::string_view account_id, std::string_view email) {
+    return stores_.directory->find_member(account_id, email);
+}
+
+store::Invite Gate::invite(std::string_view account_id, std::string_view email, policy::Role role,
+                         std::int64_t ttl_seconds) {
+    const std::string e = require_email(email);
+    if (ttl_seconds <= 0) fail(Code::invalid_argument, "invite ttl must be positive, got " + std::to_string(ttl_seconds));
+    const store::Account a = require_account(account_id);
+    if (stores_.directory->find_member(a.id, e))
+        fail(Code::store_conflict, e + " is already a member of account " + a.id);
+    store::Invite inv;
+    inv.account_id = a.id;
+    inv.email = e;
+    inv.role = role;
+    inv.token = util::random_token(16);
+    inv.created_at = now();
+    inv.expires_at = inv.created_at + ttl_seconds;
+    stores_.directory->put_invite(inv);
+    stores_.directory->append_audit(audit(a.id, {}, e, "INVITED", "ADMIN",
+                                          std::string("role ") + policy::to_string(role) + "; expires " +
+                                              util::format_datetime(inv.expires_at)));
+    return inv;
+}
+
+// ---- login calls ----
+
+BegunLogin Gate::begin_login(std::string_view connection_id, std::string_view return_to, LoginBinding binding,
+                             LoginOptions options) {
+    const auto conn = connection(require_text(connection_id, "connection id"));
+    options.return_to = std::string(return_to);
+    options.binding = binding;
+    if (!options.now) options.now = now();
+    return core::begin_login(*conn, *stores_.pending, options);
+}
+
+void Gate::audit_outcome(Outcome &out, std::string_view detail) {
+    try {
+        stores_.directory->append_audit(
+            audit(out.account_id, out.connection_id, out.email, to_string(out.kind), out.reason, std::string(detail)));
+    } catch (const Error &e) {
+        // The refusal stands either way; a directory that cannot take the row is what the outcome
+        // then reports, so the operator sees the store problem rather than a silent gap.
+        if (!is_store_failure(e.code())) throw;
+        if (out.error == Code::ok) {
+            out.error = e.code();
+            out.reason = code_name(e.code());
+            out.reason_text += "; the audit row could not be written: " + std::string(e.what());
+        }
+    }
+}
+
+Outcome Gate::consume(std::string_view connection_id, std::string_view saml_response, std::string_view relay_state,
+                      std::optional<std::int64_t> now_opt) {
+    const std::string conn_id = require_text(connection_id, "connection id");
+    const std::int64_t t = now_opt ? *now_opt : now();
+
+    Outcome out;
+    out.connection_id = conn_id;
+    auto refuse = [&](const Error &e) {
+        out = Outcome{};
+        out.connection_id = conn_id;
+        out.kind = OutcomeKind::denied;
+        out.error = e.code();
+        out.reason = code_name(e.code());
+        out.reason_text = e.what();
+        if (const auto *r = dynamic_cast<const Rejection *>(&e)) {
+            out.user_message = r->user_message();
+        } else {
+            out.user_message = user_message_for(e.code());
+        }
+    };
+
+    std::optional<store::ConnectionRecord> record;
+    std::shared_ptr<const Connection> conn;
+    try {
+        record = stores_.directory->find_connection(conn_id);
+        if (!record) fail(Code::not_found, "no connection with id \"" + conn_id + "\"");
+        out.account_id = record->account_id;
+        conn = cached(*record);
+    } catch (const Error &e) {
+        refuse(e);
+        if (record) out.account_id = record->account_id;
+        audit_outcome(out, out.reason_text);
+        return out;
+    }
+
+    VerifiedLogin verified;
+    std::string return_to;
+    try {
+        VerifyContext ctx;
+        ctx.now = t;
+        ctx.replay = stores_.replay.get();
+        ctx.max_bytes = options_.max_response_bytes;
+        ctx.max_age_seconds = options_.max_response_age_seconds;
+        FinishedLogin fin = finish_login(*conn, *stores_.pending, relay_state, saml_response, ctx);
+        verified = std::move(fin.login);
+        return_to = std::move(fin.return_to);
+    } catch (const Error &e) {
+        refuse(e);
+        out.account_id = record->account_id;
+        audit_outcome(out, out.reason_text);
+        return out;
+    }
+    return decide_and_record(*record, *conn, std::move(verified), std::move(return_to), t);
+}
+
+Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Connection &connection,
+                                VerifiedLogin verified, std::string return_to, std::int64_t t) {
+    Outcome out;
+    out.account_id = record.account_id;
+    out.connection_id = record.id;
+    out.email = lower_ascii(verified.email);
+    out.return_to = std::move(return_to);
+
+    auto store_refusal = [&](const Error &e) {
+        out.kind = OutcomeKind::denied;
+        out.policy_reason.reset();
+        out.error = e.code();
+        out.reason = code_name(e.code());
+        out.reason_text = e.what();
+        out.user_message = user_message_for(e.code());
+        out.join_token.clear();
+        audit_outcome(out, out.reason_text);
+        return out;
+    };
+
+    policy::ConnectionFacts cf;
+    cf.id = record.id;
+    cf.enabled = record.enabled;
+    cf.jit_provisioning = connection.settings().jit_provisioning;
+    cf.allow_idp_initiated = connection.settings().allow_idp_initiated;
+    cf.allowed_domains = connection.settings().allowed_email_domains;
+    const policy::SsoLoginInput input{out.email, verified.in_response_to.empty()};
+
+    // The facts may change between reading them and writing the effect (an invite accepted, a
+    // member created on another node); the store then refuses the write (not_found / conflict) and
+    // the decision is made again on fresh facts. Twice more is plenty: each retry means someone
+    // else's change landed.
+    for (int attempt = 0;; ++attempt) {
+        policy::SsoDecision d;
+        try {
+            const store::Account account = require_account(record.account_id);
+            policy::DirectoryFacts facts;
+            facts.member = facts_of(stores_.directory->find_member(account.id, out.email));
+            facts.has_pending_invite =
+                !facts.member.is_member && stores_.directory->find_invite(account.id, out.email, t).has_value();
+            d = policy::decide_sso_login(settings_of(account), cf, facts, input);
+        } catch (const Error &e) {
+            if (!is_store_failure(e.code()) && e.code() != Code::not_found) throw;
+            return store_refusal(e);
+        }
+
+        out.policy_reason = d.reason;
+        out.reason = policy::reason_name(d.reason);
+        out.reason_text = with_detail(policy::reason_text(d.reason), d.detail);
+        out.error = Code::ok;
+        const std::string detail = "assertion " + verified.assertion_id + (input.unsolicited ? "; IdP-initiated" : "") +
+                                   (d.detail.empty() ? "" : "; " + d.detail);
+        try {
+            switch (d.outcome) {
+            case policy::SsoOutcome::login: {
+                out.kind = OutcomeKind::login;
+                const auto row = audit(out.account_id, out.connection_id, out.email, "LOGIN", out.reason, detail);
+                stores_.directory->record_sso_login(out.account_id, out.email, t, row);
+                out.login = std::move(verified);
+                return out;
+            }
+            case policy::SsoOutcome::join_by_invite: {
+                out.kind = OutcomeKind::joined_by_invite;
+                const auto row =
+                    audit(out.account_id, out.connection_id, out.email, "JOINED_BY_INVITE", out.reason, detail);
+                stores_.directory->accept_invite(out.account_id, out.email, policy::JoinedVia::sso, false, t, row);
+                out.login = std::move(verified);
+                return out;
+            }
+            case policy::SsoOutcome::prompt_join: {
+                out.kind = OutcomeKind::prompt_join;
+                store::JoinToken token;
+                token.token = util::random_token(16);
+                token.account_id = out.account_id;
+                token.connection_id = out.connection_id;
+                token.email = out.email;
+                token.expires_at = t + options_.join_token_ttl_seconds;
+                stores_.directory->put_join_token(token);
+                out.join_token = token.token;
+                // Not one transaction with the token: if this row cannot be written the outcome
+                // becomes STORE_UNAVAILABLE and the unused token simply expires.
+                stores_.directory->append_audit(
+                    audit(out.account_id, out.connection_id, out.email, "PROMPT_JOIN", out.reason, detail));
+                return out;
+            }
+            case policy::SsoOutcome::deny:
+                out.kind = OutcomeKind::denied;
+                out.user_message = "You cannot sign in to this account with single sign-on: " +
+                                   std::string(out.reason) + ". Contact your administrator.";
+                audit_outcome(out, detail);
+                return out;
+            }
+        } catch (const Error &e) {
+            const bool raced = e.code() == Code::not_found || e.code() == Code::store_conflict;
+            if (raced && attempt < 2) continue;
+            if (!raced && !is_store_failure(e.code())) throw;
+            return store_refusal(e);
+        }
+    }
+}
+
+store::Member Gate::confirm_join(std::string_view join_token, std::optional<std::int64_t> now_opt) {
+    const std::string token = require_text(join_token, "join token");
+    const std::int64_t t = now_opt ? *now_opt : now();
+    // Account, connection and email are filled from the token by the store, in the same transaction.
+    return stores_.directory->redeem_join_token(token, t, audit({}, {}, {}, "JOIN_CONFIRMED", "JIT_DOMAIN_MATCH", {}));
+}
+
+PasswordDecision Gate::password_login_allowed(std::string_view account_id, std::string_view email) {
+    const std::string e = lower_ascii(require_text(email, "email"));
+    const store::Account a = require_account(account_id);
+    const auto member = stores_.directory->find_member(a.id, e);
+    PasswordDecision d = policy::decide_password_login(settings_of(a), facts_of(member), e, first_enabled_connection(a.id));
+    std::string detail = d.detail;
+    if (!d.sso_connection_id.empty()) detail += (detail.empty() ? "" : "; ") + std::string("use connection ") + d.sso_connection_id;
+    stores_.directory->append_audit(audit(a.id, {}, e, d.allowed ? "PASSWORD_ALLOWED" : "PASSWORD_REFUSED",
+                                          policy::reason_name(d.reason), detail));
+    return d;
+}
+
+std::vector<store::AuditEntry> Gate::read_audit(std::string_view account_id, std::int64_t after_seq, std::size_t limit) {
+    return stores_.directory->read_audit(account_id, after_seq, limit);
+}
+
+}  // namespace ssogate::core::gate

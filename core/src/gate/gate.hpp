@@ -1,0 +1,187 @@
+// The Gate: one facade that runs the seed's whole flow for a host (issue 5, "one facade for hosts").
+//
+//   auto gate = Gate::open("sqlite:/var/lib/app/ssogate.db");            // or "memory:" in tests
+//   gate->create_account("acme", "Acme", {"acme.com"});
+//   gate->add_connection("acme", connection);                              // imported Okta metadata
+//   auto req = gate->begin_login(connection->id(), "/dashboard");          // SP-initiated: redirect
+//   auto out = gate->consume(connection_id, form["SAMLResponse"], form["RelayState"]);
+//   switch (out.kind) { case OutcomeKind::login: ...start a session for out.email... }
+//
+// consume() is verification + policy + directory update + audit in one call, and always answers
+// with an Outcome: a refused verification, a policy denial and a store that cannot answer are all
+// DENIED outcomes with a stable reason, each with its audit row. It throws only for caller bugs
+// (an empty connection id) and for failures that are neither (out of memory). No path returns an
+// accepted outcome without its directory change committed: the change and its audit row are one
+// transaction (Directory::record_sso_login / accept_invite), and if that transaction fails the
+// outcome is DENIED with STORE_UNAVAILABLE.
+//
+// A Gate is thread-safe: the stores are, connections are immutable and cached (rebuilt from their
+// stored JSON once, and again only when another node replaced that JSON), and the admin calls that
+// read-modify-write an account hold one mutex. Several Gates (processes, nodes) may share one SQLite
+// file (SQLite serialises writers) or, for the replay cache and pending requests, one Redis.
+#pragma once
+
+#include "connection/connection.hpp"
+#include "error.hpp"
+#include "login/login.hpp"
+#include "policy/policy.hpp"
+#include "response/verify.hpp"
+#include "store/directory.hpp"
+#include "store/open.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssogate::core::gate {
+
+struct GateOptions {
+    store::StoreOptions stores;
+    // The clock of every call that takes no explicit `now` (Unix seconds); empty = the system clock.
+    std::function<std::int64_t()> clock;
+    // How long a PROMPT_JOIN's join token may wait for the user's confirmation.
+    std::int64_t join_token_ttl_seconds = 15 * 60;
+    // Verification limits (see VerifyContext).
+    std::size_t max_response_bytes = 1u << 20;
+    std::int64_t max_response_age_seconds = 600;
+};
+
+enum class OutcomeKind : int { login = 0, prompt_join = 1, joined_by_invite = 2, denied = 3 };
+// "LOGIN", "PROMPT_JOIN", "JOINED_BY_INVITE", "DENIED".
+const char *to_string(OutcomeKind) noexcept;
+
+// The one answer of consume().
+struct Outcome {
+    OutcomeKind kind = OutcomeKind::denied;
+    // Why, as a stable name: a policy reason ("MEMBER_LOGIN", "INVITE_REQUIRED", ...) or, when
+    // `error` is set, the error code's name ("REPLAYED", "STORE_UNAVAILABLE", ...).
+    std::string reason;
+    // For the operator: the policy reason's sentence (plus its specifics), or the verification's
+    // message (what was expected, what came). Never keys or whole documents.
+    std::string reason_text;
+    // Safe to show the end user (generic; names the code for the admin).
+    std::string user_message;
+    // The policy reason when the policy decided; nullopt when verification or a store refused.
+    std::optional<policy::Reason> policy_reason;
+    // Code::ok when the policy decided; otherwise what refused the login (a 2xx/3xx verification
+    // code, 4xx store code).
+    Code error = Code::ok;
+
+    std::string email;          // the verified email; empty when verification failed
+    std::string account_id;     // empty when the connection is unknown
+    std::string connection_id;
+    std::string join_token;     // PROMPT_JOIN only: give it back to confirm_join()
+    std::string return_to;      // SP-initiated logins: the path recorded by begin_login()
+    std::optional<VerifiedLogin> login;  // LOGIN and JOINED_BY_INVITE only
+
+    bool accepted() const noexcept { return kind == OutcomeKind::login || kind == OutcomeKind::joined_by_invite; }
+};
+
+// set_sso_mode's answer: the preview it ran and whether the mode was changed.
+struct ModeChange {
+    bool applied = false;
+    policy::SsoMode mode = policy::SsoMode::mixed;  // the mode in effect after the call
+    policy::EnforcementPreview preview;             // computed for enforcement (informational for mixed)
+};
+
+// password_login_allowed's answer: the policy's decision.
+using PasswordDecision = policy::PasswordDecision;
+
+class Gate {
+public:
+    // `location`: "sqlite:PATH" (the default for hosts) or "memory:"; `shared_location`: empty (the
+    // same store), or "redis://HOST:PORT[/DB]" for the replay cache and pending requests shared by
+    // several nodes. Throws what store::open_stores throws.
+    static std::shared_ptr<Gate> open(std::string_view location, std::string_view shared_location = {},
+                                      GateOptions options = {});
+    // Over stores a host built itself (its own Directory, say).
+    Gate(store::Stores stores, GateOptions options);
+
+    Gate(const Gate &) = delete;
+    Gate &operator=(const Gate &) = delete;
+
+    // ---- admin calls (each writes an audit row) ----
+
+    // store_conflict when the account exists.
+    void create_account(std::string_view id, std::string_view name, const std::vector<std::string> &verified_domains);
+    std::optional<store::Account> find_account(std::string_view id);
+    // Switching to enforced runs preview_enforcement and applies only when it allows (the lockout
+    // guard refuses unless `force`; no enabled connection refuses even when forced). Switching to
+    // mixed always applies. A refusal is a decision (applied = false), not an error.
+    ModeChange set_sso_mode(std::string_view account_id, policy::SsoMode mode, bool force);
+    policy::EnforcementPreview preview_enforcement(std::string_view account_id);
+    void add_break_glass(std::string_view account_id, std::string_view email);
+    // Stores the connection's JSON for the account (insert or replace, enabled). A replaced
+    // connection's new settings apply to the next consume on every node.
+    void add_connection(std::string_view account_id, const std::shared_ptr<const Connection> &connection,
+                        bool enabled = true);
+    void set_connection_enabled(std::string_view connection_id, bool enabled);
+    // The connection as stored (rebuilt from its JSON once, then cached). not_found when unknown.
+    std::shared_ptr<const Connection> connection(std::string_view connection_id);
+    // joined_via is password when the member has one, else SSO. store_conflict when a member.
+    void add_member(std::string_view account_id, std::string_view email, policy::Role role, bool has_password);
+    std::optional<store::Member> find_member(std::string_view account_id, std::string_view email);
+    // Returns the invite; its token is for the link the host mails. Replaces an earlier invite for
+    // the same email. store_conflict when the email is already a member.
+    store::Invite invite(std::string_view account_id, std::string_view email, policy::Role role,
+                       std::int64_t ttl_seconds);
+
+    // ---- login calls ----
+
+    // SP-initiated login: an AuthnRequest for the connection, recorded in the pending-request store
+    // under a fresh RelayState (core::begin_login). `return_to` is validated there (no open
+    // redirect); it and `binding` replace those of `options`, whose clock defaults to the Gate's.
+    // not_found for an unknown connection.
+    BegunLogin begin_login(std::string_view connection_id, std::string_view return_to, LoginBinding binding,
+                           LoginOptions options = {});
+    // The ACS: see the file comment. Verification is core::finish_login: with a RelayState, the
+    // pending request it names (taken exactly once) must be the one answered; without one, the
+    // response is unsolicited (IdP-initiated) unless it carries an InResponseTo, which is then
+    // matched in the pending-request store. `now`: nullopt = the Gate's clock.
+    Outcome consume(std::string_view connection_id, std::string_view saml_response, std::string_view relay_state,
+                    std::optional<std::int64_t> now = std::nullopt);
+    // The user confirmed joining after PROMPT_JOIN: creates the member (role member, linked to SSO)
+    // and consumes the token. not_found when the token is unknown, used or expired; store_conflict
+    // when the email became a member meanwhile.
+    store::Member confirm_join(std::string_view join_token, std::optional<std::int64_t> now = std::nullopt);
+    // The policy's answer for a password login attempt (audited). `sso_connection_id` of a refusal
+    // names the account's first enabled connection.
+    PasswordDecision password_login_allowed(std::string_view account_id, std::string_view email);
+
+    // The audit log, oldest first (account_id empty = every account).
+    std::vector<store::AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq = 0,
+                                              std::size_t limit = 1000);
+
+    const store::Stores &stores() const noexcept { return stores_; }
+
+private:
+    struct CachedConnection {
+        std::string json;
+        std::shared_ptr<const Connection> connection;
+    };
+
+    std::int64_t now() const;
+    store::Account require_account(std::string_view id);
+    std::shared_ptr<const Connection> cached(const store::ConnectionRecord &record);
+    std::string first_enabled_connection(std::string_view account_id);
+    store::AuditEntry audit(std::string_view account_id, std::string_view connection_id, std::string_view email,
+                            std::string_view outcome, std::string_view reason, std::string detail) const;
+    Outcome decide_and_record(const store::ConnectionRecord &record, const Connection &connection,
+                              VerifiedLogin login, std::string return_to, std::int64_t now);
+    void audit_outcome(Outcome &out, std::string_view detail);
+
+    store::Stores stores_;
+    GateOptions options_;
+    std::shared_mutex cache_mu_;
+    std::map<std::string, CachedConnection, std::less<>> cache_;
+    std::mutex admin_mu_;  // serialises the read-modify-write admin calls on accounts
+};
+
+}  // namespace ssogate::core::gate

@@ -1,0 +1,539 @@
+/*
+ * Verification, replay caches and the testing IdP from a C11 program that sees only
+ * <ssogate/ssogate.h> and links only libssogate.
+ *
+ * The attack-suite vectors (tests/vectors/attacks/manifest.json, the same file the C++, Python and Go
+ * tests read) must get exactly their codes here: the C ABI only translates. The manifest keeps one
+ * vector per line with flat keys, so a few string searches read it without a JSON library.
+ *
+ * Usage: verify_test VECTORS_DIR WORK_DIR   (the tests/vectors folder; a writable folder for a SQLite file)
+ */
+#include <ssogate/ssogate.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed;
+
+static void fail_at(int line, const char *what) {
+    fprintf(stderr, "verify_test.c:%d: check failed: %s\n", line, what);
+    printf("%d passed, 1 failed\n", passed);
+    exit(1);
+}
+
+#define CHECK(cond)                   \
+    do {                              \
+        if (cond) {                   \
+            passed++;                 \
+        } else {                      \
+            fail_at(__LINE__, #cond); \
+        }                             \
+    } while (0)
+
+#define CHECK_STR(got, want)                                                                     \
+    do {                                                                                        \
+        const char *g_ = (got);                                                                 \
+        const char *w_ = (want);                                                                \
+        if (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0) {                                  \
+            passed++;                                                                           \
+        } else {                                                                                \
+            fprintf(stderr, "  got:  %s\n  want: %s\n", g_ ? g_ : "(NULL)", w_ ? w_ : "(NULL)"); \
+            fail_at(__LINE__, #got " == " #want);                                               \
+        }                                                                                       \
+    } while (0)
+
+#define CHECK_CODE(err, want)                                                                \
+    do {                                                                                     \
+        int c_ = ssogate_error_code(err);                                                    \
+        if (c_ == (want)) {                                                                  \
+            passed++;                                                                        \
+        } else {                                                                             \
+            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", c_, ssogate_code_name(c_),  \
+                    ssogate_error_message(err), (want), ssogate_code_name(want));            \
+            fail_at(__LINE__, "error code of " #err " == " #want);                           \
+        }                                                                                    \
+    } while (0)
+
+static const char *vectors_dir;
+static const char *work_dir;
+
+/* Reads vectors_dir/rel into a malloc'd, NUL-terminated buffer; exits on failure. */
+static char *read_vector(const char *rel, size_t *len) {
+    char path[4096];
+    FILE *f;
+    long size;
+    char *buf;
+    snprintf(path, sizeof path, "%s/%s", vectors_dir, rel);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)size + 1);
+    if (buf == NULL || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(1);
+    }
+    buf[size] = '\0';
+    fclose(f);
+    if (len != NULL) {
+        *len = (size_t)size;
+    }
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ base64 (the form value) */
+
+static char *base64(const char *in, size_t n) {
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((n + 2) / 3 * 4 + 1);
+    size_t i, o = 0;
+    if (out == NULL) {
+        exit(1);
+    }
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned v = ((unsigned)(unsigned char)in[i] << 16) | ((unsigned)(unsigned char)in[i + 1] << 8) |
+                     (unsigned char)in[i + 2];
+        out[o++] = abc[(v >> 18) & 63];
+        out[o++] = abc[(v >> 12) & 63];
+        out[o++] = abc[(v >> 6) & 63];
+        out[o++] = abc[v & 63];
+    }
+    if (i < n) {
+        unsigned v = (unsigned)(unsigned char)in[i] << 16;
+        if (i + 1 < n) {
+            v |= (unsigned)(unsigned char)in[i + 1] << 8;
+        }
+        out[o++] = abc[(v >> 18) & 63];
+        out[o++] = abc[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* ------------------------------------------------------------------------ manifest line reading */
+
+/* Points just after `"key": ` in line, or NULL. */
+static const char *field(const char *line, const char *key) {
+    char pattern[64];
+    const char *p;
+    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+    p = strstr(line, pattern);
+    return p == NULL ? NULL : p + strlen(pattern);
+}
+
+/* A string value (no escapes in the fields read here) into out; exits when absent. */
+static void get_str(const char *line, const char *key, char *out, size_t n) {
+    const char *p = field(line, key);
+    size_t i = 0;
+    if (p == NULL || *p != '"') {
+        fprintf(stderr, "manifest line without string %s: %.200s\n", key, line);
+        exit(1);
+    }
+    for (++p; *p != '"' && *p != '\0' && i + 1 < n; ++p) {
+        out[i++] = *p;
+    }
+    out[i] = '\0';
+}
+
+static long long get_int(const char *line, const char *key) {
+    const char *p = field(line, key);
+    if (p == NULL) {
+        fprintf(stderr, "manifest line without number %s\n", key);
+        exit(1);
+    }
+    return strtoll(p, NULL, 10);
+}
+
+static int get_bool(const char *line, const char *key) {
+    const char *p = field(line, key);
+    return p != NULL && strncmp(p, "true", 4) == 0;
+}
+
+/* A list of strings, joined with spaces: exactly the form ssogate_verify_response takes for IDs. */
+static void get_list(const char *line, const char *key, char *out, size_t n) {
+    const char *p = field(line, key);
+    size_t i = 0;
+    if (p == NULL || *p != '[') {
+        fprintf(stderr, "manifest line without list %s\n", key);
+        exit(1);
+    }
+    for (++p; *p != ']' && *p != '\0' && i + 1 < n; ++p) {
+        if (*p == '"') {
+            continue;
+        }
+        out[i++] = *p == ',' ? ' ' : *p;
+    }
+    out[i] = '\0';
+}
+
+/* --------------------------------------------------------------------------------- the vectors */
+
+static ssogate_connection *connection_for(const ssogate_idp *idp, const char *line, ssogate_error *err) {
+    char acs[256], sp[256], attr[64], domains[256];
+    ssogate_connection_params *params = ssogate_connection_params_new();
+    ssogate_connection_options opts;
+    ssogate_connection *conn;
+    char *d;
+    get_str(line, "acs_url", acs, sizeof acs);
+    get_str(line, "sp_entity_id", sp, sizeof sp);
+    get_str(line, "email_attribute", attr, sizeof attr);
+    get_list(line, "allowed_domains", domains, sizeof domains);
+    CHECK(params != NULL);
+    CHECK(ssogate_connection_params_set_id(params, "c1", 2, err) == SSOGATE_OK);
+    CHECK(ssogate_connection_params_set_acs_url(params, acs, strlen(acs), err) == SSOGATE_OK);
+    CHECK(ssogate_connection_params_set_sp_entity_id(params, sp, strlen(sp), err) == SSOGATE_OK);
+    if (attr[0] != '\0') {
+        CHECK(ssogate_connection_params_set_email_attribute(params, attr, strlen(attr), err) == SSOGATE_OK);
+    }
+    for (d = strtok(domains, " "); d != NULL; d = strtok(NULL, " ")) {
+        CHECK(ssogate_connection_params_add_allowed_domain(params, d, strlen(d), err) == SSOGATE_OK);
+    }
+    ssogate_connection_options_init(&opts, sizeof opts);
+    opts.allow_idp_initiated = get_bool(line, "allow_idp_initiated");
+    opts.allow_sha1 = get_bool(line, "allow_sha1");
+    opts.clock_skew_seconds = (int32_t)get_int(line, "clock_skew_seconds");
+    conn = ssogate_connection_new(idp, params, &opts, err);
+    ssogate_connection_params_free(params);
+    CHECK_CODE(err, SSOGATE_OK);
+    return conn;
+}
+
+static void test_attack_vectors(void) {
+    ssogate_error *err = ssogate_error_new();
+    size_t md_len = 0;
+    char *md = read_vector("attacks/idp-metadata.xml", &md_len);
+    ssogate_idp *idp = ssogate_idp_import(md, md_len, NULL, 0, NULL, 0, NULL, err);
+    char *manifest = read_vector("attacks/manifest.json", NULL);
+    char *line, *next;
+    int vectors = 0, accepted = 0;
+    CHECK(idp != NULL);
+    for (line = manifest; line != NULL; line = next) {
+        char name[128], expect[64], email[128], file[256], ids[256], path[300];
+        size_t body_len = 0;
+        char *body, *form;
+        long long repeat, i;
+        ssogate_connection *conn;
+        ssogate_replay_cache *cache;
+        ssogate_replay_cache_options ro;
+        ssogate_verify_options vo;
+        ssogate_login *login = NULL;
+        next = strchr(line, '\n');
+        if (next != NULL) {
+            *next++ = '\0';
+        }
+        if (strncmp(line, "{\"name\": ", 9) != 0) {
+            continue; /* the header and footer lines */
+        }
+        ++vectors;
+        get_str(line, "name", name, sizeof name);
+        get_str(line, "expect", expect, sizeof expect);
+        get_str(line, "email", email, sizeof email);
+        get_str(line, "file", file, sizeof file);
+        get_list(line, "request_ids", ids, sizeof ids);
+        repeat = get_int(line, "repeat");
+        snprintf(path, sizeof path, "attacks/%s", file);
+        body = read_vector(path, &body_len);
+        form = get_bool(line, "form") ? body : base64(body, body_len);
+
+        conn = connection_for(idp, line, err);
+        ssogate_replay_cache_options_init(&ro, sizeof ro);
+        ro.now = get_int(line, "now"); /* frozen like verification, so the replay is remembered */
+        cache = ssogate_replay_cache_new_memory(&ro, err);
+        CHECK(cache != NULL);
+        ssogate_verify_options_init(&vo, sizeof vo);
+        vo.now = get_int(line, "now");
+        if (get_int(line, "max_bytes") != 0) {
+            vo.max_bytes = (uint64_t)get_int(line, "max_bytes");
+        }
+        for (i = 0; i < repeat; ++i) {
+            ssogate_login_free(login);
+            login = ssogate_verify_response(conn, form, strlen(form), ids, strlen(ids), cache, &vo, err);
+            if (i + 1 < repeat) {
+                CHECK(login != NULL);
+            }
+        }
+        if (strcmp(ssogate_code_name(ssogate_error_code(err)), expect) != 0) {
+            fprintf(stderr, "vector %s: got %s (%s), want %s\n", name, ssogate_code_name(ssogate_error_code(err)),
+                    ssogate_error_message(err), expect);
+            fail_at(__LINE__, "vector code");
+        }
+        passed++;
+        if (strcmp(expect, "OK") == 0) {
+            ++accepted;
+            CHECK(login != NULL);
+            CHECK_STR(ssogate_login_email(login), email);
+            CHECK_STR(ssogate_login_connection_id(login), "c1");
+            CHECK_STR(ssogate_error_user_message(err), "");
+        } else {
+            CHECK(login == NULL);
+            CHECK(strstr(ssogate_error_user_message(err), expect) != NULL);
+        }
+        ssogate_login_free(login);
+        ssogate_replay_cache_free(cache);
+        ssogate_connection_free(conn);
+        if (form != body) {
+            free(form);
+        }
+        free(body);
+    }
+    CHECK(vectors >= 80);
+    CHECK(accepted >= 10);
+    printf("attack vectors: %d (%d accepted)\n", vectors, accepted);
+    free(manifest);
+    free(md);
+    ssogate_idp_free(idp);
+    ssogate_error_free(err);
+}
+
+/* ---------------------------------------------------------- testing IdP, login getters, replay caches */
+
+static const int64_t T0 = 1767225600; /* 2026-01-01T00:00:00Z */
+
+struct fake_store {
+    int calls;
+    int fail;       /* return non-zero: the store could not answer */
+    int bad_value;  /* return 0 but an *inserted that is neither 0 nor 1 */
+    int freed;
+    char last_key[256];
+    int64_t last_expiry;
+};
+
+static int fake_insert(void *user_data, const char *key, size_t key_len, int64_t expires_at, int *inserted) {
+    struct fake_store *s = user_data;
+    s->calls++;
+    if (s->fail) {
+        return 5;
+    }
+    if (s->bad_value) {
+        *inserted = 7;
+        return 0;
+    }
+    /* First use of a key is an insert; the same key again is a replay. */
+    *inserted = !(key_len < sizeof s->last_key && strncmp(s->last_key, key, key_len) == 0 &&
+                  s->last_key[key_len] == '\0');
+    if (key_len < sizeof s->last_key) {
+        memcpy(s->last_key, key, key_len);
+        s->last_key[key_len] = '\0';
+    }
+    s->last_expiry = expires_at;
+    return 0;
+}
+
+static void fake_free(void *user_data) { ((struct fake_store *)user_data)->freed++; }
+
+static void test_testing_idp_end_to_end(void) {
+    ssogate_error *err = ssogate_error_new();
+    ssogate_test_idp *tidp = ssogate_test_idp_new("https://idp.c.example/saml", 26, NULL, 0, SSOGATE_KEY_EC_P256, err);
+    const char *md;
+    ssogate_idp *idp;
+    ssogate_connection_params *cp = ssogate_connection_params_new();
+    ssogate_connection *conn;
+    ssogate_test_response_params *rp = ssogate_test_response_params_new();
+    ssogate_test_response *resp;
+    ssogate_replay_cache *cache;
+    ssogate_replay_cache_options ro;
+    ssogate_verify_options vo;
+    ssogate_login *login;
+    struct fake_store store;
+    ssogate_replay_callbacks cb;
+    const char *b64;
+
+    CHECK(tidp != NULL);
+    CHECK_STR(ssogate_test_idp_entity_id(tidp), "https://idp.c.example/saml");
+    CHECK(strstr(ssogate_test_idp_certificate_pem(tidp), "BEGIN CERTIFICATE") != NULL);
+    md = ssogate_test_idp_metadata_xml(tidp);
+    CHECK(strstr(md, "https://idp.test.example/sso") != NULL); /* the default SSO URL */
+    idp = ssogate_idp_import(md, strlen(md), NULL, 0, NULL, 0, NULL, err);
+    CHECK(idp != NULL);
+    CHECK_STR(ssogate_idp_cert_key_type(idp, 0), "EC");
+    CHECK(ssogate_connection_params_set_base_url(cp, "https://app.example.com", 23, err) == SSOGATE_OK);
+    CHECK(ssogate_connection_params_set_id(cp, "c9", 2, err) == SSOGATE_OK);
+    conn = ssogate_connection_new(idp, cp, NULL, err);
+    CHECK(conn != NULL);
+
+    /* Without ACS URL and SP entity ID the builder is refused. */
+    CHECK(ssogate_test_idp_response(tidp, rp, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_test_response_params_set_connection(rp, conn, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_in_response_to(rp, "_r1", 3, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_nameid(rp, "carol@example.com", 17, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_session_index(rp, "_s7", 3, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_now(rp, T0, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_sign(rp, SSOGATE_TEST_SIGN_ASSERTION, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_add_attribute(rp, "groups", 6, NULL, 0, "Groups", 6, "admins", 6, err) ==
+          SSOGATE_OK);
+    CHECK(ssogate_test_response_params_add_attribute(rp, "groups", 6, NULL, 0, NULL, 0, "dev", 3, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_add_attribute(rp, "dept", 4, "urn:x", 5, NULL, 0, "R&D", 3, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_sign(rp, 9, err) == SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_test_response_params_set_nameid(NULL, "x", 1, err) == SSOGATE_INVALID_ARGUMENT);
+    resp = ssogate_test_idp_response(tidp, rp, err);
+    CHECK(resp != NULL);
+    CHECK(strstr(ssogate_test_response_xml(resp), "ecdsa-sha256") != NULL);
+    CHECK(strstr(ssogate_test_response_xml(resp), "R&amp;D") != NULL);
+    b64 = ssogate_test_response_base64(resp);
+
+    ssogate_replay_cache_options_init(&ro, sizeof ro);
+    ro.now = T0;
+    cache = ssogate_replay_cache_new_memory(&ro, err);
+    ssogate_verify_options_init(&vo, sizeof vo);
+    CHECK(vo.max_bytes == 1u << 20);
+    CHECK(vo.max_age_seconds == 600);
+    vo.now = T0 + 10;
+
+    /* Pending IDs: commas and spaces both separate. */
+    login = ssogate_verify_response(conn, b64, strlen(b64), "_a, _r1  _b", 11, cache, &vo, err);
+    CHECK_CODE(err, SSOGATE_OK);
+    CHECK(login != NULL);
+    CHECK_STR(ssogate_login_email(login), "carol@example.com");
+    CHECK_STR(ssogate_login_nameid(login), "carol@example.com");
+    CHECK_STR(ssogate_login_nameid_format(login), "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress");
+    CHECK_STR(ssogate_login_idp_entity_id(login), "https://idp.c.example/saml");
+    CHECK_STR(ssogate_login_connection_id(login), "c9");
+    CHECK(strlen(ssogate_login_assertion_id(login)) > 10);
+    CHECK_STR(ssogate_login_session_index(login), "_s7");
+    CHECK(ssogate_login_authn_instant(login) == T0);
+    CHECK(ssogate_login_session_not_on_or_after(login) == 0);
+    CHECK_STR(ssogate_login_in_response_to(login), "_r1");
+    CHECK(ssogate_login_attribute_count(login) == 2);
+    CHECK_STR(ssogate_login_attribute_name(login, 0), "groups");
+    CHECK_STR(ssogate_login_attribute_friendly_name(login, 0), "Groups");
+    CHECK_STR(ssogate_login_attribute_name_format(login, 0), "urn:oasis:names:tc:SAML:2.0:attrname-format:basic");
+    CHECK(ssogate_login_attribute_value_count(login, 0) == 2);
+    CHECK_STR(ssogate_login_attribute_value(login, 0, 1), "dev");
+    CHECK_STR(ssogate_login_attribute_name_format(login, 1), "urn:x");
+    CHECK_STR(ssogate_login_attribute_value(login, 1, 0), "R&D");
+    CHECK(ssogate_login_attribute_value(login, 1, 1) == NULL);
+    CHECK(ssogate_login_attribute_name(login, 2) == NULL);
+    CHECK(ssogate_login_attribute_value_count(login, 2) == 0);
+    ssogate_login_free(login);
+
+    /* The same bytes again: a replay. */
+    CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_REPLAYED);
+    CHECK(strstr(ssogate_error_user_message(err), "REPLAYED") != NULL);
+    CHECK(strstr(ssogate_error_message(err), "already used") != NULL);
+    /* No pending request: the InResponseTo is unknown. */
+    CHECK(ssogate_verify_response(conn, b64, strlen(b64), NULL, 0, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_IN_RESPONSE_TO_UNKNOWN);
+    /* A replay cache is required; NULL handles are argument errors, not login refusals. */
+    CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, NULL, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_verify_response(NULL, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    /* A too-small options struct. */
+    vo.struct_size = 4;
+    CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_OPTIONS_SIZE);
+    vo.struct_size = sizeof vo;
+    ssogate_replay_cache_free(cache);
+
+    /* The host's own store through callbacks: it sees the key and expiry, and says "replay". */
+    memset(&store, 0, sizeof store);
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.user_data = &store;
+    cb.insert_if_absent = fake_insert;
+    cb.free_user_data = fake_free;
+    cache = ssogate_replay_cache_new_callbacks(&cb, err);
+    CHECK(cache != NULL);
+    login = ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err);
+    CHECK(login != NULL);
+    CHECK(store.calls == 1);
+    CHECK(strstr(store.last_key, ssogate_login_assertion_id(login)) != NULL);
+    CHECK(store.last_expiry >= T0 + 300);
+    ssogate_login_free(login);
+    CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_REPLAYED);
+    /* A store that cannot answer refuses the login (fail closed), with a "try again" user message. */
+    store.fail = 1;
+    CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
+    CHECK(strstr(ssogate_error_user_message(err), "temporarily unavailable") != NULL);
+    store.fail = 0;
+    store.bad_value = 1;
+    store.last_key[0] = '\0';
+    CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
+    CHECK(store.freed == 0);
+    ssogate_replay_cache_free(cache);
+    CHECK(store.freed == 1);
+    cb.insert_if_absent = NULL;
+    CHECK(ssogate_replay_cache_new_callbacks(&cb, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(store.freed == 1); /* not taken over, so not freed */
+    CHECK(ssogate_replay_cache_new_callbacks(NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+
+    ssogate_test_response_free(resp);
+    ssogate_test_response_params_free(rp);
+    ssogate_connection_params_free(cp);
+    ssogate_connection_free(conn);
+    ssogate_idp_free(idp);
+    ssogate_test_idp_free(tidp);
+    ssogate_error_free(err);
+}
+
+static void test_store_locations(void) {
+    ssogate_error *err = ssogate_error_new();
+    ssogate_replay_cache *cache;
+    char path[256];
+    char location[300];
+    snprintf(path, sizeof path, "%s/verify_test_replay.db", work_dir);
+    remove(path);
+    snprintf(location, sizeof location, "sqlite:%s", path);
+    cache = ssogate_replay_cache_open("memory:", 7, NULL, err);
+    CHECK(cache != NULL);
+    ssogate_replay_cache_free(cache);
+    cache = ssogate_replay_cache_open(location, strlen(location), NULL, err);
+    CHECK_CODE(err, SSOGATE_OK);
+    CHECK(cache != NULL);
+    ssogate_replay_cache_free(cache);
+    remove(path);
+    {
+        char side[320];
+        snprintf(side, sizeof side, "%s-wal", path);
+        remove(side);
+        snprintf(side, sizeof side, "%s-shm", path);
+        remove(side);
+    }
+    CHECK(ssogate_replay_cache_open("postgres://x", 12, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    CHECK(ssogate_replay_cache_open("sqlite:", 7, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    ssogate_replay_cache_free(NULL);
+    ssogate_login_free(NULL);
+    ssogate_test_idp_free(NULL);
+    ssogate_test_response_free(NULL);
+    CHECK(ssogate_login_email(NULL) == NULL);
+    CHECK(ssogate_login_authn_instant(NULL) == 0);
+    CHECK(ssogate_test_idp_metadata_xml(NULL) == NULL);
+    CHECK_STR(ssogate_error_user_message(NULL), "");
+    CHECK(ssogate_test_idp_new(NULL, 0, NULL, 0, 7, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK_STR(ssogate_error_user_message(err),
+              "Sign-in failed. Ask your administrator to check the SSO configuration (error INVALID_ARGUMENT).");
+    ssogate_error_free(err);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s VECTORS_DIR WORK_DIR\n", argv[0]);
+        return 2;
+    }
+    vectors_dir = argv[1];
+    work_dir = argv[2];
+    test_attack_vectors();
+    test_testing_idp_end_to_end();
+    test_store_locations();
+    printf("%d passed, 0 failed\n", passed);
+    return 0;
+}
