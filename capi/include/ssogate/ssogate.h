@@ -795,6 +795,349 @@ SSOGATE_API const char *ssogate_test_response_xml(const ssogate_test_response *r
 
 /* ==================================================================== 9. Membership policy and gate */
 
+/*
+ * The membership policy decides what a verified login becomes (a session, a new member, a refusal),
+ * and the gate runs the seed's whole flow over a store: begin a login, consume the IdP's answer
+ * (verification + policy + directory update + audit row, in one call), confirm a Just-in-Time join,
+ * decide password logins, and the admin calls (accounts, connections, members, invites, SSO mode).
+ * docs/policy.md has the full table of settings x situations -> decisions.
+ */
+
+/** An account's SSO mode. */
+typedef enum ssogate_sso_mode {
+    /** Password logins stay for members who had a password before SSO; newcomers use SSO. */
+    SSOGATE_SSO_MODE_MIXED = 0,
+    /** Everyone logs in through SSO, except break-glass members. */
+    SSOGATE_SSO_MODE_ENFORCED = 1
+} ssogate_sso_mode;
+
+/** A member's role in an account. */
+typedef enum ssogate_role {
+    SSOGATE_ROLE_OWNER = 0,
+    SSOGATE_ROLE_ADMIN = 1,
+    SSOGATE_ROLE_MEMBER = 2
+} ssogate_role;
+
+/**
+ * Why a policy decision came out as it did. Numbers are stable. ssogate_reason_name gives the name
+ * ("MEMBER_DISABLED"), ssogate_reason_text a sentence for the operator.
+ */
+typedef enum ssogate_reason {
+    /** No policy reason: verification or a store refused (see ssogate_outcome_error_code). */
+    SSOGATE_REASON_NONE = 0,
+    /** SSO login: an active member already linked to SSO. */
+    SSOGATE_REASON_MEMBER_LOGIN = 1,
+    /** SSO login: an active member's first SSO login; the identity is now linked. */
+    SSOGATE_REASON_FIRST_SSO_LOGIN = 2,
+    /** SSO login: a pending invite for the verified email was accepted. */
+    SSOGATE_REASON_INVITE_PENDING = 3,
+    /** SSO login: Just-in-Time is on and the domain is allowed; the user is asked to join. */
+    SSOGATE_REASON_JIT_DOMAIN_MATCH = 4,
+    /** SSO login: the connection is disabled. */
+    SSOGATE_REASON_CONNECTION_DISABLED = 10,
+    /** SSO login: unsolicited and the connection does not allow IdP-initiated login. */
+    SSOGATE_REASON_IDP_INITIATED_NOT_ALLOWED = 11,
+    /** SSO login: no usable email address. */
+    SSOGATE_REASON_EMAIL_INVALID = 12,
+    /** SSO login: the email's domain is not accepted by the connection or the account. */
+    SSOGATE_REASON_DOMAIN_NOT_ALLOWED = 13,
+    /** SSO or password login: the member is disabled. */
+    SSOGATE_REASON_MEMBER_DISABLED = 14,
+    /** SSO login: not a member, no invite, Just-in-Time off. */
+    SSOGATE_REASON_INVITE_REQUIRED = 15,
+    /** SSO login: Just-in-Time is on but there is no domain to match newcomers against. */
+    SSOGATE_REASON_JIT_NO_DOMAINS = 16,
+    /** Password login: allowed in Mixed mode. */
+    SSOGATE_REASON_PASSWORD_ALLOWED = 30,
+    /** Password login: SSO is enforced but the member is break-glass. */
+    SSOGATE_REASON_BREAK_GLASS = 31,
+    /** Password login: no member with this email. */
+    SSOGATE_REASON_NOT_A_MEMBER = 32,
+    /** Password login: the member has no password. */
+    SSOGATE_REASON_NO_PASSWORD = 33,
+    /** Password login: SSO is enforced; use the connection named in the decision. */
+    SSOGATE_REASON_SSO_REQUIRED = 34,
+    /** Password login: the member joined through SSO (Mixed mode). */
+    SSOGATE_REASON_SSO_ONLY_MEMBER = 35,
+    /** Invite: accepted through SSO as the invited email. */
+    SSOGATE_REASON_INVITE_ACCEPTED_VIA_SSO = 50,
+    /** Invite: may be accepted with a password (Mixed mode). */
+    SSOGATE_REASON_INVITE_PASSWORD_ALLOWED = 51,
+    /** Invite: SSO is enforced; accept it through SSO. */
+    SSOGATE_REASON_INVITE_REQUIRES_SSO = 52,
+    /** Invite: the IdP verified another email than the invited one. */
+    SSOGATE_REASON_INVITE_EMAIL_MISMATCH = 53,
+    /** Enforcement: an owner or admin has logged in through SSO; safe. */
+    SSOGATE_REASON_ENFORCEMENT_SAFE = 70,
+    /** Enforcement: no owner or admin has logged in through SSO yet (refused unless forced). */
+    SSOGATE_REASON_LOCKOUT_GUARD = 71,
+    /** Enforcement: the lockout guard was overridden. */
+    SSOGATE_REASON_FORCED = 72,
+    /** Enforcement: the account has no enabled connection (refused even when forced). */
+    SSOGATE_REASON_NO_ENABLED_CONNECTION = 73
+} ssogate_reason;
+
+/** The stable name of a reason ("MEMBER_DISABLED"); "UNKNOWN" for other numbers. Static storage. */
+SSOGATE_API const char *ssogate_reason_name(int reason) SSOGATE_NOEXCEPT;
+/** One sentence for the operator explaining the reason; never contains user data. Static storage. */
+SSOGATE_API const char *ssogate_reason_text(int reason) SSOGATE_NOEXCEPT;
+
+/** What ssogate_gate_consume made of a response. */
+typedef enum ssogate_gate_outcome {
+    /** A member logged in: start a session for ssogate_outcome_email. */
+    SSOGATE_OUTCOME_LOGIN = 0,
+    /** A newcomer may join (Just-in-Time): ask them, then call ssogate_gate_confirm_join with the join token. */
+    SSOGATE_OUTCOME_PROMPT_JOIN = 1,
+    /** A pending invite was accepted: the member now exists; start a session. */
+    SSOGATE_OUTCOME_JOINED_BY_INVITE = 2,
+    /** Refused: by the policy (ssogate_outcome_reason), by verification or by a store (ssogate_outcome_error_code). */
+    SSOGATE_OUTCOME_DENIED = 3
+} ssogate_gate_outcome;
+
+/** Options for ssogate_gate_open. Initialise with ssogate_gate_options_init. */
+typedef struct ssogate_gate_options {
+    uint32_t struct_size;
+    /** A frozen clock for every call, Unix seconds (tests and demos); 0 = the system clock. */
+    int64_t now;
+    /** How long a PROMPT_JOIN's join token waits for ssogate_gate_confirm_join, seconds. 0 = 900. */
+    int64_t join_token_ttl_seconds;
+    /** Decoded Responses larger than this are refused (SSOGATE_INPUT_TOO_LARGE). 0 = 1 MiB. */
+    uint64_t max_response_bytes;
+} ssogate_gate_options;
+
+/** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
+SSOGATE_API void ssogate_gate_options_init(ssogate_gate_options *opts, size_t size) SSOGATE_NOEXCEPT;
+
+/** A gate over its stores. Thread-safe: share one per process. */
+typedef struct ssogate_gate ssogate_gate;
+
+/**
+ * Opens a gate. location holds the directory (accounts, connections, members, invites, audit log):
+ * "sqlite:PATH" (the embedded default: one file, WAL) or "memory:" (tests). shared_location holds the
+ * replay cache and the pending requests: (NULL, 0) for the same store, or "redis://HOST:PORT[/DB]" so
+ * that several nodes share them (each node then opens the same SQLite file or its own directory copy).
+ * A malformed location gives SSOGATE_STORE_LOCATION; a SQLite file that cannot be opened
+ * SSOGATE_STORE_UNAVAILABLE / _CORRUPT / _SCHEMA_NEWER. A Redis that is down does not fail here: logins
+ * do, with SSOGATE_STORE_UNAVAILABLE. opts may be NULL for defaults.
+ */
+SSOGATE_API ssogate_gate *ssogate_gate_open(const char *location, size_t location_len, const char *shared_location,
+                                            size_t shared_location_len, const ssogate_gate_options *opts,
+                                            ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Closes a gate and its stores; NULL is allowed. Handles it returned stay valid. */
+SSOGATE_API void ssogate_gate_free(ssogate_gate *gate) SSOGATE_NOEXCEPT;
+
+/*
+ * Admin calls. Each returns SSOGATE_OK or a failure code (also in err), and writes an audit row.
+ * Lists of domains are one string, items separated by spaces or commas.
+ */
+
+/** Creates an account with its verified email domains. SSOGATE_STORE_CONFLICT when it exists. */
+SSOGATE_API int ssogate_gate_create_account(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                            const char *name, size_t name_len, const char *verified_domains,
+                                            size_t verified_domains_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Adds a break-glass member: keeps password login when SSO is enforced. */
+SSOGATE_API int ssogate_gate_add_break_glass(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                             const char *email, size_t email_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Saves conn for the account (its JSON; insert or replace, so saving it again with new settings
+ * changes them for the next login). enabled: 1 or 0. SSOGATE_STORE_CONFLICT when the connection id
+ * belongs to another account.
+ */
+SSOGATE_API int ssogate_gate_add_connection(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                            const ssogate_connection *conn, int enabled,
+                                            ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Enables (1) or disables (0) a saved connection. SSOGATE_NOT_FOUND when unknown. */
+SSOGATE_API int ssogate_gate_set_connection_enabled(ssogate_gate *gate, const char *connection_id,
+                                                    size_t connection_id_len, int enabled,
+                                                    ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Adds a member (ssogate_role). has_password 1: the member had a password before SSO (keeps it in
+ * Mixed mode); 0: SSO only. SSOGATE_STORE_CONFLICT when already a member.
+ */
+SSOGATE_API int ssogate_gate_add_member(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                        const char *email, size_t email_len, int role, int has_password,
+                                        ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** An invite: immutable. */
+typedef struct ssogate_invite ssogate_invite;
+
+/**
+ * Invites email to the account with role (ssogate_role), valid ttl_seconds. The next SSO login of that
+ * email joins the account (SSOGATE_OUTCOME_JOINED_BY_INVITE). Replaces an earlier invite for the same
+ * email. SSOGATE_STORE_CONFLICT when the email is already a member.
+ */
+SSOGATE_API ssogate_invite *ssogate_gate_invite(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                                const char *email, size_t email_len, int role, int64_t ttl_seconds,
+                                                ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees an invite; NULL is allowed. */
+SSOGATE_API void ssogate_invite_free(ssogate_invite *invite) SSOGATE_NOEXCEPT;
+/** The invite token (128 random bits, base64url), for the link the host mails. */
+SSOGATE_API const char *ssogate_invite_token(const ssogate_invite *invite) SSOGATE_NOEXCEPT;
+/** The invited email, lower-cased. */
+SSOGATE_API const char *ssogate_invite_email(const ssogate_invite *invite) SSOGATE_NOEXCEPT;
+/** When the invite expires, Unix seconds. */
+SSOGATE_API int64_t ssogate_invite_expires_at(const ssogate_invite *invite) SSOGATE_NOEXCEPT;
+
+/** An enforcement preview (and, from ssogate_gate_set_sso_mode, whether the mode changed): immutable. */
+typedef struct ssogate_enforcement ssogate_enforcement;
+
+/**
+ * What switching the account to SSOGATE_SSO_MODE_ENFORCED would do: who loses password login, whether
+ * the lockout guard allows it. Changes nothing.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_preview_enforcement(
+    ssogate_gate *gate, const char *account_id, size_t account_id_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Sets the account's SSO mode (ssogate_sso_mode). Switching to enforced runs the preview and applies
+ * only when it allows: the lockout guard refuses unless force is 1, and no enabled connection refuses
+ * even when forced. A refusal is a decision (ssogate_enforcement_applied 0), not an error. Switching
+ * to mixed always applies.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_set_sso_mode(
+    ssogate_gate *gate, const char *account_id, size_t account_id_len, int mode, int force,
+    ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a preview; NULL is allowed. */
+SSOGATE_API void ssogate_enforcement_free(ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+/** 1 if enforcing is allowed (safe, or forced), else 0. */
+SSOGATE_API int ssogate_enforcement_allowed(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+/** 1 if ssogate_gate_set_sso_mode changed the mode; always 0 for a preview. */
+SSOGATE_API int ssogate_enforcement_applied(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+/** The account's mode after the call (ssogate_sso_mode). */
+SSOGATE_API int ssogate_enforcement_mode(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+/** The reason (ssogate_reason): ENFORCEMENT_SAFE, LOCKOUT_GUARD, FORCED or NO_ENABLED_CONNECTION. */
+SSOGATE_API int ssogate_enforcement_reason(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+/** Specifics for the operator ("2 member(s) have never logged in through SSO"). */
+SSOGATE_API const char *ssogate_enforcement_detail(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+/** Members who would lose access (active, never logged in through SSO, not break-glass), by email. */
+SSOGATE_API size_t ssogate_enforcement_losing_access_count(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_enforcement_losing_access(const ssogate_enforcement *e, size_t i) SSOGATE_NOEXCEPT;
+/** Break-glass members who keep password login. */
+SSOGATE_API size_t ssogate_enforcement_break_glass_count(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_enforcement_break_glass(const ssogate_enforcement *e, size_t i) SSOGATE_NOEXCEPT;
+
+/*
+ * Login calls.
+ */
+
+/**
+ * Begins an SP-initiated login on a saved connection: as ssogate_login_begin, with the gate's
+ * pending-request store (shared through Redis when the gate was opened with it) and the gate's clock
+ * when opts->now is 0. SSOGATE_NOT_FOUND for an unknown connection id.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_login_request *ssogate_gate_begin_login(
+    ssogate_gate *gate, const char *connection_id, size_t connection_id_len, const char *return_to,
+    size_t return_to_len, const ssogate_sp_key *sp_key, const ssogate_login_options *opts,
+    ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** The result of ssogate_gate_consume: immutable. */
+typedef struct ssogate_outcome ssogate_outcome;
+
+/**
+ * The ACS: consumes the SAMLResponse and RelayState form values posted to the connection's ACS URL.
+ * Verifies the response (with its pending request when there is a RelayState, as ssogate_login_finish),
+ * applies the account's policy to the verified email, makes the directory change the decision calls
+ * for (links the identity, accepts the invite, or issues a one-time join token) and writes an audit
+ * row, for refusals too.
+ *
+ * Returns an outcome for every login attempt, refused ones included: check ssogate_outcome_kind. Only
+ * SSOGATE_OUTCOME_LOGIN and SSOGATE_OUTCOME_JOINED_BY_INVITE let the user in. A store that cannot
+ * answer gives SSOGATE_OUTCOME_DENIED with SSOGATE_STORE_UNAVAILABLE, never an accepted login. NULL
+ * (with err) only for a caller error (NULL gate, empty connection id) or out of memory.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_outcome *ssogate_gate_consume(
+    ssogate_gate *gate, const char *connection_id, size_t connection_id_len, const char *saml_response,
+    size_t saml_response_len, const char *relay_state, size_t relay_state_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees an outcome (and its login); NULL is allowed. */
+SSOGATE_API void ssogate_outcome_free(ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** The kind (ssogate_gate_outcome); SSOGATE_OUTCOME_DENIED for a NULL outcome. */
+SSOGATE_API int ssogate_outcome_kind(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** The policy reason (ssogate_reason); SSOGATE_REASON_NONE when verification or a store refused. */
+SSOGATE_API int ssogate_outcome_reason(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** The reason's stable name: a ssogate_reason name, or the error code's name ("REPLAYED"). */
+SSOGATE_API const char *ssogate_outcome_reason_name(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** For the operator: the reason's sentence with its specifics, or the refusal's message. */
+SSOGATE_API const char *ssogate_outcome_reason_text(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** Safe to show the end user of a refused login; "" for accepted ones. */
+SSOGATE_API const char *ssogate_outcome_user_message(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** SSOGATE_OK when the policy decided; else the code that refused the login (2xx, 3xx, 4xx). */
+SSOGATE_API int ssogate_outcome_error_code(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** The verified email, lower-cased; "" when verification failed. */
+SSOGATE_API const char *ssogate_outcome_email(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** The connection's account; "" when the connection is unknown. */
+SSOGATE_API const char *ssogate_outcome_account_id(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** The connection id the response was posted for. */
+SSOGATE_API const char *ssogate_outcome_connection_id(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** SSOGATE_OUTCOME_PROMPT_JOIN: the one-time token for ssogate_gate_confirm_join; "" otherwise. */
+SSOGATE_API const char *ssogate_outcome_join_token(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** SP-initiated logins: the return-to given when the login began (validated then); "" otherwise. */
+SSOGATE_API const char *ssogate_outcome_return_to(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/**
+ * The verified login (section 6 getters) for SSOGATE_OUTCOME_LOGIN and SSOGATE_OUTCOME_JOINED_BY_INVITE,
+ * borrowed: valid as long as the outcome. Do not free it. NULL for the other kinds.
+ */
+SSOGATE_API const ssogate_login *ssogate_outcome_login(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+
+/**
+ * The user confirmed joining after SSOGATE_OUTCOME_PROMPT_JOIN: creates the member (role member,
+ * linked to SSO) and uses the token up. SSOGATE_NOT_FOUND when the token is unknown, already used or
+ * expired; SSOGATE_STORE_CONFLICT when the email became a member meanwhile.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_confirm_join(ssogate_gate *gate, const char *join_token,
+                                                             size_t join_token_len,
+                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** A password-login decision: immutable. */
+typedef struct ssogate_password_decision ssogate_password_decision;
+
+/**
+ * May this email log in to the account with a password? The policy's answer (audited): Mixed mode keeps
+ * passwords for members who had one; Enforced refuses with SSOGATE_REASON_SSO_REQUIRED and the
+ * connection to use, except break-glass members. The host still checks the password itself.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_password_decision *ssogate_gate_password_login_allowed(
+    ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *email, size_t email_len,
+    ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a decision; NULL is allowed. */
+SSOGATE_API void ssogate_password_decision_free(ssogate_password_decision *d) SSOGATE_NOEXCEPT;
+/** 1 if a password login is allowed, else 0 (also for NULL). */
+SSOGATE_API int ssogate_password_decision_allowed(const ssogate_password_decision *d) SSOGATE_NOEXCEPT;
+/** The reason (ssogate_reason). */
+SSOGATE_API int ssogate_password_decision_reason(const ssogate_password_decision *d) SSOGATE_NOEXCEPT;
+/** For a refusal that points at SSO: the account's enabled connection to send the user to; "" otherwise. */
+SSOGATE_API const char *ssogate_password_decision_connection_id(const ssogate_password_decision *d) SSOGATE_NOEXCEPT;
+
+/** A page of the audit log: immutable. */
+typedef struct ssogate_audit ssogate_audit;
+
+/**
+ * Reads audit rows with seq > after_seq, oldest first, at most limit (0 = 1000). account_id (NULL, 0)
+ * reads every account.
+ */
+SSOGATE_API ssogate_audit *ssogate_gate_read_audit(ssogate_gate *gate, const char *account_id,
+                                                   size_t account_id_len, int64_t after_seq, size_t limit,
+                                                   ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a page; NULL is allowed. */
+SSOGATE_API void ssogate_audit_free(ssogate_audit *audit) SSOGATE_NOEXCEPT;
+/** The number of rows. Row getters with i out of range give NULL or 0. */
+SSOGATE_API size_t ssogate_audit_count(const ssogate_audit *audit) SSOGATE_NOEXCEPT;
+/** Row i's sequence number (increasing; pass the last one as after_seq to read on). */
+SSOGATE_API int64_t ssogate_audit_seq(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+/** Row i's time, Unix seconds. */
+SSOGATE_API int64_t ssogate_audit_time(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+/** Row i's account id ("" when the connection was unknown). */
+SSOGATE_API const char *ssogate_audit_account_id(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+/** Row i's connection id ("" for admin rows about the account). */
+SSOGATE_API const char *ssogate_audit_connection_id(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+/** Row i's email ("" when none is known). */
+SSOGATE_API const char *ssogate_audit_email(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+/** Row i's outcome: "LOGIN", "PROMPT_JOIN", "JOINED_BY_INVITE", "DENIED", "JOIN_CONFIRMED", "PASSWORD_ALLOWED", ... */
+SSOGATE_API const char *ssogate_audit_outcome(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+/** Row i's reason: a ssogate_reason name, an error code name, or "ADMIN". */
+SSOGATE_API const char *ssogate_audit_reason(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+/** Row i's specifics for the operator. */
+SSOGATE_API const char *ssogate_audit_detail(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
+
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,0 +1,493 @@
+// Section 9 of ssogate.h: the gate (core::gate::Gate) and its result handles.
+#include "internal.hpp"
+
+#include "gate/gate.hpp"
+#include "policy/policy.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace core = ssogate::core;
+using core::Code;
+
+// The gate, plus the ssogate_connection handles that ssogate_gate_begin_login lends to
+// ssogate_login_begin (section 8 owns the request handle; building it through that entry point keeps
+// one implementation of the options and the handle). Each is made once per cached core connection.
+struct ssogate_gate {
+    std::shared_ptr<core::gate::Gate> g;
+    std::int64_t frozen_now = 0;
+    std::mutex handles_mu;
+    std::map<std::string, std::shared_ptr<const ssogate_connection>, std::less<>> handles;
+};
+
+struct ssogate_invite {
+    std::string token;
+    std::string email;
+    std::int64_t expires_at = 0;
+};
+
+struct ssogate_enforcement {
+    core::policy::EnforcementPreview p;
+    bool applied = false;
+    core::policy::SsoMode mode = core::policy::SsoMode::mixed;
+};
+
+// The outcome with its login in the section 6 handle shape, so ssogate_outcome_login can lend it.
+struct ssogate_outcome {
+    core::gate::Outcome o;
+    ssogate_login login;
+};
+
+struct ssogate_password_decision {
+    core::policy::PasswordDecision d;
+};
+
+struct ssogate_audit {
+    std::vector<core::store::AuditEntry> rows;
+};
+
+static_assert(SSOGATE_OUTCOME_LOGIN == static_cast<int>(core::gate::OutcomeKind::login));
+static_assert(SSOGATE_OUTCOME_PROMPT_JOIN == static_cast<int>(core::gate::OutcomeKind::prompt_join));
+static_assert(SSOGATE_OUTCOME_JOINED_BY_INVITE == static_cast<int>(core::gate::OutcomeKind::joined_by_invite));
+static_assert(SSOGATE_OUTCOME_DENIED == static_cast<int>(core::gate::OutcomeKind::denied));
+static_assert(SSOGATE_SSO_MODE_ENFORCED == static_cast<int>(core::policy::SsoMode::enforced));
+static_assert(SSOGATE_ROLE_MEMBER == static_cast<int>(core::policy::Role::member));
+static_assert(SSOGATE_REASON_MEMBER_LOGIN == static_cast<int>(core::policy::Reason::member_login));
+static_assert(SSOGATE_REASON_JIT_NO_DOMAINS == static_cast<int>(core::policy::Reason::jit_no_domains));
+static_assert(SSOGATE_REASON_SSO_ONLY_MEMBER == static_cast<int>(core::policy::Reason::sso_only_member));
+static_assert(SSOGATE_REASON_INVITE_EMAIL_MISMATCH == static_cast<int>(core::policy::Reason::invite_email_mismatch));
+static_assert(SSOGATE_REASON_NO_ENABLED_CONNECTION == static_cast<int>(core::policy::Reason::no_enabled_connection));
+
+namespace {
+
+// The first published ssogate_gate_options: struct_size, now, join_token_ttl_seconds, max_response_bytes.
+constexpr std::size_t gate_options_v1_size =
+    offsetof(ssogate_gate_options, max_response_bytes) + sizeof(std::uint64_t);
+
+core::gate::Gate &require(ssogate_gate *gate, const char *fn) {
+    if (gate == nullptr) core::fail(Code::invalid_argument, std::string(fn) + ": gate is NULL");
+    return *gate->g;
+}
+
+core::policy::Role role_of(int role) {
+    if (role < SSOGATE_ROLE_OWNER || role > SSOGATE_ROLE_MEMBER)
+        core::fail(Code::invalid_argument, "role must be SSOGATE_ROLE_OWNER, _ADMIN or _MEMBER, got " +
+                                               std::to_string(role));
+    return static_cast<core::policy::Role>(role);
+}
+
+// "a.com b.com,c.com" -> {"a.com", "b.com", "c.com"}; the same list syntax as section 6's request IDs.
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const std::size_t end = text.find_first_of(" ,", i);
+        const std::size_t stop = end == std::string_view::npos ? text.size() : end;
+        if (stop > i) out.emplace_back(text.substr(i, stop - i));
+        i = stop + 1;
+    }
+    return out;
+}
+
+// The admin calls' shared shape: run, and return the code (also recorded in a local error object
+// when the caller passed none).
+template <typename Body>
+int admin_call(ssogate_error *err, Body body) noexcept {
+    ssogate_error local;
+    ssogate_error *e = err != nullptr ? err : &local;
+    SSOGATE_CAPI_BEGIN(e) {
+        body();
+        return SSOGATE_OK;
+    }
+    SSOGATE_CAPI_END(e, e->code)
+}
+
+const core::store::AuditEntry *row(const ssogate_audit *a, size_t i) noexcept {
+    return a == nullptr || i >= a->rows.size() ? nullptr : &a->rows[i];
+}
+
+const char *item(const std::vector<std::string> *list, size_t i) noexcept {
+    return list == nullptr || i >= list->size() ? nullptr : (*list)[i].c_str();
+}
+
+}  // namespace
+
+const char *ssogate_reason_name(int reason) noexcept {
+    return core::policy::reason_name(static_cast<core::policy::Reason>(reason));
+}
+
+const char *ssogate_reason_text(int reason) noexcept {
+    return core::policy::reason_text(static_cast<core::policy::Reason>(reason));
+}
+
+void ssogate_gate_options_init(ssogate_gate_options *opts, size_t size) noexcept {
+    ssogate::capi::init_options(opts, size, [](ssogate_gate_options *) {
+        // Every field's default is 0 ("the library's default"), already written by init_options.
+    });
+}
+
+ssogate_gate *ssogate_gate_open(const char *location, size_t location_len, const char *shared_location,
+                                size_t shared_location_len, const ssogate_gate_options *opts,
+                                ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        const auto loc = ssogate::capi::input(location, location_len, "location");
+        const auto shared = ssogate::capi::input(shared_location, shared_location_len, "shared_location");
+        core::gate::GateOptions o;
+        std::int64_t frozen = 0;
+        if (opts != nullptr) {
+            ssogate::capi::require_struct_size(opts->struct_size, gate_options_v1_size, "ssogate_gate_options");
+            if (opts->now < 0) core::fail(Code::invalid_argument, "ssogate_gate_options.now is negative");
+            if (opts->join_token_ttl_seconds < 0)
+                core::fail(Code::invalid_argument, "ssogate_gate_options.join_token_ttl_seconds is negative");
+            frozen = opts->now;
+            if (frozen != 0) o.clock = [frozen] { return frozen; };
+            if (opts->join_token_ttl_seconds != 0) o.join_token_ttl_seconds = opts->join_token_ttl_seconds;
+            if (opts->max_response_bytes != 0) o.max_response_bytes = static_cast<std::size_t>(opts->max_response_bytes);
+        }
+        auto g = core::gate::Gate::open(loc, shared, std::move(o));
+        auto *h = new ssogate_gate();
+        h->g = std::move(g);
+        h->frozen_now = frozen;
+        return h;
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_gate_free(ssogate_gate *gate) noexcept { delete gate; }
+
+int ssogate_gate_create_account(ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *name,
+                                size_t name_len, const char *verified_domains, size_t verified_domains_len,
+                                ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        auto &g = require(gate, "ssogate_gate_create_account");
+        g.create_account(ssogate::capi::input(account_id, account_id_len, "account_id"),
+                         ssogate::capi::input(name, name_len, "name"),
+                         split_list(ssogate::capi::input(verified_domains, verified_domains_len, "verified_domains")));
+    });
+}
+
+int ssogate_gate_add_break_glass(ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *email,
+                                 size_t email_len, ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        require(gate, "ssogate_gate_add_break_glass")
+            .add_break_glass(ssogate::capi::input(account_id, account_id_len, "account_id"),
+                             ssogate::capi::input(email, email_len, "email"));
+    });
+}
+
+int ssogate_gate_add_connection(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                const ssogate_connection *conn, int enabled, ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        auto &g = require(gate, "ssogate_gate_add_connection");
+        if (conn == nullptr) core::fail(Code::invalid_argument, "ssogate_gate_add_connection: conn is NULL");
+        g.add_connection(ssogate::capi::input(account_id, account_id_len, "account_id"), conn->p, enabled != 0);
+    });
+}
+
+int ssogate_gate_set_connection_enabled(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
+                                        int enabled, ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        require(gate, "ssogate_gate_set_connection_enabled")
+            .set_connection_enabled(ssogate::capi::input(connection_id, connection_id_len, "connection_id"),
+                                    enabled != 0);
+    });
+}
+
+int ssogate_gate_add_member(ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *email,
+                            size_t email_len, int role, int has_password, ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        require(gate, "ssogate_gate_add_member")
+            .add_member(ssogate::capi::input(account_id, account_id_len, "account_id"),
+                        ssogate::capi::input(email, email_len, "email"), role_of(role), has_password != 0);
+    });
+}
+
+ssogate_invite *ssogate_gate_invite(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                    const char *email, size_t email_len, int role, int64_t ttl_seconds,
+                                    ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_invite");
+        const auto account = ssogate::capi::input(account_id, account_id_len, "account_id");
+        const auto address = ssogate::capi::input(email, email_len, "email");
+        const auto inv = g.invite(account, address, role_of(role), ttl_seconds);
+        return new ssogate_invite{inv.token, inv.email, inv.expires_at};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_invite_free(ssogate_invite *invite) noexcept { delete invite; }
+
+const char *ssogate_invite_token(const ssogate_invite *invite) noexcept {
+    return invite == nullptr ? nullptr : invite->token.c_str();
+}
+
+const char *ssogate_invite_email(const ssogate_invite *invite) noexcept {
+    return invite == nullptr ? nullptr : invite->email.c_str();
+}
+
+int64_t ssogate_invite_expires_at(const ssogate_invite *invite) noexcept {
+    return invite == nullptr ? 0 : invite->expires_at;
+}
+
+ssogate_enforcement *ssogate_gate_preview_enforcement(ssogate_gate *gate, const char *account_id,
+                                                      size_t account_id_len, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_preview_enforcement");
+        const auto account = ssogate::capi::input(account_id, account_id_len, "account_id");
+        auto *e = new ssogate_enforcement();
+        std::unique_ptr<ssogate_enforcement> guard(e);
+        e->p = g.preview_enforcement(account);
+        const auto a = g.find_account(account);
+        e->mode = a ? a->sso_mode : core::policy::SsoMode::mixed;
+        return guard.release();
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+ssogate_enforcement *ssogate_gate_set_sso_mode(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                               int mode, int force, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_set_sso_mode");
+        if (mode != SSOGATE_SSO_MODE_MIXED && mode != SSOGATE_SSO_MODE_ENFORCED)
+            core::fail(Code::invalid_argument,
+                       "mode must be SSOGATE_SSO_MODE_MIXED or _ENFORCED, got " + std::to_string(mode));
+        const auto change = g.set_sso_mode(ssogate::capi::input(account_id, account_id_len, "account_id"),
+                                           static_cast<core::policy::SsoMode>(mode), force != 0);
+        return new ssogate_enforcement{change.preview, change.applied, change.mode};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_enforcement_free(ssogate_enforcement *e) noexcept { delete e; }
+
+int ssogate_enforcement_allowed(const ssogate_enforcement *e) noexcept { return e != nullptr && e->p.allowed ? 1 : 0; }
+
+int ssogate_enforcement_applied(const ssogate_enforcement *e) noexcept { return e != nullptr && e->applied ? 1 : 0; }
+
+int ssogate_enforcement_mode(const ssogate_enforcement *e) noexcept {
+    return e == nullptr ? SSOGATE_SSO_MODE_MIXED : static_cast<int>(e->mode);
+}
+
+int ssogate_enforcement_reason(const ssogate_enforcement *e) noexcept {
+    return e == nullptr ? SSOGATE_REASON_NONE : static_cast<int>(e->p.reason);
+}
+
+const char *ssogate_enforcement_detail(const ssogate_enforcement *e) noexcept {
+    return e == nullptr ? nullptr : e->p.detail.c_str();
+}
+
+size_t ssogate_enforcement_losing_access_count(const ssogate_enforcement *e) noexcept {
+    return e == nullptr ? 0 : e->p.losing_access.size();
+}
+
+const char *ssogate_enforcement_losing_access(const ssogate_enforcement *e, size_t i) noexcept {
+    return item(e == nullptr ? nullptr : &e->p.losing_access, i);
+}
+
+size_t ssogate_enforcement_break_glass_count(const ssogate_enforcement *e) noexcept {
+    return e == nullptr ? 0 : e->p.break_glass_kept.size();
+}
+
+const char *ssogate_enforcement_break_glass(const ssogate_enforcement *e, size_t i) noexcept {
+    return item(e == nullptr ? nullptr : &e->p.break_glass_kept, i);
+}
+
+ssogate_login_request *ssogate_gate_begin_login(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
+                                                const char *return_to, size_t return_to_len,
+                                                const ssogate_sp_key *sp_key, const ssogate_login_options *opts,
+                                                ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_begin_login");
+        const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
+        const auto conn = g.connection(id);  // not_found for an unknown id; the gate's cached object
+        std::shared_ptr<const ssogate_connection> handle;
+        {
+            std::lock_guard lock(gate->handles_mu);
+            auto it = gate->handles.find(id);
+            if (it == gate->handles.end() || it->second->p != conn) {
+                // New, or saved again with other settings since: a handle for the current version.
+                it = gate->handles.insert_or_assign(std::string(id), std::make_shared<const ssogate_connection>(conn))
+                         .first;
+            }
+            handle = it->second;  // our own reference: a concurrent replacement cannot free it under us
+        }
+        ssogate_login_options o;
+        ssogate_login_options_init(&o, sizeof o);
+        if (opts != nullptr) {
+            // What the caller's struct covers, no more; ssogate_login_begin checks the size as usual.
+            const std::size_t n = std::min<std::size_t>(sizeof o, opts->struct_size);
+            std::memcpy(static_cast<void *>(&o), opts, n);
+            o.struct_size = static_cast<std::uint32_t>(n);
+        }
+        if (o.struct_size >= offsetof(ssogate_login_options, now) + sizeof o.now && o.now == 0) {
+            o.now = gate->frozen_now;
+        }
+        ssogate_request_store store{g.stores().pending};
+        return ssogate_login_begin(handle.get(), &store, return_to, return_to_len, sp_key, &o, err);
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+ssogate_outcome *ssogate_gate_consume(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
+                                      const char *saml_response, size_t saml_response_len, const char *relay_state,
+                                      size_t relay_state_len, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_consume");
+        const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
+        const auto response = ssogate::capi::input(saml_response, saml_response_len, "saml_response");
+        const auto relay = ssogate::capi::input(relay_state, relay_state_len, "relay_state");
+        auto *out = new ssogate_outcome();
+        std::unique_ptr<ssogate_outcome> guard(out);
+        out->o = g.consume(id, response, relay);
+        if (out->o.login) {
+            out->login.v = std::move(*out->o.login);
+            out->o.login.reset();
+            out->login.return_to = out->o.return_to;
+        }
+        return guard.release();
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_outcome_free(ssogate_outcome *outcome) noexcept { delete outcome; }
+
+int ssogate_outcome_kind(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? SSOGATE_OUTCOME_DENIED : static_cast<int>(outcome->o.kind);
+}
+
+int ssogate_outcome_reason(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr || !outcome->o.policy_reason ? SSOGATE_REASON_NONE
+                                                            : static_cast<int>(*outcome->o.policy_reason);
+}
+
+const char *ssogate_outcome_reason_name(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.reason.c_str();
+}
+
+const char *ssogate_outcome_reason_text(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.reason_text.c_str();
+}
+
+const char *ssogate_outcome_user_message(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.user_message.c_str();
+}
+
+int ssogate_outcome_error_code(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? SSOGATE_INVALID_ARGUMENT : static_cast<int>(outcome->o.error);
+}
+
+const char *ssogate_outcome_email(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.email.c_str();
+}
+
+const char *ssogate_outcome_account_id(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.account_id.c_str();
+}
+
+const char *ssogate_outcome_connection_id(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.connection_id.c_str();
+}
+
+const char *ssogate_outcome_join_token(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.join_token.c_str();
+}
+
+const char *ssogate_outcome_return_to(const ssogate_outcome *outcome) noexcept {
+    return outcome == nullptr ? nullptr : outcome->o.return_to.c_str();
+}
+
+const ssogate_login *ssogate_outcome_login(const ssogate_outcome *outcome) noexcept {
+    return outcome != nullptr && outcome->o.accepted() ? &outcome->login : nullptr;
+}
+
+int ssogate_gate_confirm_join(ssogate_gate *gate, const char *join_token, size_t join_token_len,
+                              ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        (void)require(gate, "ssogate_gate_confirm_join")
+            .confirm_join(ssogate::capi::input(join_token, join_token_len, "join_token"));
+    });
+}
+
+ssogate_password_decision *ssogate_gate_password_login_allowed(ssogate_gate *gate, const char *account_id,
+                                                               size_t account_id_len, const char *email,
+                                                               size_t email_len, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_password_login_allowed");
+        return new ssogate_password_decision{
+            g.password_login_allowed(ssogate::capi::input(account_id, account_id_len, "account_id"),
+                                     ssogate::capi::input(email, email_len, "email"))};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_password_decision_free(ssogate_password_decision *d) noexcept { delete d; }
+
+int ssogate_password_decision_allowed(const ssogate_password_decision *d) noexcept {
+    return d != nullptr && d->d.allowed ? 1 : 0;
+}
+
+int ssogate_password_decision_reason(const ssogate_password_decision *d) noexcept {
+    return d == nullptr ? SSOGATE_REASON_NONE : static_cast<int>(d->d.reason);
+}
+
+const char *ssogate_password_decision_connection_id(const ssogate_password_decision *d) noexcept {
+    return d == nullptr ? nullptr : d->d.sso_connection_id.c_str();
+}
+
+ssogate_audit *ssogate_gate_read_audit(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                       int64_t after_seq, size_t limit, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_read_audit");
+        return new ssogate_audit{g.read_audit(ssogate::capi::input(account_id, account_id_len, "account_id"), after_seq,
+                                              limit == 0 ? 1000 : limit)};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_audit_free(ssogate_audit *audit) noexcept { delete audit; }
+
+size_t ssogate_audit_count(const ssogate_audit *audit) noexcept { return audit == nullptr ? 0 : audit->rows.size(); }
+
+int64_t ssogate_audit_seq(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? 0 : r->seq;
+}
+
+int64_t ssogate_audit_time(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? 0 : r->time;
+}
+
+const char *ssogate_audit_account_id(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? nullptr : r->account_id.c_str();
+}
+
+const char *ssogate_audit_connection_id(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? nullptr : r->connection_id.c_str();
+}
+
+const char *ssogate_audit_email(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? nullptr : r->email.c_str();
+}
+
+const char *ssogate_audit_outcome(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? nullptr : r->outcome.c_str();
+}
+
+const char *ssogate_audit_reason(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? nullptr : r->reason.c_str();
+}
+
+const char *ssogate_audit_detail(const ssogate_audit *audit, size_t i) noexcept {
+    const auto *r = row(audit, i);
+    return r == nullptr ? nullptr : r->detail.c_str();
+}

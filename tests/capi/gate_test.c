@@ -1,0 +1,366 @@
+/*
+ * The gate (section 9) from a C11 program that sees only <ssogate/ssogate.h> and links only
+ * libssogate: the main scenarios of tests/core/gate_test.cpp, with responses from the testing IdP
+ * (section 7), so the C++ rules are shown to reach C callers unchanged.
+ *
+ * Usage: capi_gate_test
+ */
+#include <ssogate/ssogate.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed;
+
+static void fail_at(int line, const char *what) {
+    fprintf(stderr, "gate_test.c:%d: check failed: %s\n", line, what);
+    printf("%d passed, 1 failed\n", passed);
+    exit(1);
+}
+
+#define CHECK(cond)                   \
+    do {                              \
+        if (cond) {                   \
+            passed++;                 \
+        } else {                      \
+            fail_at(__LINE__, #cond); \
+        }                             \
+    } while (0)
+
+#define CHECK_STR(got, want)                                                                     \
+    do {                                                                                        \
+        const char *g_ = (got);                                                                 \
+        const char *w_ = (want);                                                                \
+        if (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0) {                                  \
+            passed++;                                                                           \
+        } else {                                                                                \
+            fprintf(stderr, "  got:  %s\n  want: %s\n", g_ ? g_ : "(NULL)", w_ ? w_ : "(NULL)"); \
+            fail_at(__LINE__, #got " == " #want);                                               \
+        }                                                                                       \
+    } while (0)
+
+#define CHECK_CODE(err, want)                                                                   \
+    do {                                                                                        \
+        int c_ = ssogate_error_code(err);                                                       \
+        if (c_ == (want)) {                                                                     \
+            passed++;                                                                           \
+        } else {                                                                                \
+            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", c_, ssogate_code_name(c_),     \
+                    ssogate_error_message(err), (want), ssogate_code_name(want));               \
+            fail_at(__LINE__, "error code of " #err " == " #want);                              \
+        }                                                                                       \
+    } while (0)
+
+/* An outcome's kind and reason name, printing its text on a mismatch. */
+#define CHECK_OUTCOME(o, kind, reason)                                                          \
+    do {                                                                                        \
+        const ssogate_outcome *o_ = (o);                                                        \
+        if (o_ != NULL && ssogate_outcome_kind(o_) == (kind) &&                                 \
+            strcmp(ssogate_outcome_reason_name(o_), (reason)) == 0) {                           \
+            passed++;                                                                           \
+        } else {                                                                                \
+            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", ssogate_outcome_kind(o_),      \
+                    o_ ? ssogate_outcome_reason_name(o_) : "(NULL)",                            \
+                    o_ ? ssogate_outcome_reason_text(o_) : "", (kind), (reason));               \
+            fail_at(__LINE__, "outcome of " #o);                                                \
+        }                                                                                       \
+    } while (0)
+
+#define S(literal) literal, sizeof literal - 1
+
+static ssogate_error *err;
+static ssogate_test_idp *idp;
+static ssogate_connection *conn;
+static ssogate_gate *gate;
+
+/* A response signed by the testing IdP for conn, for email, answering in_response_to (NULL: unsolicited). */
+static ssogate_test_response *response_for(const char *email, const char *in_response_to) {
+    ssogate_test_response_params *p = ssogate_test_response_params_new();
+    CHECK(p != NULL);
+    CHECK(ssogate_test_response_params_set_connection(p, conn, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_nameid(p, email, strlen(email), err) == SSOGATE_OK);
+    if (in_response_to != NULL) {
+        CHECK(ssogate_test_response_params_set_in_response_to(p, in_response_to, strlen(in_response_to), err) ==
+              SSOGATE_OK);
+    }
+    ssogate_test_response *r = ssogate_test_idp_response(idp, p, err);
+    CHECK(r != NULL);
+    ssogate_test_response_params_free(p);
+    return r;
+}
+
+/* Consumes a fresh unsolicited response for email. */
+static ssogate_outcome *consume_for(const char *email) {
+    ssogate_test_response *r = response_for(email, NULL);
+    const char *b64 = ssogate_test_response_base64(r);
+    ssogate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
+    CHECK(o != NULL);
+    ssogate_test_response_free(r);
+    return o;
+}
+
+static void setup(void) {
+    err = ssogate_error_new();
+    idp = ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0, SSOGATE_KEY_RSA_2048, err);
+    CHECK(idp != NULL);
+    const char *xml = ssogate_test_idp_metadata_xml(idp);
+    ssogate_idp *imported = ssogate_idp_import(xml, strlen(xml), NULL, 0, NULL, 0, NULL, err);
+    CHECK(imported != NULL);
+
+    ssogate_connection_params *params = ssogate_connection_params_new();
+    CHECK(ssogate_connection_params_set_base_url(params, S("https://app.example.com"), err) == SSOGATE_OK);
+    CHECK(ssogate_connection_params_set_id(params, S("okta"), err) == SSOGATE_OK);
+    ssogate_connection_options opts;
+    ssogate_connection_options_init(&opts, sizeof opts);
+    opts.allow_idp_initiated = 1;
+    opts.jit_provisioning = 1;
+    conn = ssogate_connection_new(imported, params, &opts, err);
+    CHECK(conn != NULL);
+    ssogate_connection_params_free(params);
+    ssogate_idp_free(imported); /* the connection keeps its own reference */
+
+    ssogate_gate_options gopts;
+    ssogate_gate_options_init(&gopts, sizeof gopts);
+    CHECK(gopts.struct_size == sizeof gopts);
+    CHECK(gopts.now == 0);
+    gate = ssogate_gate_open(S("memory:"), NULL, 0, &gopts, err);
+    CHECK(gate != NULL);
+    CHECK(ssogate_gate_create_account(gate, S("acme"), S("Acme"), S("example.com, example.org"), err) == SSOGATE_OK);
+    CHECK(ssogate_gate_add_connection(gate, S("acme"), conn, 1, err) == SSOGATE_OK);
+}
+
+static void test_open_refuses_bad_locations(void) {
+    ssogate_gate *g = ssogate_gate_open(S("postgres://db"), NULL, 0, NULL, err);
+    CHECK(g == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    g = ssogate_gate_open(S("redis://127.0.0.1:1"), NULL, 0, NULL, err);
+    CHECK(g == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    ssogate_gate_options small;
+    memset(&small, 0, sizeof small);
+    small.struct_size = 4;
+    g = ssogate_gate_open(S("memory:"), NULL, 0, &small, err);
+    CHECK(g == NULL);
+    CHECK_CODE(err, SSOGATE_OPTIONS_SIZE);
+    CHECK(ssogate_gate_create_account(NULL, S("x"), S("x"), NULL, 0, err) == SSOGATE_INVALID_ARGUMENT);
+}
+
+static void test_member_login_and_replay(void) {
+    CHECK(ssogate_gate_add_member(gate, S("acme"), S("alice@example.com"), SSOGATE_ROLE_ADMIN, 1, err) == SSOGATE_OK);
+    CHECK(ssogate_gate_add_member(gate, S("acme"), S("Alice@example.com"), SSOGATE_ROLE_ADMIN, 1, err) ==
+          SSOGATE_STORE_CONFLICT);
+
+    ssogate_test_response *r = response_for("alice@example.com", NULL);
+    const char *b64 = ssogate_test_response_base64(r);
+    ssogate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    CHECK(ssogate_outcome_reason(o) == SSOGATE_REASON_FIRST_SSO_LOGIN);
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_OK);
+    CHECK_STR(ssogate_outcome_email(o), "alice@example.com");
+    CHECK_STR(ssogate_outcome_account_id(o), "acme");
+    CHECK_STR(ssogate_outcome_connection_id(o), "okta");
+    const ssogate_login *login = ssogate_outcome_login(o);
+    CHECK(login != NULL);
+    CHECK_STR(ssogate_login_email(login), "alice@example.com");
+    CHECK_STR(ssogate_login_connection_id(login), "okta");
+    CHECK_STR(ssogate_login_in_response_to(login), "");
+    ssogate_outcome_free(o);
+
+    /* The same response again: refused by the replay cache, with the verification code. */
+    o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "REPLAYED");
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_REPLAYED);
+    CHECK(ssogate_outcome_reason(o) == SSOGATE_REASON_NONE);
+    CHECK(ssogate_outcome_login(o) == NULL);
+    CHECK(strlen(ssogate_outcome_user_message(o)) > 0);
+    ssogate_outcome_free(o);
+    ssogate_test_response_free(r);
+
+    o = consume_for("alice@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_outcome_free(o);
+}
+
+static void test_invite_and_jit(void) {
+    ssogate_invite *inv = ssogate_gate_invite(gate, S("acme"), S("Bob@Example.com"), SSOGATE_ROLE_MEMBER, 3600, err);
+    CHECK(inv != NULL);
+    CHECK(strlen(ssogate_invite_token(inv)) == 22);
+    CHECK_STR(ssogate_invite_email(inv), "bob@example.com");
+    CHECK(ssogate_invite_expires_at(inv) > 0);
+    ssogate_invite_free(inv);
+    CHECK(ssogate_gate_invite(gate, S("acme"), S("bob@example.com"), 7, 3600, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+
+    ssogate_outcome *o = consume_for("bob@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
+    CHECK(ssogate_outcome_login(o) != NULL);
+    ssogate_outcome_free(o);
+
+    /* Just-in-Time: a newcomer from a verified domain is prompted; the token creates the member once. */
+    o = consume_for("carol@example.org");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    CHECK(ssogate_outcome_login(o) == NULL);
+    const char *token = ssogate_outcome_join_token(o);
+    CHECK(strlen(token) == 22);
+    CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
+    CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_NOT_FOUND);
+    CHECK_CODE(err, SSOGATE_NOT_FOUND);
+    ssogate_outcome_free(o);
+    o = consume_for("carol@example.org");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_outcome_free(o);
+
+    /* A domain the account has not verified. */
+    o = consume_for("eve@elsewhere.example.net");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
+    CHECK(ssogate_outcome_reason(o) == SSOGATE_REASON_DOMAIN_NOT_ALLOWED);
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_OK);
+    ssogate_outcome_free(o);
+
+    /* A disabled connection beats everything. */
+    CHECK(ssogate_gate_set_connection_enabled(gate, S("okta"), 0, err) == SSOGATE_OK);
+    o = consume_for("alice@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "CONNECTION_DISABLED");
+    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_set_connection_enabled(gate, S("okta"), 1, err) == SSOGATE_OK);
+}
+
+static void test_sp_initiated(void) {
+    ssogate_login_request *req = ssogate_gate_begin_login(gate, S("okta"), S("/dashboard"), NULL, NULL, err);
+    CHECK(req != NULL);
+    CHECK(strncmp(ssogate_login_request_redirect_url(req), "https://idp.test.example/sso?", 29) == 0);
+    const char *relay = ssogate_login_request_relay_state(req);
+
+    ssogate_test_response *r = response_for("alice@example.com", ssogate_login_request_id(req));
+    const char *b64 = ssogate_test_response_base64(r);
+    ssogate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), relay, strlen(relay), err);
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    CHECK_STR(ssogate_outcome_return_to(o), "/dashboard");
+    CHECK_STR(ssogate_login_return_to(ssogate_outcome_login(o)), "/dashboard");
+    CHECK_STR(ssogate_login_in_response_to(ssogate_outcome_login(o)), ssogate_login_request_id(req));
+    ssogate_outcome_free(o);
+    ssogate_test_response_free(r);
+
+    /* The RelayState was used up. */
+    r = response_for("alice@example.com", ssogate_login_request_id(req));
+    b64 = ssogate_test_response_base64(r);
+    o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), relay, strlen(relay), err);
+    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_REQUEST_UNKNOWN);
+    ssogate_outcome_free(o);
+    ssogate_test_response_free(r);
+    ssogate_login_request_free(req);
+
+    /* The POST binding through the options, and an open redirect refused. */
+    ssogate_login_options lo;
+    ssogate_login_options_init(&lo, sizeof lo);
+    lo.binding = SSOGATE_BINDING_HTTP_POST;
+    req = ssogate_gate_begin_login(gate, S("okta"), NULL, 0, NULL, &lo, err);
+    CHECK(req != NULL);
+    CHECK(strstr(ssogate_login_request_post_form_html(req), "SAMLRequest") != NULL);
+    ssogate_login_request_free(req);
+    CHECK(ssogate_gate_begin_login(gate, S("okta"), S("https://evil.example.net/"), NULL, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_RETURN_TO_NOT_ALLOWED);
+    CHECK(ssogate_gate_begin_login(gate, S("nope"), NULL, 0, NULL, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_NOT_FOUND);
+}
+
+static void test_password_and_enforcement(void) {
+    CHECK(ssogate_gate_add_member(gate, S("acme"), S("pat@example.com"), SSOGATE_ROLE_MEMBER, 1, err) == SSOGATE_OK);
+    CHECK(ssogate_gate_add_member(gate, S("acme"), S("owner@example.com"), SSOGATE_ROLE_OWNER, 1, err) == SSOGATE_OK);
+    CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("owner@example.com"), err) == SSOGATE_OK);
+
+    ssogate_password_decision *d = ssogate_gate_password_login_allowed(gate, S("acme"), S("pat@example.com"), err);
+    CHECK(d != NULL);
+    CHECK(ssogate_password_decision_allowed(d) == 1);
+    CHECK(ssogate_password_decision_reason(d) == SSOGATE_REASON_PASSWORD_ALLOWED);
+    CHECK_STR(ssogate_reason_name(ssogate_password_decision_reason(d)), "PASSWORD_ALLOWED");
+    ssogate_password_decision_free(d);
+
+    ssogate_enforcement *e = ssogate_gate_preview_enforcement(gate, S("acme"), err);
+    CHECK(e != NULL);
+    /* alice (admin) logged in through SSO above, so enforcing is safe; pat never did. */
+    CHECK(ssogate_enforcement_allowed(e) == 1);
+    CHECK(ssogate_enforcement_applied(e) == 0);
+    CHECK(ssogate_enforcement_reason(e) == SSOGATE_REASON_ENFORCEMENT_SAFE);
+    CHECK(ssogate_enforcement_losing_access_count(e) == 1);
+    CHECK_STR(ssogate_enforcement_losing_access(e, 0), "pat@example.com");
+    CHECK(ssogate_enforcement_losing_access(e, 1) == NULL);
+    CHECK(ssogate_enforcement_break_glass_count(e) == 1);
+    CHECK_STR(ssogate_enforcement_break_glass(e, 0), "owner@example.com");
+    ssogate_enforcement_free(e);
+
+    e = ssogate_gate_set_sso_mode(gate, S("acme"), SSOGATE_SSO_MODE_ENFORCED, 0, err);
+    CHECK(e != NULL);
+    CHECK(ssogate_enforcement_applied(e) == 1);
+    CHECK(ssogate_enforcement_mode(e) == SSOGATE_SSO_MODE_ENFORCED);
+    ssogate_enforcement_free(e);
+
+    d = ssogate_gate_password_login_allowed(gate, S("acme"), S("pat@example.com"), err);
+    CHECK(ssogate_password_decision_allowed(d) == 0);
+    CHECK(ssogate_password_decision_reason(d) == SSOGATE_REASON_SSO_REQUIRED);
+    CHECK_STR(ssogate_password_decision_connection_id(d), "okta");
+    ssogate_password_decision_free(d);
+    d = ssogate_gate_password_login_allowed(gate, S("acme"), S("owner@example.com"), err);
+    CHECK(ssogate_password_decision_allowed(d) == 1);
+    CHECK(ssogate_password_decision_reason(d) == SSOGATE_REASON_BREAK_GLASS);
+    ssogate_password_decision_free(d);
+
+    /* A second account whose admins never used SSO: the lockout guard refuses until forced. */
+    CHECK(ssogate_gate_create_account(gate, S("beta"), S("Beta"), NULL, 0, err) == SSOGATE_OK);
+    CHECK(ssogate_gate_add_member(gate, S("beta"), S("root@example.com"), SSOGATE_ROLE_OWNER, 1, err) == SSOGATE_OK);
+    e = ssogate_gate_set_sso_mode(gate, S("beta"), SSOGATE_SSO_MODE_ENFORCED, 1, err);
+    CHECK(ssogate_enforcement_applied(e) == 0);
+    CHECK(ssogate_enforcement_reason(e) == SSOGATE_REASON_NO_ENABLED_CONNECTION);
+    ssogate_enforcement_free(e);
+    CHECK(ssogate_gate_set_sso_mode(gate, S("beta"), 9, 0, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+}
+
+static void test_audit(void) {
+    ssogate_audit *a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
+    CHECK(a != NULL);
+    const size_t n = ssogate_audit_count(a);
+    CHECK(n > 10);
+    int denied_replay = 0, prompt = 0;
+    for (size_t i = 0; i < n; i++) {
+        CHECK_STR(ssogate_audit_account_id(a, i), "acme");
+        if (i > 0) CHECK(ssogate_audit_seq(a, i) > ssogate_audit_seq(a, i - 1));
+        if (strcmp(ssogate_audit_outcome(a, i), "DENIED") == 0 && strcmp(ssogate_audit_reason(a, i), "REPLAYED") == 0)
+            denied_replay++;
+        if (strcmp(ssogate_audit_outcome(a, i), "PROMPT_JOIN") == 0) {
+            prompt++;
+            CHECK_STR(ssogate_audit_email(a, i), "carol@example.org");
+            CHECK_STR(ssogate_audit_connection_id(a, i), "okta");
+        }
+    }
+    CHECK(denied_replay == 1);
+    CHECK(prompt == 1);
+    CHECK(ssogate_audit_outcome(a, n) == NULL);
+    const int64_t last = ssogate_audit_seq(a, n - 1);
+    ssogate_audit_free(a);
+    a = ssogate_gate_read_audit(gate, NULL, 0, last, 0, err);
+    CHECK(a != NULL);
+    CHECK(ssogate_audit_count(a) == 3); /* the "beta" rows written after the last "acme" row */
+    ssogate_audit_free(a);
+    CHECK_STR(ssogate_reason_name(12345), "UNKNOWN");
+}
+
+int main(void) {
+    setup();
+    test_open_refuses_bad_locations();
+    test_member_login_and_replay();
+    test_invite_and_jit();
+    test_sp_initiated();
+    test_password_and_enforcement();
+    test_audit();
+    ssogate_gate_free(gate);
+    ssogate_connection_free(conn);
+    ssogate_test_idp_free(idp);
+    ssogate_error_free(err);
+    printf("%d passed\n", passed);
+    return 0;
+}
