@@ -116,6 +116,13 @@ int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *
                           [](auto &p, std::string s) { p.sp_certificate_pem = std::move(s); });
 }
 
+int ssogate_connection_params_add_return_origin(ssogate_connection_params *params, const char *v, size_t len,
+                                                ssogate_error *err) noexcept {
+    return set_param(params, v, len, "return_origin", err, [](auto &p, std::string s) {
+        p.settings.allowed_return_origins.push_back(std::move(s));
+    });
+}
+
 ssogate_connection *ssogate_connection_new(const ssogate_idp *idp, const ssogate_connection_params *params,
                                            const ssogate_connection_options *opts, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
@@ -193,6 +200,19 @@ const char *ssogate_connection_allowed_domain(const ssogate_connection *conn, si
         return nullptr;
     }
     return s->allowed_email_domains[i].c_str();
+}
+
+size_t ssogate_connection_return_origin_count(const ssogate_connection *conn) noexcept {
+    const auto *s = settings(conn);
+    return s == nullptr ? 0 : s->allowed_return_origins.size();
+}
+
+const char *ssogate_connection_return_origin(const ssogate_connection *conn, size_t i) noexcept {
+    const auto *s = settings(conn);
+    if (s == nullptr || i >= s->allowed_return_origins.size()) {
+        return nullptr;
+    }
+    return s->allowed_return_origins[i].c_str();
 }
 
 const char *ssogate_connection_description(const ssogate_connection *conn) noexcept {

@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "metadata/idp.hpp"
 #include "response/verify.hpp"
+#include "store/pending_requests.hpp"
 #include "store/replay.hpp"
 
 #include <cstddef>
@@ -65,6 +66,14 @@ struct ssogate_replay_cache {
 // A verified login (section 6): the core's value, immutable once made.
 struct ssogate_login {
     ssogate::core::VerifiedLogin v;
+    // Section 8 (ssogate_login_finish): the return-to stored with the pending request; "" otherwise.
+    std::string return_to = {};
+};
+
+// A pending-request store (section 5), shared like the replay cache: a SQLite store shares its
+// database with the other stores of the same file.
+struct ssogate_request_store {
+    std::shared_ptr<ssogate::core::store::PendingRequests> p;
 };
 
 namespace ssogate::capi {

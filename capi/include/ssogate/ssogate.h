@@ -420,6 +420,14 @@ SSOGATE_API int ssogate_connection_params_set_email_attribute(ssogate_connection
 SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params,
                                                                  const char *v, size_t len,
                                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Adds an origin ("https://app.example.com", scheme://host[:port] only) that an SP-initiated login may
+ * return to with an absolute URL (ssogate_login_begin's return_to). Paths on the service ("/x") are
+ * always allowed; with no origin added, only they are. Checked by ssogate_connection_new
+ * (SSOGATE_INVALID_SETTING for a URL with a path, query or another scheme).
+ */
+SSOGATE_API int ssogate_connection_params_add_return_origin(ssogate_connection_params *params, const char *v,
+                                                            size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /**
  * Makes a connection for an imported IdP from params (NULL: every default, which fails without a
@@ -458,6 +466,9 @@ SSOGATE_API int ssogate_connection_allow_sha1(const ssogate_connection *conn) SS
 /** Allowed email domains, in the order added; none means any domain. Out of range gives NULL. */
 SSOGATE_API size_t ssogate_connection_allowed_domain_count(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 SSOGATE_API const char *ssogate_connection_allowed_domain(const ssogate_connection *conn, size_t i) SSOGATE_NOEXCEPT;
+/** Allowed return origins, normalised ("https://app.example.com", default port dropped). Out of range gives NULL. */
+SSOGATE_API size_t ssogate_connection_return_origin_count(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_connection_return_origin(const ssogate_connection *conn, size_t i) SSOGATE_NOEXCEPT;
 /** The description given in the params, "" when none. */
 SSOGATE_API const char *ssogate_connection_description(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** The attribute the email is read from, "" when it is the NameID. */
@@ -541,6 +552,94 @@ SSOGATE_API ssogate_replay_cache *ssogate_replay_cache_new_callbacks(const ssoga
 
 /** Frees a replay cache (closing its database or Redis connection); NULL is allowed. */
 SSOGATE_API void ssogate_replay_cache_free(ssogate_replay_cache *cache) SSOGATE_NOEXCEPT;
+
+/* Pending-request store */
+
+/**
+ * The pending SP-initiated logins (section 8): for each AuthnRequest, its ID, connection, return-to
+ * and expiry, keyed by the opaque RelayState token the browser carries to the IdP and back. Each
+ * record is taken exactly once. Thread-safe; share one per process (memory) or per deployment
+ * (SQLite file, Redis). A store that cannot answer refuses the login (SSOGATE_STORE_UNAVAILABLE).
+ */
+typedef struct ssogate_request_store ssogate_request_store;
+
+/** An in-memory store for one process (records are lost on restart; not shared between nodes). */
+SSOGATE_API ssogate_request_store *ssogate_request_store_new_memory(ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Opens a store at a location: "memory:", "sqlite:PATH" (one file, WAL, shared by the processes of one
+ * machine; the same file as the replay cache is fine) or "redis://HOST:PORT[/DB]" (shared by many
+ * nodes). A malformed location gives SSOGATE_STORE_LOCATION; a Redis server that is down does not fail
+ * here but at the first login, with SSOGATE_STORE_UNAVAILABLE.
+ */
+SSOGATE_API ssogate_request_store *ssogate_request_store_open(const char *location, size_t location_len,
+                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * One pending request as the host's callbacks see it: read it in put with the getters, fill it in
+ * take with ssogate_pending_request_set. Valid only during the callback.
+ */
+typedef struct ssogate_pending_request ssogate_pending_request;
+
+/** The AuthnRequest ID (the InResponseTo of the answer). */
+SSOGATE_API const char *ssogate_pending_request_request_id(const ssogate_pending_request *r) SSOGATE_NOEXCEPT;
+/** The id of the connection the login was begun for. */
+SSOGATE_API const char *ssogate_pending_request_connection_id(const ssogate_pending_request *r) SSOGATE_NOEXCEPT;
+/** Where to send the user after the login ("" for none), validated when the login began. */
+SSOGATE_API const char *ssogate_pending_request_return_to(const ssogate_pending_request *r) SSOGATE_NOEXCEPT;
+/** When the login began and when it expires, Unix seconds. */
+SSOGATE_API int64_t ssogate_pending_request_created_at(const ssogate_pending_request *r) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_pending_request_expires_at(const ssogate_pending_request *r) SSOGATE_NOEXCEPT;
+/**
+ * Fills r (in a take callback) with a record the host found; the library copies every string. Returns
+ * SSOGATE_OK, or SSOGATE_INVALID_ARGUMENT for a NULL r or a (NULL, n > 0) string.
+ */
+SSOGATE_API int ssogate_pending_request_set(ssogate_pending_request *r, const char *request_id,
+                                            size_t request_id_len, const char *connection_id,
+                                            size_t connection_id_len, const char *return_to, size_t return_to_len,
+                                            int64_t created_at, int64_t expires_at) SSOGATE_NOEXCEPT;
+
+/**
+ * The host's own pending-request store, as callbacks. The library calls them from whichever thread
+ * begins or finishes a login, possibly from several threads at once. Every callback returns 0 when
+ * the store answered; any other value means it could not, and the call fails with
+ * SSOGATE_STORE_UNAVAILABLE (fail closed).
+ */
+typedef struct ssogate_request_callbacks {
+    /** sizeof(ssogate_request_callbacks) as the caller compiled it (there is no _init: set every field). */
+    uint32_t struct_size;
+    /** Passed back to every callback. */
+    void *user_data;
+    /** Stores request under token (token_len bytes, not NUL-terminated) until its expires_at. Required. */
+    int (*put)(void *user_data, const char *token, size_t token_len, const ssogate_pending_request *request);
+    /**
+     * Removes and returns the record stored under token, atomically (two concurrent takes must not both
+     * find it): fill out with ssogate_pending_request_set and set *found to 1, or set *found to 0.
+     * Return records whose expires_at <= now as not found, except that `now` may be INT64_MIN, which
+     * asks for the record whatever its expiry (the library then reports "expired" itself). Required.
+     */
+    int (*take)(void *user_data, const char *token, size_t token_len, int64_t now, ssogate_pending_request *out,
+                int *found);
+    /**
+     * The same, finding the record by (connection id, request id), for IdPs that drop the RelayState.
+     * May be NULL: such responses are then refused with SSOGATE_REQUEST_UNKNOWN.
+     */
+    int (*take_by_request_id)(void *user_data, const char *connection_id, size_t connection_id_len,
+                              const char *request_id, size_t request_id_len, int64_t now,
+                              ssogate_pending_request *out, int *found);
+    /** Called once with user_data when the store is freed; may be NULL. */
+    void (*free_user_data)(void *user_data);
+} ssogate_request_callbacks;
+
+/**
+ * A pending-request store over the host's callbacks; cb is copied. NULL cb, put or take gives
+ * SSOGATE_INVALID_ARGUMENT (free_user_data is then not called).
+ */
+SSOGATE_API ssogate_request_store *ssogate_request_store_new_callbacks(const ssogate_request_callbacks *cb,
+                                                                       ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** Frees a store (closing its database or Redis connection); NULL is allowed. */
+SSOGATE_API void ssogate_request_store_free(ssogate_request_store *store) SSOGATE_NOEXCEPT;
 
 /* ================================================================================= 6. Verification */
 
@@ -792,6 +891,120 @@ SSOGATE_API const char *ssogate_test_response_base64(const ssogate_test_response
 SSOGATE_API const char *ssogate_test_response_xml(const ssogate_test_response *response) SSOGATE_NOEXCEPT;
 
 /* ========================================================================== 8. SP-initiated login */
+
+/*
+ * The product sends the browser to the IdP with an AuthnRequest ("Log in with SSO") and matches the
+ * IdP's answer to it at the ACS. The request is recorded in an ssogate_request_store under an opaque
+ * RelayState token, so no cookie is needed (the IdP's cross-site POST arrives without SameSite=Lax
+ * cookies). The return-to address is checked when the login begins and never read from the IdP's POST.
+ */
+
+/**
+ * The SP's signing key: an RSA private key (2048 bits or more) and its certificate. Hosts keep the key
+ * in their own secret store; ssogate never writes it into a connection or its JSON. Immutable,
+ * shareable across threads.
+ */
+typedef struct ssogate_sp_key ssogate_sp_key;
+
+/**
+ * Loads an unencrypted PEM private key ("PRIVATE KEY" or "RSA PRIVATE KEY") and its PEM certificate.
+ * Fails with SSOGATE_SP_KEY_INVALID when either does not parse, the key is encrypted, not RSA or
+ * under 2048 bits, or the certificate is for another key. Messages never quote the key.
+ */
+SSOGATE_API ssogate_sp_key *ssogate_sp_key_new(const char *key_pem, size_t key_pem_len, const char *cert_pem,
+                                               size_t cert_pem_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees an SP key (its memory is cleared by OpenSSL); NULL is allowed. */
+SSOGATE_API void ssogate_sp_key_free(ssogate_sp_key *key) SSOGATE_NOEXCEPT;
+/** The certificate, PEM: give it to the IdP (or set it on the connection for the SP metadata). */
+SSOGATE_API const char *ssogate_sp_key_certificate_pem(const ssogate_sp_key *key) SSOGATE_NOEXCEPT;
+
+/** Options for ssogate_login_begin. Initialise with ssogate_login_options_init. */
+typedef struct ssogate_login_options {
+    uint32_t struct_size;
+    /** SSOGATE_BINDING_HTTP_REDIRECT (default) or SSOGATE_BINDING_HTTP_POST. */
+    int32_t binding;
+    /** 1: ForceAuthn="true", the IdP must authenticate the user again. Default 0. */
+    int32_t force_authn;
+    /** 1: IsPassive="true", the IdP must not interact with the user. Default 0. */
+    int32_t is_passive;
+    /** How long the request stays pending, 1..86400 seconds. 0 = 600. */
+    int64_t ttl_seconds;
+    /** The clock (IssueInstant, expiry), Unix seconds; 0 = the system clock. */
+    int64_t now;
+} ssogate_login_options;
+
+/** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
+SSOGATE_API void ssogate_login_options_init(ssogate_login_options *opts, size_t size) SSOGATE_NOEXCEPT;
+
+/** A begun login: the AuthnRequest, ready for the browser. Immutable. */
+typedef struct ssogate_login_request ssogate_login_request;
+
+/**
+ * Begins an SP-initiated login for conn: builds the AuthnRequest (fresh ID, Destination = the IdP's SSO
+ * URL for the binding, Issuer = SP entity ID, AssertionConsumerServiceURL = the ACS, NameIDPolicy
+ * emailAddress) and records it in store under a fresh RelayState token.
+ *
+ * return_to (NULL, 0 for none) is where to send the user after the login: a path on the service
+ * ("/dashboard?tab=1": one leading "/", printable ASCII, no backslash) or an absolute URL whose origin
+ * the connection allows (ssogate_connection_params_add_return_origin); anything else fails with
+ * SSOGATE_RETURN_TO_NOT_ALLOWED. sp_key (may be NULL) signs the request: RSA-SHA256 over the query
+ * string (Redirect) or an enveloped XML signature (POST); an IdP that wants signed requests and no key
+ * gives SSOGATE_SP_KEY_REQUIRED. An IdP without an SSO endpoint for the binding gives
+ * SSOGATE_BINDING_UNSUPPORTED naming those it has. opts may be NULL for defaults.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_login_request *ssogate_login_begin(
+    const ssogate_connection *conn, ssogate_request_store *store, const char *return_to, size_t return_to_len,
+    const ssogate_sp_key *sp_key, const ssogate_login_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a login request; NULL is allowed. */
+SSOGATE_API void ssogate_login_request_free(ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** The AuthnRequest ID ("_" + 160 random bits, base64url). */
+SSOGATE_API const char *ssogate_login_request_id(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** The RelayState token (256 random bits, base64url): the key of the pending request. */
+SSOGATE_API const char *ssogate_login_request_relay_state(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** The binding (ssogate_binding) the request was built for. */
+SSOGATE_API int ssogate_login_request_binding(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** The IdP's SSO URL for that binding (the AuthnRequest's Destination). */
+SSOGATE_API const char *ssogate_login_request_destination(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** HTTP-Redirect: the URL to redirect the browser to (303 See Other). "" for HTTP-POST. */
+SSOGATE_API const char *ssogate_login_request_redirect_url(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/**
+ * HTTP-POST: a self-submitting HTML page to serve (text/html; "" for HTTP-Redirect). It holds one
+ * constant inline script, allowed under a strict Content-Security-Policy by
+ * script-src 'sha256-8lDeP0UDwCO6/RhblgeH/ctdBzjVpJxrXizsnIk3cEQ=', and a <noscript> button.
+ */
+SSOGATE_API const char *ssogate_login_request_post_form_html(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** The AuthnRequest XML as sent (with its enveloped signature for a signed POST). */
+SSOGATE_API const char *ssogate_login_request_xml(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** 1 if the request is signed, else 0. */
+SSOGATE_API int ssogate_login_request_is_signed(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+/** IssueInstant and the pending request's expiry, Unix seconds. */
+SSOGATE_API int64_t ssogate_login_request_issued_at(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_login_request_expires_at(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+
+/**
+ * Finishes a login at the ACS: the RelayState and SAMLResponse form values as posted.
+ *
+ * With a RelayState, its pending request is taken from store first (exactly once: a second use gives
+ * SSOGATE_REQUEST_UNKNOWN), then the response is verified and must answer that request (InResponseTo).
+ * Refusals: SSOGATE_RELAY_STATE_INVALID (not a token ssogate issues), SSOGATE_REQUEST_UNKNOWN,
+ * SSOGATE_REQUEST_EXPIRED, SSOGATE_REQUEST_CONNECTION_MISMATCH, and every verification code. With no
+ * RelayState (NULL, 0), a response with InResponseTo is verified first and its request then taken by
+ * ID (IdPs that drop RelayState); one without is an unsolicited login, accepted only with
+ * allow_idp_initiated. replay is required. opts may be NULL for defaults.
+ *
+ * Returns the verified login (section 6 getters, plus ssogate_login_return_to), or NULL with the
+ * refusal in err (ssogate_error_user_message is safe to show).
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_login *ssogate_login_finish(
+    const ssogate_connection *conn, ssogate_request_store *store, const char *relay_state, size_t relay_state_len,
+    const char *saml_response, size_t saml_response_len, ssogate_replay_cache *replay,
+    const ssogate_verify_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Where to send the user now: the return-to given to ssogate_login_begin, as validated then; "" when
+ * none was given, for an unsolicited login, and for logins from ssogate_verify_response.
+ */
+SSOGATE_API const char *ssogate_login_return_to(const ssogate_login *login) SSOGATE_NOEXCEPT;
 
 /* ==================================================================== 9. Membership policy and gate */
 

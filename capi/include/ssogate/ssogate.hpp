@@ -306,6 +306,7 @@ struct ConnectionParams {
     std::vector<std::string> allowed_domains;
     std::string email_attribute;
     std::string sp_certificate_pem;
+    std::vector<std::string> allowed_return_origins;  // origins an SP-initiated login may return to
 };
 
 /** A connection (one IdP of an account), owned. Move-only; immutable once made. */
@@ -327,6 +328,9 @@ public:
         }
         set(p.h, params.email_attribute, ssogate_connection_params_set_email_attribute, err);
         set(p.h, params.sp_certificate_pem, ssogate_connection_params_set_sp_certificate_pem, err);
+        for (const auto &origin : params.allowed_return_origins) {
+            err.check(ssogate_connection_params_add_return_origin(p.h, origin.data(), origin.size(), err.get()));
+        }
         const ssogate_connection_options o = options.to_c();
         h_ = ssogate_connection_new(idp.get(), p.h, &o, err.get());
         if (h_ == nullptr) {
@@ -381,6 +385,13 @@ public:
         return out;
     }
     std::string email_attribute() const { return detail::str(ssogate_connection_email_attribute(h_)); }
+    std::vector<std::string> allowed_return_origins() const {
+        std::vector<std::string> out(ssogate_connection_return_origin_count(h_));
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i] = detail::str(ssogate_connection_return_origin(h_, i));
+        }
+        return out;
+    }
     /** The connection's IdP, borrowed: valid as long as this Connection (not moved-from). */
     IdpView idp() const noexcept { return IdpView(ssogate_connection_idp(h_)); }
     std::string to_json() const { return detail::str(ssogate_connection_to_json(h_)); }
@@ -717,6 +728,179 @@ public:
 private:
     ssogate_test_idp *h_ = nullptr;
 };
+
+// ---- login ----
+
+/**
+ * A pending-request store for SP-initiated logins (ssogate_request_store), owned. Move-only;
+ * thread-safe, so one may serve every login of a process.
+ */
+class RequestStore {
+public:
+    /** An in-memory store for this process. */
+    static RequestStore memory() {
+        detail::ErrorSlot err;
+        return RequestStore(check(ssogate_request_store_new_memory(err.get()), err));
+    }
+    /** "memory:", "sqlite:PATH" or "redis://HOST:PORT[/DB]". */
+    static RequestStore open(std::string_view location) {
+        detail::ErrorSlot err;
+        return RequestStore(check(ssogate_request_store_open(location.data(), location.size(), err.get()), err));
+    }
+    /** The host's own store (see ssogate_request_callbacks); cb is copied, its struct_size is set here. */
+    static RequestStore from_callbacks(ssogate_request_callbacks cb) {
+        detail::ErrorSlot err;
+        cb.struct_size = sizeof cb;
+        return RequestStore(check(ssogate_request_store_new_callbacks(&cb, err.get()), err));
+    }
+
+    explicit RequestStore(ssogate_request_store *owned) noexcept : h_(owned) {}
+    RequestStore(RequestStore &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    RequestStore &operator=(RequestStore &&other) noexcept {
+        if (this != &other) {
+            ssogate_request_store_free(h_);
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    RequestStore(const RequestStore &) = delete;
+    RequestStore &operator=(const RequestStore &) = delete;
+    ~RequestStore() { ssogate_request_store_free(h_); }
+
+    ssogate_request_store *get() const noexcept { return h_; }
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+
+private:
+    static ssogate_request_store *check(ssogate_request_store *h, detail::ErrorSlot &err) {
+        if (h == nullptr) {
+            err.raise();
+        }
+        return h;
+    }
+    ssogate_request_store *h_ = nullptr;
+};
+
+/** The SP's signing key and certificate (ssogate_sp_key), owned. Move-only; immutable. */
+class SpKey {
+public:
+    /** Throws Error (SP_KEY_INVALID) when the PEM key or certificate is unusable. */
+    SpKey(std::string_view key_pem, std::string_view cert_pem) {
+        detail::ErrorSlot err;
+        h_ = ssogate_sp_key_new(key_pem.data(), key_pem.size(), cert_pem.data(), cert_pem.size(), err.get());
+        if (h_ == nullptr) {
+            err.raise();
+        }
+    }
+    SpKey(SpKey &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    SpKey &operator=(SpKey &&other) noexcept {
+        if (this != &other) {
+            ssogate_sp_key_free(h_);
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    SpKey(const SpKey &) = delete;
+    SpKey &operator=(const SpKey &) = delete;
+    ~SpKey() { ssogate_sp_key_free(h_); }
+
+    const ssogate_sp_key *get() const noexcept { return h_; }
+    std::string certificate_pem() const { return detail::str(ssogate_sp_key_certificate_pem(h_)); }
+
+private:
+    ssogate_sp_key *h_ = nullptr;
+};
+
+/** ssogate_login_options with C++ defaults. */
+struct LoginOptions {
+    Binding binding = Binding::http_redirect;
+    bool force_authn = false;
+    bool is_passive = false;
+    std::int64_t ttl_seconds = 600;
+    std::int64_t now = 0;  // Unix seconds; 0 = the system clock
+
+    ssogate_login_options to_c() const noexcept {
+        ssogate_login_options o;
+        ssogate_login_options_init(&o, sizeof o);
+        o.binding = static_cast<std::int32_t>(binding);
+        o.force_authn = force_authn ? 1 : 0;
+        o.is_passive = is_passive ? 1 : 0;
+        o.ttl_seconds = ttl_seconds;
+        o.now = now;
+        return o;
+    }
+};
+
+/** A begun login, copied out of its ssogate_login_request handle. */
+struct LoginRequest {
+    std::string request_id;
+    std::string relay_state;
+    Binding binding = Binding::http_redirect;
+    std::string destination;
+    std::string redirect_url;    // HTTP-Redirect; "" for POST
+    std::string post_form_html;  // HTTP-POST; "" for Redirect
+    std::string xml;
+    bool is_signed = false;
+    std::int64_t issued_at = 0;
+    std::int64_t expires_at = 0;
+};
+
+/**
+ * Begins an SP-initiated login (ssogate_login_begin): return_to empty for none; sp_key null for an
+ * unsigned request. Throws Error on refusal (RETURN_TO_NOT_ALLOWED, BINDING_UNSUPPORTED, ...).
+ */
+inline LoginRequest begin_login(const Connection &conn, const RequestStore &store, std::string_view return_to = {},
+                                const SpKey *sp_key = nullptr, const LoginOptions &options = {}) {
+    detail::ErrorSlot err;
+    const ssogate_login_options o = options.to_c();
+    ssogate_login_request *h = ssogate_login_begin(conn.get(), store.get(), return_to.data(), return_to.size(),
+                                                   sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
+    if (h == nullptr) {
+        err.raise();
+    }
+    struct Free {
+        ssogate_login_request *h;
+        ~Free() { ssogate_login_request_free(h); }
+    } owner{h};
+    LoginRequest r;
+    r.request_id = detail::str(ssogate_login_request_id(h));
+    r.relay_state = detail::str(ssogate_login_request_relay_state(h));
+    r.binding = static_cast<Binding>(ssogate_login_request_binding(h));
+    r.destination = detail::str(ssogate_login_request_destination(h));
+    r.redirect_url = detail::str(ssogate_login_request_redirect_url(h));
+    r.post_form_html = detail::str(ssogate_login_request_post_form_html(h));
+    r.xml = detail::str(ssogate_login_request_xml(h));
+    r.is_signed = ssogate_login_request_is_signed(h) != 0;
+    r.issued_at = ssogate_login_request_issued_at(h);
+    r.expires_at = ssogate_login_request_expires_at(h);
+    return r;
+}
+
+/** A login finished at the ACS: the verified login and where to send the user. */
+struct FinishedLogin {
+    VerifiedLogin login;
+    std::string return_to;  // "" for none or an unsolicited login
+};
+
+/**
+ * Finishes a login at the ACS (ssogate_login_finish) with the posted RelayState (empty when the IdP
+ * sent none) and SAMLResponse. Throws Error on refusal.
+ */
+inline FinishedLogin finish_login(const Connection &conn, const RequestStore &store, std::string_view relay_state,
+                                  std::string_view saml_response, const ReplayCache &replay,
+                                  const VerifyOptions &options = {}) {
+    detail::ErrorSlot err;
+    const ssogate_verify_options o = options.to_c();
+    ssogate_login *h = ssogate_login_finish(conn.get(), store.get(), relay_state.data(), relay_state.size(),
+                                            saml_response.data(), saml_response.size(), replay.get(), &o, err.get());
+    if (h == nullptr) {
+        err.raise();
+    }
+    struct Free {
+        ssogate_login *h;
+        ~Free() { ssogate_login_free(h); }
+    } owner{h};
+    return FinishedLogin{VerifiedLogin::from(h), detail::str(ssogate_login_return_to(h))};
+}
 
 }  // namespace ssogate
 

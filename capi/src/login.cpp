@@ -1,0 +1,202 @@
+// Section 8 of ssogate.h: SP-initiated login (the SP key, ssogate_login_begin, ssogate_login_finish).
+#include "internal.hpp"
+
+#include "login/login.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+struct ssogate_sp_key {
+    std::shared_ptr<const ssogate::core::SpKey> p;
+};
+
+struct ssogate_login_request {
+    ssogate::core::BegunLogin b;
+};
+
+namespace {
+
+using ssogate::core::Code;
+
+// The first published ssogate_login_options: struct_size, binding, force_authn, is_passive,
+// ttl_seconds, now.
+constexpr std::size_t login_options_v1_size = offsetof(ssogate_login_options, now) + sizeof(std::int64_t);
+// The first published ssogate_verify_options (section 6): struct_size, now, max_bytes, max_age_seconds.
+constexpr std::size_t verify_options_v1_size = offsetof(ssogate_verify_options, max_age_seconds) + sizeof(std::int64_t);
+
+ssogate::core::LoginBinding login_binding(std::int32_t b) {
+    if (b == SSOGATE_BINDING_HTTP_REDIRECT) return ssogate::core::LoginBinding::redirect;
+    if (b == SSOGATE_BINDING_HTTP_POST) return ssogate::core::LoginBinding::post;
+    ssogate::core::fail(Code::invalid_argument, "ssogate_login_options.binding is " + std::to_string(b) +
+                                                    "; expected SSOGATE_BINDING_HTTP_REDIRECT (1) or "
+                                                    "SSOGATE_BINDING_HTTP_POST (2)");
+}
+
+// The same reading of ssogate_verify_options as ssogate_verify_response's (0 keeps each default).
+ssogate::core::VerifyContext verify_context(const ssogate_verify_options *opts) {
+    ssogate::core::VerifyContext ctx;
+    if (opts == nullptr) {
+        return ctx;
+    }
+    ssogate::capi::require_struct_size(opts->struct_size, verify_options_v1_size, "ssogate_verify_options");
+    if (opts->now != 0) {
+        ctx.now = opts->now;
+    }
+    if (opts->max_bytes != 0) {
+        const std::uint64_t size_max = std::numeric_limits<std::size_t>::max();
+        ctx.max_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(opts->max_bytes, size_max));
+    }
+    if (opts->max_age_seconds < 0) {
+        ssogate::core::fail(Code::invalid_argument, "ssogate_verify_options.max_age_seconds is " +
+                                                        std::to_string(opts->max_age_seconds) +
+                                                        ", expected 0 (the default) or more");
+    }
+    if (opts->max_age_seconds != 0) {
+        ctx.max_age_seconds = opts->max_age_seconds;
+    }
+    return ctx;
+}
+
+}  // namespace
+
+ssogate_sp_key *ssogate_sp_key_new(const char *key_pem, size_t key_pem_len, const char *cert_pem, size_t cert_pem_len,
+                                   ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        const auto key = ssogate::capi::input(key_pem, key_pem_len, "key_pem");
+        const auto cert = ssogate::capi::input(cert_pem, cert_pem_len, "cert_pem");
+        return new ssogate_sp_key{ssogate::core::SpKey::from_pem(key, cert)};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_sp_key_free(ssogate_sp_key *key) noexcept { delete key; }
+
+const char *ssogate_sp_key_certificate_pem(const ssogate_sp_key *key) noexcept {
+    return key == nullptr ? nullptr : key->p->certificate_pem().c_str();
+}
+
+void ssogate_login_options_init(ssogate_login_options *opts, size_t size) noexcept {
+    ssogate::capi::init_options(opts, size, [](ssogate_login_options *o) {
+        if (SSOGATE_CAPI_COVERS(o, binding)) {
+            o->binding = SSOGATE_BINDING_HTTP_REDIRECT;
+        }
+        if (SSOGATE_CAPI_COVERS(o, ttl_seconds)) {
+            o->ttl_seconds = ssogate::core::default_login_ttl_seconds;
+        }
+        // force_authn, is_passive: 0; now: 0, the system clock.
+    });
+}
+
+ssogate_login_request *ssogate_login_begin(const ssogate_connection *conn, ssogate_request_store *store,
+                                           const char *return_to, size_t return_to_len, const ssogate_sp_key *sp_key,
+                                           const ssogate_login_options *opts, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        if (conn == nullptr) {
+            ssogate::core::fail(Code::invalid_argument, "ssogate_login_begin: conn is NULL");
+        }
+        if (store == nullptr) {
+            ssogate::core::fail(Code::invalid_argument,
+                                "ssogate_login_begin: store is NULL; the pending request must be recorded so the "
+                                "ACS can match the IdP's answer");
+        }
+        ssogate::core::LoginOptions o;
+        o.return_to = std::string(ssogate::capi::input(return_to, return_to_len, "return_to"));
+        if (sp_key != nullptr) {
+            o.sp_key = sp_key->p;
+        }
+        if (opts != nullptr) {
+            ssogate::capi::require_struct_size(opts->struct_size, login_options_v1_size, "ssogate_login_options");
+            // A zero-filled struct is a valid one: binding 0 and ttl 0 mean their defaults.
+            o.binding = opts->binding == 0 ? ssogate::core::LoginBinding::redirect : login_binding(opts->binding);
+            o.force_authn = opts->force_authn != 0;
+            o.is_passive = opts->is_passive != 0;
+            if (opts->ttl_seconds != 0) {
+                o.ttl_seconds = opts->ttl_seconds;
+            }
+            if (opts->now != 0) {
+                o.now = opts->now;
+            }
+        }
+        return new ssogate_login_request{ssogate::core::begin_login(*conn->p, *store->p, o)};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_login_request_free(ssogate_login_request *req) noexcept { delete req; }
+
+const char *ssogate_login_request_id(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? nullptr : req->b.request_id.c_str();
+}
+
+const char *ssogate_login_request_relay_state(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? nullptr : req->b.relay_state.c_str();
+}
+
+int ssogate_login_request_binding(const ssogate_login_request *req) noexcept {
+    if (req == nullptr) {
+        return SSOGATE_BINDING_OTHER;
+    }
+    return req->b.binding == ssogate::core::LoginBinding::post ? SSOGATE_BINDING_HTTP_POST
+                                                                : SSOGATE_BINDING_HTTP_REDIRECT;
+}
+
+const char *ssogate_login_request_destination(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? nullptr : req->b.destination.c_str();
+}
+
+const char *ssogate_login_request_redirect_url(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? nullptr : req->b.redirect_url.c_str();
+}
+
+const char *ssogate_login_request_post_form_html(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? nullptr : req->b.post_form_html.c_str();
+}
+
+const char *ssogate_login_request_xml(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? nullptr : req->b.xml.c_str();
+}
+
+int ssogate_login_request_is_signed(const ssogate_login_request *req) noexcept {
+    return req != nullptr && req->b.is_signed ? 1 : 0;
+}
+
+int64_t ssogate_login_request_issued_at(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? 0 : req->b.issued_at;
+}
+
+int64_t ssogate_login_request_expires_at(const ssogate_login_request *req) noexcept {
+    return req == nullptr ? 0 : req->b.expires_at;
+}
+
+ssogate_login *ssogate_login_finish(const ssogate_connection *conn, ssogate_request_store *store,
+                                    const char *relay_state, size_t relay_state_len, const char *saml_response,
+                                    size_t saml_response_len, ssogate_replay_cache *replay,
+                                    const ssogate_verify_options *opts, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        if (conn == nullptr) {
+            ssogate::core::fail(Code::invalid_argument, "ssogate_login_finish: conn is NULL");
+        }
+        if (store == nullptr) {
+            ssogate::core::fail(Code::invalid_argument, "ssogate_login_finish: store is NULL");
+        }
+        if (replay == nullptr) {
+            ssogate::core::fail(Code::invalid_argument,
+                                "ssogate_login_finish: replay is NULL; verification without a replay cache would "
+                                "accept a replayed SAMLResponse");
+        }
+        const auto rs = ssogate::capi::input(relay_state, relay_state_len, "relay_state");
+        const auto response = ssogate::capi::input(saml_response, saml_response_len, "saml_response");
+        ssogate::core::VerifyContext ctx = verify_context(opts);
+        ctx.replay = replay->p.get();
+        ssogate::core::FinishedLogin f = ssogate::core::finish_login(*conn->p, *store->p, rs, response, ctx);
+        auto *login = new ssogate_login{std::move(f.login)};
+        login->return_to = std::move(f.return_to);
+        return login;
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+const char *ssogate_login_return_to(const ssogate_login *login) noexcept {
+    return login == nullptr ? nullptr : login->return_to.c_str();
+}
