@@ -6,6 +6,8 @@
 // and str become (pointer, length) pairs, and ssogate::Error becomes the ssogate.Error subclass that
 // ssogate/_errors.py picks for its code. The friendly objects (IdpMetadata, Connection, the
 // dataclasses) are pure Python on top of this module.
+#include "handles.hpp"
+
 #include <ssogate/ssogate.hpp>
 
 #include <pybind11/pybind11.h>
@@ -27,22 +29,14 @@ namespace {
 // Sets the ssogate.Error subclass for `code` as the pending Python exception. The classes live in
 // Python (ssogate/_errors.py) so the hierarchy is defined once; the extension only asks that module
 // to build the instance. Needs the GIL (exception translators run with it).
-void set_python_error(int code, const std::string &message) {
-    py::object exc = py::module_::import("ssogate._errors").attr("_error_from_code")(code, message);
+void set_python_error(int code, const std::string &message, const std::string &user_message) {
+    py::object exc = py::module_::import("ssogate._errors").attr("_error_from_code")(code, message, user_message);
     PyErr_SetObject(reinterpret_cast<PyObject *>(Py_TYPE(exc.ptr())), exc.ptr());
 }
 
-// Read access to an IdP plus whatever keeps it alive: its own ssogate::Idp after an import, or the
-// connection it is borrowed from (ssogate_connection_idp lends a handle that lives as long as the
-// connection). Handles are immutable, so sharing them between Python objects and threads is fine.
-struct Idp {
-    std::shared_ptr<const void> owner;
-    ssogate::IdpView view;
-};
-
-struct Connection {
-    std::shared_ptr<const ssogate::Connection> conn;
-};
+// Idp and Connection live in handles.hpp: other areas' sources take them as arguments.
+using ssogate_python::Connection;
+using ssogate_python::Idp;
 
 std::string_view bytes_view(const py::bytes &b) {
     // bytes are immutable and the caller's argument keeps the object alive, so this view stays valid
@@ -118,6 +112,9 @@ std::vector<std::pair<int, std::string>> warning_tuples(const Idp &idp) {
 
 }  // namespace
 
+void bind_verify(py::module_ &m);
+void bind_testing(py::module_ &m);
+
 PYBIND11_MODULE(_ssogate, m) {
     m.doc() = "Low-level binding over the ssogate C ABI (libssogate.so.0). Use the `ssogate` package instead.";
 
@@ -125,7 +122,7 @@ PYBIND11_MODULE(_ssogate, m) {
         try {
             if (p) std::rethrow_exception(p);
         } catch (const ssogate::Error &e) {
-            set_python_error(e.code(), e.message());
+            set_python_error(e.code(), e.message(), e.user_message());
         }
     });
 
@@ -215,4 +212,7 @@ PYBIND11_MODULE(_ssogate, m) {
 
     m.def("connection_from_json", &connection_from_json, py::arg("json"), py::arg("now"), py::arg("max_bytes"),
           "ssogate_connection_from_json; releases the GIL while the IdP metadata is imported again.");
+
+    bind_verify(m);
+    bind_testing(m);
 }

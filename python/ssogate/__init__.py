@@ -30,6 +30,7 @@ from ._errors import (
     StoreError,
 )
 from ._idp import Certificate, Endpoint, IdpMetadata, Warning, import_idp_metadata  # noqa: A004
+from ._verify import Attribute, ReplayCache, VerifiedLogin, verify_response
 
 #: The version of the C library actually loaded ("MAJOR.MINOR.PATCH").
 __version__: str = _ssogate.version_string()
@@ -61,4 +62,8 @@ __all__ = [
     "Connection",
     "code_name",
     "__version__",
+    "verify_response",
+    "VerifiedLogin",
+    "Attribute",
+    "ReplayCache",
 ]

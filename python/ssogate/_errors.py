@@ -32,18 +32,22 @@ class Error(Exception):
         code_name: its stable name, e.g. ``"METADATA_EXPIRED"``.
         message: the operator message: what was expected and what came. It never holds keys or
             whole documents, so it is safe to log and to show an admin.
+        user_message: a short text safe to show the end user whose login failed: generic, names
+            the code for their administrator, never echoes input.
     """
 
     code: Union[Code, int]
     message: str
+    user_message: str
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, user_message: str = "") -> None:
         super().__init__(int(code), message)
         try:
             self.code = Code(code)
         except ValueError:
             self.code = int(code)
         self.message = message
+        self.user_message = user_message
 
     @property
     def code_name(self) -> str:
@@ -100,6 +104,6 @@ def _class_for(code: int) -> type[Error]:
     return Error
 
 
-def _error_from_code(code: int, message: str) -> Error:
+def _error_from_code(code: int, message: str, user_message: str = "") -> Error:
     """Builds the exception for a failed call; the extension module calls this to raise."""
-    return _class_for(code)(code, message)
+    return _class_for(code)(code, message, user_message)

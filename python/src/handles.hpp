@@ -1,0 +1,30 @@
+// The Python objects that hold C handles, shared by every area's binding source (python/src/*.cpp):
+// a pybind11 class is registered once, in one translation unit, but other areas take it as an
+// argument (SP-initiated login takes a Connection), so the C++ type must be the same in all of them.
+#pragma once
+
+#include <ssogate/ssogate.hpp>
+
+#include <memory>
+
+namespace ssogate_python {
+
+// Read access to an IdP plus whatever keeps it alive: its own ssogate::Idp after an import, or the
+// connection it is borrowed from (ssogate_connection_idp lends a handle that lives as long as the
+// connection). Handles are immutable, so sharing them between Python objects and threads is fine.
+struct Idp {
+    std::shared_ptr<const void> owner;
+    ssogate::IdpView view;
+};
+
+struct Connection {
+    std::shared_ptr<const ssogate::Connection> conn;
+};
+
+// A replay cache, needed by verification and by SP-initiated login (registered once, as
+// _ssogate.ReplayCache, by whichever area's bind_*() comes first).
+struct ReplayCache {
+    std::shared_ptr<const ssogate::ReplayCache> cache;
+};
+
+}  // namespace ssogate_python

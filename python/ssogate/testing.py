@@ -1,0 +1,128 @@
+"""A testing IdP, for testing your ACS handler end to end without a real IdP.
+
+::
+
+    from ssogate.testing import TestIdp
+
+    idp = TestIdp()                                   # a fresh RSA-2048 key and certificate
+    meta = ssogate.import_idp_metadata(idp.metadata_xml)
+    conn = ssogate.Connection.create(meta, base_url="https://app.example.com")
+    r = idp.response(conn, in_response_to=request_id, attributes={"groups": ["admins"]})
+    client.post(conn.acs_url, data={"SAMLResponse": r.base64})
+
+Its key lives in memory only; nothing it signs proves anything to a real SP.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+
+from . import _ssogate
+from ._connection import Connection
+from ._convert import Timestamp, to_unix
+
+__all__ = ["TestIdp", "TestResponse"]
+
+_SIGN = {
+    "none": _ssogate.TEST_SIGN_NONE,
+    "response": _ssogate.TEST_SIGN_RESPONSE,
+    "assertion": _ssogate.TEST_SIGN_ASSERTION,
+    "both": _ssogate.TEST_SIGN_BOTH,
+}
+_KEYS = {"rsa": _ssogate.KEY_RSA_2048, "ec": _ssogate.KEY_EC_P256}
+_STRINGS = (
+    "in_response_to", "destination", "recipient", "audience", "issuer", "nameid", "nameid_format", "status",
+    "sub_status", "status_message", "session_index", "response_id", "assertion_id", "signature_method",
+    "digest_method",
+)
+_TIMES = ("now", "issue_instant", "not_before", "not_on_or_after", "subject_not_on_or_after")
+
+AttributeValues = Union[str, Sequence[str]]
+
+
+class TestResponse(NamedTuple):
+    """A signed Response: ``base64`` is the SAMLResponse form value, ``xml`` the document."""
+
+    base64: str
+    xml: str
+
+
+class TestIdp:
+    """A testing IdP with its own key ("rsa": RSA-2048, "ec": P-256) and self-signed certificate.
+
+    Immutable and safe to share across threads.
+    """
+
+    __test__ = False  # not a pytest test class, despite the name
+    __slots__ = ("_native",)
+
+    def __init__(
+        self,
+        entity_id: str = "https://idp.test.example/saml",
+        *,
+        key_type: str = "rsa",
+        sso_url: str = "https://idp.test.example/sso",
+    ) -> None:
+        if key_type not in _KEYS:
+            raise ValueError(f"key_type must be 'rsa' or 'ec', got {key_type!r}")
+        self._native = _ssogate.test_idp_new(entity_id, _KEYS[key_type], sso_url)
+
+    @property
+    def entity_id(self) -> str:
+        return self._native.entity_id
+
+    @property
+    def certificate_pem(self) -> str:
+        return self._native.certificate_pem
+
+    @property
+    def metadata_xml(self) -> str:
+        """IdP metadata (this certificate, emailAddress NameID format, the SSO URL) to import."""
+        return self._native.metadata_xml
+
+    def response(
+        self,
+        connection: Connection,
+        *,
+        sign: str = "both",
+        attributes: Union[Mapping[str, AttributeValues], Iterable[Tuple[str, AttributeValues]], None] = None,
+        authn_statement: bool = True,
+        **knobs: Union[str, Timestamp, None],
+    ) -> TestResponse:
+        """A signed Response for ``connection`` (its ACS URL and SP entity ID).
+
+        ``sign``: "none", "response", "assertion" or "both". ``attributes``: ``{name: value or
+        [values]}``. String knobs: in_response_to (none: unsolicited), destination, recipient,
+        audience (""  leaves the element or attribute out), issuer, nameid, nameid_format, status,
+        sub_status, status_message, session_index, response_id, assertion_id, signature_method,
+        digest_method. Times (Unix seconds or aware datetimes): now (default: the system clock),
+        issue_instant, not_before, not_on_or_after, subject_not_on_or_after.
+        """
+        if not isinstance(connection, Connection):
+            raise TypeError(f"connection must be a Connection, got {type(connection).__name__}")
+        if sign not in _SIGN:
+            raise ValueError(f"sign must be one of {sorted(_SIGN)}, got {sign!r}")
+        strings: Dict[str, str] = {}
+        times: Dict[str, int] = {}
+        for name, value in knobs.items():
+            if value is None:
+                continue
+            if name in _STRINGS:
+                if not isinstance(value, str):
+                    raise TypeError(f"{name} must be str, got {type(value).__name__}")
+                strings[name] = value
+            elif name in _TIMES:
+                unix = to_unix(value)  # type: ignore[arg-type]
+                assert unix is not None
+                times[name] = unix
+            else:
+                raise TypeError(f"unknown knob {name!r}")
+        items = attributes.items() if isinstance(attributes, Mapping) else (attributes or ())
+        attrs = [(n, [v] if isinstance(v, str) else list(v), "", "") for n, v in items]
+        b64, xml = _ssogate.test_idp_response(
+            self._native, connection._native, strings, times, attrs, authn_statement, _SIGN[sign]
+        )
+        return TestResponse(b64, xml)
+
+    def __repr__(self) -> str:
+        return f"TestIdp({self.entity_id!r})"
