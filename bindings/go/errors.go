@@ -281,6 +281,9 @@ func (c Code) IsWarning() bool { return c >= 180 && c <= 189 }
 type Error struct {
 	Code    Code
 	Message string
+	// UserMessage is safe to show the end user whose login failed: generic, it names the code for
+	// their administrator and never echoes input. Set on errors from the library.
+	UserMessage string
 }
 
 // Error formats the code's name and number, then the message.
@@ -414,5 +417,5 @@ func (e *cError) failure(call string) *Error {
 	if code == CodeOK {
 		return &Error{Code: CodeInternal, Message: call + " failed but recorded no error code"}
 	}
-	return &Error{Code: code, Message: capi.Ssogate_error_message(e.h)}
+	return &Error{Code: code, Message: capi.Ssogate_error_message(e.h), UserMessage: capi.Ssogate_error_user_message(e.h)}
 }

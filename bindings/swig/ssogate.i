@@ -76,6 +76,47 @@
     ~ssogate_connection_options() { free($self); }
 }
 
+/*
+ * Replay caches (section 5), verification (section 6) and the testing IdP (section 7). The
+ * host-callback replay cache takes C function pointers, which SWIG cannot build from a target
+ * language's function: the Go package calls ssogate_replay_cache_new_callbacks itself, through a
+ * small cgo //export trampoline (bindings/go/replay_callbacks.go), and hands SWIG the handle.
+ */
+%apply (char *STRING, size_t LENGTH) {
+    (const char *saml_response, size_t saml_response_len),
+    (const char *pending_request_ids, size_t pending_request_ids_len),
+    (const char *location, size_t location_len),
+    (const char *sso_url, size_t sso_url_len),
+    (const char *name, size_t name_len),
+    (const char *name_format, size_t name_format_len),
+    (const char *friendly_name, size_t friendly_name_len),
+    (const char *value, size_t value_len)
+};
+%ignore ssogate_replay_callbacks;
+%ignore ssogate_replay_cache_new_callbacks;
+%extend ssogate_replay_cache_options {
+    ssogate_replay_cache_options() {
+        ssogate_replay_cache_options *o = (ssogate_replay_cache_options *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_replay_cache_options_init(o, sizeof *o);
+        }
+        return o;
+    }
+    ~ssogate_replay_cache_options() { free($self); }
+}
+%extend ssogate_verify_options {
+    ssogate_verify_options() {
+        ssogate_verify_options *o = (ssogate_verify_options *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_verify_options_init(o, sizeof *o);
+        }
+        return o;
+    }
+    ~ssogate_verify_options() { free($self); }
+}
+%ignore ssogate_replay_cache_options_init;
+%ignore ssogate_verify_options_init;
+
 /* The _init functions take sizeof, which only C knows; the constructors above call them instead. */
 %ignore ssogate_idp_options_init;
 %ignore ssogate_connection_options_init;

@@ -1,0 +1,343 @@
+package ssogate_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ssogate.dev/ssogate"
+)
+
+// The attack-suite vectors shared by the C++, C, Python and Go tests (see their README).
+var attacksDir = filepath.Join("..", "..", "tests", "vectors", "attacks")
+
+type attackVector struct {
+	Name    string `json:"name"`
+	Expect  string `json:"expect"`
+	Email   string `json:"email"`
+	File    string `json:"file"`
+	Form    bool   `json:"form"`
+	Repeat  int    `json:"repeat"`
+	Context struct {
+		Now               int64    `json:"now"`
+		ACSURL            string   `json:"acs_url"`
+		SPEntityID        string   `json:"sp_entity_id"`
+		IdPEntityID       string   `json:"idp_entity_id"`
+		RequestIDs        []string `json:"request_ids"`
+		AllowIdPInitiated bool     `json:"allow_idp_initiated"`
+		AllowSHA1         bool     `json:"allow_sha1"`
+		ClockSkewSeconds  int      `json:"clock_skew_seconds"`
+		EmailAttribute    string   `json:"email_attribute"`
+		AllowedDomains    []string `json:"allowed_domains"`
+		MaxBytes          uint64   `json:"max_bytes"`
+	} `json:"context"`
+}
+
+func attackVectors(t *testing.T) []attackVector {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(attacksDir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Vectors []attackVector `json:"vectors"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Vectors
+}
+
+func mustClose(t *testing.T, c interface{ Close() error }) {
+	t.Helper()
+	t.Cleanup(func() { _ = c.Close() })
+}
+
+func TestAttackVectors(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join(attacksDir, "idp-metadata.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp, err := ssogate.ImportIdPMetadata(md, ssogate.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, idp)
+	vectors := attackVectors(t)
+	if len(vectors) < 80 {
+		t.Fatalf("%d vectors, expected the whole suite", len(vectors))
+	}
+	for _, v := range vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			c := v.Context
+			skew := time.Duration(c.ClockSkewSeconds) * time.Second
+			conn, err := ssogate.NewConnection(idp, ssogate.ConnectionConfig{
+				ID: "c1", ACSURL: c.ACSURL, SPEntityID: c.SPEntityID, AllowIdPInitiated: c.AllowIdPInitiated,
+				AllowSHA1: c.AllowSHA1, ClockSkew: &skew, EmailAttribute: c.EmailAttribute,
+				AllowedDomains: c.AllowedDomains,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustClose(t, conn)
+			now := time.Unix(c.Now, 0)
+			// Frozen like verification, or the replay of an old vector would be forgotten at once.
+			cache, err := ssogate.NewMemoryReplayCache(ssogate.ReplayCacheOptions{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustClose(t, cache)
+			body, err := os.ReadFile(filepath.Join(attacksDir, v.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			form := string(body)
+			if !v.Form {
+				form = base64.StdEncoding.EncodeToString(body)
+			}
+			opts := ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: c.RequestIDs, Now: now, MaxBytes: c.MaxBytes}
+			for i := 1; i < v.Repeat; i++ {
+				if _, err := ssogate.Verify(conn, form, opts); err != nil {
+					t.Fatalf("use %d: %v", i, err)
+				}
+			}
+			login, err := ssogate.Verify(conn, form, opts)
+			if v.Expect == "OK" {
+				if err != nil {
+					t.Fatalf("want OK, got %v", err)
+				}
+				if login.Email != v.Email || login.ConnectionID != "c1" || login.IdPEntityID != c.IdPEntityID {
+					t.Errorf("login %+v", login)
+				}
+				return
+			}
+			var e *ssogate.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("want %s, got %v", v.Expect, err)
+			}
+			if e.Code.String() != v.Expect {
+				t.Errorf("want %s, got %s: %s", v.Expect, e.Code, e.Message)
+			}
+			if !strings.Contains(e.UserMessage, v.Expect) {
+				t.Errorf("user message %q does not name %s", e.UserMessage, v.Expect)
+			}
+			if login != nil {
+				t.Errorf("a refusal returned a login")
+			}
+		})
+	}
+}
+
+// testIdPConnection makes a TestIdP and a connection for it.
+func testIdPConnection(t *testing.T, cfg ssogate.TestIdPConfig, conf ssogate.ConnectionConfig) (*ssogate.TestIdP, *ssogate.Connection) {
+	t.Helper()
+	tidp, err := ssogate.NewTestIdP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, tidp)
+	idp, err := ssogate.ImportIdPMetadata(tidp.MetadataXML(), ssogate.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, idp)
+	if conf.BaseURL == "" {
+		conf.BaseURL = "https://app.example.com"
+	}
+	conn, err := ssogate.NewConnection(idp, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, conn)
+	return tidp, conn
+}
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestVerifyLoginValuesAndReplay(t *testing.T) {
+	tidp, conn := testIdPConnection(t, ssogate.TestIdPConfig{EntityID: "https://idp.go.example/saml"},
+		ssogate.ConnectionConfig{ID: "go1"})
+	si := "_s5"
+	r, err := tidp.Response(conn, ssogate.TestResponseParams{
+		InResponseTo: "_r1", Now: t0, SessionIndex: &si, NameID: "dora@Example.ORG",
+		Attributes: []ssogate.TestAttribute{{Name: "groups", Values: []string{"admins", "dev"}, FriendlyName: "Groups"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := ssogate.NewMemoryReplayCache(ssogate.ReplayCacheOptions{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, cache)
+	opts := ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: []string{"_a", "_r1"}, Now: t0.Add(5 * time.Second)}
+	login, err := ssogate.Verify(conn, r.Base64, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if login.Email != "dora@example.org" || login.NameID != "dora@Example.ORG" || login.ConnectionID != "go1" ||
+		login.IdPEntityID != "https://idp.go.example/saml" || login.SessionIndex != "_s5" || login.InResponseTo != "_r1" ||
+		!login.AuthnInstant.Equal(t0) || !login.SessionNotOnOrAfter.IsZero() || !strings.Contains(r.XML, login.AssertionID) {
+		t.Errorf("login %+v", login)
+	}
+	if got := fmt.Sprint(login.AttributeMap()); got != "map[groups:[admins dev]]" || login.Attributes[0].FriendlyName != "Groups" {
+		t.Errorf("attributes %s %+v", got, login.Attributes)
+	}
+	_, err = ssogate.Verify(conn, r.Base64, opts)
+	if !errors.Is(err, ssogate.ErrReplayed) {
+		t.Fatalf("second use: %v", err)
+	}
+	var e *ssogate.Error
+	errors.As(err, &e)
+	if !strings.Contains(e.UserMessage, "already used") || !strings.Contains(e.Message, login.AssertionID) {
+		t.Errorf("messages %q / %q", e.Message, e.UserMessage)
+	}
+	// Argument errors are not refusals of a login.
+	if _, err := ssogate.Verify(conn, r.Base64, ssogate.VerifyOptions{}); !errors.Is(err, ssogate.ErrInvalidArgument) {
+		t.Errorf("no cache: %v", err)
+	}
+	if _, err := ssogate.Verify(conn, r.Base64, ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: []string{"_a _b"}}); !errors.Is(err, ssogate.ErrInvalidArgument) {
+		t.Errorf("bad ID: %v", err)
+	}
+	_ = cache.Close()
+	if _, err := ssogate.Verify(conn, r.Base64, opts); !errors.Is(err, ssogate.ErrInvalidArgument) {
+		t.Errorf("closed cache: %v", err)
+	}
+}
+
+func TestReplayCacheLocations(t *testing.T) {
+	tidp, conn := testIdPConnection(t, ssogate.TestIdPConfig{}, ssogate.ConnectionConfig{ID: "go2"})
+	r, err := tidp.Response(conn, ssogate.TestResponseParams{InResponseTo: "_r1", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	location := "sqlite:" + filepath.Join(t.TempDir(), "replay.db")
+	for i, want := range []error{nil, ssogate.ErrReplayed} {
+		// A second handle on the same file (another process, in real life) sees the first use.
+		cache, err := ssogate.OpenReplayCache(location, ssogate.ReplayCacheOptions{Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ssogate.Verify(conn, r.Base64, ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: []string{"_r1"}, Now: t0})
+		_ = cache.Close()
+		if !errors.Is(err, want) && !(want == nil && err == nil) {
+			t.Errorf("use %d: want %v, got %v", i, want, err)
+		}
+	}
+	for _, bad := range []string{"postgres://db", "sqlite:", "memory"} {
+		if _, err := ssogate.OpenReplayCache(bad, ssogate.ReplayCacheOptions{}); !errors.Is(err, ssogate.ErrStoreLocation) {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	// Nothing listens on port 1: the cache opens, the login is refused (fail closed).
+	down, err := ssogate.OpenReplayCache("redis://127.0.0.1:1/0", ssogate.ReplayCacheOptions{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, down)
+	if _, err := ssogate.Verify(conn, r.Base64, ssogate.VerifyOptions{ReplayCache: down, PendingRequestIDs: []string{"_r1"}, Now: t0}); !errors.Is(err, ssogate.ErrStoreUnavailable) {
+		t.Errorf("redis down: %v", err)
+	}
+}
+
+// mapStore is a host store: a map under a mutex.
+type mapStore struct {
+	mu    sync.Mutex
+	seen  map[string]time.Time
+	calls int
+}
+
+func (s *mapStore) InsertIfAbsent(key string, expiresAt time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if _, ok := s.seen[key]; ok {
+		return false, nil
+	}
+	s.seen[key] = expiresAt
+	return true, nil
+}
+
+func TestReplayCacheFromGoStore(t *testing.T) {
+	tidp, conn := testIdPConnection(t, ssogate.TestIdPConfig{}, ssogate.ConnectionConfig{ID: "go3"})
+	store := &mapStore{seen: map[string]time.Time{}}
+	cache, err := ssogate.NewReplayCacheFromStore(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, cache)
+
+	// Goroutines verify at once through the cgo trampoline: each response is accepted exactly once.
+	var forms []string
+	for i := 0; i < 4; i++ {
+		r, err := tidp.Response(conn, ssogate.TestResponseParams{InResponseTo: "_r1", Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		forms = append(forms, r.Base64)
+	}
+	var mu sync.Mutex
+	accepted, replayed := 0, 0
+	var wg sync.WaitGroup
+	for _, f := range forms {
+		for k := 0; k < 3; k++ {
+			wg.Add(1)
+			go func(form string) {
+				defer wg.Done()
+				_, err := ssogate.Verify(conn, form, ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: []string{"_r1"}, Now: t0})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					accepted++
+				case errors.Is(err, ssogate.ErrReplayed):
+					replayed++
+				default:
+					t.Errorf("unexpected %v", err)
+				}
+			}(f)
+		}
+	}
+	wg.Wait()
+	if accepted != 4 || replayed != 8 || store.calls != 12 {
+		t.Errorf("accepted %d, replayed %d, calls %d", accepted, replayed, store.calls)
+	}
+	for key, exp := range store.seen {
+		if !strings.HasPrefix(key, "saml-assertion ") || exp.Before(t0.Add(300*time.Second)) {
+			t.Errorf("key %q until %v", key, exp)
+		}
+	}
+}
+
+func TestGoStoreFailuresRefuseTheLogin(t *testing.T) {
+	tidp, conn := testIdPConnection(t, ssogate.TestIdPConfig{}, ssogate.ConnectionConfig{ID: "go4"})
+	r, err := tidp.Response(conn, ssogate.TestResponseParams{InResponseTo: "_r1", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, store := range map[string]ssogate.ReplayStoreFunc{
+		"error": func(string, time.Time) (bool, error) { return false, errors.New("database is down") },
+		"panic": func(string, time.Time) (bool, error) { panic("store bug") },
+	} {
+		cache, err := ssogate.NewReplayCacheFromStore(store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ssogate.Verify(conn, r.Base64, ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: []string{"_r1"}, Now: t0})
+		_ = cache.Close()
+		var e *ssogate.Error
+		if !errors.As(err, &e) || e.Code != ssogate.CodeStoreUnavailable || !strings.Contains(e.UserMessage, "temporarily unavailable") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := ssogate.NewReplayCacheFromStore(nil); !errors.Is(err, ssogate.ErrInvalidArgument) {
+		t.Errorf("nil store: %v", err)
+	}
+}
