@@ -112,6 +112,7 @@ std::vector<std::pair<int, std::string>> warning_tuples(const Idp &idp) {
 
 }  // namespace
 
+void bind_login(py::module_ &m);
 void bind_verify(py::module_ &m);
 void bind_testing(py::module_ &m);
 
@@ -173,6 +174,7 @@ PYBIND11_MODULE(_ssogate, m) {
         .def_property_readonly("allow_sha1", [](const Connection &c) { return c.conn->allow_sha1(); })
         .def_property_readonly("email_attribute", [](const Connection &c) { return c.conn->email_attribute(); })
         .def("allowed_domains", [](const Connection &c) { return c.conn->allowed_domains(); })
+        .def("allowed_return_origins", [](const Connection &c) { return c.conn->allowed_return_origins(); })
         .def("idp", &connection_idp, "The connection's IdP; keeps the connection alive.")
         .def("to_json", [](const Connection &c) { return c.conn->to_json(); })
         .def("sp_metadata", [](const Connection &c) { return c.conn->sp_metadata(); });
@@ -185,7 +187,8 @@ PYBIND11_MODULE(_ssogate, m) {
            std::optional<std::string> sp_entity_id, std::optional<std::string> acs_url_template,
            std::optional<std::string> sp_entity_id_template, std::vector<std::string> allowed_domains,
            std::optional<std::string> email_attribute, std::optional<std::string> sp_certificate_pem,
-           bool allow_idp_initiated, bool jit_provisioning, int clock_skew_seconds, bool allow_sha1) {
+           bool allow_idp_initiated, bool jit_provisioning, int clock_skew_seconds, bool allow_sha1,
+           std::vector<std::string> allowed_return_origins) {
             ssogate::ConnectionParams p;
             p.base_url = base_url.value_or("");
             p.id = id.value_or("");
@@ -197,6 +200,7 @@ PYBIND11_MODULE(_ssogate, m) {
             p.allowed_domains = std::move(allowed_domains);
             p.email_attribute = email_attribute.value_or("");
             p.sp_certificate_pem = sp_certificate_pem.value_or("");
+            p.allowed_return_origins = std::move(allowed_return_origins);
             ssogate::ConnectionOptions o;
             o.allow_idp_initiated = allow_idp_initiated;
             o.jit_provisioning = jit_provisioning;
@@ -208,11 +212,13 @@ PYBIND11_MODULE(_ssogate, m) {
         py::arg("sp_entity_id"), py::arg("acs_url_template"), py::arg("sp_entity_id_template"),
         py::arg("allowed_domains"), py::arg("email_attribute"), py::arg("sp_certificate_pem"),
         py::arg("allow_idp_initiated"), py::arg("jit_provisioning"), py::arg("clock_skew_seconds"),
-        py::arg("allow_sha1"), "ssogate_connection_new with a params builder and options.");
+        py::arg("allow_sha1"), py::arg("allowed_return_origins") = std::vector<std::string>(),
+        "ssogate_connection_new with a params builder and options.");
 
     m.def("connection_from_json", &connection_from_json, py::arg("json"), py::arg("now"), py::arg("max_bytes"),
           "ssogate_connection_from_json; releases the GIL while the IdP metadata is imported again.");
 
+    bind_login(m);
     bind_verify(m);
     bind_testing(m);
 }

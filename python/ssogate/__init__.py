@@ -30,6 +30,15 @@ from ._errors import (
     StoreError,
 )
 from ._idp import Certificate, Endpoint, IdpMetadata, Warning, import_idp_metadata  # noqa: A004
+from ._login import (
+    FinishedLogin,
+    LoginRequest,
+    PendingRequest,
+    RequestStore,
+    SpKey,
+    begin_login,
+    finish_login,
+)
 from ._verify import Attribute, ReplayCache, VerifiedLogin, verify_response
 
 #: The version of the C library actually loaded ("MAJOR.MINOR.PATCH").
@@ -66,4 +75,11 @@ __all__ = [
     "VerifiedLogin",
     "Attribute",
     "ReplayCache",
+    "RequestStore",
+    "SpKey",
+    "LoginRequest",
+    "PendingRequest",
+    "FinishedLogin",
+    "begin_login",
+    "finish_login",
 ]

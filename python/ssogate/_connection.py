@@ -67,13 +67,16 @@ class Connection:
         jit_provisioning: bool = False,
         clock_skew_seconds: int = 180,
         allow_sha1: bool = False,
+        allowed_return_origins: Iterable[str] = (),
     ) -> Connection:
         """Makes a connection for an imported IdP.
 
         The ACS URL and SP entity ID default to ``{base}/sso/saml/{id}/acs`` and
         ``{base}/sso/saml/{id}`` (templates configurable); give ``acs_url`` and ``sp_entity_id``
         for an IdP app that already exists. ``id`` defaults to 128 random bits, URL-safe.
-        ``allowed_domains`` empty means any email domain.
+        ``allowed_domains`` empty means any email domain. ``allowed_return_origins``
+        ("https://app.example.com") are the origins an SP-initiated login may return to with an
+        absolute URL; paths on the service are always allowed.
         """
         if not isinstance(idp, IdpMetadata):
             raise TypeError(f"idp must be an IdpMetadata, got {type(idp).__name__}")
@@ -81,6 +84,9 @@ class Connection:
             # A lone string would otherwise be split into one-letter "domains".
             raise TypeError("allowed_domains must be a list of domains, not a str")
         domains = [_str(d, "allowed_domains item") for d in allowed_domains]
+        if isinstance(allowed_return_origins, str):
+            raise TypeError("allowed_return_origins must be a list of origins, not a str")
+        origins = [_str(o, "allowed_return_origins item") for o in allowed_return_origins]
         if isinstance(clock_skew_seconds, bool) or not isinstance(clock_skew_seconds, int):
             raise TypeError(f"clock_skew_seconds must be int, got {type(clock_skew_seconds).__name__}")
         # The range (0..600) is the library's to enforce; here only what an int32 cannot carry.
@@ -105,6 +111,7 @@ class Connection:
             jit_provisioning=bool(jit_provisioning),
             clock_skew_seconds=skew,
             allow_sha1=bool(allow_sha1),
+            allowed_return_origins=origins,
         )
         return cls._from_native(native)
 
@@ -163,6 +170,11 @@ class Connection:
     @property
     def allowed_domains(self) -> List[str]:
         return self._native.allowed_domains()
+
+    @property
+    def allowed_return_origins(self) -> List[str]:
+        """Origins an SP-initiated login may return to with an absolute URL (normalised)."""
+        return self._native.allowed_return_origins()
 
     @property
     def email_attribute(self) -> Optional[str]:

@@ -1,6 +1,6 @@
 # Type stubs for the extension module ssogate._ssogate (python/src/_ssogate.cpp): the low-level layer
 # over the C ABI. Applications use the `ssogate` package, which wraps these in friendlier objects.
-from typing import List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 HEADER_VERSION_NUMBER: int
 BINDING_OTHER: int
@@ -58,6 +58,7 @@ class Connection:
     @property
     def email_attribute(self) -> str: ...
     def allowed_domains(self) -> List[str]: ...
+    def allowed_return_origins(self) -> List[str]: ...
     def idp(self) -> Idp: ...
     def to_json(self) -> str: ...
     def sp_metadata(self) -> str: ...
@@ -79,8 +80,94 @@ def connection_new(
     jit_provisioning: bool,
     clock_skew_seconds: int,
     allow_sha1: bool,
+    allowed_return_origins: List[str] = ...,
 ) -> Connection: ...
 def connection_from_json(json: bytes, now: Optional[int], max_bytes: Optional[int]) -> Connection: ...
+
+# ---- login (python/src/login.cpp) ----
+
+_Record = Tuple[str, str, str, int, int]
+
+class RequestStore: ...
+
+class SpKey:
+    @property
+    def certificate_pem(self) -> str: ...
+
+def request_store_memory() -> RequestStore: ...
+def request_store_open(location: str) -> RequestStore: ...
+def request_store_from_callables(
+    put: Callable[[str, str, str, str, int, int], None],
+    take: Callable[[str, int], Optional[_Record]],
+    take_by_request_id: Optional[Callable[[str, str, int], Optional[_Record]]],
+) -> RequestStore: ...
+def sp_key_new(key_pem: bytes, cert_pem: bytes) -> SpKey: ...
+def login_begin(
+    connection: Connection,
+    store: RequestStore,
+    *,
+    return_to: Optional[str],
+    sp_key: Optional[SpKey],
+    binding: int,
+    force_authn: bool,
+    is_passive: bool,
+    ttl_seconds: int,
+    now: Optional[int],
+) -> Tuple[str, str, int, str, str, str, str, bool, int, int]: ...
+def login_finish(
+    connection: Connection,
+    store: RequestStore,
+    relay_state: str,
+    saml_response: bytes,
+    *,
+    replay: Any,
+    now: Optional[int],
+) -> Tuple[Any, str]: ...
+
+# ---- verification and replay caches (python/src/verify.cpp) ----
+from typing import Any as _Any, Callable as _Callable, Dict as _Dict
+
+class ReplayCache: ...
+
+def replay_cache_new_memory(now: Optional[int], max_entries: Optional[int]) -> ReplayCache: ...
+def replay_cache_open_location(location: str, now: Optional[int], max_entries: Optional[int]) -> ReplayCache: ...
+def replay_cache_from_callable(fn: _Callable[[str, int], bool]) -> ReplayCache: ...
+def verify_response(
+    connection: Connection,
+    saml_response: bytes,
+    replay: ReplayCache,
+    pending_request_ids: List[str],
+    now: Optional[int],
+    max_bytes: Optional[int],
+    max_age_seconds: Optional[int],
+) -> Tuple[str, str, str, str, str, str, str, int, Optional[int], str, List[Tuple[str, str, str, List[str]]]]: ...
+
+# ---- testing IdP (python/src/testing.cpp) ----
+TEST_SIGN_NONE: int
+TEST_SIGN_RESPONSE: int
+TEST_SIGN_ASSERTION: int
+TEST_SIGN_BOTH: int
+KEY_RSA_2048: int
+KEY_EC_P256: int
+
+class TestIdp:
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def certificate_pem(self) -> str: ...
+    @property
+    def metadata_xml(self) -> str: ...
+
+def test_idp_new(entity_id: str, key_type: int, sso_url: str) -> TestIdp: ...
+def test_idp_response(
+    idp: TestIdp,
+    connection: Connection,
+    strings: _Dict[str, str],
+    times: _Dict[str, int],
+    attributes: List[Tuple[str, List[str], str, str]],
+    authn_statement: Optional[bool],
+    sign: Optional[int],
+) -> Tuple[str, str]: ...
 
 # ---- verification and replay caches (python/src/verify.cpp) ----
 from typing import Any as _Any, Callable as _Callable, Dict as _Dict
