@@ -40,6 +40,9 @@ type ConnectionConfig struct {
 	ClockSkew *time.Duration
 	// AllowSHA1 accepts SHA-1 signatures and digests (legacy IdPs).
 	AllowSHA1 bool
+	// AllowedReturnOrigins ("https://app.example.com") are the origins an SP-initiated login may
+	// return to with an absolute URL; paths on the service are always allowed.
+	AllowedReturnOrigins []string
 }
 
 // RestoreOptions are the optional inputs of ConnectionFromJSON, which imports the IdP metadata
@@ -60,6 +63,7 @@ type Connection struct {
 	allowIdPInitiated, jitProvisioning, allowSHA1       bool
 	clockSkew                                           time.Duration
 	allowedDomains                                      []string
+	allowedReturnOrigins                                []string
 }
 
 // NewConnection makes a connection for an imported IdP. Refusals are *Error values with
@@ -110,6 +114,12 @@ func NewConnection(idp *IdP, cfg ConnectionConfig) (*Connection, error) {
 	for _, d := range cfg.AllowedDomains {
 		if capi.Ssogate_connection_params_add_allowed_domain(params, d, e.h) != int(CodeOK) {
 			return nil, e.failure("ssogate_connection_params_add_allowed_domain")
+		}
+	}
+
+	for _, o := range cfg.AllowedReturnOrigins {
+		if capi.Ssogate_connection_params_add_return_origin(params, o, e.h) != int(CodeOK) {
+			return nil, e.failure("ssogate_connection_params_add_return_origin")
 		}
 	}
 
@@ -186,6 +196,9 @@ func wrapConnection(h capi.Struct_SS_ssogate_connection) (*Connection, error) {
 		for i := int64(0); i < capi.Ssogate_connection_allowed_domain_count(h); i++ {
 			c.allowedDomains = append(c.allowedDomains, capi.Ssogate_connection_allowed_domain(h, i))
 		}
+		for i := int64(0); i < capi.Ssogate_connection_return_origin_count(h); i++ {
+			c.allowedReturnOrigins = append(c.allowedReturnOrigins, capi.Ssogate_connection_return_origin(h, i))
+		}
 		return c.idp.load(capi.Ssogate_connection_idp(h))
 	})
 	if err != nil {
@@ -255,6 +268,11 @@ func (c *Connection) AllowSHA1() bool { return c.allowSHA1 }
 
 // AllowedDomains lists the email domains allowed to log in; empty allows any.
 func (c *Connection) AllowedDomains() []string { return append([]string(nil), c.allowedDomains...) }
+
+// AllowedReturnOrigins lists the origins an SP-initiated login may return to (normalised).
+func (c *Connection) AllowedReturnOrigins() []string {
+	return append([]string(nil), c.allowedReturnOrigins...)
+}
 
 // IdP is the connection's IdP. It shares the connection's C object: closing the connection makes
 // NewConnection with this IdP fail, and closing this IdP frees nothing.

@@ -117,6 +117,33 @@
 %ignore ssogate_replay_cache_options_init;
 %ignore ssogate_verify_options_init;
 
+%extend ssogate_login_options {
+    ssogate_login_options() {
+        ssogate_login_options *o = (ssogate_login_options *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_login_options_init(o, sizeof *o);
+        }
+        return o;
+    }
+    ~ssogate_login_options() { free($self); }
+}
+
+/*
+ * SP-initiated login (section 8) and its pending-request store (section 5). The host-callback store
+ * is C function pointers, which SWIG cannot build from a Go func; Go hosts use the memory, SQLite or
+ * Redis stores (a Go-side callback store would need a cgo export shim, not a SWIG typemap).
+ */
+%apply (char *STRING, size_t LENGTH) {
+    (const char *return_to, size_t return_to_len),
+    (const char *key_pem, size_t key_pem_len),
+    (const char *cert_pem, size_t cert_pem_len),
+    (const char *relay_state, size_t relay_state_len)
+};
+%ignore ssogate_request_callbacks;
+%ignore ssogate_request_store_new_callbacks;
+%ignore ssogate_pending_request_set;
+%ignore ssogate_login_options_init;
+
 /* The _init functions take sizeof, which only C knows; the constructors above call them instead. */
 %ignore ssogate_idp_options_init;
 %ignore ssogate_connection_options_init;

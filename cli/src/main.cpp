@@ -5,12 +5,15 @@
 //                           [--sp-entity-id E] [--allow-idp-initiated] [--jit] [--out CONNECTION.json]
 //                           [--json] [--now UNIXSECONDS]
 //   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS]
+//   ssogate login-url CONNECTION.json [--binding redirect|post] [--return-to PATH]
+//                     [--sp-key KEY.pem --sp-cert CERT.pem] [--now UNIXSECONDS]
 //   ssogate version
 //
 // Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
 // refused by the library (its code name and message on stderr, or as JSON with --json).
 #include "connection/connection.hpp"
 #include "error.hpp"
+#include "login_url.hpp"
 #include "metadata/idp.hpp"
 #include "util/time.hpp"
 
@@ -258,6 +261,9 @@ int main(int argc, char **argv) {
         ->check(CLI::ExistingFile);
     meta_cmd->add_option("--now", sp_now, "The clock for expiry checks, Unix seconds (for tests)");
 
+    LoginUrlArgs login_url_args;
+    auto *login_url_cmd = add_login_url_command(app, login_url_args);
+
     auto *version_cmd = app.add_subcommand("version", "Print the version");
 
     try {
@@ -275,6 +281,9 @@ int main(int argc, char **argv) {
         }
         if (meta_cmd->parsed()) {
             return run_sp_metadata(sp_file, sp_now);
+        }
+        if (login_url_cmd->parsed()) {
+            return run_login_url(login_url_args);
         }
         if (version_cmd->parsed()) {
             std::cout << "ssogate " << SSOGATE_CLI_VERSION << "\n";

@@ -1,0 +1,256 @@
+package ssogate
+
+import (
+	"fmt"
+	"time"
+
+	"ssogate.dev/ssogate/internal/capi"
+)
+
+// RequestStore holds pending SP-initiated logins: each AuthnRequest's ID, connection, return-to and
+// expiry, keyed by the opaque RelayState token the browser carries to the IdP and back, so the IdP's
+// cross-site POST needs no cookie. Each record is taken exactly once. Safe for concurrent use; Close
+// releases it (a finalizer does so otherwise).
+type RequestStore struct {
+	ref *ref[capi.Struct_SS_ssogate_request_store]
+}
+
+// NewMemoryRequestStore makes a store for this process only (lost on restart, not shared by nodes).
+func NewMemoryRequestStore() (*RequestStore, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	h := capi.Ssogate_request_store_new_memory(e.h)
+	if h.Swigcptr() == 0 {
+		return nil, e.failure("ssogate_request_store_new_memory")
+	}
+	return &RequestStore{ref: newRef(h, capi.Ssogate_request_store_free)}, nil
+}
+
+// OpenRequestStore opens a store at a location: "memory:", "sqlite:PATH" (the processes of one
+// machine) or "redis://HOST:PORT[/DB]" (many nodes). A malformed location gives ErrStoreLocation; a
+// Redis server that is down fails the first login instead, with ErrStoreUnavailable.
+func OpenRequestStore(location string) (*RequestStore, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	h := capi.Ssogate_request_store_open(location, e.h)
+	if h.Swigcptr() == 0 {
+		return nil, e.failure("ssogate_request_store_open")
+	}
+	return &RequestStore{ref: newRef(h, capi.Ssogate_request_store_free)}, nil
+}
+
+// Close releases the store (closing its database or Redis connection). Safe to call more than once.
+func (s *RequestStore) Close() error {
+	s.ref.close()
+	return nil
+}
+
+// SPKey is the SP's signing key (RSA, 2048 bits or more) and its certificate. Keep the key in your
+// own secret store: ssogate never writes it into a connection or its JSON.
+type SPKey struct {
+	ref            *ref[capi.Struct_SS_ssogate_sp_key]
+	certificatePEM string
+}
+
+// NewSPKey loads an unencrypted PEM private key and its PEM certificate. A key or certificate that
+// cannot sign (encrypted, not RSA, under 2048 bits, another key's certificate) gives ErrSPKeyInvalid.
+func NewSPKey(privateKeyPEM, certificatePEM []byte) (*SPKey, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	h := capi.Ssogate_sp_key_new(view(privateKeyPEM), view(certificatePEM), e.h)
+	if h.Swigcptr() == 0 {
+		return nil, e.failure("ssogate_sp_key_new")
+	}
+	k := &SPKey{ref: newRef(h, capi.Ssogate_sp_key_free)}
+	k.certificatePEM = capi.Ssogate_sp_key_certificate_pem(h)
+	return k, nil
+}
+
+// CertificatePEM is the certificate to give the IdP.
+func (k *SPKey) CertificatePEM() string { return k.certificatePEM }
+
+// Close releases the key. Safe to call more than once.
+func (k *SPKey) Close() error {
+	k.ref.close()
+	return nil
+}
+
+// LoginOptions are the optional inputs of BeginLogin. The zero value is the default: HTTP-Redirect,
+// unsigned, a 10-minute time to live, the system clock.
+type LoginOptions struct {
+	// ReturnTo is where to send the user after the login: a path on the service ("/dashboard") or an
+	// absolute URL whose origin the connection allows (ConnectionConfig.AllowedReturnOrigins).
+	// Anything else gives ErrReturnToNotAllowed. Empty: none.
+	ReturnTo string
+	// Binding is BindingHTTPRedirect (the default, also for BindingOther) or BindingHTTPPost.
+	Binding Binding
+	// SPKey signs the request; required when the IdP wants signed requests (ErrSPKeyRequired).
+	SPKey *SPKey
+	// ForceAuthn asks the IdP to authenticate the user again; IsPassive forbids it to interact.
+	ForceAuthn, IsPassive bool
+	// TTL is how long the request stays pending, whole seconds from 1 s to 24 h; 0 means 10 minutes.
+	TTL time.Duration
+	// Now is the clock (IssueInstant, expiry); zero means the system clock.
+	Now time.Time
+}
+
+// LoginRequest is a begun login: redirect the browser to RedirectURL (303) or serve PostFormHTML.
+type LoginRequest struct {
+	RequestID    string
+	RelayState   string
+	Binding      Binding
+	Destination  string
+	RedirectURL  string // HTTP-Redirect; "" for POST
+	PostFormHTML string // HTTP-POST; "" for Redirect
+	XML          string
+	Signed       bool
+	IssuedAt     time.Time
+	ExpiresAt    time.Time
+}
+
+// BeginLogin builds the AuthnRequest for conn and records it in store under a fresh RelayState
+// token. Refusals: ErrReturnToNotAllowed, ErrBindingUnsupported (the IdP has no SSO endpoint for the
+// binding), ErrSPKeyRequired, ErrStoreUnavailable.
+func BeginLogin(conn *Connection, store *RequestStore, opts LoginOptions) (*LoginRequest, error) {
+	if conn == nil || store == nil {
+		return nil, &Error{Code: CodeInvalidArgument, Message: "BeginLogin: the connection and the store are required"}
+	}
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	o := capi.NewSsogate_login_options()
+	if o.Swigcptr() == 0 {
+		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_login_options failed"}
+	}
+	defer capi.DeleteSsogate_login_options(o)
+	if opts.Binding == BindingHTTPPost {
+		o.SetBinding(int(BindingHTTPPost))
+	}
+	o.SetForce_authn(boolInt(opts.ForceAuthn))
+	o.SetIs_passive(boolInt(opts.IsPassive))
+	if opts.TTL != 0 {
+		if opts.TTL%time.Second != 0 || opts.TTL < time.Second || opts.TTL > 24*time.Hour {
+			return nil, &Error{Code: CodeInvalidArgument,
+				Message: fmt.Sprintf("TTL must be whole seconds from 1s to 24h, got %v", opts.TTL)}
+		}
+		o.SetTtl_seconds(int64(opts.TTL / time.Second))
+	}
+	if !opts.Now.IsZero() {
+		o.SetNow(opts.Now.Unix())
+	}
+
+	var out *LoginRequest
+	call := func(key capi.Struct_SS_ssogate_sp_key) error {
+		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
+			return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
+				h := capi.Ssogate_login_begin(ch, sh, opts.ReturnTo, key, o, e.h)
+				if h.Swigcptr() == 0 {
+					return e.failure("ssogate_login_begin")
+				}
+				defer capi.Ssogate_login_request_free(h)
+				out = &LoginRequest{
+					RequestID:    capi.Ssogate_login_request_id(h),
+					RelayState:   capi.Ssogate_login_request_relay_state(h),
+					Binding:      Binding(capi.Ssogate_login_request_binding(h)),
+					Destination:  capi.Ssogate_login_request_destination(h),
+					RedirectURL:  capi.Ssogate_login_request_redirect_url(h),
+					PostFormHTML: capi.Ssogate_login_request_post_form_html(h),
+					XML:          capi.Ssogate_login_request_xml(h),
+					Signed:       capi.Ssogate_login_request_is_signed(h) != 0,
+					IssuedAt:     time.Unix(capi.Ssogate_login_request_issued_at(h), 0).UTC(),
+					ExpiresAt:    time.Unix(capi.Ssogate_login_request_expires_at(h), 0).UTC(),
+				}
+				return nil
+			})
+		})
+	}
+	if opts.SPKey == nil {
+		err = call(capi.SwigcptrStruct_SS_ssogate_sp_key(0))
+	} else {
+		err = opts.SPKey.ref.use("the SP key", call)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FinishedLogin is a login finished at the ACS: the verified login and where to send the user.
+type FinishedLogin struct {
+	*Login
+	// ReturnTo is the return-to given to BeginLogin, as validated then; "" when none was given or
+	// for an unsolicited (IdP-initiated) login. It never comes from the IdP's POST.
+	ReturnTo string
+}
+
+// FinishLogin verifies the SAMLResponse posted to the ACS together with the RelayState posted beside
+// it ("" when the IdP sent none). The pending request is taken from store exactly once and the
+// response must answer it. opts.ReplayCache is required; opts.PendingRequestIDs must be empty (the
+// store supplies the request). Refusals: ErrRequestUnknown, ErrRequestExpired,
+// ErrRequestConnectionMismatch, ErrRelayStateInvalid, and every error of Verify.
+func FinishLogin(conn *Connection, store *RequestStore, relayState, samlResponse string, opts VerifyOptions) (*FinishedLogin, error) {
+	if conn == nil || store == nil {
+		return nil, &Error{Code: CodeInvalidArgument, Message: "FinishLogin: the connection and the store are required"}
+	}
+	if opts.ReplayCache == nil {
+		return nil, &Error{Code: CodeInvalidArgument,
+			Message: "FinishLogin: VerifyOptions.ReplayCache is required; without one a replayed SAMLResponse would be accepted"}
+	}
+	if len(opts.PendingRequestIDs) != 0 {
+		return nil, &Error{Code: CodeInvalidArgument,
+			Message: "FinishLogin: PendingRequestIDs must be empty; the pending request comes from the store"}
+	}
+	if opts.MaxAge < 0 || opts.MaxAge%time.Second != 0 {
+		return nil, &Error{Code: CodeInvalidArgument,
+			Message: "FinishLogin: MaxAge must be a non-negative whole number of seconds, got " + opts.MaxAge.String()}
+	}
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	o := capi.NewSsogate_verify_options()
+	if o.Swigcptr() == 0 {
+		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_verify_options failed"}
+	}
+	defer capi.DeleteSsogate_verify_options(o)
+	if !opts.Now.IsZero() {
+		o.SetNow(opts.Now.Unix())
+	}
+	if opts.MaxBytes != 0 {
+		o.SetMax_bytes(opts.MaxBytes)
+	}
+	if opts.MaxAge != 0 {
+		o.SetMax_age_seconds(int64(opts.MaxAge / time.Second))
+	}
+
+	var out *FinishedLogin
+	err = conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
+		return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
+			return opts.ReplayCache.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
+				h := capi.Ssogate_login_finish(ch, sh, relayState, samlResponse, rh, o, e.h)
+				if h.Swigcptr() == 0 {
+					return e.failure("ssogate_login_finish")
+				}
+				defer capi.Ssogate_login_free(h)
+				out = &FinishedLogin{Login: readLogin(h), ReturnTo: capi.Ssogate_login_return_to(h)}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
