@@ -5,6 +5,7 @@
 //                           [--sp-entity-id E] [--allow-idp-initiated] [--jit] [--out CONNECTION.json]
 //                           [--json] [--now UNIXSECONDS]
 //   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS]
+//   ssogate demo [--dir DIR] [--keep]
 //   ssogate login-url CONNECTION.json [--binding redirect|post] [--return-to PATH]
 //                     [--sp-key KEY.pem --sp-cert CERT.pem] [--now UNIXSECONDS]
 //   ssogate version
@@ -12,6 +13,7 @@
 // Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
 // refused by the library (its code name and message on stderr, or as JSON with --json).
 #include "connection/connection.hpp"
+#include "demo.hpp"
 #include "error.hpp"
 #include "login_url.hpp"
 #include "metadata/idp.hpp"
@@ -261,6 +263,12 @@ int main(int argc, char **argv) {
         ->check(CLI::ExistingFile);
     meta_cmd->add_option("--now", sp_now, "The clock for expiry checks, Unix seconds (for tests)");
 
+    DemoArgs demo_args;
+    auto *demo_cmd = app.add_subcommand("demo", "Run the whole SSO flow with a testing IdP playing Okta (exit 1 if a step "
+                                                "gives an unexpected outcome)");
+    demo_cmd->add_option("--dir", demo_args.dir, "Put the SQLite file here (default: a temporary directory)");
+    demo_cmd->add_flag("--keep", demo_args.keep, "Keep the temporary directory");
+
     LoginUrlArgs login_url_args;
     auto *login_url_cmd = add_login_url_command(app, login_url_args);
 
@@ -281,6 +289,9 @@ int main(int argc, char **argv) {
         }
         if (meta_cmd->parsed()) {
             return run_sp_metadata(sp_file, sp_now);
+        }
+        if (demo_cmd->parsed()) {
+            return run_demo(demo_args);
         }
         if (login_url_cmd->parsed()) {
             return run_login_url(login_url_args);
