@@ -115,6 +115,7 @@ std::vector<std::pair<int, std::string>> warning_tuples(const Idp &idp) {
 void bind_login(py::module_ &m);
 void bind_verify(py::module_ &m);
 void bind_testing(py::module_ &m);
+void bind_gate(py::module_ &m);
 
 PYBIND11_MODULE(_ssogate, m) {
     m.doc() = "Low-level binding over the ssogate C ABI (libssogate.so.0). Use the `ssogate` package instead.";
@@ -221,4 +222,5 @@ PYBIND11_MODULE(_ssogate, m) {
     bind_login(m);
     bind_verify(m);
     bind_testing(m);
+    bind_gate(m);
 }

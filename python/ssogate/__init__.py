@@ -30,6 +30,7 @@ from ._errors import (
     StoreError,
 )
 from ._idp import Certificate, Endpoint, IdpMetadata, Warning, import_idp_metadata  # noqa: A004
+from ._gate import AuditRow, EnforcementPreview, Gate, Invite, Outcome, PasswordDecision
 from ._login import (
     FinishedLogin,
     LoginRequest,
@@ -56,6 +57,12 @@ def code_name(code: int) -> str:
 # Warning is importable as ssogate.Warning but kept out of __all__: a star import would shadow the
 # builtin Warning in the importing module.
 __all__ = [
+    "Gate",
+    "Outcome",
+    "Invite",
+    "EnforcementPreview",
+    "PasswordDecision",
+    "AuditRow",
     "Code",
     "Error",
     "InvalidArgument",

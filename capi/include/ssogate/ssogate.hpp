@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -901,6 +902,304 @@ inline FinishedLogin finish_login(const Connection &conn, const RequestStore &st
     } owner{h};
     return FinishedLogin{VerifiedLogin::from(h), detail::str(ssogate_login_return_to(h))};
 }
+
+// ---- gate ----
+
+/** An account's SSO mode (ssogate_sso_mode). */
+enum class SsoMode : int { mixed = SSOGATE_SSO_MODE_MIXED, enforced = SSOGATE_SSO_MODE_ENFORCED };
+/** A member's role (ssogate_role). */
+enum class Role : int { owner = SSOGATE_ROLE_OWNER, admin = SSOGATE_ROLE_ADMIN, member = SSOGATE_ROLE_MEMBER };
+/** What a consumed response became (ssogate_gate_outcome). */
+enum class OutcomeKind : int {
+    login = SSOGATE_OUTCOME_LOGIN,
+    prompt_join = SSOGATE_OUTCOME_PROMPT_JOIN,
+    joined_by_invite = SSOGATE_OUTCOME_JOINED_BY_INVITE,
+    denied = SSOGATE_OUTCOME_DENIED,
+};
+
+/** The stable name ("MEMBER_DISABLED") and the operator sentence of a ssogate_reason. */
+inline const char *reason_name(int reason) noexcept { return ssogate_reason_name(reason); }
+inline const char *reason_text(int reason) noexcept { return ssogate_reason_text(reason); }
+
+/** ssogate_gate_options; zero means the library default. */
+struct GateOptions {
+    std::int64_t now = 0;  // a frozen clock, Unix seconds; 0 = the system clock
+    std::int64_t join_token_ttl_seconds = 0;
+    std::uint64_t max_response_bytes = 0;
+
+    ssogate_gate_options to_c() const noexcept {
+        ssogate_gate_options o;
+        ssogate_gate_options_init(&o, sizeof o);
+        o.now = now;
+        o.join_token_ttl_seconds = join_token_ttl_seconds;
+        o.max_response_bytes = max_response_bytes;
+        return o;
+    }
+};
+
+/** An invite, copied out of its handle. */
+struct Invite {
+    std::string token;
+    std::string email;
+    std::int64_t expires_at = 0;
+};
+
+/** An enforcement preview; applied and mode are set by Gate::set_sso_mode. */
+struct EnforcementPreview {
+    bool allowed = false;
+    bool applied = false;
+    SsoMode mode = SsoMode::mixed;
+    int reason = SSOGATE_REASON_NONE;
+    std::string detail;
+    std::vector<std::string> losing_access;
+    std::vector<std::string> break_glass;
+};
+
+/** The outcome of Gate::consume, copied out of its handle. */
+struct Outcome {
+    OutcomeKind kind = OutcomeKind::denied;
+    int reason = SSOGATE_REASON_NONE;  // ssogate_reason; NONE when verification or a store refused
+    std::string reason_name;           // the reason's or the error code's name
+    std::string reason_text;           // for the operator
+    std::string user_message;          // safe for the end user
+    int error_code = SSOGATE_OK;
+    std::string email;
+    std::string account_id;
+    std::string connection_id;
+    std::string join_token;  // PROMPT_JOIN
+    std::string return_to;   // SP-initiated logins
+    std::optional<VerifiedLogin> login;  // LOGIN and JOINED_BY_INVITE
+
+    bool accepted() const noexcept { return kind == OutcomeKind::login || kind == OutcomeKind::joined_by_invite; }
+};
+
+/** A password-login decision. */
+struct PasswordDecision {
+    bool allowed = false;
+    int reason = SSOGATE_REASON_NONE;
+    std::string connection_id;  // where to send the user for SSO ("" when not applicable)
+};
+
+/** One row of the audit log. */
+struct AuditRow {
+    std::int64_t seq = 0;
+    std::int64_t time = 0;
+    std::string account_id;
+    std::string connection_id;
+    std::string email;
+    std::string outcome;
+    std::string reason;
+    std::string detail;
+};
+
+/**
+ * The gate (ssogate_gate): verification + policy + directory + audit over its stores. Move-only; the
+ * C object is thread-safe, so one Gate may be used from many threads.
+ */
+class Gate {
+public:
+    /** location "sqlite:PATH" or "memory:"; shared_location "" or "redis://HOST:PORT[/DB]". */
+    static Gate open(std::string_view location, std::string_view shared_location = {},
+                     const GateOptions &options = {}) {
+        detail::ErrorSlot err;
+        const ssogate_gate_options o = options.to_c();
+        ssogate_gate *h = ssogate_gate_open(location.data(), location.size(), shared_location.data(),
+                                            shared_location.size(), &o, err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        return Gate(h);
+    }
+
+    explicit Gate(ssogate_gate *owned) noexcept : h_(owned) {}
+    Gate(Gate &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    Gate &operator=(Gate &&other) noexcept {
+        if (this != &other) {
+            ssogate_gate_free(h_);
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    Gate(const Gate &) = delete;
+    Gate &operator=(const Gate &) = delete;
+    ~Gate() { ssogate_gate_free(h_); }
+
+    ssogate_gate *get() const noexcept { return h_; }
+
+    void create_account(std::string_view id, std::string_view name, const std::vector<std::string> &verified_domains) const {
+        std::string domains;
+        for (const auto &d : verified_domains) {
+            if (!domains.empty()) domains += ' ';
+            domains += d;
+        }
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_create_account(h_, id.data(), id.size(), name.data(), name.size(), domains.data(),
+                                              domains.size(), err.get()));
+    }
+    void add_break_glass(std::string_view account_id, std::string_view email) const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_add_break_glass(h_, account_id.data(), account_id.size(), email.data(), email.size(),
+                                               err.get()));
+    }
+    void add_connection(std::string_view account_id, const Connection &conn, bool enabled = true) const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_add_connection(h_, account_id.data(), account_id.size(), conn.get(), enabled ? 1 : 0,
+                                              err.get()));
+    }
+    void set_connection_enabled(std::string_view connection_id, bool enabled) const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_set_connection_enabled(h_, connection_id.data(), connection_id.size(), enabled ? 1 : 0,
+                                                      err.get()));
+    }
+    void add_member(std::string_view account_id, std::string_view email, Role role, bool has_password) const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_add_member(h_, account_id.data(), account_id.size(), email.data(), email.size(),
+                                          static_cast<int>(role), has_password ? 1 : 0, err.get()));
+    }
+    Invite invite(std::string_view account_id, std::string_view email, Role role, std::int64_t ttl_seconds) const {
+        detail::ErrorSlot err;
+        ssogate_invite *h = ssogate_gate_invite(h_, account_id.data(), account_id.size(), email.data(), email.size(),
+                                                static_cast<int>(role), ttl_seconds, err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_invite, void (*)(ssogate_invite *)> owner(h, ssogate_invite_free);
+        return Invite{detail::str(ssogate_invite_token(h)), detail::str(ssogate_invite_email(h)),
+                      ssogate_invite_expires_at(h)};
+    }
+    EnforcementPreview preview_enforcement(std::string_view account_id) const {
+        detail::ErrorSlot err;
+        return take(ssogate_gate_preview_enforcement(h_, account_id.data(), account_id.size(), err.get()), err);
+    }
+    /** Switching to enforced applies only when the preview allows (see ssogate_gate_set_sso_mode). */
+    EnforcementPreview set_sso_mode(std::string_view account_id, SsoMode mode, bool force = false) const {
+        detail::ErrorSlot err;
+        return take(ssogate_gate_set_sso_mode(h_, account_id.data(), account_id.size(), static_cast<int>(mode),
+                                              force ? 1 : 0, err.get()),
+                    err);
+    }
+
+    /** An SP-initiated login on a saved connection; options.now 0 takes the gate's clock. */
+    LoginRequest begin_login(std::string_view connection_id, std::string_view return_to = {},
+                             const SpKey *sp_key = nullptr, const LoginOptions &options = {}) const {
+        detail::ErrorSlot err;
+        const ssogate_login_options o = options.to_c();
+        ssogate_login_request *h =
+            ssogate_gate_begin_login(h_, connection_id.data(), connection_id.size(), return_to.data(), return_to.size(),
+                                     sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_login_request, void (*)(ssogate_login_request *)> owner(
+            h, ssogate_login_request_free);
+        LoginRequest r;
+        r.request_id = detail::str(ssogate_login_request_id(h));
+        r.relay_state = detail::str(ssogate_login_request_relay_state(h));
+        r.binding = static_cast<Binding>(ssogate_login_request_binding(h));
+        r.destination = detail::str(ssogate_login_request_destination(h));
+        r.redirect_url = detail::str(ssogate_login_request_redirect_url(h));
+        r.post_form_html = detail::str(ssogate_login_request_post_form_html(h));
+        r.xml = detail::str(ssogate_login_request_xml(h));
+        r.is_signed = ssogate_login_request_is_signed(h) != 0;
+        r.issued_at = ssogate_login_request_issued_at(h);
+        r.expires_at = ssogate_login_request_expires_at(h);
+        return r;
+    }
+
+    /** The ACS. Refusals are outcomes (kind denied), not exceptions; throws only for caller errors. */
+    Outcome consume(std::string_view connection_id, std::string_view saml_response,
+                    std::string_view relay_state = {}) const {
+        detail::ErrorSlot err;
+        ssogate_outcome *h = ssogate_gate_consume(h_, connection_id.data(), connection_id.size(), saml_response.data(),
+                                                  saml_response.size(), relay_state.data(), relay_state.size(),
+                                                  err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_outcome, void (*)(ssogate_outcome *)> owner(h, ssogate_outcome_free);
+        Outcome o;
+        o.kind = static_cast<OutcomeKind>(ssogate_outcome_kind(h));
+        o.reason = ssogate_outcome_reason(h);
+        o.reason_name = detail::str(ssogate_outcome_reason_name(h));
+        o.reason_text = detail::str(ssogate_outcome_reason_text(h));
+        o.user_message = detail::str(ssogate_outcome_user_message(h));
+        o.error_code = ssogate_outcome_error_code(h);
+        o.email = detail::str(ssogate_outcome_email(h));
+        o.account_id = detail::str(ssogate_outcome_account_id(h));
+        o.connection_id = detail::str(ssogate_outcome_connection_id(h));
+        o.join_token = detail::str(ssogate_outcome_join_token(h));
+        o.return_to = detail::str(ssogate_outcome_return_to(h));
+        if (const ssogate_login *login = ssogate_outcome_login(h)) {
+            o.login = VerifiedLogin::from(login);
+        }
+        return o;
+    }
+
+    /** Throws Error NOT_FOUND for an unknown, used or expired token. */
+    void confirm_join(std::string_view join_token) const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_confirm_join(h_, join_token.data(), join_token.size(), err.get()));
+    }
+
+    PasswordDecision password_login_allowed(std::string_view account_id, std::string_view email) const {
+        detail::ErrorSlot err;
+        ssogate_password_decision *h = ssogate_gate_password_login_allowed(h_, account_id.data(), account_id.size(),
+                                                                           email.data(), email.size(), err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_password_decision, void (*)(ssogate_password_decision *)> owner(
+            h, ssogate_password_decision_free);
+        return PasswordDecision{ssogate_password_decision_allowed(h) != 0, ssogate_password_decision_reason(h),
+                                detail::str(ssogate_password_decision_connection_id(h))};
+    }
+
+    /** Rows with seq > after_seq, oldest first; account_id "" for every account; limit 0 = 1000. */
+    std::vector<AuditRow> read_audit(std::string_view account_id = {}, std::int64_t after_seq = 0,
+                                     std::size_t limit = 0) const {
+        detail::ErrorSlot err;
+        ssogate_audit *h = ssogate_gate_read_audit(h_, account_id.data(), account_id.size(), after_seq, limit, err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_audit, void (*)(ssogate_audit *)> owner(h, ssogate_audit_free);
+        std::vector<AuditRow> rows(ssogate_audit_count(h));
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            rows[i] = AuditRow{ssogate_audit_seq(h, i),
+                               ssogate_audit_time(h, i),
+                               detail::str(ssogate_audit_account_id(h, i)),
+                               detail::str(ssogate_audit_connection_id(h, i)),
+                               detail::str(ssogate_audit_email(h, i)),
+                               detail::str(ssogate_audit_outcome(h, i)),
+                               detail::str(ssogate_audit_reason(h, i)),
+                               detail::str(ssogate_audit_detail(h, i))};
+        }
+        return rows;
+    }
+
+private:
+    static EnforcementPreview take(ssogate_enforcement *h, detail::ErrorSlot &err) {
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_enforcement, void (*)(ssogate_enforcement *)> owner(h, ssogate_enforcement_free);
+        EnforcementPreview p;
+        p.allowed = ssogate_enforcement_allowed(h) != 0;
+        p.applied = ssogate_enforcement_applied(h) != 0;
+        p.mode = static_cast<SsoMode>(ssogate_enforcement_mode(h));
+        p.reason = ssogate_enforcement_reason(h);
+        p.detail = detail::str(ssogate_enforcement_detail(h));
+        for (std::size_t i = 0; i < ssogate_enforcement_losing_access_count(h); ++i) {
+            p.losing_access.push_back(detail::str(ssogate_enforcement_losing_access(h, i)));
+        }
+        for (std::size_t i = 0; i < ssogate_enforcement_break_glass_count(h); ++i) {
+            p.break_glass.push_back(detail::str(ssogate_enforcement_break_glass(h, i)));
+        }
+        return p;
+    }
+
+    ssogate_gate *h_ = nullptr;
+};
 
 }  // namespace ssogate
 

@@ -1,0 +1,408 @@
+"""The gate: verification, the account's membership policy, the directory and its audit log, in one object.
+
+::
+
+    gate = ssogate.Gate.open("sqlite:/var/lib/app/ssogate.db")          # once per process
+    gate.create_account("acme", "Acme", verified_domains=["acme.com"])
+    gate.add_connection("acme", conn)                                    # an ssogate.Connection
+
+    # "Log in with SSO": send the browser to the IdP
+    req = gate.begin_login(conn.id, return_to="/dashboard")
+    return redirect(req.redirect_url, 303)
+
+    # the ACS: one call, one outcome
+    out = gate.consume(conn_id, form["SAMLResponse"], form.get("RelayState"))
+    if out.accepted:                       # LOGIN or JOINED_BY_INVITE
+        sign_in(out.email); return redirect(out.return_to or "/")
+    if out.kind == "PROMPT_JOIN":          # Just-in-Time: ask, then gate.confirm_join(out.join_token)
+        ...
+    log.info("SSO refused: %s: %s", out.reason, out.reason_text)
+    return out.user_message, 403
+
+Refused logins are outcomes, not exceptions: every one has a stable ``reason`` and an audit row.
+Exceptions are for caller errors (``InvalidArgument``) and admin calls that cannot be done
+(``StoreError`` with ``Code.NOT_FOUND`` / ``Code.STORE_CONFLICT``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable, List, Mapping, NamedTuple, Optional, Union
+
+from . import _ssogate
+from ._codes import Code
+from ._connection import Connection
+from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
+from ._errors import InvalidArgument
+from ._login import LoginRequest
+from ._verify import Attribute, VerifiedLogin
+
+__all__ = ["Gate", "Outcome", "Invite", "EnforcementPreview", "PasswordDecision", "AuditRow"]
+
+_ROLES = {"owner": 0, "admin": 1, "member": 2}
+_MODES = {"mixed": 0, "enforced": 1}
+_MODE_NAMES = {v: k for k, v in _MODES.items()}
+_KINDS = {
+    _ssogate.OUTCOME_LOGIN: "LOGIN",
+    _ssogate.OUTCOME_PROMPT_JOIN: "PROMPT_JOIN",
+    _ssogate.OUTCOME_JOINED_BY_INVITE: "JOINED_BY_INVITE",
+    _ssogate.OUTCOME_DENIED: "DENIED",
+}
+_BINDINGS = {"redirect": _ssogate.BINDING_HTTP_REDIRECT, "post": _ssogate.BINDING_HTTP_POST}
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, got {type(value).__name__}")
+    return value
+
+
+def _choice(value: Any, choices: Mapping[str, int], what: str) -> int:
+    if value not in choices:
+        names = ", ".join(repr(k) for k in choices)
+        raise InvalidArgument(Code.INVALID_ARGUMENT, f"{what} must be one of {names}, got {value!r}")
+    return int(choices[value])
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be bool, got {type(value).__name__}")
+    return value
+
+
+class Invite(NamedTuple):
+    """An invite: mail the user a link with ``token``; their next SSO login joins the account."""
+
+    token: str
+    email: str
+    expires_at: _dt.datetime
+
+
+class EnforcementPreview(NamedTuple):
+    """What switching to SSO Enforced does; ``applied`` and ``mode`` tell what set_sso_mode did."""
+
+    allowed: bool
+    applied: bool
+    mode: str  #: the account's mode after the call: "mixed" or "enforced"
+    reason: str  #: ENFORCEMENT_SAFE, LOCKOUT_GUARD, FORCED or NO_ENABLED_CONNECTION
+    detail: str
+    losing_access: List[str]  #: members who have never logged in through SSO and would lose access
+    break_glass: List[str]  #: break-glass members who keep password login
+
+
+class PasswordDecision(NamedTuple):
+    """May this email log in with a password? (The host still checks the password itself.)"""
+
+    allowed: bool
+    reason: str  #: PASSWORD_ALLOWED, BREAK_GLASS, NOT_A_MEMBER, NO_PASSWORD, SSO_REQUIRED, ...
+    connection_id: Optional[str]  #: where to send a user who must use SSO
+
+    @property
+    def reason_text(self) -> str:
+        return _ssogate.reason_text(_REASON_NUMBERS[self.reason])
+
+
+class AuditRow(NamedTuple):
+    seq: int
+    time: _dt.datetime
+    account_id: str
+    connection_id: str
+    email: str
+    outcome: str  #: LOGIN, PROMPT_JOIN, JOINED_BY_INVITE, DENIED, JOIN_CONFIRMED, PASSWORD_REFUSED, ...
+    reason: str  #: a policy reason name, an error code name, or "ADMIN"
+    detail: str
+
+
+class Outcome:
+    """What :meth:`Gate.consume` made of a response.
+
+    Attributes:
+        kind: ``"LOGIN"``, ``"PROMPT_JOIN"``, ``"JOINED_BY_INVITE"`` or ``"DENIED"``.
+        reason: the stable reason name: a policy reason (``"INVITE_REQUIRED"``) or, when
+            verification or a store refused, the error code's name (``"REPLAYED"``).
+        reason_text: for the operator (what rule, or what was expected and what came).
+        user_message: safe to show the end user of a refused login ("" otherwise).
+        error: ``None`` when the policy decided, else the :class:`Code` that refused the login.
+        email, account_id, connection_id: who and where ("" when unknown).
+        join_token: for ``PROMPT_JOIN``: give it to :meth:`Gate.confirm_join`.
+        return_to: for SP-initiated logins, the address given to :meth:`Gate.begin_login`.
+        login: the :class:`VerifiedLogin` for accepted outcomes, else ``None``.
+    """
+
+    __slots__ = (
+        "kind",
+        "reason",
+        "reason_text",
+        "user_message",
+        "error",
+        "email",
+        "account_id",
+        "connection_id",
+        "join_token",
+        "return_to",
+        "login",
+    )
+    kind: str
+    reason: str
+    reason_text: str
+    user_message: str
+    error: Optional[Union[Code, int]]
+    email: str
+    account_id: str
+    connection_id: str
+    join_token: Optional[str]
+    return_to: Optional[str]
+    login: Optional[VerifiedLogin]
+
+    def __init__(self) -> None:
+        raise TypeError("Outcome objects come from Gate.consume()")
+
+    @classmethod
+    def _from_tuple(cls, t: Any) -> Outcome:
+        (kind, _number, name, text, user_message, error, email, account, conn_id, token, return_to, login) = t
+        self = object.__new__(cls)
+        self.kind = _KINDS[kind]
+        self.reason = name
+        self.reason_text = text
+        self.user_message = user_message
+        if error == 0:
+            self.error = None
+        else:
+            try:
+                self.error = Code(error)
+            except ValueError:
+                self.error = int(error)
+        self.email = email
+        self.account_id = account
+        self.connection_id = conn_id
+        self.join_token = token or None
+        self.return_to = return_to or None
+        self.login = None if login is None else _login(login)
+        return self
+
+    @property
+    def accepted(self) -> bool:
+        """True for LOGIN and JOINED_BY_INVITE: start a session for :attr:`email`."""
+        return self.kind in ("LOGIN", "JOINED_BY_INVITE")
+
+    def __repr__(self) -> str:
+        parts = [f"kind={self.kind!r}", f"reason={self.reason!r}", f"email={self.email!r}"]
+        parts.append(f"connection_id={self.connection_id!r}")
+        if self.join_token:
+            parts.append("join_token=<hidden>")
+        if self.return_to:
+            parts.append(f"return_to={self.return_to!r}")
+        return f"Outcome({', '.join(parts)})"
+
+
+def _login(t: Any) -> VerifiedLogin:
+    (email, nameid, fmt, idp, conn_id, aid, session_index, authn_instant, until, irt, attrs) = t
+    return VerifiedLogin(
+        email=email,
+        nameid=nameid,
+        nameid_format=fmt,
+        idp_entity_id=idp,
+        connection_id=conn_id,
+        assertion_id=aid,
+        session_index=session_index,
+        authn_instant=to_datetime(authn_instant),
+        session_not_on_or_after=None if until is None else to_datetime(until),
+        in_response_to=irt,
+        attributes=tuple(Attribute(n, f, fr, tuple(v)) for (n, f, fr, v) in attrs),
+    )
+
+
+def _preview(t: Any) -> EnforcementPreview:
+    allowed, applied, mode, reason, detail, losing, glass = t
+    return EnforcementPreview(
+        allowed=allowed,
+        applied=applied,
+        mode=_MODE_NAMES[mode],
+        reason=_ssogate.reason_name(reason),
+        detail=detail,
+        losing_access=list(losing),
+        break_glass=list(glass),
+    )
+
+
+class Gate:
+    """The whole SSO flow over a store: admin calls, ``begin_login``, ``consume``, ``confirm_join``.
+
+    Thread-safe: open one per process and share it. Calls that touch the store or verify a response
+    release the GIL.
+    """
+
+    __slots__ = ("_native", "_location")
+    _native: Any
+    _location: str
+
+    def __init__(self) -> None:
+        raise TypeError("use Gate.open(location) to make a Gate")
+
+    @classmethod
+    def open(  # noqa: A003 - the natural name
+        cls,
+        location: str = "memory:",
+        shared: Optional[str] = None,
+        *,
+        now: Optional[Timestamp] = None,
+        join_token_ttl_seconds: Optional[int] = None,
+    ) -> Gate:
+        """Opens a gate.
+
+        ``location``: ``"sqlite:PATH"`` (one file: directory, audit log, replay cache, pending
+        requests) or ``"memory:"`` (tests). ``shared``: ``"redis://HOST:PORT[/DB]"`` to keep the
+        replay cache and pending requests in Redis, shared by several nodes. ``now`` freezes the
+        clock (tests and demos).
+        """
+        ttl = 0 if join_token_ttl_seconds is None else join_token_ttl_seconds
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
+            raise InvalidArgument(Code.INVALID_ARGUMENT, f"join_token_ttl_seconds must be a positive int, got {ttl!r}")
+        native = _ssogate.gate_open(
+            _text(location, "location"),
+            "" if shared is None else _text(shared, "shared"),
+            to_unix(now) or 0,
+            ttl,
+        )
+        self = object.__new__(cls)
+        self._native = native
+        self._location = location
+        return self
+
+    # ---- admin ----
+
+    def create_account(self, account_id: str, name: str, verified_domains: Iterable[str] = ()) -> None:
+        """Creates an account; ``StoreError`` (``Code.STORE_CONFLICT``) when it exists."""
+        if isinstance(verified_domains, str):
+            raise TypeError("verified_domains must be a list of domains, not a str")
+        domains = [_text(d, "verified_domains item") for d in verified_domains]
+        _ssogate.gate_create_account(self._native, _text(account_id, "account_id"), _text(name, "name"), domains)
+
+    def add_break_glass(self, account_id: str, email: str) -> None:
+        """This member keeps password login when SSO is enforced (an IdP outage cannot lock the account out)."""
+        _ssogate.gate_add_break_glass(self._native, _text(account_id, "account_id"), _text(email, "email"))
+
+    def add_connection(self, account_id: str, connection: Connection, *, enabled: bool = True) -> None:
+        """Saves the connection for the account (again, to change its settings)."""
+        if not isinstance(connection, Connection):
+            raise TypeError(f"connection must be a Connection, got {type(connection).__name__}")
+        _ssogate.gate_add_connection(
+            self._native, _text(account_id, "account_id"), connection._native, _flag(enabled, "enabled")
+        )
+
+    def set_connection_enabled(self, connection_id: str, enabled: bool) -> None:
+        _ssogate.gate_set_connection_enabled(
+            self._native, _text(connection_id, "connection_id"), _flag(enabled, "enabled")
+        )
+
+    def add_member(self, account_id: str, email: str, *, role: str = "member", has_password: bool = False) -> None:
+        """Adds a member. ``has_password``: they had a password before SSO (kept in Mixed mode)."""
+        _ssogate.gate_add_member(
+            self._native,
+            _text(account_id, "account_id"),
+            _text(email, "email"),
+            _choice(role, _ROLES, "role"),
+            _flag(has_password, "has_password"),
+        )
+
+    def invite(self, account_id: str, email: str, *, role: str = "member", ttl_seconds: int = 7 * 86400) -> Invite:
+        """Invites ``email``; their next SSO login joins the account as ``role``."""
+        if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int):
+            raise TypeError(f"ttl_seconds must be int, got {type(ttl_seconds).__name__}")
+        token, address, expires = _ssogate.gate_invite(
+            self._native, _text(account_id, "account_id"), _text(email, "email"), _choice(role, _ROLES, "role"),
+            ttl_seconds,
+        )
+        return Invite(token, address, to_datetime(expires))
+
+    def preview_enforcement(self, account_id: str) -> EnforcementPreview:
+        """What switching to SSO Enforced would do. Changes nothing."""
+        return _preview(_ssogate.gate_preview_enforcement(self._native, _text(account_id, "account_id")))
+
+    def set_sso_mode(self, account_id: str, mode: str, *, force: bool = False) -> EnforcementPreview:
+        """``"mixed"`` or ``"enforced"``. Enforcing applies only when the preview allows it (the
+        lockout guard refuses until an admin has logged in through SSO, unless ``force``); check
+        ``.applied``."""
+        return _preview(
+            _ssogate.gate_set_sso_mode(
+                self._native, _text(account_id, "account_id"), _choice(mode, _MODES, "mode"), _flag(force, "force")
+            )
+        )
+
+    # ---- logins ----
+
+    def begin_login(
+        self,
+        connection_id: str,
+        *,
+        return_to: Optional[str] = None,
+        binding: str = "redirect",
+        force_authn: bool = False,
+        is_passive: bool = False,
+        ttl_seconds: int = 600,
+    ) -> LoginRequest:
+        """Starts an SP-initiated login: redirect to ``redirect_url`` or serve ``post_form_html``."""
+        if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int):
+            raise TypeError(f"ttl_seconds must be int, got {type(ttl_seconds).__name__}")
+        r = _ssogate.gate_begin_login(
+            self._native,
+            _text(connection_id, "connection_id"),
+            "" if return_to is None else _text(return_to, "return_to"),
+            _choice(binding, _BINDINGS, "binding"),
+            _flag(force_authn, "force_authn"),
+            _flag(is_passive, "is_passive"),
+            ttl_seconds,
+        )
+        request_id, relay_state, b, destination, url, html, xml, is_signed, issued, expires = r
+        return LoginRequest(
+            request_id=request_id,
+            relay_state=relay_state,
+            binding="post" if b == _ssogate.BINDING_HTTP_POST else "redirect",
+            destination=destination,
+            redirect_url=url or None,
+            post_form_html=html or None,
+            xml=xml,
+            is_signed=is_signed,
+            issued_at=to_datetime(issued),
+            expires_at=to_datetime(expires),
+        )
+
+    def consume(
+        self, connection_id: str, saml_response: Union[str, BytesLike], relay_state: Optional[str] = None
+    ) -> Outcome:
+        """The ACS: the form's SAMLResponse and RelayState. Always returns an :class:`Outcome`."""
+        if relay_state is not None and not isinstance(relay_state, str):
+            raise TypeError(f"relay_state must be str, got {type(relay_state).__name__}")
+        t = _ssogate.gate_consume(
+            self._native, _text(connection_id, "connection_id"), to_bytes(saml_response, "saml_response"),
+            relay_state or "",
+        )
+        return Outcome._from_tuple(t)
+
+    def confirm_join(self, join_token: str) -> None:
+        """After PROMPT_JOIN the user said yes: creates the member. ``StoreError`` with
+        ``Code.NOT_FOUND`` when the token is unknown, already used or expired."""
+        _ssogate.gate_confirm_join(self._native, _text(join_token, "join_token"))
+
+    def password_login_allowed(self, account_id: str, email: str) -> PasswordDecision:
+        allowed, reason, conn_id = _ssogate.gate_password_login_allowed(
+            self._native, _text(account_id, "account_id"), _text(email, "email")
+        )
+        return PasswordDecision(allowed, _ssogate.reason_name(reason), conn_id or None)
+
+    def read_audit(self, account_id: Optional[str] = None, *, after_seq: int = 0, limit: int = 1000) -> List[AuditRow]:
+        """Audit rows with ``seq > after_seq``, oldest first (``account_id`` None: every account)."""
+        rows = _ssogate.gate_read_audit(
+            self._native, "" if account_id is None else _text(account_id, "account_id"), after_seq, limit
+        )
+        return [AuditRow(seq, to_datetime(t), a, c, e, o, r, d) for (seq, t, a, c, e, o, r, d) in rows]
+
+    def __repr__(self) -> str:
+        return f"Gate({self._location!r})"
+
+
+# Reason names back to numbers, for PasswordDecision.reason_text.
+_REASON_NUMBERS = {
+    _ssogate.reason_name(n): n for n in (1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 30, 31, 32, 33, 34, 35, 50, 51, 52,
+                                          53, 70, 71, 72, 73)
+}

@@ -1,0 +1,173 @@
+"""The gate through Python: the main scenarios of tests/core/gate_test.cpp with the testing IdP, to
+show the binding only translates (every rule is the C library's)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import ssogate
+from ssogate.testing import TestIdp
+
+
+@pytest.fixture(scope="module")
+def idp() -> TestIdp:
+    return TestIdp("https://okta.test.example/exk1")
+
+
+@pytest.fixture()
+def conn(idp: TestIdp) -> ssogate.Connection:
+    imported = ssogate.import_idp_metadata(idp.metadata_xml)
+    return ssogate.Connection.create(
+        imported, base_url="https://app.example.com", id="okta", allow_idp_initiated=True, jit_provisioning=True
+    )
+
+
+@pytest.fixture()
+def gate(conn: ssogate.Connection) -> ssogate.Gate:
+    g = ssogate.Gate.open("memory:")
+    g.create_account("acme", "Acme", verified_domains=["example.com"])
+    g.add_connection("acme", conn)
+    return g
+
+
+def consume(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection, email: str) -> ssogate.Outcome:
+    return gate.consume(conn.id, idp.response(conn, nameid=email).base64)
+
+
+def test_member_login_links_then_logs_in(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
+    gate.add_member("acme", "alice@example.com", role="admin", has_password=True)
+    out = consume(gate, idp, conn, "alice@example.com")
+    assert (out.kind, out.reason, out.accepted, out.error) == ("LOGIN", "FIRST_SSO_LOGIN", True, None)
+    assert out.email == "alice@example.com" and out.account_id == "acme" and out.connection_id == "okta"
+    assert isinstance(out.login, ssogate.VerifiedLogin)
+    assert out.login.email == "alice@example.com"
+    assert "FIRST_SSO_LOGIN" in repr(out)
+    assert consume(gate, idp, conn, "alice@example.com").reason == "MEMBER_LOGIN"
+
+
+def test_replay_is_denied_with_its_code(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
+    gate.add_member("acme", "alice@example.com")
+    response = idp.response(conn, nameid="alice@example.com").base64
+    assert gate.consume("okta", response).accepted
+    again = gate.consume("okta", response)
+    assert (again.kind, again.reason, again.error) == ("DENIED", "REPLAYED", ssogate.Code.REPLAYED)
+    assert again.login is None and again.user_message
+    assert gate.read_audit("acme")[-1].reason == "REPLAYED"
+
+
+def test_invite_then_jit_prompt_and_join(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
+    invite = gate.invite("acme", "Bob@example.com", role="admin", ttl_seconds=3600)
+    assert invite.email == "bob@example.com" and len(invite.token) == 22
+    out = consume(gate, idp, conn, "bob@example.com")
+    assert (out.kind, out.reason) == ("JOINED_BY_INVITE", "INVITE_PENDING")
+    assert out.accepted and out.login is not None
+
+    out = consume(gate, idp, conn, "carol@example.com")
+    assert (out.kind, out.reason, out.accepted, out.login) == ("PROMPT_JOIN", "JIT_DOMAIN_MATCH", False, None)
+    assert out.join_token and "hidden" in repr(out) and out.join_token not in repr(out)
+    gate.confirm_join(out.join_token)
+    with pytest.raises(ssogate.StoreError) as e:
+        gate.confirm_join(out.join_token)
+    assert e.value.code == ssogate.Code.NOT_FOUND
+    assert consume(gate, idp, conn, "carol@example.com").reason == "MEMBER_LOGIN"
+
+    denied = consume(gate, idp, conn, "eve@elsewhere.example.net")
+    assert (denied.kind, denied.reason, denied.error) == ("DENIED", "DOMAIN_NOT_ALLOWED", None)
+
+
+def test_invite_required_without_jit(idp: TestIdp) -> None:
+    imported = ssogate.import_idp_metadata(idp.metadata_xml)
+    conn = ssogate.Connection.create(imported, base_url="https://app.example.com", id="strict")
+    gate = ssogate.Gate.open("memory:")
+    gate.create_account("acme", "Acme", verified_domains=["example.com"])
+    gate.add_connection("acme", conn)
+    gate.add_member("acme", "alice@example.com")
+    # IdP-initiated is off for this connection: verification refuses it.
+    out = gate.consume("strict", idp.response(conn, nameid="alice@example.com").base64)
+    assert (out.reason, out.error) == ("UNSOLICITED_NOT_ALLOWED", ssogate.Code.UNSOLICITED_NOT_ALLOWED)
+    # SP-initiated works; a newcomer without an invite is refused by the policy.
+    req = gate.begin_login("strict", return_to="/dash")
+    answer = idp.response(conn, nameid="dave@example.com", in_response_to=req.request_id).base64
+    out = gate.consume("strict", answer, req.relay_state)
+    assert (out.kind, out.reason) == ("DENIED", "INVITE_REQUIRED")
+    assert out.return_to == "/dash"
+
+
+def test_sp_initiated_login(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
+    gate.add_member("acme", "alice@example.com")
+    req = gate.begin_login("okta", return_to="/dashboard")
+    assert isinstance(req, ssogate.LoginRequest)
+    assert req.redirect_url and req.redirect_url.startswith("https://idp.test.example/sso?SAMLRequest=")
+    answer = idp.response(conn, nameid="alice@example.com", in_response_to=req.request_id).base64
+    out = gate.consume("okta", answer, req.relay_state)
+    assert out.accepted and out.return_to == "/dashboard"
+    assert out.login is not None and out.login.in_response_to == req.request_id
+    post = gate.begin_login("okta", binding="post")
+    assert post.post_form_html and post.redirect_url is None
+    with pytest.raises(ssogate.InvalidArgument) as e:
+        gate.begin_login("okta", return_to="https://evil.example.net/")
+    assert e.value.code == ssogate.Code.RETURN_TO_NOT_ALLOWED
+
+
+def test_password_and_enforcement(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
+    gate.add_member("acme", "owner@example.com", role="owner", has_password=True)
+    gate.add_member("acme", "pat@example.com", has_password=True)
+    gate.add_break_glass("acme", "owner@example.com")
+    assert gate.password_login_allowed("acme", "pat@example.com") == (True, "PASSWORD_ALLOWED", None)
+
+    preview = gate.preview_enforcement("acme")
+    assert (preview.allowed, preview.reason) == (False, "LOCKOUT_GUARD")
+    assert preview.losing_access == ["pat@example.com"] and preview.break_glass == ["owner@example.com"]
+    refused = gate.set_sso_mode("acme", "enforced")
+    assert (refused.applied, refused.mode) == (False, "mixed")
+    forced = gate.set_sso_mode("acme", "enforced", force=True)
+    assert (forced.applied, forced.mode, forced.reason) == (True, "enforced", "FORCED")
+
+    d = gate.password_login_allowed("acme", "pat@example.com")
+    assert (d.allowed, d.reason, d.connection_id) == (False, "SSO_REQUIRED", "okta")
+    assert "enforces SSO" in d.reason_text
+    assert gate.password_login_allowed("acme", "owner@example.com").reason == "BREAK_GLASS"
+    with pytest.raises(ssogate.InvalidArgument):
+        gate.set_sso_mode("acme", "strict")
+
+
+def test_audit_rows_and_admin_errors(gate: ssogate.Gate) -> None:
+    with pytest.raises(ssogate.StoreError) as e:
+        gate.create_account("acme", "again")
+    assert e.value.code == ssogate.Code.STORE_CONFLICT
+    with pytest.raises(ssogate.InvalidArgument):
+        gate.add_member("acme", "x@example.com", role="king")
+    with pytest.raises(TypeError):
+        gate.create_account("b", "B", verified_domains="example.com")
+    rows = gate.read_audit("acme")
+    assert [r.outcome for r in rows] == ["ACCOUNT_CREATED", "CONNECTION_SAVED"]
+    assert gate.read_audit(after_seq=rows[-1].seq) == []
+    with pytest.raises(ssogate.StoreError) as e:
+        ssogate.Gate.open("postgres://db")
+    assert e.value.code == ssogate.Code.STORE_LOCATION
+
+
+def test_threads_share_one_sqlite_gate(tmp_path: Path, idp: TestIdp, conn: ssogate.Connection) -> None:
+    gate = ssogate.Gate.open(f"sqlite:{tmp_path / 'gate.db'}")
+    gate.create_account("acme", "Acme", verified_domains=["example.com"])
+    gate.add_connection("acme", conn)
+    responses = []
+    for t in range(4):
+        gate.add_member("acme", f"user{t}@example.com")
+        responses.append([idp.response(conn, nameid=f"user{t}@example.com").base64 for _ in range(5)])
+    results: list[str] = []
+
+    def work(batch: list[str]) -> None:
+        for r in batch:
+            results.append(gate.consume("okta", r).kind)
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in responses]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == ["LOGIN"] * 20
+    assert sum(1 for r in gate.read_audit("acme") if r.outcome == "LOGIN") == 20
