@@ -144,6 +144,35 @@
 %ignore ssogate_pending_request_set;
 %ignore ssogate_login_options_init;
 
+/*
+ * The gate (section 9): its string inputs, and its options constructor. (Some of these pairs are
+ * also applied for other sections; applying a typemap twice is harmless.)
+ */
+%apply (char *STRING, size_t LENGTH) {
+    (const char *location, size_t location_len),
+    (const char *shared_location, size_t shared_location_len),
+    (const char *account_id, size_t account_id_len),
+    (const char *name, size_t name_len),
+    (const char *verified_domains, size_t verified_domains_len),
+    (const char *email, size_t email_len),
+    (const char *connection_id, size_t connection_id_len),
+    (const char *saml_response, size_t saml_response_len),
+    (const char *relay_state, size_t relay_state_len),
+    (const char *return_to, size_t return_to_len),
+    (const char *join_token, size_t join_token_len)
+};
+%extend ssogate_gate_options {
+    ssogate_gate_options() {
+        ssogate_gate_options *o = (ssogate_gate_options *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_gate_options_init(o, sizeof *o);
+        }
+        return o;
+    }
+    ~ssogate_gate_options() { free($self); }
+}
+%ignore ssogate_gate_options_init;
+
 /* The _init functions take sizeof, which only C knows; the constructors above call them instead. */
 %ignore ssogate_idp_options_init;
 %ignore ssogate_connection_options_init;

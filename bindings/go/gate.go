@@ -1,0 +1,493 @@
+package ssogate
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"ssogate.dev/ssogate/internal/capi"
+)
+
+// SSOMode is an account's SSO mode.
+type SSOMode int
+
+const (
+	// SSOModeMixed keeps password login for members who had a password before SSO; newcomers use SSO.
+	SSOModeMixed SSOMode = 0
+	// SSOModeEnforced requires SSO from everyone except break-glass members.
+	SSOModeEnforced SSOMode = 1
+)
+
+func (m SSOMode) String() string {
+	if m == SSOModeEnforced {
+		return "enforced"
+	}
+	return "mixed"
+}
+
+// Role is a member's role in an account.
+type Role int
+
+const (
+	RoleOwner  Role = 0
+	RoleAdmin  Role = 1
+	RoleMember Role = 2
+)
+
+// OutcomeKind is what Gate.Consume made of a response.
+type OutcomeKind int
+
+const (
+	// OutcomeLogin: a member logged in; start a session for Outcome.Email.
+	OutcomeLogin OutcomeKind = 0
+	// OutcomePromptJoin: a newcomer may join (Just-in-Time); ask them, then call Gate.ConfirmJoin.
+	OutcomePromptJoin OutcomeKind = 1
+	// OutcomeJoinedByInvite: a pending invite was accepted; the member exists now. Start a session.
+	OutcomeJoinedByInvite OutcomeKind = 2
+	// OutcomeDenied: refused by the policy, by verification or by a store (see Outcome.Reason).
+	OutcomeDenied OutcomeKind = 3
+)
+
+func (k OutcomeKind) String() string {
+	switch k {
+	case OutcomeLogin:
+		return "LOGIN"
+	case OutcomePromptJoin:
+		return "PROMPT_JOIN"
+	case OutcomeJoinedByInvite:
+		return "JOINED_BY_INVITE"
+	default:
+		return "DENIED"
+	}
+}
+
+// Reason is a policy reason (ssogate_reason). Its String is the stable name, e.g. "MEMBER_DISABLED".
+type Reason int
+
+// ReasonNone: no policy reason (verification or a store refused the login).
+const ReasonNone Reason = 0
+
+func (r Reason) String() string { return capi.Ssogate_reason_name(int(r)) }
+
+// Text is one sentence for the operator explaining the reason.
+func (r Reason) Text() string { return capi.Ssogate_reason_text(int(r)) }
+
+// GateOptions are the optional inputs of OpenGateWithOptions. Zero values mean the defaults.
+type GateOptions struct {
+	// Now freezes the clock of every call (tests and demos); zero means the system clock.
+	Now time.Time
+	// JoinTokenTTL is how long a PROMPT_JOIN's token waits for ConfirmJoin; 0 means 15 minutes.
+	JoinTokenTTL time.Duration
+}
+
+// Gate runs the whole SSO flow over its stores: admin calls, BeginLogin, Consume (verification +
+// policy + directory update + audit row), ConfirmJoin, PasswordLoginAllowed. It is safe for
+// concurrent use; Close releases it (a finalizer does so otherwise).
+type Gate struct {
+	ref *ref[capi.Struct_SS_ssogate_gate]
+}
+
+// OpenGate opens a gate. location holds the directory: "sqlite:PATH" (the embedded default) or
+// "memory:". shared holds the replay cache and pending requests: "" for the same store, or
+// "redis://HOST:PORT[/DB]" so that several nodes share them.
+func OpenGate(location, shared string) (*Gate, error) {
+	return OpenGateWithOptions(location, shared, GateOptions{})
+}
+
+// OpenGateWithOptions is OpenGate with options.
+func OpenGateWithOptions(location, shared string, opts GateOptions) (*Gate, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	o := capi.NewSsogate_gate_options()
+	if o.Swigcptr() == 0 {
+		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_gate_options failed"}
+	}
+	defer capi.DeleteSsogate_gate_options(o)
+	if !opts.Now.IsZero() {
+		o.SetNow(opts.Now.Unix())
+	}
+	if opts.JoinTokenTTL != 0 {
+		if opts.JoinTokenTTL%time.Second != 0 || opts.JoinTokenTTL < time.Second {
+			return nil, &Error{Code: CodeInvalidArgument,
+				Message: fmt.Sprintf("JoinTokenTTL must be whole seconds, at least 1s, got %v", opts.JoinTokenTTL)}
+		}
+		o.SetJoin_token_ttl_seconds(int64(opts.JoinTokenTTL / time.Second))
+	}
+	h := capi.Ssogate_gate_open(location, shared, o, e.h)
+	if h.Swigcptr() == 0 {
+		return nil, e.failure("ssogate_gate_open")
+	}
+	return &Gate{ref: newRef(h, capi.Ssogate_gate_free)}, nil
+}
+
+// Close releases the gate; later calls fail with ErrInvalidArgument. Safe to call more than once.
+func (g *Gate) Close() error {
+	g.ref.close()
+	return nil
+}
+
+// call runs one admin call that returns a code.
+func (g *Gate) call(name string, f func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int) error {
+	e, err := newCError()
+	if err != nil {
+		return err
+	}
+	defer e.free()
+	return g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		if f(h, e.h) != int(CodeOK) {
+			return e.failure(name)
+		}
+		return nil
+	})
+}
+
+// CreateAccount creates an account with its verified email domains (ErrStoreConflict if it exists).
+func (g *Gate) CreateAccount(id, name string, verifiedDomains []string) error {
+	domains := strings.Join(verifiedDomains, " ")
+	return g.call("ssogate_gate_create_account", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+		return capi.Ssogate_gate_create_account(h, id, name, domains, e)
+	})
+}
+
+// AddBreakGlass lets a member keep password login when SSO is enforced.
+func (g *Gate) AddBreakGlass(accountID, email string) error {
+	return g.call("ssogate_gate_add_break_glass", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+		return capi.Ssogate_gate_add_break_glass(h, accountID, email, e)
+	})
+}
+
+// AddConnection saves conn for the account (again, to change its settings).
+func (g *Gate) AddConnection(accountID string, conn *Connection, enabled bool) error {
+	if conn == nil {
+		return &Error{Code: CodeInvalidArgument, Message: "AddConnection: the connection is nil"}
+	}
+	return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
+		return g.call("ssogate_gate_add_connection", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+			return capi.Ssogate_gate_add_connection(h, accountID, ch, boolInt(enabled), e)
+		})
+	})
+}
+
+// SetConnectionEnabled enables or disables a saved connection (ErrNotFound when unknown).
+func (g *Gate) SetConnectionEnabled(connectionID string, enabled bool) error {
+	return g.call("ssogate_gate_set_connection_enabled", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+		return capi.Ssogate_gate_set_connection_enabled(h, connectionID, boolInt(enabled), e)
+	})
+}
+
+// AddMember adds a member. hasPassword: they had a password before SSO (kept in Mixed mode).
+func (g *Gate) AddMember(accountID, email string, role Role, hasPassword bool) error {
+	return g.call("ssogate_gate_add_member", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+		return capi.Ssogate_gate_add_member(h, accountID, email, int(role), boolInt(hasPassword), e)
+	})
+}
+
+// Invite is an invitation: mail the user a link with Token; their next SSO login joins the account.
+type Invite struct {
+	Token     string
+	Email     string
+	ExpiresAt time.Time
+}
+
+// Invite invites email to the account with role, valid for ttl (whole seconds).
+func (g *Gate) Invite(accountID, email string, role Role, ttl time.Duration) (*Invite, error) {
+	if ttl%time.Second != 0 || ttl < time.Second {
+		return nil, &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("Invite: ttl must be whole seconds, at least 1s, got %v", ttl)}
+	}
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	var out *Invite
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		ih := capi.Ssogate_gate_invite(h, accountID, email, int(role), int64(ttl/time.Second), e.h)
+		if ih.Swigcptr() == 0 {
+			return e.failure("ssogate_gate_invite")
+		}
+		defer capi.Ssogate_invite_free(ih)
+		out = &Invite{
+			Token:     capi.Ssogate_invite_token(ih),
+			Email:     capi.Ssogate_invite_email(ih),
+			ExpiresAt: time.Unix(capi.Ssogate_invite_expires_at(ih), 0).UTC(),
+		}
+		return nil
+	})
+	return out, err
+}
+
+// EnforcementPreview is what switching to SSOModeEnforced does; Applied and Mode tell what
+// SetSSOMode did.
+type EnforcementPreview struct {
+	Allowed      bool
+	Applied      bool
+	Mode         SSOMode // the account's mode after the call
+	Reason       Reason  // ENFORCEMENT_SAFE, LOCKOUT_GUARD, FORCED or NO_ENABLED_CONNECTION
+	Detail       string
+	LosingAccess []string // members who have never logged in through SSO and would lose access
+	BreakGlass   []string // break-glass members who keep password login
+}
+
+func (g *Gate) enforcement(name string, f func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_enforcement) (*EnforcementPreview, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	var out *EnforcementPreview
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		p := f(h, e.h)
+		if p.Swigcptr() == 0 {
+			return e.failure(name)
+		}
+		defer capi.Ssogate_enforcement_free(p)
+		out = &EnforcementPreview{
+			Allowed: capi.Ssogate_enforcement_allowed(p) != 0,
+			Applied: capi.Ssogate_enforcement_applied(p) != 0,
+			Mode:    SSOMode(capi.Ssogate_enforcement_mode(p)),
+			Reason:  Reason(capi.Ssogate_enforcement_reason(p)),
+			Detail:  capi.Ssogate_enforcement_detail(p),
+		}
+		for i := int64(0); i < capi.Ssogate_enforcement_losing_access_count(p); i++ {
+			out.LosingAccess = append(out.LosingAccess, capi.Ssogate_enforcement_losing_access(p, i))
+		}
+		for i := int64(0); i < capi.Ssogate_enforcement_break_glass_count(p); i++ {
+			out.BreakGlass = append(out.BreakGlass, capi.Ssogate_enforcement_break_glass(p, i))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PreviewEnforcement tells what switching the account to SSOModeEnforced would do. It changes nothing.
+func (g *Gate) PreviewEnforcement(accountID string) (*EnforcementPreview, error) {
+	return g.enforcement("ssogate_gate_preview_enforcement", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_enforcement {
+		return capi.Ssogate_gate_preview_enforcement(h, accountID, e)
+	})
+}
+
+// SetSSOMode sets the account's mode. Enforcing applies only when the preview allows it (the
+// lockout guard refuses until an owner or admin has logged in through SSO, unless force); check
+// Applied. A refusal is a decision, not an error.
+func (g *Gate) SetSSOMode(accountID string, mode SSOMode, force bool) (*EnforcementPreview, error) {
+	return g.enforcement("ssogate_gate_set_sso_mode", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_enforcement {
+		return capi.Ssogate_gate_set_sso_mode(h, accountID, int(mode), boolInt(force), e)
+	})
+}
+
+// BeginLogin starts an SP-initiated login on a saved connection, with the gate's pending-request
+// store. opts are as for the package-level BeginLogin; a zero opts.Now takes the gate's clock.
+func (g *Gate) BeginLogin(connectionID string, opts LoginOptions) (*LoginRequest, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	o := capi.NewSsogate_login_options()
+	if o.Swigcptr() == 0 {
+		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_login_options failed"}
+	}
+	defer capi.DeleteSsogate_login_options(o)
+	if opts.Binding == BindingHTTPPost {
+		o.SetBinding(int(BindingHTTPPost))
+	}
+	o.SetForce_authn(boolInt(opts.ForceAuthn))
+	o.SetIs_passive(boolInt(opts.IsPassive))
+	if opts.TTL != 0 {
+		if opts.TTL%time.Second != 0 || opts.TTL < time.Second || opts.TTL > 24*time.Hour {
+			return nil, &Error{Code: CodeInvalidArgument,
+				Message: fmt.Sprintf("TTL must be whole seconds from 1s to 24h, got %v", opts.TTL)}
+		}
+		o.SetTtl_seconds(int64(opts.TTL / time.Second))
+	}
+	if !opts.Now.IsZero() {
+		o.SetNow(opts.Now.Unix())
+	}
+	var out *LoginRequest
+	call := func(key capi.Struct_SS_ssogate_sp_key) error {
+		return g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+			r := capi.Ssogate_gate_begin_login(h, connectionID, opts.ReturnTo, key, o, e.h)
+			if r.Swigcptr() == 0 {
+				return e.failure("ssogate_gate_begin_login")
+			}
+			defer capi.Ssogate_login_request_free(r)
+			out = &LoginRequest{
+				RequestID:    capi.Ssogate_login_request_id(r),
+				RelayState:   capi.Ssogate_login_request_relay_state(r),
+				Binding:      Binding(capi.Ssogate_login_request_binding(r)),
+				Destination:  capi.Ssogate_login_request_destination(r),
+				RedirectURL:  capi.Ssogate_login_request_redirect_url(r),
+				PostFormHTML: capi.Ssogate_login_request_post_form_html(r),
+				XML:          capi.Ssogate_login_request_xml(r),
+				Signed:       capi.Ssogate_login_request_is_signed(r) != 0,
+				IssuedAt:     time.Unix(capi.Ssogate_login_request_issued_at(r), 0).UTC(),
+				ExpiresAt:    time.Unix(capi.Ssogate_login_request_expires_at(r), 0).UTC(),
+			}
+			return nil
+		})
+	}
+	if opts.SPKey == nil {
+		err = call(capi.SwigcptrStruct_SS_ssogate_sp_key(0))
+	} else {
+		err = opts.SPKey.ref.use("the SP key", call)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Outcome is what Gate.Consume made of a response. Only OutcomeLogin and OutcomeJoinedByInvite let
+// the user in (Accepted).
+type Outcome struct {
+	Kind OutcomeKind
+	// Reason is the policy reason; ReasonNone when verification or a store refused (then Error is set).
+	Reason Reason
+	// ReasonName is the stable name: the policy reason's, or the error code's ("REPLAYED").
+	ReasonName string
+	// ReasonText is for the operator; UserMessage is safe to show the end user of a refusal.
+	ReasonText, UserMessage string
+	// Error is nil when the policy decided, else the *Error (code and message) that refused the login.
+	Error        error
+	Email        string
+	AccountID    string
+	ConnectionID string
+	JoinToken    string // OutcomePromptJoin: give it to ConfirmJoin
+	ReturnTo     string // SP-initiated logins: the address given to BeginLogin
+	// Login is the verified login for accepted outcomes, nil otherwise.
+	Login *Login
+}
+
+// Accepted reports whether the user is let in (a login or an accepted invite).
+func (o *Outcome) Accepted() bool { return o.Kind == OutcomeLogin || o.Kind == OutcomeJoinedByInvite }
+
+// Consume is the ACS: the SAMLResponse and RelayState form values ("" when none) posted for
+// connectionID. Refused logins come back as an Outcome with Kind OutcomeDenied, not as an error;
+// the error is for caller mistakes (an empty connection id, a closed gate).
+func (g *Gate) Consume(connectionID, samlResponse, relayState string) (*Outcome, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	var out *Outcome
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		oh := capi.Ssogate_gate_consume(h, connectionID, samlResponse, relayState, e.h)
+		if oh.Swigcptr() == 0 {
+			return e.failure("ssogate_gate_consume")
+		}
+		defer capi.Ssogate_outcome_free(oh)
+		out = &Outcome{
+			Kind:         OutcomeKind(capi.Ssogate_outcome_kind(oh)),
+			Reason:       Reason(capi.Ssogate_outcome_reason(oh)),
+			ReasonName:   capi.Ssogate_outcome_reason_name(oh),
+			ReasonText:   capi.Ssogate_outcome_reason_text(oh),
+			UserMessage:  capi.Ssogate_outcome_user_message(oh),
+			Email:        capi.Ssogate_outcome_email(oh),
+			AccountID:    capi.Ssogate_outcome_account_id(oh),
+			ConnectionID: capi.Ssogate_outcome_connection_id(oh),
+			JoinToken:    capi.Ssogate_outcome_join_token(oh),
+			ReturnTo:     capi.Ssogate_outcome_return_to(oh),
+		}
+		if code := Code(capi.Ssogate_outcome_error_code(oh)); code != CodeOK {
+			out.Error = &Error{Code: code, Message: out.ReasonText}
+		}
+		if lh := capi.Ssogate_outcome_login(oh); lh.Swigcptr() != 0 {
+			out.Login = readLogin(lh)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ConfirmJoin creates the member after OutcomePromptJoin; ErrNotFound when the token is unknown,
+// already used or expired.
+func (g *Gate) ConfirmJoin(joinToken string) error {
+	return g.call("ssogate_gate_confirm_join", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+		return capi.Ssogate_gate_confirm_join(h, joinToken, e)
+	})
+}
+
+// PasswordDecision says whether a password login is allowed (the host still checks the password).
+type PasswordDecision struct {
+	Allowed bool
+	Reason  Reason
+	// ConnectionID is the connection to send a user who must use SSO to ("" otherwise).
+	ConnectionID string
+}
+
+// PasswordLoginAllowed applies the account's SSO mode to a password login attempt (audited).
+func (g *Gate) PasswordLoginAllowed(accountID, email string) (*PasswordDecision, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	var out *PasswordDecision
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		d := capi.Ssogate_gate_password_login_allowed(h, accountID, email, e.h)
+		if d.Swigcptr() == 0 {
+			return e.failure("ssogate_gate_password_login_allowed")
+		}
+		defer capi.Ssogate_password_decision_free(d)
+		out = &PasswordDecision{
+			Allowed:      capi.Ssogate_password_decision_allowed(d) != 0,
+			Reason:       Reason(capi.Ssogate_password_decision_reason(d)),
+			ConnectionID: capi.Ssogate_password_decision_connection_id(d),
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AuditRow is one row of the append-only audit log.
+type AuditRow struct {
+	Seq          int64
+	Time         time.Time
+	AccountID    string
+	ConnectionID string
+	Email        string
+	Outcome      string // LOGIN, PROMPT_JOIN, JOINED_BY_INVITE, DENIED, JOIN_CONFIRMED, PASSWORD_REFUSED, ...
+	Reason       string // a policy reason name, an error code name, or "ADMIN"
+	Detail       string
+}
+
+// ReadAudit returns rows with Seq > afterSeq, oldest first, at most limit (0: 1000). accountID ""
+// reads every account.
+func (g *Gate) ReadAudit(accountID string, afterSeq int64, limit int) ([]AuditRow, error) {
+	if limit < 0 {
+		return nil, &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("ReadAudit: limit must not be negative, got %d", limit)}
+	}
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	var rows []AuditRow
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		a := capi.Ssogate_gate_read_audit(h, accountID, afterSeq, int64(limit), e.h)
+		if a.Swigcptr() == 0 {
+			return e.failure("ssogate_gate_read_audit")
+		}
+		defer capi.Ssogate_audit_free(a)
+		n := capi.Ssogate_audit_count(a)
+		rows = make([]AuditRow, 0, n)
+		for i := int64(0); i < n; i++ {
+			rows = append(rows, AuditRow{
+				Seq:          capi.Ssogate_audit_seq(a, i),
+				Time:         time.Unix(capi.Ssogate_audit_time(a, i), 0).UTC(),
+				AccountID:    capi.Ssogate_audit_account_id(a, i),
+				ConnectionID: capi.Ssogate_audit_connection_id(a, i),
+				Email:        capi.Ssogate_audit_email(a, i),
+				Outcome:      capi.Ssogate_audit_outcome(a, i),
+				Reason:       capi.Ssogate_audit_reason(a, i),
+				Detail:       capi.Ssogate_audit_detail(a, i),
+			})
+		}
+		return nil
+	})
+	return rows, err
+}
