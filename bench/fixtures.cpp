@@ -1,0 +1,93 @@
+#include "fixtures.hpp"
+
+#include "response/verify.hpp"
+#include "util/encoding.hpp"
+
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace ssogate::bench {
+namespace {
+
+using core::testing::TestAttribute;
+
+// What an Okta app typically sends: a few profile attributes and a group list.
+std::vector<TestAttribute> okta_attributes() {
+    const std::string unspecified = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified";
+    return {
+        {"firstName", {"Jane"}, unspecified, ""},
+        {"lastName", {"Doe"}, unspecified, ""},
+        {"email", {"jane.doe@example.com"}, unspecified, ""},
+        {"department", {"Platform Engineering"}, unspecified, ""},
+        {"groups",
+         {"Everyone", "engineering", "dashboard-admins", "vpn-users"},
+         unspecified,
+         ""},
+    };
+}
+
+std::vector<TestAttribute> many_attributes(int n) {
+    std::vector<TestAttribute> out;
+    for (int i = 0; i < n; ++i) {
+        out.push_back({"urn:oid:1.3.6.1.4.1.99999.1." + std::to_string(i),
+                       {"value " + std::to_string(i) + " of a large profile"},
+                       "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
+                       "attribute" + std::to_string(i)});
+    }
+    return out;
+}
+
+Fixture make(const core::testing::TestIdp &idp, std::string name, std::vector<TestAttribute> attributes) {
+    core::testing::ResponseOptions o;
+    o.now = signed_at;
+    o.acs_url = acs_url;
+    o.sp_entity_id = sp_entity_id;
+    o.in_response_to = request_id;
+    o.nameid = "jane.doe@example.com";
+    o.session_index = "_b7e6d5c4b3a2918f7e6d5c4b3a291807";
+    o.sign = core::testing::Sign::both;  // Okta with "Assertion Signature: Signed" signs both
+    o.attributes = std::move(attributes);
+    Fixture f;
+    f.name = std::move(name);
+    f.xml = idp.response_xml(o);
+    f.base64 = core::util::base64_encode(f.xml);
+    return f;
+}
+
+Fixtures build() {
+    Fixtures fx;
+    fx.idp = std::make_unique<core::testing::TestIdp>("http://www.okta.com/exk1bench0000000000");
+    fx.metadata_xml = fx.idp->metadata_xml("https://example.okta.com/app/bench/sso/saml");
+    core::ImportOptions import;
+    import.now = signed_at;
+    core::ConnectionParams params;
+    params.id = connection_id;
+    params.acs_url = acs_url;
+    params.sp_entity_id = sp_entity_id;
+    fx.connection = core::make_connection(core::import_idp_metadata(fx.metadata_xml, import), params);
+    fx.typical = make(*fx.idp, "typical", okta_attributes());
+    fx.large = make(*fx.idp, "large", many_attributes(200));
+
+    // A benchmark of a refusal would measure the wrong path: check both are accepted first.
+    AcceptEveryReplayCache replay;
+    core::VerifyContext ctx;
+    ctx.now = verified_at;
+    ctx.pending_request_ids = {request_id};
+    ctx.replay = &replay;
+    for (const Fixture *f : {&fx.typical, &fx.large}) {
+        auto login = core::verify_response(*fx.connection, f->base64, ctx);
+        if (login.email != "jane.doe@example.com") throw std::runtime_error("fixture " + f->name + " misread");
+    }
+    return fx;
+}
+
+}  // namespace
+
+const Fixtures &fixtures() {
+    static const Fixtures fx = build();
+    return fx;
+}
+
+}  // namespace ssogate::bench

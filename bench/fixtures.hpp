@@ -1,0 +1,44 @@
+// The two responses every benchmark verifies, made once at start-up by the testing IdP: a typical
+// Okta-like login (Response and Assertion both signed, RSA-2048/SHA-256, 5 attributes, about 7 KB)
+// and a large one (200 attributes). The clock is frozen so that they stay valid however long a run
+// takes.
+#pragma once
+
+#include "constants.hpp"
+
+#include "connection/connection.hpp"
+#include "store/replay.hpp"
+#include "testing/idp.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace ssogate::bench {
+
+// Repeats are not refused: a benchmark verifies the same assertion millions of times, and making a
+// fresh signed assertion per iteration would cost more than verifying it. The replay store's own
+// cost is measured separately (BM_replay_memory_insert), so nothing is hidden, only separated.
+class AcceptEveryReplayCache final : public core::ReplayCache {
+public:
+    bool insert_if_absent(std::string_view, std::int64_t) override { return true; }
+};
+
+struct Fixture {
+    std::string name;
+    std::string xml;     // the Response as the IdP serialised it
+    std::string base64;  // the SAMLResponse form value
+};
+
+struct Fixtures {
+    std::unique_ptr<core::testing::TestIdp> idp;
+    std::string metadata_xml;
+    std::shared_ptr<const core::Connection> connection;
+    Fixture typical, large;
+};
+
+// Builds everything (key generation and signing take a few milliseconds). Throws on any failure,
+// including a fixture that does not verify: a benchmark of a refusal would measure the wrong path.
+const Fixtures &fixtures();
+
+}  // namespace ssogate::bench

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Builds the benchmarks in Release and runs them, then prints the ratios docs/performance.md reports:
+# ssogate / reference (libxml2 parse + xmlsec1 verification of the same signatures, no SAML checks,
+# measured in the same run), the C ABI / the core, and 2-thread / 1-thread throughput.
+#
+#   bench/run.sh [extra Google Benchmark flags]      (BUILD_DIR default build-bench, JOBS default 2)
+#
+# Medians of 5 repetitions. The ratios are what to compare between machines, not the absolute times.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+BUILD_DIR=${BUILD_DIR:-build-bench}
+JOBS=${JOBS:-2}
+
+# Warnings are not errors here: GCC 12 at -O3 (Release) reports a false -Wrestrict inside
+# std::string's operator+ (GCC bug 105651); the RelWithDebInfo builds keep -Werror.
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSSOGATE_BUILD_BENCH=ON -DSSOGATE_WERROR=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j "$JOBS" --target ssogate_bench ssogate_bench_capi
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/ssogate-bench.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+flags=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true)
+
+echo "== core and reference ($(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+SSOGATE_BENCH_FIXTURES=$out "$BUILD_DIR/bench/ssogate_bench" "${flags[@]}" \
+  --benchmark_out="$out/core.json" --benchmark_out_format=json "$@"
+echo "== the same fixtures through the C ABI (libssogate.so)"
+"$BUILD_DIR/bench/ssogate_bench_capi" "$out" "${flags[@]}" \
+  --benchmark_out="$out/capi.json" --benchmark_out_format=json "$@"
+
+# Instruction counts (callgrind): the comparison that does not move with the machine's load.
+if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
+  echo "== instruction counts under callgrind (10 verifications per path after a warm-up)"
+  mkdir -p "$out/count"
+  SSOGATE_BENCH_FIXTURES=$out/count valgrind -q --tool=callgrind --callgrind-out-file="$out/core.cg" \
+    --toggle-collect='count_*' "$BUILD_DIR/bench/ssogate_bench" --count-instructions
+  valgrind -q --tool=callgrind --callgrind-out-file="$out/capi.cg" --toggle-collect='count_*' \
+    "$BUILD_DIR/bench/ssogate_bench_capi" --count-instructions "$out/count"
+  callgrind_annotate --inclusive=yes "$out/core.cg" > "$out/core.cg.txt"
+  callgrind_annotate --inclusive=yes "$out/capi.cg" > "$out/capi.cg.txt"
+fi
+
+python3 - "$out/core.json" "$out/capi.json" <<'PY'
+import json, os, sys
+
+rows = {}
+for path in sys.argv[1:]:
+    for b in json.load(open(path))["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            rows[b["run_name"]] = b
+
+# Single-thread comparisons use CPU time: on a shared machine the wall clock also counts the time
+# the process waited for a core. The thread benchmark is wall-clock by construction (UseRealTime).
+def t(name):
+    return rows[name]["cpu_time"]
+
+def ips(name):
+    return rows[name]["items_per_second"]
+
+print("\n== ratios (medians of 5 repetitions, CPU time; lower is better except throughput)")
+for i, size in ((0, "typical"), (1, "large")):
+    ref = t(f"BM_reference/{i}")
+    print(f"{size:8} reference (libxml2 + xmlsec1)    {ref:9.1f} us")
+    print(f"{size:8} ssogate verify_response (base64) {t(f'BM_ssogate/{i}'):9.1f} us   ratio {t(f'BM_ssogate/{i}') / ref:.2f}x")
+    print(f"{size:8} ssogate verify_response_xml      {t(f'BM_ssogate_xml/{i}'):9.1f} us   ratio {t(f'BM_ssogate_xml/{i}') / ref:.2f}x")
+    print(f"{size:8} C ABI ssogate_verify_response    {t(f'BM_capi/{i}'):9.1f} us   C ABI / core {t(f'BM_capi/{i}') / t(f'BM_ssogate/{i}'):.2f}x")
+print(f"(load average during the run: {open('/proc/loadavg').read().split()[0]} on {os.cpu_count()} CPUs)")
+one = ips("BM_ssogate_threads/0/real_time/threads:1")
+two = ips("BM_ssogate_threads/0/real_time/threads:2")
+print(f"typical  throughput 1 thread {one:8.0f}/s, 2 threads {two:8.0f}/s   2-vs-1 {two / one:.2f}x")
+print(f"replay   MemoryReplayCache insert {t('BM_replay_memory_insert'):.2f} us (not included above)")
+
+import re
+counts = {}
+for path in (os.path.join(os.path.dirname(sys.argv[1]), n) for n in ("core.cg.txt", "capi.cg.txt")):
+    if os.path.exists(path):
+        for line in open(path):
+            m = re.match(r"\s*([\d,]+) .*?\b(count_\w+)", line)
+            if m:
+                counts[m.group(2)] = int(m.group(1).replace(",", "")) / 10
+if counts:
+    print("\n== instructions per verification (callgrind; deterministic)")
+    for size in ("typical", "large"):
+        ref = counts[f"count_reference_{size}"]
+        print(f"{size:8} reference {ref / 1e6:6.2f} M")
+        for name, key in (("ssogate (base64)", "count_ssogate"), ("ssogate (xml)", "count_ssogate_xml"),
+                          ("C ABI (base64)", "count_capi")):
+            n = counts[f"{key}_{size}"]
+            print(f"{size:8} {name:17} {n / 1e6:6.2f} M   ratio {n / ref:.3f}x")
+PY

@@ -1,0 +1,250 @@
+// ssogate's ACS verification beside a reference measured in the same run: libxml2 parse + xmlsec1
+// verification of the same two signatures, key pre-loaded, with none of the SAML checks. The ratio
+// ssogate/reference is what docs/performance.md reports (target <= 1.1x); absolute times depend on
+// the machine and mean little on their own.
+//
+// Optional: SSOGATE_BENCH_FIXTURES=DIR writes the fixtures (metadata, responses, the frozen clock)
+// to DIR, so bench/capi_bench.cpp can verify the very same bytes through the C ABI.
+// `ssogate_bench --count-instructions` runs each path a fixed number of times for callgrind.
+#include "fixtures.hpp"
+
+#include "response/verify.hpp"
+#include "store/replay_memory.hpp"
+#include "xml/xml.hpp"
+
+#include <benchmark/benchmark.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/valid.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmltree.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+using ssogate::bench::Fixture;
+using ssogate::bench::fixtures;
+namespace core = ssogate::core;
+
+const Fixture &pick(const benchmark::State &state) {
+    return state.range(0) == 0 ? fixtures().typical : fixtures().large;
+}
+
+void label(benchmark::State &state, const Fixture &f) {
+    state.SetLabel(f.name + " " + std::to_string(f.xml.size() / 1024) + " KiB");
+    state.SetItemsProcessed(state.iterations());
+}
+
+// ---- reference: what any SAML SP must do at the very least, and nothing more.
+
+// The IdP's key, decoded once, as a well-written SP would keep it.
+xmlSecKeyPtr reference_key() {
+    static xmlSecKeyPtr key = [] {
+        core::xml::ensure_initialized();
+        const std::string &der = fixtures().idp->certificate_der();
+        xmlSecKeyPtr k = xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte *>(der.data()),
+                                                      static_cast<xmlSecSize>(der.size()),
+                                                      xmlSecKeyDataFormatCertDer, nullptr, nullptr, nullptr);
+        if (k == nullptr) throw std::runtime_error("reference: cannot load the IdP key");
+        return k;
+    }();
+    return key;
+}
+
+void register_id(xmlDocPtr doc, xmlNodePtr node) {
+    xmlAttrPtr attr = xmlHasProp(node, BAD_CAST "ID");
+    xmlChar *value = xmlNodeListGetString(doc, attr->children, 1);
+    xmlAddID(nullptr, doc, value, attr);
+    xmlFree(value);
+}
+
+bool reference_verify_signature(xmlNodePtr signature, xmlSecKeyPtr key) {
+    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(nullptr);
+    ctx->signKey = key;  // lent, as ssogate does: no per-signature copy of the key
+    const bool ok = xmlSecDSigCtxVerify(ctx, signature) == 0 && ctx->status == xmlSecDSigStatusSucceeded;
+    ctx->signKey = nullptr;
+    xmlSecDSigCtxDestroy(ctx);
+    return ok;
+}
+
+bool reference_verify(const std::string &xml, xmlSecKeyPtr key) {
+    // Safe options (no network, no entity substitution, no DTD loading), quiet.
+    xmlDocPtr doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "response.xml", nullptr,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (doc == nullptr) return false;
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr assertion = xmlSecFindChild(root, BAD_CAST "Assertion", BAD_CAST core::xml::ns_saml);
+    bool ok = assertion != nullptr;
+    if (ok) {
+        register_id(doc, root);
+        register_id(doc, assertion);
+        xmlNodePtr on_assertion = xmlSecFindChild(assertion, xmlSecNodeSignature, xmlSecDSigNs);
+        xmlNodePtr on_response = xmlSecFindChild(root, xmlSecNodeSignature, xmlSecDSigNs);
+        ok = on_assertion != nullptr && on_response != nullptr && reference_verify_signature(on_assertion, key) &&
+             reference_verify_signature(on_response, key);
+    }
+    xmlFreeDoc(doc);
+    return ok;
+}
+
+void BM_reference(benchmark::State &state) {
+    const Fixture &f = pick(state);
+    xmlSecKeyPtr key = reference_key();
+    if (!reference_verify(f.xml, key)) {
+        state.SkipWithError("the reference does not verify the fixture");
+        return;
+    }
+    for (auto _ : state) benchmark::DoNotOptimize(reference_verify(f.xml, key));
+    label(state, f);
+}
+
+// ---- ssogate
+
+core::VerifyContext context(core::ReplayCache &replay) {
+    core::VerifyContext ctx;
+    ctx.now = ssogate::bench::verified_at;
+    ctx.pending_request_ids = {ssogate::bench::request_id};
+    ctx.replay = &replay;
+    return ctx;
+}
+
+// The form value as posted (base64) through the whole ACS path: what a host calls.
+void BM_ssogate(benchmark::State &state) {
+    const Fixture &f = pick(state);
+    const core::Connection &conn = *fixtures().connection;  // shared by all threads, never copied
+    ssogate::bench::AcceptEveryReplayCache replay;
+    const core::VerifyContext ctx = context(replay);
+    for (auto _ : state) {
+        core::VerifiedLogin login = core::verify_response(conn, f.base64, ctx);
+        benchmark::DoNotOptimize(login.email.data());
+    }
+    label(state, f);
+}
+
+// The same on decoded XML: the like-for-like comparison with the reference (no base64 either side).
+void BM_ssogate_xml(benchmark::State &state) {
+    const Fixture &f = pick(state);
+    const core::Connection &conn = *fixtures().connection;
+    const core::crypto::KeySet &keys = conn.verification_keys();
+    ssogate::bench::AcceptEveryReplayCache replay;
+    const core::VerifyContext ctx = context(replay);
+    for (auto _ : state) {
+        core::VerifiedLogin login = core::verify_response_xml(conn, keys, f.xml, ctx);
+        benchmark::DoNotOptimize(login.email.data());
+    }
+    label(state, f);
+}
+
+// What the real replay store adds per login (the benchmarks above leave it out): a mutex, a purge of
+// expired entries and a hash insert. The clock moves on every 4096 inserts so the cache stays small.
+void BM_replay_memory_insert(benchmark::State &state) {
+    std::int64_t n = 0;
+    core::MemoryReplayCache cache([&n] { return ssogate::bench::signed_at + n / 4096; });
+    const std::string prefix = "saml-assertion http://www.okta.com/exk1bench0000000000 _id";
+    for (auto _ : state) {
+        ++n;
+        benchmark::DoNotOptimize(cache.insert_if_absent(prefix + std::to_string(n), ssogate::bench::signed_at + n / 4096 + 1));
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_reference)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ssogate)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ssogate_xml)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+// Throughput on 1 and 2 threads sharing one immutable connection (wall-clock time, so items/s is
+// the real throughput of the process).
+BENCHMARK(BM_ssogate)->Name("BM_ssogate_threads")->Arg(0)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_replay_memory_insert)->Unit(benchmark::kMicrosecond);
+
+// ---- instruction counts: the machine-independent comparison (bench/run.sh runs these under
+// callgrind with --toggle-collect='count_*'). Wall-clock time on a shared 2-core machine swings by
+// tens of percent between runs; executed instructions do not. Each function runs its path
+// count_repetitions times after a warm-up outside it, so one-time costs (key decoding, xmlsec1's
+// lazy set-up) are excluded on both sides.
+constexpr int count_repetitions = 10;
+
+core::VerifyContext count_context() {
+    static ssogate::bench::AcceptEveryReplayCache replay;
+    return context(replay);
+}
+
+void repeat_reference(const Fixture &f) {
+    for (int i = 0; i < count_repetitions; ++i) benchmark::DoNotOptimize(reference_verify(f.xml, reference_key()));
+}
+
+void repeat_ssogate(const Fixture &f) {
+    const auto ctx = count_context();
+    for (int i = 0; i < count_repetitions; ++i) {
+        benchmark::DoNotOptimize(core::verify_response(*fixtures().connection, f.base64, ctx).email.data());
+    }
+}
+
+void repeat_ssogate_xml(const Fixture &f) {
+    const auto ctx = count_context();
+    const core::Connection &conn = *fixtures().connection;
+    for (int i = 0; i < count_repetitions; ++i) {
+        benchmark::DoNotOptimize(core::verify_response_xml(conn, conn.verification_keys(), f.xml, ctx).email.data());
+    }
+}
+
+// Distinct, never-inlined names, so that callgrind attributes each path and fixture separately.
+extern "C" __attribute__((noinline)) void count_reference_typical() { repeat_reference(fixtures().typical); }
+extern "C" __attribute__((noinline)) void count_ssogate_typical() { repeat_ssogate(fixtures().typical); }
+extern "C" __attribute__((noinline)) void count_ssogate_xml_typical() { repeat_ssogate_xml(fixtures().typical); }
+extern "C" __attribute__((noinline)) void count_reference_large() { repeat_reference(fixtures().large); }
+extern "C" __attribute__((noinline)) void count_ssogate_large() { repeat_ssogate(fixtures().large); }
+extern "C" __attribute__((noinline)) void count_ssogate_xml_large() { repeat_ssogate_xml(fixtures().large); }
+
+void count_instructions() {
+    // Warm-up, not counted.
+    const auto ctx = count_context();
+    for (const Fixture *f : {&fixtures().typical, &fixtures().large}) {
+        reference_verify(f->xml, reference_key());
+        core::verify_response(*fixtures().connection, f->base64, ctx);
+    }
+    count_reference_typical();
+    count_ssogate_typical();
+    count_ssogate_xml_typical();
+    count_reference_large();
+    count_ssogate_large();
+    count_ssogate_xml_large();
+}
+
+void write(const std::string &path, const std::string &bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out << bytes;
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    const bool count = argc == 2 && std::string(argv[1]) == "--count-instructions";
+    if (!count) {
+        benchmark::Initialize(&argc, argv);
+        if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    }
+    const auto &fx = fixtures();  // built before timing starts
+    if (const char *dir = std::getenv("SSOGATE_BENCH_FIXTURES")) {
+        const std::string d = dir;
+        write(d + "/metadata.xml", fx.metadata_xml);
+        write(d + "/typical.b64", fx.typical.base64);
+        write(d + "/large.b64", fx.large.base64);
+    }
+    if (count) {
+        count_instructions();
+        return 0;
+    }
+    benchmark::AddCustomContext("typical_bytes", std::to_string(fx.typical.xml.size()));
+    benchmark::AddCustomContext("large_bytes", std::to_string(fx.large.xml.size()));
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
