@@ -254,8 +254,12 @@ struct Verifier {
         }
         // An unsigned Response's InResponseTo is the attacker's to write: it may refuse (above) but it
         // never makes an unsolicited assertion look solicited. Only signed values decide.
-        if (!response_signed) resp_irt.reset();
-        std::optional<std::string> irt = resp_irt ? resp_irt : (have_scd_irt ? std::optional(scd_irt) : std::nullopt);
+        std::optional<std::string> irt;
+        if (response_signed && resp_irt) {
+            irt = std::move(*resp_irt);
+        } else if (have_scd_irt) {
+            irt = scd_irt;
+        }
         if (irt) {
             const auto &p = ctx.pending_request_ids;
             if (std::find(p.begin(), p.end(), *irt) == p.end()) {
