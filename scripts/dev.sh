@@ -122,6 +122,9 @@ bench() {
 }
 
 demo() {
+  say "demo: an admin uploads a real Okta metadata.xml (tests/vectors/interop) and is shown what to paste back"
+  "$BUILD_DIR/cli/ssogate" idp import tests/vectors/interop/metadata/okta-1.xml \
+    --base-url https://dashboard.example.com --id okta
   say "demo: the whole SSO flow (metadata, URLs, IdP- and SP-initiated logins, JiT, invites, Mixed -> Enforced, replay)"
   # Exits non-zero if any step's outcome is not the expected one (ctest runs it too, as cli_demo).
   "$BUILD_DIR/cli/ssogate" demo
