@@ -2,7 +2,8 @@
 # The two README commands, and the steps they are made of.
 #
 #   scripts/dev.sh demo    install what is missing, build, run the demo
-#   scripts/dev.sh test    install what is missing, build, run every test suite (C++, C, Python, Go)
+#   scripts/dev.sh test    install what is missing, build, run every test suite (C++, C, Python, Go),
+#                          then the C++ and C tests under ASan+UBSan and each libFuzzer target
 #
 # Steps on their own: deps | build | ctest | python | go | sanitize | fuzz | bench
 # Environment: BUILD_DIR (default build), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
@@ -70,14 +71,22 @@ go_tests() {
   scripts/go-test.sh "$BUILD_DIR"
 }
 
+# One clang build (ASan + UBSan, and libFuzzer's coverage) serves both the sanitized test run and the
+# fuzz targets, so CI compiles the code a second time only once.
+SAN_BUILD_DIR=${SAN_BUILD_DIR:-$BUILD_DIR-asan}
+san_build() {
+  say "building with clang-14, AddressSanitizer + UndefinedBehaviorSanitizer + libFuzzer into $SAN_BUILD_DIR"
+  # Warnings are errors in the gcc build (`build`); clang's set differs (e.g. -Wcast-qual inside
+  # OpenSSL macros), and this build is about memory and UB errors, so its warnings only print.
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$SAN_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSSOGATE_SANITIZE=ON -DSSOGATE_BUILD_FUZZ=ON -DSSOGATE_BUILD_PYTHON=OFF -DSSOGATE_WERROR=OFF
+  cmake --build "$SAN_BUILD_DIR" -j "$JOBS"
+}
+
 sanitize() {
   say "C++ and C tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-  # Warnings are errors in the gcc build (`build`); clang's set differs (e.g. -Wcast-qual inside
-  # OpenSSL's EVP_EC_gen macro), and this step is about memory and UB errors, so they only print here.
-  BUILD_DIR="$BUILD_DIR-asan" CC=clang-14 CXX=clang++-14 \
-    build -DSSOGATE_SANITIZE=ON -DSSOGATE_BUILD_PYTHON=OFF -DSSOGATE_BUILD_GO=OFF -DSSOGATE_WERROR=OFF
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$BUILD_DIR-asan" --output-on-failure -j "$JOBS"
+    ctest --test-dir "$SAN_BUILD_DIR" --output-on-failure -j "$JOBS"
 }
 
 # libFuzzer targets (tests/fuzz) under ASan+UBSan, each for a time budget, on a copy of the seed
@@ -85,12 +94,7 @@ sanitize() {
 # target's budget; unset, fuzz_verify gets 60 s and the others 20 s. Non-zero exit on any finding;
 # the reproducer is then kept under the printed directory.
 fuzz() {
-  local dir=${FUZZ_BUILD_DIR:-build-fuzz}
-  say "building libFuzzer targets (clang-14, ASan+UBSan) into $dir"
-  CC=clang-14 CXX=clang++-14 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSSOGATE_BUILD_FUZZ=ON -DSSOGATE_BUILD_TESTS=OFF -DSSOGATE_BUILD_CLI=OFF -DSSOGATE_BUILD_PYTHON=OFF \
-    -DSSOGATE_WERROR=OFF
-  cmake --build "$dir" -j "$JOBS" --target fuzz_verify fuzz_metadata fuzz_base64
+  local dir=$SAN_BUILD_DIR
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/ssogate-fuzz.XXXXXX")
   mkdir -p "$work/verify" "$work/metadata" "$work/base64" "$work/artifacts"
@@ -133,14 +137,14 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; run_ctest; python_tests; go_tests ;;
+  test) deps; build; run_ctest; python_tests; go_tests; san_build; sanitize; fuzz ;;
   deps) deps ;;
   build) shift; deps; build "$@" ;;
   ctest) run_ctest ;;
   python) python_tests ;;
   go) go_tests ;;
-  sanitize) sanitize ;;
-  fuzz) fuzz ;;
+  sanitize) san_build; sanitize ;;
+  fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
   *) echo "usage: scripts/dev.sh demo|test|deps|build|ctest|python|go|sanitize|fuzz|bench" >&2; exit 2 ;;
 esac

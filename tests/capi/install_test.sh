@@ -1,7 +1,7 @@
 #!/bin/sh
 # cmake --install into a scratch prefix, then build against it the two ways users do:
 # find_package(ssogate) (consumer/), and pkg-config with a bare compiler.
-#   install_test.sh BUILD_DIR CONSUMER_SRC VECTORS_DIR C_COMPILER [EXTRA_FLAGS]
+#   install_test.sh BUILD_DIR CONSUMER_SRC VECTORS_DIR C_COMPILER [EXTRA_FLAGS [CXX_COMPILER]]
 # EXTRA_FLAGS go to the consumers' compile and link (the sanitizer flags when the library has them:
 # an instrumented libssogate loads only into an instrumented program).
 set -eu
@@ -10,6 +10,7 @@ consumer=$2
 vectors=$3
 cc=$4
 extra=${5:-}
+cxx=${6:-c++}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
@@ -30,7 +31,8 @@ libdir=$(dirname "$(find "$prefix" -name 'libssogate.so.0' | head -n 1)")
 if find "$prefix" -name '*ssogate_core*' | grep -q .; then fail "the core static library was installed"; fi
 
 # find_package(ssogate)
-cmake -S "$consumer" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$extra" \
+cmake -S "$consumer" -B "$tmp/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
+    -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_FLAGS="$extra" \
     -DCMAKE_CXX_FLAGS="$extra" -DCMAKE_EXE_LINKER_FLAGS="$extra" >"$tmp/configure.log" \
     || { cat "$tmp/configure.log" >&2; fail "find_package(ssogate) consumer did not configure"; }
 cmake --build "$tmp/consumer" -j 2 >"$tmp/build.log" || { cat "$tmp/build.log" >&2; fail "consumer did not build"; }
