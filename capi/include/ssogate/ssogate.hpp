@@ -100,6 +100,39 @@ private:
 
 inline std::string str(const char *s) { return s == nullptr ? std::string() : std::string(s); }
 
+// Owns one C handle: move-only, and the handle's _free runs exactly once. Every RAII class below
+// derives from it, so ownership is written once.
+template <typename T, void (*Free)(T *)>
+class Owned {
+public:
+    Owned(const Owned &) = delete;
+    Owned &operator=(const Owned &) = delete;
+    Owned(Owned &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+    Owned &operator=(Owned &&other) noexcept {
+        if (this != &other) {
+            Free(h_);
+            h_ = std::exchange(other.h_, nullptr);
+        }
+        return *this;
+    }
+    ~Owned() { Free(h_); }
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+
+protected:
+    Owned() noexcept = default;
+    explicit Owned(T *owned) noexcept : h_(owned) {}
+    T *h_ = nullptr;
+};
+
+// The handle a C constructor returned, or the error it reported (those return NULL on failure).
+template <typename T>
+T *checked(T *h, ErrorSlot &err) {
+    if (h == nullptr) {
+        err.raise();
+    }
+    return h;
+}
+
 }  // namespace detail
 
 /** A SAML binding (ssogate_binding). */
@@ -311,7 +344,7 @@ struct ConnectionParams {
 };
 
 /** A connection (one IdP of an account), owned. Move-only; immutable once made. */
-class Connection {
+class Connection : public detail::Owned<ssogate_connection, ssogate_connection_free> {
 public:
     /** Makes a connection; throws Error (INVALID_URL, INVALID_SETTING, INVALID_ARGUMENT) naming the field. */
     Connection(const IdpView &idp, const ConnectionParams &params, const ConnectionOptions &options = {}) {
@@ -351,22 +384,10 @@ public:
     }
 
     /** Takes ownership of a handle from ssogate_connection_new / _from_json. */
-    explicit Connection(ssogate_connection *owned) noexcept : h_(owned) {}
-    Connection(Connection &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
-    Connection &operator=(Connection &&other) noexcept {
-        if (this != &other) {
-            ssogate_connection_free(h_);
-            h_ = std::exchange(other.h_, nullptr);
-        }
-        return *this;
-    }
-    Connection(const Connection &) = delete;
-    Connection &operator=(const Connection &) = delete;
-    ~Connection() { ssogate_connection_free(h_); }
+    explicit Connection(ssogate_connection *owned) noexcept : Owned(owned) {}
 
     const ssogate_connection *get() const noexcept { return h_; }
     ssogate_connection *release() noexcept { return std::exchange(h_, nullptr); }
-    explicit operator bool() const noexcept { return h_ != nullptr; }
 
     std::string id() const { return detail::str(ssogate_connection_id(h_)); }
     std::string description() const { return detail::str(ssogate_connection_description(h_)); }
@@ -419,7 +440,6 @@ private:
         }
     }
 
-    ssogate_connection *h_ = nullptr;
 };
 
 // ---- verification ----
@@ -441,51 +461,30 @@ struct ReplayCacheOptions {
 /**
  * A replay cache, owned. Move-only; thread-safe, so one may serve every verification of a process.
  */
-class ReplayCache {
+class ReplayCache : public detail::Owned<ssogate_replay_cache, ssogate_replay_cache_free> {
 public:
     /** An in-memory cache for this process. */
     static ReplayCache memory(const ReplayCacheOptions &options = {}) {
         detail::ErrorSlot err;
         const ssogate_replay_cache_options o = options.to_c();
-        return ReplayCache(check(ssogate_replay_cache_new_memory(&o, err.get()), err));
+        return ReplayCache(detail::checked(ssogate_replay_cache_new_memory(&o, err.get()), err));
     }
     /** "memory:", "sqlite:PATH" or "redis://HOST:PORT[/DB]". */
     static ReplayCache open(std::string_view location, const ReplayCacheOptions &options = {}) {
         detail::ErrorSlot err;
         const ssogate_replay_cache_options o = options.to_c();
-        return ReplayCache(check(ssogate_replay_cache_open(location.data(), location.size(), &o, err.get()), err));
+        return ReplayCache(detail::checked(ssogate_replay_cache_open(location.data(), location.size(), &o, err.get()), err));
     }
     /** The host's own store (see ssogate_replay_callbacks); cb is copied, its struct_size is set here. */
     static ReplayCache from_callbacks(ssogate_replay_callbacks cb) {
         detail::ErrorSlot err;
         cb.struct_size = sizeof cb;
-        return ReplayCache(check(ssogate_replay_cache_new_callbacks(&cb, err.get()), err));
+        return ReplayCache(detail::checked(ssogate_replay_cache_new_callbacks(&cb, err.get()), err));
     }
 
-    explicit ReplayCache(ssogate_replay_cache *owned) noexcept : h_(owned) {}
-    ReplayCache(ReplayCache &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
-    ReplayCache &operator=(ReplayCache &&other) noexcept {
-        if (this != &other) {
-            ssogate_replay_cache_free(h_);
-            h_ = std::exchange(other.h_, nullptr);
-        }
-        return *this;
-    }
-    ReplayCache(const ReplayCache &) = delete;
-    ReplayCache &operator=(const ReplayCache &) = delete;
-    ~ReplayCache() { ssogate_replay_cache_free(h_); }
+    explicit ReplayCache(ssogate_replay_cache *owned) noexcept : Owned(owned) {}
 
     ssogate_replay_cache *get() const noexcept { return h_; }
-    explicit operator bool() const noexcept { return h_ != nullptr; }
-
-private:
-    static ssogate_replay_cache *check(ssogate_replay_cache *h, detail::ErrorSlot &err) {
-        if (h == nullptr) {
-            err.raise();
-        }
-        return h;
-    }
-    ssogate_replay_cache *h_ = nullptr;
 };
 
 /** ssogate_verify_options with C++ defaults (0 keeps each library default). */
@@ -599,22 +598,11 @@ enum class KeyType : int { rsa_2048 = SSOGATE_KEY_RSA_2048, ec_p256 = SSOGATE_KE
  * The knobs of one test Response (ssogate_test_response_params), owned and move-only. Setters
  * return *this so they chain: TestResponseParams().connection(conn).in_response_to("_r1").
  */
-class TestResponseParams {
+class TestResponseParams : public detail::Owned<ssogate_test_response_params, ssogate_test_response_params_free> {
 public:
-    TestResponseParams() : h_(ssogate_test_response_params_new()) {
+    TestResponseParams() : Owned(ssogate_test_response_params_new()) {
         if (h_ == nullptr) throw std::bad_alloc();
     }
-    TestResponseParams(TestResponseParams &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
-    TestResponseParams &operator=(TestResponseParams &&other) noexcept {
-        if (this != &other) {
-            ssogate_test_response_params_free(h_);
-            h_ = std::exchange(other.h_, nullptr);
-        }
-        return *this;
-    }
-    TestResponseParams(const TestResponseParams &) = delete;
-    TestResponseParams &operator=(const TestResponseParams &) = delete;
-    ~TestResponseParams() { ssogate_test_response_params_free(h_); }
 
     const ssogate_test_response_params *get() const noexcept { return h_; }
 
@@ -679,9 +667,6 @@ public:
                                                              err.get()));
         return *this;
     }
-
-private:
-    ssogate_test_response_params *h_;
 };
 
 /** A signed test Response, copied out of its handle. */
@@ -691,7 +676,7 @@ struct TestResponse {
 };
 
 /** A testing IdP (ssogate_test_idp), owned. Move-only; immutable, so shareable across threads. */
-class TestIdp {
+class TestIdp : public detail::Owned<ssogate_test_idp, ssogate_test_idp_free> {
 public:
     explicit TestIdp(std::string_view entity_id = {}, KeyType key_type = KeyType::rsa_2048,
                      std::string_view sso_url = {}) {
@@ -700,17 +685,6 @@ public:
                                   static_cast<int>(key_type), err.get());
         if (h_ == nullptr) err.raise();
     }
-    TestIdp(TestIdp &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
-    TestIdp &operator=(TestIdp &&other) noexcept {
-        if (this != &other) {
-            ssogate_test_idp_free(h_);
-            h_ = std::exchange(other.h_, nullptr);
-        }
-        return *this;
-    }
-    TestIdp(const TestIdp &) = delete;
-    TestIdp &operator=(const TestIdp &) = delete;
-    ~TestIdp() { ssogate_test_idp_free(h_); }
 
     const ssogate_test_idp *get() const noexcept { return h_; }
     std::string entity_id() const { return detail::str(ssogate_test_idp_entity_id(h_)); }
@@ -725,9 +699,6 @@ public:
         ssogate_test_response_free(r);
         return out;
     }
-
-private:
-    ssogate_test_idp *h_ = nullptr;
 };
 
 // ---- login ----
@@ -736,53 +707,32 @@ private:
  * A pending-request store for SP-initiated logins (ssogate_request_store), owned. Move-only;
  * thread-safe, so one may serve every login of a process.
  */
-class RequestStore {
+class RequestStore : public detail::Owned<ssogate_request_store, ssogate_request_store_free> {
 public:
     /** An in-memory store for this process. */
     static RequestStore memory() {
         detail::ErrorSlot err;
-        return RequestStore(check(ssogate_request_store_new_memory(err.get()), err));
+        return RequestStore(detail::checked(ssogate_request_store_new_memory(err.get()), err));
     }
     /** "memory:", "sqlite:PATH" or "redis://HOST:PORT[/DB]". */
     static RequestStore open(std::string_view location) {
         detail::ErrorSlot err;
-        return RequestStore(check(ssogate_request_store_open(location.data(), location.size(), err.get()), err));
+        return RequestStore(detail::checked(ssogate_request_store_open(location.data(), location.size(), err.get()), err));
     }
     /** The host's own store (see ssogate_request_callbacks); cb is copied, its struct_size is set here. */
     static RequestStore from_callbacks(ssogate_request_callbacks cb) {
         detail::ErrorSlot err;
         cb.struct_size = sizeof cb;
-        return RequestStore(check(ssogate_request_store_new_callbacks(&cb, err.get()), err));
+        return RequestStore(detail::checked(ssogate_request_store_new_callbacks(&cb, err.get()), err));
     }
 
-    explicit RequestStore(ssogate_request_store *owned) noexcept : h_(owned) {}
-    RequestStore(RequestStore &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
-    RequestStore &operator=(RequestStore &&other) noexcept {
-        if (this != &other) {
-            ssogate_request_store_free(h_);
-            h_ = std::exchange(other.h_, nullptr);
-        }
-        return *this;
-    }
-    RequestStore(const RequestStore &) = delete;
-    RequestStore &operator=(const RequestStore &) = delete;
-    ~RequestStore() { ssogate_request_store_free(h_); }
+    explicit RequestStore(ssogate_request_store *owned) noexcept : Owned(owned) {}
 
     ssogate_request_store *get() const noexcept { return h_; }
-    explicit operator bool() const noexcept { return h_ != nullptr; }
-
-private:
-    static ssogate_request_store *check(ssogate_request_store *h, detail::ErrorSlot &err) {
-        if (h == nullptr) {
-            err.raise();
-        }
-        return h;
-    }
-    ssogate_request_store *h_ = nullptr;
 };
 
 /** The SP's signing key and certificate (ssogate_sp_key), owned. Move-only; immutable. */
-class SpKey {
+class SpKey : public detail::Owned<ssogate_sp_key, ssogate_sp_key_free> {
 public:
     /** Throws Error (SP_KEY_INVALID) when the PEM key or certificate is unusable. */
     SpKey(std::string_view key_pem, std::string_view cert_pem) {
@@ -792,23 +742,9 @@ public:
             err.raise();
         }
     }
-    SpKey(SpKey &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
-    SpKey &operator=(SpKey &&other) noexcept {
-        if (this != &other) {
-            ssogate_sp_key_free(h_);
-            h_ = std::exchange(other.h_, nullptr);
-        }
-        return *this;
-    }
-    SpKey(const SpKey &) = delete;
-    SpKey &operator=(const SpKey &) = delete;
-    ~SpKey() { ssogate_sp_key_free(h_); }
 
     const ssogate_sp_key *get() const noexcept { return h_; }
     std::string certificate_pem() const { return detail::str(ssogate_sp_key_certificate_pem(h_)); }
-
-private:
-    ssogate_sp_key *h_ = nullptr;
 };
 
 /** ssogate_login_options with C++ defaults. */
@@ -996,7 +932,7 @@ struct AuditRow {
  * The gate (ssogate_gate): verification + policy + directory + audit over its stores. Move-only; the
  * C object is thread-safe, so one Gate may be used from many threads.
  */
-class Gate {
+class Gate : public detail::Owned<ssogate_gate, ssogate_gate_free> {
 public:
     /** location "sqlite:PATH" or "memory:"; shared_location "" or "redis://HOST:PORT[/DB]". */
     static Gate open(std::string_view location, std::string_view shared_location = {},
@@ -1011,18 +947,7 @@ public:
         return Gate(h);
     }
 
-    explicit Gate(ssogate_gate *owned) noexcept : h_(owned) {}
-    Gate(Gate &&other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
-    Gate &operator=(Gate &&other) noexcept {
-        if (this != &other) {
-            ssogate_gate_free(h_);
-            h_ = std::exchange(other.h_, nullptr);
-        }
-        return *this;
-    }
-    Gate(const Gate &) = delete;
-    Gate &operator=(const Gate &) = delete;
-    ~Gate() { ssogate_gate_free(h_); }
+    explicit Gate(ssogate_gate *owned) noexcept : Owned(owned) {}
 
     ssogate_gate *get() const noexcept { return h_; }
 
@@ -1198,7 +1123,6 @@ private:
         return p;
     }
 
-    ssogate_gate *h_ = nullptr;
 };
 
 }  // namespace ssogate
