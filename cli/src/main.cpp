@@ -8,6 +8,8 @@
 //   ssogate demo [--dir DIR] [--keep]
 //   ssogate login-url CONNECTION.json [--binding redirect|post] [--return-to PATH]
 //                     [--sp-key KEY.pem --sp-cert CERT.pem] [--now UNIXSECONDS]
+//   ssogate testing keygen|metadata|response ...   (a testing IdP; see --help)
+//   ssogate verify CONNECTION.json RESPONSE_FILE|- [--now UNIXSECONDS] [--request-id ID ...] [--json]
 //   ssogate version
 //
 // Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
@@ -17,7 +19,9 @@
 #include "error.hpp"
 #include "login_url.hpp"
 #include "metadata/idp.hpp"
+#include "testing.hpp"
 #include "util/time.hpp"
+#include "verify.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -272,6 +276,11 @@ int main(int argc, char **argv) {
     LoginUrlArgs login_url_args;
     auto *login_url_cmd = add_login_url_command(app, login_url_args);
 
+    TestingArgs testing_args;
+    auto *testing_cmd = add_testing_command(app, testing_args);
+    VerifyArgs verify_args;
+    auto *verify_cmd = add_verify_command(app, verify_args);
+
     auto *version_cmd = app.add_subcommand("version", "Print the version");
 
     try {
@@ -295,6 +304,12 @@ int main(int argc, char **argv) {
         }
         if (login_url_cmd->parsed()) {
             return run_login_url(login_url_args);
+        }
+        if (testing_cmd->parsed()) {
+            return run_testing(testing_args);
+        }
+        if (verify_cmd->parsed()) {
+            return run_verify(verify_args);
         }
         if (version_cmd->parsed()) {
             std::cout << "ssogate " << SSOGATE_CLI_VERSION << "\n";

@@ -93,4 +93,100 @@ status 0 "$ssogate" version
 grep -Eq '^ssogate [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" || fail "version output: $(cat "$tmp/out")"
 ok
 
+# The testing IdP end to end: a throwaway key, its metadata imported like a real IdP's, a signed
+# Response for the connection, verified by `ssogate verify`.
+idp=https://idp.cli.test/saml
+status 0 "$ssogate" testing keygen --key "$tmp/k.pem" --cert "$tmp/c.pem" --entity-id "$idp"
+contains "$tmp/out" "Test key written to $tmp/k.pem"
+contains "$tmp/c.pem" "BEGIN CERTIFICATE"
+contains "$tmp/k.pem" "PRIVATE KEY"
+if grep -q "PRIVATE KEY" "$tmp/out" "$tmp/err"; then fail "keygen printed the key"; fi
+ok
+[ "$(stat -c %a "$tmp/k.pem")" = 600 ] || fail "key file mode $(stat -c %a "$tmp/k.pem"), wanted 600"
+ok
+status 0 "$ssogate" testing metadata --key "$tmp/k.pem" --cert "$tmp/c.pem" --entity-id "$idp" \
+    --sso-url https://idp.cli.test/sso
+cp "$tmp/out" "$tmp/test-idp.xml"
+contains "$tmp/test-idp.xml" "entityID=\"$idp\""
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id test-prod \
+    --now "$now" --out "$tmp/test.json"
+contains "$tmp/out" "IdP entityID:  $idp"
+status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid alice@example.com --in-response-to _req1 --attribute groups=admins --attribute groups=dev \
+    --attribute firstName=Alice --now "$now"
+cp "$tmp/out" "$tmp/resp.b64"
+status 0 "$ssogate" verify "$tmp/test.json" "$tmp/resp.b64" --now "$now" --request-id _req1
+contains "$tmp/out" "Login verified"
+contains "$tmp/out" "Email:           alice@example.com"
+contains "$tmp/out" "IdP:             $idp"
+contains "$tmp/out" "Connection:      test-prod"
+contains "$tmp/out" "In response to:  _req1"
+contains "$tmp/out" "groups: admins dev"
+[ ! -s "$tmp/err" ] || fail "stderr not empty on a verified login"
+ok
+
+# --json, with the posted value on stdin: one object with the login.
+status 0 sh -c '"$1" verify "$2" - --now "$3" --request-id _req1 --json <"$4"' sh "$ssogate" "$tmp/test.json" "$now" \
+    "$tmp/resp.b64"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["login"]
+assert d["email"] == "alice@example.com", d
+assert d["nameid_format"] == "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", d
+assert d["idp_entity_id"] == sys.argv[2] and d["connection_id"] == "test-prod", d
+assert d["in_response_to"] == "_req1" and d["session_index"] and d["assertion_id"], d
+assert {a["name"]: a["values"] for a in d["attributes"]} == {"groups": ["admins", "dev"], "firstName": ["Alice"]}, d
+' "$tmp/out" "$idp" || fail "verify --json output"
+ok
+
+# --xml prints the signed Response itself.
+status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid alice@example.com --now "$now" --sign assertion --xml
+contains "$tmp/out" "<samlp:Response "
+contains "$tmp/out" 'Destination="https://app.example.com/sso/saml/test-prod/acs"'
+contains "$tmp/out" "<ds:SignatureValue>"
+
+# Refusals: exit 3 with the core's code name and both messages.
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id other --now "$now" \
+    --out "$tmp/other.json"
+status 3 "$ssogate" verify "$tmp/other.json" "$tmp/resp.b64" --now "$now" --request-id _req1
+contains "$tmp/err" "error: DESTINATION_MISMATCH: "
+contains "$tmp/err" "end-user message: "
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id test-prod --now "$now" \
+    --sp-entity-id https://other.example.com/sp --out "$tmp/aud.json"
+status 3 "$ssogate" verify "$tmp/aud.json" "$tmp/resp.b64" --now "$now" --request-id _req1
+contains "$tmp/err" "error: AUDIENCE_MISMATCH: "
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/resp.b64" --now $((now + 600)) --request-id _req1
+contains "$tmp/err" "error: SUBJECT_EXPIRED: "
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/resp.b64" --now $((now + 365 * 86400)) --request-id _req1
+contains "$tmp/err" "error: ISSUE_INSTANT: "
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/resp.b64" --now "$now"
+contains "$tmp/err" "error: IN_RESPONSE_TO_UNKNOWN: "
+status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid alice@example.com --in-response-to _req1 --now "$now" --sign none
+cp "$tmp/out" "$tmp/unsigned.b64"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/unsigned.b64" --now "$now" --request-id _req1 --json
+python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e["code"] == 200 and e["name"] == "SIGNATURE_MISSING", e
+assert "trusted certificates: SHA-256 " in e["message"], e
+assert "SIGNATURE_MISSING" in e["user_message"], e
+' "$tmp/out" || fail "verify --json refusal"
+ok
+# A key from another test IdP: its signature does not verify with the imported certificate.
+status 0 "$ssogate" testing keygen --key "$tmp/k2.pem" --cert "$tmp/c2.pem" --ec
+status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k2.pem" --cert "$tmp/c2.pem" \
+    --nameid alice@example.com --in-response-to _req1 --now "$now"
+cp "$tmp/out" "$tmp/other-key.b64"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/other-key.b64" --now "$now" --request-id _req1
+contains "$tmp/err" "error: SIGNATURE_INVALID: "
+status 3 "$ssogate" testing metadata --key "$tmp/k2.pem" --cert "$tmp/c.pem"
+contains "$tmp/err" "error: INVALID_ARGUMENT: test IdP: the key does not match the certificate"
+status 2 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid alice@example.com --attribute novalue
+status 2 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid alice@example.com --sign maybe
+status 2 "$ssogate" verify "$tmp/test.json"
+
 echo "$passed passed, 0 failed"

@@ -70,6 +70,8 @@ public:
     const std::string &entity_id() const noexcept { return entity_id_; }
     const std::string &certificate_pem() const noexcept { return cert_pem_; }
     const std::string &certificate_der() const noexcept { return cert_der_; }
+    // The private key (PEM, unencrypted), so `ssogate testing keygen` can save a generated test key.
+    const std::string &private_key_pem() const noexcept { return key_pem_; }
     // IdP metadata for import_idp_metadata(): this certificate, emailAddress NameID format, SSO at
     // `sso_url` with the Redirect and POST bindings.
     std::string metadata_xml(const std::string &sso_url = "https://idp.test.example/sso") const;

@@ -1,0 +1,26 @@
+// `ssogate verify` (cli/src/verify.cpp): verify a posted SAMLResponse for a saved connection and
+// print the verified login or the refusal, for checking what an IdP sends without running a server.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct VerifyArgs {
+    std::string connection;                // a connection JSON written by `ssogate idp import --out`
+    std::string response;                  // a file holding the SAMLResponse form value (base64), or "-" for stdin
+    std::optional<std::int64_t> now;       // the clock, Unix seconds (tests)
+    std::vector<std::string> request_ids;  // AuthnRequest IDs this browser waits for; none: unsolicited
+    bool json = false;
+};
+
+// Registers the subcommand on `app`, filling `args`; run it when the returned command was parsed.
+CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args);
+
+// Prints the verified login and returns 0, or prints the refusal (code name, operator message and
+// end-user message; on stderr, or as JSON on stdout with --json) and returns 3. Throws
+// std::runtime_error when a file cannot be read.
+int run_verify(const VerifyArgs &args);
