@@ -156,20 +156,22 @@ void bind_gate(py::module_ &m) {
         py::arg("gate"), py::arg("account_id"), py::arg("mode"), py::arg("force"));
     m.def(
         "gate_begin_login",
-        [](const Gate &g, const std::string &connection_id, const std::string &return_to, int binding,
-           bool force_authn, bool is_passive, std::int64_t ttl_seconds) {
+        [](const Gate &g, const std::string &connection_id, const std::string &return_to,
+           const std::optional<ssogate_python::SpKey> &sp_key, int binding, bool force_authn, bool is_passive,
+           std::int64_t ttl_seconds) {
             ssogate::LoginOptions o;
             o.binding = static_cast<ssogate::Binding>(binding);
             o.force_authn = force_authn;
             o.is_passive = is_passive;
             o.ttl_seconds = ttl_seconds;
-            auto r = nogil(g, [&](const ssogate::Gate &x) { return x.begin_login(connection_id, return_to, nullptr, o); });
+            const ssogate::SpKey *key = sp_key ? sp_key->key.get() : nullptr;
+            auto r = nogil(g, [&](const ssogate::Gate &x) { return x.begin_login(connection_id, return_to, key, o); });
             // The same tuple as login.cpp's login_begin, so _gate.py builds the same LoginRequest.
             return py::make_tuple(r.request_id, r.relay_state, static_cast<int>(r.binding), r.destination,
                                   r.redirect_url, r.post_form_html, r.xml, r.is_signed, r.issued_at, r.expires_at);
         },
-        py::arg("gate"), py::arg("connection_id"), py::arg("return_to"), py::arg("binding"), py::arg("force_authn"),
-        py::arg("is_passive"), py::arg("ttl_seconds"));
+        py::arg("gate"), py::arg("connection_id"), py::arg("return_to"), py::arg("sp_key"), py::arg("binding"),
+        py::arg("force_authn"), py::arg("is_passive"), py::arg("ttl_seconds"));
     m.def(
         "gate_consume",
         [](const Gate &g, const std::string &connection_id, const py::bytes &saml_response,

@@ -27,4 +27,9 @@ struct ReplayCache {
     std::shared_ptr<const ssogate::ReplayCache> cache;
 };
 
+// The SP's signing key (registered as _ssogate.SpKey by the login area; the gate takes it too).
+struct SpKey {
+    std::shared_ptr<const ssogate::SpKey> key;
+};
+
 }  // namespace ssogate_python

@@ -25,9 +25,7 @@ struct RequestStore {
     std::shared_ptr<const ssogate::RequestStore> store;
 };
 
-struct SpKey {
-    std::shared_ptr<const ssogate::SpKey> key;
-};
+using ssogate_python::SpKey;
 
 // The host's Python callables behind ssogate_request_callbacks. The library calls the callbacks
 // with the GIL released (begin/finish release it), so each one takes it back. A callable that

@@ -34,7 +34,7 @@ from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
 from ._errors import InvalidArgument
-from ._login import LoginRequest
+from ._login import LoginRequest, SpKey
 from ._verify import Attribute, VerifiedLogin
 
 __all__ = ["Gate", "Outcome", "Invite", "EnforcementPreview", "PasswordDecision", "AuditRow"]
@@ -337,17 +337,24 @@ class Gate:
         *,
         return_to: Optional[str] = None,
         binding: str = "redirect",
+        sp_key: Optional[SpKey] = None,
         force_authn: bool = False,
         is_passive: bool = False,
         ttl_seconds: int = 600,
     ) -> LoginRequest:
-        """Starts an SP-initiated login: redirect to ``redirect_url`` or serve ``post_form_html``."""
+        """Starts an SP-initiated login: redirect to ``redirect_url`` or serve ``post_form_html``.
+
+        ``sp_key`` signs the AuthnRequest (required when the IdP wants signed requests).
+        """
         if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int):
             raise TypeError(f"ttl_seconds must be int, got {type(ttl_seconds).__name__}")
+        if sp_key is not None and not isinstance(sp_key, SpKey):
+            raise TypeError(f"sp_key must be an SpKey, got {type(sp_key).__name__}")
         r = _ssogate.gate_begin_login(
             self._native,
             _text(connection_id, "connection_id"),
             "" if return_to is None else _text(return_to, "return_to"),
+            None if sp_key is None else sp_key._native,
             _choice(binding, _BINDINGS, "binding"),
             _flag(force_authn, "force_authn"),
             _flag(is_passive, "is_passive"),

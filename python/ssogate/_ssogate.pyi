@@ -242,6 +242,7 @@ def gate_begin_login(
     gate: Gate,
     connection_id: str,
     return_to: str,
+    sp_key: Optional[SpKey],
     binding: int,
     force_authn: bool,
     is_passive: bool,

@@ -112,6 +112,24 @@ def test_sp_initiated_login(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Conn
     assert e.value.code == ssogate.Code.RETURN_TO_NOT_ALLOWED
 
 
+def test_sp_initiated_login_signed_with_sp_key(
+    gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection, sp_keypair: tuple[Path, Path]
+) -> None:
+    key, cert = sp_keypair
+    sp = ssogate.SpKey(key.read_bytes(), cert.read_bytes())
+    gate.add_member("acme", "bob@example.com")
+    req = gate.begin_login("okta", return_to="/signed", sp_key=sp)
+    assert req.is_signed
+    assert req.redirect_url and "&SigAlg=" in req.redirect_url and "&Signature=" in req.redirect_url
+    unsigned = gate.begin_login("okta")
+    assert not unsigned.is_signed and unsigned.redirect_url and "Signature=" not in unsigned.redirect_url
+    answer = idp.response(conn, nameid="bob@example.com", in_response_to=req.request_id).base64
+    out = gate.consume("okta", answer, req.relay_state)
+    assert out.accepted and out.return_to == "/signed"
+    with pytest.raises(TypeError):
+        gate.begin_login("okta", sp_key="not a key")  # type: ignore[arg-type]
+
+
 def test_password_and_enforcement(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
     gate.add_member("acme", "owner@example.com", role="owner", has_password=True)
     gate.add_member("acme", "pat@example.com", has_password=True)
