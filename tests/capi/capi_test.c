@@ -15,60 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed;
-
-static void fail_at(int line, const char *what) {
-    fprintf(stderr, "capi_test.c:%d: check failed: %s\n", line, what);
-    printf("%d passed, 1 failed\n", passed);
-    exit(1);
-}
-
-/* One assertion macro: on failure print the line and the expression, then stop. */
-#define CHECK(cond)                    \
-    do {                               \
-        if (cond) {                    \
-            passed++;                  \
-        } else {                       \
-            fail_at(__LINE__, #cond); \
-        }                              \
-    } while (0)
-
-/* Strings: NULL-safe equality, printing both sides on failure. */
-#define CHECK_STR(got, want)                                                                              \
-    do {                                                                                                 \
-        const char *g_ = (got);                                                                          \
-        const char *w_ = (want);                                                                         \
-        if (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0) {                                           \
-            passed++;                                                                                    \
-        } else {                                                                                         \
-            fprintf(stderr, "  got:  %s\n  want: %s\n", g_ ? g_ : "(NULL)", w_ ? w_ : "(NULL)");          \
-            fail_at(__LINE__, #got " == " #want);                                                        \
-        }                                                                                                \
-    } while (0)
-
-/* The code recorded in err, printing the code name and message on a mismatch. */
-#define CHECK_CODE(err, want)                                                                            \
-    do {                                                                                                 \
-        int c_ = ssogate_error_code(err);                                                                \
-        if (c_ == (want)) {                                                                              \
-            passed++;                                                                                    \
-        } else {                                                                                         \
-            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", c_, ssogate_code_name(c_),              \
-                    ssogate_error_message(err), (want), ssogate_code_name(want));                        \
-            fail_at(__LINE__, "error code of " #err " == " #want);                                       \
-        }                                                                                                \
-    } while (0)
-
-#define CHECK_CONTAINS(hay, needle)                                                                      \
-    do {                                                                                                 \
-        const char *h_ = (hay);                                                                          \
-        if (h_ != NULL && strstr(h_, (needle)) != NULL) {                                                \
-            passed++;                                                                                    \
-        } else {                                                                                         \
-            fprintf(stderr, "  \"%s\" not found in: %.400s\n", (needle), h_ ? h_ : "(NULL)");            \
-            fail_at(__LINE__, #hay " contains " #needle);                                                \
-        }                                                                                                \
-    } while (0)
+#include "check.h"
 
 /* 2026-11-28T00:00:00Z: the corpus's generation date; every expectation below holds at this clock. */
 static const int64_t NOW = 1795824000;

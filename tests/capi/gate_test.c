@@ -13,46 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed;
-
-static void fail_at(int line, const char *what) {
-    fprintf(stderr, "gate_test.c:%d: check failed: %s\n", line, what);
-    printf("%d passed, 1 failed\n", passed);
-    exit(1);
-}
-
-#define CHECK(cond)                   \
-    do {                              \
-        if (cond) {                   \
-            passed++;                 \
-        } else {                      \
-            fail_at(__LINE__, #cond); \
-        }                             \
-    } while (0)
-
-#define CHECK_STR(got, want)                                                                     \
-    do {                                                                                        \
-        const char *g_ = (got);                                                                 \
-        const char *w_ = (want);                                                                \
-        if (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0) {                                  \
-            passed++;                                                                           \
-        } else {                                                                                \
-            fprintf(stderr, "  got:  %s\n  want: %s\n", g_ ? g_ : "(NULL)", w_ ? w_ : "(NULL)"); \
-            fail_at(__LINE__, #got " == " #want);                                               \
-        }                                                                                       \
-    } while (0)
-
-#define CHECK_CODE(err, want)                                                                   \
-    do {                                                                                        \
-        int c_ = ssogate_error_code(err);                                                       \
-        if (c_ == (want)) {                                                                     \
-            passed++;                                                                           \
-        } else {                                                                                \
-            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", c_, ssogate_code_name(c_),     \
-                    ssogate_error_message(err), (want), ssogate_code_name(want));               \
-            fail_at(__LINE__, "error code of " #err " == " #want);                              \
-        }                                                                                       \
-    } while (0)
+#include "check.h"
 
 /* An outcome's kind and reason name, printing its text on a mismatch. */
 #define CHECK_OUTCOME(o, kind, reason)                                                          \
@@ -65,7 +26,7 @@ static void fail_at(int line, const char *what) {
             fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", ssogate_outcome_kind(o_),      \
                     o_ ? ssogate_outcome_reason_name(o_) : "(NULL)",                            \
                     o_ ? ssogate_outcome_reason_text(o_) : "", (kind), (reason));               \
-            fail_at(__LINE__, "outcome of " #o);                                                \
+            fail_at(__FILE__, __LINE__, "outcome of " #o);                                                \
         }                                                                                       \
     } while (0)
 
