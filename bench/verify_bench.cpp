@@ -161,6 +161,9 @@ BENCHMARK(BM_ssogate_xml)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 // Throughput on 1 and 2 threads sharing one immutable connection (wall-clock time, so items/s is
 // the real throughput of the process).
 BENCHMARK(BM_ssogate)->Name("BM_ssogate_threads")->Arg(0)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+// The same for the reference: how far libxml2 + xmlsec1 + OpenSSL scale on their own, with one key
+// shared by both threads. ssogate's thread scaling is judged against this, in the same run.
+BENCHMARK(BM_reference)->Name("BM_reference_threads")->Arg(0)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_replay_memory_insert)->Unit(benchmark::kMicrosecond);
 
 // ---- instruction counts: the machine-independent comparison (bench/run.sh runs these under
