@@ -29,52 +29,6 @@ Error error_of(F &&f) {
 
 std::int64_t later() { return util::now_seconds() + 600; }
 
-// Runs `work` in a child process that writes its result string to a pipe; returns the result.
-struct Child {
-    pid_t pid = -1;
-    int fd = -1;
-};
-
-template <typename F>
-Child spawn(F &&work) {
-    int p[2];
-    if (::pipe(p) != 0) throw std::runtime_error("pipe failed");
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::close(p[0]);
-        std::string out;
-        try {
-            out = work();
-        } catch (const std::exception &e) {
-            out = std::string("E") + e.what();
-        }
-        std::size_t off = 0;
-        while (off < out.size()) {
-            const auto n = ::write(p[1], out.data() + off, out.size() - off);
-            if (n <= 0) ::_exit(3);
-            off += static_cast<std::size_t>(n);
-        }
-        ::_exit(0);
-    }
-    ::close(p[1]);
-    return {pid, p[0]};
-}
-
-std::string collect(Child c) {
-    std::string out;
-    char buf[4096];
-    while (true) {
-        const auto n = ::read(c.fd, buf, sizeof buf);
-        if (n <= 0) break;
-        out.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(c.fd);
-    int status = 0;
-    ::waitpid(c.pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-    return out;
-}
-
 }  // namespace
 
 TEST(store_redis, DownMeansUnavailableAndServiceResumesWhenRedisReturns) {
@@ -142,8 +96,8 @@ TEST(store_redis, TwoProcessesRaceOnOneRedisAndEachKeyHasExactlyOneWinner) {
         }
         return won;
     };
-    Child a = spawn(work), b = spawn(work);
-    const std::string ra = collect(a), rb = collect(b);
+    store_test::Child a = store_test::spawn(work), b = store_test::spawn(work);
+    const std::string ra = store_test::collect(a), rb = store_test::collect(b);
     ASSERT_EQ(ra.size(), static_cast<std::size_t>(kKeys + kRequests)) << ra.substr(0, 300);
     ASSERT_EQ(rb.size(), static_cast<std::size_t>(kKeys + kRequests)) << rb.substr(0, 300);
     int wins_a = 0;

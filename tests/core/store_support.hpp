@@ -1,5 +1,5 @@
-// Test helpers for the store suites: a private redis-server on a free 127.0.0.1 port, and a
-// temporary directory. Each test process starts its own server, so tests never share Redis state.
+// Test helpers for the store suites: a private redis-server on a free 127.0.0.1 port, a
+// temporary directory, and child processes that report a result string (races between processes). Each test process starts its own server, so tests never share Redis state.
 #pragma once
 
 #include <hiredis/hiredis.h>
@@ -113,5 +113,51 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// Runs `work` in a child process that writes its result string to a pipe; returns the result.
+struct Child {
+    pid_t pid = -1;
+    int fd = -1;
+};
+
+template <typename F>
+Child spawn(F &&work) {
+    int p[2];
+    if (::pipe(p) != 0) throw std::runtime_error("pipe failed");
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(p[0]);
+        std::string out;
+        try {
+            out = work();
+        } catch (const std::exception &e) {
+            out = std::string("E") + e.what();
+        }
+        std::size_t off = 0;
+        while (off < out.size()) {
+            const auto n = ::write(p[1], out.data() + off, out.size() - off);
+            if (n <= 0) ::_exit(3);
+            off += static_cast<std::size_t>(n);
+        }
+        ::_exit(0);
+    }
+    ::close(p[1]);
+    return {pid, p[0]};
+}
+
+inline std::string collect(Child c) {
+    std::string out;
+    char buf[4096];
+    while (true) {
+        const auto n = ::read(c.fd, buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(c.fd);
+    int status = 0;
+    ::waitpid(c.pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+    return out;
+}
 
 }  // namespace store_test
