@@ -68,6 +68,27 @@ namespace {
 constexpr std::size_t gate_options_v1_size =
     offsetof(ssogate_gate_options, max_response_bytes) + sizeof(std::uint64_t);
 
+// ssogate_gate_options -> the core's, shared by ssogate_gate_open and ssogate_gate_new; `frozen`
+// receives opts->now (0 = the system clock).
+core::gate::GateOptions gate_options(const ssogate_gate_options *opts, std::int64_t &frozen) {
+    core::gate::GateOptions o;
+    frozen = 0;
+    if (opts != nullptr) {
+        ssogate::capi::require_struct_size(opts->struct_size, gate_options_v1_size, "ssogate_gate_options");
+        if (opts->now < 0) core::fail(Code::invalid_argument, "ssogate_gate_options.now is negative");
+        if (opts->join_token_ttl_seconds < 0)
+            core::fail(Code::invalid_argument, "ssogate_gate_options.join_token_ttl_seconds is negative");
+        frozen = opts->now;
+        if (frozen != 0) {
+            const std::int64_t now = frozen;
+            o.clock = [now] { return now; };
+        }
+        if (opts->join_token_ttl_seconds != 0) o.join_token_ttl_seconds = opts->join_token_ttl_seconds;
+        if (opts->max_response_bytes != 0) o.max_response_bytes = static_cast<std::size_t>(opts->max_response_bytes);
+    }
+    return o;
+}
+
 core::gate::Gate &require(ssogate_gate *gate, const char *fn) {
     if (gate == nullptr) core::fail(Code::invalid_argument, std::string(fn) + ": gate is NULL");
     return *gate->g;
@@ -136,18 +157,8 @@ ssogate_gate *ssogate_gate_open(const char *location, size_t location_len, const
     SSOGATE_CAPI_BEGIN(err) {
         const auto loc = ssogate::capi::input(location, location_len, "location");
         const auto shared = ssogate::capi::input(shared_location, shared_location_len, "shared_location");
-        core::gate::GateOptions o;
         std::int64_t frozen = 0;
-        if (opts != nullptr) {
-            ssogate::capi::require_struct_size(opts->struct_size, gate_options_v1_size, "ssogate_gate_options");
-            if (opts->now < 0) core::fail(Code::invalid_argument, "ssogate_gate_options.now is negative");
-            if (opts->join_token_ttl_seconds < 0)
-                core::fail(Code::invalid_argument, "ssogate_gate_options.join_token_ttl_seconds is negative");
-            frozen = opts->now;
-            if (frozen != 0) o.clock = [frozen] { return frozen; };
-            if (opts->join_token_ttl_seconds != 0) o.join_token_ttl_seconds = opts->join_token_ttl_seconds;
-            if (opts->max_response_bytes != 0) o.max_response_bytes = static_cast<std::size_t>(opts->max_response_bytes);
-        }
+        auto o = gate_options(opts, frozen);
         auto g = core::gate::Gate::open(loc, shared, std::move(o));
         auto *h = new ssogate_gate();
         h->g = std::move(g);
@@ -158,6 +169,29 @@ ssogate_gate *ssogate_gate_open(const char *location, size_t location_len, const
 }
 
 void ssogate_gate_free(ssogate_gate *gate) noexcept { delete gate; }
+
+ssogate_gate *ssogate_gate_new(ssogate_directory *directory, ssogate_replay_cache *replay,
+                               ssogate_request_store *requests, const ssogate_gate_options *opts,
+                               ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        if (directory == nullptr || replay == nullptr || requests == nullptr)
+            core::fail(Code::invalid_argument, std::string("ssogate_gate_new: ") +
+                                                   (directory == nullptr ? "directory"
+                                                    : replay == nullptr  ? "replay"
+                                                                         : "requests") +
+                                                   " is NULL");
+        std::int64_t frozen = 0;
+        auto o = gate_options(opts, frozen);
+        // The gate takes its own references: the caller's handles may be freed right after.
+        core::store::Stores stores{directory->p, replay->p, requests->p};
+        auto *h = new ssogate_gate();
+        std::unique_ptr<ssogate_gate> guard(h);
+        h->g = std::make_shared<core::gate::Gate>(std::move(stores), std::move(o));
+        h->frozen_now = frozen;
+        return guard.release();
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
 
 int ssogate_gate_create_account(ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *name,
                                 size_t name_len, const char *verified_domains, size_t verified_domains_len,

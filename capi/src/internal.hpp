@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "metadata/idp.hpp"
 #include "response/verify.hpp"
+#include "store/directory.hpp"
 #include "store/pending_requests.hpp"
 #include "store/replay.hpp"
 
@@ -74,6 +75,12 @@ struct ssogate_login {
 // database with the other stores of the same file.
 struct ssogate_request_store {
     std::shared_ptr<ssogate::core::store::PendingRequests> p;
+};
+
+// A directory (section 5), shared like the other stores: every gate made over it by ssogate_gate_new
+// holds a reference, so the caller may free its handle at once.
+struct ssogate_directory {
+    std::shared_ptr<ssogate::core::store::Directory> p;
 };
 
 namespace ssogate::capi {

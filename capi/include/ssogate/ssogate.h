@@ -641,6 +641,166 @@ SSOGATE_API ssogate_request_store *ssogate_request_store_new_callbacks(const sso
 /** Frees a store (closing its database or Redis connection); NULL is allowed. */
 SSOGATE_API void ssogate_request_store_free(ssogate_request_store *store) SSOGATE_NOEXCEPT;
 
+/* Directory */
+
+/**
+ * The directory a gate decides with: accounts, their connections, members, invites, one-time join
+ * tokens and the append-only audit log. Thread-safe; made by ssogate_directory_open (the library's own
+ * stores) or ssogate_directory_new_callbacks (the host's), and shared with gates by ssogate_gate_new.
+ */
+typedef struct ssogate_directory ssogate_directory;
+
+/**
+ * Opens a directory at a location: "memory:" (this process; tests) or "sqlite:PATH" (one file, WAL;
+ * the same file as the replay cache and pending requests is fine). Anything else gives
+ * SSOGATE_STORE_LOCATION, "redis://..." included: the directory is the durable record (members, audit
+ * log) and needs transactions, so it is never in Redis. A SQLite file that cannot be opened gives
+ * SSOGATE_STORE_UNAVAILABLE / _CORRUPT / _SCHEMA_NEWER.
+ */
+SSOGATE_API ssogate_directory *ssogate_directory_open(const char *location, size_t location_len,
+                                                      ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Where a directory callback puts the JSON it answers with (one record, or a JSON array of records:
+ * see ssogate_directory_callbacks). Valid only during the callback.
+ */
+typedef struct ssogate_json_out ssogate_json_out;
+
+/**
+ * Copies json (len bytes, UTF-8) as the callback's answer; a second call replaces the first. Returns
+ * SSOGATE_OK, or SSOGATE_INVALID_ARGUMENT for a NULL out or (NULL, len > 0). The JSON is read when the
+ * callback returns: malformed JSON or a record that breaks the schema fails the call with
+ * SSOGATE_STORE_CORRUPT.
+ */
+SSOGATE_API int ssogate_json_out_set(ssogate_json_out *out, const char *json, size_t len) SSOGATE_NOEXCEPT;
+
+/**
+ * The host's own directory, as callbacks (there is no _init: set every field). Records cross as JSON
+ * objects, "directory records, schema 1"; every field is required, unknown fields are refused, emails
+ * and domains are lower-case (the library passes them lower-cased), ints are Unix seconds or sequence
+ * numbers (int64):
+ *
+ * account {"id", "name", "sso_mode": "mixed"|"enforced", "verified_domains": [str], "break_glass": [str]};
+ * connection {"id", "account_id", "json": the connection's JSON verbatim, "enabled": bool};
+ * member {"account_id", "email", "role": "owner"|"admin"|"member", "status": "active"|"disabled",
+ * "has_password": bool, "joined_via": "password"|"sso", "sso_linked": bool, "last_sso_login": int (0 =
+ * never), "created_at": int}; invite {"account_id", "email", "role", "token", "created_at": int,
+ * "expires_at": int}; join token {"token", "account_id", "connection_id", "email", "expires_at": int};
+ * audit row {"seq": int, "time": int, "account_id", "connection_id", "email", "outcome", "reason",
+ * "detail"}. Lists are JSON arrays of records.
+ *
+ * Return codes, checked fail-closed: 0 when the store answered; SSOGATE_NOT_FOUND or
+ * SSOGATE_STORE_CONFLICT only where the callback's comment allows it (the call then fails with that
+ * code); any other value means the store could not answer, and the call fails with
+ * SSOGATE_STORE_UNAVAILABLE (a login is refused, never let through), the message naming the callback
+ * and the value. A record that breaks the schema fails the call with SSOGATE_STORE_CORRUPT.
+ *
+ * Strings passed in are (ptr, len) and also NUL-terminated, valid during the callback only. A find_*
+ * that finds nothing returns 0 without calling ssogate_json_out_set; a list_* or read_audit that does
+ * not call it answers an empty list. The library calls the callbacks from whichever thread uses the
+ * directory, possibly from several threads at once.
+ *
+ * Transactions: record_sso_login, accept_invite, redeem_join_token and add_member each change the
+ * directory AND append their audit row (audit_json, whose seq is 0: assign it as append_audit does) in
+ * ONE transaction of the host's store, both or neither, even if the process dies half-way. Semantics
+ * are exactly those of the same-named methods of the core Directory (see docs/stores.md);
+ * tests/capi/directory_test.c is a complete example.
+ */
+typedef struct ssogate_directory_callbacks {
+    /** sizeof(ssogate_directory_callbacks) as the caller compiled it. */
+    uint32_t struct_size;
+    /** Passed back to every callback. */
+    void *user_data;
+    /** Inserts or replaces the account (settings such as the SSO mode change through this). Returns 0. */
+    int (*put_account)(void *user_data, const char *account_json, size_t len);
+    /** The account with this id, through out, or nothing when there is none. Returns 0. */
+    int (*find_account)(void *user_data, const char *id, size_t id_len, ssogate_json_out *out);
+    /** Inserts or replaces the connection. Returns 0, or SSOGATE_NOT_FOUND when its account does not exist. */
+    int (*put_connection)(void *user_data, const char *connection_json, size_t len);
+    /** The connection with this id, through out, or nothing when there is none. Returns 0. */
+    int (*find_connection)(void *user_data, const char *id, size_t id_len, ssogate_json_out *out);
+    /** The account's connections as a JSON array, ordered by id. Returns 0. */
+    int (*list_connections)(void *user_data, const char *account_id, size_t account_id_len, ssogate_json_out *out);
+    /** Deletes the connection. Returns 0, or SSOGATE_NOT_FOUND when there is none. */
+    int (*remove_connection)(void *user_data, const char *id, size_t id_len);
+    /** Inserts or replaces the member (admin edits). Returns 0, or SSOGATE_NOT_FOUND when its account does not exist. */
+    int (*put_member)(void *user_data, const char *member_json, size_t len);
+    /** The member (account_id, email), through out, or nothing when there is none. Returns 0. */
+    int (*find_member)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                       size_t email_len, ssogate_json_out *out);
+    /** The account's members as a JSON array, ordered by email. Returns 0. */
+    int (*list_members)(void *user_data, const char *account_id, size_t account_id_len, ssogate_json_out *out);
+    /**
+     * Inserts or replaces the invite of (account_id, email): at most one per email, tokens unique.
+     * Returns 0, or SSOGATE_NOT_FOUND when the account does not exist.
+     */
+    int (*put_invite)(void *user_data, const char *invite_json, size_t len);
+    /** The invite of (account_id, email) if unexpired (expires_at > now), through out. Returns 0. */
+    int (*find_invite)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                       size_t email_len, int64_t now, ssogate_json_out *out);
+    /** Deletes the invite of (account_id, email). Returns 0, or SSOGATE_NOT_FOUND when there is none. */
+    int (*revoke_invite)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                         size_t email_len);
+    /** Stores a new join token. Returns 0, or SSOGATE_STORE_CONFLICT when a token with this value exists. */
+    int (*put_join_token)(void *user_data, const char *join_token_json, size_t len);
+    /**
+     * Appends the audit row (its "seq" is 0) and sets *seq to the sequence number it was given: > 0 and
+     * greater than every earlier row's. Returns 0. The log only grows.
+     */
+    int (*append_audit)(void *user_data, const char *audit_json, size_t len, int64_t *seq);
+    /**
+     * Audit rows with seq > after_seq, oldest first, at most limit, as a JSON array; account_id "" means
+     * every account. Returns 0.
+     */
+    int (*read_audit)(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq,
+                      uint64_t limit, ssogate_json_out *out);
+    /**
+     * LOGIN, one transaction: marks the member sso_linked with last_sso_login = now, and appends
+     * audit_json. Returns 0, or SSOGATE_NOT_FOUND (and changes nothing) when there is no such member.
+     */
+    int (*record_sso_login)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                            size_t email_len, int64_t now, const char *audit_json, size_t audit_len);
+    /**
+     * JOIN_BY_INVITE, one transaction: consumes the unexpired invite of (account_id, email), creates the
+     * member with the invite's role, joined_via (0 password, 1 sso), has_password (0 or 1), sso_linked =
+     * (joined_via is sso), last_sso_login = now if linked else 0, created_at = now, status active; appends
+     * audit_json; and answers the new member through member_out. Returns 0; SSOGATE_NOT_FOUND when
+     * there is no unexpired invite; SSOGATE_STORE_CONFLICT when the member exists (nothing changed).
+     */
+    int (*accept_invite)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                         size_t email_len, int joined_via, int has_password, int64_t now, const char *audit_json,
+                         size_t audit_len, ssogate_json_out *member_out);
+    /**
+     * confirm_join, one transaction: consumes the join token exactly once and creates the member of its
+     * account and email (role member, status active, no password, joined via sso, sso_linked,
+     * last_sso_login = created_at = now); appends audit_json with its empty account_id, connection_id
+     * and email filled from the token; answers the new member through member_out. Returns 0;
+     * SSOGATE_NOT_FOUND when the token is unknown, used or expired (expires_at <= now) or its account
+     * is gone; SSOGATE_STORE_CONFLICT when the member exists (nothing changed, token kept).
+     */
+    int (*redeem_join_token)(void *user_data, const char *token, size_t token_len, int64_t now,
+                             const char *audit_json, size_t audit_len, ssogate_json_out *member_out);
+    /**
+     * Creates the member and appends audit_json, one transaction. Returns 0; SSOGATE_STORE_CONFLICT when
+     * the member exists; SSOGATE_NOT_FOUND when the account does not.
+     */
+    int (*add_member)(void *user_data, const char *member_json, size_t len, const char *audit_json,
+                      size_t audit_len);
+    /** Called once with user_data when the directory is freed (by the last gate sharing it); may be NULL. */
+    void (*free_user_data)(void *user_data);
+} ssogate_directory_callbacks;
+
+/**
+ * A directory over the host's callbacks; cb is copied. NULL cb, or any NULL callback other than
+ * free_user_data, gives SSOGATE_INVALID_ARGUMENT; a struct_size smaller than the first published
+ * struct gives SSOGATE_OPTIONS_SIZE (free_user_data is then not called).
+ */
+SSOGATE_API ssogate_directory *ssogate_directory_new_callbacks(const ssogate_directory_callbacks *cb,
+                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** Frees the caller's handle; NULL is allowed. Gates made over the directory keep it alive. */
+SSOGATE_API void ssogate_directory_free(ssogate_directory *directory) SSOGATE_NOEXCEPT;
+
 /* ================================================================================= 6. Verification */
 
 /** Options for ssogate_verify_response. Initialise with ssogate_verify_options_init. */
@@ -1138,6 +1298,17 @@ SSOGATE_API ssogate_gate *ssogate_gate_open(const char *location, size_t locatio
                                             ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Closes a gate and its stores; NULL is allowed. Handles it returned stay valid. */
 SSOGATE_API void ssogate_gate_free(ssogate_gate *gate) SSOGATE_NOEXCEPT;
+
+/**
+ * A gate over stores the caller made: its own directory, replay cache and pending-request store, each
+ * of any kind (memory, SQLite, Redis, the host's callbacks). The gate shares them: the caller may free
+ * its handles right after. NULL directory, replay or requests gives SSOGATE_INVALID_ARGUMENT. opts may
+ * be NULL; it is honoured exactly as by ssogate_gate_open (now, join_token_ttl_seconds,
+ * max_response_bytes). Freeing the gate releases its share of each store.
+ */
+SSOGATE_API ssogate_gate *ssogate_gate_new(ssogate_directory *directory, ssogate_replay_cache *replay,
+                                           ssogate_request_store *requests, const ssogate_gate_options *opts,
+                                           ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /*
  * Admin calls. Each returns SSOGATE_OK or a failure code (also in err), and writes an audit row.

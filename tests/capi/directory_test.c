@@ -1,0 +1,976 @@
+/*
+ * The host's own directory (section 5, ssogate_directory_callbacks) from a C11 program that sees only
+ * <ssogate/ssogate.h>: a complete directory kept in plain arrays, the seed's whole flow through
+ * ssogate_gate_new over it, and the fail-closed rules (a callback that cannot answer or answers
+ * garbage refuses the login). Also the library's own directories through ssogate_directory_open.
+ *
+ * The first half is the worked example docs/stores.md points hosts to. A real host keeps these
+ * records in its database: each callback is one query, and the four decisions with effects
+ * (record_sso_login, accept_invite, redeem_join_token, add_member) are one transaction each. It also
+ * reads the records with a real JSON library; this example gets by with a few string helpers because
+ * the library writes compact JSON and the test's values need no escaping.
+ *
+ * Usage: capi_directory_test BUILD_DIR   (where the SQLite test file is written)
+ */
+#include <ssogate/ssogate.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#define S(literal) literal, sizeof literal - 1
+
+/* ------------------------------------------------------------------ a little JSON, for this example */
+
+/* A growing string. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf;
+
+static void buf_add(buf *b, const char *s) {
+    const size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        CHECK(b->p != NULL);
+    }
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+}
+
+static char *copy_of(const char *s, size_t len) {
+    char *out = malloc(len + 1);
+    CHECK(out != NULL);
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return out;
+}
+
+/* The string field `key` of a flat object the library wrote, into out (cap bytes). 0 when absent. */
+static int get_str(const char *json, const char *key, char *out, size_t cap) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *p = strstr(json, pattern);
+    if (p == NULL) return 0;
+    p += strlen(pattern);
+    const char *end = strchr(p, '"');
+    if (end == NULL || (size_t)(end - p) >= cap) return 0;
+    memcpy(out, p, (size_t)(end - p));
+    out[end - p] = '\0';
+    return 1;
+}
+
+static int64_t get_int(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *p = strstr(json, pattern);
+    return p == NULL ? 0 : strtoll(p + strlen(pattern), NULL, 10);
+}
+
+static int get_bool(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":true", key);
+    return strstr(json, pattern) != NULL;
+}
+
+/* json with the first `from` replaced by `to`, newly allocated. */
+static char *replaced(const char *json, const char *from, const char *to) {
+    const char *at = strstr(json, from);
+    buf b = {0};
+    if (at == NULL) {
+        buf_add(&b, json);
+        return b.p;
+    }
+    char *head = copy_of(json, (size_t)(at - json));
+    buf_add(&b, head);
+    buf_add(&b, to);
+    buf_add(&b, at + strlen(from));
+    free(head);
+    return b.p;
+}
+
+/* ------------------------------------------------------------------------ the host's directory */
+
+#define MAX_ROWS 64
+
+typedef struct {
+    char id[64];
+    char *json; /* kept verbatim: the host need not understand every field to store it */
+} account_row;
+
+typedef struct {
+    char id[64];
+    char account_id[64];
+    char *json;
+} connection_row;
+
+/* Members are changed field by field (record_sso_login), so they are kept as fields. */
+typedef struct {
+    char account_id[64];
+    char email[128];
+    char role[16];
+    char status[16];
+    int has_password;
+    char joined_via[16];
+    int sso_linked;
+    int64_t last_sso_login;
+    int64_t created_at;
+} member_row;
+
+typedef struct {
+    char account_id[64];
+    char email[128];
+    char role[16];
+    int64_t expires_at;
+    char *json;
+} invite_row;
+
+typedef struct {
+    char token[64];
+    char account_id[64];
+    char connection_id[64];
+    char email[128];
+    int64_t expires_at;
+} join_token_row;
+
+typedef struct {
+    int64_t seq;
+    char account_id[64];
+    char *json; /* with its seq filled in */
+} audit_row;
+
+typedef struct {
+    account_row accounts[MAX_ROWS];
+    size_t n_accounts;
+    connection_row connections[MAX_ROWS];
+    size_t n_connections;
+    member_row members[MAX_ROWS];
+    size_t n_members;
+    invite_row invites[MAX_ROWS];
+    size_t n_invites;
+    join_token_row join_tokens[MAX_ROWS];
+    size_t n_join_tokens;
+    audit_row audit[4 * MAX_ROWS];
+    size_t n_audit;
+
+    /* Fault injection, for the tests: the callback named fail_callback returns fail_rc, or, when
+       fail_json is set, answers it instead of the real record. */
+    const char *fail_callback;
+    int fail_rc;
+    const char *fail_json;
+
+    int free_calls; /* free_user_data calls, which must end at exactly one */
+} host_directory;
+
+static int injected(host_directory *d, const char *callback, ssogate_json_out *out, int *rc) {
+    if (d->fail_callback == NULL || strcmp(d->fail_callback, callback) != 0) return 0;
+    *rc = d->fail_rc;
+    if (d->fail_json != NULL) *rc = ssogate_json_out_set(out, d->fail_json, strlen(d->fail_json));
+    return 1;
+}
+#define INJECT(d, name, out)                                   \
+    do {                                                       \
+        int rc_;                                               \
+        if (injected((d), (name), (out), &rc_)) return rc_;    \
+    } while (0)
+
+static account_row *account_by_id(host_directory *d, const char *id) {
+    for (size_t i = 0; i < d->n_accounts; i++)
+        if (strcmp(d->accounts[i].id, id) == 0) return &d->accounts[i];
+    return NULL;
+}
+
+static member_row *member_by_key(host_directory *d, const char *account_id, const char *email) {
+    for (size_t i = 0; i < d->n_members; i++)
+        if (strcmp(d->members[i].account_id, account_id) == 0 && strcmp(d->members[i].email, email) == 0)
+            return &d->members[i];
+    return NULL;
+}
+
+static invite_row *invite_by_key(host_directory *d, const char *account_id, const char *email) {
+    for (size_t i = 0; i < d->n_invites; i++)
+        if (strcmp(d->invites[i].account_id, account_id) == 0 && strcmp(d->invites[i].email, email) == 0)
+            return &d->invites[i];
+    return NULL;
+}
+
+static void member_json(const member_row *m, buf *b) {
+    char text[640];
+    snprintf(text, sizeof text,
+             "{\"account_id\":\"%s\",\"email\":\"%s\",\"role\":\"%s\",\"status\":\"%s\",\"has_password\":%s,"
+             "\"joined_via\":\"%s\",\"sso_linked\":%s,\"last_sso_login\":%lld,\"created_at\":%lld}",
+             m->account_id, m->email, m->role, m->status, m->has_password ? "true" : "false", m->joined_via,
+             m->sso_linked ? "true" : "false", (long long)m->last_sso_login, (long long)m->created_at);
+    buf_add(b, text);
+}
+
+static int answer_member(const member_row *m, ssogate_json_out *out) {
+    buf b = {0};
+    member_json(m, &b);
+    const int rc = ssogate_json_out_set(out, b.p, b.len);
+    free(b.p);
+    return rc;
+}
+
+static int member_from_json(const char *json, member_row *m) {
+    memset(m, 0, sizeof *m);
+    if (!get_str(json, "account_id", m->account_id, sizeof m->account_id) ||
+        !get_str(json, "email", m->email, sizeof m->email) || !get_str(json, "role", m->role, sizeof m->role) ||
+        !get_str(json, "status", m->status, sizeof m->status) ||
+        !get_str(json, "joined_via", m->joined_via, sizeof m->joined_via))
+        return -1; /* any non-zero code: "could not answer" */
+    m->has_password = get_bool(json, "has_password");
+    m->sso_linked = get_bool(json, "sso_linked");
+    m->last_sso_login = get_int(json, "last_sso_login");
+    m->created_at = get_int(json, "created_at");
+    return 0;
+}
+
+/* Appends an audit row, giving it the next sequence number (its JSON arrives with "seq":0). */
+static int64_t append_row(host_directory *d, const char *json) {
+    if (d->n_audit == sizeof d->audit / sizeof d->audit[0]) return 0;
+    audit_row *r = &d->audit[d->n_audit];
+    r->seq = (int64_t)d->n_audit + 1;
+    char seq[40];
+    snprintf(seq, sizeof seq, "\"seq\":%lld", (long long)r->seq);
+    r->json = replaced(json, "\"seq\":0", seq);
+    if (!get_str(json, "account_id", r->account_id, sizeof r->account_id)) r->account_id[0] = '\0';
+    d->n_audit++;
+    return r->seq;
+}
+
+static int put_account(void *user_data, const char *account_json, size_t len) {
+    host_directory *d = user_data;
+    char id[64];
+    if (!get_str(account_json, "id", id, sizeof id)) return -1;
+    account_row *a = account_by_id(d, id);
+    if (a == NULL) {
+        if (d->n_accounts == MAX_ROWS) return -1;
+        a = &d->accounts[d->n_accounts++];
+        strcpy(a->id, id);
+    } else {
+        free(a->json);
+    }
+    a->json = copy_of(account_json, len);
+    return 0;
+}
+
+static int find_account(void *user_data, const char *id, size_t id_len, ssogate_json_out *out) {
+    host_directory *d = user_data;
+    (void)id_len; /* strings also arrive NUL-terminated */
+    INJECT(d, "find_account", out);
+    const account_row *a = account_by_id(d, id);
+    return a == NULL ? 0 : ssogate_json_out_set(out, a->json, strlen(a->json));
+}
+
+static int put_connection(void *user_data, const char *connection_json, size_t len) {
+    host_directory *d = user_data;
+    char id[64], account_id[64];
+    if (!get_str(connection_json, "id", id, sizeof id) ||
+        !get_str(connection_json, "account_id", account_id, sizeof account_id))
+        return -1;
+    if (account_by_id(d, account_id) == NULL) return SSOGATE_NOT_FOUND;
+    connection_row *c = NULL;
+    for (size_t i = 0; i < d->n_connections; i++)
+        if (strcmp(d->connections[i].id, id) == 0) c = &d->connections[i];
+    if (c == NULL) {
+        if (d->n_connections == MAX_ROWS) return -1;
+        c = &d->connections[d->n_connections++];
+        strcpy(c->id, id);
+    } else {
+        free(c->json);
+    }
+    strcpy(c->account_id, account_id);
+    c->json = copy_of(connection_json, len);
+    return 0;
+}
+
+static int find_connection(void *user_data, const char *id, size_t id_len, ssogate_json_out *out) {
+    host_directory *d = user_data;
+    (void)id_len;
+    INJECT(d, "find_connection", out);
+    for (size_t i = 0; i < d->n_connections; i++)
+        if (strcmp(d->connections[i].id, id) == 0)
+            return ssogate_json_out_set(out, d->connections[i].json, strlen(d->connections[i].json));
+    return 0;
+}
+
+/* A JSON array of the account's connections, by id: a selection sort keeps the example short. */
+static int list_connections(void *user_data, const char *account_id, size_t account_id_len, ssogate_json_out *out) {
+    host_directory *d = user_data;
+    (void)account_id_len;
+    buf b = {0};
+    buf_add(&b, "[");
+    const char *last = "";
+    for (;;) {
+        const connection_row *next = NULL;
+        for (size_t i = 0; i < d->n_connections; i++) {
+            const connection_row *c = &d->connections[i];
+            if (strcmp(c->account_id, account_id) == 0 && strcmp(c->id, last) > 0 &&
+                (next == NULL || strcmp(c->id, next->id) < 0))
+                next = c;
+        }
+        if (next == NULL) break;
+        if (b.len > 1) buf_add(&b, ",");
+        buf_add(&b, next->json);
+        last = next->id;
+    }
+    buf_add(&b, "]");
+    const int rc = ssogate_json_out_set(out, b.p, b.len);
+    free(b.p);
+    return rc;
+}
+
+static int remove_connection(void *user_data, const char *id, size_t id_len) {
+    host_directory *d = user_data;
+    (void)id_len;
+    for (size_t i = 0; i < d->n_connections; i++) {
+        if (strcmp(d->connections[i].id, id) == 0) {
+            free(d->connections[i].json);
+            d->connections[i] = d->connections[--d->n_connections];
+            return 0;
+        }
+    }
+    return SSOGATE_NOT_FOUND;
+}
+
+static int put_member(void *user_data, const char *json, size_t len) {
+    host_directory *d = user_data;
+    (void)len;
+    member_row m;
+    if (member_from_json(json, &m) != 0) return -1;
+    if (account_by_id(d, m.account_id) == NULL) return SSOGATE_NOT_FOUND;
+    member_row *existing = member_by_key(d, m.account_id, m.email);
+    if (existing == NULL) {
+        if (d->n_members == MAX_ROWS) return -1;
+        existing = &d->members[d->n_members++];
+    }
+    *existing = m;
+    return 0;
+}
+
+static int find_member(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                       size_t email_len, ssogate_json_out *out) {
+    host_directory *d = user_data;
+    (void)account_id_len;
+    (void)email_len;
+    INJECT(d, "find_member", out);
+    const member_row *m = member_by_key(d, account_id, email);
+    return m == NULL ? 0 : answer_member(m, out);
+}
+
+static int list_members(void *user_data, const char *account_id, size_t account_id_len, ssogate_json_out *out) {
+    host_directory *d = user_data;
+    (void)account_id_len;
+    buf b = {0};
+    buf_add(&b, "[");
+    const char *last = "";
+    for (;;) {
+        const member_row *next = NULL;
+        for (size_t i = 0; i < d->n_members; i++) {
+            const member_row *m = &d->members[i];
+            if (strcmp(m->account_id, account_id) == 0 && strcmp(m->email, last) > 0 &&
+                (next == NULL || strcmp(m->email, next->email) < 0))
+                next = m;
+        }
+        if (next == NULL) break;
+        if (b.len > 1) buf_add(&b, ",");
+        member_json(next, &b);
+        last = next->email;
+    }
+    buf_add(&b, "]");
+    const int rc = ssogate_json_out_set(out, b.p, b.len);
+    free(b.p);
+    return rc;
+}
+
+static int put_invite(void *user_data, const char *json, size_t len) {
+    host_directory *d = user_data;
+    invite_row r;
+    memset(&r, 0, sizeof r);
+    if (!get_str(json, "account_id", r.account_id, sizeof r.account_id) ||
+        !get_str(json, "email", r.email, sizeof r.email) || !get_str(json, "role", r.role, sizeof r.role))
+        return -1;
+    if (account_by_id(d, r.account_id) == NULL) return SSOGATE_NOT_FOUND;
+    r.expires_at = get_int(json, "expires_at");
+    r.json = copy_of(json, len);
+    invite_row *existing = invite_by_key(d, r.account_id, r.email);
+    if (existing == NULL) {
+        if (d->n_invites == MAX_ROWS) return -1;
+        existing = &d->invites[d->n_invites++];
+    } else {
+        free(existing->json);
+    }
+    *existing = r;
+    return 0;
+}
+
+static int find_invite(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                       size_t email_len, int64_t now, ssogate_json_out *out) {
+    host_directory *d = user_data;
+    (void)account_id_len;
+    (void)email_len;
+    const invite_row *r = invite_by_key(d, account_id, email);
+    if (r == NULL || r->expires_at <= now) return 0;
+    return ssogate_json_out_set(out, r->json, strlen(r->json));
+}
+
+static void delete_invite(host_directory *d, invite_row *r) {
+    free(r->json);
+    *r = d->invites[--d->n_invites];
+}
+
+static int revoke_invite(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                         size_t email_len) {
+    host_directory *d = user_data;
+    (void)account_id_len;
+    (void)email_len;
+    invite_row *r = invite_by_key(d, account_id, email);
+    if (r == NULL) return SSOGATE_NOT_FOUND;
+    delete_invite(d, r);
+    return 0;
+}
+
+static int put_join_token(void *user_data, const char *json, size_t len) {
+    host_directory *d = user_data;
+    (void)len;
+    join_token_row t;
+    memset(&t, 0, sizeof t);
+    if (!get_str(json, "token", t.token, sizeof t.token) ||
+        !get_str(json, "account_id", t.account_id, sizeof t.account_id) ||
+        !get_str(json, "connection_id", t.connection_id, sizeof t.connection_id) ||
+        !get_str(json, "email", t.email, sizeof t.email))
+        return -1;
+    t.expires_at = get_int(json, "expires_at");
+    for (size_t i = 0; i < d->n_join_tokens; i++)
+        if (strcmp(d->join_tokens[i].token, t.token) == 0) return SSOGATE_STORE_CONFLICT;
+    if (d->n_join_tokens == MAX_ROWS) return -1;
+    d->join_tokens[d->n_join_tokens++] = t;
+    return 0;
+}
+
+static int append_audit(void *user_data, const char *audit_json, size_t len, int64_t *seq) {
+    host_directory *d = user_data;
+    (void)len;
+    *seq = append_row(d, audit_json);
+    return *seq > 0 ? 0 : -1;
+}
+
+static int read_audit(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq,
+                      uint64_t limit, ssogate_json_out *out) {
+    host_directory *d = user_data;
+    buf b = {0};
+    buf_add(&b, "[");
+    uint64_t n = 0;
+    for (size_t i = 0; i < d->n_audit && n < limit; i++) {
+        const audit_row *r = &d->audit[i];
+        if (r->seq <= after_seq || (account_id_len > 0 && strcmp(r->account_id, account_id) != 0)) continue;
+        if (n++ > 0) buf_add(&b, ",");
+        buf_add(&b, r->json);
+    }
+    buf_add(&b, "]");
+    const int rc = ssogate_json_out_set(out, b.p, b.len);
+    free(b.p);
+    return rc;
+}
+
+/*
+ * The four decisions with effects. Each checks everything first and changes the arrays only when
+ * nothing can fail any more, so the change and its audit row are both made or neither: a database
+ * host gets the same from BEGIN ... COMMIT.
+ */
+
+static int record_sso_login(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                            size_t email_len, int64_t now, const char *audit_json, size_t audit_len) {
+    host_directory *d = user_data;
+    (void)account_id_len;
+    (void)email_len;
+    (void)audit_len;
+    INJECT(d, "record_sso_login", NULL);
+    member_row *m = member_by_key(d, account_id, email);
+    if (m == NULL) return SSOGATE_NOT_FOUND;
+    if (append_row(d, audit_json) == 0) return -1;
+    m->sso_linked = 1;
+    m->last_sso_login = now;
+    return 0;
+}
+
+static int accept_invite(void *user_data, const char *account_id, size_t account_id_len, const char *email,
+                         size_t email_len, int joined_via, int has_password, int64_t now, const char *audit_json,
+                         size_t audit_len, ssogate_json_out *member_out) {
+    host_directory *d = user_data;
+    (void)account_id_len;
+    (void)email_len;
+    (void)audit_len;
+    invite_row *inv = invite_by_key(d, account_id, email);
+    if (inv == NULL || inv->expires_at <= now) return SSOGATE_NOT_FOUND;
+    if (member_by_key(d, account_id, email) != NULL) return SSOGATE_STORE_CONFLICT;
+    if (d->n_members == MAX_ROWS) return -1;
+    member_row m;
+    memset(&m, 0, sizeof m);
+    strcpy(m.account_id, account_id);
+    strcpy(m.email, email);
+    strcpy(m.role, inv->role);
+    strcpy(m.status, "active");
+    m.has_password = has_password;
+    strcpy(m.joined_via, joined_via == 1 ? "sso" : "password");
+    m.sso_linked = joined_via == 1;
+    m.last_sso_login = m.sso_linked ? now : 0;
+    m.created_at = now;
+    if (append_row(d, audit_json) == 0) return -1;
+    delete_invite(d, inv);
+    d->members[d->n_members++] = m;
+    return answer_member(&m, member_out);
+}
+
+static int redeem_join_token(void *user_data, const char *token, size_t token_len, int64_t now,
+                             const char *audit_json, size_t audit_len, ssogate_json_out *member_out) {
+    host_directory *d = user_data;
+    (void)token_len;
+    (void)audit_len;
+    size_t i = 0;
+    while (i < d->n_join_tokens && strcmp(d->join_tokens[i].token, token) != 0) i++;
+    if (i == d->n_join_tokens || d->join_tokens[i].expires_at <= now) return SSOGATE_NOT_FOUND;
+    const join_token_row t = d->join_tokens[i];
+    if (account_by_id(d, t.account_id) == NULL) return SSOGATE_NOT_FOUND;
+    if (member_by_key(d, t.account_id, t.email) != NULL) return SSOGATE_STORE_CONFLICT;
+    if (d->n_members == MAX_ROWS) return -1;
+
+    /* The audit row arrives without account, connection and email: they come from the token. */
+    char field[200];
+    snprintf(field, sizeof field, "\"account_id\":\"%s\"", t.account_id);
+    char *a = replaced(audit_json, "\"account_id\":\"\"", field);
+    snprintf(field, sizeof field, "\"connection_id\":\"%s\"", t.connection_id);
+    char *b = replaced(a, "\"connection_id\":\"\"", field);
+    snprintf(field, sizeof field, "\"email\":\"%s\"", t.email);
+    char *c = replaced(b, "\"email\":\"\"", field);
+    const int64_t seq = append_row(d, c);
+    free(a);
+    free(b);
+    free(c);
+    if (seq == 0) return -1;
+
+    member_row m;
+    memset(&m, 0, sizeof m);
+    strcpy(m.account_id, t.account_id);
+    strcpy(m.email, t.email);
+    strcpy(m.role, "member");
+    strcpy(m.status, "active");
+    strcpy(m.joined_via, "sso");
+    m.sso_linked = 1;
+    m.last_sso_login = now;
+    m.created_at = now;
+    d->join_tokens[i] = d->join_tokens[--d->n_join_tokens];
+    d->members[d->n_members++] = m;
+    return answer_member(&m, member_out);
+}
+
+static int add_member(void *user_data, const char *member_json, size_t len, const char *audit_json,
+                      size_t audit_len) {
+    host_directory *d = user_data;
+    (void)len;
+    (void)audit_len;
+    member_row m;
+    if (member_from_json(member_json, &m) != 0) return -1;
+    if (account_by_id(d, m.account_id) == NULL) return SSOGATE_NOT_FOUND;
+    if (member_by_key(d, m.account_id, m.email) != NULL) return SSOGATE_STORE_CONFLICT;
+    if (d->n_members == MAX_ROWS) return -1;
+    if (append_row(d, audit_json) == 0) return -1;
+    d->members[d->n_members++] = m;
+    return 0;
+}
+
+static void free_host_directory(void *user_data) {
+    host_directory *d = user_data;
+    d->free_calls++;
+    for (size_t i = 0; i < d->n_accounts; i++) free(d->accounts[i].json);
+    for (size_t i = 0; i < d->n_connections; i++) free(d->connections[i].json);
+    for (size_t i = 0; i < d->n_invites; i++) free(d->invites[i].json);
+    for (size_t i = 0; i < d->n_audit; i++) free(d->audit[i].json);
+    d->n_accounts = d->n_connections = d->n_invites = d->n_audit = 0;
+}
+
+static ssogate_directory_callbacks host_callbacks(host_directory *d) {
+    ssogate_directory_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.user_data = d;
+    cb.put_account = put_account;
+    cb.find_account = find_account;
+    cb.put_connection = put_connection;
+    cb.find_connection = find_connection;
+    cb.list_connections = list_connections;
+    cb.remove_connection = remove_connection;
+    cb.put_member = put_member;
+    cb.find_member = find_member;
+    cb.list_members = list_members;
+    cb.put_invite = put_invite;
+    cb.find_invite = find_invite;
+    cb.revoke_invite = revoke_invite;
+    cb.put_join_token = put_join_token;
+    cb.append_audit = append_audit;
+    cb.read_audit = read_audit;
+    cb.record_sso_login = record_sso_login;
+    cb.accept_invite = accept_invite;
+    cb.redeem_join_token = redeem_join_token;
+    cb.add_member = add_member;
+    cb.free_user_data = free_host_directory;
+    return cb;
+}
+
+/* ------------------------------------------------------------------------------------- the tests */
+
+/* An outcome's kind and reason name, printing its text on a mismatch. */
+#define CHECK_OUTCOME(o, kind, reason)                                                          \
+    do {                                                                                        \
+        const ssogate_outcome *o_ = (o);                                                        \
+        if (o_ != NULL && ssogate_outcome_kind(o_) == (kind) &&                                 \
+            strcmp(ssogate_outcome_reason_name(o_), (reason)) == 0) {                           \
+            passed++;                                                                           \
+        } else {                                                                                \
+            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", ssogate_outcome_kind(o_),      \
+                    o_ ? ssogate_outcome_reason_name(o_) : "(NULL)",                            \
+                    o_ ? ssogate_outcome_reason_text(o_) : "", (kind), (reason));               \
+            fail_at(__FILE__, __LINE__, "outcome of " #o);                                      \
+        }                                                                                       \
+    } while (0)
+
+static ssogate_error *err;
+static ssogate_test_idp *idp;
+static ssogate_connection *conn;
+
+/* Consumes a fresh unsolicited response of the testing IdP for email. */
+static ssogate_outcome *consume_for(ssogate_gate *gate, const char *email) {
+    ssogate_test_response_params *p = ssogate_test_response_params_new();
+    CHECK(p != NULL);
+    CHECK(ssogate_test_response_params_set_connection(p, conn, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_nameid(p, email, strlen(email), err) == SSOGATE_OK);
+    ssogate_test_response *r = ssogate_test_idp_response(idp, p, err);
+    CHECK(r != NULL);
+    ssogate_test_response_params_free(p);
+    const char *b64 = ssogate_test_response_base64(r);
+    ssogate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
+    CHECK(o != NULL);
+    ssogate_test_response_free(r);
+    return o;
+}
+
+static void setup(void) {
+    err = ssogate_error_new();
+    idp = ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0, SSOGATE_KEY_RSA_2048, err);
+    CHECK(idp != NULL);
+    const char *xml = ssogate_test_idp_metadata_xml(idp);
+    ssogate_idp *imported = ssogate_idp_import(xml, strlen(xml), NULL, 0, NULL, 0, NULL, err);
+    CHECK(imported != NULL);
+    ssogate_connection_params *params = ssogate_connection_params_new();
+    CHECK(ssogate_connection_params_set_base_url(params, S("https://app.example.com"), err) == SSOGATE_OK);
+    CHECK(ssogate_connection_params_set_id(params, S("okta"), err) == SSOGATE_OK);
+    ssogate_connection_options opts;
+    ssogate_connection_options_init(&opts, sizeof opts);
+    opts.allow_idp_initiated = 1;
+    opts.jit_provisioning = 1;
+    conn = ssogate_connection_new(imported, params, &opts, err);
+    CHECK(conn != NULL);
+    ssogate_connection_params_free(params);
+    ssogate_idp_free(imported);
+}
+
+/* A gate over `directory` with in-memory replay cache and pending requests; frees the caller's handles
+   at once, since the gate shares the stores. */
+static ssogate_gate *gate_over(ssogate_directory *directory) {
+    ssogate_replay_cache *replay = ssogate_replay_cache_new_memory(NULL, err);
+    ssogate_request_store *requests = ssogate_request_store_new_memory(err);
+    CHECK(replay != NULL && requests != NULL);
+    ssogate_gate *gate = ssogate_gate_new(directory, replay, requests, NULL, err);
+    CHECK(gate != NULL);
+    ssogate_directory_free(directory);
+    ssogate_replay_cache_free(replay);
+    ssogate_request_store_free(requests);
+    return gate;
+}
+
+/* The seed's flow: account, connection, a member's login, a JiT newcomer, an invitee, the audit log. */
+static void seed_flow(ssogate_gate *gate) {
+    CHECK(ssogate_gate_create_account(gate, S("acme"), S("Acme"), S("example.com"), err) == SSOGATE_OK);
+    CHECK(ssogate_gate_create_account(gate, S("acme"), S("Acme"), S("example.com"), err) == SSOGATE_STORE_CONFLICT);
+    CHECK(ssogate_gate_add_connection(gate, S("acme"), conn, 1, err) == SSOGATE_OK);
+    CHECK(ssogate_gate_add_member(gate, S("acme"), S("Alice@Example.com"), SSOGATE_ROLE_ADMIN, 1, err) == SSOGATE_OK);
+    CHECK(ssogate_gate_add_member(gate, S("acme"), S("alice@example.com"), SSOGATE_ROLE_ADMIN, 1, err) ==
+          SSOGATE_STORE_CONFLICT);
+
+    ssogate_outcome *o = consume_for(gate, "alice@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    CHECK(ssogate_outcome_login(o) != NULL);
+    ssogate_outcome_free(o);
+    o = consume_for(gate, "alice@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_outcome_free(o);
+
+    o = consume_for(gate, "carol@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    CHECK(ssogate_outcome_login(o) == NULL);
+    const char *token = ssogate_outcome_join_token(o);
+    CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
+    CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_NOT_FOUND);
+    ssogate_outcome_free(o);
+    o = consume_for(gate, "carol@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_outcome_free(o);
+
+    ssogate_invite *inv = ssogate_gate_invite(gate, S("acme"), S("bob@partner.example.net"), SSOGATE_ROLE_ADMIN,
+                                              3600, err);
+    CHECK(inv != NULL);
+    ssogate_invite_free(inv);
+    o = consume_for(gate, "bob@partner.example.net");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
+    ssogate_outcome_free(o);
+    o = consume_for(gate, "bob@partner.example.net");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_outcome_free(o);
+
+    /* Someone else from an unverified domain is refused by the policy. */
+    o = consume_for(gate, "eve@elsewhere.example.org");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
+    ssogate_outcome_free(o);
+
+    ssogate_audit *a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
+    CHECK(a != NULL);
+    int logins = 0, joined = 0, confirmed = 0;
+    for (size_t i = 0; i < ssogate_audit_count(a); i++) {
+        if (i > 0) CHECK(ssogate_audit_seq(a, i) > ssogate_audit_seq(a, i - 1));
+        CHECK_STR(ssogate_audit_account_id(a, i), "acme");
+        const char *outcome = ssogate_audit_outcome(a, i);
+        logins += strcmp(outcome, "LOGIN") == 0;
+        joined += strcmp(outcome, "JOINED_BY_INVITE") == 0;
+        if (strcmp(outcome, "JOIN_CONFIRMED") == 0) {
+            confirmed++;
+            /* filled from the join token by the directory */
+            CHECK_STR(ssogate_audit_email(a, i), "carol@example.com");
+            CHECK_STR(ssogate_audit_connection_id(a, i), "okta");
+        }
+    }
+    CHECK(logins == 4);
+    CHECK(joined == 1);
+    CHECK(confirmed == 1);
+    ssogate_audit_free(a);
+}
+
+static void test_host_directory(void) {
+    static host_directory d; /* large: not on the stack */
+    ssogate_directory_callbacks cb = host_callbacks(&d);
+    ssogate_directory *directory = ssogate_directory_new_callbacks(&cb, err);
+    CHECK(directory != NULL);
+    ssogate_gate *gate = gate_over(directory);
+    CHECK(d.free_calls == 0); /* the gate still holds the directory */
+
+    seed_flow(gate);
+    /* The records are the host's: what the gate decided is in its arrays. */
+    const member_row *alice = member_by_key(&d, "acme", "alice@example.com");
+    CHECK(alice != NULL);
+    CHECK(alice->sso_linked == 1);
+    CHECK(alice->last_sso_login > 0);
+    CHECK_STR(alice->role, "admin");
+    const member_row *bob = member_by_key(&d, "acme", "bob@partner.example.net");
+    CHECK(bob != NULL);
+    CHECK_STR(bob->role, "admin");
+    CHECK_STR(bob->joined_via, "sso");
+    CHECK(d.n_invites == 0);
+    CHECK(d.n_join_tokens == 0);
+    CHECK(member_by_key(&d, "acme", "carol@example.com") != NULL);
+    CHECK(d.n_audit > 10);
+    CHECK(get_int(d.audit[0].json, "seq") == 1);
+
+    /* A callback that cannot answer: the login is refused, never let through. */
+    d.fail_callback = "find_member";
+    d.fail_rc = 7;
+    ssogate_outcome *o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_outcome_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "find_member callback returned 7");
+    ssogate_outcome_free(o);
+
+    /* NOT_FOUND is not an answer find_member may give ("nothing" is 0 without a record). */
+    d.fail_rc = SSOGATE_NOT_FOUND;
+    o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_outcome_login(o) == NULL);
+    ssogate_outcome_free(o);
+
+    /* The transaction of a login fails: DENIED, and the member is left as it was. */
+    const int64_t before = alice->last_sso_login;
+    d.fail_callback = "record_sso_login";
+    d.fail_rc = -1;
+    o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_outcome_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "record_sso_login callback returned -1");
+    ssogate_outcome_free(o);
+    CHECK(alice->last_sso_login == before);
+
+    /* Garbage instead of a record: STORE_CORRUPT, naming the callback and the field. */
+    d.fail_callback = "find_member";
+    d.fail_json = "{\"account_id\": \"acme\", \"email\": ";
+    o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_outcome_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "find_member callback returned malformed JSON");
+    ssogate_outcome_free(o);
+
+    d.fail_json = "{\"account_id\":\"acme\",\"email\":\"alice@example.com\",\"role\":\"boss\",\"status\":\"active\","
+                  "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
+                  "\"created_at\":1}";
+    o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_outcome_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "a member whose \"role\" is \"boss\"; expected owner, admin or member");
+    ssogate_outcome_free(o);
+
+    /* A well-formed record for someone else is no answer for alice either. */
+    d.fail_json = "{\"account_id\":\"acme\",\"email\":\"mallory@example.com\",\"role\":\"owner\",\"status\":\"active\","
+                  "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
+                  "\"created_at\":1}";
+    o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_outcome_login(o) == NULL);
+    ssogate_outcome_free(o);
+
+    /* Admin calls fail with the store's code too. */
+    d.fail_callback = "find_account";
+    d.fail_json = NULL;
+    d.fail_rc = 99;
+    CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("alice@example.com"), err) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK_CONTAINS(ssogate_error_message(err), "the host's directory find_account callback returned 99");
+
+    /* Healthy again: alice logs in. */
+    d.fail_callback = NULL;
+    o = consume_for(gate, "alice@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_outcome_free(o);
+
+    ssogate_gate_free(gate);
+    CHECK(d.free_calls == 1); /* the last holder let go: exactly once */
+}
+
+static int refusing_callback_freed;
+static void count_free(void *user_data) {
+    (void)user_data;
+    refusing_callback_freed++;
+}
+
+static void test_refused_callbacks(void) {
+    static host_directory d;
+    CHECK(ssogate_directory_new_callbacks(NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+
+    ssogate_directory_callbacks cb = host_callbacks(&d);
+    cb.free_user_data = count_free;
+    cb.find_member = NULL;
+    CHECK(ssogate_directory_new_callbacks(&cb, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK_CONTAINS(ssogate_error_message(err), "find_member is NULL");
+
+    cb = host_callbacks(&d);
+    cb.free_user_data = count_free;
+    cb.add_member = NULL;
+    CHECK(ssogate_directory_new_callbacks(&cb, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+
+    cb = host_callbacks(&d);
+    cb.free_user_data = count_free;
+    cb.struct_size = (uint32_t)offsetof(ssogate_directory_callbacks, add_member);
+    CHECK(ssogate_directory_new_callbacks(&cb, err) == NULL);
+    CHECK_CODE(err, SSOGATE_OPTIONS_SIZE);
+    CHECK(refusing_callback_freed == 0); /* refused: the host keeps its user_data */
+
+    /* free_user_data is optional. */
+    cb = host_callbacks(&d);
+    cb.free_user_data = NULL;
+    ssogate_directory *directory = ssogate_directory_new_callbacks(&cb, err);
+    CHECK(directory != NULL);
+    ssogate_directory_free(directory);
+    ssogate_directory_free(NULL);
+
+    CHECK(ssogate_json_out_set(NULL, S("{}")) == SSOGATE_INVALID_ARGUMENT);
+
+    /* ssogate_gate_new wants all three stores. */
+    directory = ssogate_directory_open(S("memory:"), err);
+    ssogate_replay_cache *replay = ssogate_replay_cache_new_memory(NULL, err);
+    ssogate_request_store *requests = ssogate_request_store_new_memory(err);
+    CHECK(ssogate_gate_new(NULL, replay, requests, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_gate_new(directory, NULL, requests, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_gate_new(directory, replay, NULL, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    ssogate_gate_options small;
+    memset(&small, 0, sizeof small);
+    small.struct_size = 4;
+    CHECK(ssogate_gate_new(directory, replay, requests, &small, err) == NULL);
+    CHECK_CODE(err, SSOGATE_OPTIONS_SIZE);
+    ssogate_directory_free(directory);
+    ssogate_replay_cache_free(replay);
+    ssogate_request_store_free(requests);
+}
+
+static void test_library_directories(const char *build_dir) {
+    CHECK(ssogate_directory_open(S("redis://127.0.0.1:6379"), err) == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    CHECK_CONTAINS(ssogate_error_message(err), "Redis can hold only the shared state");
+    CHECK(ssogate_directory_open(S("postgres://db"), err) == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    CHECK(ssogate_directory_open(S("sqlite:"), err) == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+
+    ssogate_directory *directory = ssogate_directory_open(S("memory:"), err);
+    CHECK(directory != NULL);
+    ssogate_gate *gate = gate_over(directory);
+    seed_flow(gate);
+    ssogate_gate_free(gate);
+
+    char path[4096], location[4200], extra[4200];
+    snprintf(path, sizeof path, "%s/capi_directory_test.db", build_dir);
+    remove(path);
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    remove(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    remove(extra);
+    snprintf(location, sizeof location, "sqlite:%s", path);
+    directory = ssogate_directory_open(location, strlen(location), err);
+    CHECK(directory != NULL);
+    gate = gate_over(directory);
+    seed_flow(gate);
+    ssogate_gate_free(gate);
+
+    /* The records outlived the gate: a new one over the same file finds them. */
+    directory = ssogate_directory_open(location, strlen(location), err);
+    CHECK(directory != NULL);
+    gate = gate_over(directory);
+    ssogate_outcome *o = consume_for(gate, "carol@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_outcome_free(o);
+    ssogate_gate_free(gate);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s BUILD_DIR\n", argv[0]);
+        return 2;
+    }
+    setup();
+    test_host_directory();
+    test_refused_callbacks();
+    test_library_directories(argv[1]);
+    ssogate_connection_free(conn);
+    ssogate_test_idp_free(idp);
+    ssogate_error_free(err);
+    printf("%d passed\n", passed);
+    return 0;
+}
