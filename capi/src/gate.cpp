@@ -3,6 +3,7 @@
 
 #include "gate/gate.hpp"
 #include "policy/policy.hpp"
+#include "policy_handles.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -30,20 +31,10 @@ struct ssogate_invite {
     std::int64_t expires_at = 0;
 };
 
-struct ssogate_enforcement {
-    core::policy::EnforcementPreview p;
-    bool applied = false;
-    core::policy::SsoMode mode = core::policy::SsoMode::mixed;
-};
-
 // The outcome with its login in the section 6 handle shape, so ssogate_outcome_login can lend it.
 struct ssogate_outcome {
     core::gate::Outcome o;
     ssogate_login login;
-};
-
-struct ssogate_password_decision {
-    core::policy::PasswordDecision d;
 };
 
 struct ssogate_audit {
@@ -101,18 +92,7 @@ core::policy::Role role_of(int role) {
     return static_cast<core::policy::Role>(role);
 }
 
-// "a.com b.com,c.com" -> {"a.com", "b.com", "c.com"}; the same list syntax as section 6's request IDs.
-std::vector<std::string> split_list(std::string_view text) {
-    std::vector<std::string> out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const std::size_t end = text.find_first_of(" ,", i);
-        const std::size_t stop = end == std::string_view::npos ? text.size() : end;
-        if (stop > i) out.emplace_back(text.substr(i, stop - i));
-        i = stop + 1;
-    }
-    return out;
-}
+using ssogate::capi::split_list;  // policy_handles.hpp, shared with the pure policy
 
 // The admin calls' shared shape: run, and return the code (also recorded in a local error object
 // when the caller passed none).

@@ -1255,6 +1255,197 @@ SSOGATE_API const char *ssogate_reason_name(int reason) SSOGATE_NOEXCEPT;
 /** One sentence for the operator explaining the reason; never contains user data. Static storage. */
 SSOGATE_API const char *ssogate_reason_text(int reason) SSOGATE_NOEXCEPT;
 
+/* Pure policy: the decisions without a gate */
+
+/*
+ * The four decisions the gate makes, as pure functions of facts the caller gathers from its own
+ * database: no store, no clock, no audit row. A host that keeps its own accounts and members calls
+ * these directly; the gate calls the same core functions, so the answers are the same.
+ *
+ * Facts come in as flat structs (scalars, filled by their _init) and strings as (pointer, length)
+ * arguments; lists of domains or emails are one string, items separated by spaces or commas, as in
+ * the gate's admin calls. Emails and domains are compared case-insensitively. Each decision takes
+ * only the account settings it reads. A refusal is a decision (a handle with a reason), not an
+ * error: NULL comes back only for caller errors (a NULL or too small struct, a number outside its
+ * enum: SSOGATE_INVALID_ARGUMENT / SSOGATE_OPTIONS_SIZE) or out of memory.
+ */
+
+/** The gate's password-decision handle (its getters are with ssogate_gate_password_login_allowed below). */
+typedef struct ssogate_password_decision ssogate_password_decision;
+/** The gate's enforcement-preview handle (its getters are with ssogate_gate_preview_enforcement below). */
+typedef struct ssogate_enforcement ssogate_enforcement;
+
+/** What an SSO login becomes (ssogate_sso_decision_outcome). */
+typedef enum ssogate_sso_outcome {
+    /** An existing, active member: start a session (and link the identity if the decision says so). */
+    SSOGATE_SSO_OUTCOME_LOGIN = 0,
+    /** A pending invite for the verified email: create the member from the invite, then a session. */
+    SSOGATE_SSO_OUTCOME_JOIN_BY_INVITE = 1,
+    /** Just-in-Time: ask the user to confirm joining the account, then create the member. */
+    SSOGATE_SSO_OUTCOME_PROMPT_JOIN = 2,
+    /** Refused: the reason says why. */
+    SSOGATE_SSO_OUTCOME_DENY = 3
+} ssogate_sso_outcome;
+
+/** A member's status in an account (ssogate_policy_facts.member_status, ssogate_policy_members_add). */
+typedef enum ssogate_policy_member_status {
+    SSOGATE_POLICY_MEMBER_ACTIVE = 0,
+    /** Disabled by an admin: refused through SSO and with a password, pending invites notwithstanding. */
+    SSOGATE_POLICY_MEMBER_DISABLED = 1
+} ssogate_policy_member_status;
+
+/** How a member joined the account (ssogate_policy_facts.joined_via). */
+typedef enum ssogate_policy_joined_via {
+    /** With a password, before SSO was set up: keeps password login in Mixed mode. */
+    SSOGATE_POLICY_JOINED_VIA_PASSWORD = 0,
+    /** Through SSO (an invite or Just-in-Time): SSO only. */
+    SSOGATE_POLICY_JOINED_VIA_SSO = 1
+} ssogate_policy_joined_via;
+
+/** How an invite is being accepted (ssogate_policy_decide_invite_acceptance). */
+typedef enum ssogate_policy_invite_method {
+    SSOGATE_POLICY_INVITE_VIA_PASSWORD = 0,
+    SSOGATE_POLICY_INVITE_VIA_SSO = 1
+} ssogate_policy_invite_method;
+
+/** The account's scalar settings. Its lists (verified domains, break-glass members) are arguments. */
+typedef struct ssogate_policy_account {
+    uint32_t struct_size;
+    /** ssogate_sso_mode. Default SSOGATE_SSO_MODE_MIXED. */
+    int sso_mode;
+} ssogate_policy_account;
+
+/** Fills account with defaults. `size` is sizeof *account as the caller compiled it. */
+SSOGATE_API void ssogate_policy_account_init(ssogate_policy_account *account, size_t size) SSOGATE_NOEXCEPT;
+
+/** The connection's settings. Its id and allowed domains are arguments. */
+typedef struct ssogate_policy_connection {
+    uint32_t struct_size;
+    /** 1 (default) if the connection is enabled; 0 refuses every login through it. */
+    int enabled;
+    /** 1 if Just-in-Time provisioning is on. Default 0. */
+    int jit_provisioning;
+    /** 1 if unsolicited (IdP-initiated) responses are accepted. Default 0. */
+    int allow_idp_initiated;
+} ssogate_policy_connection;
+
+/** Fills connection with defaults. `size` is sizeof *connection as the caller compiled it. */
+SSOGATE_API void ssogate_policy_connection_init(ssogate_policy_connection *connection, size_t size) SSOGATE_NOEXCEPT;
+
+/** What the host's directory knows about one (account, email). Defaults: not a member, no invite. */
+typedef struct ssogate_policy_facts {
+    uint32_t struct_size;
+    /** 1 if the email is a member of the account; 0 makes the member_* fields below ignored. */
+    int is_member;
+    /** ssogate_policy_member_status. Default SSOGATE_POLICY_MEMBER_ACTIVE. */
+    int member_status;
+    /** ssogate_role. Default SSOGATE_ROLE_MEMBER. */
+    int role;
+    /** ssogate_policy_joined_via. Default SSOGATE_POLICY_JOINED_VIA_PASSWORD. */
+    int joined_via;
+    /** 1 if the member has a password. Default 0. */
+    int has_password;
+    /** 1 if the member has logged in through SSO at least once. Default 0. */
+    int sso_linked;
+    /** 1 if there is an unexpired invite for this email in this account. Default 0. */
+    int has_pending_invite;
+} ssogate_policy_facts;
+
+/** Fills facts with defaults. `size` is sizeof *facts as the caller compiled it. */
+SSOGATE_API void ssogate_policy_facts_init(ssogate_policy_facts *facts, size_t size) SSOGATE_NOEXCEPT;
+
+/** An SSO login decision: immutable. */
+typedef struct ssogate_sso_decision ssogate_sso_decision;
+
+/**
+ * What a verified SSO login becomes, by the first matching row of the SSO table in docs/policy.md:
+ * a disabled connection, an unsolicited response the connection forbids, an email without a domain,
+ * a domain outside the connection's allowed_domains, a disabled member (DENY); an active member
+ * (LOGIN, linking the identity on the first SSO login); a pending invite (JOIN_BY_INVITE); with
+ * Just-in-Time on and the domain in the account's verified_domains (narrowed to allowed_domains),
+ * PROMPT_JOIN; otherwise DENY (INVITE_REQUIRED, JIT_NO_DOMAINS, DOMAIN_NOT_ALLOWED).
+ *
+ * verified_domains: the account's; allowed_domains: the connection's ((NULL, 0) = any domain);
+ * connection_id: for the detail text; email: the verified email; unsolicited: 1 for an IdP-initiated
+ * response (no InResponseTo).
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_sso_decision *ssogate_policy_decide_sso_login(
+    const ssogate_policy_account *account, const char *verified_domains, size_t verified_domains_len,
+    const ssogate_policy_connection *connection, const char *connection_id, size_t connection_id_len,
+    const char *allowed_domains, size_t allowed_domains_len, const ssogate_policy_facts *facts, const char *email,
+    size_t email_len, int unsolicited, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a decision; NULL is allowed. */
+SSOGATE_API void ssogate_sso_decision_free(ssogate_sso_decision *d) SSOGATE_NOEXCEPT;
+/** The outcome (ssogate_sso_outcome); SSOGATE_SSO_OUTCOME_DENY for NULL. */
+SSOGATE_API int ssogate_sso_decision_outcome(const ssogate_sso_decision *d) SSOGATE_NOEXCEPT;
+/** The reason (ssogate_reason); SSOGATE_REASON_NONE for NULL. */
+SSOGATE_API int ssogate_sso_decision_reason(const ssogate_sso_decision *d) SSOGATE_NOEXCEPT;
+/** 1 if the host must record that the member is now linked to SSO (first SSO login, invite), else 0. */
+SSOGATE_API int ssogate_sso_decision_link_identity(const ssogate_sso_decision *d) SSOGATE_NOEXCEPT;
+/** Specifics for the audit log ("domain other.org is not one of ..."); "" when the reason says it all. */
+SSOGATE_API const char *ssogate_sso_decision_detail(const ssogate_sso_decision *d) SSOGATE_NOEXCEPT;
+
+/**
+ * May this member log in with a password? By the password table: not a member, disabled, no password
+ * (refused); Enforced mode: break-glass members allowed, others SSO_REQUIRED; Mixed mode: members who
+ * joined through SSO refused (SSO_ONLY_MEMBER), the others allowed. break_glass: the account's
+ * break-glass emails; sso_connection_id: the account's enabled connection, returned by
+ * ssogate_password_decision_connection_id for refusals that point at SSO ((NULL, 0) for none).
+ * The result is the gate's ssogate_password_decision handle.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_password_decision *ssogate_policy_decide_password_login(
+    const ssogate_policy_account *account, const char *break_glass, size_t break_glass_len,
+    const ssogate_policy_facts *facts, const char *email, size_t email_len, const char *sso_connection_id,
+    size_t sso_connection_id_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** An invite-acceptance decision: immutable. */
+typedef struct ssogate_invite_decision ssogate_invite_decision;
+
+/**
+ * May an invite to invited_email be accepted this way (ssogate_policy_invite_method)? Through SSO
+ * only as the invited email (sso_email is the verified one; INVITE_EMAIL_MISMATCH otherwise); with a
+ * password only in Mixed mode (INVITE_REQUIRES_SSO in Enforced). sso_email is ignored for passwords.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_invite_decision *ssogate_policy_decide_invite_acceptance(
+    const ssogate_policy_account *account, const char *invited_email, size_t invited_email_len, int method,
+    const char *sso_email, size_t sso_email_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a decision; NULL is allowed. */
+SSOGATE_API void ssogate_invite_decision_free(ssogate_invite_decision *d) SSOGATE_NOEXCEPT;
+/** 1 if the invite may be accepted this way, else 0 (also for NULL). */
+SSOGATE_API int ssogate_invite_decision_allowed(const ssogate_invite_decision *d) SSOGATE_NOEXCEPT;
+/** The reason (ssogate_reason); SSOGATE_REASON_NONE for NULL. */
+SSOGATE_API int ssogate_invite_decision_reason(const ssogate_invite_decision *d) SSOGATE_NOEXCEPT;
+/** Specifics for the audit log; "" when the reason says it all. */
+SSOGATE_API const char *ssogate_invite_decision_detail(const ssogate_invite_decision *d) SSOGATE_NOEXCEPT;
+
+/** The account's members, for ssogate_policy_preview_enforcement: a mutable builder, one per call. */
+typedef struct ssogate_policy_members ssogate_policy_members;
+
+/** A new, empty list. NULL only when out of memory. */
+SSOGATE_API ssogate_policy_members *ssogate_policy_members_new(void) SSOGATE_NOEXCEPT;
+/** Frees a list; NULL is allowed. */
+SSOGATE_API void ssogate_policy_members_free(ssogate_policy_members *members) SSOGATE_NOEXCEPT;
+/**
+ * Appends a member: role (ssogate_role), status (ssogate_policy_member_status), sso_linked 1 if they
+ * have logged in through SSO. The preview lists emails in the order added. SSOGATE_INVALID_ARGUMENT for
+ * an empty email or a number outside its enum.
+ */
+SSOGATE_API int ssogate_policy_members_add(ssogate_policy_members *members, const char *email, size_t email_len,
+                                           int role, int status, int sso_linked, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * What switching the account to SSOGATE_SSO_MODE_ENFORCED would do, as ssogate_gate_preview_enforcement
+ * but over the caller's member list: who loses access (active, never logged in through SSO, not
+ * break-glass), who keeps password login (break-glass), and whether the lockout guard allows it
+ * (ENFORCEMENT_SAFE when an active owner or admin has logged in through SSO, else LOCKOUT_GUARD, or
+ * FORCED when force is 1; NO_ENABLED_CONNECTION refuses even when forced). members may be NULL (no
+ * members). The result is the gate's ssogate_enforcement handle: ssogate_enforcement_mode is
+ * account->sso_mode and ssogate_enforcement_applied is 0.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_policy_preview_enforcement(
+    const ssogate_policy_account *account, const char *break_glass, size_t break_glass_len,
+    const ssogate_policy_members *members, int has_enabled_connection, int force, ssogate_error *err) SSOGATE_NOEXCEPT;
+
 /** What ssogate_gate_consume made of a response. */
 typedef enum ssogate_gate_outcome {
     /** A member logged in: start a session for ssogate_outcome_email. */
