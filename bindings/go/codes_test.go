@@ -27,6 +27,7 @@ var codePairs = []struct {
 	{ssogate.CodeReturnToNotAllowed, capi.SSOGATE_RETURN_TO_NOT_ALLOWED},
 	{ssogate.CodeSPKeyInvalid, capi.SSOGATE_SP_KEY_INVALID},
 	{ssogate.CodeSPKeyRequired, capi.SSOGATE_SP_KEY_REQUIRED},
+	{ssogate.CodePolicyDenied, capi.SSOGATE_POLICY_DENIED},
 	{ssogate.CodeXMLMalformed, capi.SSOGATE_XML_MALFORMED},
 	{ssogate.CodeXMLDoctype, capi.SSOGATE_XML_DOCTYPE},
 	{ssogate.CodeInputTooLarge, capi.SSOGATE_INPUT_TOO_LARGE},

@@ -36,6 +36,9 @@ const (
 	CodeSPKeyInvalid Code = 9
 	// The IdP wants signed AuthnRequests (WantAuthnRequestsSigned) and no SP signing key was given.
 	CodeSPKeyRequired Code = 10
+	// The membership policy refuses the call as things stand now (ConfirmJoin after an admin disabled the
+	// connection, turned Just-in-Time provisioning off or removed the domain); the message names the reason.
+	CodePolicyDenied Code = 11
 
 	// The input is not well-formed XML.
 	CodeXMLMalformed Code = 100
@@ -257,6 +260,7 @@ var codeNames = map[Code]string{
 	CodeReturnToNotAllowed:        "RETURN_TO_NOT_ALLOWED",
 	CodeSPKeyInvalid:              "SP_KEY_INVALID",
 	CodeSPKeyRequired:             "SP_KEY_REQUIRED",
+	CodePolicyDenied:              "POLICY_DENIED",
 	CodeRequestUnknown:            "REQUEST_UNKNOWN",
 	CodeRequestExpired:            "REQUEST_EXPIRED",
 	CodeRequestConnectionMismatch: "REQUEST_CONNECTION_MISMATCH",
@@ -315,6 +319,7 @@ var (
 	ErrReturnToNotAllowed = sentinel(CodeReturnToNotAllowed)
 	ErrSPKeyInvalid       = sentinel(CodeSPKeyInvalid)
 	ErrSPKeyRequired      = sentinel(CodeSPKeyRequired)
+	ErrPolicyDenied       = sentinel(CodePolicyDenied)
 
 	ErrXMLMalformed             = sentinel(CodeXMLMalformed)
 	ErrXMLDoctype               = sentinel(CodeXMLDoctype)

@@ -22,6 +22,7 @@ static_assert(same(SSOGATE_INDEX_OUT_OF_RANGE, Code::index_out_of_range));
 static_assert(same(SSOGATE_RETURN_TO_NOT_ALLOWED, Code::return_to_not_allowed));
 static_assert(same(SSOGATE_SP_KEY_INVALID, Code::sp_key_invalid));
 static_assert(same(SSOGATE_SP_KEY_REQUIRED, Code::sp_key_required));
+static_assert(same(SSOGATE_POLICY_DENIED, Code::policy_denied));
 static_assert(same(SSOGATE_XML_MALFORMED, Code::xml_malformed));
 static_assert(same(SSOGATE_XML_DOCTYPE, Code::xml_doctype));
 static_assert(same(SSOGATE_INPUT_TOO_LARGE, Code::input_too_large));

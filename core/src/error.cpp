@@ -15,6 +15,7 @@ const char *code_name(Code code) noexcept {
     case Code::return_to_not_allowed: return "RETURN_TO_NOT_ALLOWED";
     case Code::sp_key_invalid: return "SP_KEY_INVALID";
     case Code::sp_key_required: return "SP_KEY_REQUIRED";
+    case Code::policy_denied: return "POLICY_DENIED";
     case Code::xml_malformed: return "XML_MALFORMED";
     case Code::xml_doctype: return "XML_DOCTYPE";
     case Code::input_too_large: return "INPUT_TOO_LARGE";

@@ -26,6 +26,7 @@ enum class Code : int {
     return_to_not_allowed = 8,  // a login's return-to is neither a path on the service nor an allowed origin
     sp_key_invalid = 9,         // an SP signing key/certificate that does not parse, is weak, or does not match
     sp_key_required = 10,       // the IdP wants signed AuthnRequests and no SP signing key was given
+    policy_denied = 11,         // the membership policy refuses the call now (confirm_join after a change)
 
     // 1xx: XML and metadata.
     xml_malformed = 100,               // not well-formed XML

@@ -30,6 +30,7 @@ class Code(enum.IntEnum):
     RETURN_TO_NOT_ALLOWED = 8
     SP_KEY_INVALID = 9
     SP_KEY_REQUIRED = 10
+    POLICY_DENIED = 11
 
     XML_MALFORMED = 100
     XML_DOCTYPE = 101

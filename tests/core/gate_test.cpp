@@ -134,6 +134,63 @@ TEST_F(GateTest, AJoinTokenExpires) {
     expect_code(Code::not_found, [&] { (void)gate->confirm_join(o.join_token, now + 3600); });
 }
 
+// PROMPT_JOIN is decided when the response arrives, but the member is created only when the user
+// confirms, perhaps minutes later: confirm_join decides again with the settings of that moment.
+TEST_F(GateTest, ConfirmJoinDecidesAgainWithTheSettingsOfTheMoment) {
+    ConnectionSetup s;
+    s.jit = true;
+    const auto conn = setup(s);
+    const auto o = consume(*conn, "carol@example.com");
+    ASSERT_EQ(o.kind, OutcomeKind::prompt_join) << o.reason_text;
+
+    // The admin disables the connection while Carol reads the prompt.
+    gate->set_connection_enabled("okta", false);
+    expect_code(Code::policy_denied, [&] { (void)gate->confirm_join(o.join_token); });
+    EXPECT_FALSE(gate->find_member("acme", "carol@example.com").has_value());
+    auto rows = gate->read_audit("acme");
+    EXPECT_EQ(rows.back().outcome, "JOIN_REFUSED");
+    EXPECT_EQ(rows.back().reason, "CONNECTION_DISABLED");
+    EXPECT_EQ(rows.back().email, "carol@example.com");
+
+    // ... then turns Just-in-Time provisioning off (the connection is saved again, enabled).
+    ConnectionSetup no_jit;
+    gate->add_connection("acme", make_conn(no_jit));
+    expect_code(Code::policy_denied, [&] { (void)gate->confirm_join(o.join_token); });
+    EXPECT_EQ(gate->read_audit("acme").back().reason, "INVITE_REQUIRED");
+
+    // JiT back on: the refused attempts did not use the token up.
+    gate->add_connection("acme", make_conn(s));
+    EXPECT_EQ(gate->confirm_join(o.join_token).email, "carol@example.com");
+    EXPECT_EQ(gate->read_audit("acme").back().outcome, "JOIN_CONFIRMED");
+}
+
+TEST_F(GateTest, ConfirmJoinDefersToAnInviteOrAMembershipMadeMeanwhile) {
+    ConnectionSetup s;
+    s.jit = true;
+    const auto conn = setup(s);
+
+    // An admin invites Dave as an admin while he is at the prompt: the token must not make him a
+    // plain member; his next sign-in joins with the invited role.
+    const auto dave = consume(*conn, "dave@example.com");
+    ASSERT_EQ(dave.kind, OutcomeKind::prompt_join);
+    (void)gate->invite("acme", "dave@example.com", policy::Role::admin, 3600);
+    try {
+        (void)gate->confirm_join(dave.join_token);
+        ADD_FAILURE() << "confirm_join went through with an invite pending";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Code::policy_denied);
+        EXPECT_NE(std::string(e.what()).find("INVITE_PENDING"), std::string::npos) << e.what();
+    }
+    expect_outcome(consume(*conn, "dave@example.com"), OutcomeKind::joined_by_invite, "INVITE_PENDING");
+    EXPECT_EQ(gate->find_member("acme", "dave@example.com")->role, policy::Role::admin);
+
+    // Erin was added by an admin meanwhile: already a member.
+    const auto erin = consume(*conn, "erin@example.com");
+    ASSERT_EQ(erin.kind, OutcomeKind::prompt_join);
+    gate->add_member("acme", "erin@example.com", policy::Role::member, true);
+    expect_code(Code::store_conflict, [&] { (void)gate->confirm_join(erin.join_token); });
+}
+
 TEST_F(GateTest, WithoutJitOrInviteANewcomerNeedsAnInvite) {
     const auto conn = setup();
     const auto o = consume(*conn, "dave@example.com");

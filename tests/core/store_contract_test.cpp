@@ -184,6 +184,15 @@ TEST_P(store_directory_contract, JoinTokensAreRedeemedExactlyOnce) {
     dir_->put_join_token({"jt-1", "acc1", "conn1", "Carol@example.com", kNow + 600});
     EXPECT_EQ(code_of([&] { dir_->put_join_token({"jt-1", "acc1", "conn1", "x@example.com", kNow + 600}); }),
               Code::store_conflict);
+    const auto found = dir_->find_join_token("jt-1", kNow);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->account_id, "acc1");
+    EXPECT_EQ(found->connection_id, "conn1");
+    EXPECT_EQ(found->email, "carol@example.com");
+    EXPECT_EQ(found->expires_at, kNow + 600);
+    EXPECT_FALSE(dir_->find_join_token("jt-1", kNow + 600)) << "expired at expires_at";
+    EXPECT_FALSE(dir_->find_join_token("jt-nope", kNow));
+    EXPECT_TRUE(dir_->find_join_token("jt-1", kNow)) << "finding does not consume";
     AuditEntry a;
     a.time = kNow;
     a.outcome = "JOINED";
@@ -194,6 +203,7 @@ TEST_P(store_directory_contract, JoinTokensAreRedeemedExactlyOnce) {
     EXPECT_EQ(m.joined_via, policy::JoinedVia::sso);
     EXPECT_TRUE(m.sso_linked);
     EXPECT_EQ(code_of([&] { dir_->redeem_join_token("jt-1", kNow, a); }), Code::not_found);
+    EXPECT_FALSE(dir_->find_join_token("jt-1", kNow)) << "a used token is gone";
     const auto log = dir_->read_audit("", 0, 100);
     ASSERT_EQ(log.size(), 1u);
     EXPECT_EQ(log[0].account_id, "acc1") << "filled from the token";

@@ -93,6 +93,12 @@ typedef enum ssogate_code {
     SSOGATE_SP_KEY_INVALID = 9,
     /** The IdP wants signed AuthnRequests (WantAuthnRequestsSigned) and no SP signing key was given. */
     SSOGATE_SP_KEY_REQUIRED = 10,
+    /**
+     * The membership policy refuses the call as things stand now: ssogate_gate_confirm_join after an admin
+     * disabled the connection, turned Just-in-Time provisioning off or removed the domain. The message
+     * names the policy reason (e.g. CONNECTION_DISABLED).
+     */
+    SSOGATE_POLICY_DENIED = 11,
 
     /** The input is not well-formed XML. */
     SSOGATE_XML_MALFORMED = 100,

@@ -52,6 +52,16 @@ policy::MemberFacts facts_of(const std::optional<store::Member> &m) {
     return f;
 }
 
+policy::ConnectionFacts connection_facts(const store::ConnectionRecord &record, const Connection &connection) {
+    policy::ConnectionFacts cf;
+    cf.id = record.id;
+    cf.enabled = record.enabled;
+    cf.jit_provisioning = connection.settings().jit_provisioning;
+    cf.allow_idp_initiated = connection.settings().allow_idp_initiated;
+    cf.allowed_domains = connection.settings().allowed_email_domains;
+    return cf;
+}
+
 std::string with_detail(const char *text, const std::string &detail) {
     return detail.empty() ? std::string(text) : std::string(text) + " (" + detail + ")";
 }
@@ -379,12 +389,7 @@ Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Con
         return out;
     };
 
-    policy::ConnectionFacts cf;
-    cf.id = record.id;
-    cf.enabled = record.enabled;
-    cf.jit_provisioning = connection.settings().jit_provisioning;
-    cf.allow_idp_initiated = connection.settings().allow_idp_initiated;
-    cf.allowed_domains = connection.settings().allowed_email_domains;
+    const policy::ConnectionFacts cf = connection_facts(record, connection);
     const policy::SsoLoginInput input{out.email, verified.in_response_to.empty()};
 
     // The facts may change between reading them and writing the effect (an invite accepted, a
@@ -463,6 +468,40 @@ Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Con
 store::Member Gate::confirm_join(std::string_view join_token, std::optional<std::int64_t> now_opt) {
     const std::string token = require_text(join_token, "join token");
     const std::int64_t t = now_opt ? *now_opt : now();
+    const auto found = stores_.directory->find_join_token(token, t);
+    if (!found) fail(Code::not_found, "the join token is unknown, already used or expired");
+
+    // Decide again with the settings of this moment: the user may have sat at the prompt for minutes
+    // while an admin disabled the connection, turned Just-in-Time provisioning off or removed the
+    // domain. Only a decision that would still prompt to join lets the token create the member. (The
+    // token does not record whether the login was IdP-initiated; that was decided when it was issued.)
+    const store::Account account = require_account(found->account_id);
+    policy::SsoDecision d;
+    if (auto record = stores_.directory->find_connection(found->connection_id)) {
+        const auto conn = cached(*record);
+        policy::DirectoryFacts facts;
+        facts.member = facts_of(stores_.directory->find_member(account.id, found->email));
+        facts.has_pending_invite =
+            !facts.member.is_member && stores_.directory->find_invite(account.id, found->email, t).has_value();
+        d = policy::decide_sso_login(settings_of(account), connection_facts(*record, *conn), facts,
+                                     policy::SsoLoginInput{found->email, false});
+    } else {
+        d.outcome = policy::SsoOutcome::deny;
+        d.reason = policy::Reason::connection_disabled;
+        d.detail = "connection " + found->connection_id + " was removed";
+    }
+    if (d.outcome != policy::SsoOutcome::prompt_join) {
+        const std::string why = with_detail(policy::reason_text(d.reason), d.detail);
+        stores_.directory->append_audit(audit(account.id, found->connection_id, found->email, "JOIN_REFUSED",
+                                              policy::reason_name(d.reason), why));
+        if (d.outcome == policy::SsoOutcome::login)
+            fail(Code::store_conflict, found->email + " is already a member of account " + account.id);
+        if (d.outcome == policy::SsoOutcome::join_by_invite)
+            fail(Code::policy_denied, "an invite for " + found->email +
+                                          " is now pending: sign in again to join with the invited role (INVITE_PENDING)");
+        fail(Code::policy_denied, std::string("joining is no longer allowed: ") + policy::reason_name(d.reason) +
+                                      ": " + why);
+    }
     // Account, connection and email are filled from the token by the store, in the same transaction.
     return stores_.directory->redeem_join_token(token, t, audit({}, {}, {}, "JOIN_CONFIRMED", "JIT_DOMAIN_MATCH", {}));
 }

@@ -147,9 +147,12 @@ public:
     // matched in the pending-request store. `now`: nullopt = the Gate's clock.
     Outcome consume(std::string_view connection_id, std::string_view saml_response, std::string_view relay_state,
                     std::optional<std::int64_t> now = std::nullopt);
-    // The user confirmed joining after PROMPT_JOIN: creates the member (role member, linked to SSO)
-    // and consumes the token. not_found when the token is unknown, used or expired; store_conflict
-    // when the email became a member meanwhile.
+    // The user confirmed joining after PROMPT_JOIN: decides again with the account's and the
+    // connection's settings of this moment, then creates the member (role member, linked to SSO) and
+    // consumes the token. not_found when the token is unknown, used or expired; store_conflict when
+    // the email became a member meanwhile; policy_denied (with the policy reason in the message, and
+    // a JOIN_REFUSED audit row) when the policy no longer prompts to join: connection disabled or
+    // removed, JiT turned off, domain no longer verified/allowed, or an invite now pending.
     store::Member confirm_join(std::string_view join_token, std::optional<std::int64_t> now = std::nullopt);
     // The policy's answer for a password login attempt (audited). `sso_connection_id` of a refusal
     // names the account's first enabled connection.

@@ -109,6 +109,10 @@ public:
 
     // Join tokens: store_conflict when the token exists.
     virtual void put_join_token(const JoinToken &token) = 0;
+    // The token if it is known, unused and unexpired (expires_at > now); nothing is consumed. The Gate
+    // reads it to decide again, with the settings of the moment, before redeem_join_token. (C ABI:
+    // the find_join_token callback, same semantics.)
+    virtual std::optional<JoinToken> find_join_token(std::string_view token, std::int64_t now) = 0;
 
     // The audit log only grows. `account_id` empty = every account. Rows with seq > after_seq, oldest
     // first, at most `limit`.

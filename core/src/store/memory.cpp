@@ -105,6 +105,13 @@ public:
         join_tokens_[t.token] = copy;
     }
 
+    std::optional<JoinToken> find_join_token(std::string_view token, std::int64_t now) override {
+        std::lock_guard lock(mu_);
+        auto it = join_tokens_.find(std::string(token));
+        if (it == join_tokens_.end() || it->second.expires_at <= now) return std::nullopt;
+        return it->second;
+    }
+
     AuditEntry append_audit(const AuditEntry &e) override {
         std::lock_guard lock(mu_);
         return append_locked(e);

@@ -557,6 +557,17 @@ public:
         });
     }
 
+    std::optional<JoinToken> find_join_token(std::string_view token, std::int64_t now) override {
+        return db_->read([&]() -> std::optional<JoinToken> {
+            auto st = db_->prepare("SELECT account_id, connection_id, email, expires_at FROM join_tokens "
+                                   "WHERE token = ?1 AND expires_at > ?2",
+                                   "reading a join token");
+            st.text(1, token).num(2, now);
+            if (!st.step()) return std::nullopt;
+            return JoinToken{std::string(token), st.col_text(0), st.col_text(1), st.col_text(2), st.col_num(3)};
+        });
+    }
+
     Member redeem_join_token(std::string_view token, std::int64_t now, const AuditEntry &audit) override {
         return db_->write("redeeming a join token", [&] {
             JoinToken t;
