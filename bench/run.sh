@@ -29,6 +29,13 @@ echo "== the same fixtures through the C ABI (libssogate.so)"
 "$BUILD_DIR/bench/ssogate_bench_capi" "$out" "${flags[@]}" \
   --benchmark_out="$out/capi.json" --benchmark_out_format=json "$@"
 
+# Thread scaling with its controls measured back to back, round after round (see verify_bench.cpp):
+# the ratio that Google Benchmark's Threads(1)/Threads(2) pair gives swings with the hypervisor.
+if [ "${BENCH_SCALING:-1}" = 1 ]; then
+  echo "== thread scaling: 1 thread, 2 threads, 2 processes, back to back"
+  "$BUILD_DIR/bench/ssogate_bench" --scaling "${SCALING_ROUNDS:-9}" "${SCALING_SECONDS:-1}"
+fi
+
 # Instruction counts (callgrind): the comparison that does not move with the machine's load.
 if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
   echo "== instruction counts under callgrind (10 verifications per path after a warm-up)"
