@@ -116,6 +116,7 @@ void bind_login(py::module_ &m);
 void bind_verify(py::module_ &m);
 void bind_testing(py::module_ &m);
 void bind_gate(py::module_ &m);
+void bind_policy(py::module_ &m);
 
 PYBIND11_MODULE(_ssogate, m) {
     m.doc() = "Low-level binding over the ssogate C ABI (libssogate.so.0). Use the `ssogate` package instead.";
@@ -223,4 +224,5 @@ PYBIND11_MODULE(_ssogate, m) {
     bind_verify(m);
     bind_testing(m);
     bind_gate(m);
+    bind_policy(m);
 }

@@ -31,6 +31,18 @@ from ._errors import (
 )
 from ._idp import Certificate, Endpoint, IdpMetadata, Warning, import_idp_metadata  # noqa: A004
 from ._gate import AuditRow, EnforcementPreview, Gate, Invite, Outcome, PasswordDecision
+from ._policy import (
+    AccountSettings,
+    ConnectionSettings,
+    InviteDecision,
+    MemberFacts,
+    MemberSummary,
+    SsoDecision,
+    decide_invite_acceptance,
+    decide_password_login,
+    decide_sso_login,
+    preview_enforcement,
+)
 from ._login import (
     FinishedLogin,
     LoginRequest,
@@ -63,6 +75,16 @@ __all__ = [
     "EnforcementPreview",
     "PasswordDecision",
     "AuditRow",
+    "AccountSettings",
+    "ConnectionSettings",
+    "MemberFacts",
+    "MemberSummary",
+    "SsoDecision",
+    "InviteDecision",
+    "decide_sso_login",
+    "decide_password_login",
+    "decide_invite_acceptance",
+    "preview_enforcement",
     "Code",
     "Error",
     "InvalidArgument",

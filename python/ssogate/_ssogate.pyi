@@ -254,3 +254,30 @@ def gate_password_login_allowed(gate: Gate, account_id: str, email: str) -> Tupl
 def gate_read_audit(
     gate: Gate, account_id: str, after_seq: int, limit: int
 ) -> List[Tuple[int, int, str, str, str, str, str, str]]: ...
+
+# ---- policy (python/src/policy.cpp) ----
+
+SSO_OUTCOME_LOGIN: int
+SSO_OUTCOME_JOIN_BY_INVITE: int
+SSO_OUTCOME_PROMPT_JOIN: int
+SSO_OUTCOME_DENY: int
+
+_PolicyAccount = Tuple[int, List[str], List[str]]
+_PolicyFacts = Tuple[bool, int, int, int, bool, bool, bool]
+
+def policy_decide_sso_login(
+    account: _PolicyAccount,
+    connection: Tuple[str, bool, bool, bool, List[str]],
+    facts: _PolicyFacts,
+    email: str,
+    unsolicited: bool,
+) -> Tuple[int, int, bool, str]: ...
+def policy_decide_password_login(
+    account: _PolicyAccount, facts: _PolicyFacts, email: str, sso_connection_id: str
+) -> Tuple[bool, int, str]: ...
+def policy_decide_invite_acceptance(
+    account: _PolicyAccount, invited_email: str, method: int, sso_email: str
+) -> Tuple[bool, int, str]: ...
+def policy_preview_enforcement(
+    account: _PolicyAccount, members: List[Tuple[str, int, int, bool]], has_enabled_connection: bool, force: bool
+) -> Tuple[bool, bool, int, int, str, List[str], List[str]]: ...

@@ -928,6 +928,37 @@ struct AuditRow {
     std::string detail;
 };
 
+namespace detail {
+
+// The gate and the pure policy (// ---- policy ---- below) hand out the same two decision handles;
+// these copy one out and free it, so both read them the same way.
+inline EnforcementPreview take_enforcement(ssogate_enforcement *h, ErrorSlot &err) {
+    const std::unique_ptr<ssogate_enforcement, void (*)(ssogate_enforcement *)> owner(checked(h, err),
+                                                                                     ssogate_enforcement_free);
+    EnforcementPreview p;
+    p.allowed = ssogate_enforcement_allowed(h) != 0;
+    p.applied = ssogate_enforcement_applied(h) != 0;
+    p.mode = static_cast<SsoMode>(ssogate_enforcement_mode(h));
+    p.reason = ssogate_enforcement_reason(h);
+    p.detail = str(ssogate_enforcement_detail(h));
+    for (std::size_t i = 0; i < ssogate_enforcement_losing_access_count(h); ++i) {
+        p.losing_access.push_back(str(ssogate_enforcement_losing_access(h, i)));
+    }
+    for (std::size_t i = 0; i < ssogate_enforcement_break_glass_count(h); ++i) {
+        p.break_glass.push_back(str(ssogate_enforcement_break_glass(h, i)));
+    }
+    return p;
+}
+
+inline PasswordDecision take_password_decision(ssogate_password_decision *h, ErrorSlot &err) {
+    const std::unique_ptr<ssogate_password_decision, void (*)(ssogate_password_decision *)> owner(
+        checked(h, err), ssogate_password_decision_free);
+    return PasswordDecision{ssogate_password_decision_allowed(h) != 0, ssogate_password_decision_reason(h),
+                            str(ssogate_password_decision_connection_id(h))};
+}
+
+}  // namespace detail
+
 /**
  * The gate (ssogate_gate): verification + policy + directory + audit over its stores. Move-only; the
  * C object is thread-safe, so one Gate may be used from many threads.
@@ -1068,15 +1099,9 @@ public:
 
     PasswordDecision password_login_allowed(std::string_view account_id, std::string_view email) const {
         detail::ErrorSlot err;
-        ssogate_password_decision *h = ssogate_gate_password_login_allowed(h_, account_id.data(), account_id.size(),
-                                                                           email.data(), email.size(), err.get());
-        if (h == nullptr) {
-            err.raise();
-        }
-        const std::unique_ptr<ssogate_password_decision, void (*)(ssogate_password_decision *)> owner(
-            h, ssogate_password_decision_free);
-        return PasswordDecision{ssogate_password_decision_allowed(h) != 0, ssogate_password_decision_reason(h),
-                                detail::str(ssogate_password_decision_connection_id(h))};
+        return detail::take_password_decision(ssogate_gate_password_login_allowed(h_, account_id.data(), account_id.size(),
+                                                                                 email.data(), email.size(), err.get()),
+                                              err);
     }
 
     /** Rows with seq > after_seq, oldest first; account_id "" for every account; limit 0 = 1000. */
@@ -1104,26 +1129,193 @@ public:
 
 private:
     static EnforcementPreview take(ssogate_enforcement *h, detail::ErrorSlot &err) {
-        if (h == nullptr) {
-            err.raise();
-        }
-        const std::unique_ptr<ssogate_enforcement, void (*)(ssogate_enforcement *)> owner(h, ssogate_enforcement_free);
-        EnforcementPreview p;
-        p.allowed = ssogate_enforcement_allowed(h) != 0;
-        p.applied = ssogate_enforcement_applied(h) != 0;
-        p.mode = static_cast<SsoMode>(ssogate_enforcement_mode(h));
-        p.reason = ssogate_enforcement_reason(h);
-        p.detail = detail::str(ssogate_enforcement_detail(h));
-        for (std::size_t i = 0; i < ssogate_enforcement_losing_access_count(h); ++i) {
-            p.losing_access.push_back(detail::str(ssogate_enforcement_losing_access(h, i)));
-        }
-        for (std::size_t i = 0; i < ssogate_enforcement_break_glass_count(h); ++i) {
-            p.break_glass.push_back(detail::str(ssogate_enforcement_break_glass(h, i)));
-        }
-        return p;
+        return detail::take_enforcement(h, err);
     }
 
 };
+
+// ---- policy ----
+
+/**
+ * The pure policy (ssogate.h section 9, "Pure policy"): the gate's four decisions over facts the
+ * caller gathers from its own database. No store, no clock, no audit row; the same answers as the
+ * gate. The password decision and the enforcement preview are the gate's PasswordDecision and
+ * EnforcementPreview (applied is always false; mode is the account's).
+ */
+namespace policy {
+
+/** What an SSO login becomes (ssogate_sso_outcome). */
+enum class SsoOutcome : int {
+    login = SSOGATE_SSO_OUTCOME_LOGIN,
+    join_by_invite = SSOGATE_SSO_OUTCOME_JOIN_BY_INVITE,
+    prompt_join = SSOGATE_SSO_OUTCOME_PROMPT_JOIN,
+    deny = SSOGATE_SSO_OUTCOME_DENY,
+};
+/** ssogate_policy_member_status. */
+enum class MemberStatus : int { active = SSOGATE_POLICY_MEMBER_ACTIVE, disabled = SSOGATE_POLICY_MEMBER_DISABLED };
+/** ssogate_policy_joined_via. */
+enum class JoinedVia : int { password = SSOGATE_POLICY_JOINED_VIA_PASSWORD, sso = SSOGATE_POLICY_JOINED_VIA_SSO };
+/** ssogate_policy_invite_method. */
+enum class InviteMethod : int { password = SSOGATE_POLICY_INVITE_VIA_PASSWORD, sso = SSOGATE_POLICY_INVITE_VIA_SSO };
+
+/** The account's settings. Each decision reads only what it needs. */
+struct Account {
+    SsoMode sso_mode = SsoMode::mixed;
+    std::vector<std::string> verified_domains;
+    std::vector<std::string> break_glass;
+};
+
+/** The connection's settings (ssogate_policy_connection, with its id and allowed domains). */
+struct ConnectionFacts {
+    std::string id;
+    bool enabled = true;
+    bool jit_provisioning = false;
+    bool allow_idp_initiated = false;
+    std::vector<std::string> allowed_domains;  // empty = any domain
+};
+
+/** What the directory knows about one (account, email) (ssogate_policy_facts). */
+struct Facts {
+    bool is_member = false;  // false: the member fields are ignored
+    MemberStatus status = MemberStatus::active;
+    Role role = Role::member;
+    JoinedVia joined_via = JoinedVia::password;
+    bool has_password = false;
+    bool sso_linked = false;
+    bool has_pending_invite = false;
+};
+
+/** One member for preview_enforcement. */
+struct Member {
+    std::string email;
+    Role role = Role::member;
+    MemberStatus status = MemberStatus::active;
+    bool sso_linked = false;
+};
+
+/** An SSO login decision, copied out of its handle. */
+struct SsoDecision {
+    SsoOutcome outcome = SsoOutcome::deny;
+    int reason = SSOGATE_REASON_NONE;  // ssogate_reason
+    bool link_identity = false;        // record that the member is now linked to SSO
+    std::string detail;
+};
+
+/** An invite-acceptance decision, copied out of its handle. */
+struct InviteDecision {
+    bool allowed = false;
+    int reason = SSOGATE_REASON_NONE;
+    std::string detail;
+};
+
+namespace detail {
+
+// "a b c": the list syntax of the C calls. Items never contain a space or comma (domains, emails).
+inline std::string join(const std::vector<std::string> &items) {
+    std::string out;
+    for (const auto &item : items) {
+        if (!out.empty()) out += ' ';
+        out += item;
+    }
+    return out;
+}
+
+inline ssogate_policy_account to_c(const Account &a) noexcept {
+    ssogate_policy_account c;
+    ssogate_policy_account_init(&c, sizeof c);
+    c.sso_mode = static_cast<int>(a.sso_mode);
+    return c;
+}
+
+inline ssogate_policy_facts to_c(const Facts &f) noexcept {
+    ssogate_policy_facts c;
+    ssogate_policy_facts_init(&c, sizeof c);
+    c.is_member = f.is_member ? 1 : 0;
+    c.member_status = static_cast<int>(f.status);
+    c.role = static_cast<int>(f.role);
+    c.joined_via = static_cast<int>(f.joined_via);
+    c.has_password = f.has_password ? 1 : 0;
+    c.sso_linked = f.sso_linked ? 1 : 0;
+    c.has_pending_invite = f.has_pending_invite ? 1 : 0;
+    return c;
+}
+
+}  // namespace detail
+
+/** ssogate_policy_decide_sso_login. Throws Error only for caller errors (a number outside its enum). */
+inline SsoDecision decide_sso_login(const Account &account, const ConnectionFacts &connection, const Facts &facts,
+                                    std::string_view email, bool unsolicited = false) {
+    ssogate::detail::ErrorSlot err;
+    const ssogate_policy_account a = detail::to_c(account);
+    ssogate_policy_connection c;
+    ssogate_policy_connection_init(&c, sizeof c);
+    c.enabled = connection.enabled ? 1 : 0;
+    c.jit_provisioning = connection.jit_provisioning ? 1 : 0;
+    c.allow_idp_initiated = connection.allow_idp_initiated ? 1 : 0;
+    const ssogate_policy_facts f = detail::to_c(facts);
+    const std::string verified = detail::join(account.verified_domains);
+    const std::string allowed = detail::join(connection.allowed_domains);
+    ssogate_sso_decision *h = ssogate::detail::checked(
+        ssogate_policy_decide_sso_login(&a, verified.data(), verified.size(), &c, connection.id.data(),
+                                        connection.id.size(), allowed.data(), allowed.size(), &f, email.data(),
+                                        email.size(), unsolicited ? 1 : 0, err.get()),
+        err);
+    const std::unique_ptr<ssogate_sso_decision, void (*)(ssogate_sso_decision *)> owner(h, ssogate_sso_decision_free);
+    return SsoDecision{static_cast<SsoOutcome>(ssogate_sso_decision_outcome(h)), ssogate_sso_decision_reason(h),
+                       ssogate_sso_decision_link_identity(h) != 0, ssogate::detail::str(ssogate_sso_decision_detail(h))};
+}
+
+/** ssogate_policy_decide_password_login; sso_connection_id: where refusals that point at SSO send the user. */
+inline PasswordDecision decide_password_login(const Account &account, const Facts &facts, std::string_view email,
+                                              std::string_view sso_connection_id = {}) {
+    ssogate::detail::ErrorSlot err;
+    const ssogate_policy_account a = detail::to_c(account);
+    const ssogate_policy_facts f = detail::to_c(facts);
+    const std::string glass = detail::join(account.break_glass);
+    return ssogate::detail::take_password_decision(
+        ssogate_policy_decide_password_login(&a, glass.data(), glass.size(), &f, email.data(), email.size(),
+                                             sso_connection_id.data(), sso_connection_id.size(), err.get()),
+        err);
+}
+
+/** ssogate_policy_decide_invite_acceptance; sso_email is the verified email (ignored for passwords). */
+inline InviteDecision decide_invite_acceptance(const Account &account, std::string_view invited_email,
+                                               InviteMethod method, std::string_view sso_email = {}) {
+    ssogate::detail::ErrorSlot err;
+    const ssogate_policy_account a = detail::to_c(account);
+    ssogate_invite_decision *h = ssogate::detail::checked(
+        ssogate_policy_decide_invite_acceptance(&a, invited_email.data(), invited_email.size(),
+                                                static_cast<int>(method), sso_email.data(), sso_email.size(),
+                                                err.get()),
+        err);
+    const std::unique_ptr<ssogate_invite_decision, void (*)(ssogate_invite_decision *)> owner(
+        h, ssogate_invite_decision_free);
+    return InviteDecision{ssogate_invite_decision_allowed(h) != 0, ssogate_invite_decision_reason(h),
+                          ssogate::detail::str(ssogate_invite_decision_detail(h))};
+}
+
+/** ssogate_policy_preview_enforcement over the given members. */
+inline EnforcementPreview preview_enforcement(const Account &account, const std::vector<Member> &members,
+                                              bool has_enabled_connection, bool force = false) {
+    ssogate::detail::ErrorSlot err;
+    const std::unique_ptr<ssogate_policy_members, void (*)(ssogate_policy_members *)> list(
+        ssogate_policy_members_new(), ssogate_policy_members_free);
+    if (!list) {
+        throw std::bad_alloc();
+    }
+    for (const auto &m : members) {
+        err.check(ssogate_policy_members_add(list.get(), m.email.data(), m.email.size(), static_cast<int>(m.role),
+                                             static_cast<int>(m.status), m.sso_linked ? 1 : 0, err.get()));
+    }
+    const ssogate_policy_account a = detail::to_c(account);
+    const std::string glass = detail::join(account.break_glass);
+    return ssogate::detail::take_enforcement(
+        ssogate_policy_preview_enforcement(&a, glass.data(), glass.size(), list.get(), has_enabled_connection ? 1 : 0,
+                                           force ? 1 : 0, err.get()),
+        err);
+}
+
+}  // namespace policy
 
 }  // namespace ssogate
 
