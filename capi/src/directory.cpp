@@ -167,6 +167,18 @@ public:
               "this join token already exists");
     }
 
+    std::optional<st::JoinToken> find_join_token(std::string_view token, std::int64_t now) override {
+        const std::string key(token);
+        ssogate_json_out out;
+        check(cb_.find_join_token(cb_.user_data, key.c_str(), key.size(), now, &out), "find_join_token", only_ok);
+        if (!out.set) return std::nullopt;
+        auto t = st::join_token_from_json(out.json, returned("find_join_token"));
+        if (t.token != key) mismatch("find_join_token", "a join token", "token", t.token, key);
+        // Expired is absent, whatever the host's clock said.
+        if (t.expires_at <= now) return std::nullopt;
+        return t;
+    }
+
     st::AuditEntry append_audit(const st::AuditEntry &entry) override {
         st::AuditEntry row = audit_row(entry);
         const std::string json = st::to_json(row);
@@ -310,6 +322,7 @@ const char *missing_callback(const ssogate_directory_callbacks &cb) {
     SSOGATE_REQUIRE_CB(find_invite);
     SSOGATE_REQUIRE_CB(revoke_invite);
     SSOGATE_REQUIRE_CB(put_join_token);
+    SSOGATE_REQUIRE_CB(find_join_token);
     SSOGATE_REQUIRE_CB(append_audit);
     SSOGATE_REQUIRE_CB(read_audit);
     SSOGATE_REQUIRE_CB(record_sso_login);

@@ -454,6 +454,25 @@ static int put_join_token(void *user_data, const char *json, size_t len) {
     return 0;
 }
 
+static int find_join_token(void *user_data, const char *token, size_t token_len, int64_t now,
+                           ssogate_json_out *out) {
+    host_directory *d = user_data;
+    (void)token_len;
+    INJECT(d, "find_join_token", out);
+    for (size_t i = 0; i < d->n_join_tokens; i++) {
+        const join_token_row *t = &d->join_tokens[i];
+        if (strcmp(t->token, token) == 0 && t->expires_at > now) {
+            char json[512];
+            snprintf(json, sizeof json,
+                     "{\"token\":\"%s\",\"account_id\":\"%s\",\"connection_id\":\"%s\",\"email\":\"%s\","
+                     "\"expires_at\":%lld}",
+                     t->token, t->account_id, t->connection_id, t->email, (long long)t->expires_at);
+            return ssogate_json_out_set(out, json, strlen(json));
+        }
+    }
+    return 0;
+}
+
 static int append_audit(void *user_data, const char *audit_json, size_t len, int64_t *seq) {
     host_directory *d = user_data;
     (void)len;
@@ -613,6 +632,7 @@ static ssogate_directory_callbacks host_callbacks(host_directory *d) {
     cb.find_invite = find_invite;
     cb.revoke_invite = revoke_invite;
     cb.put_join_token = put_join_token;
+    cb.find_join_token = find_join_token;
     cb.append_audit = append_audit;
     cb.read_audit = read_audit;
     cb.record_sso_login = record_sso_login;
@@ -848,6 +868,21 @@ static void test_host_directory(void) {
     d.fail_rc = 99;
     CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("alice@example.com"), err) == SSOGATE_STORE_UNAVAILABLE);
     CHECK_CONTAINS(ssogate_error_message(err), "the host's directory find_account callback returned 99");
+
+    /* confirm_join reads the token before redeeming it; a store that cannot answer refuses the join. */
+    d.fail_callback = NULL;
+    o = consume_for(gate, "dave@example.com");
+    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    const char *token = ssogate_outcome_join_token(o);
+    d.fail_callback = "find_join_token";
+    d.fail_rc = 5;
+    CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK_CONTAINS(ssogate_error_message(err), "find_join_token callback returned 5");
+    CHECK(member_by_key(&d, "acme", "dave@example.com") == NULL);
+    d.fail_callback = NULL;
+    CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
+    CHECK(member_by_key(&d, "acme", "dave@example.com") != NULL);
+    ssogate_outcome_free(o);
 
     /* Healthy again: alice logs in. */
     d.fail_callback = NULL;

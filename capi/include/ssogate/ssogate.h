@@ -750,6 +750,11 @@ typedef struct ssogate_directory_callbacks {
     /** Stores a new join token. Returns 0, or SSOGATE_STORE_CONFLICT when a token with this value exists. */
     int (*put_join_token)(void *user_data, const char *join_token_json, size_t len);
     /**
+     * The join token if it is known, unused and unexpired (expires_at > now), through out, or nothing;
+     * consumes nothing (ssogate_gate_confirm_join reads it to decide again before redeeming). Returns 0.
+     */
+    int (*find_join_token)(void *user_data, const char *token, size_t token_len, int64_t now, ssogate_json_out *out);
+    /**
      * Appends the audit row (its "seq" is 0) and sets *seq to the sequence number it was given: > 0 and
      * greater than every earlier row's. Returns 0. The log only grows.
      */
