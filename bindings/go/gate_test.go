@@ -137,6 +137,20 @@ func TestGateInviteAndJIT(t *testing.T) {
 	expectOutcome(t, f.consume(t, "carol@example.com"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
 	expectOutcome(t, f.consume(t, "eve@elsewhere.example.net"), ssogate.OutcomeDenied, "DOMAIN_NOT_ALLOWED")
 
+	// ConfirmJoin decides again: Dan is prompted, then the admin disables the connection.
+	dan := f.consume(t, "dan@example.com")
+	expectOutcome(t, dan, ssogate.OutcomePromptJoin, "JIT_DOMAIN_MATCH")
+	if err := f.gate.SetConnectionEnabled("okta", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.gate.ConfirmJoin(dan.JoinToken); !errors.Is(err, ssogate.ErrPolicyDenied) ||
+		!strings.Contains(err.Error(), "CONNECTION_DISABLED") {
+		t.Errorf("ConfirmJoin with the connection disabled: %v; want ErrPolicyDenied naming CONNECTION_DISABLED", err)
+	}
+	if rows, err := f.gate.ReadAudit("acme", 0, 0); err != nil || rows[len(rows)-1].Outcome != "JOIN_REFUSED" {
+		t.Errorf("last audit row after the refused join: %v %v", rows[len(rows)-1], err)
+	}
+
 	if err := f.gate.SetConnectionEnabled("okta", false); err != nil {
 		t.Fatal(err)
 	}

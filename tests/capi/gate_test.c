@@ -181,12 +181,21 @@ static void test_invite_and_jit(void) {
     CHECK(ssogate_outcome_error_code(o) == SSOGATE_OK);
     ssogate_outcome_free(o);
 
-    /* A disabled connection beats everything. */
+    /* A disabled connection beats everything, a pending join confirmation included: confirm_join
+       decides again and leaves the token unused. */
+    ssogate_outcome *dan = consume_for("dan@example.org");
+    CHECK_OUTCOME(dan, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    const char *dan_token = ssogate_outcome_join_token(dan);
     CHECK(ssogate_gate_set_connection_enabled(gate, S("okta"), 0, err) == SSOGATE_OK);
     o = consume_for("alice@example.com");
     CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "CONNECTION_DISABLED");
     ssogate_outcome_free(o);
+    CHECK(ssogate_gate_confirm_join(gate, dan_token, strlen(dan_token), err) == SSOGATE_POLICY_DENIED);
+    CHECK_CODE(err, SSOGATE_POLICY_DENIED);
+    CHECK(strstr(ssogate_error_message(err), "CONNECTION_DISABLED") != NULL);
     CHECK(ssogate_gate_set_connection_enabled(gate, S("okta"), 1, err) == SSOGATE_OK);
+    CHECK(ssogate_gate_confirm_join(gate, dan_token, strlen(dan_token), err) == SSOGATE_OK);
+    ssogate_outcome_free(dan);
 }
 
 static void test_sp_initiated(void) {
@@ -286,20 +295,25 @@ static void test_audit(void) {
     CHECK(a != NULL);
     const size_t n = ssogate_audit_count(a);
     CHECK(n > 10);
-    int denied_replay = 0, prompt = 0;
+    int denied_replay = 0, prompt = 0, join_refused = 0;
     for (size_t i = 0; i < n; i++) {
         CHECK_STR(ssogate_audit_account_id(a, i), "acme");
         if (i > 0) CHECK(ssogate_audit_seq(a, i) > ssogate_audit_seq(a, i - 1));
         if (strcmp(ssogate_audit_outcome(a, i), "DENIED") == 0 && strcmp(ssogate_audit_reason(a, i), "REPLAYED") == 0)
             denied_replay++;
         if (strcmp(ssogate_audit_outcome(a, i), "PROMPT_JOIN") == 0) {
-            prompt++;
-            CHECK_STR(ssogate_audit_email(a, i), "carol@example.org");
+            /* carol, then dan (whose first confirmation was refused, then accepted) */
+            CHECK_STR(ssogate_audit_email(a, i), prompt++ == 0 ? "carol@example.org" : "dan@example.org");
             CHECK_STR(ssogate_audit_connection_id(a, i), "okta");
+        }
+        if (strcmp(ssogate_audit_outcome(a, i), "JOIN_REFUSED") == 0) {
+            join_refused++;
+            CHECK_STR(ssogate_audit_reason(a, i), "CONNECTION_DISABLED");
         }
     }
     CHECK(denied_replay == 1);
-    CHECK(prompt == 1);
+    CHECK(prompt == 2);
+    CHECK(join_refused == 1);
     CHECK(ssogate_audit_outcome(a, n) == NULL);
     const int64_t last = ssogate_audit_seq(a, n - 1);
     ssogate_audit_free(a);

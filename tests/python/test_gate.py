@@ -78,6 +78,20 @@ def test_invite_then_jit_prompt_and_join(gate: ssogate.Gate, idp: TestIdp, conn:
     assert (denied.kind, denied.reason, denied.error) == ("DENIED", "DOMAIN_NOT_ALLOWED", None)
 
 
+def test_confirm_join_decides_again(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
+    out = consume(gate, idp, conn, "carol@example.com")
+    assert out.kind == "PROMPT_JOIN"
+    gate.set_connection_enabled("okta", False)  # the admin acts while Carol reads the prompt
+    with pytest.raises(ssogate.Error) as e:
+        gate.confirm_join(out.join_token)
+    assert e.value.code == ssogate.Code.POLICY_DENIED and "CONNECTION_DISABLED" in str(e.value)
+    row = gate.read_audit("acme")[-1]
+    assert (row.outcome, row.reason, row.email) == ("JOIN_REFUSED", "CONNECTION_DISABLED", "carol@example.com")
+    gate.set_connection_enabled("okta", True)
+    gate.confirm_join(out.join_token)  # the refusal left the token unused
+    assert gate.read_audit("acme")[-1].outcome == "JOIN_CONFIRMED"
+
+
 def test_invite_required_without_jit(idp: TestIdp) -> None:
     imported = ssogate.import_idp_metadata(idp.metadata_xml)
     conn = ssogate.Connection.create(imported, base_url="https://app.example.com", id="strict")

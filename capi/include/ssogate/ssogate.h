@@ -1664,9 +1664,12 @@ SSOGATE_API const char *ssogate_outcome_return_to(const ssogate_outcome *outcome
 SSOGATE_API const ssogate_login *ssogate_outcome_login(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
 
 /**
- * The user confirmed joining after SSOGATE_OUTCOME_PROMPT_JOIN: creates the member (role member,
- * linked to SSO) and uses the token up. SSOGATE_NOT_FOUND when the token is unknown, already used or
- * expired; SSOGATE_STORE_CONFLICT when the email became a member meanwhile.
+ * The user confirmed joining after SSOGATE_OUTCOME_PROMPT_JOIN: decides again with the settings of this
+ * moment, then creates the member (role member, linked to SSO) and uses the token up. SSOGATE_NOT_FOUND
+ * when the token is unknown, already used or expired; SSOGATE_STORE_CONFLICT when the email became a
+ * member meanwhile; SSOGATE_POLICY_DENIED (the message names the policy reason; the token stays unused)
+ * when the policy no longer prompts to join: connection disabled or removed, JiT off, domain no longer
+ * allowed, or an invite now pending (sign in again to join by it).
  */
 SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_confirm_join(ssogate_gate *gate, const char *join_token,
                                                              size_t join_token_len,
