@@ -1317,6 +1317,42 @@ inline EnforcementPreview preview_enforcement(const Account &account, const std:
 
 }  // namespace policy
 
+// ---- directory ----
+
+/**
+ * A directory (ssogate_directory), owned: the library's own ("memory:", "sqlite:PATH") or the host's
+ * callbacks. Move-only; thread-safe. A gate made over it shares it, so it may be dropped right after.
+ */
+class Directory : public detail::Owned<ssogate_directory, ssogate_directory_free> {
+public:
+    /** "memory:" or "sqlite:PATH" (never Redis: the directory needs transactions). */
+    static Directory open(std::string_view location) {
+        detail::ErrorSlot err;
+        return Directory(detail::checked(ssogate_directory_open(location.data(), location.size(), err.get()), err));
+    }
+    /**
+     * The host's own directory (see ssogate_directory_callbacks); cb is copied, its struct_size is set
+     * here. When this throws, free_user_data has not been called: the caller still owns user_data.
+     */
+    static Directory from_callbacks(ssogate_directory_callbacks cb) {
+        detail::ErrorSlot err;
+        cb.struct_size = sizeof cb;
+        return Directory(detail::checked(ssogate_directory_new_callbacks(&cb, err.get()), err));
+    }
+
+    explicit Directory(ssogate_directory *owned) noexcept : Owned(owned) {}
+
+    ssogate_directory *get() const noexcept { return h_; }
+};
+
+/** A gate over stores the caller made (ssogate_gate_new); it shares them. */
+inline Gate gate_with_stores(const Directory &directory, const ReplayCache &replay, const RequestStore &requests,
+                             const GateOptions &options = {}) {
+    detail::ErrorSlot err;
+    const ssogate_gate_options o = options.to_c();
+    return Gate(detail::checked(ssogate_gate_new(directory.get(), replay.get(), requests.get(), &o, err.get()), err));
+}
+
 }  // namespace ssogate
 
 #endif  // SSOGATE_HPP
