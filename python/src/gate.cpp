@@ -22,11 +22,7 @@ namespace {
 
 using ssogate_python::Connection;
 
-// The C gate is thread-safe, so one object serves every Python thread; shared_ptr lets a call in
-// flight (GIL released) keep it alive even if Python drops the last reference meanwhile.
-struct Gate {
-    std::shared_ptr<const ssogate::Gate> gate;
-};
+using ssogate_python::Gate;  // handles.hpp: the directory area makes gates too
 
 std::string_view bytes_view(const py::bytes &b) {
     // bytes are immutable and the caller's argument keeps the object alive while the GIL is released.

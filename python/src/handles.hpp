@@ -32,4 +32,17 @@ struct SpKey {
     std::shared_ptr<const ssogate::SpKey> key;
 };
 
+// A pending-request store (registered as _ssogate.RequestStore by the login area; a gate over the
+// host's own stores takes it too).
+struct RequestStore {
+    std::shared_ptr<const ssogate::RequestStore> store;
+};
+
+// A gate (registered as _ssogate.Gate by the gate area; the directory area makes them too). The C
+// gate is thread-safe, so one object serves every Python thread; shared_ptr lets a call in flight
+// (GIL released) keep it alive even if Python drops the last reference meanwhile.
+struct Gate {
+    std::shared_ptr<const ssogate::Gate> gate;
+};
+
 }  // namespace ssogate_python

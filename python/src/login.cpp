@@ -21,9 +21,7 @@ namespace {
 
 using ssogate_python::Connection;
 
-struct RequestStore {
-    std::shared_ptr<const ssogate::RequestStore> store;
-};
+using ssogate_python::RequestStore;
 
 using ssogate_python::SpKey;
 

@@ -26,7 +26,9 @@ from ._errors import (
     InvalidArgument,
     LoginRejected,
     MetadataError,
+    NotFound,
     SignatureError,
+    StoreConflict,
     StoreError,
 )
 from ._idp import Certificate, Endpoint, IdpMetadata, Warning, import_idp_metadata  # noqa: A004
@@ -42,6 +44,16 @@ from ._policy import (
     decide_password_login,
     decide_sso_login,
     preview_enforcement,
+)
+from ._directory import (
+    Account,
+    ConnectionRecord,
+    Directory,
+    InviteRecord,
+    JoinToken,
+    Member,
+    MemoryDirectory,
+    NativeDirectory,
 )
 from ._login import (
     FinishedLogin,
@@ -92,6 +104,8 @@ __all__ = [
     "SignatureError",
     "LoginRejected",
     "StoreError",
+    "NotFound",
+    "StoreConflict",
     "InternalError",
     "IdpMetadata",
     "Endpoint",
@@ -111,4 +125,12 @@ __all__ = [
     "FinishedLogin",
     "begin_login",
     "finish_login",
+    "Directory",
+    "MemoryDirectory",
+    "NativeDirectory",
+    "Account",
+    "ConnectionRecord",
+    "Member",
+    "InviteRecord",
+    "JoinToken",
 ]

@@ -19,6 +19,8 @@ __all__ = [
     "SignatureError",
     "LoginRejected",
     "StoreError",
+    "NotFound",
+    "StoreConflict",
     "InternalError",
 ]
 
@@ -84,6 +86,34 @@ class StoreError(Error):
     """Codes 400-499: a state store (replay cache, pending requests, directory) could not answer."""
 
 
+class NotFound(StoreError):
+    """``Code.NOT_FOUND``: the thing asked for is not there (no such account, invite, join token...).
+
+    A host's own :class:`ssogate.Directory` raises it where the store contract says "not found":
+    ``raise ssogate.NotFound("no member bob@example.com in account acme")``.
+    """
+
+    def __init__(self, message: str = "not found", user_message: str = "") -> None:
+        super().__init__(Code.NOT_FOUND, message, user_message)
+
+    def __reduce__(self) -> tuple:
+        # Exception pickling replays self.args, which hold (code, message): not this signature.
+        return (type(self), (self.message, self.user_message))
+
+
+class StoreConflict(StoreError):
+    """``Code.STORE_CONFLICT``: the thing to create exists already (an account, a member, a join token).
+
+    A host's own :class:`ssogate.Directory` raises it where the store contract says "conflict".
+    """
+
+    def __init__(self, message: str = "already exists", user_message: str = "") -> None:
+        super().__init__(Code.STORE_CONFLICT, message, user_message)
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.message, self.user_message))
+
+
 class InternalError(Error):
     """Codes 900-999: a bug in ssogate or a dependency, or memory exhaustion."""
 
@@ -106,4 +136,10 @@ def _class_for(code: int) -> type[Error]:
 
 def _error_from_code(code: int, message: str, user_message: str = "") -> Error:
     """Builds the exception for a failed call; the extension module calls this to raise."""
+    # The two store answers a caller (and a host's own Directory) tests for have their own classes,
+    # still StoreError, so `except ssogate.StoreError` keeps catching them.
+    if code == Code.NOT_FOUND:
+        return NotFound(message, user_message)
+    if code == Code.STORE_CONFLICT:
+        return StoreConflict(message, user_message)
     return _class_for(code)(code, message, user_message)

@@ -27,15 +27,18 @@ Exceptions are for caller errors (``InvalidArgument``) and admin calls that cann
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Iterable, List, Mapping, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NamedTuple, Optional, Union
 
 from . import _ssogate
 from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
 from ._errors import InvalidArgument
-from ._login import LoginRequest, SpKey
-from ._verify import Attribute, VerifiedLogin
+from ._login import LoginRequest, RequestStore, SpKey
+from ._verify import Attribute, ReplayCache, VerifiedLogin
+
+if TYPE_CHECKING:
+    from ._directory import Directory, NativeDirectory
 
 __all__ = ["Gate", "Outcome", "Invite", "EnforcementPreview", "PasswordDecision", "AuditRow"]
 
@@ -212,6 +215,13 @@ def _login(t: Any) -> VerifiedLogin:
     )
 
 
+def _join_token_ttl(value: Optional[int]) -> int:
+    ttl = 0 if value is None else value
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
+        raise InvalidArgument(Code.INVALID_ARGUMENT, f"join_token_ttl_seconds must be a positive int, got {ttl!r}")
+    return ttl
+
+
 def _preview(t: Any) -> EnforcementPreview:
     allowed, applied, mode, reason, detail, losing, glass = t
     return EnforcementPreview(
@@ -255,18 +265,48 @@ class Gate:
         replay cache and pending requests in Redis, shared by several nodes. ``now`` freezes the
         clock (tests and demos).
         """
-        ttl = 0 if join_token_ttl_seconds is None else join_token_ttl_seconds
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0:
-            raise InvalidArgument(Code.INVALID_ARGUMENT, f"join_token_ttl_seconds must be a positive int, got {ttl!r}")
         native = _ssogate.gate_open(
             _text(location, "location"),
             "" if shared is None else _text(shared, "shared"),
             to_unix(now) or 0,
-            ttl,
+            _join_token_ttl(join_token_ttl_seconds),
         )
         self = object.__new__(cls)
         self._native = native
         self._location = location
+        return self
+
+    @classmethod
+    def with_stores(
+        cls,
+        directory: Union[Directory, NativeDirectory],
+        replay_cache: ReplayCache,
+        request_store: RequestStore,
+        *,
+        now: Optional[Timestamp] = None,
+        join_token_ttl_seconds: Optional[int] = None,
+    ) -> Gate:
+        """A gate over stores you made: your own :class:`ssogate.Directory` (or
+        ``Directory.open("sqlite:PATH")``), a :class:`ReplayCache` and a :class:`RequestStore`, each of
+        any kind (memory, SQLite, Redis, your callables).
+
+        The gate shares the stores; a store that cannot answer refuses the login with
+        ``Code.STORE_UNAVAILABLE``. ``now`` and ``join_token_ttl_seconds`` as for :meth:`open`.
+        """
+        from ._directory import _native_directory  # _directory imports this module
+
+        if not isinstance(replay_cache, ReplayCache):
+            raise TypeError(f"replay_cache must be a ReplayCache, got {type(replay_cache).__name__}")
+        if not isinstance(request_store, RequestStore):
+            raise TypeError(f"request_store must be a RequestStore, got {type(request_store).__name__}")
+        native_directory = _native_directory(directory)
+        native = _ssogate.gate_new(
+            native_directory, replay_cache._native, request_store._native, to_unix(now) or 0,
+            _join_token_ttl(join_token_ttl_seconds),
+        )
+        self = object.__new__(cls)
+        self._native = native
+        self._location = f"with_stores({type(directory).__name__})"
         return self
 
     # ---- admin ----

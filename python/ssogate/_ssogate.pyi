@@ -255,6 +255,16 @@ def gate_read_audit(
     gate: Gate, account_id: str, after_seq: int, limit: int
 ) -> List[Tuple[int, int, str, str, str, str, str, str]]: ...
 
+# ---- directory (python/src/directory.cpp) ----
+
+class Directory: ...
+
+def directory_open(location: str) -> Directory: ...
+def directory_from_python(bridge: Any) -> Directory: ...
+def gate_new(
+    directory: Directory, replay: ReplayCache, requests: RequestStore, now: int, join_token_ttl_seconds: int
+) -> Gate: ...
+
 # ---- policy (python/src/policy.cpp) ----
 
 SSO_OUTCOME_LOGIN: int

@@ -1,0 +1,732 @@
+"""Bringing your own directory: accounts, connections, members, invites, join tokens and the audit log
+kept in your application's database, with ssogate's policy deciding over them.
+
+Subclass :class:`Directory` and implement every method (a forgotten one is a ``TypeError`` when you
+instantiate the class), then make a gate over it::
+
+    class PostgresDirectory(ssogate.Directory):
+        def find_member(self, account_id, email):
+            row = db.fetchone("SELECT ... WHERE account_id = %s AND email = %s", (account_id, email))
+            return None if row is None else ssogate.Member(...)
+        ...
+
+    gate = ssogate.Gate.with_stores(
+        PostgresDirectory(), ssogate.ReplayCache.open("redis://127.0.0.1:6379"),
+        ssogate.RequestStore.open("redis://127.0.0.1:6379"))
+
+:class:`MemoryDirectory` is the reference implementation: copy it, and put each method's body in one
+transaction of your database where its docstring says so.
+
+The rules a directory follows (they are the library's, see core/src/store/directory.hpp):
+
+- Answer "absent" (``None`` or an empty list) only when you know it is absent. When your database
+  cannot answer, raise anything (the connection's own exception is fine): the call fails with
+  ``Code.STORE_UNAVAILABLE`` and a login is refused, never let through. The exception goes to
+  ``sys.unraisablehook`` so its traceback is not lost.
+- Where a method says so, raise :class:`ssogate.NotFound` or :class:`ssogate.StoreConflict`.
+- Emails and domains arrive lower-cased; keep and compare them lower-cased (ASCII).
+- Times are timezone-aware UTC datetimes; a record returned with a field of the wrong kind (a role
+  named "boss", a number where a string goes) refuses the call with ``Code.STORE_CORRUPT``.
+- Methods are called from any thread, several at once, and while the gate has released the GIL.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import datetime as _dt
+import json
+import threading
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from . import _ssogate
+from ._codes import Code
+from ._convert import to_datetime
+from ._errors import NotFound, StoreConflict, StoreError
+from ._gate import AuditRow
+
+__all__ = [
+    "Account",
+    "ConnectionRecord",
+    "Member",
+    "InviteRecord",
+    "JoinToken",
+    "Directory",
+    "MemoryDirectory",
+    "NativeDirectory",
+]
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+@dataclasses.dataclass(frozen=True)
+class Account:
+    """An account (a customer of your product) and its SSO settings."""
+
+    id: str
+    name: str
+    sso_mode: str = "mixed"  #: "mixed" or "enforced"
+    verified_domains: Tuple[str, ...] = ()  #: lower-case
+    break_glass: Tuple[str, ...] = ()  #: member emails that keep password login under enforcement
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectionRecord:
+    """A saved connection: ``json`` is :meth:`ssogate.Connection.to_json`, kept verbatim."""
+
+    id: str
+    account_id: str
+    json: str
+    enabled: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class Member:
+    """A member of an account; (account_id, email) is its key."""
+
+    account_id: str
+    email: str  #: lower-case
+    role: str = "member"  #: "owner", "admin" or "member"
+    status: str = "active"  #: "active" or "disabled"
+    has_password: bool = False  #: had a password before SSO (kept in Mixed mode)
+    joined_via: str = "password"  #: "password" or "sso"
+    sso_linked: bool = False
+    last_sso_login: Optional[_dt.datetime] = None  #: None = never
+    created_at: _dt.datetime = _EPOCH
+
+
+@dataclasses.dataclass(frozen=True)
+class InviteRecord:
+    """A pending invite: at most one per (account_id, email); ``token`` is unique.
+
+    (:class:`ssogate.Invite` is what :meth:`Gate.invite` returns to you; this is the stored row.)
+    """
+
+    account_id: str
+    email: str
+    role: str
+    token: str
+    created_at: _dt.datetime
+    expires_at: _dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class JoinToken:
+    """Issued with a PROMPT_JOIN outcome; redeemed once by :meth:`Gate.confirm_join`."""
+
+    token: str
+    account_id: str
+    connection_id: str
+    email: str
+    expires_at: _dt.datetime
+
+
+class Directory(abc.ABC):
+    """The directory a gate decides with, kept by you. Implement every method.
+
+    "Not found" and "conflict" are :class:`ssogate.NotFound` and :class:`ssogate.StoreConflict`
+    (or any :class:`ssogate.StoreError` with ``Code.NOT_FOUND`` / ``Code.STORE_CONFLICT``), raised
+    only where a method's docstring names them. Any other exception means "could not answer": the
+    gate's call fails with ``Code.STORE_UNAVAILABLE`` (fail closed).
+    """
+
+    @staticmethod
+    def open(location: str) -> NativeDirectory:  # noqa: A003 - the natural name
+        """One of the library's own directories: ``"memory:"`` or ``"sqlite:PATH"``.
+
+        A malformed location, or ``redis://`` (the directory needs transactions, so it is never in
+        Redis), raises ``StoreError`` with ``Code.STORE_LOCATION``.
+        """
+        if not isinstance(location, str):
+            raise TypeError(f"location must be str, got {type(location).__name__}")
+        return NativeDirectory._wrap(_ssogate.directory_open(location), location.split(":", 1)[0])
+
+    # ---- accounts ----
+
+    @abc.abstractmethod
+    def put_account(self, account: Account) -> None:
+        """Inserts or replaces the account (settings such as the SSO mode change through this)."""
+
+    @abc.abstractmethod
+    def find_account(self, account_id: str) -> Optional[Account]:
+        """The account, or None."""
+
+    # ---- connections ----
+
+    @abc.abstractmethod
+    def put_connection(self, connection: ConnectionRecord) -> None:
+        """Inserts or replaces the connection. NotFound when its account does not exist."""
+
+    @abc.abstractmethod
+    def find_connection(self, connection_id: str) -> Optional[ConnectionRecord]:
+        """The connection, or None."""
+
+    @abc.abstractmethod
+    def list_connections(self, account_id: str) -> Sequence[ConnectionRecord]:
+        """The account's connections, ordered by id."""
+
+    @abc.abstractmethod
+    def remove_connection(self, connection_id: str) -> None:
+        """Deletes the connection. NotFound when there is none."""
+
+    # ---- members ----
+
+    @abc.abstractmethod
+    def put_member(self, member: Member) -> None:
+        """Inserts or replaces the member (admin edits). NotFound when its account does not exist."""
+
+    @abc.abstractmethod
+    def find_member(self, account_id: str, email: str) -> Optional[Member]:
+        """The member, or None."""
+
+    @abc.abstractmethod
+    def list_members(self, account_id: str) -> Sequence[Member]:
+        """The account's members, ordered by email."""
+
+    # ---- invites and join tokens ----
+
+    @abc.abstractmethod
+    def put_invite(self, invite: InviteRecord) -> None:
+        """Inserts or replaces the invite of (account_id, email). NotFound when the account does not
+        exist; StoreConflict when another email's invite has this token."""
+
+    @abc.abstractmethod
+    def find_invite(self, account_id: str, email: str, now: _dt.datetime) -> Optional[InviteRecord]:
+        """The invite of (account_id, email) if unexpired (``expires_at > now``), else None."""
+
+    @abc.abstractmethod
+    def revoke_invite(self, account_id: str, email: str) -> None:
+        """Deletes the invite of (account_id, email). NotFound when there is none."""
+
+    @abc.abstractmethod
+    def put_join_token(self, token: JoinToken) -> None:
+        """Stores a new join token. StoreConflict when one with this token exists."""
+
+    @abc.abstractmethod
+    def find_join_token(self, token: str, now: _dt.datetime) -> Optional[JoinToken]:
+        """The join token if it is known, unused and unexpired (``expires_at > now``), else None.
+        Consumes nothing: confirm_join reads it to decide again before redeem_join_token."""
+
+    # ---- the audit log ----
+
+    @abc.abstractmethod
+    def append_audit(self, entry: AuditRow) -> int:
+        """Appends the row (its ``seq`` is 0) and returns the sequence number given to it: > 0 and
+        greater than every earlier row's. The log only grows."""
+
+    @abc.abstractmethod
+    def read_audit(self, account_id: Optional[str], after_seq: int, limit: int) -> Sequence[AuditRow]:
+        """Rows with ``seq > after_seq``, oldest first, at most ``limit``; ``account_id`` None means
+        every account."""
+
+    # ---- decisions with effects: each is ONE transaction (the change and its audit row) ----
+
+    @abc.abstractmethod
+    def record_sso_login(self, account_id: str, email: str, now: _dt.datetime, audit: AuditRow) -> None:
+        """LOGIN: marks the member ``sso_linked`` with ``last_sso_login = now`` and appends ``audit``.
+        NotFound (changing nothing) when there is no such member."""
+
+    @abc.abstractmethod
+    def accept_invite(
+        self, account_id: str, email: str, joined_via: str, has_password: bool, now: _dt.datetime, audit: AuditRow
+    ) -> Member:
+        """JOIN_BY_INVITE: consumes the unexpired invite, creates and returns the member with the
+        invite's role, ``joined_via`` ("password" or "sso"), ``has_password``, ``sso_linked = joined_via
+        == "sso"``, ``last_sso_login = now`` if linked else None, ``created_at = now``, status active;
+        appends ``audit``. NotFound when there is no unexpired invite; StoreConflict when the member
+        exists (both change nothing)."""
+
+    @abc.abstractmethod
+    def redeem_join_token(self, token: str, now: _dt.datetime, audit: AuditRow) -> Member:
+        """confirm_join: consumes the token exactly once and creates and returns the member of its
+        account and email (role member, joined via sso, linked, ``last_sso_login = created_at =
+        now``); appends ``audit`` with its empty account_id, connection_id and email filled from the
+        token. NotFound when the token is unknown, used or expired (``expires_at <= now``) or its
+        account is gone; StoreConflict when the member exists (both change nothing, token kept)."""
+
+    @abc.abstractmethod
+    def add_member(self, member: Member, audit: AuditRow) -> None:
+        """Creates the member and appends ``audit``. StoreConflict when the member exists; NotFound
+        when the account does not."""
+
+
+class NativeDirectory:
+    """A directory the library keeps itself (:meth:`Directory.open`): opaque, used through a gate."""
+
+    __slots__ = ("_native", "_what")
+    _native: Any
+    _what: str
+
+    def __init__(self) -> None:
+        raise TypeError("use Directory.open(location) to open one of the library's directories")
+
+    @classmethod
+    def _wrap(cls, native: Any, what: str) -> NativeDirectory:
+        self = object.__new__(cls)
+        self._native = native
+        self._what = what
+        return self
+
+    def __repr__(self) -> str:
+        return f"NativeDirectory({self._what})"
+
+
+# ---- the reference implementation ----
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower(s: str) -> str:
+    # ASCII only, as the library does: str.lower() would also fold other scripts, and two stores
+    # must agree on which emails are the same member.
+    return s.translate(_ASCII_LOWER)
+
+
+class MemoryDirectory(Directory):
+    """A directory in this process's memory: the reference for your own.
+
+    One lock makes every method atomic, which gives the four decision methods the all-or-nothing
+    behaviour a database transaction gives. In your database, each method body between ``with
+    self._lock:`` and its end is one transaction; where two steps are read-then-write (a check then
+    an insert), the transaction (or a unique key) keeps two nodes from both passing the check.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._accounts: Dict[str, Account] = {}
+        self._connections: Dict[str, ConnectionRecord] = {}
+        self._members: Dict[Tuple[str, str], Member] = {}
+        self._invites: Dict[Tuple[str, str], InviteRecord] = {}
+        self._join_tokens: Dict[str, JoinToken] = {}
+        self._audit: List[AuditRow] = []
+
+    def put_account(self, account: Account) -> None:
+        account = dataclasses.replace(
+            account,
+            verified_domains=tuple(_lower(d) for d in account.verified_domains),
+            break_glass=tuple(_lower(e) for e in account.break_glass),
+        )
+        with self._lock:
+            self._accounts[account.id] = account
+
+    def find_account(self, account_id: str) -> Optional[Account]:
+        with self._lock:
+            return self._accounts.get(account_id)
+
+    def put_connection(self, connection: ConnectionRecord) -> None:
+        with self._lock:
+            self._require_account(connection.account_id)
+            self._connections[connection.id] = connection
+
+    def find_connection(self, connection_id: str) -> Optional[ConnectionRecord]:
+        with self._lock:
+            return self._connections.get(connection_id)
+
+    def list_connections(self, account_id: str) -> Sequence[ConnectionRecord]:
+        with self._lock:
+            found = [c for c in self._connections.values() if c.account_id == account_id]
+        return sorted(found, key=lambda c: c.id)
+
+    def remove_connection(self, connection_id: str) -> None:
+        with self._lock:
+            if self._connections.pop(connection_id, None) is None:
+                raise NotFound(f'no connection with id "{connection_id}"')
+
+    def put_member(self, member: Member) -> None:
+        member = dataclasses.replace(member, email=_lower(member.email))
+        with self._lock:
+            self._require_account(member.account_id)
+            self._members[(member.account_id, member.email)] = member
+
+    def find_member(self, account_id: str, email: str) -> Optional[Member]:
+        with self._lock:
+            return self._members.get((account_id, _lower(email)))
+
+    def list_members(self, account_id: str) -> Sequence[Member]:
+        with self._lock:
+            found = [m for (a, _), m in self._members.items() if a == account_id]
+        return sorted(found, key=lambda m: m.email)
+
+    def put_invite(self, invite: InviteRecord) -> None:
+        invite = dataclasses.replace(invite, email=_lower(invite.email))
+        key = (invite.account_id, invite.email)
+        with self._lock:  # one transaction: the token check and the write
+            self._require_account(invite.account_id)
+            for other_key, other in self._invites.items():
+                if other.token == invite.token and other_key != key:
+                    raise StoreConflict("an invite with this token already exists for another email")
+            self._invites[key] = invite
+
+    def find_invite(self, account_id: str, email: str, now: _dt.datetime) -> Optional[InviteRecord]:
+        with self._lock:
+            invite = self._invites.get((account_id, _lower(email)))
+        if invite is None or invite.expires_at <= now:
+            return None
+        return invite
+
+    def revoke_invite(self, account_id: str, email: str) -> None:
+        with self._lock:
+            if self._invites.pop((account_id, _lower(email)), None) is None:
+                raise NotFound(f"no invite for {_lower(email)} in account {account_id}")
+
+    def put_join_token(self, token: JoinToken) -> None:
+        token = dataclasses.replace(token, email=_lower(token.email))
+        with self._lock:  # one transaction (or a unique key on token)
+            if token.token in self._join_tokens:
+                raise StoreConflict("this join token already exists")
+            self._join_tokens[token.token] = token
+
+    def find_join_token(self, token: str, now: _dt.datetime) -> Optional[JoinToken]:
+        with self._lock:
+            t = self._join_tokens.get(token)
+        if t is None or t.expires_at <= now:
+            return None
+        return t
+
+    def append_audit(self, entry: AuditRow) -> int:
+        with self._lock:
+            return self._append_locked(entry)
+
+    def read_audit(self, account_id: Optional[str], after_seq: int, limit: int) -> Sequence[AuditRow]:
+        with self._lock:
+            rows = [r for r in self._audit if r.seq > after_seq and (not account_id or r.account_id == account_id)]
+        return rows[:limit]
+
+    def record_sso_login(self, account_id: str, email: str, now: _dt.datetime, audit: AuditRow) -> None:
+        key = (account_id, _lower(email))
+        with self._lock:  # one transaction: the member update and its audit row
+            member = self._members.get(key)
+            if member is None:
+                raise NotFound(f"no member {key[1]} in account {account_id}")
+            self._members[key] = dataclasses.replace(member, sso_linked=True, last_sso_login=now)
+            self._append_locked(audit)
+
+    def accept_invite(
+        self, account_id: str, email: str, joined_via: str, has_password: bool, now: _dt.datetime, audit: AuditRow
+    ) -> Member:
+        key = (account_id, _lower(email))
+        with self._lock:  # one transaction: consume the invite, create the member, append the row
+            invite = self._invites.get(key)
+            if invite is None or invite.expires_at <= now:
+                raise NotFound(f"no pending invite for {key[1]} in account {account_id}")
+            if key in self._members:
+                raise StoreConflict(f"{key[1]} is already a member of account {account_id}")
+            linked = joined_via == "sso"
+            member = Member(
+                account_id=account_id,
+                email=key[1],
+                role=invite.role,
+                has_password=has_password,
+                joined_via=joined_via,
+                sso_linked=linked,
+                last_sso_login=now if linked else None,
+                created_at=now,
+            )
+            del self._invites[key]
+            self._members[key] = member
+            self._append_locked(audit)
+            return member
+
+    def redeem_join_token(self, token: str, now: _dt.datetime, audit: AuditRow) -> Member:
+        with self._lock:  # one transaction: consume the token, create the member, append the row
+            t = self._join_tokens.get(token)
+            if t is None or t.expires_at <= now:
+                raise NotFound("the join token is unknown, already used or expired")
+            key = (t.account_id, t.email)
+            # Checked before the token is consumed: a refused redemption changes nothing, as a
+            # rolled-back transaction would.
+            if t.account_id not in self._accounts:
+                raise NotFound(f'no account with id "{t.account_id}"')
+            if key in self._members:
+                raise StoreConflict(f"{t.email} is already a member of account {t.account_id}")
+            del self._join_tokens[token]
+            member = Member(
+                account_id=t.account_id,
+                email=t.email,
+                joined_via="sso",
+                sso_linked=True,
+                last_sso_login=now,
+                created_at=now,
+            )
+            self._members[key] = member
+            self._append_locked(
+                audit._replace(
+                    account_id=audit.account_id or t.account_id,
+                    connection_id=audit.connection_id or t.connection_id,
+                    email=audit.email or t.email,
+                )
+            )
+            return member
+
+    def add_member(self, member: Member, audit: AuditRow) -> None:
+        member = dataclasses.replace(member, email=_lower(member.email))
+        key = (member.account_id, member.email)
+        with self._lock:  # one transaction: the existence checks, the insert and the audit row
+            self._require_account(member.account_id)
+            if key in self._members:
+                raise StoreConflict(f"{member.email} is already a member of account {member.account_id}")
+            self._members[key] = member
+            self._append_locked(audit)
+
+    # Callers hold self._lock.
+    def _require_account(self, account_id: str) -> None:
+        if account_id not in self._accounts:
+            raise NotFound(f'no account with id "{account_id}"')
+
+    def _append_locked(self, entry: AuditRow) -> int:
+        seq = len(self._audit) + 1
+        self._audit.append(entry._replace(seq=seq, email=_lower(entry.email)))
+        return seq
+
+
+# ---- the bridge the extension calls (records cross the C ABI as JSON, "directory records, schema 1") ----
+
+_ANSWERS = (Code.NOT_FOUND, Code.STORE_CONFLICT)
+
+
+def _unix(value: Any, what: str) -> Any:
+    # A datetime becomes Unix seconds; anything else goes into the JSON as it is, so a record with a
+    # wrong kind of value is refused by the library (STORE_CORRUPT) naming the field.
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{what}: a naive datetime is ambiguous; give it a tzinfo (e.g. timezone.utc)")
+        return int(value.timestamp())
+    return value
+
+
+def _expect(value: Any, cls: type, method: str) -> Any:
+    if not isinstance(value, cls):
+        raise TypeError(f"Directory.{method} returned {type(value).__name__}; expected {cls.__name__}")
+    return value
+
+
+def _account_out(a: Account) -> Dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "sso_mode": a.sso_mode,
+        "verified_domains": list(a.verified_domains),
+        "break_glass": list(a.break_glass),
+    }
+
+
+def _connection_out(c: ConnectionRecord) -> Dict[str, Any]:
+    return {"id": c.id, "account_id": c.account_id, "json": c.json, "enabled": c.enabled}
+
+
+def _member_out(m: Member) -> Dict[str, Any]:
+    return {
+        "account_id": m.account_id,
+        "email": m.email,
+        "role": m.role,
+        "status": m.status,
+        "has_password": m.has_password,
+        "joined_via": m.joined_via,
+        "sso_linked": m.sso_linked,
+        "last_sso_login": 0 if m.last_sso_login is None else _unix(m.last_sso_login, "last_sso_login"),
+        "created_at": _unix(m.created_at, "created_at"),
+    }
+
+
+def _invite_out(i: InviteRecord) -> Dict[str, Any]:
+    return {
+        "account_id": i.account_id,
+        "email": i.email,
+        "role": i.role,
+        "token": i.token,
+        "created_at": _unix(i.created_at, "created_at"),
+        "expires_at": _unix(i.expires_at, "expires_at"),
+    }
+
+
+def _join_token_out(t: JoinToken) -> Dict[str, Any]:
+    return {
+        "token": t.token,
+        "account_id": t.account_id,
+        "connection_id": t.connection_id,
+        "email": t.email,
+        "expires_at": _unix(t.expires_at, "expires_at"),
+    }
+
+
+def _audit_out(r: AuditRow) -> Dict[str, Any]:
+    return {
+        "seq": r.seq,
+        "time": _unix(r.time, "time"),
+        "account_id": r.account_id,
+        "connection_id": r.connection_id,
+        "email": r.email,
+        "outcome": r.outcome,
+        "reason": r.reason,
+        "detail": r.detail,
+    }
+
+
+def _account_in(d: Dict[str, Any]) -> Account:
+    return Account(d["id"], d["name"], d["sso_mode"], tuple(d["verified_domains"]), tuple(d["break_glass"]))
+
+
+def _connection_in(d: Dict[str, Any]) -> ConnectionRecord:
+    return ConnectionRecord(d["id"], d["account_id"], d["json"], d["enabled"])
+
+
+def _member_in(d: Dict[str, Any]) -> Member:
+    last = d["last_sso_login"]
+    return Member(
+        account_id=d["account_id"],
+        email=d["email"],
+        role=d["role"],
+        status=d["status"],
+        has_password=d["has_password"],
+        joined_via=d["joined_via"],
+        sso_linked=d["sso_linked"],
+        last_sso_login=None if last == 0 else to_datetime(last),
+        created_at=to_datetime(d["created_at"]),
+    )
+
+
+def _invite_in(d: Dict[str, Any]) -> InviteRecord:
+    return InviteRecord(
+        d["account_id"], d["email"], d["role"], d["token"], to_datetime(d["created_at"]), to_datetime(d["expires_at"])
+    )
+
+
+def _join_token_in(d: Dict[str, Any]) -> JoinToken:
+    return JoinToken(d["token"], d["account_id"], d["connection_id"], d["email"], to_datetime(d["expires_at"]))
+
+
+def _audit_in(d: Dict[str, Any]) -> AuditRow:
+    return AuditRow(
+        d["seq"], to_datetime(d["time"]), d["account_id"], d["connection_id"], d["email"], d["outcome"],
+        d["reason"], d["detail"],
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class _Bridge:
+    """What the extension's C callbacks call: JSON and plain values in, ``(code, answer)`` out.
+
+    ``code`` is 0, ``Code.NOT_FOUND`` or ``Code.STORE_CONFLICT``; ``answer`` is None, a JSON str or
+    (for append_audit) the new seq. Any other exception propagates to the extension, which reports
+    it to ``sys.unraisablehook`` and answers "could not answer" (STORE_UNAVAILABLE).
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self, directory: Directory) -> None:
+        self._d = directory
+
+    @staticmethod
+    def _call(fn: Callable[[], Any]) -> Tuple[int, Any]:
+        try:
+            return 0, fn()
+        except StoreError as e:
+            if e.code in _ANSWERS:
+                return int(e.code), None
+            raise
+
+    def _find(self, method: str, cls: type, out: Callable[[Any], Dict[str, Any]], *args: Any) -> Tuple[int, Any]:
+        code, found = self._call(lambda: getattr(self._d, method)(*args))
+        if code != 0 or found is None:
+            return code, None
+        return 0, _dumps(out(_expect(found, cls, method)))
+
+    def _list(self, method: str, cls: type, out: Callable[[Any], Dict[str, Any]], *args: Any) -> Tuple[int, Any]:
+        code, found = self._call(lambda: getattr(self._d, method)(*args))
+        if code != 0:
+            return code, None
+        if found is None or isinstance(found, (str, bytes, dict)):
+            raise TypeError(f"Directory.{method} returned {type(found).__name__}; expected a list of {cls.__name__}")
+        return 0, _dumps([out(_expect(x, cls, method)) for x in found])
+
+    def _member_answer(self, method: str, fn: Callable[[], Any]) -> Tuple[int, Any]:
+        code, member = self._call(fn)
+        if code != 0:
+            return code, None
+        return 0, _dumps(_member_out(_expect(member, Member, method)))
+
+    def put_account(self, j: str) -> Tuple[int, Any]:
+        return self._call(lambda: self._d.put_account(_account_in(json.loads(j))))
+
+    def find_account(self, account_id: str) -> Tuple[int, Any]:
+        return self._find("find_account", Account, _account_out, account_id)
+
+    def put_connection(self, j: str) -> Tuple[int, Any]:
+        return self._call(lambda: self._d.put_connection(_connection_in(json.loads(j))))
+
+    def find_connection(self, connection_id: str) -> Tuple[int, Any]:
+        return self._find("find_connection", ConnectionRecord, _connection_out, connection_id)
+
+    def list_connections(self, account_id: str) -> Tuple[int, Any]:
+        return self._list("list_connections", ConnectionRecord, _connection_out, account_id)
+
+    def remove_connection(self, connection_id: str) -> Tuple[int, Any]:
+        return self._call(lambda: self._d.remove_connection(connection_id))
+
+    def put_member(self, j: str) -> Tuple[int, Any]:
+        return self._call(lambda: self._d.put_member(_member_in(json.loads(j))))
+
+    def find_member(self, account_id: str, email: str) -> Tuple[int, Any]:
+        return self._find("find_member", Member, _member_out, account_id, email)
+
+    def list_members(self, account_id: str) -> Tuple[int, Any]:
+        return self._list("list_members", Member, _member_out, account_id)
+
+    def put_invite(self, j: str) -> Tuple[int, Any]:
+        return self._call(lambda: self._d.put_invite(_invite_in(json.loads(j))))
+
+    def find_invite(self, account_id: str, email: str, now: int) -> Tuple[int, Any]:
+        return self._find("find_invite", InviteRecord, _invite_out, account_id, email, to_datetime(now))
+
+    def revoke_invite(self, account_id: str, email: str) -> Tuple[int, Any]:
+        return self._call(lambda: self._d.revoke_invite(account_id, email))
+
+    def put_join_token(self, j: str) -> Tuple[int, Any]:
+        return self._call(lambda: self._d.put_join_token(_join_token_in(json.loads(j))))
+
+    def find_join_token(self, token: str, now: int) -> Tuple[int, Any]:
+        return self._find("find_join_token", JoinToken, _join_token_out, token, to_datetime(now))
+
+    def append_audit(self, j: str) -> Tuple[int, Any]:
+        code, seq = self._call(lambda: self._d.append_audit(_audit_in(json.loads(j))))
+        if code == 0 and (isinstance(seq, bool) or not isinstance(seq, int)):
+            raise TypeError(f"Directory.append_audit returned {type(seq).__name__}; expected the row's seq (int)")
+        return code, seq
+
+    def read_audit(self, account_id: str, after_seq: int, limit: int) -> Tuple[int, Any]:
+        return self._list("read_audit", AuditRow, _audit_out, account_id or None, after_seq, limit)
+
+    def record_sso_login(self, account_id: str, email: str, now: int, audit: str) -> Tuple[int, Any]:
+        row = _audit_in(json.loads(audit))
+        return self._call(lambda: self._d.record_sso_login(account_id, email, to_datetime(now), row))
+
+    def accept_invite(
+        self, account_id: str, email: str, joined_via: int, has_password: bool, now: int, audit: str
+    ) -> Tuple[int, Any]:
+        row = _audit_in(json.loads(audit))
+        via = "sso" if joined_via == 1 else "password"
+        return self._member_answer(
+            "accept_invite",
+            lambda: self._d.accept_invite(account_id, email, via, has_password, to_datetime(now), row),
+        )
+
+    def redeem_join_token(self, token: str, now: int, audit: str) -> Tuple[int, Any]:
+        row = _audit_in(json.loads(audit))
+        return self._member_answer("redeem_join_token", lambda: self._d.redeem_join_token(token, to_datetime(now), row))
+
+    def add_member(self, member: str, audit: str) -> Tuple[int, Any]:
+        m = _member_in(json.loads(member))
+        row = _audit_in(json.loads(audit))
+        return self._call(lambda: self._d.add_member(m, row))
+
+
+def _native_directory(directory: Any) -> Any:
+    """The extension's directory handle for a :class:`Directory` or a :class:`NativeDirectory`."""
+    if isinstance(directory, NativeDirectory):
+        return directory._native
+    if isinstance(directory, Directory):
+        return _ssogate.directory_from_python(_Bridge(directory))
+    raise TypeError(f"directory must be an ssogate.Directory or Directory.open(...), got {type(directory).__name__}")
