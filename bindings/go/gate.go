@@ -78,6 +78,9 @@ type GateOptions struct {
 	Now time.Time
 	// JoinTokenTTL is how long a PROMPT_JOIN's token waits for ConfirmJoin; 0 means 15 minutes.
 	JoinTokenTTL time.Duration
+	// MaxResponseBytes: decoded SAMLResponses larger than this are refused (CodeInputTooLarge);
+	// 0 means 1 MiB.
+	MaxResponseBytes uint64
 }
 
 // Gate runs the whole SSO flow over its stores: admin calls, BeginLogin, Consume (verification +
@@ -96,6 +99,36 @@ func OpenGate(location, shared string) (*Gate, error) {
 
 // OpenGateWithOptions is OpenGate with options.
 func OpenGateWithOptions(location, shared string, opts GateOptions) (*Gate, error) {
+	return makeGate("ssogate_gate_open", opts, func(o capi.Ssogate_gate_options, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_gate {
+		return capi.Ssogate_gate_open(location, shared, o, e)
+	})
+}
+
+// NewGate makes a gate over stores the caller made: a directory (OpenDirectory, or the host's own
+// through NewDirectoryFromStore), a replay cache and a pending-request store, each of any kind
+// (memory, SQLite, Redis, the host's). The gate shares them: the caller may Close its handles right
+// after. opts are honoured as by OpenGateWithOptions.
+func NewGate(dir *DirectoryHandle, replay *ReplayCache, requests *RequestStore, opts GateOptions) (*Gate, error) {
+	if dir == nil || replay == nil || requests == nil {
+		return nil, &Error{Code: CodeInvalidArgument, Message: "NewGate: the directory, the replay cache and the request store are required"}
+	}
+	var g *Gate
+	err := dir.ref.use("the directory", func(dh capi.Struct_SS_ssogate_directory) error {
+		return replay.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
+			return requests.ref.use("the request store", func(qh capi.Struct_SS_ssogate_request_store) error {
+				var err error
+				g, err = makeGate("ssogate_gate_new", opts, func(o capi.Ssogate_gate_options, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_gate {
+					return capi.Ssogate_gate_new(dh, rh, qh, o, e)
+				})
+				return err
+			})
+		})
+	})
+	return g, err
+}
+
+// makeGate converts opts and makes a gate with them; OpenGateWithOptions and NewGate share it.
+func makeGate(call string, opts GateOptions, create func(capi.Ssogate_gate_options, capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_gate) (*Gate, error) {
 	e, err := newCError()
 	if err != nil {
 		return nil, err
@@ -116,9 +149,10 @@ func OpenGateWithOptions(location, shared string, opts GateOptions) (*Gate, erro
 		}
 		o.SetJoin_token_ttl_seconds(int64(opts.JoinTokenTTL / time.Second))
 	}
-	h := capi.Ssogate_gate_open(location, shared, o, e.h)
+	o.SetMax_response_bytes(opts.MaxResponseBytes)
+	h := create(o, e.h)
 	if h.Swigcptr() == 0 {
-		return nil, e.failure("ssogate_gate_open")
+		return nil, e.failure(call)
 	}
 	return &Gate{ref: newRef(h, capi.Ssogate_gate_free)}, nil
 }

@@ -130,8 +130,9 @@
 
 /*
  * SP-initiated login (section 8) and its pending-request store (section 5). The host-callback store
- * is C function pointers, which SWIG cannot build from a Go func; Go hosts use the memory, SQLite or
- * Redis stores (a Go-side callback store would need a cgo export shim, not a SWIG typemap).
+ * is C function pointers, which SWIG cannot build from a Go func: as for the replay cache, the Go
+ * package calls ssogate_request_store_new_callbacks through a cgo //export trampoline
+ * (bindings/go/request_callbacks.go).
  */
 %apply (char *STRING, size_t LENGTH) {
     (const char *return_to, size_t return_to_len),
@@ -142,6 +143,15 @@
 %ignore ssogate_request_callbacks;
 %ignore ssogate_request_store_new_callbacks;
 %ignore ssogate_pending_request_set;
+
+/*
+ * The host's directory (section 5): C function pointers and a JSON out-parameter only its callbacks
+ * see; the Go package builds it through a cgo //export trampoline (bindings/go/directory.go).
+ * ssogate_directory_open and ssogate_gate_new are wrapped as usual.
+ */
+%ignore ssogate_directory_callbacks;
+%ignore ssogate_directory_new_callbacks;
+%ignore ssogate_json_out_set;
 %ignore ssogate_login_options_init;
 
 /*

@@ -398,7 +398,6 @@ static int put_invite(void *user_data, const char *json, size_t len) {
         return -1;
     if (account_by_id(d, r.account_id) == NULL) return SSOGATE_NOT_FOUND;
     r.expires_at = get_int(json, "expires_at");
-    r.json = copy_of(json, len);
     invite_row *existing = invite_by_key(d, r.account_id, r.email);
     if (existing == NULL) {
         if (d->n_invites == MAX_ROWS) return -1;
@@ -406,6 +405,7 @@ static int put_invite(void *user_data, const char *json, size_t len) {
     } else {
         free(existing->json);
     }
+    r.json = copy_of(json, len);
     *existing = r;
     return 0;
 }

@@ -1,0 +1,378 @@
+package ssogate
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// MemoryDirectory is a Directory in this process's memory: the reference implementation to copy
+// when writing one over your own database. The zero value is not ready; use NewMemoryDirectory.
+//
+// The transaction rule: one mutex makes every method atomic, which gives the four decision methods
+// (RecordSSOLogin, AcceptInvite, RedeemJoinToken, AddMember) the all-or-nothing behaviour a database
+// transaction gives. In your database, each method body between mu.Lock and its return is one
+// transaction: every check comes before the first write, so a refusal (ErrNotFound,
+// ErrStoreConflict) changes nothing, and the change and its audit row commit together or not at
+// all. Where a step is read-then-write (is the token unused? then consume it), the transaction, or
+// a unique key, keeps two nodes from both passing the check.
+type MemoryDirectory struct {
+	mu          sync.Mutex
+	accounts    map[string]Account
+	connections map[string]ConnectionRecord
+	members     map[memberKey]Member
+	invites     map[memberKey]InviteRecord
+	joinTokens  map[string]JoinToken
+	audit       []AuditRow
+}
+
+// memberKey is the key of a member and of an invite: (account, lower-case email).
+type memberKey struct{ account, email string }
+
+// NewMemoryDirectory makes an empty directory.
+func NewMemoryDirectory() *MemoryDirectory {
+	return &MemoryDirectory{
+		accounts:    map[string]Account{},
+		connections: map[string]ConnectionRecord{},
+		members:     map[memberKey]Member{},
+		invites:     map[memberKey]InviteRecord{},
+		joinTokens:  map[string]JoinToken{},
+	}
+}
+
+// lowerASCII lower-cases A-Z only, as the library does: strings.ToLower would also fold other
+// scripts, and every store must agree on which emails are the same member.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+func lowerAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = lowerASCII(v)
+	}
+	return out
+}
+
+func memberKeyOf(accountID, email string) memberKey { return memberKey{accountID, lowerASCII(email)} }
+
+// notFound and conflict wrap the sentinels with a message for the operator.
+func notFoundf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotFound, fmt.Sprintf(format, args...))
+}
+
+func conflictf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrStoreConflict, fmt.Sprintf(format, args...))
+}
+
+// requireAccount: callers hold mu.
+func (d *MemoryDirectory) requireAccount(id string) error {
+	if _, ok := d.accounts[id]; !ok {
+		return notFoundf("no account with id %q", id)
+	}
+	return nil
+}
+
+// appendLocked gives the row the next sequence number: callers hold mu.
+func (d *MemoryDirectory) appendLocked(row AuditRow) int64 {
+	row.Seq = int64(len(d.audit)) + 1
+	row.Email = lowerASCII(row.Email)
+	d.audit = append(d.audit, row)
+	return row.Seq
+}
+
+// PutAccount implements Directory.
+func (d *MemoryDirectory) PutAccount(a Account) error {
+	a.VerifiedDomains = lowerAll(a.VerifiedDomains)
+	a.BreakGlass = lowerAll(a.BreakGlass)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accounts[a.ID] = a
+	return nil
+}
+
+// FindAccount implements Directory.
+func (d *MemoryDirectory) FindAccount(id string) (*Account, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.accounts[id]
+	if !ok {
+		return nil, nil
+	}
+	// The slices are the directory's: hand out copies.
+	a.VerifiedDomains = append([]string(nil), a.VerifiedDomains...)
+	a.BreakGlass = append([]string(nil), a.BreakGlass...)
+	return &a, nil
+}
+
+// PutConnection implements Directory.
+func (d *MemoryDirectory) PutConnection(c ConnectionRecord) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.requireAccount(c.AccountID); err != nil {
+		return err
+	}
+	d.connections[c.ID] = c
+	return nil
+}
+
+// FindConnection implements Directory.
+func (d *MemoryDirectory) FindConnection(id string) (*ConnectionRecord, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, ok := d.connections[id]
+	if !ok {
+		return nil, nil
+	}
+	return &c, nil
+}
+
+// ListConnections implements Directory.
+func (d *MemoryDirectory) ListConnections(accountID string) ([]ConnectionRecord, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []ConnectionRecord
+	for _, c := range d.connections {
+		if c.AccountID == accountID {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// RemoveConnection implements Directory.
+func (d *MemoryDirectory) RemoveConnection(id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.connections[id]; !ok {
+		return notFoundf("no connection with id %q", id)
+	}
+	delete(d.connections, id)
+	return nil
+}
+
+// PutMember implements Directory.
+func (d *MemoryDirectory) PutMember(m Member) error {
+	m.Email = lowerASCII(m.Email)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.requireAccount(m.AccountID); err != nil {
+		return err
+	}
+	d.members[memberKeyOf(m.AccountID, m.Email)] = m
+	return nil
+}
+
+// FindMember implements Directory.
+func (d *MemoryDirectory) FindMember(accountID, email string) (*Member, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m, ok := d.members[memberKeyOf(accountID, email)]
+	if !ok {
+		return nil, nil
+	}
+	return &m, nil
+}
+
+// ListMembers implements Directory.
+func (d *MemoryDirectory) ListMembers(accountID string) ([]Member, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []Member
+	for k, m := range d.members {
+		if k.account == accountID {
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
+	return out, nil
+}
+
+// PutInvite implements Directory. A token already used by another email's invite is refused (the
+// library draws 256 random bits per token, so this guards against a broken caller, not chance; the
+// C ABI has no conflict answer for put_invite, so it reaches the library as "could not answer").
+func (d *MemoryDirectory) PutInvite(i InviteRecord) error {
+	i.Email = lowerASCII(i.Email)
+	k := memberKeyOf(i.AccountID, i.Email)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.requireAccount(i.AccountID); err != nil {
+		return err
+	}
+	for other, inv := range d.invites {
+		if inv.Token == i.Token && other != k {
+			return conflictf("an invite with this token already exists for another email")
+		}
+	}
+	d.invites[k] = i
+	return nil
+}
+
+// FindInvite implements Directory.
+func (d *MemoryDirectory) FindInvite(accountID, email string, now time.Time) (*InviteRecord, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, ok := d.invites[memberKeyOf(accountID, email)]
+	if !ok || !i.ExpiresAt.After(now) {
+		return nil, nil
+	}
+	return &i, nil
+}
+
+// RevokeInvite implements Directory.
+func (d *MemoryDirectory) RevokeInvite(accountID, email string) error {
+	k := memberKeyOf(accountID, email)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.invites[k]; !ok {
+		return notFoundf("no invite for %s in account %s", k.email, accountID)
+	}
+	delete(d.invites, k)
+	return nil
+}
+
+// PutJoinToken implements Directory.
+func (d *MemoryDirectory) PutJoinToken(t JoinToken) error {
+	t.Email = lowerASCII(t.Email)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// One transaction (or a unique key on the token): the check and the insert.
+	if _, ok := d.joinTokens[t.Token]; ok {
+		return conflictf("this join token already exists")
+	}
+	d.joinTokens[t.Token] = t
+	return nil
+}
+
+// FindJoinToken implements Directory.
+func (d *MemoryDirectory) FindJoinToken(token string, now time.Time) (*JoinToken, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.joinTokens[token]
+	if !ok || !t.ExpiresAt.After(now) {
+		return nil, nil
+	}
+	return &t, nil
+}
+
+// AppendAudit implements Directory.
+func (d *MemoryDirectory) AppendAudit(row AuditRow) (int64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.appendLocked(row), nil
+}
+
+// ReadAudit implements Directory.
+func (d *MemoryDirectory) ReadAudit(accountID string, afterSeq int64, limit int) ([]AuditRow, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []AuditRow
+	for _, r := range d.audit {
+		if len(out) >= limit {
+			break
+		}
+		if r.Seq > afterSeq && (accountID == "" || r.AccountID == accountID) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// RecordSSOLogin implements Directory: one transaction, the member update and its audit row.
+func (d *MemoryDirectory) RecordSSOLogin(accountID, email string, now time.Time, audit AuditRow) error {
+	k := memberKeyOf(accountID, email)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m, ok := d.members[k]
+	if !ok {
+		return notFoundf("no member %s in account %s", k.email, accountID)
+	}
+	m.SSOLinked = true
+	m.LastSSOLogin = now
+	d.members[k] = m
+	d.appendLocked(audit)
+	return nil
+}
+
+// AcceptInvite implements Directory: one transaction, consuming the invite, creating the member
+// and appending the row, after every check.
+func (d *MemoryDirectory) AcceptInvite(accountID, email string, via JoinedVia, hasPassword bool, now time.Time,
+	audit AuditRow) (*Member, error) {
+	k := memberKeyOf(accountID, email)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	inv, ok := d.invites[k]
+	if !ok || !inv.ExpiresAt.After(now) {
+		return nil, notFoundf("no pending invite for %s in account %s", k.email, accountID)
+	}
+	if _, exists := d.members[k]; exists {
+		return nil, conflictf("%s is already a member of account %s", k.email, accountID)
+	}
+	m := Member{AccountID: accountID, Email: k.email, Role: inv.Role, Status: MemberActive, HasPassword: hasPassword,
+		JoinedVia: via, SSOLinked: via == JoinedViaSSO, CreatedAt: now}
+	if m.SSOLinked {
+		m.LastSSOLogin = now
+	}
+	delete(d.invites, k)
+	d.members[k] = m
+	d.appendLocked(audit)
+	return &m, nil
+}
+
+// RedeemJoinToken implements Directory: one transaction, consuming the token, creating the member
+// and appending the row, after every check (a refusal keeps the token).
+func (d *MemoryDirectory) RedeemJoinToken(token string, now time.Time, audit AuditRow) (*Member, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.joinTokens[token]
+	if !ok || !t.ExpiresAt.After(now) {
+		return nil, notFoundf("the join token is unknown, already used or expired")
+	}
+	if err := d.requireAccount(t.AccountID); err != nil {
+		return nil, err
+	}
+	k := memberKeyOf(t.AccountID, t.Email)
+	if _, exists := d.members[k]; exists {
+		return nil, conflictf("%s is already a member of account %s", k.email, t.AccountID)
+	}
+	m := Member{AccountID: t.AccountID, Email: k.email, Role: RoleMember, Status: MemberActive,
+		JoinedVia: JoinedViaSSO, SSOLinked: true, LastSSOLogin: now, CreatedAt: now}
+	delete(d.joinTokens, token)
+	d.members[k] = m
+	if audit.AccountID == "" {
+		audit.AccountID = t.AccountID
+	}
+	if audit.ConnectionID == "" {
+		audit.ConnectionID = t.ConnectionID
+	}
+	if audit.Email == "" {
+		audit.Email = t.Email
+	}
+	d.appendLocked(audit)
+	return &m, nil
+}
+
+// AddMember implements Directory: one transaction, the checks, the insert and the audit row.
+func (d *MemoryDirectory) AddMember(m Member, audit AuditRow) error {
+	m.Email = lowerASCII(m.Email)
+	k := memberKeyOf(m.AccountID, m.Email)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.requireAccount(m.AccountID); err != nil {
+		return err
+	}
+	if _, exists := d.members[k]; exists {
+		return conflictf("%s is already a member of account %s", m.Email, m.AccountID)
+	}
+	d.members[k] = m
+	d.appendLocked(audit)
+	return nil
+}
