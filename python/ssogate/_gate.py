@@ -427,8 +427,11 @@ class Gate:
         return Outcome._from_tuple(t)
 
     def confirm_join(self, join_token: str) -> None:
-        """After PROMPT_JOIN the user said yes: creates the member. ``StoreError`` with
-        ``Code.NOT_FOUND`` when the token is unknown, already used or expired."""
+        """After PROMPT_JOIN the user said yes: decides again with the settings of this moment, then
+        creates the member. ``NotFound`` (a ``StoreError``, ``Code.NOT_FOUND``) when the token is
+        unknown, already used or expired, ``StoreConflict`` when the email became a member meanwhile;
+        ``InvalidArgument`` with ``Code.POLICY_DENIED`` (the message names the policy reason) when an
+        admin meanwhile disabled the connection, turned JiT off, removed the domain or invited them."""
         _ssogate.gate_confirm_join(self._native, _text(join_token, "join_token"))
 
     def password_login_allowed(self, account_id: str, email: str) -> PasswordDecision:
