@@ -278,19 +278,7 @@ func (g *Gate) enforcement(name string, f func(h capi.Struct_SS_ssogate_gate, e 
 			return e.failure(name)
 		}
 		defer capi.Ssogate_enforcement_free(p)
-		out = &EnforcementPreview{
-			Allowed: capi.Ssogate_enforcement_allowed(p) != 0,
-			Applied: capi.Ssogate_enforcement_applied(p) != 0,
-			Mode:    SSOMode(capi.Ssogate_enforcement_mode(p)),
-			Reason:  Reason(capi.Ssogate_enforcement_reason(p)),
-			Detail:  capi.Ssogate_enforcement_detail(p),
-		}
-		for i := int64(0); i < capi.Ssogate_enforcement_losing_access_count(p); i++ {
-			out.LosingAccess = append(out.LosingAccess, capi.Ssogate_enforcement_losing_access(p, i))
-		}
-		for i := int64(0); i < capi.Ssogate_enforcement_break_glass_count(p); i++ {
-			out.BreakGlass = append(out.BreakGlass, capi.Ssogate_enforcement_break_glass(p, i))
-		}
+		out = readEnforcement(p) // policy.go: shared with the pure PreviewEnforcement
 		return nil
 	})
 	return out, err
@@ -467,11 +455,7 @@ func (g *Gate) PasswordLoginAllowed(accountID, email string) (*PasswordDecision,
 			return e.failure("ssogate_gate_password_login_allowed")
 		}
 		defer capi.Ssogate_password_decision_free(d)
-		out = &PasswordDecision{
-			Allowed:      capi.Ssogate_password_decision_allowed(d) != 0,
-			Reason:       Reason(capi.Ssogate_password_decision_reason(d)),
-			ConnectionID: capi.Ssogate_password_decision_connection_id(d),
-		}
+		out = readPasswordDecision(d) // policy.go: shared with the pure DecidePasswordLogin
 		return nil
 	})
 	return out, err

@@ -183,6 +183,53 @@
 }
 %ignore ssogate_gate_options_init;
 
+/*
+ * The pure policy (section 9, "Pure policy"): its string inputs, and constructors for its fact
+ * structs that run their _init (so a fresh struct has the C defaults, e.g. an enabled connection).
+ * The members list is an opaque builder, wrapped as usual.
+ */
+%apply (char *STRING, size_t LENGTH) {
+    (const char *verified_domains, size_t verified_domains_len),
+    (const char *allowed_domains, size_t allowed_domains_len),
+    (const char *break_glass, size_t break_glass_len),
+    (const char *sso_connection_id, size_t sso_connection_id_len),
+    (const char *invited_email, size_t invited_email_len),
+    (const char *sso_email, size_t sso_email_len)
+};
+%extend ssogate_policy_account {
+    ssogate_policy_account() {
+        ssogate_policy_account *a = (ssogate_policy_account *)calloc(1, sizeof *a);
+        if (a != NULL) {
+            ssogate_policy_account_init(a, sizeof *a);
+        }
+        return a;
+    }
+    ~ssogate_policy_account() { free($self); }
+}
+%extend ssogate_policy_connection {
+    ssogate_policy_connection() {
+        ssogate_policy_connection *c = (ssogate_policy_connection *)calloc(1, sizeof *c);
+        if (c != NULL) {
+            ssogate_policy_connection_init(c, sizeof *c);
+        }
+        return c;
+    }
+    ~ssogate_policy_connection() { free($self); }
+}
+%extend ssogate_policy_facts {
+    ssogate_policy_facts() {
+        ssogate_policy_facts *f = (ssogate_policy_facts *)calloc(1, sizeof *f);
+        if (f != NULL) {
+            ssogate_policy_facts_init(f, sizeof *f);
+        }
+        return f;
+    }
+    ~ssogate_policy_facts() { free($self); }
+}
+%ignore ssogate_policy_account_init;
+%ignore ssogate_policy_connection_init;
+%ignore ssogate_policy_facts_init;
+
 /* The _init functions take sizeof, which only C knows; the constructors above call them instead. */
 %ignore ssogate_idp_options_init;
 %ignore ssogate_connection_options_init;
