@@ -344,6 +344,16 @@ func joinedViaName(v JoinedVia) string {
 }
 
 // parseName finds name among names (indexed by the enum's value).
+// parseRole reads a record's "role" by name (the schema's names, not any numbering).
+func parseRole(name string) (Role, error) {
+	for _, r := range []Role{RoleMember, RoleAdmin, RoleOwner} {
+		if roleName(r) == name {
+			return r, nil
+		}
+	}
+	return RoleMember, fmt.Errorf("the library sent %q as role; this binding knows owner, admin and member", name)
+}
+
 func parseName(field, name string, names ...string) (int, error) {
 	for i, n := range names {
 		if n == name {
@@ -428,10 +438,10 @@ func memberOut(m Member) memberJSON {
 }
 
 func (w memberJSON) record() (Member, error) {
-	role, err1 := parseName("role", w.Role, "owner", "admin", "member")
+	role, err1 := parseRole(w.Role)
 	status, err2 := parseName("status", w.Status, "active", "disabled")
 	via, err3 := parseName("joined_via", w.JoinedVia, "password", "sso")
-	m := Member{AccountID: w.AccountID, Email: w.Email, Role: Role(role), Status: MemberStatus(status),
+	m := Member{AccountID: w.AccountID, Email: w.Email, Role: role, Status: MemberStatus(status),
 		HasPassword: w.HasPassword, JoinedVia: JoinedVia(via), SSOLinked: w.SSOLinked,
 		LastSSOLogin: timeOrZero(w.LastSSOLogin), CreatedAt: timeOrZero(w.CreatedAt)}
 	return m, firstError(err1, err2, err3)
@@ -452,8 +462,8 @@ func inviteOut(i InviteRecord) inviteJSON {
 }
 
 func (w inviteJSON) record() (InviteRecord, error) {
-	role, err := parseName("role", w.Role, "owner", "admin", "member")
-	return InviteRecord{AccountID: w.AccountID, Email: w.Email, Role: Role(role), Token: w.Token,
+	role, err := parseRole(w.Role)
+	return InviteRecord{AccountID: w.AccountID, Email: w.Email, Role: role, Token: w.Token,
 		CreatedAt: timeOrZero(w.CreatedAt), ExpiresAt: timeOrZero(w.ExpiresAt)}, err
 }
 

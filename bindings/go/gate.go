@@ -25,14 +25,31 @@ func (m SSOMode) String() string {
 	return "mixed"
 }
 
-// Role is a member's role in an account.
+// Role is a member's role in an account. Its zero value is RoleMember, the least privileged, so a
+// struct literal that leaves Role out (a MemberSummary, a directory Member) never claims an owner.
+// The numbers are this package's own; the C ABI's (owner 0, admin 1, member 2) are converted at the
+// boundary.
 type Role int
 
 const (
-	RoleOwner  Role = 0
-	RoleAdmin  Role = 1
-	RoleMember Role = 2
+	RoleMember Role = iota
+	RoleAdmin
+	RoleOwner
 )
+
+// cRole is r as the C ABI numbers it (ssogate_role); -1, which the library refuses with
+// ErrInvalidArgument, for a value that is none of the three.
+func cRole(r Role) int {
+	switch r {
+	case RoleOwner:
+		return int(capi.SSOGATE_ROLE_OWNER)
+	case RoleAdmin:
+		return int(capi.SSOGATE_ROLE_ADMIN)
+	case RoleMember:
+		return int(capi.SSOGATE_ROLE_MEMBER)
+	}
+	return -1
+}
 
 // OutcomeKind is what Gate.Consume made of a response.
 type OutcomeKind int
@@ -215,7 +232,7 @@ func (g *Gate) SetConnectionEnabled(connectionID string, enabled bool) error {
 // AddMember adds a member. hasPassword: they had a password before SSO (kept in Mixed mode).
 func (g *Gate) AddMember(accountID, email string, role Role, hasPassword bool) error {
 	return g.call("ssogate_gate_add_member", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
-		return capi.Ssogate_gate_add_member(h, accountID, email, int(role), boolInt(hasPassword), e)
+		return capi.Ssogate_gate_add_member(h, accountID, email, cRole(role), boolInt(hasPassword), e)
 	})
 }
 
@@ -238,7 +255,7 @@ func (g *Gate) Invite(accountID, email string, role Role, ttl time.Duration) (*I
 	defer e.free()
 	var out *Invite
 	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
-		ih := capi.Ssogate_gate_invite(h, accountID, email, int(role), int64(ttl/time.Second), e.h)
+		ih := capi.Ssogate_gate_invite(h, accountID, email, cRole(role), int64(ttl/time.Second), e.h)
 		if ih.Swigcptr() == 0 {
 			return e.failure("ssogate_gate_invite")
 		}
@@ -425,8 +442,10 @@ func (g *Gate) Consume(connectionID, samlResponse, relayState string) (*Outcome,
 	return out, err
 }
 
-// ConfirmJoin creates the member after OutcomePromptJoin; ErrNotFound when the token is unknown,
-// already used or expired.
+// ConfirmJoin creates the member after OutcomePromptJoin, deciding again with the settings of this
+// moment; ErrNotFound when the token is unknown, already used or expired, ErrStoreConflict when the
+// email became a member meanwhile, ErrPolicyDenied (the message names the policy reason) when an admin
+// meanwhile disabled the connection, turned JiT off, removed the domain or invited them.
 func (g *Gate) ConfirmJoin(joinToken string) error {
 	return g.call("ssogate_gate_confirm_join", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
 		return capi.Ssogate_gate_confirm_join(h, joinToken, e)

@@ -80,7 +80,7 @@ func SettingsOf(conn *Connection, disabled bool) ConnectionSettings {
 }
 
 // MemberFacts is what the host's directory knows about a member. The zero value is an active
-// owner who joined with a password, has none now and never logged in through SSO: set Role.
+// member (RoleMember) who joined with a password, has none now and never logged in through SSO.
 type MemberFacts struct {
 	Role        Role
 	Status      MemberStatus
@@ -90,8 +90,9 @@ type MemberFacts struct {
 	SSOLinked bool
 }
 
-// MemberSummary is one member of the account, for PreviewEnforcement. Set Role: its zero value is
-// RoleOwner, and an owner who logged in through SSO lets the lockout guard pass.
+// MemberSummary is one member of the account, for PreviewEnforcement. Role's zero value is
+// RoleMember, so a summary that leaves it out can never satisfy the lockout guard (which needs an
+// owner or admin who logged in through SSO).
 type MemberSummary struct {
 	Email     string
 	Role      Role
@@ -192,7 +193,7 @@ func newPolicyCall(a AccountSettings, member *MemberFacts, hasPendingInvite bool
 	c.account.SetSso_mode(int(a.SSOMode))
 	if member != nil {
 		c.facts.SetIs_member(1)
-		c.facts.SetRole(int(member.Role))
+		c.facts.SetRole(cRole(member.Role))
 		c.facts.SetMember_status(int(member.Status))
 		c.facts.SetJoined_via(int(member.JoinedVia))
 		c.facts.SetHas_password(boolInt(member.HasPassword))
@@ -310,7 +311,7 @@ func PreviewEnforcement(in EnforcementInput) (*EnforcementPreview, error) {
 	}
 	defer capi.Ssogate_policy_members_free(list)
 	for _, m := range in.Members {
-		if capi.Ssogate_policy_members_add(list, m.Email, int(m.Role), int(m.Status), boolInt(m.SSOLinked), c.e.h) != int(CodeOK) {
+		if capi.Ssogate_policy_members_add(list, m.Email, cRole(m.Role), int(m.Status), boolInt(m.SSOLinked), c.e.h) != int(CodeOK) {
 			return nil, c.e.failure("ssogate_policy_members_add")
 		}
 	}

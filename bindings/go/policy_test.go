@@ -253,3 +253,20 @@ func TestPolicyCallerErrors(t *testing.T) {
 		t.Errorf("String of an unknown outcome = %q", s)
 	}
 }
+
+// A MemberSummary that leaves Role out is a plain member: even SSO-linked, it cannot satisfy the
+// lockout guard, which needs an owner or admin who has logged in through SSO.
+func TestRoleZeroValueIsTheLeastPrivileged(t *testing.T) {
+	if ssogate.Role(0) != ssogate.RoleMember {
+		t.Fatalf("Role's zero value is %v, want RoleMember", ssogate.Role(0))
+	}
+	p, err := ssogate.PreviewEnforcement(ssogate.EnforcementInput{
+		Members:              []ssogate.MemberSummary{{Email: "someone@example.com", SSOLinked: true}},
+		HasEnabledConnection: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Allowed || p.Reason.String() != "LOCKOUT_GUARD" {
+		t.Errorf("a role-less SSO-linked summary: %+v; want refused with LOCKOUT_GUARD", p)
+	}
+}
