@@ -32,6 +32,8 @@ echo "== the same fixtures through the C ABI (libssogate.so)"
 # Thread scaling with its controls measured back to back, round after round (see verify_bench.cpp):
 # the ratio that Google Benchmark's Threads(1)/Threads(2) pair gives swings with the hypervisor.
 if [ "${BENCH_SCALING:-1}" = 1 ]; then
+  echo "== single-thread ratios: reference and ssogate back to back, round after round"
+  "$BUILD_DIR/bench/ssogate_bench" --ratios "${SCALING_ROUNDS:-9}" 0.5
   echo "== thread scaling: 1 thread, 2 threads, 2 processes, back to back"
   "$BUILD_DIR/bench/ssogate_bench" --scaling "${SCALING_ROUNDS:-9}" "${SCALING_SECONDS:-1}"
 fi

@@ -389,6 +389,53 @@ int scaling(int rounds, double seconds) {
     return 0;
 }
 
+// ---- single-thread ratios (`ssogate_bench --ratios [ROUNDS] [SECONDS]`)
+//
+// The same remedy for the single-thread comparison: Google Benchmark runs each benchmark for its
+// whole time before the next one starts, so the reference and ssogate are measured seconds apart and
+// a load change in between moves the ratio by 20-50 %. Here each round measures the reference,
+// ssogate on the base64 form value and ssogate on the decoded XML back to back (SECONDS each, one
+// thread, CPU time of the thread per verification), and the median of the per-round ratios is
+// reported.
+int ratios(int rounds, double seconds) {
+    ssogate::bench::AcceptEveryReplayCache replay;
+    const core::VerifyContext ctx = context(replay);
+    const core::Connection &conn = *fixtures().connection;
+    const core::crypto::KeySet &keys = conn.verification_keys();
+    xmlSecKeyPtr key = reference_key();
+    std::printf("single-thread CPU time per verification, %d rounds of 3 x %.1f s per response\n", rounds, seconds);
+    std::printf("%-9s %16s %18s %22s %18s %22s\n", "response", "reference (us)", "ssogate b64 (us)",
+                "ssogate b64 / ref", "ssogate xml (us)", "ssogate xml / ref");
+    for (const Fixture *f : {&fixtures().typical, &fixtures().large}) {
+        auto ref = [&] { benchmark::DoNotOptimize(reference_verify(f->xml, key)); };
+        auto b64 = [&] { benchmark::DoNotOptimize(core::verify_response(conn, f->base64, ctx).email.data()); };
+        auto xml = [&] { benchmark::DoNotOptimize(core::verify_response_xml(conn, keys, f->xml, ctx).email.data()); };
+        ref();
+        b64();
+        xml();
+        std::vector<double> t_ref, t_b64, t_xml, r_b64, r_xml;
+        for (int i = 0; i < rounds; ++i) {
+            // The order turns round every other round, so that neither side is always measured
+            // first after a switch (cold caches, a load change in mid-round).
+            if (i % 2 == 0) {
+                t_ref.push_back(run_threads(ref, 1, seconds).cpu_us_per_item);
+                t_b64.push_back(run_threads(b64, 1, seconds).cpu_us_per_item);
+                t_xml.push_back(run_threads(xml, 1, seconds).cpu_us_per_item);
+            } else {
+                t_xml.push_back(run_threads(xml, 1, seconds).cpu_us_per_item);
+                t_b64.push_back(run_threads(b64, 1, seconds).cpu_us_per_item);
+                t_ref.push_back(run_threads(ref, 1, seconds).cpu_us_per_item);
+            }
+            r_b64.push_back(t_b64.back() / t_ref.back());
+            r_xml.push_back(t_xml.back() / t_ref.back());
+        }
+        std::printf("%-9s %16.0f %18.0f %21.3fx %18.0f %21.3fx\n", f->name.c_str(), median(t_ref), median(t_b64),
+                    median(r_b64), median(t_xml), median(r_xml));
+    }
+    std::printf("medians over %d rounds (times and per-round ratios)\n", rounds);
+    return 0;
+}
+
 void write(const std::string &path, const std::string &bytes) {
     std::ofstream out(path, std::ios::binary);
     out << bytes;
@@ -398,6 +445,9 @@ void write(const std::string &path, const std::string &bytes) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && std::string(argv[1]) == "--ratios") {
+        return ratios(argc >= 3 ? std::atoi(argv[2]) : 9, argc >= 4 ? std::atof(argv[3]) : 0.5);
+    }
     if (argc >= 2 && std::string(argv[1]) == "--scaling") {
         return scaling(argc >= 3 ? std::atoi(argv[2]) : 9, argc >= 4 ? std::atof(argv[3]) : 1.0);
     }
