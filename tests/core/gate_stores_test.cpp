@@ -7,8 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <thread>
@@ -207,4 +211,72 @@ TEST(gate_redis, TwoProcessesRaceAThousandConsumesOfOneAssertionAndExactlyOneLog
     EXPECT_EQ(logins, 1);
     EXPECT_EQ(replays, 2 * kPerProcess - 1);
     EXPECT_TRUE(reader->find_member("acme", "alice@example.com")->sso_linked);
+}
+
+// "Disk full", for real: a child process whose file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored so
+// writes fail with EFBIG) lets the SQLite file and its WAL grow only a little. Logins go through
+// until the limit is hit; from then on every consume is DENIED with STORE_UNAVAILABLE, never an
+// accepted login without its directory change. Afterwards, with room again, the file holds exactly
+// the logins that were accepted (nothing lost, nothing half-written) and logins work again.
+TEST(gate_sqlite, ADiskThatFillsUpRefusesLoginsAndLosesNothing) {
+    store_test::TempDir dir;
+    const std::int64_t now = util::now_seconds();
+    const std::string path = dir.file("gate.db");
+    const auto conn = make_conn({});
+    std::size_t rows_before = 0;
+    {
+        auto admin = Gate::open("sqlite:" + path, {}, gate_test::frozen(now));
+        admin->create_account("acme", "Acme", {"example.com"});
+        admin->add_connection("acme", conn);
+        admin->add_member("acme", "alice@example.com", policy::Role::member, false);
+        rows_before = admin->read_audit("acme", 0, 100000).size();
+    }
+    constexpr int kAttempts = 120;
+    std::vector<std::string> responses;
+    for (int i = 0; i < kAttempts; ++i) responses.push_back(response_for(*conn, now, "alice@example.com"));
+
+    // The child answers "accepted refused_unavailable other|first other".
+    auto work = [&] {
+        auto gate = Gate::open("sqlite:" + path, {}, gate_test::frozen(now));
+        std::error_code ec;
+        std::uintmax_t biggest = std::filesystem::file_size(path, ec);
+        const std::uintmax_t wal = std::filesystem::file_size(path + "-wal", ec);
+        if (!ec && wal > biggest) biggest = wal;
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit{};
+        limit.rlim_cur = limit.rlim_max = static_cast<rlim_t>(biggest + 96 * 1024);
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return std::string("Esetrlimit failed");
+        int accepted = 0, unavailable = 0, other = 0;
+        std::string first_other;
+        for (const auto &r : responses) {
+            const auto o = gate->consume("okta", r, {});
+            if (o.accepted()) {
+                if (unavailable > 0 && other++ == 0) first_other = "a login was accepted after the disk filled up";
+                ++accepted;
+            } else if (o.error == Code::store_unavailable) {
+                ++unavailable;
+            } else if (other++ == 0) {
+                first_other = o.reason + ": " + o.reason_text;
+            }
+        }
+        return std::to_string(accepted) + " " + std::to_string(unavailable) + " " + std::to_string(other) + "|" +
+               first_other;
+    };
+    const std::string result = store_test::collect(store_test::spawn(work));
+    int accepted = 0, unavailable = 0, other = 0;
+    ASSERT_EQ(std::sscanf(result.c_str(), "%d %d %d|", &accepted, &unavailable, &other), 3) << result;
+    EXPECT_EQ(other, 0) << result;
+    EXPECT_GT(accepted, 0) << "some logins fit before the limit: " << result;
+    EXPECT_GT(unavailable, 0) << "the limit was reached: " << result;
+    EXPECT_EQ(accepted + unavailable, kAttempts);
+    RecordProperty("accepted_before_full", accepted);
+
+    // Room again (this process has no limit): exactly the accepted logins are in the file.
+    auto gate = Gate::open("sqlite:" + path, {}, gate_test::frozen(now));
+    const auto rows = gate->read_audit("acme", 0, 100000);
+    int logins = 0;
+    for (std::size_t i = rows_before; i < rows.size(); ++i) logins += rows[i].outcome == "LOGIN";
+    EXPECT_EQ(logins, accepted) << "every accepted login has its row; no refused one has";
+    const auto again = gate->consume("okta", response_for(*conn, now, "alice@example.com"), {});
+    EXPECT_TRUE(again.accepted()) << again.reason << ": " << again.reason_text;
 }
