@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import ssogate
+from ssogate.testing import TestIdp
 
 from _corpus import INTEROP_METADATA, NOW
 
@@ -29,6 +30,21 @@ def okta_idp(okta_xml: bytes) -> ssogate.IdpMetadata:
 @pytest.fixture()
 def connection(okta_idp: ssogate.IdpMetadata) -> ssogate.Connection:
     return ssogate.Connection.create(okta_idp, base_url="https://dashboard.example.com", id="okta-prod")
+
+
+@pytest.fixture(scope="module")
+def idp() -> TestIdp:
+    """A testing IdP playing Okta (the gate and directory tests)."""
+    return TestIdp("https://okta.test.example/exk1")
+
+
+@pytest.fixture()
+def conn(idp: TestIdp) -> ssogate.Connection:
+    """A connection "okta" to `idp` with IdP-initiated login and Just-in-Time provisioning on."""
+    imported = ssogate.import_idp_metadata(idp.metadata_xml)
+    return ssogate.Connection.create(
+        imported, base_url="https://app.example.com", id="okta", allow_idp_initiated=True, jit_provisioning=True
+    )
 
 
 def _self_signed(directory: Path, name: str) -> tuple[Path, Path]:

@@ -27,19 +27,6 @@ NOW = int(time.time())
 NOW_DT = dt.datetime.fromtimestamp(NOW, tz=dt.timezone.utc)
 
 
-@pytest.fixture(scope="module")
-def idp() -> TestIdp:
-    return TestIdp("https://okta.test.example/exk1")
-
-
-@pytest.fixture()
-def conn(idp: TestIdp) -> ssogate.Connection:
-    imported = ssogate.import_idp_metadata(idp.metadata_xml)
-    return ssogate.Connection.create(
-        imported, base_url="https://app.example.com", id="okta", allow_idp_initiated=True, jit_provisioning=True
-    )
-
-
 def make_gate(directory: Any, conn: ssogate.Connection) -> ssogate.Gate:
     gate = ssogate.Gate.with_stores(
         directory, ssogate.ReplayCache.memory(now=NOW), ssogate.RequestStore.memory(), now=NOW

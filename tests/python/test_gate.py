@@ -12,19 +12,6 @@ import ssogate
 from ssogate.testing import TestIdp
 
 
-@pytest.fixture(scope="module")
-def idp() -> TestIdp:
-    return TestIdp("https://okta.test.example/exk1")
-
-
-@pytest.fixture()
-def conn(idp: TestIdp) -> ssogate.Connection:
-    imported = ssogate.import_idp_metadata(idp.metadata_xml)
-    return ssogate.Connection.create(
-        imported, base_url="https://app.example.com", id="okta", allow_idp_initiated=True, jit_provisioning=True
-    )
-
-
 @pytest.fixture()
 def gate(conn: ssogate.Connection) -> ssogate.Gate:
     g = ssogate.Gate.open("memory:")
