@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -342,3 +343,23 @@ TEST_P(store_shared_contract, ReplayEntryIsKeptUntilItsExpiry) {
 INSTANTIATE_TEST_SUITE_P(all, store_shared_contract, testing::Values("memory", "sqlite", "redis"), param_name);
 
 }  // namespace
+
+// The memory store's own housekeeping (SQLite purges the same way; Redis expires keys itself).
+TEST(store_memory_pending, ExpiredRequestsAreDroppedByLaterPutsAndTheCapFailsClosed) {
+    auto pending = make_memory_pending_requests(3);
+    pending->put("a", {"_a", "conn", "/", kNow, kNow + 10});
+    pending->put("b", {"_b", "conn", "/", kNow, kNow + 10});
+    pending->put("c", {"_c", "conn", "/", kNow, kNow + 600});
+    // Full: three unexpired logins in progress.
+    EXPECT_EQ(code_of([&] { pending->put("d", {"_d", "conn", "/", kNow + 5, kNow + 605}); }), Code::store_unavailable);
+    // Once a and b have expired, the next put drops them and fits.
+    pending->put("d", {"_d", "conn", "/", kNow + 10, kNow + 610});
+    EXPECT_FALSE(pending->take("a", INT64_MIN)) << "dropped, not kept until someone comes back";
+    EXPECT_FALSE(pending->take_by_request_id("conn", "_b", INT64_MIN));
+    EXPECT_TRUE(pending->take("c", kNow + 11));
+    EXPECT_TRUE(pending->take_by_request_id("conn", "_d", kNow + 11));
+    // A request taken before it expired leaves nothing behind for the purge to trip over.
+    pending->put("e", {"_e", "conn", "/", kNow + 700, kNow + 800});
+    EXPECT_TRUE(pending->take("e", kNow + 701));
+    EXPECT_EQ(code_of([&] { (void)make_memory_pending_requests(0); }), Code::invalid_argument);
+}

@@ -569,7 +569,11 @@ SSOGATE_API void ssogate_replay_cache_free(ssogate_replay_cache *cache) SSOGATE_
  */
 typedef struct ssogate_request_store ssogate_request_store;
 
-/** An in-memory store for one process (records are lost on restart; not shared between nodes). */
+/**
+ * An in-memory store for one process (records are lost on restart; not shared between nodes). Logins
+ * begun and never finished are dropped once expired; beyond 1,000,000 unexpired ones, beginning
+ * another fails closed with SSOGATE_STORE_UNAVAILABLE.
+ */
 SSOGATE_API ssogate_request_store *ssogate_request_store_new_memory(ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /**

@@ -232,13 +232,23 @@ private:
 
 class MemoryPendingRequests final : public PendingRequests {
 public:
+    explicit MemoryPendingRequests(std::size_t max_entries) : max_entries_(max_entries) {}
+
     void put(std::string_view token, const PendingRequest &r) override {
         std::lock_guard lock(mu_);
+        // Logins begun and never finished (a closed tab, or someone requesting login pages in a loop)
+        // are dropped here once expired, as the SQLite store does, so memory follows the live ones.
+        purge_locked(r.created_at);
+        if (by_token_.size() >= max_entries_)
+            fail(Code::store_unavailable, "the in-memory pending-request store is full (" +
+                                              std::to_string(max_entries_) +
+                                              " unexpired logins begun and not finished); refusing to begin another");
         const Key by_id{r.connection_id, r.request_id};
         if (by_token_.count(std::string(token)) != 0 || by_id_.count(by_id) != 0)
             fail(Code::store_conflict, "a pending request with this RelayState token or request ID already exists");
         by_token_[std::string(token)] = r;
         by_id_[by_id] = std::string(token);
+        by_expiry_.emplace(r.expires_at, std::string(token));
     }
     std::optional<PendingRequest> take(std::string_view token, std::int64_t now) override {
         std::lock_guard lock(mu_);
@@ -259,18 +269,46 @@ private:
         PendingRequest r = std::move(it->second);
         by_token_.erase(it);
         by_id_.erase({r.connection_id, r.request_id});
+        erase_expiry(r.expires_at, token);
         if (r.expires_at <= now) return std::nullopt;  // expired: removed, never returned
         return r;
     }
 
+    void erase_expiry(std::int64_t expires_at, const std::string &token) {
+        auto [first, last] = by_expiry_.equal_range(expires_at);
+        for (auto it = first; it != last; ++it) {
+            if (it->second == token) {
+                by_expiry_.erase(it);
+                return;
+            }
+        }
+    }
+
+    // Drops every request with expires_at <= now, oldest first: O(number dropped).
+    void purge_locked(std::int64_t now) {
+        while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+            auto it = by_token_.find(by_expiry_.begin()->second);
+            if (it != by_token_.end()) {
+                by_id_.erase({it->second.connection_id, it->second.request_id});
+                by_token_.erase(it);
+            }
+            by_expiry_.erase(by_expiry_.begin());
+        }
+    }
+
+    std::size_t max_entries_;
     std::mutex mu_;
     std::map<std::string, PendingRequest> by_token_;
     std::map<Key, std::string> by_id_;
+    std::multimap<std::int64_t, std::string> by_expiry_;  // expires_at -> token, for the purge
 };
 
 }  // namespace
 
 std::unique_ptr<Directory> make_memory_directory() { return std::make_unique<MemoryDirectory>(); }
-std::unique_ptr<PendingRequests> make_memory_pending_requests() { return std::make_unique<MemoryPendingRequests>(); }
+std::unique_ptr<PendingRequests> make_memory_pending_requests(std::size_t max_entries) {
+    if (max_entries == 0) fail(Code::invalid_argument, "the in-memory pending-request store needs max_entries > 0");
+    return std::make_unique<MemoryPendingRequests>(max_entries);
+}
 
 }  // namespace ssogate::core::store

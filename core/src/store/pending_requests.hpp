@@ -38,6 +38,9 @@ public:
                                                              std::string_view request_id, std::int64_t now) = 0;
 };
 
-std::unique_ptr<PendingRequests> make_memory_pending_requests();
+// In this process only. A put drops the requests that expired by its created_at (logins begun and
+// never finished), and beyond `max_entries` unexpired ones it fails closed with store_unavailable:
+// memory follows the logins in progress, not every login page ever requested.
+std::unique_ptr<PendingRequests> make_memory_pending_requests(std::size_t max_entries = 1'000'000);
 
 }  // namespace ssogate::core::store
