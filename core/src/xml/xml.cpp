@@ -275,8 +275,10 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
 }
 
 bool is_element(const xmlNode *node, const char *ns, const char *local) noexcept {
-    if (node == nullptr || node->type != XML_ELEMENT_NODE) return false;
-    if (!xmlStrEqual(node->name, reinterpret_cast<const xmlChar *>(local))) return false;
+    if (node == nullptr || node->type != XML_ELEMENT_NODE || node->name == nullptr) return false;
+    // Most calls are misses (walks looking for one name): the first byte settles most of them.
+    if (node->name[0] != static_cast<unsigned char>(local[0])) return false;
+    if (std::strcmp(reinterpret_cast<const char *>(node->name), local) != 0) return false;
     const char *node_ns = node->ns != nullptr ? reinterpret_cast<const char *>(node->ns->href) : nullptr;
     if (ns == nullptr || *ns == '\0') return node_ns == nullptr || *node_ns == '\0';
     return node_ns != nullptr && std::strcmp(node_ns, ns) == 0;
