@@ -320,59 +320,18 @@ func (g *Gate) SetSSOMode(accountID string, mode SSOMode, force bool) (*Enforcem
 // BeginLogin starts an SP-initiated login on a saved connection, with the gate's pending-request
 // store. opts are as for the package-level BeginLogin; a zero opts.Now takes the gate's clock.
 func (g *Gate) BeginLogin(connectionID string, opts LoginOptions) (*LoginRequest, error) {
-	e, err := newCError()
-	if err != nil {
-		return nil, err
-	}
-	defer e.free()
-	o := capi.NewSsogate_login_options()
-	if o.Swigcptr() == 0 {
-		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_login_options failed"}
-	}
-	defer capi.DeleteSsogate_login_options(o)
-	if opts.Binding == BindingHTTPPost {
-		o.SetBinding(int(BindingHTTPPost))
-	}
-	o.SetForce_authn(boolInt(opts.ForceAuthn))
-	o.SetIs_passive(boolInt(opts.IsPassive))
-	if opts.TTL != 0 {
-		if opts.TTL%time.Second != 0 || opts.TTL < time.Second || opts.TTL > 24*time.Hour {
-			return nil, &Error{Code: CodeInvalidArgument,
-				Message: fmt.Sprintf("TTL must be whole seconds from 1s to 24h, got %v", opts.TTL)}
-		}
-		o.SetTtl_seconds(int64(opts.TTL / time.Second))
-	}
-	if !opts.Now.IsZero() {
-		o.SetNow(opts.Now.Unix())
-	}
 	var out *LoginRequest
-	call := func(key capi.Struct_SS_ssogate_sp_key) error {
+	err := beginLogin(opts, func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_login_options, e *cError) error {
 		return g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
 			r := capi.Ssogate_gate_begin_login(h, connectionID, opts.ReturnTo, key, o, e.h)
 			if r.Swigcptr() == 0 {
 				return e.failure("ssogate_gate_begin_login")
 			}
 			defer capi.Ssogate_login_request_free(r)
-			out = &LoginRequest{
-				RequestID:    capi.Ssogate_login_request_id(r),
-				RelayState:   capi.Ssogate_login_request_relay_state(r),
-				Binding:      Binding(capi.Ssogate_login_request_binding(r)),
-				Destination:  capi.Ssogate_login_request_destination(r),
-				RedirectURL:  capi.Ssogate_login_request_redirect_url(r),
-				PostFormHTML: capi.Ssogate_login_request_post_form_html(r),
-				XML:          capi.Ssogate_login_request_xml(r),
-				Signed:       capi.Ssogate_login_request_is_signed(r) != 0,
-				IssuedAt:     time.Unix(capi.Ssogate_login_request_issued_at(r), 0).UTC(),
-				ExpiresAt:    time.Unix(capi.Ssogate_login_request_expires_at(r), 0).UTC(),
-			}
+			out = loginRequestFrom(r)
 			return nil
 		})
-	}
-	if opts.SPKey == nil {
-		err = call(capi.SwigcptrStruct_SS_ssogate_sp_key(0))
-	} else {
-		err = opts.SPKey.ref.use("the SP key", call)
-	}
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -124,14 +124,37 @@ func BeginLogin(conn *Connection, store *RequestStore, opts LoginOptions) (*Logi
 	if conn == nil || store == nil {
 		return nil, &Error{Code: CodeInvalidArgument, Message: "BeginLogin: the connection and the store are required"}
 	}
-	e, err := newCError()
+	var out *LoginRequest
+	err := beginLogin(opts, func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_login_options, e *cError) error {
+		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
+			return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
+				h := capi.Ssogate_login_begin(ch, sh, opts.ReturnTo, key, o, e.h)
+				if h.Swigcptr() == 0 {
+					return e.failure("ssogate_login_begin")
+				}
+				defer capi.Ssogate_login_request_free(h)
+				out = loginRequestFrom(h)
+				return nil
+			})
+		})
+	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// beginLogin is what BeginLogin and Gate.BeginLogin share: opts as C login options, an error object,
+// and the SP key's handle (NULL without one), all valid while begin runs.
+func beginLogin(opts LoginOptions, begin func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_login_options, e *cError) error) error {
+	e, err := newCError()
+	if err != nil {
+		return err
 	}
 	defer e.free()
 	o := capi.NewSsogate_login_options()
 	if o.Swigcptr() == 0 {
-		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_login_options failed"}
+		return &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_login_options failed"}
 	}
 	defer capi.DeleteSsogate_login_options(o)
 	if opts.Binding == BindingHTTPPost {
@@ -141,7 +164,7 @@ func BeginLogin(conn *Connection, store *RequestStore, opts LoginOptions) (*Logi
 	o.SetIs_passive(boolInt(opts.IsPassive))
 	if opts.TTL != 0 {
 		if opts.TTL%time.Second != 0 || opts.TTL < time.Second || opts.TTL > 24*time.Hour {
-			return nil, &Error{Code: CodeInvalidArgument,
+			return &Error{Code: CodeInvalidArgument,
 				Message: fmt.Sprintf("TTL must be whole seconds from 1s to 24h, got %v", opts.TTL)}
 		}
 		o.SetTtl_seconds(int64(opts.TTL / time.Second))
@@ -149,41 +172,27 @@ func BeginLogin(conn *Connection, store *RequestStore, opts LoginOptions) (*Logi
 	if !opts.Now.IsZero() {
 		o.SetNow(opts.Now.Unix())
 	}
-
-	var out *LoginRequest
-	call := func(key capi.Struct_SS_ssogate_sp_key) error {
-		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
-			return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
-				h := capi.Ssogate_login_begin(ch, sh, opts.ReturnTo, key, o, e.h)
-				if h.Swigcptr() == 0 {
-					return e.failure("ssogate_login_begin")
-				}
-				defer capi.Ssogate_login_request_free(h)
-				out = &LoginRequest{
-					RequestID:    capi.Ssogate_login_request_id(h),
-					RelayState:   capi.Ssogate_login_request_relay_state(h),
-					Binding:      Binding(capi.Ssogate_login_request_binding(h)),
-					Destination:  capi.Ssogate_login_request_destination(h),
-					RedirectURL:  capi.Ssogate_login_request_redirect_url(h),
-					PostFormHTML: capi.Ssogate_login_request_post_form_html(h),
-					XML:          capi.Ssogate_login_request_xml(h),
-					Signed:       capi.Ssogate_login_request_is_signed(h) != 0,
-					IssuedAt:     time.Unix(capi.Ssogate_login_request_issued_at(h), 0).UTC(),
-					ExpiresAt:    time.Unix(capi.Ssogate_login_request_expires_at(h), 0).UTC(),
-				}
-				return nil
-			})
-		})
-	}
+	call := func(key capi.Struct_SS_ssogate_sp_key) error { return begin(key, o, e) }
 	if opts.SPKey == nil {
-		err = call(capi.SwigcptrStruct_SS_ssogate_sp_key(0))
-	} else {
-		err = opts.SPKey.ref.use("the SP key", call)
+		return call(capi.SwigcptrStruct_SS_ssogate_sp_key(0))
 	}
-	if err != nil {
-		return nil, err
+	return opts.SPKey.ref.use("the SP key", call)
+}
+
+// loginRequestFrom copies a C login request into Go values.
+func loginRequestFrom(h capi.Struct_SS_ssogate_login_request) *LoginRequest {
+	return &LoginRequest{
+		RequestID:    capi.Ssogate_login_request_id(h),
+		RelayState:   capi.Ssogate_login_request_relay_state(h),
+		Binding:      Binding(capi.Ssogate_login_request_binding(h)),
+		Destination:  capi.Ssogate_login_request_destination(h),
+		RedirectURL:  capi.Ssogate_login_request_redirect_url(h),
+		PostFormHTML: capi.Ssogate_login_request_post_form_html(h),
+		XML:          capi.Ssogate_login_request_xml(h),
+		Signed:       capi.Ssogate_login_request_is_signed(h) != 0,
+		IssuedAt:     time.Unix(capi.Ssogate_login_request_issued_at(h), 0).UTC(),
+		ExpiresAt:    time.Unix(capi.Ssogate_login_request_expires_at(h), 0).UTC(),
 	}
-	return out, nil
 }
 
 // FinishedLogin is a login finished at the ACS: the verified login and where to send the user.
