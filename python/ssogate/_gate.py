@@ -34,8 +34,8 @@ from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
 from ._errors import InvalidArgument
-from ._login import LoginRequest, RequestStore, SpKey
-from ._verify import Attribute, ReplayCache, VerifiedLogin
+from ._login import LoginRequest, RequestStore, SpKey, _login_request
+from ._verify import ReplayCache, VerifiedLogin, _verified_login
 
 if TYPE_CHECKING:
     from ._directory import Directory, NativeDirectory
@@ -180,7 +180,7 @@ class Outcome:
         self.connection_id = conn_id
         self.join_token = token or None
         self.return_to = return_to or None
-        self.login = None if login is None else _login(login)
+        self.login = None if login is None else _verified_login(login)
         return self
 
     @property
@@ -196,23 +196,6 @@ class Outcome:
         if self.return_to:
             parts.append(f"return_to={self.return_to!r}")
         return f"Outcome({', '.join(parts)})"
-
-
-def _login(t: Any) -> VerifiedLogin:
-    (email, nameid, fmt, idp, conn_id, aid, session_index, authn_instant, until, irt, attrs) = t
-    return VerifiedLogin(
-        email=email,
-        nameid=nameid,
-        nameid_format=fmt,
-        idp_entity_id=idp,
-        connection_id=conn_id,
-        assertion_id=aid,
-        session_index=session_index,
-        authn_instant=to_datetime(authn_instant),
-        session_not_on_or_after=None if until is None else to_datetime(until),
-        in_response_to=irt,
-        attributes=tuple(Attribute(n, f, fr, tuple(v)) for (n, f, fr, v) in attrs),
-    )
 
 
 def _join_token_ttl(value: Optional[int]) -> int:
@@ -400,19 +383,7 @@ class Gate:
             _flag(is_passive, "is_passive"),
             ttl_seconds,
         )
-        request_id, relay_state, b, destination, url, html, xml, is_signed, issued, expires = r
-        return LoginRequest(
-            request_id=request_id,
-            relay_state=relay_state,
-            binding="post" if b == _ssogate.BINDING_HTTP_POST else "redirect",
-            destination=destination,
-            redirect_url=url or None,
-            post_form_html=html or None,
-            xml=xml,
-            is_signed=is_signed,
-            issued_at=to_datetime(issued),
-            expires_at=to_datetime(expires),
-        )
+        return _login_request(r)
 
     def consume(
         self, connection_id: str, saml_response: Union[str, BytesLike], relay_state: Optional[str] = None

@@ -29,7 +29,7 @@ from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
 from ._errors import InvalidArgument
-from ._verify import Attribute, ReplayCache, VerifiedLogin
+from ._verify import ReplayCache, VerifiedLogin, _verified_login
 
 __all__ = [
     "RequestStore",
@@ -232,19 +232,7 @@ def begin_login(
         ttl_seconds=ttl_seconds,
         now=to_unix(now),
     )
-    request_id, relay_state, b, destination, url, html, xml, is_signed, issued, expires = r
-    return LoginRequest(
-        request_id=request_id,
-        relay_state=relay_state,
-        binding="post" if b == _ssogate.BINDING_HTTP_POST else "redirect",
-        destination=destination,
-        redirect_url=url or None,
-        post_form_html=html or None,
-        xml=xml,
-        is_signed=is_signed,
-        issued_at=to_datetime(issued),
-        expires_at=to_datetime(expires),
-    )
+    return _login_request(r)
 
 
 def finish_login(
@@ -279,18 +267,21 @@ def finish_login(
         replay=replay_cache._native,
         now=to_unix(now),
     )
-    (email, nameid, fmt, idp, conn_id, aid, session_index, authn_instant, until, irt, attrs) = login
-    verified = VerifiedLogin(
-        email=email,
-        nameid=nameid,
-        nameid_format=fmt,
-        idp_entity_id=idp,
-        connection_id=conn_id,
-        assertion_id=aid,
-        session_index=session_index,
-        authn_instant=to_datetime(authn_instant),
-        session_not_on_or_after=None if until is None else to_datetime(until),
-        in_response_to=irt,
-        attributes=tuple(Attribute(n, f, fr, tuple(v)) for (n, f, fr, v) in attrs),
+    return FinishedLogin(_verified_login(login), return_to or None)
+
+
+def _login_request(r: Any) -> LoginRequest:
+    """The extension's tuple for a begun login (begin_login, Gate.begin_login) as a LoginRequest."""
+    request_id, relay_state, b, destination, url, html, xml, is_signed, issued, expires = r
+    return LoginRequest(
+        request_id=request_id,
+        relay_state=relay_state,
+        binding="post" if b == _ssogate.BINDING_HTTP_POST else "redirect",
+        destination=destination,
+        redirect_url=url or None,
+        post_form_html=html or None,
+        xml=xml,
+        is_signed=is_signed,
+        issued_at=to_datetime(issued),
+        expires_at=to_datetime(expires),
     )
-    return FinishedLogin(verified, return_to or None)

@@ -183,7 +183,12 @@ def verify_response(
         to_max_bytes(max_bytes),
         max_age_seconds,
     )
-    (email, nameid, fmt, idp, conn_id, aid, session_index, authn_instant, until, irt, attrs) = r
+    return _verified_login(r)
+
+
+def _verified_login(t: Any) -> VerifiedLogin:
+    """The extension's tuple for a verified login (verify, finish_login, the gate's outcome) as a VerifiedLogin."""
+    (email, nameid, fmt, idp, conn_id, aid, session_index, authn_instant, until, irt, attrs) = t
     return VerifiedLogin(
         email=email,
         nameid=nameid,
