@@ -220,41 +220,19 @@ func FinishLogin(conn *Connection, store *RequestStore, relayState, samlResponse
 		return nil, &Error{Code: CodeInvalidArgument,
 			Message: "FinishLogin: PendingRequestIDs must be empty; the pending request comes from the store"}
 	}
-	if opts.MaxAge < 0 || opts.MaxAge%time.Second != 0 {
-		return nil, &Error{Code: CodeInvalidArgument,
-			Message: "FinishLogin: MaxAge must be a non-negative whole number of seconds, got " + opts.MaxAge.String()}
-	}
-	e, err := newCError()
-	if err != nil {
-		return nil, err
-	}
-	defer e.free()
-	o := capi.NewSsogate_verify_options()
-	if o.Swigcptr() == 0 {
-		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_verify_options failed"}
-	}
-	defer capi.DeleteSsogate_verify_options(o)
-	if !opts.Now.IsZero() {
-		o.SetNow(opts.Now.Unix())
-	}
-	if opts.MaxBytes != 0 {
-		o.SetMax_bytes(opts.MaxBytes)
-	}
-	if opts.MaxAge != 0 {
-		o.SetMax_age_seconds(int64(opts.MaxAge / time.Second))
-	}
-
 	var out *FinishedLogin
-	err = conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
-		return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
-			return opts.ReplayCache.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
-				h := capi.Ssogate_login_finish(ch, sh, relayState, samlResponse, rh, o, e.h)
-				if h.Swigcptr() == 0 {
-					return e.failure("ssogate_login_finish")
-				}
-				defer capi.Ssogate_login_free(h)
-				out = &FinishedLogin{Login: readLogin(h), ReturnTo: capi.Ssogate_login_return_to(h)}
-				return nil
+	err := withVerifyOptions("FinishLogin", opts, func(o capi.Ssogate_verify_options, e *cError) error {
+		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
+			return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
+				return opts.ReplayCache.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
+					h := capi.Ssogate_login_finish(ch, sh, relayState, samlResponse, rh, o, e.h)
+					if h.Swigcptr() == 0 {
+						return e.failure("ssogate_login_finish")
+					}
+					defer capi.Ssogate_login_free(h)
+					out = &FinishedLogin{Login: readLogin(h), ReturnTo: capi.Ssogate_login_return_to(h)}
+					return nil
+				})
 			})
 		})
 	})

@@ -1,7 +1,6 @@
 package ssogate
 
 import (
-	"math"
 	"strings"
 	"time"
 
@@ -143,17 +142,43 @@ func Verify(conn *Connection, samlResponse string, opts VerifyOptions) (*Login, 
 			return nil, &Error{Code: CodeInvalidArgument, Message: "Verify: pending request ID " + quote(id) + " is not an XML NCName"}
 		}
 	}
+	ids := strings.Join(opts.PendingRequestIDs, " ")
+
+	var login *Login
+	err := withVerifyOptions("Verify", opts, func(o capi.Ssogate_verify_options, e *cError) error {
+		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
+			return opts.ReplayCache.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
+				h := capi.Ssogate_verify_response(ch, samlResponse, ids, rh, o, e.h)
+				if h.Swigcptr() == 0 {
+					return e.failure("ssogate_verify_response")
+				}
+				defer capi.Ssogate_login_free(h)
+				login = readLogin(h)
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return login, nil
+}
+
+// withVerifyOptions is what Verify and FinishLogin share: opts.MaxAge checked, opts as C verify
+// options and an error object, both valid while run runs. `name` prefixes the messages.
+func withVerifyOptions(name string, opts VerifyOptions, run func(o capi.Ssogate_verify_options, e *cError) error) error {
 	if opts.MaxAge < 0 || opts.MaxAge%time.Second != 0 {
-		return nil, &Error{Code: CodeInvalidArgument, Message: "Verify: MaxAge must be a non-negative whole number of seconds, got " + opts.MaxAge.String()}
+		return &Error{Code: CodeInvalidArgument,
+			Message: name + ": MaxAge must be a non-negative whole number of seconds, got " + opts.MaxAge.String()}
 	}
 	e, err := newCError()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer e.free()
 	o := capi.NewSsogate_verify_options()
 	if o.Swigcptr() == 0 {
-		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_verify_options failed"}
+		return &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_verify_options failed"}
 	}
 	defer capi.DeleteSsogate_verify_options(o)
 	if !opts.Now.IsZero() {
@@ -163,26 +188,9 @@ func Verify(conn *Connection, samlResponse string, opts VerifyOptions) (*Login, 
 		o.SetMax_bytes(opts.MaxBytes)
 	}
 	if opts.MaxAge != 0 {
-		o.SetMax_age_seconds(int64(math.Min(float64(opts.MaxAge/time.Second), math.MaxInt64)))
+		o.SetMax_age_seconds(int64(opts.MaxAge / time.Second))
 	}
-	ids := strings.Join(opts.PendingRequestIDs, " ")
-
-	var login *Login
-	err = conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
-		return opts.ReplayCache.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
-			h := capi.Ssogate_verify_response(ch, samlResponse, ids, rh, o, e.h)
-			if h.Swigcptr() == 0 {
-				return e.failure("ssogate_verify_response")
-			}
-			defer capi.Ssogate_login_free(h)
-			login = readLogin(h)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return login, nil
+	return run(o, e)
 }
 
 func quote(s string) string {
