@@ -339,6 +339,19 @@ TEST_F(Attack, DuplicateIdsAreRefused) {
     }), Code::duplicate_id);
 }
 
+TEST_F(Attack, DuplicateIdAmongManyIsRefused) {
+    // Beyond a handful of IDs the uniqueness check sorts instead of comparing pairs: same refusal.
+    const Outcome r = edited(opts(), [](Edit &e) {
+        xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
+        for (int i = 0; i < 100; ++i)
+            set_attr(new_element(ext, "urn:example:decoy", "x", "Decoy"), "ID", "decoy-" + std::to_string(i));
+        set_attr(new_element(ext, "urn:example:decoy", "x", "Last"), "ID", "decoy-57");
+    });
+    EXPECT_EQ(r.code, Code::duplicate_id) << r.message;
+    EXPECT_NE(r.message.find("'decoy-57'"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("{urn:example:decoy}Decoy and {urn:example:decoy}Last"), std::string::npos) << r.message;
+}
+
 TEST_F(Attack, XmlIdCollidingWithAssertionIdIsRefused) {
     EXPECT_CODE(edited(opts(), [](Edit &e) {
         xmlNode *issuer = xml::first_child_element(e.root(), xml::ns_saml, "Issuer");

@@ -4,6 +4,8 @@
 #include <libxml/parser.h>
 
 #include <chrono>
+#include <optional>
+#include <string>
 
 namespace ssogate::core {
 namespace {
@@ -45,6 +47,59 @@ TEST(XmlParse, KeepsWhitespaceExactly) {
     xml::Document doc = xml::parse("<a>\n  <b/>\n</a>", {}, "test input");
     ASSERT_NE(doc.root()->children, nullptr);
     EXPECT_EQ(doc.root()->children->type, XML_TEXT_NODE);
+}
+
+TEST(XmlParse, KeepsWhitespaceWhateverTheHostsDefault) {
+    // xmlKeepBlanksDefault(0) is process-wide (lxml users set it); our parser contexts must not follow it.
+    const int before = xmlKeepBlanksDefault(0);
+    xml::Document doc = xml::parse("<a>\n  <b/>\n</a>", {}, "test input");
+    xmlKeepBlanksDefault(before);
+    ASSERT_NE(doc.root()->children, nullptr);
+    EXPECT_EQ(doc.root()->children->type, XML_TEXT_NODE);
+    EXPECT_EQ(xml::text(doc.root()), "\n  \n");
+}
+
+TEST(XmlParse, AttributeReaderGivesViewsIntoTheTree) {
+    xml::Document doc = xml::parse("<a x='1' y='caf&#233; &amp; more' xmlns:n='urn:n' n:x='2'/>", {}, "test input");
+    xml::AttributeReader attr;
+    const auto x = attr(doc.root(), "x");
+    ASSERT_TRUE(x);
+    EXPECT_EQ(*x, "1");
+    // One text node in the tree, character and entity references already resolved: a view, no copy.
+    EXPECT_EQ(x->data(), reinterpret_cast<const char *>(xml::attribute_node(doc.root(), "x")->children->content));
+    EXPECT_EQ(attr(doc.root(), "y"), "caf\xc3\xa9 & more");
+    EXPECT_EQ(attr(doc.root(), "z"), std::nullopt);
+    EXPECT_EQ(xml::attribute_node(doc.root(), "n:x"), nullptr);  // never matches a namespaced attribute by name
+
+    // A value split over several text nodes (only code that edits a tree makes one) is joined.
+    xmlAttr *split = xml::attribute_node(doc.root(), "x");
+    // (Linked by hand: xmlAddChild would merge the two text nodes.)
+    xmlNode *more = xmlNewDocText(doc.get(), reinterpret_cast<const xmlChar *>("23"));
+    more->parent = reinterpret_cast<xmlNode *>(split);
+    more->prev = split->children;
+    split->children->next = more;
+    split->last = more;
+    EXPECT_EQ(attr(doc.root(), "x"), "123");
+    EXPECT_EQ(xml::attribute(doc.root(), "x"), "123");
+    EXPECT_EQ(*x, "1");  // the first view still stands
+}
+
+TEST(XmlParse, NamedChildrenWalksWithoutCollecting) {
+    xml::Document doc = xml::parse("<r xmlns='urn:r' xmlns:o='urn:o'>t<c n='1'/><!----><o:c/><c n='2'/><d/></r>", {},
+                                   "test input");
+    const xml::NamedChildren cs(doc.root(), "urn:r", "c");
+    EXPECT_EQ(cs.size(), 2u);
+    ASSERT_FALSE(cs.empty());
+    EXPECT_EQ(xml::attribute(cs.front(), "n"), "1");
+    std::string seen;
+    for (xmlNode *c : cs) seen += *xml::attribute(c, "n");
+    EXPECT_EQ(seen, "12");
+    EXPECT_EQ(xml::child_elements(doc.root(), "urn:r", "c").size(), cs.size());
+    const xml::NamedChildren none(doc.root(), "urn:o", "d");
+    EXPECT_TRUE(none.empty());
+    EXPECT_EQ(none.size(), 0u);
+    EXPECT_EQ(none.front(), nullptr);
+    EXPECT_TRUE(none.begin() == none.end());
 }
 
 TEST(XmlParse, MalformedReportsLineAndReason) {
@@ -144,6 +199,16 @@ TEST(XmlParse, RefusesTooManyNodes) {
     texty += "</a>";
     limits.max_nodes = 400;
     expect_code(Code::xml_limits, [&] { xml::parse(texty, limits, "x"); });
+    // Comments and processing instructions are nodes as well: a document of nothing else is stopped
+    // while it is being read, like one of elements.
+    std::string comments = "<a>";
+    for (int i = 0; i < 1000; ++i) comments += (i % 2) ? "<!---->" : "<?p?>";
+    comments += "</a>";
+    limits.max_nodes = 500;
+    std::string msg = expect_code(Code::xml_limits, [&] { xml::parse(comments, limits, "x"); });
+    EXPECT_NE(msg.find("more than 500 XML nodes"), std::string::npos) << msg;
+    limits.max_nodes = 1001;
+    EXPECT_NO_THROW(xml::parse(comments, limits, "x"));
 }
 
 TEST(XmlParse, LeavesLibxml2GlobalsAlone) {

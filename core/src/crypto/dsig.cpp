@@ -10,9 +10,9 @@
 
 #include <libxml/valid.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
-#include <unordered_map>
 
 namespace ssogate::core::crypto {
 namespace {
@@ -22,7 +22,9 @@ constexpr const char *ns_xml = "http://www.w3.org/XML/1998/namespace";
 
 bool is_ds(const xmlNode *n, const char *local) { return xml::is_element(n, xml::ns_ds, local); }
 
-std::string algorithm_of(const xmlNode *n) { return xml::attribute(n, "Algorithm").value_or(""); }
+std::string_view algorithm_of(xml::AttributeReader &attr, const xmlNode *n) {
+    return attr(n, "Algorithm").value_or("");
+}
 
 // IDs end up inside xmlsec1's XPointer expression id('...'), which also splits on whitespace: only
 // plain tokens are acceptable, so no ID can smuggle a quote, a space or a second name into it.
@@ -62,24 +64,24 @@ constexpr SignatureAlgorithm digest_algorithms[] = {
     {alg_sha256, false}, {alg_sha384, false}, {alg_sha512, false}, {alg_sha1, true}};
 
 template <std::size_t N>
-void check_algorithm(const std::string &uri, const SignatureAlgorithm (&list)[N], const DsigPolicy &policy,
+void check_algorithm(std::string_view uri, const SignatureAlgorithm (&list)[N], const DsigPolicy &policy,
                      const char *what) {
     for (const auto &a : list) {
         if (uri == a.uri) {
             if (a.sha1 && !policy.allow_sha1) {
                 fail(Code::signature_algorithm,
-                     std::string(what) + " " + uri +
+                     std::string(what) + " " + std::string(uri) +
                          " uses SHA-1, which this connection refuses; ask the IdP to sign with SHA-256, or enable "
                          "the connection's allow_sha1 setting for a legacy IdP");
             }
             return;
         }
     }
-    std::string hint = uri.find("hmac") != std::string::npos
+    std::string hint = uri.find("hmac") != std::string_view::npos
                            ? " (HMAC is never accepted: the key would be the public certificate)"
                            : "";
     fail(Code::signature_algorithm,
-         std::string(what) + " '" + uri + "' is not allowed" + hint +
+         std::string(what) + " '" + std::string(uri) + "' is not allowed" + hint +
              "; expected RSA or ECDSA with SHA-256/384/512 (SHA-256/384/512 digests)");
 }
 
@@ -93,27 +95,23 @@ void check_c14n_children(const xmlNode *method) {
     }
 }
 
-struct Profile {
-    std::string id;
-    std::string signature_method;
-    std::string digest_method;
-};
-
-Profile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
+SignatureProfile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
     xmlNode *parent = signature->parent;
     if (parent == nullptr || parent->type != XML_ELEMENT_NODE) {
         fail(Code::signature_malformed, "ds:Signature has no parent element");
     }
-    const std::string where = xml::qualified_name(parent);
-    auto id = xml::attribute(parent, "ID");
-    if (!id) fail(Code::signature_reference, "the element " + where + " that holds a ds:Signature has no ID attribute");
+    // Only for messages, so built only when one is needed.
+    auto where = [parent] { return xml::qualified_name(parent); };
+    xml::AttributeReader attr;
+    auto id = attr(parent, "ID");
+    if (!id) fail(Code::signature_reference, "the element " + where() + " that holds a ds:Signature has no ID attribute");
 
     // ds:Signature = SignedInfo, SignatureValue, KeyInfo?; ds:Object (and Manifests in it) are refused
     // so nothing but the one Reference can be processed.
     auto kids = xml::all_child_elements(signature);
     if (kids.size() < 2 || !is_ds(kids[0], "SignedInfo") || !is_ds(kids[1], "SignatureValue") ||
         kids.size() > 3 || (kids.size() == 3 && !is_ds(kids[2], "KeyInfo"))) {
-        fail(Code::signature_malformed, "ds:Signature in " + where +
+        fail(Code::signature_malformed, "ds:Signature in " + where() +
                                             " must contain SignedInfo, SignatureValue and optionally KeyInfo, in "
                                             "that order, and nothing else");
     }
@@ -121,7 +119,7 @@ Profile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy)
     auto si = xml::all_child_elements(signed_info);
     if (si.size() < 2 || !is_ds(si[0], "CanonicalizationMethod") || !is_ds(si[1], "SignatureMethod")) {
         fail(Code::signature_malformed,
-             "ds:SignedInfo in " + where + " must start with CanonicalizationMethod and SignatureMethod");
+             "ds:SignedInfo in " + where() + " must start with CanonicalizationMethod and SignatureMethod");
     }
     for (std::size_t i = 2; i < si.size(); ++i) {
         if (!is_ds(si[i], "Reference")) {
@@ -129,28 +127,27 @@ Profile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy)
         }
     }
     if (si.size() != 3) {
-        fail(Code::signature_reference, "ds:SignedInfo in " + where + " has " + std::to_string(si.size() - 2) +
+        fail(Code::signature_reference, "ds:SignedInfo in " + where() + " has " + std::to_string(si.size() - 2) +
                                             " References; exactly one is allowed");
     }
-    const std::string c14n = algorithm_of(si[0]);
+    const std::string_view c14n = algorithm_of(attr, si[0]);
     if (c14n != alg_exc_c14n) {
-        fail(Code::signature_transform, "CanonicalizationMethod is '" + c14n + "'; expected exclusive c14n without "
+        fail(Code::signature_transform, "CanonicalizationMethod is '" + std::string(c14n) + "'; expected exclusive c14n without "
                                         "comments (" + alg_exc_c14n + ")");
     }
     check_c14n_children(si[0]);
-    Profile p;
-    p.signature_method = algorithm_of(si[1]);
+    SignatureProfile p;
+    p.signature_method = algorithm_of(attr, si[1]);
     check_algorithm(p.signature_method, signature_algorithms, policy, "SignatureMethod");
     if (!xml::all_child_elements(si[1]).empty()) {
         fail(Code::signature_algorithm, "SignatureMethod must not have child elements (such as HMACOutputLength)");
     }
 
     xmlNode *ref = si[2];
-    const std::string expected_uri = "#" + *id;
-    auto uri = xml::attribute(ref, "URI");
-    if (!uri || *uri != expected_uri) {
-        fail(Code::signature_reference, "the Reference of the signature in " + where + " has URI '" +
-                                            uri.value_or("(none)") + "'; expected '" + expected_uri +
+    auto uri = attr(ref, "URI");
+    if (!uri || uri->size() != id->size() + 1 || uri->front() != '#' || uri->substr(1) != *id) {
+        fail(Code::signature_reference, "the Reference of the signature in " + where() + " has URI '" +
+                                            std::string(uri.value_or("(none)")) + "'; expected '#" + std::string(*id) +
                                             "', the ID of the element holding the signature");
     }
     auto rk = xml::all_child_elements(ref);
@@ -163,7 +160,7 @@ Profile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy)
             if (!is_ds(tr, "Transform")) {
                 fail(Code::signature_transform, "unexpected " + xml::qualified_name(tr) + " in ds:Transforms");
             }
-            const std::string alg = algorithm_of(tr);
+            const std::string_view alg = algorithm_of(attr, tr);
             if (alg == alg_enveloped && !enveloped && t == 0) {
                 enveloped = true;
                 if (!xml::all_child_elements(tr).empty()) {
@@ -174,7 +171,7 @@ Profile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy)
                 check_c14n_children(tr);
             } else {
                 fail(Code::signature_transform,
-                     "Transform '" + alg + "' is not allowed here; expected enveloped-signature, then optionally "
+                     "Transform '" + std::string(alg) + "' is not allowed here; expected enveloped-signature, then optionally "
                      "exclusive c14n without comments, each once");
             }
         }
@@ -186,18 +183,18 @@ Profile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy)
     if (i + 2 != rk.size() || !is_ds(rk[i], "DigestMethod") || !is_ds(rk[i + 1], "DigestValue")) {
         fail(Code::signature_malformed, "the Reference must hold Transforms, DigestMethod and DigestValue only");
     }
-    p.digest_method = algorithm_of(rk[i]);
+    p.digest_method = algorithm_of(attr, rk[i]);
     check_algorithm(p.digest_method, digest_algorithms, policy, "DigestMethod");
 
     // Node identity: xmlsec1 resolves "#id" through the document's ID table (XPointer id()), the
     // same table we query here, and register_saml_ids() put only Response/Assertion IDs there and
     // refused duplicates. So the node the Reference digests is exactly this parent.
-    xmlAttr *registered = xmlGetID(doc, reinterpret_cast<const xmlChar *>(id->c_str()));
-    if (registered == nullptr || registered->parent != parent) {
-        fail(Code::signature_reference, "the Reference URI '" + expected_uri + "' does not resolve to the element " +
-                                            where + " that holds the signature");
-    }
     p.id = *id;
+    xmlAttr *registered = xmlGetID(doc, reinterpret_cast<const xmlChar *>(p.id.c_str()));
+    if (registered == nullptr || registered->parent != parent) {
+        fail(Code::signature_reference, "the Reference URI '#" + p.id + "' does not resolve to the element " +
+                                            where() + " that holds the signature");
+    }
     return p;
 }
 
@@ -240,32 +237,75 @@ private:
 
 }  // namespace
 
+void IdRegistry::visit(xmlNode *element) {
+    for (xmlAttr *a = element->properties; a != nullptr; a = a->next) {
+        if (!is_id_attribute(a)) continue;
+        std::string_view value;
+        const xmlNode *c = a->children;
+        if (c == nullptr) {
+            value = {};
+        } else if (c->next == nullptr && c->type == XML_TEXT_NODE && c->content != nullptr) {
+            value = reinterpret_cast<const char *>(c->content);  // the usual case: one text node, no copy
+        } else {
+            value = owned_.emplace_back(attr_value(a));
+        }
+        const bool saml = a->ns == nullptr && a->name[0] == 'I' && a->name[1] == 'D' && a->name[2] == '\0' &&
+                          (xml::is_element(element, xml::ns_samlp, "Response") ||
+                           xml::is_element(element, xml::ns_saml, "Assertion"));
+        entries_.push_back(Entry{value, element, a, saml});
+    }
+}
+
+void IdRegistry::commit(xmlDoc *doc) {
+    // Duplicates among all ID-like values: a pairwise look for the handful a SAML document carries,
+    // a sort beyond that (a hostile document may carry thousands).
+    auto duplicate = [](const Entry &first, const Entry &second) {
+        fail(Code::duplicate_id, "the ID value '" + std::string(first.value.substr(0, 80)) + "' appears on both " +
+                                     xml::qualified_name(first.element) + " and " +
+                                     xml::qualified_name(second.element) + "; IDs must be unique (signature wrapping)");
+    };
+    if (entries_.size() <= 16) {
+        for (std::size_t i = 0; i < entries_.size(); ++i)
+            for (std::size_t j = i + 1; j < entries_.size(); ++j)
+                if (entries_[i].value == entries_[j].value) duplicate(entries_[i], entries_[j]);
+    } else {
+        std::vector<const Entry *> sorted;
+        sorted.reserve(entries_.size());
+        for (const Entry &e : entries_) sorted.push_back(&e);
+        // Stable, so the pair named is the first two in document order.
+        std::stable_sort(sorted.begin(), sorted.end(), [](const Entry *x, const Entry *y) { return x->value < y->value; });
+        for (std::size_t i = 1; i < sorted.size(); ++i)
+            if (sorted[i - 1]->value == sorted[i]->value) duplicate(*sorted[i - 1], *sorted[i]);
+    }
+    for (const Entry &e : entries_) {
+        if (!e.saml) continue;
+        if (!plain_token(e.value)) {
+            fail(Code::signature_reference, "the ID of " + xml::qualified_name(e.element) +
+                                                " is empty or has characters outside [A-Za-z0-9_.:-]");
+        }
+    }
+    for (const Entry &e : entries_) {
+        if (!e.saml) continue;
+        // plain_token() bounds the value to 256 characters; xmlGetID and xmlAddID want it terminated.
+        const std::string value(e.value);
+        const xmlChar *v = reinterpret_cast<const xmlChar *>(value.c_str());
+        xmlAttr *existing = xmlGetID(doc, v);
+        if (existing != nullptr) {
+            if (existing == e.attr) continue;
+            fail(Code::duplicate_id, "the ID value '" + value.substr(0, 80) + "' is already declared elsewhere");
+        }
+        if (xmlAddID(nullptr, doc, v, e.attr) == nullptr) {
+            fail(Code::duplicate_id, "cannot register the ID '" + value.substr(0, 80) + "'");
+        }
+    }
+}
+
 void register_saml_ids(xmlDoc *doc) {
-    std::unordered_map<std::string, const xmlNode *> seen;
-    std::vector<std::pair<xmlAttr *, std::string>> to_register;
+    IdRegistry registry;
     xmlNode *root = xmlDocGetRootElement(doc);
     // Iterative walk: depth is capped by the parser, but recursion is not needed anyway.
     for (xmlNode *n = root; n != nullptr;) {
-        if (n->type == XML_ELEMENT_NODE) {
-            for (xmlAttr *a = n->properties; a != nullptr; a = a->next) {
-                if (!is_id_attribute(a)) continue;
-                std::string v = attr_value(a);
-                auto [it, inserted] = seen.emplace(v, n);
-                if (!inserted) {
-                    fail(Code::duplicate_id, "the ID value '" + v.substr(0, 80) + "' appears on both " +
-                                                 xml::qualified_name(it->second) + " and " + xml::qualified_name(n) +
-                                                 "; IDs must be unique (signature wrapping)");
-                }
-                bool saml = xml::is_element(n, xml::ns_samlp, "Response") || xml::is_element(n, xml::ns_saml, "Assertion");
-                if (saml && a->ns == nullptr && std::strcmp(reinterpret_cast<const char *>(a->name), "ID") == 0) {
-                    if (!plain_token(v)) {
-                        fail(Code::signature_reference, "the ID of " + xml::qualified_name(n) +
-                                                            " is empty or has characters outside [A-Za-z0-9_.:-]");
-                    }
-                    to_register.emplace_back(a, std::move(v));
-                }
-            }
-        }
+        if (n->type == XML_ELEMENT_NODE) registry.visit(n);
         if (n->children != nullptr && n->type == XML_ELEMENT_NODE) {
             n = n->children;
             continue;
@@ -274,29 +314,24 @@ void register_saml_ids(xmlDoc *doc) {
         if (n == nullptr || n == root) break;
         n = n->next;
     }
-    for (auto &[attr, value] : to_register) {
-        const xmlChar *v = reinterpret_cast<const xmlChar *>(value.c_str());
-        xmlAttr *existing = xmlGetID(doc, v);
-        if (existing != nullptr) {
-            if (existing == attr) continue;
-            fail(Code::duplicate_id, "the ID value '" + value.substr(0, 80) + "' is already declared elsewhere");
-        }
-        if (xmlAddID(nullptr, doc, v, attr) == nullptr) {
-            fail(Code::duplicate_id, "cannot register the ID '" + value.substr(0, 80) + "'");
-        }
-    }
+    registry.commit(doc);
 }
 
-void check_signature_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
-    check_profile(doc, signature, policy);
+SignatureProfile check_signature_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
+    return check_profile(doc, signature, policy);
 }
 
 VerifiedSignature verify_enveloped(xmlDoc *doc, xmlNode *signature, const KeySet &keys, const DsigPolicy &policy) {
+    return verify_enveloped(signature, check_profile(doc, signature, policy), keys, policy);
+}
+
+VerifiedSignature verify_enveloped(xmlNode *signature, const SignatureProfile &profile, const KeySet &keys,
+                                   const DsigPolicy &policy) {
     xml::ensure_initialized();
-    const Profile profile = check_profile(doc, signature, policy);
-    const std::string where = xml::qualified_name(signature->parent) + " ID=" + profile.id;
+    // Only for messages, so built only when one is needed.
+    auto where = [&] { return xml::qualified_name(signature->parent) + " ID=" + profile.id; };
     if (keys.entries().empty()) {
-        fail(Code::signature_invalid, "the signature on " + where + " cannot be checked: no trusted certificate");
+        fail(Code::signature_invalid, "the signature on " + where() + " cannot be checked: no trusted certificate");
     }
     std::string reasons;
     for (const auto &entry : keys.entries()) {
@@ -312,16 +347,17 @@ VerifiedSignature verify_enveloped(xmlDoc *doc, xmlNode *signature, const KeySet
                                         xmlSecPtrListGetItem(&c->signedInfoReferences, 0))
                                   : nullptr;
         if (rc == 0 && c->status == xmlSecDSigStatusSucceeded) {
-            if (refctx == nullptr || refctx->status != xmlSecDSigStatusSucceeded || refctx->uri == nullptr ||
-                "#" + profile.id != reinterpret_cast<const char *>(refctx->uri)) {
-                fail(Code::signature_reference, "xmlsec1 verified a different Reference than the one checked for " + where);
+            const char *uri = refctx != nullptr ? reinterpret_cast<const char *>(refctx->uri) : nullptr;
+            if (uri == nullptr || refctx->status != xmlSecDSigStatusSucceeded || uri[0] != '#' ||
+                profile.id != uri + 1) {
+                fail(Code::signature_reference, "xmlsec1 verified a different Reference than the one checked for " + where());
             }
             return VerifiedSignature{signature->parent, profile.signature_method, profile.digest_method,
                                      entry.certificate.sha256};
         }
         if (refctx != nullptr && refctx->status == xmlSecDSigStatusInvalid) {
             // The digest is computed before any key is used: no other key can help.
-            fail(Code::signature_invalid, "the digest of " + where +
+            fail(Code::signature_invalid, "the digest of " + where() +
                                               " does not match its signature's DigestValue: the element was changed "
                                               "after it was signed");
         }
@@ -330,7 +366,7 @@ VerifiedSignature verify_enveloped(xmlDoc *doc, xmlNode *signature, const KeySet
                    (rc == 0 ? std::string("signature value does not verify")
                             : "xmlsec1 error" + (capture.text().empty() ? std::string() : " (" + capture.text() + ")"));
     }
-    fail(Code::signature_invalid, "the signature on " + where + " (" + profile.signature_method +
+    fail(Code::signature_invalid, "the signature on " + where() + " (" + profile.signature_method +
                                       ") does not verify with any trusted certificate from the IdP metadata; tried " +
                                       keys.describe() + ". Details: " + reasons.substr(0, 1500));
 }

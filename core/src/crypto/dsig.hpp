@@ -7,7 +7,10 @@
 
 #include <libxml/tree.h>
 
+#include <deque>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace ssogate::core::crypto {
 
@@ -44,14 +47,42 @@ struct VerifiedSignature {
 // document, before verify_enveloped().
 void register_saml_ids(xmlDoc *doc);
 
+// register_saml_ids() for a caller that already walks the whole tree: visit() every element in
+// document order (the root included), then commit() once. Same checks, same errors; commit() throws.
+class IdRegistry {
+public:
+    void visit(xmlNode *element);
+    void commit(xmlDoc *doc);
+
+private:
+    struct Entry {
+        std::string_view value;  // into the tree, or into `owned_` for a value split over several nodes
+        xmlNode *element;
+        xmlAttr *attr;
+        bool saml;  // the ID attribute of a samlp:Response or saml:Assertion: registered
+    };
+    std::vector<Entry> entries_;
+    std::deque<std::string> owned_;
+};
+
 // The profile check alone (no cryptography): lets a caller refuse a document by the shape of all its
 // signatures before verifying any. Same errors as verify_enveloped() minus signature_invalid.
-void check_signature_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy);
+// What check_signature_profile() established about one signature, to hand to verify_enveloped().
+struct SignatureProfile {
+    std::string id;  // the ID of the signed element (the signature's parent), which the Reference names
+    std::string signature_method;
+    std::string digest_method;
+};
+SignatureProfile check_signature_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy);
 
 // Checks the profile of `signature` (a ds:Signature element) and verifies it with each key of `keys`
 // in turn (key rollover). Throws Error with signature_malformed, signature_algorithm,
 // signature_transform, signature_reference or signature_invalid (the message lists the certificates
 // tried and xmlsec1's reason). Never reads KeyInfo.
 VerifiedSignature verify_enveloped(xmlDoc *doc, xmlNode *signature, const KeySet &keys, const DsigPolicy &policy);
+// The same for a signature whose profile the caller has just checked (check_signature_profile() on
+// the same document, unchanged since): the profile check is not repeated.
+VerifiedSignature verify_enveloped(xmlNode *signature, const SignatureProfile &profile, const KeySet &keys,
+                                   const DsigPolicy &policy);
 
 }  // namespace ssogate::core::crypto

@@ -33,30 +33,38 @@ std::string skew_note(std::int64_t now, int skew) {
     return " (now " + when(now) + ", clock skew " + std::to_string(skew) + " s)";
 }
 
-std::int64_t required_time(const xmlNode *node, const char *attr, Code code, const std::string &what) {
-    auto v = xml::attribute(node, attr);
-    if (!v) reject(code, what + " has no " + attr);
+std::optional<std::int64_t> optional_time(std::optional<std::string_view> v, const char *attr, Code code,
+                                          const char *what) {
+    if (!v) return std::nullopt;
     auto t = util::parse_datetime(*v);
-    if (!t) reject(code, what + " " + attr + " " + shown(*v) + " is not a valid xs:dateTime");
+    if (!t) reject(code, std::string(what) + " " + attr + " " + shown(*v) + " is not a valid xs:dateTime");
     return *t;
 }
 
-std::optional<std::int64_t> optional_time(const xmlNode *node, const char *attr, Code code, const std::string &what) {
-    if (!xml::attribute(node, attr)) return std::nullopt;
-    return required_time(node, attr, code, what);
+std::int64_t required_time(std::optional<std::string_view> v, const char *attr, Code code, const char *what) {
+    if (!v) reject(code, std::string(what) + " has no " + attr);
+    return *optional_time(v, attr, code, what);
 }
 
-// Every descendant element the envelope checks look at, in document order, gathered in one walk of
-// the tree (this runs on every login; three walks cost three times as much).
+// Everything the envelope checks need from the whole tree, gathered in one walk of it (this runs on
+// every login, and each walk of a tree that does not fit the CPU's nearest cache costs about as much
+// as the checks themselves).
 struct Found {
     std::vector<xmlNode *> encrypted;   // saml:EncryptedAssertion
     std::vector<xmlNode *> assertions;  // saml:Assertion, nested ones included
     std::vector<xmlNode *> signatures;  // ds:Signature, anywhere
+    crypto::IdRegistry ids;             // every ID-like attribute, for the uniqueness check
 };
 
 void collect(xmlNode *node, Found &out) {
     for (xmlNode *c = node->children; c != nullptr; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE) continue;
+        if (c->type != XML_ELEMENT_NODE) {
+            // parse() never lets one through (a DTD stops it first); a second lock on that door.
+            if (c->type == XML_ENTITY_REF_NODE || c->type == XML_ENTITY_NODE || c->type == XML_ENTITY_DECL ||
+                c->type == XML_DTD_NODE)
+                reject(Code::xml_doctype, "the SAML Response uses entities, which ssogate refuses");
+            continue;
+        }
         if (xml::is_element(c, xml::ns_saml, "Assertion")) {
             out.assertions.push_back(c);
         } else if (xml::is_element(c, xml::ns_saml, "EncryptedAssertion")) {
@@ -64,6 +72,7 @@ void collect(xmlNode *node, Found &out) {
         } else if (xml::is_element(c, xml::ns_ds, "Signature")) {
             out.signatures.push_back(c);
         }
+        if (c->properties != nullptr) out.ids.visit(c);
         collect(c, out);
     }
 }
@@ -87,8 +96,10 @@ struct Verifier {
     int skew = 0;
     // Whether the Response root carries a signature (verified before any Assertion check runs).
     bool response_signed = false;
+    // Attribute values as views into the document (no copy per attribute read).
+    xml::AttributeReader attr{};
 
-    std::string acs() const { return conn.acs_url(); }
+    const std::string &acs() const { return conn.acs_url(); }
     const std::string &idp_entity() const { return conn.idp()->entity_id(); }
 
     void check_issuer(xmlNode *issuer, const std::string &what) {
@@ -105,19 +116,19 @@ struct Verifier {
             reject(Code::response_malformed,
                    "the root element is " + xml::qualified_name(root) + "; expected {" + xml::ns_samlp + "}Response");
         }
-        auto version = xml::attribute(root, "Version");
+        auto version = attr(root, "Version");
         if (version.value_or("") != "2.0") {
             reject(Code::response_version, "Response Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
         }
-        if (!xml::attribute(root, "ID")) reject(Code::response_malformed, "the Response has no ID attribute");
-        const std::int64_t issued = required_time(root, "IssueInstant", Code::response_malformed, "the Response");
+        if (!attr(root, "ID")) reject(Code::response_malformed, "the Response has no ID attribute");
+        const std::int64_t issued = required_time(attr(root, "IssueInstant"), "IssueInstant", Code::response_malformed, "the Response");
         const std::int64_t window = ctx.max_age_seconds + skew;
         if (issued < now - window || issued > now + window) {
             reject(Code::issue_instant, "Response IssueInstant " + when(issued) + " is more than " +
                                             std::to_string(ctx.max_age_seconds) + " s (maximum age) + " +
                                             std::to_string(skew) + " s (clock skew) away from now " + when(now));
         }
-        auto destination = xml::attribute(root, "Destination");
+        auto destination = attr(root, "Destination");
         if (destination) {
             if (*destination != acs()) {
                 reject(Code::destination_mismatch, "Response Destination is " + shown(*destination) +
@@ -131,11 +142,11 @@ struct Verifier {
         xmlNode *status = xml::first_child_element(root, xml::ns_samlp, "Status");
         xmlNode *code = status ? xml::first_child_element(status, xml::ns_samlp, "StatusCode") : nullptr;
         if (code == nullptr) reject(Code::response_malformed, "the Response has no Status/StatusCode");
-        std::string top = xml::attribute(code, "Value").value_or("");
+        const std::string_view top = attr(code, "Value").value_or("");
         if (top != status_success) {
             std::string msg = "the IdP refused the login: StatusCode " + shown(top);
             if (xmlNode *sub = xml::first_child_element(code, xml::ns_samlp, "StatusCode")) {
-                msg += ", second-level " + shown(xml::attribute(sub, "Value").value_or(""));
+                msg += ", second-level " + shown(attr(sub, "Value").value_or(""));
             }
             if (xmlNode *m = xml::first_child_element(status, xml::ns_samlp, "StatusMessage")) {
                 msg += ", StatusMessage " + shown(xml::trimmed_text(m));
@@ -163,8 +174,9 @@ struct Verifier {
     }
 
     // Verifies every ds:Signature; returns whether the Assertion is covered.
-    void check_signatures(xmlDoc *doc, xmlNode *root, xmlNode *assertion, const std::vector<xmlNode *> &signatures) {
-        crypto::register_saml_ids(doc);
+    void check_signatures(xmlDoc *doc, xmlNode *root, xmlNode *assertion, Found &found) {
+        found.ids.commit(doc);
+        const std::vector<xmlNode *> &signatures = found.signatures;
         bool on_response = false, on_assertion = false;
         crypto::DsigPolicy policy{conn.settings().allow_sha1};
         // Placement first, for all of them: nothing is verified in a document shaped for wrapping.
@@ -181,9 +193,12 @@ struct Verifier {
             *slot = true;
         }
         // Then the shape of every signature (algorithms, transforms, reference), then cryptography.
-        for (xmlNode *sig : signatures) crypto::check_signature_profile(doc, sig, policy);
-        for (xmlNode *sig : signatures) {
-            auto verified = crypto::verify_enveloped(doc, sig, keys, policy);
+        std::vector<crypto::SignatureProfile> profiles;
+        profiles.reserve(signatures.size());
+        for (xmlNode *sig : signatures) profiles.push_back(crypto::check_signature_profile(doc, sig, policy));
+        for (std::size_t i = 0; i < signatures.size(); ++i) {
+            xmlNode *sig = signatures[i];
+            auto verified = crypto::verify_enveloped(sig, profiles[i], keys, policy);
             if (verified.signed_element != sig->parent) {
                 reject(Code::signature_reference, "a verified signature does not cover its parent element");
             }
@@ -201,11 +216,12 @@ struct Verifier {
         xml::Document doc = xml::parse(xml_bytes, limits, "SAML Response");
         xmlNode *root = doc.root();
         Found found;
+        if (root->properties != nullptr) found.ids.visit(root);
         collect(root, found);
         for (xmlNode *s : found.signatures) response_signed |= s->parent == root;
         check_response(root);
         xmlNode *assertion = the_assertion(root, found);
-        check_signatures(doc.get(), root, assertion, found.signatures);
+        check_signatures(doc.get(), root, assertion, found);
         // From here on, every value comes from `assertion`, the node a verified signature covers (its
         // own, or the Response's which contains it), or from the verified Response root.
         return check_assertion(root, assertion);
@@ -213,32 +229,32 @@ struct Verifier {
 
     VerifiedLogin check_assertion(xmlNode *root, xmlNode *a) {
         VerifiedLogin out;
-        auto version = xml::attribute(a, "Version");
+        auto version = attr(a, "Version");
         if (version.value_or("") != "2.0") {
             reject(Code::response_version, "Assertion Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
         }
-        out.assertion_id = xml::attribute(a, "ID").value_or("");
+        out.assertion_id = attr(a, "ID").value_or("");
         if (out.assertion_id.empty()) reject(Code::assertion_malformed, "the Assertion has no ID");
-        required_time(a, "IssueInstant", Code::assertion_malformed, "the Assertion");
+        required_time(attr(a, "IssueInstant"), "IssueInstant", Code::assertion_malformed, "the Assertion");
         xmlNode *issuer = xml::first_child_element(a, xml::ns_saml, "Issuer");
         if (issuer == nullptr) reject(Code::assertion_malformed, "the Assertion has no Issuer");
         check_issuer(issuer, "Assertion");
 
         // Subject and its bearer confirmation.
-        auto subjects = xml::child_elements(a, xml::ns_saml, "Subject");
+        const xml::NamedChildren subjects(a, xml::ns_saml, "Subject");
         if (subjects.size() != 1) {
             reject(Code::subject_confirmation, "the Assertion has " + std::to_string(subjects.size()) +
                                                    " Subject elements; expected one");
         }
-        xmlNode *subject = subjects[0];
+        xmlNode *subject = subjects.front();
         std::int64_t expires = 0;
-        std::string scd_irt;
+        std::string_view scd_irt;
         bool have_scd_irt = false;
         {
             std::optional<Rejection> first_failure;
             bool confirmed = false;
-            for (xmlNode *sc : xml::child_elements(subject, xml::ns_saml, "SubjectConfirmation")) {
-                if (xml::attribute(sc, "Method").value_or("") != cm_bearer) continue;
+            for (xmlNode *sc : xml::NamedChildren(subject, xml::ns_saml, "SubjectConfirmation")) {
+                if (attr(sc, "Method").value_or("") != cm_bearer) continue;
                 try {
                     auto [not_on_or_after, irt] = check_bearer(sc);
                     expires = not_on_or_after;
@@ -257,7 +273,7 @@ struct Verifier {
         }
 
         // InResponseTo: SP-initiated (one of our pending requests) or unsolicited (only when allowed).
-        auto resp_irt = xml::attribute(root, "InResponseTo");
+        auto resp_irt = attr(root, "InResponseTo");
         if (resp_irt && have_scd_irt && *resp_irt != scd_irt) {
             reject(Code::in_response_to_unknown, "Response InResponseTo " + shown(*resp_irt) +
                                                      " differs from SubjectConfirmationData InResponseTo " + shown(scd_irt));
@@ -266,9 +282,9 @@ struct Verifier {
         // never makes an unsolicited assertion look solicited. Only signed values decide.
         std::optional<std::string> irt;
         if (response_signed && resp_irt) {
-            irt = std::move(*resp_irt);
+            irt = std::string(*resp_irt);
         } else if (have_scd_irt) {
-            irt = scd_irt;
+            irt = std::string(scd_irt);
         }
         if (irt) {
             const auto &p = ctx.pending_request_ids;
@@ -286,25 +302,25 @@ struct Verifier {
         }
 
         // Conditions.
-        auto conditions = xml::child_elements(a, xml::ns_saml, "Conditions");
+        const xml::NamedChildren conditions(a, xml::ns_saml, "Conditions");
         if (conditions.size() > 1) reject(Code::assertion_malformed, "the Assertion has more than one Conditions");
         if (conditions.empty()) {
             reject(Code::audience_mismatch, "the Assertion has no Conditions/AudienceRestriction; expected one naming " +
                                                 shown(conn.sp_entity_id()));
         }
-        xmlNode *cond = conditions[0];
-        if (auto nb = optional_time(cond, "NotBefore", Code::assertion_malformed, "Conditions")) {
+        xmlNode *cond = conditions.front();
+        if (auto nb = optional_time(attr(cond, "NotBefore"), "NotBefore", Code::assertion_malformed, "Conditions")) {
             if (now + skew < *nb) {
                 reject(Code::not_yet_valid, "the Assertion is valid from " + when(*nb) + skew_note(now, skew));
             }
         }
-        if (auto nooa = optional_time(cond, "NotOnOrAfter", Code::assertion_malformed, "Conditions")) {
+        if (auto nooa = optional_time(attr(cond, "NotOnOrAfter"), "NotOnOrAfter", Code::assertion_malformed, "Conditions")) {
             if (now - skew >= *nooa) {
                 reject(Code::expired, "the Assertion expired at " + when(*nooa) + skew_note(now, skew));
             }
             expires = std::max(expires, *nooa);
         }
-        auto restrictions = xml::child_elements(cond, xml::ns_saml, "AudienceRestriction");
+        const xml::NamedChildren restrictions(cond, xml::ns_saml, "AudienceRestriction");
         if (restrictions.empty()) {
             reject(Code::audience_mismatch,
                    "the Assertion has no AudienceRestriction; expected one naming " + shown(conn.sp_entity_id()));
@@ -312,7 +328,7 @@ struct Verifier {
         for (xmlNode *r : restrictions) {
             std::string got;
             bool found = false;
-            for (xmlNode *aud : xml::child_elements(r, xml::ns_saml, "Audience")) {
+            for (xmlNode *aud : xml::NamedChildren(r, xml::ns_saml, "Audience")) {
                 std::string v = xml::trimmed_text(aud);
                 found |= v == conn.sp_entity_id();
                 got += (got.empty() ? "" : ", ") + shown(v);
@@ -324,28 +340,33 @@ struct Verifier {
         }
 
         // AuthnStatement.
-        auto authn = xml::child_elements(a, xml::ns_saml, "AuthnStatement");
+        const xml::NamedChildren authn(a, xml::ns_saml, "AuthnStatement");
         if (authn.empty()) {
             reject(Code::authn_statement_missing, "the Assertion has no AuthnStatement; the SAML Web SSO profile "
                                                   "requires one (configure the IdP app for SAML 2.0 Web SSO)");
         }
-        out.authn_instant = required_time(authn[0], "AuthnInstant", Code::assertion_malformed, "AuthnStatement");
-        out.session_index = xml::attribute(authn[0], "SessionIndex").value_or("");
+        out.authn_instant = required_time(attr(authn.front(), "AuthnInstant"), "AuthnInstant", Code::assertion_malformed,
+                                          "AuthnStatement");
+        out.session_index = attr(authn.front(), "SessionIndex").value_or("");
         out.session_not_on_or_after =
-            optional_time(authn[0], "SessionNotOnOrAfter", Code::assertion_malformed, "AuthnStatement");
+            optional_time(attr(authn.front(), "SessionNotOnOrAfter"), "SessionNotOnOrAfter", Code::assertion_malformed,
+                          "AuthnStatement");
 
         // Attributes (every AttributeStatement of the signed assertion).
-        for (xmlNode *st : xml::child_elements(a, xml::ns_saml, "AttributeStatement")) {
-            for (xmlNode *at : xml::child_elements(st, xml::ns_saml, "Attribute")) {
-                Attribute attr;
-                attr.name = xml::attribute(at, "Name").value_or("");
-                if (attr.name.empty()) reject(Code::assertion_malformed, "an Attribute has no Name");
-                attr.name_format = xml::attribute(at, "NameFormat").value_or("");
-                attr.friendly_name = xml::attribute(at, "FriendlyName").value_or("");
-                for (xmlNode *v : xml::child_elements(at, xml::ns_saml, "AttributeValue")) {
-                    attr.values.push_back(xml::text(v));
+        std::size_t attributes = 0;
+        for (xmlNode *st : xml::NamedChildren(a, xml::ns_saml, "AttributeStatement"))
+            attributes += xml::NamedChildren(st, xml::ns_saml, "Attribute").size();
+        out.attributes.reserve(attributes);
+        for (xmlNode *st : xml::NamedChildren(a, xml::ns_saml, "AttributeStatement")) {
+            for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
+                Attribute& added = out.attributes.emplace_back();
+                added.name = attr(at, "Name").value_or("");
+                if (added.name.empty()) reject(Code::assertion_malformed, "an Attribute has no Name");
+                added.name_format = attr(at, "NameFormat").value_or("");
+                added.friendly_name = attr(at, "FriendlyName").value_or("");
+                for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
+                    added.values.push_back(xml::text(v));
                 }
-                out.attributes.push_back(std::move(attr));
             }
         }
 
@@ -383,31 +404,30 @@ struct Verifier {
     }
 
     // One bearer SubjectConfirmation: returns its NotOnOrAfter and InResponseTo.
-    std::pair<std::int64_t, std::optional<std::string>> check_bearer(xmlNode *sc) {
-        auto datas = xml::child_elements(sc, xml::ns_saml, "SubjectConfirmationData");
+    std::pair<std::int64_t, std::optional<std::string_view>> check_bearer(xmlNode *sc) {
+        const xml::NamedChildren datas(sc, xml::ns_saml, "SubjectConfirmationData");
         if (datas.size() != 1) {
             reject(Code::subject_confirmation, "the bearer SubjectConfirmation has " + std::to_string(datas.size()) +
                                                    " SubjectConfirmationData elements; expected one");
         }
-        xmlNode *d = datas[0];
-        auto recipient = xml::attribute(d, "Recipient");
+        xmlNode *d = datas.front();
+        auto recipient = attr(d, "Recipient");
         if (!recipient || *recipient != acs()) {
             reject(Code::recipient_mismatch, "SubjectConfirmationData Recipient is " + shown(recipient.value_or("(none)")) +
                                                  " but this connection's ACS URL is " + shown(acs()));
         }
-        auto nooa = xml::attribute(d, "NotOnOrAfter");
-        if (!nooa) reject(Code::subject_confirmation, "the bearer SubjectConfirmationData has no NotOnOrAfter");
-        const std::int64_t until = required_time(d, "NotOnOrAfter", Code::subject_confirmation, "SubjectConfirmationData");
+        const std::int64_t until = required_time(attr(d, "NotOnOrAfter"), "NotOnOrAfter", Code::subject_confirmation,
+                                                 "the bearer SubjectConfirmationData");
         if (now - skew >= until) {
             reject(Code::subject_expired, "the bearer SubjectConfirmationData expired at " + when(until) + skew_note(now, skew));
         }
-        if (auto nb = optional_time(d, "NotBefore", Code::subject_confirmation, "SubjectConfirmationData")) {
+        if (auto nb = optional_time(attr(d, "NotBefore"), "NotBefore", Code::subject_confirmation, "SubjectConfirmationData")) {
             if (now + skew < *nb) {
                 reject(Code::subject_expired,
                        "the bearer SubjectConfirmationData is valid from " + when(*nb) + skew_note(now, skew));
             }
         }
-        return {until, xml::attribute(d, "InResponseTo")};
+        return {until, attr(d, "InResponseTo")};
     }
 
     void check_domain(const std::string &email) {
@@ -437,7 +457,7 @@ struct Verifier {
                                              "only text is accepted");
             }
             out.nameid = xml::trimmed_text(nameid);
-            out.nameid_format = xml::attribute(nameid, "Format").value_or("");
+            out.nameid_format = attr(nameid, "Format").value_or("");
         } else if (email_attribute.empty()) {
             reject(Code::nameid_invalid, "the Subject has no NameID");
         }
@@ -459,10 +479,10 @@ struct Verifier {
                                                   " values; expected exactly one value");
             }
             // The value must be plain text as well (same truncation attack as NameID).
-            for (xmlNode *st : xml::child_elements(assertion, xml::ns_saml, "AttributeStatement")) {
-                for (xmlNode *at : xml::child_elements(st, xml::ns_saml, "Attribute")) {
-                    if (xml::attribute(at, "Name").value_or("") != email_attribute) continue;
-                    for (xmlNode *v : xml::child_elements(at, xml::ns_saml, "AttributeValue")) {
+            for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement")) {
+                for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
+                    if (attr(at, "Name").value_or("") != email_attribute) continue;
+                    for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
                         if (!xml::has_only_text(v)) {
                             reject(Code::email_attribute, "the email attribute's value contains markup; only text is accepted");
                         }

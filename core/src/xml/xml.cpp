@@ -87,6 +87,10 @@ struct ParseState {
     std::string error_message;
     startElementNsSAX2Func start_element = nullptr;
     endElementNsSAX2Func end_element = nullptr;
+    charactersSAXFunc characters = nullptr;
+    cdataBlockSAXFunc cdata = nullptr;
+    commentSAXFunc comment = nullptr;
+    processingInstructionSAXFunc pi = nullptr;
 };
 
 ParseState *state_of(void *ctx) {
@@ -106,23 +110,56 @@ void on_entity_decl(void *ctx, const xmlChar *, int, const xmlChar *, const xmlC
     xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
 }
 
+// An entity reference reaches the tree only for an entity declared in a DTD, and a DTD stops the
+// parser at its first callback; this is the second lock on the same door.
+void on_reference(void *ctx, const xmlChar *) {
+    state_of(ctx)->doctype = true;
+    xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
+}
+
+// Every node the tree will hold is counted as the parser reports it, and the parse stops at the cap:
+// a huge document must not cost memory first, and no walk of the finished tree is needed (this runs
+// on every login). Text is counted per chunk the parser reports, which is at least once per text node.
+bool count_nodes(void *ctx, ParseState *st, std::size_t n) {
+    st->nodes += n;
+    if (st->nodes <= st->limits->max_nodes) return true;
+    st->over_nodes = true;
+    xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
+    return false;
+}
+
+void on_characters(void *ctx, const xmlChar *ch, int len) {
+    ParseState *st = state_of(ctx);
+    if (count_nodes(ctx, st, 1)) st->characters(ctx, ch, len);
+}
+
+void on_cdata(void *ctx, const xmlChar *value, int len) {
+    ParseState *st = state_of(ctx);
+    if (count_nodes(ctx, st, 1)) st->cdata(ctx, value, len);
+}
+
+void on_comment(void *ctx, const xmlChar *value) {
+    ParseState *st = state_of(ctx);
+    if (count_nodes(ctx, st, 1)) st->comment(ctx, value);
+}
+
+void on_pi(void *ctx, const xmlChar *target, const xmlChar *data) {
+    ParseState *st = state_of(ctx);
+    if (count_nodes(ctx, st, 1)) st->pi(ctx, target, data);
+}
+
 void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
                       int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
                       const xmlChar **attributes) {
     ParseState *st = state_of(ctx);
     ++st->depth;
-    st->nodes += 1 + static_cast<std::size_t>(nb_attributes);
     // Stop while building, not after: a deep or huge document must not cost memory first.
     if (st->depth > st->limits->max_depth) {
         st->over_depth = true;
         xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
         return;
     }
-    if (st->nodes > st->limits->max_nodes) {
-        st->over_nodes = true;
-        xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
-        return;
-    }
+    if (!count_nodes(ctx, st, 1 + static_cast<std::size_t>(nb_attributes))) return;
     st->start_element(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
                       attributes);
 }
@@ -163,26 +200,6 @@ struct CtxtDeleter {
         xmlFreeParserCtxt(ctxt);
     }
 };
-
-void check_tree(const xmlNode *node, unsigned depth, std::size_t &count, const Limits &limits,
-                std::string_view what) {
-    for (const xmlNode *n = node; n != nullptr; n = n->next) {
-        ++count;
-        if (n->type == XML_ELEMENT_NODE) {
-            if (depth > limits.max_depth)
-                fail(Code::xml_limits, std::string(what) + " nests elements deeper than " +
-                                           std::to_string(limits.max_depth) + " levels");
-            for (const xmlAttr *a = n->properties; a != nullptr; a = a->next) ++count;
-            check_tree(n->children, depth + 1, count, limits, what);
-        } else if (n->type == XML_ENTITY_REF_NODE || n->type == XML_ENTITY_NODE ||
-                   n->type == XML_DTD_NODE || n->type == XML_ENTITY_DECL) {
-            fail(Code::xml_doctype, std::string(what) + " uses entities, which ssogate refuses");
-        }
-        if (count > limits.max_nodes)
-            fail(Code::xml_limits, std::string(what) + " has more than " + std::to_string(limits.max_nodes) +
-                                       " XML nodes");
-    }
-}
 
 }  // namespace
 
@@ -230,13 +247,26 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
     xmlSAXHandler *sax = ctxt->sax;  // this context's own copy, so changing it affects no one else
     st.start_element = sax->startElementNs;
     st.end_element = sax->endElementNs;
-    if (st.start_element == nullptr || st.end_element == nullptr)
-        fail(Code::internal, "libxml2 parser context has no SAX2 element handlers");
+    st.characters = sax->characters;
+    st.cdata = sax->cdataBlock;
+    st.comment = sax->comment;
+    st.pi = sax->processingInstruction;
+    if (st.start_element == nullptr || st.end_element == nullptr || st.characters == nullptr ||
+        st.cdata == nullptr || st.comment == nullptr || st.pi == nullptr)
+        fail(Code::internal, "libxml2 parser context lacks a SAX2 tree-building handler");
     sax->internalSubset = on_internal_subset;
     sax->externalSubset = on_internal_subset;
     sax->entityDecl = on_entity_decl;
+    sax->reference = on_reference;
     sax->startElementNs = on_start_element;
     sax->endElementNs = on_end_element;
+    sax->characters = on_characters;
+    // Whitespace is data here (signatures cover it): the same handler for both, which also tells
+    // libxml2 never to classify blanks as ignorable, whatever a host set with xmlKeepBlanksDefault().
+    sax->ignorableWhitespace = on_characters;
+    sax->cdataBlock = on_cdata;
+    sax->comment = on_comment;
+    sax->processingInstruction = on_pi;
     sax->serror = on_structured_error;
     sax->error = nullptr;
     sax->warning = nullptr;
@@ -269,8 +299,6 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
     if (doc.get()->intSubset != nullptr || doc.get()->extSubset != nullptr)
         fail(Code::xml_doctype, std::string(what) + " contains a DOCTYPE; ssogate refuses DTDs");
     if (doc.root() == nullptr) fail(Code::xml_malformed, std::string(what) + " has no root element");
-    std::size_t count = 0;
-    check_tree(doc.get()->children, 1, count, limits, what);
     return doc;
 }
 
@@ -307,17 +335,45 @@ xmlNode *first_child_element(const xmlNode *parent, const char *ns, const char *
     return nullptr;
 }
 
-std::optional<std::string> attribute(const xmlNode *node, const char *name) {
-    if (node == nullptr || node->type != XML_ELEMENT_NODE) return std::nullopt;
-    // xmlHasNsProp with a NULL namespace matches only attributes without a namespace; it never
-    // looks at DTD defaults because documents with a DTD are refused.
-    xmlAttr *attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar *>(name), nullptr);
-    if (attr == nullptr) return std::nullopt;
+xmlAttr *attribute_node(const xmlNode *node, const char *name) noexcept {
+    if (node == nullptr || node->type != XML_ELEMENT_NODE) return nullptr;
+    // Attributes in a namespace never match; DTD defaults do not exist (documents with a DTD are refused).
+    for (xmlAttr *a = node->properties; a != nullptr; a = a->next) {
+        if (a->ns != nullptr || a->name == nullptr || a->name[0] != static_cast<unsigned char>(name[0])) continue;
+        if (std::strcmp(reinterpret_cast<const char *>(a->name), name) == 0) return a;
+    }
+    return nullptr;
+}
+
+namespace {
+
+// The value's text and CDATA children, joined.
+std::string joined_value(const xmlAttr *attr) {
     std::string value;
     for (const xmlNode *c = attr->children; c != nullptr; c = c->next)
         if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content != nullptr)
             value += reinterpret_cast<const char *>(c->content);
     return value;
+}
+
+}  // namespace
+
+std::optional<std::string> attribute(const xmlNode *node, const char *name) {
+    const xmlAttr *attr = attribute_node(node, name);
+    if (attr == nullptr) return std::nullopt;
+    return joined_value(attr);
+}
+
+std::optional<std::string_view> AttributeReader::operator()(const xmlNode *node, const char *name) {
+    const xmlAttr *attr = attribute_node(node, name);
+    if (attr == nullptr) return std::nullopt;
+    const xmlNode *c = attr->children;
+    if (c == nullptr) return std::string_view();
+    if (c->next == nullptr && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)) {
+        return c->content != nullptr ? std::string_view(reinterpret_cast<const char *>(c->content))
+                                     : std::string_view();
+    }
+    return joined_.emplace_back(joined_value(attr));
 }
 
 std::string text(const xmlNode *node) {

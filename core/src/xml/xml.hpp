@@ -9,6 +9,7 @@
 #include <libxml/tree.h>
 
 #include <cstddef>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,8 +62,65 @@ bool is_element(const xmlNode *node, const char *ns, const char *local) noexcept
 std::vector<xmlNode *> child_elements(const xmlNode *parent, const char *ns, const char *local);
 std::vector<xmlNode *> all_child_elements(const xmlNode *parent);
 xmlNode *first_child_element(const xmlNode *parent, const char *ns, const char *local) noexcept;
+
+// child_elements() without collecting them into a vector, for code that runs on every login:
+//   for (xmlNode *c : xml::NamedChildren(parent, ns, "Attribute")) ...
+class NamedChildren {
+public:
+    NamedChildren(const xmlNode *parent, const char *ns, const char *local) noexcept
+        : first_(first_child_element(parent, ns, local)), ns_(ns), local_(local) {}
+
+    class iterator {
+    public:
+        xmlNode *operator*() const noexcept { return node_; }
+        iterator &operator++() noexcept {
+            do node_ = node_->next;
+            while (node_ != nullptr && !is_element(node_, ns_, local_));
+            return *this;
+        }
+        bool operator==(const iterator &other) const noexcept { return node_ == other.node_; }
+        bool operator!=(const iterator &other) const noexcept { return node_ != other.node_; }
+
+    private:
+        friend class NamedChildren;
+        iterator(xmlNode *node, const char *ns, const char *local) noexcept : node_(node), ns_(ns), local_(local) {}
+        xmlNode *node_;
+        const char *ns_;
+        const char *local_;
+    };
+
+    iterator begin() const noexcept { return {first_, ns_, local_}; }
+    iterator end() const noexcept { return {nullptr, ns_, local_}; }
+    bool empty() const noexcept { return first_ == nullptr; }
+    xmlNode *front() const noexcept { return first_; }  // nullptr when empty
+    std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (auto it = begin(); it != end(); ++it) ++n;
+        return n;
+    }
+
+private:
+    xmlNode *first_;
+    const char *ns_;
+    const char *local_;
+};
 // An attribute without namespace; nullopt when absent.
 std::optional<std::string> attribute(const xmlNode *node, const char *name);
+
+// The attribute itself (without namespace), or nullptr.
+xmlAttr *attribute_node(const xmlNode *node, const char *name) noexcept;
+
+// Attribute values (without namespace) as views into the tree, for code that reads many of them on
+// every login. A value held in one text node (every value parse() produces) is not copied; any other
+// shape is joined into storage the reader owns. A view stays valid while the document and the reader
+// both live.
+class AttributeReader {
+public:
+    std::optional<std::string_view> operator()(const xmlNode *node, const char *name);
+
+private:
+    std::deque<std::string> joined_;
+};
 // The concatenated text of the node's direct text and CDATA children.
 std::string text(const xmlNode *node);
 // Text with XML whitespace trimmed at both ends.
