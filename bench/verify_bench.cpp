@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -393,46 +394,66 @@ int scaling(int rounds, double seconds) {
 //
 // The same remedy for the single-thread comparison: Google Benchmark runs each benchmark for its
 // whole time before the next one starts, so the reference and ssogate are measured seconds apart and
-// a load change in between moves the ratio by 20-50 %. Here each round measures the reference,
-// ssogate on the base64 form value and ssogate on the decoded XML back to back (SECONDS each, one
-// thread, CPU time of the thread per verification), and the median of the per-round ratios is
-// reported.
+// a load change in between moves the ratio by 20-50 %. Here the three paths (the reference, ssogate
+// on the base64 form value, ssogate on the decoded XML) take turns every few milliseconds: one batch
+// of each (about 2 ms), the order rotating from one turn to the next, each batch timed by the CPU
+// time of the thread. A round (SECONDS) sums its batches per path; the median of the per-round
+// ratios is reported. Whatever slows the machine for more than a few milliseconds slows all three.
+double thread_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return seconds_of(t);
+}
+
 int ratios(int rounds, double seconds) {
     ssogate::bench::AcceptEveryReplayCache replay;
     const core::VerifyContext ctx = context(replay);
     const core::Connection &conn = *fixtures().connection;
     const core::crypto::KeySet &keys = conn.verification_keys();
     xmlSecKeyPtr key = reference_key();
-    std::printf("single-thread CPU time per verification, %d rounds of 3 x %.1f s per response\n", rounds, seconds);
+    std::printf("single-thread CPU time per verification, %d rounds of %.1f s, the three paths taking turns "
+                "every ~2 ms\n", rounds, seconds);
     std::printf("%-9s %16s %18s %22s %18s %22s\n", "response", "reference (us)", "ssogate b64 (us)",
                 "ssogate b64 / ref", "ssogate xml (us)", "ssogate xml / ref");
     for (const Fixture *f : {&fixtures().typical, &fixtures().large}) {
-        auto ref = [&] { benchmark::DoNotOptimize(reference_verify(f->xml, key)); };
-        auto b64 = [&] { benchmark::DoNotOptimize(core::verify_response(conn, f->base64, ctx).email.data()); };
-        auto xml = [&] { benchmark::DoNotOptimize(core::verify_response_xml(conn, keys, f->xml, ctx).email.data()); };
-        ref();
-        b64();
-        xml();
+        const std::function<void()> paths[3] = {
+            [&] { benchmark::DoNotOptimize(reference_verify(f->xml, key)); },
+            [&] { benchmark::DoNotOptimize(core::verify_response(conn, f->base64, ctx).email.data()); },
+            [&] { benchmark::DoNotOptimize(core::verify_response_xml(conn, keys, f->xml, ctx).email.data()); },
+        };
+        // Warm-up, and the batch size: enough verifications of the reference for about 2 ms.
+        double t0 = thread_cpu_seconds();
+        for (const auto &p : paths) p();
+        paths[0]();
+        const double one = std::max(thread_cpu_seconds() - t0, 1e-6) / 4;
+        const int batch = std::max(1, static_cast<int>(0.002 / one));
         std::vector<double> t_ref, t_b64, t_xml, r_b64, r_xml;
-        for (int i = 0; i < rounds; ++i) {
-            // The order turns round every other round, so that neither side is always measured
-            // first after a switch (cold caches, a load change in mid-round).
-            if (i % 2 == 0) {
-                t_ref.push_back(run_threads(ref, 1, seconds).cpu_us_per_item);
-                t_b64.push_back(run_threads(b64, 1, seconds).cpu_us_per_item);
-                t_xml.push_back(run_threads(xml, 1, seconds).cpu_us_per_item);
-            } else {
-                t_xml.push_back(run_threads(xml, 1, seconds).cpu_us_per_item);
-                t_b64.push_back(run_threads(b64, 1, seconds).cpu_us_per_item);
-                t_ref.push_back(run_threads(ref, 1, seconds).cpu_us_per_item);
+        for (int round = 0; round < rounds; ++round) {
+            double cpu[3] = {0, 0, 0};
+            long items = 0;
+            const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+            for (int turn = 0; std::chrono::steady_clock::now() < end; ++turn) {
+                for (int k = 0; k < 3; ++k) {
+                    const int which = (turn + k) % 3;
+                    const double a = thread_cpu_seconds();
+                    for (int i = 0; i < batch; ++i) paths[which]();
+                    cpu[which] += thread_cpu_seconds() - a;
+                }
+                items += batch;
             }
-            r_b64.push_back(t_b64.back() / t_ref.back());
-            r_xml.push_back(t_xml.back() / t_ref.back());
+            t_ref.push_back(cpu[0] / static_cast<double>(items) * 1e6);
+            t_b64.push_back(cpu[1] / static_cast<double>(items) * 1e6);
+            t_xml.push_back(cpu[2] / static_cast<double>(items) * 1e6);
+            r_b64.push_back(cpu[1] / cpu[0]);
+            r_xml.push_back(cpu[2] / cpu[0]);
         }
         std::printf("%-9s %16.0f %18.0f %21.3fx %18.0f %21.3fx\n", f->name.c_str(), median(t_ref), median(t_b64),
                     median(r_b64), median(t_xml), median(r_xml));
+        std::printf("%-9s %16s %18s %13.3f-%.3fx %18s %13.3f-%.3fx\n", "  range", "", "",
+                    *std::min_element(r_b64.begin(), r_b64.end()), *std::max_element(r_b64.begin(), r_b64.end()), "",
+                    *std::min_element(r_xml.begin(), r_xml.end()), *std::max_element(r_xml.begin(), r_xml.end()));
     }
-    std::printf("medians over %d rounds (times and per-round ratios)\n", rounds);
+    std::printf("medians over %d rounds (times and per-round ratios), then the lowest and highest round\n", rounds);
     return 0;
 }
 
