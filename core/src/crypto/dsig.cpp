@@ -45,13 +45,6 @@ bool is_id_attribute(const xmlAttr *a) {
            std::strcmp(reinterpret_cast<const char *>(a->ns->href), ns_xml) == 0;
 }
 
-std::string attr_value(const xmlAttr *a) {
-    xmlChar *v = xmlNodeListGetString(a->doc, a->children, 1);
-    std::string out = v ? reinterpret_cast<const char *>(v) : "";
-    xmlFree(v);
-    return out;
-}
-
 struct SignatureAlgorithm {
     const char *uri;
     bool sha1;
@@ -240,15 +233,7 @@ private:
 void IdRegistry::visit(xmlNode *element) {
     for (xmlAttr *a = element->properties; a != nullptr; a = a->next) {
         if (!is_id_attribute(a)) continue;
-        std::string_view value;
-        const xmlNode *c = a->children;
-        if (c == nullptr) {
-            value = {};
-        } else if (c->next == nullptr && c->type == XML_TEXT_NODE && c->content != nullptr) {
-            value = reinterpret_cast<const char *>(c->content);  // the usual case: one text node, no copy
-        } else {
-            value = owned_.emplace_back(attr_value(a));
-        }
+        const std::string_view value = values_.value(a);
         const bool saml = a->ns == nullptr && a->name[0] == 'I' && a->name[1] == 'D' && a->name[2] == '\0' &&
                           (xml::is_element(element, xml::ns_samlp, "Response") ||
                            xml::is_element(element, xml::ns_saml, "Assertion"));

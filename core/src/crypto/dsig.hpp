@@ -4,10 +4,10 @@
 #pragma once
 
 #include "crypto/keys.hpp"
+#include "xml/xml.hpp"
 
 #include <libxml/tree.h>
 
-#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,13 +56,13 @@ public:
 
 private:
     struct Entry {
-        std::string_view value;  // into the tree, or into `owned_` for a value split over several nodes
+        std::string_view value;  // read by `values_`
         xmlNode *element;
         xmlAttr *attr;
         bool saml;  // the ID attribute of a samlp:Response or saml:Assertion: registered
     };
     std::vector<Entry> entries_;
-    std::deque<std::string> owned_;
+    xml::AttributeReader values_;
 };
 
 // The profile check alone (no cryptography): lets a caller refuse a document by the shape of all its

@@ -367,6 +367,10 @@ std::optional<std::string> attribute(const xmlNode *node, const char *name) {
 std::optional<std::string_view> AttributeReader::operator()(const xmlNode *node, const char *name) {
     const xmlAttr *attr = attribute_node(node, name);
     if (attr == nullptr) return std::nullopt;
+    return value(attr);
+}
+
+std::string_view AttributeReader::value(const xmlAttr *attr) {
     const xmlNode *c = attr->children;
     if (c == nullptr) return std::string_view();
     if (c->next == nullptr && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)) {

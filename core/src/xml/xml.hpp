@@ -117,6 +117,8 @@ xmlAttr *attribute_node(const xmlNode *node, const char *name) noexcept;
 class AttributeReader {
 public:
     std::optional<std::string_view> operator()(const xmlNode *node, const char *name);
+    // The value of an attribute already in hand (any namespace).
+    std::string_view value(const xmlAttr *attr);
 
 private:
     std::deque<std::string> joined_;
