@@ -25,6 +25,23 @@ func importOkta(t *testing.T) *ssogate.IdP {
 	return idp
 }
 
+// newTestIdP starts a testing IdP and imports its metadata, as an admin would upload it; both are
+// closed when the test ends.
+func newTestIdP(t *testing.T, cfg ssogate.TestIdPConfig) (*ssogate.TestIdP, *ssogate.IdP) {
+	t.Helper()
+	tidp, err := ssogate.NewTestIdP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tidp.Close() })
+	imported, err := ssogate.ImportIdPMetadata(tidp.MetadataXML(), ssogate.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { imported.Close() })
+	return tidp, imported
+}
+
 func newConn(t *testing.T, idp *ssogate.IdP, cfg ssogate.ConnectionConfig) *ssogate.Connection {
 	t.Helper()
 	conn, err := ssogate.NewConnection(idp, cfg)

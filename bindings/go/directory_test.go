@@ -103,15 +103,7 @@ type hostGate struct {
 
 func newHostGate(t *testing.T, dir *ssogate.DirectoryHandle, requests *ssogate.RequestStore, opts ssogate.GateOptions) *hostGate {
 	t.Helper()
-	idp, err := ssogate.NewTestIdP(ssogate.TestIdPConfig{EntityID: "https://okta.test.example/exk1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idp.Close() })
-	imported, err := ssogate.ImportIdPMetadata(idp.MetadataXML(), ssogate.ImportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	idp, imported := newTestIdP(t, ssogate.TestIdPConfig{EntityID: "https://okta.test.example/exk1"})
 	conn := newConn(t, imported, ssogate.ConnectionConfig{
 		BaseURL: "https://app.example.com", ID: "okta", AllowIdPInitiated: true, JITProvisioning: true,
 	})

@@ -22,15 +22,7 @@ type gateFixture struct {
 
 func newGateFixture(t *testing.T, location string) *gateFixture {
 	t.Helper()
-	idp, err := ssogate.NewTestIdP(ssogate.TestIdPConfig{EntityID: "https://okta.test.example/exk1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idp.Close() })
-	imported, err := ssogate.ImportIdPMetadata(idp.MetadataXML(), ssogate.ImportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	idp, imported := newTestIdP(t, ssogate.TestIdPConfig{EntityID: "https://okta.test.example/exk1"})
 	conn := newConn(t, imported, ssogate.ConnectionConfig{
 		BaseURL: "https://app.example.com", ID: "okta", AllowIdPInitiated: true, JITProvisioning: true,
 	})

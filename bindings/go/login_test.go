@@ -116,16 +116,7 @@ func TestBeginLoginRefusals(t *testing.T) {
 
 // The testing IdP answers our request: FinishLogin returns the login and its return-to, exactly once.
 func TestBeginFinishRoundTrip(t *testing.T) {
-	tidp, err := ssogate.NewTestIdP(ssogate.TestIdPConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tidp.Close()
-	idp, err := ssogate.ImportIdPMetadata(tidp.MetadataXML(), ssogate.ImportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idp.Close()
+	tidp, idp := newTestIdP(t, ssogate.TestIdPConfig{})
 	conn := newConn(t, idp, ssogate.ConnectionConfig{BaseURL: "https://app.example.com", ID: "c1"})
 	store := memoryStore(t)
 	replay, err := ssogate.NewMemoryReplayCache(ssogate.ReplayCacheOptions{Now: loginNow})

@@ -89,15 +89,7 @@ func TestDecideSSOLoginDetailAndSettingsOf(t *testing.T) {
 		t.Errorf("detail %q names neither the domain nor the list", d.Detail)
 	}
 
-	idp, err := ssogate.NewTestIdP(ssogate.TestIdPConfig{EntityID: "https://okta.test.example/exk1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idp.Close()
-	imported, err := ssogate.ImportIdPMetadata(idp.MetadataXML(), ssogate.ImportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, imported := newTestIdP(t, ssogate.TestIdPConfig{EntityID: "https://okta.test.example/exk1"})
 	conn := newConn(t, imported, ssogate.ConnectionConfig{BaseURL: "https://app.example.com", ID: "okta",
 		JITProvisioning: true, AllowedDomains: []string{"example.com"}})
 	s := ssogate.SettingsOf(conn, false)

@@ -96,16 +96,7 @@ type hostLogin struct {
 
 func newHostLogin(t *testing.T) *hostLogin {
 	t.Helper()
-	tidp, err := ssogate.NewTestIdP(ssogate.TestIdPConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tidp.Close() })
-	idp, err := ssogate.ImportIdPMetadata(tidp.MetadataXML(), ssogate.ImportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idp.Close() })
+	tidp, idp := newTestIdP(t, ssogate.TestIdPConfig{})
 	replay, err := ssogate.NewMemoryReplayCache(ssogate.ReplayCacheOptions{Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
