@@ -50,6 +50,9 @@ const (
 	CodeXMLLimits Code = 103
 	// Invalid base64 or character encoding.
 	CodeEncodingInvalid Code = 104
+	// One element carries more attributes or namespace declarations than the per-element cap (refused before
+	// the parser does work that grows with their square).
+	CodeXMLAttributeLimits Code = 105
 	// The root element is not SAML 2.0 metadata (md:EntityDescriptor or md:EntitiesDescriptor).
 	CodeMetadataNotSAML Code = 110
 	// The entity has no IDPSSODescriptor (for example, an SP's metadata uploaded by mistake).
@@ -155,6 +158,12 @@ const (
 	CodeEmailAttribute Code = 321
 	// This Assertion was already used (replay).
 	CodeReplayed Code = 322
+	// The AuthnStatement's SessionNotOnOrAfter has passed, with the clock skew.
+	CodeSessionExpired Code = 323
+	// The Conditions hold a condition ssogate does not understand (SAML core 2.5.1.1: Indeterminate).
+	CodeConditionUnknown Code = 324
+	// A NotBefore that is not earlier than its NotOnOrAfter (Conditions or SubjectConfirmationData).
+	CodeTimeWindowInvalid Code = 325
 	// No pending login for this RelayState: unknown, already used, or removed long after it expired.
 	CodeRequestUnknown Code = 330
 	// The pending login's time to live (default 10 minutes) has passed.
@@ -200,6 +209,7 @@ var codeNames = map[Code]string{
 	CodeInputTooLarge:            "INPUT_TOO_LARGE",
 	CodeXMLLimits:                "XML_LIMITS",
 	CodeEncodingInvalid:          "ENCODING_INVALID",
+	CodeXMLAttributeLimits:       "XML_ATTRIBUTE_LIMITS",
 	CodeMetadataNotSAML:          "METADATA_NOT_SAML",
 	CodeMetadataNoIdP:            "METADATA_NO_IDP",
 	CodeMetadataNoSAML2:          "METADATA_NO_SAML2",
@@ -247,6 +257,9 @@ var codeNames = map[Code]string{
 	CodeEmailDomainNotAllowed:    "EMAIL_DOMAIN_NOT_ALLOWED",
 	CodeEmailAttribute:           "EMAIL_ATTRIBUTE",
 	CodeReplayed:                 "REPLAYED",
+	CodeSessionExpired:           "SESSION_EXPIRED",
+	CodeConditionUnknown:         "CONDITION_UNKNOWN",
+	CodeTimeWindowInvalid:        "TIME_WINDOW_INVALID",
 	CodeStoreUnavailable:         "STORE_UNAVAILABLE",
 	CodeStoreCorrupt:             "STORE_CORRUPT",
 	CodeStoreSchemaNewer:         "STORE_SCHEMA_NEWER",
@@ -326,6 +339,7 @@ var (
 	ErrInputTooLarge            = sentinel(CodeInputTooLarge)
 	ErrXMLLimits                = sentinel(CodeXMLLimits)
 	ErrEncodingInvalid          = sentinel(CodeEncodingInvalid)
+	ErrXMLAttributeLimits       = sentinel(CodeXMLAttributeLimits)
 	ErrMetadataNotSAML          = sentinel(CodeMetadataNotSAML)
 	ErrMetadataNoIdP            = sentinel(CodeMetadataNoIdP)
 	ErrMetadataNoSAML2          = sentinel(CodeMetadataNoSAML2)
@@ -372,6 +386,9 @@ var (
 	ErrEmailDomainNotAllowed = sentinel(CodeEmailDomainNotAllowed)
 	ErrEmailAttribute        = sentinel(CodeEmailAttribute)
 	ErrReplayed              = sentinel(CodeReplayed)
+	ErrSessionExpired        = sentinel(CodeSessionExpired)
+	ErrConditionUnknown      = sentinel(CodeConditionUnknown)
+	ErrTimeWindowInvalid     = sentinel(CodeTimeWindowInvalid)
 
 	ErrRequestUnknown            = sentinel(CodeRequestUnknown)
 	ErrRequestExpired            = sentinel(CodeRequestExpired)

@@ -21,6 +21,7 @@ const char *code_name(Code code) noexcept {
     case Code::input_too_large: return "INPUT_TOO_LARGE";
     case Code::xml_limits: return "XML_LIMITS";
     case Code::encoding_invalid: return "ENCODING_INVALID";
+    case Code::xml_attribute_limits: return "XML_ATTRIBUTE_LIMITS";
     case Code::metadata_not_saml: return "METADATA_NOT_SAML";
     case Code::metadata_no_idp: return "METADATA_NO_IDP";
     case Code::metadata_no_saml2: return "METADATA_NO_SAML2";
@@ -68,6 +69,9 @@ const char *code_name(Code code) noexcept {
     case Code::email_domain_not_allowed: return "EMAIL_DOMAIN_NOT_ALLOWED";
     case Code::email_attribute: return "EMAIL_ATTRIBUTE";
     case Code::replayed: return "REPLAYED";
+    case Code::session_expired: return "SESSION_EXPIRED";
+    case Code::condition_unknown: return "CONDITION_UNKNOWN";
+    case Code::time_window_invalid: return "TIME_WINDOW_INVALID";
     case Code::request_unknown: return "REQUEST_UNKNOWN";
     case Code::request_expired: return "REQUEST_EXPIRED";
     case Code::request_connection_mismatch: return "REQUEST_CONNECTION_MISMATCH";

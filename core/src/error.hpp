@@ -34,6 +34,7 @@ enum class Code : int {
     input_too_large = 102,             // bytes over the configured cap
     xml_limits = 103,                  // nesting depth or node count over the cap
     encoding_invalid = 104,            // bad base64 / bad character encoding
+    xml_attribute_limits = 105,        // one element with too many attributes or namespace declarations
     metadata_not_saml = 110,           // root is not md:EntityDescriptor / md:EntitiesDescriptor
     metadata_no_idp = 111,             // no IDPSSODescriptor (e.g. an SP's metadata uploaded by mistake)
     metadata_no_saml2 = 112,           // IDPSSODescriptor without the SAML 2.0 protocol
@@ -87,6 +88,9 @@ enum class Code : int {
     email_domain_not_allowed = 320,
     email_attribute = 321,
     replayed = 322,
+    session_expired = 323,      // AuthnStatement SessionNotOnOrAfter has passed
+    condition_unknown = 324,    // a Conditions child ssogate does not understand (the assertion is Indeterminate)
+    time_window_invalid = 325,  // a NotBefore that is not before its NotOnOrAfter
 
     // 33x: SP-initiated login (the pending AuthnRequest a response answers).
     request_unknown = 330,              // no pending request for this RelayState (unknown, already used)

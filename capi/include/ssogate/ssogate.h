@@ -110,6 +110,11 @@ typedef enum ssogate_code {
     SSOGATE_XML_LIMITS = 103,
     /** Invalid base64 or character encoding. */
     SSOGATE_ENCODING_INVALID = 104,
+    /**
+     * One element carries more attributes or namespace declarations than the per-element cap (refused before
+     * the parser does work that grows with their square).
+     */
+    SSOGATE_XML_ATTRIBUTE_LIMITS = 105,
     /** The root element is not SAML 2.0 metadata (md:EntityDescriptor or md:EntitiesDescriptor). */
     SSOGATE_METADATA_NOT_SAML = 110,
     /** The entity has no IDPSSODescriptor (for example, an SP's metadata uploaded by mistake). */
@@ -164,11 +169,17 @@ typedef enum ssogate_code {
     SSOGATE_RESPONSE_MALFORMED = 300,
     /** The Response or Assertion Version is not 2.0. */
     SSOGATE_RESPONSE_VERSION = 301,
-    /** The Response IssueInstant is outside the allowed age window (maximum age plus clock skew). */
+    /**
+     * The Response or Assertion IssueInstant is older than the maximum age plus the clock skew, or later than now
+     * plus the clock skew.
+     */
     SSOGATE_ISSUE_INSTANT = 302,
     /** The Response Destination is not the connection's ACS URL, or is missing on a signed Response. */
     SSOGATE_DESTINATION_MISMATCH = 303,
-    /** The Response or Assertion Issuer is not the IdP's entityID from its metadata. */
+    /**
+     * The Response or Assertion Issuer is not the IdP's entityID from its metadata, or has a Format other than
+     * urn:oasis:names:tc:SAML:2.0:nameid-format:entity.
+     */
     SSOGATE_ISSUER_MISMATCH = 304,
     /** The IdP answered with a status other than Success (its StatusCode and StatusMessage are in the message). */
     SSOGATE_STATUS_NOT_SUCCESS = 305,
@@ -206,6 +217,15 @@ typedef enum ssogate_code {
     SSOGATE_EMAIL_ATTRIBUTE = 321,
     /** This Assertion was already used (replay). */
     SSOGATE_REPLAYED = 322,
+    /** The AuthnStatement's SessionNotOnOrAfter has passed, with the clock skew: the IdP session the login rests on is over. */
+    SSOGATE_SESSION_EXPIRED = 323,
+    /**
+     * The Conditions hold a condition ssogate does not understand (anything but AudienceRestriction, OneTimeUse
+     * and ProxyRestriction); SAML core 2.5.1.1 makes such an assertion Indeterminate.
+     */
+    SSOGATE_CONDITION_UNKNOWN = 324,
+    /** A NotBefore that is not earlier than its NotOnOrAfter (Conditions or SubjectConfirmationData). */
+    SSOGATE_TIME_WINDOW_INVALID = 325,
     /** No pending login for this RelayState: unknown, already used, or removed long after it expired. Start the login again. */
     SSOGATE_REQUEST_UNKNOWN = 330,
     /** The pending login's time to live (default 10 minutes) has passed. Start the login again. */
