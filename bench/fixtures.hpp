@@ -21,7 +21,7 @@ namespace ssogate::bench {
 // cost is measured separately (BM_replay_memory_insert), so nothing is hidden, only separated.
 class AcceptEveryReplayCache final : public core::ReplayCache {
 public:
-    bool insert_if_absent(std::string_view, std::int64_t) override { return true; }
+    bool insert_if_absent(std::string_view, std::string_view, std::int64_t) override { return true; }
 };
 
 struct Fixture {

@@ -161,7 +161,7 @@ void BM_replay_memory_insert(benchmark::State &state) {
     const std::string prefix = "saml-assertion http://www.okta.com/exk1bench0000000000 _id";
     for (auto _ : state) {
         ++n;
-        benchmark::DoNotOptimize(cache.insert_if_absent(prefix + std::to_string(n), ssogate::bench::signed_at + n / 4096 + 1));
+        benchmark::DoNotOptimize(cache.insert_if_absent("c1", prefix + std::to_string(n), ssogate::bench::signed_at + n / 4096 + 1));
     }
     state.SetItemsProcessed(state.iterations());
 }

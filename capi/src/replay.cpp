@@ -20,12 +20,14 @@ constexpr std::size_t replay_options_v1_size =
 constexpr std::size_t replay_callbacks_v1_size =
     offsetof(ssogate_replay_callbacks, free_user_data) + sizeof(void (*)(void *));
 
-constexpr std::size_t default_max_entries = 1000000;
-
 struct CacheSettings {
     std::function<std::int64_t()> clock;  // empty: the system clock
-    std::size_t max_entries = default_max_entries;
+    ssogate::core::ReplayLimits limits;
 };
+
+std::size_t to_size(std::uint64_t v) {
+    return static_cast<std::size_t>(std::min<std::uint64_t>(v, std::numeric_limits<std::size_t>::max()));
+}
 
 CacheSettings settings_of(const ssogate_replay_cache_options *opts) {
     CacheSettings out;
@@ -37,9 +39,9 @@ CacheSettings settings_of(const ssogate_replay_cache_options *opts) {
         const std::int64_t frozen = opts->now;
         out.clock = [frozen] { return frozen; };
     }
-    if (opts->max_entries != 0) {
-        const std::uint64_t size_max = std::numeric_limits<std::size_t>::max();
-        out.max_entries = static_cast<std::size_t>(std::min<std::uint64_t>(opts->max_entries, size_max));
+    if (opts->max_entries != 0) out.limits.max_entries = to_size(opts->max_entries);
+    if (SSOGATE_CAPI_COVERS(opts, max_entries_per_connection)) {
+        out.limits.max_entries_per_connection = to_size(opts->max_entries_per_connection);
     }
     return out;
 }
@@ -57,7 +59,7 @@ public:
     CallbackReplayCache(const CallbackReplayCache &) = delete;
     CallbackReplayCache &operator=(const CallbackReplayCache &) = delete;
 
-    bool insert_if_absent(std::string_view key, std::int64_t expires_at) override {
+    bool insert_if_absent(std::string_view, std::string_view key, std::int64_t expires_at) override {
         // Anything but an explicit 1 or 0 is a broken store: fail closed.
         int inserted = -1;
         const int rc = cb_.insert_if_absent(cb_.user_data, key.data(), key.size(), expires_at, &inserted);
@@ -88,7 +90,7 @@ ssogate_replay_cache *ssogate_replay_cache_new_memory(const ssogate_replay_cache
                                                       ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         const CacheSettings s = settings_of(opts);
-        return new ssogate_replay_cache{std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.max_entries)};
+        return new ssogate_replay_cache{std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.limits)};
     }
     SSOGATE_CAPI_END(err, nullptr)
 }
@@ -101,10 +103,11 @@ ssogate_replay_cache *ssogate_replay_cache_open(const char *location, size_t loc
         const CacheSettings s = settings_of(opts);
         if (loc == "memory:") {
             return new ssogate_replay_cache{
-                std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.max_entries)};
+                std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.limits)};
         }
         ssogate::core::store::StoreOptions so;
         so.clock = s.clock;
+        so.replay_limits = s.limits;
         // open_stores' first location holds the directory, which Redis cannot: a replay cache in
         // Redis comes with a throwaway in-memory directory that nothing here uses.
         const bool redis = loc.substr(0, 8) == "redis://";

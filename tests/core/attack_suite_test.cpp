@@ -78,14 +78,14 @@ testing::TestAttribute attr(std::string name, std::vector<std::string> values, s
 
 class FailingCache : public ReplayCache {
 public:
-    bool insert_if_absent(std::string_view, std::int64_t) override {
+    bool insert_if_absent(std::string_view, std::string_view, std::int64_t) override {
         fail(Code::store_unavailable, "redis: connection refused");
     }
 };
 
 class ThrowingCache : public ReplayCache {
 public:
-    bool insert_if_absent(std::string_view, std::int64_t) override { throw std::runtime_error("disk I/O error"); }
+    bool insert_if_absent(std::string_view, std::string_view, std::int64_t) override { throw std::runtime_error("disk I/O error"); }
 };
 
 class OnePending : public store::PendingRequests {
@@ -560,8 +560,10 @@ TEST_F(Attack, TimeWindowsAreEnforced) {
     EXPECT_CODE(verify_opts(o), Code::subject_expired);
     o.subject_not_on_or_after = t0 + 900;
     EXPECT_CODE(verify_opts(o), Code::expired);
-    now = t0 - 61;  // NotBefore is t0 - 60
+    now = t0 - 61;  // NotBefore is t0 - 60; the IssueInstant must not be in the future
+    o.issue_instant = t0 - 120;
     EXPECT_CODE(verify_opts(o), Code::not_yet_valid);
+    o.issue_instant.reset();
     now = t0 + 601;  // IssueInstant older than the 600 s maximum age
     o.not_on_or_after = o.subject_not_on_or_after = t0 + 3600;
     EXPECT_CODE(verify_opts(o), Code::issue_instant);
@@ -580,10 +582,72 @@ TEST_F(Attack, ClockSkewIsAppliedToEveryWindow) {
     r = verify_opts(o);
     EXPECT_CODE(r, Code::subject_expired);
     EXPECT_NE(r.message.find("clock skew 120 s"), std::string::npos) << r.message;
+    // Before NotBefore, with an IssueInstant that is not in the future either.
+    o.issue_instant = t0 - 200;
     now = t0 - 60 - 120;
     EXPECT_CODE(verify_opts(o), Code::ok);
     now = t0 - 60 - 121;
     EXPECT_CODE(verify_opts(o), Code::not_yet_valid);
+    // An IssueInstant ahead of the clock passes within the skew and no further.
+    o.issue_instant.reset();
+    now = t0 - 120;
+    EXPECT_CODE(verify_opts(o), Code::ok);
+    now = t0 - 121;
+    r = verify_opts(o);
+    EXPECT_CODE(r, Code::issue_instant);
+    EXPECT_NE(r.message.find("in the future"), std::string::npos) << r.message;
+}
+
+// ------------------------------------------------------------------ replay retention and shares
+
+// However far off the NotOnOrAfter an IdP chooses, an assertion ID is kept only as long as the assertion
+// could be accepted: its signed IssueInstant + the maximum age + the clock skew.
+TEST_F(Attack, ReplayRetentionFollowsTheSignedIssueInstantNotTheIdPsExpiry) {
+    settings.clock_skew_seconds = 180;
+    auto o = opts();
+    o.not_on_or_after = o.subject_not_on_or_after = t0 + 10LL * 365 * 24 * 3600;  // ten years
+    const std::string b64 = idp().response_base64(o);
+    Outcome r = verify(b64);
+    EXPECT_CODE(r, Code::ok);
+    EXPECT_EQ(cache.size(), 1u);
+    now = t0 + 600 + 180;  // the last second at which it could be accepted: still remembered
+    EXPECT_CODE(verify(b64), Code::replayed);
+    EXPECT_NE(verify(b64).message.find("2026-01-01T00:13:00Z"), std::string::npos) << "remembered until t0 + 780";
+    now = t0 + 600 + 180 + 1;  // from here the IssueInstant refuses it, so the cache may forget it
+    EXPECT_CODE(verify(b64), Code::issue_instant);
+    EXPECT_TRUE(cache.insert_if_absent("c1", "another", now + 1));
+    EXPECT_EQ(cache.size(), 1u) << "the ten-year assertion was forgotten";
+}
+
+// One tenant's IdP that mints long-lived assertions in a loop cannot lock every other tenant out of a
+// shared replay cache: it fills its own share and its logins fail closed; another connection's go on.
+TEST_F(Attack, OneConnectionFloodingTheReplayCacheDoesNotLockOutAnother) {
+    MemoryReplayCache shared([this] { return now; }, ReplayLimits{50, 0});
+    auto flooding = connection_for(idp().metadata());  // connection c1
+    static TestIdp other("https://idp.other-tenant.example/saml");
+    ConnectionParams p;
+    p.id = "c2";
+    p.acs_url = "https://app.example.com/sso/saml/c2/acs";
+    p.sp_entity_id = "https://app.example.com/sso/saml/c2";
+    auto quiet = make_connection(other.metadata(), p);
+    VerifyContext c = ctx();
+    c.replay = &shared;
+    int accepted = 0;
+    Outcome last;
+    for (int i = 0; i < 50; ++i) {
+        auto o = opts();
+        o.not_on_or_after = o.subject_not_on_or_after = t0 + 10LL * 365 * 24 * 3600;
+        last = run_verify(*flooding, idp().response_base64(o), c);
+        if (last.code == Code::ok) ++accepted;
+    }
+    EXPECT_EQ(accepted, 5) << "a tenth of the cache for one connection";
+    EXPECT_CODE(last, Code::store_unavailable);
+    auto o = opts();
+    o.acs_url = p.acs_url;
+    o.sp_entity_id = p.sp_entity_id;
+    Outcome r = run_verify(*quiet, other.response_base64(o), c);
+    EXPECT_CODE(r, Code::ok);
+    EXPECT_EQ(r.login.connection_id, "c2");
 }
 
 // ------------------------------------------------ audience, recipient, destination, issuer, status
@@ -798,17 +862,17 @@ TEST_F(Attack, EndUserMessageIsGenericAndNamesTheCode) {
 TEST(MemoryReplayCacheTest, ForgetsOnlyExpiredEntries) {
     std::int64_t clock = 100;
     MemoryReplayCache cache([&clock] { return clock; });
-    EXPECT_TRUE(cache.insert_if_absent("a", 200));
-    EXPECT_FALSE(cache.insert_if_absent("a", 300));
+    EXPECT_TRUE(cache.insert_if_absent("c1", "a", 200));
+    EXPECT_FALSE(cache.insert_if_absent("c1", "a", 300));
     clock = 200;  // still kept at its expiry instant
-    EXPECT_FALSE(cache.insert_if_absent("a", 300));
+    EXPECT_FALSE(cache.insert_if_absent("c1", "a", 300));
     clock = 201;
-    EXPECT_TRUE(cache.insert_if_absent("a", 400));
+    EXPECT_TRUE(cache.insert_if_absent("c1", "a", 400));
     EXPECT_EQ(cache.size(), 1u);
-    MemoryReplayCache tiny([&clock] { return clock; }, 1);
-    EXPECT_TRUE(tiny.insert_if_absent("x", 1000));
+    MemoryReplayCache tiny([&clock] { return clock; }, ReplayLimits{1, 0});
+    EXPECT_TRUE(tiny.insert_if_absent("c1", "x", 1000));
     try {
-        tiny.insert_if_absent("y", 1000);
+        tiny.insert_if_absent("c1", "y", 1000);
         ADD_FAILURE() << "a full cache must refuse";
     } catch (const Error &e) {
         EXPECT_EQ(e.code(), Code::store_unavailable);

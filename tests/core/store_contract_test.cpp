@@ -251,26 +251,33 @@ INSTANTIATE_TEST_SUITE_P(all, store_directory_contract, testing::Values("memory"
 class store_shared_contract : public testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
-        auto clock = [this] { return now_.load(); };
         if (GetParam() == "memory") {
             pending_ = make_memory_pending_requests();
-            replay_ = std::make_unique<MemoryReplayCache>(clock);
         } else if (GetParam() == "sqlite") {
-            auto db = open_sqlite(tmp_.file("shared.db"));
-            pending_ = make_sqlite_pending_requests(db);
-            replay_ = make_sqlite_replay_cache(db, clock);
+            db_ = open_sqlite(tmp_.file("shared.db"));
+            pending_ = make_sqlite_pending_requests(db_);
         } else {
             redis_ = std::make_unique<store_test::RedisServer>();
-            auto client = make_redis_client(parse_redis_url(redis_->url()));
-            pending_ = make_redis_pending_requests(client);
-            replay_ = make_redis_replay_cache(client, clock);
+            client_ = make_redis_client(parse_redis_url(redis_->url()));
+            pending_ = make_redis_pending_requests(client_);
         }
+        replay_ = make_replay({});
+    }
+
+    // A replay cache of this kind over the same database or server, with the given limits.
+    std::unique_ptr<ReplayCache> make_replay(ReplayLimits limits) {
+        auto clock = [this] { return now_.load(); };
+        if (GetParam() == "memory") return std::make_unique<MemoryReplayCache>(clock, limits);
+        if (GetParam() == "sqlite") return make_sqlite_replay_cache(db_, clock, limits);
+        return make_redis_replay_cache(client_, clock, limits);
     }
 
     bool real_time_expiry() const { return GetParam() == "redis"; }
 
     store_test::TempDir tmp_;
     std::unique_ptr<store_test::RedisServer> redis_;
+    std::shared_ptr<SqliteDatabase> db_;
+    std::shared_ptr<RedisClient> client_;
     std::atomic<std::int64_t> now_{kNow};
     std::unique_ptr<PendingRequests> pending_;
     std::unique_ptr<ReplayCache> replay_;
@@ -324,20 +331,54 @@ TEST_P(store_shared_contract, ConnectionIdsThatShareAPrefixDoNotCollide) {
 }
 
 TEST_P(store_shared_contract, ReplayCacheAcceptsAKeyOnce) {
-    EXPECT_TRUE(replay_->insert_if_absent("conn1:_a1", kNow + 300));
-    EXPECT_FALSE(replay_->insert_if_absent("conn1:_a1", kNow + 300));
-    EXPECT_FALSE(replay_->insert_if_absent("conn1:_a1", kNow + 900)) << "a later expiry does not reset it";
-    EXPECT_TRUE(replay_->insert_if_absent("conn2:_a1", kNow + 300));
+    EXPECT_TRUE(replay_->insert_if_absent("c1", "conn1:_a1", kNow + 300));
+    EXPECT_FALSE(replay_->insert_if_absent("c1", "conn1:_a1", kNow + 300));
+    EXPECT_FALSE(replay_->insert_if_absent("c1", "conn1:_a1", kNow + 900)) << "a later expiry does not reset it";
+    EXPECT_TRUE(replay_->insert_if_absent("c1", "conn2:_a1", kNow + 300));
 }
 
 TEST_P(store_shared_contract, ReplayEntryIsKeptUntilItsExpiry) {
-    EXPECT_TRUE(replay_->insert_if_absent("k", kNow));
+    EXPECT_TRUE(replay_->insert_if_absent("c1", "k", kNow));
     now_ = kNow;
-    EXPECT_FALSE(replay_->insert_if_absent("k", kNow)) << "kept while expires_at >= now";
+    EXPECT_FALSE(replay_->insert_if_absent("c1", "k", kNow)) << "kept while expires_at >= now";
     now_ = kNow + 2;
     if (real_time_expiry()) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    EXPECT_TRUE(replay_->insert_if_absent("k", kNow + 100)) << "forgotten after it expired";
-    EXPECT_FALSE(replay_->insert_if_absent("k", kNow + 100));
+    EXPECT_TRUE(replay_->insert_if_absent("c1", "k", kNow + 100)) << "forgotten after it expired";
+    EXPECT_FALSE(replay_->insert_if_absent("c1", "k", kNow + 100));
+}
+
+// One connection whose IdP mints assertions in a loop fills its own share of the cache and no more:
+// its logins are refused (fail closed), every other connection's go on.
+TEST_P(store_shared_contract, OneConnectionFloodingDoesNotRefuseAnother) {
+    auto cache = make_replay(ReplayLimits{50, 0});  // a share of 5 per connection
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(cache->insert_if_absent("flood", "f" + std::to_string(i), kNow + 600));
+    std::string message;
+    try {
+        cache->insert_if_absent("flood", "f5", kNow + 600);
+        ADD_FAILURE() << "the flooding connection went past its share";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Code::store_unavailable);
+        message = e.what();
+    }
+    EXPECT_NE(message.find("'flood'"), std::string::npos) << message;
+    EXPECT_NE(message.find("share"), std::string::npos) << message;
+    EXPECT_FALSE(cache->insert_if_absent("flood", "f0", kNow + 600)) << "a replay is still recognised when full";
+    EXPECT_TRUE(cache->insert_if_absent("quiet", "q0", kNow + 600)) << "another connection still logs in";
+    EXPECT_TRUE(cache->insert_if_absent("quiet", "q1", kNow + 600));
+}
+
+TEST_P(store_shared_contract, TheTotalIsBoundedAndExpiryFreesRoom) {
+    auto cache = make_replay(ReplayLimits{6, 3});
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(cache->insert_if_absent("a", "a" + std::to_string(i), kNow + 60));
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(cache->insert_if_absent("b", "b" + std::to_string(i), kNow + 600));
+    EXPECT_EQ(code_of([&] { cache->insert_if_absent("c", "c0", kNow + 600); }), Code::store_unavailable)
+        << "six live IDs in all";
+    EXPECT_EQ(code_of([&] { cache->insert_if_absent("a", "a3", kNow + 600); }), Code::store_unavailable);
+    // Once a's entries expire (counts are kept per minute of expiry in Redis: move past that minute).
+    now_ = kNow + 180;
+    EXPECT_TRUE(cache->insert_if_absent("c", "c0", kNow + 600)) << "room again once entries expired";
+    EXPECT_TRUE(cache->insert_if_absent("a", "a3", kNow + 600));
+    EXPECT_FALSE(cache->insert_if_absent("b", "b0", kNow + 600)) << "b's IDs are still live";
 }
 
 INSTANTIATE_TEST_SUITE_P(all, store_shared_contract, testing::Values("memory", "sqlite", "redis"), param_name);

@@ -36,10 +36,10 @@ TEST(store_redis, DownMeansUnavailableAndServiceResumesWhenRedisReturns) {
     auto client = make_redis_client(parse_redis_url(server.url()));
     auto replay = make_redis_replay_cache(client);
     auto pending = make_redis_pending_requests(client);
-    EXPECT_TRUE(replay->insert_if_absent("before", later()));
+    EXPECT_TRUE(replay->insert_if_absent("c1", "before", later()));
 
     server.stop();
-    const auto e = error_of([&] { replay->insert_if_absent("during", later()); });
+    const auto e = error_of([&] { replay->insert_if_absent("c1", "during", later()); });
     EXPECT_EQ(e.code(), Code::store_unavailable) << e.what();
     EXPECT_NE(std::string(e.what()).find("Redis at 127.0.0.1:" + std::to_string(server.port()) + " did not answer"),
               std::string::npos)
@@ -49,8 +49,8 @@ TEST(store_redis, DownMeansUnavailableAndServiceResumesWhenRedisReturns) {
     EXPECT_EQ(error_of([&] { pending->put("tok", {"_r", "c", "/", 0, later()}); }).code(), Code::store_unavailable);
 
     server.start();  // same port
-    EXPECT_TRUE(replay->insert_if_absent("during", later())) << "reconnected on the next call";
-    EXPECT_FALSE(replay->insert_if_absent("during", later()));
+    EXPECT_TRUE(replay->insert_if_absent("c1", "during", later())) << "reconnected on the next call";
+    EXPECT_FALSE(replay->insert_if_absent("c1", "during", later()));
     pending->put("tok", {"_r", "c", "/", util::now_seconds(), later()});
     EXPECT_TRUE(pending->take("tok", util::now_seconds()));
 }
@@ -60,14 +60,14 @@ TEST(store_redis, AHungRedisHitsTheCommandTimeout) {
     RedisOptions o = parse_redis_url(server.url());
     o.command_timeout_ms = 200;
     auto replay = make_redis_replay_cache(make_redis_client(o));
-    EXPECT_TRUE(replay->insert_if_absent("a", later()));
+    EXPECT_TRUE(replay->insert_if_absent("c1", "a", later()));
     // A frozen server accepts the bytes but never answers: only the timeout can save the caller.
     server.freeze();
     const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_EQ(error_of([&] { replay->insert_if_absent("b", later()); }).code(), Code::store_unavailable);
+    EXPECT_EQ(error_of([&] { replay->insert_if_absent("c1", "b", later()); }).code(), Code::store_unavailable);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
     server.thaw();
-    EXPECT_TRUE(replay->insert_if_absent("c", later()));
+    EXPECT_TRUE(replay->insert_if_absent("c1", "c", later()));
 }
 
 TEST(store_redis, TwoProcessesRaceOnOneRedisAndEachKeyHasExactlyOneWinner) {
@@ -86,7 +86,7 @@ TEST(store_redis, TwoProcessesRaceOnOneRedisAndEachKeyHasExactlyOneWinner) {
         auto replay = make_redis_replay_cache(client);
         auto pending = make_redis_pending_requests(client);
         std::string won;
-        for (int i = 0; i < kKeys; ++i) won += replay->insert_if_absent("conn:_a" + std::to_string(i), later()) ? '1' : '0';
+        for (int i = 0; i < kKeys; ++i) won += replay->insert_if_absent("c1", "conn:_a" + std::to_string(i), later()) ? '1' : '0';
         for (int i = 0; i < kRequests; ++i) {
             const bool took = i % 2 ? pending->take("tok-" + std::to_string(i), util::now_seconds()).has_value()
                                     : pending->take_by_request_id("conn", "_req" + std::to_string(i),
@@ -125,19 +125,19 @@ TEST(store_redis, UrlsAndKeyPrefix) {
     auto replay_a = make_redis_replay_cache(make_redis_client(ro));
     ro.key_prefix = "tenant-b:";
     auto replay_b = make_redis_replay_cache(make_redis_client(ro));
-    EXPECT_TRUE(replay_a->insert_if_absent("same", later()));
-    EXPECT_TRUE(replay_b->insert_if_absent("same", later())) << "prefixes keep deployments apart";
-    EXPECT_FALSE(replay_a->insert_if_absent("same", later()));
+    EXPECT_TRUE(replay_a->insert_if_absent("c1", "same", later()));
+    EXPECT_TRUE(replay_b->insert_if_absent("c1", "same", later())) << "prefixes keep deployments apart";
+    EXPECT_FALSE(replay_a->insert_if_absent("c1", "same", later()));
 }
 
 TEST(store_redis, OpenStoresPutsSharedStateInRedisAndTheDirectoryElsewhere) {
     store_test::RedisServer server;
     store_test::TempDir tmp;
     auto stores = open_stores("sqlite:" + tmp.file("dir.db"), server.url());
-    EXPECT_TRUE(stores.replay->insert_if_absent("x", later()));
+    EXPECT_TRUE(stores.replay->insert_if_absent("c1", "x", later()));
     // A second node: its own directory file, the same Redis.
     auto node2 = open_stores("memory:", server.url());
-    EXPECT_FALSE(node2.replay->insert_if_absent("x", later())) << "nodes share the replay cache";
+    EXPECT_FALSE(node2.replay->insert_if_absent("c1", "x", later())) << "nodes share the replay cache";
     stores.pending->put("tok", {"_r", "c", "/", util::now_seconds(), later()});
     EXPECT_TRUE(node2.pending->take("tok", util::now_seconds()));
     EXPECT_FALSE(stores.pending->take("tok", util::now_seconds()));

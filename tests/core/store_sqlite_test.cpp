@@ -68,7 +68,7 @@ TEST(store_sqlite, EightThreadsWriteConcurrentlyWithoutErrorOrLoss) {
                 auto replay = make_sqlite_replay_cache(db);
                 for (int i = 0; i < kEach; ++i) {
                     const std::string id = std::to_string(t) + "-" + std::to_string(i);
-                    if (replay->insert_if_absent("assertion-" + id, util::now_seconds() + 600)) ++firsts;
+                    if (replay->insert_if_absent("c1", "assertion-" + id, util::now_seconds() + 600)) ++firsts;
                     AuditEntry e;
                     e.time = i;
                     e.account_id = "acc1";
@@ -93,7 +93,7 @@ TEST(store_sqlite, EightThreadsWriteConcurrentlyWithoutErrorOrLoss) {
     EXPECT_EQ(log.size(), static_cast<std::size_t>(kThreads * kEach));
     EXPECT_EQ(details.size(), static_cast<std::size_t>(kThreads * kEach)) << "no row lost or duplicated";
     auto replay = make_sqlite_replay_cache(db);
-    EXPECT_FALSE(replay->insert_if_absent("assertion-7-59", util::now_seconds() + 600));
+    EXPECT_FALSE(replay->insert_if_absent("c1", "assertion-7-59", util::now_seconds() + 600));
 }
 
 TEST(store_sqlite, SigkillMidTransactionLosesNothingCommittedAndLeavesNothingHalfWritten) {
@@ -185,6 +185,29 @@ TEST(store_sqlite, ReopeningKeepsTheSchemaAndRefusesANewerOne) {
     EXPECT_NE(std::string(e.what()).find("99"), std::string::npos) << e.what();
 }
 
+// A file written by the first schema (replay rows without a connection) opens under the current one:
+// its IDs are still recognised and count towards the total, so the bound holds across the upgrade.
+TEST(store_sqlite, AVersionOneReplayTableIsMigratedWithItsEntries) {
+    store_test::TempDir tmp;
+    const std::string path = tmp.file("v1.db");
+    {
+        RawDb raw(path);
+        ASSERT_EQ(raw.exec("CREATE TABLE schema_version(version INTEGER NOT NULL);"
+                           "INSERT INTO schema_version(version) VALUES(1);"
+                           "CREATE TABLE replay(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);"
+                           "CREATE INDEX replay_by_expiry ON replay(expires_at);"
+                           "INSERT INTO replay(key, expires_at) VALUES('old-1', 4000000000), ('old-2', 4000000000);"),
+                  SQLITE_OK);
+    }
+    auto db = open_sqlite(path);
+    EXPECT_EQ(schema_version(*db), 2);
+    auto replay = make_sqlite_replay_cache(db, {}, ReplayLimits{3, 3});
+    EXPECT_FALSE(replay->insert_if_absent("c1", "old-1", 4000000000)) << "an ID recorded before the upgrade";
+    EXPECT_TRUE(replay->insert_if_absent("c1", "new-1", 4000000000));
+    EXPECT_EQ(error_of([&] { replay->insert_if_absent("c2", "new-2", 4000000000); }).code(), Code::store_unavailable)
+        << "the two old IDs count towards the total of three";
+}
+
 TEST(store_sqlite, AFileThatIsNotADatabaseIsReportedAsCorrupt) {
     store_test::TempDir tmp;
     const std::string path = tmp.file("junk.db");
@@ -209,14 +232,14 @@ TEST(store_sqlite, ALockHeldPastTheBusyTimeoutFailsClosed) {
     RawDb other(path);
     ASSERT_EQ(other.exec("BEGIN IMMEDIATE"), SQLITE_OK);
     const auto t0 = std::chrono::steady_clock::now();
-    const auto e = error_of([&] { replay->insert_if_absent("k", util::now_seconds() + 60); });
+    const auto e = error_of([&] { replay->insert_if_absent("c1", "k", util::now_seconds() + 60); });
     EXPECT_EQ(e.code(), Code::store_unavailable) << e.what();
     EXPECT_NE(std::string(e.what()).find("150 ms"), std::string::npos) << e.what();
     EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(140)) << "it waited the timeout";
     EXPECT_EQ(error_of([&] { pending->take("t", 0); }).code(), Code::store_unavailable)
         << "a take that cannot run is an error, never 'not found'";
     ASSERT_EQ(other.exec("COMMIT"), SQLITE_OK);
-    EXPECT_TRUE(replay->insert_if_absent("k", util::now_seconds() + 60)) << "works again once the lock is gone";
+    EXPECT_TRUE(replay->insert_if_absent("c1", "k", util::now_seconds() + 60)) << "works again once the lock is gone";
 }
 
 TEST(store_sqlite, TheAuditLogIsAppendOnlyInTheFileItself) {
@@ -238,11 +261,11 @@ TEST(store_sqlite, AllStoresShareOneFile) {
     const std::string path = tmp.file("one.db");
     auto stores = open_stores("sqlite:" + path);
     make_account(*stores.directory);
-    EXPECT_TRUE(stores.replay->insert_if_absent("a", util::now_seconds() + 60));
+    EXPECT_TRUE(stores.replay->insert_if_absent("c1", "a", util::now_seconds() + 60));
     stores.pending->put("tok", {"_r", "c", "/", 1, util::now_seconds() + 60});
     stores = {};
     auto again = open_stores("sqlite:" + path);
     EXPECT_TRUE(again.directory->find_account("acc1"));
-    EXPECT_FALSE(again.replay->insert_if_absent("a", util::now_seconds() + 60)) << "replay state survives a restart";
+    EXPECT_FALSE(again.replay->insert_if_absent("c1", "a", util::now_seconds() + 60)) << "replay state survives a restart";
     EXPECT_TRUE(again.pending->take("tok", util::now_seconds()));
 }

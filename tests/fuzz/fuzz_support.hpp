@@ -19,7 +19,7 @@ inline constexpr const char *request_id = "_fuzz-request-1";
 
 class AcceptEveryReplayCache final : public core::ReplayCache {
 public:
-    bool insert_if_absent(std::string_view, std::int64_t) override { return true; }
+    bool insert_if_absent(std::string_view, std::string_view, std::int64_t) override { return true; }
 };
 
 // A broken invariant: abort, so libFuzzer records the input as a crash.

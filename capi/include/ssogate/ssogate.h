@@ -528,8 +528,17 @@ typedef struct ssogate_replay_cache_options {
      * too, or an old test response would be forgotten at once and its replay not recognised.
      */
     int64_t now;
-    /** memory: at most this many live entries; beyond it inserts fail closed. 0 = 1,000,000. */
+    /**
+     * At most this many live entries in all (memory, SQLite and Redis alike); beyond it inserts fail closed
+     * with SSOGATE_STORE_UNAVAILABLE, never by forgetting an entry. 0 = 1,000,000. An entry lives no longer
+     * than its assertion could be accepted: at most the signed IssueInstant + the maximum age + the clock skew.
+     */
     uint64_t max_entries;
+    /**
+     * At most this many live entries for one connection, so that one connection's volume (an IdP minting
+     * assertions in a loop) refuses only that connection's logins, never another's. 0 = a tenth of max_entries.
+     */
+    uint64_t max_entries_per_connection;
 } ssogate_replay_cache_options;
 
 /** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
@@ -543,7 +552,7 @@ SSOGATE_API ssogate_replay_cache *ssogate_replay_cache_new_memory(const ssogate_
  * Opens a replay cache at a store location: "memory:", "sqlite:PATH" (one file, WAL, shared by the
  * processes of one machine) or "redis://HOST:PORT[/DB]" (shared by many nodes). A malformed location
  * gives SSOGATE_STORE_LOCATION. A Redis server that is down does not fail here: verification does,
- * with SSOGATE_STORE_UNAVAILABLE. opts may be NULL (max_entries applies to "memory:" only).
+ * with SSOGATE_STORE_UNAVAILABLE. opts may be NULL; its limits apply to every kind of location.
  */
 SSOGATE_API ssogate_replay_cache *ssogate_replay_cache_open(const char *location, size_t location_len,
                                                             const ssogate_replay_cache_options *opts,

@@ -15,6 +15,7 @@ namespace {
 constexpr const char *status_success = "urn:oasis:names:tc:SAML:2.0:status:Success";
 constexpr const char *cm_bearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 constexpr const char *nameid_unspecified = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+constexpr const char *nameid_entity = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 
 [[noreturn]] void reject(Code code, std::string message) { throw Rejection(code, std::move(message)); }
 
@@ -103,10 +104,49 @@ struct Verifier {
     const std::string &idp_entity() const { return conn.idp()->entity_id(); }
 
     void check_issuer(xmlNode *issuer, const std::string &what) {
+        // SAML profiles 4.1.4.2: the Issuer of a Web SSO Response or Assertion is an entity ID (Format
+        // omitted or ...:entity). Any other format names something else than the IdP's entity.
+        if (auto format = attr(issuer, "Format"); format && *format != nameid_entity) {
+            reject(Code::issuer_mismatch, what + " Issuer has Format " + shown(*format) + "; the Web SSO profile "
+                                              "requires it absent or " + shown(nameid_entity));
+        }
         std::string got = xml::trimmed_text(issuer);
         if (got != idp_entity()) {
             reject(Code::issuer_mismatch, what + " Issuer is " + shown(got) + " but this connection's IdP is " +
                                               shown(idp_entity()) + " (from its metadata)");
+        }
+    }
+
+    // An IssueInstant may be at most max_age_seconds old and never in the future, each with the clock
+    // skew. The age bound on the (always signed) Assertion is also what bounds how long its ID must stay
+    // in the replay cache.
+    void check_issue_instant(std::int64_t issued, const char *what) {
+        if (issued > now + skew) {
+            reject(Code::issue_instant, std::string(what) + " IssueInstant " + when(issued) + " is in the future" +
+                                            skew_note(now, skew) + ": the IdP's clock is ahead, or the message "
+                                            "was made to look fresh");
+        }
+        if (issued < now - ctx.max_age_seconds - skew) {
+            reject(Code::issue_instant, std::string(what) + " IssueInstant " + when(issued) + " is more than " +
+                                            std::to_string(ctx.max_age_seconds) + " s (maximum age) + " +
+                                            std::to_string(skew) + " s (clock skew) before now " + when(now));
+        }
+    }
+
+    // A validity window [NotBefore, NotOnOrAfter) as SAML core 2.5.1.2 and 2.4.1.2 define it: NotBefore
+    // must be earlier than NotOnOrAfter when both are present (an inverted window would otherwise pass
+    // at both ends thanks to the skew), and now must fall inside it, widened by the clock skew.
+    void check_window(std::optional<std::int64_t> not_before, std::optional<std::int64_t> not_on_or_after,
+                      const char *what, Code too_early, Code too_late) {
+        if (not_before && not_on_or_after && *not_before >= *not_on_or_after) {
+            reject(Code::time_window_invalid, std::string(what) + " NotBefore " + when(*not_before) +
+                                                  " is not earlier than its NotOnOrAfter " + when(*not_on_or_after));
+        }
+        if (not_on_or_after && now - skew >= *not_on_or_after) {
+            reject(too_late, std::string(what) + " expired at " + when(*not_on_or_after) + skew_note(now, skew));
+        }
+        if (not_before && now + skew < *not_before) {
+            reject(too_early, std::string(what) + " is valid from " + when(*not_before) + skew_note(now, skew));
         }
     }
 
@@ -121,13 +161,9 @@ struct Verifier {
             reject(Code::response_version, "Response Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
         }
         if (!attr(root, "ID")) reject(Code::response_malformed, "the Response has no ID attribute");
-        const std::int64_t issued = required_time(attr(root, "IssueInstant"), "IssueInstant", Code::response_malformed, "the Response");
-        const std::int64_t window = ctx.max_age_seconds + skew;
-        if (issued < now - window || issued > now + window) {
-            reject(Code::issue_instant, "Response IssueInstant " + when(issued) + " is more than " +
-                                            std::to_string(ctx.max_age_seconds) + " s (maximum age) + " +
-                                            std::to_string(skew) + " s (clock skew) away from now " + when(now));
-        }
+        check_issue_instant(required_time(attr(root, "IssueInstant"), "IssueInstant", Code::response_malformed,
+                                          "the Response"),
+                            "Response");
         auto destination = attr(root, "Destination");
         if (destination) {
             if (*destination != acs()) {
@@ -235,7 +271,9 @@ struct Verifier {
         }
         out.assertion_id = attr(a, "ID").value_or("");
         if (out.assertion_id.empty()) reject(Code::assertion_malformed, "the Assertion has no ID");
-        required_time(attr(a, "IssueInstant"), "IssueInstant", Code::assertion_malformed, "the Assertion");
+        const std::int64_t issued =
+            required_time(attr(a, "IssueInstant"), "IssueInstant", Code::assertion_malformed, "the Assertion");
+        check_issue_instant(issued, "Assertion");
         xmlNode *issuer = xml::first_child_element(a, xml::ns_saml, "Issuer");
         if (issuer == nullptr) reject(Code::assertion_malformed, "the Assertion has no Issuer");
         check_issuer(issuer, "Assertion");
@@ -247,7 +285,10 @@ struct Verifier {
                                                    " Subject elements; expected one");
         }
         xmlNode *subject = subjects.front();
-        std::int64_t expires = 0;
+        // The last second at which this assertion could still be accepted: every time bound below
+        // lowers it. The replay cache keeps the ID until then and no longer, so retention follows the
+        // signed IssueInstant and the maximum age, whatever far-off NotOnOrAfter the IdP chose.
+        std::int64_t expires = issued + ctx.max_age_seconds + skew;
         std::string_view scd_irt;
         bool have_scd_irt = false;
         {
@@ -257,7 +298,7 @@ struct Verifier {
                 if (attr(sc, "Method").value_or("") != cm_bearer) continue;
                 try {
                     auto [not_on_or_after, irt] = check_bearer(sc);
-                    expires = not_on_or_after;
+                    expires = std::min(expires, not_on_or_after + skew);
                     have_scd_irt = irt.has_value();
                     scd_irt = irt.value_or("");
                     confirmed = true;
@@ -309,17 +350,12 @@ struct Verifier {
                                                 shown(conn.sp_entity_id()));
         }
         xmlNode *cond = conditions.front();
-        if (auto nb = optional_time(attr(cond, "NotBefore"), "NotBefore", Code::assertion_malformed, "Conditions")) {
-            if (now + skew < *nb) {
-                reject(Code::not_yet_valid, "the Assertion is valid from " + when(*nb) + skew_note(now, skew));
-            }
-        }
-        if (auto nooa = optional_time(attr(cond, "NotOnOrAfter"), "NotOnOrAfter", Code::assertion_malformed, "Conditions")) {
-            if (now - skew >= *nooa) {
-                reject(Code::expired, "the Assertion expired at " + when(*nooa) + skew_note(now, skew));
-            }
-            expires = std::max(expires, *nooa);
-        }
+        const auto cond_nooa =
+            optional_time(attr(cond, "NotOnOrAfter"), "NotOnOrAfter", Code::assertion_malformed, "Conditions");
+        check_window(optional_time(attr(cond, "NotBefore"), "NotBefore", Code::assertion_malformed, "Conditions"),
+                     cond_nooa, "the Assertion (Conditions)", Code::not_yet_valid, Code::expired);
+        if (cond_nooa) expires = std::min(expires, *cond_nooa + skew);
+        check_condition_kinds(cond);
         const xml::NamedChildren restrictions(cond, xml::ns_saml, "AudienceRestriction");
         if (restrictions.empty()) {
             reject(Code::audience_mismatch,
@@ -348,9 +384,18 @@ struct Verifier {
         out.authn_instant = required_time(attr(authn.front(), "AuthnInstant"), "AuthnInstant", Code::assertion_malformed,
                                           "AuthnStatement");
         out.session_index = attr(authn.front(), "SessionIndex").value_or("");
-        out.session_not_on_or_after =
-            optional_time(attr(authn.front(), "SessionNotOnOrAfter"), "SessionNotOnOrAfter", Code::assertion_malformed,
-                          "AuthnStatement");
+        // SessionNotOnOrAfter ends the IdP session the login rests on: one already over cannot start one
+        // here (every AuthnStatement is checked; the first one's value is returned).
+        for (xmlNode *statement : authn) {
+            const auto session_end = optional_time(attr(statement, "SessionNotOnOrAfter"), "SessionNotOnOrAfter",
+                                                   Code::assertion_malformed, "AuthnStatement");
+            if (session_end && now - skew >= *session_end) {
+                reject(Code::session_expired, "the AuthnStatement's SessionNotOnOrAfter " + when(*session_end) +
+                                                  " has passed" + skew_note(now, skew) +
+                                                  ": the IdP session this login rests on is over");
+            }
+            if (statement == authn.front()) out.session_not_on_or_after = session_end;
+        }
 
         // Attributes (every AttributeStatement of the signed assertion).
         std::size_t attributes = 0;
@@ -378,7 +423,7 @@ struct Verifier {
         const std::string key = "saml-assertion " + idp_entity() + " " + out.assertion_id;
         bool first_use = false;
         try {
-            first_use = ctx.replay->insert_if_absent(key, expires + skew);
+            first_use = ctx.replay->insert_if_absent(conn.id(), key, expires);
         } catch (const Error &e) {
             reject(Code::store_unavailable, std::string("the replay cache could not answer, so the login is refused: ") + e.what());
         } catch (const std::exception &e) {
@@ -386,7 +431,7 @@ struct Verifier {
         }
         if (!first_use) {
             reject(Code::replayed, "Assertion ID " + shown(out.assertion_id) + " was already used (replay); it stays "
-                                   "remembered until " + when(expires + skew));
+                                   "remembered until " + when(expires));
         }
         if (irt && ctx.pending != nullptr) {
             bool consumed = false;
@@ -418,16 +463,32 @@ struct Verifier {
         }
         const std::int64_t until = required_time(attr(d, "NotOnOrAfter"), "NotOnOrAfter", Code::subject_confirmation,
                                                  "the bearer SubjectConfirmationData");
-        if (now - skew >= until) {
-            reject(Code::subject_expired, "the bearer SubjectConfirmationData expired at " + when(until) + skew_note(now, skew));
-        }
-        if (auto nb = optional_time(attr(d, "NotBefore"), "NotBefore", Code::subject_confirmation, "SubjectConfirmationData")) {
-            if (now + skew < *nb) {
-                reject(Code::subject_expired,
-                       "the bearer SubjectConfirmationData is valid from " + when(*nb) + skew_note(now, skew));
+        check_window(optional_time(attr(d, "NotBefore"), "NotBefore", Code::subject_confirmation, "SubjectConfirmationData"),
+                     until, "the bearer SubjectConfirmationData", Code::subject_expired, Code::subject_expired);
+        return {until, attr(d, "InResponseTo")};
+    }
+
+    // SAML core 2.5.1: a Conditions element holds AudienceRestriction, OneTimeUse (at most one) and
+    // ProxyRestriction (at most one). Any other condition, a generic saml:Condition with an xsi:type
+    // included, is one ssogate cannot evaluate, which makes the assertion Indeterminate (2.5.1.1): refused.
+    // OneTimeUse asks that the assertion be used once, which the replay cache does for every assertion;
+    // ProxyRestriction limits what the SP may issue on its own, which ssogate never does.
+    void check_condition_kinds(xmlNode *conditions) {
+        int one_time_use = 0, proxy_restriction = 0;
+        for (xmlNode *c = conditions->children; c != nullptr; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE || xml::is_element(c, xml::ns_saml, "AudienceRestriction")) continue;
+            int *count = xml::is_element(c, xml::ns_saml, "OneTimeUse")         ? &one_time_use
+                         : xml::is_element(c, xml::ns_saml, "ProxyRestriction") ? &proxy_restriction
+                                                                                : nullptr;
+            if (count == nullptr) {
+                reject(Code::condition_unknown, "the Assertion's Conditions hold " + xml::qualified_name(c) +
+                                                    ", a condition ssogate cannot evaluate; SAML makes such an "
+                                                    "assertion Indeterminate, so it is refused");
+            }
+            if (++*count > 1) {
+                reject(Code::assertion_malformed, "the Assertion's Conditions hold more than one " + xml::qualified_name(c));
             }
         }
-        return {until, attr(d, "InResponseTo")};
     }
 
     void check_domain(const std::string &email) {

@@ -43,16 +43,16 @@ Stores open_stores(std::string_view location, std::string_view shared_location, 
         ro.command_timeout_ms = options.redis_command_timeout_ms;
         ro.key_prefix = options.redis_key_prefix;
         auto client = make_redis_client(ro);
-        out.replay = make_redis_replay_cache(client, options.clock);
+        out.replay = make_redis_replay_cache(client, options.clock, options.replay_limits);
         out.pending = make_redis_pending_requests(client);
     } else if (starts_with(shared, kSqlite)) {
         const std::string path(shared.substr(kSqlite.size()));
         if (path.empty()) bad_location(shared, "no path after sqlite:");
         auto shared_db = shared == location ? db : open_sqlite(path, options.sqlite);
-        out.replay = make_sqlite_replay_cache(shared_db, options.clock);
+        out.replay = make_sqlite_replay_cache(shared_db, options.clock, options.replay_limits);
         out.pending = make_sqlite_pending_requests(shared_db);
     } else if (shared == kMemory) {
-        out.replay = std::make_shared<MemoryReplayCache>(options.clock);
+        out.replay = std::make_shared<MemoryReplayCache>(options.clock, options.replay_limits);
         out.pending = make_memory_pending_requests();
     } else {
         bad_location(shared, "expected sqlite:PATH, memory: or redis://HOST:PORT[/DB]");

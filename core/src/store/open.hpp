@@ -34,6 +34,7 @@ struct StoreOptions {
     int redis_command_timeout_ms = 1000;
     std::string redis_key_prefix = "ssogate:";
     std::function<std::int64_t()> clock;  // for the replay caches; empty = the system clock
+    ReplayLimits replay_limits;           // live assertion IDs, in all and per connection
 };
 
 // `location`: "sqlite:PATH" or "memory:" (the directory, and the shared state unless

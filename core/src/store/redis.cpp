@@ -154,28 +154,73 @@ std::string ms_ttl(std::int64_t seconds_from_now) {
     return std::to_string(std::max<std::int64_t>(1, seconds_from_now) * 1000);
 }
 
+// Records an assertion ID and counts it, in one atomic step. Live IDs are counted per minute of expiry
+// in a hash per connection and one for all (field: the minute, value: how many expire in it); minutes
+// already past are dropped as the hash is read, so a count is exact to within the current minute.
+//   KEYS: the ID's key, the connection's counts, the total counts
+//   ARGV: TTL in ms, the ID's expiry minute, the current minute, the per-connection limit, the total limit
+//   returns {1, 0} recorded, {0, 0} already there (a replay), {2, live} connection full, {3, live} all full
+constexpr const char *kReplayInsertScript = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0} end
+local now = tonumber(ARGV[3])
+local function live(key)
+  local fields = redis.call('HGETALL', key)
+  local n = 0
+  for i = 1, #fields, 2 do
+    if tonumber(fields[i]) < now then redis.call('HDEL', key, fields[i]) else n = n + tonumber(fields[i + 1]) end
+  end
+  return n
+end
+local mine = live(KEYS[2])
+if mine >= tonumber(ARGV[4]) then return {2, mine} end
+local all = live(KEYS[3])
+if all >= tonumber(ARGV[5]) then return {3, all} end
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+for i = 2, 3 do
+  redis.call('HINCRBY', KEYS[i], ARGV[2], 1)
+  if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+end
+return {1, 0}
+)lua";
+
 class RedisReplayCache final : public ReplayCache {
 public:
-    RedisReplayCache(std::shared_ptr<RedisClient> client, std::function<std::int64_t()> clock)
-        : client_(std::move(client)), clock_(std::move(clock)) {
+    RedisReplayCache(std::shared_ptr<RedisClient> client, std::function<std::int64_t()> clock, ReplayLimits limits)
+        : client_(std::move(client)), clock_(std::move(clock)), limits_(limits) {
         if (!clock_) clock_ = [] { return util::now_seconds(); };
     }
 
-    bool insert_if_absent(std::string_view key, std::int64_t expires_at) override {
+    bool insert_if_absent(std::string_view connection_id, std::string_view key, std::int64_t expires_at) override {
+        const std::int64_t now = clock_();
+        const std::string &prefix = client_->options().key_prefix;
         // Kept while expires_at >= now, as in the other caches: hence the + 1 s.
-        const std::string ttl = ms_ttl(expires_at - clock_() + 1);
-        Reply r = client_->command(
-            {"SET", client_->options().key_prefix + "replay:" + std::string(key), "1", "NX", "PX", ttl});
-        if (r->type == REDIS_REPLY_NIL) return false;
-        if (r->type == REDIS_REPLY_STATUS) return true;
-        fail(Code::store_unavailable, "Redis at " + client_->options().host + ":" +
-                                          std::to_string(client_->options().port) +
-                                          " answered SET NX with an unexpected reply type " + std::to_string(r->type));
+        Reply r = client_->command({"EVAL", kReplayInsertScript, "3", prefix + "replay:" + std::string(key),
+                                    prefix + "replay-live:" + std::string(connection_id), prefix + "replay-live",
+                                    ms_ttl(expires_at - now + 1), std::to_string(minute(expires_at)),
+                                    std::to_string(minute(now)), std::to_string(limits_.per_connection()),
+                                    std::to_string(limits_.max_entries)});
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
+            r->element[1]->type != REDIS_REPLY_INTEGER) {
+            fail(Code::store_unavailable, "Redis at " + client_->options().host + ":" +
+                                              std::to_string(client_->options().port) +
+                                              " answered the replay-cache script with an unexpected reply");
+        }
+        const long long status = r->element[0]->integer;
+        const auto live = static_cast<std::size_t>(std::max<long long>(0, r->element[1]->integer));
+        if (status == 1) return true;
+        if (status == 0) return false;
+        const bool per_connection = status == 2;
+        fail(Code::store_unavailable,
+             replay_full_message("the Redis replay cache", connection_id, live,
+                                 per_connection ? limits_.per_connection() : limits_.max_entries, per_connection));
     }
 
 private:
+    static std::int64_t minute(std::int64_t t) { return t >= 0 ? t / 60 : (t - 59) / 60; }
+
     std::shared_ptr<RedisClient> client_;
     std::function<std::int64_t()> clock_;
+    ReplayLimits limits_;
 };
 
 // Both keys are written and removed together by these scripts, so a request can be taken once,
@@ -272,8 +317,8 @@ private:
 }  // namespace
 
 std::unique_ptr<ReplayCache> make_redis_replay_cache(std::shared_ptr<RedisClient> client,
-                                                     std::function<std::int64_t()> clock) {
-    return std::make_unique<RedisReplayCache>(std::move(client), std::move(clock));
+                                                     std::function<std::int64_t()> clock, ReplayLimits limits) {
+    return std::make_unique<RedisReplayCache>(std::move(client), std::move(clock), limits);
 }
 
 std::unique_ptr<PendingRequests> make_redis_pending_requests(std::shared_ptr<RedisClient> client) {

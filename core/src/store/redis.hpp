@@ -35,12 +35,14 @@ RedisOptions parse_redis_url(std::string_view url);
 class RedisClient;
 std::shared_ptr<RedisClient> make_redis_client(const RedisOptions &options);
 
-// Keys: <prefix>replay:<key>. The entry lives until expires_at as measured by `clock` (Unix seconds,
-// empty = the system clock): the TTL handed to Redis is expires_at - clock() + 1 s (at least 1 s),
-// so nodes and Redis need not share a clock, and a frozen test clock behaves as with the other
-// caches.
+// Keys: <prefix>replay:<key>, and the live counts <prefix>replay-live:<connection id> and
+// <prefix>replay-live (hashes: minute of expiry -> IDs). The entry lives until expires_at as measured by
+// `clock` (Unix seconds, empty = the system clock): the TTL handed to Redis is expires_at - clock() + 1 s
+// (at least 1 s), so nodes and Redis need not share a clock, and a frozen test clock behaves as with the
+// other caches. `limits` bound the live IDs in all and per connection, across every node.
 std::unique_ptr<ReplayCache> make_redis_replay_cache(std::shared_ptr<RedisClient> client,
-                                                     std::function<std::int64_t()> clock = {});
+                                                     std::function<std::int64_t()> clock = {},
+                                                     ReplayLimits limits = {});
 
 // Keys: <prefix>pending:t:<token> (a hash) and <prefix>pending:r:<len>:<connection><request id>
 // (the token), both with TTL expires_at - created_at + 1 s.

@@ -89,6 +89,17 @@ CREATE TABLE pending_requests(
     UNIQUE(connection_id, request_id)
 );
 )sql",
+    // 2: the replay cache counts live IDs per connection (and in all, under connection_id ''), so that it
+    // can be bounded and one connection's volume cannot take the room of the others.
+    R"sql(
+ALTER TABLE replay ADD COLUMN connection_id TEXT NOT NULL DEFAULT '';
+CREATE TABLE replay_live(
+    connection_id TEXT PRIMARY KEY,   -- '' holds the total; connection ids are never empty
+    live INTEGER NOT NULL
+);
+INSERT INTO replay_live(connection_id, live) SELECT connection_id, count(*) FROM replay GROUP BY connection_id;
+INSERT OR REPLACE INTO replay_live(connection_id, live) SELECT '', count(*) FROM replay;
+)sql",
 };
 static_assert(std::size(kMigrations) == sqlite_schema_version);
 
@@ -749,35 +760,100 @@ private:
 
 class SqliteReplayCache final : public ReplayCache {
 public:
-    SqliteReplayCache(std::shared_ptr<SqliteDatabase> db, std::function<std::int64_t()> clock)
-        : db_(std::move(db)), clock_(std::move(clock)) {
+    SqliteReplayCache(std::shared_ptr<SqliteDatabase> db, std::function<std::int64_t()> clock, ReplayLimits limits)
+        : db_(std::move(db)), clock_(std::move(clock)), limits_(limits) {
         if (!clock_) clock_ = [] { return util::now_seconds(); };
     }
 
-    bool insert_if_absent(std::string_view key, std::int64_t expires_at) override {
+    bool insert_if_absent(std::string_view connection_id, std::string_view key, std::int64_t expires_at) override {
         const std::int64_t now = clock_();
         return db_->write("recording an assertion ID in the replay cache", [&] {
-            // Same lifetime rule as MemoryReplayCache: kept while expires_at >= now.
-            if (++inserts_ % 256 == 0) {
-                db_->prepare("DELETE FROM replay WHERE expires_at < ?1", "purging the replay cache").num(1, now).run();
-            } else {
-                db_->prepare("DELETE FROM replay WHERE key = ?1 AND expires_at < ?2", "purging the replay cache")
-                    .text(1, key)
-                    .num(2, now)
-                    .run();
+            // Same lifetime rule as MemoryReplayCache: kept while expires_at >= now. The whole table is
+            // swept every 256 inserts, and whenever a limit is reached (expired rows may be what fills it).
+            if (++inserts_ % 256 == 0) purge(now);
+            forget_if_expired(key, now);
+            // A replay is recognised even when the cache is full.
+            if (db_->prepare("SELECT 1 FROM replay WHERE key = ?1", "looking up an assertion ID").text(1, key).step())
+                return false;
+            std::int64_t mine = live(connection_id);
+            std::int64_t all = live("");
+            const auto per_connection = static_cast<std::int64_t>(limits_.per_connection());
+            const auto max_entries = static_cast<std::int64_t>(limits_.max_entries);
+            if (mine >= per_connection || all >= max_entries) {
+                purge(now);
+                mine = live(connection_id);
+                all = live("");
             }
-            db_->prepare("INSERT OR IGNORE INTO replay(key, expires_at) VALUES(?1, ?2)",
+            if (mine >= per_connection) {
+                fail(Code::store_unavailable,
+                     replay_full_message("the SQLite replay cache", connection_id, static_cast<std::size_t>(mine),
+                                         limits_.per_connection(), true));
+            }
+            if (all >= max_entries) {
+                fail(Code::store_unavailable, replay_full_message("the SQLite replay cache", connection_id,
+                                                                  static_cast<std::size_t>(all), limits_.max_entries,
+                                                                  false));
+            }
+            db_->prepare("INSERT INTO replay(key, expires_at, connection_id) VALUES(?1, ?2, ?3)",
                          "recording an assertion ID in the replay cache")
                 .text(1, key)
                 .num(2, expires_at)
+                .text(3, connection_id)
                 .run();
-            return db_->changes() == 1;
+            add_live(connection_id, 1);
+            add_live("", 1);
+            return true;
         });
     }
 
 private:
+    std::int64_t live(std::string_view connection_id) {
+        auto st = db_->prepare("SELECT live FROM replay_live WHERE connection_id = ?1", "counting live assertion IDs");
+        st.text(1, connection_id);
+        return st.step() ? st.col_num(0) : 0;
+    }
+
+    void add_live(std::string_view connection_id, std::int64_t delta) {
+        db_->prepare("INSERT INTO replay_live(connection_id, live) VALUES(?1, ?2) "
+                     "ON CONFLICT(connection_id) DO UPDATE SET live = max(0, live + ?2)",
+                     "counting live assertion IDs")
+            .text(1, connection_id)
+            .num(2, delta)
+            .run();
+    }
+
+    // Removes the key's entry if it has expired, so that it can be recorded again.
+    void forget_if_expired(std::string_view key, std::int64_t now) {
+        auto st = db_->prepare("DELETE FROM replay WHERE key = ?1 AND expires_at < ?2 RETURNING connection_id",
+                               "purging the replay cache");
+        st.text(1, key).num(2, now);
+        if (st.step()) {
+            const std::string conn = st.col_text(0);
+            st.run();
+            add_live(conn, -1);
+            add_live("", -1);
+        }
+    }
+
+    void purge(std::int64_t now) {
+        std::unordered_map<std::string, std::int64_t> removed;
+        std::int64_t total = 0;
+        {
+            auto st = db_->prepare("DELETE FROM replay WHERE expires_at < ?1 RETURNING connection_id",
+                                   "purging the replay cache");
+            st.num(1, now);
+            while (st.step()) {
+                ++removed[st.col_text(0)];
+                ++total;
+            }
+        }
+        for (const auto &[conn, n] : removed) add_live(conn, -n);
+        if (total != 0) add_live("", -total);
+    }
+
     std::shared_ptr<SqliteDatabase> db_;
     std::function<std::int64_t()> clock_;
+    ReplayLimits limits_;
     std::uint64_t inserts_ = 0;  // guarded by the database mutex (only touched inside write())
 };
 
@@ -790,8 +866,8 @@ std::unique_ptr<PendingRequests> make_sqlite_pending_requests(std::shared_ptr<Sq
     return std::make_unique<SqlitePendingRequests>(std::move(db));
 }
 std::unique_ptr<ReplayCache> make_sqlite_replay_cache(std::shared_ptr<SqliteDatabase> db,
-                                                      std::function<std::int64_t()> clock) {
-    return std::make_unique<SqliteReplayCache>(std::move(db), std::move(clock));
+                                                      std::function<std::int64_t()> clock, ReplayLimits limits) {
+    return std::make_unique<SqliteReplayCache>(std::move(db), std::move(clock), limits);
 }
 
 }  // namespace ssogate::core::store

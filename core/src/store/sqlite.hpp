@@ -34,14 +34,16 @@ class SqliteDatabase;
 std::shared_ptr<SqliteDatabase> open_sqlite(const std::string &path, const SqliteOptions &options = {});
 
 // The schema version this build writes, and the one found in an open database.
-inline constexpr int sqlite_schema_version = 1;
+inline constexpr int sqlite_schema_version = 2;
 int schema_version(SqliteDatabase &db);
 
 std::unique_ptr<Directory> make_sqlite_directory(std::shared_ptr<SqliteDatabase> db);
 std::unique_ptr<PendingRequests> make_sqlite_pending_requests(std::shared_ptr<SqliteDatabase> db);
 // `clock` (Unix seconds; empty = the system clock) decides which entries have expired, as in
-// MemoryReplayCache: an entry is kept while expires_at >= clock().
+// MemoryReplayCache: an entry is kept while expires_at >= clock(). `limits` bound the live entries in
+// all and per connection (counted in the file, so every process that shares it shares the bounds).
 std::unique_ptr<ReplayCache> make_sqlite_replay_cache(std::shared_ptr<SqliteDatabase> db,
-                                                      std::function<std::int64_t()> clock = {});
+                                                      std::function<std::int64_t()> clock = {},
+                                                      ReplayLimits limits = {});
 
 }  // namespace ssogate::core::store

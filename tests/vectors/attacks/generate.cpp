@@ -510,7 +510,8 @@ void Generator::all() {
         signed_("conditions-expired", "EXPIRED", "at Conditions NotOnOrAfter, no skew",
                 [](ResponseOptions &o) { o.subject_not_on_or_after = t0 + 900; }, c);
         c.now = t0 - 61;
-        signed_("not-yet-valid", "NOT_YET_VALID", "one second before Conditions NotBefore, no skew", none, c);
+        signed_("not-yet-valid", "NOT_YET_VALID", "one second before Conditions NotBefore, no skew",
+                [](ResponseOptions &o) { o.issue_instant = t0 - 120; }, c);
         c.now = t0 + 601;
         signed_("issue-instant-too-old", "ISSUE_INSTANT", "IssueInstant 601 s old (maximum age 600 s), no skew",
                 [](ResponseOptions &o) { o.not_on_or_after = o.subject_not_on_or_after = t0 + 3600; }, c);
@@ -527,8 +528,64 @@ void Generator::all() {
         c.now = t0 + 300 + 120;
         signed_("expired-beyond-clock-skew", "SUBJECT_EXPIRED", "120 s after NotOnOrAfter with 120 s of skew", none, c);
         c.now = t0 - 60 - 121;
-        signed_("not-yet-valid-beyond-clock-skew", "NOT_YET_VALID", "121 s before NotBefore with 120 s of skew", none, c);
+        signed_("not-yet-valid-beyond-clock-skew", "NOT_YET_VALID", "121 s before NotBefore with 120 s of skew",
+                [](ResponseOptions &o) { o.issue_instant = t0 - 200; }, c);
     }
+    // ------------------------------------------------------------------ time and profile rules of the signed Assertion
+    presigned("session-not-on-or-after-passed", "SESSION_EXPIRED", "AuthnStatement SessionNotOnOrAfter 181 s ago (skew 180 s)",
+              [](Edit &e) { set_attr(e.find(xml::ns_saml, "AuthnStatement"), "SessionNotOnOrAfter", "2025-12-31T23:56:59Z"); });
+    presigned("condition-unknown-xsi-type", "CONDITION_UNKNOWN",
+              "Conditions hold a generic saml:Condition with an xsi:type ssogate cannot evaluate", [](Edit &e) {
+                  xmlNode *c = new_element(e.find(xml::ns_saml, "Conditions"), xml::ns_saml, "saml", "Condition");
+                  xmlNs *xsi = xmlNewNs(c, X("http://www.w3.org/2001/XMLSchema-instance"), X("xsi"));
+                  xmlNewNsProp(c, xsi, X("type"), X("saml:DelegationRestrictionType"));
+              });
+    presigned("condition-unknown-foreign", "CONDITION_UNKNOWN", "Conditions hold an element of another namespace",
+              [](Edit &e) { new_element(e.find(xml::ns_saml, "Conditions"), "urn:example:conditions", "x", "OnlyOnTuesdays"); });
+    presigned("valid-one-time-use", "OK", "Conditions hold OneTimeUse (the replay cache already enforces it)",
+              [](Edit &e) { new_element(e.find(xml::ns_saml, "Conditions"), xml::ns_saml, "saml", "OneTimeUse"); });
+    presigned("one-time-use-twice", "ASSERTION_MALFORMED", "Conditions hold two OneTimeUse elements", [](Edit &e) {
+        new_element(e.find(xml::ns_saml, "Conditions"), xml::ns_saml, "saml", "OneTimeUse");
+        new_element(e.find(xml::ns_saml, "Conditions"), xml::ns_saml, "saml", "OneTimeUse");
+    });
+    signed_("conditions-inverted-window", "TIME_WINDOW_INVALID",
+            "Conditions NotBefore t0+100 after NotOnOrAfter t0+50: each end alone passes with 180 s of skew",
+            [](ResponseOptions &o) {
+                o.not_before = t0 + 100;
+                o.not_on_or_after = t0 + 50;
+            });
+    presigned("subject-inverted-window", "TIME_WINDOW_INVALID",
+              "SubjectConfirmationData NotBefore after its NotOnOrAfter (each end passes with the skew)", [](Edit &e) {
+                  xmlNode *d = e.find(xml::ns_saml, "SubjectConfirmationData");
+                  set_attr(d, "NotBefore", "2026-01-01T00:01:40Z");
+                  set_attr(d, "NotOnOrAfter", "2026-01-01T00:00:50Z");
+              });
+    signed_("issue-instant-in-future-within-max-age", "ISSUE_INSTANT",
+            "IssueInstant 181 s ahead of now with 180 s of skew (used to pass: the age window was applied both ways)",
+            [](ResponseOptions &o) { o.issue_instant = t0 + 181; });
+    presigned("assertion-issue-instant-in-future", "ISSUE_INSTANT",
+              "only the signed Assertion's IssueInstant is 181 s ahead (skew 180 s); the Response's is now",
+              [](Edit &e) { set_attr(e.assertion(), "IssueInstant", "2026-01-01T00:03:01Z"); });
+    presigned("assertion-issue-instant-too-old", "ISSUE_INSTANT",
+              "the signed Assertion was issued 781 s ago (maximum age 600 s + skew 180 s); the unsigned Response "
+              "claims now",
+              [](Edit &e) { set_attr(e.assertion(), "IssueInstant", "2025-12-31T23:46:59Z"); });
+    presigned("assertion-issuer-format-email", "ISSUER_MISMATCH",
+              "the Assertion Issuer has Format emailAddress; the Web SSO profile requires entity or none",
+              [](Edit &e) {
+                  set_attr(xml::first_child_element(e.assertion(), xml::ns_saml, "Issuer"), "Format",
+                           "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress");
+              });
+    presigned("valid-issuer-format-entity", "OK", "the Assertion Issuer names Format entity", [](Edit &e) {
+        set_attr(xml::first_child_element(e.assertion(), xml::ns_saml, "Issuer"), "Format",
+                 "urn:oasis:names:tc:SAML:2.0:nameid-format:entity");
+    });
+    edited("response-issuer-format-unspecified", "ISSUER_MISMATCH",
+           "the (unsigned) Response Issuer has Format unspecified", [](ResponseOptions &o) { o.sign = Sign::assertion; },
+           [](Edit &e) {
+               set_attr(xml::first_child_element(e.root(), xml::ns_saml, "Issuer"), "Format",
+                        "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified");
+           });
 
     // ------------------------------------------------------------------ audience, recipient, destination, issuer, status
     signed_("audience-mismatch", "AUDIENCE_MISMATCH", "Audience is another SP",
