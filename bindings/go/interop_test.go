@@ -84,6 +84,32 @@ func loadManifest(t *testing.T) []manifestFile {
 	return out
 }
 
+// An RSA public exponent of 1, 2 or 3 is refused at import: with e = 1 anyone could forge any login.
+func TestWeakRSAPublicExponentIsRefused(t *testing.T) {
+	dir := filepath.Join("..", "..", "tests", "vectors", "metadata")
+	for _, e := range []string{"1", "2", "3"} {
+		raw, err := os.ReadFile(filepath.Join(dir, "rsa-e"+e+"-idp.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ssogate.ImportIdPMetadata(raw, ssogate.ImportOptions{Now: testNow})
+		var se *ssogate.Error
+		if !errors.Is(err, ssogate.ErrMetadataWeakKey) || !errors.As(err, &se) ||
+			!strings.Contains(se.Message, "public exponent "+e+" ") {
+			t.Errorf("e=%s: %v", e, err)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "rsa-e65537-idp.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp, err := ssogate.ImportIdPMetadata(raw, ssogate.ImportOptions{Now: testNow})
+	if err != nil {
+		t.Fatalf("e=65537: %v", err)
+	}
+	idp.Close()
+}
+
 func readVector(t *testing.T, file string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(interopDir, file))

@@ -13,9 +13,12 @@ type ReplayCacheOptions struct {
 	// forgotten; zero means the system clock. Tests that verify with a frozen VerifyOptions.Now set
 	// it too, or an old test response would be forgotten at once and its replay not recognised.
 	Now time.Time
-	// MaxEntries bounds an in-memory cache (default 1,000,000); beyond it logins are refused rather
-	// than live entries forgotten.
+	// MaxEntries bounds the live entries in all (default 1,000,000), in memory, SQLite and Redis alike;
+	// beyond it logins are refused (ErrStoreUnavailable) rather than live entries forgotten.
 	MaxEntries uint64
+	// MaxEntriesPerConnection bounds the live entries of one connection (default a tenth of
+	// MaxEntries), so that one connection's flood refuses only that connection's logins.
+	MaxEntriesPerConnection uint64
 }
 
 // ReplayCache remembers assertion IDs until they expire, so that a SAMLResponse cannot be posted
@@ -60,6 +63,7 @@ func newReplayCache(call string, opts ReplayCacheOptions,
 		o.SetNow(opts.Now.Unix())
 	}
 	o.SetMax_entries(opts.MaxEntries)
+	o.SetMax_entries_per_connection(opts.MaxEntriesPerConnection)
 	h := make(o, e.h)
 	if h.Swigcptr() == 0 {
 		return nil, e.failure(call)

@@ -247,6 +247,66 @@ func TestReplayCacheLocations(t *testing.T) {
 	}
 }
 
+// One tenant's IdP minting ten-year assertions in a loop fills its own share of a shared replay cache
+// (memory, SQLite or Redis) and no more: its logins fail closed, another tenant's go on.
+func TestReplayCacheFloodByOneConnectionSparesAnother(t *testing.T) {
+	tidp, flooding := testIdPConnection(t, ssogate.TestIdPConfig{}, ssogate.ConnectionConfig{ID: "go-flood"})
+	otherIdP, quiet := testIdPConnection(t, ssogate.TestIdPConfig{EntityID: "https://idp.other-tenant.example/saml"},
+		ssogate.ConnectionConfig{ID: "go-quiet"})
+	tenYears := t0.Add(10 * 365 * 24 * time.Hour)
+	locations := map[string]string{
+		"memory": "memory:",
+		"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "replay.db"),
+		"redis":  startRedis(t),
+	}
+	for kind, location := range locations {
+		t.Run(kind, func(t *testing.T) {
+			cache, err := ssogate.OpenReplayCache(location, ssogate.ReplayCacheOptions{Now: t0, MaxEntries: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustClose(t, cache)
+			opts := ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: []string{"_r1"}, Now: t0}
+			var got []string
+			for i := 0; i < 8; i++ {
+				r, err := tidp.Response(flooding, ssogate.TestResponseParams{InResponseTo: "_r1", Now: t0,
+					NotOnOrAfter: tenYears, SubjectNotOnOrAfter: tenYears})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = ssogate.Verify(flooding, r.Base64, opts)
+				var e *ssogate.Error
+				switch {
+				case err == nil:
+					got = append(got, "OK")
+				case errors.As(err, &e):
+					got = append(got, e.Code.String())
+					if !strings.Contains(e.Message, "go-flood") || !strings.Contains(e.Message, "share") {
+						t.Errorf("message %q", e.Message)
+					}
+				default:
+					t.Fatal(err)
+				}
+			}
+			want := "OK OK OK OK OK STORE_UNAVAILABLE STORE_UNAVAILABLE STORE_UNAVAILABLE"
+			if strings.Join(got, " ") != want {
+				t.Errorf("flooding connection: %v; want %s", got, want)
+			}
+			r, err := otherIdP.Response(quiet, ssogate.TestResponseParams{InResponseTo: "_r1", Now: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			login, err := ssogate.Verify(quiet, r.Base64, opts)
+			if err != nil {
+				t.Fatalf("the other connection was locked out: %v", err)
+			}
+			if login.ConnectionID != "go-quiet" {
+				t.Errorf("connection %q", login.ConnectionID)
+			}
+		})
+	}
+}
+
 // mapStore is a host store: a map under a mutex.
 type mapStore struct {
 	mu    sync.Mutex

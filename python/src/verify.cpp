@@ -56,10 +56,12 @@ void free_callable(void *user_data) {
     delete static_cast<PyReplayCallable *>(user_data);
 }
 
-ssogate::ReplayCacheOptions cache_options(std::optional<std::int64_t> now, std::optional<std::uint64_t> max_entries) {
+ssogate::ReplayCacheOptions cache_options(std::optional<std::int64_t> now, std::optional<std::uint64_t> max_entries,
+                                          std::optional<std::uint64_t> max_entries_per_connection) {
     ssogate::ReplayCacheOptions o;
     if (now) o.now = *now;
     if (max_entries) o.max_entries = *max_entries;
+    if (max_entries_per_connection) o.max_entries_per_connection = *max_entries_per_connection;
     return o;
 }
 
@@ -107,19 +109,23 @@ void bind_verify(py::module_ &m) {
     }
     m.def(
         "replay_cache_new_memory",
-        [](std::optional<std::int64_t> now, std::optional<std::uint64_t> max_entries) {
-            return ReplayCache{
-                std::make_shared<const ssogate::ReplayCache>(ssogate::ReplayCache::memory(cache_options(now, max_entries)))};
+        [](std::optional<std::int64_t> now, std::optional<std::uint64_t> max_entries,
+           std::optional<std::uint64_t> max_entries_per_connection) {
+            return ReplayCache{std::make_shared<const ssogate::ReplayCache>(
+                ssogate::ReplayCache::memory(cache_options(now, max_entries, max_entries_per_connection)))};
         },
-        py::arg("now"), py::arg("max_entries"), "ssogate_replay_cache_new_memory.");
+        py::arg("now"), py::arg("max_entries"), py::arg("max_entries_per_connection"),
+        "ssogate_replay_cache_new_memory.");
     m.def(
         "replay_cache_open_location",
-        [](const std::string &location, std::optional<std::int64_t> now, std::optional<std::uint64_t> max_entries) {
-            const auto o = cache_options(now, max_entries);
+        [](const std::string &location, std::optional<std::int64_t> now, std::optional<std::uint64_t> max_entries,
+           std::optional<std::uint64_t> max_entries_per_connection) {
+            const auto o = cache_options(now, max_entries, max_entries_per_connection);
             py::gil_scoped_release nogil;  // opening a SQLite file may wait on a lock
             return ReplayCache{std::make_shared<const ssogate::ReplayCache>(ssogate::ReplayCache::open(location, o))};
         },
-        py::arg("location"), py::arg("now"), py::arg("max_entries"), "ssogate_replay_cache_open.");
+        py::arg("location"), py::arg("now"), py::arg("max_entries"), py::arg("max_entries_per_connection"),
+        "ssogate_replay_cache_open.");
     m.def(
         "replay_cache_from_callable",
         [](py::object fn) {

@@ -129,53 +129,12 @@ from typing import Any as _Any, Callable as _Callable, Dict as _Dict
 
 class ReplayCache: ...
 
-def replay_cache_new_memory(now: Optional[int], max_entries: Optional[int]) -> ReplayCache: ...
-def replay_cache_open_location(location: str, now: Optional[int], max_entries: Optional[int]) -> ReplayCache: ...
-def replay_cache_from_callable(fn: _Callable[[str, int], bool]) -> ReplayCache: ...
-def verify_response(
-    connection: Connection,
-    saml_response: bytes,
-    replay: ReplayCache,
-    pending_request_ids: List[str],
-    now: Optional[int],
-    max_bytes: Optional[int],
-    max_age_seconds: Optional[int],
-) -> Tuple[str, str, str, str, str, str, str, int, Optional[int], str, List[Tuple[str, str, str, List[str]]]]: ...
-
-# ---- testing IdP (python/src/testing.cpp) ----
-TEST_SIGN_NONE: int
-TEST_SIGN_RESPONSE: int
-TEST_SIGN_ASSERTION: int
-TEST_SIGN_BOTH: int
-KEY_RSA_2048: int
-KEY_EC_P256: int
-
-class TestIdp:
-    @property
-    def entity_id(self) -> str: ...
-    @property
-    def certificate_pem(self) -> str: ...
-    @property
-    def metadata_xml(self) -> str: ...
-
-def test_idp_new(entity_id: str, key_type: int, sso_url: str) -> TestIdp: ...
-def test_idp_response(
-    idp: TestIdp,
-    connection: Connection,
-    strings: _Dict[str, str],
-    times: _Dict[str, int],
-    attributes: List[Tuple[str, List[str], str, str]],
-    authn_statement: Optional[bool],
-    sign: Optional[int],
-) -> Tuple[str, str]: ...
-
-# ---- verification and replay caches (python/src/verify.cpp) ----
-from typing import Any as _Any, Callable as _Callable, Dict as _Dict
-
-class ReplayCache: ...
-
-def replay_cache_new_memory(now: Optional[int], max_entries: Optional[int]) -> ReplayCache: ...
-def replay_cache_open_location(location: str, now: Optional[int], max_entries: Optional[int]) -> ReplayCache: ...
+def replay_cache_new_memory(
+    now: Optional[int], max_entries: Optional[int], max_entries_per_connection: Optional[int]
+) -> ReplayCache: ...
+def replay_cache_open_location(
+    location: str, now: Optional[int], max_entries: Optional[int], max_entries_per_connection: Optional[int]
+) -> ReplayCache: ...
 def replay_cache_from_callable(fn: _Callable[[str, int], bool]) -> ReplayCache: ...
 def verify_response(
     connection: Connection,

@@ -83,28 +83,48 @@ class ReplayCache:
         return self
 
     @classmethod
-    def memory(cls, *, now: Optional[Timestamp] = None, max_entries: Optional[int] = None) -> ReplayCache:
+    def memory(
+        cls,
+        *,
+        now: Optional[Timestamp] = None,
+        max_entries: Optional[int] = None,
+        max_entries_per_connection: Optional[int] = None,
+    ) -> ReplayCache:
         """An in-memory cache for this process.
 
         ``now`` freezes the clock that forgets expired entries: tests that verify with a frozen
         ``now`` pass the same value, or an old test response is forgotten at once and its replay
-        not recognised. ``max_entries`` (default 1,000,000) bounds memory; beyond it the cache
-        refuses logins rather than forget live entries.
+        not recognised. ``max_entries`` (default 1,000,000) bounds the live entries in all and
+        ``max_entries_per_connection`` (default a tenth of it) those of one connection; beyond them
+        the cache refuses logins (``Code.STORE_UNAVAILABLE``) rather than forget live entries, and
+        one connection's flood refuses only that connection's logins.
         """
-        return cls._wrap(_ssogate.replay_cache_new_memory(to_unix(now), _positive(max_entries)), "memory")
+        native = _ssogate.replay_cache_new_memory(
+            to_unix(now), _positive(max_entries), _positive(max_entries_per_connection)
+        )
+        return cls._wrap(native, "memory")
 
     @classmethod
     def open(  # noqa: A003 - the usual name for "open a store at a location"
-        cls, location: str, *, now: Optional[Timestamp] = None, max_entries: Optional[int] = None
+        cls,
+        location: str,
+        *,
+        now: Optional[Timestamp] = None,
+        max_entries: Optional[int] = None,
+        max_entries_per_connection: Optional[int] = None,
     ) -> ReplayCache:
         """A cache at ``"memory:"``, ``"sqlite:PATH"`` or ``"redis://HOST:PORT[/DB]"``.
 
-        A malformed location raises ``StoreError`` (``Code.STORE_LOCATION``). A Redis server that is
-        down does not fail here: verification does, with ``Code.STORE_UNAVAILABLE``.
+        The limits are those of :meth:`memory` and hold for every kind of location (in SQLite and
+        Redis they are shared by every process that uses the store). A malformed location raises
+        ``StoreError`` (``Code.STORE_LOCATION``). A Redis server that is down does not fail here:
+        verification does, with ``Code.STORE_UNAVAILABLE``.
         """
         if not isinstance(location, str):
             raise TypeError(f"location must be str, got {type(location).__name__}")
-        native = _ssogate.replay_cache_open_location(location, to_unix(now), _positive(max_entries))
+        native = _ssogate.replay_cache_open_location(
+            location, to_unix(now), _positive(max_entries), _positive(max_entries_per_connection)
+        )
         return cls._wrap(native, location.split(":", 1)[0])
 
     @classmethod

@@ -489,6 +489,35 @@ static void test_interop_metadata(void) {
     ssogate_error_free(err);
 }
 
+/* An RSA public exponent of 1, 2 or 3 is refused at import (e = 1 makes every forgery trivial). */
+static void test_weak_rsa_exponents(void) {
+    static const char *const exponents[] = {"1", "2", "3"};
+    for (size_t i = 0; i < sizeof exponents / sizeof exponents[0]; ++i) {
+        char rel[64], needle[64];
+        size_t len = 0;
+        snprintf(rel, sizeof rel, "metadata/rsa-e%s-idp.xml", exponents[i]);
+        char *xml = read_vector(rel, &len);
+        ssogate_error *err = ssogate_error_new();
+        ssogate_idp_options o;
+        idp_options_now(&o);
+        ssogate_idp *idp = ssogate_idp_import(xml, len, NULL, 0, NULL, 0, &o, err);
+        CHECK(idp == NULL);
+        CHECK(ssogate_error_code(err) == SSOGATE_METADATA_WEAK_KEY);
+        snprintf(needle, sizeof needle, "public exponent %s ", exponents[i]);
+        CHECK(strstr(ssogate_error_message(err), needle) != NULL);
+        ssogate_error_free(err);
+        free(xml);
+    }
+    size_t len = 0;
+    char *xml = read_vector("metadata/rsa-e65537-idp.xml", &len);
+    ssogate_idp_options o;
+    idp_options_now(&o);
+    ssogate_idp *idp = ssogate_idp_import(xml, len, NULL, 0, NULL, 0, &o, NULL);
+    CHECK(idp != NULL);
+    ssogate_idp_free(idp);
+    free(xml);
+}
+
 static void test_okta_details(void) {
     ssogate_error *err = ssogate_error_new();
     const char *sso = "https://dev-513394.oktapreview.com/app/rstudioincdev513394_dev_1/exkppsa1qwuFV4D7z0h7/sso/saml";
@@ -849,6 +878,7 @@ int main(int argc, char **argv) {
     test_null_safety();
     test_options();
     test_interop_metadata();
+    test_weak_rsa_exponents();
     test_okta_details();
     test_adfs_expired_cert_warning();
     test_federations();

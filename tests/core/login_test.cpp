@@ -12,7 +12,9 @@
 #include "util/time.hpp"
 #include "xml/xml.hpp"
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -375,6 +377,25 @@ TEST(SpKeyTest, RefusesKeysThatCannotSign) {
     EVP_PKEY_free(k);
     expect_error(Code::sp_key_invalid, [&] { SpKey::from_pem(encrypted, good.cert_pem); });
     EXPECT_NO_THROW(SpKey::from_pem(good.key_pem, good.cert_pem));
+}
+
+TEST(SpKeyTest, RefusesASmallPublicExponent) {
+    // e = 3: OpenSSL makes such keys; the library must not sign requests with one.
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+    ASSERT_NE(ctx, nullptr);
+    ASSERT_EQ(EVP_PKEY_keygen_init(ctx), 1);
+    ASSERT_EQ(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048), 1);
+    BIGNUM *three = BN_new();
+    BN_set_word(three, 3);
+    ASSERT_EQ(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, three), 1);
+    BN_free(three);
+    EVP_PKEY *k = nullptr;
+    ASSERT_EQ(EVP_PKEY_keygen(ctx, &k), 1);
+    EVP_PKEY_CTX_free(ctx);
+    const KeyPair small = make_key_pair(k);
+    EVP_PKEY_free(k);
+    const std::string m = expect_error(Code::sp_key_invalid, [&] { SpKey::from_pem(small.key_pem, small.cert_pem); });
+    EXPECT_NE(m.find("public exponent 3"), std::string::npos) << m;
 }
 
 TEST_F(Fixture, TtlMustBeSensible) {

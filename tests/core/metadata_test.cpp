@@ -1,4 +1,5 @@
 #include "crypto/certificate.hpp"
+#include "crypto/keys.hpp"
 #include "metadata/idp.hpp"
 #include "support.hpp"
 #include "util/encoding.hpp"
@@ -257,6 +258,27 @@ TEST(MetadataImport, RefusesUnsupportedKeys) {
     EXPECT_NE(msg.find("secp256k1"), std::string::npos) << msg;
     msg = expect_code(Code::metadata_weak_key, [] { import_crafted("ed25519-idp.xml"); });
     EXPECT_NE(msg.find("Ed25519"), std::string::npos) << msg;
+}
+
+// An RSA key with e = 1 makes every forgery trivial (the "signature" is the padded digest); e = 2 is
+// not RSA; e = 3 invites forgeries against lenient verifiers. Refused at import, with the reason.
+TEST(MetadataImport, RefusesWeakRsaPublicExponents) {
+    for (const char *e : {"1", "2", "3"}) {
+        SCOPED_TRACE(e);
+        const std::string msg =
+            expect_code(Code::metadata_weak_key, [&] { import_crafted(std::string("rsa-e") + e + "-idp.xml"); });
+        EXPECT_NE(msg.find(std::string("public exponent ") + e + " "), std::string::npos) << msg;
+        EXPECT_NE(msg.find("at least 65537"), std::string::npos) << msg;
+    }
+    auto md = import_crafted("rsa-e65537-idp.xml");
+    EXPECT_EQ(md->signing_certificates()[0].key_rsa_exponent, "65537");
+    // A key set built from the certificate directly (not through the importer) refuses it too.
+    EXPECT_NO_THROW(crypto::KeySet::from_certificates({md->signing_certificates()[0]}));
+    const std::string xml = crafted("rsa-e1-idp.xml");
+    const auto b = xml.find("<ds:X509Certificate>") + 20;
+    const auto e1 = crypto::parse_certificate_base64(xml.substr(b, xml.find("</ds:X509Certificate>") - b));
+    EXPECT_EQ(e1.key_rsa_exponent, "1");
+    expect_code(Code::metadata_weak_key, [&] { crypto::KeySet::from_certificates({e1}); });
 }
 
 TEST(MetadataImport, RefusesWhatIsNotXml) {

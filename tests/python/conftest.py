@@ -6,8 +6,11 @@ sys.path. Paths to the test vectors are relative to this file.
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -69,3 +72,34 @@ def sp_keypair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def idp_keypair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(private key, certificate) PEM files for a test IdP (Lasso), RSA-2048."""
     return _self_signed(tmp_path_factory.mktemp("idp-key"), "idp")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server (Debian's) on a free 127.0.0.1 port, stopped by its pid afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    workdir = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        ["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on 127.0.0.1:{port}")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -11,7 +11,7 @@ import pytest
 import ssogate
 from ssogate import Code
 
-from _corpus import INTEROP_METADATA, NOW, iso_time
+from _corpus import INTEROP_METADATA, NOW, VECTORS, iso_time
 
 BASE = "https://dashboard.example.com"
 
@@ -140,6 +140,18 @@ def test_malformed_json_refused(text: str) -> None:
     with pytest.raises(ssogate.InvalidArgument) as info:
         ssogate.Connection.from_json(text, now=NOW)
     assert info.value.code is Code.CONNECTION_JSON
+
+
+@pytest.mark.parametrize("exponent", ["1", "2", "3"])
+def test_weak_rsa_public_exponent_is_refused(exponent: str) -> None:
+    # With e = 1 anyone could forge any login: the "signature" is the padded digest itself.
+    xml = (VECTORS / "metadata" / f"rsa-e{exponent}-idp.xml").read_bytes()
+    with pytest.raises(ssogate.MetadataError) as info:
+        ssogate.import_idp_metadata(xml, now=NOW)
+    assert info.value.code is Code.METADATA_WEAK_KEY
+    assert f"public exponent {exponent} " in info.value.message
+    ok = (VECTORS / "metadata" / "rsa-e65537-idp.xml").read_bytes()
+    assert ssogate.import_idp_metadata(ok, now=NOW).entity_id.endswith("/e65537")
 
 
 def test_restore_reimports_and_refuses_expired_metadata() -> None:

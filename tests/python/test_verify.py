@@ -106,6 +106,47 @@ def test_store_locations(tmp_path: Path, idp: TestIdp, conn: ssogate.Connection)
         ssogate.ReplayCache()
 
 
+TEN_YEARS = 10 * 365 * 24 * 3600
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
+def test_one_connection_flooding_the_replay_cache_does_not_lock_out_another(
+    kind: str, idp: TestIdp, conn: ssogate.Connection, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # One tenant's IdP mints ten-year assertions in a loop; the cache (50 entries, a share of 5 per
+    # connection) refuses that tenant's logins once its share is used, and another tenant logs in.
+    location = {"memory": "memory:", "sqlite": f"sqlite:{tmp_path / 'replay.db'}"}.get(kind) or request.getfixturevalue(
+        "redis_url")
+    cache = ssogate.ReplayCache.open(location, now=T0, max_entries=50)
+    codes = []
+    for _ in range(8):
+        form = idp.response(conn, now=T0, in_response_to="_r1", not_on_or_after=T0 + TEN_YEARS,
+                            subject_not_on_or_after=T0 + TEN_YEARS).base64
+        try:
+            _verify(conn, form, cache)
+            codes.append("OK")
+        except ssogate.StoreError as e:
+            codes.append(e.code_name)
+            assert "share" in e.message and "py1" in e.message
+    assert codes == ["OK"] * 5 + ["STORE_UNAVAILABLE"] * 3
+    other_idp = TestIdp("https://idp.other-tenant.example/saml")
+    other = ssogate.Connection.create(ssogate.import_idp_metadata(other_idp.metadata_xml),
+                                      base_url="https://app.example.com", id="py2")
+    login = _verify(other, other_idp.response(other, now=T0, in_response_to="_r1").base64, cache)
+    assert login.connection_id == "py2"
+
+
+def test_replay_cache_limits_are_checked(idp: TestIdp, conn: ssogate.Connection) -> None:
+    cache = ssogate.ReplayCache.memory(now=T0, max_entries=10, max_entries_per_connection=2)
+    for _ in range(2):
+        _verify(conn, idp.response(conn, now=T0, in_response_to="_r1").base64, cache)
+    with pytest.raises(ssogate.StoreError) as info:
+        _verify(conn, idp.response(conn, now=T0, in_response_to="_r1").base64, cache)
+    assert info.value.code == ssogate.Code.STORE_UNAVAILABLE
+    with pytest.raises(ValueError):
+        ssogate.ReplayCache.memory(max_entries_per_connection=0)
+
+
 def test_redis_down_fails_closed(idp: TestIdp, conn: ssogate.Connection) -> None:
     # Port 1 on the loopback: nothing listens, so the cache cannot answer and the login is refused.
     cache = ssogate.ReplayCache.open("redis://127.0.0.1:1/0", now=T0)

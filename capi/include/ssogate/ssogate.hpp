@@ -447,13 +447,15 @@ private:
 /** ssogate_replay_cache_options with C++ defaults. */
 struct ReplayCacheOptions {
     std::int64_t now = 0;           // frozen clock for forgetting entries; 0 = the system clock
-    std::uint64_t max_entries = 0;  // memory: 0 = the default (1,000,000)
+    std::uint64_t max_entries = 0;  // live entries in all; 0 = the default (1,000,000)
+    std::uint64_t max_entries_per_connection = 0;  // live entries of one connection; 0 = max_entries / 10
 
     ssogate_replay_cache_options to_c() const noexcept {
         ssogate_replay_cache_options o;
         ssogate_replay_cache_options_init(&o, sizeof o);
         o.now = now;
         o.max_entries = max_entries;
+        o.max_entries_per_connection = max_entries_per_connection;
         return o;
     }
 };

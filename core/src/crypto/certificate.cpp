@@ -5,6 +5,7 @@
 #include "util/time.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -25,6 +26,9 @@ struct X509Free {
 };
 struct BioFree {
     void operator()(BIO *b) const noexcept { BIO_free(b); }
+};
+struct BnFree {
+    void operator()(BIGNUM *b) const noexcept { BN_free(b); }
 };
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
@@ -80,6 +84,19 @@ std::string curve_name(const EVP_PKEY *pkey) {
     return nist != nullptr ? std::string(nist) : std::string(group);
 }
 
+std::string rsa_exponent_text(const EVP_PKEY *pkey) {
+    BIGNUM *raw = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &raw) != 1 || raw == nullptr) {
+        take_openssl_error();
+        return {};
+    }
+    const std::unique_ptr<BIGNUM, BnFree> e(raw);
+    char *dec = BN_bn2dec(e.get());
+    std::string out = dec != nullptr ? dec : "";
+    OPENSSL_free(dec);
+    return out;
+}
+
 std::string key_type_name(int id) {
     switch (id) {
     case EVP_PKEY_RSA: return "RSA";
@@ -130,8 +147,50 @@ Certificate parse_certificate_der(std::string_view der) {
     cert.key_type = key_type_name(id);
     cert.key_bits = EVP_PKEY_get_bits(pkey);
     if (id == EVP_PKEY_EC) cert.key_curve = curve_name(pkey);
+    if (id == EVP_PKEY_RSA) cert.key_rsa_exponent = rsa_exponent_text(pkey);
     ERR_clear_error();
     return cert;
+}
+
+std::string rsa_exponent_weakness(const EVP_PKEY *pkey) {
+    if (pkey == nullptr || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) return {};
+    BIGNUM *raw = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &raw) != 1 || raw == nullptr) {
+        take_openssl_error();
+        return "an RSA key whose public exponent cannot be read";
+    }
+    const std::unique_ptr<BIGNUM, BnFree> e(raw);
+    const int bits = BN_num_bits(e.get());
+    if (BN_is_odd(e.get()) && bits >= 17 && bits <= 256) return {};  // odd and 65537 <= e < 2^256
+    std::string shown = bits <= 64 ? std::to_string(BN_get_word(e.get())) : "a " + std::to_string(bits) + "-bit number";
+    std::string why = BN_is_one(e.get()) ? " (with e = 1 the signature of any message is its padded digest: anyone "
+                                           "can forge it)"
+                      : !BN_is_odd(e.get()) ? " (an even exponent is not RSA)"
+                      : bits <= 256 ? " (small exponents allow signature forgeries against lenient verifiers)"
+                                    : "";
+    return "an RSA key with public exponent " + shown + why +
+           "; the exponent must be odd, at least 65537 and below 2^256 (FIPS 186-5)";
+}
+
+std::string key_weakness(const Certificate &c) {
+    if (c.key_type == "RSA") {
+        if (c.key_bits < 2048)
+            return "a " + std::to_string(c.key_bits) + "-bit RSA key; at least 2048 bits are required";
+        const auto *p = reinterpret_cast<const unsigned char *>(c.der.data());
+        X509Ptr x509(d2i_X509(nullptr, &p, static_cast<long>(c.der.size())));
+        if (!x509) {
+            take_openssl_error();
+            return "an RSA key that cannot be read back from its certificate";
+        }
+        return rsa_exponent_weakness(X509_get0_pubkey(x509.get()));
+    }
+    if (c.key_type == "EC") {
+        if (c.key_curve == "P-256" || c.key_curve == "P-384" || c.key_curve == "P-521") return {};
+        return "an EC key on curve " + (c.key_curve.empty() ? std::string("(unknown)") : c.key_curve) +
+               "; EC keys are accepted on P-256, P-384 and P-521 only";
+    }
+    return "a " + c.key_type + " key, which is not supported for SAML signatures (RSA of at least 2048 bits, or "
+           "EC on P-256, P-384, P-521)";
 }
 
 Certificate parse_certificate_base64(std::string_view b64) {

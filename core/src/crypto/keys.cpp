@@ -26,10 +26,10 @@ std::shared_ptr<const KeySet> KeySet::from_certificates(const std::vector<Certif
     set->entries_.reserve(certs.size());
     for (const auto &cert : certs) {
         // The importer refuses weak keys already; checked again here because KeySet can be built
-        // from certificates directly, and a verifier must never trust an RSA key below 2048 bits.
-        if (cert.key_type == "RSA" && cert.key_bits < 2048) {
-            fail(Code::metadata_weak_key, "signing certificate " + cert.sha256 + " has a " +
-                                              std::to_string(cert.key_bits) + "-bit RSA key; at least 2048 bits are required");
+        // from certificates directly (or from a connection file written elsewhere), and a verifier must
+        // never trust a key that makes forgery easy.
+        if (const std::string weakness = key_weakness(cert); !weakness.empty()) {
+            fail(Code::metadata_weak_key, "signing certificate " + cert.sha256 + " has " + weakness);
         }
         xml::ErrorCapture capture;
         // Loads the certificate's public key (and the certificate as X509 key data, unused for trust).

@@ -69,6 +69,9 @@ std::shared_ptr<const SigningKey> SigningKey::from_pem(std::string_view key_pem,
         fail(Code::sp_key_invalid, "the SP signing key has " + std::to_string(EVP_PKEY_get_bits(k->pkey_)) +
                                        " bits; at least 2048 are required");
     }
+    if (const std::string weakness = rsa_exponent_weakness(k->pkey_); !weakness.empty()) {
+        fail(Code::sp_key_invalid, "the SP signing key is " + weakness);
+    }
 
     try {
         k->cert_ = parse_certificate_pem(cert_pem);

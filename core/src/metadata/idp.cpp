@@ -136,22 +136,11 @@ std::string describe(const crypto::Certificate &c) {
 }
 
 void check_key(const crypto::Certificate &c) {
-    if (c.key_type == "RSA") {
-        if (c.key_bits < 2048)
-            fail(Code::metadata_weak_key, describe(c) + " has a " + std::to_string(c.key_bits) +
-                                              "-bit RSA key; ssogate requires at least 2048 bits: ask your IdP "
-                                              "administrator to issue a 2048-bit (or larger) signing certificate");
-        return;
-    }
-    if (c.key_type == "EC") {
-        if (c.key_curve == "P-256" || c.key_curve == "P-384" || c.key_curve == "P-521") return;
-        fail(Code::metadata_weak_key, describe(c) + " has an EC key on curve " +
-                                          (c.key_curve.empty() ? std::string("(unknown)") : c.key_curve) +
-                                          "; ssogate accepts EC keys on P-256, P-384 and P-521 only");
-    }
-    fail(Code::metadata_weak_key, describe(c) + " has a " + c.key_type +
-                                      " key, which ssogate does not support for SAML signatures (RSA of at least "
-                                      "2048 bits, or EC on P-256, P-384, P-521)");
+    const std::string weakness = crypto::key_weakness(c);
+    if (!weakness.empty())
+        fail(Code::metadata_weak_key, describe(c) + " has " + weakness +
+                                          ": ask your IdP administrator for a signing certificate with an RSA key of "
+                                          "2048 bits or more (exponent 65537) or an EC key on P-256, P-384 or P-521");
 }
 
 }  // namespace
