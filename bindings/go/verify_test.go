@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"ssogate.dev/ssogate"
 )
@@ -124,6 +125,9 @@ func TestAttackVectors(t *testing.T) {
 			}
 			if e.Code.String() != v.Expect {
 				t.Errorf("want %s, got %s: %s", v.Expect, e.Code, e.Message)
+			}
+			if !utf8.ValidString(e.Message) || strings.ContainsRune(e.Message, utf8.RuneError) {
+				t.Errorf("message is not clean UTF-8: %q", e.Message)
 			}
 			if !strings.Contains(e.UserMessage, v.Expect) {
 				t.Errorf("user message %q does not name %s", e.UserMessage, v.Expect)

@@ -4,6 +4,7 @@
 
 #include "policy/policy.hpp"
 #include "store/records_json.hpp"
+#include "util/text.hpp"
 #include "store/sqlite.hpp"
 
 #include <string>
@@ -348,7 +349,7 @@ ssogate_directory *ssogate_directory_open(const char *location, size_t location_
             }
             return new ssogate_directory{st::make_sqlite_directory(st::open_sqlite(path))};
         }
-        const std::string shown(loc.substr(0, 200));
+        const std::string shown = ssogate::core::util::printable(loc);
         if (starts_with(loc, "redis://")) {
             ssogate::core::fail(Code::store_location,
                                 "store location \"" + shown +

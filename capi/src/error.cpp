@@ -1,6 +1,8 @@
 // Section 2 of ssogate.h: errors, and the one place where C++ exceptions become C error codes.
 #include "internal.hpp"
 
+#include "util/text.hpp"
+
 #include <exception>
 #include <new>
 
@@ -103,7 +105,9 @@ void set_error(ssogate_error *err, int code, std::string_view message) noexcept 
     }
     err->code = code;
     try {
-        err->message.assign(message);
+        // Messages quote input; whatever they hold, hosts get valid UTF-8 (no binding's string
+        // conversion may fail on an error it is reporting).
+        err->message = core::util::valid_utf8(message);
     } catch (...) {
         err->message.clear();
     }

@@ -4,6 +4,7 @@
 
 #include "store/redis.hpp"
 #include "store/sqlite.hpp"
+#include "util/text.hpp"
 
 #include <string>
 
@@ -115,7 +116,7 @@ ssogate_request_store *ssogate_request_store_open(const char *location, size_t l
             return new ssogate_request_store{
                 st::make_redis_pending_requests(st::make_redis_client(st::parse_redis_url(loc)))};
         }
-        ssogate::core::fail(Code::store_location, "store location \"" + std::string(loc.substr(0, 200)) +
+        ssogate::core::fail(Code::store_location, "store location \"" + ssogate::core::util::printable(loc) +
                                                       "\": expected memory:, sqlite:PATH or redis://HOST:PORT[/DB]");
     }
     SSOGATE_CAPI_END(err, nullptr)

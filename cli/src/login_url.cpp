@@ -1,6 +1,7 @@
 #include "login_url.hpp"
 
 #include "connection/connection.hpp"
+#include "files.hpp"
 #include "login/login.hpp"
 #include "store/pending_requests.hpp"
 #include "util/time.hpp"
@@ -16,13 +17,6 @@ namespace core = ssogate::core;
 
 namespace {
 
-std::string read_text(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return std::move(buf).str();
-}
 
 }  // namespace
 
@@ -49,13 +43,14 @@ int run_login_url(const LoginUrlArgs &args) {
     }
     core::ImportOptions import;
     import.now = args.now;
-    const auto conn = core::connection_from_json(read_text(args.connection), import);
+    const auto conn = core::connection_from_json(read_input(args.connection, connection_file_cap, "the connection file"), import);
 
     core::LoginOptions o;
     o.binding = args.binding == "post" ? core::LoginBinding::post : core::LoginBinding::redirect;
     o.return_to = args.return_to;
     o.now = args.now;
-    if (!args.sp_key.empty()) o.sp_key = core::SpKey::from_pem(read_text(args.sp_key), read_text(args.sp_cert));
+    if (!args.sp_key.empty()) o.sp_key = core::SpKey::from_pem(read_input(args.sp_key, pem_file_cap, "the SP key file"),
+                                                             read_input(args.sp_cert, pem_file_cap, "the SP certificate file"));
 
     // A store that lives only as long as this command: the request cannot be finished by a server
     // later, so the RelayState and request ID are printed for manual testing only.

@@ -17,11 +17,13 @@
 #include "connection/connection.hpp"
 #include "demo.hpp"
 #include "error.hpp"
+#include "files.hpp"
 #include "login_url.hpp"
 #include "metadata/idp.hpp"
 #include "testing.hpp"
 #include "util/time.hpp"
 #include "verify.hpp"
+#include "xml/xml.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -47,35 +49,6 @@ constexpr int exit_io = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_refused = 3;
 
-// A file that could not be read or written: not the input's fault, so not exit code 3.
-struct IoError {
-    std::string message;
-};
-
-std::string read_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw IoError{"cannot read " + path + ": " + std::strerror(errno)};
-    }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) {
-        throw IoError{"cannot read " + path};
-    }
-    return std::move(buf).str();
-}
-
-void write_file(const std::string &path, const std::string &text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) {
-        throw IoError{"cannot write " + path + ": " + std::strerror(errno)};
-    }
-    out << text;
-    out.close();
-    if (!out) {
-        throw IoError{"cannot write " + path};
-    }
-}
 
 // "HTTP-POST" for the SAML bindings, the full URI for anything else.
 std::string short_binding(const std::string &uri) {
@@ -172,7 +145,7 @@ struct ImportArgs {
 };
 
 int run_import(const ImportArgs &a) {
-    const std::string xml = read_file(a.file);
+    const std::string xml = read_input(a.file, core::xml::Limits{}.max_bytes, "the metadata file");
     core::ImportOptions options;
     options.entity_id = a.entity_id;
     options.now = a.now;
@@ -188,7 +161,7 @@ int run_import(const ImportArgs &a) {
     const auto conn = core::make_connection(idp, params);
 
     if (!a.out.empty()) {
-        write_file(a.out, conn->to_json());
+        write_output(a.out, conn->to_json());
     }
     if (a.json) {
         json out = {{"idp", idp_json(*idp)},
@@ -202,7 +175,7 @@ int run_import(const ImportArgs &a) {
                     {"paste_into_idp",
                      {{"single_sign_on_url", conn->acs_url()}, {"audience_uri", conn->sp_entity_id()}}},
                     {"connection_file", a.out.empty() ? json(nullptr) : json(a.out)}};
-        std::cout << out.dump(2) << "\n";
+        std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     } else {
         print_import(std::cout, *conn, a.now.value_or(core::util::now_seconds()), a.out);
     }
@@ -212,7 +185,7 @@ int run_import(const ImportArgs &a) {
 int run_sp_metadata(const std::string &file, std::optional<std::int64_t> now) {
     core::ImportOptions options;
     options.now = now;
-    const auto conn = core::connection_from_json(read_file(file), options);
+    const auto conn = core::connection_from_json(read_input(file, connection_file_cap, "the connection file"), options);
     std::cout << conn->sp_metadata();
     if (!conn->sp_metadata().empty() && conn->sp_metadata().back() != '\n') {
         std::cout << "\n";
@@ -224,7 +197,7 @@ void report_refusal(const core::Error &e, bool as_json) {
     if (as_json) {
         json out = {{"error",
                      {{"code", static_cast<int>(e.code())}, {"name", core::code_name(e.code())}, {"message", e.what()}}}};
-        std::cout << out.dump(2) << "\n";
+        std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     } else {
         std::cerr << "error: " << core::code_name(e.code()) << ": " << e.what() << "\n";
     }
@@ -319,7 +292,7 @@ int main(int argc, char **argv) {
         report_refusal(e, as_json);
         return exit_refused;
     } catch (const IoError &e) {
-        std::cerr << "error: " << e.message << "\n";
+        std::cerr << "error: " << e.what() << "\n";
         return exit_io;
     } catch (const std::exception &e) {
         std::cerr << "error: INTERNAL: " << e.what() << "\n";

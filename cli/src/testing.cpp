@@ -1,6 +1,7 @@
 #include "testing.hpp"
 
 #include "connection/connection.hpp"
+#include "files.hpp"
 #include "crypto/certificate.hpp"
 #include "testing/idp.hpp"
 #include "util/time.hpp"
@@ -24,42 +25,18 @@ namespace {
 
 constexpr const char *default_entity_id = "https://idp.test.example/saml";
 
-std::string read_text(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    return std::move(buf).str();
-}
 
-// Writes with `mode` when the file is created: the key file gets 0600 from the start, so even a
-// throwaway key is never readable by other users for a moment.
-void write_text(const std::string &path, const std::string &text, mode_t mode) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int err = errno;
-            ::close(fd);
-            throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::close(fd) != 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-}
 
 std::unique_ptr<testing::TestIdp> load_idp(const TestingArgs &a, const std::string &entity_id) {
-    return std::make_unique<testing::TestIdp>(entity_id, read_text(a.key), read_text(a.cert));
+    return std::make_unique<testing::TestIdp>(entity_id, read_input(a.key, pem_file_cap, "the key file"),
+                                               read_input(a.cert, pem_file_cap, "the certificate file"));
 }
 
 int run_keygen(const TestingArgs &a) {
     const testing::TestIdp idp(a.entity_id.empty() ? default_entity_id : a.entity_id,
                                a.ec ? testing::KeyType::ec_p256 : testing::KeyType::rsa2048);
-    write_text(a.key, idp.private_key_pem(), 0600);
-    write_text(a.cert, idp.certificate_pem(), 0644);
+    write_output(a.key, idp.private_key_pem(), 0600);
+    write_output(a.cert, idp.certificate_pem(), 0644);
     const auto cert = core::crypto::parse_certificate_pem(idp.certificate_pem());
     // The key itself stays in its file; only facts about it are printed.
     std::cout << "Test key written to " << a.key << " (" << cert.key_type << " " << cert.key_bits
@@ -88,7 +65,7 @@ core::testing::Sign sign_mode(const std::string &s) {
 int run_response(const TestingArgs &a) {
     core::ImportOptions import;
     import.now = a.now;
-    const auto conn = core::connection_from_json(read_text(a.connection), import);
+    const auto conn = core::connection_from_json(read_input(a.connection, connection_file_cap, "the connection file"), import);
 
     testing::ResponseOptions o;
     o.now = a.now.value_or(core::util::now_seconds());

@@ -1,6 +1,7 @@
 #include "verify.hpp"
 
 #include "connection/connection.hpp"
+#include "files.hpp"
 #include "error.hpp"
 #include "response/verify.hpp"
 #include "store/replay_memory.hpp"
@@ -21,17 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_text(const std::string &path) {
-    std::ostringstream buf;
-    if (path == "-") {
-        buf << std::cin.rdbuf();
-        return std::move(buf).str();
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-    buf << in.rdbuf();
-    return std::move(buf).str();
-}
 
 json login_json(const core::VerifiedLogin &v) {
     json attributes = json::array();
@@ -103,11 +93,12 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
 }
 
 int run_verify(const VerifyArgs &args) {
-    const std::string posted = read_text(args.response);
     try {
+        const std::string posted =
+            read_input(args.response, core::max_form_value_bytes(core::VerifyContext{}.max_bytes), "RESPONSE");
         core::ImportOptions import;
         import.now = args.now;
-        const auto conn = core::connection_from_json(read_text(args.connection), import);
+        const auto conn = core::connection_from_json(read_input(args.connection, connection_file_cap, "the connection file"), import);
 
         // A fresh cache per run: the command checks one Response, so a replay across runs is not
         // detected (a server keeps its cache). It shares the frozen clock, or --now far from the
@@ -121,7 +112,7 @@ int run_verify(const VerifyArgs &args) {
         ctx.replay = &replay;
         const core::VerifiedLogin login = core::verify_response(*conn, posted, ctx);
         if (args.json) {
-            std::cout << json{{"login", login_json(login)}}.dump(2) << "\n";
+            std::cout << json{{"login", login_json(login)}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
         } else {
             print_login(login);
         }
@@ -136,7 +127,7 @@ int run_verify(const VerifyArgs &args) {
                                 {"name", core::code_name(e.code())},
                                 {"message", e.what()},
                                 {"user_message", user}}}}
-                             .dump(2)
+                             .dump(2, ' ', false, json::error_handler_t::replace)
                       << "\n";
         } else {
             std::cerr << "error: " << core::code_name(e.code()) << ": " << e.what() << "\n"

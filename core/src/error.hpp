@@ -6,6 +6,8 @@
 // response conditions, 4xx state stores, 9xx internal.
 #pragma once
 
+#include "util/text.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -117,10 +119,11 @@ const char *code_name(Code code) noexcept;
 const char *code_name(int code) noexcept;
 
 // The only exception type the core throws on purpose. `message` is for the operator: it says what
-// was expected and what came, and never contains key material or whole documents.
+// was expected and what came, and never contains key material or whole documents. It is kept as
+// valid UTF-8 whatever the values it quotes held, so every host can turn it into a string.
 class Error : public std::runtime_error {
 public:
-    Error(Code code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
+    Error(Code code, std::string_view message) : std::runtime_error(util::valid_utf8(message)), code_(code) {}
     Code code() const noexcept { return code_; }
 
 private:

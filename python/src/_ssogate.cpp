@@ -30,7 +30,8 @@ namespace {
 // Python (ssogate/_errors.py) so the hierarchy is defined once; the extension only asks that module
 // to build the instance. Needs the GIL (exception translators run with it).
 void set_python_error(int code, const std::string &message, const std::string &user_message) {
-    py::object exc = py::module_::import("ssogate._errors").attr("_error_from_code")(code, message, user_message);
+    py::object exc = py::module_::import("ssogate._errors")
+                         .attr("_error_from_code")(code, ssogate_python::text(message), ssogate_python::text(user_message));
     PyErr_SetObject(reinterpret_cast<PyObject *>(Py_TYPE(exc.ptr())), exc.ptr());
 }
 
@@ -99,14 +100,14 @@ std::vector<EndpointTuple> endpoint_tuples(const std::vector<ssogate::Endpoint> 
 py::list certificate_tuples(const Idp &idp) {
     py::list out;
     for (const auto &c : idp.view.certificates())
-        out.append(py::make_tuple(py::bytes(c.der), c.pem, c.sha256, c.subject, c.issuer, c.not_before, c.not_after,
-                                  c.key_type, c.key_bits));
+        out.append(py::make_tuple(py::bytes(c.der), c.pem, c.sha256, ssogate_python::text(c.subject),
+                                  ssogate_python::text(c.issuer), c.not_before, c.not_after, c.key_type, c.key_bits));
     return out;
 }
 
-std::vector<std::pair<int, std::string>> warning_tuples(const Idp &idp) {
-    std::vector<std::pair<int, std::string>> out;
-    for (auto &w : idp.view.warnings()) out.emplace_back(w.code, std::move(w.message));
+py::list warning_tuples(const Idp &idp) {
+    py::list out;
+    for (const auto &w : idp.view.warnings()) out.append(py::make_tuple(w.code, ssogate_python::text(w.message)));
     return out;
 }
 

@@ -3,11 +3,22 @@
 // argument (SP-initiated login takes a Connection), so the C++ type must be the same in all of them.
 #pragma once
 
+#include <pybind11/pybind11.h>
 #include <ssogate/ssogate.hpp>
 
 #include <memory>
+#include <string_view>
 
 namespace ssogate_python {
+
+// Library text as a Python str that cannot fail to decode: the C ABI hands out valid UTF-8, and should
+// a byte ever be wrong it becomes U+FFFD here instead of a UnicodeDecodeError (a ValueError that would
+// escape `except ssogate.Error`). Used for every message and for text that comes from uploaded files.
+inline pybind11::str text(std::string_view s) {
+    PyObject *o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+    if (o == nullptr) throw pybind11::error_already_set();
+    return pybind11::reinterpret_steal<pybind11::str>(o);
+}
 
 // Read access to an IdP plus whatever keeps it alive: its own ssogate::Idp after an import, or the
 // connection it is borrowed from (ssogate_connection_idp lends a handle that lives as long as the

@@ -189,4 +189,33 @@ status 2 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert 
     --nameid alice@example.com --sign maybe
 status 2 "$ssogate" verify "$tmp/test.json"
 
+# What is read: a directory is said to be one (exit 1, an I/O problem); an endless input is read only up
+# to the cap (exit 3, INPUT_TOO_LARGE, as JSON with --json); the metadata file has its cap too.
+status 1 "$ssogate" verify "$tmp/test.json" "$tmp"
+contains "$tmp/err" "RESPONSE $tmp is a directory"
+status 3 timeout 60 "$ssogate" verify "$tmp/test.json" /dev/zero --now "$now" --json
+python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e["name"] == "INPUT_TOO_LARGE" and "stopped reading" in e["message"], e
+' "$tmp/out" || fail "verify of /dev/zero"
+ok
+status 3 timeout 60 "$ssogate" idp import /dev/zero --base-url https://app.example.com
+contains "$tmp/err" "INPUT_TOO_LARGE"
+
+# A refusal quoting a long non-ASCII value: the JSON is printed (the message is cut on a character
+# boundary), not an internal error.
+issuer=$(python3 -c 'print("https://idp.cli.test/x" + "\u00e9" * 150)')
+status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid alice@example.com --in-response-to _req1 --now "$now" --entity-id "$issuer"
+cp "$tmp/out" "$tmp/multibyte.b64"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/multibyte.b64" --now "$now" --request-id _req1 --json
+python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1], encoding="utf-8", errors="strict"))["error"]
+assert e["name"] == "ISSUER_MISMATCH", e
+assert "\u00e9..." in e["message"] and "\ufffd" not in e["message"], e
+' "$tmp/out" || fail "verify --json with a multibyte value"
+ok
+
 echo "$passed passed, 0 failed"

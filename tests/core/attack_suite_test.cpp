@@ -543,6 +543,23 @@ TEST_F(Attack, NotBase64NotXmlAndOversizeAreRefused) {
     EXPECT_CODE(verify(idp().response_base64(opts()), c), Code::input_too_large);
 }
 
+// INPUT_TOO_LARGE says what was measured: the raw length when that is over the limit, what the base64
+// decodes to otherwise.
+TEST_F(Attack, InputTooLargeSaysWhatWasMeasured) {
+    auto c = ctx();
+    c.max_bytes = 3000;
+    const std::size_t raw_cap = max_form_value_bytes(c.max_bytes);
+    Outcome r = verify(std::string(raw_cap + 1, '\n'), c);
+    EXPECT_CODE(r, Code::input_too_large);
+    EXPECT_NE(r.message.find("is " + std::to_string(raw_cap + 1) + " characters long"), std::string::npos) << r.message;
+    EXPECT_EQ(r.message.find("decode to about"), std::string::npos) << "line breaks decode to nothing: " << r.message;
+    r = verify(std::string(4100, 'A'), c);
+    EXPECT_CODE(r, Code::input_too_large);
+    EXPECT_NE(r.message.find("holds 4100 base64 characters, which decode to about 3075 bytes; the cap is 3000"),
+              std::string::npos)
+        << r.message;
+}
+
 TEST_F(Attack, WrongRootAndVersionAreRefused) {
     EXPECT_CODE(verify(util::base64_encode("<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>")),
                 Code::response_malformed);

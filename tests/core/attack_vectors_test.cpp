@@ -4,6 +4,7 @@
 #include "response_test_util.hpp"
 
 #include "metadata/idp.hpp"
+#include "util/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -57,6 +58,10 @@ TEST_F(AttackVectors, EveryVectorGetsItsCode) {
         Outcome o = run_verify(*conn, form, ctx);
         const std::string expect = v["expect"].get<std::string>();
         EXPECT_EQ(code_name(o.code), expect) << o.message;
+        // Quoted values are cut on character boundaries: every message is valid UTF-8 as written (none
+        // needed repair, which would show as U+FFFD), so every binding can hand it over as a string.
+        EXPECT_EQ(util::valid_utf8(o.message), o.message);
+        EXPECT_EQ(o.message.find("\xEF\xBF\xBD"), std::string::npos) << o.message;
         if (expect == "OK") {
             ++accepted;
             EXPECT_EQ(o.login.email, v["email"].get<std::string>());

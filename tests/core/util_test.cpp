@@ -1,5 +1,6 @@
 #include "support.hpp"
 #include "util/encoding.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 #include "util/url.hpp"
 
@@ -144,6 +145,40 @@ TEST(Encoding, RandomTokensAreUrlSafeAndDistinct) {
     }
     EXPECT_EQ(seen.size(), 200u);
     EXPECT_EQ(util::random_token(3).size(), 4u);
+}
+
+TEST(Text, PrintableCutsOnCharacterBoundaries) {
+    // 23 ASCII bytes then two-byte characters: a 200-byte cut would land inside the 89th character.
+    std::string value = "https://idp.evil.test/x";
+    for (int i = 0; i < 150; ++i) value += "\xC3\xA9";
+    const std::string shown = util::printable(value);
+    EXPECT_EQ(shown.size(), 23u + 2 * 88 + 3) << "199 bytes would end inside a character: 198, then '...'";
+    EXPECT_EQ(shown.substr(shown.size() - 5), "\xC3\xA9...");
+    EXPECT_EQ(util::valid_utf8(shown), shown);
+    // Three- and four-byte characters are never split either.
+    for (const std::string ch : {"\xE2\x82\xAC", "\xF0\x9F\x94\x91"}) {
+        std::string s;
+        for (int i = 0; i < 100; ++i) s += ch;
+        for (std::size_t cap = 1; cap < 20; ++cap) {
+            const std::string cut = util::printable(s, cap);
+            EXPECT_EQ(util::valid_utf8(cut), cut) << cap;
+            EXPECT_LE(cut.size(), cap + 3);
+        }
+    }
+    EXPECT_EQ(util::printable("short"), "short");
+    EXPECT_EQ(util::quoted("a\nb\x7f"), "'a?b?'") << "control characters cannot forge log lines";
+    EXPECT_EQ(util::printable("\xFF\xC3 ok"), "?? ok") << "bytes that are not UTF-8 are shown as '?'";
+}
+
+TEST(Text, ValidUtf8RepairsOnlyWhatIsBroken) {
+    EXPECT_EQ(util::valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91");
+    const std::string fffd = "\xEF\xBF\xBD";
+    EXPECT_EQ(util::valid_utf8("a\xC3"), "a" + fffd) << "cut inside a character";
+    EXPECT_EQ(util::valid_utf8("\xC0\xAF"), fffd + fffd) << "overlong";
+    EXPECT_EQ(util::valid_utf8("\xED\xA0\x80"), fffd + fffd + fffd) << "a surrogate";
+    EXPECT_EQ(util::valid_utf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd) << "above U+10FFFF";
+    // The exception type itself keeps its message valid, whatever it was given.
+    EXPECT_EQ(std::string(Error(Code::internal, "bad \xC3").what()), "bad " + fffd);
 }
 
 TEST(Time, ParsesDateTimes) {

@@ -113,3 +113,20 @@ def test_loads_the_library_shipped_in_the_package() -> None:
     with open("/proc/self/maps", encoding="utf-8") as maps:
         loaded = {Path(line.split()[-1]).resolve() for line in maps if line.rstrip().endswith("libssogate.so.0")}
     assert loaded == {package_dir / "libssogate.so.0"}
+
+
+def test_messages_quoting_long_non_ascii_values_stay_errors() -> None:
+    # The importer quotes the first 200 bytes of a bad Location; a two-byte character straddles that
+    # point. The message is cut on a character boundary, so this is a MetadataError, never a
+    # UnicodeDecodeError (a ValueError that would escape `except ssogate.Error`).
+    location = "javascript:xy" + "\u00e9" * 150
+    xml = (
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example/x">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f'<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{location}"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    ).encode("utf-8")
+    with pytest.raises(ssogate.MetadataError) as info:
+        ssogate.import_idp_metadata(xml)
+    assert info.value.code_name == "METADATA_INVALID"
+    assert "\u00e9..." in info.value.message and "\ufffd" not in info.value.message

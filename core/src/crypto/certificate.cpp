@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "util/encoding.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 #include <openssl/bio.h>
@@ -132,8 +133,9 @@ Certificate parse_certificate_der(std::string_view der) {
     Certificate cert;
     cert.der = std::string(der);
     cert.sha256 = util::hex_colon(util::sha256(der));
-    cert.subject = name_text(X509_get_subject_name(x509.get()));
-    cert.issuer = name_text(X509_get_issuer_name(x509.get()));
+    // Names come from the certificate's bytes: a malformed UTF8String must not reach a host as such.
+    cert.subject = util::valid_utf8(name_text(X509_get_subject_name(x509.get())));
+    cert.issuer = util::valid_utf8(name_text(X509_get_issuer_name(x509.get())));
     cert.not_before = time_of(X509_get0_notBefore(x509.get()), "notBefore");
     cert.not_after = time_of(X509_get0_notAfter(x509.get()), "notAfter");
 

@@ -1,6 +1,7 @@
 #include "crypto/metadata_signature.hpp"
 
 #include "error.hpp"
+#include "util/text.hpp"
 #include "xml/xml.hpp"
 
 #include <libxml/valid.h>
@@ -127,7 +128,7 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
     if (!uri->empty()) {
         auto root_id = xml::attribute(root, "ID");
         if (uri->front() != '#' || !root_id || uri->substr(1) != *root_id)
-            invalid("the ds:Reference URI is \"" + uri->substr(0, 200) + "\"; expected \"\"" +
+            invalid("the ds:Reference URI is \"" + util::printable(*uri) + "\"; expected \"\"" +
                     (root_id ? " or \"#" + *root_id + "\" (the root's ID)" : std::string{}));
         // Make "#id" resolve to the root and nothing else. xmlAddID fails when the value is already
         // registered (a second import of the same document, or an xml:id elsewhere); then the
@@ -137,7 +138,7 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
         if (xmlGetID(doc, id_value) == nullptr) xmlAddID(nullptr, doc, id_value, attr);
         xmlAttr *registered = xmlGetID(doc, id_value);
         if (registered == nullptr || registered->parent != root)
-            invalid("the ID \"" + root_id->substr(0, 200) + "\" of the root element also names another element");
+            invalid("the ID \"" + util::printable(*root_id) + "\" of the root element also names another element");
     }
     std::vector<xmlNode *> ref_parts = xml::all_child_elements(reference);
     std::size_t k = 0;

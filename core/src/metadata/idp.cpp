@@ -1,6 +1,7 @@
 #include "metadata/idp.hpp"
 
 #include "crypto/metadata_signature.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 #include "util/url.hpp"
 #include "xml/xml.hpp"
@@ -25,10 +26,7 @@ constexpr std::size_t max_listed_entities = 20;
 constexpr std::size_t max_entity_id_length = 1024;  // SAML core 8.3.6
 
 // Entity IDs come from the uploaded file; keep messages readable whatever they contain.
-std::string shown(std::string_view s) {
-    constexpr std::size_t cap = 200;
-    return s.size() <= cap ? std::string(s) : std::string(s.substr(0, cap)) + "...";
-}
+std::string shown(std::string_view s) { return util::printable(s); }
 
 std::string quoted(std::string_view s) { return "\"" + shown(s) + "\""; }
 

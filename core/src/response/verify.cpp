@@ -2,6 +2,7 @@
 
 #include "crypto/dsig.hpp"
 #include "util/encoding.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 #include "xml/xml.hpp"
 
@@ -19,14 +20,9 @@ constexpr const char *nameid_entity = "urn:oasis:names:tc:SAML:2.0:nameid-format
 
 [[noreturn]] void reject(Code code, std::string message) { throw Rejection(code, std::move(message)); }
 
-// Values from the document go into operator messages: cut them short and drop control characters,
-// so a hostile Response cannot flood logs or forge log lines.
-std::string shown(std::string_view v, std::size_t max = 200) {
-    std::string out;
-    for (char c : v.substr(0, std::min(v.size(), max))) out += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
-    if (v.size() > max) out += "...";
-    return "'" + out + "'";
-}
+// Values from the document go into operator messages: cut short on a character boundary, control
+// characters dropped, so a hostile Response can neither flood logs, forge log lines nor break a decoder.
+std::string shown(std::string_view v) { return util::quoted(v); }
 
 std::string when(std::int64_t t) { return util::format_datetime(t); }
 
@@ -672,18 +668,27 @@ VerifiedLogin verify_response(const Connection &connection, const crypto::KeySet
     }
     std::string decoded;
     try {
-        // Cap before decoding: base64 is 4/3 of the bytes; allow generously for line breaks.
-        // Counting is only needed when the raw length alone could exceed the cap (it never does for a
-        // normal post), which keeps a pass over every byte off the hot path.
-        std::size_t significant = saml_response_b64.size();
-        if (significant / 4 * 3 > context.max_bytes) {
-            significant = 0;
-            for (char c : saml_response_b64) significant += !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
+        // Cap before decoding. The raw length first (line breaks allowed, generously): what is said is
+        // what was measured.
+        const std::size_t raw_cap = max_form_value_bytes(context.max_bytes);
+        if (saml_response_b64.size() > raw_cap) {
+            reject(Code::input_too_large, "the SAMLResponse value is " + std::to_string(saml_response_b64.size()) +
+                                              " characters long; for the cap of " + std::to_string(context.max_bytes) +
+                                              " decoded bytes at most " + std::to_string(raw_cap) +
+                                              " characters (line breaks included) are read");
         }
-        if (significant / 4 * 3 > context.max_bytes + 3 || saml_response_b64.size() > 2 * (context.max_bytes / 3 * 4) + 4096) {
-            reject(Code::input_too_large, "the SAMLResponse value decodes to about " +
-                                              std::to_string(significant / 4 * 3) + " bytes; the cap is " +
-                                              std::to_string(context.max_bytes));
+        // Then what it decodes to (base64 is 4/3 of the bytes). Counting is only needed when the raw
+        // length alone could exceed the cap (it never does for a normal post), which keeps a pass over
+        // every byte off the hot path.
+        if (saml_response_b64.size() / 4 * 3 > context.max_bytes) {
+            std::size_t significant = 0;
+            for (char c : saml_response_b64) significant += !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
+            if (significant / 4 * 3 > context.max_bytes + 3) {
+                reject(Code::input_too_large, "the SAMLResponse value holds " + std::to_string(significant) +
+                                                  " base64 characters, which decode to about " +
+                                                  std::to_string(significant / 4 * 3) + " bytes; the cap is " +
+                                                  std::to_string(context.max_bytes) + " decoded bytes");
+            }
         }
         decoded = util::base64_decode(saml_response_b64);
     } catch (const Rejection &) {
@@ -693,6 +698,8 @@ VerifiedLogin verify_response(const Connection &connection, const crypto::KeySet
     }
     return verify_response_xml(connection, keys, decoded, context);
 }
+
+std::size_t max_form_value_bytes(std::size_t max_bytes) noexcept { return 2 * (max_bytes / 3 * 4) + 4096; }
 
 const crypto::KeySet &Connection::verification_keys() const {
     // A failed build (an unloadable certificate) throws out of call_once and is retried next time.

@@ -84,6 +84,11 @@ VerifiedLogin verify_response(const Connection &connection, const crypto::KeySet
 VerifiedLogin verify_response_xml(const Connection &connection, const crypto::KeySet &keys, std::string_view xml,
                                   const VerifyContext &context);
 
+// The longest SAMLResponse form value verify_response() reads for a cap of `max_bytes` decoded bytes:
+// the base64 of that many bytes, twice over for line breaks, plus a little. Anything longer is refused
+// (INPUT_TOO_LARGE) before a byte of it is decoded; a host may apply the same bound while reading.
+std::size_t max_form_value_bytes(std::size_t max_bytes) noexcept;
+
 // Whether `address` is an email address the verifier accepts (dot-atom local part, a DNS domain with
 // at least two labels). Exposed for tests and the policy layer.
 bool is_valid_email(std::string_view address) noexcept;

@@ -1,6 +1,7 @@
 #include "store/open.hpp"
 
 #include "error.hpp"
+#include "util/text.hpp"
 #include "store/replay_memory.hpp"
 
 namespace ssogate::core::store {
@@ -14,7 +15,7 @@ constexpr std::string_view kRedis = "redis://";
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 [[noreturn]] void bad_location(std::string_view location, const char *why) {
-    fail(Code::store_location, "store location \"" + std::string(location.substr(0, 200)) + "\": " + why);
+    fail(Code::store_location, "store location \"" + util::printable(location) + "\": " + why);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "policy/policy.hpp"
+#include "util/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,12 +19,7 @@ using json = nlohmann::json;
 using policy::lower_ascii;
 
 // A value from the host, cut short for a message: enough to recognise, never a whole record.
-std::string shown(std::string_view value) {
-    constexpr std::size_t max = 40;
-    std::string out = "\"" + std::string(value.substr(0, max)) + "\"";
-    if (value.size() > max) out += "...";
-    return out;
-}
+std::string shown(std::string_view value) { return "\"" + util::printable(value, 40) + "\""; }
 
 const char *type_name(const json &v) {
     switch (v.type()) {

@@ -1,6 +1,7 @@
 #include "store/redis.hpp"
 
 #include "error.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 #include <hiredis/hiredis.h>
@@ -38,7 +39,7 @@ std::optional<int> to_int(std::string_view text) {
 
 RedisOptions parse_redis_url(std::string_view url) {
     const auto bad = [&](const char *why) -> RedisOptions {
-        fail(Code::store_location, std::string("Redis location \"") + std::string(url.substr(0, 200)) + "\": " + why +
+        fail(Code::store_location, std::string("Redis location \"") + util::printable(url) + "\": " + why +
                                        " (expected redis://HOST:PORT[/DB])");
     };
     constexpr std::string_view scheme = "redis://";

@@ -580,6 +580,15 @@ void Generator::all() {
         set_attr(xml::first_child_element(e.assertion(), xml::ns_saml, "Issuer"), "Format",
                  "urn:oasis:names:tc:SAML:2.0:nameid-format:entity");
     });
+    edited("issuer-multibyte-quoted-in-message", "ISSUER_MISMATCH",
+           "an unsigned Response Issuer of 23 ASCII bytes then 150 two-byte characters: the message quotes 200 "
+           "bytes of it, which must end on a character boundary (valid UTF-8 for every binding)",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; },
+           [](Edit &e) {
+               std::string issuer = "https://idp.evil.test/x";
+               for (int i = 0; i < 150; ++i) issuer += "\xC3\xA9";
+               set_text(xml::first_child_element(e.root(), xml::ns_saml, "Issuer"), issuer);
+           });
     edited("response-issuer-format-unspecified", "ISSUER_MISMATCH",
            "the (unsigned) Response Issuer has Format unspecified", [](ResponseOptions &o) { o.sign = Sign::assertion; },
            [](Edit &e) {
