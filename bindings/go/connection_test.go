@@ -146,6 +146,11 @@ func TestConnectionRefusals(t *testing.T) {
 			ssogate.ErrInvalidSetting},
 		{"malformed domain", ssogate.ConnectionConfig{BaseURL: "https://a.example", AllowedDomains: []string{"not a domain"}},
 			ssogate.ErrInvalidSetting},
+		// Domains no address can have: refused when the connection is made, not at every login.
+		{"IP address as domain", ssogate.ConnectionConfig{BaseURL: "https://a.example", AllowedDomains: []string{"127.0.0.1"}},
+			ssogate.ErrInvalidSetting},
+		{"single-label domain", ssogate.ConnectionConfig{BaseURL: "https://a.example", AllowedDomains: []string{"example"}},
+			ssogate.ErrInvalidSetting},
 	}
 	for _, c := range cases {
 		conn, err := ssogate.NewConnection(idp, c.cfg)

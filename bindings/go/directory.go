@@ -82,9 +82,24 @@ import (
 	"fmt"
 	"runtime/cgo"
 	"time"
+	"unsafe"
 
 	"ssogate.dev/ssogate/internal/capi"
 )
+
+// NormalizeEmail returns the form every directory keys an email by (and a domain's form), computed
+// by the library itself (ssogate_email_normalize): ASCII A-Z lower-cased, every other byte
+// unchanged. strings.ToLower would also fold other scripts, and then a host's directory and the gate
+// would disagree about who is who. Emails the gate passes to a directory are already in this form;
+// use it where your own code writes or looks up an email. It does not check the address.
+func NormalizeEmail(email string) string {
+	if email == "" {
+		return ""
+	}
+	b := []byte(email) // a copy: the C function rewrites its buffer in place
+	C.ssogate_email_normalize((*C.char)(unsafe.Pointer(unsafe.SliceData(b))), C.size_t(len(b)))
+	return string(b)
+}
 
 // MemberStatus is a member's status in an account.
 type MemberStatus int
@@ -172,7 +187,9 @@ type JoinToken struct {
 //     ErrStoreUnavailable and a login is refused, never let through.
 //   - Where a method's comment says so, return ErrNotFound or ErrStoreConflict (errors.Is matches
 //     them, so wrapping with %w is fine). Elsewhere they too mean "could not answer".
-//   - Emails and domains arrive lower-cased (ASCII); keep and compare them that way.
+//   - Emails and domains arrive normalised (NormalizeEmail: ASCII A-Z lower-cased); keep and compare
+//     them as they come, and put emails your own code writes (an admin screen, an import) through
+//     NormalizeEmail.
 //   - Times are whole seconds; a zero Time means "never" (Member.LastSSOLogin).
 //   - A record that breaks the schema (a Role out of range, a member for another email than asked)
 //     fails the call with ErrStoreCorrupt.

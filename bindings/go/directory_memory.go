@@ -27,7 +27,7 @@ type MemoryDirectory struct {
 	audit       []AuditRow
 }
 
-// memberKey is the key of a member and of an invite: (account, lower-case email).
+// memberKey is the key of a member and of an invite: (account, NormalizeEmail(email)).
 type memberKey struct{ account, email string }
 
 // NewMemoryDirectory makes an empty directory.
@@ -41,27 +41,17 @@ func NewMemoryDirectory() *MemoryDirectory {
 	}
 }
 
-// lowerASCII lower-cases A-Z only, as the library does: strings.ToLower would also fold other
-// scripts, and every store must agree on which emails are the same member.
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + ('a' - 'A')
-		}
-	}
-	return string(b)
-}
-
-func lowerAll(s []string) []string {
+func normalizeAll(s []string) []string {
 	out := make([]string, len(s))
 	for i, v := range s {
-		out[i] = lowerASCII(v)
+		out[i] = NormalizeEmail(v)
 	}
 	return out
 }
 
-func memberKeyOf(accountID, email string) memberKey { return memberKey{accountID, lowerASCII(email)} }
+func memberKeyOf(accountID, email string) memberKey {
+	return memberKey{accountID, NormalizeEmail(email)}
+}
 
 // notFound and conflict wrap the sentinels with a message for the operator.
 func notFoundf(format string, args ...any) error {
@@ -83,15 +73,15 @@ func (d *MemoryDirectory) requireAccount(id string) error {
 // appendLocked gives the row the next sequence number: callers hold mu.
 func (d *MemoryDirectory) appendLocked(row AuditRow) int64 {
 	row.Seq = int64(len(d.audit)) + 1
-	row.Email = lowerASCII(row.Email)
+	row.Email = NormalizeEmail(row.Email)
 	d.audit = append(d.audit, row)
 	return row.Seq
 }
 
 // PutAccount implements Directory.
 func (d *MemoryDirectory) PutAccount(a Account) error {
-	a.VerifiedDomains = lowerAll(a.VerifiedDomains)
-	a.BreakGlass = lowerAll(a.BreakGlass)
+	a.VerifiedDomains = normalizeAll(a.VerifiedDomains)
+	a.BreakGlass = normalizeAll(a.BreakGlass)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.accounts[a.ID] = a
@@ -161,7 +151,7 @@ func (d *MemoryDirectory) RemoveConnection(id string) error {
 
 // PutMember implements Directory.
 func (d *MemoryDirectory) PutMember(m Member) error {
-	m.Email = lowerASCII(m.Email)
+	m.Email = NormalizeEmail(m.Email)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.requireAccount(m.AccountID); err != nil {
@@ -200,7 +190,7 @@ func (d *MemoryDirectory) ListMembers(accountID string) ([]Member, error) {
 // library draws 256 random bits per token, so this guards against a broken caller, not chance; the
 // C ABI has no conflict answer for put_invite, so it reaches the library as "could not answer").
 func (d *MemoryDirectory) PutInvite(i InviteRecord) error {
-	i.Email = lowerASCII(i.Email)
+	i.Email = NormalizeEmail(i.Email)
 	k := memberKeyOf(i.AccountID, i.Email)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -241,7 +231,7 @@ func (d *MemoryDirectory) RevokeInvite(accountID, email string) error {
 
 // PutJoinToken implements Directory.
 func (d *MemoryDirectory) PutJoinToken(t JoinToken) error {
-	t.Email = lowerASCII(t.Email)
+	t.Email = NormalizeEmail(t.Email)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	// One transaction (or a unique key on the token): the check and the insert.
@@ -362,7 +352,7 @@ func (d *MemoryDirectory) RedeemJoinToken(token string, now time.Time, audit Aud
 
 // AddMember implements Directory: one transaction, the checks, the insert and the audit row.
 func (d *MemoryDirectory) AddMember(m Member, audit AuditRow) error {
-	m.Email = lowerASCII(m.Email)
+	m.Email = NormalizeEmail(m.Email)
 	k := memberKeyOf(m.AccountID, m.Email)
 	d.mu.Lock()
 	defer d.mu.Unlock()

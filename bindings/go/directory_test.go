@@ -517,3 +517,34 @@ func TestOpenDirectoryAndNewGate(t *testing.T) {
 		t.Errorf("fractional JoinTokenTTL: %v; want ErrInvalidArgument", err)
 	}
 }
+
+// NormalizeEmail is the library's rule (ssogate_email_normalize): A-Z only. strings.ToLower would
+// fold the Kelvin sign into "k" and make two emails one member.
+func TestNormalizeEmailIsTheLibrarysRule(t *testing.T) {
+	for in, want := range map[string]string{
+		"Zed.O'Neil@Example.COM": "zed.o'neil@example.com",
+		"\u00c9lise@EXAMPLE.com": "\u00c9lise@example.com",
+		"\u212a@example.com":     "\u212a@example.com",
+		"":                       "",
+	} {
+		if got := ssogate.NormalizeEmail(in); got != want {
+			t.Errorf("NormalizeEmail(%q) = %q; want %q", in, got, want)
+		}
+	}
+	if strings.ToLower("\u212a") != "k" {
+		t.Fatal("the Kelvin sign case no longer shows the difference")
+	}
+	mem := ssogate.NewMemoryDirectory()
+	if err := mem.PutAccount(ssogate.Account{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.PutMember(ssogate.Member{AccountID: "acme", Email: "Kim@Example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"kim@EXAMPLE.COM", "\u212aim@example.com"} {
+		m, err := mem.FindMember("acme", email)
+		if err != nil || (m != nil) != (email == "kim@EXAMPLE.COM") {
+			t.Errorf("FindMember(%q) = %v, %v", email, m, err)
+		}
+	}
+}

@@ -244,6 +244,24 @@ func TestGatePasswordAndEnforcement(t *testing.T) {
 	}
 }
 
+func TestGateRefusesVerifiedDomainsNoAddressCanHave(t *testing.T) {
+	g, err := ssogate.OpenGate("memory:", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, d := range []string{"127.0.0.1", "example", "example.123"} {
+		err := g.CreateAccount("b", "B", []string{d})
+		var e *ssogate.Error
+		if !errors.Is(err, ssogate.ErrInvalidSetting) || !errors.As(err, &e) || !strings.Contains(e.Message, `"`+d+`"`) {
+			t.Errorf("verified domain %q: %v; want ErrInvalidSetting naming it", d, err)
+		}
+	}
+	if rows, err := g.ReadAudit("b", 0, 0); err != nil || len(rows) != 0 {
+		t.Errorf("audit of the refused account: %v, %v", rows, err)
+	}
+}
+
 func TestGateOpenAndClose(t *testing.T) {
 	if _, err := ssogate.OpenGate("postgres://db", ""); !errors.Is(err, ssogate.ErrStoreLocation) {
 		t.Errorf("bad location: %v; want ErrStoreLocation", err)

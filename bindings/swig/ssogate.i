@@ -50,6 +50,13 @@
 %ignore ssogate_idp_cert_der;
 
 /*
+ * ssogate_email_normalize rewrites a caller's buffer in place: a target language's string is
+ * immutable (a Go string) or copied, so the function cannot be mapped as written. Each language
+ * calls it natively on a mutable copy (Go: cgo in ssogate.NormalizeEmail; Python: the C++ view).
+ */
+%ignore ssogate_email_normalize;
+
+/*
  * Options structs must be filled by their _init function with sizeof as the caller compiled it,
  * which a target language cannot compute. A constructor that does it in C makes a freshly created
  * options object always valid; struct_size stays readable for tests.

@@ -6,6 +6,7 @@
 #include "store/records_json.hpp"
 #include "util/text.hpp"
 #include "store/sqlite.hpp"
+#include "util/email.hpp"
 
 #include <string>
 
@@ -20,7 +21,8 @@ namespace {
 
 namespace st = ssogate::core::store;
 using ssogate::core::Code;
-using ssogate::core::policy::lower_ascii;
+using ssogate::core::util::lower_ascii;
+using ssogate::core::util::normalize_email;
 
 // The first published ssogate_directory_callbacks: everything up to free_user_data.
 constexpr std::size_t directory_callbacks_v1_size =
@@ -48,7 +50,7 @@ public:
     void put_account(const st::Account &account) override {
         st::Account a = account;
         for (auto &d : a.verified_domains) d = lower_ascii(d);
-        for (auto &e : a.break_glass) e = lower_ascii(e);
+        for (auto &e : a.break_glass) e = normalize_email(e);
         const std::string json = st::to_json(a);
         check(cb_.put_account(cb_.user_data, json.data(), json.size()), "put_account", only_ok);
     }
@@ -99,7 +101,7 @@ public:
 
     void put_member(const st::Member &member) override {
         st::Member m = member;
-        m.email = lower_ascii(m.email);
+        m.email = normalize_email(m.email);
         const std::string json = st::to_json(m);
         check(cb_.put_member(cb_.user_data, json.data(), json.size()), "put_member", may_not_find,
               "no account \"" + m.account_id + "\"");
@@ -107,7 +109,7 @@ public:
 
     std::optional<st::Member> find_member(std::string_view account_id, std::string_view email) override {
         const std::string account(account_id);
-        const std::string address = lower_ascii(email);
+        const std::string address = normalize_email(email);
         ssogate_json_out out;
         check(cb_.find_member(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), &out),
               "find_member", only_ok);
@@ -131,7 +133,7 @@ public:
 
     void put_invite(const st::Invite &invite) override {
         st::Invite i = invite;
-        i.email = lower_ascii(i.email);
+        i.email = normalize_email(i.email);
         const std::string json = st::to_json(i);
         check(cb_.put_invite(cb_.user_data, json.data(), json.size()), "put_invite", may_not_find,
               "no account \"" + i.account_id + "\"");
@@ -140,7 +142,7 @@ public:
     std::optional<st::Invite> find_invite(std::string_view account_id, std::string_view email,
                                           std::int64_t now) override {
         const std::string account(account_id);
-        const std::string address = lower_ascii(email);
+        const std::string address = normalize_email(email);
         ssogate_json_out out;
         check(cb_.find_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), now,
                               &out),
@@ -155,14 +157,14 @@ public:
 
     void revoke_invite(std::string_view account_id, std::string_view email) override {
         const std::string account(account_id);
-        const std::string address = lower_ascii(email);
+        const std::string address = normalize_email(email);
         check(cb_.revoke_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size()),
               "revoke_invite", may_not_find, "no invite for " + address + " in account " + account);
     }
 
     void put_join_token(const st::JoinToken &token) override {
         st::JoinToken t = token;
-        t.email = lower_ascii(t.email);
+        t.email = normalize_email(t.email);
         const std::string json = st::to_json(t);
         check(cb_.put_join_token(cb_.user_data, json.data(), json.size()), "put_join_token", may_conflict,
               "this join token already exists");
@@ -208,7 +210,7 @@ public:
     void record_sso_login(std::string_view account_id, std::string_view email, std::int64_t now,
                           const st::AuditEntry &audit) override {
         const std::string account(account_id);
-        const std::string address = lower_ascii(email);
+        const std::string address = normalize_email(email);
         const std::string json = st::to_json(audit_row(audit));
         check(cb_.record_sso_login(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(),
                                    now, json.data(), json.size()),
@@ -219,7 +221,7 @@ public:
                              ssogate::core::policy::JoinedVia via, bool has_password, std::int64_t now,
                              const st::AuditEntry &audit) override {
         const std::string account(account_id);
-        const std::string address = lower_ascii(email);
+        const std::string address = normalize_email(email);
         const std::string json = st::to_json(audit_row(audit));
         ssogate_json_out out;
         check(cb_.accept_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(),
@@ -244,7 +246,7 @@ public:
 
     void add_member(const st::Member &member, const st::AuditEntry &audit) override {
         st::Member m = member;
-        m.email = lower_ascii(m.email);
+        m.email = normalize_email(m.email);
         const std::string json = st::to_json(m);
         const std::string audit_json = st::to_json(audit_row(audit));
         check(cb_.add_member(cb_.user_data, json.data(), json.size(), audit_json.data(), audit_json.size()),
@@ -261,7 +263,7 @@ private:
     static st::AuditEntry audit_row(const st::AuditEntry &entry) {
         st::AuditEntry row = entry;
         row.seq = 0;
-        row.email = lower_ascii(row.email);
+        row.email = normalize_email(row.email);
         return row;
     }
 
@@ -372,6 +374,10 @@ int ssogate_json_out_set(ssogate_json_out *out, const char *json, size_t len) no
         return SSOGATE_OK;
     }
     SSOGATE_CAPI_END(&local, local.code)
+}
+
+void ssogate_email_normalize(char *email, size_t email_len) noexcept {
+    ssogate::core::util::normalize_email_in_place(email, email_len);
 }
 
 ssogate_directory *ssogate_directory_new_callbacks(const ssogate_directory_callbacks *cb,

@@ -242,6 +242,8 @@ void bind_directory(py::module_ &m) {
             return Directory{std::make_shared<const ssogate::Directory>(ssogate::Directory::open(location))};
         },
         py::arg("location"), "ssogate_directory_open: \"memory:\" or \"sqlite:PATH\".");
+    m.def("email_normalize", &ssogate::email_normalize, py::arg("email"),
+          "ssogate_email_normalize: ASCII A-Z lower-cased, every other character unchanged.");
     m.def("directory_from_python", &directory_from_python, py::arg("bridge"),
           "ssogate_directory_new_callbacks over ssogate._directory._Bridge: each method returns (code, answer).");
     m.def(

@@ -54,6 +54,7 @@ from ._directory import (
     Member,
     MemoryDirectory,
     NativeDirectory,
+    normalize_email,
 )
 from ._login import (
     FinishedLogin,
@@ -133,4 +134,5 @@ __all__ = [
     "Member",
     "InviteRecord",
     "JoinToken",
+    "normalize_email",
 ]

@@ -24,7 +24,8 @@ The rules a directory follows (they are the library's, see core/src/store/direct
   ``Code.STORE_UNAVAILABLE`` and a login is refused, never let through. The exception goes to
   ``sys.unraisablehook`` so its traceback is not lost.
 - Where a method says so, raise :class:`ssogate.NotFound` or :class:`ssogate.StoreConflict`.
-- Emails and domains arrive lower-cased; keep and compare them lower-cased (ASCII).
+- Emails and domains arrive normalised (ASCII A-Z lower-cased); keep and compare them as they come,
+  and put emails your own code writes (an admin screen, an import) through :func:`normalize_email`.
 - Times are timezone-aware UTC datetimes; a record returned with a field of the wrong kind (a role
   named "boss", a number where a string goes) refuses the call with ``Code.STORE_CORRUPT``.
 - Methods are called from any thread, several at once, and while the gate has released the GIL.
@@ -54,6 +55,7 @@ __all__ = [
     "Directory",
     "MemoryDirectory",
     "NativeDirectory",
+    "normalize_email",
 ]
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
@@ -273,13 +275,16 @@ class NativeDirectory:
 
 # ---- the reference implementation ----
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+def normalize_email(email: str) -> str:
+    """The form every directory keys an email by (and a domain's form): the library's own rule.
 
+    ASCII A-Z lower-cased, every other character unchanged (``str.lower()`` would also fold other
+    scripts, and then your directory and the gate would disagree about who is who). Use it where your
+    own code writes or looks up an email outside the gate; emails the gate passes in are already in
+    this form. It does not check the address.
+    """
+    return _ssogate.email_normalize(email)
 
-def _lower(s: str) -> str:
-    # ASCII only, as the library does: str.lower() would also fold other scripts, and two stores
-    # must agree on which emails are the same member.
-    return s.translate(_ASCII_LOWER)
 
 
 class MemoryDirectory(Directory):
@@ -303,8 +308,8 @@ class MemoryDirectory(Directory):
     def put_account(self, account: Account) -> None:
         account = dataclasses.replace(
             account,
-            verified_domains=tuple(_lower(d) for d in account.verified_domains),
-            break_glass=tuple(_lower(e) for e in account.break_glass),
+            verified_domains=tuple(normalize_email(d) for d in account.verified_domains),
+            break_glass=tuple(normalize_email(e) for e in account.break_glass),
         )
         with self._lock:
             self._accounts[account.id] = account
@@ -333,14 +338,14 @@ class MemoryDirectory(Directory):
                 raise NotFound(f'no connection with id "{connection_id}"')
 
     def put_member(self, member: Member) -> None:
-        member = dataclasses.replace(member, email=_lower(member.email))
+        member = dataclasses.replace(member, email=normalize_email(member.email))
         with self._lock:
             self._require_account(member.account_id)
             self._members[(member.account_id, member.email)] = member
 
     def find_member(self, account_id: str, email: str) -> Optional[Member]:
         with self._lock:
-            return self._members.get((account_id, _lower(email)))
+            return self._members.get((account_id, normalize_email(email)))
 
     def list_members(self, account_id: str) -> Sequence[Member]:
         with self._lock:
@@ -348,7 +353,7 @@ class MemoryDirectory(Directory):
         return sorted(found, key=lambda m: m.email)
 
     def put_invite(self, invite: InviteRecord) -> None:
-        invite = dataclasses.replace(invite, email=_lower(invite.email))
+        invite = dataclasses.replace(invite, email=normalize_email(invite.email))
         key = (invite.account_id, invite.email)
         with self._lock:  # one transaction: the token check and the write
             self._require_account(invite.account_id)
@@ -359,18 +364,18 @@ class MemoryDirectory(Directory):
 
     def find_invite(self, account_id: str, email: str, now: _dt.datetime) -> Optional[InviteRecord]:
         with self._lock:
-            invite = self._invites.get((account_id, _lower(email)))
+            invite = self._invites.get((account_id, normalize_email(email)))
         if invite is None or invite.expires_at <= now:
             return None
         return invite
 
     def revoke_invite(self, account_id: str, email: str) -> None:
         with self._lock:
-            if self._invites.pop((account_id, _lower(email)), None) is None:
-                raise NotFound(f"no invite for {_lower(email)} in account {account_id}")
+            if self._invites.pop((account_id, normalize_email(email)), None) is None:
+                raise NotFound(f"no invite for {normalize_email(email)} in account {account_id}")
 
     def put_join_token(self, token: JoinToken) -> None:
-        token = dataclasses.replace(token, email=_lower(token.email))
+        token = dataclasses.replace(token, email=normalize_email(token.email))
         with self._lock:  # one transaction (or a unique key on token)
             if token.token in self._join_tokens:
                 raise StoreConflict("this join token already exists")
@@ -393,7 +398,7 @@ class MemoryDirectory(Directory):
         return rows[:limit]
 
     def record_sso_login(self, account_id: str, email: str, now: _dt.datetime, audit: AuditRow) -> None:
-        key = (account_id, _lower(email))
+        key = (account_id, normalize_email(email))
         with self._lock:  # one transaction: the member update and its audit row
             member = self._members.get(key)
             if member is None:
@@ -404,7 +409,7 @@ class MemoryDirectory(Directory):
     def accept_invite(
         self, account_id: str, email: str, joined_via: str, has_password: bool, now: _dt.datetime, audit: AuditRow
     ) -> Member:
-        key = (account_id, _lower(email))
+        key = (account_id, normalize_email(email))
         with self._lock:  # one transaction: consume the invite, create the member, append the row
             invite = self._invites.get(key)
             if invite is None or invite.expires_at <= now:
@@ -459,7 +464,7 @@ class MemoryDirectory(Directory):
             return member
 
     def add_member(self, member: Member, audit: AuditRow) -> None:
-        member = dataclasses.replace(member, email=_lower(member.email))
+        member = dataclasses.replace(member, email=normalize_email(member.email))
         key = (member.account_id, member.email)
         with self._lock:  # one transaction: the existence checks, the insert and the audit row
             self._require_account(member.account_id)
@@ -475,7 +480,7 @@ class MemoryDirectory(Directory):
 
     def _append_locked(self, entry: AuditRow) -> int:
         seq = len(self._audit) + 1
-        self._audit.append(entry._replace(seq=seq, email=_lower(entry.email)))
+        self._audit.append(entry._replace(seq=seq, email=normalize_email(entry.email)))
         return seq
 
 

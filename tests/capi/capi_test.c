@@ -730,6 +730,19 @@ static void test_connection_explicit_and_settings(void) {
     o.clock_skew_seconds = -1;
     CHECK(ssogate_connection_new(idp, p, &o, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_SETTING);
+    /* An allowed domain no address can have (an IP address, a single label) is refused when saved. */
+    o.clock_skew_seconds = 600;
+    CHECK(set(ssogate_connection_params_add_allowed_domain, p, "127.0.0.1", err) == SSOGATE_OK);
+    CHECK(ssogate_connection_new(idp, p, &o, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_SETTING);
+    CHECK_CONTAINS(ssogate_error_message(err), "\"127.0.0.1\"");
+    ssogate_connection_params_free(p);
+    p = ssogate_connection_params_new();
+    CHECK(set(ssogate_connection_params_set_base_url, p, "https://app.example.com", err) == SSOGATE_OK);
+    CHECK(set(ssogate_connection_params_add_allowed_domain, p, "example", err) == SSOGATE_OK);
+    CHECK(ssogate_connection_new(idp, p, NULL, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_SETTING);
+    CHECK_CONTAINS(ssogate_error_message(err), "single label");
     ssogate_connection_params_free(p);
 
     /* URLs must be absolute http(s). */
@@ -752,6 +765,18 @@ static void test_connection_explicit_and_settings(void) {
 
     ssogate_idp_free(idp);
     ssogate_error_free(err);
+}
+
+/* The directories' email form, from the library: ASCII A-Z only, in place, length unchanged. */
+static void test_email_normalize(void) {
+    char email[] = "Zed.O'Neil@\xc3\x89xample.COM";
+    ssogate_email_normalize(email, strlen(email));
+    CHECK_STR(email, "zed.o'neil@\xc3\x89xample.com");
+    char part[] = "ABC";
+    ssogate_email_normalize(part, 2); /* only the bytes given */
+    CHECK_STR(part, "abC");
+    ssogate_email_normalize(NULL, 0);
+    ssogate_email_normalize(NULL, 5);
 }
 
 /* Replaces the number after "schema_version" in json (in place) with `digit`; 0 if not found. */
@@ -887,6 +912,7 @@ int main(int argc, char **argv) {
     test_connection_explicit_and_settings();
     test_connection_json();
     test_connection_json_federation();
+    test_email_normalize();
 
     printf("%d passed, 0 failed\n", passed);
     return 0;

@@ -643,6 +643,24 @@ static ssogate_directory_callbacks host_callbacks(host_directory *d) {
     return cb;
 }
 
+/* The host's own admin screen (or an import) writes a member straight into its table, not through the
+   gate. The email goes through ssogate_email_normalize first: the gate looks members up by the
+   normalised form, and the host must not lower-case with a rule of its own that could disagree. */
+static void host_admin_adds_member(host_directory *d, const char *account_id, const char *typed_email,
+                                   const char *role) {
+    CHECK(d->n_members < MAX_ROWS);
+    member_row m;
+    memset(&m, 0, sizeof m);
+    snprintf(m.account_id, sizeof m.account_id, "%s", account_id);
+    snprintf(m.email, sizeof m.email, "%s", typed_email);
+    ssogate_email_normalize(m.email, strlen(m.email));
+    snprintf(m.role, sizeof m.role, "%s", role);
+    snprintf(m.status, sizeof m.status, "active");
+    m.has_password = 1;
+    snprintf(m.joined_via, sizeof m.joined_via, "password");
+    d->members[d->n_members++] = m;
+}
+
 /* ------------------------------------------------------------------------------------- the tests */
 
 /* Consumes a fresh unsolicited response of the testing IdP for email. */
@@ -754,6 +772,13 @@ static void test_host_directory(void) {
     CHECK(member_by_key(&d, "acme", "carol@example.com") != NULL);
     CHECK(d.n_audit > 10);
     CHECK(get_int(d.audit[0].json, "seq") == 1);
+
+    /* A member the host added itself, typed in mixed case: found by the gate's lookup. */
+    host_admin_adds_member(&d, "acme", "Dana@Example.COM", "member");
+    CHECK_STR(d.members[d.n_members - 1].email, "dana@example.com");
+    ssogate_outcome *dana = consume_for(gate, "dana@example.com");
+    CHECK_OUTCOME(dana, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    ssogate_outcome_free(dana);
 
     /* A callback that cannot answer: the login is refused, never let through. */
     d.fail_callback = "find_member";

@@ -119,6 +119,24 @@ TEST(Connection, ValidatesSettings) {
     EXPECT_NO_THROW(make_connection(okta(), p));
 }
 
+TEST(Connection, AnAllowedDomainMustBeADnsDomainWhenSavedAndWhenLoaded) {
+    // An IP address or a single label can never be an email's domain (the verifier refuses such
+    // addresses), so as an allowed domain it would silently refuse everyone: refused when saved.
+    ConnectionParams p = params();
+    for (const char *bad : {"127.0.0.1", "example", "example.123"}) {
+        p.settings.allowed_email_domains = {bad};
+        const std::string msg = expect_code(Code::invalid_setting, [&] { make_connection(okta(), p); });
+        EXPECT_NE(msg.find(std::string("allowed email domain \"") + bad + "\""), std::string::npos) << msg;
+    }
+    // The same rule when a stored connection is loaded.
+    p.settings.allowed_email_domains = {"example.com"};
+    nlohmann::json j = nlohmann::json::parse(make_connection(okta(), p)->to_json());
+    for (const char *bad : {"127.0.0.1", "example"}) {
+        j["settings"]["allowed_email_domains"] = {bad};
+        expect_code(Code::invalid_setting, [&] { connection_from_json(j.dump(), at_fixed_now()); });
+    }
+}
+
 TEST(Connection, SpCertificate) {
     ConnectionParams p = params();
     p.sp_certificate_pem = "not a certificate";

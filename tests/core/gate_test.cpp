@@ -404,6 +404,11 @@ TEST_F(GateTest, AdminCallsCheckTheirInputs) {
     setup();
     expect_code(Code::store_conflict, [&] { gate->create_account("acme", "again", {}); });
     expect_code(Code::invalid_setting, [&] { gate->create_account("b", "B", {"not a domain"}); });
+    // Saved, not only refused at login: a verified domain that no address can have.
+    expect_code(Code::invalid_setting, [&] { gate->create_account("b", "B", {"127.0.0.1"}); });
+    expect_code(Code::invalid_setting, [&] { gate->create_account("b", "B", {"example"}); });
+    EXPECT_FALSE(gate->find_account("b"));
+    expect_code(Code::invalid_argument, [&] { gate->add_member("acme", "root@127.0.0.1", policy::Role::owner, true); });
     expect_code(Code::not_found, [&] { (void)gate->invite("ghost", "a@example.com", policy::Role::member, 60); });
     expect_code(Code::invalid_argument, [&] { (void)gate->invite("acme", "no-at-sign", policy::Role::member, 60); });
     expect_code(Code::invalid_argument, [&] { (void)gate->invite("acme", "a@example.com", policy::Role::member, 0); });

@@ -169,6 +169,8 @@ TEST(policy_sso, EmailWithoutDomainIsRefused) {
     expect(sso(account(), connection(), member(true), "alice"), SsoOutcome::deny, Reason::email_invalid);
     expect(sso(account(), connection(), member(true), "alice@"), SsoOutcome::deny, Reason::email_invalid);
     expect(sso(account(), connection(), member(true), ""), SsoOutcome::deny, Reason::email_invalid);
+    // The verifier's address rule, the same for a host that calls the policy with its own email.
+    expect(sso(account(), connection(), member(true), "alice@127.0.0.1"), SsoOutcome::deny, Reason::email_invalid);
 }
 
 TEST(policy_sso, EnforcedModeDoesNotChangeSsoDecisions) {

@@ -8,6 +8,7 @@
 #include "response_test_util.hpp"
 
 #include "metadata/idp.hpp"
+#include "util/email.hpp"
 #include "util/time.hpp"
 
 #include <nlohmann/json.hpp>
@@ -140,7 +141,7 @@ TEST(ResponseInterop, EveryCorpusResponseGetsItsOutcome) {
             // ssogate's rule: emailAddress, or unspecified holding a valid address.
             std::string fmt = e["assertion"]["nameid_format"].is_null() ? "" : e["assertion"]["nameid_format"].get<std::string>();
             bool unspecified = fmt.empty() || fmt == "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
-            expected = unspecified && is_valid_email(e["assertion"]["nameid"].get<std::string>()) ? Code::ok
+            expected = unspecified && util::is_valid_email(e["assertion"]["nameid"].get<std::string>()) ? Code::ok
                                                                                                     : Code::nameid_format;
         }
         std::int64_t issued = 0;

@@ -1,4 +1,5 @@
 #include "support.hpp"
+#include "util/email.hpp"
 #include "util/encoding.hpp"
 #include "util/text.hpp"
 #include "util/time.hpp"
@@ -251,6 +252,63 @@ TEST(Url, RefusesEverythingElse) {
         EXPECT_FALSE(util::parse_http_url(bad, &why)) << bad;
         EXPECT_FALSE(why.empty()) << bad;
     }
+}
+
+TEST(Email, AcceptsDotAtomAddressesAtDnsDomains) {
+    for (const char *good : {"alice@example.com", "a.b+tag@sub.example.co.uk", "x@a1.io", "alice@123.example.com",
+                             "o'neil@example.com", "alice@xn--exmple-cua.com", "alice@example.c0m"}) {
+        EXPECT_TRUE(util::is_valid_email(good)) << good;
+    }
+}
+
+TEST(Email, RefusesIpAddressesAndNumericTopLevelLabels) {
+    // No top-level domain is all digits: such a "domain" is an IPv4 address or nothing at all.
+    for (const char *bad : {"alice@127.0.0.1", "alice@10.0.0.1", "alice@example.123", "alice@[127.0.0.1]",
+                            "alice@localhost", "alice@example", "alice@-example.com", "alice@exa_mple.com",
+                            "alice@example..com", "alice@example.com.", ".alice@example.com", "al..ice@example.com",
+                            "alice@", "@example.com", "alice", "a@b@example.com", "alice@ex\xc3\xa4mple.com",
+                            " alice@example.com", "alice@example.com "}) {
+        EXPECT_FALSE(util::is_valid_email(bad)) << bad;
+    }
+    EXPECT_TRUE(util::is_valid_domain("123.example.com"));
+    EXPECT_FALSE(util::is_valid_domain("127.0.0.1"));
+    EXPECT_FALSE(util::is_valid_domain("example"));
+    EXPECT_FALSE(util::is_valid_domain("example.1"));
+}
+
+TEST(Email, LowerCasingIsAsciiOnlyWhateverTheLocale) {
+    // Bytes outside ASCII are never folded: two stores must agree on which emails are one member.
+    EXPECT_EQ(util::lower_ascii("Zed@Example.COM"), "zed@example.com");
+    EXPECT_EQ(util::normalize_email("\xc3\x89lise@Example.com"), "\xc3\x89lise@example.com");
+    EXPECT_EQ(util::normalize_email("\xc9@X.com"), "\xc9@x.com");  // Latin-1 E-acute stays as it is
+    EXPECT_EQ(util::lower_email_domain("Alice@EXAMPLE.com"), "Alice@example.com");
+    EXPECT_EQ(util::email_domain("Alice@EXAMPLE.com"), "example.com");
+    EXPECT_EQ(util::email_domain("alice"), "");
+    EXPECT_TRUE(util::same_email("Alice@Example.com", "alice@example.COM"));
+    EXPECT_FALSE(util::same_email("alice@example.com", "alice@example.org"));
+    EXPECT_TRUE(util::domain_in("EXAMPLE.com", {"other.org", "Example.COM"}));
+    EXPECT_FALSE(util::domain_in("sub.example.com", {"example.com"}));
+}
+
+TEST(Email, TrimsXmlWhitespaceOnly) {
+    EXPECT_EQ(util::trim_xml_space(" \t\r\nbob@example.com\n  "), "bob@example.com");
+    // A vertical tab or a no-break space is not XML whitespace: kept, so the address stays invalid.
+    EXPECT_EQ(util::trim_xml_space("\v" "bob@example.com"), "\v" "bob@example.com");
+    EXPECT_EQ(util::trim_xml_space("\xc2\xa0" "bob@example.com"), "\xc2\xa0" "bob@example.com");
+    EXPECT_EQ(util::trim_xml_space("  "), "");
+}
+
+TEST(Email, DomainSettingsAreCheckedAndLowerCased) {
+    EXPECT_EQ(util::require_domain("Example.COM", "allowed email domain"), "example.com");
+    std::string msg = expect_code(Code::invalid_setting, [] { util::require_domain("127.0.0.1", "verified domain"); });
+    EXPECT_NE(msg.find("verified domain \"127.0.0.1\""), std::string::npos) << msg;
+    EXPECT_NE(msg.find("all-numeric"), std::string::npos) << msg;
+    msg = expect_code(Code::invalid_setting, [] { util::require_domain("example", "allowed email domain"); });
+    EXPECT_NE(msg.find("single label"), std::string::npos) << msg;
+    msg = expect_code(Code::invalid_setting, [] { util::require_domain("@example.com", "allowed email domain"); });
+    EXPECT_NE(msg.find("starts with '@'"), std::string::npos) << msg;
+    msg = expect_code(Code::invalid_setting, [] { util::require_domain("bad\ndomain.com", "allowed email domain"); });
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;  // control characters never reach a log line
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "connection/connection.hpp"
 #include "response/verify.hpp"
+#include "util/email.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -38,7 +39,7 @@ void check(const core::VerifiedLogin &login) {
     // A login must always name who logged in and which assertion it came from.
     if (login.email.empty() || login.email.find('@') == std::string::npos) fuzz::violated("login without an email");
     if (login.assertion_id.empty()) fuzz::violated("login without an assertion ID");
-    if (!core::is_valid_email(login.email)) fuzz::violated("login with an invalid email");
+    if (!core::util::is_valid_email(login.email)) fuzz::violated("login with an invalid email");
 }
 
 void verify_xml(const core::Connection &conn, std::string_view input) {

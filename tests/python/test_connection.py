@@ -84,6 +84,9 @@ def test_explicit_urls_for_an_existing_idp_app(okta_idp: ssogate.IdpMetadata) ->
         ({"base_url": BASE, "clock_skew_seconds": -1}, Code.INVALID_SETTING),
         ({"base_url": BASE, "clock_skew_seconds": 2**40}, Code.INVALID_SETTING),
         ({"base_url": BASE, "allowed_domains": ["not a domain"]}, Code.INVALID_SETTING),
+        # Domains no address can have: refused when the connection is made, not at every login.
+        ({"base_url": BASE, "allowed_domains": ["127.0.0.1"]}, Code.INVALID_SETTING),
+        ({"base_url": BASE, "allowed_domains": ["example"]}, Code.INVALID_SETTING),
     ],
 )
 def test_refused_settings(okta_idp: ssogate.IdpMetadata, kwargs: dict, code: Code) -> None:

@@ -391,3 +391,13 @@ def test_memory_directory_semantics() -> None:
     assert rows[0].email == "bob@example.com"
     assert (rows[1].connection_id, rows[1].email) == ("c2", "new@example.com")  # filled from the token
     assert [r.seq for r in d.read_audit("acme", 1, 1)] == [2]
+
+
+def test_normalize_email_is_the_librarys_rule() -> None:
+    # The C library computes it (ssogate_email_normalize): A-Z only, so str.lower()'s folding of
+    # other scripts (and of the Kelvin sign into "k") never makes two emails one member.
+    assert ssogate.normalize_email("Zed.O'Neil@Example.COM") == "zed.o'neil@example.com"
+    assert ssogate.normalize_email("\u00c9lise@EXAMPLE.com") == "\u00c9lise@example.com"
+    assert ssogate.normalize_email("\u212a@example.com") == "\u212a@example.com"
+    assert "\u212a".lower() == "k"  # what a Python-side rule would have done
+    assert ssogate.normalize_email("") == ""

@@ -161,6 +161,11 @@ def test_audit_rows_and_admin_errors(gate: ssogate.Gate) -> None:
         gate.add_member("acme", "x@example.com", role="king")
     with pytest.raises(TypeError):
         gate.create_account("b", "B", verified_domains="example.com")
+    for domain in ("127.0.0.1", "example"):
+        with pytest.raises(ssogate.InvalidArgument) as bad:
+            gate.create_account("b", "B", verified_domains=[domain])
+        assert bad.value.code == ssogate.Code.INVALID_SETTING and f'"{domain}"' in bad.value.message
+    assert gate.read_audit("b") == []  # nothing was saved
     rows = gate.read_audit("acme")
     assert [r.outcome for r in rows] == ["ACCOUNT_CREATED", "CONNECTION_SAVED"]
     assert gate.read_audit(after_seq=rows[-1].seq) == []

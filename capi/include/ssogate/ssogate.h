@@ -714,6 +714,18 @@ typedef struct ssogate_json_out ssogate_json_out;
 SSOGATE_API int ssogate_json_out_set(ssogate_json_out *out, const char *json, size_t len) SSOGATE_NOEXCEPT;
 
 /**
+ * Rewrites email (email_len bytes) in place into the form every ssogate directory keys members,
+ * invites and join tokens by, the form the library passes to the callbacks: ASCII A-Z lower-cased,
+ * every other byte unchanged, so the length never changes (the same rule gives a domain's form). Use it
+ * where your own code writes an email into your directory or looks one up outside the gate (an admin
+ * screen, an import), so that the gate finds it; never your language's own lower-casing, which may fold
+ * other characters too and then disagree with the gate about who is who. It does not check the address
+ * (ssogate_gate_add_member, ssogate_gate_invite and verification do). NULL email is allowed (nothing
+ * happens).
+ */
+SSOGATE_API void ssogate_email_normalize(char *email, size_t email_len) SSOGATE_NOEXCEPT;
+
+/**
  * The host's own directory, as callbacks (there is no _init: set every field). Records cross as JSON
  * objects, "directory records, schema 1"; every field is required, unknown fields are refused, emails
  * and domains are lower-case (the library passes them lower-cased), ints are Unix seconds or sequence

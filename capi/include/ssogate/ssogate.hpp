@@ -1321,6 +1321,12 @@ inline EnforcementPreview preview_enforcement(const Account &account, const std:
 
 // ---- directory ----
 
+/** ssogate_email_normalize on a copy: the form every directory keys an email (or a domain) by. */
+inline std::string email_normalize(std::string email) {
+    ssogate_email_normalize(email.data(), email.size());
+    return email;
+}
+
 /**
  * A directory (ssogate_directory), owned: the library's own ("memory:", "sqlite:PATH") or the host's
  * callbacks. Move-only; thread-safe. A gate made over it shares it, so it may be dropped right after.

@@ -1,6 +1,7 @@
 #include "connection/connection.hpp"
 
 #include "crypto/certificate.hpp"
+#include "util/email.hpp"
 #include "util/encoding.hpp"
 #include "util/url.hpp"
 #include "xml/xml.hpp"
@@ -78,34 +79,6 @@ void check_sp_entity_id(const std::string &id) {
                                     why);
 }
 
-std::string normalise_domain(const std::string &raw) {
-    std::string d;
-    for (char c : raw) d += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    if (!d.empty() && d.front() == '@')
-        fail(Code::invalid_setting, "allowed email domain " + shown(raw) + " starts with '@'; give the domain only, "
-                                                                         "e.g. example.com");
-    if (d.empty() || d.size() > 253)
-        fail(Code::invalid_setting, "allowed email domain " + shown(raw) + " is not a DNS name (1 to 253 characters)");
-    std::size_t start = 0;
-    while (true) {
-        std::size_t dot = d.find('.', start);
-        std::string_view label = std::string_view(d).substr(start, dot == std::string::npos ? std::string::npos
-                                                                                            : dot - start);
-        bool ok = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-' &&
-                  std::all_of(label.begin(), label.end(), [](char c) {
-                      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-                  });
-        if (!ok)
-            fail(Code::invalid_setting,
-                 "allowed email domain " + shown(raw) +
-                     " is not a valid DNS name (labels of letters, digits and '-'; internationalised names in their "
-                     "xn-- form)");
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    return d;
-}
-
 // "scheme://host[:port]" as browsers compare origins: scheme and host lower-case, the scheme's
 // default port dropped. Exposed through normalise_origin() for the login's return-to check.
 std::string origin_of(const std::string &raw, bool allow_path) {
@@ -116,8 +89,7 @@ std::string origin_of(const std::string &raw, bool allow_path) {
         fail(Code::invalid_setting, "allowed return origin " + shown(raw) +
                                         " has a path, query or fragment; give the origin only, e.g. "
                                         "https://app.example.com");
-    std::string host;
-    for (char c : url->host) host += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    const std::string host = util::lower_ascii(url->host);
     const bool default_port = url->port.empty() || (url->scheme == "https" && url->port == "443") ||
                               (url->scheme == "http" && url->port == "80");
     return url->scheme + "://" + host + (default_port ? "" : ":" + url->port);
@@ -130,7 +102,7 @@ ConnectionSettings validate_settings(const ConnectionSettings &in) {
                                         "; it must be between 0 and " + std::to_string(max_clock_skew));
     std::vector<std::string> domains;
     for (const std::string &raw : in.allowed_email_domains) {
-        std::string d = normalise_domain(raw);
+        std::string d = util::require_domain(raw, "allowed email domain");
         if (std::find(domains.begin(), domains.end(), d) == domains.end()) domains.push_back(std::move(d));
     }
     s.allowed_email_domains = std::move(domains);

@@ -1,5 +1,6 @@
 #include "gate/gate.hpp"
 
+#include "util/email.hpp"
 #include "util/encoding.hpp"
 #include "util/time.hpp"
 
@@ -11,7 +12,7 @@ namespace ssogate::core::gate {
 
 namespace {
 
-using policy::lower_ascii;
+using util::normalize_email;
 
 constexpr std::size_t kMaxIdLength = 256;
 
@@ -28,8 +29,8 @@ std::string require_text(std::string_view value, const char *what) {
 // member or invite that no verified login could ever match.
 std::string require_email(std::string_view email) {
     const std::string e = require_text(email, "email");
-    if (!is_valid_email(e)) fail(Code::invalid_argument, "\"" + e + "\" is not a valid email address");
-    return lower_ascii(e);
+    if (!util::is_valid_email(e)) fail(Code::invalid_argument, "\"" + e + "\" is not a valid email address");
+    return normalize_email(e);
 }
 
 policy::AccountSettings settings_of(const store::Account &a) {
@@ -127,10 +128,9 @@ void Gate::create_account(std::string_view id, std::string_view name, const std:
     a.id = account_id;
     a.name = std::string(name);
     for (const auto &d : verified_domains) {
-        // A domain is valid when "x@domain" is a valid address: the verifier's rule, reused.
-        if (d.empty() || !is_valid_email("x@" + d))
-            fail(Code::invalid_setting, "verified domain \"" + d.substr(0, 200) + "\" is not a DNS domain");
-        a.verified_domains.push_back(lower_ascii(d));
+        std::string domain = util::require_domain(d, "verified domain");
+        if (std::find(a.verified_domains.begin(), a.verified_domains.end(), domain) == a.verified_domains.end())
+            a.verified_domains.push_back(std::move(domain));
     }
     std::lock_guard lock(admin_mu_);
     if (stores_.directory->find_account(account_id))
@@ -374,7 +374,7 @@ Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Con
     Outcome out;
     out.account_id = record.account_id;
     out.connection_id = record.id;
-    out.email = lower_ascii(verified.email);
+    out.email = normalize_email(verified.email);
     out.return_to = std::move(return_to);
 
     auto store_refusal = [&](const Error &e) {
@@ -507,7 +507,7 @@ store::Member Gate::confirm_join(std::string_view join_token, std::optional<std:
 }
 
 PasswordDecision Gate::password_login_allowed(std::string_view account_id, std::string_view email) {
-    const std::string e = lower_ascii(require_text(email, "email"));
+    const std::string e = normalize_email(require_text(email, "email"));
     const store::Account a = require_account(account_id);
     const auto member = stores_.directory->find_member(a.id, e);
     PasswordDecision d = policy::decide_password_login(settings_of(a), facts_of(member), e, first_enabled_connection(a.id));

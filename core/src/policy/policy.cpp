@@ -1,6 +1,7 @@
 #include "policy/policy.hpp"
 
 #include "error.hpp"
+#include "util/email.hpp"
 
 #include <algorithm>
 
@@ -8,9 +9,11 @@ namespace ssogate::core::policy {
 
 namespace {
 
-bool contains_ci(const std::vector<std::string> &list, std::string_view value) {
-    const std::string v = lower_ascii(value);
-    return std::any_of(list.begin(), list.end(), [&](const std::string &item) { return lower_ascii(item) == v; });
+using util::domain_in;
+using util::email_domain;
+
+bool has_email(const std::vector<std::string> &list, std::string_view email) {
+    return std::any_of(list.begin(), list.end(), [&](const std::string &item) { return util::same_email(item, email); });
 }
 
 std::string join(const std::vector<std::string> &list) {
@@ -139,20 +142,6 @@ const char *reason_text(Reason r) noexcept {
     return "Unknown reason.";
 }
 
-std::string lower_ascii(std::string_view text) {
-    std::string out(text);
-    for (char &c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string email_domain(std::string_view email) {
-    const auto at = email.rfind('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 >= email.size()) return {};
-    return lower_ascii(email.substr(at + 1));
-}
-
 SsoDecision decide_sso_login(const AccountSettings &account, const ConnectionFacts &connection,
                              const DirectoryFacts &facts, const SsoLoginInput &input) {
     auto deny = [](Reason reason, std::string detail) {
@@ -161,9 +150,13 @@ SsoDecision decide_sso_login(const AccountSettings &account, const ConnectionFac
     if (!connection.enabled) return deny(Reason::connection_disabled, "connection " + connection.id);
     if (input.unsolicited && !connection.allow_idp_initiated)
         return deny(Reason::idp_initiated_not_allowed, "connection " + connection.id + " has allow_idp_initiated off");
+    // The verifier's own rule (util::is_valid_email): a host that calls this with an address from
+    // elsewhere gets the same answer as a login the verifier accepted.
+    if (!util::is_valid_email(input.email))
+        return deny(Reason::email_invalid, input.email.empty() ? std::string("the verified email is empty")
+                                                               : "the verified email is not a valid address");
     const std::string domain = email_domain(input.email);
-    if (domain.empty()) return deny(Reason::email_invalid, "no domain in the verified email");
-    if (!connection.allowed_domains.empty() && !contains_ci(connection.allowed_domains, domain))
+    if (!connection.allowed_domains.empty() && !domain_in(domain, connection.allowed_domains))
         return deny(Reason::domain_not_allowed,
                     "domain " + domain + " is not in the connection's allowed domains (" +
                         join(connection.allowed_domains) + ")");
@@ -180,7 +173,7 @@ SsoDecision decide_sso_login(const AccountSettings &account, const ConnectionFac
     const auto &verified = account.verified_domains;
     const auto &allowed = connection.allowed_domains;
     if (verified.empty() && allowed.empty()) return deny(Reason::jit_no_domains, {});
-    if (!verified.empty() && !contains_ci(verified, domain))
+    if (!verified.empty() && !domain_in(domain, verified))
         return deny(Reason::domain_not_allowed,
                     "domain " + domain + " is not one of the account's verified domains (" + join(verified) + ")");
     // The connection's list was checked above (row 4), so reaching here means the domain is in it.
@@ -204,7 +197,7 @@ PasswordDecision decide_password_login(const AccountSettings &account, const Mem
         return d;
     }
     if (account.sso_mode == SsoMode::enforced) {
-        if (contains_ci(account.break_glass, email)) {
+        if (has_email(account.break_glass, email)) {
             d.allowed = true;
             d.reason = Reason::break_glass;
             return d;
@@ -226,7 +219,7 @@ PasswordDecision decide_password_login(const AccountSettings &account, const Mem
 InviteDecision decide_invite_acceptance(const AccountSettings &account, std::string_view invited_email,
                                         InviteMethod method, std::string_view sso_email) {
     if (method == InviteMethod::sso) {
-        if (lower_ascii(invited_email) != lower_ascii(sso_email))
+        if (!util::same_email(invited_email, sso_email))
             return {false, Reason::invite_email_mismatch, "the IdP verified another email than the invited one"};
         return {true, Reason::invite_accepted_via_sso, {}};
     }
@@ -241,7 +234,7 @@ EnforcementPreview preview_enforcement(const AccountSettings &account, const std
     for (const auto &m : members) {
         if (m.status != MemberStatus::active) continue;
         if ((m.role == Role::owner || m.role == Role::admin) && m.sso_linked) admin_linked = true;
-        if (contains_ci(account.break_glass, m.email)) {
+        if (has_email(account.break_glass, m.email)) {
             p.break_glass_kept.push_back(m.email);
         } else if (!m.sso_linked) {
             p.losing_access.push_back(m.email);

@@ -13,7 +13,7 @@
 //   #  situation                                                   outcome         reason
 //   1  connection disabled                                         DENY            CONNECTION_DISABLED
 //   2  unsolicited response and connection forbids IdP-initiated   DENY            IDP_INITIATED_NOT_ALLOWED
-//   3  email empty or without a domain                             DENY            EMAIL_INVALID
+//   3  email not a valid address                                   DENY            EMAIL_INVALID
 //   4  connection has allowed domains and email's is not one       DENY            DOMAIN_NOT_ALLOWED
 //   5  member exists and is disabled                               DENY            MEMBER_DISABLED
 //   6  member exists, active, already linked to SSO                LOGIN           MEMBER_LOGIN
@@ -208,10 +208,5 @@ struct EnforcementPreview {
 
 EnforcementPreview preview_enforcement(const AccountSettings &account, const std::vector<MemberSummary> &members,
                                        bool has_enabled_connection, bool force);
-
-// Helpers shared with the stores: lower-case ASCII, and the part after the last '@' (empty when
-// there is none or nothing before/after it).
-std::string lower_ascii(std::string_view);
-std::string email_domain(std::string_view email);
 
 }  // namespace ssogate::core::policy

@@ -1,13 +1,13 @@
 #include "response/verify.hpp"
 
 #include "crypto/dsig.hpp"
+#include "util/email.hpp"
 #include "util/encoding.hpp"
 #include "util/text.hpp"
 #include "util/time.hpp"
 #include "xml/xml.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 
 namespace ssogate::core {
@@ -72,17 +72,6 @@ void collect(xmlNode *node, Found &out) {
         if (c->properties != nullptr) out.ids.visit(c);
         collect(c, out);
     }
-}
-
-std::string lower_ascii(std::string s) {
-    for (char &c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-// local@domain with the domain lower-cased; the local part is kept (it may be case-sensitive).
-std::string normalize_email(const std::string &address) {
-    auto at = address.rfind('@');
-    return address.substr(0, at + 1) + lower_ascii(address.substr(at + 1));
 }
 
 struct Verifier {
@@ -490,10 +479,8 @@ struct Verifier {
     void check_domain(const std::string &email) {
         const auto &allowed = conn.settings().allowed_email_domains;
         if (allowed.empty()) return;
-        std::string domain = email.substr(email.rfind('@') + 1);
-        for (const auto &d : allowed) {
-            if (lower_ascii(d) == domain) return;
-        }
+        const std::string domain = util::email_domain(email);
+        if (util::domain_in(domain, allowed)) return;
         std::string list;
         for (const auto &d : allowed) list += (list.empty() ? "" : ", ") + d;
         reject(Code::email_domain_not_allowed,
@@ -546,24 +533,26 @@ struct Verifier {
                     }
                 }
             }
-            std::string value = found->values[0];
-            if (!is_valid_email(value)) {
+            // XML whitespace around the value is layout, as around a NameID (trimmed_text): trimmed
+            // the same way, and nothing else is removed or changed.
+            const std::string value(util::trim_xml_space(found->values[0]));
+            if (!util::is_valid_email(value)) {
                 reject(Code::email_attribute, "attribute " + shown(email_attribute) + " holds " + shown(value) +
                                                   ", which is not a valid email address");
             }
-            out.email = normalize_email(value);
+            out.email = util::lower_email_domain(value);
             check_domain(out.email);
             return;
         }
 
         const std::string &format = out.nameid_format;
         if (format == nameid_email) {
-            if (!is_valid_email(out.nameid)) {
+            if (!util::is_valid_email(out.nameid)) {
                 reject(Code::nameid_invalid, "the NameID " + shown(out.nameid) + " (format emailAddress) is not a valid "
                                              "email address");
             }
         } else if (format.empty() || format == nameid_unspecified) {
-            if (!is_valid_email(out.nameid)) {
+            if (!util::is_valid_email(out.nameid)) {
                 reject(Code::nameid_format, "the NameID format is unspecified and its value " + shown(out.nameid) +
                                                 " is not an email address; choose \"EmailAddress\" as Name ID format "
                                                 "in the IdP's app settings (Okta: SAML Settings > Name ID format)");
@@ -574,7 +563,7 @@ struct Verifier {
                                             "(Okta: SAML Settings > Name ID format), or set the connection's "
                                             "email_attribute");
         }
-        out.email = normalize_email(out.nameid);
+        out.email = util::lower_email_domain(out.nameid);
         check_domain(out.email);
     }
 };
@@ -606,35 +595,6 @@ std::string user_message_for(Code code) {
     default:
         return "Sign-in failed. Ask your administrator to check the SSO configuration" + tag + ".";
     }
-}
-
-bool is_valid_email(std::string_view s) noexcept {
-    if (s.size() > 254) return false;
-    auto at = s.find('@');
-    if (at == std::string_view::npos || at == 0 || s.find('@', at + 1) != std::string_view::npos) return false;
-    std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
-    if (local.size() > 64 || local.front() == '.' || local.back() == '.') return false;
-    static constexpr std::string_view atext_extra = "!#$%&'*+/=?^_`{|}~-.";
-    char prev = 0;
-    for (char c : local) {
-        bool ok = std::isalnum(static_cast<unsigned char>(c)) || atext_extra.find(c) != std::string_view::npos;
-        if (!ok || (c == '.' && prev == '.')) return false;
-        prev = c;
-    }
-    if (domain.empty() || domain.size() > 253) return false;
-    std::size_t labels = 0, start = 0;
-    while (start <= domain.size()) {
-        auto end = domain.find('.', start);
-        if (end == std::string_view::npos) end = domain.size();
-        std::string_view label = domain.substr(start, end - start);
-        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-        for (char c : label) {
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
-        }
-        ++labels;
-        start = end + 1;
-    }
-    return labels >= 2;
 }
 
 VerifiedLogin verify_response_xml(const Connection &connection, const crypto::KeySet &keys, std::string_view xml,

@@ -89,8 +89,4 @@ VerifiedLogin verify_response_xml(const Connection &connection, const crypto::Ke
 // (INPUT_TOO_LARGE) before a byte of it is decoded; a host may apply the same bound while reading.
 std::size_t max_form_value_bytes(std::size_t max_bytes) noexcept;
 
-// Whether `address` is an email address the verifier accepts (dot-atom local part, a DNS domain with
-// at least two labels). Exposed for tests and the policy layer.
-bool is_valid_email(std::string_view address) noexcept;
-
 }  // namespace ssogate::core

@@ -3,6 +3,7 @@
 #include "error.hpp"
 #include "store/directory.hpp"
 #include "store/pending_requests.hpp"
+#include "util/email.hpp"
 
 #include <map>
 #include <mutex>
@@ -11,7 +12,8 @@ namespace ssogate::core::store {
 
 namespace {
 
-using policy::lower_ascii;
+using util::lower_ascii;
+using util::normalize_email;
 using Key = std::pair<std::string, std::string>;
 
 class MemoryDirectory final : public Directory {
@@ -56,12 +58,12 @@ public:
         std::lock_guard lock(mu_);
         require_account(m.account_id);
         Member copy = m;
-        copy.email = lower_ascii(m.email);
+        copy.email = normalize_email(m.email);
         members_[{copy.account_id, copy.email}] = copy;
     }
     std::optional<Member> find_member(std::string_view account_id, std::string_view email) override {
         std::lock_guard lock(mu_);
-        auto it = members_.find({std::string(account_id), lower_ascii(email)});
+        auto it = members_.find({std::string(account_id), normalize_email(email)});
         if (it == members_.end()) return std::nullopt;
         return it->second;
     }
@@ -78,7 +80,7 @@ public:
         std::lock_guard lock(mu_);
         require_account(i.account_id);
         Invite copy = i;
-        copy.email = lower_ascii(i.email);
+        copy.email = normalize_email(i.email);
         for (auto it = invites_.begin(); it != invites_.end(); ++it) {
             if (it->second.token == copy.token && it->first != Key{copy.account_id, copy.email})
                 fail(Code::store_conflict, "an invite with this token already exists for another email");
@@ -87,21 +89,21 @@ public:
     }
     std::optional<Invite> find_invite(std::string_view account_id, std::string_view email, std::int64_t now) override {
         std::lock_guard lock(mu_);
-        auto it = invites_.find({std::string(account_id), lower_ascii(email)});
+        auto it = invites_.find({std::string(account_id), normalize_email(email)});
         if (it == invites_.end() || it->second.expires_at <= now) return std::nullopt;
         return it->second;
     }
     void revoke_invite(std::string_view account_id, std::string_view email) override {
         std::lock_guard lock(mu_);
-        if (invites_.erase({std::string(account_id), lower_ascii(email)}) == 0)
-            fail(Code::not_found, "no invite for " + lower_ascii(email) + " in account " + std::string(account_id));
+        if (invites_.erase({std::string(account_id), normalize_email(email)}) == 0)
+            fail(Code::not_found, "no invite for " + normalize_email(email) + " in account " + std::string(account_id));
     }
 
     void put_join_token(const JoinToken &t) override {
         std::lock_guard lock(mu_);
         if (join_tokens_.count(t.token) != 0) fail(Code::store_conflict, "this join token already exists");
         JoinToken copy = t;
-        copy.email = lower_ascii(t.email);
+        copy.email = normalize_email(t.email);
         join_tokens_[t.token] = copy;
     }
 
@@ -130,9 +132,9 @@ public:
     void record_sso_login(std::string_view account_id, std::string_view email, std::int64_t now,
                           const AuditEntry &audit) override {
         std::lock_guard lock(mu_);
-        auto it = members_.find({std::string(account_id), lower_ascii(email)});
+        auto it = members_.find({std::string(account_id), normalize_email(email)});
         if (it == members_.end())
-            fail(Code::not_found, "no member " + lower_ascii(email) + " in account " + std::string(account_id));
+            fail(Code::not_found, "no member " + normalize_email(email) + " in account " + std::string(account_id));
         it->second.sso_linked = true;
         it->second.last_sso_login = now;
         append_locked(audit);
@@ -141,7 +143,7 @@ public:
     Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via,
                          bool has_password, std::int64_t now, const AuditEntry &audit) override {
         std::lock_guard lock(mu_);
-        const Key key{std::string(account_id), lower_ascii(email)};
+        const Key key{std::string(account_id), normalize_email(email)};
         auto inv = invites_.find(key);
         if (inv == invites_.end() || inv->second.expires_at <= now)
             fail(Code::not_found, "no pending invite for " + key.second + " in account " + key.first);
@@ -195,7 +197,7 @@ public:
         std::lock_guard lock(mu_);
         require_account(m.account_id);
         Member copy = m;
-        copy.email = lower_ascii(m.email);
+        copy.email = normalize_email(m.email);
         const Key key{copy.account_id, copy.email};
         if (members_.count(key) != 0)
             fail(Code::store_conflict, copy.email + " is already a member of account " + copy.account_id);
@@ -207,7 +209,7 @@ private:
     static Account normalised(const Account &a) {
         Account copy = a;
         for (auto &d : copy.verified_domains) d = lower_ascii(d);
-        for (auto &e : copy.break_glass) e = lower_ascii(e);
+        for (auto &e : copy.break_glass) e = normalize_email(e);
         return copy;
     }
     void require_account(const std::string &id) const {
@@ -215,7 +217,7 @@ private:
     }
     AuditEntry append_locked(const AuditEntry &e) {
         AuditEntry row = e;
-        row.email = lower_ascii(e.email);
+        row.email = normalize_email(e.email);
         row.seq = static_cast<std::int64_t>(audit_.size()) + 1;
         audit_.push_back(row);
         return row;

@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "policy/policy.hpp"
+#include "util/email.hpp"
 #include "util/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,8 @@ namespace ssogate::core::store {
 namespace {
 
 using json = nlohmann::json;
-using policy::lower_ascii;
+using util::lower_ascii;
+using util::normalize_email;
 
 // A value from the host, cut short for a message: enough to recognise, never a whole record.
 std::string shown(std::string_view value) { return "\"" + util::printable(value, 40) + "\""; }
@@ -195,7 +197,7 @@ Account from_j(const json &j, std::string_view what, std::string noun, Account *
     a.break_glass = f.strings("break_glass");
     f.done();
     for (auto &d : a.verified_domains) d = lower_ascii(d);
-    for (auto &e : a.break_glass) e = lower_ascii(e);
+    for (auto &e : a.break_glass) e = normalize_email(e);
     return a;
 }
 
@@ -214,7 +216,7 @@ Member from_j(const json &j, std::string_view what, std::string noun, Member *) 
     Fields f(j, what, std::move(noun));
     Member m;
     m.account_id = f.str("account_id");
-    m.email = lower_ascii(f.str("email"));
+    m.email = normalize_email(f.str("email"));
     m.role = f.name<policy::Role>("role", kRoles, "owner, admin or member");
     m.status = f.name<policy::MemberStatus>("status", kStatuses, "active or disabled");
     m.has_password = f.boolean("has_password");
@@ -230,7 +232,7 @@ Invite from_j(const json &j, std::string_view what, std::string noun, Invite *) 
     Fields f(j, what, std::move(noun));
     Invite i;
     i.account_id = f.str("account_id");
-    i.email = lower_ascii(f.str("email"));
+    i.email = normalize_email(f.str("email"));
     i.role = f.name<policy::Role>("role", kRoles, "owner, admin or member");
     i.token = f.str("token");
     i.created_at = f.integer("created_at");
@@ -245,7 +247,7 @@ JoinToken from_j(const json &j, std::string_view what, std::string noun, JoinTok
     t.token = f.str("token");
     t.account_id = f.str("account_id");
     t.connection_id = f.str("connection_id");
-    t.email = lower_ascii(f.str("email"));
+    t.email = normalize_email(f.str("email"));
     t.expires_at = f.integer("expires_at");
     f.done();
     return t;
@@ -258,7 +260,7 @@ AuditEntry from_j(const json &j, std::string_view what, std::string noun, AuditE
     e.time = f.integer("time");
     e.account_id = f.str("account_id");
     e.connection_id = f.str("connection_id");
-    e.email = lower_ascii(f.str("email"));
+    e.email = normalize_email(f.str("email"));
     e.outcome = f.str("outcome");
     e.reason = f.str("reason");
     e.detail = f.str("detail");

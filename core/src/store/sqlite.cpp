@@ -1,6 +1,7 @@
 #include "store/sqlite.hpp"
 
 #include "error.hpp"
+#include "util/email.hpp"
 #include "util/time.hpp"
 
 #include <nlohmann/json.hpp>
@@ -310,7 +311,8 @@ int schema_version(SqliteDatabase &db) { return db.version(); }
 
 namespace {
 
-using policy::lower_ascii;
+using util::lower_ascii;
+using util::normalize_email;
 using Stmt = SqliteDatabase::Stmt;
 
 std::string list_to_json(const std::vector<std::string> &list) {
@@ -463,7 +465,7 @@ public:
                          "expires_at = excluded.expires_at",
                          "saving an invite")
                 .text(1, i.account_id)
-                .text(2, lower_ascii(i.email))
+                .text(2, normalize_email(i.email))
                 .text(3, policy::to_string(i.role))
                 .text(4, i.token)
                 .num(5, i.created_at)
@@ -478,10 +480,10 @@ public:
         db_->write("revoking an invite", [&] {
             db_->prepare("DELETE FROM invites WHERE account_id = ?1 AND email = ?2", "revoking an invite")
                 .text(1, account_id)
-                .text(2, lower_ascii(email))
+                .text(2, normalize_email(email))
                 .run();
             if (changes() == 0)
-                fail(Code::not_found, "no invite for " + lower_ascii(email) + " in account " + std::string(account_id));
+                fail(Code::not_found, "no invite for " + normalize_email(email) + " in account " + std::string(account_id));
         });
     }
 
@@ -493,7 +495,7 @@ public:
                 .text(1, t.token)
                 .text(2, t.account_id)
                 .text(3, t.connection_id)
-                .text(4, lower_ascii(t.email))
+                .text(4, normalize_email(t.email))
                 .num(5, t.expires_at)
                 .run();
         });
@@ -532,11 +534,11 @@ public:
             db_->prepare("UPDATE members SET sso_linked = 1, last_sso_login = ?3 WHERE account_id = ?1 AND email = ?2",
                          "recording an SSO login")
                 .text(1, account_id)
-                .text(2, lower_ascii(email))
+                .text(2, normalize_email(email))
                 .num(3, now)
                 .run();
             if (changes() == 0)
-                fail(Code::not_found, "no member " + lower_ascii(email) + " in account " + std::string(account_id));
+                fail(Code::not_found, "no member " + normalize_email(email) + " in account " + std::string(account_id));
             append_locked(audit);
         });
     }
@@ -544,7 +546,7 @@ public:
     Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via,
                          bool has_password, std::int64_t now, const AuditEntry &audit) override {
         return db_->write("accepting an invite", [&] {
-            const std::string e = lower_ascii(email);
+            const std::string e = normalize_email(email);
             auto invite = find_invite_locked(account_id, e, now);
             if (!invite) fail(Code::not_found, "no pending invite for " + e + " in account " + std::string(account_id));
             if (find_member_locked(account_id, e))
@@ -616,7 +618,7 @@ public:
         db_->write("adding a member", [&] {
             require_account(m.account_id);
             if (find_member_locked(m.account_id, m.email))
-                fail(Code::store_conflict, lower_ascii(m.email) + " is already a member of account " + m.account_id);
+                fail(Code::store_conflict, normalize_email(m.email) + " is already a member of account " + m.account_id);
             insert_member(m, false);
             append_locked(audit);
         });
@@ -639,7 +641,7 @@ private:
         static const std::string sql =
             std::string("SELECT ") + kMemberColumns + " FROM members WHERE account_id = ?1 AND email = ?2";
         auto st = db_->prepare(sql.c_str(), "reading a member");
-        st.text(1, account_id).text(2, lower_ascii(email));
+        st.text(1, account_id).text(2, normalize_email(email));
         if (!st.step()) return std::nullopt;
         return read_member(st);
     }
@@ -648,7 +650,7 @@ private:
         auto st = db_->prepare("SELECT account_id, email, role, token, created_at, expires_at FROM invites "
                                "WHERE account_id = ?1 AND email = ?2 AND expires_at > ?3",
                                "reading an invite");
-        st.text(1, account_id).text(2, lower_ascii(email)).num(3, now);
+        st.text(1, account_id).text(2, normalize_email(email)).num(3, now);
         if (!st.step()) return std::nullopt;
         Invite i;
         i.account_id = st.col_text(0);
@@ -667,7 +669,7 @@ private:
                                           ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
         db_->prepare(replace ? upsert.c_str() : insert.c_str(), "saving a member")
             .text(1, m.account_id)
-            .text(2, lower_ascii(m.email))
+            .text(2, normalize_email(m.email))
             .text(3, policy::to_string(m.role))
             .text(4, policy::to_string(m.status))
             .num(5, m.has_password ? 1 : 0)
@@ -680,7 +682,7 @@ private:
 
     AuditEntry append_locked(const AuditEntry &e) {
         AuditEntry row = e;
-        row.email = lower_ascii(e.email);
+        row.email = normalize_email(e.email);
         db_->prepare("INSERT INTO audit(time, account_id, connection_id, email, outcome, reason, detail) "
                      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                      "appending to the audit log")

@@ -692,6 +692,45 @@ void Generator::all() {
             o.attributes = {attr("mail", {"bob@example.com"})};
         }, c);
     }
+
+    // ------------------------------------------------------------------ email syntax: one rule for every layer
+    // An IPv4 address or an all-numeric top-level label is not a mail domain; the attribute value is
+    // trimmed of XML whitespace exactly as a NameID is, and of nothing else.
+    signed_("nameid-ip-address-domain", "NAMEID_INVALID", "emailAddress format holding 'alice@127.0.0.1'",
+            [](ResponseOptions &o) { o.nameid = "alice@127.0.0.1"; });
+    signed_("nameid-numeric-top-level-label", "NAMEID_INVALID",
+            "emailAddress format holding 'alice@example.123': no top-level domain is all digits",
+            [](ResponseOptions &o) { o.nameid = "alice@example.123"; });
+    signed_("nameid-unspecified-ip-address", "NAMEID_FORMAT", "NameID format unspecified holding 'alice@10.0.0.1'",
+            [](ResponseOptions &o) {
+                o.nameid_format = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+                o.nameid = "alice@10.0.0.1";
+            });
+    {
+        Context c;
+        c.email_attribute = "email";
+        auto persistent = [](ResponseOptions &o) {
+            o.nameid = "00u1abcd";
+            o.nameid_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+        };
+        signed_("email-attribute-ip-address", "EMAIL_ATTRIBUTE", "the email attribute holds 'bob@127.0.0.1'",
+                [&](ResponseOptions &o) {
+                    persistent(o);
+                    o.attributes = {attr("email", {"bob@127.0.0.1"})};
+                }, c);
+        signed_("valid-email-attribute-surrounding-whitespace", "OK",
+                "the email attribute's value has XML whitespace (LF, spaces, tab) around it: trimmed, as a NameID's",
+                [&](ResponseOptions &o) {
+                    persistent(o);
+                    o.attributes = {attr("email", {"\n  bob@example.com\t "})};
+                }, c);
+        signed_("email-attribute-no-break-space", "EMAIL_ATTRIBUTE",
+                "the email attribute's value ends in U+00A0, which is not XML whitespace: kept, so refused",
+                [&](ResponseOptions &o) {
+                    persistent(o);
+                    o.attributes = {attr("email", {"bob@example.com\xc2\xa0"})};
+                }, c);
+    }
 }
 
 void Generator::write(const std::string &dir) const {
