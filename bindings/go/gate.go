@@ -203,7 +203,11 @@ func (g *Gate) CreateAccount(id, name string, verifiedDomains []string) error {
 	})
 }
 
-// AddBreakGlass lets a member keep password login when SSO is enforced.
+// AddBreakGlass lets an owner or admin keep password login when SSO is enforced (an IdP outage
+// cannot lock the account out). ErrNotFound when the email is not a member; ErrPolicyDenied when the
+// member is not an active owner or admin. The name counts only while its member is an owner or admin
+// (checked at every password login), and a new membership of the same email through the gate starts
+// without it (see docs/policy.md).
 func (g *Gate) AddBreakGlass(accountID, email string) error {
 	return g.call("ssogate_gate_add_break_glass", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
 		return capi.Ssogate_gate_add_break_glass(h, accountID, email, e)

@@ -244,6 +244,37 @@ func TestGatePasswordAndEnforcement(t *testing.T) {
 	}
 }
 
+func TestGateBreakGlassIsForOwnersAndAdminsWhoAreMembersNow(t *testing.T) {
+	f := newGateFixture(t, "memory:")
+	// Named in advance, then added with a password: refused when named, so never BREAK_GLASS.
+	var e *ssogate.Error
+	if err := f.gate.AddBreakGlass("acme", "newbie@example.com"); !errors.Is(err, ssogate.ErrNotFound) ||
+		!errors.As(err, &e) || !strings.Contains(e.Message, "owners or admins") {
+		t.Fatalf("a non-member: %v; want ErrNotFound saying who may be break-glass", err)
+	}
+	if err := f.gate.AddMember("acme", "newbie@example.com", ssogate.RoleMember, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.gate.AddBreakGlass("acme", "newbie@example.com"); !errors.Is(err, ssogate.ErrPolicyDenied) ||
+		!errors.As(err, &e) || !strings.Contains(e.Message, "role member") {
+		t.Fatalf("an ordinary member: %v; want ErrPolicyDenied naming the role", err)
+	}
+	if err := f.gate.AddMember("acme", "boss@example.com", ssogate.RoleAdmin, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.gate.AddBreakGlass("acme", "boss@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.gate.SetSSOMode("acme", ssogate.SSOModeEnforced, true); err != nil {
+		t.Fatal(err)
+	}
+	for email, want := range map[string]string{"newbie@example.com": "SSO_REQUIRED", "boss@example.com": "BREAK_GLASS"} {
+		if d, err := f.gate.PasswordLoginAllowed("acme", email); err != nil || d.Reason.String() != want {
+			t.Errorf("%s: %+v, %v; want %s", email, d, err, want)
+		}
+	}
+}
+
 func TestGateRefusesVerifiedDomainsNoAddressCanHave(t *testing.T) {
 	g, err := ssogate.OpenGate("memory:", "")
 	if err != nil {

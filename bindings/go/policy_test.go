@@ -123,6 +123,8 @@ func TestDecidePasswordLoginRows(t *testing.T) {
 			true, "BREAK_GLASS", ""},
 		{"enforced", enforced, withPassword(ssogate.MemberFacts{Role: ssogate.RoleMember}), "alice@example.com", false,
 			"SSO_REQUIRED", "conn1"},
+		{"enforced, named break-glass but no longer an owner or admin", enforced,
+			withPassword(ssogate.MemberFacts{Role: ssogate.RoleMember}), "owner@example.com", false, "SSO_REQUIRED", "conn1"},
 		{"mixed, joined through SSO", policyAccount, withPassword(ssogate.MemberFacts{Role: ssogate.RoleMember,
 			JoinedVia: ssogate.JoinedViaSSO}), "alice@example.com", false, "SSO_ONLY_MEMBER", "conn1"},
 		{"mixed, had a password", policyAccount, withPassword(ssogate.MemberFacts{Role: ssogate.RoleMember}),

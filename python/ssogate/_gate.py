@@ -302,7 +302,13 @@ class Gate:
         _ssogate.gate_create_account(self._native, _text(account_id, "account_id"), _text(name, "name"), domains)
 
     def add_break_glass(self, account_id: str, email: str) -> None:
-        """This member keeps password login when SSO is enforced (an IdP outage cannot lock the account out)."""
+        """This owner or admin keeps password login when SSO is enforced (an IdP outage cannot lock the account out).
+
+        Raises ``NotFound`` when the email is not a member, ``InvalidArgument`` with
+        ``Code.POLICY_DENIED`` when the member is not an active owner or admin. The name counts only while
+        its member is an owner or admin (checked at every password login), and a new membership of the
+        same email through the gate starts without it (see docs/policy.md).
+        """
         _ssogate.gate_add_break_glass(self._native, _text(account_id, "account_id"), _text(email, "email"))
 
     def add_connection(self, account_id: str, connection: Connection, *, enabled: bool = True) -> None:

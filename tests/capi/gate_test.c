@@ -183,6 +183,12 @@ static void test_password_and_enforcement(void) {
     CHECK(ssogate_gate_add_member(gate, S("acme"), S("pat@example.com"), SSOGATE_ROLE_MEMBER, 1, err) == SSOGATE_OK);
     CHECK(ssogate_gate_add_member(gate, S("acme"), S("owner@example.com"), SSOGATE_ROLE_OWNER, 1, err) == SSOGATE_OK);
     CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("owner@example.com"), err) == SSOGATE_OK);
+    /* Break-glass is for owners and admins who are members now: a newcomer named in advance, or an
+       ordinary member, is refused with a code and a message that says why. */
+    CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("newbie@example.com"), err) == SSOGATE_NOT_FOUND);
+    CHECK_CONTAINS(ssogate_error_message(err), "owners or admins");
+    CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("pat@example.com"), err) == SSOGATE_POLICY_DENIED);
+    CHECK_CONTAINS(ssogate_error_message(err), "role member");
 
     ssogate_password_decision *d = ssogate_gate_password_login_allowed(gate, S("acme"), S("pat@example.com"), err);
     CHECK(d != NULL);

@@ -282,6 +282,8 @@ static void test_password_rows(void) {
     /* 5: enforced, everyone else: SSO required, with the connection to use. */
     f.role = SSOGATE_ROLE_MEMBER;
     EXPECT_PASSWORD(enforced, f, "alice@example.com", 0, SSOGATE_REASON_SSO_REQUIRED, "conn1");
+    /* ...including one the list names who is not (or no longer) an owner or admin: the role decides. */
+    EXPECT_PASSWORD(enforced, f, "ops@example.com", 0, SSOGATE_REASON_SSO_REQUIRED, "conn1");
 
     /* 6: mixed, joined through SSO. */
     f.joined_via = SSOGATE_POLICY_JOINED_VIA_SSO;

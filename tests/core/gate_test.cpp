@@ -381,6 +381,64 @@ TEST_F(GateTest, EnforcementPreviewLockoutGuardAndForce) {
     EXPECT_TRUE(gate->password_login_allowed("acme", "pat@example.com").allowed);
 }
 
+TEST_F(GateTest, BreakGlassIsForOwnersAndAdminsWhoAreMembersNow) {
+    setup();
+    // A non-member named in advance, later added with a password, must not log in as BREAK_GLASS.
+    std::string msg = expect_code(Code::not_found, [&] { gate->add_break_glass("acme", "newbie@example.com"); });
+    EXPECT_NE(msg.find("owners or admins"), std::string::npos) << msg;
+    gate->add_member("acme", "newbie@example.com", policy::Role::member, true);
+    // An ordinary member is refused too, and so is a disabled admin.
+    msg = expect_code(Code::policy_denied, [&] { gate->add_break_glass("acme", "newbie@example.com"); });
+    EXPECT_NE(msg.find("role member"), std::string::npos) << msg;
+    gate->add_member("acme", "sleepy@example.com", policy::Role::admin, true);
+    auto sleepy = *gate->find_member("acme", "sleepy@example.com");
+    sleepy.status = policy::MemberStatus::disabled;
+    gate->stores().directory->put_member(sleepy);
+    expect_code(Code::policy_denied, [&] { gate->add_break_glass("acme", "sleepy@example.com"); });
+    EXPECT_TRUE(gate->find_account("acme")->break_glass.empty());
+
+    gate->add_member("acme", "admin@example.com", policy::Role::admin, true);
+    gate->add_break_glass("acme", "Admin@Example.com");
+    EXPECT_EQ(gate->read_audit("acme").back().outcome, "BREAK_GLASS_ADDED");
+    ASSERT_TRUE(gate->set_sso_mode("acme", policy::SsoMode::enforced, true).applied);
+    EXPECT_EQ(gate->password_login_allowed("acme", "newbie@example.com").reason, policy::Reason::sso_required);
+    EXPECT_EQ(gate->password_login_allowed("acme", "admin@example.com").reason, policy::Reason::break_glass);
+
+    // Demoted by the host (its own directory edit): the next password login is refused, and the
+    // preview no longer counts them. The name stays; promoting the same member again restores it.
+    auto admin = *gate->find_member("acme", "admin@example.com");
+    admin.role = policy::Role::member;
+    gate->stores().directory->put_member(admin);
+    auto d = gate->password_login_allowed("acme", "admin@example.com");
+    EXPECT_FALSE(d.allowed);
+    EXPECT_EQ(d.reason, policy::Reason::sso_required);
+    EXPECT_NE(d.detail.find("role is member"), std::string::npos) << d.detail;
+    EXPECT_NE(gate->read_audit("acme").back().detail.find("role is member"), std::string::npos);
+    EXPECT_TRUE(gate->preview_enforcement("acme").break_glass_kept.empty());
+    admin.role = policy::Role::owner;
+    gate->stores().directory->put_member(admin);
+    EXPECT_EQ(gate->password_login_allowed("acme", "admin@example.com").reason, policy::Reason::break_glass);
+}
+
+TEST_F(GateTest, ANewMembershipStartsWithoutALeftOverBreakGlassName) {
+    setup();
+    // Names left from memberships the host removed in its own directory (the gate has no removal).
+    auto account = *gate->find_account("acme");
+    account.break_glass = {"ghost@example.com", "invitee@example.com", "kept@example.com"};
+    gate->stores().directory->put_account(account);
+
+    // Added again, even as an admin: a new membership, so the old name is dropped and audited.
+    gate->add_member("acme", "ghost@example.com", policy::Role::admin, true);
+    auto rows = gate->read_audit("acme");
+    EXPECT_EQ(rows.back().outcome, "BREAK_GLASS_REMOVED");
+    EXPECT_EQ(rows.back().email, "ghost@example.com");
+    (void)gate->invite("acme", "invitee@example.com", policy::Role::admin, 3600);
+    EXPECT_EQ(gate->find_account("acme")->break_glass, std::vector<std::string>{"kept@example.com"});
+
+    ASSERT_TRUE(gate->set_sso_mode("acme", policy::SsoMode::enforced, true).applied);
+    EXPECT_EQ(gate->password_login_allowed("acme", "ghost@example.com").reason, policy::Reason::sso_required);
+}
+
 TEST_F(GateTest, EnforcementIsSafeOnceAnAdminLoggedInThroughSso) {
     const auto conn = setup();
     gate->add_member("acme", "admin@example.com", policy::Role::admin, true);

@@ -179,11 +179,12 @@ TEST(policy_sso, EnforcedModeDoesNotChangeSsoDecisions) {
 
 namespace {
 
-MemberFacts pw_member(JoinedVia via = JoinedVia::password, bool has_password = true) {
+MemberFacts pw_member(JoinedVia via = JoinedVia::password, bool has_password = true, Role role = Role::member) {
     MemberFacts m;
     m.is_member = true;
     m.joined_via = via;
     m.has_password = has_password;
+    m.role = role;
     return m;
 }
 
@@ -209,10 +210,24 @@ TEST(policy_password, EnforcedRequiresSsoAndNamesTheConnection) {
     EXPECT_EQ(d.sso_connection_id, "conn1");
 }
 
-TEST(policy_password, EnforcedKeepsBreakGlassMembers) {
-    const auto d = decide_password_login(account(SsoMode::enforced), pw_member(), "owner@EXAMPLE.com", "conn1");
-    EXPECT_TRUE(d.allowed);
-    EXPECT_EQ(d.reason, Reason::break_glass);
+TEST(policy_password, EnforcedKeepsBreakGlassOwnersAndAdmins) {
+    for (Role role : {Role::owner, Role::admin}) {
+        const auto d = decide_password_login(account(SsoMode::enforced), pw_member(JoinedVia::password, true, role),
+                                             "owner@EXAMPLE.com", "conn1");
+        EXPECT_TRUE(d.allowed) << to_string(role);
+        EXPECT_EQ(d.reason, Reason::break_glass) << to_string(role);
+    }
+}
+
+TEST(policy_password, BreakGlassIsReCheckedAgainstTheRoleOfThisMoment) {
+    // Named while an owner, since demoted (or removed and added again as an ordinary member): the
+    // name alone grants nothing.
+    const auto d = decide_password_login(account(SsoMode::enforced), pw_member(JoinedVia::password, true, Role::member),
+                                         "owner@example.com", "conn1");
+    EXPECT_FALSE(d.allowed);
+    EXPECT_EQ(d.reason, Reason::sso_required);
+    EXPECT_EQ(d.sso_connection_id, "conn1");
+    EXPECT_NE(d.detail.find("role is member"), std::string::npos) << d.detail;
 }
 
 TEST(policy_password, DisabledBreakGlassMemberIsStillRefused) {
@@ -269,6 +284,14 @@ TEST(policy_enforcement, PreviewListsMembersWhoWouldLoseAccess) {
     EXPECT_EQ(p.reason, Reason::enforcement_safe);
     EXPECT_EQ(p.losing_access, std::vector<std::string>{"old@example.com"});
     EXPECT_EQ(p.break_glass_kept, std::vector<std::string>{"owner@example.com"});
+}
+
+TEST(policy_enforcement, ABreakGlassNameOnAnOrdinaryMemberKeepsNothing) {
+    auto m = members(true);
+    m[0].role = Role::member;  // owner@example.com, named break-glass, demoted since
+    const auto p = preview_enforcement(account(), m, true, false);
+    EXPECT_TRUE(p.break_glass_kept.empty());
+    EXPECT_EQ(p.losing_access, (std::vector<std::string>{"owner@example.com", "old@example.com"}));
 }
 
 TEST(policy_enforcement, LockoutGuardRefusesWithoutAnSsoAdmin) {

@@ -153,6 +153,22 @@ def test_password_and_enforcement(gate: ssogate.Gate, idp: TestIdp, conn: ssogat
         gate.set_sso_mode("acme", "strict")
 
 
+def test_break_glass_is_for_owners_and_admins_who_are_members_now(gate: ssogate.Gate) -> None:
+    # Named in advance, then added with a password: refused when named, so never BREAK_GLASS.
+    with pytest.raises(ssogate.NotFound) as e:
+        gate.add_break_glass("acme", "newbie@example.com")
+    assert "owners or admins" in e.value.message
+    gate.add_member("acme", "newbie@example.com", has_password=True)
+    with pytest.raises(ssogate.InvalidArgument) as bad:
+        gate.add_break_glass("acme", "newbie@example.com")
+    assert bad.value.code == ssogate.Code.POLICY_DENIED and "role member" in bad.value.message
+    gate.add_member("acme", "boss@example.com", role="admin", has_password=True)
+    gate.add_break_glass("acme", "boss@example.com")
+    gate.set_sso_mode("acme", "enforced", force=True)
+    assert gate.password_login_allowed("acme", "newbie@example.com").reason == "SSO_REQUIRED"
+    assert gate.password_login_allowed("acme", "boss@example.com").reason == "BREAK_GLASS"
+
+
 def test_audit_rows_and_admin_errors(gate: ssogate.Gate) -> None:
     with pytest.raises(ssogate.StoreError) as e:
         gate.create_account("acme", "again")

@@ -89,6 +89,8 @@ PASSWORD_ROWS = [
     ("enforced, break-glass", ENFORCED, MemberFacts(role="owner", has_password=True), "OWNER@example.com", True,
      "BREAK_GLASS", None),
     ("enforced", ENFORCED, MemberFacts(has_password=True), "alice@example.com", False, "SSO_REQUIRED", "conn1"),
+    ("enforced, named break-glass but no longer an owner or admin", ENFORCED, MemberFacts(has_password=True),
+     "owner@example.com", False, "SSO_REQUIRED", "conn1"),
     ("mixed, joined through SSO", ACCOUNT, MemberFacts(joined_via="sso", has_password=True), "alice@example.com",
      False, "SSO_ONLY_MEMBER", "conn1"),
     ("mixed, had a password", ACCOUNT, MemberFacts(has_password=True), "alice@example.com", True,

@@ -1445,7 +1445,8 @@ SSOGATE_API const char *ssogate_sso_decision_detail(const ssogate_sso_decision *
  * May this member log in with a password? By the password table: not a member, disabled, no password
  * (refused); Enforced mode: break-glass members allowed, others SSO_REQUIRED; Mixed mode: members who
  * joined through SSO refused (SSO_ONLY_MEMBER), the others allowed. break_glass: the account's
- * break-glass emails; sso_connection_id: the account's enabled connection, returned by
+ * break-glass emails; a name there counts only when facts->role is SSOGATE_ROLE_OWNER or
+ * SSOGATE_ROLE_ADMIN (otherwise SSO_REQUIRED, the detail saying why); sso_connection_id: the account's enabled connection, returned by
  * ssogate_password_decision_connection_id for refusals that point at SSO ((NULL, 0) for none).
  * The result is the gate's ssogate_password_decision handle.
  */
@@ -1492,10 +1493,10 @@ SSOGATE_API int ssogate_policy_members_add(ssogate_policy_members *members, cons
 /**
  * What switching the account to SSOGATE_SSO_MODE_ENFORCED would do, as ssogate_gate_preview_enforcement
  * but over the caller's member list: who loses access (active, never logged in through SSO, not
- * break-glass), who keeps password login (break-glass), and whether the lockout guard allows it
- * (ENFORCEMENT_SAFE when an active owner or admin has logged in through SSO, else LOCKOUT_GUARD, or
- * FORCED when force is 1; NO_ENABLED_CONNECTION refuses even when forced). members may be NULL (no
- * members). The result is the gate's ssogate_enforcement handle: ssogate_enforcement_mode is
+ * break-glass), who keeps password login (break-glass: named in break_glass and an owner or admin), and
+ * whether the lockout guard allows it (ENFORCEMENT_SAFE when an active owner or admin has logged in
+ * through SSO, else LOCKOUT_GUARD, or FORCED when force is 1; NO_ENABLED_CONNECTION refuses even when
+ * forced). members may be NULL (no members). The result is the gate's ssogate_enforcement handle: ssogate_enforcement_mode is
  * account->sso_mode and ssogate_enforcement_applied is 0.
  */
 SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_policy_preview_enforcement(
@@ -1566,7 +1567,16 @@ SSOGATE_API ssogate_gate *ssogate_gate_new(ssogate_directory *directory, ssogate
 SSOGATE_API int ssogate_gate_create_account(ssogate_gate *gate, const char *account_id, size_t account_id_len,
                                             const char *name, size_t name_len, const char *verified_domains,
                                             size_t verified_domains_len, ssogate_error *err) SSOGATE_NOEXCEPT;
-/** Adds a break-glass member: keeps password login when SSO is enforced. */
+/**
+ * Names an owner or admin who keeps password login when SSO is enforced (so an IdP outage cannot lock
+ * the account out). SSOGATE_NOT_FOUND when the email is not a member of the account;
+ * SSOGATE_POLICY_DENIED when the member is not an active owner or admin. The name counts only while its
+ * member is an owner or admin: every password decision and preview checks the role of that moment, so a
+ * demotion takes break-glass away at once (promoting the same member again gives it back). When the
+ * email becomes a member again through the gate (ssogate_gate_add_member, ssogate_gate_invite,
+ * ssogate_gate_confirm_join), a name left from an earlier membership is dropped (audit row
+ * BREAK_GLASS_REMOVED): a new membership starts without break-glass.
+ */
 SSOGATE_API int ssogate_gate_add_break_glass(ssogate_gate *gate, const char *account_id, size_t account_id_len,
                                              const char *email, size_t email_len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
@@ -1642,7 +1652,7 @@ SSOGATE_API const char *ssogate_enforcement_detail(const ssogate_enforcement *e)
 /** Members who would lose access (active, never logged in through SSO, not break-glass), by email. */
 SSOGATE_API size_t ssogate_enforcement_losing_access_count(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
 SSOGATE_API const char *ssogate_enforcement_losing_access(const ssogate_enforcement *e, size_t i) SSOGATE_NOEXCEPT;
-/** Break-glass members who keep password login. */
+/** Break-glass members who keep password login: named break-glass and an active owner or admin. */
 SSOGATE_API size_t ssogate_enforcement_break_glass_count(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
 SSOGATE_API const char *ssogate_enforcement_break_glass(const ssogate_enforcement *e, size_t i) SSOGATE_NOEXCEPT;
 

@@ -16,6 +16,10 @@ using util::normalize_email;
 
 constexpr std::size_t kMaxIdLength = 256;
 
+// Why a break-glass name is dropped when its email becomes a member again.
+constexpr const char *kNewMembership =
+    "a new membership starts without break-glass (the name was left from an earlier membership)";
+
 std::string require_text(std::string_view value, const char *what) {
     if (value.empty()) fail(Code::invalid_argument, std::string(what) + " is empty");
     if (value.size() > kMaxIdLength)
@@ -182,11 +186,39 @@ void Gate::add_break_glass(std::string_view account_id, std::string_view email) 
     const std::string e = require_email(email);
     std::lock_guard lock(admin_mu_);
     store::Account a = require_account(account_id);
+    // Break-glass keeps password login when SSO is enforced, so that an owner or admin can repair the
+    // SSO setup during an IdP outage. Naming anyone else (a newcomer not yet added, an ordinary
+    // member) would hand that door to someone the account never made an admin.
+    const auto m = stores_.directory->find_member(a.id, e);
+    if (!m) {
+        fail(Code::not_found, e + " is not a member of account " + a.id +
+                                  ": break-glass members are owners or admins of the account; add them first");
+    }
+    if (m->role != policy::Role::owner && m->role != policy::Role::admin) {
+        fail(Code::policy_denied, e + " is a member of account " + a.id + " with role " + policy::to_string(m->role) +
+                                      ": break-glass is for owners and admins only");
+    }
+    if (m->status != policy::MemberStatus::active) {
+        fail(Code::policy_denied, e + " is a disabled " + policy::to_string(m->role) + " of account " + a.id +
+                                      ": re-enable them before naming them break-glass");
+    }
     if (std::find(a.break_glass.begin(), a.break_glass.end(), e) == a.break_glass.end()) {
         a.break_glass.push_back(e);
         stores_.directory->put_account(a);
     }
-    stores_.directory->append_audit(audit(a.id, {}, e, "BREAK_GLASS_ADDED", "ADMIN", {}));
+    stores_.directory->append_audit(
+        audit(a.id, {}, e, "BREAK_GLASS_ADDED", "ADMIN", std::string("role ") + policy::to_string(m->role)));
+}
+
+void Gate::forget_break_glass(const std::string &account_id, const std::string &email, const char *why) {
+    std::lock_guard lock(admin_mu_);
+    auto a = stores_.directory->find_account(account_id);
+    if (!a) return;
+    const auto it = std::find(a->break_glass.begin(), a->break_glass.end(), email);
+    if (it == a->break_glass.end()) return;
+    a->break_glass.erase(it);
+    stores_.directory->put_account(*a);
+    stores_.directory->append_audit(audit(a->id, {}, email, "BREAK_GLASS_REMOVED", "ADMIN", why));
 }
 
 void Gate::add_connection(std::string_view account_id, const std::shared_ptr<const Connection> &connection,
@@ -260,6 +292,7 @@ void Gate::add_member(std::string_view account_id, std::string_view email, polic
     stores_.directory->add_member(
         m, audit(m.account_id, {}, m.email, "MEMBER_ADDED", "ADMIN",
                  std::string("role ") + policy::to_string(role) + (has_password ? "; has a password" : "; SSO only")));
+    forget_break_glass(m.account_id, m.email, kNewMembership);
 }
 
 std::optional<store::Member> Gate::find_member(std::string_view account_id, std::string_view email) {
@@ -284,6 +317,7 @@ store::Invite Gate::invite(std::string_view account_id, std::string_view email, 
     stores_.directory->append_audit(audit(a.id, {}, e, "INVITED", "ADMIN",
                                           std::string("role ") + policy::to_string(role) + "; expires " +
                                               util::format_datetime(inv.expires_at)));
+    forget_break_glass(a.id, e, kNewMembership);
     return inv;
 }
 
@@ -503,7 +537,10 @@ store::Member Gate::confirm_join(std::string_view join_token, std::optional<std:
                                       ": " + why);
     }
     // Account, connection and email are filled from the token by the store, in the same transaction.
-    return stores_.directory->redeem_join_token(token, t, audit({}, {}, {}, "JOIN_CONFIRMED", "JIT_DOMAIN_MATCH", {}));
+    store::Member joined =
+        stores_.directory->redeem_join_token(token, t, audit({}, {}, {}, "JOIN_CONFIRMED", "JIT_DOMAIN_MATCH", {}));
+    forget_break_glass(joined.account_id, joined.email, kNewMembership);
+    return joined;
 }
 
 PasswordDecision Gate::password_login_allowed(std::string_view account_id, std::string_view email) {

@@ -117,6 +117,13 @@ public:
     // mixed always applies. A refusal is a decision (applied = false), not an error.
     ModeChange set_sso_mode(std::string_view account_id, policy::SsoMode mode, bool force);
     policy::EnforcementPreview preview_enforcement(std::string_view account_id);
+    // Names an owner or admin who keeps password login when SSO is enforced. not_found when the email
+    // is not a member; policy_denied when the member is not an active owner or admin. The name counts
+    // only while its member is an owner or admin (checked at every password login and preview), so a
+    // demotion takes it away at once; promoting the same member again gives it back. When the email
+    // becomes a member again through this gate (add_member, invite, confirm_join), a name left from
+    // an earlier membership is dropped (audited BREAK_GLASS_REMOVED): a new membership starts
+    // without break-glass.
     void add_break_glass(std::string_view account_id, std::string_view email);
     // Stores the connection's JSON for the account (insert or replace, enabled). A replaced
     // connection's new settings apply to the next consume on every node.
@@ -179,6 +186,7 @@ private:
     Outcome decide_and_record(const store::ConnectionRecord &record, const Connection &connection,
                               VerifiedLogin login, std::string return_to, std::int64_t now);
     void audit_outcome(Outcome &out, std::string_view detail);
+    void forget_break_glass(const std::string &account_id, const std::string &email, const char *why);
 
     store::Stores stores_;
     GateOptions options_;

@@ -16,6 +16,8 @@ bool has_email(const std::vector<std::string> &list, std::string_view email) {
     return std::any_of(list.begin(), list.end(), [&](const std::string &item) { return util::same_email(item, email); });
 }
 
+bool is_break_glass_role(Role role) { return role == Role::owner || role == Role::admin; }
+
 std::string join(const std::vector<std::string> &list) {
     std::string out;
     for (const auto &item : list) {
@@ -197,13 +199,21 @@ PasswordDecision decide_password_login(const AccountSettings &account, const Mem
         return d;
     }
     if (account.sso_mode == SsoMode::enforced) {
-        if (has_email(account.break_glass, email)) {
+        // Break-glass is for the owners and admins who must be able to fix the SSO setup when the IdP
+        // is down; the list only names them. Checked against the member's role of this moment, so a
+        // member demoted, or removed and added again as an ordinary member, does not keep it.
+        const bool named = has_email(account.break_glass, email);
+        if (named && is_break_glass_role(member.role)) {
             d.allowed = true;
             d.reason = Reason::break_glass;
             return d;
         }
         d.reason = Reason::sso_required;
         d.sso_connection_id = std::string(sso_connection_id);
+        if (named) {
+            d.detail = std::string("named as break-glass, but the member's role is ") + to_string(member.role) +
+                       "; break-glass applies to owners and admins only";
+        }
         return d;
     }
     if (member.joined_via == JoinedVia::sso) {
@@ -234,7 +244,7 @@ EnforcementPreview preview_enforcement(const AccountSettings &account, const std
     for (const auto &m : members) {
         if (m.status != MemberStatus::active) continue;
         if ((m.role == Role::owner || m.role == Role::admin) && m.sso_linked) admin_linked = true;
-        if (has_email(account.break_glass, m.email)) {
+        if (has_email(account.break_glass, m.email) && is_break_glass_role(m.role)) {
             p.break_glass_kept.push_back(m.email);
         } else if (!m.sso_linked) {
             p.losing_access.push_back(m.email);

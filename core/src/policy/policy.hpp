@@ -37,7 +37,7 @@
 //   1  no member with this email                                   no       NOT_A_MEMBER
 //   2  member disabled                                             no       MEMBER_DISABLED
 //   3  member has no password                                      no       NO_PASSWORD
-//   4  enforced mode, member is break-glass                        yes      BREAK_GLASS
+//   4  enforced mode, break-glass: named and an owner or admin     yes      BREAK_GLASS
 //   5  enforced mode                                               no       SSO_REQUIRED (+connection id)
 //   6  mixed mode, member joined through SSO                       no       SSO_ONLY_MEMBER (+connection id)
 //   7  mixed mode, member joined with a password                   yes      PASSWORD_ALLOWED
@@ -46,6 +46,10 @@
 // the invited email", see the SSO table); with a password it is refused in enforced mode
 // (INVITE_REQUIRES_SSO) and allowed in mixed mode (INVITE_PASSWORD_ALLOWED). Through SSO with an
 // email other than the invited one: INVITE_EMAIL_MISMATCH.
+//
+// Break-glass: the account's list names members; a name counts only while that member is an owner or
+// an admin (MemberFacts.role / MemberSummary.role, read at each decision), so a demoted member, or one
+// removed and added again as an ordinary member, has no break-glass whatever the list says.
 //
 // Enforcement preview (switching an account from mixed to enforced):
 //   - lists every active member who has never logged in through SSO and is not break-glass: they
@@ -81,8 +85,9 @@ JoinedVia parse_joined_via(std::string_view);
 
 struct AccountSettings {
     SsoMode sso_mode = SsoMode::mixed;
-    // Members (by email, compared case-insensitively) who keep password login under enforcement,
-    // so an IdP outage cannot lock the account out.
+    // Owners and admins (by email, compared case-insensitively) who keep password login under
+    // enforcement, so an IdP outage cannot lock the account out. A name here counts only while its
+    // member is an owner or admin.
     std::vector<std::string> break_glass;
     // Domains the account has proven it owns; compared case-insensitively.
     std::vector<std::string> verified_domains;
