@@ -301,6 +301,14 @@ type Error struct {
 	// UserMessage is safe to show the end user whose login failed: generic, it names the code for
 	// their administrator and never echoes input. Set on errors from the library.
 	UserMessage string
+	// SignatureVerified is true for a refused login whose refusal came after the response's
+	// signature verified (IdP-initiated not allowed, NameID format, email domain, replay, ...).
+	// SignedIdentity is then who the signed assertion names: an address in its normalised form
+	// (NormalizeEmail), else the NameID as stated ("" when it names nobody readable). Both are zero
+	// when the refusal came before any signature verified (nothing the sender chose is reported) and
+	// for every other error.
+	SignatureVerified bool
+	SignedIdentity    string
 }
 
 // Error formats the code's name and number, then the message.
@@ -439,5 +447,7 @@ func (e *cError) failure(call string) *Error {
 	if code == CodeOK {
 		return &Error{Code: CodeInternal, Message: call + " failed but recorded no error code"}
 	}
-	return &Error{Code: code, Message: capi.Ssogate_error_message(e.h), UserMessage: capi.Ssogate_error_user_message(e.h)}
+	out := &Error{Code: code, Message: capi.Ssogate_error_message(e.h), UserMessage: capi.Ssogate_error_user_message(e.h)}
+	out.SignedIdentity, out.SignatureVerified = signedIdentity(e.h)
+	return out
 }

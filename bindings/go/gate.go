@@ -353,7 +353,14 @@ type Outcome struct {
 	// ReasonText is for the operator; UserMessage is safe to show the end user of a refusal.
 	ReasonText, UserMessage string
 	// Error is nil when the policy decided, else the *Error (code and message) that refused the login.
-	Error        error
+	Error error
+	// SignatureVerified is true when the response's signature had verified: accepted outcomes, policy
+	// decisions, and refusals after verification (then Email names who was refused). False when the
+	// refusal came before any signature verified: Email is then "" (nothing the sender chose is
+	// recorded, in the outcome or in its audit row).
+	SignatureVerified bool
+	// Email is the verified email (lower-cased); for a refusal after verification, who the signed
+	// assertion names (its address, else the NameID as stated); "" otherwise.
 	Email        string
 	AccountID    string
 	ConnectionID string
@@ -383,19 +390,24 @@ func (g *Gate) Consume(connectionID, samlResponse, relayState string) (*Outcome,
 		}
 		defer capi.Ssogate_outcome_free(oh)
 		out = &Outcome{
-			Kind:         OutcomeKind(capi.Ssogate_outcome_kind(oh)),
-			Reason:       Reason(capi.Ssogate_outcome_reason(oh)),
-			ReasonName:   capi.Ssogate_outcome_reason_name(oh),
-			ReasonText:   capi.Ssogate_outcome_reason_text(oh),
-			UserMessage:  capi.Ssogate_outcome_user_message(oh),
-			Email:        capi.Ssogate_outcome_email(oh),
-			AccountID:    capi.Ssogate_outcome_account_id(oh),
-			ConnectionID: capi.Ssogate_outcome_connection_id(oh),
-			JoinToken:    capi.Ssogate_outcome_join_token(oh),
-			ReturnTo:     capi.Ssogate_outcome_return_to(oh),
+			Kind:              OutcomeKind(capi.Ssogate_outcome_kind(oh)),
+			Reason:            Reason(capi.Ssogate_outcome_reason(oh)),
+			ReasonName:        capi.Ssogate_outcome_reason_name(oh),
+			ReasonText:        capi.Ssogate_outcome_reason_text(oh),
+			UserMessage:       capi.Ssogate_outcome_user_message(oh),
+			SignatureVerified: capi.Ssogate_outcome_signature_verified(oh) != 0,
+			Email:             capi.Ssogate_outcome_email(oh),
+			AccountID:         capi.Ssogate_outcome_account_id(oh),
+			ConnectionID:      capi.Ssogate_outcome_connection_id(oh),
+			JoinToken:         capi.Ssogate_outcome_join_token(oh),
+			ReturnTo:          capi.Ssogate_outcome_return_to(oh),
 		}
 		if code := Code(capi.Ssogate_outcome_error_code(oh)); code != CodeOK {
-			out.Error = &Error{Code: code, Message: out.ReasonText}
+			out.Error = &Error{Code: code, Message: out.ReasonText, UserMessage: out.UserMessage,
+				SignatureVerified: out.SignatureVerified}
+			if out.SignatureVerified {
+				out.Error.(*Error).SignedIdentity = out.Email
+			}
 		}
 		if lh := capi.Ssogate_outcome_login(oh); lh.Swigcptr() != 0 {
 			out.Login = readLogin(lh)

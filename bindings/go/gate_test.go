@@ -97,6 +97,24 @@ func TestGateMemberLoginAndReplay(t *testing.T) {
 	if again.Reason != ssogate.ReasonNone {
 		t.Errorf("a verification refusal has no policy reason, got %v", again.Reason)
 	}
+	// Refused after the signature verified: the outcome, its error and the audit row name who.
+	var e *ssogate.Error
+	if !again.SignatureVerified || again.Email != "alice@example.com" || !errors.As(again.Error, &e) ||
+		e.SignedIdentity != "alice@example.com" {
+		t.Errorf("replay: verified %v, email %q, error %+v", again.SignatureVerified, again.Email, again.Error)
+	}
+	if rows, err := f.gate.ReadAudit("acme", 0, 0); err != nil || rows[len(rows)-1].Email != "alice@example.com" {
+		t.Errorf("audit of the replay: %v, %v", rows, err)
+	}
+	// Refused before any signature verified (not even XML): nothing the sender chose, marked so.
+	garbage, err := f.gate.Consume("okta", "PHNhbWxwOlJlc3BvbnNlLz4=", "")
+	if err != nil || garbage.Kind != ssogate.OutcomeDenied || garbage.SignatureVerified || garbage.Email != "" {
+		t.Errorf("garbage: %+v, %v", garbage, err)
+	}
+	if rows, err := f.gate.ReadAudit("acme", 0, 0); err != nil ||
+		!strings.Contains(rows[len(rows)-1].Detail, "before any signature was verified") {
+		t.Errorf("audit of the garbage: %v, %v", rows, err)
+	}
 	expectOutcome(t, f.consume(t, "alice@example.com"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
 }
 

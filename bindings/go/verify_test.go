@@ -203,6 +203,15 @@ func TestVerifyLoginValuesAndReplay(t *testing.T) {
 	if !strings.Contains(e.UserMessage, "already used") || !strings.Contains(e.Message, login.AssertionID) {
 		t.Errorf("messages %q / %q", e.Message, e.UserMessage)
 	}
+	// Refused after the signature verified: who the signed assertion names, normalised.
+	if !e.SignatureVerified || e.SignedIdentity != "dora@example.org" {
+		t.Errorf("replay: verified %v, identity %q; want the signed identity", e.SignatureVerified, e.SignedIdentity)
+	}
+	// Refused before any signature verified: nothing.
+	_, err = ssogate.Verify(conn, "!!", opts)
+	if !errors.As(err, &e) || e.Code != ssogate.CodeEncodingInvalid || e.SignatureVerified || e.SignedIdentity != "" {
+		t.Errorf("not base64: %+v", err)
+	}
 	// Argument errors are not refusals of a login.
 	if _, err := ssogate.Verify(conn, r.Base64, ssogate.VerifyOptions{}); !errors.Is(err, ssogate.ErrInvalidArgument) {
 		t.Errorf("no cache: %v", err)

@@ -104,6 +104,8 @@ void set_error(ssogate_error *err, int code, std::string_view message) noexcept 
         return;
     }
     err->code = code;
+    err->has_signed_identity = false;
+    err->signed_identity.clear();
     try {
         // Messages quote input; whatever they hold, hosts get valid UTF-8 (no binding's string
         // conversion may fail on an error it is reporting).
@@ -128,6 +130,14 @@ void record_current_exception(ssogate_error *err) noexcept {
                 err->user_message = e.user_message();
             } catch (...) {
                 // keep the generic text set_error chose
+            }
+            if (e.signed_identity()) {
+                try {
+                    err->signed_identity = *e.signed_identity();
+                    err->has_signed_identity = true;
+                } catch (...) {
+                    // out of memory: report no identity rather than a wrong one
+                }
             }
         }
     } catch (const core::Error &e) {
@@ -175,6 +185,10 @@ const char *ssogate_error_message(const ssogate_error *err) noexcept {
 
 const char *ssogate_error_user_message(const ssogate_error *err) noexcept {
     return err == nullptr ? "" : err->user_message.c_str();
+}
+
+const char *ssogate_error_signed_identity(const ssogate_error *err) noexcept {
+    return err == nullptr || !err->has_signed_identity ? nullptr : err->signed_identity.c_str();
 }
 
 const char *ssogate_code_name(int code) noexcept { return ssogate::core::code_name(code); }

@@ -394,6 +394,10 @@ int ssogate_outcome_error_code(const ssogate_outcome *outcome) noexcept {
     return outcome == nullptr ? SSOGATE_INVALID_ARGUMENT : static_cast<int>(outcome->o.error);
 }
 
+int ssogate_outcome_signature_verified(const ssogate_outcome *outcome) noexcept {
+    return outcome != nullptr && outcome->o.signature_verified ? 1 : 0;
+}
+
 const char *ssogate_outcome_email(const ssogate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.email.c_str();
 }

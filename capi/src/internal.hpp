@@ -29,6 +29,10 @@ struct ssogate_error {
     // Safe for the end user (ssogate_error_user_message): a core::Rejection's own, else a generic
     // text for the code (core::user_message_for).
     std::string user_message;
+    // A core::Rejection's signed identity (ssogate_error_signed_identity): set only for a refusal
+    // that came after the response's signature verified.
+    bool has_signed_identity = false;
+    std::string signed_identity;
 };
 
 // Imported metadata. `p` is the core object; the strings that the core does not hold in C form
@@ -91,6 +95,8 @@ inline void reset(ssogate_error *err) noexcept {
         err->code = SSOGATE_OK;
         err->message.clear();
         err->user_message.clear();
+        err->has_signed_identity = false;
+        err->signed_identity.clear();
     }
 }
 

@@ -29,9 +29,13 @@ namespace {
 // Sets the ssogate.Error subclass for `code` as the pending Python exception. The classes live in
 // Python (ssogate/_errors.py) so the hierarchy is defined once; the extension only asks that module
 // to build the instance. Needs the GIL (exception translators run with it).
-void set_python_error(int code, const std::string &message, const std::string &user_message) {
+void set_python_error(int code, const std::string &message, const std::string &user_message,
+                      const std::optional<std::string> &signed_identity) {
+    py::object identity = py::none();
+    if (signed_identity) identity = ssogate_python::text(*signed_identity);
     py::object exc = py::module_::import("ssogate._errors")
-                         .attr("_error_from_code")(code, ssogate_python::text(message), ssogate_python::text(user_message));
+                         .attr("_error_from_code")(code, ssogate_python::text(message),
+                                                   ssogate_python::text(user_message), identity);
     PyErr_SetObject(reinterpret_cast<PyObject *>(Py_TYPE(exc.ptr())), exc.ptr());
 }
 
@@ -127,7 +131,7 @@ PYBIND11_MODULE(_ssogate, m) {
         try {
             if (p) std::rethrow_exception(p);
         } catch (const ssogate::Error &e) {
-            set_python_error(e.code(), e.message(), e.user_message());
+            set_python_error(e.code(), e.message(), e.user_message(), e.signed_identity());
         }
     });
 

@@ -49,12 +49,13 @@ LoginTuple login_tuple(ssogate::VerifiedLogin v) {
 }
 
 // (kind, reason, reason_name, reason_text, user_message, error_code, email, account_id,
-//  connection_id, join_token, return_to, login tuple or None)
+//  connection_id, join_token, return_to, login tuple or None, signature_verified)
 py::tuple outcome_tuple(ssogate::Outcome o) {
     py::object login = py::none();
     if (o.login) login = py::cast(login_tuple(std::move(*o.login)));
     return py::make_tuple(static_cast<int>(o.kind), o.reason, o.reason_name, o.reason_text, o.user_message,
-                          o.error_code, o.email, o.account_id, o.connection_id, o.join_token, o.return_to, login);
+                          o.error_code, o.email, o.account_id, o.connection_id, o.join_token, o.return_to, login,
+                          o.signature_verified);
 }
 
 // (allowed, applied, mode, reason, detail, losing_access, break_glass)

@@ -7,7 +7,7 @@ argument problems are ``ValueError`` because they are bad input from the admin o
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Optional, Union
 
 from . import _ssogate
 from ._codes import Code
@@ -36,13 +36,19 @@ class Error(Exception):
             whole documents, so it is safe to log and to show an admin.
         user_message: a short text safe to show the end user whose login failed: generic, names
             the code for their administrator, never echoes input.
+        signed_identity: for a refused login whose refusal came after the response's signature
+            verified (IdP-initiated not allowed, NameID format, email domain, replay, ...), who the
+            signed assertion names: an address in its normalised form, else the NameID as stated
+            (``""`` when it names nobody readable). ``None`` when the refusal came before any
+            signature verified (nothing the sender chose is reported), and for every other error.
     """
 
     code: Union[Code, int]
     message: str
     user_message: str
+    signed_identity: Optional[str] = None
 
-    def __init__(self, code: int, message: str, user_message: str = "") -> None:
+    def __init__(self, code: int, message: str, user_message: str = "", signed_identity: Optional[str] = None) -> None:
         super().__init__(int(code), message)
         try:
             self.code = Code(code)
@@ -50,6 +56,7 @@ class Error(Exception):
             self.code = int(code)
         self.message = message
         self.user_message = user_message
+        self.signed_identity = signed_identity
 
     @property
     def code_name(self) -> str:
@@ -134,7 +141,7 @@ def _class_for(code: int) -> type[Error]:
     return Error
 
 
-def _error_from_code(code: int, message: str, user_message: str = "") -> Error:
+def _error_from_code(code: int, message: str, user_message: str = "", signed_identity: Optional[str] = None) -> Error:
     """Builds the exception for a failed call; the extension module calls this to raise."""
     # The two store answers a caller (and a host's own Directory) tests for have their own classes,
     # still StoreError, so `except ssogate.StoreError` keeps catching them.
@@ -142,4 +149,4 @@ def _error_from_code(code: int, message: str, user_message: str = "") -> Error:
         return NotFound(message, user_message)
     if code == Code.STORE_CONFLICT:
         return StoreConflict(message, user_message)
-    return _class_for(code)(code, message, user_message)
+    return _class_for(code)(code, message, user_message, signed_identity)

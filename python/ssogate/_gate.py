@@ -126,7 +126,13 @@ class Outcome:
         reason_text: for the operator (what rule, or what was expected and what came).
         user_message: safe to show the end user of a refused login ("" otherwise).
         error: ``None`` when the policy decided, else the :class:`Code` that refused the login.
-        email, account_id, connection_id: who and where ("" when unknown).
+        signature_verified: whether the response's signature had verified: ``True`` for accepted
+            outcomes, policy decisions and refusals after verification (then :attr:`email` names
+            who was refused); ``False`` when the refusal came before any signature verified, and
+            then :attr:`email` is ``""`` (nothing the sender chose is recorded).
+        email: the verified email (lower-cased); for a refusal after verification, who the signed
+            assertion names (its address, else the NameID as stated); ``""`` otherwise.
+        account_id, connection_id: where ("" when unknown).
         join_token: for ``PROMPT_JOIN``: give it to :meth:`Gate.confirm_join`.
         return_to: for SP-initiated logins, the address given to :meth:`Gate.begin_login`.
         login: the :class:`VerifiedLogin` for accepted outcomes, else ``None``.
@@ -138,6 +144,7 @@ class Outcome:
         "reason_text",
         "user_message",
         "error",
+        "signature_verified",
         "email",
         "account_id",
         "connection_id",
@@ -150,6 +157,7 @@ class Outcome:
     reason_text: str
     user_message: str
     error: Optional[Union[Code, int]]
+    signature_verified: bool
     email: str
     account_id: str
     connection_id: str
@@ -162,7 +170,8 @@ class Outcome:
 
     @classmethod
     def _from_tuple(cls, t: Any) -> Outcome:
-        (kind, _number, name, text, user_message, error, email, account, conn_id, token, return_to, login) = t
+        (kind, _number, name, text, user_message, error, email, account, conn_id, token, return_to, login,
+         signature_verified) = t
         self = object.__new__(cls)
         self.kind = _KINDS[kind]
         self.reason = name
@@ -175,6 +184,7 @@ class Outcome:
                 self.error = Code(error)
             except ValueError:
                 self.error = int(error)
+        self.signature_verified = bool(signature_verified)
         self.email = email
         self.account_id = account
         self.connection_id = conn_id

@@ -78,8 +78,29 @@ static void test_member_login_and_replay(void) {
     CHECK(ssogate_outcome_reason(o) == SSOGATE_REASON_NONE);
     CHECK(ssogate_outcome_login(o) == NULL);
     CHECK(strlen(ssogate_outcome_user_message(o)) > 0);
+    /* Refused after the signature verified: the outcome and its audit row say who it was. */
+    CHECK(ssogate_outcome_signature_verified(o) == 1);
+    CHECK_STR(ssogate_outcome_email(o), "alice@example.com");
     ssogate_outcome_free(o);
     ssogate_test_response_free(r);
+    ssogate_audit *a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
+    CHECK(a != NULL && ssogate_audit_count(a) > 0);
+    CHECK_STR(ssogate_audit_reason(a, ssogate_audit_count(a) - 1), "REPLAYED");
+    CHECK_STR(ssogate_audit_email(a, ssogate_audit_count(a) - 1), "alice@example.com");
+    ssogate_audit_free(a);
+
+    /* Refused before any signature verified (not even well-formed): no identity, and marked so. */
+    o = ssogate_gate_consume(gate, S("okta"), S("PHNhbWxwOlJlc3BvbnNlLz4="), NULL, 0, err);
+    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
+    CHECK(ssogate_outcome_signature_verified(o) == 0);
+    CHECK_STR(ssogate_outcome_email(o), "");
+    ssogate_outcome_free(o);
+    a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
+    CHECK(a != NULL && ssogate_audit_count(a) > 0);
+    CHECK_STR(ssogate_audit_email(a, ssogate_audit_count(a) - 1), "");
+    CHECK_CONTAINS(ssogate_audit_detail(a, ssogate_audit_count(a) - 1), "before any signature was verified");
+    ssogate_audit_free(a);
+    CHECK(ssogate_outcome_signature_verified(NULL) == 0);
 
     o = consume_for("alice@example.com");
     CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");

@@ -377,14 +377,23 @@ static void test_testing_idp_end_to_end(void) {
     CHECK(ssogate_login_attribute_value_count(login, 2) == 0);
     ssogate_login_free(login);
 
-    /* The same bytes again: a replay. */
+    /* The same bytes again: a replay. Refused after the signature verified, so the error names who
+       the signed assertion is for. */
     CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
     CHECK_CODE(err, SSOGATE_REPLAYED);
     CHECK(strstr(ssogate_error_user_message(err), "REPLAYED") != NULL);
     CHECK(strstr(ssogate_error_message(err), "already used") != NULL);
+    CHECK(ssogate_error_signed_identity(err) != NULL);
+    CHECK_STR(ssogate_error_signed_identity(err), "carol@example.com");
     /* No pending request: the InResponseTo is unknown. */
     CHECK(ssogate_verify_response(conn, b64, strlen(b64), NULL, 0, cache, &vo, err) == NULL);
     CHECK_CODE(err, SSOGATE_IN_RESPONSE_TO_UNKNOWN);
+    CHECK_STR(ssogate_error_signed_identity(err), "carol@example.com");
+    /* Refused before any signature verified (not base64): nothing the sender chose. */
+    CHECK(ssogate_verify_response(conn, "!!", 2, "_r1", 3, cache, &vo, err) == NULL);
+    CHECK_CODE(err, SSOGATE_ENCODING_INVALID);
+    CHECK(ssogate_error_signed_identity(err) == NULL);
+    CHECK(ssogate_error_signed_identity(NULL) == NULL);
     /* A replay cache is required; NULL handles are argument errors, not login refusals. */
     CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, NULL, &vo, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);

@@ -269,6 +269,46 @@ TEST_F(GateTest, AReplayedResponseIsDeniedAndAudited) {
     EXPECT_EQ(rows.back().reason, "REPLAYED");
 }
 
+TEST_F(GateTest, RefusalsAfterTheSignatureVerifiedRecordWhoTheyWereFor) {
+    ConnectionSetup s;
+    s.allow_idp_initiated = false;
+    const auto conn = setup(s);
+    // Verified, then refused: the outcome and the audit row name the signed identity.
+    const auto unsolicited = consume(*conn, "Alice@Example.com");
+    expect_outcome(unsolicited, OutcomeKind::denied, "UNSOLICITED_NOT_ALLOWED");
+    EXPECT_TRUE(unsolicited.signature_verified);
+    EXPECT_EQ(unsolicited.email, "alice@example.com");
+    auto row = gate->read_audit("acme").back();
+    EXPECT_EQ(row.email, "alice@example.com");
+    EXPECT_NE(row.detail.find("refused after the signature verified"), std::string::npos) << row.detail;
+
+    // An answer to a request that is not pending: refused by finish_login after verification.
+    const std::string response = response_for(*conn, now, "bob@example.com", "_not-pending");
+    const auto not_pending = gate->consume("okta", response, {});
+    expect_outcome(not_pending, OutcomeKind::denied, "REQUEST_UNKNOWN");
+    EXPECT_TRUE(not_pending.signature_verified);
+    EXPECT_EQ(not_pending.email, "bob@example.com");
+
+    // Signed by another key: refused before any signature verified, so nothing the sender wrote.
+    static ssogate::core::testing::TestIdp impostor("https://okta.test.example/exk1");
+    ssogate::core::testing::ResponseOptions o;
+    o.now = now;
+    o.acs_url = conn->acs_url();
+    o.sp_entity_id = conn->sp_entity_id();
+    o.nameid = "ceo@example.com";
+    const auto forged = gate->consume("okta", impostor.response_base64(o), {});
+    expect_outcome(forged, OutcomeKind::denied, "SIGNATURE_INVALID");
+    EXPECT_FALSE(forged.signature_verified);
+    EXPECT_EQ(forged.email, "");
+    row = gate->read_audit("acme").back();
+    EXPECT_EQ(row.email, "");
+    EXPECT_NE(row.detail.find("refused before any signature was verified"), std::string::npos) << row.detail;
+
+    // Policy decisions come after verification as well.
+    const auto policy_denied = gate->consume("okta", response_for(*conn, now, "carol@example.com", {}), {});
+    EXPECT_TRUE(policy_denied.signature_verified);
+}
+
 TEST_F(GateTest, AnUnknownConnectionIsDeniedAndAudited) {
     setup();
     const auto o = gate->consume("nope", "PHNhbWxwOlJlc3BvbnNlLz4=", {});

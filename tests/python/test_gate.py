@@ -43,6 +43,15 @@ def test_replay_is_denied_with_its_code(gate: ssogate.Gate, idp: TestIdp, conn: 
     assert (again.kind, again.reason, again.error) == ("DENIED", "REPLAYED", ssogate.Code.REPLAYED)
     assert again.login is None and again.user_message
     assert gate.read_audit("acme")[-1].reason == "REPLAYED"
+    # Refused after the signature verified: the outcome and the audit row say who it was for.
+    assert again.signature_verified and again.email == "alice@example.com"
+    assert gate.read_audit("acme")[-1].email == "alice@example.com"
+    # Refused before any signature verified: nothing the sender wrote, and marked so.
+    forged = gate.consume("okta", idp.response(conn, nameid="ceo@example.com", sign="none").base64)
+    assert (forged.kind, forged.reason, forged.signature_verified, forged.email) == (
+        "DENIED", "SIGNATURE_MISSING", False, "")
+    row = gate.read_audit("acme")[-1]
+    assert row.email == "" and "before any signature was verified" in row.detail
 
 
 def test_invite_then_jit_prompt_and_join(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:

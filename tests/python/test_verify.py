@@ -83,6 +83,12 @@ def test_replay_and_frozen_cache_clock(idp: TestIdp, conn: ssogate.Connection) -
     with pytest.raises(ssogate.LoginRejected) as info:
         _verify(conn, form, frozen)
     assert info.value.code == ssogate.Code.REPLAYED
+    # Refused after the signature verified: who the signed assertion names.
+    assert info.value.signed_identity == "alice@example.com"
+    unsigned = idp.response(conn, now=T0, in_response_to="_r1", nameid="ceo@example.com", sign="none").base64
+    with pytest.raises(ssogate.SignatureError) as before:
+        _verify(conn, unsigned, frozen)
+    assert before.value.code == ssogate.Code.SIGNATURE_MISSING and before.value.signed_identity is None
     # A cache on the real clock forgets a response from January at once: why tests freeze it.
     real = ssogate.ReplayCache.memory()
     _verify(conn, form, real)

@@ -274,6 +274,17 @@ SSOGATE_API const char *ssogate_error_message(const ssogate_error *err) SSOGATE_
  * administrator, never echoes input. "" when OK. Valid until err is reused or freed.
  */
 SSOGATE_API const char *ssogate_error_user_message(const ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * For a refused login whose refusal came after the response's signature verified (IdP-initiated not
+ * allowed, NameID format, email domain, replay, a store that could not answer, ...): who the signed
+ * Assertion names, so the operator can see who was refused. A valid address in the form directories
+ * key emails by (ssogate_email_normalize); otherwise the NameID (or email attribute value) as the
+ * Assertion states it, XML whitespace trimmed, cut to 256 bytes on a character boundary (then "..."),
+ * control characters as '?'; "" when the Assertion names nobody readable. NULL when the refusal came
+ * before any signature verified (then nothing the sender chose is reported), for every other failure,
+ * and for a NULL err. Valid until err is reused or freed.
+ */
+SSOGATE_API const char *ssogate_error_signed_identity(const ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /* ================================================================================= 3. IdP metadata */
 
@@ -1702,7 +1713,19 @@ SSOGATE_API const char *ssogate_outcome_reason_text(const ssogate_outcome *outco
 SSOGATE_API const char *ssogate_outcome_user_message(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** SSOGATE_OK when the policy decided; else the code that refused the login (2xx, 3xx, 4xx). */
 SSOGATE_API int ssogate_outcome_error_code(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
-/** The verified email, lower-cased; "" when verification failed. */
+/**
+ * 1 if the response's signature had verified: every accepted outcome and policy decision, and refusals
+ * after verification (then ssogate_outcome_email names who was refused). 0 when the refusal came before
+ * any signature verified (malformed, unsigned, forged, an unknown RelayState, ...): ssogate_outcome_email
+ * is then "" and nothing the sender chose is recorded, in the outcome or in its audit row.
+ */
+SSOGATE_API int ssogate_outcome_signature_verified(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+/**
+ * Who: the verified email, lower-cased, for accepted outcomes and policy decisions; for a refusal after
+ * verification, the identity the signed Assertion states (as ssogate_error_signed_identity: an address
+ * in its normalised form, else the NameID as stated); "" when the refusal came before any signature
+ * verified. The audit row records the same.
+ */
 SSOGATE_API const char *ssogate_outcome_email(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** The connection's account; "" when the connection is unknown. */
 SSOGATE_API const char *ssogate_outcome_account_id(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;

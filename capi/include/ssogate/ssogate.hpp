@@ -41,10 +41,12 @@ inline std::string version_string() { return ssogate_version_string(); }
 /** A refusal or failure from the library: the stable code and the operator message. */
 class Error : public std::exception {
 public:
-    Error(int code, std::string message, std::string user_message = {})
+    Error(int code, std::string message, std::string user_message = {},
+          std::optional<std::string> signed_identity = std::nullopt)
         : code_(code),
           message_(std::move(message)),
           user_message_(std::move(user_message)),
+          signed_identity_(std::move(signed_identity)),
           what_(std::string(ssogate_code_name(code)) + ": " + message_) {}
 
     /** A ssogate_code value (never SSOGATE_OK). */
@@ -54,6 +56,11 @@ public:
     const std::string &message() const noexcept { return message_; }
     /** Safe to show the end user (ssogate_error_user_message): generic, names the code. */
     const std::string &user_message() const noexcept { return user_message_; }
+    /**
+     * Who a refused login was for, when the refusal came after the signature verified
+     * (ssogate_error_signed_identity); nullopt when it came before, or for any other failure.
+     */
+    const std::optional<std::string> &signed_identity() const noexcept { return signed_identity_; }
     /** "CODE_NAME: message". */
     const char *what() const noexcept override { return what_.c_str(); }
 
@@ -61,6 +68,7 @@ private:
     int code_;
     std::string message_;
     std::string user_message_;
+    std::optional<std::string> signed_identity_;
     std::string what_;
 };
 
@@ -85,8 +93,10 @@ public:
         if (code == SSOGATE_OUT_OF_MEMORY) {
             throw std::bad_alloc();
         }
+        const char *identity = ssogate_error_signed_identity(err_);
         throw Error(code == SSOGATE_OK ? SSOGATE_INTERNAL : code, ssogate_error_message(err_),
-                    ssogate_error_user_message(err_));
+                    ssogate_error_user_message(err_),
+                    identity == nullptr ? std::nullopt : std::optional<std::string>(identity));
     }
     void check(int code) const {
         if (code != SSOGATE_OK) {
@@ -901,7 +911,8 @@ struct Outcome {
     std::string reason_text;           // for the operator
     std::string user_message;          // safe for the end user
     int error_code = SSOGATE_OK;
-    std::string email;
+    bool signature_verified = false;  // false: refused before any signature verified (email is "")
+    std::string email;                // verified email, or who a refusal after verification was for
     std::string account_id;
     std::string connection_id;
     std::string join_token;  // PROMPT_JOIN
@@ -1082,6 +1093,7 @@ public:
         o.reason_text = detail::str(ssogate_outcome_reason_text(h));
         o.user_message = detail::str(ssogate_outcome_user_message(h));
         o.error_code = ssogate_outcome_error_code(h);
+        o.signature_verified = ssogate_outcome_signature_verified(h) != 0;
         o.email = detail::str(ssogate_outcome_email(h));
         o.account_id = detail::str(ssogate_outcome_account_id(h));
         o.connection_id = detail::str(ssogate_outcome_connection_id(h));

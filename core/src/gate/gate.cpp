@@ -364,9 +364,19 @@ Outcome Gate::consume(std::string_view connection_id, std::string_view saml_resp
         out.reason_text = e.what();
         if (const auto *r = dynamic_cast<const Rejection *>(&e)) {
             out.user_message = r->user_message();
+            if (r->signed_identity()) {
+                out.signature_verified = true;
+                out.email = *r->signed_identity();
+            }
         } else {
             out.user_message = user_message_for(e.code());
         }
+    };
+    // The audit row says which kind of refusal it is, so that an empty email is never ambiguous.
+    auto refusal_detail = [&] {
+        return out.reason_text + (out.signature_verified
+                                      ? "; refused after the signature verified (identity from the signed assertion)"
+                                      : "; refused before any signature was verified (no identity recorded)");
     };
 
     std::optional<store::ConnectionRecord> record;
@@ -379,7 +389,7 @@ Outcome Gate::consume(std::string_view connection_id, std::string_view saml_resp
     } catch (const Error &e) {
         refuse(e);
         if (record) out.account_id = record->account_id;
-        audit_outcome(out, out.reason_text);
+        audit_outcome(out, refusal_detail());
         return out;
     }
 
@@ -397,7 +407,7 @@ Outcome Gate::consume(std::string_view connection_id, std::string_view saml_resp
     } catch (const Error &e) {
         refuse(e);
         out.account_id = record->account_id;
-        audit_outcome(out, out.reason_text);
+        audit_outcome(out, refusal_detail());
         return out;
     }
     return decide_and_record(*record, *conn, std::move(verified), std::move(return_to), t);
@@ -406,6 +416,7 @@ Outcome Gate::consume(std::string_view connection_id, std::string_view saml_resp
 Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Connection &connection,
                                 VerifiedLogin verified, std::string return_to, std::int64_t t) {
     Outcome out;
+    out.signature_verified = true;
     out.account_id = record.account_id;
     out.connection_id = record.id;
     out.email = normalize_email(verified.email);

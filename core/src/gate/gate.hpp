@@ -74,7 +74,16 @@ struct Outcome {
     // code, 4xx store code).
     Code error = Code::ok;
 
-    std::string email;          // the verified email; empty when verification failed
+    // Whether the response's signature had verified: true for every accepted outcome, every policy
+    // decision, and refusals after verification (IdP-initiated not allowed, NameID format, domain,
+    // replay, a store that could not answer, ...); false when the refusal came before any signature
+    // verified (and then `email` is empty: nothing the sender chose is recorded).
+    bool signature_verified = false;
+    // The verified email (lower-cased) for accepted outcomes and policy decisions. For a refusal after
+    // verification, who the signed Assertion names (Rejection::signed_identity: its email, or the
+    // NameID as stated when that is not an address; "" when it names nobody readable). Empty when
+    // the refusal came before any signature verified.
+    std::string email;
     std::string account_id;     // empty when the connection is unknown
     std::string connection_id;
     std::string join_token;     // PROMPT_JOIN only: give it back to confirm_join()

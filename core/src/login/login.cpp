@@ -346,8 +346,10 @@ FinishedLogin finish_login(const Connection &connection, store::PendingRequests 
         ctx.pending_request_ids.push_back(request->request_id);
         out.login = verify_response(connection, saml_response_b64, ctx);
         if (out.login.in_response_to != request->request_id) {
-            reject(Code::in_response_to_unknown, "the RelayState names AuthnRequest " + short_id(request->request_id) +
-                                                     " but the Response answers no request (unsolicited)");
+            throw Rejection(Code::in_response_to_unknown,
+                            "the RelayState names AuthnRequest " + short_id(request->request_id) +
+                                " but the Response answers no request (unsolicited)",
+                            signed_identity_of(out.login));
         }
         out.return_to = std::move(request->return_to);
         out.request_id = std::move(request->request_id);
@@ -364,19 +366,24 @@ FinishedLogin finish_login(const Connection &connection, store::PendingRequests 
     // Verification reads InResponseTo from the signed elements only; when it found none there, the
     // login is unsolicited (and was allowed), and no pending request is involved.
     if (out.login.in_response_to.empty()) return out;
-    auto request = ask_store([&] { return store.take_by_request_id(connection.id(), *claimed, any_time); });
-    if (!request) {
-        reject(Code::request_unknown, "the Response answers AuthnRequest " + short_id(*claimed) +
-                                          ", which is not pending for this connection (already answered, begun for "
-                                          "another connection, or expired and purged)");
+    // Refusals from here on come after the response verified: they name who it was for.
+    try {
+        auto request = ask_store([&] { return store.take_by_request_id(connection.id(), *claimed, any_time); });
+        if (!request) {
+            reject(Code::request_unknown, "the Response answers AuthnRequest " + short_id(*claimed) +
+                                              ", which is not pending for this connection (already answered, begun "
+                                              "for another connection, or expired and purged)");
+        }
+        if (request->expires_at <= now) {
+            reject(Code::request_expired, "AuthnRequest " + short_id(*claimed) + " expired at " +
+                                              util::format_datetime(request->expires_at) + "; it is now " +
+                                              util::format_datetime(now));
+        }
+        out.return_to = std::move(request->return_to);
+        out.request_id = std::move(request->request_id);
+    } catch (const Rejection &r) {
+        throw r.with_signed_identity(signed_identity_of(out.login));
     }
-    if (request->expires_at <= now) {
-        reject(Code::request_expired, "AuthnRequest " + short_id(*claimed) + " expired at " +
-                                          util::format_datetime(request->expires_at) + "; it is now " +
-                                          util::format_datetime(now));
-    }
-    out.return_to = std::move(request->return_to);
-    out.request_id = std::move(request->request_id);
     return out;
 }
 

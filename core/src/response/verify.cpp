@@ -244,8 +244,55 @@ struct Verifier {
         xmlNode *assertion = the_assertion(root, found);
         check_signatures(doc.get(), root, assertion, found);
         // From here on, every value comes from `assertion`, the node a verified signature covers (its
-        // own, or the Response's which contains it), or from the verified Response root.
-        return check_assertion(root, assertion);
+        // own, or the Response's which contains it), or from the verified Response root. A refusal
+        // from here on names who the signed Assertion was for, so the operator sees who was refused.
+        try {
+            return check_assertion(root, assertion);
+        } catch (const Rejection &r) {
+            throw r.with_signed_identity(identity_in(assertion));
+        } catch (const Error &e) {
+            throw Rejection(e.code(), e.what(), identity_in(assertion));
+        }
+    }
+
+    // Who the signed Assertion names, read without judging it (the checks report what is wrong): the
+    // email attribute's single value when the connection reads the email from one and it is there,
+    // else the NameID; XML whitespace trimmed, text only (a value split by a comment or a child
+    // element is not read), a valid address in its normalised form, anything else as util::printable
+    // shows it (at most 256 bytes, cut on a character boundary with "...", control characters as
+    // '?'). "" when there is nothing readable.
+    std::string identity_in(xmlNode *assertion) const noexcept {
+        try {
+            std::string value;
+            bool found = false;
+            const std::string &email_attribute = conn.settings().email_attribute;
+            if (!email_attribute.empty()) {
+                xmlNode *only = nullptr;
+                int count = 0;
+                for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement")) {
+                    for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
+                        if (xml::attribute(at, "Name").value_or("") != email_attribute) continue;
+                        const xml::NamedChildren values(at, xml::ns_saml, "AttributeValue");
+                        only = values.size() == 1 ? values.front() : nullptr;
+                        ++count;
+                    }
+                }
+                if (count == 1 && only != nullptr && xml::has_only_text(only)) {
+                    value = std::string(util::trim_xml_space(xml::text(only)));
+                    found = true;
+                }
+            }
+            if (!found) {
+                xmlNode *subject = xml::first_child_element(assertion, xml::ns_saml, "Subject");
+                xmlNode *nameid = subject ? xml::first_child_element(subject, xml::ns_saml, "NameID") : nullptr;
+                if (nameid == nullptr || !xml::has_only_text(nameid)) return {};
+                value = xml::trimmed_text(nameid);
+            }
+            if (util::is_valid_email(value)) return util::normalize_email(value);
+            return util::printable(value, 256);
+        } catch (...) {
+            return {};
+        }
     }
 
     VerifiedLogin check_assertion(xmlNode *root, xmlNode *a) {
@@ -571,6 +618,18 @@ struct Verifier {
 }  // namespace
 
 Rejection::Rejection(Code code, std::string message) : Error(code, std::move(message)), user_message_(user_message_for(code)) {}
+
+Rejection::Rejection(Code code, std::string message, std::string signed_identity)
+    : Error(code, std::move(message)), user_message_(user_message_for(code)),
+      signed_identity_(std::move(signed_identity)) {}
+
+Rejection Rejection::with_signed_identity(std::string identity) const {
+    Rejection r = *this;
+    r.signed_identity_ = std::move(identity);
+    return r;
+}
+
+std::string signed_identity_of(const VerifiedLogin &login) { return util::normalize_email(login.email); }
 
 std::string user_message_for(Code code) {
     const std::string tag = std::string(" (error ") + code_name(code) + ")";

@@ -64,11 +64,25 @@ struct VerifiedLogin {
 class Rejection : public Error {
 public:
     Rejection(Code code, std::string message);
+    // A refusal that came after the signature covering the Assertion verified.
+    Rejection(Code code, std::string message, std::string signed_identity);
     const std::string &user_message() const noexcept { return user_message_; }
+    // Who the refused login was for, when the refusal came after the signature covering the
+    // Assertion verified (IdP-initiated not allowed, NameID format, domain, replay, a store that could
+    // not answer, ...): the identity the signed Assertion states (signed_identity_of). nullopt when
+    // the refusal came before any signature verified: then nothing the sender chose is reported.
+    const std::optional<std::string> &signed_identity() const noexcept { return signed_identity_; }
+    // This refusal, marked as coming after verification with `identity`.
+    Rejection with_signed_identity(std::string identity) const;
 
 private:
     std::string user_message_;
+    std::optional<std::string> signed_identity_;
 };
+
+// The identity a verified login is for, as a Rejection after verification carries it: the email in
+// the form every store keys it by (util::normalize_email).
+std::string signed_identity_of(const VerifiedLogin &login);
 
 // The end-user text for a code: generic, names the code for the admin, never echoes input.
 std::string user_message_for(Code code);
