@@ -29,7 +29,8 @@ type ConnectionConfig struct {
 	AllowedDomains []string
 	// EmailAttribute takes the email from this SAML attribute instead of the NameID.
 	EmailAttribute string
-	// SPCertificatePEM is the SP's certificate, published in the SP metadata.
+	// SPCertificatePEM is the certificate of the SP key logins are begun with: published in the SP
+	// metadata, and a login begun with another key is refused (ErrSPKeyInvalid).
 	SPCertificatePEM []byte
 	// AllowIdPInitiated accepts unsolicited responses (login from the IdP's dashboard).
 	AllowIdPInitiated bool
@@ -289,7 +290,10 @@ func (c *Connection) ToJSON() ([]byte, error) {
 	return out, err
 }
 
-// SPMetadata is SAML 2.0 SP metadata (an SPSSODescriptor) for IdPs that import it.
+// SPMetadata is SAML 2.0 SP metadata (an SPSSODescriptor) for IdPs that import it. Its
+// AuthnRequestsSigned is "true" when the IdP wants signed requests (every login begun for the
+// connection is then signed; an unsigned one is refused), else "false"; the SP certificate, when
+// set, is its signing KeyDescriptor.
 func (c *Connection) SPMetadata() ([]byte, error) {
 	var out []byte
 	err := c.ref.use("the connection", func(h capi.Struct_SS_ssogate_connection) error {

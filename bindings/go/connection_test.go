@@ -1,10 +1,18 @@
 package ssogate_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -358,5 +366,98 @@ func TestSharedAcrossGoroutines(t *testing.T) {
 	wg.Wait()
 	if made == 0 || closedErrs == 0 || made+closedErrs != 160 {
 		t.Errorf("made %d connections and got %d closed errors; want both, 160 in all", made, closedErrs)
+	}
+}
+
+// selfSigned is an RSA-2048 key and its self-signed certificate, as PEM.
+func selfSigned(t *testing.T, cn string) (keyPEM, certPEM []byte) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: mustPKCS8(t, key)}),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func mustPKCS8(t *testing.T, key *rsa.PrivateKey) []byte {
+	t.Helper()
+	b, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The SP metadata says what the connection does: an IdP that wants signed AuthnRequests gets them
+// signed (an unsigned one is refused), so AuthnRequestsSigned is "true", with the SP certificate as
+// the signing KeyDescriptor; a key with another certificate is refused before anything is sent.
+func TestSPMetadataSaysWhatTheConnectionDoes(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join(interopDir, "..", "metadata", "minimal-idp.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants, err := ssogate.ImportIdPMetadata(md, ssogate.ImportOptions{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wants.Close()
+	if !wants.WantAuthnRequestsSigned() {
+		t.Fatal("minimal-idp.xml no longer wants signed requests")
+	}
+	keyPEM, certPEM := selfSigned(t, "sp.ssogate.test")
+	conn := newConn(t, wants, ssogate.ConnectionConfig{BaseURL: "https://app.example.com", ID: "signed",
+		SPCertificatePEM: certPEM})
+	raw, err := conn.SPMetadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		SP struct {
+			AuthnRequestsSigned string `xml:"AuthnRequestsSigned,attr"`
+			Keys                []struct {
+				Use string `xml:"use,attr"`
+			} `xml:"KeyDescriptor"`
+		} `xml:"SPSSODescriptor"`
+	}
+	if err := xml.Unmarshal(raw, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if parsed.SP.AuthnRequestsSigned != "true" || len(parsed.SP.Keys) != 1 || parsed.SP.Keys[0].Use != "signing" {
+		t.Errorf("SP metadata: %+v", parsed.SP)
+	}
+	store, err := ssogate.NewMemoryRequestStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	good, err := ssogate.NewSPKey(keyPEM, certPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	if req, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{SPKey: good}); err != nil || !req.Signed {
+		t.Errorf("with the published key: %+v, %v", req, err)
+	}
+	otherKey, otherCert := selfSigned(t, "other.ssogate.test")
+	other, err := ssogate.NewSPKey(otherKey, otherCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{SPKey: other}); !errors.Is(err, ssogate.ErrSPKeyInvalid) {
+		t.Errorf("with another key: %v; want ErrSPKeyInvalid", err)
+	}
+
+	// Okta's metadata does not ask: nothing is promised.
+	plain := newConn(t, importOkta(t), ssogate.ConnectionConfig{BaseURL: "https://app.example.com", ID: "plain"})
+	if raw, err := plain.SPMetadata(); err != nil || !strings.Contains(string(raw), `AuthnRequestsSigned="false"`) {
+		t.Errorf("plain SP metadata: %s, %v", raw, err)
 	}
 }

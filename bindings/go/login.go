@@ -119,7 +119,8 @@ type LoginRequest struct {
 
 // BeginLogin builds the AuthnRequest for conn and records it in store under a fresh RelayState
 // token. Refusals: ErrReturnToNotAllowed, ErrBindingUnsupported (the IdP has no SSO endpoint for the
-// binding), ErrSPKeyRequired, ErrStoreUnavailable.
+// binding), ErrSPKeyRequired, ErrSPKeyInvalid (the key's certificate is not the connection's SP
+// certificate), ErrStoreUnavailable.
 func BeginLogin(conn *Connection, store *RequestStore, opts LoginOptions) (*LoginRequest, error) {
 	if conn == nil || store == nil {
 		return nil, &Error{Code: CodeInvalidArgument, Message: "BeginLogin: the connection and the store are required"}

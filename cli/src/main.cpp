@@ -2,8 +2,8 @@
 // IdP metadata, press Save, paste the ACS URL and SP Entity ID back into the IdP").
 //
 //   ssogate idp import FILE --base-url URL [--entity-id ID] [--id CONNID] [--acs-url U]
-//                           [--sp-entity-id E] [--allow-idp-initiated] [--jit] [--out CONNECTION.json]
-//                           [--json] [--now UNIXSECONDS]
+//                           [--sp-entity-id E] [--sp-cert CERT.pem] [--allow-idp-initiated] [--jit]
+//                           [--out CONNECTION.json] [--json] [--now UNIXSECONDS]
 //   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS]
 //   ssogate demo [--dir DIR] [--keep]
 //   ssogate login-url CONNECTION.json [--binding redirect|post] [--return-to PATH]
@@ -15,6 +15,7 @@
 // Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
 // refused by the library (its code name and message on stderr, or as JSON with --json).
 #include "connection/connection.hpp"
+#include "crypto/certificate.hpp"
 #include "demo.hpp"
 #include "error.hpp"
 #include "files.hpp"
@@ -122,6 +123,18 @@ void print_import(std::ostream &os, const core::Connection &conn, std::int64_t n
     os << "\nPaste these into your IdP:\n";
     os << "  Single sign on URL:           " << conn.acs_url() << "\n";
     os << "  Audience URI (SP Entity ID):  " << conn.sp_entity_id() << "\n";
+    if (!conn.sp_certificate_pem().empty()) {
+        os << "  SP signing certificate:       SHA-256 "
+           << core::crypto::parse_certificate_pem(conn.sp_certificate_pem()).sha256 << " (the --sp-cert file)\n";
+    }
+    if (conn.signs_every_request()) {
+        os << "\nThe IdP wants signed AuthnRequests: every login begun for this connection is signed with the SP\n"
+              "key (its SP metadata says AuthnRequestsSigned=\"true\")"
+           << (conn.sp_certificate_pem().empty() ? "; give the key's certificate with --sp-cert so that the\n"
+                                                   "SP metadata carries it"
+                                                 : "")
+           << ".\n";
+    }
     os << "\nConnection id: " << conn.id() << "\n";
     if (!out_path.empty()) {
         os << "Connection saved to " << out_path << "\n";
@@ -137,6 +150,7 @@ struct ImportArgs {
     std::string id;
     std::string acs_url;
     std::string sp_entity_id;
+    std::string sp_cert;
     bool allow_idp_initiated = false;
     bool jit = false;
     std::string out;
@@ -156,6 +170,7 @@ int run_import(const ImportArgs &a) {
     params.id = a.id;
     params.acs_url = a.acs_url;
     params.sp_entity_id = a.sp_entity_id;
+    if (!a.sp_cert.empty()) params.sp_certificate_pem = read_input(a.sp_cert, pem_file_cap, "the SP certificate file");
     params.settings.allow_idp_initiated = a.allow_idp_initiated;
     params.settings.jit_provisioning = a.jit;
     const auto conn = core::make_connection(idp, params);
@@ -171,7 +186,12 @@ int run_import(const ImportArgs &a) {
                       {"sp_entity_id", conn->sp_entity_id()},
                       {"allow_idp_initiated", conn->settings().allow_idp_initiated},
                       {"jit_provisioning", conn->settings().jit_provisioning},
-                      {"clock_skew_seconds", conn->settings().clock_skew_seconds}}},
+                      {"clock_skew_seconds", conn->settings().clock_skew_seconds},
+                      {"authn_requests_signed", conn->signs_every_request()},
+                      {"sp_certificate_sha256",
+                       conn->sp_certificate_pem().empty()
+                           ? json(nullptr)
+                           : json(core::crypto::parse_certificate_pem(conn->sp_certificate_pem()).sha256)}}},
                     {"paste_into_idp",
                      {{"single_sign_on_url", conn->acs_url()}, {"audience_uri", conn->sp_entity_id()}}},
                     {"connection_file", a.out.empty() ? json(nullptr) : json(a.out)}};
@@ -223,6 +243,10 @@ int main(int argc, char **argv) {
     import_cmd->add_option("--id", imp.id, "The connection id (default: 128 random bits)");
     import_cmd->add_option("--acs-url", imp.acs_url, "An explicit ACS URL (an IdP app that already exists)");
     import_cmd->add_option("--sp-entity-id", imp.sp_entity_id, "An explicit SP entity ID");
+    import_cmd->add_option("--sp-cert", imp.sp_cert,
+                           "The certificate (PEM) of the SP key that signs AuthnRequests: kept in the connection and "
+                           "published in its SP metadata")
+        ->check(CLI::ExistingFile);
     import_cmd->add_flag("--allow-idp-initiated", imp.allow_idp_initiated,
                          "Accept logins started from the IdP's dashboard");
     import_cmd->add_flag("--jit", imp.jit, "Just-in-Time provisioning: newcomers are prompted to join");

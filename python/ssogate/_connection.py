@@ -76,7 +76,9 @@ class Connection:
         for an IdP app that already exists. ``id`` defaults to 128 random bits, URL-safe.
         ``allowed_domains`` empty means any email domain. ``allowed_return_origins``
         ("https://app.example.com") are the origins an SP-initiated login may return to with an
-        absolute URL; paths on the service are always allowed.
+        absolute URL; paths on the service are always allowed. ``sp_certificate_pem`` is the
+        certificate of the SP key logins are begun with: published in the SP metadata, and a login
+        begun with another key is refused (``SP_KEY_INVALID``).
         """
         if not isinstance(idp, IdpMetadata):
             raise TypeError(f"idp must be an IdpMetadata, got {type(idp).__name__}")
@@ -190,7 +192,12 @@ class Connection:
         return self._native.to_json()
 
     def sp_metadata(self) -> str:
-        """SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it."""
+        """SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it.
+
+        ``AuthnRequestsSigned`` is ``"true"`` when the IdP wants signed requests (every login begun
+        for this connection is then signed; an unsigned one is refused), else ``"false"``; the SP
+        certificate, when set, is its signing ``KeyDescriptor``.
+        """
         return self._native.sp_metadata()
 
     def __repr__(self) -> str:

@@ -767,6 +767,45 @@ static void test_connection_explicit_and_settings(void) {
     ssogate_error_free(err);
 }
 
+/* The SP metadata says what the connection does: an IdP that wants signed AuthnRequests gets signed ones
+   (ssogate_login_begin refuses unsigned ones), so AuthnRequestsSigned is "true", and the SP certificate
+   given to the connection is its signing KeyDescriptor. */
+static void test_sp_metadata_says_what_the_connection_does(void) {
+    ssogate_error *err = ssogate_error_new();
+    size_t md_len = 0, cert_len = 0;
+    char *md = read_vector("metadata/minimal-idp.xml", &md_len); /* WantAuthnRequestsSigned="true" */
+    char *cert = read_vector("metadata/rsa-2048.crt", &cert_len);
+    ssogate_idp_options io;
+    idp_options_now(&io);
+    ssogate_idp *wants = ssogate_idp_import(md, md_len, NULL, 0, NULL, 0, &io, err);
+    CHECK(wants != NULL);
+    CHECK(ssogate_idp_want_authn_requests_signed(wants) == 1);
+    ssogate_connection_params *p = ssogate_connection_params_new();
+    CHECK(set(ssogate_connection_params_set_base_url, p, "https://app.example.com", err) == SSOGATE_OK);
+    CHECK(ssogate_connection_params_set_sp_certificate_pem(p, cert, cert_len, err) == SSOGATE_OK);
+    ssogate_connection *conn = ssogate_connection_new(wants, p, NULL, err);
+    CHECK(conn != NULL);
+    CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "AuthnRequestsSigned=\"true\"");
+    CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "<md:KeyDescriptor use=\"signing\">");
+    ssogate_connection_free(conn);
+
+    /* Okta's metadata does not ask: a login may be begun unsigned, so nothing is promised. */
+    ssogate_idp *okta = import_file("okta-1", NULL, err);
+    CHECK(okta != NULL);
+    conn = ssogate_connection_new(okta, p, NULL, err);
+    CHECK(conn != NULL);
+    CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "AuthnRequestsSigned=\"false\"");
+    CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "<md:KeyDescriptor use=\"signing\">");
+    ssogate_connection_free(conn);
+
+    ssogate_connection_params_free(p);
+    ssogate_idp_free(okta);
+    ssogate_idp_free(wants);
+    free(cert);
+    free(md);
+    ssogate_error_free(err);
+}
+
 /* The directories' email form, from the library: ASCII A-Z only, in place, length unchanged. */
 static void test_email_normalize(void) {
     char email[] = "Zed.O'Neil@\xc3\x89xample.COM";
@@ -913,6 +952,7 @@ int main(int argc, char **argv) {
     test_connection_json();
     test_connection_json_federation();
     test_email_normalize();
+    test_sp_metadata_says_what_the_connection_does();
 
     printf("%d passed, 0 failed\n", passed);
     return 0;

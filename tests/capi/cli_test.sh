@@ -111,6 +111,25 @@ contains "$tmp/test-idp.xml" "entityID=\"$idp\""
 status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id test-prod \
     --now "$now" --out "$tmp/test.json"
 contains "$tmp/out" "IdP entityID:  $idp"
+
+# The SP metadata says what the connection does: this IdP does not ask for signed AuthnRequests, so
+# nothing is promised; one that does gets them signed (every login begun is), and the SP key's
+# certificate given with --sp-cert is published as the signing KeyDescriptor.
+status 0 "$ssogate" sp metadata "$tmp/test.json"
+contains "$tmp/out" 'AuthnRequestsSigned="false"'
+if grep -q "KeyDescriptor" "$tmp/out"; then fail "a KeyDescriptor without an SP certificate"; fi
+ok
+sed 's/WantAuthnRequestsSigned="false"/WantAuthnRequestsSigned="true"/' "$tmp/test-idp.xml" >"$tmp/wants-signed.xml"
+contains "$tmp/wants-signed.xml" 'WantAuthnRequestsSigned="true"'
+status 0 "$ssogate" testing keygen --key "$tmp/sp-k.pem" --cert "$tmp/sp-c.pem"
+status 0 "$ssogate" idp import "$tmp/wants-signed.xml" --base-url https://app.example.com --id signed \
+    --sp-cert "$tmp/sp-c.pem" --now "$now" --out "$tmp/signed.json"
+contains "$tmp/out" "The IdP wants signed AuthnRequests"
+contains "$tmp/out" "SP signing certificate:       SHA-256 "
+status 0 "$ssogate" sp metadata "$tmp/signed.json"
+contains "$tmp/out" 'AuthnRequestsSigned="true"'
+contains "$tmp/out" '<md:KeyDescriptor use="signing">'
+contains "$tmp/out" "$(grep -v CERTIFICATE "$tmp/sp-c.pem" | tr -d '\n' | cut -c1-60)"
 status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
     --nameid alice@example.com --in-response-to _req1 --attribute groups=admins --attribute groups=dev \
     --attribute firstName=Alice --now "$now"

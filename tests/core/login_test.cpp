@@ -353,6 +353,42 @@ TEST_F(Fixture, IdpThatWantsSignedRequestsNeedsAKey) {
     EXPECT_TRUE(begin_login(*c, *pending, o).is_signed);
 }
 
+TEST_F(Fixture, TheSpMetadataSaysWhatTheConnectionDoes) {
+    // The IdP wants signed requests and the connection publishes the SP key's certificate: every
+    // login it begins is signed, and its metadata says so, with that certificate.
+    std::string md = idp.metadata_xml(sso_url);
+    md.replace(md.find("WantAuthnRequestsSigned=\"false\""), 31, "WantAuthnRequestsSigned=\"true\"");
+    ConnectionParams p;
+    p.id = "c1";
+    p.acs_url = acs;
+    p.sp_entity_id = sp_entity;
+    p.sp_certificate_pem = sp_pair().cert_pem;
+    auto signing = make_connection(import_idp_metadata(md, {}), p);
+    EXPECT_TRUE(signing->signs_every_request());
+    xml::Document doc = xml::parse(signing->sp_metadata(), {}, "SP metadata");
+    xmlNode *sp = xml::first_child_element(doc.root(), xml::ns_md, "SPSSODescriptor");
+    ASSERT_NE(sp, nullptr);
+    EXPECT_EQ(xml::attribute(sp, "AuthnRequestsSigned"), "true");
+    xmlNode *kd = xml::first_child_element(sp, xml::ns_md, "KeyDescriptor");
+    ASSERT_NE(kd, nullptr);
+    EXPECT_EQ(xml::attribute(kd, "use"), "signing");
+    LoginOptions o = options();
+    o.sp_key = sp_key();
+    EXPECT_TRUE(begin_login(*signing, *pending, o).is_signed);
+    expect_error(Code::sp_key_required, [&] { begin_login(*signing, *pending, options()); });
+
+    // A key whose certificate is not the published one: the IdP would refuse its signatures.
+    const KeyPair other = rsa_pair();
+    o.sp_key = SpKey::from_pem(other.key_pem, other.cert_pem);
+    const std::string m = expect_error(Code::sp_key_invalid, [&] { begin_login(*signing, *pending, o); });
+    EXPECT_NE(m.find("publishes in its SP metadata"), std::string::npos) << m;
+
+    // An IdP that does not ask: a login may be begun unsigned, so nothing is promised.
+    auto plain = connection_for(import_idp_metadata(idp.metadata_xml(sso_url), {}));
+    EXPECT_FALSE(plain->signs_every_request());
+    EXPECT_NE(plain->sp_metadata().find("AuthnRequestsSigned=\"false\""), std::string::npos);
+}
+
 TEST(SpKeyTest, RefusesKeysThatCannotSign) {
     const KeyPair good = rsa_pair();
     const KeyPair other = rsa_pair();

@@ -22,7 +22,7 @@ import pytest
 
 import ssogate
 
-from _corpus import SCHEMA_CATALOG
+from _corpus import NOW, SCHEMA_CATALOG, VECTORS
 
 METADATA_XSD = Path("/usr/share/xml/opensaml/saml-schema-metadata-2.0.xsd")
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
@@ -69,6 +69,34 @@ def test_content_with_sp_certificate(sp_connection: ssogate.Connection, sp_keypa
     root = ET.fromstring(sp_connection.sp_metadata())
     certs = [c.text for c in root.iter(f"{DS}X509Certificate")]
     assert certs and all("".join(c.split()) == der_b64 for c in certs)
+
+
+def test_authn_requests_signed_says_what_the_connection_does(
+    okta_idp: ssogate.IdpMetadata, sp_keypair, idp_keypair
+) -> None:
+    key, cert = sp_keypair
+    # This IdP wants signed AuthnRequests: every login begun for the connection is signed (an
+    # unsigned one is refused), so the metadata says so, with the SP key's certificate.
+    wants = ssogate.import_idp_metadata((VECTORS / "metadata" / "minimal-idp.xml").read_bytes(), now=NOW)
+    assert wants.want_authn_requests_signed
+    conn = ssogate.Connection.create(wants, base_url="https://app.example.com", id="signed",
+                                     sp_certificate_pem=cert.read_text())
+    (sp,) = ET.fromstring(conn.sp_metadata()).findall(f"{MD}SPSSODescriptor")
+    assert sp.get("AuthnRequestsSigned") == "true"
+    assert [k.get("use") for k in sp.findall(f"{MD}KeyDescriptor")] == ["signing"]
+    store = ssogate.RequestStore.memory()
+    assert ssogate.begin_login(conn, store, sp_key=ssogate.SpKey(key.read_bytes(), cert.read_bytes())).is_signed
+    # A key whose certificate is not the published one would be refused by the IdP: refused here first.
+    other_key, other_cert = idp_keypair
+    with pytest.raises(ssogate.InvalidArgument) as info:
+        ssogate.begin_login(conn, store, sp_key=ssogate.SpKey(other_key.read_bytes(), other_cert.read_bytes()))
+    assert info.value.code == ssogate.Code.SP_KEY_INVALID and "SP metadata" in info.value.message
+
+    # Okta's does not ask: a login may be begun unsigned, so the connection promises nothing.
+    plain = ssogate.Connection.create(okta_idp, base_url="https://app.example.com", id="plain",
+                                      sp_certificate_pem=cert.read_text())
+    (sp,) = ET.fromstring(plain.sp_metadata()).findall(f"{MD}SPSSODescriptor")
+    assert sp.get("AuthnRequestsSigned") == "false"
 
 
 @pytest.mark.parametrize("with_cert", [False, True], ids=["no-cert", "sp-cert"])

@@ -453,7 +453,11 @@ SSOGATE_API int ssogate_connection_params_add_allowed_domain(ssogate_connection_
 SSOGATE_API int ssogate_connection_params_set_email_attribute(ssogate_connection_params *params,
                                                               const char *v, size_t len,
                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
-/** The SP's certificate (PEM), published in the SP metadata. */
+/**
+ * The certificate (PEM) of the SP key logins are begun with: published in the SP metadata as its signing
+ * KeyDescriptor, and ssogate_login_begin refuses a key with another certificate (SSOGATE_SP_KEY_INVALID:
+ * the IdP would not verify its signatures).
+ */
 SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params,
                                                                  const char *v, size_t len,
                                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
@@ -516,7 +520,13 @@ SSOGATE_API const char *ssogate_connection_email_attribute(const ssogate_connect
 SSOGATE_API const ssogate_idp *ssogate_connection_idp(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** JSON with a schema version, for the host to keep in its database. */
 SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
-/** SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it. */
+/**
+ * SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it. It says what the connection does:
+ * AuthnRequestsSigned is "true" when the IdP's metadata wants signed AuthnRequests (every login begun
+ * for the connection is then signed; ssogate_login_begin refuses an unsigned one with
+ * SSOGATE_SP_KEY_REQUIRED), else "false" (a login may be begun without a key). The SP certificate, when
+ * set, is its KeyDescriptor use="signing".
+ */
 SSOGATE_API const char *ssogate_connection_sp_metadata(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 
 /* ================================================================================= 5. State stores */
@@ -1176,7 +1186,8 @@ typedef struct ssogate_login_request ssogate_login_request;
  * the connection allows (ssogate_connection_params_add_return_origin); anything else fails with
  * SSOGATE_RETURN_TO_NOT_ALLOWED. sp_key (may be NULL) signs the request: RSA-SHA256 over the query
  * string (Redirect) or an enveloped XML signature (POST); an IdP that wants signed requests and no key
- * gives SSOGATE_SP_KEY_REQUIRED. An IdP without an SSO endpoint for the binding gives
+ * gives SSOGATE_SP_KEY_REQUIRED; a key whose certificate is not the connection's SP certificate (when
+ * one is set) gives SSOGATE_SP_KEY_INVALID. An IdP without an SSO endpoint for the binding gives
  * SSOGATE_BINDING_UNSUPPORTED naming those it has. opts may be NULL for defaults.
  */
 SSOGATE_API SSOGATE_MUST_CHECK ssogate_login_request *ssogate_login_begin(

@@ -302,6 +302,8 @@ std::shared_ptr<const Connection> connection_from_json(std::string_view text, co
     return make_connection(import_idp_metadata(metadata, options), p);
 }
 
+bool Connection::signs_every_request() const noexcept { return idp_ && idp_->want_authn_requests_signed(); }
+
 std::string Connection::sp_metadata() const {
     xml::ensure_initialized();
     std::unique_ptr<xmlDoc, XmlDocFree> doc(xmlNewDoc(X("1.0")));
@@ -315,10 +317,12 @@ std::string Connection::sp_metadata() const {
     set_attr(root, "entityID", sp_entity_id_);
 
     xmlNode *sp = add_child(root, md, "SPSSODescriptor");
-    // The SP signing key stays with the host (ssogate signs AuthnRequests only when a login is begun
-    // with one), so the connection cannot promise signed requests; announcing it would make IdPs that
-    // honour the flag reject every unsigned login.
-    set_attr(sp, "AuthnRequestsSigned", "false");
+    // Say what this connection does. The SP signing key stays with the host and is given per login,
+    // but when the IdP wants signed AuthnRequests begin_login refuses to send an unsigned one
+    // (SP_KEY_REQUIRED), so every request this connection sends is signed: "true". Otherwise a login
+    // may be begun without a key, so the connection promises nothing: "false" (announcing "true"
+    // would make IdPs that honour it reject every unsigned login).
+    set_attr(sp, "AuthnRequestsSigned", signs_every_request() ? "true" : "false");
     set_attr(sp, "WantAssertionsSigned", "true");
     set_attr(sp, "protocolSupportEnumeration", xml::protocol_saml2);
 

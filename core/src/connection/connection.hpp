@@ -38,7 +38,10 @@ struct ConnectionParams {
     std::string acs_url_template = "{base}/sso/saml/{id}/acs";
     std::string sp_entity_id_template = "{base}/sso/saml/{id}";
     ConnectionSettings settings;
-    std::string sp_certificate_pem;  // optional; published in SP metadata
+    // Optional: the certificate of the SP signing key the host begins logins with. Published in the SP
+    // metadata (KeyDescriptor use="signing"), and begin_login then refuses a key with another
+    // certificate (the IdP would not verify its signatures).
+    std::string sp_certificate_pem;
 };
 
 inline constexpr int connection_schema_version = 1;
@@ -56,8 +59,13 @@ public:
 
     // {"schema_version":1, ...} including the IdP metadata bytes, so a host can keep it in its database.
     std::string to_json() const;
-    // SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it.
+    // SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it. AuthnRequestsSigned says what
+    // the connection does (signs_every_request()); the SP certificate, when set, is its signing
+    // KeyDescriptor.
     std::string sp_metadata() const;
+    // Whether every AuthnRequest begun for this connection is signed: the IdP's metadata says
+    // WantAuthnRequestsSigned, so begin_login refuses an unsigned one (SP_KEY_REQUIRED).
+    bool signs_every_request() const noexcept;
 
     // The IdP's verification keys, decoded once on first use and shared by every later login
     // (thread-safe; defined in response/verify.cpp).

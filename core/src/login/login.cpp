@@ -276,6 +276,18 @@ BegunLogin begin_login(const Connection &connection, store::PendingRequests &sto
                                     "(WantAuthnRequestsSigned=\"true\" in its metadata); begin the login with the SP "
                                     "signing key whose certificate the IdP has");
     }
+    if (o.sp_key && !connection.sp_certificate_pem().empty()) {
+        // The connection's SP metadata publishes one signing certificate; a request signed by another
+        // key would be refused by an IdP that took the certificate from there.
+        const crypto::Certificate published = crypto::parse_certificate_pem(connection.sp_certificate_pem());
+        if (published.sha256 != o.sp_key->certificate().sha256) {
+            fail(Code::sp_key_invalid, "the SP key's certificate (SHA-256 " + o.sp_key->certificate().sha256 +
+                                           ") is not the one connection " + connection.id() +
+                                           " publishes in its SP metadata (SHA-256 " + published.sha256 +
+                                           "); begin the login with that key, or save the connection with this "
+                                           "key's certificate");
+        }
+    }
     b.destination = endpoint->location;
     b.is_signed = static_cast<bool>(o.sp_key);
     b.issued_at = o.now.value_or(util::now_seconds());

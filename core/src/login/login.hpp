@@ -71,8 +71,9 @@ std::string check_return_to(const Connection &connection, std::string_view retur
 
 // Builds the AuthnRequest for `connection` and records it in `store` under a fresh RelayState token.
 // Throws Error: binding_unsupported (the IdP has no SSO endpoint for the binding; the message lists
-// those it has), sp_key_required, return_to_not_allowed, invalid_argument (ttl), or what the store
-// throws (store_unavailable, store_conflict).
+// those it has), sp_key_required, sp_key_invalid (the key's certificate is not the connection's SP
+// certificate, which its SP metadata publishes), return_to_not_allowed, invalid_argument (ttl), or
+// what the store throws (store_unavailable, store_conflict).
 BegunLogin begin_login(const Connection &connection, store::PendingRequests &store, const LoginOptions &options);
 
 struct FinishedLogin {
