@@ -3,6 +3,7 @@
 #include "crypto/certificate.hpp"
 #include "util/email.hpp"
 #include "util/encoding.hpp"
+#include "util/text.hpp"
 #include "util/url.hpp"
 #include "xml/xml.hpp"
 
@@ -19,10 +20,7 @@ constexpr std::size_t max_id_length = 64;
 constexpr std::size_t max_entity_id_length = 1024;  // SAML core 8.3.6
 constexpr int max_clock_skew = 600;
 
-std::string shown(std::string_view s) {
-    constexpr std::size_t cap = 200;
-    return "\"" + (s.size() <= cap ? std::string(s) : std::string(s.substr(0, cap)) + "...") + "\"";
-}
+std::string shown(std::string_view s) { return "\"" + util::printable(s) + "\""; }
 
 bool is_id_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';

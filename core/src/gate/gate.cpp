@@ -2,6 +2,7 @@
 
 #include "util/email.hpp"
 #include "util/encoding.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 
 #include <algorithm>
@@ -33,7 +34,7 @@ std::string require_text(std::string_view value, const char *what) {
 // member or invite that no verified login could ever match.
 std::string require_email(std::string_view email) {
     const std::string e = require_text(email, "email");
-    if (!util::is_valid_email(e)) fail(Code::invalid_argument, "\"" + e + "\" is not a valid email address");
+    if (!util::is_valid_email(e)) fail(Code::invalid_argument, "\"" + util::printable(e) + "\" is not a valid email address");
     return normalize_email(e);
 }
 

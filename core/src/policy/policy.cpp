@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "util/email.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 
@@ -32,7 +33,7 @@ E parse_name(std::string_view text, const char *const (&names)[N], const char *w
     for (std::size_t i = 0; i < N; ++i) {
         if (text == names[i]) return static_cast<E>(i);
     }
-    fail(Code::invalid_argument, std::string("unknown ") + what + " \"" + std::string(text.substr(0, 40)) + "\"");
+    fail(Code::invalid_argument, std::string("unknown ") + what + " \"" + util::printable(text, 40) + "\"");
 }
 
 constexpr const char *kSsoModes[] = {"mixed", "enforced"};

@@ -1,5 +1,7 @@
 #include "util/email.hpp"
 
+#include "util/text.hpp"
+
 #include "error.hpp"
 
 #include <algorithm>
@@ -107,9 +109,7 @@ std::string email_domain(std::string_view address) {
 
 std::string require_domain(std::string_view raw, std::string_view what) {
     // The setting goes into the message: cut short, control characters shown as '?'.
-    std::string shown = "\"";
-    for (char c : raw.substr(0, 200)) shown += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-    shown += raw.size() > 200 ? "...\"" : "\"";
+    const std::string shown = "\"" + printable(raw) + "\"";
     if (!raw.empty() && raw.front() == '@') {
         fail(Code::invalid_setting, std::string(what) + " " + shown + " starts with '@'; give the domain only, e.g. "
                                                                       "example.com");
