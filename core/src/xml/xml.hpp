@@ -25,10 +25,21 @@ inline constexpr const char *ns_ds = "http://www.w3.org/2000/09/xmldsig#";
 inline constexpr const char *ns_xenc = "http://www.w3.org/2001/04/xmlenc#";
 inline constexpr const char *protocol_saml2 = "urn:oasis:names:tc:SAML:2.0:protocol";
 
+// Every parse of untrusted bytes takes these (the defaults apply unless a caller lowers them).
+//
+// The per-element bounds exist because libxml2 2.9's work on one start tag grows with the square of
+// its attributes and namespace declarations (duplicate checks, list appends, prefix lookups), and
+// exclusive c14n later walks every namespace declaration in scope for each element. They are checked
+// by a linear scan of the bytes before libxml2 sees them, so a refused document costs one pass.
+// Real SAML elements carry a handful of each (the interop corpus: at most 6 attributes and 12
+// declarations on one element, 13 declarations in scope); the defaults are ten times that or more.
 struct Limits {
-    std::size_t max_bytes = 8u << 20;  // refused with input_too_large before parsing
-    unsigned max_depth = 128;          // element nesting
-    std::size_t max_nodes = 500000;    // all nodes (elements, attributes, text)
+    std::size_t max_bytes = 8u << 20;             // refused with input_too_large before parsing
+    unsigned max_depth = 128;                     // element nesting
+    std::size_t max_nodes = 500000;               // all nodes (elements, attributes, namespace declarations, text)
+    unsigned max_attributes_per_element = 128;    // attributes on one element, namespace declarations not counted
+    unsigned max_namespaces_per_element = 64;     // xmlns and xmlns:p declarations on one element
+    unsigned max_namespaces_in_scope = 128;       // declarations on an element and all its ancestors together
 };
 
 // Sets up libxml2, xmlsec1 and OpenSSL once per process (std::call_once), never changing libxml2's
@@ -54,7 +65,15 @@ private:
 };
 
 // Parses untrusted bytes. Throws Error with input_too_large, xml_malformed (message carries libxml2's
-// line and reason), xml_doctype or xml_limits. `what` names the input in messages ("IdP metadata").
+// line and reason), xml_doctype, xml_limits or xml_attribute_limits. `what` names the input in
+// messages ("IdP metadata").
+//
+// Encodings: UTF-8 (with or without a byte-order mark; also when labelled US-ASCII, whose bytes must
+// then all be ASCII), ISO-8859-1 (by its declaration) and UTF-16 (by its byte-order mark) are decoded
+// here, in one linear pass, into UTF-8; any other declared encoding is refused. libxml2 is then told
+// to ignore the declaration, so it never converts anything itself: one decoder, whose every refusal
+// has a message, instead of iconv's (which prints to stderr and stops quietly at some errors). No
+// NUL character is accepted anywhere, in any encoding, so nothing can hide after the root element.
 Document parse(std::string_view bytes, const Limits &limits, std::string_view what);
 
 // Navigation. Names are compared by namespace URI and local name, never by prefix.
