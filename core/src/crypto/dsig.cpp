@@ -11,6 +11,7 @@
 #include <libxml/valid.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -80,12 +81,64 @@ void check_algorithm(std::string_view uri, const SignatureAlgorithm (&list)[N], 
 
 // exc-c14n may carry one ec:InclusiveNamespaces child; nothing else may hang below a method element.
 void check_c14n_children(const xmlNode *method) {
-    int inclusive = 0;
-    for (xmlNode *c : xml::all_child_elements(method)) {
-        if (xml::is_element(c, ns_exc_c14n, "InclusiveNamespaces") && ++inclusive == 1) continue;
-        fail(Code::signature_transform, "unexpected " + xml::qualified_name(c) + " inside " +
-                                            xml::qualified_name(method) + "; only one InclusiveNamespaces is allowed");
+    const std::string problem = inclusive_namespaces_problem(method);
+    if (!problem.empty()) fail(Code::signature_transform, problem);
+}
+
+// XML 1.0 (fifth edition) NameStartChar and NameChar, without ':' (an NCName).
+bool ncname_start(std::uint32_t c) {
+    return (c >= 'A' && c <= 'Z') || c == '_' || (c >= 'a' && c <= 'z') || (c >= 0xC0 && c <= 0xD6) ||
+           (c >= 0xD8 && c <= 0xF6) || (c >= 0xF8 && c <= 0x2FF) || (c >= 0x370 && c <= 0x37D) ||
+           (c >= 0x37F && c <= 0x1FFF) || (c >= 0x200C && c <= 0x200D) || (c >= 0x2070 && c <= 0x218F) ||
+           (c >= 0x2C00 && c <= 0x2FEF) || (c >= 0x3001 && c <= 0xD7FF) || (c >= 0xF900 && c <= 0xFDCF) ||
+           (c >= 0xFDF0 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0xEFFFF);
+}
+
+bool ncname_char(std::uint32_t c) {
+    return ncname_start(c) || c == '-' || c == '.' || (c >= '0' && c <= '9') || c == 0xB7 ||
+           (c >= 0x300 && c <= 0x36F) || (c >= 0x203F && c <= 0x2040);
+}
+
+// The text is UTF-8 from libxml2 (already validated); a malformed sequence makes it no NCName.
+bool is_ncname(std::string_view s) {
+    std::size_t i = 0;
+    bool first = true;
+    while (i < s.size()) {
+        const auto b0 = static_cast<unsigned char>(s[i]);
+        std::uint32_t c;
+        std::size_t len;
+        if (b0 < 0x80) {
+            c = b0;
+            len = 1;
+        } else if ((b0 & 0xE0) == 0xC0) {
+            c = b0 & 0x1Fu;
+            len = 2;
+        } else if ((b0 & 0xF0) == 0xE0) {
+            c = b0 & 0x0Fu;
+            len = 3;
+        } else if ((b0 & 0xF8) == 0xF0) {
+            c = b0 & 0x07u;
+            len = 4;
+        } else {
+            return false;
+        }
+        if (i + len > s.size()) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto b = static_cast<unsigned char>(s[i + k]);
+            if ((b & 0xC0) != 0x80) return false;
+            c = (c << 6) | (b & 0x3Fu);
+        }
+        if (!(first ? ncname_start(c) : ncname_char(c))) return false;
+        first = false;
+        i += len;
     }
+    return !first;
+}
+
+std::string shown_prefix(std::string_view p) {
+    std::string out;
+    for (std::size_t i = 0; i < p.size() && i < 40; ++i) out += (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?';
+    return "'" + out + (p.size() > 40 ? "...'" : "'");
 }
 
 SignatureProfile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
@@ -229,6 +282,50 @@ private:
 };
 
 }  // namespace
+
+std::string inclusive_namespaces_problem(const xmlNode *method) {
+    const xmlNode *inclusive = nullptr;
+    for (xmlNode *c : xml::all_child_elements(method)) {
+        if (xml::is_element(c, ns_exc_c14n, "InclusiveNamespaces") && inclusive == nullptr) {
+            inclusive = c;
+            continue;
+        }
+        return "unexpected " + xml::qualified_name(c) + " inside " + xml::qualified_name(method) +
+               "; only one InclusiveNamespaces is allowed";
+    }
+    if (inclusive == nullptr) return {};
+    if (!xml::all_child_elements(inclusive).empty())
+        return "the InclusiveNamespaces inside " + xml::qualified_name(method) + " has child elements; it must be empty";
+    xml::AttributeReader attr;
+    const auto list = attr(inclusive, "PrefixList");
+    if (!list) return "the InclusiveNamespaces inside " + xml::qualified_name(method) + " has no PrefixList";
+    // Split as xmlsec1 does: on spaces only. (libxml2 has already turned literal tabs and line breaks in
+    // the attribute into spaces; one written as a character reference stays, and is then no NCName.)
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < list->size();) {
+        if ((*list)[i] == ' ') {
+            ++i;
+            continue;
+        }
+        std::size_t j = list->find(' ', i);
+        if (j == std::string_view::npos) j = list->size();
+        const std::string_view prefix = list->substr(i, j - i);
+        if (++count > max_inclusive_prefixes)
+            return "the InclusiveNamespaces PrefixList inside " + xml::qualified_name(method) +
+                   " names more than " + std::to_string(max_inclusive_prefixes) +
+                   " prefixes; exclusive c14n searches each at every element, and real SAML signatures name a "
+                   "handful (such as \"xs\")";
+        if (prefix.size() > max_inclusive_prefix_length)
+            return "the InclusiveNamespaces PrefixList inside " + xml::qualified_name(method) + " has a prefix of " +
+                   std::to_string(prefix.size()) + " bytes; at most " + std::to_string(max_inclusive_prefix_length) +
+                   " are accepted";
+        if (prefix != "#default" && !is_ncname(prefix))
+            return "the InclusiveNamespaces PrefixList inside " + xml::qualified_name(method) + " has " +
+                   shown_prefix(prefix) + ", which is neither a namespace prefix (an NCName) nor #default";
+        i = j;
+    }
+    return {};
+}
 
 void IdRegistry::visit(xmlNode *element) {
     for (xmlAttr *a = element->properties; a != nullptr; a = a->next) {

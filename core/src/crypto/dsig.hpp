@@ -8,6 +8,7 @@
 
 #include <libxml/tree.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,19 @@ inline constexpr const char *alg_sha1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 inline constexpr const char *alg_sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
 inline constexpr const char *alg_sha384 = "http://www.w3.org/2001/04/xmldsig-more#sha384";
 inline constexpr const char *alg_sha512 = "http://www.w3.org/2001/04/xmlenc#sha512";
+
+// ec:InclusiveNamespaces (exclusive c14n): exclusive c14n searches every prefix of its PrefixList at
+// every element of the document, through every namespace declaration in scope, and does it again for
+// each canonicalization xmlsec1 runs (SignedInfo, the Reference); xmlsec1 does it before any key is
+// tried. Real SAML signatures name one prefix ("xs") or a handful ("#default saml samlp ds xs xsi").
+inline constexpr std::size_t max_inclusive_prefixes = 16;
+inline constexpr std::size_t max_inclusive_prefix_length = 64;
+
+// The children of an exclusive c14n method element (ds:CanonicalizationMethod or ds:Transform): at most
+// one ec:InclusiveNamespaces and nothing else; it has no child elements and a PrefixList of at most
+// max_inclusive_prefixes names separated by spaces, each "#default" or an NCName of at most
+// max_inclusive_prefix_length bytes. Returns what is wrong, for a message, or "" when all is well.
+std::string inclusive_namespaces_problem(const xmlNode *method);
 
 struct DsigPolicy {
     bool allow_sha1 = false;  // rsa-sha1 / sha1 digests (ConnectionSettings::allow_sha1)

@@ -1,5 +1,6 @@
 #include "crypto/metadata_signature.hpp"
 
+#include "crypto/dsig.hpp"
 #include "error.hpp"
 #include "xml/xml.hpp"
 
@@ -116,6 +117,9 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
         !xml::is_element(si[1], ns_ds, "SignatureMethod"))
         invalid("ds:SignedInfo must hold CanonicalizationMethod, SignatureMethod and one Reference");
     check_algorithm(algorithm_of(si[0], "CanonicalizationMethod"), Role::c14n, "CanonicalizationMethod", policy);
+    // The same bound on InclusiveNamespaces as for responses: xmlsec1 canonicalizes before it checks
+    // the signer's key.
+    if (const std::string problem = inclusive_namespaces_problem(si[0]); !problem.empty()) invalid(problem);
     check_algorithm(algorithm_of(si[1], "SignatureMethod"), Role::signature, "SignatureMethod", policy);
     if (si.size() != 3 || !xml::is_element(si[2], ns_ds, "Reference"))
         invalid("ds:SignedInfo must hold exactly one ds:Reference; it has " + std::to_string(si.size() - 2) +
@@ -153,6 +157,7 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
             for (const Algorithm &a : algorithms)
                 if (alg == a.uri && (a.role == Role::transform || a.role == Role::c14n)) ok = true;
             if (!ok) invalid("the transform " + alg + " is not allowed");
+            if (const std::string problem = inclusive_namespaces_problem(t); !problem.empty()) invalid(problem);
         }
         ++k;
     }
