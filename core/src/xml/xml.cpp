@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdarg>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -26,6 +28,29 @@ namespace {
 thread_local ErrorCapture *current_capture = nullptr;
 
 constexpr std::size_t max_capture_bytes = 4096;
+
+// libxml2's per-thread handlers while an ErrorCapture is alive: never print, add to the capture.
+// The generic handler may be called with a message in pieces; each piece is added as it comes.
+void libxml2_generic_error(void * /*ctx*/, const char *msg, ...) {
+    if (current_capture == nullptr || msg == nullptr) return;
+    char buf[512];
+    va_list args;
+    va_start(args, msg);
+    const int n = std::vsnprintf(buf, sizeof buf, msg, args);
+    va_end(args);
+    if (n <= 0) return;
+    std::string_view piece(buf, std::min(static_cast<std::size_t>(n), sizeof buf - 1));
+    while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r' || piece.back() == ' ')) piece.remove_suffix(1);
+    append_error_report(piece);
+}
+
+void libxml2_structured_error(void * /*ctx*/, xmlErrorPtr err) {
+    if (current_capture == nullptr || err == nullptr || err->message == nullptr) return;
+    std::string_view message(err->message);
+    while (!message.empty() && (message.back() == '\n' || message.back() == '\r' || message.back() == ' '))
+        message.remove_suffix(1);
+    append_error_report(message);
+}
 
 // Never prints: a library must not write to the host's stderr, and the reasons belong to the call
 // that caused them (see ErrorCapture).
@@ -610,6 +635,9 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
     // namespace declarations it carries.
     check_markup(text, limits, what);
     ensure_initialized();
+    // libxml2 reports a few errors (I/O, encoding, memory) through this thread's generic handlers
+    // rather than the parser context's; the capture keeps them off stderr.
+    ErrorCapture quiet;
 
     std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(
         xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size())));
@@ -793,9 +821,24 @@ std::string qualified_name(const xmlNode *node) {
     return out;
 }
 
-ErrorCapture::ErrorCapture() : previous_(current_capture) { current_capture = this; }
+ErrorCapture::ErrorCapture()
+    : previous_(current_capture),
+      saved_generic_(xmlGenericError),
+      saved_generic_context_(xmlGenericErrorContext),
+      saved_structured_(xmlStructuredError),
+      saved_structured_context_(xmlStructuredErrorContext) {
+    current_capture = this;
+    // This thread's handlers only (libxml2 keeps them per thread); a parser context's own handler,
+    // set in parse(), still takes precedence for parse errors.
+    xmlSetGenericErrorFunc(nullptr, libxml2_generic_error);
+    xmlSetStructuredErrorFunc(nullptr, libxml2_structured_error);
+}
 
-ErrorCapture::~ErrorCapture() { current_capture = previous_; }
+ErrorCapture::~ErrorCapture() {
+    xmlSetStructuredErrorFunc(saved_structured_context_, saved_structured_);
+    xmlSetGenericErrorFunc(saved_generic_context_, saved_generic_);
+    current_capture = previous_;
+}
 
 void append_error_report(std::string_view report) noexcept {
     ErrorCapture *cap = current_capture;

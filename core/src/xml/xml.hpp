@@ -7,6 +7,7 @@
 #pragma once
 
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include <cstddef>
 #include <deque>
@@ -151,10 +152,15 @@ bool has_only_text(const xmlNode *node) noexcept;
 // "{ns}local" for messages.
 std::string qualified_name(const xmlNode *node);
 
-// Collects xmlsec1's error reports raised on this thread while it is alive, so a verification can
-// say why it failed. xmlsec1 reports through one process-wide callback; ensure_initialized()
-// installs a callback that never prints and appends to the innermost live capture of the calling
-// thread (reports with no capture alive are dropped). Not copyable; create it on the stack.
+// Collects xmlsec1's and libxml2's error reports raised on this thread while it is alive, so a
+// verification can say why it failed, and so that nothing is ever printed to the host's stderr.
+// xmlsec1 reports through one process-wide callback; ensure_initialized() installs a callback that
+// never prints and appends to the innermost live capture of the calling thread (reports with no
+// capture alive are dropped). libxml2's generic and structured error handlers are per thread: a
+// capture points this thread's at itself for its lifetime and puts back whatever was there before
+// (a host's own handler, lxml's for instance), so no process-wide default is ever changed. Every
+// call into libxml2 or xmlsec1 that may report an error runs with a capture alive. Not copyable;
+// create it on the stack.
 class ErrorCapture {
 public:
     ErrorCapture();
@@ -170,6 +176,11 @@ private:
     friend void append_error_report(std::string_view report) noexcept;
     std::string text_;
     ErrorCapture *previous_;
+    // This thread's libxml2 handlers as they were before this capture, restored by the destructor.
+    xmlGenericErrorFunc saved_generic_;
+    void *saved_generic_context_;
+    xmlStructuredErrorFunc saved_structured_;
+    void *saved_structured_context_;
 };
 
 // Adds one report to the calling thread's innermost capture (no-op without one). Used by the
