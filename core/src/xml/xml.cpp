@@ -447,7 +447,9 @@ struct ParseState {
     bool over_depth = false;
     bool over_nodes = false;
     unsigned depth = 0;
+    unsigned max_depth = 0;
     std::size_t nodes = 0;
+    std::size_t max_namespaces_in_scope = 0;
     // The per-element bounds again, as libxml2 reports each element: the scan before parsing
     // (check_markup) refuses first; these hold the tree to the same bounds should the two ever
     // disagree about a start tag.
@@ -551,6 +553,8 @@ void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix
     if (!count_nodes(ctx, st, 1 + attrs + decls)) return;
     st->namespaces_declared.push_back(nb_namespaces);
     st->namespaces_in_scope = in_scope;
+    st->max_namespaces_in_scope = std::max(st->max_namespaces_in_scope, in_scope);
+    st->max_depth = std::max(st->max_depth, st->depth);
     st->start_element(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
                       attributes);
 }
@@ -701,7 +705,12 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
         fail(Code::xml_malformed, msg);
     }
 
-    Document doc(ctxt->myDoc);
+    Document::Shape shape;
+    shape.bytes = text.size();
+    shape.nodes = st.nodes;
+    shape.max_depth = st.max_depth;
+    shape.max_namespaces_in_scope = st.max_namespaces_in_scope;
+    Document doc(ctxt->myDoc, shape);
     ctxt->myDoc = nullptr;
     if (doc.get()->intSubset != nullptr || doc.get()->extSubset != nullptr)
         fail(Code::xml_doctype, std::string(what) + " contains a DOCTYPE; ssogate refuses DTDs");

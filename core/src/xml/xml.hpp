@@ -55,14 +55,27 @@ struct DocDeleter {
 // ID attributes to the document's ID table before verification).
 class Document {
 public:
+    // What parse() measured while reading the document, for callers whose work grows with more than
+    // its size (exclusive c14n: see crypto::canonicalization_may_be_costly). Zero for a document
+    // that parse() did not make.
+    struct Shape {
+        std::size_t bytes = 0;                    // the UTF-8 text parsed
+        std::size_t nodes = 0;                    // as counted against Limits::max_nodes
+        unsigned max_depth = 0;                   // deepest element nesting
+        std::size_t max_namespaces_in_scope = 0;  // most declarations in scope at one element
+    };
+
     Document() = default;
     explicit Document(xmlDoc *doc) : doc_(doc) {}
+    Document(xmlDoc *doc, const Shape &shape) : doc_(doc), shape_(shape) {}
     xmlDoc *get() const noexcept { return doc_.get(); }
     xmlNode *root() const noexcept;
     explicit operator bool() const noexcept { return static_cast<bool>(doc_); }
+    const Shape &shape() const noexcept { return shape_; }
 
 private:
     std::unique_ptr<xmlDoc, DocDeleter> doc_;
+    Shape shape_;
 };
 
 // Parses untrusted bytes. Throws Error with input_too_large, xml_malformed (message carries libxml2's
