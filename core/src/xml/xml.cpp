@@ -10,6 +10,7 @@
 #include <xmlsec/xmlsec.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdarg>
 #include <cstdio>
@@ -289,6 +290,27 @@ std::string_view as_utf8(std::string_view bytes, std::string &storage, std::stri
 
 // ---- The scan before parsing
 
+// Byte classes for the scan's inner loops (one lookup per byte instead of a chain of compares).
+constexpr unsigned char ends_element_name = 1;     // space, '>', '/', '<'
+constexpr unsigned char separates_attributes = 2;  // space, '=', '/'
+constexpr unsigned char ends_attribute_name = 4;   // space, '=', '>', '/', '<', quotes
+
+constexpr std::array<unsigned char, 256> make_markup_classes() {
+    std::array<unsigned char, 256> t{};
+    for (unsigned char c : {' ', '\t', '\r', '\n'})
+        t[c] = ends_element_name | separates_attributes | ends_attribute_name;
+    t[static_cast<unsigned char>('>')] = ends_element_name | ends_attribute_name;
+    t[static_cast<unsigned char>('<')] = ends_element_name | ends_attribute_name;
+    t[static_cast<unsigned char>('/')] = ends_element_name | separates_attributes | ends_attribute_name;
+    t[static_cast<unsigned char>('=')] = separates_attributes | ends_attribute_name;
+    t[static_cast<unsigned char>('"')] = ends_attribute_name;
+    t[static_cast<unsigned char>('\'')] = ends_attribute_name;
+    return t;
+}
+constexpr std::array<unsigned char, 256> markup_classes = make_markup_classes();
+
+unsigned char markup_class(char c) { return markup_classes[static_cast<unsigned char>(c)]; }
+
 // Counts the attributes and namespace declarations of every start tag, and the declarations in scope,
 // in one pass over the UTF-8 text, and refuses the document at the first element over a bound.
 //
@@ -331,44 +353,61 @@ void check_markup(std::string_view text, const Limits &limits, std::string_view 
                  "; " + attribute_limits_text(limits));
     };
 
+    // The common case costs one search per tag. Every namespace declaration has "xmlns" in its
+    // bytes, so a document with few of them cannot cross either namespace bound, and its tags need
+    // no counting for them; and a start tag holds n attributes only in 5n bytes or more (a space,
+    // a name, '=' and two quotes each; libxml2 keeps nothing past a missing space), so a shorter
+    // stretch to the next '<' cannot cross the attribute bound.
+    const bool count_declarations = [&] {
+        const std::size_t enough =
+            std::min<std::size_t>(limits.max_namespaces_per_element, limits.max_namespaces_in_scope) + 1;
+        std::size_t n = 0;
+        for (std::size_t at = text.find("xmlns"); at != std::string_view::npos; at = text.find("xmlns", at + 5))
+            if (++n >= enough) return true;
+        return false;
+    }();
+    const std::size_t short_tag = 5 * (static_cast<std::size_t>(limits.max_attributes_per_element) + 1);
+
     const char *p = begin;
+    const char *next_lt = static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end - p)));
     while (p < end) {
-        const auto *lt = static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end - p)));
+        const char *lt = next_lt != nullptr && next_lt >= p
+                             ? next_lt
+                             : static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end - p)));
         if (lt == nullptr) break;
         const char *q = lt + 1;
-        if (starts(q, "!--")) {
-            // XML allows no "--" inside a comment, and libxml2 2.9 spends time that grows with the
-            // square of their number on a comment full of them (terminated or not): refused here, with
-            // one search per comment.
-            if (!no_double_hyphen) {
-                const std::size_t hyphens = text.find("--", static_cast<std::size_t>(q + 3 - begin));
-                if (hyphens == std::string_view::npos) {
-                    no_double_hyphen = true;
-                } else if (hyphens + 2 >= text.size() || text[hyphens + 2] != '>') {
-                    fail(Code::xml_malformed, std::string(what) + " is not well-formed XML (line " +
-                                                  std::to_string(line_at(text, hyphens)) +
-                                                  "): a comment contains \"--\", which XML does not allow");
+        const char first = q < end ? *q : '\0';
+        if (first == '!') {
+            if (starts(q, "!--")) {
+                // XML allows no "--" inside a comment, and libxml2 2.9 spends time that grows with the
+                // square of their number on a comment full of them (terminated or not): refused here,
+                // with one search per comment.
+                if (!no_double_hyphen) {
+                    const std::size_t hyphens = text.find("--", static_cast<std::size_t>(q + 3 - begin));
+                    if (hyphens == std::string_view::npos) {
+                        no_double_hyphen = true;
+                    } else if (hyphens + 2 >= text.size() || text[hyphens + 2] != '>') {
+                        fail(Code::xml_malformed, std::string(what) + " is not well-formed XML (line " +
+                                                      std::to_string(line_at(text, hyphens)) +
+                                                      "): a comment contains \"--\", which XML does not allow");
+                    }
                 }
+                const char *after = skip(q + 3, "-->", no_comment_end);
+                p = after != nullptr ? after : q + 3;
+            } else if (starts(q, "![CDATA[")) {
+                const char *after = skip(q + 8, "]]>", no_cdata_end);
+                p = after != nullptr ? after : q + 8;
+            } else {  // a DOCTYPE and its declarations: the parser refuses them
+                p = q + 1;
             }
-            const char *after = skip(q + 3, "-->", no_comment_end);
-            p = after != nullptr ? after : q + 3;
             continue;
         }
-        if (starts(q, "![CDATA[")) {
-            const char *after = skip(q + 8, "]]>", no_cdata_end);
-            p = after != nullptr ? after : q + 8;
-            continue;
-        }
-        if (starts(q, "?")) {
+        if (first == '?') {
             const char *after = skip(q + 1, "?>", no_pi_end);
             p = after != nullptr ? after : q + 1;
             continue;
         }
-        if (starts(q, "!")) {  // a DOCTYPE and its declarations: the parser refuses them
-            p = q + 1;
-            continue;
-        }
-        if (starts(q, "/")) {
+        if (first == '/') {
             if (level > 0) {
                 if (!declaring.empty() && declaring.back().first == level) {
                     in_scope -= declaring.back().second;
@@ -380,8 +419,17 @@ void check_markup(std::string_view text, const Limits &limits, std::string_view 
             continue;
         }
 
+        if (!count_declarations) {
+            next_lt = static_cast<const char *>(std::memchr(q, '<', static_cast<std::size_t>(end - q)));
+            const char *stretch_end = next_lt != nullptr ? next_lt : end;
+            if (static_cast<std::size_t>(stretch_end - lt) < short_tag) {
+                p = stretch_end;
+                continue;
+            }
+        }
+
         // A start tag. The element name runs to the first space, '>', '/' or '<'.
-        while (q < end && !is_xml_space(*q) && *q != '>' && *q != '/' && *q != '<') ++q;
+        while (q < end && !(markup_class(*q) & ends_element_name)) ++q;
         const char *name_end = q;
         unsigned attributes = 0, declarations = 0;
         std::string_view last_name;  // the attribute name a value belongs to
@@ -400,10 +448,15 @@ void check_markup(std::string_view text, const Limits &limits, std::string_view 
                 break;
             }
             if (c == '"' || c == '\'') {
+                // The value runs to its closing quote, or to a '<' before it (two vectorised searches:
+                // values are most of the bytes of a SAML start tag).
                 const char *v = q + 1;
-                while (v < end && *v != c && *v != '<') ++v;
-                const bool declaration =
-                    last_name == "xmlns" || (last_name.size() > 6 && last_name.substr(0, 6) == "xmlns:");
+                const auto *close = static_cast<const char *>(std::memchr(v, c, static_cast<std::size_t>(end - v)));
+                const char *limit = close != nullptr ? close : end;
+                const auto *lt_in = static_cast<const char *>(std::memchr(v, '<', static_cast<std::size_t>(limit - v)));
+                v = lt_in != nullptr ? lt_in : limit;
+                const bool declaration = last_name.size() >= 5 && last_name.substr(0, 5) == "xmlns" &&
+                                         (last_name.size() == 5 || (last_name.size() > 6 && last_name[5] == ':'));
                 if (declaration) {
                     if (++declarations > limits.max_namespaces_per_element)
                         refuse(lt, name_end, "declares more than " + std::to_string(limits.max_namespaces_per_element) +
@@ -419,14 +472,12 @@ void check_markup(std::string_view text, const Limits &limits, std::string_view 
                 q = (v < end && *v == c) ? v + 1 : v;
                 continue;
             }
-            if (is_xml_space(c) || c == '=' || c == '/') {
+            if (markup_class(c) & separates_attributes) {
                 ++q;
                 continue;
             }
             const char *n = q;
-            while (q < end && !is_xml_space(*q) && *q != '=' && *q != '>' && *q != '/' && *q != '<' && *q != '"' &&
-                   *q != '\'')
-                ++q;
+            while (q < end && !(markup_class(*q) & ends_attribute_name)) ++q;
             last_name = std::string_view(n, static_cast<std::size_t>(q - n));
         }
         if (closed && !empty) {
