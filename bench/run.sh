@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in Release and runs them, then prints the ratios docs/performance.md reports:
 # ssogate / reference (libxml2 parse + xmlsec1 verification of the same signatures, no SAML checks,
-# measured in the same run), the C ABI / the core, and 2-thread / 1-thread throughput.
+# measured in the same run), the C ABI / the core, 2-thread / 1-thread throughput, and hostile
+# documents at the size caps / libxml2's parse of a benign document of the same size
+# (HOSTILE=0 skips that part, HOSTILE_ROUNDS sets its rounds).
 #
 #   bench/run.sh [extra Google Benchmark flags]      (BUILD_DIR default build-bench, JOBS default 2)
 #
@@ -16,7 +18,7 @@ JOBS=${JOBS:-2}
 # Warnings are not errors here: GCC 12 at -O3 (Release) reports a false -Wrestrict inside
 # std::string's operator+ (GCC bug 105651); the RelWithDebInfo builds keep -Werror.
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSSOGATE_BUILD_BENCH=ON -DSSOGATE_WERROR=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS" --target ssogate_bench ssogate_bench_capi
+cmake --build "$BUILD_DIR" -j "$JOBS" --target ssogate_bench ssogate_bench_capi ssogate_bench_hostile
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/ssogate-bench.XXXXXX")
 trap 'rm -rf "$out"' EXIT
@@ -36,6 +38,13 @@ if [ "${BENCH_SCALING:-1}" = 1 ]; then
   "$BUILD_DIR/bench/ssogate_bench" --ratios "${SCALING_ROUNDS:-9}" 0.5
   echo "== thread scaling: 1 thread, 2 threads, 2 processes, back to back"
   "$BUILD_DIR/bench/ssogate_bench" --scaling "${SCALING_ROUNDS:-9}" "${SCALING_SECONDS:-1}"
+fi
+
+# Hostile documents at the size caps, each beside libxml2's parse of a benign document of the same
+# size (docs/performance.md, "Hostile documents"). About two minutes, most of it signing the inputs.
+if [ "${HOSTILE:-1}" = 1 ]; then
+  echo "== hostile documents at the size caps"
+  "$BUILD_DIR/bench/ssogate_bench_hostile" "${HOSTILE_ROUNDS:-5}"
 fi
 
 # Instruction counts (callgrind): the comparison that does not move with the machine's load.

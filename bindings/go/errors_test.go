@@ -49,6 +49,14 @@ func TestImportRefusals(t *testing.T) {
 		{"NUL inside the document", append(append([]byte{}, okta[:len(okta)/2]...), append([]byte{0}, okta[len(okta)/2:]...)...),
 			ssogate.ImportOptions{}, ssogate.ErrXMLMalformed},
 		{"empty", nil, ssogate.ImportOptions{}, nil},
+		// Bounds checked before libxml2 does work that grows with their square.
+		{"200 attributes on one element", withRootExtras(okta, 200, ` a%d=""`), ssogate.ImportOptions{},
+			ssogate.ErrXMLAttributeLimits},
+		{"100 namespace declarations on one element", withRootExtras(okta, 100, ` xmlns:p%d="urn:p"`),
+			ssogate.ImportOptions{}, ssogate.ErrXMLAttributeLimits},
+		// (okta-1 has no XML declaration of its own.)
+		{"an encoding ssogate does not decode", append([]byte(`<?xml version="1.0" encoding="Shift_JIS"?>`), okta...),
+			ssogate.ImportOptions{}, ssogate.ErrXMLMalformed},
 	}
 	for _, c := range cases {
 		c.opts.Now = testNow
@@ -65,6 +73,12 @@ func TestImportRefusals(t *testing.T) {
 		if c.want != nil && !errors.Is(err, c.want) {
 			t.Errorf("%s: err = %v; want %v", c.name, err, c.want)
 		}
+	}
+	// Within the bounds, the same metadata with extra attributes imports.
+	if idp, err := ssogate.ImportIdPMetadata(withRootExtras(okta, 100, ` a%d=""`), ssogate.ImportOptions{Now: testNow}); err != nil {
+		t.Errorf("100 attributes: %v; want an import", err)
+	} else {
+		idp.Close()
 	}
 	// The same metadata without the NUL, under the same cap, does import.
 	idp, err := ssogate.ImportIdPMetadata(okta, ssogate.ImportOptions{Now: testNow, MaxBytes: uint64(len(okta) + 5)})
@@ -84,4 +98,17 @@ func TestMessagesDoNotEchoTheDocument(t *testing.T) {
 	if len(err.Error()) > 2000 || strings.Count(err.Error(), "<a>") > 10 {
 		t.Errorf("message of %d bytes echoes the input: %.200q", len(err.Error()), err.Error())
 	}
+}
+
+// okta-1 with `n` copies of `format` (given the copy's index) inserted in its root start tag.
+func withRootExtras(doc []byte, n int, format string) []byte {
+	tag := []byte("<md:EntityDescriptor")
+	at := bytes.Index(doc, tag) + len(tag)
+	var extra []byte
+	for i := 0; i < n; i++ {
+		extra = append(extra, fmt.Sprintf(format, i)...)
+	}
+	out := append([]byte{}, doc[:at]...)
+	out = append(out, extra...)
+	return append(out, doc[at:]...)
 }

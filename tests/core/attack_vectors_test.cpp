@@ -89,9 +89,14 @@ TEST_F(AttackVectors, TheIssueAttackListIsCovered) {
                           "duplicate-ids", "nameid-comment-injection", "another-key-no-keyinfo",
                           "attacker-cert-in-keyinfo", "content-tampered", "signature-value-tampered", "sha1-refused",
                           "valid-sha1-allowed", "hmac-sha1", "extra-transform-xpath", "doctype", "xxe", "entity-bomb",
-                          "replay"}) {
+                          "replay",
+                          // the hostile XML shapes of the hardening work
+                          "attributes-on-root", "namespaces-on-root", "namespaces-in-scope", "prefix-list-too-long",
+                          "prefix-list-on-c14n-method", "valid-prefix-lists", "valid-utf16",
+                          "utf16-nul-second-response", "encoding-shift-jis"}) {
         EXPECT_TRUE(names.count(n)) << n;
     }
+    EXPECT_TRUE(codes.count("XML_ATTRIBUTE_LIMITS"));
     // Every time, audience, recipient, destination, issuer, status and InResponseTo refusal.
     for (const char *c : {"SUBJECT_EXPIRED", "EXPIRED", "NOT_YET_VALID", "ISSUE_INSTANT", "AUDIENCE_MISMATCH",
                           "RECIPIENT_MISMATCH", "DESTINATION_MISMATCH", "ISSUER_MISMATCH", "STATUS_NOT_SUCCESS",

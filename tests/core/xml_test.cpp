@@ -118,9 +118,104 @@ TEST(XmlParse, RefusesNulBytesInsteadOfStoppingAtThem) {
     // document followed by "\0<garbage/>" would parse as the valid part alone.
     const std::string doc("<a/>\0<garbage/>", 15);
     std::string msg = expect_code(Code::xml_malformed, [&] { xml::parse(doc, {}, "the IdP metadata"); });
-    EXPECT_NE(msg.find("NUL byte at offset 4"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("NUL character at byte offset 4"), std::string::npos) << msg;
     const std::string inside("<a>x\0y</a>", 10);
     expect_code(Code::xml_malformed, [&] { xml::parse(inside, {}, "x"); });
+}
+
+// UTF-16 code units of an ASCII string, with a byte-order mark, little- or big-endian.
+std::string utf16(const std::string &ascii, bool little_endian = true) {
+    std::string out = little_endian ? "\xFF\xFE" : "\xFE\xFF";
+    for (char c : ascii) {
+        if (little_endian) {
+            out.push_back(c);
+            out.push_back('\0');
+        } else {
+            out.push_back('\0');
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+TEST(XmlParse, RefusesUtf16WithNulAndTrailingContent) {
+    // libxml2 decodes UTF-16 itself and then stops at the U+0000 it produced: a second Response after
+    // it was silently ignored. Nothing may follow the root element, in any encoding.
+    for (bool le : {true, false}) {
+        const std::string doc = utf16("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>hi</a>", le) +
+                                std::string("\0\0", 2) + utf16("<b>second root</b>", le).substr(2);
+        const std::string msg = expect_code(Code::xml_malformed, [&] { xml::parse(doc, {}, "SAML Response"); });
+        EXPECT_NE(msg.find("NUL character at byte offset"), std::string::npos) << msg;
+    }
+    // Without a NUL, trailing content is what libxml2 itself refuses ("Extra content").
+    const std::string trailing = utf16("<a>hi</a><b/>");
+    expect_code(Code::xml_malformed, [&] { xml::parse(trailing, {}, "x"); });
+    // Only white space, comments and processing instructions may follow the root, as XML allows.
+    xml::Document ok = xml::parse(utf16("<a>hi</a>\n<!-- c --><?p x?>\n"), {}, "x");
+    EXPECT_EQ(xml::text(ok.root()), "hi");
+    // The same rules for UTF-8 with a byte-order mark.
+    expect_code(Code::xml_malformed, [] { xml::parse(std::string("\xEF\xBB\xBF<a/>\0<b/>", 11), {}, "x"); });
+    EXPECT_TRUE(xml::is_element(xml::parse("\xEF\xBB\xBF<a/>", {}, "x").root(), nullptr, "a"));
+}
+
+TEST(XmlParse, DecodesUtf16ItselfAndRefusesBrokenUtf16) {
+    // Non-ASCII characters, one outside the BMP (a surrogate pair), in both byte orders.
+    const std::u16string units = u"<a t='\u00e9'>\u20ac\U0001F600</a>";
+    for (bool le : {true, false}) {
+        std::string doc = le ? "\xFF\xFE" : "\xFE\xFF";
+        for (char16_t u : units) {
+            const char lo = static_cast<char>(u & 0xFF), hi = static_cast<char>(u >> 8);
+            doc.push_back(le ? lo : hi);
+            doc.push_back(le ? hi : lo);
+        }
+        xml::Document d = xml::parse(doc, {}, "x");
+        EXPECT_EQ(xml::text(d.root()), "\xE2\x82\xAC\xF0\x9F\x98\x80");
+        EXPECT_EQ(xml::attribute(d.root(), "t"), "\xC3\xA9");
+    }
+    // An odd number of bytes, a lone low surrogate, a high surrogate without its low half.
+    std::string odd = utf16("<a/>");
+    odd.push_back('x');
+    EXPECT_NE(expect_code(Code::xml_malformed, [&] { xml::parse(odd, {}, "x"); }).find("odd number of bytes"),
+              std::string::npos);
+    std::string lone = utf16("<a>") + std::string("\x00\xDC", 2) + utf16("</a>").substr(2);
+    EXPECT_NE(expect_code(Code::xml_malformed, [&] { xml::parse(lone, {}, "x"); }).find("unpaired UTF-16 surrogate"),
+              std::string::npos);
+    std::string high = utf16("<a>") + std::string("\x3D\xD8", 2) + utf16("x</a>").substr(2);
+    expect_code(Code::xml_malformed, [&] { xml::parse(high, {}, "x"); });
+    // A byte-order mark and a declaration that disagree.
+    const std::string msg = expect_code(Code::xml_malformed, [] {
+        xml::parse(utf16("<?xml version='1.0' encoding='UTF-8'?><a/>"), {}, "x");
+    });
+    EXPECT_NE(msg.find("declares encoding 'UTF-8' but starts with a UTF-16LE byte-order mark"), std::string::npos)
+        << msg;
+    EXPECT_NO_THROW(xml::parse(utf16("<?xml version='1.0' encoding='utf-16le'?><a/>"), {}, "x"));
+    expect_code(Code::xml_malformed, [] { xml::parse(utf16("<?xml version='1.0' encoding='UTF-16BE'?><a/>"), {}, "x"); });
+}
+
+TEST(XmlParse, ReadsLatin1AndAsciiAndRefusesOtherEncodings) {
+    // ISO-8859-1 is decoded here (every byte is one character); libxml2 only ever reads UTF-8.
+    xml::Document latin1 = xml::parse("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xE9</a>", {}, "x");
+    EXPECT_EQ(xml::text(latin1.root()), "caf\xC3\xA9");
+    EXPECT_NO_THROW(xml::parse("<?xml version='1.0' encoding='us-ascii'?><a>plain</a>", {}, "x"));
+    EXPECT_NO_THROW(xml::parse("<?xml version='1.0' encoding='utf-8' standalone='yes'?><a>caf\xC3\xA9</a>", {}, "x"));
+    // A byte outside ASCII in a document that says it is ASCII.
+    const std::string ascii = expect_code(Code::xml_malformed, [] {
+        xml::parse("<?xml version='1.0' encoding='US-ASCII'?><a>caf\xC3\xA9</a>", {}, "x");
+    });
+    EXPECT_NE(ascii.find("byte outside ASCII at offset 47"), std::string::npos) << ascii;
+    // Encodings ssogate does not decode: refused, named, before libxml2 (and iconv) see a byte.
+    for (const char *enc : {"Shift_JIS", "UTF-7", "EBCDIC-US", "windows-1252", "UTF-32", "ISO-2022-JP"}) {
+        const std::string msg = expect_code(Code::xml_malformed, [&] {
+            xml::parse(std::string("<?xml version='1.0' encoding='") + enc + "'?><a>\x81\x40</a>", {}, "the IdP metadata");
+        });
+        EXPECT_NE(msg.find(std::string("the IdP metadata declares encoding '") + enc + "'"), std::string::npos) << msg;
+    }
+    // A UTF-8 byte-order mark with another label, and EBCDIC's signature (which libxml2 would decode).
+    expect_code(Code::xml_malformed, [] { xml::parse("\xEF\xBB\xBF<?xml version='1.0' encoding='ISO-8859-1'?><a/>", {}, "x"); });
+    const std::string ebcdic = expect_code(Code::xml_malformed, [] { xml::parse("\x4C\x6F\xA7\x94\x93\x40", {}, "x"); });
+    EXPECT_NE(ebcdic.find("does not start with '<'"), std::string::npos) << ebcdic;
+    // <?xml-stylesheet is a processing instruction, not a declaration.
+    EXPECT_NO_THROW(xml::parse("<?xml-stylesheet encoding='Shift_JIS'?><a/>", {}, "x"));
 }
 
 TEST(XmlParse, AcceptsUtf16WithByteOrderMark) {
@@ -209,6 +304,102 @@ TEST(XmlParse, RefusesTooManyNodes) {
     EXPECT_NE(msg.find("more than 500 XML nodes"), std::string::npos) << msg;
     limits.max_nodes = 1001;
     EXPECT_NO_THROW(xml::parse(comments, limits, "x"));
+}
+
+std::string element_with(const std::string &name, int attributes, int declarations, const std::string &body = "") {
+    std::string x = "<" + name;
+    for (int i = 0; i < declarations; ++i) x += " xmlns:p" + std::to_string(i) + "='urn:p" + std::to_string(i) + "'";
+    for (int i = 0; i < attributes; ++i) x += " a" + std::to_string(i) + "=''";
+    return body.empty() ? x + "/>" : x + ">" + body + "</" + name + ">";
+}
+
+TEST(XmlParse, RefusesManyAttributesOnOneElementBeforeParsing) {
+    // The reviewers' shape: a 1 MB body <x a0='' a1='' ... /> with 110,000 attributes. libxml2 used to
+    // spend tens of seconds on its start tag (work that grows with the square of the attributes).
+    const std::string huge = element_with("x", 110000, 0);
+    ASSERT_GT(huge.size(), 1000000u);
+    std::string msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(huge, {}, "SAML Response"); });
+    EXPECT_NE(msg.find("SAML Response: the element <x> at line 1 has more than 128 attributes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("at most 128 attributes and 64 namespace declarations on one element"), std::string::npos) << msg;
+
+    // Exactly at the bound is fine; one more is refused; the bound is the caller's to lower.
+    EXPECT_NO_THROW(xml::parse(element_with("x", 128, 64), {}, "x"));
+    expect_code(Code::xml_attribute_limits, [] { xml::parse(element_with("x", 129, 0), {}, "x"); });
+    xml::Limits limits;
+    limits.max_attributes_per_element = 3;
+    EXPECT_NO_THROW(xml::parse("<r a='1' b=\"2\" c = '3'><s a='1' b='2' c='3'/></r>", limits, "x"));
+    msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse("<r>\n<s:t xmlns:s='u' a='1' b='2' c='3' d='4'/></r>", limits, "x"); });
+    EXPECT_NE(msg.find("the element <s:t> at line 2 has more than 3 attributes"), std::string::npos) << msg;
+}
+
+TEST(XmlParse, RefusesManyNamespaceDeclarations) {
+    // 40,000 declarations on one element used to cost seconds, and they were not even counted as nodes.
+    std::string msg = expect_code(Code::xml_attribute_limits, [] { xml::parse(element_with("x", 0, 40000), {}, "x"); });
+    EXPECT_NE(msg.find("declares more than 64 namespaces"), std::string::npos) << msg;
+    expect_code(Code::xml_attribute_limits, [] { xml::parse(element_with("x", 0, 65), {}, "x"); });
+    expect_code(Code::xml_attribute_limits, [] { xml::parse("<x xmlns='urn:a'" + element_with("", 0, 64).substr(1), {}, "x"); });
+
+    // In scope: declarations on an element and all its ancestors together, 128 at most.
+    std::string two_levels = element_with("a", 0, 64, element_with("b", 0, 64, "<c/>"));
+    EXPECT_NO_THROW(xml::parse(two_levels, {}, "x"));
+    std::string three_levels = element_with("a", 0, 64, element_with("b", 0, 64, element_with("c", 0, 1)));
+    msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(three_levels, {}, "x"); });
+    EXPECT_NE(msg.find("the element <c> at line 1 has more than 128 namespace declarations in scope"), std::string::npos)
+        << msg;
+    // Declarations leave scope at their element's end tag: siblings do not add up.
+    std::string siblings = "<r>";
+    for (int i = 0; i < 50; ++i) siblings += element_with("s", 0, 64, "<t/>");
+    siblings += "</r>";
+    EXPECT_NO_THROW(xml::parse(siblings, {}, "x"));
+    // Deep nesting with declarations on every level (the other way to pile them up).
+    std::string deep;
+    for (int i = 0; i < 100; ++i) deep += "<e xmlns:q" + std::to_string(i) + "='urn:q' xmlns:r" + std::to_string(i) + "='urn:r'>";
+    for (int i = 0; i < 100; ++i) deep += "</e>";
+    msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(deep, {}, "x"); });
+    EXPECT_NE(msg.find("more than 128 namespace declarations in scope"), std::string::npos) << msg;
+    xml::Limits limits;
+    limits.max_namespaces_in_scope = 200;
+    EXPECT_NO_THROW(xml::parse(deep, limits, "x"));
+}
+
+TEST(XmlParse, CountsNamespaceDeclarationsAsNodes) {
+    // They become nodes of the tree (xmlNs) like attributes.
+    xml::Limits limits;
+    limits.max_nodes = 10;
+    expect_code(Code::xml_limits, [&] { xml::parse(element_with("x", 0, 10), limits, "x"); });
+    EXPECT_NO_THROW(xml::parse(element_with("x", 0, 9), limits, "x"));
+}
+
+TEST(XmlParse, ScanCountsOnlyRealAttributes) {
+    // What looks like a start tag inside a comment, a CDATA section, a processing instruction or an
+    // attribute value is text: only real start tags count.
+    const std::string fake = element_with("x", 500, 100);
+    const std::string doc = "<?pi " + fake + "?><a><!-- " + fake + " --><![CDATA[" + fake + "]]><?pi " + fake +
+                            "?><b c=\"it's > here\" d='say \"=\" &amp; &lt;x a=1&gt;'/></a><!--" + fake + "-->";
+    xml::Document d = xml::parse(doc, {}, "x");
+    xmlNode *b = xml::first_child_element(d.root(), nullptr, "b");
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(xml::attribute(b, "c"), "it's > here");
+    EXPECT_EQ(xml::attribute(b, "d"), "say \"=\" & <x a=1>");
+    // An unterminated CDATA section or processing instruction is the parser's to refuse, and the scan
+    // stays linear however many openers follow.
+    std::string openers = "<a>";
+    for (int i = 0; i < 20000; ++i) openers += "<![CDATA[<?";
+    expect_code(Code::xml_malformed, [&] { xml::parse(openers, {}, "x"); });
+}
+
+TEST(XmlParse, RefusesDoubleHyphensInCommentsBeforeParsing) {
+    // XML allows no "--" inside a comment; libxml2 2.9 spends time that grows with the square of their
+    // number on such a comment (about a minute for 1 MB of them, terminated or not).
+    std::string full = "<a><!--";
+    for (int i = 0; i < 200000; ++i) full += "-- ";
+    const std::string msg = expect_code(Code::xml_malformed, [&] { xml::parse(full + "--></a>", {}, "SAML Response"); });
+    EXPECT_NE(msg.find("SAML Response is not well-formed XML (line 1): a comment contains \"--\""), std::string::npos) << msg;
+    expect_code(Code::xml_malformed, [&] { xml::parse(full, {}, "x"); });
+    expect_code(Code::xml_malformed, [] { xml::parse("<a><!-- ends with a hyphen ---></a>", {}, "x"); });
+    // Comments as XML allows them, hyphens included.
+    xml::Document d = xml::parse("<!-- a - b --><a><!----><!-- - --></a><!-- -->", {}, "x");
+    EXPECT_TRUE(xml::is_element(d.root(), nullptr, "a"));
 }
 
 TEST(XmlParse, LeavesLibxml2GlobalsAlone) {

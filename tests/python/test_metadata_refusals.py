@@ -161,3 +161,36 @@ def test_imports_from_many_threads() -> None:
         t.join()
     assert errors == []
     assert len(results) == 4 and len(set(results)) == 1
+
+
+def _with_root_extras(xml: bytes, extra: str) -> bytes:
+    tag = b"<md:EntityDescriptor"
+    at = xml.index(tag) + len(tag)
+    return xml[:at] + extra.encode() + xml[at:]
+
+
+def test_attribute_and_namespace_bounds(okta_xml: bytes) -> None:
+    # libxml2's work on one start tag grows with the square of its attributes and namespace
+    # declarations; ssogate refuses the element before libxml2 parses it.
+    attrs = "".join(f' a{i}=""' for i in range(200))
+    err = _refused(_with_root_extras(okta_xml, attrs), Code.XML_ATTRIBUTE_LIMITS)
+    assert "more than 128 attributes" in err.message
+    decls = "".join(f' xmlns:p{i}="urn:p{i}"' for i in range(100))
+    err = _refused(_with_root_extras(okta_xml, decls), Code.XML_ATTRIBUTE_LIMITS)
+    assert "more than 64 namespaces" in err.message
+    # Within the bounds the same document imports.
+    ok = _with_root_extras(okta_xml, "".join(f' a{i}=""' for i in range(100)))
+    assert ssogate.import_idp_metadata(ok, now=NOW).entity_id
+
+
+def test_trailing_content_after_nul_in_utf16(okta_xml: bytes) -> None:
+    # UTF-16 with a byte-order mark, U+0000, then more: nothing may hide after the root element.
+    body = _body(okta_xml).decode("utf-8")
+    utf16 = b"\xff\xfe" + body.encode("utf-16-le")
+    assert ssogate.import_idp_metadata(utf16, now=NOW).entity_id
+    _refused(utf16 + "\0<x/>".encode("utf-16-le"), Code.XML_MALFORMED)
+
+
+def test_unsupported_encoding_refused(okta_xml: bytes) -> None:
+    err = _refused(b'<?xml version="1.0" encoding="Shift_JIS"?>' + _body(okta_xml), Code.XML_MALFORMED)
+    assert "Shift_JIS" in err.message

@@ -111,8 +111,9 @@ typedef enum ssogate_code {
     /** Invalid base64 or character encoding. */
     SSOGATE_ENCODING_INVALID = 104,
     /**
-     * One element carries more attributes or namespace declarations than the per-element cap (refused before
-     * the parser does work that grows with their square).
+     * One element carries more attributes or namespace declarations than the per-element cap, or more namespace
+     * declarations are in scope at one element than allowed (refused before the parser does work that grows with
+     * their square).
      */
     SSOGATE_XML_ATTRIBUTE_LIMITS = 105,
     /** The root element is not SAML 2.0 metadata (md:EntityDescriptor or md:EntitiesDescriptor). */

@@ -8,6 +8,7 @@
 
 #include <libxml/tree.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +29,25 @@ inline constexpr const char *alg_sha256 = "http://www.w3.org/2001/04/xmlenc#sha2
 inline constexpr const char *alg_sha384 = "http://www.w3.org/2001/04/xmldsig-more#sha384";
 inline constexpr const char *alg_sha512 = "http://www.w3.org/2001/04/xmlenc#sha512";
 
+// ec:InclusiveNamespaces (exclusive c14n): exclusive c14n searches every prefix of its PrefixList at
+// every element of the document, through every namespace declaration in scope, and does it again for
+// each canonicalization xmlsec1 runs (SignedInfo, the Reference); xmlsec1 does it before any key is
+// tried. Real SAML signatures name one prefix ("xs") or a handful ("#default saml samlp ds xs xsi").
+inline constexpr std::size_t max_inclusive_prefixes = 16;
+inline constexpr std::size_t max_inclusive_prefix_length = 64;
+
+// The children of an exclusive c14n method element (ds:CanonicalizationMethod or ds:Transform): at most
+// one ec:InclusiveNamespaces and nothing else; it has no child elements and a PrefixList of at most
+// max_inclusive_prefixes names separated by spaces, each "#default" or an NCName of at most
+// max_inclusive_prefix_length bytes. Returns what is wrong, for a message, or "" when all is well.
+std::string inclusive_namespaces_problem(const xmlNode *method);
+
 struct DsigPolicy {
     bool allow_sha1 = false;  // rsa-sha1 / sha1 digests (ConnectionSettings::allow_sha1)
+    // Check the SignatureValue over SignedInfo, with each key, before xmlsec1 digests the Reference
+    // (see canonicalization_may_be_costly); the one key that verifies it is then the only one
+    // xmlsec1 is given.
+    bool signature_value_first = false;
 };
 
 // What a successful verification established.
@@ -72,8 +90,26 @@ struct SignatureProfile {
     std::string id;  // the ID of the signed element (the signature's parent), which the Reference names
     std::string signature_method;
     std::string digest_method;
+    std::size_t inclusive_prefixes = 0;  // the longer PrefixList of the two c14n methods
 };
 SignatureProfile check_signature_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy);
+
+// xmlsec1 canonicalizes the whole document for the Reference and again for SignedInfo (it walks
+// every node whatever the node set), once per key it tries, and only then looks at the
+// SignatureValue: an unsigned document costs a full canonicalization per key, and exclusive c14n
+// costs per node grow with the nesting depth, the declarations in scope and the PrefixList. Real
+// responses are small, shallow and plain, where that costs little; this says when a document is
+// not (over 64 KiB, nested deeper than 16, more than 16 declarations in scope, more than one node
+// per 16 bytes, or a PrefixList of more than one prefix), so that the SignatureValue is checked
+// first (DsigPolicy::signature_value_first).
+bool canonicalization_may_be_costly(const xml::Document::Shape &shape, std::size_t inclusive_prefixes) noexcept;
+
+// Whether `signature`'s SignatureValue verifies over its SignedInfo with `key`, computed as xmlsec1
+// computes it (the CanonicalizationMethod and SignatureMethod transforms, read from the elements)
+// on a copy of SignedInfo alone, standalone, carrying the namespaces in scope it uses or its
+// PrefixList names: microseconds, however large the document. Call after check_signature_profile
+// (which guarantees the shape). Errors from xmlsec1 go to the calling thread's ErrorCapture.
+bool signature_value_verifies(xmlNode *signature, _xmlSecKey *key);
 
 // Checks the profile of `signature` (a ds:Signature element) and verifies it with each key of `keys`
 // in turn (key rollover). Throws Error with signature_malformed, signature_algorithm,

@@ -1,5 +1,6 @@
 #include "crypto/metadata_signature.hpp"
 
+#include "crypto/dsig.hpp"
 #include "error.hpp"
 #include "util/text.hpp"
 #include "xml/xml.hpp"
@@ -11,6 +12,7 @@
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmlsec.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -82,6 +84,17 @@ struct KeyFree {
     void operator()(xmlSecKey *key) const noexcept { xmlSecKeyDestroy(key); }
 };
 
+// The number of prefixes in a method's InclusiveNamespaces PrefixList (already checked).
+std::size_t inclusive_prefix_count_of(const xmlNode *method) {
+    const xmlNode *inclusive = xml::first_child_element(method, "http://www.w3.org/2001/10/xml-exc-c14n#", "InclusiveNamespaces");
+    if (inclusive == nullptr) return 0;
+    const std::string list = xml::attribute(inclusive, "PrefixList").value_or("");
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < list.size(); ++i)
+        if (list[i] != ' ' && (i == 0 || list[i - 1] == ' ')) ++n;
+    return n;
+}
+
 void enable(int rc, const char *what) {
     if (rc < 0) fail(Code::internal, std::string("xmlsec1 refused to enable ") + what);
 }
@@ -117,6 +130,9 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
         !xml::is_element(si[1], ns_ds, "SignatureMethod"))
         invalid("ds:SignedInfo must hold CanonicalizationMethod, SignatureMethod and one Reference");
     check_algorithm(algorithm_of(si[0], "CanonicalizationMethod"), Role::c14n, "CanonicalizationMethod", policy);
+    // The same bound on InclusiveNamespaces as for responses: xmlsec1 canonicalizes before it checks
+    // the signer's key.
+    if (const std::string problem = inclusive_namespaces_problem(si[0]); !problem.empty()) invalid(problem);
     check_algorithm(algorithm_of(si[1], "SignatureMethod"), Role::signature, "SignatureMethod", policy);
     if (si.size() != 3 || !xml::is_element(si[2], ns_ds, "Reference"))
         invalid("ds:SignedInfo must hold exactly one ds:Reference; it has " + std::to_string(si.size() - 2) +
@@ -154,6 +170,7 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
             for (const Algorithm &a : algorithms)
                 if (alg == a.uri && (a.role == Role::transform || a.role == Role::c14n)) ok = true;
             if (!ok) invalid("the transform " + alg + " is not allowed");
+            if (const std::string problem = inclusive_namespaces_problem(t); !problem.empty()) invalid(problem);
         }
         ++k;
     }
@@ -199,6 +216,17 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
     if (policy.allow_sha1) enable(xmlSecDSigCtxEnableReferenceTransform(ctx.get(), xmlSecTransformSha1Id), "sha1");
 
     xml::ErrorCapture capture;
+    // The same order as for responses: a document whose canonicalization may be costly is digested
+    // only once its SignatureValue verified with the trusted key.
+    std::size_t prefixes = inclusive_prefix_count_of(si[0]);
+    for (xmlNode *t : ref_parts.empty() || !xml::is_element(ref_parts[0], ns_ds, "Transforms")
+                          ? std::vector<xmlNode *>{}
+                          : xml::all_child_elements(ref_parts[0]))
+        prefixes = std::max(prefixes, inclusive_prefix_count_of(t));
+    if (canonicalization_may_be_costly(policy.document, prefixes) && !signature_value_verifies(signature, ctx->signKey))
+        invalid("it does not verify with the trusted signer's key " + trusted.sha256 + " (" + trusted.subject +
+                "); its SignatureValue was checked over SignedInfo before the document was canonicalized" +
+                (capture.text().empty() ? std::string{} : " (xmlsec1: " + capture.text() + ")"));
     int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     auto reason = [&capture]() {
         return capture.text().empty() ? std::string{} : " (xmlsec1: " + capture.text() + ")";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "crypto/certificate.hpp"
+#include "xml/xml.hpp"
 
 #include <libxml/tree.h>
 
@@ -12,6 +13,10 @@ struct MetadataSignaturePolicy {
     // rsa-sha1 / sha1 digests; off by default (DESIGN principle 3). Long-lived federation
     // aggregates (e.g. SWAMID's) are still signed with SHA-1.
     bool allow_sha1 = false;
+    // What parse() measured of the document (xml::Document::shape()): when canonicalizing it may be
+    // costly (crypto::canonicalization_may_be_costly), the SignatureValue is checked over SignedInfo
+    // with the trusted key before xmlsec1 digests the whole document.
+    xml::Document::Shape document;
 };
 
 // Verifies the enveloped ds:Signature that is a direct child of the document's root element with

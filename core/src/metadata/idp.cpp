@@ -166,7 +166,7 @@ std::shared_ptr<const IdpMetadata> MetadataImporter::run(std::string_view bytes,
     // The signature first: when the caller asked for it, nothing in an unverified document counts.
     if (!options.trusted_signer_pem.empty()) {
         crypto::Certificate signer = crypto::parse_certificate_pem(options.trusted_signer_pem);
-        crypto::verify_metadata_signature(doc.get(), signer, crypto::MetadataSignaturePolicy{options.allow_sha1});
+        crypto::verify_metadata_signature(doc.get(), signer, crypto::MetadataSignaturePolicy{options.allow_sha1, doc.shape()});
         md->signature_verified_ = true;
     }
 

@@ -195,7 +195,8 @@ struct Verifier {
     }
 
     // Verifies every ds:Signature; returns whether the Assertion is covered.
-    void check_signatures(xmlDoc *doc, xmlNode *root, xmlNode *assertion, Found &found) {
+    void check_signatures(const xml::Document &document, xmlNode *root, xmlNode *assertion, Found &found) {
+        xmlDoc *doc = document.get();
         found.ids.commit(doc);
         const std::vector<xmlNode *> &signatures = found.signatures;
         bool on_response = false, on_assertion = false;
@@ -217,6 +218,10 @@ struct Verifier {
         std::vector<crypto::SignatureProfile> profiles;
         profiles.reserve(signatures.size());
         for (xmlNode *sig : signatures) profiles.push_back(crypto::check_signature_profile(doc, sig, policy));
+        // For a document whose canonicalization could cost much more than its parse, no Reference is
+        // digested before its SignatureValue verified with a key from the metadata.
+        for (const crypto::SignatureProfile &p : profiles)
+            policy.signature_value_first |= crypto::canonicalization_may_be_costly(document.shape(), p.inclusive_prefixes);
         for (std::size_t i = 0; i < signatures.size(); ++i) {
             xmlNode *sig = signatures[i];
             auto verified = crypto::verify_enveloped(sig, profiles[i], keys, policy);
@@ -242,7 +247,7 @@ struct Verifier {
         for (xmlNode *s : found.signatures) response_signed |= s->parent == root;
         check_response(root);
         xmlNode *assertion = the_assertion(root, found);
-        check_signatures(doc.get(), root, assertion, found);
+        check_signatures(doc, root, assertion, found);
         // From here on, every value comes from `assertion`, the node a verified signature covers (its
         // own, or the Response's which contains it), or from the verified Response root. A refusal
         // from here on names who the signed Assertion was for, so the operator sees who was refused.

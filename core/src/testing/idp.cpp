@@ -206,7 +206,8 @@ std::string TestIdp::unsigned_response_xml(const ResponseOptions &o) const {
 }
 
 void TestIdp::sign_element(xmlDoc *doc, xmlNode *element, const std::string &signature_method,
-                           const std::string &digest_method) const {
+                           const std::string &digest_method, const std::string &transform_prefixes,
+                           const std::string &c14n_prefixes) const {
     xml::ensure_initialized();
     const std::string sm = !signature_method.empty() ? signature_method
                            : type_ == KeyType::rsa2048 ? crypto::alg_rsa_sha256
@@ -231,10 +232,17 @@ void TestIdp::sign_element(xmlDoc *doc, xmlNode *element, const std::string &sig
     const std::string uri = "#" + *id;
     xmlNode *ref = xmlSecTmplSignatureAddReference(sig, transform_for(dm), nullptr,
                                                    reinterpret_cast<const xmlChar *>(uri.c_str()), nullptr);
-    if (ref == nullptr || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == nullptr ||
-        xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) == nullptr) {
-        fail(Code::internal, "test IdP: building the signature template failed");
-    }
+    xmlNode *exc = ref == nullptr || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == nullptr
+                       ? nullptr
+                       : xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId);
+    if (exc == nullptr) fail(Code::internal, "test IdP: building the signature template failed");
+    auto add_prefixes = [](xmlNode *method, const std::string &list) {
+        if (!list.empty() &&
+            xmlSecTmplTransformAddC14NInclNamespaces(method, reinterpret_cast<const xmlChar *>(list.c_str())) < 0)
+            fail(Code::internal, "test IdP: adding InclusiveNamespaces failed");
+    };
+    add_prefixes(exc, transform_prefixes);
+    add_prefixes(xmlSecTmplSignatureGetC14NMethodNode(sig), c14n_prefixes);
     xmlNode *key_info = xmlSecTmplSignatureEnsureKeyInfo(sig, nullptr);
     if (key_info == nullptr || xmlSecTmplKeyInfoAddX509Data(key_info) == nullptr) {
         fail(Code::internal, "test IdP: building KeyInfo failed");
@@ -266,10 +274,10 @@ std::string TestIdp::response_xml(const ResponseOptions &o) const {
     xmlNode *assertion = xml::first_child_element(root, xml::ns_saml, "Assertion");
     // The Assertion first: the Response signature must cover the signed Assertion.
     if (o.sign == Sign::assertion || o.sign == Sign::both) {
-        sign_element(doc.get(), assertion, o.signature_method, o.digest_method);
+        sign_element(doc.get(), assertion, o.signature_method, o.digest_method, o.transform_prefixes, o.c14n_prefixes);
     }
     if (o.sign == Sign::response || o.sign == Sign::both) {
-        sign_element(doc.get(), root, o.signature_method, o.digest_method);
+        sign_element(doc.get(), root, o.signature_method, o.digest_method, o.transform_prefixes, o.c14n_prefixes);
     }
     return serialize(doc.get());
 }

@@ -54,6 +54,10 @@ struct ResponseOptions {
     Sign sign = Sign::both;
     std::string signature_method;  // empty: rsa-sha256 (RSA key) or ecdsa-sha256 (EC key)
     std::string digest_method;     // empty: sha256
+    // ec:InclusiveNamespaces PrefixList of each signature's exclusive c14n Transform and of its
+    // CanonicalizationMethod; empty: none (Okta, for one, sends PrefixList="xs" on the Transform).
+    std::string transform_prefixes;
+    std::string c14n_prefixes;
 };
 
 class TestIdp {
@@ -88,8 +92,10 @@ public:
     // Adds an enveloped exc-c14n signature to `element` (which must carry an ID attribute already
     // registered with xmlAddID), placed after its saml:Issuer child (or first). Methods are URIs;
     // empty means the defaults above. The KeyInfo carries this IdP's certificate.
+    // `transform_prefixes` and `c14n_prefixes`: as in ResponseOptions.
     void sign_element(xmlDoc *doc, xmlNode *element, const std::string &signature_method = {},
-                      const std::string &digest_method = {}) const;
+                      const std::string &digest_method = {}, const std::string &transform_prefixes = {},
+                      const std::string &c14n_prefixes = {}) const;
 
 private:
     std::string entity_id_;

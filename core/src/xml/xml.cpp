@@ -9,9 +9,16 @@
 #include <xmlsec/errors.h>
 #include <xmlsec/xmlsec.h>
 
+#include <algorithm>
+#include <array>
 #include <climits>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 namespace ssogate::core::xml {
 
@@ -22,6 +29,29 @@ namespace {
 thread_local ErrorCapture *current_capture = nullptr;
 
 constexpr std::size_t max_capture_bytes = 4096;
+
+// libxml2's per-thread handlers while an ErrorCapture is alive: never print, add to the capture.
+// The generic handler may be called with a message in pieces; each piece is added as it comes.
+void libxml2_generic_error(void * /*ctx*/, const char *msg, ...) {
+    if (current_capture == nullptr || msg == nullptr) return;
+    char buf[512];
+    va_list args;
+    va_start(args, msg);
+    const int n = std::vsnprintf(buf, sizeof buf, msg, args);
+    va_end(args);
+    if (n <= 0) return;
+    std::string_view piece(buf, std::min(static_cast<std::size_t>(n), sizeof buf - 1));
+    while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r' || piece.back() == ' ')) piece.remove_suffix(1);
+    append_error_report(piece);
+}
+
+void libxml2_structured_error(void * /*ctx*/, xmlErrorPtr err) {
+    if (current_capture == nullptr || err == nullptr || err->message == nullptr) return;
+    std::string_view message(err->message);
+    while (!message.empty() && (message.back() == '\n' || message.back() == '\r' || message.back() == ' '))
+        message.remove_suffix(1);
+    append_error_report(message);
+}
 
 // Never prints: a library must not write to the host's stderr, and the reasons belong to the call
 // that caused them (see ErrorCapture).
@@ -73,6 +103,394 @@ void initialize_once() {
     xmlSecErrorsSetCallback(xmlsec_error_callback);
 }
 
+// ---- Messages
+
+// A name from the input, for a message: printable ASCII kept, anything else as '?', cut to 64
+// characters, so a hostile document cannot forge log lines or flood them.
+std::string shown_text(std::string_view raw) {
+    constexpr std::size_t cap = 64;
+    std::string out;
+    for (std::size_t i = 0; i < raw.size() && i < cap; ++i) {
+        const char c = raw[i];
+        out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    }
+    if (raw.size() > cap) out += "...";
+    return out;
+}
+
+std::string shown_name(const xmlChar *local, const xmlChar *prefix) {
+    std::string name = prefix != nullptr ? std::string(reinterpret_cast<const char *>(prefix)) + ":" : std::string();
+    if (local != nullptr) name += reinterpret_cast<const char *>(local);
+    return "<" + shown_text(name) + ">";
+}
+
+std::string attribute_limits_text(const Limits &limits) {
+    return "ssogate accepts at most " + std::to_string(limits.max_attributes_per_element) +
+           " attributes and " + std::to_string(limits.max_namespaces_per_element) +
+           " namespace declarations on one element, and " + std::to_string(limits.max_namespaces_in_scope) +
+           " namespace declarations in scope (on an element and its ancestors together)";
+}
+
+// 1-based line of a byte offset, for messages (only computed when refusing).
+std::size_t line_at(std::string_view text, std::size_t offset) {
+    const std::string_view before = text.substr(0, std::min(offset, text.size()));
+    return 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+}
+
+bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// ---- Encodings (see parse() in xml.hpp)
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
+        if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+template <std::size_t N>
+bool is_one_of(std::string_view label, const char *const (&names)[N]) {
+    for (const char *n : names)
+        if (equals_ignoring_case(label, n)) return true;
+    return false;
+}
+
+constexpr const char *utf8_labels[] = {"UTF-8", "UTF8"};
+constexpr const char *ascii_labels[] = {"US-ASCII", "ASCII"};
+constexpr const char *latin1_labels[] = {"ISO-8859-1", "ISO_8859-1", "ISO-LATIN-1", "LATIN1", "L1"};
+
+// The value of the encoding pseudo-attribute of an XML declaration at the start of `text` (in any
+// ASCII-compatible encoding), or nullopt without a declaration or without that attribute. A
+// declaration this does not understand is left to libxml2, which refuses a malformed one; since
+// libxml2 is told to ignore the label, a misreading here can refuse a document but never make
+// libxml2 decode it differently.
+std::optional<std::string_view> declared_encoding(std::string_view text) {
+    if (text.size() < 6 || text.substr(0, 5) != "<?xml" || !is_xml_space(text[5])) return std::nullopt;
+    const std::size_t close = text.find("?>", 5);
+    const std::string_view decl = text.substr(5, close == std::string_view::npos ? std::string_view::npos : close - 5);
+    std::size_t i = 0;
+    while (true) {
+        while (i < decl.size() && is_xml_space(decl[i])) ++i;
+        const std::size_t name_start = i;
+        while (i < decl.size() && ((decl[i] >= 'a' && decl[i] <= 'z') || (decl[i] >= 'A' && decl[i] <= 'Z'))) ++i;
+        const std::string_view name = decl.substr(name_start, i - name_start);
+        if (name.empty()) return std::nullopt;
+        while (i < decl.size() && is_xml_space(decl[i])) ++i;
+        if (i >= decl.size() || decl[i] != '=') return std::nullopt;
+        ++i;
+        while (i < decl.size() && is_xml_space(decl[i])) ++i;
+        if (i >= decl.size() || (decl[i] != '"' && decl[i] != '\'')) return std::nullopt;
+        const char quote = decl[i++];
+        const std::size_t value_end = decl.find(quote, i);
+        if (value_end == std::string_view::npos) return std::nullopt;
+        if (name == "encoding") return decl.substr(i, value_end - i);
+        i = value_end + 1;
+    }
+}
+
+void append_utf8(std::string &out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+[[noreturn]] void nul_at(std::string_view what, std::size_t offset) {
+    fail(Code::xml_malformed, std::string(what) + " contains a NUL character at byte offset " + std::to_string(offset) +
+                                  "; XML text cannot contain NUL characters (and nothing may hide after the root "
+                                  "element)");
+}
+
+[[noreturn]] void unsupported_encoding(std::string_view what, std::string_view label, std::string_view why) {
+    fail(Code::xml_malformed, std::string(what) + " declares encoding '" + shown_text(label) + "'" +
+                                  std::string(why) +
+                                  "; ssogate reads XML in UTF-8 (also labelled US-ASCII), ISO-8859-1, or UTF-16 "
+                                  "with a byte-order mark");
+}
+
+// UTF-16 (after its byte-order mark) to UTF-8, refusing U+0000 and unpaired surrogates.
+void utf16_to_utf8(std::string_view bytes, bool little_endian, std::string &out, std::string_view what) {
+    if (bytes.size() % 2 != 0)
+        fail(Code::xml_malformed, std::string(what) + " starts with a UTF-16 byte-order mark but has an odd number "
+                                                      "of bytes (" + std::to_string(bytes.size()) + ")");
+    auto unit = [&](std::size_t i) -> std::uint32_t {
+        const auto a = static_cast<unsigned char>(bytes[i]), b = static_cast<unsigned char>(bytes[i + 1]);
+        return little_endian ? (a | (std::uint32_t{b} << 8)) : ((std::uint32_t{a} << 8) | b);
+    };
+    out.reserve(bytes.size() / 2 + bytes.size() / 8 + 16);
+    for (std::size_t i = 2; i < bytes.size(); i += 2) {
+        std::uint32_t cp = unit(i);
+        if (cp == 0) nul_at(what, i);
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            const std::uint32_t low = i + 3 < bytes.size() ? unit(i + 2) : 0;
+            if (low < 0xDC00 || low > 0xDFFF)
+                fail(Code::xml_malformed, std::string(what) + " has an unpaired UTF-16 surrogate at byte offset " +
+                                              std::to_string(i));
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            i += 2;
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            fail(Code::xml_malformed, std::string(what) + " has an unpaired UTF-16 surrogate at byte offset " +
+                                          std::to_string(i));
+        }
+        append_utf8(out, cp);
+    }
+}
+
+// The document as UTF-8 without a byte-order mark: a view of `bytes`, or of `storage` when it had to
+// be decoded. Refuses NUL characters, undecodable input and encodings ssogate does not decode.
+std::string_view as_utf8(std::string_view bytes, std::string &storage, std::string_view what) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+    if (bytes.size() >= 2 && ((byte(0) == 0xFF && byte(1) == 0xFE) || (byte(0) == 0xFE && byte(1) == 0xFF))) {
+        const bool little_endian = byte(0) == 0xFF;
+        utf16_to_utf8(bytes, little_endian, storage, what);
+        if (auto label = declared_encoding(storage)) {
+            constexpr const char *utf16[] = {"UTF-16", "UTF16"};
+            const bool same_order = equals_ignoring_case(*label, little_endian ? "UTF-16LE" : "UTF-16BE");
+            if (!is_one_of(*label, utf16) && !same_order)
+                unsupported_encoding(what, *label, little_endian ? " but starts with a UTF-16LE byte-order mark"
+                                                                 : " but starts with a UTF-16BE byte-order mark");
+        }
+        return storage;
+    }
+    const bool bom = bytes.size() >= 3 && byte(0) == 0xEF && byte(1) == 0xBB && byte(2) == 0xBF;
+    const std::string_view text = bom ? bytes.substr(3) : bytes;
+    if (const auto nul = bytes.find('\0'); nul != std::string_view::npos) nul_at(what, nul);
+    const auto label = declared_encoding(text);
+    if (!label || is_one_of(*label, utf8_labels)) return text;
+    if (bom) unsupported_encoding(what, *label, " but starts with a UTF-8 byte-order mark");
+    if (is_one_of(*label, ascii_labels)) {
+        for (std::size_t i = 0; i < text.size(); ++i)
+            if (static_cast<unsigned char>(text[i]) >= 0x80)
+                fail(Code::xml_malformed, std::string(what) + " declares encoding '" + shown_text(*label) +
+                                              "' but has a byte outside ASCII at offset " + std::to_string(i));
+        return text;
+    }
+    if (is_one_of(*label, latin1_labels)) {
+        storage.reserve(text.size() + text.size() / 8);
+        for (char c : text) append_utf8(storage, static_cast<unsigned char>(c));
+        return storage;
+    }
+    unsupported_encoding(what, *label, "");
+}
+
+// ---- The scan before parsing
+
+// Byte classes for the scan's inner loops (one lookup per byte instead of a chain of compares).
+constexpr unsigned char ends_element_name = 1;     // space, '>', '/', '<'
+constexpr unsigned char separates_attributes = 2;  // space, '=', '/'
+constexpr unsigned char ends_attribute_name = 4;   // space, '=', '>', '/', '<', quotes
+
+constexpr std::array<unsigned char, 256> make_markup_classes() {
+    std::array<unsigned char, 256> t{};
+    for (unsigned char c : {' ', '\t', '\r', '\n'})
+        t[c] = ends_element_name | separates_attributes | ends_attribute_name;
+    t[static_cast<unsigned char>('>')] = ends_element_name | ends_attribute_name;
+    t[static_cast<unsigned char>('<')] = ends_element_name | ends_attribute_name;
+    t[static_cast<unsigned char>('/')] = ends_element_name | separates_attributes | ends_attribute_name;
+    t[static_cast<unsigned char>('=')] = separates_attributes | ends_attribute_name;
+    t[static_cast<unsigned char>('"')] = ends_attribute_name;
+    t[static_cast<unsigned char>('\'')] = ends_attribute_name;
+    return t;
+}
+constexpr std::array<unsigned char, 256> markup_classes = make_markup_classes();
+
+unsigned char markup_class(char c) { return markup_classes[static_cast<unsigned char>(c)]; }
+
+// Counts the attributes and namespace declarations of every start tag, and the declarations in scope,
+// in one pass over the UTF-8 text, and refuses the document at the first element over a bound.
+//
+// It must never count less than libxml2 parses, and on well-formed XML it counts exactly. Every '<'
+// outside a comment, CDATA section or processing instruction starts markup (XML allows no raw '<' in
+// text or in attribute values); a start tag ends at its '>' (outside quotes) or at the next '<',
+// where libxml2 also stops it (an attribute value cannot hold '<'). Each quoted value in a start tag
+// is counted as one attribute, a namespace declaration when the name before it is xmlns or xmlns:*;
+// libxml2 keeps nothing that has no quoted value. Declarations stay in scope until the matching
+// end tag ('</'), as in libxml2, whose namespace stack pops at every end tag. What the scan does not
+// recognise it reads as text and goes on: at worst it counts something libxml2 would not parse.
+void check_markup(std::string_view text, const Limits &limits, std::string_view what) {
+    const char *const begin = text.data();
+    const char *const end = begin + text.size();
+    // Elements that declared namespaces and are still open: (nesting level, declarations). The
+    // in-scope bound keeps it short.
+    std::vector<std::pair<std::size_t, unsigned>> declaring;
+    std::size_t level = 0;
+    std::size_t in_scope = 0;
+    // Once a terminator is missing, it is missing for every later opener too (so no search is
+    // repeated to the end: that would be quadratic).
+    bool no_comment_end = false, no_cdata_end = false, no_pi_end = false, no_double_hyphen = false;
+    auto starts = [end](const char *p, std::string_view s) {
+        return static_cast<std::size_t>(end - p) >= s.size() && std::memcmp(p, s.data(), s.size()) == 0;
+    };
+    // Skips past `terminator` from `from`; nullptr (and `missing` set) when absent.
+    auto skip = [&](const char *from, std::string_view terminator, bool &missing) -> const char * {
+        if (missing) return nullptr;
+        const std::size_t at = text.find(terminator, static_cast<std::size_t>(from - begin));
+        if (at == std::string_view::npos) {
+            missing = true;
+            return nullptr;
+        }
+        return begin + at + terminator.size();
+    };
+    auto refuse = [&](const char *tag, const char *name_end, const std::string &why) {
+        fail(Code::xml_attribute_limits,
+             std::string(what) + ": the element <" + shown_text(std::string_view(tag + 1, static_cast<std::size_t>(name_end - tag - 1))) +
+                 "> at line " + std::to_string(line_at(text, static_cast<std::size_t>(tag - begin))) + " " + why +
+                 "; " + attribute_limits_text(limits));
+    };
+
+    // The common case costs one search per tag. Every namespace declaration has "xmlns" in its
+    // bytes, so a document with few of them cannot cross either namespace bound, and its tags need
+    // no counting for them; and a start tag holds n attributes only in 5n bytes or more (a space,
+    // a name, '=' and two quotes each; libxml2 keeps nothing past a missing space), so a shorter
+    // stretch to the next '<' cannot cross the attribute bound.
+    const bool count_declarations = [&] {
+        const std::size_t enough =
+            std::min<std::size_t>(limits.max_namespaces_per_element, limits.max_namespaces_in_scope) + 1;
+        std::size_t n = 0;
+        for (std::size_t at = text.find("xmlns"); at != std::string_view::npos; at = text.find("xmlns", at + 5))
+            if (++n >= enough) return true;
+        return false;
+    }();
+    const std::size_t short_tag = 5 * (static_cast<std::size_t>(limits.max_attributes_per_element) + 1);
+
+    const char *p = begin;
+    const char *next_lt = static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end - p)));
+    while (p < end) {
+        const char *lt = next_lt != nullptr && next_lt >= p
+                             ? next_lt
+                             : static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end - p)));
+        if (lt == nullptr) break;
+        const char *q = lt + 1;
+        const char first = q < end ? *q : '\0';
+        if (first == '!') {
+            if (starts(q, "!--")) {
+                // XML allows no "--" inside a comment, and libxml2 2.9 spends time that grows with the
+                // square of their number on a comment full of them (terminated or not): refused here,
+                // with one search per comment.
+                if (!no_double_hyphen) {
+                    const std::size_t hyphens = text.find("--", static_cast<std::size_t>(q + 3 - begin));
+                    if (hyphens == std::string_view::npos) {
+                        no_double_hyphen = true;
+                    } else if (hyphens + 2 >= text.size() || text[hyphens + 2] != '>') {
+                        fail(Code::xml_malformed, std::string(what) + " is not well-formed XML (line " +
+                                                      std::to_string(line_at(text, hyphens)) +
+                                                      "): a comment contains \"--\", which XML does not allow");
+                    }
+                }
+                const char *after = skip(q + 3, "-->", no_comment_end);
+                p = after != nullptr ? after : q + 3;
+            } else if (starts(q, "![CDATA[")) {
+                const char *after = skip(q + 8, "]]>", no_cdata_end);
+                p = after != nullptr ? after : q + 8;
+            } else {  // a DOCTYPE and its declarations: the parser refuses them
+                p = q + 1;
+            }
+            continue;
+        }
+        if (first == '?') {
+            const char *after = skip(q + 1, "?>", no_pi_end);
+            p = after != nullptr ? after : q + 1;
+            continue;
+        }
+        if (first == '/') {
+            if (level > 0) {
+                if (!declaring.empty() && declaring.back().first == level) {
+                    in_scope -= declaring.back().second;
+                    declaring.pop_back();
+                }
+                --level;
+            }
+            p = q + 1;
+            continue;
+        }
+
+        if (!count_declarations) {
+            next_lt = static_cast<const char *>(std::memchr(q, '<', static_cast<std::size_t>(end - q)));
+            const char *stretch_end = next_lt != nullptr ? next_lt : end;
+            if (static_cast<std::size_t>(stretch_end - lt) < short_tag) {
+                p = stretch_end;
+                continue;
+            }
+        }
+
+        // A start tag. The element name runs to the first space, '>', '/' or '<'.
+        while (q < end && !(markup_class(*q) & ends_element_name)) ++q;
+        const char *name_end = q;
+        unsigned attributes = 0, declarations = 0;
+        std::string_view last_name;  // the attribute name a value belongs to
+        bool closed = false, empty = false;
+        while (q < end) {
+            const char c = *q;
+            if (c == '<') break;
+            if (c == '>') {
+                closed = true;
+                ++q;
+                break;
+            }
+            if (c == '/' && q + 1 < end && q[1] == '>') {
+                closed = empty = true;
+                q += 2;
+                break;
+            }
+            if (c == '"' || c == '\'') {
+                // The value runs to its closing quote, or to a '<' before it (two vectorised searches:
+                // values are most of the bytes of a SAML start tag).
+                const char *v = q + 1;
+                const auto *close = static_cast<const char *>(std::memchr(v, c, static_cast<std::size_t>(end - v)));
+                const char *limit = close != nullptr ? close : end;
+                const auto *lt_in = static_cast<const char *>(std::memchr(v, '<', static_cast<std::size_t>(limit - v)));
+                v = lt_in != nullptr ? lt_in : limit;
+                const bool declaration = last_name.size() >= 5 && last_name.substr(0, 5) == "xmlns" &&
+                                         (last_name.size() == 5 || (last_name.size() > 6 && last_name[5] == ':'));
+                if (declaration) {
+                    if (++declarations > limits.max_namespaces_per_element)
+                        refuse(lt, name_end, "declares more than " + std::to_string(limits.max_namespaces_per_element) +
+                                                 " namespaces");
+                    if (in_scope + declarations > limits.max_namespaces_in_scope)
+                        refuse(lt, name_end, "has more than " + std::to_string(limits.max_namespaces_in_scope) +
+                                                 " namespace declarations in scope");
+                } else if (++attributes > limits.max_attributes_per_element) {
+                    refuse(lt, name_end, "has more than " + std::to_string(limits.max_attributes_per_element) +
+                                             " attributes");
+                }
+                last_name = {};
+                q = (v < end && *v == c) ? v + 1 : v;
+                continue;
+            }
+            if (markup_class(c) & separates_attributes) {
+                ++q;
+                continue;
+            }
+            const char *n = q;
+            while (q < end && !(markup_class(*q) & ends_attribute_name)) ++q;
+            last_name = std::string_view(n, static_cast<std::size_t>(q - n));
+        }
+        if (closed && !empty) {
+            ++level;
+            if (declarations > 0) {
+                declaring.emplace_back(level, declarations);
+                in_scope += declarations;
+            }
+        }
+        p = q;
+    }
+}
+
 // Per-parse state reached from the SAX callbacks through ctxt->_private.
 struct ParseState {
     const Limits *limits = nullptr;
@@ -80,7 +498,15 @@ struct ParseState {
     bool over_depth = false;
     bool over_nodes = false;
     unsigned depth = 0;
+    unsigned max_depth = 0;
     std::size_t nodes = 0;
+    std::size_t max_namespaces_in_scope = 0;
+    // The per-element bounds again, as libxml2 reports each element: the scan before parsing
+    // (check_markup) refuses first; these hold the tree to the same bounds should the two ever
+    // disagree about a start tag.
+    std::string over_attributes;  // the message, when a bound was crossed
+    std::vector<int> namespaces_declared;  // per open element
+    std::size_t namespaces_in_scope = 0;
     // The first error is the cause; libxml2's last one is often a consequence ("premature end").
     bool have_error = false;
     int error_line = 0;
@@ -159,7 +585,27 @@ void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix
         xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
         return;
     }
-    if (!count_nodes(ctx, st, 1 + static_cast<std::size_t>(nb_attributes))) return;
+    const auto attrs = static_cast<std::size_t>(nb_attributes);
+    const auto decls = static_cast<std::size_t>(nb_namespaces);
+    const std::size_t in_scope = st->namespaces_in_scope + decls;
+    if (attrs > st->limits->max_attributes_per_element || decls > st->limits->max_namespaces_per_element ||
+        in_scope > st->limits->max_namespaces_in_scope) {
+        try {
+            st->over_attributes = "the element " + shown_name(localname, prefix) + " has " + std::to_string(attrs) +
+                                  " attributes and " + std::to_string(decls) + " namespace declarations (" +
+                                  std::to_string(in_scope) + " in scope); " + attribute_limits_text(*st->limits);
+        } catch (...) {
+            st->over_attributes = "an element crosses the attribute or namespace limits";
+        }
+        xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
+        return;
+    }
+    // Namespace declarations become nodes of the tree (xmlNs) like attributes do.
+    if (!count_nodes(ctx, st, 1 + attrs + decls)) return;
+    st->namespaces_declared.push_back(nb_namespaces);
+    st->namespaces_in_scope = in_scope;
+    st->max_namespaces_in_scope = std::max(st->max_namespaces_in_scope, in_scope);
+    st->max_depth = std::max(st->max_depth, st->depth);
     st->start_element(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
                       attributes);
 }
@@ -167,6 +613,10 @@ void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix
 void on_end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri) {
     ParseState *st = state_of(ctx);
     if (st->depth > 0) --st->depth;
+    if (!st->namespaces_declared.empty()) {
+        st->namespaces_in_scope -= static_cast<std::size_t>(st->namespaces_declared.back());
+        st->namespaces_declared.pop_back();
+    }
     st->end_element(ctx, localname, prefix, uri);
 }
 
@@ -221,26 +671,37 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
         fail(Code::input_too_large, std::string(what) + " is " + std::to_string(bytes.size()) +
                                         " bytes; the XML parser takes at most " + std::to_string(INT_MAX));
     if (bytes.empty()) fail(Code::xml_malformed, std::string(what) + " is empty: expected an XML document");
-    // libxml2 stops reading at a NUL after the root element and ignores what follows, so a document with
-    // trailing bytes after a NUL would parse as if they were not there: a parser differential with any
-    // other consumer of the same bytes. XML text can never contain U+0000, so refuse it outright.
-    // UTF-16 (announced by its byte-order mark) is decoded as a whole and has zero bytes by design.
-    const bool utf16 = bytes.size() >= 2 && ((static_cast<unsigned char>(bytes[0]) == 0xFF &&
-                                              static_cast<unsigned char>(bytes[1]) == 0xFE) ||
-                                             (static_cast<unsigned char>(bytes[0]) == 0xFE &&
-                                              static_cast<unsigned char>(bytes[1]) == 0xFF));
-    if (const auto nul = bytes.find('\0'); !utf16 && nul != std::string_view::npos)
-        fail(Code::xml_malformed, std::string(what) + " contains a NUL byte at offset " + std::to_string(nul) +
-                                      "; XML text cannot contain NUL characters");
+    // One decoder (ours) for every accepted encoding, so libxml2 only ever reads UTF-8 without NUL
+    // characters: libxml2 stops reading at a NUL and ignores what follows, so a document with bytes
+    // after a NUL (in any encoding) would parse as if they were not there, a parser differential with
+    // any other consumer of the same bytes.
+    std::string decoded;
+    const std::string_view text = as_utf8(bytes, decoded, what);
+    if (text.empty()) fail(Code::xml_malformed, std::string(what) + " is empty: expected an XML document");
+    // A document starts with '<' (or with white space before its first element). Anything else is not
+    // XML, and some such starts (EBCDIC's "<?xm") would make libxml2 switch to a decoder of its own.
+    if (text[0] != '<' && !is_xml_space(text[0]))
+        fail(Code::xml_malformed, std::string(what) + " does not start with '<' (or white space): expected an XML "
+                                                      "document in UTF-8, ISO-8859-1 or UTF-16");
+    if (text.size() > static_cast<std::size_t>(INT_MAX))
+        fail(Code::input_too_large, std::string(what) + " is " + std::to_string(text.size()) +
+                                        " bytes once decoded; the XML parser takes at most " + std::to_string(INT_MAX));
+    // Before libxml2 sees a start tag: its work on one grows with the square of the attributes and
+    // namespace declarations it carries.
+    check_markup(text, limits, what);
     ensure_initialized();
+    // libxml2 reports a few errors (I/O, encoding, memory) through this thread's generic handlers
+    // rather than the parser context's; the capture keeps them off stderr.
+    ErrorCapture quiet;
 
     std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(
-        xmlCreateMemoryParserCtxt(bytes.data(), static_cast<int>(bytes.size())));
+        xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size())));
     if (!ctxt) fail(Code::out_of_memory, "could not create an XML parser context");
 
     // Per-context options only (never the xmlXxxDefault globals): no network, no entity
-    // substitution, no DTD loading, blanks kept (signatures cover exact whitespace), no output.
-    xmlCtxtUseOptions(ctxt.get(), XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    // substitution, no DTD loading, blanks kept (signatures cover exact whitespace), no output, and
+    // the encoding declaration ignored (the text is UTF-8 by now, whatever it was labelled).
+    xmlCtxtUseOptions(ctxt.get(), XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
 
     ParseState st;
     st.limits = &limits;
@@ -283,6 +744,7 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
     if (st.over_nodes)
         fail(Code::xml_limits, std::string(what) + " has more than " + std::to_string(limits.max_nodes) +
                                    " XML nodes");
+    if (!st.over_attributes.empty()) fail(Code::xml_attribute_limits, std::string(what) + ": " + st.over_attributes);
     if (!ctxt->wellFormed || ctxt->myDoc == nullptr) {
         std::string msg = std::string(what) + " is not well-formed XML";
         const xmlError *err = xmlCtxtGetLastError(ctxt.get());
@@ -294,7 +756,12 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
         fail(Code::xml_malformed, msg);
     }
 
-    Document doc(ctxt->myDoc);
+    Document::Shape shape;
+    shape.bytes = text.size();
+    shape.nodes = st.nodes;
+    shape.max_depth = st.max_depth;
+    shape.max_namespaces_in_scope = st.max_namespaces_in_scope;
+    Document doc(ctxt->myDoc, shape);
     ctxt->myDoc = nullptr;
     if (doc.get()->intSubset != nullptr || doc.get()->extSubset != nullptr)
         fail(Code::xml_doctype, std::string(what) + " contains a DOCTYPE; ssogate refuses DTDs");
@@ -414,9 +881,24 @@ std::string qualified_name(const xmlNode *node) {
     return out;
 }
 
-ErrorCapture::ErrorCapture() : previous_(current_capture) { current_capture = this; }
+ErrorCapture::ErrorCapture()
+    : previous_(current_capture),
+      saved_generic_(xmlGenericError),
+      saved_generic_context_(xmlGenericErrorContext),
+      saved_structured_(xmlStructuredError),
+      saved_structured_context_(xmlStructuredErrorContext) {
+    current_capture = this;
+    // This thread's handlers only (libxml2 keeps them per thread); a parser context's own handler,
+    // set in parse(), still takes precedence for parse errors.
+    xmlSetGenericErrorFunc(nullptr, libxml2_generic_error);
+    xmlSetStructuredErrorFunc(nullptr, libxml2_structured_error);
+}
 
-ErrorCapture::~ErrorCapture() { current_capture = previous_; }
+ErrorCapture::~ErrorCapture() {
+    xmlSetStructuredErrorFunc(saved_structured_context_, saved_structured_);
+    xmlSetGenericErrorFunc(saved_generic_context_, saved_generic_);
+    current_capture = previous_;
+}
 
 void append_error_report(std::string_view report) noexcept {
     ErrorCapture *cap = current_capture;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include <cstddef>
 #include <deque>
@@ -25,10 +26,21 @@ inline constexpr const char *ns_ds = "http://www.w3.org/2000/09/xmldsig#";
 inline constexpr const char *ns_xenc = "http://www.w3.org/2001/04/xmlenc#";
 inline constexpr const char *protocol_saml2 = "urn:oasis:names:tc:SAML:2.0:protocol";
 
+// Every parse of untrusted bytes takes these (the defaults apply unless a caller lowers them).
+//
+// The per-element bounds exist because libxml2 2.9's work on one start tag grows with the square of
+// its attributes and namespace declarations (duplicate checks, list appends, prefix lookups), and
+// exclusive c14n later walks every namespace declaration in scope for each element. They are checked
+// by a linear scan of the bytes before libxml2 sees them, so a refused document costs one pass.
+// Real SAML elements carry a handful of each (the interop corpus: at most 6 attributes and 12
+// declarations on one element, 13 declarations in scope); the defaults are ten times that or more.
 struct Limits {
-    std::size_t max_bytes = 8u << 20;  // refused with input_too_large before parsing
-    unsigned max_depth = 128;          // element nesting
-    std::size_t max_nodes = 500000;    // all nodes (elements, attributes, text)
+    std::size_t max_bytes = 8u << 20;             // refused with input_too_large before parsing
+    unsigned max_depth = 128;                     // element nesting
+    std::size_t max_nodes = 500000;               // all nodes (elements, attributes, namespace declarations, text)
+    unsigned max_attributes_per_element = 128;    // attributes on one element, namespace declarations not counted
+    unsigned max_namespaces_per_element = 64;     // xmlns and xmlns:p declarations on one element
+    unsigned max_namespaces_in_scope = 128;       // declarations on an element and all its ancestors together
 };
 
 // Sets up libxml2, xmlsec1 and OpenSSL once per process (std::call_once), never changing libxml2's
@@ -43,18 +55,39 @@ struct DocDeleter {
 // ID attributes to the document's ID table before verification).
 class Document {
 public:
+    // What parse() measured while reading the document, for callers whose work grows with more than
+    // its size (exclusive c14n: see crypto::canonicalization_may_be_costly). Zero for a document
+    // that parse() did not make.
+    struct Shape {
+        std::size_t bytes = 0;                    // the UTF-8 text parsed
+        std::size_t nodes = 0;                    // as counted against Limits::max_nodes
+        unsigned max_depth = 0;                   // deepest element nesting
+        std::size_t max_namespaces_in_scope = 0;  // most declarations in scope at one element
+    };
+
     Document() = default;
     explicit Document(xmlDoc *doc) : doc_(doc) {}
+    Document(xmlDoc *doc, const Shape &shape) : doc_(doc), shape_(shape) {}
     xmlDoc *get() const noexcept { return doc_.get(); }
     xmlNode *root() const noexcept;
     explicit operator bool() const noexcept { return static_cast<bool>(doc_); }
+    const Shape &shape() const noexcept { return shape_; }
 
 private:
     std::unique_ptr<xmlDoc, DocDeleter> doc_;
+    Shape shape_;
 };
 
 // Parses untrusted bytes. Throws Error with input_too_large, xml_malformed (message carries libxml2's
-// line and reason), xml_doctype or xml_limits. `what` names the input in messages ("IdP metadata").
+// line and reason), xml_doctype, xml_limits or xml_attribute_limits. `what` names the input in
+// messages ("IdP metadata").
+//
+// Encodings: UTF-8 (with or without a byte-order mark; also when labelled US-ASCII, whose bytes must
+// then all be ASCII), ISO-8859-1 (by its declaration) and UTF-16 (by its byte-order mark) are decoded
+// here, in one linear pass, into UTF-8; any other declared encoding is refused. libxml2 is then told
+// to ignore the declaration, so it never converts anything itself: one decoder, whose every refusal
+// has a message, instead of iconv's (which prints to stderr and stops quietly at some errors). No
+// NUL character is accepted anywhere, in any encoding, so nothing can hide after the root element.
 Document parse(std::string_view bytes, const Limits &limits, std::string_view what);
 
 // Navigation. Names are compared by namespace URI and local name, never by prefix.
@@ -132,10 +165,15 @@ bool has_only_text(const xmlNode *node) noexcept;
 // "{ns}local" for messages.
 std::string qualified_name(const xmlNode *node);
 
-// Collects xmlsec1's error reports raised on this thread while it is alive, so a verification can
-// say why it failed. xmlsec1 reports through one process-wide callback; ensure_initialized()
-// installs a callback that never prints and appends to the innermost live capture of the calling
-// thread (reports with no capture alive are dropped). Not copyable; create it on the stack.
+// Collects xmlsec1's and libxml2's error reports raised on this thread while it is alive, so a
+// verification can say why it failed, and so that nothing is ever printed to the host's stderr.
+// xmlsec1 reports through one process-wide callback; ensure_initialized() installs a callback that
+// never prints and appends to the innermost live capture of the calling thread (reports with no
+// capture alive are dropped). libxml2's generic and structured error handlers are per thread: a
+// capture points this thread's at itself for its lifetime and puts back whatever was there before
+// (a host's own handler, lxml's for instance), so no process-wide default is ever changed. Every
+// call into libxml2 or xmlsec1 that may report an error runs with a capture alive. Not copyable;
+// create it on the stack.
 class ErrorCapture {
 public:
     ErrorCapture();
@@ -151,6 +189,11 @@ private:
     friend void append_error_report(std::string_view report) noexcept;
     std::string text_;
     ErrorCapture *previous_;
+    // This thread's libxml2 handlers as they were before this capture, restored by the destructor.
+    xmlGenericErrorFunc saved_generic_;
+    void *saved_generic_context_;
+    xmlStructuredErrorFunc saved_structured_;
+    void *saved_structured_context_;
 };
 
 // Adds one report to the calling thread's innermost capture (no-op without one). Used by the

@@ -731,6 +731,88 @@ void Generator::all() {
                     o.attributes = {attr("email", {"bob@example.com\xc2\xa0"})};
                 }, c);
     }
+
+    // ------------------------------------------------------------------ hostile XML shapes (hardening)
+    // Small versions of shapes whose cost grew with the square of their size (the benchmark in
+    // bench/ measures them at 1 MiB), and trailing content hidden in other encodings.
+    auto prefix_list = [](int n) {
+        std::string out;
+        for (int i = 0; i < n; ++i) out += (i ? " " : "") + std::string("p") + std::to_string(i);
+        return out;
+    };
+    edited("attributes-on-root", "XML_ATTRIBUTE_LIMITS",
+           "200 attributes on the (unsigned) Response root of a genuine response; at most 128 per element",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               for (int i = 0; i < 200; ++i) set_attr(e.root(), ("a" + std::to_string(i)).c_str(), "");
+           });
+    edited("namespaces-on-root", "XML_ATTRIBUTE_LIMITS",
+           "100 namespace declarations on the Response root; at most 64 per element",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               for (int i = 0; i < 100; ++i) {
+                   const std::string n = std::to_string(i);
+                   xmlNewNs(e.root(), X(("urn:p" + n).c_str()), X(("p" + n).c_str()));
+               }
+           });
+    edited("namespaces-in-scope", "XML_ATTRIBUTE_LIMITS",
+           "three nested elements in samlp:Extensions declaring 50 namespaces each; at most 128 in scope",
+           [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+               xmlNode *parent = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
+               for (int level = 0; level < 3; ++level) {
+                   parent = xmlNewChild(parent, nullptr, X("x"), nullptr);
+                   for (int i = 0; i < 50; ++i) {
+                       const std::string n = std::to_string(level) + "_" + std::to_string(i);
+                       xmlNewNs(parent, X(("urn:q" + n).c_str()), X(("q" + n).c_str()));
+                   }
+               }
+           });
+    signed_("prefix-list-too-long", "SIGNATURE_TRANSFORM",
+            "an InclusiveNamespaces PrefixList of 1,000 prefixes on each signature's c14n Transform (refused before any digest)",
+            [&](ResponseOptions &o) { o.transform_prefixes = prefix_list(1000); });
+    signed_("prefix-list-on-c14n-method", "SIGNATURE_TRANSFORM",
+            "17 prefixes in the CanonicalizationMethod's InclusiveNamespaces; at most 16",
+            [&](ResponseOptions &o) { o.c14n_prefixes = prefix_list(17); });
+    signed_("prefix-not-a-prefix", "SIGNATURE_TRANSFORM", "PrefixList=\"xs 1bad\": 1bad is not an NCName",
+            [](ResponseOptions &o) { o.transform_prefixes = "xs 1bad"; });
+    signed_("valid-prefix-lists", "OK",
+            "PrefixList \"xs\" on the Transforms (as Okta sends) and \"#default saml samlp ds xs xsi\" on the CanonicalizationMethods",
+            [](ResponseOptions &o) {
+                o.transform_prefixes = "xs";
+                o.c14n_prefixes = "#default saml samlp ds xs xsi";
+            });
+    {
+        // UTF-16LE with a byte-order mark: ssogate decodes it itself; the signatures cover the
+        // canonical (UTF-8) form, so a faithful UTF-16 copy still verifies.
+        auto utf16le = [](const std::string &ascii) {
+            std::string out = "\xFF\xFE";
+            for (char c : ascii) {
+                out.push_back(c);
+                out.push_back('\0');
+            }
+            return out;
+        };
+        auto relabelled = [](std::string xml, const std::string &encoding) {
+            const std::string decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+            if (xml.rfind(decl, 0) != 0) throw std::runtime_error("unexpected XML declaration");
+            return xml.replace(0, decl.size(), "<?xml version=\"1.0\" encoding=\"" + encoding + "\"?>");
+        };
+        const std::string genuine = relabelled(idp_.response_xml(opts("valid-utf16")), "UTF-16");
+        add("valid-utf16", "OK", "the signed response in UTF-16LE with a byte-order mark", utf16le(genuine));
+        ResponseOptions forged = opts("utf16-nul-second-response");
+        forged.nameid = "mallory@example.com";
+        const std::string first = relabelled(idp_.response_xml(opts("utf16-nul-second-response")), "UTF-16");
+        add("utf16-nul-second-response", "XML_MALFORMED",
+            "UTF-16: a genuine response, U+0000, then a second Response (libxml2 stopped at the NUL; the tail was ignored)",
+            utf16le(first) + std::string("\0\0", 2) + utf16le(idp_.response_xml(forged)).substr(2));
+        add("encoding-shift-jis", "XML_MALFORMED",
+            "a genuine response labelled encoding=\"Shift_JIS\": ssogate decodes UTF-8, ISO-8859-1 and UTF-16 only",
+            relabelled(idp_.response_xml(opts("encoding-shift-jis")), "Shift_JIS"));
+    }
+    edited("comment-double-hyphens", "XML_MALFORMED",
+           "a comment full of \"--\" (forbidden in XML; libxml2 spent quadratic time on it)", none, [](Edit &e) {
+               std::string body;
+               for (int i = 0; i < 500; ++i) body += "-- ";
+               xmlAddChild(e.root(), xmlNewComment(X(body.c_str())));
+           });
 }
 
 void Generator::write(const std::string &dir) const {
