@@ -131,6 +131,7 @@ std::string attacker_signed(const std::string &xml, const std::string &transform
     relaxed.max_attributes_per_element = 1000000;
     relaxed.max_namespaces_per_element = 1000000;
     relaxed.max_namespaces_in_scope = 1000000;
+    relaxed.min_bytes_per_node = 0;
     core::xml::Document doc = core::xml::parse(xml, relaxed, "bench document");
     core::crypto::register_saml_ids(doc.get());
     attacker().sign_element(doc.get(), doc.root(), {}, {}, transform_prefixes, c14n_prefixes);
@@ -327,27 +328,37 @@ int main(int argc, char **argv) {
         response("UTF-16, U+0000, then more", head + utf16le(repeat_to("<y/>", (response_cap - head.size()) / 2 - 2)).substr(2));
     }
 
-    // Within every bound: parsed, then canonicalized and digested by xmlsec1 before the key fails.
+    // Within every bound (each shape as close to a bound as a real document's root allows): parsed, then
+    // canonicalized and digested by xmlsec1 before the key fails.
     std::fprintf(stderr, "signing the shapes that reach xmlsec1...\n");
-    response("128 attributes on every element",
-             attacker_signed(with_bulk("", "<x" + attributes(128) + "/>", "", response_cap)));
-    response("64 declarations on every element",
-             attacker_signed(with_bulk("", "<x" + declarations(64, "p") + "/>", "", response_cap)));
-    response("128 declarations in scope, prefixed leaves",
-             attacker_signed(with_bulk("<e" + declarations(64, "p") + "><f" + declarations(62, "q") + ">",
+    const core::xml::Limits lim;
+    const int n_attrs = static_cast<int>(lim.max_attributes_per_element);
+    const int n_decls = static_cast<int>(lim.max_namespaces_per_element);
+    // The response's root and assertion declare a few namespaces of their own.
+    const int n_scope = static_cast<int>(lim.max_namespaces_in_scope) - 4;
+    const int n_depth = static_cast<int>(std::min(lim.max_depth, lim.max_namespaces_in_scope)) - 6;
+    response(std::to_string(n_attrs) + " attributes on every element",
+             attacker_signed(with_bulk("", "<x" + attributes(n_attrs) + "/>", "", response_cap)));
+    response(std::to_string(n_decls) + " declarations on every element",
+             attacker_signed(with_bulk("", "<x" + declarations(n_decls - 4, "p") + "/>", "", response_cap)));
+    response(std::to_string(n_scope) + " declarations in scope, prefixed leaves",
+             attacker_signed(with_bulk("<e" + declarations(n_scope / 2, "p") + "><f" +
+                                           declarations(n_scope - n_scope / 2, "q") + ">",
                                        "<p0:y p1:a=''/>", "</f></e>", response_cap)));
     {
         std::string open, close;
-        for (int i = 0; i < 120; ++i) {
+        for (int i = 0; i < n_depth; ++i) {
             open += "<e xmlns:d" + std::to_string(i) + "='urn:d" + std::to_string(i) + "'>";
             close += "</e>";
         }
-        response("depth 120, a declaration on each level",
+        response("depth " + std::to_string(n_depth) + ", a declaration on each level",
                  attacker_signed(with_bulk(open, "<d0:y/>", close, response_cap)));
         response("the same, 16-prefix lists on both c14n methods",
                  attacker_signed(with_bulk(open, "<y/>", close, response_cap), prefixes(16), prefixes(16, "q")));
     }
-    response("250,000 empty elements", attacker_signed(with_bulk("", "<y/>", "", response_cap)));
+    // As many nodes as the size allows (one per 8 bytes), then past it (refused while parsing).
+    response("one empty element per 8 bytes", attacker_signed(with_bulk("", "<yyyyy/>", "", response_cap)));
+    response("empty elements, one per 4 bytes", attacker_signed(with_bulk("", "<y/>", "", response_cap)));
 
     // Metadata, at the import cap.
     {
@@ -370,14 +381,17 @@ int main(int argc, char **argv) {
         nsone.insert(at, decls);
         metadata("namespace declarations on one element", nsone, {}, false);
         metadata("a comment full of \"--\"", metadata_with_bulk("<!--", "-- ", "-->", metadata_cap), {}, false);
-        metadata("128 attributes on every element",
-                 metadata_with_bulk("<md:Extensions>", "<x" + attributes(128) + "/>", "</md:Extensions>", metadata_cap));
+        metadata(std::to_string(n_attrs) + " attributes on every element",
+                 metadata_with_bulk("<md:Extensions>", "<x" + attributes(n_attrs) + "/>", "</md:Extensions>", metadata_cap));
         std::string open = "<md:Extensions>", close;
-        for (int i = 0; i < 110; ++i) {
+        for (int i = 0; i < n_depth; ++i) {
             open += "<e xmlns:d" + std::to_string(i) + "='urn:d" + std::to_string(i) + "'>";
             close += "</e>";
         }
-        metadata("depth 110, a declaration on each level", metadata_with_bulk(open, "<d0:y/>", close + "</md:Extensions>", metadata_cap));
+        metadata("depth " + std::to_string(n_depth) + ", a declaration on each level",
+                 metadata_with_bulk(open, "<d0:y/>", close + "</md:Extensions>", metadata_cap));
+        metadata("one empty element per 8 bytes",
+                 metadata_with_bulk("<md:Extensions>", "<yyyyy/>", "</md:Extensions>", metadata_cap));
         // A trusted signer is configured (a federation): the 5,000-prefix list is refused before
         // xmlsec1 canonicalizes anything.
         core::xml::Document doc = core::xml::parse(md, {}, "metadata");

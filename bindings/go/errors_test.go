@@ -75,8 +75,8 @@ func TestImportRefusals(t *testing.T) {
 		}
 	}
 	// Within the bounds, the same metadata with extra attributes imports.
-	if idp, err := ssogate.ImportIdPMetadata(withRootExtras(okta, 100, ` a%d=""`), ssogate.ImportOptions{Now: testNow}); err != nil {
-		t.Errorf("100 attributes: %v; want an import", err)
+	if idp, err := ssogate.ImportIdPMetadata(withRootExtras(okta, 20, ` a%d=""`), ssogate.ImportOptions{Now: testNow}); err != nil {
+		t.Errorf("20 attributes: %v; want an import", err)
 	} else {
 		idp.Close()
 	}

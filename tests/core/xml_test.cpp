@@ -266,7 +266,7 @@ TEST(XmlParse, RefusesDeepNesting) {
     for (int i = 0; i < 200; ++i) deep += "<a>";
     for (int i = 0; i < 200; ++i) deep += "</a>";
     std::string msg = expect_code(Code::xml_limits, [&] { xml::parse(deep, {}, "x"); });
-    EXPECT_NE(msg.find("128"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("deeper than 32 levels"), std::string::npos) << msg;
 
     // Beyond libxml2's own limit of 256 it is still our limit that reports.
     std::string deeper;
@@ -319,12 +319,14 @@ TEST(XmlParse, RefusesManyAttributesOnOneElementBeforeParsing) {
     const std::string huge = element_with("x", 110000, 0);
     ASSERT_GT(huge.size(), 1000000u);
     std::string msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(huge, {}, "SAML Response"); });
-    EXPECT_NE(msg.find("SAML Response: the element <x> at line 1 has more than 128 attributes"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("at most 128 attributes and 64 namespace declarations on one element"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("SAML Response: the element <x> at line 1 has more than 32 attributes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("at most 32 attributes and 32 namespace declarations on one element"), std::string::npos) << msg;
 
     // Exactly at the bound is fine; one more is refused; the bound is the caller's to lower.
-    EXPECT_NO_THROW(xml::parse(element_with("x", 128, 64), {}, "x"));
-    expect_code(Code::xml_attribute_limits, [] { xml::parse(element_with("x", 129, 0), {}, "x"); });
+    const xml::Limits d;
+    const int attrs = static_cast<int>(d.max_attributes_per_element), decls = static_cast<int>(d.max_namespaces_per_element);
+    EXPECT_NO_THROW(xml::parse(element_with("x", attrs, decls), {}, "x"));
+    expect_code(Code::xml_attribute_limits, [&] { xml::parse(element_with("x", attrs + 1, 0), {}, "x"); });
     xml::Limits limits;
     limits.max_attributes_per_element = 3;
     EXPECT_NO_THROW(xml::parse("<r a='1' b=\"2\" c = '3'><s a='1' b='2' c='3'/></r>", limits, "x"));
@@ -334,32 +336,61 @@ TEST(XmlParse, RefusesManyAttributesOnOneElementBeforeParsing) {
 
 TEST(XmlParse, RefusesManyNamespaceDeclarations) {
     // 40,000 declarations on one element used to cost seconds, and they were not even counted as nodes.
+    const xml::Limits d;
+    const int per = static_cast<int>(d.max_namespaces_per_element), scope = static_cast<int>(d.max_namespaces_in_scope);
+    ASSERT_EQ(per, 32);
+    ASSERT_EQ(scope, 32);
     std::string msg = expect_code(Code::xml_attribute_limits, [] { xml::parse(element_with("x", 0, 40000), {}, "x"); });
-    EXPECT_NE(msg.find("declares more than 64 namespaces"), std::string::npos) << msg;
-    expect_code(Code::xml_attribute_limits, [] { xml::parse(element_with("x", 0, 65), {}, "x"); });
-    expect_code(Code::xml_attribute_limits, [] { xml::parse("<x xmlns='urn:a'" + element_with("", 0, 64).substr(1), {}, "x"); });
+    EXPECT_NE(msg.find("declares more than 32 namespaces"), std::string::npos) << msg;
+    expect_code(Code::xml_attribute_limits, [&] { xml::parse(element_with("x", 0, per + 1), {}, "x"); });
+    expect_code(Code::xml_attribute_limits, [&] { xml::parse("<x xmlns='urn:a'" + element_with("", 0, per).substr(1), {}, "x"); });
 
-    // In scope: declarations on an element and all its ancestors together, 128 at most.
-    std::string two_levels = element_with("a", 0, 64, element_with("b", 0, 64, "<c/>"));
+    // In scope: declarations on an element and all its ancestors together, 32 at most.
+    std::string two_levels = element_with("a", 0, scope / 2, element_with("b", 0, scope / 2, "<c/>"));
     EXPECT_NO_THROW(xml::parse(two_levels, {}, "x"));
-    std::string three_levels = element_with("a", 0, 64, element_with("b", 0, 64, element_with("c", 0, 1)));
+    std::string three_levels =
+        element_with("a", 0, scope / 2, element_with("b", 0, scope / 2, element_with("c", 0, 1)));
     msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(three_levels, {}, "x"); });
-    EXPECT_NE(msg.find("the element <c> at line 1 has more than 128 namespace declarations in scope"), std::string::npos)
+    EXPECT_NE(msg.find("the element <c> at line 1 has more than 32 namespace declarations in scope"), std::string::npos)
         << msg;
     // Declarations leave scope at their element's end tag: siblings do not add up.
     std::string siblings = "<r>";
-    for (int i = 0; i < 50; ++i) siblings += element_with("s", 0, 64, "<t/>");
+    for (int i = 0; i < 50; ++i) siblings += element_with("s", 0, per, "<t/>");
     siblings += "</r>";
     EXPECT_NO_THROW(xml::parse(siblings, {}, "x"));
     // Deep nesting with declarations on every level (the other way to pile them up).
     std::string deep;
-    for (int i = 0; i < 100; ++i) deep += "<e xmlns:q" + std::to_string(i) + "='urn:q' xmlns:r" + std::to_string(i) + "='urn:r'>";
-    for (int i = 0; i < 100; ++i) deep += "</e>";
+    for (int i = 0; i < 20; ++i) deep += "<e xmlns:q" + std::to_string(i) + "='urn:q' xmlns:r" + std::to_string(i) + "='urn:r'>";
+    for (int i = 0; i < 20; ++i) deep += "</e>";
     msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(deep, {}, "x"); });
-    EXPECT_NE(msg.find("more than 128 namespace declarations in scope"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("more than 32 namespace declarations in scope"), std::string::npos) << msg;
     xml::Limits limits;
-    limits.max_namespaces_in_scope = 200;
+    limits.max_namespaces_in_scope = 40;
     EXPECT_NO_THROW(xml::parse(deep, limits, "x"));
+}
+
+// A document cannot carry many more nodes than its size allows an ordinary one: tiny elements are
+// what make a parse cost several times that of a benign document of the same size.
+TEST(XmlParse, RefusesMoreNodesThanItsSizeAllows) {
+    const xml::Limits d;
+    std::string dense = "<a>";
+    while (dense.size() < 200000) dense += "<b/>";
+    dense += "</a>";
+    std::string msg = expect_code(Code::xml_limits, [&] { xml::parse(dense, {}, "x"); });
+    EXPECT_NE(msg.find("plus one per 8 bytes"), std::string::npos) << msg;
+    // The same number of nodes with room around them, as ordinary documents have, is fine.
+    std::string airy = "<a>";
+    while (airy.size() < 200000) airy += "<b>a value of some length</b>";
+    airy += "</a>";
+    EXPECT_NO_THROW(xml::parse(airy, {}, "x"));
+    // Small documents always get the allowance.
+    std::string small = "<a>";
+    for (std::size_t i = 0; i + 2 < d.node_allowance; ++i) small += "<b/>";
+    small += "</a>";
+    EXPECT_NO_THROW(xml::parse(small, {}, "x"));
+    xml::Limits off;
+    off.min_bytes_per_node = 0;
+    EXPECT_NO_THROW(xml::parse(dense, off, "x"));
 }
 
 TEST(XmlParse, CountsNamespaceDeclarationsAsNodes) {

@@ -494,6 +494,12 @@ void check_markup(std::string_view text, const Limits &limits, std::string_view 
 // Per-parse state reached from the SAX callbacks through ctxt->_private.
 struct ParseState {
     const Limits *limits = nullptr;
+    // The parse work allowed for this document's size (Limits::min_bytes_per_node) and spent so far: a
+    // node counts 1, an element also a quarter of the namespace declarations in scope (libxml2 searches
+    // them to resolve its prefixes) and 1/16 of the square of its attributes (compared pairwise).
+    std::size_t work_budget = SIZE_MAX;
+    std::size_t work = 0;
+    bool over_work = false;
     bool doctype = false;
     bool over_depth = false;
     bool over_nodes = false;
@@ -546,10 +552,11 @@ void on_reference(void *ctx, const xmlChar *) {
 // Every node the tree will hold is counted as the parser reports it, and the parse stops at the cap:
 // a huge document must not cost memory first, and no walk of the finished tree is needed (this runs
 // on every login). Text is counted per chunk the parser reports, which is at least once per text node.
-bool count_nodes(void *ctx, ParseState *st, std::size_t n) {
+bool count_nodes(void *ctx, ParseState *st, std::size_t n, std::size_t extra_work = 0) {
     st->nodes += n;
-    if (st->nodes <= st->limits->max_nodes) return true;
-    st->over_nodes = true;
+    st->work += n + extra_work;
+    if (st->nodes <= st->limits->max_nodes && st->work <= st->work_budget) return true;
+    (st->nodes > st->limits->max_nodes ? st->over_nodes : st->over_work) = true;
     xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx));
     return false;
 }
@@ -601,7 +608,7 @@ void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix
         return;
     }
     // Namespace declarations become nodes of the tree (xmlNs) like attributes do.
-    if (!count_nodes(ctx, st, 1 + attrs + decls)) return;
+    if (!count_nodes(ctx, st, 1 + attrs + decls, in_scope / 4 + attrs * attrs / 16)) return;
     st->namespaces_declared.push_back(nb_namespaces);
     st->namespaces_in_scope = in_scope;
     st->max_namespaces_in_scope = std::max(st->max_namespaces_in_scope, in_scope);
@@ -705,6 +712,7 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
 
     ParseState st;
     st.limits = &limits;
+    if (limits.min_bytes_per_node != 0) st.work_budget = limits.node_allowance + text.size() / limits.min_bytes_per_node;
     xmlSAXHandler *sax = ctxt->sax;  // this context's own copy, so changing it affects no one else
     st.start_element = sax->startElementNs;
     st.end_element = sax->endElementNs;
@@ -742,8 +750,14 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
         fail(Code::xml_limits, std::string(what) + " nests elements deeper than " + std::to_string(limits.max_depth) +
                                    " levels");
     if (st.over_nodes)
-        fail(Code::xml_limits, std::string(what) + " has more than " + std::to_string(limits.max_nodes) +
-                                   " XML nodes");
+        fail(Code::xml_limits, std::string(what) + " has more than " + std::to_string(limits.max_nodes) + " XML nodes");
+    if (st.over_work)
+        fail(Code::xml_limits,
+             std::string(what) + " has more XML nodes than its size allows: at most " +
+                 std::to_string(st.work_budget) + " (" + std::to_string(limits.node_allowance) + " plus one per " +
+                 std::to_string(limits.min_bytes_per_node) + " bytes of its " + std::to_string(text.size()) +
+                 "), an element counting also a quarter of the namespace declarations in scope and 1/16 of the "
+                 "square of its attributes; ordinary documents use one per 20 bytes or less");
     if (!st.over_attributes.empty()) fail(Code::xml_attribute_limits, std::string(what) + ": " + st.over_attributes);
     if (!ctxt->wellFormed || ctxt->myDoc == nullptr) {
         std::string msg = std::string(what) + " is not well-formed XML";
