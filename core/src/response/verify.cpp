@@ -176,7 +176,9 @@ struct Verifier {
         }
     }
 
-    xmlNode *the_assertion(xmlNode *root, const Found &found) {
+    // The one Assertion every later step reads: exactly one in the whole document, directly inside the
+    // Response. An EncryptedAssertion is refused here.
+    xmlNode *resolve_assertion(xmlNode *root, const Found &found) {
         if (!found.encrypted.empty()) {
             reject(Code::assertion_encrypted, "the Response carries an EncryptedAssertion; ssogate does not decrypt "
                                               "assertions yet: turn off assertion encryption for this app at the IdP");
@@ -246,7 +248,7 @@ struct Verifier {
         collect(root, found);
         for (xmlNode *s : found.signatures) response_signed |= s->parent == root;
         check_response(root);
-        xmlNode *assertion = the_assertion(root, found);
+        xmlNode *assertion = resolve_assertion(root, found);
         check_signatures(doc, root, assertion, found);
         // From here on, every value comes from `assertion`, the node a verified signature covers (its
         // own, or the Response's which contains it), or from the verified Response root. A refusal
@@ -300,86 +302,118 @@ struct Verifier {
         }
     }
 
-    VerifiedLogin check_assertion(xmlNode *root, xmlNode *a) {
+    // What the Assertion checks establish, step by step; nothing in it is stored anywhere until commit()
+    // runs, after every check passed.
+    struct Checked {
         VerifiedLogin out;
+        // The last second at which this assertion could still be accepted: every time bound lowers it.
+        // The replay cache keeps the ID until then and no longer, so retention follows the signed
+        // IssueInstant and the maximum age, whatever far-off NotOnOrAfter the IdP chose.
+        std::int64_t expires = 0;
+        // The signed InResponseTo, when the login answers one of this browser's AuthnRequests.
+        std::optional<std::string> request_id;
+    };
+
+    // One bearer confirmation's facts.
+    struct Bearer {
+        std::int64_t not_on_or_after = 0;
+        std::optional<std::string_view> in_response_to;
+    };
+
+    // The Assertion checks, in order, then the one step that changes state (replay, pending request).
+    VerifiedLogin check_assertion(xmlNode *root, xmlNode *a) {
+        Checked c;
+        check_assertion_header(a, c);
+        xmlNode *subject = only_subject(a);
+        const Bearer bearer = check_subject_confirmations(subject, c);
+        check_in_response_to(root, bearer, c);
+        check_conditions(a, c);
+        check_authn_statements(a, c.out);
+        read_attributes(a, c.out);
+        check_identity(subject, a, c.out);
+        c.out.idp_entity_id = idp_entity();
+        c.out.connection_id = conn.id();
+        commit(c);
+        return std::move(c.out);
+    }
+
+    // Version, ID, IssueInstant and Issuer of the Assertion.
+    void check_assertion_header(xmlNode *a, Checked &c) {
         auto version = attr(a, "Version");
         if (version.value_or("") != "2.0") {
             reject(Code::response_version, "Assertion Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
         }
-        out.assertion_id = attr(a, "ID").value_or("");
-        if (out.assertion_id.empty()) reject(Code::assertion_malformed, "the Assertion has no ID");
+        c.out.assertion_id = attr(a, "ID").value_or("");
+        if (c.out.assertion_id.empty()) reject(Code::assertion_malformed, "the Assertion has no ID");
         const std::int64_t issued =
             required_time(attr(a, "IssueInstant"), "IssueInstant", Code::assertion_malformed, "the Assertion");
         check_issue_instant(issued, "Assertion");
+        c.expires = issued + ctx.max_age_seconds + skew;
         xmlNode *issuer = xml::first_child_element(a, xml::ns_saml, "Issuer");
         if (issuer == nullptr) reject(Code::assertion_malformed, "the Assertion has no Issuer");
         check_issuer(issuer, "Assertion");
+    }
 
-        // Subject and its bearer confirmation.
+    xmlNode *only_subject(xmlNode *a) {
         const xml::NamedChildren subjects(a, xml::ns_saml, "Subject");
         if (subjects.size() != 1) {
             reject(Code::subject_confirmation, "the Assertion has " + std::to_string(subjects.size()) +
                                                    " Subject elements; expected one");
         }
-        xmlNode *subject = subjects.front();
-        // The last second at which this assertion could still be accepted: every time bound below
-        // lowers it. The replay cache keeps the ID until then and no longer, so retention follows the
-        // signed IssueInstant and the maximum age, whatever far-off NotOnOrAfter the IdP chose.
-        std::int64_t expires = issued + ctx.max_age_seconds + skew;
-        std::string_view scd_irt;
-        bool have_scd_irt = false;
-        {
-            std::optional<Rejection> first_failure;
-            bool confirmed = false;
-            for (xmlNode *sc : xml::NamedChildren(subject, xml::ns_saml, "SubjectConfirmation")) {
-                if (attr(sc, "Method").value_or("") != cm_bearer) continue;
-                try {
-                    auto [not_on_or_after, irt] = check_bearer(sc);
-                    expires = std::min(expires, not_on_or_after + skew);
-                    have_scd_irt = irt.has_value();
-                    scd_irt = irt.value_or("");
-                    confirmed = true;
-                    break;
-                } catch (const Rejection &r) {
-                    if (!first_failure) first_failure = r;
-                }
-            }
-            if (!confirmed) {
-                if (first_failure) throw *first_failure;
-                reject(Code::subject_confirmation, "the Subject has no SubjectConfirmation with Method " + shown(cm_bearer));
+        return subjects.front();
+    }
+
+    // The first bearer SubjectConfirmation that passes confirms the subject; when none does, the first
+    // failure is the one reported.
+    Bearer check_subject_confirmations(xmlNode *subject, Checked &c) {
+        std::optional<Rejection> first_failure;
+        for (xmlNode *sc : xml::NamedChildren(subject, xml::ns_saml, "SubjectConfirmation")) {
+            if (attr(sc, "Method").value_or("") != cm_bearer) continue;
+            try {
+                Bearer b = check_bearer(sc);
+                c.expires = std::min(c.expires, b.not_on_or_after + skew);
+                return b;
+            } catch (const Rejection &r) {
+                if (!first_failure) first_failure = r;
             }
         }
+        if (first_failure) throw *first_failure;
+        reject(Code::subject_confirmation, "the Subject has no SubjectConfirmation with Method " + shown(cm_bearer));
+    }
 
-        // InResponseTo: SP-initiated (one of our pending requests) or unsolicited (only when allowed).
+    // InResponseTo: SP-initiated (one of our pending requests) or unsolicited (only when allowed).
+    void check_in_response_to(xmlNode *root, const Bearer &bearer, Checked &c) {
         auto resp_irt = attr(root, "InResponseTo");
-        if (resp_irt && have_scd_irt && *resp_irt != scd_irt) {
+        if (resp_irt && bearer.in_response_to && *resp_irt != *bearer.in_response_to) {
             reject(Code::in_response_to_unknown, "Response InResponseTo " + shown(*resp_irt) +
-                                                     " differs from SubjectConfirmationData InResponseTo " + shown(scd_irt));
+                                                     " differs from SubjectConfirmationData InResponseTo " +
+                                                     shown(*bearer.in_response_to));
         }
         // An unsigned Response's InResponseTo is the attacker's to write: it may refuse (above) but it
         // never makes an unsolicited assertion look solicited. Only signed values decide.
-        std::optional<std::string> irt;
         if (response_signed && resp_irt) {
-            irt = std::string(*resp_irt);
-        } else if (have_scd_irt) {
-            irt = std::string(scd_irt);
+            c.request_id = std::string(*resp_irt);
+        } else if (bearer.in_response_to) {
+            c.request_id = std::string(*bearer.in_response_to);
         }
-        if (irt) {
+        if (c.request_id) {
             const auto &p = ctx.pending_request_ids;
-            if (std::find(p.begin(), p.end(), *irt) == p.end()) {
+            if (std::find(p.begin(), p.end(), *c.request_id) == p.end()) {
                 reject(Code::in_response_to_unknown,
-                       "InResponseTo " + shown(*irt) + " is not one of the " + std::to_string(p.size()) +
+                       "InResponseTo " + shown(*c.request_id) + " is not one of the " + std::to_string(p.size()) +
                            " AuthnRequest IDs this browser is waiting for (expired session, another browser, or a "
                            "replayed response)");
             }
-            out.in_response_to = *irt;
+            c.out.in_response_to = *c.request_id;
         } else if (!conn.settings().allow_idp_initiated) {
             reject(Code::unsolicited_not_allowed, "the Response answers no AuthnRequest (no InResponseTo): an "
                                                   "IdP-initiated login, which this connection refuses; enable "
                                                   "allow_idp_initiated to accept logins started from the IdP dashboard");
         }
+    }
 
-        // Conditions.
+    // Exactly one Conditions: its validity window, the kinds of condition it holds, its audiences.
+    void check_conditions(xmlNode *a, Checked &c) {
         const xml::NamedChildren conditions(a, xml::ns_saml, "Conditions");
         if (conditions.size() > 1) reject(Code::assertion_malformed, "the Assertion has more than one Conditions");
         if (conditions.empty()) {
@@ -387,13 +421,18 @@ struct Verifier {
                                                 shown(conn.sp_entity_id()));
         }
         xmlNode *cond = conditions.front();
-        const auto cond_nooa =
+        const auto not_on_or_after =
             optional_time(attr(cond, "NotOnOrAfter"), "NotOnOrAfter", Code::assertion_malformed, "Conditions");
         check_window(optional_time(attr(cond, "NotBefore"), "NotBefore", Code::assertion_malformed, "Conditions"),
-                     cond_nooa, "the Assertion (Conditions)", Code::not_yet_valid, Code::expired);
-        if (cond_nooa) expires = std::min(expires, *cond_nooa + skew);
+                     not_on_or_after, "the Assertion (Conditions)", Code::not_yet_valid, Code::expired);
+        if (not_on_or_after) c.expires = std::min(c.expires, *not_on_or_after + skew);
         check_condition_kinds(cond);
-        const xml::NamedChildren restrictions(cond, xml::ns_saml, "AudienceRestriction");
+        check_audiences(cond);
+    }
+
+    // Every AudienceRestriction must name this SP (SAML core 2.5.1.4: each one must be satisfied).
+    void check_audiences(xmlNode *conditions) {
+        const xml::NamedChildren restrictions(conditions, xml::ns_saml, "AudienceRestriction");
         if (restrictions.empty()) {
             reject(Code::audience_mismatch,
                    "the Assertion has no AudienceRestriction; expected one naming " + shown(conn.sp_entity_id()));
@@ -411,8 +450,12 @@ struct Verifier {
                                                     " but this connection's SP entity ID is " + shown(conn.sp_entity_id()));
             }
         }
+    }
 
-        // AuthnStatement.
+    // At least one AuthnStatement; the first gives AuthnInstant, SessionIndex and SessionNotOnOrAfter.
+    // SessionNotOnOrAfter ends the IdP session the login rests on: one already over (in any statement)
+    // cannot start one here.
+    void check_authn_statements(xmlNode *a, VerifiedLogin &out) {
         const xml::NamedChildren authn(a, xml::ns_saml, "AuthnStatement");
         if (authn.empty()) {
             reject(Code::authn_statement_missing, "the Assertion has no AuthnStatement; the SAML Web SSO profile "
@@ -421,27 +464,25 @@ struct Verifier {
         out.authn_instant = required_time(attr(authn.front(), "AuthnInstant"), "AuthnInstant", Code::assertion_malformed,
                                           "AuthnStatement");
         out.session_index = attr(authn.front(), "SessionIndex").value_or("");
-        // SessionNotOnOrAfter ends the IdP session the login rests on: one already over cannot start one
-        // here (every AuthnStatement is checked; the first one's value is returned).
         for (xmlNode *statement : authn) {
             const auto session_end = optional_time(attr(statement, "SessionNotOnOrAfter"), "SessionNotOnOrAfter",
                                                    Code::assertion_malformed, "AuthnStatement");
-            if (session_end && now - skew >= *session_end) {
-                reject(Code::session_expired, "the AuthnStatement's SessionNotOnOrAfter " + when(*session_end) +
-                                                  " has passed" + skew_note(now, skew) +
-                                                  ": the IdP session this login rests on is over");
-            }
+            check_window(std::nullopt, session_end,
+                         "the IdP session this login rests on (AuthnStatement SessionNotOnOrAfter)",
+                         Code::session_expired, Code::session_expired);
             if (statement == authn.front()) out.session_not_on_or_after = session_end;
         }
+    }
 
-        // Attributes (every AttributeStatement of the signed assertion).
+    // Every Attribute of every AttributeStatement of the signed Assertion, values as text.
+    void read_attributes(xmlNode *a, VerifiedLogin &out) {
         std::size_t attributes = 0;
         for (xmlNode *st : xml::NamedChildren(a, xml::ns_saml, "AttributeStatement"))
             attributes += xml::NamedChildren(st, xml::ns_saml, "Attribute").size();
         out.attributes.reserve(attributes);
         for (xmlNode *st : xml::NamedChildren(a, xml::ns_saml, "AttributeStatement")) {
             for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
-                Attribute& added = out.attributes.emplace_back();
+                Attribute &added = out.attributes.emplace_back();
                 added.name = attr(at, "Name").value_or("");
                 if (added.name.empty()) reject(Code::assertion_malformed, "an Attribute has no Name");
                 added.name_format = attr(at, "NameFormat").value_or("");
@@ -451,42 +492,38 @@ struct Verifier {
                 }
             }
         }
+    }
 
-        check_identity(subject, a, out);
-
-        // Replay: remember the assertion until it could no longer be accepted anyway.
-        out.idp_entity_id = idp_entity();
-        out.connection_id = conn.id();
-        const std::string key = "saml-assertion " + idp_entity() + " " + out.assertion_id;
+    // The only step that changes state, run after every check passed: the assertion ID goes into the
+    // replay cache until it could no longer be accepted anyway, then the answered AuthnRequest is
+    // taken from the pending-request store, so two logins cannot answer one request.
+    void commit(const Checked &c) {
+        const std::string key = "saml-assertion " + idp_entity() + " " + c.out.assertion_id;
         bool first_use = false;
         try {
-            first_use = ctx.replay->insert_if_absent(conn.id(), key, expires);
-        } catch (const Error &e) {
-            reject(Code::store_unavailable, std::string("the replay cache could not answer, so the login is refused: ") + e.what());
+            first_use = ctx.replay->insert_if_absent(conn.id(), key, c.expires);
         } catch (const std::exception &e) {
             reject(Code::store_unavailable, std::string("the replay cache could not answer, so the login is refused: ") + e.what());
         }
         if (!first_use) {
-            reject(Code::replayed, "Assertion ID " + shown(out.assertion_id) + " was already used (replay); it stays "
-                                   "remembered until " + when(expires));
+            reject(Code::replayed, "Assertion ID " + shown(c.out.assertion_id) + " was already used (replay); it stays "
+                                   "remembered until " + when(c.expires));
         }
-        if (irt && ctx.pending != nullptr) {
-            bool consumed = false;
-            try {
-                consumed = ctx.pending->take_by_request_id(conn.id(), *irt, now).has_value();
-            } catch (const std::exception &e) {
-                reject(Code::store_unavailable, std::string("the pending-request store could not answer: ") + e.what());
-            }
-            if (!consumed) {
-                reject(Code::in_response_to_unknown, "AuthnRequest " + shown(*irt) + " was already answered by another "
-                                                     "login or has expired");
-            }
+        if (!c.request_id || ctx.pending == nullptr) return;
+        bool consumed = false;
+        try {
+            consumed = ctx.pending->take_by_request_id(conn.id(), *c.request_id, now).has_value();
+        } catch (const std::exception &e) {
+            reject(Code::store_unavailable, std::string("the pending-request store could not answer: ") + e.what());
         }
-        return out;
+        if (!consumed) {
+            reject(Code::in_response_to_unknown, "AuthnRequest " + shown(*c.request_id) + " was already answered by "
+                                                 "another login or has expired");
+        }
     }
 
-    // One bearer SubjectConfirmation: returns its NotOnOrAfter and InResponseTo.
-    std::pair<std::int64_t, std::optional<std::string_view>> check_bearer(xmlNode *sc) {
+    // One bearer SubjectConfirmation: its Recipient, its window, its InResponseTo.
+    Bearer check_bearer(xmlNode *sc) {
         const xml::NamedChildren datas(sc, xml::ns_saml, "SubjectConfirmationData");
         if (datas.size() != 1) {
             reject(Code::subject_confirmation, "the bearer SubjectConfirmation has " + std::to_string(datas.size()) +
@@ -539,7 +576,19 @@ struct Verifier {
                "the address's domain " + shown(domain) + " is not among this connection's allowed domains (" + list + ")");
     }
 
+    // Who the login is for: the NameID as sent, and the email from the connection's email attribute
+    // when it names one, else from the NameID.
     void check_identity(xmlNode *subject, xmlNode *assertion, VerifiedLogin &out) {
+        read_nameid(subject, out);
+        if (conn.settings().email_attribute.empty()) {
+            email_from_nameid(out);
+        } else {
+            email_from_attribute(assertion, out);
+        }
+        check_domain(out.email);
+    }
+
+    void read_nameid(xmlNode *subject, VerifiedLogin &out) {
         xmlNode *nameid = xml::first_child_element(subject, xml::ns_saml, "NameID");
         if (nameid == nullptr && xml::first_child_element(subject, xml::ns_saml, "EncryptedID") != nullptr) {
             reject(Code::nameid_invalid, "the NameID is encrypted (EncryptedID), which ssogate does not decrypt");
@@ -557,46 +606,50 @@ struct Verifier {
         } else if (email_attribute.empty()) {
             reject(Code::nameid_invalid, "the Subject has no NameID");
         }
+    }
 
-        if (!email_attribute.empty()) {
-            const Attribute *found = nullptr;
-            int count = 0;
-            for (const auto &at : out.attributes) {
-                if (at.name == email_attribute) {
-                    found = &at;
-                    ++count;
-                }
+    // The email attribute must occur once, with one text-only value that is a valid address.
+    void email_from_attribute(xmlNode *assertion, VerifiedLogin &out) {
+        const std::string &email_attribute = conn.settings().email_attribute;
+        const Attribute *found = nullptr;
+        int count = 0;
+        for (const auto &at : out.attributes) {
+            if (at.name == email_attribute) {
+                found = &at;
+                ++count;
             }
-            if (count != 1 || found->values.size() != 1) {
-                reject(Code::email_attribute, "the connection reads the email from attribute " + shown(email_attribute) +
-                                                  ", but the Assertion has " + std::to_string(count) +
-                                                  " such attributes with " +
-                                                  std::to_string(found ? found->values.size() : 0) +
-                                                  " values; expected exactly one value");
-            }
-            // The value must be plain text as well (same truncation attack as NameID).
-            for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement")) {
-                for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
-                    if (attr(at, "Name").value_or("") != email_attribute) continue;
-                    for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
-                        if (!xml::has_only_text(v)) {
-                            reject(Code::email_attribute, "the email attribute's value contains markup; only text is accepted");
-                        }
+        }
+        if (count != 1 || found->values.size() != 1) {
+            reject(Code::email_attribute, "the connection reads the email from attribute " + shown(email_attribute) +
+                                              ", but the Assertion has " + std::to_string(count) +
+                                              " such attributes with " +
+                                              std::to_string(found ? found->values.size() : 0) +
+                                              " values; expected exactly one value");
+        }
+        // The value must be plain text as well (same truncation attack as NameID).
+        for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement")) {
+            for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
+                if (attr(at, "Name").value_or("") != email_attribute) continue;
+                for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
+                    if (!xml::has_only_text(v)) {
+                        reject(Code::email_attribute, "the email attribute's value contains markup; only text is accepted");
                     }
                 }
             }
-            // XML whitespace around the value is layout, as around a NameID (trimmed_text): trimmed
-            // the same way, and nothing else is removed or changed.
-            const std::string value(util::trim_xml_space(found->values[0]));
-            if (!util::is_valid_email(value)) {
-                reject(Code::email_attribute, "attribute " + shown(email_attribute) + " holds " + shown(value) +
-                                                  ", which is not a valid email address");
-            }
-            out.email = util::lower_email_domain(value);
-            check_domain(out.email);
-            return;
         }
+        // XML whitespace around the value is layout, as around a NameID (trimmed_text): trimmed
+        // the same way, and nothing else is removed or changed.
+        const std::string value(util::trim_xml_space(found->values[0]));
+        if (!util::is_valid_email(value)) {
+            reject(Code::email_attribute, "attribute " + shown(email_attribute) + " holds " + shown(value) +
+                                              ", which is not a valid email address");
+        }
+        out.email = util::lower_email_domain(value);
+    }
 
+    // Without an email attribute the NameID is the email: format emailAddress, or unspecified with a
+    // value that is an address.
+    void email_from_nameid(VerifiedLogin &out) {
         const std::string &format = out.nameid_format;
         if (format == nameid_email) {
             if (!util::is_valid_email(out.nameid)) {
@@ -616,7 +669,6 @@ struct Verifier {
                                             "email_attribute");
         }
         out.email = util::lower_email_domain(out.nameid);
-        check_domain(out.email);
     }
 };
 
