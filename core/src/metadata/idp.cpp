@@ -143,88 +143,131 @@ void check_key(const crypto::Certificate &c) {
 
 }  // namespace
 
+// One import, in the order a reviewer reads metadata: the document and its signature, the entity, its
+// IdP role, lifetime, endpoints, signing certificates, then the optional facts. Each step reads from
+// the verified (or unsigned, when no signer is pinned) document and writes into `md`.
 class MetadataImporter {
 public:
-    static std::shared_ptr<const IdpMetadata> run(std::string_view bytes, const ImportOptions &options);
+    MetadataImporter(std::string_view bytes, const ImportOptions &options)
+        : bytes_(bytes), options_(options), now_(options.now.value_or(util::now_seconds())),
+          md_(std::make_shared<IdpMetadata>()) {}
+
+    std::shared_ptr<const IdpMetadata> run();
+
+private:
+    xml::Document parse_and_verify();
+    Entity choose_entity(xmlNode *root) const;
+    Entity choose_in_aggregate(xmlNode *root) const;
+    void read_entity_id(xmlNode *entity);
+    xmlNode *idp_role(xmlNode *entity) const;
+    void read_lifetime(const Entity &chosen, xmlNode *idp);
+    void read_cache_duration(const Entity &chosen);
+    void read_endpoints(xmlNode *idp);
+    void read_signing_certificates(xmlNode *idp);
+    void add_certificate(xmlNode *x509, const std::string &where);
+    void warn_about_lifetimes();
+    void read_options(xmlNode *idp);
+
+    std::string_view bytes_;
+    const ImportOptions &options_;
+    const std::int64_t now_;
+    std::shared_ptr<IdpMetadata> md_;
 };
 
-std::shared_ptr<const IdpMetadata> MetadataImporter::run(std::string_view bytes, const ImportOptions &options) {
+std::shared_ptr<const IdpMetadata> MetadataImporter::run() {
+    xml::Document doc = parse_and_verify();
+    xmlNode *root = doc.root();
+    // An expired aggregate is refused whatever entity is asked for.
+    if (auto root_until = valid_until_of(root); root_until && *root_until <= now_) expired(*root_until, now_);
+    const Entity chosen = choose_entity(root);
+    read_entity_id(chosen.node);
+    xmlNode *idp = idp_role(chosen.node);
+    read_lifetime(chosen, idp);
+    read_cache_duration(chosen);
+    read_endpoints(idp);
+    read_signing_certificates(idp);
+    warn_about_lifetimes();
+    read_options(idp);
+    md_->source_xml_ = std::string(bytes_);
+    return md_;
+}
+
+// Parses under the limits and, when the caller pinned a signer, verifies the document's signature
+// before anything in it counts.
+xml::Document MetadataImporter::parse_and_verify() {
     xml::Limits limits;
     // 0 is what a zeroed options struct carries; it means "the default", not "refuse everything".
-    if (options.max_bytes != 0) limits.max_bytes = options.max_bytes;
-    const std::int64_t now = options.now.value_or(util::now_seconds());
-
-    xml::Document doc = xml::parse(bytes, limits, "the IdP metadata");
+    if (options_.max_bytes != 0) limits.max_bytes = options_.max_bytes;
+    xml::Document doc = xml::parse(bytes_, limits, "the IdP metadata");
     xmlNode *root = doc.root();
-    const bool aggregate = xml::is_element(root, ns_md, "EntitiesDescriptor");
-    if (!aggregate && !xml::is_element(root, ns_md, "EntityDescriptor"))
+    if (!xml::is_element(root, ns_md, "EntitiesDescriptor") && !xml::is_element(root, ns_md, "EntityDescriptor"))
         fail(Code::metadata_not_saml, "this is not SAML 2.0 metadata: root element is " + xml::qualified_name(root) +
                                           "; expected {" + ns_md + "}EntityDescriptor or EntitiesDescriptor");
-
-    auto md = std::make_shared<IdpMetadata>();
-
-    // The signature first: when the caller asked for it, nothing in an unverified document counts.
-    if (!options.trusted_signer_pem.empty()) {
-        crypto::Certificate signer = crypto::parse_certificate_pem(options.trusted_signer_pem);
-        crypto::verify_metadata_signature(doc.get(), signer, crypto::MetadataSignaturePolicy{options.allow_sha1, doc.shape()});
-        md->signature_verified_ = true;
+    if (!options_.trusted_signer_pem.empty()) {
+        crypto::Certificate signer = crypto::parse_certificate_pem(options_.trusted_signer_pem);
+        crypto::verify_metadata_signature(doc.get(), signer,
+                                          crypto::MetadataSignaturePolicy{options_.allow_sha1, doc.shape()});
+        md_->signature_verified_ = true;
     }
+    return doc;
+}
 
-    // An expired aggregate is refused whatever entity is asked for.
-    if (auto root_until = valid_until_of(root); root_until && *root_until <= now) expired(*root_until, now);
+// A single EntityDescriptor is the entity (when an entityID was asked for, it must be that one).
+Entity MetadataImporter::choose_entity(xmlNode *root) const {
+    if (xml::is_element(root, ns_md, "EntitiesDescriptor")) return choose_in_aggregate(root);
+    if (!options_.entity_id.empty() && entity_id_of(root) != options_.entity_id)
+        fail(Code::metadata_entity_not_found, "this metadata describes entityID " + quoted(entity_id_of(root)) +
+                                                  ", not " + quoted(options_.entity_id));
+    return Entity{root, {}};
+}
 
-    // Choose the entity.
-    Entity chosen;
-    if (!aggregate) {
-        chosen.node = root;
-        if (!options.entity_id.empty() && entity_id_of(root) != options.entity_id)
-            fail(Code::metadata_entity_not_found, "this metadata describes entityID " + quoted(entity_id_of(root)) +
-                                                      ", not " + quoted(options.entity_id));
-    } else {
-        std::vector<Entity> entities;
-        std::vector<xmlNode *> chain;
-        collect_entities(root, chain, entities);
-        std::vector<const Entity *> idps;
-        for (const Entity &e : entities)
-            if (has_idp_role(e.node)) idps.push_back(&e);
-        if (!options.entity_id.empty()) {
-            const Entity *found = nullptr;
-            for (const Entity &e : entities) {
-                if (entity_id_of(e.node) == options.entity_id) {
-                    if (found != nullptr)
-                        fail(Code::metadata_invalid,
-                             "entityID " + quoted(options.entity_id) + " appears more than once in this metadata");
-                    found = &e;
-                }
-            }
-            if (found == nullptr)
-                fail(Code::metadata_entity_not_found,
-                     "entityID " + quoted(options.entity_id) + " is not in this metadata; its identity providers are: " +
-                         (idps.empty() ? std::string("(none)") : list_entity_ids(idps)));
-            chosen = *found;
-        } else if (idps.size() == 1) {
-            chosen = *idps.front();
-        } else if (idps.size() > 1) {
-            fail(Code::metadata_ambiguous, "this metadata describes " + std::to_string(idps.size()) +
-                                               " identity providers; choose one by entityID: " + list_entity_ids(idps));
-        } else if (entities.size() == 1) {
-            chosen = entities.front();  // reported below with the specific reason it is not an IdP
-        } else {
-            fail(Code::metadata_no_idp, "none of the " + std::to_string(entities.size()) +
-                                            " entities in this metadata is an identity provider (no "
-                                            "IDPSSODescriptor): upload the metadata of your identity provider");
+// In an aggregate: the entity asked for by entityID (exactly once), else the only IdP; several IdPs
+// without a choice are ambiguous.
+Entity MetadataImporter::choose_in_aggregate(xmlNode *root) const {
+    std::vector<Entity> entities;
+    std::vector<xmlNode *> chain;
+    collect_entities(root, chain, entities);
+    std::vector<const Entity *> idps;
+    for (const Entity &e : entities)
+        if (has_idp_role(e.node)) idps.push_back(&e);
+    if (!options_.entity_id.empty()) {
+        const Entity *found = nullptr;
+        for (const Entity &e : entities) {
+            if (entity_id_of(e.node) != options_.entity_id) continue;
+            if (found != nullptr)
+                fail(Code::metadata_invalid,
+                     "entityID " + quoted(options_.entity_id) + " appears more than once in this metadata");
+            found = &e;
         }
+        if (found == nullptr)
+            fail(Code::metadata_entity_not_found,
+                 "entityID " + quoted(options_.entity_id) + " is not in this metadata; its identity providers are: " +
+                     (idps.empty() ? std::string("(none)") : list_entity_ids(idps)));
+        return *found;
     }
-    xmlNode *entity = chosen.node;
+    if (idps.size() == 1) return *idps.front();
+    if (idps.size() > 1)
+        fail(Code::metadata_ambiguous, "this metadata describes " + std::to_string(idps.size()) +
+                                           " identity providers; choose one by entityID: " + list_entity_ids(idps));
+    // A lone entity is returned so that idp_role() reports the specific reason it is not an IdP.
+    if (entities.size() == 1) return entities.front();
+    fail(Code::metadata_no_idp, "none of the " + std::to_string(entities.size()) +
+                                    " entities in this metadata is an identity provider (no "
+                                    "IDPSSODescriptor): upload the metadata of your identity provider");
+}
 
+void MetadataImporter::read_entity_id(xmlNode *entity) {
     const std::string entity_id = entity_id_of(entity);
     if (trim(entity_id).empty()) fail(Code::metadata_invalid, "the EntityDescriptor has no entityID");
     if (entity_id.size() > max_entity_id_length)
         fail(Code::metadata_invalid, "the entityID is " + std::to_string(entity_id.size()) +
                                          " characters long; SAML allows at most 1024");
-    md->entity_id_ = entity_id;
+    md_->entity_id_ = entity_id;
+}
 
-    // The IdP role.
+// The first IDPSSODescriptor that supports SAML 2.0; an entity without one is refused with what it is.
+xmlNode *MetadataImporter::idp_role(xmlNode *entity) const {
+    const std::string &entity_id = md_->entity_id_;
     std::vector<xmlNode *> roles = xml::child_elements(entity, ns_md, "IDPSSODescriptor");
     if (roles.empty()) {
         if (xml::first_child_element(entity, ns_md, "SPSSODescriptor") != nullptr)
@@ -241,50 +284,50 @@ std::shared_ptr<const IdpMetadata> MetadataImporter::run(std::string_view bytes,
                                         (found.empty() ? std::string("no roles") : found) +
                                         "); upload the metadata of your identity provider");
     }
-    xmlNode *idp = nullptr;
     std::string protocols_seen;
     for (xmlNode *r : roles) {
         std::string pse = xml::attribute(r, "protocolSupportEnumeration").value_or("");
         auto tokens = split_ws(pse);
-        if (std::find(tokens.begin(), tokens.end(), xml::protocol_saml2) != tokens.end()) {
-            idp = r;
-            break;
-        }
+        if (std::find(tokens.begin(), tokens.end(), xml::protocol_saml2) != tokens.end()) return r;
         protocols_seen += protocols_seen.empty() ? "" : "; ";
         protocols_seen += pse.empty() ? std::string("(none)") : shown(pse);
     }
-    if (idp == nullptr)
-        fail(Code::metadata_no_saml2, "the identity provider " + quoted(entity_id) + " does not support SAML 2.0: "
-                                      "its protocolSupportEnumeration is " + protocols_seen + ", which lacks " +
-                                      xml::protocol_saml2 + "; configure the IdP application for SAML 2.0");
+    fail(Code::metadata_no_saml2, "the identity provider " + quoted(entity_id) + " does not support SAML 2.0: "
+                                  "its protocolSupportEnumeration is " + protocols_seen + ", which lacks " +
+                                  xml::protocol_saml2 + "; configure the IdP application for SAML 2.0");
+}
 
-    // Lifetime: the earliest validUntil of the enclosing groups, the entity and its IdP role.
+// Lifetime: the earliest validUntil of the enclosing groups, the entity and its IdP role.
+void MetadataImporter::read_lifetime(const Entity &chosen, xmlNode *idp) {
     std::optional<std::int64_t> until;
     auto consider = [&until](const xmlNode *n) {
         if (auto t = valid_until_of(n); t && (!until || *t < *until)) until = t;
     };
     for (xmlNode *g : chosen.enclosing) consider(g);
-    consider(entity);
+    consider(chosen.node);
     consider(idp);
-    if (until && *until <= now) expired(*until, now);
-    md->valid_until_ = until;
+    if (until && *until <= now_) expired(*until, now_);
+    md_->valid_until_ = until;
+}
 
-    // cacheDuration: the entity's own, else the nearest enclosing group's.
+// cacheDuration: the entity's own, else the nearest enclosing group's.
+void MetadataImporter::read_cache_duration(const Entity &chosen) {
     std::optional<std::string> cache;
     const xmlNode *cache_owner = nullptr;
-    if ((cache = xml::attribute(entity, "cacheDuration"))) cache_owner = entity;
+    if ((cache = xml::attribute(chosen.node, "cacheDuration"))) cache_owner = chosen.node;
     for (auto it = chosen.enclosing.rbegin(); !cache && it != chosen.enclosing.rend(); ++it)
         if ((cache = xml::attribute(*it, "cacheDuration"))) cache_owner = *it;
-    if (cache) {
-        auto seconds = util::parse_duration(*cache);
-        if (!seconds)
-            fail(Code::metadata_invalid, "cacheDuration " + quoted(*cache) + " on " + xml::qualified_name(cache_owner) +
-                                             " is not an xs:duration (expected e.g. PT6H)");
-        md->cache_duration_ = trim(*cache);
-        md->cache_duration_seconds_ = seconds;
-    }
+    if (!cache) return;
+    auto seconds = util::parse_duration(*cache);
+    if (!seconds)
+        fail(Code::metadata_invalid, "cacheDuration " + quoted(*cache) + " on " + xml::qualified_name(cache_owner) +
+                                         " is not an xs:duration (expected e.g. PT6H)");
+    md_->cache_duration_ = trim(*cache);
+    md_->cache_duration_seconds_ = seconds;
+}
 
-    // Endpoints, in document order.
+// Endpoints, in document order; at least one SingleSignOnService must be usable.
+void MetadataImporter::read_endpoints(xmlNode *idp) {
     bool usable_sso = false;
     std::string bindings_seen;
     for (xmlNode *n : xml::child_elements(idp, ns_md, "SingleSignOnService")) {
@@ -292,18 +335,21 @@ std::shared_ptr<const IdpMetadata> MetadataImporter::run(std::string_view bytes,
         if (e.binding == binding_redirect || e.binding == binding_post) usable_sso = true;
         bindings_seen += bindings_seen.empty() ? "" : ", ";
         bindings_seen += shown(e.binding);
-        md->sso_.push_back(std::move(e));
+        md_->sso_.push_back(std::move(e));
     }
     if (!usable_sso)
         fail(Code::metadata_no_sso_endpoint,
-             "the identity provider " + quoted(entity_id) +
+             "the identity provider " + quoted(md_->entity_id_) +
                  " has no SingleSignOnService with the HTTP-Redirect or HTTP-POST binding (found: " +
                  (bindings_seen.empty() ? std::string("none") : bindings_seen) +
                  "); enable SAML 2.0 web browser SSO on the IdP and download its metadata again");
     for (xmlNode *n : xml::child_elements(idp, ns_md, "SingleLogoutService"))
-        md->slo_.push_back(read_endpoint(n, "SingleLogoutService"));
+        md_->slo_.push_back(read_endpoint(n, "SingleLogoutService"));
+}
 
-    // Signing certificates.
+// Every X509Certificate of every KeyDescriptor for signing (or without a use), each once; at least one,
+// and none with a weak key.
+void MetadataImporter::read_signing_certificates(xmlNode *idp) {
     std::size_t descriptor_index = 0;
     std::size_t cert_index = 0;
     for (xmlNode *kd : xml::child_elements(idp, ns_md, "KeyDescriptor")) {
@@ -313,75 +359,73 @@ std::shared_ptr<const IdpMetadata> MetadataImporter::run(std::string_view bytes,
         if (use && *use != "signing")
             fail(Code::metadata_invalid, "KeyDescriptor #" + std::to_string(descriptor_index) + " has use=" +
                                              quoted(*use) + "; expected \"signing\", \"encryption\" or no use");
-        for (xmlNode *key_info : xml::child_elements(kd, ns_ds, "KeyInfo")) {
-            for (xmlNode *data : xml::child_elements(key_info, ns_ds, "X509Data")) {
-                for (xmlNode *x509 : xml::child_elements(data, ns_ds, "X509Certificate")) {
-                    ++cert_index;
-                    const std::string where = "signing certificate #" + std::to_string(cert_index) +
-                                              " (in KeyDescriptor #" + std::to_string(descriptor_index) + ")";
-                    if (!xml::has_only_text(x509))
-                        fail(Code::metadata_bad_cert, where + " contains markup; expected base64 text only");
-                    crypto::Certificate cert;
-                    try {
-                        cert = crypto::parse_certificate_base64(xml::text(x509));
-                    } catch (const Error &e) {
-                        fail(Code::metadata_bad_cert, where + " does not parse: " + e.what() +
-                                                          "; download the metadata again from your IdP");
-                    }
-                    bool duplicate = std::any_of(md->certs_.begin(), md->certs_.end(),
-                                                 [&cert](const crypto::Certificate &c) { return c.der == cert.der; });
-                    if (!duplicate) md->certs_.push_back(std::move(cert));
-                }
-            }
-        }
+        for (xmlNode *key_info : xml::child_elements(kd, ns_ds, "KeyInfo"))
+            for (xmlNode *data : xml::child_elements(key_info, ns_ds, "X509Data"))
+                for (xmlNode *x509 : xml::child_elements(data, ns_ds, "X509Certificate"))
+                    add_certificate(x509, "signing certificate #" + std::to_string(++cert_index) +
+                                              " (in KeyDescriptor #" + std::to_string(descriptor_index) + ")");
     }
-    if (md->certs_.empty())
+    if (md_->certs_.empty())
         fail(Code::metadata_no_signing_cert,
-             "the identity provider " + quoted(entity_id) +
+             "the identity provider " + quoted(md_->entity_id_) +
                  " publishes no signing certificate (no KeyDescriptor for signing with a ds:X509Certificate); "
                  "ssogate needs it to verify logins: download the complete metadata from your IdP");
-    for (const crypto::Certificate &c : md->certs_) check_key(c);
+    for (const crypto::Certificate &c : md_->certs_) check_key(c);
+}
 
-    // Certificate lifetimes are warnings: the admin must hear about them, but the IdP may already
-    // be rolling over to a new certificate listed beside the old one.
-    for (const crypto::Certificate &c : md->certs_) {
-        if (now >= c.not_after) {
-            md->warnings_.push_back({Code::warn_cert_expired, describe(c) + " expired on " +
-                                                                  util::format_datetime(c.not_after) +
-                                                                  ": ask your IdP administrator to renew it, then "
-                                                                  "upload the new metadata"});
-        } else if (c.not_after - now <= expiry_warning_seconds) {
-            std::int64_t days = (c.not_after - now) / 86400;
-            md->warnings_.push_back({Code::warn_cert_expires_soon,
-                                     describe(c) + " expires on " + util::format_datetime(c.not_after) + " (in " +
-                                         std::to_string(days) + (days == 1 ? " day" : " days") +
-                                         "): ask your IdP administrator to renew it, then upload the new metadata"});
-        }
-        if (now < c.not_before)
-            md->warnings_.push_back({Code::warn_cert_not_yet_valid,
-                                     describe(c) + " is not valid before " + util::format_datetime(c.not_before) +
-                                         ": check the clocks, or wait until then"});
+void MetadataImporter::add_certificate(xmlNode *x509, const std::string &where) {
+    if (!xml::has_only_text(x509)) fail(Code::metadata_bad_cert, where + " contains markup; expected base64 text only");
+    crypto::Certificate cert;
+    try {
+        cert = crypto::parse_certificate_base64(xml::text(x509));
+    } catch (const Error &e) {
+        fail(Code::metadata_bad_cert, where + " does not parse: " + e.what() + "; download the metadata again from your IdP");
     }
+    const bool duplicate = std::any_of(md_->certs_.begin(), md_->certs_.end(),
+                                       [&cert](const crypto::Certificate &c) { return c.der == cert.der; });
+    if (!duplicate) md_->certs_.push_back(std::move(cert));
+}
 
+// Certificate lifetimes are warnings: the admin must hear about them, but the IdP may already be
+// rolling over to a new certificate listed beside the old one.
+void MetadataImporter::warn_about_lifetimes() {
+    for (const crypto::Certificate &c : md_->certs_) {
+        if (now_ >= c.not_after) {
+            md_->warnings_.push_back({Code::warn_cert_expired, describe(c) + " expired on " +
+                                                                   util::format_datetime(c.not_after) +
+                                                                   ": ask your IdP administrator to renew it, then "
+                                                                   "upload the new metadata"});
+        } else if (c.not_after - now_ <= expiry_warning_seconds) {
+            std::int64_t days = (c.not_after - now_) / 86400;
+            md_->warnings_.push_back({Code::warn_cert_expires_soon,
+                                      describe(c) + " expires on " + util::format_datetime(c.not_after) + " (in " +
+                                          std::to_string(days) + (days == 1 ? " day" : " days") +
+                                          "): ask your IdP administrator to renew it, then upload the new metadata"});
+        }
+        if (now_ < c.not_before)
+            md_->warnings_.push_back({Code::warn_cert_not_yet_valid,
+                                      describe(c) + " is not valid before " + util::format_datetime(c.not_before) +
+                                          ": check the clocks, or wait until then"});
+    }
+}
+
+// NameIDFormat list and WantAuthnRequestsSigned.
+void MetadataImporter::read_options(xmlNode *idp) {
     for (xmlNode *n : xml::child_elements(idp, ns_md, "NameIDFormat")) {
         std::string f = xml::trimmed_text(n);
-        if (!f.empty()) md->nameid_formats_.push_back(std::move(f));
+        if (!f.empty()) md_->nameid_formats_.push_back(std::move(f));
     }
-
     if (auto want = xml::attribute(idp, "WantAuthnRequestsSigned")) {
         std::string v = trim(*want);
         if (v == "true" || v == "1")
-            md->want_authn_requests_signed_ = true;
+            md_->want_authn_requests_signed_ = true;
         else if (v != "false" && v != "0")
             fail(Code::metadata_invalid, "WantAuthnRequestsSigned is " + quoted(*want) + "; expected true or false");
     }
-
-    md->source_xml_ = std::string(bytes);
-    return md;
 }
 
 std::shared_ptr<const IdpMetadata> import_idp_metadata(std::string_view xml, const ImportOptions &options) {
-    return MetadataImporter::run(xml, options);
+    return MetadataImporter(xml, options).run();
 }
 
 }  // namespace ssogate::core
