@@ -101,11 +101,10 @@ void enable(int rc, const char *what) {
 
 }  // namespace
 
-void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const MetadataSignaturePolicy &policy) {
-    xml::ensure_initialized();
-    xmlNode *root = doc != nullptr ? xmlDocGetRootElement(doc) : nullptr;
-    if (root == nullptr) fail(Code::internal, "verify_metadata_signature called without a document");
+namespace {
 
+// The one enveloped ds:Signature directly inside the root.
+xmlNode *only_signature(xmlNode *root) {
     std::vector<xmlNode *> signatures = xml::child_elements(root, ns_ds, "Signature");
     if (signatures.empty())
         fail(Code::metadata_unsigned, "the metadata is not signed (no ds:Signature in its root element " +
@@ -114,18 +113,24 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
                                           "federation or IdP, or import it without a trusted signer");
     if (signatures.size() > 1)
         invalid("its root element carries " + std::to_string(signatures.size()) + " ds:Signature elements");
-    xmlNode *signature = signatures.front();
+    return signatures.front();
+}
 
-    // Structure first: exactly what an enveloped signature over the root looks like.
+struct SignedInfoParts {
+    xmlNode *canonicalization = nullptr;
+    xmlNode *reference = nullptr;
+};
+
+// Structure first: exactly what an enveloped signature over the root looks like, with allowed algorithms.
+SignedInfoParts check_signed_info(xmlNode *signature, const MetadataSignaturePolicy &policy) {
     std::vector<xmlNode *> parts = xml::all_child_elements(signature);
     if (parts.empty() || !xml::is_element(parts[0], ns_ds, "SignedInfo")) invalid("ds:SignedInfo is missing");
-    xmlNode *signed_info = parts[0];
     if (parts.size() < 2 || !xml::is_element(parts[1], ns_ds, "SignatureValue"))
         invalid("ds:SignatureValue does not follow ds:SignedInfo");
     for (std::size_t i = 2; i < parts.size(); ++i)
         if (xml::is_element(parts[i], ns_ds, "Object")) invalid("ds:Object elements are not accepted");
 
-    std::vector<xmlNode *> si = xml::all_child_elements(signed_info);
+    std::vector<xmlNode *> si = xml::all_child_elements(parts[0]);
     if (si.size() < 3 || !xml::is_element(si[0], ns_ds, "CanonicalizationMethod") ||
         !xml::is_element(si[1], ns_ds, "SignatureMethod"))
         invalid("ds:SignedInfo must hold CanonicalizationMethod, SignatureMethod and one Reference");
@@ -137,29 +142,36 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
     if (si.size() != 3 || !xml::is_element(si[2], ns_ds, "Reference"))
         invalid("ds:SignedInfo must hold exactly one ds:Reference; it has " + std::to_string(si.size() - 2) +
                 " elements after SignatureMethod");
-    xmlNode *reference = si[2];
+    return {si[0], si[2]};
+}
 
+// The Reference URI is "" or "#" + the root's ID, and that ID resolves to the root and nothing else.
+void check_reference_uri(xmlDoc *doc, xmlNode *root, xmlNode *reference) {
     auto uri = xml::attribute(reference, "URI");
     if (!uri) invalid("the ds:Reference has no URI; expected \"\" or \"#\" + the root's ID");
-    if (!uri->empty()) {
-        auto root_id = xml::attribute(root, "ID");
-        if (uri->front() != '#' || !root_id || uri->substr(1) != *root_id)
-            invalid("the ds:Reference URI is \"" + util::printable(*uri) + "\"; expected \"\"" +
-                    (root_id ? " or \"#" + *root_id + "\" (the root's ID)" : std::string{}));
-        // Make "#id" resolve to the root and nothing else. xmlAddID fails when the value is already
-        // registered (a second import of the same document, or an xml:id elsewhere); then the
-        // registered attribute must be the root's own.
-        xmlAttr *attr = xmlHasNsProp(root, reinterpret_cast<const xmlChar *>("ID"), nullptr);
-        const auto *id_value = reinterpret_cast<const xmlChar *>(root_id->c_str());
-        if (xmlGetID(doc, id_value) == nullptr) xmlAddID(nullptr, doc, id_value, attr);
-        xmlAttr *registered = xmlGetID(doc, id_value);
-        if (registered == nullptr || registered->parent != root)
-            invalid("the ID \"" + util::printable(*root_id) + "\" of the root element also names another element");
-    }
+    if (uri->empty()) return;
+    auto root_id = xml::attribute(root, "ID");
+    if (uri->front() != '#' || !root_id || uri->substr(1) != *root_id)
+        invalid("the ds:Reference URI is \"" + util::printable(*uri) + "\"; expected \"\"" +
+                (root_id ? " or \"#" + *root_id + "\" (the root's ID)" : std::string{}));
+    // xmlAddID fails when the value is already registered (a second import of the same document, or an
+    // xml:id elsewhere); then the registered attribute must be the root's own.
+    xmlAttr *attr = xmlHasNsProp(root, reinterpret_cast<const xmlChar *>("ID"), nullptr);
+    const auto *id_value = reinterpret_cast<const xmlChar *>(root_id->c_str());
+    if (xmlGetID(doc, id_value) == nullptr) xmlAddID(nullptr, doc, id_value, attr);
+    xmlAttr *registered = xmlGetID(doc, id_value);
+    if (registered == nullptr || registered->parent != root)
+        invalid("the ID \"" + util::printable(*root_id) + "\" of the root element also names another element");
+}
+
+// The Reference's transforms (enveloped-signature and at most one canonicalization) and its digest
+// method. Returns the transforms, for the cost estimate.
+std::vector<xmlNode *> check_reference_body(xmlNode *reference, const MetadataSignaturePolicy &policy) {
     std::vector<xmlNode *> ref_parts = xml::all_child_elements(reference);
+    std::vector<xmlNode *> transforms;
     std::size_t k = 0;
     if (k < ref_parts.size() && xml::is_element(ref_parts[k], ns_ds, "Transforms")) {
-        std::vector<xmlNode *> transforms = xml::all_child_elements(ref_parts[k]);
+        transforms = xml::all_child_elements(ref_parts[k]);
         if (transforms.empty() || transforms.size() > 2)
             invalid("the ds:Reference has " + std::to_string(transforms.size()) +
                     " transforms; expected enveloped-signature and at most one canonicalization");
@@ -177,16 +189,19 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
     if (k >= ref_parts.size() || !xml::is_element(ref_parts[k], ns_ds, "DigestMethod"))
         invalid("the ds:Reference has no DigestMethod");
     check_algorithm(algorithm_of(ref_parts[k], "DigestMethod"), Role::digest, "DigestMethod", policy);
+    return transforms;
+}
 
-    // Now let xmlsec1 do the cryptography with the trusted key alone. With signKey set and no keys
-    // manager, xmlsec1 never consults KeyInfo.
+// An xmlsec1 context that verifies with the trusted key alone: with signKey set and no keys manager,
+// xmlsec1 never consults KeyInfo. Only the allowed algorithms are enabled.
+std::unique_ptr<xmlSecDSigCtx, DsigCtxFree> trusted_context(const Certificate &trusted,
+                                                           const MetadataSignaturePolicy &policy) {
     std::unique_ptr<xmlSecKey, KeyFree> key(
         xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte *>(trusted.der.data()),
                                      static_cast<xmlSecSize>(trusted.der.size()), xmlSecKeyDataFormatCertDer,
                                      nullptr, nullptr, nullptr));
     if (!key)
         fail(Code::invalid_argument, "xmlsec1 cannot load the key of the trusted signer certificate " + trusted.sha256);
-
     std::unique_ptr<xmlSecDSigCtx, DsigCtxFree> ctx(xmlSecDSigCtxCreate(nullptr));
     if (!ctx) fail(Code::out_of_memory, "could not create an xmlsec1 signature context");
     ctx->signKey = key.release();
@@ -194,16 +209,12 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
     ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument;
 
     // SignedInfo: canonicalization and signature methods.
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformInclC14NId), "c14n");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformInclC14NWithCommentsId), "c14n");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformExclC14NId), "exc-c14n");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformExclC14NWithCommentsId), "exc-c14n");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformRsaSha256Id), "rsa-sha256");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformRsaSha384Id), "rsa-sha384");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformRsaSha512Id), "rsa-sha512");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformEcdsaSha256Id), "ecdsa-sha256");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformEcdsaSha384Id), "ecdsa-sha384");
-    enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformEcdsaSha512Id), "ecdsa-sha512");
+    for (xmlSecTransformId id : {xmlSecTransformInclC14NId, xmlSecTransformInclC14NWithCommentsId,
+                                 xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId,
+                                 xmlSecTransformRsaSha256Id, xmlSecTransformRsaSha384Id, xmlSecTransformRsaSha512Id,
+                                 xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
+                                 xmlSecTransformEcdsaSha512Id})
+        enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), id), "a SignedInfo transform");
     if (policy.allow_sha1)
         enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformRsaSha1Id), "rsa-sha1");
 
@@ -214,23 +225,34 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
                                  xmlSecTransformSha384Id, xmlSecTransformSha512Id})
         enable(xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id), "a reference transform");
     if (policy.allow_sha1) enable(xmlSecDSigCtxEnableReferenceTransform(ctx.get(), xmlSecTransformSha1Id), "sha1");
+    return ctx;
+}
+
+}  // namespace
+
+void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const MetadataSignaturePolicy &policy) {
+    xml::ensure_initialized();
+    xmlNode *root = doc != nullptr ? xmlDocGetRootElement(doc) : nullptr;
+    if (root == nullptr) fail(Code::internal, "verify_metadata_signature called without a document");
+
+    xmlNode *signature = only_signature(root);
+    const SignedInfoParts si = check_signed_info(signature, policy);
+    check_reference_uri(doc, root, si.reference);
+    const std::vector<xmlNode *> transforms = check_reference_body(si.reference, policy);
+    auto ctx = trusted_context(trusted, policy);
 
     xml::ErrorCapture capture;
-    // The same order as for responses: a document whose canonicalization may be costly is digested
-    // only once its SignatureValue verified with the trusted key.
-    std::size_t prefixes = inclusive_prefix_count_of(si[0]);
-    for (xmlNode *t : ref_parts.empty() || !xml::is_element(ref_parts[0], ns_ds, "Transforms")
-                          ? std::vector<xmlNode *>{}
-                          : xml::all_child_elements(ref_parts[0]))
-        prefixes = std::max(prefixes, inclusive_prefix_count_of(t));
-    if (canonicalization_may_be_costly(policy.document, prefixes) && !signature_value_verifies(signature, ctx->signKey))
-        invalid("it does not verify with the trusted signer's key " + trusted.sha256 + " (" + trusted.subject +
-                "); its SignatureValue was checked over SignedInfo before the document was canonicalized" +
-                (capture.text().empty() ? std::string{} : " (xmlsec1: " + capture.text() + ")"));
-    int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     auto reason = [&capture]() {
         return capture.text().empty() ? std::string{} : " (xmlsec1: " + capture.text() + ")";
     };
+    // The same order as for responses: a document whose canonicalization may be costly is digested
+    // only once its SignatureValue verified with the trusted key.
+    std::size_t prefixes = inclusive_prefix_count_of(si.canonicalization);
+    for (xmlNode *t : transforms) prefixes = std::max(prefixes, inclusive_prefix_count_of(t));
+    if (canonicalization_may_be_costly(policy.document, prefixes) && !signature_value_verifies(signature, ctx->signKey))
+        invalid("it does not verify with the trusted signer's key " + trusted.sha256 + " (" + trusted.subject +
+                "); its SignatureValue was checked over SignedInfo before the document was canonicalized" + reason());
+    int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     if (rc < 0) invalid("xmlsec1 could not process it" + reason());
     if (ctx->status != xmlSecDSigStatusSucceeded)
         invalid("it does not verify with the trusted signer's key " + trusted.sha256 + " (" + trusted.subject +
