@@ -169,31 +169,20 @@ std::string shown_prefix(std::string_view p) {
     return "'" + out + (p.size() > 40 ? "...'" : "'");
 }
 
-SignatureProfile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
-    xmlNode *parent = signature->parent;
-    if (parent == nullptr || parent->type != XML_ELEMENT_NODE) {
-        fail(Code::signature_malformed, "ds:Signature has no parent element");
-    }
-    // Only for messages, so built only when one is needed.
-    auto where = [parent] { return xml::qualified_name(parent); };
-    xml::AttributeReader attr;
-    auto id = attr(parent, "ID");
-    if (!id) fail(Code::signature_reference, "the element " + where() + " that holds a ds:Signature has no ID attribute");
-
-    // ds:Signature = SignedInfo, SignatureValue, KeyInfo?; ds:Object (and Manifests in it) are refused
-    // so nothing but the one Reference can be processed.
+// ds:Signature = SignedInfo, SignatureValue, KeyInfo?; ds:Object (and Manifests in it) are refused so
+// nothing but the one Reference can be processed. Returns SignedInfo's children.
+std::vector<xmlNode *> signed_info_of(xmlNode *signature, xmlNode *parent) {
     auto kids = xml::all_child_elements(signature);
     if (kids.size() < 2 || !is_ds(kids[0], "SignedInfo") || !is_ds(kids[1], "SignatureValue") ||
         kids.size() > 3 || (kids.size() == 3 && !is_ds(kids[2], "KeyInfo"))) {
-        fail(Code::signature_malformed, "ds:Signature in " + where() +
+        fail(Code::signature_malformed, "ds:Signature in " + xml::qualified_name(parent) +
                                             " must contain SignedInfo, SignatureValue and optionally KeyInfo, in "
                                             "that order, and nothing else");
     }
-    xmlNode *signed_info = kids[0];
-    auto si = xml::all_child_elements(signed_info);
+    auto si = xml::all_child_elements(kids[0]);
     if (si.size() < 2 || !is_ds(si[0], "CanonicalizationMethod") || !is_ds(si[1], "SignatureMethod")) {
         fail(Code::signature_malformed,
-             "ds:SignedInfo in " + where() + " must start with CanonicalizationMethod and SignatureMethod");
+             "ds:SignedInfo in " + xml::qualified_name(parent) + " must start with CanonicalizationMethod and SignatureMethod");
     }
     for (std::size_t i = 2; i < si.size(); ++i) {
         if (!is_ds(si[i], "Reference")) {
@@ -201,66 +190,93 @@ SignatureProfile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy
         }
     }
     if (si.size() != 3) {
-        fail(Code::signature_reference, "ds:SignedInfo in " + where() + " has " + std::to_string(si.size() - 2) +
-                                            " References; exactly one is allowed");
+        fail(Code::signature_reference, "ds:SignedInfo in " + xml::qualified_name(parent) + " has " +
+                                            std::to_string(si.size() - 2) + " References; exactly one is allowed");
     }
-    const std::string_view c14n = algorithm_of(attr, si[0]);
+    return si;
+}
+
+// SignedInfo's CanonicalizationMethod (exclusive c14n) and SignatureMethod (allowed, no parameters).
+void check_signed_info_methods(xml::AttributeReader &attr, xmlNode *c14n_method, xmlNode *signature_method,
+                               const DsigPolicy &policy, SignatureProfile &p) {
+    const std::string_view c14n = algorithm_of(attr, c14n_method);
     if (c14n != alg_exc_c14n) {
         fail(Code::signature_transform, "CanonicalizationMethod is '" + std::string(c14n) + "'; expected exclusive c14n without "
                                         "comments (" + alg_exc_c14n + ")");
     }
-    check_c14n_children(si[0]);
-    SignatureProfile p;
-    p.inclusive_prefixes = inclusive_prefix_count(si[0]);
-    p.signature_method = algorithm_of(attr, si[1]);
+    check_c14n_children(c14n_method);
+    p.inclusive_prefixes = inclusive_prefix_count(c14n_method);
+    p.signature_method = algorithm_of(attr, signature_method);
     check_algorithm(p.signature_method, signature_algorithms, policy, "SignatureMethod");
-    if (!xml::all_child_elements(si[1]).empty()) {
+    if (!xml::all_child_elements(signature_method).empty()) {
         fail(Code::signature_algorithm, "SignatureMethod must not have child elements (such as HMACOutputLength)");
     }
+}
 
-    xmlNode *ref = si[2];
+// Transforms: enveloped-signature first, then optionally exclusive c14n, each once.
+void check_transforms(xml::AttributeReader &attr, xmlNode *transforms_node, SignatureProfile &p) {
+    auto transforms = xml::all_child_elements(transforms_node);
+    bool enveloped = false, exc = false;
+    for (std::size_t t = 0; t < transforms.size(); ++t) {
+        xmlNode *tr = transforms[t];
+        if (!is_ds(tr, "Transform")) {
+            fail(Code::signature_transform, "unexpected " + xml::qualified_name(tr) + " in ds:Transforms");
+        }
+        const std::string_view alg = algorithm_of(attr, tr);
+        if (alg == alg_enveloped && !enveloped && t == 0) {
+            enveloped = true;
+            if (!xml::all_child_elements(tr).empty()) {
+                fail(Code::signature_transform, "the enveloped-signature Transform must be empty");
+            }
+        } else if (alg == alg_exc_c14n && !exc && enveloped) {
+            exc = true;
+            check_c14n_children(tr);
+            p.inclusive_prefixes = std::max(p.inclusive_prefixes, inclusive_prefix_count(tr));
+        } else {
+            fail(Code::signature_transform,
+                 "Transform '" + std::string(alg) + "' is not allowed here; expected enveloped-signature, then optionally "
+                 "exclusive c14n without comments, each once");
+        }
+    }
+    if (!enveloped) fail(Code::signature_transform, "the Reference has no enveloped-signature Transform");
+}
+
+// The Reference: URI "#" + the parent's ID, then Transforms, DigestMethod and DigestValue only.
+void check_reference(xml::AttributeReader &attr, xmlNode *ref, xmlNode *parent, std::string_view id,
+                     const DsigPolicy &policy, SignatureProfile &p) {
     auto uri = attr(ref, "URI");
-    if (!uri || uri->size() != id->size() + 1 || uri->front() != '#' || uri->substr(1) != *id) {
-        fail(Code::signature_reference, "the Reference of the signature in " + where() + " has URI '" +
-                                            std::string(uri.value_or("(none)")) + "'; expected '#" + std::string(*id) +
-                                            "', the ID of the element holding the signature");
+    if (!uri || uri->size() != id.size() + 1 || uri->front() != '#' || uri->substr(1) != id) {
+        fail(Code::signature_reference, "the Reference of the signature in " + xml::qualified_name(parent) +
+                                            " has URI '" + std::string(uri.value_or("(none)")) + "'; expected '#" +
+                                            std::string(id) + "', the ID of the element holding the signature");
     }
     auto rk = xml::all_child_elements(ref);
-    std::size_t i = 0;
-    if (i < rk.size() && is_ds(rk[i], "Transforms")) {
-        auto transforms = xml::all_child_elements(rk[i]);
-        bool enveloped = false, exc = false;
-        for (std::size_t t = 0; t < transforms.size(); ++t) {
-            xmlNode *tr = transforms[t];
-            if (!is_ds(tr, "Transform")) {
-                fail(Code::signature_transform, "unexpected " + xml::qualified_name(tr) + " in ds:Transforms");
-            }
-            const std::string_view alg = algorithm_of(attr, tr);
-            if (alg == alg_enveloped && !enveloped && t == 0) {
-                enveloped = true;
-                if (!xml::all_child_elements(tr).empty()) {
-                    fail(Code::signature_transform, "the enveloped-signature Transform must be empty");
-                }
-            } else if (alg == alg_exc_c14n && !exc && enveloped) {
-                exc = true;
-                check_c14n_children(tr);
-                p.inclusive_prefixes = std::max(p.inclusive_prefixes, inclusive_prefix_count(tr));
-            } else {
-                fail(Code::signature_transform,
-                     "Transform '" + std::string(alg) + "' is not allowed here; expected enveloped-signature, then optionally "
-                     "exclusive c14n without comments, each once");
-            }
-        }
-        if (!enveloped) fail(Code::signature_transform, "the Reference has no enveloped-signature Transform");
-        ++i;
-    } else {
+    if (rk.empty() || !is_ds(rk[0], "Transforms")) {
         fail(Code::signature_transform, "the Reference has no Transforms; expected enveloped-signature");
     }
-    if (i + 2 != rk.size() || !is_ds(rk[i], "DigestMethod") || !is_ds(rk[i + 1], "DigestValue")) {
+    check_transforms(attr, rk[0], p);
+    if (rk.size() != 3 || !is_ds(rk[1], "DigestMethod") || !is_ds(rk[2], "DigestValue")) {
         fail(Code::signature_malformed, "the Reference must hold Transforms, DigestMethod and DigestValue only");
     }
-    p.digest_method = algorithm_of(attr, rk[i]);
+    p.digest_method = algorithm_of(attr, rk[1]);
     check_algorithm(p.digest_method, digest_algorithms, policy, "DigestMethod");
+}
+
+SignatureProfile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy &policy) {
+    xmlNode *parent = signature->parent;
+    if (parent == nullptr || parent->type != XML_ELEMENT_NODE) {
+        fail(Code::signature_malformed, "ds:Signature has no parent element");
+    }
+    xml::AttributeReader attr;
+    auto id = attr(parent, "ID");
+    if (!id) {
+        fail(Code::signature_reference,
+             "the element " + xml::qualified_name(parent) + " that holds a ds:Signature has no ID attribute");
+    }
+    const std::vector<xmlNode *> si = signed_info_of(signature, parent);
+    SignatureProfile p;
+    check_signed_info_methods(attr, si[0], si[1], policy, p);
+    check_reference(attr, si[2], parent, *id, policy, p);
 
     // Node identity: xmlsec1 resolves "#id" through the document's ID table (XPointer id()), the
     // same table we query here, and register_saml_ids() put only Response/Assertion IDs there and
@@ -269,7 +285,7 @@ SignatureProfile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy
     xmlAttr *registered = xmlGetID(doc, reinterpret_cast<const xmlChar *>(p.id.c_str()));
     if (registered == nullptr || registered->parent != parent) {
         fail(Code::signature_reference, "the Reference URI '#" + p.id + "' does not resolve to the element " +
-                                            where() + " that holds the signature");
+                                            xml::qualified_name(parent) + " that holds the signature");
     }
     return p;
 }
