@@ -322,173 +322,219 @@ unsigned char markup_class(char c) { return markup_classes[static_cast<unsigned 
 // libxml2 keeps nothing that has no quoted value. Declarations stay in scope until the matching
 // end tag ('</'), as in libxml2, whose namespace stack pops at every end tag. What the scan does not
 // recognise it reads as text and goes on: at worst it counts something libxml2 would not parse.
-void check_markup(std::string_view text, const Limits &limits, std::string_view what) {
-    const char *const begin = text.data();
-    const char *const end = begin + text.size();
-    // Elements that declared namespaces and are still open: (nesting level, declarations). The
-    // in-scope bound keeps it short.
-    std::vector<std::pair<std::size_t, unsigned>> declaring;
-    std::size_t level = 0;
-    std::size_t in_scope = 0;
-    // Once a terminator is missing, it is missing for every later opener too (so no search is
-    // repeated to the end: that would be quadratic).
-    bool no_comment_end = false, no_cdata_end = false, no_pi_end = false, no_double_hyphen = false;
-    auto starts = [end](const char *p, std::string_view s) {
-        return static_cast<std::size_t>(end - p) >= s.size() && std::memcmp(p, s.data(), s.size()) == 0;
-    };
-    // Skips past `terminator` from `from`; nullptr (and `missing` set) when absent.
-    auto skip = [&](const char *from, std::string_view terminator, bool &missing) -> const char * {
-        if (missing) return nullptr;
-        const std::size_t at = text.find(terminator, static_cast<std::size_t>(from - begin));
-        if (at == std::string_view::npos) {
-            missing = true;
-            return nullptr;
-        }
-        return begin + at + terminator.size();
-    };
-    auto refuse = [&](const char *tag, const char *name_end, const std::string &why) {
-        fail(Code::xml_attribute_limits,
-             std::string(what) + ": the element <" + shown_text(std::string_view(tag + 1, static_cast<std::size_t>(name_end - tag - 1))) +
-                 "> at line " + std::to_string(line_at(text, static_cast<std::size_t>(tag - begin))) + " " + why +
-                 "; " + attribute_limits_text(limits));
-    };
+class MarkupScan {
+public:
+    MarkupScan(std::string_view text, const Limits &limits, std::string_view what)
+        : text_(text), limits_(limits), what_(what), begin_(text.data()), end_(text.data() + text.size()),
+          count_declarations_(has_many_declarations(text, limits)),
+          short_tag_(5 * (static_cast<std::size_t>(limits.max_attributes_per_element) + 1)) {}
 
-    // The common case costs one search per tag. Every namespace declaration has "xmlns" in its
-    // bytes, so a document with few of them cannot cross either namespace bound, and its tags need
-    // no counting for them; and a start tag holds n attributes only in 5n bytes or more (a space,
-    // a name, '=' and two quotes each; libxml2 keeps nothing past a missing space), so a shorter
-    // stretch to the next '<' cannot cross the attribute bound.
-    const bool count_declarations = [&] {
+    void run();
+
+private:
+    // The common case costs one search per tag. Every namespace declaration has "xmlns" in its bytes,
+    // so a document with few of them cannot cross either namespace bound, and its tags need no
+    // counting for them; and a start tag holds n attributes only in 5n bytes or more (a space, a name,
+    // '=' and two quotes each; libxml2 keeps nothing past a missing space), so a shorter stretch to
+    // the next '<' cannot cross the attribute bound.
+    static bool has_many_declarations(std::string_view text, const Limits &limits) {
         const std::size_t enough =
             std::min<std::size_t>(limits.max_namespaces_per_element, limits.max_namespaces_in_scope) + 1;
         std::size_t n = 0;
         for (std::size_t at = text.find("xmlns"); at != std::string_view::npos; at = text.find("xmlns", at + 5))
             if (++n >= enough) return true;
         return false;
-    }();
-    const std::size_t short_tag = 5 * (static_cast<std::size_t>(limits.max_attributes_per_element) + 1);
+    }
 
-    const char *p = begin;
-    const char *next_lt = static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end - p)));
-    while (p < end) {
+    bool starts(const char *p, std::string_view s) const {
+        return static_cast<std::size_t>(end_ - p) >= s.size() && std::memcmp(p, s.data(), s.size()) == 0;
+    }
+
+    // Skips past `terminator` from `from`; nullptr (and `missing` set) when absent. Once a terminator
+    // is missing, it is missing for every later opener too, so no search is repeated to the end (that
+    // would be quadratic).
+    const char *skip(const char *from, std::string_view terminator, bool &missing) const {
+        if (missing) return nullptr;
+        const std::size_t at = text_.find(terminator, static_cast<std::size_t>(from - begin_));
+        if (at == std::string_view::npos) {
+            missing = true;
+            return nullptr;
+        }
+        return begin_ + at + terminator.size();
+    }
+
+    [[noreturn]] void refuse(const char *tag, const char *name_end, const std::string &why) const {
+        fail(Code::xml_attribute_limits,
+             std::string(what_) + ": the element <" +
+                 shown_text(std::string_view(tag + 1, static_cast<std::size_t>(name_end - tag - 1))) + "> at line " +
+                 std::to_string(line_at(text_, static_cast<std::size_t>(tag - begin_))) + " " + why + "; " +
+                 attribute_limits_text(limits_));
+    }
+
+    const char *after_bang(const char *q);
+    void check_comment_hyphens(const char *q);
+    void end_tag();
+    const char *start_tag(const char *lt, const char *q);
+    void count_value(std::string_view name, const char *lt, const char *name_end, unsigned &attributes,
+                     unsigned &declarations) const;
+
+    std::string_view text_;
+    const Limits &limits_;
+    std::string_view what_;
+    const char *const begin_;
+    const char *const end_;
+    const bool count_declarations_;
+    const std::size_t short_tag_;
+    // Elements that declared namespaces and are still open: (nesting level, declarations). The
+    // in-scope bound keeps it short.
+    std::vector<std::pair<std::size_t, unsigned>> declaring_;
+    std::size_t level_ = 0;
+    std::size_t in_scope_ = 0;
+    bool no_comment_end_ = false, no_cdata_end_ = false, no_pi_end_ = false, no_double_hyphen_ = false;
+};
+
+void MarkupScan::run() {
+    const char *p = begin_;
+    const char *next_lt = static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end_ - p)));
+    while (p < end_) {
         const char *lt = next_lt != nullptr && next_lt >= p
                              ? next_lt
-                             : static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end - p)));
+                             : static_cast<const char *>(std::memchr(p, '<', static_cast<std::size_t>(end_ - p)));
         if (lt == nullptr) break;
         const char *q = lt + 1;
-        const char first = q < end ? *q : '\0';
+        const char first = q < end_ ? *q : '\0';
         if (first == '!') {
-            if (starts(q, "!--")) {
-                // XML allows no "--" inside a comment, and libxml2 2.9 spends time that grows with the
-                // square of their number on a comment full of them (terminated or not): refused here,
-                // with one search per comment.
-                if (!no_double_hyphen) {
-                    const std::size_t hyphens = text.find("--", static_cast<std::size_t>(q + 3 - begin));
-                    if (hyphens == std::string_view::npos) {
-                        no_double_hyphen = true;
-                    } else if (hyphens + 2 >= text.size() || text[hyphens + 2] != '>') {
-                        fail(Code::xml_malformed, std::string(what) + " is not well-formed XML (line " +
-                                                      std::to_string(line_at(text, hyphens)) +
-                                                      "): a comment contains \"--\", which XML does not allow");
-                    }
-                }
-                const char *after = skip(q + 3, "-->", no_comment_end);
-                p = after != nullptr ? after : q + 3;
-            } else if (starts(q, "![CDATA[")) {
-                const char *after = skip(q + 8, "]]>", no_cdata_end);
-                p = after != nullptr ? after : q + 8;
-            } else {  // a DOCTYPE and its declarations: the parser refuses them
-                p = q + 1;
-            }
-            continue;
-        }
-        if (first == '?') {
-            const char *after = skip(q + 1, "?>", no_pi_end);
+            p = after_bang(q);
+        } else if (first == '?') {
+            const char *after = skip(q + 1, "?>", no_pi_end_);
             p = after != nullptr ? after : q + 1;
-            continue;
-        }
-        if (first == '/') {
-            if (level > 0) {
-                if (!declaring.empty() && declaring.back().first == level) {
-                    in_scope -= declaring.back().second;
-                    declaring.pop_back();
-                }
-                --level;
-            }
+        } else if (first == '/') {
+            end_tag();
             p = q + 1;
+        } else {
+            if (!count_declarations_) {
+                next_lt = static_cast<const char *>(std::memchr(q, '<', static_cast<std::size_t>(end_ - q)));
+                const char *stretch_end = next_lt != nullptr ? next_lt : end_;
+                if (static_cast<std::size_t>(stretch_end - lt) < short_tag_) {
+                    p = stretch_end;
+                    continue;
+                }
+            }
+            p = start_tag(lt, q);
+        }
+    }
+}
+
+// A comment, a CDATA section, or a DOCTYPE and its declarations (which the parser refuses).
+const char *MarkupScan::after_bang(const char *q) {
+    if (starts(q, "!--")) {
+        check_comment_hyphens(q);
+        const char *after = skip(q + 3, "-->", no_comment_end_);
+        return after != nullptr ? after : q + 3;
+    }
+    if (starts(q, "![CDATA[")) {
+        const char *after = skip(q + 8, "]]>", no_cdata_end_);
+        return after != nullptr ? after : q + 8;
+    }
+    return q + 1;
+}
+
+// XML allows no "--" inside a comment, and libxml2 2.9 spends time that grows with the square of their
+// number on a comment full of them (terminated or not): refused here, with one search per comment.
+void MarkupScan::check_comment_hyphens(const char *q) {
+    if (no_double_hyphen_) return;
+    const std::size_t hyphens = text_.find("--", static_cast<std::size_t>(q + 3 - begin_));
+    if (hyphens == std::string_view::npos) {
+        no_double_hyphen_ = true;
+    } else if (hyphens + 2 >= text_.size() || text_[hyphens + 2] != '>') {
+        fail(Code::xml_malformed, std::string(what_) + " is not well-formed XML (line " +
+                                      std::to_string(line_at(text_, hyphens)) +
+                                      "): a comment contains \"--\", which XML does not allow");
+    }
+}
+
+// An end tag closes the innermost open element and its declarations.
+void MarkupScan::end_tag() {
+    if (level_ == 0) return;
+    if (!declaring_.empty() && declaring_.back().first == level_) {
+        in_scope_ -= declaring_.back().second;
+        declaring_.pop_back();
+    }
+    --level_;
+}
+
+// One quoted value of a start tag: a namespace declaration when the name before it is xmlns or
+// xmlns:*, else an attribute; either may cross its bound.
+void MarkupScan::count_value(std::string_view name, const char *lt, const char *name_end, unsigned &attributes,
+                             unsigned &declarations) const {
+    const bool declaration =
+        name.size() >= 5 && name.substr(0, 5) == "xmlns" && (name.size() == 5 || (name.size() > 6 && name[5] == ':'));
+    if (declaration) {
+        if (++declarations > limits_.max_namespaces_per_element)
+            refuse(lt, name_end, "declares more than " + std::to_string(limits_.max_namespaces_per_element) +
+                                     " namespaces");
+        if (in_scope_ + declarations > limits_.max_namespaces_in_scope)
+            refuse(lt, name_end, "has more than " + std::to_string(limits_.max_namespaces_in_scope) +
+                                     " namespace declarations in scope");
+    } else if (++attributes > limits_.max_attributes_per_element) {
+        refuse(lt, name_end, "has more than " + std::to_string(limits_.max_attributes_per_element) + " attributes");
+    }
+}
+
+// A start tag from its '<' (lt); q is just after it. The element name runs to the first space, '>',
+// '/' or '<'; the tag ends at its '>' (outside quotes) or at the next '<'. Returns where scanning goes on.
+const char *MarkupScan::start_tag(const char *lt, const char *q) {
+    while (q < end_ && !(markup_class(*q) & ends_element_name)) ++q;
+    const char *name_end = q;
+    unsigned attributes = 0, declarations = 0;
+    std::string_view last_name;  // the attribute name a value belongs to
+    bool closed = false, empty = false;
+    while (q < end_) {
+        const char c = *q;
+        if (c == '<') break;
+        if (c == '>') {
+            closed = true;
+            ++q;
+            break;
+        }
+        if (c == '/' && q + 1 < end_ && q[1] == '>') {
+            closed = empty = true;
+            q += 2;
+            break;
+        }
+        if (c == '"' || c == '\'') {
+            // The value runs to its closing quote, or to a '<' before it (two vectorised searches:
+            // values are most of the bytes of a SAML start tag).
+            const char *v = q + 1;
+            const auto *close = static_cast<const char *>(std::memchr(v, c, static_cast<std::size_t>(end_ - v)));
+            const char *limit = close != nullptr ? close : end_;
+            const auto *lt_in = static_cast<const char *>(std::memchr(v, '<', static_cast<std::size_t>(limit - v)));
+            v = lt_in != nullptr ? lt_in : limit;
+            count_value(last_name, lt, name_end, attributes, declarations);
+            last_name = {};
+            q = (v < end_ && *v == c) ? v + 1 : v;
             continue;
         }
-
-        if (!count_declarations) {
-            next_lt = static_cast<const char *>(std::memchr(q, '<', static_cast<std::size_t>(end - q)));
-            const char *stretch_end = next_lt != nullptr ? next_lt : end;
-            if (static_cast<std::size_t>(stretch_end - lt) < short_tag) {
-                p = stretch_end;
-                continue;
-            }
+        if (markup_class(c) & separates_attributes) {
+            ++q;
+            continue;
         }
-
-        // A start tag. The element name runs to the first space, '>', '/' or '<'.
-        while (q < end && !(markup_class(*q) & ends_element_name)) ++q;
-        const char *name_end = q;
-        unsigned attributes = 0, declarations = 0;
-        std::string_view last_name;  // the attribute name a value belongs to
-        bool closed = false, empty = false;
-        while (q < end) {
-            const char c = *q;
-            if (c == '<') break;
-            if (c == '>') {
-                closed = true;
-                ++q;
-                break;
-            }
-            if (c == '/' && q + 1 < end && q[1] == '>') {
-                closed = empty = true;
-                q += 2;
-                break;
-            }
-            if (c == '"' || c == '\'') {
-                // The value runs to its closing quote, or to a '<' before it (two vectorised searches:
-                // values are most of the bytes of a SAML start tag).
-                const char *v = q + 1;
-                const auto *close = static_cast<const char *>(std::memchr(v, c, static_cast<std::size_t>(end - v)));
-                const char *limit = close != nullptr ? close : end;
-                const auto *lt_in = static_cast<const char *>(std::memchr(v, '<', static_cast<std::size_t>(limit - v)));
-                v = lt_in != nullptr ? lt_in : limit;
-                const bool declaration = last_name.size() >= 5 && last_name.substr(0, 5) == "xmlns" &&
-                                         (last_name.size() == 5 || (last_name.size() > 6 && last_name[5] == ':'));
-                if (declaration) {
-                    if (++declarations > limits.max_namespaces_per_element)
-                        refuse(lt, name_end, "declares more than " + std::to_string(limits.max_namespaces_per_element) +
-                                                 " namespaces");
-                    if (in_scope + declarations > limits.max_namespaces_in_scope)
-                        refuse(lt, name_end, "has more than " + std::to_string(limits.max_namespaces_in_scope) +
-                                                 " namespace declarations in scope");
-                } else if (++attributes > limits.max_attributes_per_element) {
-                    refuse(lt, name_end, "has more than " + std::to_string(limits.max_attributes_per_element) +
-                                             " attributes");
-                }
-                last_name = {};
-                q = (v < end && *v == c) ? v + 1 : v;
-                continue;
-            }
-            if (markup_class(c) & separates_attributes) {
-                ++q;
-                continue;
-            }
-            const char *n = q;
-            while (q < end && !(markup_class(*q) & ends_attribute_name)) ++q;
-            last_name = std::string_view(n, static_cast<std::size_t>(q - n));
-        }
-        if (closed && !empty) {
-            ++level;
-            if (declarations > 0) {
-                declaring.emplace_back(level, declarations);
-                in_scope += declarations;
-            }
-        }
-        p = q;
+        const char *n = q;
+        while (q < end_ && !(markup_class(*q) & ends_attribute_name)) ++q;
+        last_name = std::string_view(n, static_cast<std::size_t>(q - n));
     }
+    if (closed && !empty) {
+        ++level_;
+        if (declarations > 0) {
+            declaring_.emplace_back(level_, declarations);
+            in_scope_ += declarations;
+        }
+    }
+    return q;
+}
+
+void check_markup(std::string_view text, const Limits &limits, std::string_view what) {
+    MarkupScan(text, limits, what).run();
 }
 
 // Per-parse state reached from the SAX callbacks through ctxt->_private.
@@ -669,7 +715,12 @@ void DocDeleter::operator()(xmlDoc *doc) const noexcept { xmlFreeDoc(doc); }
 
 xmlNode *Document::root() const noexcept { return doc_ ? xmlDocGetRootElement(doc_.get()) : nullptr; }
 
-Document parse(std::string_view bytes, const Limits &limits, std::string_view what) {
+namespace {
+
+// The checks on the bytes before any parsing; returns the document as UTF-8 (a view of `bytes`, or of
+// `decoded` when it had to be decoded).
+std::string_view checked_text(std::string_view bytes, const Limits &limits, std::string_view what,
+                              std::string &decoded) {
     // The size check comes first so an oversized upload costs nothing but this comparison.
     if (bytes.size() > limits.max_bytes)
         fail(Code::input_too_large, std::string(what) + " is " + std::to_string(bytes.size()) +
@@ -682,7 +733,6 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
     // characters: libxml2 stops reading at a NUL and ignores what follows, so a document with bytes
     // after a NUL (in any encoding) would parse as if they were not there, a parser differential with
     // any other consumer of the same bytes.
-    std::string decoded;
     const std::string_view text = as_utf8(bytes, decoded, what);
     if (text.empty()) fail(Code::xml_malformed, std::string(what) + " is empty: expected an XML document");
     // A document starts with '<' (or with white space before its first element). Anything else is not
@@ -696,24 +746,13 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
     // Before libxml2 sees a start tag: its work on one grows with the square of the attributes and
     // namespace declarations it carries.
     check_markup(text, limits, what);
-    ensure_initialized();
-    // libxml2 reports a few errors (I/O, encoding, memory) through this thread's generic handlers
-    // rather than the parser context's; the capture keeps them off stderr.
-    ErrorCapture quiet;
+    return text;
+}
 
-    std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(
-        xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size())));
-    if (!ctxt) fail(Code::out_of_memory, "could not create an XML parser context");
-
-    // Per-context options only (never the xmlXxxDefault globals): no network, no entity
-    // substitution, no DTD loading, blanks kept (signatures cover exact whitespace), no output, and
-    // the encoding declaration ignored (the text is UTF-8 by now, whatever it was labelled).
-    xmlCtxtUseOptions(ctxt.get(), XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
-
-    ParseState st;
-    st.limits = &limits;
-    if (limits.min_bytes_per_node != 0) st.work_budget = limits.node_allowance + text.size() / limits.min_bytes_per_node;
-    xmlSAXHandler *sax = ctxt->sax;  // this context's own copy, so changing it affects no one else
+// Routes the context's SAX events through the bounding handlers (which forward to libxml2's own
+// tree-building ones, kept in `st`). Only this context's own copy of the handler table changes.
+void install_handlers(xmlParserCtxt *ctxt, ParseState &st) {
+    xmlSAXHandler *sax = ctxt->sax;
     st.start_element = sax->startElementNs;
     st.end_element = sax->endElementNs;
     st.characters = sax->characters;
@@ -740,9 +779,12 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
     sax->error = nullptr;
     sax->warning = nullptr;
     ctxt->_private = &st;
+}
 
-    xmlParseDocument(ctxt.get());
-
+// After the parse: a bound the handlers stopped at, or a document that is not well-formed, is refused
+// with what was found.
+void check_parse_outcome(xmlParserCtxt *ctxt, const ParseState &st, const Limits &limits, std::string_view what,
+                         std::size_t text_size) {
     if (st.doctype)
         fail(Code::xml_doctype, std::string(what) + " contains a DOCTYPE; ssogate refuses DTDs and entity "
                                                     "declarations (they can expand without bound or read files)");
@@ -755,13 +797,13 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
         fail(Code::xml_limits,
              std::string(what) + " has more XML nodes than its size allows: at most " +
                  std::to_string(st.work_budget) + " (" + std::to_string(limits.node_allowance) + " plus one per " +
-                 std::to_string(limits.min_bytes_per_node) + " bytes of its " + std::to_string(text.size()) +
+                 std::to_string(limits.min_bytes_per_node) + " bytes of its " + std::to_string(text_size) +
                  "), an element counting also a quarter of the namespace declarations in scope and 1/16 of the "
                  "square of its attributes; ordinary documents use one per 20 bytes or less");
     if (!st.over_attributes.empty()) fail(Code::xml_attribute_limits, std::string(what) + ": " + st.over_attributes);
     if (!ctxt->wellFormed || ctxt->myDoc == nullptr) {
         std::string msg = std::string(what) + " is not well-formed XML";
-        const xmlError *err = xmlCtxtGetLastError(ctxt.get());
+        const xmlError *err = xmlCtxtGetLastError(ctxt);
         if (st.have_error) {
             msg += " (line " + std::to_string(st.error_line) + "): " + st.error_message;
         } else if (err != nullptr && err->code != XML_ERR_OK) {
@@ -769,6 +811,33 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
         }
         fail(Code::xml_malformed, msg);
     }
+}
+
+}  // namespace
+
+Document parse(std::string_view bytes, const Limits &limits, std::string_view what) {
+    std::string decoded;
+    const std::string_view text = checked_text(bytes, limits, what, decoded);
+    ensure_initialized();
+    // libxml2 reports a few errors (I/O, encoding, memory) through this thread's generic handlers
+    // rather than the parser context's; the capture keeps them off stderr.
+    ErrorCapture quiet;
+
+    std::unique_ptr<xmlParserCtxt, CtxtDeleter> ctxt(
+        xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size())));
+    if (!ctxt) fail(Code::out_of_memory, "could not create an XML parser context");
+
+    // Per-context options only (never the xmlXxxDefault globals): no network, no entity
+    // substitution, no DTD loading, blanks kept (signatures cover exact whitespace), no output, and
+    // the encoding declaration ignored (the text is UTF-8 by now, whatever it was labelled).
+    xmlCtxtUseOptions(ctxt.get(), XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
+
+    ParseState st;
+    st.limits = &limits;
+    if (limits.min_bytes_per_node != 0) st.work_budget = limits.node_allowance + text.size() / limits.min_bytes_per_node;
+    install_handlers(ctxt.get(), st);
+    xmlParseDocument(ctxt.get());
+    check_parse_outcome(ctxt.get(), st, limits, what, text.size());
 
     Document::Shape shape;
     shape.bytes = text.size();
