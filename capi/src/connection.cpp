@@ -1,10 +1,14 @@
 // Section 4 of ssogate.h: connections.
+#include "crypto/certificate.hpp"
 #include "internal.hpp"
 
 #include <string>
 
 ssogate_connection::ssogate_connection(std::shared_ptr<const ssogate::core::Connection> connection)
-    : p(std::move(connection)), idp(p->idp()), json(p->to_json()), sp_metadata(p->sp_metadata()) {}
+    : p(std::move(connection)), idp(p->idp()), json(p->to_json()), sp_metadata(p->sp_metadata()),
+      sp_certificate_sha256(p->sp_certificate_pem().empty()
+                                ? std::string()
+                                : ssogate::core::crypto::parse_certificate_pem(p->sp_certificate_pem()).sha256) {}
 
 namespace {
 
@@ -222,6 +226,18 @@ const char *ssogate_connection_description(const ssogate_connection *conn) noexc
 const char *ssogate_connection_email_attribute(const ssogate_connection *conn) noexcept {
     const auto *s = settings(conn);
     return s == nullptr ? nullptr : s->email_attribute.c_str();
+}
+
+const char *ssogate_connection_sp_certificate_pem(const ssogate_connection *conn) noexcept {
+    return conn == nullptr ? nullptr : conn->p->sp_certificate_pem().c_str();
+}
+
+const char *ssogate_connection_sp_certificate_sha256(const ssogate_connection *conn) noexcept {
+    return conn == nullptr ? nullptr : conn->sp_certificate_sha256.c_str();
+}
+
+int ssogate_connection_authn_requests_signed(const ssogate_connection *conn) noexcept {
+    return conn != nullptr && conn->p->signs_every_request() ? 1 : 0;
 }
 
 const ssogate_idp *ssogate_connection_idp(const ssogate_connection *conn) noexcept {

@@ -58,6 +58,7 @@ struct ssogate_connection {
     ssogate_idp idp;
     std::string json;
     std::string sp_metadata;
+    std::string sp_certificate_sha256;  // "" without an SP certificate
 
     explicit ssogate_connection(std::shared_ptr<const ssogate::core::Connection> connection);
 };

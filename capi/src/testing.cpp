@@ -19,6 +19,9 @@ struct ssogate_test_idp {
 
     ssogate_test_idp(std::string entity_id, core::testing::KeyType type, const std::string &sso_url)
         : idp(std::move(entity_id), type), metadata(idp.metadata_xml(sso_url)) {}
+    ssogate_test_idp(std::string entity_id, const std::string &key_pem, const std::string &cert_pem,
+                     const std::string &sso_url)
+        : idp(std::move(entity_id), key_pem, cert_pem), metadata(idp.metadata_xml(sso_url)) {}
 };
 
 // The builder: the core's options, plus whether `now` was set (unset means the clock at signing
@@ -82,7 +85,25 @@ ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t entity_id_l
     SSOGATE_CAPI_END(err, nullptr)
 }
 
+ssogate_test_idp *ssogate_test_idp_from_pem(const char *entity_id, size_t entity_id_len, const char *sso_url,
+                                            size_t sso_url_len, const char *key_pem, size_t key_pem_len,
+                                            const char *cert_pem, size_t cert_pem_len, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        std::string id(ssogate::capi::input(entity_id, entity_id_len, "entity_id"));
+        std::string sso(ssogate::capi::input(sso_url, sso_url_len, "sso_url"));
+        const std::string key(ssogate::capi::input(key_pem, key_pem_len, "key_pem"));
+        const std::string cert(ssogate::capi::input(cert_pem, cert_pem_len, "cert_pem"));
+        return new ssogate_test_idp(id.empty() ? default_entity_id : std::move(id), key, cert,
+                                    sso.empty() ? default_sso_url : sso);
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
 void ssogate_test_idp_free(ssogate_test_idp *idp) noexcept { delete idp; }
+
+const char *ssogate_test_idp_private_key_pem(const ssogate_test_idp *idp) noexcept {
+    return idp == nullptr ? nullptr : idp->idp.private_key_pem().c_str();
+}
 
 const char *ssogate_test_idp_entity_id(const ssogate_test_idp *idp) noexcept {
     return idp == nullptr ? nullptr : idp->idp.entity_id().c_str();

@@ -9,5 +9,5 @@ struct DemoArgs {
 };
 
 // Runs the whole flow; 0 when every step gave the expected outcome, 1 otherwise. Throws
-// core::Error for a failure that is not a login outcome (a store that cannot be opened).
+// ssogate::Error for a failure that is not a login outcome (a store that cannot be opened).
 int run_demo(const DemoArgs &args);

@@ -1,6 +1,6 @@
 #include "files.hpp"
 
-#include "error.hpp"
+#include <ssogate/ssogate.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,10 +42,10 @@ std::string read_input(const std::string &path, std::size_t cap, std::string_vie
         }
         if (n == 0) break;
         if (out.size() + static_cast<std::size_t>(n) > cap) {
-            ssogate::core::fail(ssogate::core::Code::input_too_large,
-                                std::string(what) + " " + (is_stdin ? std::string("(stdin)") : path) +
-                                    " is larger than " + std::to_string(cap) + " bytes, the most accepted; stopped "
-                                    "reading there");
+            throw ssogate::Error(SSOGATE_INPUT_TOO_LARGE,
+                                 std::string(what) + " " + (is_stdin ? std::string("(stdin)") : path) +
+                                     " is larger than " + std::to_string(cap) + " bytes, the most accepted; stopped "
+                                     "reading there");
         }
         out.append(buf, static_cast<std::size_t>(n));
     }

@@ -15,11 +15,15 @@ struct IoError : std::runtime_error {
 
 // Caps for what the command reads. The SAMLResponse and metadata caps are the library's own; a
 // connection file holds the IdP metadata plus a little JSON, escaped; PEM keys are small.
-inline constexpr std::size_t connection_file_cap = 4 * (8u << 20);
+inline constexpr std::size_t metadata_file_cap = 8u << 20;  // ssogate::IdpOptions' default max_bytes
+inline constexpr std::size_t connection_file_cap = 4 * metadata_file_cap;
+// A SAMLResponse form value: the base64 of the default 1 MiB cap, line breaks allowed; the library
+// applies its own exact bound to what is read.
+inline constexpr std::size_t response_file_cap = 3u << 20;
 inline constexpr std::size_t pem_file_cap = 1u << 20;
 
 // The contents of `path` ("-": stdin). `what` names it in messages ("RESPONSE", "the metadata file").
-// Throws IoError when it cannot be read or is a directory, and Error{input_too_large} (saying the cap
+// Throws IoError when it cannot be read or is a directory, and ssogate::Error (INPUT_TOO_LARGE) (saying the cap
 // and that reading stopped there) when it holds more than `cap` bytes.
 std::string read_input(const std::string &path, std::size_t cap, std::string_view what);
 

@@ -20,6 +20,6 @@ struct LoginUrlArgs {
 CLI::App *add_login_url_command(CLI::App &app, LoginUrlArgs &args);
 
 // Prints the redirect URL (or the POST form) on stdout and the request's identifiers on stderr.
-// Returns 0, or 2 for --sp-key without --sp-cert. Throws ssogate::core::Error when the library
+// Returns 0, or 2 for --sp-key without --sp-cert. Throws ssogate::Error when the library
 // refuses (return-to, binding, key), std::runtime_error when a file cannot be read.
 int run_login_url(const LoginUrlArgs &args);

@@ -1,5 +1,6 @@
-// ssogate: the command-line face of the library, for the admin's first screen (seed: "upload the
-// IdP metadata, press Save, paste the ACS URL and SP Entity ID back into the IdP").
+// ssogate: the command-line face of the library, for the admin's first screen (upload the IdP
+// metadata, press Save, paste the ACS URL and SP Entity ID back into the IdP). It is written against
+// the public C++ header, ssogate.hpp, like any host of the library.
 //
 //   ssogate idp import FILE --base-url URL [--entity-id ID] [--id CONNID] [--acs-url U]
 //                           [--sp-entity-id E] [--sp-cert CERT.pem] [--allow-idp-initiated] [--jit]
@@ -14,33 +15,25 @@
 //
 // Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
 // refused by the library (its code name and message on stderr, or as JSON with --json).
-#include "connection/connection.hpp"
-#include "crypto/certificate.hpp"
 #include "demo.hpp"
-#include "error.hpp"
 #include "files.hpp"
 #include "login_url.hpp"
-#include "metadata/idp.hpp"
 #include "testing.hpp"
-#include "util/time.hpp"
+#include "text.hpp"
 #include "verify.hpp"
-#include "xml/xml.hpp"
+
+#include <ssogate/ssogate.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
-#include <string_view>
 
-namespace core = ssogate::core;
 using nlohmann::json;
 
 namespace {
@@ -50,36 +43,28 @@ constexpr int exit_io = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_refused = 3;
 
-
-// "HTTP-POST" for the SAML bindings, the full URI for anything else.
-std::string short_binding(const std::string &uri) {
-    constexpr std::string_view prefix = "urn:oasis:names:tc:SAML:2.0:bindings:";
-    return uri.compare(0, prefix.size(), prefix) == 0 ? uri.substr(prefix.size()) : uri;
-}
-
-json endpoints_json(const std::vector<core::Endpoint> &endpoints) {
+json endpoints_json(const std::vector<ssogate::Endpoint> &endpoints) {
     json out = json::array();
     for (const auto &e : endpoints) {
-        out.push_back({{"binding", short_binding(e.binding)}, {"binding_uri", e.binding}, {"location", e.location}});
+        out.push_back({{"binding", short_binding(e.binding_uri)}, {"binding_uri", e.binding_uri}, {"location", e.location}});
     }
     return out;
 }
 
-json idp_json(const core::IdpMetadata &idp) {
+json idp_json(const ssogate::IdpView &idp) {
     json certs = json::array();
-    for (const auto &c : idp.signing_certificates()) {
+    for (const auto &c : idp.certificates()) {
         certs.push_back({{"sha256", c.sha256},
                          {"subject", c.subject},
                          {"issuer", c.issuer},
-                         {"not_before", core::util::format_datetime(c.not_before)},
-                         {"not_after", core::util::format_datetime(c.not_after)},
+                         {"not_before", datetime(c.not_before)},
+                         {"not_after", datetime(c.not_after)},
                          {"key_type", c.key_type},
                          {"key_bits", c.key_bits}});
     }
     json warnings = json::array();
     for (const auto &w : idp.warnings()) {
-        warnings.push_back(
-            {{"code", static_cast<int>(w.code)}, {"name", core::code_name(w.code)}, {"message", w.message}});
+        warnings.push_back({{"code", w.code}, {"name", ssogate::code_name(w.code)}, {"message", w.message}});
     }
     json out = {{"entity_id", idp.entity_id()},
                 {"sso", endpoints_json(idp.sso_endpoints())},
@@ -90,44 +75,43 @@ json idp_json(const core::IdpMetadata &idp) {
                 {"valid_until", nullptr},
                 {"warnings", warnings}};
     if (idp.valid_until()) {
-        out["valid_until"] = core::util::format_datetime(*idp.valid_until());
+        out["valid_until"] = datetime(*idp.valid_until());
     }
     return out;
 }
 
 // What the admin reads after pressing Save: the IdP as understood, then what to paste back.
-void print_import(std::ostream &os, const core::Connection &conn, std::int64_t now, const std::string &out_path) {
-    const auto &idp = *conn.idp();
+void print_import(std::ostream &os, const ssogate::Connection &conn, std::int64_t now, const std::string &out_path) {
+    const ssogate::IdpView idp = conn.idp();
     os << "IdP entityID:  " << idp.entity_id() << "\n\n";
     os << "Single sign-on URLs:\n";
     for (const auto &e : idp.sso_endpoints()) {
-        os << "  " << std::left << std::setw(14) << short_binding(e.binding) << " " << e.location << "\n";
+        os << "  " << std::left << std::setw(14) << short_binding(e.binding_uri) << " " << e.location << "\n";
     }
     os << "\nSigning certificates:\n";
     int n = 0;
-    for (const auto &c : idp.signing_certificates()) {
+    for (const auto &c : idp.certificates()) {
         os << "  " << ++n << ". SHA-256  " << c.sha256 << "\n";
         os << "     Subject  " << c.subject << "\n";
-        os << "     Expires  " << core::util::format_datetime(c.not_after) << (c.not_after <= now ? "  (EXPIRED)" : "")
-           << "\n";
+        os << "     Expires  " << datetime(c.not_after) << (c.not_after <= now ? "  (EXPIRED)" : "") << "\n";
     }
+    const auto warnings = idp.warnings();
     os << "\nWarnings:";
-    if (idp.warnings().empty()) {
+    if (warnings.empty()) {
         os << " none\n";
     } else {
         os << "\n";
-        for (const auto &w : idp.warnings()) {
-            os << "  " << core::code_name(w.code) << ": " << w.message << "\n";
+        for (const auto &w : warnings) {
+            os << "  " << ssogate::code_name(w.code) << ": " << w.message << "\n";
         }
     }
     os << "\nPaste these into your IdP:\n";
     os << "  Single sign on URL:           " << conn.acs_url() << "\n";
     os << "  Audience URI (SP Entity ID):  " << conn.sp_entity_id() << "\n";
-    if (!conn.sp_certificate_pem().empty()) {
-        os << "  SP signing certificate:       SHA-256 "
-           << core::crypto::parse_certificate_pem(conn.sp_certificate_pem()).sha256 << " (the --sp-cert file)\n";
+    if (!conn.sp_certificate_sha256().empty()) {
+        os << "  SP signing certificate:       SHA-256 " << conn.sp_certificate_sha256() << " (the --sp-cert file)\n";
     }
-    if (conn.signs_every_request()) {
+    if (conn.authn_requests_signed()) {
         os << "\nThe IdP wants signed AuthnRequests: every login begun for this connection is signed with the SP\n"
               "key (its SP metadata says AuthnRequestsSigned=\"true\")"
            << (conn.sp_certificate_pem().empty() ? "; give the key's certificate with --sp-cert so that the\n"
@@ -158,68 +142,68 @@ struct ImportArgs {
     std::optional<std::int64_t> now;
 };
 
-int run_import(const ImportArgs &a) {
-    const std::string xml = read_input(a.file, core::xml::Limits{}.max_bytes, "the metadata file");
-    core::ImportOptions options;
-    options.entity_id = a.entity_id;
-    options.now = a.now;
-    auto idp = core::import_idp_metadata(xml, options);
+json connection_json(const ssogate::Connection &conn) {
+    return {{"id", conn.id()},
+            {"acs_url", conn.acs_url()},
+            {"sp_entity_id", conn.sp_entity_id()},
+            {"allow_idp_initiated", conn.allow_idp_initiated()},
+            {"jit_provisioning", conn.jit_provisioning()},
+            {"clock_skew_seconds", conn.clock_skew_seconds()},
+            {"authn_requests_signed", conn.authn_requests_signed()},
+            {"sp_certificate_sha256",
+             conn.sp_certificate_sha256().empty() ? json(nullptr) : json(conn.sp_certificate_sha256())}};
+}
 
-    core::ConnectionParams params;
+int run_import(const ImportArgs &a) {
+    const std::string xml = read_input(a.file, metadata_file_cap, "the metadata file");
+    ssogate::IdpOptions options;
+    options.now = a.now.value_or(0);
+    const auto idp = ssogate::Idp::import_metadata(xml, a.entity_id, {}, options);
+
+    ssogate::ConnectionParams params;
     params.base_url = a.base_url;
     params.id = a.id;
     params.acs_url = a.acs_url;
     params.sp_entity_id = a.sp_entity_id;
     if (!a.sp_cert.empty()) params.sp_certificate_pem = read_input(a.sp_cert, pem_file_cap, "the SP certificate file");
-    params.settings.allow_idp_initiated = a.allow_idp_initiated;
-    params.settings.jit_provisioning = a.jit;
-    const auto conn = core::make_connection(idp, params);
+    ssogate::ConnectionOptions settings;
+    settings.allow_idp_initiated = a.allow_idp_initiated;
+    settings.jit_provisioning = a.jit;
+    const ssogate::Connection conn(idp, params, settings);
 
     if (!a.out.empty()) {
-        write_output(a.out, conn->to_json());
+        write_output(a.out, conn.to_json());
     }
     if (a.json) {
-        json out = {{"idp", idp_json(*idp)},
-                    {"connection",
-                     {{"id", conn->id()},
-                      {"acs_url", conn->acs_url()},
-                      {"sp_entity_id", conn->sp_entity_id()},
-                      {"allow_idp_initiated", conn->settings().allow_idp_initiated},
-                      {"jit_provisioning", conn->settings().jit_provisioning},
-                      {"clock_skew_seconds", conn->settings().clock_skew_seconds},
-                      {"authn_requests_signed", conn->signs_every_request()},
-                      {"sp_certificate_sha256",
-                       conn->sp_certificate_pem().empty()
-                           ? json(nullptr)
-                           : json(core::crypto::parse_certificate_pem(conn->sp_certificate_pem()).sha256)}}},
-                    {"paste_into_idp",
-                     {{"single_sign_on_url", conn->acs_url()}, {"audience_uri", conn->sp_entity_id()}}},
+        json out = {{"idp", idp_json(idp)},
+                    {"connection", connection_json(conn)},
+                    {"paste_into_idp", {{"single_sign_on_url", conn.acs_url()}, {"audience_uri", conn.sp_entity_id()}}},
                     {"connection_file", a.out.empty() ? json(nullptr) : json(a.out)}};
         std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     } else {
-        print_import(std::cout, *conn, a.now.value_or(core::util::now_seconds()), a.out);
+        print_import(std::cout, conn, a.now.value_or(static_cast<std::int64_t>(std::time(nullptr))), a.out);
     }
     return exit_ok;
 }
 
 int run_sp_metadata(const std::string &file, std::optional<std::int64_t> now) {
-    core::ImportOptions options;
-    options.now = now;
-    const auto conn = core::connection_from_json(read_input(file, connection_file_cap, "the connection file"), options);
-    std::cout << conn->sp_metadata();
-    if (!conn->sp_metadata().empty() && conn->sp_metadata().back() != '\n') {
+    ssogate::IdpOptions options;
+    options.now = now.value_or(0);
+    const auto conn = ssogate::Connection::from_json(read_input(file, connection_file_cap, "the connection file"), options);
+    const std::string metadata = conn.sp_metadata();
+    std::cout << metadata;
+    if (!metadata.empty() && metadata.back() != '\n') {
         std::cout << "\n";
     }
     return exit_ok;
 }
 
-void report_refusal(const core::Error &e, bool as_json) {
+void report_refusal(const ssogate::Error &e, bool as_json) {
     if (as_json) {
-        json out = {{"error",
-                     {{"code", static_cast<int>(e.code())}, {"name", core::code_name(e.code())}, {"message", e.what()}}}};
+        json out = {{"error", {{"code", e.code()}, {"name", e.code_name()}, {"message", e.message()}}}};
         std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     } else {
-        std::cerr << "error: " << core::code_name(e.code()) << ": " << e.what() << "\n";
+        std::cerr << "error: " << e.code_name() << ": " << e.message() << "\n";
     }
 }
 
@@ -312,7 +296,7 @@ int main(int argc, char **argv) {
             std::cout << "ssogate " << SSOGATE_CLI_VERSION << "\n";
             return exit_ok;
         }
-    } catch (const core::Error &e) {
+    } catch (const ssogate::Error &e) {
         report_refusal(e, as_json);
         return exit_refused;
     } catch (const IoError &e) {

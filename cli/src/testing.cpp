@@ -1,103 +1,101 @@
 #include "testing.hpp"
 
-#include "connection/connection.hpp"
 #include "files.hpp"
-#include "crypto/certificate.hpp"
-#include "testing/idp.hpp"
-#include "util/time.hpp"
+#include "text.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <ssogate/ssogate.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <memory>
-#include <sstream>
-#include <stdexcept>
+#include <string>
 #include <utility>
-
-namespace core = ssogate::core;
-namespace testing = ssogate::core::testing;
+#include <vector>
 
 namespace {
 
 constexpr const char *default_entity_id = "https://idp.test.example/saml";
 
-
-
-std::unique_ptr<testing::TestIdp> load_idp(const TestingArgs &a, const std::string &entity_id) {
-    return std::make_unique<testing::TestIdp>(entity_id, read_input(a.key, pem_file_cap, "the key file"),
-                                               read_input(a.cert, pem_file_cap, "the certificate file"));
+ssogate::TestIdp load_idp(const TestingArgs &a, const std::string &entity_id, const std::string &sso_url = {}) {
+    return ssogate::TestIdp::from_pem(read_input(a.key, pem_file_cap, "the key file"),
+                                      read_input(a.cert, pem_file_cap, "the certificate file"), entity_id, sso_url);
 }
 
 int run_keygen(const TestingArgs &a) {
-    const testing::TestIdp idp(a.entity_id.empty() ? default_entity_id : a.entity_id,
-                               a.ec ? testing::KeyType::ec_p256 : testing::KeyType::rsa2048);
+    const ssogate::TestIdp idp(a.entity_id.empty() ? default_entity_id : a.entity_id,
+                               a.ec ? ssogate::KeyType::ec_p256 : ssogate::KeyType::rsa_2048);
     write_output(a.key, idp.private_key_pem(), 0600);
     write_output(a.cert, idp.certificate_pem(), 0644);
-    const auto cert = core::crypto::parse_certificate_pem(idp.certificate_pem());
+    // The certificate's facts as an import reads them from the test IdP's own metadata.
+    const auto cert = ssogate::Idp::import_metadata(idp.metadata_xml()).certificates().at(0);
     // The key itself stays in its file; only facts about it are printed.
     std::cout << "Test key written to " << a.key << " (" << cert.key_type << " " << cert.key_bits
               << " bits; a throwaway for testing, never for a real IdP)\n"
               << "Certificate written to " << a.cert << "\n"
               << "  SHA-256  " << cert.sha256 << "\n"
               << "  Subject  " << cert.subject << "\n"
-              << "  Expires  " << core::util::format_datetime(cert.not_after) << "\n"
+              << "  Expires  " << datetime(cert.not_after) << "\n"
               << "Entity ID: " << idp.entity_id() << " (pass the same --entity-id to 'testing metadata')\n";
     return 0;
 }
 
 int run_metadata(const TestingArgs &a) {
-    const auto idp = load_idp(a, a.entity_id.empty() ? default_entity_id : a.entity_id);
-    std::cout << idp->metadata_xml(a.sso_url);
+    const auto idp = load_idp(a, a.entity_id.empty() ? default_entity_id : a.entity_id, a.sso_url);
+    std::cout << idp.metadata_xml();
     return 0;
 }
 
-core::testing::Sign sign_mode(const std::string &s) {
-    if (s == "response") return testing::Sign::response;
-    if (s == "assertion") return testing::Sign::assertion;
-    if (s == "none") return testing::Sign::none;
-    return testing::Sign::both;  // CLI11 allowed only these four values
+ssogate::TestSign sign_mode(const std::string &s) {
+    if (s == "response") return ssogate::TestSign::response;
+    if (s == "assertion") return ssogate::TestSign::assertion;
+    if (s == "none") return ssogate::TestSign::none;
+    return ssogate::TestSign::both;  // CLI11 allowed only these four values
+}
+
+// The NAME=VALUE specs grouped by name, in the order each name first appears. A malformed spec is put
+// in `bad`, and nothing is returned.
+std::vector<std::pair<std::string, std::vector<std::string>>> attributes_of(const std::vector<std::string> &specs,
+                                                                           std::string &bad) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    for (const auto &spec : specs) {
+        const auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            bad = spec;
+            return {};
+        }
+        const std::string name = spec.substr(0, eq);
+        auto it = out.begin();
+        while (it != out.end() && it->first != name) ++it;
+        if (it == out.end()) it = out.insert(out.end(), {name, {}});
+        it->second.push_back(spec.substr(eq + 1));
+    }
+    return out;
 }
 
 int run_response(const TestingArgs &a) {
-    core::ImportOptions import;
-    import.now = a.now;
-    const auto conn = core::connection_from_json(read_input(a.connection, connection_file_cap, "the connection file"), import);
-
-    testing::ResponseOptions o;
-    o.now = a.now.value_or(core::util::now_seconds());
-    o.acs_url = conn->acs_url();
-    o.sp_entity_id = conn->sp_entity_id();
-    o.in_response_to = a.in_response_to;
-    o.nameid = a.nameid;
-    o.sign = sign_mode(a.sign);
-    for (const auto &spec : a.attributes) {
-        const auto eq = spec.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            std::cerr << "error: --attribute wants NAME=VALUE, got '" << spec << "'\n";
-            return 2;
-        }
-        const std::string name = spec.substr(0, eq);
-        auto it = o.attributes.begin();
-        while (it != o.attributes.end() && it->name != name) ++it;
-        if (it == o.attributes.end()) {
-            testing::TestAttribute attribute;
-            attribute.name = name;
-            o.attributes.push_back(std::move(attribute));
-            it = o.attributes.end() - 1;
-        }
-        it->values.push_back(spec.substr(eq + 1));
+    std::string bad;
+    const auto attributes = attributes_of(a.attributes, bad);
+    if (!bad.empty()) {
+        std::cerr << "error: --attribute wants NAME=VALUE, got '" << bad << "'\n";
+        return 2;
     }
+    ssogate::IdpOptions import;
+    import.now = a.now.value_or(0);
+    const auto conn =
+        ssogate::Connection::from_json(read_input(a.connection, connection_file_cap, "the connection file"), import);
+
+    ssogate::TestResponseParams params;
+    params.connection(conn).nameid(a.nameid).sign(sign_mode(a.sign));
+    if (a.now) params.now(*a.now);
+    if (!a.in_response_to.empty()) params.in_response_to(a.in_response_to);
+    for (const auto &[name, values] : attributes)
+        for (const auto &value : values) params.add_attribute(name, value);
 
     // By default the IdP the connection was made for, so the Issuer matches without repeating it.
-    const auto idp = load_idp(a, a.entity_id.empty() ? conn->idp()->entity_id() : a.entity_id);
+    const auto idp = load_idp(a, a.entity_id.empty() ? conn.idp().entity_id() : a.entity_id);
+    const ssogate::TestResponse response = idp.response(params);
     if (a.xml) {
-        std::cout << idp->response_xml(o);
+        std::cout << response.xml;
     } else {
-        std::cout << idp->response_base64(o) << "\n";
+        std::cout << response.base64 << "\n";
     }
     return 0;
 }

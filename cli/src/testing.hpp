@@ -36,6 +36,6 @@ struct TestingArgs {
 CLI::App *add_testing_command(CLI::App &app, TestingArgs &args);
 
 // Runs the parsed subcommand. Returns 0, or 2 for a malformed --attribute. Throws
-// ssogate::core::Error when the library refuses (a key that does not match its certificate, a bad
+// ssogate::Error when the library refuses (a key that does not match its certificate, a bad
 // connection file), std::runtime_error when a file cannot be read or written.
 int run_testing(const TestingArgs &args);

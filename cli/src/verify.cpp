@@ -1,29 +1,19 @@
 #include "verify.hpp"
 
-#include "connection/connection.hpp"
 #include "files.hpp"
-#include "error.hpp"
-#include "response/verify.hpp"
-#include "store/replay_memory.hpp"
-#include "util/time.hpp"
+#include "text.hpp"
+
+#include <ssogate/ssogate.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <functional>
 #include <iostream>
-#include <sstream>
-#include <stdexcept>
 
-namespace core = ssogate::core;
 using nlohmann::json;
 
 namespace {
 
-
-json login_json(const core::VerifiedLogin &v) {
+json login_json(const ssogate::VerifiedLogin &v) {
     json attributes = json::array();
     for (const auto &a : v.attributes) {
         attributes.push_back({{"name", a.name},
@@ -38,15 +28,14 @@ json login_json(const core::VerifiedLogin &v) {
             {"connection_id", v.connection_id},
             {"assertion_id", v.assertion_id},
             {"session_index", v.session_index},
-            {"authn_instant", core::util::format_datetime(v.authn_instant)},
-            {"session_not_on_or_after", v.session_not_on_or_after
-                                            ? json(core::util::format_datetime(*v.session_not_on_or_after))
-                                            : json(nullptr)},
+            {"authn_instant", datetime(v.authn_instant)},
+            {"session_not_on_or_after",
+             v.session_not_on_or_after ? json(datetime(*v.session_not_on_or_after)) : json(nullptr)},
             {"in_response_to", v.in_response_to},
             {"attributes", attributes}};
 }
 
-void print_login(const core::VerifiedLogin &v) {
+void print_login(const ssogate::VerifiedLogin &v) {
     const auto or_none = [](const std::string &s) { return s.empty() ? std::string("(none)") : s; };
     std::cout << "Login verified\n"
               << "  Email:           " << v.email << "\n"
@@ -56,10 +45,9 @@ void print_login(const core::VerifiedLogin &v) {
               << "  Connection:      " << v.connection_id << "\n"
               << "  Assertion ID:    " << v.assertion_id << "\n"
               << "  Session index:   " << or_none(v.session_index) << "\n"
-              << "  Authn instant:   " << core::util::format_datetime(v.authn_instant) << "\n"
+              << "  Authn instant:   " << datetime(v.authn_instant) << "\n"
               << "  Session ends:    "
-              << (v.session_not_on_or_after ? core::util::format_datetime(*v.session_not_on_or_after) : "(not set)")
-              << "\n"
+              << (v.session_not_on_or_after ? datetime(*v.session_not_on_or_after) : "(not set)") << "\n"
               << "  In response to:  " << (v.in_response_to.empty() ? "(unsolicited)" : v.in_response_to) << "\n"
               << "  Attributes:";
     if (v.attributes.empty()) {
@@ -94,44 +82,39 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
 
 int run_verify(const VerifyArgs &args) {
     try {
-        const std::string posted =
-            read_input(args.response, core::max_form_value_bytes(core::VerifyContext{}.max_bytes), "RESPONSE");
-        core::ImportOptions import;
-        import.now = args.now;
-        const auto conn = core::connection_from_json(read_input(args.connection, connection_file_cap, "the connection file"), import);
-
+        const std::string posted = read_input(args.response, response_file_cap, "RESPONSE");
+        ssogate::IdpOptions import;
+        import.now = args.now.value_or(0);
+        const auto conn = ssogate::Connection::from_json(
+            read_input(args.connection, connection_file_cap, "the connection file"), import);
         // A fresh cache per run: the command checks one Response, so a replay across runs is not
         // detected (a server keeps its cache). It shares the frozen clock, or --now far from the
         // real time would make entries expire (or never) on the wrong clock.
-        const auto now = args.now;
-        core::MemoryReplayCache replay(now ? std::function<std::int64_t()>([now] { return *now; })
-                                           : std::function<std::int64_t()>());
-        core::VerifyContext ctx;
-        ctx.now = args.now;
-        ctx.pending_request_ids = args.request_ids;
-        ctx.replay = &replay;
-        const core::VerifiedLogin login = core::verify_response(*conn, posted, ctx);
+        ssogate::ReplayCacheOptions replay_options;
+        replay_options.now = args.now.value_or(0);
+        const auto replay = ssogate::ReplayCache::memory(replay_options);
+        ssogate::VerifyOptions options;
+        options.now = args.now.value_or(0);
+        const ssogate::VerifiedLogin login = ssogate::verify_response(conn, posted, args.request_ids, replay, options);
         if (args.json) {
             std::cout << json{{"login", login_json(login)}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
         } else {
             print_login(login);
         }
         return 0;
-    } catch (const core::Error &e) {
+    } catch (const ssogate::Error &e) {
         // Refusals of the connection file too, so --json always prints one object.
-        const auto *rejection = dynamic_cast<const core::Rejection *>(&e);
-        const std::string user = rejection ? rejection->user_message() : core::user_message_for(e.code());
         if (args.json) {
             std::cout << json{{"error",
-                               {{"code", static_cast<int>(e.code())},
-                                {"name", core::code_name(e.code())},
-                                {"message", e.what()},
-                                {"user_message", user}}}}
+                               {{"code", e.code()},
+                                {"name", e.code_name()},
+                                {"message", e.message()},
+                                {"user_message", e.user_message()}}}}
                              .dump(2, ' ', false, json::error_handler_t::replace)
                       << "\n";
         } else {
-            std::cerr << "error: " << core::code_name(e.code()) << ": " << e.what() << "\n"
-                      << "end-user message: " << user << "\n";
+            std::cerr << "error: " << e.code_name() << ": " << e.message() << "\n"
+                      << "end-user message: " << e.user_message() << "\n";
         }
         return 3;
     }

@@ -787,6 +787,11 @@ static void test_sp_metadata_says_what_the_connection_does(void) {
     CHECK(conn != NULL);
     CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "AuthnRequestsSigned=\"true\"");
     CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "<md:KeyDescriptor use=\"signing\">");
+    CHECK(ssogate_connection_authn_requests_signed(conn) == 1);
+    CHECK_CONTAINS(ssogate_connection_sp_certificate_pem(conn), "-----BEGIN CERTIFICATE-----");
+    /* The fingerprint an admin compares with the IdP's console (openssl x509 -fingerprint -sha256). */
+    CHECK_STR(ssogate_connection_sp_certificate_sha256(conn),
+              "B0:D6:5D:8D:91:6F:0A:09:57:0B:A7:E1:AE:D2:C4:91:3A:E7:3B:D4:84:C0:CF:90:0B:5D:1A:6C:AE:2B:58:29");
     ssogate_connection_free(conn);
 
     /* Okta's metadata does not ask: a login may be begun unsigned, so nothing is promised. */
@@ -796,7 +801,20 @@ static void test_sp_metadata_says_what_the_connection_does(void) {
     CHECK(conn != NULL);
     CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "AuthnRequestsSigned=\"false\"");
     CHECK_CONTAINS(ssogate_connection_sp_metadata(conn), "<md:KeyDescriptor use=\"signing\">");
+    CHECK(ssogate_connection_authn_requests_signed(conn) == 0);
     ssogate_connection_free(conn);
+    ssogate_connection_params_free(p);
+
+    /* Without an SP certificate there is no fingerprint to show. */
+    p = ssogate_connection_params_new();
+    CHECK(set(ssogate_connection_params_set_base_url, p, "https://app.example.com", err) == SSOGATE_OK);
+    conn = ssogate_connection_new(okta, p, NULL, err);
+    CHECK(conn != NULL);
+    CHECK_STR(ssogate_connection_sp_certificate_pem(conn), "");
+    CHECK_STR(ssogate_connection_sp_certificate_sha256(conn), "");
+    ssogate_connection_free(conn);
+    CHECK(ssogate_connection_sp_certificate_sha256(NULL) == NULL);
+    CHECK(ssogate_connection_authn_requests_signed(NULL) == 0);
 
     ssogate_connection_params_free(p);
     ssogate_idp_free(okta);
@@ -929,6 +947,70 @@ static void test_connection_json_federation(void) {
     ssogate_error_free(err);
 }
 
+/*
+ * A testing IdP kept across runs: its key and certificate come out as PEM and make the same IdP again,
+ * whose Responses verify against the metadata of the first; a key from another IdP is refused.
+ */
+static void test_test_idp_from_pem(void) {
+    ssogate_error *err = ssogate_error_new();
+    ssogate_test_idp *first = ssogate_test_idp_new(NULL, 0, NULL, 0, SSOGATE_KEY_EC_P256, err);
+    ssogate_test_idp *other = ssogate_test_idp_new(NULL, 0, NULL, 0, SSOGATE_KEY_RSA_2048, err);
+    CHECK(first != NULL && other != NULL);
+    const char *key = ssogate_test_idp_private_key_pem(first);
+    const char *cert = ssogate_test_idp_certificate_pem(first);
+    CHECK_CONTAINS(key, "-----BEGIN PRIVATE KEY-----");
+    const char *eid = "https://idp.kept.example/saml";
+    ssogate_test_idp *again =
+        ssogate_test_idp_from_pem(eid, strlen(eid), NULL, 0, key, strlen(key), cert, strlen(cert), err);
+    CHECK(again != NULL);
+    CHECK_STR(ssogate_test_idp_certificate_pem(again), cert);
+    CHECK_STR(ssogate_test_idp_private_key_pem(again), key);
+    CHECK_STR(ssogate_test_idp_entity_id(again), eid);
+
+    /* Its Response verifies against a connection made from its own metadata with the first's key. */
+    ssogate_idp *idp = ssogate_idp_import(ssogate_test_idp_metadata_xml(again), strlen(ssogate_test_idp_metadata_xml(again)),
+                                          NULL, 0, NULL, 0, NULL, err);
+    CHECK(idp != NULL);
+    ssogate_connection_params *p = ssogate_connection_params_new();
+    CHECK(set(ssogate_connection_params_set_base_url, p, "https://app.example.com", err) == SSOGATE_OK);
+    ssogate_connection_options co;
+    ssogate_connection_options_init(&co, sizeof co);
+    co.allow_idp_initiated = 1;
+    ssogate_connection *conn = ssogate_connection_new(idp, p, &co, err);
+    CHECK(conn != NULL);
+    ssogate_test_response_params *rp = ssogate_test_response_params_new();
+    CHECK(ssogate_test_response_params_set_connection(rp, conn, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_nameid(rp, "kim@example.com", 15, err) == SSOGATE_OK);
+    ssogate_test_response *r = ssogate_test_idp_response(again, rp, err);
+    CHECK(r != NULL);
+    ssogate_replay_cache *replay = ssogate_replay_cache_new_memory(NULL, err);
+    const char *b64 = ssogate_test_response_base64(r);
+    ssogate_login *login = ssogate_verify_response(conn, b64, strlen(b64), NULL, 0, replay, NULL, err);
+    CHECK_CODE(err, SSOGATE_OK);
+    CHECK(login != NULL);
+    CHECK_STR(ssogate_login_email(login), "kim@example.com");
+
+    /* The other IdP's key with the first one's certificate: refused, with nothing made. */
+    const char *other_key = ssogate_test_idp_private_key_pem(other);
+    CHECK(ssogate_test_idp_from_pem(NULL, 0, NULL, 0, other_key, strlen(other_key), cert, strlen(cert), err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_test_idp_from_pem(NULL, 0, NULL, 0, "not pem", 7, cert, strlen(cert), err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_test_idp_private_key_pem(NULL) == NULL);
+
+    ssogate_login_free(login);
+    ssogate_replay_cache_free(replay);
+    ssogate_test_response_free(r);
+    ssogate_test_response_params_free(rp);
+    ssogate_connection_free(conn);
+    ssogate_connection_params_free(p);
+    ssogate_idp_free(idp);
+    ssogate_test_idp_free(again);
+    ssogate_test_idp_free(other);
+    ssogate_test_idp_free(first);
+    ssogate_error_free(err);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
@@ -953,6 +1035,7 @@ int main(int argc, char **argv) {
     test_connection_json_federation();
     test_email_normalize();
     test_sp_metadata_says_what_the_connection_does();
+    test_test_idp_from_pem();
 
     printf("%d passed, 0 failed\n", passed);
     return 0;

@@ -519,6 +519,18 @@ SSOGATE_API const char *ssogate_connection_email_attribute(const ssogate_connect
  * The IdP of this connection, borrowed: valid as long as conn. Do not free it.
  */
 SSOGATE_API const ssogate_idp *ssogate_connection_idp(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** The SP certificate (PEM) given with ssogate_connection_params_set_sp_certificate_pem, "" when none. */
+SSOGATE_API const char *ssogate_connection_sp_certificate_pem(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/**
+ * The SHA-256 fingerprint of the SP certificate ("AB:CD:...", the form IdP consoles show), "" when the
+ * connection has none: what an admin compares with what the IdP received.
+ */
+SSOGATE_API const char *ssogate_connection_sp_certificate_sha256(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/**
+ * 1 when every login begun for this connection is signed (its IdP's metadata wants signed
+ * AuthnRequests; the SP metadata then says AuthnRequestsSigned="true"), else 0.
+ */
+SSOGATE_API int ssogate_connection_authn_requests_signed(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** JSON with a schema version, for the host to keep in its database. */
 SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /**
@@ -991,8 +1003,21 @@ typedef struct ssogate_test_idp ssogate_test_idp;
 SSOGATE_API ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t entity_id_len,
                                                    const char *sso_url, size_t sso_url_len, int key_type,
                                                    ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * A testing IdP over a key and certificate the caller kept (PEM, as ssogate_test_idp_private_key_pem
+ * and ssogate_test_idp_certificate_pem gave them), so that its metadata stays the same across runs.
+ * entity_id and sso_url default as for ssogate_test_idp_new. A key that does not match the
+ * certificate, or PEM that does not parse, gives SSOGATE_INVALID_ARGUMENT.
+ */
+SSOGATE_API ssogate_test_idp *ssogate_test_idp_from_pem(const char *entity_id, size_t entity_id_len,
+                                                        const char *sso_url, size_t sso_url_len,
+                                                        const char *key_pem, size_t key_pem_len,
+                                                        const char *cert_pem, size_t cert_pem_len,
+                                                        ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a testing IdP; NULL is allowed. */
 SSOGATE_API void ssogate_test_idp_free(ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
+/** Its private key, PEM (PKCS #8): a throwaway for tests, never for a real IdP. */
+SSOGATE_API const char *ssogate_test_idp_private_key_pem(const ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
 /** Its entityID. */
 SSOGATE_API const char *ssogate_test_idp_entity_id(const ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
 /** Its signing certificate, PEM. */

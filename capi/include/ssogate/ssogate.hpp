@@ -426,6 +426,11 @@ public:
     }
     /** The connection's IdP, borrowed: valid as long as this Connection (not moved-from). */
     IdpView idp() const noexcept { return IdpView(ssogate_connection_idp(h_)); }
+    std::string sp_certificate_pem() const { return detail::str(ssogate_connection_sp_certificate_pem(h_)); }
+    /** "AB:CD:...", "" without an SP certificate. */
+    std::string sp_certificate_sha256() const { return detail::str(ssogate_connection_sp_certificate_sha256(h_)); }
+    /** Whether every login begun for this connection is signed (the IdP wants signed AuthnRequests). */
+    bool authn_requests_signed() const noexcept { return ssogate_connection_authn_requests_signed(h_) != 0; }
     std::string to_json() const { return detail::str(ssogate_connection_to_json(h_)); }
     std::string sp_metadata() const { return detail::str(ssogate_connection_sp_metadata(h_)); }
 
@@ -698,9 +703,24 @@ public:
         if (h_ == nullptr) err.raise();
     }
 
+    /** Over a kept key and certificate (ssogate_test_idp_from_pem). */
+    static TestIdp from_pem(std::string_view key_pem, std::string_view cert_pem, std::string_view entity_id = {},
+                            std::string_view sso_url = {}) {
+        detail::ErrorSlot err;
+        ssogate_test_idp *h = ssogate_test_idp_from_pem(entity_id.data(), entity_id.size(), sso_url.data(),
+                                                        sso_url.size(), key_pem.data(), key_pem.size(),
+                                                        cert_pem.data(), cert_pem.size(), err.get());
+        if (h == nullptr) err.raise();
+        return TestIdp(h);
+    }
+
+    /** Takes ownership of a handle from ssogate_test_idp_new / _from_pem. */
+    explicit TestIdp(ssogate_test_idp *owned) noexcept : Owned(owned) {}
+
     const ssogate_test_idp *get() const noexcept { return h_; }
     std::string entity_id() const { return detail::str(ssogate_test_idp_entity_id(h_)); }
     std::string certificate_pem() const { return detail::str(ssogate_test_idp_certificate_pem(h_)); }
+    std::string private_key_pem() const { return detail::str(ssogate_test_idp_private_key_pem(h_)); }
     std::string metadata_xml() const { return detail::str(ssogate_test_idp_metadata_xml(h_)); }
 
     TestResponse response(const TestResponseParams &params) const {
