@@ -1,7 +1,7 @@
-// `ssogate demo`: the seed's whole flow, end to end, on SQLite in a temporary directory, with the
-// testing IdP playing Okta. Each step prints what a person would read (the outcome and its reason)
-// and checks that the outcome is the expected one, so the demo doubles as a smoke test: any
-// unexpected outcome makes the command exit with status 1.
+// `ssogate demo`: the whole SSO flow (import, URLs, logins, JiT, invites, SSO modes), end to end,
+// on SQLite in a temporary directory, with the testing IdP playing Okta. Each step prints what a
+// person would read (the outcome and its reason) and checks that the outcome is the expected one, so
+// the demo doubles as a smoke test: any unexpected outcome makes the command exit with status 1.
 #include "demo.hpp"
 
 #include "connection/connection.hpp"
