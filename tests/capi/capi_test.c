@@ -1,7 +1,7 @@
 /*
  * The C ABI from a C11 program that sees only <ssogate/ssogate.h> and links only libssogate.
  *
- * It walks the whole issue-2 surface (version, codes, the error object, NULL safety, options
+ * It walks the surface of sections 1-4 (version, codes, the error object, NULL safety, options
  * struct sizes, IdP metadata import over the interop corpus, connections, JSON, SP metadata), so
  * that the C++ core's behaviour is proven to reach C callers unchanged.
  *
@@ -768,7 +768,7 @@ static void test_connection_explicit_and_settings(void) {
 }
 
 /* The SP metadata says what the connection does: an IdP that wants signed AuthnRequests gets signed ones
-   (ssogate_login_begin refuses unsigned ones), so AuthnRequestsSigned is "true", and the SP certificate
+   (ssogate_sp_login_begin refuses unsigned ones), so AuthnRequestsSigned is "true", and the SP certificate
    given to the connection is its signing KeyDescriptor. */
 static void test_sp_metadata_says_what_the_connection_does(void) {
     ssogate_error *err = ssogate_error_new();
