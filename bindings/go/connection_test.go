@@ -442,7 +442,7 @@ func TestSPMetadataSaysWhatTheConnectionDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer good.Close()
-	if req, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{SPKey: good}); err != nil || !req.Signed {
+	if req, err := ssogate.BeginSPLogin(conn, store, ssogate.SPLoginOptions{SPKey: good}); err != nil || !req.Signed {
 		t.Errorf("with the published key: %+v, %v", req, err)
 	}
 	otherKey, otherCert := selfSigned(t, "other.ssogate.test")
@@ -451,7 +451,7 @@ func TestSPMetadataSaysWhatTheConnectionDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if _, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{SPKey: other}); !errors.Is(err, ssogate.ErrSPKeyInvalid) {
+	if _, err := ssogate.BeginSPLogin(conn, store, ssogate.SPLoginOptions{SPKey: other}); !errors.Is(err, ssogate.ErrSPKeyInvalid) {
 		t.Errorf("with another key: %v; want ErrSPKeyInvalid", err)
 	}
 

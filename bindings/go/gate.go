@@ -51,27 +51,27 @@ func cRole(r Role) int {
 	return -1
 }
 
-// OutcomeKind is what Gate.Consume made of a response.
-type OutcomeKind int
+// GateOutcomeKind is what Gate.Consume made of a response.
+type GateOutcomeKind int
 
 const (
-	// OutcomeLogin: a member logged in; start a session for Outcome.Email.
-	OutcomeLogin OutcomeKind = 0
-	// OutcomePromptJoin: a newcomer may join (Just-in-Time); ask them, then call Gate.ConfirmJoin.
-	OutcomePromptJoin OutcomeKind = 1
-	// OutcomeJoinedByInvite: a pending invite was accepted; the member exists now. Start a session.
-	OutcomeJoinedByInvite OutcomeKind = 2
-	// OutcomeDenied: refused by the policy, by verification or by a store (see Outcome.Reason).
-	OutcomeDenied OutcomeKind = 3
+	// GateOutcomeLogin: a member logged in; start a session for GateOutcome.Email.
+	GateOutcomeLogin GateOutcomeKind = 0
+	// GateOutcomePromptJoin: a newcomer may join (Just-in-Time); ask them, then call Gate.ConfirmJoin.
+	GateOutcomePromptJoin GateOutcomeKind = 1
+	// GateOutcomeJoinedByInvite: a pending invite was accepted; the member exists now. Start a session.
+	GateOutcomeJoinedByInvite GateOutcomeKind = 2
+	// GateOutcomeDenied: refused by the policy, by verification or by a store (see GateOutcome.Reason).
+	GateOutcomeDenied GateOutcomeKind = 3
 )
 
-func (k OutcomeKind) String() string {
+func (k GateOutcomeKind) String() string {
 	switch k {
-	case OutcomeLogin:
+	case GateOutcomeLogin:
 		return "LOGIN"
-	case OutcomePromptJoin:
+	case GateOutcomePromptJoin:
 		return "PROMPT_JOIN"
-	case OutcomeJoinedByInvite:
+	case GateOutcomeJoinedByInvite:
 		return "JOINED_BY_INVITE"
 	default:
 		return "DENIED"
@@ -100,8 +100,8 @@ type GateOptions struct {
 	MaxResponseBytes uint64
 }
 
-// Gate runs the whole SSO flow over its stores: admin calls, BeginLogin, Consume (verification +
-// policy + directory update + audit row), ConfirmJoin, PasswordLoginAllowed. It is safe for
+// Gate runs the whole SSO flow over its stores: admin calls, BeginSPLogin, Consume (verification +
+// policy + directory update + audit row), ConfirmJoin, DecidePasswordLogin. It is safe for
 // concurrent use; Close releases it (a finalizer does so otherwise).
 type Gate struct {
 	ref *ref[capi.Struct_SS_ssogate_gate]
@@ -275,7 +275,7 @@ func (g *Gate) Invite(accountID, email string, role Role, ttl time.Duration) (*I
 }
 
 // EnforcementPreview is what switching to SSOModeEnforced does; Applied and Mode tell what
-// SetSSOMode did.
+// ApplySSOMode did.
 type EnforcementPreview struct {
 	Allowed      bool
 	Applied      bool
@@ -312,27 +312,27 @@ func (g *Gate) PreviewEnforcement(accountID string) (*EnforcementPreview, error)
 	})
 }
 
-// SetSSOMode sets the account's mode. Enforcing applies only when the preview allows it (the
+// ApplySSOMode sets the account's mode. Enforcing applies only when the preview allows it (the
 // lockout guard refuses until an owner or admin has logged in through SSO, unless force); check
 // Applied. A refusal is a decision, not an error.
-func (g *Gate) SetSSOMode(accountID string, mode SSOMode, force bool) (*EnforcementPreview, error) {
-	return g.enforcement("ssogate_gate_set_sso_mode", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_enforcement {
-		return capi.Ssogate_gate_set_sso_mode(h, accountID, int(mode), boolInt(force), e)
+func (g *Gate) ApplySSOMode(accountID string, mode SSOMode, force bool) (*EnforcementPreview, error) {
+	return g.enforcement("ssogate_gate_apply_sso_mode", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_enforcement {
+		return capi.Ssogate_gate_apply_sso_mode(h, accountID, int(mode), boolInt(force), e)
 	})
 }
 
-// BeginLogin starts an SP-initiated login on a saved connection, with the gate's pending-request
-// store. opts are as for the package-level BeginLogin; a zero opts.Now takes the gate's clock.
-func (g *Gate) BeginLogin(connectionID string, opts LoginOptions) (*LoginRequest, error) {
-	var out *LoginRequest
-	err := beginLogin(opts, func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_login_options, e *cError) error {
+// BeginSPLogin starts an SP-initiated login on a saved connection, with the gate's pending-request
+// store. opts are as for the package-level BeginSPLogin; a zero opts.Now takes the gate's clock.
+func (g *Gate) BeginSPLogin(connectionID string, opts SPLoginOptions) (*SPLoginRequest, error) {
+	var out *SPLoginRequest
+	err := beginSPLogin(opts, func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_sp_login_options, e *cError) error {
 		return g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
-			r := capi.Ssogate_gate_begin_login(h, connectionID, opts.ReturnTo, key, o, e.h)
+			r := capi.Ssogate_gate_begin_sp_login(h, connectionID, opts.ReturnTo, key, o, e.h)
 			if r.Swigcptr() == 0 {
-				return e.failure("ssogate_gate_begin_login")
+				return e.failure("ssogate_gate_begin_sp_login")
 			}
-			defer capi.Ssogate_login_request_free(r)
-			out = loginRequestFrom(r)
+			defer capi.Ssogate_sp_login_request_free(r)
+			out = spLoginRequestFrom(r)
 			return nil
 		})
 	})
@@ -342,10 +342,10 @@ func (g *Gate) BeginLogin(connectionID string, opts LoginOptions) (*LoginRequest
 	return out, nil
 }
 
-// Outcome is what Gate.Consume made of a response. Only OutcomeLogin and OutcomeJoinedByInvite let
+// GateOutcome is what Gate.Consume made of a response. Only GateOutcomeLogin and GateOutcomeJoinedByInvite let
 // the user in (Accepted).
-type Outcome struct {
-	Kind OutcomeKind
+type GateOutcome struct {
+	Kind GateOutcomeKind
 	// Reason is the policy reason; ReasonNone when verification or a store refused (then Error is set).
 	Reason Reason
 	// ReasonName is the stable name: the policy reason's, or the error code's ("REPLAYED").
@@ -364,60 +364,62 @@ type Outcome struct {
 	Email        string
 	AccountID    string
 	ConnectionID string
-	JoinToken    string // OutcomePromptJoin: give it to ConfirmJoin
-	ReturnTo     string // SP-initiated logins: the address given to BeginLogin
+	JoinToken    string // GateOutcomePromptJoin: give it to ConfirmJoin
+	ReturnTo     string // SP-initiated logins: the address given to BeginSPLogin
 	// Login is the verified login for accepted outcomes, nil otherwise.
-	Login *Login
+	Login *VerifiedLogin
 }
 
 // Accepted reports whether the user is let in (a login or an accepted invite).
-func (o *Outcome) Accepted() bool { return o.Kind == OutcomeLogin || o.Kind == OutcomeJoinedByInvite }
+func (o *GateOutcome) Accepted() bool {
+	return o.Kind == GateOutcomeLogin || o.Kind == GateOutcomeJoinedByInvite
+}
 
 // Consume is the ACS: the SAMLResponse and RelayState form values ("" when none) posted for
-// connectionID. Refused logins come back as an Outcome with Kind OutcomeDenied, not as an error;
+// connectionID. Refused logins come back as a GateOutcome with Kind GateOutcomeDenied, not as an error;
 // the error is for caller mistakes (an empty connection id, a closed gate).
-func (g *Gate) Consume(connectionID, samlResponse, relayState string) (*Outcome, error) {
+func (g *Gate) Consume(connectionID, samlResponse, relayState string) (*GateOutcome, error) {
 	e, err := newCError()
 	if err != nil {
 		return nil, err
 	}
 	defer e.free()
-	var out *Outcome
+	var out *GateOutcome
 	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
 		oh := capi.Ssogate_gate_consume(h, connectionID, samlResponse, relayState, e.h)
 		if oh.Swigcptr() == 0 {
 			return e.failure("ssogate_gate_consume")
 		}
-		defer capi.Ssogate_outcome_free(oh)
-		out = &Outcome{
-			Kind:              OutcomeKind(capi.Ssogate_outcome_kind(oh)),
-			Reason:            Reason(capi.Ssogate_outcome_reason(oh)),
-			ReasonName:        capi.Ssogate_outcome_reason_name(oh),
-			ReasonText:        capi.Ssogate_outcome_reason_text(oh),
-			UserMessage:       capi.Ssogate_outcome_user_message(oh),
-			SignatureVerified: capi.Ssogate_outcome_signature_verified(oh) != 0,
-			Email:             capi.Ssogate_outcome_email(oh),
-			AccountID:         capi.Ssogate_outcome_account_id(oh),
-			ConnectionID:      capi.Ssogate_outcome_connection_id(oh),
-			JoinToken:         capi.Ssogate_outcome_join_token(oh),
-			ReturnTo:          capi.Ssogate_outcome_return_to(oh),
+		defer capi.Ssogate_gate_outcome_free(oh)
+		out = &GateOutcome{
+			Kind:              GateOutcomeKind(capi.Ssogate_gate_outcome_kind(oh)),
+			Reason:            Reason(capi.Ssogate_gate_outcome_reason(oh)),
+			ReasonName:        capi.Ssogate_gate_outcome_reason_name(oh),
+			ReasonText:        capi.Ssogate_gate_outcome_reason_text(oh),
+			UserMessage:       capi.Ssogate_gate_outcome_user_message(oh),
+			SignatureVerified: capi.Ssogate_gate_outcome_signature_verified(oh) != 0,
+			Email:             capi.Ssogate_gate_outcome_email(oh),
+			AccountID:         capi.Ssogate_gate_outcome_account_id(oh),
+			ConnectionID:      capi.Ssogate_gate_outcome_connection_id(oh),
+			JoinToken:         capi.Ssogate_gate_outcome_join_token(oh),
+			ReturnTo:          capi.Ssogate_gate_outcome_return_to(oh),
 		}
-		if code := Code(capi.Ssogate_outcome_error_code(oh)); code != CodeOK {
+		if code := Code(capi.Ssogate_gate_outcome_error_code(oh)); code != CodeOK {
 			out.Error = &Error{Code: code, Message: out.ReasonText, UserMessage: out.UserMessage,
 				SignatureVerified: out.SignatureVerified}
 			if out.SignatureVerified {
 				out.Error.(*Error).SignedIdentity = out.Email
 			}
 		}
-		if lh := capi.Ssogate_outcome_login(oh); lh.Swigcptr() != 0 {
-			out.Login = readLogin(lh)
+		if lh := capi.Ssogate_gate_outcome_verified_login(oh); lh.Swigcptr() != 0 {
+			out.Login = readVerifiedLogin(lh)
 		}
 		return nil
 	})
 	return out, err
 }
 
-// ConfirmJoin creates the member after OutcomePromptJoin, deciding again with the settings of this
+// ConfirmJoin creates the member after GateOutcomePromptJoin, deciding again with the settings of this
 // moment; ErrNotFound when the token is unknown, already used or expired, ErrStoreConflict when the
 // email became a member meanwhile, ErrPolicyDenied (the message names the policy reason) when an admin
 // meanwhile disabled the connection, turned JiT off, removed the domain or invited them.
@@ -435,8 +437,8 @@ type PasswordDecision struct {
 	ConnectionID string
 }
 
-// PasswordLoginAllowed applies the account's SSO mode to a password login attempt (audited).
-func (g *Gate) PasswordLoginAllowed(accountID, email string) (*PasswordDecision, error) {
+// DecidePasswordLogin applies the account's SSO mode to a password login attempt (audited).
+func (g *Gate) DecidePasswordLogin(accountID, email string) (*PasswordDecision, error) {
 	e, err := newCError()
 	if err != nil {
 		return nil, err
@@ -444,9 +446,9 @@ func (g *Gate) PasswordLoginAllowed(accountID, email string) (*PasswordDecision,
 	defer e.free()
 	var out *PasswordDecision
 	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
-		d := capi.Ssogate_gate_password_login_allowed(h, accountID, email, e.h)
+		d := capi.Ssogate_gate_decide_password_login(h, accountID, email, e.h)
 		if d.Swigcptr() == 0 {
-			return e.failure("ssogate_gate_password_login_allowed")
+			return e.failure("ssogate_gate_decide_password_login")
 		}
 		defer capi.Ssogate_password_decision_free(d)
 		out = readPasswordDecision(d) // policy.go: shared with the pure DecidePasswordLogin

@@ -49,7 +49,7 @@ func (f *gateFixture) response(t *testing.T, email, inResponseTo string) string 
 	return r.Base64
 }
 
-func (f *gateFixture) consume(t *testing.T, email string) *ssogate.Outcome {
+func (f *gateFixture) consume(t *testing.T, email string) *ssogate.GateOutcome {
 	t.Helper()
 	out, err := f.gate.Consume("okta", f.response(t, email, ""), "")
 	if err != nil {
@@ -58,7 +58,7 @@ func (f *gateFixture) consume(t *testing.T, email string) *ssogate.Outcome {
 	return out
 }
 
-func expectOutcome(t *testing.T, o *ssogate.Outcome, kind ssogate.OutcomeKind, reason string) {
+func expectOutcome(t *testing.T, o *ssogate.GateOutcome, kind ssogate.GateOutcomeKind, reason string) {
 	t.Helper()
 	if o.Kind != kind || o.ReasonName != reason {
 		t.Fatalf("outcome %v %s (%s); want %v %s", o.Kind, o.ReasonName, o.ReasonText, kind, reason)
@@ -78,7 +78,7 @@ func TestGateMemberLoginAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectOutcome(t, out, ssogate.OutcomeLogin, "FIRST_SSO_LOGIN")
+	expectOutcome(t, out, ssogate.GateOutcomeLogin, "FIRST_SSO_LOGIN")
 	if !out.Accepted() || out.Error != nil || out.Reason.String() != "FIRST_SSO_LOGIN" || out.AccountID != "acme" {
 		t.Errorf("accepted %v, error %v, reason %v, account %q", out.Accepted(), out.Error, out.Reason, out.AccountID)
 	}
@@ -90,7 +90,7 @@ func TestGateMemberLoginAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectOutcome(t, again, ssogate.OutcomeDenied, "REPLAYED")
+	expectOutcome(t, again, ssogate.GateOutcomeDenied, "REPLAYED")
 	if !errors.Is(again.Error, ssogate.ErrReplayed) || again.Login != nil || again.UserMessage == "" {
 		t.Errorf("error %v, login %v, user message %q", again.Error, again.Login, again.UserMessage)
 	}
@@ -108,14 +108,14 @@ func TestGateMemberLoginAndReplay(t *testing.T) {
 	}
 	// Refused before any signature verified (not even XML): nothing the sender chose, marked so.
 	garbage, err := f.gate.Consume("okta", "PHNhbWxwOlJlc3BvbnNlLz4=", "")
-	if err != nil || garbage.Kind != ssogate.OutcomeDenied || garbage.SignatureVerified || garbage.Email != "" {
+	if err != nil || garbage.Kind != ssogate.GateOutcomeDenied || garbage.SignatureVerified || garbage.Email != "" {
 		t.Errorf("garbage: %+v, %v", garbage, err)
 	}
 	if rows, err := f.gate.ReadAudit("acme", 0, 0); err != nil ||
 		!strings.Contains(rows[len(rows)-1].Detail, "before any signature was verified") {
 		t.Errorf("audit of the garbage: %v, %v", rows, err)
 	}
-	expectOutcome(t, f.consume(t, "alice@example.com"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
+	expectOutcome(t, f.consume(t, "alice@example.com"), ssogate.GateOutcomeLogin, "MEMBER_LOGIN")
 }
 
 func TestGateInviteAndJIT(t *testing.T) {
@@ -128,13 +128,13 @@ func TestGateInviteAndJIT(t *testing.T) {
 		t.Errorf("invite %+v", inv)
 	}
 	out := f.consume(t, "bob@example.com")
-	expectOutcome(t, out, ssogate.OutcomeJoinedByInvite, "INVITE_PENDING")
+	expectOutcome(t, out, ssogate.GateOutcomeJoinedByInvite, "INVITE_PENDING")
 	if !out.Accepted() || out.Login == nil {
 		t.Errorf("accepted %v, login %v", out.Accepted(), out.Login)
 	}
 
 	prompt := f.consume(t, "carol@example.com")
-	expectOutcome(t, prompt, ssogate.OutcomePromptJoin, "JIT_DOMAIN_MATCH")
+	expectOutcome(t, prompt, ssogate.GateOutcomePromptJoin, "JIT_DOMAIN_MATCH")
 	if prompt.Accepted() || prompt.Login != nil || len(prompt.JoinToken) != 22 {
 		t.Fatalf("prompt %+v", prompt)
 	}
@@ -144,12 +144,12 @@ func TestGateInviteAndJIT(t *testing.T) {
 	if err := f.gate.ConfirmJoin(prompt.JoinToken); !errors.Is(err, ssogate.ErrNotFound) {
 		t.Errorf("second ConfirmJoin: %v; want ErrNotFound", err)
 	}
-	expectOutcome(t, f.consume(t, "carol@example.com"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
-	expectOutcome(t, f.consume(t, "eve@elsewhere.example.net"), ssogate.OutcomeDenied, "DOMAIN_NOT_ALLOWED")
+	expectOutcome(t, f.consume(t, "carol@example.com"), ssogate.GateOutcomeLogin, "MEMBER_LOGIN")
+	expectOutcome(t, f.consume(t, "eve@elsewhere.example.net"), ssogate.GateOutcomeDenied, "DOMAIN_NOT_ALLOWED")
 
 	// ConfirmJoin decides again: Dan is prompted, then the admin disables the connection.
 	dan := f.consume(t, "dan@example.com")
-	expectOutcome(t, dan, ssogate.OutcomePromptJoin, "JIT_DOMAIN_MATCH")
+	expectOutcome(t, dan, ssogate.GateOutcomePromptJoin, "JIT_DOMAIN_MATCH")
 	if err := f.gate.SetConnectionEnabled("okta", false); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestGateInviteAndJIT(t *testing.T) {
 	if err := f.gate.SetConnectionEnabled("okta", false); err != nil {
 		t.Fatal(err)
 	}
-	expectOutcome(t, f.consume(t, "carol@example.com"), ssogate.OutcomeDenied, "CONNECTION_DISABLED")
+	expectOutcome(t, f.consume(t, "carol@example.com"), ssogate.GateOutcomeDenied, "CONNECTION_DISABLED")
 }
 
 func TestGateSPInitiated(t *testing.T) {
@@ -172,7 +172,7 @@ func TestGateSPInitiated(t *testing.T) {
 	if err := f.gate.AddMember("acme", "alice@example.com", ssogate.RoleMember, false); err != nil {
 		t.Fatal(err)
 	}
-	req, err := f.gate.BeginLogin("okta", ssogate.LoginOptions{ReturnTo: "/dashboard"})
+	req, err := f.gate.BeginSPLogin("okta", ssogate.SPLoginOptions{ReturnTo: "/dashboard"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestGateSPInitiated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectOutcome(t, out, ssogate.OutcomeLogin, "FIRST_SSO_LOGIN")
+	expectOutcome(t, out, ssogate.GateOutcomeLogin, "FIRST_SSO_LOGIN")
 	if out.ReturnTo != "/dashboard" || out.Login.InResponseTo != req.RequestID {
 		t.Errorf("return-to %q, InResponseTo %q", out.ReturnTo, out.Login.InResponseTo)
 	}
@@ -194,10 +194,10 @@ func TestGateSPInitiated(t *testing.T) {
 	if !errors.Is(again.Error, ssogate.ErrRequestUnknown) {
 		t.Errorf("the same RelayState twice: %v; want ErrRequestUnknown", again.Error)
 	}
-	if _, err := f.gate.BeginLogin("okta", ssogate.LoginOptions{ReturnTo: "https://evil.example.net/"}); !errors.Is(err, ssogate.ErrReturnToNotAllowed) {
+	if _, err := f.gate.BeginSPLogin("okta", ssogate.SPLoginOptions{ReturnTo: "https://evil.example.net/"}); !errors.Is(err, ssogate.ErrReturnToNotAllowed) {
 		t.Errorf("open redirect: %v; want ErrReturnToNotAllowed", err)
 	}
-	if _, err := f.gate.BeginLogin("nope", ssogate.LoginOptions{}); !errors.Is(err, ssogate.ErrNotFound) {
+	if _, err := f.gate.BeginSPLogin("nope", ssogate.SPLoginOptions{}); !errors.Is(err, ssogate.ErrNotFound) {
 		t.Errorf("unknown connection: %v; want ErrNotFound", err)
 	}
 }
@@ -215,7 +215,7 @@ func TestGatePasswordAndEnforcement(t *testing.T) {
 	if err := f.gate.AddBreakGlass("acme", "owner@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	d, err := f.gate.PasswordLoginAllowed("acme", "pat@example.com")
+	d, err := f.gate.DecidePasswordLogin("acme", "pat@example.com")
 	if err != nil || !d.Allowed || d.Reason.String() != "PASSWORD_ALLOWED" {
 		t.Fatalf("mixed: %+v, %v", d, err)
 	}
@@ -231,19 +231,19 @@ func TestGatePasswordAndEnforcement(t *testing.T) {
 	if p.Reason.Text() == "" {
 		t.Error("reason text is empty")
 	}
-	refused, err := f.gate.SetSSOMode("acme", ssogate.SSOModeEnforced, false)
+	refused, err := f.gate.ApplySSOMode("acme", ssogate.SSOModeEnforced, false)
 	if err != nil || refused.Applied || refused.Mode != ssogate.SSOModeMixed {
 		t.Fatalf("unforced switch: %+v, %v", refused, err)
 	}
-	forced, err := f.gate.SetSSOMode("acme", ssogate.SSOModeEnforced, true)
+	forced, err := f.gate.ApplySSOMode("acme", ssogate.SSOModeEnforced, true)
 	if err != nil || !forced.Applied || forced.Mode != ssogate.SSOModeEnforced || forced.Reason.String() != "FORCED" {
 		t.Fatalf("forced switch: %+v, %v", forced, err)
 	}
-	d, err = f.gate.PasswordLoginAllowed("acme", "pat@example.com")
+	d, err = f.gate.DecidePasswordLogin("acme", "pat@example.com")
 	if err != nil || d.Allowed || d.Reason.String() != "SSO_REQUIRED" || d.ConnectionID != "okta" {
 		t.Errorf("enforced: %+v, %v", d, err)
 	}
-	d, err = f.gate.PasswordLoginAllowed("acme", "owner@example.com")
+	d, err = f.gate.DecidePasswordLogin("acme", "owner@example.com")
 	if err != nil || !d.Allowed || d.Reason.String() != "BREAK_GLASS" {
 		t.Errorf("break-glass: %+v, %v", d, err)
 	}
@@ -283,11 +283,11 @@ func TestGateBreakGlassIsForOwnersAndAdminsWhoAreMembersNow(t *testing.T) {
 	if err := f.gate.AddBreakGlass("acme", "boss@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.gate.SetSSOMode("acme", ssogate.SSOModeEnforced, true); err != nil {
+	if _, err := f.gate.ApplySSOMode("acme", ssogate.SSOModeEnforced, true); err != nil {
 		t.Fatal(err)
 	}
 	for email, want := range map[string]string{"newbie@example.com": "SSO_REQUIRED", "boss@example.com": "BREAK_GLASS"} {
-		if d, err := f.gate.PasswordLoginAllowed("acme", email); err != nil || d.Reason.String() != want {
+		if d, err := f.gate.DecidePasswordLogin("acme", email); err != nil || d.Reason.String() != want {
 			t.Errorf("%s: %+v, %v; want %s", email, d, err, want)
 		}
 	}

@@ -84,9 +84,9 @@ func (k *SPKey) Close() error {
 	return nil
 }
 
-// LoginOptions are the optional inputs of BeginLogin. The zero value is the default: HTTP-Redirect,
+// SPLoginOptions are the optional inputs of BeginSPLogin. The zero value is the default: HTTP-Redirect,
 // unsigned, a 10-minute time to live, the system clock.
-type LoginOptions struct {
+type SPLoginOptions struct {
 	// ReturnTo is where to send the user after the login: a path on the service ("/dashboard") or an
 	// absolute URL whose origin the connection allows (ConnectionConfig.AllowedReturnOrigins).
 	// Anything else gives ErrReturnToNotAllowed. Empty: none.
@@ -103,8 +103,8 @@ type LoginOptions struct {
 	Now time.Time
 }
 
-// LoginRequest is a begun login: redirect the browser to RedirectURL (303) or serve PostFormHTML.
-type LoginRequest struct {
+// SPLoginRequest is a begun login: redirect the browser to RedirectURL (303) or serve PostFormHTML.
+type SPLoginRequest struct {
 	RequestID    string
 	RelayState   string
 	Binding      Binding
@@ -117,24 +117,24 @@ type LoginRequest struct {
 	ExpiresAt    time.Time
 }
 
-// BeginLogin builds the AuthnRequest for conn and records it in store under a fresh RelayState
+// BeginSPLogin builds the AuthnRequest for conn and records it in store under a fresh RelayState
 // token. Refusals: ErrReturnToNotAllowed, ErrBindingUnsupported (the IdP has no SSO endpoint for the
 // binding), ErrSPKeyRequired, ErrSPKeyInvalid (the key's certificate is not the connection's SP
 // certificate), ErrStoreUnavailable.
-func BeginLogin(conn *Connection, store *RequestStore, opts LoginOptions) (*LoginRequest, error) {
+func BeginSPLogin(conn *Connection, store *RequestStore, opts SPLoginOptions) (*SPLoginRequest, error) {
 	if conn == nil || store == nil {
-		return nil, &Error{Code: CodeInvalidArgument, Message: "BeginLogin: the connection and the store are required"}
+		return nil, &Error{Code: CodeInvalidArgument, Message: "BeginSPLogin: the connection and the store are required"}
 	}
-	var out *LoginRequest
-	err := beginLogin(opts, func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_login_options, e *cError) error {
+	var out *SPLoginRequest
+	err := beginSPLogin(opts, func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_sp_login_options, e *cError) error {
 		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
 			return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
-				h := capi.Ssogate_login_begin(ch, sh, opts.ReturnTo, key, o, e.h)
+				h := capi.Ssogate_sp_login_begin(ch, sh, opts.ReturnTo, key, o, e.h)
 				if h.Swigcptr() == 0 {
-					return e.failure("ssogate_login_begin")
+					return e.failure("ssogate_sp_login_begin")
 				}
-				defer capi.Ssogate_login_request_free(h)
-				out = loginRequestFrom(h)
+				defer capi.Ssogate_sp_login_request_free(h)
+				out = spLoginRequestFrom(h)
 				return nil
 			})
 		})
@@ -145,19 +145,19 @@ func BeginLogin(conn *Connection, store *RequestStore, opts LoginOptions) (*Logi
 	return out, nil
 }
 
-// beginLogin is what BeginLogin and Gate.BeginLogin share: opts as C login options, an error object,
+// beginSPLogin is what BeginSPLogin and Gate.BeginSPLogin share: opts as C login options, an error object,
 // and the SP key's handle (NULL without one), all valid while begin runs.
-func beginLogin(opts LoginOptions, begin func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_login_options, e *cError) error) error {
+func beginSPLogin(opts SPLoginOptions, begin func(key capi.Struct_SS_ssogate_sp_key, o capi.Ssogate_sp_login_options, e *cError) error) error {
 	e, err := newCError()
 	if err != nil {
 		return err
 	}
 	defer e.free()
-	o := capi.NewSsogate_login_options()
+	o := capi.NewSsogate_sp_login_options()
 	if o.Swigcptr() == 0 {
-		return &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_login_options failed"}
+		return &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_sp_login_options failed"}
 	}
-	defer capi.DeleteSsogate_login_options(o)
+	defer capi.DeleteSsogate_sp_login_options(o)
 	if opts.Binding == BindingHTTPPost {
 		o.SetBinding(int(BindingHTTPPost))
 	}
@@ -180,58 +180,58 @@ func beginLogin(opts LoginOptions, begin func(key capi.Struct_SS_ssogate_sp_key,
 	return opts.SPKey.ref.use("the SP key", call)
 }
 
-// loginRequestFrom copies a C login request into Go values.
-func loginRequestFrom(h capi.Struct_SS_ssogate_login_request) *LoginRequest {
-	return &LoginRequest{
-		RequestID:    capi.Ssogate_login_request_id(h),
-		RelayState:   capi.Ssogate_login_request_relay_state(h),
-		Binding:      Binding(capi.Ssogate_login_request_binding(h)),
-		Destination:  capi.Ssogate_login_request_destination(h),
-		RedirectURL:  capi.Ssogate_login_request_redirect_url(h),
-		PostFormHTML: capi.Ssogate_login_request_post_form_html(h),
-		XML:          capi.Ssogate_login_request_xml(h),
-		Signed:       capi.Ssogate_login_request_is_signed(h) != 0,
-		IssuedAt:     time.Unix(capi.Ssogate_login_request_issued_at(h), 0).UTC(),
-		ExpiresAt:    time.Unix(capi.Ssogate_login_request_expires_at(h), 0).UTC(),
+// spLoginRequestFrom copies a C login request into Go values.
+func spLoginRequestFrom(h capi.Struct_SS_ssogate_sp_login_request) *SPLoginRequest {
+	return &SPLoginRequest{
+		RequestID:    capi.Ssogate_sp_login_request_id(h),
+		RelayState:   capi.Ssogate_sp_login_request_relay_state(h),
+		Binding:      Binding(capi.Ssogate_sp_login_request_binding(h)),
+		Destination:  capi.Ssogate_sp_login_request_destination(h),
+		RedirectURL:  capi.Ssogate_sp_login_request_redirect_url(h),
+		PostFormHTML: capi.Ssogate_sp_login_request_post_form_html(h),
+		XML:          capi.Ssogate_sp_login_request_xml(h),
+		Signed:       capi.Ssogate_sp_login_request_is_signed(h) != 0,
+		IssuedAt:     time.Unix(capi.Ssogate_sp_login_request_issued_at(h), 0).UTC(),
+		ExpiresAt:    time.Unix(capi.Ssogate_sp_login_request_expires_at(h), 0).UTC(),
 	}
 }
 
-// FinishedLogin is a login finished at the ACS: the verified login and where to send the user.
-type FinishedLogin struct {
-	*Login
-	// ReturnTo is the return-to given to BeginLogin, as validated then; "" when none was given or
+// FinishedSPLogin is a login finished at the ACS: the verified login and where to send the user.
+type FinishedSPLogin struct {
+	*VerifiedLogin
+	// ReturnTo is the return-to given to BeginSPLogin, as validated then; "" when none was given or
 	// for an unsolicited (IdP-initiated) login. It never comes from the IdP's POST.
 	ReturnTo string
 }
 
-// FinishLogin verifies the SAMLResponse posted to the ACS together with the RelayState posted beside
+// FinishSPLogin verifies the SAMLResponse posted to the ACS together with the RelayState posted beside
 // it ("" when the IdP sent none). The pending request is taken from store exactly once and the
 // response must answer it. opts.ReplayCache is required; opts.PendingRequestIDs must be empty (the
 // store supplies the request). Refusals: ErrRequestUnknown, ErrRequestExpired,
 // ErrRequestConnectionMismatch, ErrRelayStateInvalid, and every error of Verify.
-func FinishLogin(conn *Connection, store *RequestStore, relayState, samlResponse string, opts VerifyOptions) (*FinishedLogin, error) {
+func FinishSPLogin(conn *Connection, store *RequestStore, relayState, samlResponse string, opts VerifyOptions) (*FinishedSPLogin, error) {
 	if conn == nil || store == nil {
-		return nil, &Error{Code: CodeInvalidArgument, Message: "FinishLogin: the connection and the store are required"}
+		return nil, &Error{Code: CodeInvalidArgument, Message: "FinishSPLogin: the connection and the store are required"}
 	}
 	if opts.ReplayCache == nil {
 		return nil, &Error{Code: CodeInvalidArgument,
-			Message: "FinishLogin: VerifyOptions.ReplayCache is required; without one a replayed SAMLResponse would be accepted"}
+			Message: "FinishSPLogin: VerifyOptions.ReplayCache is required; without one a replayed SAMLResponse would be accepted"}
 	}
 	if len(opts.PendingRequestIDs) != 0 {
 		return nil, &Error{Code: CodeInvalidArgument,
-			Message: "FinishLogin: PendingRequestIDs must be empty; the pending request comes from the store"}
+			Message: "FinishSPLogin: PendingRequestIDs must be empty; the pending request comes from the store"}
 	}
-	var out *FinishedLogin
-	err := withVerifyOptions("FinishLogin", opts, func(o capi.Ssogate_verify_options, e *cError) error {
+	var out *FinishedSPLogin
+	err := withVerifyOptions("FinishSPLogin", opts, func(o capi.Ssogate_verify_options, e *cError) error {
 		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
 			return store.ref.use("the request store", func(sh capi.Struct_SS_ssogate_request_store) error {
 				return opts.ReplayCache.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
-					h := capi.Ssogate_login_finish(ch, sh, relayState, samlResponse, rh, o, e.h)
+					h := capi.Ssogate_sp_login_finish(ch, sh, relayState, samlResponse, rh, o, e.h)
 					if h.Swigcptr() == 0 {
-						return e.failure("ssogate_login_finish")
+						return e.failure("ssogate_sp_login_finish")
 					}
-					defer capi.Ssogate_login_free(h)
-					out = &FinishedLogin{Login: readLogin(h), ReturnTo: capi.Ssogate_login_return_to(h)}
+					defer capi.Ssogate_verified_login_free(h)
+					out = &FinishedSPLogin{VerifiedLogin: readVerifiedLogin(h), ReturnTo: capi.Ssogate_verified_login_return_to(h)}
 					return nil
 				})
 			})

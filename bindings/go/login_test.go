@@ -38,7 +38,7 @@ func TestBeginLoginRedirect(t *testing.T) {
 	if got := conn.AllowedReturnOrigins(); len(got) != 1 || got[0] != "https://app.example.com" {
 		t.Fatalf("AllowedReturnOrigins = %q; want the normalised origin", got)
 	}
-	req, err := ssogate.BeginLogin(conn, memoryStore(t), ssogate.LoginOptions{ReturnTo: "/dashboard", Now: loginNow})
+	req, err := ssogate.BeginSPLogin(conn, memoryStore(t), ssogate.SPLoginOptions{ReturnTo: "/dashboard", Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestBeginLoginRedirect(t *testing.T) {
 }
 
 func TestBeginLoginPost(t *testing.T) {
-	req, err := ssogate.BeginLogin(loginConn(t), memoryStore(t), ssogate.LoginOptions{
+	req, err := ssogate.BeginSPLogin(loginConn(t), memoryStore(t), ssogate.SPLoginOptions{
 		Binding: ssogate.BindingHTTPPost, ForceAuthn: true, TTL: time.Minute, Now: loginNow,
 	})
 	if err != nil {
@@ -90,12 +90,12 @@ func TestBeginLoginRefusals(t *testing.T) {
 	conn := loginConn(t)
 	store := memoryStore(t)
 	for _, bad := range []string{"//evil.com", `/\evil.com`, "https://evil.com/", "javascript:alert(1)", "x"} {
-		_, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{ReturnTo: bad})
+		_, err := ssogate.BeginSPLogin(conn, store, ssogate.SPLoginOptions{ReturnTo: bad})
 		if !errors.Is(err, ssogate.ErrReturnToNotAllowed) {
 			t.Errorf("ReturnTo %q: %v; want ErrReturnToNotAllowed", bad, err)
 		}
 	}
-	if _, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{TTL: 1500 * time.Millisecond}); !errors.Is(err, ssogate.ErrInvalidArgument) {
+	if _, err := ssogate.BeginSPLogin(conn, store, ssogate.SPLoginOptions{TTL: 1500 * time.Millisecond}); !errors.Is(err, ssogate.ErrInvalidArgument) {
 		t.Errorf("fractional TTL: %v", err)
 	}
 	if _, err := ssogate.NewSPKey([]byte("not a key"), []byte("not a cert")); !errors.Is(err, ssogate.ErrSPKeyInvalid) {
@@ -109,12 +109,12 @@ func TestBeginLoginRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed.Close()
-	if _, err := ssogate.BeginLogin(conn, closed, ssogate.LoginOptions{}); !errors.Is(err, ssogate.ErrInvalidArgument) {
+	if _, err := ssogate.BeginSPLogin(conn, closed, ssogate.SPLoginOptions{}); !errors.Is(err, ssogate.ErrInvalidArgument) {
 		t.Errorf("closed store: %v; want ErrInvalidArgument", err)
 	}
 }
 
-// The testing IdP answers our request: FinishLogin returns the login and its return-to, exactly once.
+// The testing IdP answers our request: FinishSPLogin returns the login and its return-to, exactly once.
 func TestBeginFinishRoundTrip(t *testing.T) {
 	tidp, idp := newTestIdP(t, ssogate.TestIdPConfig{})
 	conn := newConn(t, idp, ssogate.ConnectionConfig{BaseURL: "https://app.example.com", ID: "c1"})
@@ -133,11 +133,11 @@ func TestBeginFinishRoundTrip(t *testing.T) {
 	}
 	vo := ssogate.VerifyOptions{ReplayCache: replay, Now: loginNow}
 
-	req, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{ReturnTo: "/after", Now: loginNow})
+	req, err := ssogate.BeginSPLogin(conn, store, ssogate.SPLoginOptions{ReturnTo: "/after", Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := ssogate.FinishLogin(conn, store, req.RelayState, answer(req.RequestID, loginNow), vo)
+	done, err := ssogate.FinishSPLogin(conn, store, req.RelayState, answer(req.RequestID, loginNow), vo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,22 +145,22 @@ func TestBeginFinishRoundTrip(t *testing.T) {
 		t.Errorf("finished login: email %q, InResponseTo %q (want %q), ReturnTo %q", done.Email, done.InResponseTo,
 			req.RequestID, done.ReturnTo)
 	}
-	if _, err := ssogate.FinishLogin(conn, store, req.RelayState, answer(req.RequestID, loginNow), vo); !errors.Is(err, ssogate.ErrRequestUnknown) {
+	if _, err := ssogate.FinishSPLogin(conn, store, req.RelayState, answer(req.RequestID, loginNow), vo); !errors.Is(err, ssogate.ErrRequestUnknown) {
 		t.Errorf("second use: %v; want ErrRequestUnknown", err)
 	}
 
 	// Expired; a RelayState ssogate never issued.
-	old, err := ssogate.BeginLogin(conn, store, ssogate.LoginOptions{TTL: time.Minute, Now: loginNow})
+	old, err := ssogate.BeginSPLogin(conn, store, ssogate.SPLoginOptions{TTL: time.Minute, Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
 	later := loginNow.Add(61 * time.Second)
-	_, err = ssogate.FinishLogin(conn, store, old.RelayState, answer(old.RequestID, later),
+	_, err = ssogate.FinishSPLogin(conn, store, old.RelayState, answer(old.RequestID, later),
 		ssogate.VerifyOptions{ReplayCache: replay, Now: later})
 	if !errors.Is(err, ssogate.ErrRequestExpired) {
 		t.Errorf("expired: %v; want ErrRequestExpired", err)
 	}
-	if _, err := ssogate.FinishLogin(conn, store, "/dashboard", answer(old.RequestID, loginNow), vo); !errors.Is(err, ssogate.ErrRelayStateInvalid) {
+	if _, err := ssogate.FinishSPLogin(conn, store, "/dashboard", answer(old.RequestID, loginNow), vo); !errors.Is(err, ssogate.ErrRelayStateInvalid) {
 		t.Errorf("RelayState /dashboard: %v; want ErrRelayStateInvalid", err)
 	}
 }

@@ -253,7 +253,7 @@ func DecideSSOLogin(in SSOLoginInput) (*SSODecision, error) {
 }
 
 // DecidePasswordLogin decides whether a password login is allowed (the host still checks the
-// password itself); the same PasswordDecision as Gate.PasswordLoginAllowed.
+// password itself); the same PasswordDecision as Gate.DecidePasswordLogin.
 func DecidePasswordLogin(in PasswordLoginInput) (*PasswordDecision, error) {
 	glass, err := joinList("BreakGlass", in.Account.BreakGlass)
 	if err != nil {

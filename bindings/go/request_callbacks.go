@@ -88,7 +88,7 @@ type PendingRequestStoreByID interface {
 	TakeByRequestID(connectionID, requestID string, now time.Time) (*PendingRequest, error)
 }
 
-// NewRequestStoreFromStore makes a RequestStore over the host's store, for BeginLogin, FinishLogin
+// NewRequestStoreFromStore makes a RequestStore over the host's store, for BeginSPLogin, FinishSPLogin
 // and NewGate. When store also implements PendingRequestStoreByID, responses without a RelayState
 // are looked up by their InResponseTo. The RequestStore keeps store until it is closed.
 func NewRequestStoreFromStore(store PendingRequestStore) (*RequestStore, error) {

@@ -116,9 +116,9 @@ func (h *hostLogin) answer(t *testing.T, requestID string, now time.Time) string
 	return r.Base64
 }
 
-func (h *hostLogin) finish(t *testing.T, store *ssogate.RequestStore, relayState, requestID string, now time.Time) (*ssogate.FinishedLogin, error) {
+func (h *hostLogin) finish(t *testing.T, store *ssogate.RequestStore, relayState, requestID string, now time.Time) (*ssogate.FinishedSPLogin, error) {
 	t.Helper()
-	return ssogate.FinishLogin(h.conn, store, relayState, h.answer(t, requestID, now),
+	return ssogate.FinishSPLogin(h.conn, store, relayState, h.answer(t, requestID, now),
 		ssogate.VerifyOptions{ReplayCache: h.replay, Now: now})
 }
 
@@ -137,7 +137,7 @@ func TestHostRequestStoreRoundTrip(t *testing.T) {
 	m := newMapRequests()
 	store := hostStore(t, m)
 
-	req, err := ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{ReturnTo: "/after", Now: loginNow})
+	req, err := ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{ReturnTo: "/after", Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,11 @@ func TestHostRequestStoreRoundTrip(t *testing.T) {
 
 	// The record was taken: the same RelayState again is unknown, even with a fresh response.
 	if _, err := h.finish(t, store, req.RelayState, req.RequestID, loginNow); !errors.Is(err, ssogate.ErrRequestUnknown) {
-		t.Errorf("second FinishLogin with the same RelayState: %v; want ErrRequestUnknown", err)
+		t.Errorf("second FinishSPLogin with the same RelayState: %v; want ErrRequestUnknown", err)
 	}
 
 	// Expiry is judged by ssogate from the record the store handed back.
-	old, err := ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{TTL: time.Minute, Now: loginNow})
+	old, err := ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{TTL: time.Minute, Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestHostRequestStoreByRequestID(t *testing.T) {
 	h := newHostLogin(t)
 	withID := mapRequestsByID{newMapRequests()}
 	store := hostStore(t, withID)
-	req, err := ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{ReturnTo: "/by-id", Now: loginNow})
+	req, err := ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{ReturnTo: "/by-id", Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestHostRequestStoreByRequestID(t *testing.T) {
 
 	plain := newMapRequests()
 	store = hostStore(t, plain)
-	req, err = ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{Now: loginNow})
+	req, err = ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,17 +221,17 @@ func TestHostRequestStoreFailsClosed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := newMapRequests()
 			store := hostStore(t, m)
-			req, err := ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{Now: loginNow})
+			req, err := ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{Now: loginNow})
 			if err != nil {
 				t.Fatal(err)
 			}
 			breakIt(m)
-			if _, err := ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{Now: loginNow}); !errors.Is(err, ssogate.ErrStoreUnavailable) {
-				t.Errorf("BeginLogin over a broken store: %v; want ErrStoreUnavailable", err)
+			if _, err := ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{Now: loginNow}); !errors.Is(err, ssogate.ErrStoreUnavailable) {
+				t.Errorf("BeginSPLogin over a broken store: %v; want ErrStoreUnavailable", err)
 			}
 			_, err = h.finish(t, store, req.RelayState, req.RequestID, loginNow)
 			if !errors.Is(err, ssogate.ErrStoreUnavailable) {
-				t.Errorf("FinishLogin over a broken store: %v; want ErrStoreUnavailable", err)
+				t.Errorf("FinishSPLogin over a broken store: %v; want ErrStoreUnavailable", err)
 			}
 			var e *ssogate.Error
 			if errors.As(err, &e) && e.UserMessage == "" {
@@ -250,7 +250,7 @@ func TestHostRequestStoreConcurrent(t *testing.T) {
 	h := newHostLogin(t)
 	m := newMapRequests()
 	store := hostStore(t, m)
-	shared, err := ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{Now: loginNow})
+	shared, err := ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{Now: loginNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,11 +266,11 @@ func TestHostRequestStoreConcurrent(t *testing.T) {
 		wg.Add(2)
 		go func(i int) {
 			defer wg.Done()
-			_, results[i] = ssogate.FinishLogin(h.conn, store, shared.RelayState, answers[i], vo)
+			_, results[i] = ssogate.FinishSPLogin(h.conn, store, shared.RelayState, answers[i], vo)
 		}(i)
 		go func(i int) {
 			defer wg.Done()
-			req, err := ssogate.BeginLogin(h.conn, store, ssogate.LoginOptions{Now: loginNow})
+			req, err := ssogate.BeginSPLogin(h.conn, store, ssogate.SPLoginOptions{Now: loginNow})
 			if err != nil {
 				results[racers+i] = err
 				return
@@ -280,7 +280,7 @@ func TestHostRequestStoreConcurrent(t *testing.T) {
 				results[racers+i] = err
 				return
 			}
-			_, results[racers+i] = ssogate.FinishLogin(h.conn, store, req.RelayState, r.Base64, vo)
+			_, results[racers+i] = ssogate.FinishSPLogin(h.conn, store, req.RelayState, r.Base64, vo)
 		}(i)
 	}
 	wg.Wait()

@@ -91,9 +91,9 @@ func NewTestIdP(cfg TestIdPConfig) (*TestIdP, error) {
 		return nil, err
 	}
 	defer e.free()
-	key := capi.SSOGATE_KEY_RSA_2048
+	key := capi.SSOGATE_KEY_TYPE_RSA_2048
 	if cfg.KeyType == KeyECP256 {
-		key = capi.SSOGATE_KEY_EC_P256
+		key = capi.SSOGATE_KEY_TYPE_EC_P256
 	} else if cfg.KeyType != KeyRSA2048 {
 		return nil, &Error{Code: CodeInvalidArgument, Message: "NewTestIdP: unknown KeyType"}
 	}
@@ -192,9 +192,9 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 	}
 	var out *TestResponse
 	err = t.ref.use("the test IdP", func(h capi.Struct_SS_ssogate_test_idp) error {
-		r := capi.Ssogate_test_idp_response(h, params, e.h)
+		r := capi.Ssogate_test_response_new(h, params, e.h)
 		if r.Swigcptr() == 0 {
-			return e.failure("ssogate_test_idp_response")
+			return e.failure("ssogate_test_response_new")
 		}
 		defer capi.Ssogate_test_response_free(r)
 		out = &TestResponse{Base64: capi.Ssogate_test_response_base64(r), XML: capi.Ssogate_test_response_xml(r)}

@@ -104,7 +104,7 @@ type Attribute struct {
 }
 
 // Login is a verified login: every value comes from the Assertion that a verified signature covers.
-type Login struct {
+type VerifiedLogin struct {
 	Email        string // local@domain, the domain lower-cased
 	NameID       string
 	NameIDFormat string // "" when absent (unspecified)
@@ -121,7 +121,7 @@ type Login struct {
 }
 
 // AttributeMap returns name -> values; the values of attributes that share a name are joined.
-func (l *Login) AttributeMap() map[string][]string {
+func (l *VerifiedLogin) AttributeMap() map[string][]string {
 	out := make(map[string][]string, len(l.Attributes))
 	for _, a := range l.Attributes {
 		out[a.Name] = append(out[a.Name], a.Values...)
@@ -132,7 +132,7 @@ func (l *Login) AttributeMap() map[string][]string {
 // Verify checks the SAMLResponse form value posted to the connection's ACS URL and returns the
 // verified login. A refusal is an *Error with a stable Code, an operator Message (what was expected
 // and what came) and a UserMessage safe to show the person trying to log in.
-func Verify(conn *Connection, samlResponse string, opts VerifyOptions) (*Login, error) {
+func Verify(conn *Connection, samlResponse string, opts VerifyOptions) (*VerifiedLogin, error) {
 	if conn == nil {
 		return nil, &Error{Code: CodeInvalidArgument, Message: "Verify: the connection is nil"}
 	}
@@ -148,7 +148,7 @@ func Verify(conn *Connection, samlResponse string, opts VerifyOptions) (*Login, 
 	}
 	ids := strings.Join(opts.PendingRequestIDs, " ")
 
-	var login *Login
+	var login *VerifiedLogin
 	err := withVerifyOptions("Verify", opts, func(o capi.Ssogate_verify_options, e *cError) error {
 		return conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
 			return opts.ReplayCache.ref.use("the replay cache", func(rh capi.Struct_SS_ssogate_replay_cache) error {
@@ -156,8 +156,8 @@ func Verify(conn *Connection, samlResponse string, opts VerifyOptions) (*Login, 
 				if h.Swigcptr() == 0 {
 					return e.failure("ssogate_verify_response")
 				}
-				defer capi.Ssogate_login_free(h)
-				login = readLogin(h)
+				defer capi.Ssogate_verified_login_free(h)
+				login = readVerifiedLogin(h)
 				return nil
 			})
 		})
@@ -168,7 +168,7 @@ func Verify(conn *Connection, samlResponse string, opts VerifyOptions) (*Login, 
 	return login, nil
 }
 
-// withVerifyOptions is what Verify and FinishLogin share: opts.MaxAge checked, opts as C verify
+// withVerifyOptions is what Verify and FinishSPLogin share: opts.MaxAge checked, opts as C verify
 // options and an error object, both valid while run runs. `name` prefixes the messages.
 func withVerifyOptions(name string, opts VerifyOptions, run func(o capi.Ssogate_verify_options, e *cError) error) error {
 	if opts.MaxAge < 0 || opts.MaxAge%time.Second != 0 {
@@ -204,31 +204,31 @@ func quote(s string) string {
 	return "\"" + s + "\""
 }
 
-// readLogin copies every value out of a login handle (which the caller frees).
-func readLogin(h capi.Struct_SS_ssogate_login) *Login {
-	l := &Login{
-		Email:        capi.Ssogate_login_email(h),
-		NameID:       capi.Ssogate_login_nameid(h),
-		NameIDFormat: capi.Ssogate_login_nameid_format(h),
-		IdPEntityID:  capi.Ssogate_login_idp_entity_id(h),
-		ConnectionID: capi.Ssogate_login_connection_id(h),
-		AssertionID:  capi.Ssogate_login_assertion_id(h),
-		SessionIndex: capi.Ssogate_login_session_index(h),
-		AuthnInstant: time.Unix(capi.Ssogate_login_authn_instant(h), 0).UTC(),
-		InResponseTo: capi.Ssogate_login_in_response_to(h),
+// readVerifiedLogin copies every value out of a login handle (which the caller frees).
+func readVerifiedLogin(h capi.Struct_SS_ssogate_verified_login) *VerifiedLogin {
+	l := &VerifiedLogin{
+		Email:        capi.Ssogate_verified_login_email(h),
+		NameID:       capi.Ssogate_verified_login_nameid(h),
+		NameIDFormat: capi.Ssogate_verified_login_nameid_format(h),
+		IdPEntityID:  capi.Ssogate_verified_login_idp_entity_id(h),
+		ConnectionID: capi.Ssogate_verified_login_connection_id(h),
+		AssertionID:  capi.Ssogate_verified_login_assertion_id(h),
+		SessionIndex: capi.Ssogate_verified_login_session_index(h),
+		AuthnInstant: time.Unix(capi.Ssogate_verified_login_authn_instant(h), 0).UTC(),
+		InResponseTo: capi.Ssogate_verified_login_in_response_to(h),
 	}
-	if t := capi.Ssogate_login_session_not_on_or_after(h); t != 0 {
+	if t := capi.Ssogate_verified_login_session_not_on_or_after(h); t != 0 {
 		l.SessionNotOnOrAfter = time.Unix(t, 0).UTC()
 	}
-	n := capi.Ssogate_login_attribute_count(h)
+	n := capi.Ssogate_verified_login_attribute_count(h)
 	for i := int64(0); i < n; i++ {
 		a := Attribute{
-			Name:         capi.Ssogate_login_attribute_name(h, i),
-			NameFormat:   capi.Ssogate_login_attribute_name_format(h, i),
-			FriendlyName: capi.Ssogate_login_attribute_friendly_name(h, i),
+			Name:         capi.Ssogate_verified_login_attribute_name(h, i),
+			NameFormat:   capi.Ssogate_verified_login_attribute_name_format(h, i),
+			FriendlyName: capi.Ssogate_verified_login_attribute_friendly_name(h, i),
 		}
-		for j := int64(0); j < capi.Ssogate_login_attribute_value_count(h, i); j++ {
-			a.Values = append(a.Values, capi.Ssogate_login_attribute_value(h, i, j))
+		for j := int64(0); j < capi.Ssogate_verified_login_attribute_value_count(h, i); j++ {
+			a.Values = append(a.Values, capi.Ssogate_verified_login_attribute_value(h, i, j))
 		}
 		l.Attributes = append(l.Attributes, a)
 	}

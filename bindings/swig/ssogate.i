@@ -124,15 +124,15 @@
 %ignore ssogate_replay_cache_options_init;
 %ignore ssogate_verify_options_init;
 
-%extend ssogate_login_options {
-    ssogate_login_options() {
-        ssogate_login_options *o = (ssogate_login_options *)calloc(1, sizeof *o);
+%extend ssogate_sp_login_options {
+    ssogate_sp_login_options() {
+        ssogate_sp_login_options *o = (ssogate_sp_login_options *)calloc(1, sizeof *o);
         if (o != NULL) {
-            ssogate_login_options_init(o, sizeof *o);
+            ssogate_sp_login_options_init(o, sizeof *o);
         }
         return o;
     }
-    ~ssogate_login_options() { free($self); }
+    ~ssogate_sp_login_options() { free($self); }
 }
 
 /*
@@ -159,7 +159,7 @@
 %ignore ssogate_directory_callbacks;
 %ignore ssogate_directory_new_callbacks;
 %ignore ssogate_json_out_set;
-%ignore ssogate_login_options_init;
+%ignore ssogate_sp_login_options_init;
 
 /*
  * The gate (section 9): its string inputs, and its options constructor. (Some of these pairs are

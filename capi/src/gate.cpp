@@ -15,8 +15,8 @@
 namespace core = ssogate::core;
 using core::Code;
 
-// The gate, plus the ssogate_connection handles that ssogate_gate_begin_login lends to
-// ssogate_login_begin (section 8 owns the request handle; building it through that entry point keeps
+// The gate, plus the ssogate_connection handles that ssogate_gate_begin_sp_login lends to
+// ssogate_sp_login_begin (section 8 owns the request handle; building it through that entry point keeps
 // one implementation of the options and the handle). Each is made once per cached core connection.
 struct ssogate_gate {
     std::shared_ptr<core::gate::Gate> g;
@@ -31,20 +31,20 @@ struct ssogate_invite {
     std::int64_t expires_at = 0;
 };
 
-// The outcome with its login in the section 6 handle shape, so ssogate_outcome_login can lend it.
-struct ssogate_outcome {
+// The outcome with its login in the section 6 handle shape, so ssogate_gate_outcome_verified_login can lend it.
+struct ssogate_gate_outcome {
     core::gate::Outcome o;
-    ssogate_login login;
+    ssogate_verified_login login;
 };
 
 struct ssogate_audit {
     std::vector<core::store::AuditEntry> rows;
 };
 
-static_assert(SSOGATE_OUTCOME_LOGIN == static_cast<int>(core::gate::OutcomeKind::login));
-static_assert(SSOGATE_OUTCOME_PROMPT_JOIN == static_cast<int>(core::gate::OutcomeKind::prompt_join));
-static_assert(SSOGATE_OUTCOME_JOINED_BY_INVITE == static_cast<int>(core::gate::OutcomeKind::joined_by_invite));
-static_assert(SSOGATE_OUTCOME_DENIED == static_cast<int>(core::gate::OutcomeKind::denied));
+static_assert(SSOGATE_GATE_OUTCOME_LOGIN == static_cast<int>(core::gate::OutcomeKind::login));
+static_assert(SSOGATE_GATE_OUTCOME_PROMPT_JOIN == static_cast<int>(core::gate::OutcomeKind::prompt_join));
+static_assert(SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE == static_cast<int>(core::gate::OutcomeKind::joined_by_invite));
+static_assert(SSOGATE_GATE_OUTCOME_DENIED == static_cast<int>(core::gate::OutcomeKind::denied));
 static_assert(SSOGATE_SSO_MODE_ENFORCED == static_cast<int>(core::policy::SsoMode::enforced));
 static_assert(SSOGATE_ROLE_MEMBER == static_cast<int>(core::policy::Role::member));
 static_assert(SSOGATE_REASON_MEMBER_LOGIN == static_cast<int>(core::policy::Reason::member_login));
@@ -262,10 +262,10 @@ ssogate_enforcement *ssogate_gate_preview_enforcement(ssogate_gate *gate, const 
     SSOGATE_CAPI_END(err, nullptr)
 }
 
-ssogate_enforcement *ssogate_gate_set_sso_mode(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+ssogate_enforcement *ssogate_gate_apply_sso_mode(ssogate_gate *gate, const char *account_id, size_t account_id_len,
                                                int mode, int force, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
-        auto &g = require(gate, "ssogate_gate_set_sso_mode");
+        auto &g = require(gate, "ssogate_gate_apply_sso_mode");
         if (mode != SSOGATE_SSO_MODE_MIXED && mode != SSOGATE_SSO_MODE_ENFORCED)
             core::fail(Code::invalid_argument,
                        "mode must be SSOGATE_SSO_MODE_MIXED or _ENFORCED, got " + std::to_string(mode));
@@ -310,12 +310,12 @@ const char *ssogate_enforcement_break_glass(const ssogate_enforcement *e, size_t
     return item(e == nullptr ? nullptr : &e->p.break_glass_kept, i);
 }
 
-ssogate_login_request *ssogate_gate_begin_login(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
+ssogate_sp_login_request *ssogate_gate_begin_sp_login(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
                                                 const char *return_to, size_t return_to_len,
-                                                const ssogate_sp_key *sp_key, const ssogate_login_options *opts,
+                                                const ssogate_sp_key *sp_key, const ssogate_sp_login_options *opts,
                                                 ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
-        auto &g = require(gate, "ssogate_gate_begin_login");
+        auto &g = require(gate, "ssogate_gate_begin_sp_login");
         const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
         const auto conn = g.connection(id);  // not_found for an unknown id; the gate's cached object
         std::shared_ptr<const ssogate_connection> handle;
@@ -329,24 +329,24 @@ ssogate_login_request *ssogate_gate_begin_login(ssogate_gate *gate, const char *
             }
             handle = it->second;  // our own reference: a concurrent replacement cannot free it under us
         }
-        ssogate_login_options o;
-        ssogate_login_options_init(&o, sizeof o);
+        ssogate_sp_login_options o;
+        ssogate_sp_login_options_init(&o, sizeof o);
         if (opts != nullptr) {
-            // What the caller's struct covers, no more; ssogate_login_begin checks the size as usual.
+            // What the caller's struct covers, no more; ssogate_sp_login_begin checks the size as usual.
             const std::size_t n = std::min<std::size_t>(sizeof o, opts->struct_size);
             std::memcpy(static_cast<void *>(&o), opts, n);
             o.struct_size = static_cast<std::uint32_t>(n);
         }
-        if (o.struct_size >= offsetof(ssogate_login_options, now) + sizeof o.now && o.now == 0) {
+        if (o.struct_size >= offsetof(ssogate_sp_login_options, now) + sizeof o.now && o.now == 0) {
             o.now = gate->frozen_now;
         }
         ssogate_request_store store{g.stores().pending};
-        return ssogate_login_begin(handle.get(), &store, return_to, return_to_len, sp_key, &o, err);
+        return ssogate_sp_login_begin(handle.get(), &store, return_to, return_to_len, sp_key, &o, err);
     }
     SSOGATE_CAPI_END(err, nullptr)
 }
 
-ssogate_outcome *ssogate_gate_consume(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
+ssogate_gate_outcome *ssogate_gate_consume(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
                                       const char *saml_response, size_t saml_response_len, const char *relay_state,
                                       size_t relay_state_len, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
@@ -354,8 +354,8 @@ ssogate_outcome *ssogate_gate_consume(ssogate_gate *gate, const char *connection
         const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
         const auto response = ssogate::capi::input(saml_response, saml_response_len, "saml_response");
         const auto relay = ssogate::capi::input(relay_state, relay_state_len, "relay_state");
-        auto *out = new ssogate_outcome();
-        std::unique_ptr<ssogate_outcome> guard(out);
+        auto *out = new ssogate_gate_outcome();
+        std::unique_ptr<ssogate_gate_outcome> guard(out);
         out->o = g.consume(id, response, relay);
         if (out->o.login) {
             out->login.v = std::move(*out->o.login);
@@ -367,58 +367,58 @@ ssogate_outcome *ssogate_gate_consume(ssogate_gate *gate, const char *connection
     SSOGATE_CAPI_END(err, nullptr)
 }
 
-void ssogate_outcome_free(ssogate_outcome *outcome) noexcept { delete outcome; }
+void ssogate_gate_outcome_free(ssogate_gate_outcome *outcome) noexcept { delete outcome; }
 
-int ssogate_outcome_kind(const ssogate_outcome *outcome) noexcept {
-    return outcome == nullptr ? SSOGATE_OUTCOME_DENIED : static_cast<int>(outcome->o.kind);
+int ssogate_gate_outcome_kind(const ssogate_gate_outcome *outcome) noexcept {
+    return outcome == nullptr ? SSOGATE_GATE_OUTCOME_DENIED : static_cast<int>(outcome->o.kind);
 }
 
-int ssogate_outcome_reason(const ssogate_outcome *outcome) noexcept {
+int ssogate_gate_outcome_reason(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr || !outcome->o.policy_reason ? SSOGATE_REASON_NONE
                                                             : static_cast<int>(*outcome->o.policy_reason);
 }
 
-const char *ssogate_outcome_reason_name(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_reason_name(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.reason.c_str();
 }
 
-const char *ssogate_outcome_reason_text(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_reason_text(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.reason_text.c_str();
 }
 
-const char *ssogate_outcome_user_message(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_user_message(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.user_message.c_str();
 }
 
-int ssogate_outcome_error_code(const ssogate_outcome *outcome) noexcept {
+int ssogate_gate_outcome_error_code(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? SSOGATE_INVALID_ARGUMENT : static_cast<int>(outcome->o.error);
 }
 
-int ssogate_outcome_signature_verified(const ssogate_outcome *outcome) noexcept {
+int ssogate_gate_outcome_signature_verified(const ssogate_gate_outcome *outcome) noexcept {
     return outcome != nullptr && outcome->o.signature_verified ? 1 : 0;
 }
 
-const char *ssogate_outcome_email(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_email(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.email.c_str();
 }
 
-const char *ssogate_outcome_account_id(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_account_id(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.account_id.c_str();
 }
 
-const char *ssogate_outcome_connection_id(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_connection_id(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.connection_id.c_str();
 }
 
-const char *ssogate_outcome_join_token(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_join_token(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.join_token.c_str();
 }
 
-const char *ssogate_outcome_return_to(const ssogate_outcome *outcome) noexcept {
+const char *ssogate_gate_outcome_return_to(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr ? nullptr : outcome->o.return_to.c_str();
 }
 
-const ssogate_login *ssogate_outcome_login(const ssogate_outcome *outcome) noexcept {
+const ssogate_verified_login *ssogate_gate_outcome_verified_login(const ssogate_gate_outcome *outcome) noexcept {
     return outcome != nullptr && outcome->o.accepted() ? &outcome->login : nullptr;
 }
 
@@ -430,11 +430,11 @@ int ssogate_gate_confirm_join(ssogate_gate *gate, const char *join_token, size_t
     });
 }
 
-ssogate_password_decision *ssogate_gate_password_login_allowed(ssogate_gate *gate, const char *account_id,
+ssogate_password_decision *ssogate_gate_decide_password_login(ssogate_gate *gate, const char *account_id,
                                                                size_t account_id_len, const char *email,
                                                                size_t email_len, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
-        auto &g = require(gate, "ssogate_gate_password_login_allowed");
+        auto &g = require(gate, "ssogate_gate_decide_password_login");
         return new ssogate_password_decision{
             g.password_login_allowed(ssogate::capi::input(account_id, account_id_len, "account_id"),
                                      ssogate::capi::input(email, email_len, "email"))};

@@ -70,9 +70,9 @@ struct ssogate_replay_cache {
 };
 
 // A verified login (section 6): the core's value, immutable once made.
-struct ssogate_login {
+struct ssogate_verified_login {
     ssogate::core::VerifiedLogin v;
-    // Section 8 (ssogate_login_finish): the return-to stored with the pending request; "" otherwise.
+    // Section 8 (ssogate_sp_login_finish): the return-to stored with the pending request; "" otherwise.
     std::string return_to = {};
 };
 

@@ -1,4 +1,4 @@
-// Section 8 of ssogate.h: SP-initiated login (the SP key, ssogate_login_begin, ssogate_login_finish).
+// Section 8 of ssogate.h: SP-initiated login (the SP key, ssogate_sp_login_begin, ssogate_sp_login_finish).
 #include "internal.hpp"
 
 #include "login/login.hpp"
@@ -11,7 +11,7 @@ struct ssogate_sp_key {
     std::shared_ptr<const ssogate::core::SpKey> p;
 };
 
-struct ssogate_login_request {
+struct ssogate_sp_login_request {
     ssogate::core::BegunLogin b;
 };
 
@@ -19,16 +19,16 @@ namespace {
 
 using ssogate::core::Code;
 
-// The first published ssogate_login_options: struct_size, binding, force_authn, is_passive,
+// The first published ssogate_sp_login_options: struct_size, binding, force_authn, is_passive,
 // ttl_seconds, now.
-constexpr std::size_t login_options_v1_size = offsetof(ssogate_login_options, now) + sizeof(std::int64_t);
+constexpr std::size_t login_options_v1_size = offsetof(ssogate_sp_login_options, now) + sizeof(std::int64_t);
 // The first published ssogate_verify_options (section 6): struct_size, now, max_bytes, max_age_seconds.
 constexpr std::size_t verify_options_v1_size = offsetof(ssogate_verify_options, max_age_seconds) + sizeof(std::int64_t);
 
 ssogate::core::LoginBinding login_binding(std::int32_t b) {
     if (b == SSOGATE_BINDING_HTTP_REDIRECT) return ssogate::core::LoginBinding::redirect;
     if (b == SSOGATE_BINDING_HTTP_POST) return ssogate::core::LoginBinding::post;
-    ssogate::core::fail(Code::invalid_argument, "ssogate_login_options.binding is " + std::to_string(b) +
+    ssogate::core::fail(Code::invalid_argument, "ssogate_sp_login_options.binding is " + std::to_string(b) +
                                                     "; expected SSOGATE_BINDING_HTTP_REDIRECT (1) or "
                                                     "SSOGATE_BINDING_HTTP_POST (2)");
 }
@@ -76,8 +76,8 @@ const char *ssogate_sp_key_certificate_pem(const ssogate_sp_key *key) noexcept {
     return key == nullptr ? nullptr : key->p->certificate_pem().c_str();
 }
 
-void ssogate_login_options_init(ssogate_login_options *opts, size_t size) noexcept {
-    ssogate::capi::init_options(opts, size, [](ssogate_login_options *o) {
+void ssogate_sp_login_options_init(ssogate_sp_login_options *opts, size_t size) noexcept {
+    ssogate::capi::init_options(opts, size, [](ssogate_sp_login_options *o) {
         if (SSOGATE_CAPI_COVERS(o, binding)) {
             o->binding = SSOGATE_BINDING_HTTP_REDIRECT;
         }
@@ -88,16 +88,16 @@ void ssogate_login_options_init(ssogate_login_options *opts, size_t size) noexce
     });
 }
 
-ssogate_login_request *ssogate_login_begin(const ssogate_connection *conn, ssogate_request_store *store,
+ssogate_sp_login_request *ssogate_sp_login_begin(const ssogate_connection *conn, ssogate_request_store *store,
                                            const char *return_to, size_t return_to_len, const ssogate_sp_key *sp_key,
-                                           const ssogate_login_options *opts, ssogate_error *err) noexcept {
+                                           const ssogate_sp_login_options *opts, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (conn == nullptr) {
-            ssogate::core::fail(Code::invalid_argument, "ssogate_login_begin: conn is NULL");
+            ssogate::core::fail(Code::invalid_argument, "ssogate_sp_login_begin: conn is NULL");
         }
         if (store == nullptr) {
             ssogate::core::fail(Code::invalid_argument,
-                                "ssogate_login_begin: store is NULL; the pending request must be recorded so the "
+                                "ssogate_sp_login_begin: store is NULL; the pending request must be recorded so the "
                                 "ACS can match the IdP's answer");
         }
         ssogate::core::LoginOptions o;
@@ -106,7 +106,7 @@ ssogate_login_request *ssogate_login_begin(const ssogate_connection *conn, ssoga
             o.sp_key = sp_key->p;
         }
         if (opts != nullptr) {
-            ssogate::capi::require_struct_size(opts->struct_size, login_options_v1_size, "ssogate_login_options");
+            ssogate::capi::require_struct_size(opts->struct_size, login_options_v1_size, "ssogate_sp_login_options");
             // A zero-filled struct is a valid one: binding 0 and ttl 0 mean their defaults.
             o.binding = opts->binding == 0 ? ssogate::core::LoginBinding::redirect : login_binding(opts->binding);
             o.force_authn = opts->force_authn != 0;
@@ -118,22 +118,22 @@ ssogate_login_request *ssogate_login_begin(const ssogate_connection *conn, ssoga
                 o.now = opts->now;
             }
         }
-        return new ssogate_login_request{ssogate::core::begin_login(*conn->p, *store->p, o)};
+        return new ssogate_sp_login_request{ssogate::core::begin_login(*conn->p, *store->p, o)};
     }
     SSOGATE_CAPI_END(err, nullptr)
 }
 
-void ssogate_login_request_free(ssogate_login_request *req) noexcept { delete req; }
+void ssogate_sp_login_request_free(ssogate_sp_login_request *req) noexcept { delete req; }
 
-const char *ssogate_login_request_id(const ssogate_login_request *req) noexcept {
+const char *ssogate_sp_login_request_id(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? nullptr : req->b.request_id.c_str();
 }
 
-const char *ssogate_login_request_relay_state(const ssogate_login_request *req) noexcept {
+const char *ssogate_sp_login_request_relay_state(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? nullptr : req->b.relay_state.c_str();
 }
 
-int ssogate_login_request_binding(const ssogate_login_request *req) noexcept {
+int ssogate_sp_login_request_binding(const ssogate_sp_login_request *req) noexcept {
     if (req == nullptr) {
         return SSOGATE_BINDING_OTHER;
     }
@@ -141,48 +141,48 @@ int ssogate_login_request_binding(const ssogate_login_request *req) noexcept {
                                                                 : SSOGATE_BINDING_HTTP_REDIRECT;
 }
 
-const char *ssogate_login_request_destination(const ssogate_login_request *req) noexcept {
+const char *ssogate_sp_login_request_destination(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? nullptr : req->b.destination.c_str();
 }
 
-const char *ssogate_login_request_redirect_url(const ssogate_login_request *req) noexcept {
+const char *ssogate_sp_login_request_redirect_url(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? nullptr : req->b.redirect_url.c_str();
 }
 
-const char *ssogate_login_request_post_form_html(const ssogate_login_request *req) noexcept {
+const char *ssogate_sp_login_request_post_form_html(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? nullptr : req->b.post_form_html.c_str();
 }
 
-const char *ssogate_login_request_xml(const ssogate_login_request *req) noexcept {
+const char *ssogate_sp_login_request_xml(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? nullptr : req->b.xml.c_str();
 }
 
-int ssogate_login_request_is_signed(const ssogate_login_request *req) noexcept {
+int ssogate_sp_login_request_is_signed(const ssogate_sp_login_request *req) noexcept {
     return req != nullptr && req->b.is_signed ? 1 : 0;
 }
 
-int64_t ssogate_login_request_issued_at(const ssogate_login_request *req) noexcept {
+int64_t ssogate_sp_login_request_issued_at(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? 0 : req->b.issued_at;
 }
 
-int64_t ssogate_login_request_expires_at(const ssogate_login_request *req) noexcept {
+int64_t ssogate_sp_login_request_expires_at(const ssogate_sp_login_request *req) noexcept {
     return req == nullptr ? 0 : req->b.expires_at;
 }
 
-ssogate_login *ssogate_login_finish(const ssogate_connection *conn, ssogate_request_store *store,
+ssogate_verified_login *ssogate_sp_login_finish(const ssogate_connection *conn, ssogate_request_store *store,
                                     const char *relay_state, size_t relay_state_len, const char *saml_response,
                                     size_t saml_response_len, ssogate_replay_cache *replay,
                                     const ssogate_verify_options *opts, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (conn == nullptr) {
-            ssogate::core::fail(Code::invalid_argument, "ssogate_login_finish: conn is NULL");
+            ssogate::core::fail(Code::invalid_argument, "ssogate_sp_login_finish: conn is NULL");
         }
         if (store == nullptr) {
-            ssogate::core::fail(Code::invalid_argument, "ssogate_login_finish: store is NULL");
+            ssogate::core::fail(Code::invalid_argument, "ssogate_sp_login_finish: store is NULL");
         }
         if (replay == nullptr) {
             ssogate::core::fail(Code::invalid_argument,
-                                "ssogate_login_finish: replay is NULL; verification without a replay cache would "
+                                "ssogate_sp_login_finish: replay is NULL; verification without a replay cache would "
                                 "accept a replayed SAMLResponse");
         }
         const auto rs = ssogate::capi::input(relay_state, relay_state_len, "relay_state");
@@ -190,13 +190,13 @@ ssogate_login *ssogate_login_finish(const ssogate_connection *conn, ssogate_requ
         ssogate::core::VerifyContext ctx = verify_context(opts);
         ctx.replay = replay->p.get();
         ssogate::core::FinishedLogin f = ssogate::core::finish_login(*conn->p, *store->p, rs, response, ctx);
-        auto *login = new ssogate_login{std::move(f.login)};
+        auto *login = new ssogate_verified_login{std::move(f.login)};
         login->return_to = std::move(f.return_to);
         return login;
     }
     SSOGATE_CAPI_END(err, nullptr)
 }
 
-const char *ssogate_login_return_to(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_return_to(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->return_to.c_str();
 }

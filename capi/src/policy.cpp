@@ -34,12 +34,12 @@ static_assert(SSOGATE_SSO_OUTCOME_LOGIN == static_cast<int>(policy::SsoOutcome::
 static_assert(SSOGATE_SSO_OUTCOME_JOIN_BY_INVITE == static_cast<int>(policy::SsoOutcome::join_by_invite));
 static_assert(SSOGATE_SSO_OUTCOME_PROMPT_JOIN == static_cast<int>(policy::SsoOutcome::prompt_join));
 static_assert(SSOGATE_SSO_OUTCOME_DENY == static_cast<int>(policy::SsoOutcome::deny));
-static_assert(SSOGATE_POLICY_MEMBER_ACTIVE == static_cast<int>(policy::MemberStatus::active));
-static_assert(SSOGATE_POLICY_MEMBER_DISABLED == static_cast<int>(policy::MemberStatus::disabled));
+static_assert(SSOGATE_POLICY_MEMBER_STATUS_ACTIVE == static_cast<int>(policy::MemberStatus::active));
+static_assert(SSOGATE_POLICY_MEMBER_STATUS_DISABLED == static_cast<int>(policy::MemberStatus::disabled));
 static_assert(SSOGATE_POLICY_JOINED_VIA_PASSWORD == static_cast<int>(policy::JoinedVia::password));
 static_assert(SSOGATE_POLICY_JOINED_VIA_SSO == static_cast<int>(policy::JoinedVia::sso));
-static_assert(SSOGATE_POLICY_INVITE_VIA_PASSWORD == static_cast<int>(policy::InviteMethod::password));
-static_assert(SSOGATE_POLICY_INVITE_VIA_SSO == static_cast<int>(policy::InviteMethod::sso));
+static_assert(SSOGATE_POLICY_INVITE_METHOD_PASSWORD == static_cast<int>(policy::InviteMethod::password));
+static_assert(SSOGATE_POLICY_INVITE_METHOD_SSO == static_cast<int>(policy::InviteMethod::sso));
 static_assert(SSOGATE_ROLE_OWNER == static_cast<int>(policy::Role::owner));
 static_assert(SSOGATE_ROLE_ADMIN == static_cast<int>(policy::Role::admin));
 static_assert(SSOGATE_SSO_MODE_MIXED == static_cast<int>(policy::SsoMode::mixed));
@@ -72,8 +72,8 @@ policy::Role role_of(int v, const char *what) {
 }
 
 policy::MemberStatus status_of(int v, const char *what) {
-    return enum_value<policy::MemberStatus>(v, SSOGATE_POLICY_MEMBER_ACTIVE, SSOGATE_POLICY_MEMBER_DISABLED, what,
-                                            "SSOGATE_POLICY_MEMBER_ACTIVE or _DISABLED");
+    return enum_value<policy::MemberStatus>(v, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, SSOGATE_POLICY_MEMBER_STATUS_DISABLED, what,
+                                            "SSOGATE_POLICY_MEMBER_STATUS_ACTIVE or _DISABLED");
 }
 
 // A fact struct is required: unlike options, a missing fact is a caller bug, not "use the defaults"
@@ -125,7 +125,7 @@ void ssogate_policy_connection_init(ssogate_policy_connection *connection, size_
 
 void ssogate_policy_facts_init(ssogate_policy_facts *facts, size_t size) noexcept {
     ssogate::capi::init_options(facts, size, [](ssogate_policy_facts *f) {
-        if (SSOGATE_CAPI_COVERS(f, member_status)) f->member_status = SSOGATE_POLICY_MEMBER_ACTIVE;
+        if (SSOGATE_CAPI_COVERS(f, member_status)) f->member_status = SSOGATE_POLICY_MEMBER_STATUS_ACTIVE;
         if (SSOGATE_CAPI_COVERS(f, role)) f->role = SSOGATE_ROLE_MEMBER;
         if (SSOGATE_CAPI_COVERS(f, joined_via)) f->joined_via = SSOGATE_POLICY_JOINED_VIA_PASSWORD;
     });
@@ -200,9 +200,9 @@ ssogate_invite_decision *ssogate_policy_decide_invite_acceptance(const ssogate_p
                                                                  size_t sso_email_len, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         const policy::AccountSettings a = account_of(account, "ssogate_policy_decide_invite_acceptance");
-        const auto m = enum_value<policy::InviteMethod>(method, SSOGATE_POLICY_INVITE_VIA_PASSWORD,
-                                                        SSOGATE_POLICY_INVITE_VIA_SSO, "method",
-                                                        "SSOGATE_POLICY_INVITE_VIA_PASSWORD or _SSO");
+        const auto m = enum_value<policy::InviteMethod>(method, SSOGATE_POLICY_INVITE_METHOD_PASSWORD,
+                                                        SSOGATE_POLICY_INVITE_METHOD_SSO, "method",
+                                                        "SSOGATE_POLICY_INVITE_METHOD_PASSWORD or _SSO");
         const auto invited = ssogate::capi::input(invited_email, invited_email_len, "invited_email");
         if (invited.empty())
             core::fail(Code::invalid_argument, "ssogate_policy_decide_invite_acceptance: invited_email is empty");

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-// An enforcement preview; `applied` and `mode` are what ssogate_gate_set_sso_mode did (a pure
+// An enforcement preview; `applied` and `mode` are what ssogate_gate_apply_sso_mode did (a pure
 // preview never applies, and reports the mode the caller gave).
 struct ssogate_enforcement {
     ssogate::core::policy::EnforcementPreview p;

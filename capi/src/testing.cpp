@@ -73,11 +73,11 @@ ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t entity_id_l
         std::string sso(ssogate::capi::input(sso_url, sso_url_len, "sso_url"));
         core::testing::KeyType type{};
         switch (key_type) {
-        case SSOGATE_KEY_RSA_2048: type = core::testing::KeyType::rsa2048; break;
-        case SSOGATE_KEY_EC_P256: type = core::testing::KeyType::ec_p256; break;
+        case SSOGATE_KEY_TYPE_RSA_2048: type = core::testing::KeyType::rsa2048; break;
+        case SSOGATE_KEY_TYPE_EC_P256: type = core::testing::KeyType::ec_p256; break;
         default:
             core::fail(Code::invalid_argument, "ssogate_test_idp_new: key_type is " + std::to_string(key_type) +
-                                                   ", expected SSOGATE_KEY_RSA_2048 (0) or SSOGATE_KEY_EC_P256 (1)");
+                                                   ", expected SSOGATE_KEY_TYPE_RSA_2048 (0) or SSOGATE_KEY_TYPE_EC_P256 (1)");
         }
         return new ssogate_test_idp(id.empty() ? default_entity_id : std::move(id), type,
                                     sso.empty() ? default_sso_url : sso);
@@ -245,16 +245,16 @@ int ssogate_test_response_params_set_sign(ssogate_test_response_params *params, 
     });
 }
 
-ssogate_test_response *ssogate_test_idp_response(const ssogate_test_idp *idp,
+ssogate_test_response *ssogate_test_response_new(const ssogate_test_idp *idp,
                                                  const ssogate_test_response_params *params,
                                                  ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (idp == nullptr || params == nullptr) {
             core::fail(Code::invalid_argument,
-                       std::string("ssogate_test_idp_response: ") + (idp == nullptr ? "idp" : "params") + " is NULL");
+                       std::string("ssogate_test_response_new: ") + (idp == nullptr ? "idp" : "params") + " is NULL");
         }
         if (params->o.acs_url.empty() || params->o.sp_entity_id.empty()) {
-            core::fail(Code::invalid_argument, "ssogate_test_idp_response: set the ACS URL and the SP entity ID "
+            core::fail(Code::invalid_argument, "ssogate_test_response_new: set the ACS URL and the SP entity ID "
                                                "(ssogate_test_response_params_set_connection)");
         }
         core::testing::ResponseOptions o = params->o;

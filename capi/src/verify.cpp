@@ -35,7 +35,7 @@ std::vector<std::string> split_ids(std::string_view text) {
     return out;
 }
 
-const ssogate::core::Attribute *attribute(const ssogate_login *login, size_t i) noexcept {
+const ssogate::core::Attribute *attribute(const ssogate_verified_login *login, size_t i) noexcept {
     if (login == nullptr || i >= login->v.attributes.size()) {
         return nullptr;
     }
@@ -57,7 +57,7 @@ void ssogate_verify_options_init(ssogate_verify_options *opts, size_t size) noex
     });
 }
 
-ssogate_login *ssogate_verify_response(const ssogate_connection *conn, const char *saml_response,
+ssogate_verified_login *ssogate_verify_response(const ssogate_connection *conn, const char *saml_response,
                                        size_t saml_response_len, const char *pending_request_ids,
                                        size_t pending_request_ids_len, ssogate_replay_cache *replay,
                                        const ssogate_verify_options *opts, ssogate_error *err) noexcept {
@@ -94,78 +94,78 @@ ssogate_login *ssogate_verify_response(const ssogate_connection *conn, const cha
                 ctx.max_age_seconds = opts->max_age_seconds;
             }
         }
-        return new ssogate_login{ssogate::core::verify_response(*conn->p, response, ctx)};
+        return new ssogate_verified_login{ssogate::core::verify_response(*conn->p, response, ctx)};
     }
     SSOGATE_CAPI_END(err, nullptr)
 }
 
-void ssogate_login_free(ssogate_login *login) noexcept { delete login; }
+void ssogate_verified_login_free(ssogate_verified_login *login) noexcept { delete login; }
 
-const char *ssogate_login_email(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_email(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.email.c_str();
 }
 
-const char *ssogate_login_nameid(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_nameid(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.nameid.c_str();
 }
 
-const char *ssogate_login_nameid_format(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_nameid_format(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.nameid_format.c_str();
 }
 
-const char *ssogate_login_idp_entity_id(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_idp_entity_id(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.idp_entity_id.c_str();
 }
 
-const char *ssogate_login_connection_id(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_connection_id(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.connection_id.c_str();
 }
 
-const char *ssogate_login_assertion_id(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_assertion_id(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.assertion_id.c_str();
 }
 
-const char *ssogate_login_session_index(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_session_index(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.session_index.c_str();
 }
 
-int64_t ssogate_login_authn_instant(const ssogate_login *login) noexcept {
+int64_t ssogate_verified_login_authn_instant(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? 0 : login->v.authn_instant;
 }
 
-int64_t ssogate_login_session_not_on_or_after(const ssogate_login *login) noexcept {
+int64_t ssogate_verified_login_session_not_on_or_after(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? 0 : login->v.session_not_on_or_after.value_or(0);
 }
 
-const char *ssogate_login_in_response_to(const ssogate_login *login) noexcept {
+const char *ssogate_verified_login_in_response_to(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? nullptr : login->v.in_response_to.c_str();
 }
 
-size_t ssogate_login_attribute_count(const ssogate_login *login) noexcept {
+size_t ssogate_verified_login_attribute_count(const ssogate_verified_login *login) noexcept {
     return login == nullptr ? 0 : login->v.attributes.size();
 }
 
-const char *ssogate_login_attribute_name(const ssogate_login *login, size_t i) noexcept {
+const char *ssogate_verified_login_attribute_name(const ssogate_verified_login *login, size_t i) noexcept {
     const auto *a = attribute(login, i);
     return a == nullptr ? nullptr : a->name.c_str();
 }
 
-const char *ssogate_login_attribute_name_format(const ssogate_login *login, size_t i) noexcept {
+const char *ssogate_verified_login_attribute_name_format(const ssogate_verified_login *login, size_t i) noexcept {
     const auto *a = attribute(login, i);
     return a == nullptr ? nullptr : a->name_format.c_str();
 }
 
-const char *ssogate_login_attribute_friendly_name(const ssogate_login *login, size_t i) noexcept {
+const char *ssogate_verified_login_attribute_friendly_name(const ssogate_verified_login *login, size_t i) noexcept {
     const auto *a = attribute(login, i);
     return a == nullptr ? nullptr : a->friendly_name.c_str();
 }
 
-size_t ssogate_login_attribute_value_count(const ssogate_login *login, size_t i) noexcept {
+size_t ssogate_verified_login_attribute_value_count(const ssogate_verified_login *login, size_t i) noexcept {
     const auto *a = attribute(login, i);
     return a == nullptr ? 0 : a->values.size();
 }
 
-const char *ssogate_login_attribute_value(const ssogate_login *login, size_t i, size_t j) noexcept {
+const char *ssogate_verified_login_attribute_value(const ssogate_verified_login *login, size_t i, size_t j) noexcept {
     const auto *a = attribute(login, i);
     return a == nullptr || j >= a->values.size() ? nullptr : a->values[j].c_str();
 }

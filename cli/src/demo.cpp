@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-using ssogate::Outcome;
-using ssogate::OutcomeKind;
+using ssogate::GateOutcome;
+using ssogate::GateOutcomeKind;
 using ssogate::Role;
 
 namespace {
@@ -29,12 +29,12 @@ constexpr const char *kBaseUrl = "https://dashboard.example.com";
 constexpr const char *kOktaEntity = "http://www.okta.com/exk1demo0ssogate";
 constexpr const char *kOktaSso = "https://acme.okta.example/app/acme_dashboard/exk1demo0ssogate/sso/saml";
 
-const char *kind_name(OutcomeKind k) {
+const char *kind_name(GateOutcomeKind k) {
     switch (k) {
-    case OutcomeKind::login: return "LOGIN";
-    case OutcomeKind::prompt_join: return "PROMPT_JOIN";
-    case OutcomeKind::joined_by_invite: return "JOINED_BY_INVITE";
-    case OutcomeKind::denied: return "DENIED";
+    case GateOutcomeKind::login: return "LOGIN";
+    case GateOutcomeKind::prompt_join: return "PROMPT_JOIN";
+    case GateOutcomeKind::joined_by_invite: return "JOINED_BY_INVITE";
+    case GateOutcomeKind::denied: return "DENIED";
     }
     return "?";
 }
@@ -70,7 +70,7 @@ private:
     }
 
     // Prints an outcome the way an operator reads it, then checks kind and reason.
-    void expect(const Outcome &o, OutcomeKind kind, const std::string &reason) {
+    void expect(const GateOutcome &o, GateOutcomeKind kind, const std::string &reason) {
         out_ << "   -> " << std::left << std::setw(17) << kind_name(o.kind) << o.reason_name;
         if (!o.email.empty()) out_ << "  (" << o.email << ")";
         out_ << "\n";
@@ -102,7 +102,7 @@ private:
         return okta_.response(params).base64;
     }
 
-    Outcome idp_login(const std::string &email) { return gate_.consume("okta", response(email)); }
+    GateOutcome idp_login(const std::string &email) { return gate_.consume("okta", response(email)); }
 
     void import_and_save() {
         title("The admin downloads Okta's metadata.xml and uploads it");
@@ -137,16 +137,16 @@ private:
     void idp_initiated() {
         title("Olivia clicks the app's tile in her Okta dashboard (IdP-initiated)");
         say("Connection setting: log in from the Okta dashboard = off");
-        expect(idp_login("olivia@acme.example"), OutcomeKind::denied, "UNSOLICITED_NOT_ALLOWED");
+        expect(idp_login("olivia@acme.example"), GateOutcomeKind::denied, "UNSOLICITED_NOT_ALLOWED");
         say("The admin turns on \"log in from the Okta dashboard\" and saves; Olivia clicks again");
         use_connection(true, false);
         first_response_ = response("olivia@acme.example");
-        expect(gate_.consume("okta", first_response_), OutcomeKind::login, "FIRST_SSO_LOGIN");
+        expect(gate_.consume("okta", first_response_), GateOutcomeKind::login, "FIRST_SSO_LOGIN");
     }
 
     void sp_initiated() {
         title("Pat clicks \"Log in with SSO\" on the dashboard (SP-initiated)");
-        const auto begun = gate_.begin_login("okta", "/projects");
+        const auto begun = gate_.begin_sp_login("okta", "/projects");
         const auto query = begun.redirect_url.find("SAMLRequest=");
         const std::string to = begun.redirect_url.substr(0, begun.redirect_url.find('?'));
         say("303 redirect to " + to);
@@ -154,7 +154,7 @@ private:
         check(to == kOktaSso && query != std::string::npos, "the redirect to Okta's sign-on URL with a SAMLRequest");
         say("Okta answers the AuthnRequest " + begun.request_id);
         const auto o = gate_.consume("okta", response("pat@acme.example", begun.request_id), begun.relay_state);
-        expect(o, OutcomeKind::login, "FIRST_SSO_LOGIN");
+        expect(o, GateOutcomeKind::login, "FIRST_SSO_LOGIN");
         say("Back to " + o.return_to);
         check(o.return_to == "/projects", "the return-to recorded when the login began");
     }
@@ -163,7 +163,7 @@ private:
         title("Nina, new at Acme, logs in with Just-in-Time provisioning on");
         use_connection(true, true);
         const auto prompt = idp_login("nina@acme.example");
-        expect(prompt, OutcomeKind::prompt_join, "JIT_DOMAIN_MATCH");
+        expect(prompt, GateOutcomeKind::prompt_join, "JIT_DOMAIN_MATCH");
         say("\"Join Acme Inc.?\" Nina clicks Join");
         gate_.confirm_join(prompt.join_token);
         const auto rows = gate_.read_audit("acme");
@@ -171,18 +171,18 @@ private:
                             rows.back().email == "nina@acme.example";
         say("Member created: nina@acme.example (member), audit row " + (rows.empty() ? "-" : rows.back().outcome));
         check(joined, "the joined member's audit row");
-        expect(idp_login("nina@acme.example"), OutcomeKind::login, "MEMBER_LOGIN");
+        expect(idp_login("nina@acme.example"), GateOutcomeKind::login, "MEMBER_LOGIN");
 
         title("Invite-only: Just-in-Time off; Oscar logs in without an invite");
         use_connection(true, false);
-        expect(idp_login("oscar@acme.example"), OutcomeKind::denied, "INVITE_REQUIRED");
+        expect(idp_login("oscar@acme.example"), GateOutcomeKind::denied, "INVITE_REQUIRED");
         say("Olivia invites oscar@acme.example; Oscar logs in again");
         (void)gate_.invite("acme", "oscar@acme.example", Role::member, 7 * 86400);
-        expect(idp_login("oscar@acme.example"), OutcomeKind::joined_by_invite, "INVITE_PENDING");
+        expect(idp_login("oscar@acme.example"), GateOutcomeKind::joined_by_invite, "INVITE_PENDING");
     }
 
     void password(const std::string &email, bool allowed, int reason) {
-        const auto d = gate_.password_login_allowed("acme", email);
+        const auto d = gate_.decide_password_login("acme", email);
         out_ << "   password login " << std::left << std::setw(22) << email << (d.allowed ? "allowed  " : "refused  ")
              << ssogate::reason_name(d.reason);
         if (!d.connection_id.empty()) out_ << "  (use connection " << d.connection_id << ")";
@@ -206,7 +206,7 @@ private:
             (losing.empty() ? "nobody" : losing));
         check(preview.allowed && preview.losing_access == std::vector<std::string>{"quinn@acme.example"},
               "the enforcement preview");
-        const auto change = gate_.set_sso_mode("acme", ssogate::SsoMode::enforced, false);
+        const auto change = gate_.apply_sso_mode("acme", ssogate::SsoMode::enforced, false);
         say(std::string("Switch to enforced: ") + (change.applied ? "applied" : "refused"));
         check(change.applied, "the switch to enforced");
         password("pat@acme.example", false, SSOGATE_REASON_SSO_REQUIRED);
@@ -215,7 +215,7 @@ private:
 
     void replay() {
         title("An attacker replays Olivia's captured SAMLResponse");
-        expect(gate_.consume("okta", first_response_), OutcomeKind::denied, "REPLAYED");
+        expect(gate_.consume("okta", first_response_), GateOutcomeKind::denied, "REPLAYED");
     }
 
     void audit() {

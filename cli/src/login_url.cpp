@@ -33,7 +33,7 @@ int run_login_url(const LoginUrlArgs &args) {
     import.now = args.now.value_or(0);
     const auto conn =
         ssogate::Connection::from_json(read_input(args.connection, connection_file_cap, "the connection file"), import);
-    ssogate::LoginOptions o;
+    ssogate::SpLoginOptions o;
     o.binding = args.binding == "post" ? ssogate::Binding::http_post : ssogate::Binding::http_redirect;
     o.now = args.now.value_or(0);
     std::optional<ssogate::SpKey> key;
@@ -44,8 +44,8 @@ int run_login_url(const LoginUrlArgs &args) {
     // A store that lives only as long as this command: the request cannot be finished by a server
     // later, so the RelayState and request ID are printed for manual testing only.
     const auto store = ssogate::RequestStore::memory();
-    const ssogate::LoginRequest b =
-        ssogate::begin_login(conn, store, args.return_to, key ? &*key : nullptr, o);
+    const ssogate::SpLoginRequest b =
+        ssogate::begin_sp_login(conn, store, args.return_to, key ? &*key : nullptr, o);
     std::cout << (b.binding == ssogate::Binding::http_post ? b.post_form_html : b.redirect_url + "\n");
     std::cerr << "request ID:  " << b.request_id << "\n"
               << "RelayState:  " << b.relay_state << "\n"

@@ -50,7 +50,7 @@ LoginTuple login_tuple(ssogate::VerifiedLogin v) {
 
 // (kind, reason, reason_name, reason_text, user_message, error_code, email, account_id,
 //  connection_id, join_token, return_to, login tuple or None, signature_verified)
-py::tuple outcome_tuple(ssogate::Outcome o) {
+py::tuple outcome_tuple(ssogate::GateOutcome o) {
     py::object login = py::none();
     if (o.login) login = py::cast(login_tuple(std::move(*o.login)));
     return py::make_tuple(static_cast<int>(o.kind), o.reason, o.reason_name, o.reason_text, o.user_message,
@@ -77,10 +77,10 @@ auto nogil(const Gate &g, F f) {
 void bind_gate(py::module_ &m) {
     py::class_<Gate>(m, "Gate", "A gate (ssogate_gate handle): thread-safe.");
 
-    m.attr("OUTCOME_LOGIN") = static_cast<int>(ssogate::OutcomeKind::login);
-    m.attr("OUTCOME_PROMPT_JOIN") = static_cast<int>(ssogate::OutcomeKind::prompt_join);
-    m.attr("OUTCOME_JOINED_BY_INVITE") = static_cast<int>(ssogate::OutcomeKind::joined_by_invite);
-    m.attr("OUTCOME_DENIED") = static_cast<int>(ssogate::OutcomeKind::denied);
+    m.attr("GATE_OUTCOME_LOGIN") = static_cast<int>(ssogate::GateOutcomeKind::login);
+    m.attr("GATE_OUTCOME_PROMPT_JOIN") = static_cast<int>(ssogate::GateOutcomeKind::prompt_join);
+    m.attr("GATE_OUTCOME_JOINED_BY_INVITE") = static_cast<int>(ssogate::GateOutcomeKind::joined_by_invite);
+    m.attr("GATE_OUTCOME_DENIED") = static_cast<int>(ssogate::GateOutcomeKind::denied);
 
     m.def("reason_name", &ssogate::reason_name, py::arg("reason"));
     m.def("reason_text", &ssogate::reason_text, py::arg("reason"));
@@ -144,26 +144,26 @@ void bind_gate(py::module_ &m) {
         },
         py::arg("gate"), py::arg("account_id"));
     m.def(
-        "gate_set_sso_mode",
+        "gate_apply_sso_mode",
         [](const Gate &g, const std::string &account, int mode, bool force) {
             return preview_tuple(nogil(g, [&](const ssogate::Gate &x) {
-                return x.set_sso_mode(account, static_cast<ssogate::SsoMode>(mode), force);
+                return x.apply_sso_mode(account, static_cast<ssogate::SsoMode>(mode), force);
             }));
         },
         py::arg("gate"), py::arg("account_id"), py::arg("mode"), py::arg("force"));
     m.def(
-        "gate_begin_login",
+        "gate_begin_sp_login",
         [](const Gate &g, const std::string &connection_id, const std::string &return_to,
            const std::optional<ssogate_python::SpKey> &sp_key, int binding, bool force_authn, bool is_passive,
            std::int64_t ttl_seconds) {
-            ssogate::LoginOptions o;
+            ssogate::SpLoginOptions o;
             o.binding = static_cast<ssogate::Binding>(binding);
             o.force_authn = force_authn;
             o.is_passive = is_passive;
             o.ttl_seconds = ttl_seconds;
             const ssogate::SpKey *key = sp_key ? sp_key->key.get() : nullptr;
-            auto r = nogil(g, [&](const ssogate::Gate &x) { return x.begin_login(connection_id, return_to, key, o); });
-            // The same tuple as login.cpp's login_begin, so _gate.py builds the same LoginRequest.
+            auto r = nogil(g, [&](const ssogate::Gate &x) { return x.begin_sp_login(connection_id, return_to, key, o); });
+            // The same tuple as login.cpp's sp_login_begin, so _gate.py builds the same SpLoginRequest.
             return py::make_tuple(r.request_id, r.relay_state, static_cast<int>(r.binding), r.destination,
                                   r.redirect_url, r.post_form_html, r.xml, r.is_signed, r.issued_at, r.expires_at);
         },
@@ -185,9 +185,9 @@ void bind_gate(py::module_ &m) {
         },
         py::arg("gate"), py::arg("join_token"));
     m.def(
-        "gate_password_login_allowed",
+        "gate_decide_password_login",
         [](const Gate &g, const std::string &account, const std::string &email) {
-            const auto d = nogil(g, [&](const ssogate::Gate &x) { return x.password_login_allowed(account, email); });
+            const auto d = nogil(g, [&](const ssogate::Gate &x) { return x.decide_password_login(account, email); });
             return std::make_tuple(d.allowed, d.reason, d.connection_id);
         },
         py::arg("gate"), py::arg("account_id"), py::arg("email"));

@@ -1,6 +1,6 @@
 // SP-initiated login for Python (ssogate.h section 8, and the pending-request store of section 5),
 // over ssogate.hpp like the rest of the extension. Translation only: the friendly objects
-// (LoginRequest, RequestStore, SpKey) are in ssogate/_login.py.
+// (SpLoginRequest, RequestStore, SpKey) are in ssogate/_login.py.
 #include "handles.hpp"
 
 #include <ssogate/ssogate.hpp>
@@ -116,17 +116,17 @@ RequestStore store_from_callables(py::object put, py::object take, py::object ta
 py::tuple begin(const Connection &conn, const RequestStore &store, const std::optional<std::string> &return_to,
                 const std::optional<SpKey> &sp_key, int binding, bool force_authn, bool is_passive,
                 std::int64_t ttl_seconds, std::optional<std::int64_t> now) {
-    ssogate::LoginOptions o;
+    ssogate::SpLoginOptions o;
     o.binding = static_cast<ssogate::Binding>(binding);
     o.force_authn = force_authn;
     o.is_passive = is_passive;
     o.ttl_seconds = ttl_seconds;
     if (now) o.now = *now;
     const std::string rt = return_to.value_or("");
-    ssogate::LoginRequest r;
+    ssogate::SpLoginRequest r;
     {
         py::gil_scoped_release nogil;  // signing and store I/O
-        r = ssogate::begin_login(*conn.conn, *store.store, rt, sp_key ? sp_key->key.get() : nullptr, o);
+        r = ssogate::begin_sp_login(*conn.conn, *store.store, rt, sp_key ? sp_key->key.get() : nullptr, o);
     }
     return py::make_tuple(r.request_id, r.relay_state, static_cast<int>(r.binding), r.destination, r.redirect_url,
                           r.post_form_html, r.xml, r.is_signed, r.issued_at, r.expires_at);
@@ -150,10 +150,10 @@ py::tuple finish(const Connection &conn, const RequestStore &store, const std::s
     ssogate::VerifyOptions o;
     if (now) o.now = *now;
     const std::string response(saml_response);
-    ssogate::FinishedLogin f;
+    ssogate::FinishedSpLogin f;
     {
         py::gil_scoped_release nogil;  // verification and store I/O
-        f = ssogate::finish_login(*conn.conn, *store.store, relay_state, response, *replay.cache, o);
+        f = ssogate::finish_sp_login(*conn.conn, *store.store, relay_state, response, *replay.cache, o);
     }
     return py::make_tuple(login_tuple(f.login), f.return_to);
 }
@@ -187,10 +187,10 @@ void bind_login(py::module_ &m) {
             return SpKey{std::make_shared<const ssogate::SpKey>(std::string(key_pem), std::string(cert_pem))};
         },
         py::arg("key_pem"), py::arg("cert_pem"));
-    m.def("login_begin", &begin, py::arg("connection"), py::arg("store"), py::kw_only(), py::arg("return_to"),
+    m.def("sp_login_begin", &begin, py::arg("connection"), py::arg("store"), py::kw_only(), py::arg("return_to"),
           py::arg("sp_key"), py::arg("binding"), py::arg("force_authn"), py::arg("is_passive"),
-          py::arg("ttl_seconds"), py::arg("now"), "ssogate_login_begin; releases the GIL.");
-    m.def("login_finish", &finish, py::arg("connection"), py::arg("store"), py::arg("relay_state"),
+          py::arg("ttl_seconds"), py::arg("now"), "ssogate_sp_login_begin; releases the GIL.");
+    m.def("sp_login_finish", &finish, py::arg("connection"), py::arg("store"), py::arg("relay_state"),
           py::arg("saml_response"), py::kw_only(), py::arg("replay"), py::arg("now"),
-          "ssogate_login_finish; releases the GIL. Returns (login tuple, return_to).");
+          "ssogate_sp_login_finish; releases the GIL. Returns (login tuple, return_to).");
 }

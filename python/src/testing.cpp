@@ -120,7 +120,7 @@ void bind_testing(py::module_ &m) {
                                                                     sso_url)};
         },
         py::arg("entity_id"), py::arg("key_type"), py::arg("sso_url"), "ssogate_test_idp_new.");
-    m.def("test_idp_response", &response, py::arg("idp"), py::arg("connection"), py::arg("strings"),
+    m.def("test_response_new", &response, py::arg("idp"), py::arg("connection"), py::arg("strings"),
           py::arg("times"), py::arg("attributes"), py::arg("authn_statement"), py::arg("sign"),
-          "ssogate_test_idp_response with a params builder; returns (base64, xml).");
+          "ssogate_test_response_new with a params builder; returns (base64, xml).");
 }

@@ -32,7 +32,7 @@ from ._errors import (
     StoreError,
 )
 from ._idp import Certificate, Endpoint, IdpMetadata, Warning, import_idp_metadata  # noqa: A004
-from ._gate import AuditRow, EnforcementPreview, Gate, Invite, Outcome, PasswordDecision
+from ._gate import AuditRow, EnforcementPreview, Gate, GateOutcome, Invite, PasswordDecision
 from ._policy import (
     AccountSettings,
     ConnectionSettings,
@@ -57,13 +57,13 @@ from ._directory import (
     normalize_email,
 )
 from ._login import (
-    FinishedLogin,
-    LoginRequest,
+    FinishedSpLogin,
+    SpLoginRequest,
     PendingRequest,
     RequestStore,
     SpKey,
-    begin_login,
-    finish_login,
+    begin_sp_login,
+    finish_sp_login,
 )
 from ._verify import Attribute, ReplayCache, VerifiedLogin, verify_response
 
@@ -83,7 +83,7 @@ def code_name(code: int) -> str:
 # builtin Warning in the importing module.
 __all__ = [
     "Gate",
-    "Outcome",
+    "GateOutcome",
     "Invite",
     "EnforcementPreview",
     "PasswordDecision",
@@ -121,11 +121,11 @@ __all__ = [
     "ReplayCache",
     "RequestStore",
     "SpKey",
-    "LoginRequest",
+    "SpLoginRequest",
     "PendingRequest",
-    "FinishedLogin",
-    "begin_login",
-    "finish_login",
+    "FinishedSpLogin",
+    "begin_sp_login",
+    "finish_sp_login",
     "Directory",
     "MemoryDirectory",
     "NativeDirectory",

@@ -26,7 +26,7 @@ def _opt_str(value: Optional[str], what: str) -> Optional[str]:
 
 
 class Connection:
-    """A connection (the seed's "+ New Identity Provider", then "Save"): immutable and shareable.
+    """A connection (what an admin's "+ New Identity Provider", then "Save" makes): immutable and shareable.
 
     Make one with :meth:`create` or restore one with :meth:`from_json`. The settings are checked by
     the library; a refused value raises :class:`ssogate.InvalidArgument` naming the field.

@@ -7,7 +7,7 @@
     gate.add_connection("acme", conn)                                    # an ssogate.Connection
 
     # "Log in with SSO": send the browser to the IdP
-    req = gate.begin_login(conn.id, return_to="/dashboard")
+    req = gate.begin_sp_login(conn.id, return_to="/dashboard")
     return redirect(req.redirect_url, 303)
 
     # the ACS: one call, one outcome
@@ -34,22 +34,22 @@ from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
 from ._errors import InvalidArgument
-from ._login import LoginRequest, RequestStore, SpKey, _login_request
+from ._login import SpLoginRequest, RequestStore, SpKey, _sp_login_request
 from ._verify import ReplayCache, VerifiedLogin, _verified_login
 
 if TYPE_CHECKING:
     from ._directory import Directory, NativeDirectory
 
-__all__ = ["Gate", "Outcome", "Invite", "EnforcementPreview", "PasswordDecision", "AuditRow"]
+__all__ = ["Gate", "GateOutcome", "Invite", "EnforcementPreview", "PasswordDecision", "AuditRow"]
 
 _ROLES = {"owner": 0, "admin": 1, "member": 2}
 _MODES = {"mixed": 0, "enforced": 1}
 _MODE_NAMES = {v: k for k, v in _MODES.items()}
 _KINDS = {
-    _ssogate.OUTCOME_LOGIN: "LOGIN",
-    _ssogate.OUTCOME_PROMPT_JOIN: "PROMPT_JOIN",
-    _ssogate.OUTCOME_JOINED_BY_INVITE: "JOINED_BY_INVITE",
-    _ssogate.OUTCOME_DENIED: "DENIED",
+    _ssogate.GATE_OUTCOME_LOGIN: "LOGIN",
+    _ssogate.GATE_OUTCOME_PROMPT_JOIN: "PROMPT_JOIN",
+    _ssogate.GATE_OUTCOME_JOINED_BY_INVITE: "JOINED_BY_INVITE",
+    _ssogate.GATE_OUTCOME_DENIED: "DENIED",
 }
 _BINDINGS = {"redirect": _ssogate.BINDING_HTTP_REDIRECT, "post": _ssogate.BINDING_HTTP_POST}
 
@@ -82,7 +82,7 @@ class Invite(NamedTuple):
 
 
 class EnforcementPreview(NamedTuple):
-    """What switching to SSO Enforced does; ``applied`` and ``mode`` tell what set_sso_mode did."""
+    """What switching to SSO Enforced does; ``applied`` and ``mode`` tell what apply_sso_mode did."""
 
     allowed: bool
     applied: bool
@@ -116,7 +116,7 @@ class AuditRow(NamedTuple):
     detail: str
 
 
-class Outcome:
+class GateOutcome:
     """What :meth:`Gate.consume` made of a response.
 
     Attributes:
@@ -134,7 +134,7 @@ class Outcome:
             assertion names (its address, else the NameID as stated); ``""`` otherwise.
         account_id, connection_id: where ("" when unknown).
         join_token: for ``PROMPT_JOIN``: give it to :meth:`Gate.confirm_join`.
-        return_to: for SP-initiated logins, the address given to :meth:`Gate.begin_login`.
+        return_to: for SP-initiated logins, the address given to :meth:`Gate.begin_sp_login`.
         login: the :class:`VerifiedLogin` for accepted outcomes, else ``None``.
     """
 
@@ -166,10 +166,10 @@ class Outcome:
     login: Optional[VerifiedLogin]
 
     def __init__(self) -> None:
-        raise TypeError("Outcome objects come from Gate.consume()")
+        raise TypeError("GateOutcome objects come from Gate.consume()")
 
     @classmethod
-    def _from_tuple(cls, t: Any) -> Outcome:
+    def _from_tuple(cls, t: Any) -> GateOutcome:
         (kind, _number, name, text, user_message, error, email, account, conn_id, token, return_to, login,
          signature_verified) = t
         self = object.__new__(cls)
@@ -205,7 +205,7 @@ class Outcome:
             parts.append("join_token=<hidden>")
         if self.return_to:
             parts.append(f"return_to={self.return_to!r}")
-        return f"Outcome({', '.join(parts)})"
+        return f"GateOutcome({', '.join(parts)})"
 
 
 def _join_token_ttl(value: Optional[int]) -> int:
@@ -229,7 +229,7 @@ def _preview(t: Any) -> EnforcementPreview:
 
 
 class Gate:
-    """The whole SSO flow over a store: admin calls, ``begin_login``, ``consume``, ``confirm_join``.
+    """The whole SSO flow over a store: admin calls, ``begin_sp_login``, ``consume``, ``confirm_join``.
 
     Thread-safe: open one per process and share it. Calls that touch the store or verify a response
     release the GIL.
@@ -358,19 +358,19 @@ class Gate:
         """What switching to SSO Enforced would do. Changes nothing."""
         return _preview(_ssogate.gate_preview_enforcement(self._native, _text(account_id, "account_id")))
 
-    def set_sso_mode(self, account_id: str, mode: str, *, force: bool = False) -> EnforcementPreview:
+    def apply_sso_mode(self, account_id: str, mode: str, *, force: bool = False) -> EnforcementPreview:
         """``"mixed"`` or ``"enforced"``. Enforcing applies only when the preview allows it (the
         lockout guard refuses until an admin has logged in through SSO, unless ``force``); check
         ``.applied``."""
         return _preview(
-            _ssogate.gate_set_sso_mode(
+            _ssogate.gate_apply_sso_mode(
                 self._native, _text(account_id, "account_id"), _choice(mode, _MODES, "mode"), _flag(force, "force")
             )
         )
 
     # ---- logins ----
 
-    def begin_login(
+    def begin_sp_login(
         self,
         connection_id: str,
         *,
@@ -380,7 +380,7 @@ class Gate:
         force_authn: bool = False,
         is_passive: bool = False,
         ttl_seconds: int = 600,
-    ) -> LoginRequest:
+    ) -> SpLoginRequest:
         """Starts an SP-initiated login: redirect to ``redirect_url`` or serve ``post_form_html``.
 
         ``sp_key`` signs the AuthnRequest (required when the IdP wants signed requests).
@@ -389,7 +389,7 @@ class Gate:
             raise TypeError(f"ttl_seconds must be int, got {type(ttl_seconds).__name__}")
         if sp_key is not None and not isinstance(sp_key, SpKey):
             raise TypeError(f"sp_key must be an SpKey, got {type(sp_key).__name__}")
-        r = _ssogate.gate_begin_login(
+        r = _ssogate.gate_begin_sp_login(
             self._native,
             _text(connection_id, "connection_id"),
             "" if return_to is None else _text(return_to, "return_to"),
@@ -399,19 +399,19 @@ class Gate:
             _flag(is_passive, "is_passive"),
             ttl_seconds,
         )
-        return _login_request(r)
+        return _sp_login_request(r)
 
     def consume(
         self, connection_id: str, saml_response: Union[str, BytesLike], relay_state: Optional[str] = None
-    ) -> Outcome:
-        """The ACS: the form's SAMLResponse and RelayState. Always returns an :class:`Outcome`."""
+    ) -> GateOutcome:
+        """The ACS: the form's SAMLResponse and RelayState. Always returns a :class:`GateOutcome`."""
         if relay_state is not None and not isinstance(relay_state, str):
             raise TypeError(f"relay_state must be str, got {type(relay_state).__name__}")
         t = _ssogate.gate_consume(
             self._native, _text(connection_id, "connection_id"), to_bytes(saml_response, "saml_response"),
             relay_state or "",
         )
-        return Outcome._from_tuple(t)
+        return GateOutcome._from_tuple(t)
 
     def confirm_join(self, join_token: str) -> None:
         """After PROMPT_JOIN the user said yes: decides again with the settings of this moment, then
@@ -421,8 +421,8 @@ class Gate:
         admin meanwhile disabled the connection, turned JiT off, removed the domain or invited them."""
         _ssogate.gate_confirm_join(self._native, _text(join_token, "join_token"))
 
-    def password_login_allowed(self, account_id: str, email: str) -> PasswordDecision:
-        allowed, reason, conn_id = _ssogate.gate_password_login_allowed(
+    def decide_password_login(self, account_id: str, email: str) -> PasswordDecision:
+        allowed, reason, conn_id = _ssogate.gate_decide_password_login(
             self._native, _text(account_id, "account_id"), _text(email, "email")
         )
         return PasswordDecision(allowed, _ssogate.reason_name(reason), conn_id or None)

@@ -6,11 +6,11 @@
     replay = ssogate.ReplayCache.open("sqlite:/var/lib/app/ssogate.db")
 
     # "Log in with SSO" handler
-    req = ssogate.begin_login(conn, store, return_to="/dashboard")
+    req = ssogate.begin_sp_login(conn, store, return_to="/dashboard")
     return redirect(req.redirect_url, 303)          # or serve req.post_form_html (binding="post")
 
     # ACS handler (the IdP's cross-site POST: no cookie needed)
-    login = ssogate.finish_login(conn, store, form.get("RelayState", ""), form["SAMLResponse"],
+    login = ssogate.finish_sp_login(conn, store, form.get("RelayState", ""), form["SAMLResponse"],
                                  replay_cache=replay)
     start_session(login.email); return redirect(login.return_to or "/", 303)
 
@@ -35,11 +35,11 @@ __all__ = [
     "RequestStore",
     "ReplayCache",
     "SpKey",
-    "LoginRequest",
+    "SpLoginRequest",
     "PendingRequest",
-    "FinishedLogin",
-    "begin_login",
-    "finish_login",
+    "FinishedSpLogin",
+    "begin_sp_login",
+    "finish_sp_login",
 ]
 
 _BINDINGS = {"redirect": _ssogate.BINDING_HTTP_REDIRECT, "post": _ssogate.BINDING_HTTP_POST}
@@ -126,7 +126,7 @@ class RequestStore:
         return "RequestStore()"
 
 
-# ReplayCache belongs to verification (issue 3, ssogate/_verify.py); imported so the name stays here.
+# ReplayCache belongs to verification (ssogate/_verify.py); imported here because finish_sp_login takes one.
 
 
 class SpKey:
@@ -152,7 +152,7 @@ class SpKey:
         return "SpKey(<private key hidden>)"
 
 
-class LoginRequest(NamedTuple):
+class SpLoginRequest(NamedTuple):
     """A begun login: send the browser to ``redirect_url`` (303) or serve ``post_form_html``."""
 
     request_id: str
@@ -167,14 +167,14 @@ class LoginRequest(NamedTuple):
     expires_at: _dt.datetime
 
 
-class FinishedLogin(NamedTuple):
+class FinishedSpLogin(NamedTuple):
     """A finished SP-initiated login: the verified login and where to send the user now.
 
     Attribute reads fall through to ``login`` (``finished.email`` is ``finished.login.email``).
     """
 
     login: VerifiedLogin
-    #: The return-to given to :func:`begin_login`, as validated then; None when none was given or
+    #: The return-to given to :func:`begin_sp_login`, as validated then; None when none was given or
     #: for an unsolicited (IdP-initiated) login.
     return_to: Optional[str]
 
@@ -188,7 +188,7 @@ def _flag(value: bool, what: str) -> bool:
     return value
 
 
-def begin_login(
+def begin_sp_login(
     connection: Connection,
     request_store: RequestStore,
     *,
@@ -199,7 +199,7 @@ def begin_login(
     is_passive: bool = False,
     ttl_seconds: int = 600,
     now: Optional[Timestamp] = None,
-) -> LoginRequest:
+) -> SpLoginRequest:
     """Begins an SP-initiated login and records it in ``request_store``.
 
     ``return_to``: a path on your service (``"/dashboard?tab=1"``) or an absolute URL whose origin is
@@ -221,7 +221,7 @@ def begin_login(
         raise TypeError(f"ttl_seconds must be int, got {type(ttl_seconds).__name__}")
     if not 1 <= ttl_seconds <= 86400:
         raise InvalidArgument(Code.INVALID_ARGUMENT, f"ttl_seconds must be 1..86400, got {ttl_seconds}")
-    r = _ssogate.login_begin(
+    r = _ssogate.sp_login_begin(
         connection._native,
         request_store._native,
         return_to=return_to,
@@ -232,10 +232,10 @@ def begin_login(
         ttl_seconds=ttl_seconds,
         now=to_unix(now),
     )
-    return _login_request(r)
+    return _sp_login_request(r)
 
 
-def finish_login(
+def finish_sp_login(
     connection: Connection,
     request_store: RequestStore,
     relay_state: Optional[str],
@@ -243,7 +243,7 @@ def finish_login(
     *,
     replay_cache: ReplayCache,
     now: Optional[Timestamp] = None,
-) -> FinishedLogin:
+) -> FinishedSpLogin:
     """Verifies the IdP's answer posted to the ACS, with the RelayState posted beside it.
 
     The pending request is taken from ``request_store`` exactly once; the response must answer it.
@@ -259,7 +259,7 @@ def finish_login(
         raise TypeError(f"replay_cache must be a ReplayCache, got {type(replay_cache).__name__}")
     if relay_state is not None and not isinstance(relay_state, str):
         raise TypeError(f"relay_state must be str, got {type(relay_state).__name__}")
-    login, return_to = _ssogate.login_finish(
+    login, return_to = _ssogate.sp_login_finish(
         connection._native,
         request_store._native,
         relay_state or "",
@@ -267,13 +267,13 @@ def finish_login(
         replay=replay_cache._native,
         now=to_unix(now),
     )
-    return FinishedLogin(_verified_login(login), return_to or None)
+    return FinishedSpLogin(_verified_login(login), return_to or None)
 
 
-def _login_request(r: Any) -> LoginRequest:
-    """The extension's tuple for a begun login (begin_login, Gate.begin_login) as a LoginRequest."""
+def _sp_login_request(r: Any) -> SpLoginRequest:
+    """The extension's tuple for a begun login (begin_sp_login, Gate.begin_sp_login) as a SpLoginRequest."""
     request_id, relay_state, b, destination, url, html, xml, is_signed, issued, expires = r
-    return LoginRequest(
+    return SpLoginRequest(
         request_id=request_id,
         relay_state=relay_state,
         binding="post" if b == _ssogate.BINDING_HTTP_POST else "redirect",

@@ -102,7 +102,7 @@ def request_store_from_callables(
     take_by_request_id: Optional[Callable[[str, str, int], Optional[_Record]]],
 ) -> RequestStore: ...
 def sp_key_new(key_pem: bytes, cert_pem: bytes) -> SpKey: ...
-def login_begin(
+def sp_login_begin(
     connection: Connection,
     store: RequestStore,
     *,
@@ -114,7 +114,7 @@ def login_begin(
     ttl_seconds: int,
     now: Optional[int],
 ) -> Tuple[str, str, int, str, str, str, str, bool, int, int]: ...
-def login_finish(
+def sp_login_finish(
     connection: Connection,
     store: RequestStore,
     relay_state: str,
@@ -163,7 +163,7 @@ class TestIdp:
     def metadata_xml(self) -> str: ...
 
 def test_idp_new(entity_id: str, key_type: int, sso_url: str) -> TestIdp: ...
-def test_idp_response(
+def test_response_new(
     idp: TestIdp,
     connection: Connection,
     strings: _Dict[str, str],
@@ -175,10 +175,10 @@ def test_idp_response(
 
 # ---- gate (python/src/gate.cpp) ----
 
-OUTCOME_LOGIN: int
-OUTCOME_PROMPT_JOIN: int
-OUTCOME_JOINED_BY_INVITE: int
-OUTCOME_DENIED: int
+GATE_OUTCOME_LOGIN: int
+GATE_OUTCOME_PROMPT_JOIN: int
+GATE_OUTCOME_JOINED_BY_INVITE: int
+GATE_OUTCOME_DENIED: int
 
 class Gate: ...
 
@@ -194,10 +194,10 @@ def gate_invite(gate: Gate, account_id: str, email: str, role: int, ttl_seconds:
 def gate_preview_enforcement(
     gate: Gate, account_id: str
 ) -> Tuple[bool, bool, int, int, str, List[str], List[str]]: ...
-def gate_set_sso_mode(
+def gate_apply_sso_mode(
     gate: Gate, account_id: str, mode: int, force: bool
 ) -> Tuple[bool, bool, int, int, str, List[str], List[str]]: ...
-def gate_begin_login(
+def gate_begin_sp_login(
     gate: Gate,
     connection_id: str,
     return_to: str,
@@ -209,7 +209,7 @@ def gate_begin_login(
 ) -> Tuple[str, str, int, str, str, str, str, bool, int, int]: ...
 def gate_consume(gate: Gate, connection_id: str, saml_response: bytes, relay_state: str) -> Tuple[Any, ...]: ...
 def gate_confirm_join(gate: Gate, join_token: str) -> None: ...
-def gate_password_login_allowed(gate: Gate, account_id: str, email: str) -> Tuple[bool, int, str]: ...
+def gate_decide_password_login(gate: Gate, account_id: str, email: str) -> Tuple[bool, int, str]: ...
 def gate_read_audit(
     gate: Gate, account_id: str, after_seq: int, limit: int
 ) -> List[Tuple[int, int, str, str, str, str, str, str]]: ...

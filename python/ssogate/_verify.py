@@ -207,7 +207,7 @@ def verify_response(
 
 
 def _verified_login(t: Any) -> VerifiedLogin:
-    """The extension's tuple for a verified login (verify, finish_login, the gate's outcome) as a VerifiedLogin."""
+    """The extension's tuple for a verified login (verify, finish_sp_login, the gate's outcome) as a VerifiedLogin."""
     (email, nameid, fmt, idp, conn_id, aid, session_index, authn_instant, until, irt, attrs) = t
     return VerifiedLogin(
         email=email,

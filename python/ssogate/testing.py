@@ -119,7 +119,7 @@ class TestIdp:
                 raise TypeError(f"unknown knob {name!r}")
         items = attributes.items() if isinstance(attributes, Mapping) else (attributes or ())
         attrs = [(n, [v] if isinstance(v, str) else list(v), "", "") for n, v in items]
-        b64, xml = _ssogate.test_idp_response(
+        b64, xml = _ssogate.test_response_new(
             self._native, connection._native, strings, times, attrs, authn_statement, _SIGN[sign]
         )
         return TestResponse(b64, xml)

@@ -1,7 +1,7 @@
 /*
  * The C ABI from a C11 program that sees only <ssogate/ssogate.h> and links only libssogate.
  *
- * It walks the whole issue-2 surface (version, codes, the error object, NULL safety, options
+ * It walks the surface of sections 1-4 (version, codes, the error object, NULL safety, options
  * struct sizes, IdP metadata import over the interop corpus, connections, JSON, SP metadata), so
  * that the C++ core's behaviour is proven to reach C callers unchanged.
  *
@@ -768,7 +768,7 @@ static void test_connection_explicit_and_settings(void) {
 }
 
 /* The SP metadata says what the connection does: an IdP that wants signed AuthnRequests gets signed ones
-   (ssogate_login_begin refuses unsigned ones), so AuthnRequestsSigned is "true", and the SP certificate
+   (ssogate_sp_login_begin refuses unsigned ones), so AuthnRequestsSigned is "true", and the SP certificate
    given to the connection is its signing KeyDescriptor. */
 static void test_sp_metadata_says_what_the_connection_does(void) {
     ssogate_error *err = ssogate_error_new();
@@ -953,8 +953,8 @@ static void test_connection_json_federation(void) {
  */
 static void test_test_idp_from_pem(void) {
     ssogate_error *err = ssogate_error_new();
-    ssogate_test_idp *first = ssogate_test_idp_new(NULL, 0, NULL, 0, SSOGATE_KEY_EC_P256, err);
-    ssogate_test_idp *other = ssogate_test_idp_new(NULL, 0, NULL, 0, SSOGATE_KEY_RSA_2048, err);
+    ssogate_test_idp *first = ssogate_test_idp_new(NULL, 0, NULL, 0, SSOGATE_KEY_TYPE_EC_P256, err);
+    ssogate_test_idp *other = ssogate_test_idp_new(NULL, 0, NULL, 0, SSOGATE_KEY_TYPE_RSA_2048, err);
     CHECK(first != NULL && other != NULL);
     const char *key = ssogate_test_idp_private_key_pem(first);
     const char *cert = ssogate_test_idp_certificate_pem(first);
@@ -981,14 +981,14 @@ static void test_test_idp_from_pem(void) {
     ssogate_test_response_params *rp = ssogate_test_response_params_new();
     CHECK(ssogate_test_response_params_set_connection(rp, conn, err) == SSOGATE_OK);
     CHECK(ssogate_test_response_params_set_nameid(rp, "kim@example.com", 15, err) == SSOGATE_OK);
-    ssogate_test_response *r = ssogate_test_idp_response(again, rp, err);
+    ssogate_test_response *r = ssogate_test_response_new(again, rp, err);
     CHECK(r != NULL);
     ssogate_replay_cache *replay = ssogate_replay_cache_new_memory(NULL, err);
     const char *b64 = ssogate_test_response_base64(r);
-    ssogate_login *login = ssogate_verify_response(conn, b64, strlen(b64), NULL, 0, replay, NULL, err);
+    ssogate_verified_login *login = ssogate_verify_response(conn, b64, strlen(b64), NULL, 0, replay, NULL, err);
     CHECK_CODE(err, SSOGATE_OK);
     CHECK(login != NULL);
-    CHECK_STR(ssogate_login_email(login), "kim@example.com");
+    CHECK_STR(ssogate_verified_login_email(login), "kim@example.com");
 
     /* The other IdP's key with the first one's certificate: refused, with nothing made. */
     const char *other_key = ssogate_test_idp_private_key_pem(other);
@@ -998,7 +998,7 @@ static void test_test_idp_from_pem(void) {
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_test_idp_private_key_pem(NULL) == NULL);
 
-    ssogate_login_free(login);
+    ssogate_verified_login_free(login);
     ssogate_replay_cache_free(replay);
     ssogate_test_response_free(r);
     ssogate_test_response_params_free(rp);

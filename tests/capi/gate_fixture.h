@@ -18,14 +18,14 @@
 /* An outcome's kind and reason name, printing its text on a mismatch. */
 #define CHECK_OUTCOME(o, kind, reason)                                                          \
     do {                                                                                        \
-        const ssogate_outcome *o_ = (o);                                                        \
-        if (o_ != NULL && ssogate_outcome_kind(o_) == (kind) &&                                 \
-            strcmp(ssogate_outcome_reason_name(o_), (reason)) == 0) {                           \
+        const ssogate_gate_outcome *o_ = (o);                                                        \
+        if (o_ != NULL && ssogate_gate_outcome_kind(o_) == (kind) &&                                 \
+            strcmp(ssogate_gate_outcome_reason_name(o_), (reason)) == 0) {                           \
             passed++;                                                                           \
         } else {                                                                                \
-            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", ssogate_outcome_kind(o_),      \
-                    o_ ? ssogate_outcome_reason_name(o_) : "(NULL)",                            \
-                    o_ ? ssogate_outcome_reason_text(o_) : "", (kind), (reason));               \
+            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", ssogate_gate_outcome_kind(o_),      \
+                    o_ ? ssogate_gate_outcome_reason_name(o_) : "(NULL)",                            \
+                    o_ ? ssogate_gate_outcome_reason_text(o_) : "", (kind), (reason));               \
             fail_at(__FILE__, __LINE__, "outcome of " #o);                                      \
         }                                                                                       \
     } while (0)
@@ -37,7 +37,7 @@ static ssogate_connection *conn;
 /* Makes err, idp and conn. */
 static inline void setup_okta(void) {
     err = ssogate_error_new();
-    idp = ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0, SSOGATE_KEY_RSA_2048, err);
+    idp = ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0, SSOGATE_KEY_TYPE_RSA_2048, err);
     CHECK(idp != NULL);
     const char *xml = ssogate_test_idp_metadata_xml(idp);
     ssogate_idp *imported = ssogate_idp_import(xml, strlen(xml), NULL, 0, NULL, 0, NULL, err);
@@ -65,17 +65,17 @@ static inline ssogate_test_response *response_for(const char *email, const char 
         CHECK(ssogate_test_response_params_set_in_response_to(p, in_response_to, strlen(in_response_to), err) ==
               SSOGATE_OK);
     }
-    ssogate_test_response *r = ssogate_test_idp_response(idp, p, err);
+    ssogate_test_response *r = ssogate_test_response_new(idp, p, err);
     CHECK(r != NULL);
     ssogate_test_response_params_free(p);
     return r;
 }
 
 /* Consumes a fresh unsolicited response for email at gate g. */
-static inline ssogate_outcome *consume_at(ssogate_gate *g, const char *email) {
+static inline ssogate_gate_outcome *consume_at(ssogate_gate *g, const char *email) {
     ssogate_test_response *r = response_for(email, NULL);
     const char *b64 = ssogate_test_response_base64(r);
-    ssogate_outcome *o = ssogate_gate_consume(g, S("okta"), b64, strlen(b64), NULL, 0, err);
+    ssogate_gate_outcome *o = ssogate_gate_consume(g, S("okta"), b64, strlen(b64), NULL, 0, err);
     CHECK(o != NULL);
     ssogate_test_response_free(r);
     return o;

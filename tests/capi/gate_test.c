@@ -19,7 +19,7 @@
 static ssogate_gate *gate;
 
 /* Consumes a fresh unsolicited response for email. */
-static ssogate_outcome *consume_for(const char *email) { return consume_at(gate, email); }
+static ssogate_gate_outcome *consume_for(const char *email) { return consume_at(gate, email); }
 
 static void setup(void) {
     setup_okta();
@@ -57,31 +57,31 @@ static void test_member_login_and_replay(void) {
 
     ssogate_test_response *r = response_for("alice@example.com", NULL);
     const char *b64 = ssogate_test_response_base64(r);
-    ssogate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
-    CHECK(ssogate_outcome_reason(o) == SSOGATE_REASON_FIRST_SSO_LOGIN);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_OK);
-    CHECK_STR(ssogate_outcome_email(o), "alice@example.com");
-    CHECK_STR(ssogate_outcome_account_id(o), "acme");
-    CHECK_STR(ssogate_outcome_connection_id(o), "okta");
-    const ssogate_login *login = ssogate_outcome_login(o);
+    ssogate_gate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    CHECK(ssogate_gate_outcome_reason(o) == SSOGATE_REASON_FIRST_SSO_LOGIN);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_OK);
+    CHECK_STR(ssogate_gate_outcome_email(o), "alice@example.com");
+    CHECK_STR(ssogate_gate_outcome_account_id(o), "acme");
+    CHECK_STR(ssogate_gate_outcome_connection_id(o), "okta");
+    const ssogate_verified_login *login = ssogate_gate_outcome_verified_login(o);
     CHECK(login != NULL);
-    CHECK_STR(ssogate_login_email(login), "alice@example.com");
-    CHECK_STR(ssogate_login_connection_id(login), "okta");
-    CHECK_STR(ssogate_login_in_response_to(login), "");
-    ssogate_outcome_free(o);
+    CHECK_STR(ssogate_verified_login_email(login), "alice@example.com");
+    CHECK_STR(ssogate_verified_login_connection_id(login), "okta");
+    CHECK_STR(ssogate_verified_login_in_response_to(login), "");
+    ssogate_gate_outcome_free(o);
 
     /* The same response again: refused by the replay cache, with the verification code. */
     o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "REPLAYED");
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_REPLAYED);
-    CHECK(ssogate_outcome_reason(o) == SSOGATE_REASON_NONE);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK(strlen(ssogate_outcome_user_message(o)) > 0);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_DENIED, "REPLAYED");
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_REPLAYED);
+    CHECK(ssogate_gate_outcome_reason(o) == SSOGATE_REASON_NONE);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK(strlen(ssogate_gate_outcome_user_message(o)) > 0);
     /* Refused after the signature verified: the outcome and its audit row say who it was. */
-    CHECK(ssogate_outcome_signature_verified(o) == 1);
-    CHECK_STR(ssogate_outcome_email(o), "alice@example.com");
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_signature_verified(o) == 1);
+    CHECK_STR(ssogate_gate_outcome_email(o), "alice@example.com");
+    ssogate_gate_outcome_free(o);
     ssogate_test_response_free(r);
     ssogate_audit *a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
     CHECK(a != NULL && ssogate_audit_count(a) > 0);
@@ -91,20 +91,20 @@ static void test_member_login_and_replay(void) {
 
     /* Refused before any signature verified (not even well-formed): no identity, and marked so. */
     o = ssogate_gate_consume(gate, S("okta"), S("PHNhbWxwOlJlc3BvbnNlLz4="), NULL, 0, err);
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_signature_verified(o) == 0);
-    CHECK_STR(ssogate_outcome_email(o), "");
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_signature_verified(o) == 0);
+    CHECK_STR(ssogate_gate_outcome_email(o), "");
+    ssogate_gate_outcome_free(o);
     a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
     CHECK(a != NULL && ssogate_audit_count(a) > 0);
     CHECK_STR(ssogate_audit_email(a, ssogate_audit_count(a) - 1), "");
     CHECK_CONTAINS(ssogate_audit_detail(a, ssogate_audit_count(a) - 1), "before any signature was verified");
     ssogate_audit_free(a);
-    CHECK(ssogate_outcome_signature_verified(NULL) == 0);
+    CHECK(ssogate_gate_outcome_signature_verified(NULL) == 0);
 
     o = consume_for("alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 }
 
 static void test_invite_and_jit(void) {
@@ -117,86 +117,86 @@ static void test_invite_and_jit(void) {
     CHECK(ssogate_gate_invite(gate, S("acme"), S("bob@example.com"), 7, 3600, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
 
-    ssogate_outcome *o = consume_for("bob@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
-    CHECK(ssogate_outcome_login(o) != NULL);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = consume_for("bob@example.com");
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
+    CHECK(ssogate_gate_outcome_verified_login(o) != NULL);
+    ssogate_gate_outcome_free(o);
 
     /* Just-in-Time: a newcomer from a verified domain is prompted; the token creates the member once. */
     o = consume_for("carol@example.org");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
-    CHECK(ssogate_outcome_login(o) == NULL);
-    const char *token = ssogate_outcome_join_token(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    const char *token = ssogate_gate_outcome_join_token(o);
     CHECK(strlen(token) == 22);
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_NOT_FOUND);
     CHECK_CODE(err, SSOGATE_NOT_FOUND);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome_free(o);
     o = consume_for("carol@example.org");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     /* A domain the account has not verified. */
     o = consume_for("eve@elsewhere.example.net");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
-    CHECK(ssogate_outcome_reason(o) == SSOGATE_REASON_DOMAIN_NOT_ALLOWED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_OK);
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
+    CHECK(ssogate_gate_outcome_reason(o) == SSOGATE_REASON_DOMAIN_NOT_ALLOWED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_OK);
+    ssogate_gate_outcome_free(o);
 
     /* A disabled connection beats everything, a pending join confirmation included: confirm_join
        decides again and leaves the token unused. */
-    ssogate_outcome *dan = consume_for("dan@example.org");
-    CHECK_OUTCOME(dan, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
-    const char *dan_token = ssogate_outcome_join_token(dan);
+    ssogate_gate_outcome *dan = consume_for("dan@example.org");
+    CHECK_OUTCOME(dan, SSOGATE_GATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    const char *dan_token = ssogate_gate_outcome_join_token(dan);
     CHECK(ssogate_gate_set_connection_enabled(gate, S("okta"), 0, err) == SSOGATE_OK);
     o = consume_for("alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "CONNECTION_DISABLED");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_DENIED, "CONNECTION_DISABLED");
+    ssogate_gate_outcome_free(o);
     CHECK(ssogate_gate_confirm_join(gate, dan_token, strlen(dan_token), err) == SSOGATE_POLICY_DENIED);
     CHECK_CODE(err, SSOGATE_POLICY_DENIED);
     CHECK(strstr(ssogate_error_message(err), "CONNECTION_DISABLED") != NULL);
     CHECK(ssogate_gate_set_connection_enabled(gate, S("okta"), 1, err) == SSOGATE_OK);
     CHECK(ssogate_gate_confirm_join(gate, dan_token, strlen(dan_token), err) == SSOGATE_OK);
-    ssogate_outcome_free(dan);
+    ssogate_gate_outcome_free(dan);
 }
 
 static void test_sp_initiated(void) {
-    ssogate_login_request *req = ssogate_gate_begin_login(gate, S("okta"), S("/dashboard"), NULL, NULL, err);
+    ssogate_sp_login_request *req = ssogate_gate_begin_sp_login(gate, S("okta"), S("/dashboard"), NULL, NULL, err);
     CHECK(req != NULL);
-    CHECK(strncmp(ssogate_login_request_redirect_url(req), "https://idp.test.example/sso?", 29) == 0);
-    const char *relay = ssogate_login_request_relay_state(req);
+    CHECK(strncmp(ssogate_sp_login_request_redirect_url(req), "https://idp.test.example/sso?", 29) == 0);
+    const char *relay = ssogate_sp_login_request_relay_state(req);
 
-    ssogate_test_response *r = response_for("alice@example.com", ssogate_login_request_id(req));
+    ssogate_test_response *r = response_for("alice@example.com", ssogate_sp_login_request_id(req));
     const char *b64 = ssogate_test_response_base64(r);
-    ssogate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), relay, strlen(relay), err);
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    CHECK_STR(ssogate_outcome_return_to(o), "/dashboard");
-    CHECK_STR(ssogate_login_return_to(ssogate_outcome_login(o)), "/dashboard");
-    CHECK_STR(ssogate_login_in_response_to(ssogate_outcome_login(o)), ssogate_login_request_id(req));
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), relay, strlen(relay), err);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    CHECK_STR(ssogate_gate_outcome_return_to(o), "/dashboard");
+    CHECK_STR(ssogate_verified_login_return_to(ssogate_gate_outcome_verified_login(o)), "/dashboard");
+    CHECK_STR(ssogate_verified_login_in_response_to(ssogate_gate_outcome_verified_login(o)), ssogate_sp_login_request_id(req));
+    ssogate_gate_outcome_free(o);
     ssogate_test_response_free(r);
 
     /* The RelayState was used up. */
-    r = response_for("alice@example.com", ssogate_login_request_id(req));
+    r = response_for("alice@example.com", ssogate_sp_login_request_id(req));
     b64 = ssogate_test_response_base64(r);
     o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), relay, strlen(relay), err);
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_REQUEST_UNKNOWN);
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_REQUEST_UNKNOWN);
+    ssogate_gate_outcome_free(o);
     ssogate_test_response_free(r);
-    ssogate_login_request_free(req);
+    ssogate_sp_login_request_free(req);
 
     /* The POST binding through the options, and an open redirect refused. */
-    ssogate_login_options lo;
-    ssogate_login_options_init(&lo, sizeof lo);
+    ssogate_sp_login_options lo;
+    ssogate_sp_login_options_init(&lo, sizeof lo);
     lo.binding = SSOGATE_BINDING_HTTP_POST;
-    req = ssogate_gate_begin_login(gate, S("okta"), NULL, 0, NULL, &lo, err);
+    req = ssogate_gate_begin_sp_login(gate, S("okta"), NULL, 0, NULL, &lo, err);
     CHECK(req != NULL);
-    CHECK(strstr(ssogate_login_request_post_form_html(req), "SAMLRequest") != NULL);
-    ssogate_login_request_free(req);
-    CHECK(ssogate_gate_begin_login(gate, S("okta"), S("https://evil.example.net/"), NULL, NULL, err) == NULL);
+    CHECK(strstr(ssogate_sp_login_request_post_form_html(req), "SAMLRequest") != NULL);
+    ssogate_sp_login_request_free(req);
+    CHECK(ssogate_gate_begin_sp_login(gate, S("okta"), S("https://evil.example.net/"), NULL, NULL, err) == NULL);
     CHECK_CODE(err, SSOGATE_RETURN_TO_NOT_ALLOWED);
-    CHECK(ssogate_gate_begin_login(gate, S("nope"), NULL, 0, NULL, NULL, err) == NULL);
+    CHECK(ssogate_gate_begin_sp_login(gate, S("nope"), NULL, 0, NULL, NULL, err) == NULL);
     CHECK_CODE(err, SSOGATE_NOT_FOUND);
 }
 
@@ -211,7 +211,7 @@ static void test_password_and_enforcement(void) {
     CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("pat@example.com"), err) == SSOGATE_POLICY_DENIED);
     CHECK_CONTAINS(ssogate_error_message(err), "role member");
 
-    ssogate_password_decision *d = ssogate_gate_password_login_allowed(gate, S("acme"), S("pat@example.com"), err);
+    ssogate_password_decision *d = ssogate_gate_decide_password_login(gate, S("acme"), S("pat@example.com"), err);
     CHECK(d != NULL);
     CHECK(ssogate_password_decision_allowed(d) == 1);
     CHECK(ssogate_password_decision_reason(d) == SSOGATE_REASON_PASSWORD_ALLOWED);
@@ -231,18 +231,18 @@ static void test_password_and_enforcement(void) {
     CHECK_STR(ssogate_enforcement_break_glass(e, 0), "owner@example.com");
     ssogate_enforcement_free(e);
 
-    e = ssogate_gate_set_sso_mode(gate, S("acme"), SSOGATE_SSO_MODE_ENFORCED, 0, err);
+    e = ssogate_gate_apply_sso_mode(gate, S("acme"), SSOGATE_SSO_MODE_ENFORCED, 0, err);
     CHECK(e != NULL);
     CHECK(ssogate_enforcement_applied(e) == 1);
     CHECK(ssogate_enforcement_mode(e) == SSOGATE_SSO_MODE_ENFORCED);
     ssogate_enforcement_free(e);
 
-    d = ssogate_gate_password_login_allowed(gate, S("acme"), S("pat@example.com"), err);
+    d = ssogate_gate_decide_password_login(gate, S("acme"), S("pat@example.com"), err);
     CHECK(ssogate_password_decision_allowed(d) == 0);
     CHECK(ssogate_password_decision_reason(d) == SSOGATE_REASON_SSO_REQUIRED);
     CHECK_STR(ssogate_password_decision_connection_id(d), "okta");
     ssogate_password_decision_free(d);
-    d = ssogate_gate_password_login_allowed(gate, S("acme"), S("owner@example.com"), err);
+    d = ssogate_gate_decide_password_login(gate, S("acme"), S("owner@example.com"), err);
     CHECK(ssogate_password_decision_allowed(d) == 1);
     CHECK(ssogate_password_decision_reason(d) == SSOGATE_REASON_BREAK_GLASS);
     ssogate_password_decision_free(d);
@@ -250,11 +250,11 @@ static void test_password_and_enforcement(void) {
     /* A second account whose admins never used SSO: the lockout guard refuses until forced. */
     CHECK(ssogate_gate_create_account(gate, S("beta"), S("Beta"), NULL, 0, err) == SSOGATE_OK);
     CHECK(ssogate_gate_add_member(gate, S("beta"), S("root@example.com"), SSOGATE_ROLE_OWNER, 1, err) == SSOGATE_OK);
-    e = ssogate_gate_set_sso_mode(gate, S("beta"), SSOGATE_SSO_MODE_ENFORCED, 1, err);
+    e = ssogate_gate_apply_sso_mode(gate, S("beta"), SSOGATE_SSO_MODE_ENFORCED, 1, err);
     CHECK(ssogate_enforcement_applied(e) == 0);
     CHECK(ssogate_enforcement_reason(e) == SSOGATE_REASON_NO_ENABLED_CONNECTION);
     ssogate_enforcement_free(e);
-    CHECK(ssogate_gate_set_sso_mode(gate, S("beta"), 9, 0, err) == NULL);
+    CHECK(ssogate_gate_apply_sso_mode(gate, S("beta"), 9, 0, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
 }
 

@@ -48,7 +48,7 @@ static char *answer(const ssogate_test_idp *idp, const ssogate_connection *conn,
     if (ssogate_test_response_params_set_connection(p, conn, err) == SSOGATE_OK &&
         ssogate_test_response_params_set_in_response_to(p, request_id, strlen(request_id), err) == SSOGATE_OK &&
         ssogate_test_response_params_set_now(p, now, err) == SSOGATE_OK) {
-        r = ssogate_test_idp_response(idp, p, err);
+        r = ssogate_test_response_new(idp, p, err);
     }
     CHECK_CODE(err, SSOGATE_OK);
     if (r != NULL) {
@@ -64,12 +64,12 @@ static char *answer(const ssogate_test_idp *idp, const ssogate_connection *conn,
     return out;
 }
 
-static ssogate_login *finish(const ssogate_connection *conn, ssogate_request_store *store, const char *relay_state,
+static ssogate_verified_login *finish(const ssogate_connection *conn, ssogate_request_store *store, const char *relay_state,
                              const char *response, ssogate_replay_cache *replay, int64_t now, ssogate_error *err) {
     ssogate_verify_options vo;
     ssogate_verify_options_init(&vo, sizeof vo);
     vo.now = now;
-    return ssogate_login_finish(conn, store, relay_state, strlen(relay_state), response,
+    return ssogate_sp_login_finish(conn, store, relay_state, strlen(relay_state), response,
                                 response == NULL ? 0 : strlen(response), replay, &vo, err);
 }
 
@@ -178,7 +178,7 @@ static void host_free(void *ud) { ((struct host_store *)ud)->freed = 1; }
 
 int main(void) {
     ssogate_error *err = ssogate_error_new();
-    ssogate_test_idp *tidp = ssogate_test_idp_new(NULL, 0, sso_url, strlen(sso_url), SSOGATE_KEY_RSA_2048, err);
+    ssogate_test_idp *tidp = ssogate_test_idp_new(NULL, 0, sso_url, strlen(sso_url), SSOGATE_KEY_TYPE_RSA_2048, err);
     const char *md;
     ssogate_idp *idp;
     ssogate_connection_params *params = ssogate_connection_params_new();
@@ -187,9 +187,9 @@ int main(void) {
     ssogate_request_store *store;
     ssogate_replay_cache_options ro;
     ssogate_replay_cache *replay;
-    ssogate_login_options lo;
-    ssogate_login_request *req;
-    ssogate_login *login;
+    ssogate_sp_login_options lo;
+    ssogate_sp_login_request *req;
+    ssogate_verified_login *login;
     char *resp;
     const char *base = "https://app.example.com";
     const char *origin = "https://APP.example.com:443";
@@ -221,77 +221,77 @@ int main(void) {
     replay = ssogate_replay_cache_new_memory(&ro, err);
     CHECK(store != NULL && replay != NULL);
 
-    ssogate_login_options_init(&lo, sizeof lo);
+    ssogate_sp_login_options_init(&lo, sizeof lo);
     CHECK(lo.struct_size == sizeof lo);
     CHECK(lo.binding == SSOGATE_BINDING_HTTP_REDIRECT);
     CHECK(lo.ttl_seconds == 600 && lo.now == 0 && lo.force_authn == 0 && lo.is_passive == 0);
     lo.now = t0;
 
     /* Redirect: begin, the IdP answers, finish returns the login and the return-to. */
-    req = ssogate_login_begin(conn, store, "/dashboard?tab=1", 16, NULL, &lo, err);
+    req = ssogate_sp_login_begin(conn, store, "/dashboard?tab=1", 16, NULL, &lo, err);
     CHECK_CODE(err, SSOGATE_OK);
     if (req == NULL) {
         return 1;
     }
-    CHECK(starts_with(ssogate_login_request_redirect_url(req), "https://idp.test.example/sso?SAMLRequest="));
-    CHECK(strstr(ssogate_login_request_redirect_url(req), ssogate_login_request_relay_state(req)) != NULL);
-    CHECK(strcmp(ssogate_login_request_post_form_html(req), "") == 0);
-    CHECK(ssogate_login_request_binding(req) == SSOGATE_BINDING_HTTP_REDIRECT);
-    CHECK(strcmp(ssogate_login_request_destination(req), sso_url) == 0);
-    CHECK(ssogate_login_request_id(req)[0] == '_');
-    CHECK(strstr(ssogate_login_request_xml(req), ssogate_login_request_id(req)) != NULL);
-    CHECK(ssogate_login_request_is_signed(req) == 0);
-    CHECK(ssogate_login_request_issued_at(req) == t0);
-    CHECK(ssogate_login_request_expires_at(req) == t0 + 600);
+    CHECK(starts_with(ssogate_sp_login_request_redirect_url(req), "https://idp.test.example/sso?SAMLRequest="));
+    CHECK(strstr(ssogate_sp_login_request_redirect_url(req), ssogate_sp_login_request_relay_state(req)) != NULL);
+    CHECK(strcmp(ssogate_sp_login_request_post_form_html(req), "") == 0);
+    CHECK(ssogate_sp_login_request_binding(req) == SSOGATE_BINDING_HTTP_REDIRECT);
+    CHECK(strcmp(ssogate_sp_login_request_destination(req), sso_url) == 0);
+    CHECK(ssogate_sp_login_request_id(req)[0] == '_');
+    CHECK(strstr(ssogate_sp_login_request_xml(req), ssogate_sp_login_request_id(req)) != NULL);
+    CHECK(ssogate_sp_login_request_is_signed(req) == 0);
+    CHECK(ssogate_sp_login_request_issued_at(req) == t0);
+    CHECK(ssogate_sp_login_request_expires_at(req) == t0 + 600);
 
-    resp = answer(tidp, conn, ssogate_login_request_id(req), t0);
-    login = finish(conn, store, ssogate_login_request_relay_state(req), resp, replay, t0, err);
+    resp = answer(tidp, conn, ssogate_sp_login_request_id(req), t0);
+    login = finish(conn, store, ssogate_sp_login_request_relay_state(req), resp, replay, t0, err);
     CHECK_CODE(err, SSOGATE_OK);
     CHECK(login != NULL);
     if (login != NULL) {
-        CHECK(strcmp(ssogate_login_email(login), "alice@example.com") == 0);
-        CHECK(strcmp(ssogate_login_return_to(login), "/dashboard?tab=1") == 0);
-        CHECK(strcmp(ssogate_login_in_response_to(login), ssogate_login_request_id(req)) == 0);
+        CHECK(strcmp(ssogate_verified_login_email(login), "alice@example.com") == 0);
+        CHECK(strcmp(ssogate_verified_login_return_to(login), "/dashboard?tab=1") == 0);
+        CHECK(strcmp(ssogate_verified_login_in_response_to(login), ssogate_sp_login_request_id(req)) == 0);
     }
-    ssogate_login_free(login);
+    ssogate_verified_login_free(login);
     free(resp);
 
     /* The same request answered again (a fresh assertion, so not a replay): used up. */
-    resp = answer(tidp, conn, ssogate_login_request_id(req), t0);
-    login = finish(conn, store, ssogate_login_request_relay_state(req), resp, replay, t0, err);
+    resp = answer(tidp, conn, ssogate_sp_login_request_id(req), t0);
+    login = finish(conn, store, ssogate_sp_login_request_relay_state(req), resp, replay, t0, err);
     CHECK(login == NULL);
     CHECK_CODE(err, SSOGATE_REQUEST_UNKNOWN);
     CHECK(strstr(ssogate_error_user_message(err), "again") != NULL);
     free(resp);
-    ssogate_login_request_free(req);
+    ssogate_sp_login_request_free(req);
 
     /* POST, with an absolute return-to on an allowed origin. */
     lo.binding = SSOGATE_BINDING_HTTP_POST;
-    req = ssogate_login_begin(conn, store, "https://app.example.com/x", 25, NULL, &lo, err);
+    req = ssogate_sp_login_begin(conn, store, "https://app.example.com/x", 25, NULL, &lo, err);
     CHECK_CODE(err, SSOGATE_OK);
     if (req != NULL) {
-        CHECK(strcmp(ssogate_login_request_redirect_url(req), "") == 0);
-        CHECK(strstr(ssogate_login_request_post_form_html(req), "name=\"SAMLRequest\"") != NULL);
-        CHECK(strstr(ssogate_login_request_post_form_html(req), ssogate_login_request_relay_state(req)) != NULL);
+        CHECK(strcmp(ssogate_sp_login_request_redirect_url(req), "") == 0);
+        CHECK(strstr(ssogate_sp_login_request_post_form_html(req), "name=\"SAMLRequest\"") != NULL);
+        CHECK(strstr(ssogate_sp_login_request_post_form_html(req), ssogate_sp_login_request_relay_state(req)) != NULL);
         /* Expired when the answer arrives. */
-        resp = answer(tidp, conn, ssogate_login_request_id(req), t0 + 601);
-        login = finish(conn, store, ssogate_login_request_relay_state(req), resp, replay, t0 + 601, err);
+        resp = answer(tidp, conn, ssogate_sp_login_request_id(req), t0 + 601);
+        login = finish(conn, store, ssogate_sp_login_request_relay_state(req), resp, replay, t0 + 601, err);
         CHECK(login == NULL);
         CHECK_CODE(err, SSOGATE_REQUEST_EXPIRED);
         free(resp);
     }
-    ssogate_login_request_free(req);
+    ssogate_sp_login_request_free(req);
 
     /* Open redirects, bad options, a bad key. */
-    CHECK(ssogate_login_begin(conn, store, "//evil.com", 10, NULL, &lo, err) == NULL);
+    CHECK(ssogate_sp_login_begin(conn, store, "//evil.com", 10, NULL, &lo, err) == NULL);
     CHECK_CODE(err, SSOGATE_RETURN_TO_NOT_ALLOWED);
-    CHECK(ssogate_login_begin(conn, store, "https://evil.com/", 17, NULL, &lo, err) == NULL);
+    CHECK(ssogate_sp_login_begin(conn, store, "https://evil.com/", 17, NULL, &lo, err) == NULL);
     CHECK_CODE(err, SSOGATE_RETURN_TO_NOT_ALLOWED);
     lo.binding = 7;
-    CHECK(ssogate_login_begin(conn, store, NULL, 0, NULL, &lo, err) == NULL);
+    CHECK(ssogate_sp_login_begin(conn, store, NULL, 0, NULL, &lo, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     lo.binding = SSOGATE_BINDING_HTTP_REDIRECT;
-    CHECK(ssogate_login_begin(conn, NULL, NULL, 0, NULL, &lo, err) == NULL);
+    CHECK(ssogate_sp_login_begin(conn, NULL, NULL, 0, NULL, &lo, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_sp_key_new("nope", 4, "nope", 4, err) == NULL);
     CHECK_CODE(err, SSOGATE_SP_KEY_INVALID);
@@ -315,44 +315,44 @@ int main(void) {
         cb.free_user_data = host_free;
         mine = ssogate_request_store_new_callbacks(&cb, err);
         CHECK_CODE(err, SSOGATE_OK);
-        req = ssogate_login_begin(conn, mine, "/cb", 3, NULL, &lo, err);
+        req = ssogate_sp_login_begin(conn, mine, "/cb", 3, NULL, &lo, err);
         CHECK_CODE(err, SSOGATE_OK);
         if (req != NULL) {
             CHECK(hs.slots[0].used && strcmp(hs.slots[0].return_to, "/cb") == 0);
-            resp = answer(tidp, conn, ssogate_login_request_id(req), t0);
-            login = finish(conn, mine, ssogate_login_request_relay_state(req), resp, replay, t0, err);
+            resp = answer(tidp, conn, ssogate_sp_login_request_id(req), t0);
+            login = finish(conn, mine, ssogate_sp_login_request_relay_state(req), resp, replay, t0, err);
             CHECK_CODE(err, SSOGATE_OK);
-            CHECK(login != NULL && strcmp(ssogate_login_return_to(login), "/cb") == 0);
+            CHECK(login != NULL && strcmp(ssogate_verified_login_return_to(login), "/cb") == 0);
             CHECK(!hs.slots[0].used);
-            ssogate_login_free(login);
+            ssogate_verified_login_free(login);
             free(resp);
         }
-        ssogate_login_request_free(req);
+        ssogate_sp_login_request_free(req);
 
-        req = ssogate_login_begin(conn, mine, "/by-id", 6, NULL, &lo, err);
+        req = ssogate_sp_login_begin(conn, mine, "/by-id", 6, NULL, &lo, err);
         if (req != NULL) {
-            resp = answer(tidp, conn, ssogate_login_request_id(req), t0);
+            resp = answer(tidp, conn, ssogate_sp_login_request_id(req), t0);
             login = finish(conn, mine, "", resp, replay, t0, err); /* the IdP dropped RelayState */
             CHECK_CODE(err, SSOGATE_OK);
-            CHECK(login != NULL && strcmp(ssogate_login_return_to(login), "/by-id") == 0);
-            ssogate_login_free(login);
+            CHECK(login != NULL && strcmp(ssogate_verified_login_return_to(login), "/by-id") == 0);
+            ssogate_verified_login_free(login);
             free(resp);
         }
-        ssogate_login_request_free(req);
+        ssogate_sp_login_request_free(req);
 
         /* A store that is down refuses both halves. */
-        req = ssogate_login_begin(conn, mine, NULL, 0, NULL, &lo, err);
+        req = ssogate_sp_login_begin(conn, mine, NULL, 0, NULL, &lo, err);
         CHECK_CODE(err, SSOGATE_OK);
         hs.fail = 1;
-        CHECK(ssogate_login_begin(conn, mine, NULL, 0, NULL, &lo, err) == NULL);
+        CHECK(ssogate_sp_login_begin(conn, mine, NULL, 0, NULL, &lo, err) == NULL);
         CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
         if (req != NULL) {
-            resp = answer(tidp, conn, ssogate_login_request_id(req), t0);
-            CHECK(finish(conn, mine, ssogate_login_request_relay_state(req), resp, replay, t0, err) == NULL);
+            resp = answer(tidp, conn, ssogate_sp_login_request_id(req), t0);
+            CHECK(finish(conn, mine, ssogate_sp_login_request_relay_state(req), resp, replay, t0, err) == NULL);
             CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
             free(resp);
         }
-        ssogate_login_request_free(req);
+        ssogate_sp_login_request_free(req);
         ssogate_request_store_free(mine);
         CHECK(hs.freed == 1);
 

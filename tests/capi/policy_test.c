@@ -108,20 +108,20 @@ static void test_sso_rows(void) {
     scenario s;
 
     /* 1: a disabled connection beats everything, even an active linked member. */
-    s = with_member(1, SSOGATE_POLICY_MEMBER_ACTIVE);
+    s = with_member(1, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE);
     s.connection.enabled = 0;
     s.unsolicited = 1;
     EXPECT_SSO(s, SSOGATE_SSO_OUTCOME_DENY, SSOGATE_REASON_CONNECTION_DISABLED);
 
     /* 2: unsolicited while the connection forbids IdP-initiated logins; allowed when it does not. */
-    s = with_member(1, SSOGATE_POLICY_MEMBER_ACTIVE);
+    s = with_member(1, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE);
     s.unsolicited = 1;
     EXPECT_SSO(s, SSOGATE_SSO_OUTCOME_DENY, SSOGATE_REASON_IDP_INITIATED_NOT_ALLOWED);
     s.connection.allow_idp_initiated = 1;
     EXPECT_SSO(s, SSOGATE_SSO_OUTCOME_LOGIN, SSOGATE_REASON_MEMBER_LOGIN);
 
     /* 3: no usable email (empty, no '@', nothing after it). */
-    s = with_member(1, SSOGATE_POLICY_MEMBER_ACTIVE);
+    s = with_member(1, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE);
     s.email = "";
     EXPECT_SSO(s, SSOGATE_SSO_OUTCOME_DENY, SSOGATE_REASON_EMAIL_INVALID);
     s.email = "alice";
@@ -130,7 +130,7 @@ static void test_sso_rows(void) {
     EXPECT_SSO(s, SSOGATE_SSO_OUTCOME_DENY, SSOGATE_REASON_EMAIL_INVALID);
 
     /* 4: the connection's allowed domains apply to members too. */
-    s = with_member(1, SSOGATE_POLICY_MEMBER_ACTIVE);
+    s = with_member(1, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE);
     s.allowed_domains = "corp.example, partner.io";
     {
         ssogate_sso_decision *d = decide(&s);
@@ -141,12 +141,12 @@ static void test_sso_rows(void) {
     }
 
     /* 5: a disabled member is refused, and beats a pending invite. */
-    s = with_member(1, SSOGATE_POLICY_MEMBER_DISABLED);
+    s = with_member(1, SSOGATE_POLICY_MEMBER_STATUS_DISABLED);
     s.facts.has_pending_invite = 1;
     EXPECT_SSO(s, SSOGATE_SSO_OUTCOME_DENY, SSOGATE_REASON_MEMBER_DISABLED);
 
     /* 6: an active member already linked: a plain login, nothing to link. */
-    s = with_member(1, SSOGATE_POLICY_MEMBER_ACTIVE);
+    s = with_member(1, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE);
     {
         ssogate_sso_decision *d = decide(&s);
         CHECK_SSO(d, SSOGATE_SSO_OUTCOME_LOGIN, SSOGATE_REASON_MEMBER_LOGIN);
@@ -155,7 +155,7 @@ static void test_sso_rows(void) {
     }
 
     /* 7: an active member's first SSO login links the identity; membership beats an invite. */
-    s = with_member(0, SSOGATE_POLICY_MEMBER_ACTIVE);
+    s = with_member(0, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE);
     s.facts.has_pending_invite = 1;
     s.email = "Alice@EXAMPLE.com";
     {
@@ -179,7 +179,7 @@ static void test_sso_rows(void) {
 
     /* 9: a newcomer without JiT needs an invite. The member fields are ignored for a non-member. */
     s = base();
-    s.facts.member_status = SSOGATE_POLICY_MEMBER_DISABLED;
+    s.facts.member_status = SSOGATE_POLICY_MEMBER_STATUS_DISABLED;
     EXPECT_SSO(s, SSOGATE_SSO_OUTCOME_DENY, SSOGATE_REASON_INVITE_REQUIRED);
 
     /* 10: JiT with no domain list at all refuses every newcomer. */
@@ -264,12 +264,12 @@ static void test_password_rows(void) {
     /* 2: disabled, even as a break-glass member under enforcement. */
     f.is_member = 1;
     f.has_password = 1;
-    f.member_status = SSOGATE_POLICY_MEMBER_DISABLED;
+    f.member_status = SSOGATE_POLICY_MEMBER_STATUS_DISABLED;
     EXPECT_PASSWORD(enforced, f, "owner@example.com", 0, SSOGATE_REASON_MEMBER_DISABLED, "");
     EXPECT_PASSWORD(mixed, f, "alice@example.com", 0, SSOGATE_REASON_MEMBER_DISABLED, "");
 
     /* 3: no password: pointed at SSO. */
-    f.member_status = SSOGATE_POLICY_MEMBER_ACTIVE;
+    f.member_status = SSOGATE_POLICY_MEMBER_STATUS_ACTIVE;
     f.has_password = 0;
     EXPECT_PASSWORD(mixed, f, "alice@example.com", 0, SSOGATE_REASON_NO_PASSWORD, "conn1");
 
@@ -330,7 +330,7 @@ static void expect_invite(int mode, int method, const char *sso_email, int allow
 
 static void test_invite_rows(void) {
     const int mixed = SSOGATE_SSO_MODE_MIXED, enforced = SSOGATE_SSO_MODE_ENFORCED;
-    const int sso = SSOGATE_POLICY_INVITE_VIA_SSO, pw = SSOGATE_POLICY_INVITE_VIA_PASSWORD;
+    const int sso = SSOGATE_POLICY_INVITE_METHOD_SSO, pw = SSOGATE_POLICY_INVITE_METHOD_PASSWORD;
     /* Through SSO: as the invited email (case-insensitively) in either mode, never as another. */
     EXPECT_INVITE(enforced, sso, "guest@example.COM", 1, SSOGATE_REASON_INVITE_ACCEPTED_VIA_SSO);
     EXPECT_INVITE(mixed, sso, "guest@example.com", 1, SSOGATE_REASON_INVITE_ACCEPTED_VIA_SSO);
@@ -357,15 +357,15 @@ static void test_enforcement_rows(void) {
     ssogate_policy_members *m = ssogate_policy_members_new();
     CHECK(m != NULL);
     /* Order matters: the lists come back in input order. */
-    CHECK(ssogate_policy_members_add(m, S("owner@example.com"), SSOGATE_ROLE_OWNER, SSOGATE_POLICY_MEMBER_ACTIVE, 0,
+    CHECK(ssogate_policy_members_add(m, S("owner@example.com"), SSOGATE_ROLE_OWNER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0,
                                      err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("bob@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_ACTIVE, 0,
+    CHECK(ssogate_policy_members_add(m, S("bob@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0,
                                      err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("gone@example.com"), SSOGATE_ROLE_ADMIN, SSOGATE_POLICY_MEMBER_DISABLED, 1,
+    CHECK(ssogate_policy_members_add(m, S("gone@example.com"), SSOGATE_ROLE_ADMIN, SSOGATE_POLICY_MEMBER_STATUS_DISABLED, 1,
                                      err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("carol@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_ACTIVE, 0,
+    CHECK(ssogate_policy_members_add(m, S("carol@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0,
                                      err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("dave@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_ACTIVE, 1,
+    CHECK(ssogate_policy_members_add(m, S("dave@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 1,
                                      err) == SSOGATE_OK);
 
     /* Lockout guard: the only SSO-linked admin is disabled, so no active owner/admin has used SSO. */
@@ -397,7 +397,7 @@ static void test_enforcement_rows(void) {
     ssogate_enforcement_free(e);
 
     /* An active admin linked to SSO makes it safe; the mode reported is the account's. */
-    CHECK(ssogate_policy_members_add(m, S("admin@example.com"), SSOGATE_ROLE_ADMIN, SSOGATE_POLICY_MEMBER_ACTIVE, 1,
+    CHECK(ssogate_policy_members_add(m, S("admin@example.com"), SSOGATE_ROLE_ADMIN, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 1,
                                      err) == SSOGATE_OK);
     e = preview(SSOGATE_SSO_MODE_ENFORCED, m, 1, 0);
     CHECK(ssogate_enforcement_allowed(e) == 1);
@@ -430,7 +430,7 @@ static void test_bad_inputs(void) {
     CHECK(a.struct_size == sizeof a);
     CHECK(a.sso_mode == SSOGATE_SSO_MODE_MIXED);
     CHECK(c.enabled == 1 && c.jit_provisioning == 0 && c.allow_idp_initiated == 0);
-    CHECK(f.is_member == 0 && f.role == SSOGATE_ROLE_MEMBER && f.member_status == SSOGATE_POLICY_MEMBER_ACTIVE);
+    CHECK(f.is_member == 0 && f.role == SSOGATE_ROLE_MEMBER && f.member_status == SSOGATE_POLICY_MEMBER_STATUS_ACTIVE);
     CHECK(f.joined_via == SSOGATE_POLICY_JOINED_VIA_PASSWORD && f.has_pending_invite == 0);
     ssogate_policy_account_init(NULL, sizeof a); /* must not crash */
     ssogate_policy_facts_init(&f, 2);            /* too small even for struct_size: left alone */
@@ -448,7 +448,7 @@ static void test_bad_inputs(void) {
     CHECK_CONTAINS(ssogate_error_message(err), "facts is NULL");
     CHECK(ssogate_policy_decide_password_login(&a, NULL, 0, NULL, S("a@b.c"), NULL, 0, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
-    CHECK(ssogate_policy_decide_invite_acceptance(NULL, S("a@b.c"), SSOGATE_POLICY_INVITE_VIA_SSO, S("a@b.c"), err) ==
+    CHECK(ssogate_policy_decide_invite_acceptance(NULL, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_SSO, S("a@b.c"), err) ==
           NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_policy_preview_enforcement(NULL, NULL, 0, NULL, 1, 0, err) == NULL);
@@ -462,13 +462,13 @@ static void test_bad_inputs(void) {
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK_CONTAINS(ssogate_error_message(err), "break_glass");
     /* An invite is always to someone. */
-    CHECK(ssogate_policy_decide_invite_acceptance(&a, NULL, 0, SSOGATE_POLICY_INVITE_VIA_SSO, NULL, 0, err) == NULL);
+    CHECK(ssogate_policy_decide_invite_acceptance(&a, NULL, 0, SSOGATE_POLICY_INVITE_METHOD_SSO, NULL, 0, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
 
     /* struct_size below the first version. */
     ssogate_policy_account small_a = a;
     small_a.struct_size = 4;
-    CHECK(ssogate_policy_decide_invite_acceptance(&small_a, S("a@b.c"), SSOGATE_POLICY_INVITE_VIA_SSO, S("a@b.c"),
+    CHECK(ssogate_policy_decide_invite_acceptance(&small_a, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_SSO, S("a@b.c"),
                                                   err) == NULL);
     CHECK_CODE(err, SSOGATE_OPTIONS_SIZE);
     CHECK_CONTAINS(ssogate_error_message(err), "ssogate_policy_account.struct_size is 4");
@@ -491,7 +491,7 @@ static void test_bad_inputs(void) {
     CHECK(big.appended_by_a_newer_header == 0);
     big.a.sso_mode = SSOGATE_SSO_MODE_ENFORCED;
     ssogate_invite_decision *inv =
-        ssogate_policy_decide_invite_acceptance(&big.a, S("a@b.c"), SSOGATE_POLICY_INVITE_VIA_PASSWORD, NULL, 0, err);
+        ssogate_policy_decide_invite_acceptance(&big.a, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_PASSWORD, NULL, 0, err);
     CHECK_REASON(ssogate_invite_decision_reason(inv), SSOGATE_REASON_INVITE_REQUIRES_SSO);
     ssogate_invite_decision_free(inv);
 
@@ -522,12 +522,12 @@ static void test_bad_inputs(void) {
 
     /* The member list builder. */
     ssogate_policy_members *m = ssogate_policy_members_new();
-    CHECK(ssogate_policy_members_add(NULL, S("a@b.c"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_ACTIVE, 0, err) ==
+    CHECK(ssogate_policy_members_add(NULL, S("a@b.c"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0, err) ==
           SSOGATE_INVALID_ARGUMENT);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
-    CHECK(ssogate_policy_members_add(m, NULL, 0, SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_ACTIVE, 0, err) ==
+    CHECK(ssogate_policy_members_add(m, NULL, 0, SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0, err) ==
           SSOGATE_INVALID_ARGUMENT);
-    CHECK(ssogate_policy_members_add(m, S("a@b.c"), 3, SSOGATE_POLICY_MEMBER_ACTIVE, 0, err) ==
+    CHECK(ssogate_policy_members_add(m, S("a@b.c"), 3, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0, err) ==
           SSOGATE_INVALID_ARGUMENT);
     CHECK_CONTAINS(ssogate_error_message(err), "role must be");
     CHECK(ssogate_policy_members_add(m, S("a@b.c"), SSOGATE_ROLE_MEMBER, 2, 0, NULL) == SSOGATE_INVALID_ARGUMENT);
@@ -540,7 +540,7 @@ static void test_bad_inputs(void) {
 
     /* A success resets err. */
     ssogate_invite_decision *ok =
-        ssogate_policy_decide_invite_acceptance(&a, S("a@b.c"), SSOGATE_POLICY_INVITE_VIA_PASSWORD, NULL, 0, err);
+        ssogate_policy_decide_invite_acceptance(&a, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_PASSWORD, NULL, 0, err);
     CHECK(ok != NULL);
     CHECK_CODE(err, SSOGATE_OK);
     ssogate_invite_decision_free(ok);

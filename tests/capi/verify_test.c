@@ -186,7 +186,7 @@ static void test_attack_vectors(void) {
         ssogate_replay_cache *cache;
         ssogate_replay_cache_options ro;
         ssogate_verify_options vo;
-        ssogate_login *login = NULL;
+        ssogate_verified_login *login = NULL;
         next = strchr(line, '\n');
         if (next != NULL) {
             *next++ = '\0';
@@ -216,7 +216,7 @@ static void test_attack_vectors(void) {
             vo.max_bytes = (uint64_t)get_int(line, "max_bytes");
         }
         for (i = 0; i < repeat; ++i) {
-            ssogate_login_free(login);
+            ssogate_verified_login_free(login);
             login = ssogate_verify_response(conn, form, strlen(form), ids, strlen(ids), cache, &vo, err);
             if (i + 1 < repeat) {
                 CHECK(login != NULL);
@@ -231,14 +231,14 @@ static void test_attack_vectors(void) {
         if (strcmp(expect, "OK") == 0) {
             ++accepted;
             CHECK(login != NULL);
-            CHECK_STR(ssogate_login_email(login), email);
-            CHECK_STR(ssogate_login_connection_id(login), "c1");
+            CHECK_STR(ssogate_verified_login_email(login), email);
+            CHECK_STR(ssogate_verified_login_connection_id(login), "c1");
             CHECK_STR(ssogate_error_user_message(err), "");
         } else {
             CHECK(login == NULL);
             CHECK(strstr(ssogate_error_user_message(err), expect) != NULL);
         }
-        ssogate_login_free(login);
+        ssogate_verified_login_free(login);
         ssogate_replay_cache_free(cache);
         ssogate_connection_free(conn);
         if (form != body) {
@@ -293,7 +293,7 @@ static void fake_free(void *user_data) { ((struct fake_store *)user_data)->freed
 
 static void test_testing_idp_end_to_end(void) {
     ssogate_error *err = ssogate_error_new();
-    ssogate_test_idp *tidp = ssogate_test_idp_new("https://idp.c.example/saml", 26, NULL, 0, SSOGATE_KEY_EC_P256, err);
+    ssogate_test_idp *tidp = ssogate_test_idp_new("https://idp.c.example/saml", 26, NULL, 0, SSOGATE_KEY_TYPE_EC_P256, err);
     const char *md;
     ssogate_idp *idp;
     ssogate_connection_params *cp = ssogate_connection_params_new();
@@ -303,7 +303,7 @@ static void test_testing_idp_end_to_end(void) {
     ssogate_replay_cache *cache;
     ssogate_replay_cache_options ro;
     ssogate_verify_options vo;
-    ssogate_login *login;
+    ssogate_verified_login *login;
     struct fake_store store;
     ssogate_replay_callbacks cb;
     const char *b64;
@@ -322,7 +322,7 @@ static void test_testing_idp_end_to_end(void) {
     CHECK(conn != NULL);
 
     /* Without ACS URL and SP entity ID the builder is refused. */
-    CHECK(ssogate_test_idp_response(tidp, rp, err) == NULL);
+    CHECK(ssogate_test_response_new(tidp, rp, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_test_response_params_set_connection(rp, conn, err) == SSOGATE_OK);
     CHECK(ssogate_test_response_params_set_in_response_to(rp, "_r1", 3, err) == SSOGATE_OK);
@@ -336,7 +336,7 @@ static void test_testing_idp_end_to_end(void) {
     CHECK(ssogate_test_response_params_add_attribute(rp, "dept", 4, "urn:x", 5, NULL, 0, "R&D", 3, err) == SSOGATE_OK);
     CHECK(ssogate_test_response_params_set_sign(rp, 9, err) == SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_test_response_params_set_nameid(NULL, "x", 1, err) == SSOGATE_INVALID_ARGUMENT);
-    resp = ssogate_test_idp_response(tidp, rp, err);
+    resp = ssogate_test_response_new(tidp, rp, err);
     CHECK(resp != NULL);
     CHECK(strstr(ssogate_test_response_xml(resp), "ecdsa-sha256") != NULL);
     CHECK(strstr(ssogate_test_response_xml(resp), "R&amp;D") != NULL);
@@ -354,28 +354,28 @@ static void test_testing_idp_end_to_end(void) {
     login = ssogate_verify_response(conn, b64, strlen(b64), "_a, _r1  _b", 11, cache, &vo, err);
     CHECK_CODE(err, SSOGATE_OK);
     CHECK(login != NULL);
-    CHECK_STR(ssogate_login_email(login), "carol@example.com");
-    CHECK_STR(ssogate_login_nameid(login), "carol@example.com");
-    CHECK_STR(ssogate_login_nameid_format(login), "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress");
-    CHECK_STR(ssogate_login_idp_entity_id(login), "https://idp.c.example/saml");
-    CHECK_STR(ssogate_login_connection_id(login), "c9");
-    CHECK(strlen(ssogate_login_assertion_id(login)) > 10);
-    CHECK_STR(ssogate_login_session_index(login), "_s7");
-    CHECK(ssogate_login_authn_instant(login) == T0);
-    CHECK(ssogate_login_session_not_on_or_after(login) == 0);
-    CHECK_STR(ssogate_login_in_response_to(login), "_r1");
-    CHECK(ssogate_login_attribute_count(login) == 2);
-    CHECK_STR(ssogate_login_attribute_name(login, 0), "groups");
-    CHECK_STR(ssogate_login_attribute_friendly_name(login, 0), "Groups");
-    CHECK_STR(ssogate_login_attribute_name_format(login, 0), "urn:oasis:names:tc:SAML:2.0:attrname-format:basic");
-    CHECK(ssogate_login_attribute_value_count(login, 0) == 2);
-    CHECK_STR(ssogate_login_attribute_value(login, 0, 1), "dev");
-    CHECK_STR(ssogate_login_attribute_name_format(login, 1), "urn:x");
-    CHECK_STR(ssogate_login_attribute_value(login, 1, 0), "R&D");
-    CHECK(ssogate_login_attribute_value(login, 1, 1) == NULL);
-    CHECK(ssogate_login_attribute_name(login, 2) == NULL);
-    CHECK(ssogate_login_attribute_value_count(login, 2) == 0);
-    ssogate_login_free(login);
+    CHECK_STR(ssogate_verified_login_email(login), "carol@example.com");
+    CHECK_STR(ssogate_verified_login_nameid(login), "carol@example.com");
+    CHECK_STR(ssogate_verified_login_nameid_format(login), "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress");
+    CHECK_STR(ssogate_verified_login_idp_entity_id(login), "https://idp.c.example/saml");
+    CHECK_STR(ssogate_verified_login_connection_id(login), "c9");
+    CHECK(strlen(ssogate_verified_login_assertion_id(login)) > 10);
+    CHECK_STR(ssogate_verified_login_session_index(login), "_s7");
+    CHECK(ssogate_verified_login_authn_instant(login) == T0);
+    CHECK(ssogate_verified_login_session_not_on_or_after(login) == 0);
+    CHECK_STR(ssogate_verified_login_in_response_to(login), "_r1");
+    CHECK(ssogate_verified_login_attribute_count(login) == 2);
+    CHECK_STR(ssogate_verified_login_attribute_name(login, 0), "groups");
+    CHECK_STR(ssogate_verified_login_attribute_friendly_name(login, 0), "Groups");
+    CHECK_STR(ssogate_verified_login_attribute_name_format(login, 0), "urn:oasis:names:tc:SAML:2.0:attrname-format:basic");
+    CHECK(ssogate_verified_login_attribute_value_count(login, 0) == 2);
+    CHECK_STR(ssogate_verified_login_attribute_value(login, 0, 1), "dev");
+    CHECK_STR(ssogate_verified_login_attribute_name_format(login, 1), "urn:x");
+    CHECK_STR(ssogate_verified_login_attribute_value(login, 1, 0), "R&D");
+    CHECK(ssogate_verified_login_attribute_value(login, 1, 1) == NULL);
+    CHECK(ssogate_verified_login_attribute_name(login, 2) == NULL);
+    CHECK(ssogate_verified_login_attribute_value_count(login, 2) == 0);
+    ssogate_verified_login_free(login);
 
     /* The same bytes again: a replay. Refused after the signature verified, so the error names who
        the signed assertion is for. */
@@ -418,9 +418,9 @@ static void test_testing_idp_end_to_end(void) {
     login = ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err);
     CHECK(login != NULL);
     CHECK(store.calls == 1);
-    CHECK(strstr(store.last_key, ssogate_login_assertion_id(login)) != NULL);
+    CHECK(strstr(store.last_key, ssogate_verified_login_assertion_id(login)) != NULL);
     CHECK(store.last_expiry >= T0 + 300);
-    ssogate_login_free(login);
+    ssogate_verified_login_free(login);
     CHECK(ssogate_verify_response(conn, b64, strlen(b64), "_r1", 3, cache, &vo, err) == NULL);
     CHECK_CODE(err, SSOGATE_REPLAYED);
     /* A store that cannot answer refuses the login (fail closed), with a "try again" user message. */
@@ -480,11 +480,11 @@ static void test_store_locations(void) {
     CHECK(ssogate_replay_cache_open("sqlite:", 7, NULL, err) == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);
     ssogate_replay_cache_free(NULL);
-    ssogate_login_free(NULL);
+    ssogate_verified_login_free(NULL);
     ssogate_test_idp_free(NULL);
     ssogate_test_response_free(NULL);
-    CHECK(ssogate_login_email(NULL) == NULL);
-    CHECK(ssogate_login_authn_instant(NULL) == 0);
+    CHECK(ssogate_verified_login_email(NULL) == NULL);
+    CHECK(ssogate_verified_login_authn_instant(NULL) == 0);
     CHECK(ssogate_test_idp_metadata_xml(NULL) == NULL);
     CHECK_STR(ssogate_error_user_message(NULL), "");
     CHECK(ssogate_test_idp_new(NULL, 0, NULL, 0, 7, err) == NULL);

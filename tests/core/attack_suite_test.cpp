@@ -1,4 +1,4 @@
-// The attack suite of issue 3: each test builds a hostile or broken Response from the testing IdP's
+// The attack suite: each test builds a hostile or broken Response from the testing IdP's
 // output (libxml2 edits after signing, or knobs before) and asserts the exact refusal code.
 #include "response_test_util.hpp"
 

@@ -1,4 +1,4 @@
-// SP-initiated login (issue 4): the AuthnRequest over both bindings, its signatures checked with
+// SP-initiated login: the AuthnRequest over both bindings, its signatures checked with
 // OpenSSL and xmlsec1 independently of the code that made them, the return-to rules, and every
 // refusal at the ACS (unknown, used, expired, other connection, tampered RelayState, missing binding).
 #include "crypto/dsig.hpp"

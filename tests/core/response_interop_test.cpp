@@ -4,7 +4,7 @@
 // ssogate refuses an IssueInstant in the future beyond the skew, which those responses show with real
 // data (ISSUE_INSTANT at that `now`), and then checks them at their IssueInstant instead. Where
 // policy_flags mark a difference between plain SAML and ssogate's policy, the outcome asserted is
-// ssogate's own rule (issue 3, "Done when").
+// ssogate's own rule (docs/security.md).
 #include "response_test_util.hpp"
 
 #include "metadata/idp.hpp"
@@ -45,7 +45,7 @@ const std::map<std::string, Code> reject_codes = {
     {"onelogin-11", Code::assertion_count},  // XSW2: the same with the copy beside the signature
 };
 
-// Accepted by plain SAML, refused by an explicit ssogate rule of issue 3.
+// Accepted by plain SAML, refused by an explicit ssogate rule (docs/security.md).
 const std::map<std::string, Code> stricter_than_saml = {
     // A comment inside NameID ("ross@<!-- ... -->octolabs.io"): the signature holds (exc-c14n drops
     // comments), but ssogate refuses markup inside NameID rather than choosing how to join the text.

@@ -36,7 +36,7 @@ def make_gate(directory: Any, conn: ssogate.Connection) -> ssogate.Gate:
     return gate
 
 
-def consume(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection, email: str) -> ssogate.Outcome:
+def consume(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection, email: str) -> ssogate.GateOutcome:
     return gate.consume(conn.id, idp.response(conn, nameid=email, now=NOW).base64)
 
 
@@ -49,7 +49,7 @@ def unraisable(monkeypatch: pytest.MonkeyPatch) -> Iterator[List[Any]]:
 
 
 def seed_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> List[str]:
-    """The seed's flow; returns what each step decided, to compare two directories."""
+    """The whole gate flow (logins, JiT, invites, SSO modes); returns what each step decided, to compare two directories."""
     steps: List[str] = []
     gate.add_member("acme", "Alice@Example.com", role="admin", has_password=True)
     steps.append(consume(gate, idp, conn, "alice@example.com").reason)
@@ -62,10 +62,10 @@ def seed_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> Lis
     gate.confirm_join(prompt.join_token)
     steps.append(consume(gate, idp, conn, "carol@example.com").reason)
     steps.append(consume(gate, idp, conn, "eve@elsewhere.example.net").reason)
-    steps.append(gate.password_login_allowed("acme", "alice@example.com").reason)
-    steps.append(gate.password_login_allowed("acme", "carol@example.com").reason)
-    steps.append(gate.set_sso_mode("acme", "enforced").reason)
-    steps.append(gate.password_login_allowed("acme", "alice@example.com").reason)
+    steps.append(gate.decide_password_login("acme", "alice@example.com").reason)
+    steps.append(gate.decide_password_login("acme", "carol@example.com").reason)
+    steps.append(gate.apply_sso_mode("acme", "enforced").reason)
+    steps.append(gate.decide_password_login("acme", "alice@example.com").reason)
     return steps
 
 
@@ -108,16 +108,16 @@ def test_seed_flow_over_memory_directory(idp: TestIdp, conn: ssogate.Connection)
         gate.confirm_join(out.join_token)
     assert isinstance(e.value, ssogate.StoreError) and e.value.code == ssogate.Code.NOT_FOUND
 
-    assert gate.password_login_allowed("acme", "alice@example.com") == (True, "PASSWORD_ALLOWED", None)
-    assert gate.password_login_allowed("acme", "carol@example.com") == (False, "NO_PASSWORD", "okta")
+    assert gate.decide_password_login("acme", "alice@example.com") == (True, "PASSWORD_ALLOWED", None)
+    assert gate.decide_password_login("acme", "carol@example.com") == (False, "NO_PASSWORD", "okta")
     assert [m.email for m in directory.list_members("acme")] == [
         "alice@example.com", "bob@example.com", "carol@example.com"
     ]
     # An admin (alice) has logged in through SSO, so enforcing passes the lockout guard.
-    change = gate.set_sso_mode("acme", "enforced")
+    change = gate.apply_sso_mode("acme", "enforced")
     assert (change.applied, change.mode) == (True, "enforced")
     assert directory.find_account("acme").sso_mode == "enforced"  # type: ignore[union-attr]
-    assert gate.password_login_allowed("acme", "alice@example.com").reason == "SSO_REQUIRED"
+    assert gate.decide_password_login("acme", "alice@example.com").reason == "SSO_REQUIRED"
 
     rows = gate.read_audit("acme")
     assert rows == list(directory.read_audit("acme", 0, 1000))
@@ -171,7 +171,7 @@ def test_directory_that_raises_refuses_the_login(
     assert any(isinstance(u.exc_value, RuntimeError) and "find_member" in str(u.object) for u in unraisable)
     # An admin call raises instead.
     with pytest.raises(ssogate.StoreError) as e:
-        gate.password_login_allowed("acme", "alice@example.com")
+        gate.decide_password_login("acme", "alice@example.com")
     assert e.value.code == ssogate.Code.STORE_UNAVAILABLE
     directory.broken = False
     assert consume(gate, idp, conn, "alice@example.com").accepted

@@ -20,7 +20,7 @@ def gate(conn: ssogate.Connection) -> ssogate.Gate:
     return g
 
 
-def consume(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection, email: str) -> ssogate.Outcome:
+def consume(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection, email: str) -> ssogate.GateOutcome:
     return gate.consume(conn.id, idp.response(conn, nameid=email).base64)
 
 
@@ -99,7 +99,7 @@ def test_invite_required_without_jit(idp: TestIdp) -> None:
     out = gate.consume("strict", idp.response(conn, nameid="alice@example.com").base64)
     assert (out.reason, out.error) == ("UNSOLICITED_NOT_ALLOWED", ssogate.Code.UNSOLICITED_NOT_ALLOWED)
     # SP-initiated works; a newcomer without an invite is refused by the policy.
-    req = gate.begin_login("strict", return_to="/dash")
+    req = gate.begin_sp_login("strict", return_to="/dash")
     answer = idp.response(conn, nameid="dave@example.com", in_response_to=req.request_id).base64
     out = gate.consume("strict", answer, req.relay_state)
     assert (out.kind, out.reason) == ("DENIED", "INVITE_REQUIRED")
@@ -108,17 +108,17 @@ def test_invite_required_without_jit(idp: TestIdp) -> None:
 
 def test_sp_initiated_login(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
     gate.add_member("acme", "alice@example.com")
-    req = gate.begin_login("okta", return_to="/dashboard")
-    assert isinstance(req, ssogate.LoginRequest)
+    req = gate.begin_sp_login("okta", return_to="/dashboard")
+    assert isinstance(req, ssogate.SpLoginRequest)
     assert req.redirect_url and req.redirect_url.startswith("https://idp.test.example/sso?SAMLRequest=")
     answer = idp.response(conn, nameid="alice@example.com", in_response_to=req.request_id).base64
     out = gate.consume("okta", answer, req.relay_state)
     assert out.accepted and out.return_to == "/dashboard"
     assert out.login is not None and out.login.in_response_to == req.request_id
-    post = gate.begin_login("okta", binding="post")
+    post = gate.begin_sp_login("okta", binding="post")
     assert post.post_form_html and post.redirect_url is None
     with pytest.raises(ssogate.InvalidArgument) as e:
-        gate.begin_login("okta", return_to="https://evil.example.net/")
+        gate.begin_sp_login("okta", return_to="https://evil.example.net/")
     assert e.value.code == ssogate.Code.RETURN_TO_NOT_ALLOWED
 
 
@@ -128,38 +128,38 @@ def test_sp_initiated_login_signed_with_sp_key(
     key, cert = sp_keypair
     sp = ssogate.SpKey(key.read_bytes(), cert.read_bytes())
     gate.add_member("acme", "bob@example.com")
-    req = gate.begin_login("okta", return_to="/signed", sp_key=sp)
+    req = gate.begin_sp_login("okta", return_to="/signed", sp_key=sp)
     assert req.is_signed
     assert req.redirect_url and "&SigAlg=" in req.redirect_url and "&Signature=" in req.redirect_url
-    unsigned = gate.begin_login("okta")
+    unsigned = gate.begin_sp_login("okta")
     assert not unsigned.is_signed and unsigned.redirect_url and "Signature=" not in unsigned.redirect_url
     answer = idp.response(conn, nameid="bob@example.com", in_response_to=req.request_id).base64
     out = gate.consume("okta", answer, req.relay_state)
     assert out.accepted and out.return_to == "/signed"
     with pytest.raises(TypeError):
-        gate.begin_login("okta", sp_key="not a key")  # type: ignore[arg-type]
+        gate.begin_sp_login("okta", sp_key="not a key")  # type: ignore[arg-type]
 
 
 def test_password_and_enforcement(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
     gate.add_member("acme", "owner@example.com", role="owner", has_password=True)
     gate.add_member("acme", "pat@example.com", has_password=True)
     gate.add_break_glass("acme", "owner@example.com")
-    assert gate.password_login_allowed("acme", "pat@example.com") == (True, "PASSWORD_ALLOWED", None)
+    assert gate.decide_password_login("acme", "pat@example.com") == (True, "PASSWORD_ALLOWED", None)
 
     preview = gate.preview_enforcement("acme")
     assert (preview.allowed, preview.reason) == (False, "LOCKOUT_GUARD")
     assert preview.losing_access == ["pat@example.com"] and preview.break_glass == ["owner@example.com"]
-    refused = gate.set_sso_mode("acme", "enforced")
+    refused = gate.apply_sso_mode("acme", "enforced")
     assert (refused.applied, refused.mode) == (False, "mixed")
-    forced = gate.set_sso_mode("acme", "enforced", force=True)
+    forced = gate.apply_sso_mode("acme", "enforced", force=True)
     assert (forced.applied, forced.mode, forced.reason) == (True, "enforced", "FORCED")
 
-    d = gate.password_login_allowed("acme", "pat@example.com")
+    d = gate.decide_password_login("acme", "pat@example.com")
     assert (d.allowed, d.reason, d.connection_id) == (False, "SSO_REQUIRED", "okta")
     assert "enforces SSO" in d.reason_text
-    assert gate.password_login_allowed("acme", "owner@example.com").reason == "BREAK_GLASS"
+    assert gate.decide_password_login("acme", "owner@example.com").reason == "BREAK_GLASS"
     with pytest.raises(ssogate.InvalidArgument):
-        gate.set_sso_mode("acme", "strict")
+        gate.apply_sso_mode("acme", "strict")
 
 
 def test_break_glass_is_for_owners_and_admins_who_are_members_now(gate: ssogate.Gate) -> None:
@@ -173,9 +173,9 @@ def test_break_glass_is_for_owners_and_admins_who_are_members_now(gate: ssogate.
     assert bad.value.code == ssogate.Code.POLICY_DENIED and "role member" in bad.value.message
     gate.add_member("acme", "boss@example.com", role="admin", has_password=True)
     gate.add_break_glass("acme", "boss@example.com")
-    gate.set_sso_mode("acme", "enforced", force=True)
-    assert gate.password_login_allowed("acme", "newbie@example.com").reason == "SSO_REQUIRED"
-    assert gate.password_login_allowed("acme", "boss@example.com").reason == "BREAK_GLASS"
+    gate.apply_sso_mode("acme", "enforced", force=True)
+    assert gate.decide_password_login("acme", "newbie@example.com").reason == "SSO_REQUIRED"
+    assert gate.decide_password_login("acme", "boss@example.com").reason == "BREAK_GLASS"
 
 
 def test_audit_rows_and_admin_errors(gate: ssogate.Gate) -> None:

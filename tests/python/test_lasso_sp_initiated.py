@@ -100,7 +100,7 @@ def _answer(login: lasso.Login, email: str = "alice@example.com") -> Tuple[str, 
 @pytest.mark.parametrize("binding", ["redirect", "post"])
 def test_lasso_idp_answers_our_request(tmp_path: Path, sp_keypair, idp_keypair, signed: bool, binding: str) -> None:
     s = Setup(tmp_path, sp_keypair, idp_keypair, signed)
-    req = ssogate.begin_login(s.conn, s.store, return_to="/after-lasso", binding=binding, sp_key=s.sp_key)
+    req = ssogate.begin_sp_login(s.conn, s.store, return_to="/after-lasso", binding=binding, sp_key=s.sp_key)
     assert req.is_signed == signed
 
     login = s.lasso_login(force_signature=signed)
@@ -118,7 +118,7 @@ def test_lasso_idp_answers_our_request(tmp_path: Path, sp_keypair, idp_keypair, 
     saml_response, relay_state = _answer(login)
     if binding == "redirect":
         assert relay_state == req.relay_state  # Lasso carried our RelayState through
-    done = ssogate.finish_login(s.conn, s.store, req.relay_state, saml_response, replay_cache=s.replay)
+    done = ssogate.finish_sp_login(s.conn, s.store, req.relay_state, saml_response, replay_cache=s.replay)
     assert done.email == "alice@example.com"
     assert done.in_response_to == req.request_id
     assert done.idp_entity_id == IDP_ENTITY
@@ -127,7 +127,7 @@ def test_lasso_idp_answers_our_request(tmp_path: Path, sp_keypair, idp_keypair, 
 
 def test_lasso_refuses_a_tampered_redirect_signature(tmp_path: Path, sp_keypair, idp_keypair) -> None:
     s = Setup(tmp_path, sp_keypair, idp_keypair, signed=True)
-    req = ssogate.begin_login(s.conn, s.store, sp_key=s.sp_key)
+    req = ssogate.begin_sp_login(s.conn, s.store, sp_key=s.sp_key)
     query = urllib.parse.urlsplit(req.redirect_url or "").query
     # Another RelayState under the same signature.
     tampered = query.replace("RelayState=" + req.relay_state, "RelayState=" + req.relay_state[::-1])
@@ -139,7 +139,7 @@ def test_lasso_refuses_a_tampered_redirect_signature(tmp_path: Path, sp_keypair,
         s.lasso_login(force_signature=True).processAuthnRequestMsg(query.split("&SigAlg=")[0])
     # ...and never produced by ssogate for an IdP whose metadata wants signed requests.
     with pytest.raises(ssogate.InvalidArgument) as e:
-        ssogate.begin_login(s.conn, s.store)
+        ssogate.begin_sp_login(s.conn, s.store)
     assert e.value.code == ssogate.Code.SP_KEY_REQUIRED
     # The untampered request passes the same check.
     s.lasso_login(force_signature=True).processAuthnRequestMsg(query)
@@ -147,7 +147,7 @@ def test_lasso_refuses_a_tampered_redirect_signature(tmp_path: Path, sp_keypair,
 
 def test_lasso_refuses_a_tampered_post_signature(tmp_path: Path, sp_keypair, idp_keypair) -> None:
     s = Setup(tmp_path, sp_keypair, idp_keypair, signed=True)
-    req = ssogate.begin_login(s.conn, s.store, binding="post", sp_key=s.sp_key)
+    req = ssogate.begin_sp_login(s.conn, s.store, binding="post", sp_key=s.sp_key)
     assert "<ds:Signature" in req.xml
     tampered = req.xml.replace('ForceAuthn', 'X') if 'ForceAuthn' in req.xml else req.xml.replace(
         'AllowCreate="true"', 'AllowCreate="false"')
@@ -158,7 +158,7 @@ def test_lasso_refuses_a_tampered_post_signature(tmp_path: Path, sp_keypair, idp
 
 def test_redirect_signature_verifies_with_openssl(tmp_path: Path, sp_keypair, idp_keypair) -> None:
     s = Setup(tmp_path, sp_keypair, idp_keypair, signed=True)
-    req = ssogate.begin_login(s.conn, s.store, sp_key=s.sp_key)
+    req = ssogate.begin_sp_login(s.conn, s.store, sp_key=s.sp_key)
     query = urllib.parse.urlsplit(req.redirect_url or "").query
     signed_part, _, signature = query.rpartition("&Signature=")
     assert signed_part.startswith("SAMLRequest=") and "&RelayState=" in signed_part

@@ -57,7 +57,7 @@ def _query(url: str) -> Dict[str, str]:
 
 
 def test_redirect_request_contents(conn: ssogate.Connection, store: ssogate.RequestStore) -> None:
-    req = ssogate.begin_login(conn, store, return_to="/dashboard?tab=1", now=T0, force_authn=True)
+    req = ssogate.begin_sp_login(conn, store, return_to="/dashboard?tab=1", now=T0, force_authn=True)
     assert req.binding == "redirect" and req.post_form_html is None and not req.is_signed
     assert req.redirect_url is not None and req.redirect_url.startswith(SSO + "?SAMLRequest=")
     q = _query(req.redirect_url)
@@ -75,7 +75,7 @@ def test_redirect_request_contents(conn: ssogate.Connection, store: ssogate.Requ
 
 
 def test_post_form(conn: ssogate.Connection, store: ssogate.RequestStore) -> None:
-    req = ssogate.begin_login(conn, store, binding="post", now=T0)
+    req = ssogate.begin_sp_login(conn, store, binding="post", now=T0)
     assert req.redirect_url is None and req.post_form_html is not None
     page = req.post_form_html
     assert f'action="{SSO}"' in page
@@ -89,8 +89,8 @@ def test_round_trip_returns_login_and_return_to(
     idp: TestIdp, conn: ssogate.Connection, store: ssogate.RequestStore, replay: ssogate.ReplayCache
 ) -> None:
     for binding in ("redirect", "post"):
-        req = ssogate.begin_login(conn, store, return_to="/projects/7", binding=binding, now=T0)
-        done = ssogate.finish_login(
+        req = ssogate.begin_sp_login(conn, store, return_to="/projects/7", binding=binding, now=T0)
+        done = ssogate.finish_sp_login(
             conn, store, req.relay_state, _answer(idp, conn, req.request_id), replay_cache=replay, now=T0
         )
         assert done.return_to == "/projects/7"
@@ -102,8 +102,8 @@ def test_absolute_return_to_on_allowed_origin(
     idp: TestIdp, conn: ssogate.Connection, store: ssogate.RequestStore, replay: ssogate.ReplayCache
 ) -> None:
     assert conn.allowed_return_origins == ["https://app.example.com"]
-    req = ssogate.begin_login(conn, store, return_to="https://app.example.com/x?y=1", now=T0)
-    done = ssogate.finish_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id),
+    req = ssogate.begin_sp_login(conn, store, return_to="https://app.example.com/x?y=1", now=T0)
+    done = ssogate.finish_sp_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id),
                                 replay_cache=replay, now=T0)
     assert done.return_to == "https://app.example.com/x?y=1"
 
@@ -115,43 +115,43 @@ def test_absolute_return_to_on_allowed_origin(
 )
 def test_return_to_refused(conn: ssogate.Connection, store: ssogate.RequestStore, bad: str) -> None:
     with pytest.raises(ssogate.InvalidArgument) as e:
-        ssogate.begin_login(conn, store, return_to=bad, now=T0)
+        ssogate.begin_sp_login(conn, store, return_to=bad, now=T0)
     assert e.value.code == ssogate.Code.RETURN_TO_NOT_ALLOWED
 
 
 def _finish_code(conn, store, relay_state, response, replay, now=T0) -> ssogate.Code:
     with pytest.raises(ssogate.Error) as e:
-        ssogate.finish_login(conn, store, relay_state, response, replay_cache=replay, now=now)
+        ssogate.finish_sp_login(conn, store, relay_state, response, replay_cache=replay, now=now)
     return e.value.code
 
 
 def test_refusals(idp: TestIdp, conn: ssogate.Connection, store: ssogate.RequestStore,
                   replay: ssogate.ReplayCache) -> None:
-    req = ssogate.begin_login(conn, store, now=T0)
+    req = ssogate.begin_sp_login(conn, store, now=T0)
     # Tampered RelayState: unknown, and the real request stays pending.
     tampered = req.relay_state[:5] + ("B" if req.relay_state[5] == "A" else "A") + req.relay_state[6:]
     assert _finish_code(conn, store, tampered, _answer(idp, conn, req.request_id), replay) == \
         ssogate.Code.REQUEST_UNKNOWN
     assert _finish_code(conn, store, "/dashboard", _answer(idp, conn, req.request_id), replay) == \
         ssogate.Code.RELAY_STATE_INVALID
-    ssogate.finish_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id), replay_cache=replay, now=T0)
+    ssogate.finish_sp_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id), replay_cache=replay, now=T0)
     # Used twice.
     with pytest.raises(ssogate.LoginRejected) as e:
-        ssogate.finish_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id),
+        ssogate.finish_sp_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id),
                              replay_cache=replay, now=T0)
     assert e.value.code == ssogate.Code.REQUEST_UNKNOWN
     # Expired.
-    old = ssogate.begin_login(conn, store, now=T0, ttl_seconds=60)
+    old = ssogate.begin_sp_login(conn, store, now=T0, ttl_seconds=60)
     assert _finish_code(conn, store, old.relay_state, _answer(idp, conn, old.request_id, T0 + 61), replay,
                         T0 + 61) == ssogate.Code.REQUEST_EXPIRED
     # Another connection's request.
     other = ssogate.Connection.create(conn.idp, base_url="https://app.example.com", id="c2")
-    theirs = ssogate.begin_login(other, store, now=T0)
+    theirs = ssogate.begin_sp_login(other, store, now=T0)
     assert _finish_code(conn, store, theirs.relay_state, _answer(idp, conn, theirs.request_id), replay) == \
         ssogate.Code.REQUEST_CONNECTION_MISMATCH
     # A response to another request.
-    a = ssogate.begin_login(conn, store, now=T0)
-    b = ssogate.begin_login(conn, store, now=T0)
+    a = ssogate.begin_sp_login(conn, store, now=T0)
+    b = ssogate.begin_sp_login(conn, store, now=T0)
     assert _finish_code(conn, store, a.relay_state, _answer(idp, conn, b.request_id), replay) == \
         ssogate.Code.IN_RESPONSE_TO_UNKNOWN
 
@@ -159,8 +159,8 @@ def test_refusals(idp: TestIdp, conn: ssogate.Connection, store: ssogate.Request
 def test_without_relay_state_found_by_in_response_to(
     idp: TestIdp, conn: ssogate.Connection, store: ssogate.RequestStore, replay: ssogate.ReplayCache
 ) -> None:
-    req = ssogate.begin_login(conn, store, return_to="/after", now=T0)
-    done = ssogate.finish_login(conn, store, None, _answer(idp, conn, req.request_id), replay_cache=replay, now=T0)
+    req = ssogate.begin_sp_login(conn, store, return_to="/after", now=T0)
+    done = ssogate.finish_sp_login(conn, store, None, _answer(idp, conn, req.request_id), replay_cache=replay, now=T0)
     assert done.return_to == "/after"
     assert _finish_code(conn, store, req.relay_state, _answer(idp, conn, req.request_id), replay) == \
         ssogate.Code.REQUEST_UNKNOWN
@@ -171,17 +171,17 @@ def test_missing_binding(idp: TestIdp, store: ssogate.RequestStore) -> None:
     md = re.sub(r'<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"[^>]*/>', "", md)
     c = ssogate.Connection.create(ssogate.import_idp_metadata(md), base_url="https://app.example.com")
     with pytest.raises(ssogate.LoginRejected) as e:
-        ssogate.begin_login(c, store)
+        ssogate.begin_sp_login(c, store)
     assert e.value.code == ssogate.Code.BINDING_UNSUPPORTED
     assert "HTTP-POST" in e.value.message
-    assert ssogate.begin_login(c, store, binding="post").post_form_html
+    assert ssogate.begin_sp_login(c, store, binding="post").post_form_html
 
 
 def test_sp_key(sp_keypair, idp_keypair, conn: ssogate.Connection, store: ssogate.RequestStore) -> None:
     key, cert = sp_keypair
     sp = ssogate.SpKey(key.read_bytes(), cert.read_text())
     assert "BEGIN CERTIFICATE" in sp.certificate_pem and "hidden" in repr(sp)
-    req = ssogate.begin_login(conn, store, sp_key=sp, now=T0)
+    req = ssogate.begin_sp_login(conn, store, sp_key=sp, now=T0)
     assert req.is_signed
     assert set(_query(req.redirect_url or "")) == {"SAMLRequest", "RelayState", "SigAlg", "Signature"}
     with pytest.raises(ssogate.InvalidArgument) as e:
@@ -210,9 +210,9 @@ def test_callable_store(idp: TestIdp, conn: ssogate.Connection, replay: ssogate.
         return None
 
     store = ssogate.RequestStore.from_callables(put, take, take_by_request_id)
-    req = ssogate.begin_login(conn, store, return_to="/cb", now=T0)
+    req = ssogate.begin_sp_login(conn, store, return_to="/cb", now=T0)
     assert table[req.relay_state] == ssogate.PendingRequest(req.request_id, "c1", "/cb", T0, T0 + 600)
-    done = ssogate.finish_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id),
+    done = ssogate.finish_sp_login(conn, store, req.relay_state, _answer(idp, conn, req.request_id),
                                 replay_cache=replay, now=T0)
     assert done.return_to == "/cb" and not table
 
@@ -222,17 +222,17 @@ def test_callable_store(idp: TestIdp, conn: ssogate.Connection, replay: ssogate.
 
     down = ssogate.RequestStore.from_callables(broken, broken)
     with pytest.raises(ssogate.StoreError) as e:
-        ssogate.begin_login(conn, down)
+        ssogate.begin_sp_login(conn, down)
     assert e.value.code == ssogate.Code.STORE_UNAVAILABLE
 
 
 def test_store_locations(tmp_path: Path, idp: TestIdp, conn: ssogate.Connection,
                          replay: ssogate.ReplayCache) -> None:
     store = ssogate.RequestStore.open(f"sqlite:{tmp_path / 's.db'}")
-    req = ssogate.begin_login(conn, store, return_to="/sqlite", now=T0)
+    req = ssogate.begin_sp_login(conn, store, return_to="/sqlite", now=T0)
     # A second handle on the same file (another process of the same machine) finds it.
     again = ssogate.RequestStore.open(f"sqlite:{tmp_path / 's.db'}")
-    done = ssogate.finish_login(conn, again, req.relay_state, _answer(idp, conn, req.request_id),
+    done = ssogate.finish_sp_login(conn, again, req.relay_state, _answer(idp, conn, req.request_id),
                                 replay_cache=replay, now=T0)
     assert done.return_to == "/sqlite"
     with pytest.raises(ssogate.StoreError) as e:
@@ -242,10 +242,10 @@ def test_store_locations(tmp_path: Path, idp: TestIdp, conn: ssogate.Connection,
 
 def test_argument_checks(conn: ssogate.Connection, store: ssogate.RequestStore) -> None:
     with pytest.raises(ssogate.InvalidArgument):
-        ssogate.begin_login(conn, store, binding="artifact")
+        ssogate.begin_sp_login(conn, store, binding="artifact")
     with pytest.raises(ssogate.InvalidArgument):
-        ssogate.begin_login(conn, store, ttl_seconds=0)
+        ssogate.begin_sp_login(conn, store, ttl_seconds=0)
     with pytest.raises(TypeError):
-        ssogate.begin_login(conn, "memory:")  # type: ignore[arg-type]
+        ssogate.begin_sp_login(conn, "memory:")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         ssogate.RequestStore()

@@ -85,11 +85,11 @@ def test_authn_requests_signed_says_what_the_connection_does(
     assert sp.get("AuthnRequestsSigned") == "true"
     assert [k.get("use") for k in sp.findall(f"{MD}KeyDescriptor")] == ["signing"]
     store = ssogate.RequestStore.memory()
-    assert ssogate.begin_login(conn, store, sp_key=ssogate.SpKey(key.read_bytes(), cert.read_bytes())).is_signed
+    assert ssogate.begin_sp_login(conn, store, sp_key=ssogate.SpKey(key.read_bytes(), cert.read_bytes())).is_signed
     # A key whose certificate is not the published one would be refused by the IdP: refused here first.
     other_key, other_cert = idp_keypair
     with pytest.raises(ssogate.InvalidArgument) as info:
-        ssogate.begin_login(conn, store, sp_key=ssogate.SpKey(other_key.read_bytes(), other_cert.read_bytes()))
+        ssogate.begin_sp_login(conn, store, sp_key=ssogate.SpKey(other_key.read_bytes(), other_cert.read_bytes()))
     assert info.value.code == ssogate.Code.SP_KEY_INVALID and "SP metadata" in info.value.message
 
     # Okta's does not ask: a login may be begun unsigned, so the connection promises nothing.

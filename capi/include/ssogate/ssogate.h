@@ -6,7 +6,16 @@
  *
  * Conventions, everywhere in this file:
  *  - Handles are opaque and immutable once made. A function that makes a handle returns it, or NULL
- *    on failure. Every _new/_import has a NULL-safe _free.
+ *    on failure, and the caller frees it with the handle's NULL-safe _free. Such a function says that
+ *    it makes something: _new, _open, _import, _from_json, _begin/_finish, _decide_*, _preview_*,
+ *    or a verb whose result is the handle (ssogate_verify_response, ssogate_gate_consume,
+ *    ssogate_gate_invite, ssogate_gate_apply_sso_mode, ssogate_gate_read_audit). Getters return
+ *    borrowed values.
+ *  - One prefix, one meaning: ssogate_X_* functions take an ssogate_X handle first. A verified login
+ *    is an ssogate_verified_login; the SP-initiated login flow is ssogate_sp_login_*.
+ *  - An enum's values are prefixed by the name of what they list: ssogate_role has SSOGATE_ROLE_*,
+ *    ssogate_gate_outcome_kinds (the kinds of an ssogate_gate_outcome) has SSOGATE_GATE_OUTCOME_*.
+ *    The result codes (ssogate_code) are SSOGATE_<NAME>.
  *  - Strings going in are (pointer, length) pairs and need not be NUL-terminated; the library copies
  *    whatever it keeps. Strings coming out are NUL-terminated UTF-8, borrowed from their handle and
  *    valid until that handle is freed. Nothing the library returns is released with free().
@@ -456,7 +465,7 @@ SSOGATE_API int ssogate_connection_params_set_email_attribute(ssogate_connection
                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
  * The certificate (PEM) of the SP key logins are begun with: published in the SP metadata as its signing
- * KeyDescriptor, and ssogate_login_begin refuses a key with another certificate (SSOGATE_SP_KEY_INVALID:
+ * KeyDescriptor, and ssogate_sp_login_begin refuses a key with another certificate (SSOGATE_SP_KEY_INVALID:
  * the IdP would not verify its signatures).
  */
 SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params,
@@ -464,7 +473,7 @@ SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connect
                                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
  * Adds an origin ("https://app.example.com", scheme://host[:port] only) that an SP-initiated login may
- * return to with an absolute URL (ssogate_login_begin's return_to). Paths on the service ("/x") are
+ * return to with an absolute URL (ssogate_sp_login_begin's return_to). Paths on the service ("/x") are
  * always allowed; with no origin added, only they are. Checked by ssogate_connection_new
  * (SSOGATE_INVALID_SETTING for a URL with a path, query or another scheme).
  */
@@ -536,7 +545,7 @@ SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *con
 /**
  * SAML 2.0 SP metadata (SPSSODescriptor) for IdPs that import it. It says what the connection does:
  * AuthnRequestsSigned is "true" when the IdP's metadata wants signed AuthnRequests (every login begun
- * for the connection is then signed; ssogate_login_begin refuses an unsigned one with
+ * for the connection is then signed; ssogate_sp_login_begin refuses an unsigned one with
  * SSOGATE_SP_KEY_REQUIRED), else "false" (a login may be begun without a key). The SP certificate, when
  * set, is its KeyDescriptor use="signing".
  */
@@ -911,7 +920,7 @@ SSOGATE_API void ssogate_verify_options_init(ssogate_verify_options *opts, size_
  * A verified login: immutable, its values read only from the signed Assertion. Strings are borrowed
  * from the handle; a NULL login gives NULL (strings) or 0.
  */
-typedef struct ssogate_login ssogate_login;
+typedef struct ssogate_verified_login ssogate_verified_login;
 
 /**
  * Verifies a SAMLResponse as posted to the ACS URL (the form value, base64; line breaks allowed).
@@ -925,48 +934,52 @@ typedef struct ssogate_login ssogate_login;
  * Returns the login, or NULL with the refusal in err: a stable code, an operator message (what was
  * expected, what came) and ssogate_error_user_message for the end user.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_login *ssogate_verify_response(
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_verified_login *ssogate_verify_response(
     const ssogate_connection *conn, const char *saml_response, size_t saml_response_len,
     const char *pending_request_ids, size_t pending_request_ids_len, ssogate_replay_cache *replay,
     const ssogate_verify_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /** Frees a login; NULL is allowed. */
-SSOGATE_API void ssogate_login_free(ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API void ssogate_verified_login_free(ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 
 /** The user's email address (from the NameID, or the connection's email attribute), its domain lower-cased. */
-SSOGATE_API const char *ssogate_login_email(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_email(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The NameID value as sent. */
-SSOGATE_API const char *ssogate_login_nameid(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_nameid(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The NameID Format as sent, "" when absent (unspecified). */
-SSOGATE_API const char *ssogate_login_nameid_format(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_nameid_format(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The IdP's entityID. */
-SSOGATE_API const char *ssogate_login_idp_entity_id(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_idp_entity_id(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The id of the connection that verified it. */
-SSOGATE_API const char *ssogate_login_connection_id(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_connection_id(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The Assertion's ID (recorded in the replay cache). */
-SSOGATE_API const char *ssogate_login_assertion_id(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_assertion_id(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The AuthnStatement SessionIndex, "" when absent (needed for single logout). */
-SSOGATE_API const char *ssogate_login_session_index(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_session_index(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The AuthnStatement AuthnInstant, Unix seconds. */
-SSOGATE_API int64_t ssogate_login_authn_instant(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_verified_login_authn_instant(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** The AuthnStatement SessionNotOnOrAfter, Unix seconds; 0 when absent. */
-SSOGATE_API int64_t ssogate_login_session_not_on_or_after(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_verified_login_session_not_on_or_after(const ssogate_verified_login *login)
+    SSOGATE_NOEXCEPT;
 /** The AuthnRequest ID this login answers, "" for an unsolicited (IdP-initiated) login. */
-SSOGATE_API const char *ssogate_login_in_response_to(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_in_response_to(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 
 /** The Assertion's attributes, in document order. Out-of-range indexes give NULL or 0. */
-SSOGATE_API size_t ssogate_login_attribute_count(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API size_t ssogate_verified_login_attribute_count(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** Attribute i's Name. */
-SSOGATE_API const char *ssogate_login_attribute_name(const ssogate_login *login, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_attribute_name(const ssogate_verified_login *login, size_t i)
+    SSOGATE_NOEXCEPT;
 /** Attribute i's NameFormat, "" when absent. */
-SSOGATE_API const char *ssogate_login_attribute_name_format(const ssogate_login *login, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_attribute_name_format(const ssogate_verified_login *login, size_t i)
+    SSOGATE_NOEXCEPT;
 /** Attribute i's FriendlyName, "" when absent. */
-SSOGATE_API const char *ssogate_login_attribute_friendly_name(const ssogate_login *login,
+SSOGATE_API const char *ssogate_verified_login_attribute_friendly_name(const ssogate_verified_login *login,
                                                               size_t i) SSOGATE_NOEXCEPT;
 /** The number of AttributeValues of attribute i. */
-SSOGATE_API size_t ssogate_login_attribute_value_count(const ssogate_login *login, size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API size_t ssogate_verified_login_attribute_value_count(const ssogate_verified_login *login, size_t i)
+    SSOGATE_NOEXCEPT;
 /** Value j of attribute i, as text. */
-SSOGATE_API const char *ssogate_login_attribute_value(const ssogate_login *login, size_t i,
+SSOGATE_API const char *ssogate_verified_login_attribute_value(const ssogate_verified_login *login, size_t i,
                                                       size_t j) SSOGATE_NOEXCEPT;
 
 /* ================================================================================== 7. Testing IdP */
@@ -980,8 +993,8 @@ SSOGATE_API const char *ssogate_login_attribute_value(const ssogate_login *login
 
 /** The key a testing IdP makes. */
 typedef enum ssogate_key_type {
-    SSOGATE_KEY_RSA_2048 = 0,
-    SSOGATE_KEY_EC_P256 = 1
+    SSOGATE_KEY_TYPE_RSA_2048 = 0,
+    SSOGATE_KEY_TYPE_EC_P256 = 1
 } ssogate_key_type;
 
 /** What a testing IdP signs (ssogate_test_response_params_set_sign). */
@@ -1143,7 +1156,7 @@ typedef struct ssogate_test_response ssogate_test_response;
  * Builds and signs a Response with params (which must set the ACS URL and SP entity ID, e.g. with
  * ssogate_test_response_params_set_connection). params stays the caller's and may be reused.
  */
-SSOGATE_API ssogate_test_response *ssogate_test_idp_response(const ssogate_test_idp *idp,
+SSOGATE_API ssogate_test_response *ssogate_test_response_new(const ssogate_test_idp *idp,
                                                              const ssogate_test_response_params *params,
                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a test Response; NULL is allowed. */
@@ -1181,8 +1194,8 @@ SSOGATE_API void ssogate_sp_key_free(ssogate_sp_key *key) SSOGATE_NOEXCEPT;
 /** The certificate, PEM: give it to the IdP (or set it on the connection for the SP metadata). */
 SSOGATE_API const char *ssogate_sp_key_certificate_pem(const ssogate_sp_key *key) SSOGATE_NOEXCEPT;
 
-/** Options for ssogate_login_begin. Initialise with ssogate_login_options_init. */
-typedef struct ssogate_login_options {
+/** Options for ssogate_sp_login_begin. Initialise with ssogate_sp_login_options_init. */
+typedef struct ssogate_sp_login_options {
     uint32_t struct_size;
     /** SSOGATE_BINDING_HTTP_REDIRECT (default) or SSOGATE_BINDING_HTTP_POST. */
     int32_t binding;
@@ -1194,13 +1207,13 @@ typedef struct ssogate_login_options {
     int64_t ttl_seconds;
     /** The clock (IssueInstant, expiry), Unix seconds; 0 = the system clock. */
     int64_t now;
-} ssogate_login_options;
+} ssogate_sp_login_options;
 
 /** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
-SSOGATE_API void ssogate_login_options_init(ssogate_login_options *opts, size_t size) SSOGATE_NOEXCEPT;
+SSOGATE_API void ssogate_sp_login_options_init(ssogate_sp_login_options *opts, size_t size) SSOGATE_NOEXCEPT;
 
 /** A begun login: the AuthnRequest, ready for the browser. Immutable. */
-typedef struct ssogate_login_request ssogate_login_request;
+typedef struct ssogate_sp_login_request ssogate_sp_login_request;
 
 /**
  * Begins an SP-initiated login for conn: builds the AuthnRequest (fresh ID, Destination = the IdP's SSO
@@ -1216,34 +1229,34 @@ typedef struct ssogate_login_request ssogate_login_request;
  * one is set) gives SSOGATE_SP_KEY_INVALID. An IdP without an SSO endpoint for the binding gives
  * SSOGATE_BINDING_UNSUPPORTED naming those it has. opts may be NULL for defaults.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_login_request *ssogate_login_begin(
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_sp_login_request *ssogate_sp_login_begin(
     const ssogate_connection *conn, ssogate_request_store *store, const char *return_to, size_t return_to_len,
-    const ssogate_sp_key *sp_key, const ssogate_login_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
+    const ssogate_sp_key *sp_key, const ssogate_sp_login_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a login request; NULL is allowed. */
-SSOGATE_API void ssogate_login_request_free(ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API void ssogate_sp_login_request_free(ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** The AuthnRequest ID ("_" + 160 random bits, base64url). */
-SSOGATE_API const char *ssogate_login_request_id(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_sp_login_request_id(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** The RelayState token (256 random bits, base64url): the key of the pending request. */
-SSOGATE_API const char *ssogate_login_request_relay_state(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_sp_login_request_relay_state(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** The binding (ssogate_binding) the request was built for. */
-SSOGATE_API int ssogate_login_request_binding(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_sp_login_request_binding(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** The IdP's SSO URL for that binding (the AuthnRequest's Destination). */
-SSOGATE_API const char *ssogate_login_request_destination(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_sp_login_request_destination(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** HTTP-Redirect: the URL to redirect the browser to (303 See Other). "" for HTTP-POST. */
-SSOGATE_API const char *ssogate_login_request_redirect_url(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_sp_login_request_redirect_url(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /**
  * HTTP-POST: a self-submitting HTML page to serve (text/html; "" for HTTP-Redirect). It holds one
  * constant inline script, allowed under a strict Content-Security-Policy by
  * script-src 'sha256-8lDeP0UDwCO6/RhblgeH/ctdBzjVpJxrXizsnIk3cEQ=', and a <noscript> button.
  */
-SSOGATE_API const char *ssogate_login_request_post_form_html(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_sp_login_request_post_form_html(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** The AuthnRequest XML as sent (with its enveloped signature for a signed POST). */
-SSOGATE_API const char *ssogate_login_request_xml(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_sp_login_request_xml(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** 1 if the request is signed, else 0. */
-SSOGATE_API int ssogate_login_request_is_signed(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_sp_login_request_is_signed(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 /** IssueInstant and the pending request's expiry, Unix seconds. */
-SSOGATE_API int64_t ssogate_login_request_issued_at(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
-SSOGATE_API int64_t ssogate_login_request_expires_at(const ssogate_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_sp_login_request_issued_at(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_sp_login_request_expires_at(const ssogate_sp_login_request *req) SSOGATE_NOEXCEPT;
 
 /**
  * Finishes a login at the ACS: the RelayState and SAMLResponse form values as posted.
@@ -1256,25 +1269,25 @@ SSOGATE_API int64_t ssogate_login_request_expires_at(const ssogate_login_request
  * ID (IdPs that drop RelayState); one without is an unsolicited login, accepted only with
  * allow_idp_initiated. replay is required. opts may be NULL for defaults.
  *
- * Returns the verified login (section 6 getters, plus ssogate_login_return_to), or NULL with the
+ * Returns the verified login (section 6 getters, plus ssogate_verified_login_return_to), or NULL with the
  * refusal in err (ssogate_error_user_message is safe to show).
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_login *ssogate_login_finish(
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_verified_login *ssogate_sp_login_finish(
     const ssogate_connection *conn, ssogate_request_store *store, const char *relay_state, size_t relay_state_len,
     const char *saml_response, size_t saml_response_len, ssogate_replay_cache *replay,
     const ssogate_verify_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /**
- * Where to send the user now: the return-to given to ssogate_login_begin, as validated then; "" when
+ * Where to send the user now: the return-to given to ssogate_sp_login_begin, as validated then; "" when
  * none was given, for an unsolicited login, and for logins from ssogate_verify_response.
  */
-SSOGATE_API const char *ssogate_login_return_to(const ssogate_login *login) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_return_to(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 
 /* ==================================================================== 9. Membership policy and gate */
 
 /*
  * The membership policy decides what a verified login becomes (a session, a new member, a refusal),
- * and the gate runs the seed's whole flow over a store: begin a login, consume the IdP's answer
+ * and the gate runs the whole SSO flow over its stores: begin a login, consume the IdP's answer
  * (verification + policy + directory update + audit row, in one call), confirm a Just-in-Time join,
  * decide password logins, and the admin calls (accounts, connections, members, invites, SSO mode).
  * docs/policy.md has the full table of settings x situations -> decisions.
@@ -1300,7 +1313,7 @@ typedef enum ssogate_role {
  * ("MEMBER_DISABLED"), ssogate_reason_text a sentence for the operator.
  */
 typedef enum ssogate_reason {
-    /** No policy reason: verification or a store refused (see ssogate_outcome_error_code). */
+    /** No policy reason: verification or a store refused (see ssogate_gate_outcome_error_code). */
     SSOGATE_REASON_NONE = 0,
     /** SSO login: an active member already linked to SSO. */
     SSOGATE_REASON_MEMBER_LOGIN = 1,
@@ -1374,9 +1387,16 @@ SSOGATE_API const char *ssogate_reason_text(int reason) SSOGATE_NOEXCEPT;
  * enum: SSOGATE_INVALID_ARGUMENT / SSOGATE_OPTIONS_SIZE) or out of memory.
  */
 
-/** The gate's password-decision handle (its getters are with ssogate_gate_password_login_allowed below). */
+/**
+ * A password-login decision: immutable. Made by ssogate_policy_decide_password_login and
+ * ssogate_gate_decide_password_login; its getters are with the latter, below.
+ */
 typedef struct ssogate_password_decision ssogate_password_decision;
-/** The gate's enforcement-preview handle (its getters are with ssogate_gate_preview_enforcement below). */
+/**
+ * An enforcement preview (and, from ssogate_gate_apply_sso_mode, whether the mode changed): immutable.
+ * Made by ssogate_policy_preview_enforcement, ssogate_gate_preview_enforcement and
+ * ssogate_gate_apply_sso_mode; its getters are with ssogate_gate_preview_enforcement, below.
+ */
 typedef struct ssogate_enforcement ssogate_enforcement;
 
 /** What an SSO login becomes (ssogate_sso_decision_outcome). */
@@ -1393,9 +1413,9 @@ typedef enum ssogate_sso_outcome {
 
 /** A member's status in an account (ssogate_policy_facts.member_status, ssogate_policy_members_add). */
 typedef enum ssogate_policy_member_status {
-    SSOGATE_POLICY_MEMBER_ACTIVE = 0,
+    SSOGATE_POLICY_MEMBER_STATUS_ACTIVE = 0,
     /** Disabled by an admin: refused through SSO and with a password, pending invites notwithstanding. */
-    SSOGATE_POLICY_MEMBER_DISABLED = 1
+    SSOGATE_POLICY_MEMBER_STATUS_DISABLED = 1
 } ssogate_policy_member_status;
 
 /** How a member joined the account (ssogate_policy_facts.joined_via). */
@@ -1408,8 +1428,8 @@ typedef enum ssogate_policy_joined_via {
 
 /** How an invite is being accepted (ssogate_policy_decide_invite_acceptance). */
 typedef enum ssogate_policy_invite_method {
-    SSOGATE_POLICY_INVITE_VIA_PASSWORD = 0,
-    SSOGATE_POLICY_INVITE_VIA_SSO = 1
+    SSOGATE_POLICY_INVITE_METHOD_PASSWORD = 0,
+    SSOGATE_POLICY_INVITE_METHOD_SSO = 1
 } ssogate_policy_invite_method;
 
 /** The account's scalar settings. Its lists (verified domains, break-glass members) are arguments. */
@@ -1441,7 +1461,7 @@ typedef struct ssogate_policy_facts {
     uint32_t struct_size;
     /** 1 if the email is a member of the account; 0 makes the member_* fields below ignored. */
     int is_member;
-    /** ssogate_policy_member_status. Default SSOGATE_POLICY_MEMBER_ACTIVE. */
+    /** ssogate_policy_member_status. Default SSOGATE_POLICY_MEMBER_STATUS_ACTIVE. */
     int member_status;
     /** ssogate_role. Default SSOGATE_ROLE_MEMBER. */
     int role;
@@ -1552,16 +1572,19 @@ SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_policy_preview_enfor
     const ssogate_policy_members *members, int has_enabled_connection, int force, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /** What ssogate_gate_consume made of a response. */
-typedef enum ssogate_gate_outcome {
-    /** A member logged in: start a session for ssogate_outcome_email. */
-    SSOGATE_OUTCOME_LOGIN = 0,
+typedef enum ssogate_gate_outcome_kinds {
+    /** A member logged in: start a session for ssogate_gate_outcome_email. */
+    SSOGATE_GATE_OUTCOME_LOGIN = 0,
     /** A newcomer may join (Just-in-Time): ask them, then call ssogate_gate_confirm_join with the join token. */
-    SSOGATE_OUTCOME_PROMPT_JOIN = 1,
+    SSOGATE_GATE_OUTCOME_PROMPT_JOIN = 1,
     /** A pending invite was accepted: the member now exists; start a session. */
-    SSOGATE_OUTCOME_JOINED_BY_INVITE = 2,
-    /** Refused: by the policy (ssogate_outcome_reason), by verification or by a store (ssogate_outcome_error_code). */
-    SSOGATE_OUTCOME_DENIED = 3
-} ssogate_gate_outcome;
+    SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE = 2,
+    /**
+     * Refused: by the policy (ssogate_gate_outcome_reason), by verification or by a store
+     * (ssogate_gate_outcome_error_code).
+     */
+    SSOGATE_GATE_OUTCOME_DENIED = 3
+} ssogate_gate_outcome_kinds;
 
 /** Options for ssogate_gate_open. Initialise with ssogate_gate_options_init. */
 typedef struct ssogate_gate_options {
@@ -1652,7 +1675,7 @@ typedef struct ssogate_invite ssogate_invite;
 
 /**
  * Invites email to the account with role (ssogate_role), valid ttl_seconds. The next SSO login of that
- * email joins the account (SSOGATE_OUTCOME_JOINED_BY_INVITE). Replaces an earlier invite for the same
+ * email joins the account (SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE). Replaces an earlier invite for the same
  * email. SSOGATE_STORE_CONFLICT when the email is already a member.
  */
 SSOGATE_API ssogate_invite *ssogate_gate_invite(ssogate_gate *gate, const char *account_id, size_t account_id_len,
@@ -1667,9 +1690,6 @@ SSOGATE_API const char *ssogate_invite_email(const ssogate_invite *invite) SSOGA
 /** When the invite expires, Unix seconds. */
 SSOGATE_API int64_t ssogate_invite_expires_at(const ssogate_invite *invite) SSOGATE_NOEXCEPT;
 
-/** An enforcement preview (and, from ssogate_gate_set_sso_mode, whether the mode changed): immutable. */
-typedef struct ssogate_enforcement ssogate_enforcement;
-
 /**
  * What switching the account to SSOGATE_SSO_MODE_ENFORCED would do: who loses password login, whether
  * the lockout guard allows it. Changes nothing.
@@ -1677,19 +1697,19 @@ typedef struct ssogate_enforcement ssogate_enforcement;
 SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_preview_enforcement(
     ssogate_gate *gate, const char *account_id, size_t account_id_len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
- * Sets the account's SSO mode (ssogate_sso_mode). Switching to enforced runs the preview and applies
- * only when it allows: the lockout guard refuses unless force is 1, and no enabled connection refuses
- * even when forced. A refusal is a decision (ssogate_enforcement_applied 0), not an error. Switching
- * to mixed always applies.
+ * Applies an SSO mode (ssogate_sso_mode) to the account and says what happened. Switching to enforced
+ * runs the preview and applies only when it allows: the lockout guard refuses unless force is 1, and
+ * no enabled connection refuses even when forced. A refusal is a decision (ssogate_enforcement_applied
+ * 0), not an error. Switching to mixed always applies.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_set_sso_mode(
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_apply_sso_mode(
     ssogate_gate *gate, const char *account_id, size_t account_id_len, int mode, int force,
     ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a preview; NULL is allowed. */
 SSOGATE_API void ssogate_enforcement_free(ssogate_enforcement *e) SSOGATE_NOEXCEPT;
 /** 1 if enforcing is allowed (safe, or forced), else 0. */
 SSOGATE_API int ssogate_enforcement_allowed(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
-/** 1 if ssogate_gate_set_sso_mode changed the mode; always 0 for a preview. */
+/** 1 if ssogate_gate_apply_sso_mode changed the mode; always 0 for a preview. */
 SSOGATE_API int ssogate_enforcement_applied(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
 /** The account's mode after the call (ssogate_sso_mode). */
 SSOGATE_API int ssogate_enforcement_mode(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
@@ -1709,77 +1729,78 @@ SSOGATE_API const char *ssogate_enforcement_break_glass(const ssogate_enforcemen
  */
 
 /**
- * Begins an SP-initiated login on a saved connection: as ssogate_login_begin, with the gate's
+ * Begins an SP-initiated login on a saved connection: as ssogate_sp_login_begin, with the gate's
  * pending-request store (shared through Redis when the gate was opened with it) and the gate's clock
  * when opts->now is 0. SSOGATE_NOT_FOUND for an unknown connection id.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_login_request *ssogate_gate_begin_login(
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_sp_login_request *ssogate_gate_begin_sp_login(
     ssogate_gate *gate, const char *connection_id, size_t connection_id_len, const char *return_to,
-    size_t return_to_len, const ssogate_sp_key *sp_key, const ssogate_login_options *opts,
+    size_t return_to_len, const ssogate_sp_key *sp_key, const ssogate_sp_login_options *opts,
     ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /** The result of ssogate_gate_consume: immutable. */
-typedef struct ssogate_outcome ssogate_outcome;
+typedef struct ssogate_gate_outcome ssogate_gate_outcome;
 
 /**
  * The ACS: consumes the SAMLResponse and RelayState form values posted to the connection's ACS URL.
- * Verifies the response (with its pending request when there is a RelayState, as ssogate_login_finish),
+ * Verifies the response (with its pending request when there is a RelayState, as ssogate_sp_login_finish),
  * applies the account's policy to the verified email, makes the directory change the decision calls
  * for (links the identity, accepts the invite, or issues a one-time join token) and writes an audit
  * row, for refusals too.
  *
- * Returns an outcome for every login attempt, refused ones included: check ssogate_outcome_kind. Only
- * SSOGATE_OUTCOME_LOGIN and SSOGATE_OUTCOME_JOINED_BY_INVITE let the user in. A store that cannot
- * answer gives SSOGATE_OUTCOME_DENIED with SSOGATE_STORE_UNAVAILABLE, never an accepted login. NULL
+ * Returns an outcome for every login attempt, refused ones included: check ssogate_gate_outcome_kind. Only
+ * SSOGATE_GATE_OUTCOME_LOGIN and SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE let the user in. A store that cannot
+ * answer gives SSOGATE_GATE_OUTCOME_DENIED with SSOGATE_STORE_UNAVAILABLE, never an accepted login. NULL
  * (with err) only for a caller error (NULL gate, empty connection id) or out of memory.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_outcome *ssogate_gate_consume(
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_gate_outcome *ssogate_gate_consume(
     ssogate_gate *gate, const char *connection_id, size_t connection_id_len, const char *saml_response,
     size_t saml_response_len, const char *relay_state, size_t relay_state_len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees an outcome (and its login); NULL is allowed. */
-SSOGATE_API void ssogate_outcome_free(ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
-/** The kind (ssogate_gate_outcome); SSOGATE_OUTCOME_DENIED for a NULL outcome. */
-SSOGATE_API int ssogate_outcome_kind(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API void ssogate_gate_outcome_free(ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** The kind (ssogate_gate_outcome_kinds); SSOGATE_GATE_OUTCOME_DENIED for a NULL outcome. */
+SSOGATE_API int ssogate_gate_outcome_kind(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** The policy reason (ssogate_reason); SSOGATE_REASON_NONE when verification or a store refused. */
-SSOGATE_API int ssogate_outcome_reason(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_gate_outcome_reason(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** The reason's stable name: a ssogate_reason name, or the error code's name ("REPLAYED"). */
-SSOGATE_API const char *ssogate_outcome_reason_name(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_gate_outcome_reason_name(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** For the operator: the reason's sentence with its specifics, or the refusal's message. */
-SSOGATE_API const char *ssogate_outcome_reason_text(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_gate_outcome_reason_text(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** Safe to show the end user of a refused login; "" for accepted ones. */
-SSOGATE_API const char *ssogate_outcome_user_message(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_gate_outcome_user_message(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** SSOGATE_OK when the policy decided; else the code that refused the login (2xx, 3xx, 4xx). */
-SSOGATE_API int ssogate_outcome_error_code(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_gate_outcome_error_code(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /**
  * 1 if the response's signature had verified: every accepted outcome and policy decision, and refusals
- * after verification (then ssogate_outcome_email names who was refused). 0 when the refusal came before
- * any signature verified (malformed, unsigned, forged, an unknown RelayState, ...): ssogate_outcome_email
+ * after verification (then ssogate_gate_outcome_email names who was refused). 0 when the refusal came before
+ * any signature verified (malformed, unsigned, forged, an unknown RelayState, ...): ssogate_gate_outcome_email
  * is then "" and nothing the sender chose is recorded, in the outcome or in its audit row.
  */
-SSOGATE_API int ssogate_outcome_signature_verified(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_gate_outcome_signature_verified(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /**
  * Who: the verified email, lower-cased, for accepted outcomes and policy decisions; for a refusal after
  * verification, the identity the signed Assertion states (as ssogate_error_signed_identity: an address
  * in its normalised form, else the NameID as stated); "" when the refusal came before any signature
  * verified. The audit row records the same.
  */
-SSOGATE_API const char *ssogate_outcome_email(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_gate_outcome_email(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** The connection's account; "" when the connection is unknown. */
-SSOGATE_API const char *ssogate_outcome_account_id(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_gate_outcome_account_id(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** The connection id the response was posted for. */
-SSOGATE_API const char *ssogate_outcome_connection_id(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
-/** SSOGATE_OUTCOME_PROMPT_JOIN: the one-time token for ssogate_gate_confirm_join; "" otherwise. */
-SSOGATE_API const char *ssogate_outcome_join_token(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_gate_outcome_connection_id(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
+/** SSOGATE_GATE_OUTCOME_PROMPT_JOIN: the one-time token for ssogate_gate_confirm_join; "" otherwise. */
+SSOGATE_API const char *ssogate_gate_outcome_join_token(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /** SP-initiated logins: the return-to given when the login began (validated then); "" otherwise. */
-SSOGATE_API const char *ssogate_outcome_return_to(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_gate_outcome_return_to(const ssogate_gate_outcome *outcome) SSOGATE_NOEXCEPT;
 /**
- * The verified login (section 6 getters) for SSOGATE_OUTCOME_LOGIN and SSOGATE_OUTCOME_JOINED_BY_INVITE,
+ * The verified login (section 6 getters) for SSOGATE_GATE_OUTCOME_LOGIN and SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE,
  * borrowed: valid as long as the outcome. Do not free it. NULL for the other kinds.
  */
-SSOGATE_API const ssogate_login *ssogate_outcome_login(const ssogate_outcome *outcome) SSOGATE_NOEXCEPT;
+SSOGATE_API const ssogate_verified_login *ssogate_gate_outcome_verified_login(const ssogate_gate_outcome *outcome)
+    SSOGATE_NOEXCEPT;
 
 /**
- * The user confirmed joining after SSOGATE_OUTCOME_PROMPT_JOIN: decides again with the settings of this
+ * The user confirmed joining after SSOGATE_GATE_OUTCOME_PROMPT_JOIN: decides again with the settings of this
  * moment, then creates the member (role member, linked to SSO) and uses the token up. SSOGATE_NOT_FOUND
  * when the token is unknown, already used or expired; SSOGATE_STORE_CONFLICT when the email became a
  * member meanwhile; SSOGATE_POLICY_DENIED (the message names the policy reason; the token stays unused)
@@ -1790,15 +1811,12 @@ SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_confirm_join(ssogate_gate *gate,
                                                              size_t join_token_len,
                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
 
-/** A password-login decision: immutable. */
-typedef struct ssogate_password_decision ssogate_password_decision;
-
 /**
  * May this email log in to the account with a password? The policy's answer (audited): Mixed mode keeps
  * passwords for members who had one; Enforced refuses with SSOGATE_REASON_SSO_REQUIRED and the
  * connection to use, except break-glass members. The host still checks the password itself.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_password_decision *ssogate_gate_password_login_allowed(
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_password_decision *ssogate_gate_decide_password_login(
     ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *email, size_t email_len,
     ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a decision; NULL is allowed. */

@@ -528,7 +528,7 @@ struct Attribute {
     std::vector<std::string> values;
 };
 
-/** A verified login, copied out of its ssogate_login handle: values from the signed Assertion only. */
+/** A verified login, copied out of its ssogate_verified_login handle: values from the signed Assertion only. */
 struct VerifiedLogin {
     std::string email;
     std::string nameid;
@@ -543,28 +543,28 @@ struct VerifiedLogin {
     std::vector<Attribute> attributes;
 
     /** Reads every value of a login handle (which stays the caller's). */
-    static VerifiedLogin from(const ssogate_login *h) {
+    static VerifiedLogin from(const ssogate_verified_login *h) {
         VerifiedLogin v;
-        v.email = detail::str(ssogate_login_email(h));
-        v.nameid = detail::str(ssogate_login_nameid(h));
-        v.nameid_format = detail::str(ssogate_login_nameid_format(h));
-        v.idp_entity_id = detail::str(ssogate_login_idp_entity_id(h));
-        v.connection_id = detail::str(ssogate_login_connection_id(h));
-        v.assertion_id = detail::str(ssogate_login_assertion_id(h));
-        v.session_index = detail::str(ssogate_login_session_index(h));
-        v.authn_instant = ssogate_login_authn_instant(h);
-        const std::int64_t until = ssogate_login_session_not_on_or_after(h);
+        v.email = detail::str(ssogate_verified_login_email(h));
+        v.nameid = detail::str(ssogate_verified_login_nameid(h));
+        v.nameid_format = detail::str(ssogate_verified_login_nameid_format(h));
+        v.idp_entity_id = detail::str(ssogate_verified_login_idp_entity_id(h));
+        v.connection_id = detail::str(ssogate_verified_login_connection_id(h));
+        v.assertion_id = detail::str(ssogate_verified_login_assertion_id(h));
+        v.session_index = detail::str(ssogate_verified_login_session_index(h));
+        v.authn_instant = ssogate_verified_login_authn_instant(h);
+        const std::int64_t until = ssogate_verified_login_session_not_on_or_after(h);
         if (until != 0) v.session_not_on_or_after = until;
-        v.in_response_to = detail::str(ssogate_login_in_response_to(h));
-        v.attributes.resize(ssogate_login_attribute_count(h));
+        v.in_response_to = detail::str(ssogate_verified_login_in_response_to(h));
+        v.attributes.resize(ssogate_verified_login_attribute_count(h));
         for (std::size_t i = 0; i < v.attributes.size(); ++i) {
             Attribute &a = v.attributes[i];
-            a.name = detail::str(ssogate_login_attribute_name(h, i));
-            a.name_format = detail::str(ssogate_login_attribute_name_format(h, i));
-            a.friendly_name = detail::str(ssogate_login_attribute_friendly_name(h, i));
-            a.values.resize(ssogate_login_attribute_value_count(h, i));
+            a.name = detail::str(ssogate_verified_login_attribute_name(h, i));
+            a.name_format = detail::str(ssogate_verified_login_attribute_name_format(h, i));
+            a.friendly_name = detail::str(ssogate_verified_login_attribute_friendly_name(h, i));
+            a.values.resize(ssogate_verified_login_attribute_value_count(h, i));
             for (std::size_t j = 0; j < a.values.size(); ++j) {
-                a.values[j] = detail::str(ssogate_login_attribute_value(h, i, j));
+                a.values[j] = detail::str(ssogate_verified_login_attribute_value(h, i, j));
             }
         }
         return v;
@@ -586,14 +586,14 @@ inline VerifiedLogin verify_response(const Connection &conn, std::string_view sa
     }
     detail::ErrorSlot err;
     const ssogate_verify_options o = options.to_c();
-    ssogate_login *h = ssogate_verify_response(conn.get(), saml_response.data(), saml_response.size(), ids.data(),
+    ssogate_verified_login *h = ssogate_verify_response(conn.get(), saml_response.data(), saml_response.size(), ids.data(),
                                                ids.size(), replay.get(), &o, err.get());
     if (h == nullptr) {
         err.raise();
     }
     struct Free {
-        ssogate_login *h;
-        ~Free() { ssogate_login_free(h); }
+        ssogate_verified_login *h;
+        ~Free() { ssogate_verified_login_free(h); }
     } owner{h};
     return VerifiedLogin::from(h);
 }
@@ -609,7 +609,7 @@ enum class TestSign : int {
 };
 
 /** The key a TestIdp makes (ssogate_key_type). */
-enum class KeyType : int { rsa_2048 = SSOGATE_KEY_RSA_2048, ec_p256 = SSOGATE_KEY_EC_P256 };
+enum class KeyType : int { rsa_2048 = SSOGATE_KEY_TYPE_RSA_2048, ec_p256 = SSOGATE_KEY_TYPE_EC_P256 };
 
 /**
  * The knobs of one test Response (ssogate_test_response_params), owned and move-only. Setters
@@ -725,7 +725,7 @@ public:
 
     TestResponse response(const TestResponseParams &params) const {
         detail::ErrorSlot err;
-        ssogate_test_response *r = ssogate_test_idp_response(h_, params.get(), err.get());
+        ssogate_test_response *r = ssogate_test_response_new(h_, params.get(), err.get());
         if (r == nullptr) err.raise();
         TestResponse out{detail::str(ssogate_test_response_base64(r)), detail::str(ssogate_test_response_xml(r))};
         ssogate_test_response_free(r);
@@ -779,17 +779,17 @@ public:
     std::string certificate_pem() const { return detail::str(ssogate_sp_key_certificate_pem(h_)); }
 };
 
-/** ssogate_login_options with C++ defaults. */
-struct LoginOptions {
+/** ssogate_sp_login_options with C++ defaults. */
+struct SpLoginOptions {
     Binding binding = Binding::http_redirect;
     bool force_authn = false;
     bool is_passive = false;
     std::int64_t ttl_seconds = 600;
     std::int64_t now = 0;  // Unix seconds; 0 = the system clock
 
-    ssogate_login_options to_c() const noexcept {
-        ssogate_login_options o;
-        ssogate_login_options_init(&o, sizeof o);
+    ssogate_sp_login_options to_c() const noexcept {
+        ssogate_sp_login_options o;
+        ssogate_sp_login_options_init(&o, sizeof o);
         o.binding = static_cast<std::int32_t>(binding);
         o.force_authn = force_authn ? 1 : 0;
         o.is_passive = is_passive ? 1 : 0;
@@ -799,8 +799,8 @@ struct LoginOptions {
     }
 };
 
-/** A begun login, copied out of its ssogate_login_request handle. */
-struct LoginRequest {
+/** A begun login, copied out of its ssogate_sp_login_request handle. */
+struct SpLoginRequest {
     std::string request_id;
     std::string relay_state;
     Binding binding = Binding::http_redirect;
@@ -814,61 +814,62 @@ struct LoginRequest {
 };
 
 /**
- * Begins an SP-initiated login (ssogate_login_begin): return_to empty for none; sp_key null for an
+ * Begins an SP-initiated login (ssogate_sp_login_begin): return_to empty for none; sp_key null for an
  * unsigned request. Throws Error on refusal (RETURN_TO_NOT_ALLOWED, BINDING_UNSUPPORTED, ...).
  */
-inline LoginRequest begin_login(const Connection &conn, const RequestStore &store, std::string_view return_to = {},
-                                const SpKey *sp_key = nullptr, const LoginOptions &options = {}) {
+inline SpLoginRequest begin_sp_login(const Connection &conn, const RequestStore &store,
+                                     std::string_view return_to = {}, const SpKey *sp_key = nullptr,
+                                     const SpLoginOptions &options = {}) {
     detail::ErrorSlot err;
-    const ssogate_login_options o = options.to_c();
-    ssogate_login_request *h = ssogate_login_begin(conn.get(), store.get(), return_to.data(), return_to.size(),
+    const ssogate_sp_login_options o = options.to_c();
+    ssogate_sp_login_request *h = ssogate_sp_login_begin(conn.get(), store.get(), return_to.data(), return_to.size(),
                                                    sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
     if (h == nullptr) {
         err.raise();
     }
     struct Free {
-        ssogate_login_request *h;
-        ~Free() { ssogate_login_request_free(h); }
+        ssogate_sp_login_request *h;
+        ~Free() { ssogate_sp_login_request_free(h); }
     } owner{h};
-    LoginRequest r;
-    r.request_id = detail::str(ssogate_login_request_id(h));
-    r.relay_state = detail::str(ssogate_login_request_relay_state(h));
-    r.binding = static_cast<Binding>(ssogate_login_request_binding(h));
-    r.destination = detail::str(ssogate_login_request_destination(h));
-    r.redirect_url = detail::str(ssogate_login_request_redirect_url(h));
-    r.post_form_html = detail::str(ssogate_login_request_post_form_html(h));
-    r.xml = detail::str(ssogate_login_request_xml(h));
-    r.is_signed = ssogate_login_request_is_signed(h) != 0;
-    r.issued_at = ssogate_login_request_issued_at(h);
-    r.expires_at = ssogate_login_request_expires_at(h);
+    SpLoginRequest r;
+    r.request_id = detail::str(ssogate_sp_login_request_id(h));
+    r.relay_state = detail::str(ssogate_sp_login_request_relay_state(h));
+    r.binding = static_cast<Binding>(ssogate_sp_login_request_binding(h));
+    r.destination = detail::str(ssogate_sp_login_request_destination(h));
+    r.redirect_url = detail::str(ssogate_sp_login_request_redirect_url(h));
+    r.post_form_html = detail::str(ssogate_sp_login_request_post_form_html(h));
+    r.xml = detail::str(ssogate_sp_login_request_xml(h));
+    r.is_signed = ssogate_sp_login_request_is_signed(h) != 0;
+    r.issued_at = ssogate_sp_login_request_issued_at(h);
+    r.expires_at = ssogate_sp_login_request_expires_at(h);
     return r;
 }
 
 /** A login finished at the ACS: the verified login and where to send the user. */
-struct FinishedLogin {
+struct FinishedSpLogin {
     VerifiedLogin login;
     std::string return_to;  // "" for none or an unsolicited login
 };
 
 /**
- * Finishes a login at the ACS (ssogate_login_finish) with the posted RelayState (empty when the IdP
+ * Finishes a login at the ACS (ssogate_sp_login_finish) with the posted RelayState (empty when the IdP
  * sent none) and SAMLResponse. Throws Error on refusal.
  */
-inline FinishedLogin finish_login(const Connection &conn, const RequestStore &store, std::string_view relay_state,
-                                  std::string_view saml_response, const ReplayCache &replay,
-                                  const VerifyOptions &options = {}) {
+inline FinishedSpLogin finish_sp_login(const Connection &conn, const RequestStore &store,
+                                       std::string_view relay_state, std::string_view saml_response,
+                                       const ReplayCache &replay, const VerifyOptions &options = {}) {
     detail::ErrorSlot err;
     const ssogate_verify_options o = options.to_c();
-    ssogate_login *h = ssogate_login_finish(conn.get(), store.get(), relay_state.data(), relay_state.size(),
+    ssogate_verified_login *h = ssogate_sp_login_finish(conn.get(), store.get(), relay_state.data(), relay_state.size(),
                                             saml_response.data(), saml_response.size(), replay.get(), &o, err.get());
     if (h == nullptr) {
         err.raise();
     }
     struct Free {
-        ssogate_login *h;
-        ~Free() { ssogate_login_free(h); }
+        ssogate_verified_login *h;
+        ~Free() { ssogate_verified_login_free(h); }
     } owner{h};
-    return FinishedLogin{VerifiedLogin::from(h), detail::str(ssogate_login_return_to(h))};
+    return FinishedSpLogin{VerifiedLogin::from(h), detail::str(ssogate_verified_login_return_to(h))};
 }
 
 // ---- gate ----
@@ -877,12 +878,12 @@ inline FinishedLogin finish_login(const Connection &conn, const RequestStore &st
 enum class SsoMode : int { mixed = SSOGATE_SSO_MODE_MIXED, enforced = SSOGATE_SSO_MODE_ENFORCED };
 /** A member's role (ssogate_role). */
 enum class Role : int { owner = SSOGATE_ROLE_OWNER, admin = SSOGATE_ROLE_ADMIN, member = SSOGATE_ROLE_MEMBER };
-/** What a consumed response became (ssogate_gate_outcome). */
-enum class OutcomeKind : int {
-    login = SSOGATE_OUTCOME_LOGIN,
-    prompt_join = SSOGATE_OUTCOME_PROMPT_JOIN,
-    joined_by_invite = SSOGATE_OUTCOME_JOINED_BY_INVITE,
-    denied = SSOGATE_OUTCOME_DENIED,
+/** What a consumed response became (ssogate_gate_outcome_kinds). */
+enum class GateOutcomeKind : int {
+    login = SSOGATE_GATE_OUTCOME_LOGIN,
+    prompt_join = SSOGATE_GATE_OUTCOME_PROMPT_JOIN,
+    joined_by_invite = SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE,
+    denied = SSOGATE_GATE_OUTCOME_DENIED,
 };
 
 /** The stable name ("MEMBER_DISABLED") and the operator sentence of a ssogate_reason. */
@@ -912,7 +913,7 @@ struct Invite {
     std::int64_t expires_at = 0;
 };
 
-/** An enforcement preview; applied and mode are set by Gate::set_sso_mode. */
+/** An enforcement preview; applied and mode are set by Gate::apply_sso_mode. */
 struct EnforcementPreview {
     bool allowed = false;
     bool applied = false;
@@ -924,8 +925,8 @@ struct EnforcementPreview {
 };
 
 /** The outcome of Gate::consume, copied out of its handle. */
-struct Outcome {
-    OutcomeKind kind = OutcomeKind::denied;
+struct GateOutcome {
+    GateOutcomeKind kind = GateOutcomeKind::denied;
     int reason = SSOGATE_REASON_NONE;  // ssogate_reason; NONE when verification or a store refused
     std::string reason_name;           // the reason's or the error code's name
     std::string reason_text;           // for the operator
@@ -939,7 +940,7 @@ struct Outcome {
     std::string return_to;   // SP-initiated logins
     std::optional<VerifiedLogin> login;  // LOGIN and JOINED_BY_INVITE
 
-    bool accepted() const noexcept { return kind == OutcomeKind::login || kind == OutcomeKind::joined_by_invite; }
+    bool accepted() const noexcept { return kind == GateOutcomeKind::login || kind == GateOutcomeKind::joined_by_invite; }
 };
 
 /** A password-login decision. */
@@ -1060,66 +1061,66 @@ public:
         detail::ErrorSlot err;
         return take(ssogate_gate_preview_enforcement(h_, account_id.data(), account_id.size(), err.get()), err);
     }
-    /** Switching to enforced applies only when the preview allows (see ssogate_gate_set_sso_mode). */
-    EnforcementPreview set_sso_mode(std::string_view account_id, SsoMode mode, bool force = false) const {
+    /** Switching to enforced applies only when the preview allows (see ssogate_gate_apply_sso_mode). */
+    EnforcementPreview apply_sso_mode(std::string_view account_id, SsoMode mode, bool force = false) const {
         detail::ErrorSlot err;
-        return take(ssogate_gate_set_sso_mode(h_, account_id.data(), account_id.size(), static_cast<int>(mode),
+        return take(ssogate_gate_apply_sso_mode(h_, account_id.data(), account_id.size(), static_cast<int>(mode),
                                               force ? 1 : 0, err.get()),
                     err);
     }
 
     /** An SP-initiated login on a saved connection; options.now 0 takes the gate's clock. */
-    LoginRequest begin_login(std::string_view connection_id, std::string_view return_to = {},
-                             const SpKey *sp_key = nullptr, const LoginOptions &options = {}) const {
+    SpLoginRequest begin_sp_login(std::string_view connection_id, std::string_view return_to = {},
+                                  const SpKey *sp_key = nullptr, const SpLoginOptions &options = {}) const {
         detail::ErrorSlot err;
-        const ssogate_login_options o = options.to_c();
-        ssogate_login_request *h =
-            ssogate_gate_begin_login(h_, connection_id.data(), connection_id.size(), return_to.data(), return_to.size(),
+        const ssogate_sp_login_options o = options.to_c();
+        ssogate_sp_login_request *h =
+            ssogate_gate_begin_sp_login(h_, connection_id.data(), connection_id.size(), return_to.data(), return_to.size(),
                                      sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
         if (h == nullptr) {
             err.raise();
         }
-        const std::unique_ptr<ssogate_login_request, void (*)(ssogate_login_request *)> owner(
-            h, ssogate_login_request_free);
-        LoginRequest r;
-        r.request_id = detail::str(ssogate_login_request_id(h));
-        r.relay_state = detail::str(ssogate_login_request_relay_state(h));
-        r.binding = static_cast<Binding>(ssogate_login_request_binding(h));
-        r.destination = detail::str(ssogate_login_request_destination(h));
-        r.redirect_url = detail::str(ssogate_login_request_redirect_url(h));
-        r.post_form_html = detail::str(ssogate_login_request_post_form_html(h));
-        r.xml = detail::str(ssogate_login_request_xml(h));
-        r.is_signed = ssogate_login_request_is_signed(h) != 0;
-        r.issued_at = ssogate_login_request_issued_at(h);
-        r.expires_at = ssogate_login_request_expires_at(h);
+        const std::unique_ptr<ssogate_sp_login_request, void (*)(ssogate_sp_login_request *)> owner(
+            h, ssogate_sp_login_request_free);
+        SpLoginRequest r;
+        r.request_id = detail::str(ssogate_sp_login_request_id(h));
+        r.relay_state = detail::str(ssogate_sp_login_request_relay_state(h));
+        r.binding = static_cast<Binding>(ssogate_sp_login_request_binding(h));
+        r.destination = detail::str(ssogate_sp_login_request_destination(h));
+        r.redirect_url = detail::str(ssogate_sp_login_request_redirect_url(h));
+        r.post_form_html = detail::str(ssogate_sp_login_request_post_form_html(h));
+        r.xml = detail::str(ssogate_sp_login_request_xml(h));
+        r.is_signed = ssogate_sp_login_request_is_signed(h) != 0;
+        r.issued_at = ssogate_sp_login_request_issued_at(h);
+        r.expires_at = ssogate_sp_login_request_expires_at(h);
         return r;
     }
 
     /** The ACS. Refusals are outcomes (kind denied), not exceptions; throws only for caller errors. */
-    Outcome consume(std::string_view connection_id, std::string_view saml_response,
+    GateOutcome consume(std::string_view connection_id, std::string_view saml_response,
                     std::string_view relay_state = {}) const {
         detail::ErrorSlot err;
-        ssogate_outcome *h = ssogate_gate_consume(h_, connection_id.data(), connection_id.size(), saml_response.data(),
+        ssogate_gate_outcome *h = ssogate_gate_consume(h_, connection_id.data(), connection_id.size(), saml_response.data(),
                                                   saml_response.size(), relay_state.data(), relay_state.size(),
                                                   err.get());
         if (h == nullptr) {
             err.raise();
         }
-        const std::unique_ptr<ssogate_outcome, void (*)(ssogate_outcome *)> owner(h, ssogate_outcome_free);
-        Outcome o;
-        o.kind = static_cast<OutcomeKind>(ssogate_outcome_kind(h));
-        o.reason = ssogate_outcome_reason(h);
-        o.reason_name = detail::str(ssogate_outcome_reason_name(h));
-        o.reason_text = detail::str(ssogate_outcome_reason_text(h));
-        o.user_message = detail::str(ssogate_outcome_user_message(h));
-        o.error_code = ssogate_outcome_error_code(h);
-        o.signature_verified = ssogate_outcome_signature_verified(h) != 0;
-        o.email = detail::str(ssogate_outcome_email(h));
-        o.account_id = detail::str(ssogate_outcome_account_id(h));
-        o.connection_id = detail::str(ssogate_outcome_connection_id(h));
-        o.join_token = detail::str(ssogate_outcome_join_token(h));
-        o.return_to = detail::str(ssogate_outcome_return_to(h));
-        if (const ssogate_login *login = ssogate_outcome_login(h)) {
+        const std::unique_ptr<ssogate_gate_outcome, void (*)(ssogate_gate_outcome *)> owner(h, ssogate_gate_outcome_free);
+        GateOutcome o;
+        o.kind = static_cast<GateOutcomeKind>(ssogate_gate_outcome_kind(h));
+        o.reason = ssogate_gate_outcome_reason(h);
+        o.reason_name = detail::str(ssogate_gate_outcome_reason_name(h));
+        o.reason_text = detail::str(ssogate_gate_outcome_reason_text(h));
+        o.user_message = detail::str(ssogate_gate_outcome_user_message(h));
+        o.error_code = ssogate_gate_outcome_error_code(h);
+        o.signature_verified = ssogate_gate_outcome_signature_verified(h) != 0;
+        o.email = detail::str(ssogate_gate_outcome_email(h));
+        o.account_id = detail::str(ssogate_gate_outcome_account_id(h));
+        o.connection_id = detail::str(ssogate_gate_outcome_connection_id(h));
+        o.join_token = detail::str(ssogate_gate_outcome_join_token(h));
+        o.return_to = detail::str(ssogate_gate_outcome_return_to(h));
+        if (const ssogate_verified_login *login = ssogate_gate_outcome_verified_login(h)) {
             o.login = VerifiedLogin::from(login);
         }
         return o;
@@ -1131,9 +1132,9 @@ public:
         err.check(ssogate_gate_confirm_join(h_, join_token.data(), join_token.size(), err.get()));
     }
 
-    PasswordDecision password_login_allowed(std::string_view account_id, std::string_view email) const {
+    PasswordDecision decide_password_login(std::string_view account_id, std::string_view email) const {
         detail::ErrorSlot err;
-        return detail::take_password_decision(ssogate_gate_password_login_allowed(h_, account_id.data(), account_id.size(),
+        return detail::take_password_decision(ssogate_gate_decide_password_login(h_, account_id.data(), account_id.size(),
                                                                                  email.data(), email.size(), err.get()),
                                               err);
     }
@@ -1186,11 +1187,11 @@ enum class SsoOutcome : int {
     deny = SSOGATE_SSO_OUTCOME_DENY,
 };
 /** ssogate_policy_member_status. */
-enum class MemberStatus : int { active = SSOGATE_POLICY_MEMBER_ACTIVE, disabled = SSOGATE_POLICY_MEMBER_DISABLED };
+enum class MemberStatus : int { active = SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, disabled = SSOGATE_POLICY_MEMBER_STATUS_DISABLED };
 /** ssogate_policy_joined_via. */
 enum class JoinedVia : int { password = SSOGATE_POLICY_JOINED_VIA_PASSWORD, sso = SSOGATE_POLICY_JOINED_VIA_SSO };
 /** ssogate_policy_invite_method. */
-enum class InviteMethod : int { password = SSOGATE_POLICY_INVITE_VIA_PASSWORD, sso = SSOGATE_POLICY_INVITE_VIA_SSO };
+enum class InviteMethod : int { password = SSOGATE_POLICY_INVITE_METHOD_PASSWORD, sso = SSOGATE_POLICY_INVITE_METHOD_SSO };
 
 /** The account's settings. Each decision reads only what it needs. */
 struct Account {

@@ -1,4 +1,4 @@
-// A connection: one IdP of an account (the seed's "+ New Identity Provider" then "Save").
+// A connection: one IdP of an account (what an admin's "+ New Identity Provider" then "Save" makes).
 #pragma once
 
 #include "metadata/idp.hpp"

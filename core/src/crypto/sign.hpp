@@ -1,4 +1,4 @@
-// Signing with a private key that the host holds: the SP's AuthnRequests (issue 4). The
+// Signing with a private key that the host holds: the SP's AuthnRequests. The
 // HTTP-Redirect binding signs the query string's bytes; the HTTP-POST binding carries an enveloped
 // XML signature (exclusive c14n, made by xmlsec1 as the testing IdP's signatures are).
 //

@@ -1,4 +1,4 @@
-// SP-initiated login (issue 4): the product sends the browser to the IdP with an AuthnRequest, and
+// SP-initiated login: the product sends the browser to the IdP with an AuthnRequest, and
 // matches the IdP's answer at the ACS to that request.
 //
 // The request's state lives server-side in a PendingRequests store, keyed by an opaque RelayState
