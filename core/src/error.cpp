@@ -46,6 +46,9 @@ const char *code_name(Code code) noexcept {
     case Code::signature_placement: return "SIGNATURE_PLACEMENT";
     case Code::signature_malformed: return "SIGNATURE_MALFORMED";
     case Code::duplicate_id: return "DUPLICATE_ID";
+    case Code::decryption_failed: return "DECRYPTION_FAILED";
+    case Code::encryption_algorithm: return "ENCRYPTION_ALGORITHM";
+    case Code::encryption_malformed: return "ENCRYPTION_MALFORMED";
     case Code::response_malformed: return "RESPONSE_MALFORMED";
     case Code::response_version: return "RESPONSE_VERSION";
     case Code::issue_instant: return "ISSUE_INSTANT";

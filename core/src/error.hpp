@@ -65,6 +65,9 @@ enum class Code : int {
     signature_placement = 205,
     signature_malformed = 206,
     duplicate_id = 207,
+    decryption_failed = 208,     // an encrypted element did not decrypt (one code for every cause)
+    encryption_algorithm = 209,  // an encryption algorithm outside the connection's allow-list
+    encryption_malformed = 210,  // encrypted markup outside the profile (CipherReference, a key in KeyInfo, ...)
 
     // 3xx: the Response and its Assertion.
     response_malformed = 300,

@@ -28,8 +28,6 @@ using BioPtr = std::unique_ptr<BIO, Free<BIO, BIO_free_all>>;
 using X509Ptr = std::unique_ptr<X509, Free<X509, X509_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX, EVP_MD_CTX_free>>;
 
-constexpr int min_rsa_bits = 2048;
-
 // OpenSSL's default behaviour for an encrypted PEM without a password callback is to prompt on the
 // terminal; a library must never do that. Refusing makes an encrypted key fail to load instead.
 int no_password(char *, int, int, void *) { return -1; }
@@ -49,7 +47,8 @@ const xmlChar *X(const char *s) { return reinterpret_cast<const xmlChar *>(s); }
 
 SigningKey::~SigningKey() { EVP_PKEY_free(pkey_); }
 
-std::shared_ptr<const SigningKey> SigningKey::from_pem(std::string_view key_pem, std::string_view cert_pem) {
+std::shared_ptr<const SigningKey> SigningKey::from_pem(std::string_view key_pem, std::string_view cert_pem,
+                                                      int min_rsa_bits) {
     xml::ensure_initialized();
     std::shared_ptr<SigningKey> k(new SigningKey());
 
@@ -67,7 +66,7 @@ std::shared_ptr<const SigningKey> SigningKey::from_pem(std::string_view key_pem,
     }
     if (EVP_PKEY_get_bits(k->pkey_) < min_rsa_bits) {
         fail(Code::sp_key_invalid, "the SP signing key has " + std::to_string(EVP_PKEY_get_bits(k->pkey_)) +
-                                       " bits; at least 2048 are required");
+                                       " bits; at least " + std::to_string(min_rsa_bits) + " are required");
     }
     if (const std::string weakness = rsa_exponent_weakness(k->pkey_); !weakness.empty()) {
         fail(Code::sp_key_invalid, "the SP signing key is " + weakness);

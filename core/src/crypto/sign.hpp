@@ -25,7 +25,9 @@ public:
     // `cert_pem`: the PEM certificate published in the SP metadata. Throws Error{sp_key_invalid}
     // when either does not parse, the key is encrypted, not RSA or under 2048 bits, or the
     // certificate is for another key. Messages never quote the key.
-    static std::shared_ptr<const SigningKey> from_pem(std::string_view key_pem, std::string_view cert_pem);
+    // `min_rsa_bits` below 2048 is only for a key the host explicitly accepted as legacy.
+    static std::shared_ptr<const SigningKey> from_pem(std::string_view key_pem, std::string_view cert_pem,
+                                                      int min_rsa_bits = 2048);
 
     ~SigningKey();
     SigningKey(const SigningKey &) = delete;
@@ -33,6 +35,8 @@ public:
 
     const Certificate &certificate() const noexcept { return cert_; }
     const std::string &certificate_pem() const noexcept { return cert_pem_; }
+    // The private key, for the decryption of EncryptedKey elements (crypto/xmlenc); read-only.
+    EVP_PKEY *private_key() const noexcept { return pkey_; }
 
     // RSASSA-PKCS1-v1_5 with SHA-256 over `bytes` (the signature algorithm alg_rsa_sha256 names).
     std::string sign_rsa_sha256(std::string_view bytes) const;
