@@ -2,6 +2,7 @@
 // interop corpus open with the SP keys they were encrypted to, and nothing else opens them.
 #include "crypto/xmlenc.hpp"
 #include "support.hpp"
+#include "testing/idp.hpp"
 #include "xml/xml.hpp"
 
 #include <gtest/gtest.h>
@@ -138,6 +139,82 @@ TEST(Xmlenc, OversizedCipherTextIsRefusedBeforeDecryption) {
     small.max_bytes = 64;
     expect_code(Code::input_too_large,
                 [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {sp_key("okta-4", 2048)}, small); });
+}
+
+// A key pair made once for these tests: a TestIdp's plays the SP's encryption key.
+const testing::TestIdp &sp() {
+    static const testing::TestIdp keys("https://sp.example/keys");
+    return keys;
+}
+std::shared_ptr<const crypto::SigningKey> sp_encryption_key() {
+    return crypto::SigningKey::from_pem(sp().private_key_pem(), sp().certificate_pem());
+}
+const testing::TestIdp &idp() {
+    static const testing::TestIdp i;
+    return i;
+}
+
+// The testing IdP encrypts with every accepted combination of algorithms and placements; each opens.
+TEST(Xmlenc, EveryAcceptedAlgorithmAndPlacementOpens) {
+    const auto key = sp_encryption_key();
+    for (const char *data : {crypto::alg_aes128_gcm, crypto::alg_aes256_gcm, crypto::alg_aes128_cbc, crypto::alg_aes256_cbc}) {
+        for (const char *transport : {crypto::alg_rsa_oaep_mgf1p, crypto::alg_rsa_oaep}) {
+            for (auto placement : {testing::KeyPlacement::in_key_info, testing::KeyPlacement::retrieval_method,
+                                   testing::KeyPlacement::carried_key_name}) {
+                SCOPED_TRACE(std::string(data) + " " + transport + " " + std::to_string(static_cast<int>(placement)));
+                testing::ResponseOptions o;
+                o.now = test::fixed_now();
+                o.acs_url = "https://sp.example/acs";
+                o.sp_entity_id = "https://sp.example";
+                o.assertion_id = "_the-assertion";
+                o.encrypt = testing::Encryption{sp().certificate_pem(), transport, data, placement};
+                const xml::Document doc = xml::parse(idp().response_xml(o), {}, "response");
+                const std::string plain = crypto::decrypt_element(encrypted_assertion(doc), {key}, {});
+                const xml::Document assertion = xml::parse(plain, {}, "decrypted");
+                EXPECT_TRUE(xml::is_element(assertion.root(), xml::ns_saml, "Assertion"));
+                EXPECT_EQ(xml::attribute(assertion.root(), "ID").value_or(""), "_the-assertion");
+            }
+        }
+    }
+}
+
+TEST(Xmlenc, Rsa15OpensOnlyWithTheOptIn) {
+    const auto key = sp_encryption_key();
+    testing::ResponseOptions o;
+    o.now = test::fixed_now();
+    o.encrypt = testing::Encryption{sp().certificate_pem(), crypto::alg_rsa_1_5, crypto::alg_aes128_gcm,
+                                    testing::KeyPlacement::in_key_info};
+    const xml::Document doc = xml::parse(idp().response_xml(o), {}, "response");
+    expect_code(Code::encryption_algorithm, [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {key}, {}); });
+    crypto::DecryptPolicy legacy;
+    legacy.allow_rsa_1_5 = true;
+    EXPECT_NE(crypto::decrypt_element(encrypted_assertion(doc), {key}, legacy).find("Assertion"), std::string::npos);
+}
+
+TEST(Xmlenc, TamperedGcmCipherTextFailsItsTag) {
+    const auto key = sp_encryption_key();
+    testing::ResponseOptions o;
+    o.now = test::fixed_now();
+    o.sign = testing::Sign::none;
+    o.encrypt = testing::Encryption{sp().certificate_pem(), crypto::alg_rsa_oaep, crypto::alg_aes256_gcm,
+                                    testing::KeyPlacement::retrieval_method};
+    std::string text = idp().response_xml(o);
+    const auto data = text.find("<xenc:CipherValue>", text.find("EncryptedData")) + 18 + 40;
+    text[data] = text[data] == 'A' ? 'B' : 'A';
+    const xml::Document doc = xml::parse(text, {}, "response");
+    expect_code(Code::decryption_failed, [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {key}, {}); });
+}
+
+TEST(Xmlenc, AlgorithmsTheProfileDoesNotAllowAreNamed) {
+    const auto key = sp_encryption_key();
+    testing::ResponseOptions o;
+    o.now = test::fixed_now();
+    o.encrypt = testing::Encryption{sp().certificate_pem(), crypto::alg_rsa_oaep_mgf1p,
+                                    "http://www.w3.org/2001/04/xmlenc#tripledes-cbc", testing::KeyPlacement::in_key_info};
+    const xml::Document doc = xml::parse(idp().response_xml(o), {}, "response");
+    const std::string message = expect_code(
+        Code::encryption_algorithm, [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {key}, {}); });
+    EXPECT_NE(message.find("tripledes-cbc"), std::string::npos) << message;
 }
 
 }  // namespace

@@ -67,6 +67,30 @@ xmlSecTransformId transform_for(const std::string &uri) {
     fail(Code::invalid_argument, "test IdP: unknown algorithm " + uri);
 }
 
+// The element's XML as an encrypting IdP serialises it: standalone, declaring every namespace it
+// uses (exclusive c14n, which its signature was made with, does not see where a declaration sits).
+std::string standalone_xml(xmlNode *element) {
+    std::unique_ptr<xmlDoc, Free<xmlDoc, xmlFreeDoc>> copy(xmlNewDoc(reinterpret_cast<const xmlChar *>("1.0")));
+    xmlNode *root = xmlDocCopyNode(element, copy.get(), 1);
+    if (!copy || root == nullptr) fail(Code::out_of_memory, "test IdP: copying the Assertion failed");
+    xmlDocSetRootElement(copy.get(), root);
+    xmlReconciliateNs(copy.get(), root);
+    std::unique_ptr<xmlBuffer, Free<xmlBuffer, xmlBufferFree>> buf(xmlBufferCreate());
+    if (!buf || xmlNodeDump(buf.get(), copy.get(), root, 0, 0) < 0) fail(Code::internal, "test IdP: serialising failed");
+    return std::string(reinterpret_cast<const char *>(xmlBufferContent(buf.get())),
+                       static_cast<std::size_t>(xmlBufferLength(buf.get())));
+}
+
+// Replaces `assertion` with its EncryptedAssertion.
+void encrypt_assertion(xmlDoc *doc, xmlNode *assertion, const Encryption &e) {
+    const xml::Document encrypted = xml::parse(encrypt_element(standalone_xml(assertion), e), xml::Limits{},
+                                               "test IdP EncryptedAssertion");
+    xmlNode *copy = xmlDocCopyNode(encrypted.root(), doc, 1);
+    if (copy == nullptr) fail(Code::out_of_memory, "test IdP: copying the EncryptedAssertion failed");
+    xmlReplaceNode(assertion, copy);
+    xmlFreeNode(assertion);
+}
+
 }  // namespace
 
 std::string serialize(xmlDoc *doc) {
@@ -267,7 +291,7 @@ void TestIdp::sign_element(xmlDoc *doc, xmlNode *element, const std::string &sig
 
 std::string TestIdp::response_xml(const ResponseOptions &o) const {
     std::string text = unsigned_response_xml(o);
-    if (o.sign == Sign::none) return text;
+    if (o.sign == Sign::none && !o.encrypt) return text;
     xml::Document doc = xml::parse(text, xml::Limits{}, "test IdP response");
     crypto::register_saml_ids(doc.get());
     xmlNode *root = doc.root();
@@ -276,6 +300,7 @@ std::string TestIdp::response_xml(const ResponseOptions &o) const {
     if (o.sign == Sign::assertion || o.sign == Sign::both) {
         sign_element(doc.get(), assertion, o.signature_method, o.digest_method, o.transform_prefixes, o.c14n_prefixes);
     }
+    if (o.encrypt) encrypt_assertion(doc.get(), assertion, *o.encrypt);
     if (o.sign == Sign::response || o.sign == Sign::both) {
         sign_element(doc.get(), root, o.signature_method, o.digest_method, o.transform_prefixes, o.c14n_prefixes);
     }

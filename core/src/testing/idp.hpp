@@ -4,6 +4,7 @@
 #pragma once
 
 #include "metadata/idp.hpp"
+#include "testing/encrypt.hpp"
 
 #include <libxml/tree.h>
 
@@ -58,6 +59,11 @@ struct ResponseOptions {
     // CanonicalizationMethod; empty: none (Okta, for one, sends PrefixList="xs" on the Transform).
     std::string transform_prefixes;
     std::string c14n_prefixes;
+
+    // Set: the Assertion is encrypted to this SP certificate after it is signed (Sign::assertion or
+    // both), and before the Response is signed (Sign::response or both: that signature then covers the
+    // EncryptedAssertion).
+    std::optional<Encryption> encrypt;
 };
 
 class TestIdp {
