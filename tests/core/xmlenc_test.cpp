@@ -45,7 +45,7 @@ TEST(Xmlenc, RealEncryptedResponsesOpenWithTheirSpKeys) {
     for (const Sample &s : samples) {
         SCOPED_TRACE(s.name);
         const xml::Document doc = xml::parse(interop(std::string("responses/") + s.name + ".xml"), {}, "response");
-        const std::string plain = crypto::decrypt_element(encrypted_assertion(doc), {sp_key(s.name, s.min_rsa_bits)}, {});
+        const std::string plain = crypto::decrypt_element(encrypted_assertion(doc), {sp_key(s.name, s.min_rsa_bits)}, {}).plain_text;
         const xml::Document assertion = xml::parse(plain, {}, "decrypted assertion");
         EXPECT_TRUE(xml::is_element(assertion.root(), xml::ns_saml, "Assertion"));
         EXPECT_EQ(xml::attribute(assertion.root(), "ID").value_or(""),
@@ -56,7 +56,7 @@ TEST(Xmlenc, RealEncryptedResponsesOpenWithTheirSpKeys) {
 TEST(Xmlenc, EveryKeyIsTriedForRollover) {
     const xml::Document doc = xml::parse(interop("responses/okta-4.xml"), {}, "response");
     const std::string plain =
-        crypto::decrypt_element(encrypted_assertion(doc), {sp_key("okta-3", 1024), sp_key("okta-4", 2048)}, {});
+        crypto::decrypt_element(encrypted_assertion(doc), {sp_key("okta-3", 1024), sp_key("okta-4", 2048)}, {}).plain_text;
     EXPECT_NE(plain.find("Assertion"), std::string::npos);
 }
 
@@ -77,7 +77,7 @@ std::string decrypt_changed(const std::string &name, const std::string &from, co
     if (at == std::string::npos) throw std::runtime_error("the sample has no " + from);
     text.replace(at, from.size(), to);
     const xml::Document doc = xml::parse(text, {}, "response");
-    return crypto::decrypt_element(encrypted_assertion(doc), {sp_key(name, min_rsa_bits)}, policy);
+    return crypto::decrypt_element(encrypted_assertion(doc), {sp_key(name, min_rsa_bits)}, policy).plain_text;
 }
 
 TEST(Xmlenc, TamperedWrappedKeyGivesTheSameRefusalAsAWrongKey) {
@@ -169,7 +169,9 @@ TEST(Xmlenc, EveryAcceptedAlgorithmAndPlacementOpens) {
                 o.assertion_id = "_the-assertion";
                 o.encrypt = testing::Encryption{sp().certificate_pem(), transport, data, placement};
                 const xml::Document doc = xml::parse(idp().response_xml(o), {}, "response");
-                const std::string plain = crypto::decrypt_element(encrypted_assertion(doc), {key}, {});
+                const crypto::Decrypted d = crypto::decrypt_element(encrypted_assertion(doc), {key}, {});
+                EXPECT_EQ(d.authenticated, std::string(data).find("gcm") != std::string::npos);
+                const std::string &plain = d.plain_text;
                 const xml::Document assertion = xml::parse(plain, {}, "decrypted");
                 EXPECT_TRUE(xml::is_element(assertion.root(), xml::ns_saml, "Assertion"));
                 EXPECT_EQ(xml::attribute(assertion.root(), "ID").value_or(""), "_the-assertion");
@@ -188,7 +190,7 @@ TEST(Xmlenc, Rsa15OpensOnlyWithTheOptIn) {
     expect_code(Code::encryption_algorithm, [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {key}, {}); });
     crypto::DecryptPolicy legacy;
     legacy.allow_rsa_1_5 = true;
-    EXPECT_NE(crypto::decrypt_element(encrypted_assertion(doc), {key}, legacy).find("Assertion"), std::string::npos);
+    EXPECT_NE(crypto::decrypt_element(encrypted_assertion(doc), {key}, legacy).plain_text.find("Assertion"), std::string::npos);
 }
 
 TEST(Xmlenc, TamperedGcmCipherTextFailsItsTag) {

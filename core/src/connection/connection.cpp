@@ -1,6 +1,7 @@
 #include "connection/connection.hpp"
 
 #include "crypto/certificate.hpp"
+#include "crypto/xmlenc.hpp"
 #include "util/email.hpp"
 #include "util/encoding.hpp"
 #include "util/text.hpp"
@@ -116,6 +117,32 @@ ConnectionSettings validate_settings(const ConnectionSettings &in) {
     return s;
 }
 
+// The SP encryption certificates: RSA (key transport is RSA-OAEP), 2048 bits or more unless the
+// connection accepts a legacy key, each once.
+std::vector<crypto::Certificate> encryption_certificates(const std::vector<std::string> &pems,
+                                                         const ConnectionSettings &settings) {
+    std::vector<crypto::Certificate> out;
+    const int min_bits = settings.allow_legacy_sp_key ? 1024 : 2048;
+    for (std::size_t i = 0; i < pems.size(); ++i) {
+        const std::string which = "SP encryption certificate #" + std::to_string(i + 1);
+        crypto::Certificate cert;
+        try {
+            cert = crypto::parse_certificate_pem(pems[i]);
+        } catch (const Error &e) {
+            fail(Code::invalid_setting, which + " does not parse: " + e.what());
+        }
+        if (cert.key_type != "RSA")
+            fail(Code::invalid_setting, which + " has a " + cert.key_type + " key; assertion encryption uses RSA-OAEP, "
+                                                                           "so an RSA key is required");
+        if (cert.key_bits < min_bits)
+            fail(Code::invalid_setting, which + " has an RSA key of " + std::to_string(cert.key_bits) +
+                                            " bits; at least " + std::to_string(min_bits) + " are required");
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const crypto::Certificate &c) { return c.der == cert.der; });
+        if (!seen) out.push_back(std::move(cert));
+    }
+    return out;
+}
+
 // --- JSON reading -----------------------------------------------------------------------------
 
 using nlohmann::json;
@@ -160,6 +187,26 @@ void set_attr(xmlNode *node, const char *name, const std::string &value) {
         fail(Code::out_of_memory, "could not build SP metadata");
 }
 
+// A KeyDescriptor use="encryption" with the certificate and, as EncryptionMethod elements, exactly
+// the algorithms verification accepts for this connection.
+void add_encryption_key(xmlNode *sp, xmlNs *md, const crypto::Certificate &cert, bool allow_rsa_1_5) {
+    xmlNode *kd = add_child(sp, md, "KeyDescriptor");
+    set_attr(kd, "use", "encryption");
+    xmlNode *key_info = add_child(kd, nullptr, "KeyInfo");
+    xmlNs *ds = xmlNewNs(key_info, X(xml::ns_ds), X("ds"));
+    if (ds == nullptr) fail(Code::out_of_memory, "could not build SP metadata");
+    xmlSetNs(key_info, ds);
+    xmlNode *data = add_child(key_info, ds, "X509Data");
+    const std::string b64 = util::base64_encode(cert.der);
+    add_child(data, ds, "X509Certificate", &b64);
+    crypto::DecryptPolicy policy;
+    policy.allow_rsa_1_5 = allow_rsa_1_5;
+    for (const std::string &algorithm : crypto::accepted_encryption_algorithms(policy)) {
+        xmlNode *method = add_child(kd, md, "EncryptionMethod");
+        set_attr(method, "Algorithm", algorithm);
+    }
+}
+
 }  // namespace
 
 std::string normalise_origin(std::string_view url) { return origin_of(std::string(url), true); }
@@ -198,7 +245,10 @@ std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetad
     std::string pem;
     if (!params.sp_certificate_pem.empty()) pem = crypto::to_pem(crypto::parse_certificate_pem(params.sp_certificate_pem));
 
+    std::vector<crypto::Certificate> encryption = encryption_certificates(params.sp_encryption_certificates_pem, settings);
+
     std::shared_ptr<Connection> c(new Connection());
+    c->encryption_certs_ = std::move(encryption);
     c->id_ = std::move(id);
     c->description_ = params.description;
     c->acs_url_ = std::move(acs);
@@ -218,7 +268,11 @@ std::string Connection::to_json() const {
         {"allowed_email_domains", settings_.allowed_email_domains},
         {"email_attribute", settings_.email_attribute},
         {"allowed_return_origins", settings_.allowed_return_origins},
+        {"allow_rsa_1_5", settings_.allow_rsa_1_5},
+        {"allow_legacy_sp_key", settings_.allow_legacy_sp_key},
     };
+    json encryption = json::array();
+    for (const crypto::Certificate &c : encryption_certs_) encryption.push_back(crypto::to_pem(c));
     json j = {
         {"schema_version", connection_schema_version},
         {"id", id_},
@@ -227,6 +281,7 @@ std::string Connection::to_json() const {
         {"sp_entity_id", sp_entity_id_},
         {"settings", std::move(settings)},
         {"sp_certificate_pem", sp_certificate_pem_},
+        {"sp_encryption_certificates", std::move(encryption)},
         {"idp", {{"entity_id", idp_->entity_id()}, {"metadata_xml", idp_->source_xml()}}},
     };
     // Invalid UTF-8 in a description would make dump() throw; replace it rather than fail a save.
@@ -287,6 +342,22 @@ std::shared_ptr<const Connection> connection_from_json(std::string_view text, co
         }
     }
 
+    // Added after schema 1 was published: absent means off, or none.
+    for (const char *name : {"allow_rsa_1_5", "allow_legacy_sp_key"}) {
+        if (auto it = s.find(name); it != s.end()) {
+            if (!it->is_boolean()) json_error(std::string("field \"") + name + "\" in \"settings\" must be a boolean");
+            (std::string_view(name) == "allow_rsa_1_5" ? p.settings.allow_rsa_1_5 : p.settings.allow_legacy_sp_key) =
+                it->get<bool>();
+        }
+    }
+    if (auto it = j.find("sp_encryption_certificates"); it != j.end()) {
+        if (!it->is_array()) json_error("field \"sp_encryption_certificates\" must be an array");
+        for (const json &c : *it) {
+            if (!c.is_string()) json_error("field \"sp_encryption_certificates\" must hold strings");
+            p.sp_encryption_certificates_pem.push_back(c.get<std::string>());
+        }
+    }
+
     const json &idp = field(j, "idp", "");
     if (!idp.is_object()) json_error("field \"idp\" must be an object");
     const std::string entity_id = string_field(idp, "entity_id", " in \"idp\"");
@@ -338,6 +409,7 @@ std::string Connection::sp_metadata() const {
         const std::string b64 = util::base64_encode(cert.der);
         add_child(data, ds, "X509Certificate", &b64);
     }
+    for (const crypto::Certificate &cert : encryption_certs_) add_encryption_key(sp, md, cert, settings_.allow_rsa_1_5);
     const std::string email = nameid_email;
     add_child(sp, md, "NameIDFormat", &email);
     xmlNode *acs = add_child(sp, md, "AssertionConsumerService");

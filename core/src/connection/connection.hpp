@@ -27,6 +27,12 @@ struct ConnectionSettings {
     // that an SP-initiated login may return to with an absolute URL; paths on the service ("/x") are
     // always allowed. Empty: relative paths only. Optional in the JSON (added after schema 1 shipped).
     std::vector<std::string> allowed_return_origins;
+    // RSA-1_5 key transport for encrypted assertions (open to Bleichenbacher's attack): off unless a
+    // legacy IdP needs it. Optional in the JSON.
+    bool allow_rsa_1_5 = false;
+    // SP encryption certificates (and the keys given to verification) of 1024 to 2047 bits: only for
+    // test keys published by other projects; a real SP key has 2048 bits or more. Optional in the JSON.
+    bool allow_legacy_sp_key = false;
 };
 
 struct ConnectionParams {
@@ -42,6 +48,11 @@ struct ConnectionParams {
     // metadata (KeyDescriptor use="signing"), and begin_login then refuses a key with another
     // certificate (the IdP would not verify its signatures).
     std::string sp_certificate_pem;
+    // The certificates of the SP's encryption keys (PEM, RSA): the current one and, during a
+    // rollover, the next. The IdP encrypts assertions to one of them (SP metadata lists each as a
+    // KeyDescriptor use="encryption"); the private keys stay with the host, which gives them to
+    // verification (VerifyContext::decryption_keys, the Gate's keys).
+    std::vector<std::string> sp_encryption_certificates_pem;
 };
 
 inline constexpr int connection_schema_version = 1;
@@ -56,6 +67,7 @@ public:
     const ConnectionSettings &settings() const noexcept { return settings_; }
     const std::shared_ptr<const IdpMetadata> &idp() const noexcept { return idp_; }
     const std::string &sp_certificate_pem() const noexcept { return sp_certificate_pem_; }
+    const std::vector<crypto::Certificate> &sp_encryption_certificates() const noexcept { return encryption_certs_; }
 
     // {"schema_version":1, ...} including the IdP metadata bytes, so a host can keep it in its database.
     std::string to_json() const;
@@ -76,6 +88,7 @@ private:
                                                              const ConnectionParams &);
     std::string id_, description_, acs_url_, sp_entity_id_, sp_certificate_pem_;
     ConnectionSettings settings_;
+    std::vector<crypto::Certificate> encryption_certs_;
     std::shared_ptr<const IdpMetadata> idp_;
     mutable std::once_flag keys_once_;
     mutable std::shared_ptr<const crypto::KeySet> keys_;

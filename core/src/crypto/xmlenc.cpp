@@ -40,14 +40,15 @@ constexpr const char *type_encrypted_key = "http://www.w3.org/2001/04/xmlenc#Enc
 struct DataAlgorithm {
     const char *uri;
     std::size_t key_bytes;
+    bool authenticated;
     xmlSecTransformId (*transform)();
 };
 
 const DataAlgorithm data_algorithms[] = {
-    {alg_aes256_gcm, 32, [] { return xmlSecTransformAes256GcmId; }},
-    {alg_aes128_gcm, 16, [] { return xmlSecTransformAes128GcmId; }},
-    {alg_aes256_cbc, 32, [] { return xmlSecTransformAes256CbcId; }},
-    {alg_aes128_cbc, 16, [] { return xmlSecTransformAes128CbcId; }},
+    {alg_aes256_gcm, 32, true, [] { return xmlSecTransformAes256GcmId; }},
+    {alg_aes128_gcm, 16, true, [] { return xmlSecTransformAes128GcmId; }},
+    {alg_aes256_cbc, 32, false, [] { return xmlSecTransformAes256CbcId; }},
+    {alg_aes128_cbc, 16, false, [] { return xmlSecTransformAes128CbcId; }},
 };
 
 const DataAlgorithm &data_algorithm(std::string_view uri) {
@@ -343,7 +344,12 @@ std::vector<std::string> accepted_encryption_algorithms(const DecryptPolicy &pol
     return out;
 }
 
-std::string decrypt_element(xmlNode *element, const DecryptionKeys &keys, const DecryptPolicy &policy) {
+void fail_decryption(const DecryptionKeys &keys) {
+    fail(Code::decryption_failed, "the encrypted element could not be decrypted with this connection's SP "
+                                  "encryption keys (tried: " + tried(keys) + ")");
+}
+
+Decrypted decrypt_element(xmlNode *element, const DecryptionKeys &keys, const DecryptPolicy &policy) {
     xml::ensure_initialized();
     if (keys.empty()) fail(Code::internal, "decrypt_element called without a key");
     const Parts parts = read_structure(element, policy);
@@ -354,11 +360,11 @@ std::string decrypt_element(xmlNode *element, const DecryptionKeys &keys, const 
         for (const auto &key : keys) {
             const auto session_key = unwrap(*key, w, parts.algorithm->key_bytes);
             if (!session_key) continue;
-            if (auto plain = decrypt_data(parts.data, *parts.algorithm, *session_key)) return std::move(*plain);
+            if (auto plain = decrypt_data(parts.data, *parts.algorithm, *session_key))
+                return {std::move(*plain), parts.algorithm->authenticated};
         }
     }
-    fail(Code::decryption_failed, "the encrypted element could not be decrypted with this connection's SP "
-                                  "encryption keys (tried: " + tried(keys) + ")");
+    fail_decryption(keys);
 }
 
 }  // namespace ssogate::core::crypto

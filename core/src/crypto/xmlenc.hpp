@@ -52,11 +52,21 @@ using DecryptionKeys = std::vector<std::shared_ptr<const SigningKey>>;
 // elements: data algorithms first, strongest first.
 std::vector<std::string> accepted_encryption_algorithms(const DecryptPolicy &policy);
 
+struct Decrypted {
+    std::string plain_text;  // the XML of the element the IdP encrypted, as it serialised it
+    // AES-GCM: the cipher text's integrity was checked. AES-CBC has no integrity, so bytes changed in
+    // transit decrypt to garbled plain text, which later checks must refuse as uniformly as a wrong key.
+    bool authenticated = false;
+};
+
 // Decrypts the EncryptedData of `element` (a saml:EncryptedAssertion, EncryptedID or
-// EncryptedAttribute) and returns the plain text: the XML of the element the IdP encrypted, as it
-// serialised it. Throws Error{encryption_malformed} for a structure outside the profile,
+// EncryptedAttribute). Throws Error{encryption_malformed} for a structure outside the profile,
 // Error{encryption_algorithm} for an algorithm outside the allow-list, Error{input_too_large}, or
-// Error{decryption_failed} (uniform; its message lists the keys tried).
-std::string decrypt_element(xmlNode *element, const DecryptionKeys &keys, const DecryptPolicy &policy);
+// Error{decryption_failed} (uniform: fail_decryption's message).
+Decrypted decrypt_element(xmlNode *element, const DecryptionKeys &keys, const DecryptPolicy &policy);
+
+// The one refusal of every decryption failure, and of the checks on plain text that CBC leaves
+// unprotected: the same code and message whatever went wrong, naming the keys tried.
+[[noreturn]] void fail_decryption(const DecryptionKeys &keys);
 
 }  // namespace ssogate::core::crypto

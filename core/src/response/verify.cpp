@@ -84,6 +84,8 @@ struct Verifier {
     bool response_signed = false;
     // Attribute values as views into the document (no copy per attribute read).
     xml::AttributeReader attr{};
+    // The decrypted Assertion's document, alive as long as the checks read from it.
+    std::optional<xml::Document> plain_;
 
     const std::string &acs() const { return conn.acs_url(); }
     const std::string &idp_entity() const { return conn.idp()->entity_id(); }
@@ -176,13 +178,9 @@ struct Verifier {
         }
     }
 
-    // The one Assertion every later step reads: exactly one in the whole document, directly inside the
-    // Response. An EncryptedAssertion is refused here.
+    // The one plain Assertion every later step reads: exactly one in the whole document, directly
+    // inside the Response.
     xmlNode *resolve_assertion(xmlNode *root, const Found &found) {
-        if (!found.encrypted.empty()) {
-            reject(Code::assertion_encrypted, "the Response carries an EncryptedAssertion; ssogate does not decrypt "
-                                              "assertions yet: turn off assertion encryption for this app at the IdP");
-        }
         const std::vector<xmlNode *> &assertions = found.assertions;
         if (assertions.size() != 1) {
             reject(Code::assertion_count, "the Response holds " + std::to_string(assertions.size()) +
@@ -196,8 +194,15 @@ struct Verifier {
         return assertions[0];
     }
 
-    // Verifies every ds:Signature; returns whether the Assertion is covered.
-    void check_signatures(const xml::Document &document, xmlNode *root, xmlNode *assertion, Found &found) {
+    struct Coverage {
+        bool response = false;   // a verified signature on the Response
+        bool assertion = false;  // a verified signature on the Assertion
+    };
+
+    // Verifies every ds:Signature of `document`: each must sit directly inside `root` (the Response,
+    // or nullptr for the decrypted Assertion's own document) or `assertion` (nullptr while the
+    // Assertion is still encrypted). Returns which of the two verified signatures cover.
+    Coverage verify_signatures(const xml::Document &document, xmlNode *root, xmlNode *assertion, Found &found) {
         xmlDoc *doc = document.get();
         found.ids.commit(doc);
         const std::vector<xmlNode *> &signatures = found.signatures;
@@ -205,7 +210,9 @@ struct Verifier {
         crypto::DsigPolicy policy{conn.settings().allow_sha1};
         // Placement first, for all of them: nothing is verified in a document shaped for wrapping.
         for (xmlNode *sig : signatures) {
-            bool *slot = sig->parent == root ? &on_response : sig->parent == assertion ? &on_assertion : nullptr;
+            bool *slot = root != nullptr && sig->parent == root             ? &on_response
+                         : assertion != nullptr && sig->parent == assertion ? &on_assertion
+                                                                            : nullptr;
             if (slot == nullptr) {
                 reject(Code::signature_placement, "a ds:Signature sits inside " + xml::qualified_name(sig->parent) +
                                                       "; signatures are accepted only directly inside the Response "
@@ -231,7 +238,11 @@ struct Verifier {
                 reject(Code::signature_reference, "a verified signature does not cover its parent element");
             }
         }
-        if (!on_response && !on_assertion) {
+        return {on_response, on_assertion};
+    }
+
+    void require_coverage(const Coverage &c) {
+        if (!c.response && !c.assertion) {
             reject(Code::signature_missing, "neither the Response nor the Assertion is signed; the IdP must sign "
                                             "the Assertion or the Response (trusted certificates: " +
                                                 keys.describe() + ")");
@@ -248,11 +259,17 @@ struct Verifier {
         collect(root, found);
         for (xmlNode *s : found.signatures) response_signed |= s->parent == root;
         check_response(root);
+        if (!found.encrypted.empty()) return run_encrypted(doc, root, found, limits);
         xmlNode *assertion = resolve_assertion(root, found);
-        check_signatures(doc, root, assertion, found);
-        // From here on, every value comes from `assertion`, the node a verified signature covers (its
-        // own, or the Response's which contains it), or from the verified Response root. A refusal
-        // from here on names who the signed Assertion was for, so the operator sees who was refused.
+        require_coverage(verify_signatures(doc, root, assertion, found));
+        return check_signed_assertion(root, assertion);
+    }
+
+    // From here on, every value comes from `assertion`, the node a verified signature covers (its
+    // own, or the Response's which contains it, as posted or encrypted), or from the verified Response
+    // root. A refusal from here on names who the signed Assertion was for, so the operator sees who
+    // was refused.
+    VerifiedLogin check_signed_assertion(xmlNode *root, xmlNode *assertion) {
         try {
             return check_assertion(root, assertion);
         } catch (const Rejection &r) {
@@ -260,6 +277,91 @@ struct Verifier {
         } catch (const Error &e) {
             throw Rejection(e.code(), e.what(), identity_in(assertion));
         }
+    }
+
+    // An EncryptedAssertion: exactly one, directly inside the Response, and no plain Assertion
+    // beside it. The Response's signature (which covers the cipher text as posted) is verified
+    // before anything is decrypted; the plain text then goes through the same parser, limits and
+    // signature checks as a posted Assertion, and every check after.
+    VerifiedLogin run_encrypted(const xml::Document &doc, xmlNode *root, Found &found, const xml::Limits &limits) {
+        xmlNode *encrypted = resolve_encrypted_assertion(root, found);
+        const crypto::DecryptionKeys sp_keys = decryption_keys();
+        const Coverage outer = verify_signatures(doc, root, nullptr, found);
+        crypto::DecryptPolicy policy;
+        policy.allow_rsa_1_5 = conn.settings().allow_rsa_1_5;
+        policy.max_bytes = ctx.max_bytes;
+        const crypto::Decrypted decrypted = crypto::decrypt_element(encrypted, sp_keys, policy);
+        // AES-CBC has no integrity: when no verified signature covered the cipher text, every
+        // refusal of the plain text before its own signature verified is the decryption refusal,
+        // so bytes changed in transit teach the sender nothing about the plain text they made.
+        const bool uniform = !decrypted.authenticated && !outer.response;
+        try {
+            xml::Document plain = xml::parse(decrypted.plain_text, limits, "the decrypted Assertion");
+            Coverage inner = check_decrypted(plain);
+            inner.response = outer.response;
+            require_coverage(inner);
+            plain_ = std::move(plain);
+        } catch (const Error &) {
+            if (uniform) crypto::fail_decryption(sp_keys);
+            throw;
+        }
+        return check_signed_assertion(root, plain_->root());
+    }
+
+    xmlNode *resolve_encrypted_assertion(xmlNode *root, const Found &found) {
+        if (found.encrypted.size() != 1 || !found.assertions.empty()) {
+            reject(Code::assertion_count, "the Response holds " + std::to_string(found.encrypted.size()) +
+                                              " EncryptedAssertion and " + std::to_string(found.assertions.size()) +
+                                              " Assertion elements; expected exactly one of either");
+        }
+        if (found.encrypted[0]->parent != root) {
+            reject(Code::assertion_count, "the EncryptedAssertion sits inside " +
+                                              xml::qualified_name(found.encrypted[0]->parent) +
+                                              "; expected it directly inside the Response");
+        }
+        return found.encrypted[0];
+    }
+
+    // The host's keys for this connection's SP encryption certificates; refused when there is none.
+    crypto::DecryptionKeys decryption_keys() const {
+        const auto &certs = conn.sp_encryption_certificates();
+        if (certs.empty()) {
+            reject(Code::assertion_encrypted, "the Response carries an EncryptedAssertion but this connection has no "
+                                              "SP encryption key: add one (its certificate to the connection, which "
+                                              "then publishes it in the SP metadata for the IdP; the private key to "
+                                              "verification), or turn off assertion encryption for this app at the IdP");
+        }
+        crypto::DecryptionKeys out;
+        if (ctx.decryption_keys != nullptr) {
+            for (const auto &key : *ctx.decryption_keys)
+                for (const crypto::Certificate &c : certs)
+                    if (key && key->certificate().der == c.der) out.push_back(key);
+        }
+        if (out.empty()) {
+            std::string list;
+            for (const crypto::Certificate &c : certs) list += (list.empty() ? "" : ", ") + std::string("SHA-256 ") + c.sha256;
+            reject(Code::assertion_encrypted, "the Response carries an EncryptedAssertion but no private key was given "
+                                              "for this connection's SP encryption certificates (" + list +
+                                              "): give the SP encryption key to verification");
+        }
+        return out;
+    }
+
+    // The decrypted document: a saml:Assertion at its root, no Assertion or EncryptedAssertion inside
+    // it, its signatures verified. Returns whether its own signature covers it.
+    Coverage check_decrypted(const xml::Document &plain) {
+        xmlNode *a = plain.root();
+        if (!xml::is_element(a, xml::ns_saml, "Assertion")) {
+            reject(Code::assertion_malformed, "the decrypted EncryptedAssertion holds " + xml::qualified_name(a) +
+                                                  "; expected a saml:Assertion");
+        }
+        Found inner;
+        if (a->properties != nullptr) inner.ids.visit(a);
+        collect(a, inner);
+        if (!inner.assertions.empty() || !inner.encrypted.empty()) {
+            reject(Code::assertion_count, "the decrypted Assertion contains another Assertion; expected exactly one");
+        }
+        return verify_signatures(plain, nullptr, a, inner);
     }
 
     // Who the signed Assertion names, read without judging it (the checks report what is wrong): the
@@ -721,7 +823,7 @@ VerifiedLogin verify_response_xml(const Connection &connection, const crypto::Ke
     }
     if (!connection.idp()) fail(Code::invalid_argument, "the connection has no IdP metadata");
     Verifier v{connection, keys, context, context.now.value_or(util::now_seconds()),
-               connection.settings().clock_skew_seconds, false};
+               connection.settings().clock_skew_seconds, false, {}, std::nullopt};
     try {
         if (xml.size() > context.max_bytes) {
             reject(Code::input_too_large, "the SAML Response is " + std::to_string(xml.size()) + " bytes; the cap is " +

@@ -4,6 +4,7 @@
 
 #include "connection/connection.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/xmlenc.hpp"
 #include "error.hpp"
 #include "store/pending_requests.hpp"
 #include "store/replay.hpp"
@@ -33,6 +34,10 @@ struct VerifyContext {
     std::size_t max_bytes = 1u << 20;
     // Oldest (and furthest in the future) an IssueInstant may be, plus the connection's clock skew.
     std::int64_t max_age_seconds = 600;
+    // The SP's private encryption keys the host holds (with their certificates). Only those whose
+    // certificate is one of the connection's SP encryption certificates are tried; none: an
+    // EncryptedAssertion is refused (ASSERTION_ENCRYPTED).
+    const crypto::DecryptionKeys *decryption_keys = nullptr;
 };
 
 struct Attribute {
