@@ -4,9 +4,9 @@
 
 #include "policy/policy.hpp"
 #include "store/records_json.hpp"
-#include "util/text.hpp"
 #include "store/sqlite.hpp"
 #include "util/email.hpp"
+#include "util/text.hpp"
 
 #include <string>
 
@@ -144,9 +144,9 @@ public:
         const std::string account(account_id);
         const std::string address = normalize_email(email);
         ssogate_json_out out;
-        check(cb_.find_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), now,
-                              &out),
-              "find_invite", only_ok);
+        check(
+            cb_.find_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), now, &out),
+            "find_invite", only_ok);
         if (!out.set) return std::nullopt;
         auto i = st::invite_from_json(out.json, returned("find_invite"));
         require_key("find_invite", "an invite", i.account_id, i.email, account, address);
@@ -188,8 +188,10 @@ public:
         std::int64_t seq = 0;
         check(cb_.append_audit(cb_.user_data, json.data(), json.size(), &seq), "append_audit", only_ok);
         if (seq <= 0)
-            ssogate::core::fail(Code::store_unavailable, "the host's directory append_audit callback returned 0 but set "
-                                                         "*seq to " + std::to_string(seq) + "; expected a number > 0");
+            ssogate::core::fail(Code::store_unavailable,
+                                "the host's directory append_audit callback returned 0 but set "
+                                "*seq to " +
+                                    std::to_string(seq) + "; expected a number > 0");
         row.seq = seq;
         return row;
     }
@@ -198,9 +200,9 @@ public:
                                            std::size_t limit) override {
         const std::string key(account_id);
         ssogate_json_out out;
-        check(cb_.read_audit(cb_.user_data, key.c_str(), key.size(), after_seq, static_cast<std::uint64_t>(limit),
-                             &out),
-              "read_audit", only_ok);
+        check(
+            cb_.read_audit(cb_.user_data, key.c_str(), key.size(), after_seq, static_cast<std::uint64_t>(limit), &out),
+            "read_audit", only_ok);
         if (!out.set) return {};
         auto rows = st::audit_entries_from_json(out.json, returned("read_audit"));
         if (rows.size() > limit) rows.resize(limit);
@@ -212,14 +214,13 @@ public:
         const std::string account(account_id);
         const std::string address = normalize_email(email);
         const std::string json = st::to_json(audit_row(audit));
-        check(cb_.record_sso_login(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(),
-                                   now, json.data(), json.size()),
+        check(cb_.record_sso_login(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), now,
+                                   json.data(), json.size()),
               "record_sso_login", may_not_find, "no member " + address + " in account " + account);
     }
 
-    st::Member accept_invite(std::string_view account_id, std::string_view email,
-                             ssogate::core::policy::JoinedVia via, bool has_password, std::int64_t now,
-                             const st::AuditEntry &audit) override {
+    st::Member accept_invite(std::string_view account_id, std::string_view email, ssogate::core::policy::JoinedVia via,
+                             bool has_password, std::int64_t now, const st::AuditEntry &audit) override {
         const std::string account(account_id);
         const std::string address = normalize_email(email);
         const std::string json = st::to_json(audit_row(audit));
@@ -285,8 +286,8 @@ private:
 
     static st::Member answered_member(const ssogate_json_out &out, const char *callback) {
         if (!out.set)
-            ssogate::core::fail(Code::store_unavailable, returned(callback) +
-                                                             " 0 without calling ssogate_json_out_set with the new member");
+            ssogate::core::fail(Code::store_unavailable,
+                                returned(callback) + " 0 without calling ssogate_json_out_set with the new member");
         return st::member_from_json(out.json, returned(callback));
     }
 
@@ -380,14 +381,12 @@ void ssogate_email_normalize(char *email, size_t email_len) noexcept {
     ssogate::core::util::normalize_email_in_place(email, email_len);
 }
 
-ssogate_directory *ssogate_directory_new_callbacks(const ssogate_directory_callbacks *cb,
-                                                   ssogate_error *err) noexcept {
+ssogate_directory *ssogate_directory_new_callbacks(const ssogate_directory_callbacks *cb, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (cb == nullptr) {
             ssogate::core::fail(Code::invalid_argument, "ssogate_directory_new_callbacks: cb is NULL");
         }
-        ssogate::capi::require_struct_size(cb->struct_size, directory_callbacks_v1_size,
-                                           "ssogate_directory_callbacks");
+        ssogate::capi::require_struct_size(cb->struct_size, directory_callbacks_v1_size, "ssogate_directory_callbacks");
         if (const char *missing = missing_callback(*cb)) {
             ssogate::core::fail(Code::invalid_argument, std::string("ssogate_directory_new_callbacks: ") + missing +
                                                             " is NULL; every callback except free_user_data is "

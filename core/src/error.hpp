@@ -18,13 +18,13 @@ enum class Code : int {
     ok = 0,
 
     // 1-99: the caller used the API wrongly or gave a bad setting.
-    invalid_argument = 1,      // a NULL handle, an empty required string, an unknown enum value
-    options_size = 2,          // an options struct whose struct_size is too small
-    invalid_url = 3,           // a base URL, ACS URL or template that is not an absolute http(s) URL
-    invalid_setting = 4,       // a connection setting out of range (clock skew > 600 s, bad domain)
-    connection_json = 5,       // connection JSON that does not parse or lacks a field
-    connection_version = 6,    // connection JSON written by a newer schema version
-    index_out_of_range = 7,    // a getter index past the end
+    invalid_argument = 1,       // a NULL handle, an empty required string, an unknown enum value
+    options_size = 2,           // an options struct whose struct_size is too small
+    invalid_url = 3,            // a base URL, ACS URL or template that is not an absolute http(s) URL
+    invalid_setting = 4,        // a connection setting out of range (clock skew > 600 s, bad domain)
+    connection_json = 5,        // connection JSON that does not parse or lacks a field
+    connection_version = 6,     // connection JSON written by a newer schema version
+    index_out_of_range = 7,     // a getter index past the end
     return_to_not_allowed = 8,  // a login's return-to is neither a path on the service nor an allowed origin
     sp_key_invalid = 9,         // an SP signing key/certificate that does not parse, is weak, or does not match
     sp_key_required = 10,       // the IdP wants signed AuthnRequests and no SP signing key was given
@@ -106,11 +106,11 @@ enum class Code : int {
 
     // 4xx: state stores.
     store_unavailable = 400,
-    store_corrupt = 401,         // the store's file is not a database, or its content is damaged
-    store_schema_newer = 402,    // the store was written by a newer ssogate (schema_version too high)
-    store_conflict = 403,        // the record already exists (a member, a token, a pending request)
-    not_found = 404,             // no such account, connection, member, invite or token
-    store_location = 405,        // a store location string that is not sqlite:PATH, memory: or redis://HOST:PORT
+    store_corrupt = 401,       // the store's file is not a database, or its content is damaged
+    store_schema_newer = 402,  // the store was written by a newer ssogate (schema_version too high)
+    store_conflict = 403,      // the record already exists (a member, a token, a pending request)
+    not_found = 404,           // no such account, connection, member, invite or token
+    store_location = 405,      // a store location string that is not sqlite:PATH, memory: or redis://HOST:PORT
 
     // 9xx: internal.
     internal = 900,

@@ -173,8 +173,8 @@ int cb_accept_invite(void *ud, const char *account_id, size_t account_id_len, co
                      int joined_via, int has_password, int64_t now, const char *audit, size_t audit_len,
                      ssogate_json_out *member_out) {
     return guarded("accept_invite", member_out, nullptr, [&] {
-        return bridge_of(ud).attr("accept_invite")(text(account_id, account_id_len), text(email, email_len),
-                                                   joined_via, has_password != 0, now, text(audit, audit_len));
+        return bridge_of(ud).attr("accept_invite")(text(account_id, account_id_len), text(email, email_len), joined_via,
+                                                   has_password != 0, now, text(audit, audit_len));
     });
 }
 
@@ -186,9 +186,8 @@ int cb_redeem_join_token(void *ud, const char *token, size_t token_len, int64_t 
 }
 
 int cb_add_member(void *ud, const char *member, size_t member_len, const char *audit, size_t audit_len) {
-    return guarded("add_member", nullptr, nullptr, [&] {
-        return bridge_of(ud).attr("add_member")(text(member, member_len), text(audit, audit_len));
-    });
+    return guarded("add_member", nullptr, nullptr,
+                   [&] { return bridge_of(ud).attr("add_member")(text(member, member_len), text(audit, audit_len)); });
 }
 
 void cb_free(void *ud) {
@@ -257,7 +256,6 @@ void bind_directory(py::module_ &m) {
             return Gate{std::make_shared<const ssogate::Gate>(
                 ssogate::gate_with_stores(*directory.dir, *replay.cache, *requests.store, o))};
         },
-        py::arg("directory"), py::arg("replay"), py::arg("requests"), py::arg("now"),
-        py::arg("join_token_ttl_seconds"),
+        py::arg("directory"), py::arg("replay"), py::arg("requests"), py::arg("now"), py::arg("join_token_ttl_seconds"),
         "ssogate_gate_new: a gate sharing these stores; releases the GIL.");
 }

@@ -23,7 +23,6 @@
 #include "check.h"
 #include "gate_fixture.h"
 
-
 /* ------------------------------------------------------------------ a little JSON, for this example */
 
 /* A growing string. */
@@ -173,10 +172,10 @@ static int injected(host_directory *d, const char *callback, ssogate_json_out *o
     if (d->fail_json != NULL) *rc = ssogate_json_out_set(out, d->fail_json, strlen(d->fail_json));
     return 1;
 }
-#define INJECT(d, name, out)                                   \
-    do {                                                       \
-        int rc_;                                               \
-        if (injected((d), (name), (out), &rc_)) return rc_;    \
+#define INJECT(d, name, out)                                \
+    do {                                                    \
+        int rc_;                                            \
+        if (injected((d), (name), (out), &rc_)) return rc_; \
     } while (0)
 
 static account_row *account_by_id(host_directory *d, const char *id) {
@@ -454,8 +453,7 @@ static int put_join_token(void *user_data, const char *json, size_t len) {
     return 0;
 }
 
-static int find_join_token(void *user_data, const char *token, size_t token_len, int64_t now,
-                           ssogate_json_out *out) {
+static int find_join_token(void *user_data, const char *token, size_t token_len, int64_t now, ssogate_json_out *out) {
     host_directory *d = user_data;
     (void)token_len;
     INJECT(d, "find_join_token", out);
@@ -480,8 +478,8 @@ static int append_audit(void *user_data, const char *audit_json, size_t len, int
     return *seq > 0 ? 0 : -1;
 }
 
-static int read_audit(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq,
-                      uint64_t limit, ssogate_json_out *out) {
+static int read_audit(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq, uint64_t limit,
+                      ssogate_json_out *out) {
     host_directory *d = user_data;
     buf b = {0};
     buf_add(&b, "[");
@@ -547,8 +545,8 @@ static int accept_invite(void *user_data, const char *account_id, size_t account
     return answer_member(&m, member_out);
 }
 
-static int redeem_join_token(void *user_data, const char *token, size_t token_len, int64_t now,
-                             const char *audit_json, size_t audit_len, ssogate_json_out *member_out) {
+static int redeem_join_token(void *user_data, const char *token, size_t token_len, int64_t now, const char *audit_json,
+                             size_t audit_len, ssogate_json_out *member_out) {
     host_directory *d = user_data;
     (void)token_len;
     (void)audit_len;
@@ -589,8 +587,7 @@ static int redeem_join_token(void *user_data, const char *token, size_t token_le
     return answer_member(&m, member_out);
 }
 
-static int add_member(void *user_data, const char *member_json, size_t len, const char *audit_json,
-                      size_t audit_len) {
+static int add_member(void *user_data, const char *member_json, size_t len, const char *audit_json, size_t audit_len) {
     host_directory *d = user_data;
     (void)len;
     (void)audit_len;
@@ -710,8 +707,8 @@ static void seed_flow(ssogate_gate *gate) {
     CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
     ssogate_outcome_free(o);
 
-    ssogate_invite *inv = ssogate_gate_invite(gate, S("acme"), S("bob@partner.example.net"), SSOGATE_ROLE_ADMIN,
-                                              3600, err);
+    ssogate_invite *inv =
+        ssogate_gate_invite(gate, S("acme"), S("bob@partner.example.net"), SSOGATE_ROLE_ADMIN, 3600, err);
     CHECK(inv != NULL);
     ssogate_invite_free(inv);
     o = consume_for(gate, "bob@partner.example.net");
@@ -819,19 +816,22 @@ static void test_host_directory(void) {
     CHECK_CONTAINS(ssogate_outcome_reason_text(o), "find_member callback returned malformed JSON");
     ssogate_outcome_free(o);
 
-    d.fail_json = "{\"account_id\":\"acme\",\"email\":\"alice@example.com\",\"role\":\"boss\",\"status\":\"active\","
-                  "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
-                  "\"created_at\":1}";
+    d.fail_json =
+        "{\"account_id\":\"acme\",\"email\":\"alice@example.com\",\"role\":\"boss\",\"status\":\"active\","
+        "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
+        "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
     CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
     CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "a member whose \"role\" is \"boss\"; expected owner, admin or member");
+    CHECK_CONTAINS(ssogate_outcome_reason_text(o),
+                   "a member whose \"role\" is \"boss\"; expected owner, admin or member");
     ssogate_outcome_free(o);
 
     /* A well-formed record for someone else is no answer for alice either. */
-    d.fail_json = "{\"account_id\":\"acme\",\"email\":\"mallory@example.com\",\"role\":\"owner\",\"status\":\"active\","
-                  "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
-                  "\"created_at\":1}";
+    d.fail_json =
+        "{\"account_id\":\"acme\",\"email\":\"mallory@example.com\",\"role\":\"owner\",\"status\":\"active\","
+        "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
+        "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
     CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
     CHECK(ssogate_outcome_login(o) == NULL);

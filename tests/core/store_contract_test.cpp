@@ -183,7 +183,9 @@ TEST_P(store_directory_contract, AcceptingAnInviteForAnExistingMemberChangesNoth
 
 TEST_P(store_directory_contract, JoinTokensAreRedeemedExactlyOnce) {
     dir_->put_join_token({"jt-1", "acc1", "conn1", "Carol@example.com", kNow + 600});
-    EXPECT_EQ(code_of([&] { dir_->put_join_token({"jt-1", "acc1", "conn1", "x@example.com", kNow + 600}); }),
+    EXPECT_EQ(code_of([&] {
+                  dir_->put_join_token({"jt-1", "acc1", "conn1", "x@example.com", kNow + 600});
+              }),
               Code::store_conflict);
     const auto found = dir_->find_join_token("jt-1", kNow);
     ASSERT_TRUE(found.has_value());
@@ -314,9 +316,13 @@ TEST_P(store_shared_contract, ExpiredPendingRequestIsNeverReturned) {
 
 TEST_P(store_shared_contract, DuplicatePendingTokenOrRequestIdConflicts) {
     pending_->put("relay-4", {"_req4", "conn1", "/", kNow, kNow + 600});
-    EXPECT_EQ(code_of([&] { pending_->put("relay-4", {"_other", "conn1", "/", kNow, kNow + 600}); }),
+    EXPECT_EQ(code_of([&] {
+                  pending_->put("relay-4", {"_other", "conn1", "/", kNow, kNow + 600});
+              }),
               Code::store_conflict);
-    EXPECT_EQ(code_of([&] { pending_->put("relay-5", {"_req4", "conn1", "/", kNow, kNow + 600}); }),
+    EXPECT_EQ(code_of([&] {
+                  pending_->put("relay-5", {"_req4", "conn1", "/", kNow, kNow + 600});
+              }),
               Code::store_conflict);
     pending_->put("relay-6", {"_req4", "conn2", "/", kNow, kNow + 600});  // same ID, other connection
     EXPECT_EQ(pending_->take("relay-4", kNow)->connection_id, "conn1");

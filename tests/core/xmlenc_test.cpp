@@ -45,7 +45,8 @@ TEST(Xmlenc, RealEncryptedResponsesOpenWithTheirSpKeys) {
     for (const Sample &s : samples) {
         SCOPED_TRACE(s.name);
         const xml::Document doc = xml::parse(interop(std::string("responses/") + s.name + ".xml"), {}, "response");
-        const std::string plain = crypto::decrypt_element(encrypted_assertion(doc), {sp_key(s.name, s.min_rsa_bits)}, {}).plain_text;
+        const std::string plain =
+            crypto::decrypt_element(encrypted_assertion(doc), {sp_key(s.name, s.min_rsa_bits)}, {}).plain_text;
         const xml::Document assertion = xml::parse(plain, {}, "decrypted assertion");
         EXPECT_TRUE(xml::is_element(assertion.root(), xml::ns_saml, "Assertion"));
         EXPECT_EQ(xml::attribute(assertion.root(), "ID").value_or(""),
@@ -56,7 +57,8 @@ TEST(Xmlenc, RealEncryptedResponsesOpenWithTheirSpKeys) {
 TEST(Xmlenc, EveryKeyIsTriedForRollover) {
     const xml::Document doc = xml::parse(interop("responses/okta-4.xml"), {}, "response");
     const std::string plain =
-        crypto::decrypt_element(encrypted_assertion(doc), {sp_key("okta-3", 1024), sp_key("okta-4", 2048)}, {}).plain_text;
+        crypto::decrypt_element(encrypted_assertion(doc), {sp_key("okta-3", 1024), sp_key("okta-4", 2048)}, {})
+            .plain_text;
     EXPECT_NE(plain.find("Assertion"), std::string::npos);
 }
 
@@ -100,24 +102,22 @@ TEST(Xmlenc, TamperedWrappedKeyGivesTheSameRefusalAsAWrongKey) {
 }
 
 TEST(Xmlenc, AlgorithmsOutsideTheAllowListAreRefusedBeforeAnyDecryption) {
-    expect_code(Code::encryption_algorithm, [] {
-        (void)decrypt_changed("okta-4", "xmlenc#aes256-cbc", "xmlenc#tripledes-cbc");
-    });
-    expect_code(Code::encryption_algorithm, [] {
-        (void)decrypt_changed("okta-4", "xmlenc#rsa-oaep-mgf1p", "xmlenc#rsa-1_5");
-    });
+    expect_code(Code::encryption_algorithm,
+                [] { (void)decrypt_changed("okta-4", "xmlenc#aes256-cbc", "xmlenc#tripledes-cbc"); });
+    expect_code(Code::encryption_algorithm,
+                [] { (void)decrypt_changed("okta-4", "xmlenc#rsa-oaep-mgf1p", "xmlenc#rsa-1_5"); });
     // With the opt-in, RSA-1_5 is tried: the key was wrapped with OAEP, so it fails, uniformly.
     crypto::DecryptPolicy legacy;
     legacy.allow_rsa_1_5 = true;
-    expect_code(Code::decryption_failed, [&] {
-        (void)decrypt_changed("okta-4", "xmlenc#rsa-oaep-mgf1p", "xmlenc#rsa-1_5", legacy);
-    });
+    expect_code(Code::decryption_failed,
+                [&] { (void)decrypt_changed("okta-4", "xmlenc#rsa-oaep-mgf1p", "xmlenc#rsa-1_5", legacy); });
 }
 
 TEST(Xmlenc, KeysComeOnlyFromTheSpNeverFromTheMessage) {
     // A RetrievalMethod that points outside the EncryptedAssertion.
     expect_code(Code::encryption_malformed, [] {
-        (void)decrypt_changed("okta-4", "URI=\"#_31b68752d2edd4d195e9d1bdab9d1a6b\"", "URI=\"http://evil.example/key\"");
+        (void)decrypt_changed("okta-4", "URI=\"#_31b68752d2edd4d195e9d1bdab9d1a6b\"",
+                              "URI=\"http://evil.example/key\"");
     });
     // A KeyInfo carrying a key value.
     expect_code(Code::encryption_malformed, [] {
@@ -127,7 +127,8 @@ TEST(Xmlenc, KeysComeOnlyFromTheSpNeverFromTheMessage) {
     });
     // A CipherReference instead of the inline cipher text.
     expect_code(Code::encryption_malformed, [] {
-        (void)decrypt_changed("shibboleth-1", "<xenc:CipherData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:CipherValue>",
+        (void)decrypt_changed("shibboleth-1",
+                              "<xenc:CipherData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:CipherValue>",
                               "<xenc:CipherData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"><xenc:CipherReference "
                               "URI=\"http://evil.example/\"/><xenc:CipherValue>");
     });
@@ -157,7 +158,8 @@ const testing::TestIdp &idp() {
 // The testing IdP encrypts with every accepted combination of algorithms and placements; each opens.
 TEST(Xmlenc, EveryAcceptedAlgorithmAndPlacementOpens) {
     const auto key = sp_encryption_key();
-    for (const char *data : {crypto::alg_aes128_gcm, crypto::alg_aes256_gcm, crypto::alg_aes128_cbc, crypto::alg_aes256_cbc}) {
+    for (const char *data :
+         {crypto::alg_aes128_gcm, crypto::alg_aes256_gcm, crypto::alg_aes128_cbc, crypto::alg_aes256_cbc}) {
         for (const char *transport : {crypto::alg_rsa_oaep_mgf1p, crypto::alg_rsa_oaep}) {
             for (auto placement : {testing::KeyPlacement::in_key_info, testing::KeyPlacement::retrieval_method,
                                    testing::KeyPlacement::carried_key_name}) {
@@ -187,10 +189,12 @@ TEST(Xmlenc, Rsa15OpensOnlyWithTheOptIn) {
     o.encrypt = testing::Encryption{sp().certificate_pem(), crypto::alg_rsa_1_5, crypto::alg_aes128_gcm,
                                     testing::KeyPlacement::in_key_info};
     const xml::Document doc = xml::parse(idp().response_xml(o), {}, "response");
-    expect_code(Code::encryption_algorithm, [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {key}, {}); });
+    expect_code(Code::encryption_algorithm,
+                [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {key}, {}); });
     crypto::DecryptPolicy legacy;
     legacy.allow_rsa_1_5 = true;
-    EXPECT_NE(crypto::decrypt_element(encrypted_assertion(doc), {key}, legacy).plain_text.find("Assertion"), std::string::npos);
+    EXPECT_NE(crypto::decrypt_element(encrypted_assertion(doc), {key}, legacy).plain_text.find("Assertion"),
+              std::string::npos);
 }
 
 TEST(Xmlenc, TamperedGcmCipherTextFailsItsTag) {
@@ -211,8 +215,9 @@ TEST(Xmlenc, AlgorithmsTheProfileDoesNotAllowAreNamed) {
     const auto key = sp_encryption_key();
     testing::ResponseOptions o;
     o.now = test::fixed_now();
-    o.encrypt = testing::Encryption{sp().certificate_pem(), crypto::alg_rsa_oaep_mgf1p,
-                                    "http://www.w3.org/2001/04/xmlenc#tripledes-cbc", testing::KeyPlacement::in_key_info};
+    o.encrypt =
+        testing::Encryption{sp().certificate_pem(), crypto::alg_rsa_oaep_mgf1p,
+                            "http://www.w3.org/2001/04/xmlenc#tripledes-cbc", testing::KeyPlacement::in_key_info};
     const xml::Document doc = xml::parse(idp().response_xml(o), {}, "response");
     const std::string message = expect_code(
         Code::encryption_algorithm, [&] { (void)crypto::decrypt_element(encrypted_assertion(doc), {key}, {}); });

@@ -33,8 +33,8 @@ constexpr const char *type_encrypted_key = "http://www.w3.org/2001/04/xmlenc#Enc
 }
 
 [[noreturn]] void algorithm_refused(std::string_view what, std::string_view uri, std::string_view accepted) {
-    fail(Code::encryption_algorithm, std::string(what) + " " + util::quoted(uri) + " is not accepted (accepted: " +
-                                         std::string(accepted) + ")");
+    fail(Code::encryption_algorithm,
+         std::string(what) + " " + util::quoted(uri) + " is not accepted (accepted: " + std::string(accepted) + ")");
 }
 
 struct DataAlgorithm {
@@ -54,8 +54,7 @@ const DataAlgorithm data_algorithms[] = {
 const DataAlgorithm &data_algorithm(std::string_view uri) {
     for (const DataAlgorithm &a : data_algorithms)
         if (uri == a.uri) return a;
-    algorithm_refused("the data encryption algorithm", uri,
-                      "AES-128/256-GCM (xmlenc11) and AES-128/256-CBC (xmlenc)");
+    algorithm_refused("the data encryption algorithm", uri, "AES-128/256-GCM (xmlenc11) and AES-128/256-CBC (xmlenc)");
 }
 
 // The digests RSA-OAEP may name (DigestMethod) and the MGF1 variants of xmlenc11.
@@ -94,8 +93,9 @@ std::string algorithm_of(const xmlNode *method) { return xml::attribute(method, 
 std::string cipher_bytes(xmlNode *cipher_data, const char *whose) {
     const std::vector<xmlNode *> parts = xml::all_child_elements(cipher_data);
     if (parts.size() != 1 || !xml::is_element(parts[0], ns_xenc, "CipherValue")) {
-        malformed(std::string("the ") + whose + "'s CipherData must hold one CipherValue (a CipherReference is never "
-                                                 "followed)");
+        malformed(std::string("the ") + whose +
+                  "'s CipherData must hold one CipherValue (a CipherReference is never "
+                  "followed)");
     }
     if (!xml::has_only_text(parts[0])) malformed(std::string("the ") + whose + "'s CipherValue contains markup");
     try {
@@ -111,9 +111,10 @@ KeyTransport key_transport_of(xmlNode *method, const DecryptPolicy &policy) {
     const bool xmlenc11 = uri == alg_rsa_oaep;
     if (uri == alg_rsa_1_5) {
         if (!policy.allow_rsa_1_5) {
-            fail(Code::encryption_algorithm, "the key transport is RSA-1_5 (" + uri + "), which is open to "
-                                             "Bleichenbacher's attack and refused unless the connection allows it; "
-                                             "choose RSA-OAEP at the IdP");
+            fail(Code::encryption_algorithm, "the key transport is RSA-1_5 (" + uri +
+                                                 "), which is open to "
+                                                 "Bleichenbacher's attack and refused unless the connection allows it; "
+                                                 "choose RSA-OAEP at the IdP");
         }
         t.oaep = false;
         return t;
@@ -158,7 +159,8 @@ WrappedKey read_encrypted_key(xmlNode *encrypted_key, const DecryptPolicy &polic
         } else if (xml::is_element(c, ns_xenc, "CipherData") && cipher == nullptr) {
             cipher = c;
         } else if (!xml::is_element(c, ns_ds, "KeyInfo") && !xml::is_element(c, ns_xenc, "ReferenceList") &&
-                   !xml::is_element(c, ns_xenc, "CarriedKeyName") && !xml::is_element(c, ns_xenc, "EncryptionProperties")) {
+                   !xml::is_element(c, ns_xenc, "CarriedKeyName") &&
+                   !xml::is_element(c, ns_xenc, "EncryptionProperties")) {
             malformed("an EncryptedKey holds " + xml::qualified_name(c));
         }
     }
@@ -193,7 +195,8 @@ std::vector<xmlNode *> candidate_keys(xmlNode *key_info, const std::vector<xmlNo
             for (xmlNode *k : siblings)
                 if (uri.size() > 1 && uri[0] == '#' && xml::attribute(k, "Id").value_or("") == uri.substr(1)) found = k;
             if (found == nullptr) {
-                malformed("a RetrievalMethod points at " + util::quoted(uri) + ", which is not the Id of an "
+                malformed("a RetrievalMethod points at " + util::quoted(uri) +
+                          ", which is not the Id of an "
                           "EncryptedKey beside the EncryptedData (no other place is looked at)");
             }
             add(found);
@@ -250,7 +253,8 @@ Parts read_structure(xmlNode *element, const DecryptPolicy &policy) {
     if (cipher == nullptr) malformed("the EncryptedData has no CipherData");
     p.algorithm = &data_algorithm(algorithm_of(method));
     for (xmlNode *c : xml::all_child_elements(method))
-        if (!xml::is_element(c, ns_xenc, "KeySize")) malformed("the data EncryptionMethod holds " + xml::qualified_name(c));
+        if (!xml::is_element(c, ns_xenc, "KeySize"))
+            malformed("the data EncryptionMethod holds " + xml::qualified_name(c));
     p.cipher_text_bytes = cipher_bytes(cipher, "EncryptedData").size();
     if (p.cipher_text_bytes > policy.max_bytes) {
         fail(Code::input_too_large, "the EncryptedData holds " + std::to_string(p.cipher_text_bytes) +
@@ -299,7 +303,8 @@ std::optional<std::string> unwrap(const SigningKey &key, const WrappedKey &w, st
     ERR_clear_error();
     if (!w.transport.oaep && (!ok || out.size() != key_bytes)) {
         out.resize(key_bytes);
-        if (RAND_bytes(reinterpret_cast<unsigned char *>(out.data()), static_cast<int>(key_bytes)) != 1) return std::nullopt;
+        if (RAND_bytes(reinterpret_cast<unsigned char *>(out.data()), static_cast<int>(key_bytes)) != 1)
+            return std::nullopt;
         ok = true;
     }
     if (!ok || out.size() != key_bytes) return std::nullopt;
@@ -345,8 +350,10 @@ std::vector<std::string> accepted_encryption_algorithms(const DecryptPolicy &pol
 }
 
 void fail_decryption(const DecryptionKeys &keys) {
-    fail(Code::decryption_failed, "the encrypted element could not be decrypted with this connection's SP "
-                                  "encryption keys (tried: " + tried(keys) + ")");
+    fail(Code::decryption_failed,
+         "the encrypted element could not be decrypted with this connection's SP "
+         "encryption keys (tried: " +
+             tried(keys) + ")");
 }
 
 Decrypted decrypt_element(xmlNode *element, const DecryptionKeys &keys, const DecryptPolicy &policy) {

@@ -24,9 +24,8 @@ constexpr const char *kNewMembership =
 std::string require_text(std::string_view value, const char *what) {
     if (value.empty()) fail(Code::invalid_argument, std::string(what) + " is empty");
     if (value.size() > kMaxIdLength)
-        fail(Code::invalid_argument,
-             std::string(what) + " is " + std::to_string(value.size()) + " bytes; at most " +
-                 std::to_string(kMaxIdLength) + " are accepted");
+        fail(Code::invalid_argument, std::string(what) + " is " + std::to_string(value.size()) + " bytes; at most " +
+                                         std::to_string(kMaxIdLength) + " are accepted");
     return std::string(value);
 }
 
@@ -34,7 +33,8 @@ std::string require_text(std::string_view value, const char *what) {
 // member or invite that no verified login could ever match.
 std::string require_email(std::string_view email) {
     const std::string e = require_text(email, "email");
-    if (!util::is_valid_email(e)) fail(Code::invalid_argument, "\"" + util::printable(e) + "\" is not a valid email address");
+    if (!util::is_valid_email(e))
+        fail(Code::invalid_argument, "\"" + util::printable(e) + "\" is not a valid email address");
     return normalize_email(e);
 }
 
@@ -100,8 +100,8 @@ Gate::Gate(store::Stores stores, GateOptions options) : stores_(std::move(stores
     if (!stores_.directory || !stores_.replay || !stores_.pending)
         fail(Code::invalid_argument, "a Gate needs a directory, a replay cache and a pending-request store");
     if (options_.join_token_ttl_seconds <= 0)
-        fail(Code::invalid_argument, "join_token_ttl_seconds must be positive, got " +
-                                         std::to_string(options_.join_token_ttl_seconds));
+        fail(Code::invalid_argument,
+             "join_token_ttl_seconds must be positive, got " + std::to_string(options_.join_token_ttl_seconds));
 }
 
 std::int64_t Gate::now() const { return options_.clock ? options_.clock() : util::now_seconds(); }
@@ -127,7 +127,8 @@ store::Account Gate::require_account(std::string_view id) {
 
 // ---- admin calls ----
 
-void Gate::create_account(std::string_view id, std::string_view name, const std::vector<std::string> &verified_domains) {
+void Gate::create_account(std::string_view id, std::string_view name,
+                          const std::vector<std::string> &verified_domains) {
     const std::string account_id = require_text(id, "account id");
     store::Account a;
     a.id = account_id;
@@ -239,14 +240,15 @@ void Gate::add_connection(std::string_view account_id, const std::shared_ptr<con
         std::unique_lock lock(cache_mu_);
         cache_[r.id] = CachedConnection{r.json, connection};
     }
-    stores_.directory->append_audit(audit(a.id, r.id, {}, "CONNECTION_SAVED", "ADMIN",
-                                          std::string("idp ") + connection->idp()->entity_id() +
-                                              (enabled ? "; enabled" : "; disabled")));
+    stores_.directory->append_audit(
+        audit(a.id, r.id, {}, "CONNECTION_SAVED", "ADMIN",
+              std::string("idp ") + connection->idp()->entity_id() + (enabled ? "; enabled" : "; disabled")));
 }
 
 void Gate::set_connection_enabled(std::string_view connection_id, bool enabled) {
     auto r = stores_.directory->find_connection(connection_id);
-    if (!r) fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
+    if (!r)
+        fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
     r->enabled = enabled;
     stores_.directory->put_connection(*r);
     stores_.directory->append_audit(
@@ -271,7 +273,8 @@ std::shared_ptr<const Connection> Gate::cached(const store::ConnectionRecord &re
 
 std::shared_ptr<const Connection> Gate::connection(std::string_view connection_id) {
     auto r = stores_.directory->find_connection(connection_id);
-    if (!r) fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
+    if (!r)
+        fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
     return cached(*r);
 }
 
@@ -301,9 +304,10 @@ std::optional<store::Member> Gate::find_member(std::string_view account_id, std:
 }
 
 store::Invite Gate::invite(std::string_view account_id, std::string_view email, policy::Role role,
-                         std::int64_t ttl_seconds) {
+                           std::int64_t ttl_seconds) {
     const std::string e = require_email(email);
-    if (ttl_seconds <= 0) fail(Code::invalid_argument, "invite ttl must be positive, got " + std::to_string(ttl_seconds));
+    if (ttl_seconds <= 0)
+        fail(Code::invalid_argument, "invite ttl must be positive, got " + std::to_string(ttl_seconds));
     const store::Account a = require_account(account_id);
     if (stores_.directory->find_member(a.id, e))
         fail(Code::store_conflict, e + " is already a member of account " + a.id);
@@ -315,9 +319,9 @@ store::Invite Gate::invite(std::string_view account_id, std::string_view email, 
     inv.created_at = now();
     inv.expires_at = inv.created_at + ttl_seconds;
     stores_.directory->put_invite(inv);
-    stores_.directory->append_audit(audit(a.id, {}, e, "INVITED", "ADMIN",
-                                          std::string("role ") + policy::to_string(role) + "; expires " +
-                                              util::format_datetime(inv.expires_at)));
+    stores_.directory->append_audit(
+        audit(a.id, {}, e, "INVITED", "ADMIN",
+              std::string("role ") + policy::to_string(role) + "; expires " + util::format_datetime(inv.expires_at)));
     forget_break_glass(a.id, e, kNewMembership);
     return inv;
 }
@@ -497,8 +501,9 @@ Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Con
             }
             case policy::SsoOutcome::deny:
                 out.kind = OutcomeKind::denied;
-                out.user_message = "You cannot sign in to this account with single sign-on: " +
-                                   std::string(out.reason) + ". Contact your administrator.";
+                out.user_message =
+                    "You cannot sign in to this account with single sign-on: " + std::string(out.reason) +
+                    ". Contact your administrator.";
                 audit_outcome(out, detail);
                 return out;
             }
@@ -538,15 +543,16 @@ store::Member Gate::confirm_join(std::string_view join_token, std::optional<std:
     }
     if (d.outcome != policy::SsoOutcome::prompt_join) {
         const std::string why = with_detail(policy::reason_text(d.reason), d.detail);
-        stores_.directory->append_audit(audit(account.id, found->connection_id, found->email, "JOIN_REFUSED",
-                                              policy::reason_name(d.reason), why));
+        stores_.directory->append_audit(
+            audit(account.id, found->connection_id, found->email, "JOIN_REFUSED", policy::reason_name(d.reason), why));
         if (d.outcome == policy::SsoOutcome::login)
             fail(Code::store_conflict, found->email + " is already a member of account " + account.id);
         if (d.outcome == policy::SsoOutcome::join_by_invite)
-            fail(Code::policy_denied, "an invite for " + found->email +
-                                          " is now pending: sign in again to join with the invited role (INVITE_PENDING)");
-        fail(Code::policy_denied, std::string("joining is no longer allowed: ") + policy::reason_name(d.reason) +
-                                      ": " + why);
+            fail(Code::policy_denied,
+                 "an invite for " + found->email +
+                     " is now pending: sign in again to join with the invited role (INVITE_PENDING)");
+        fail(Code::policy_denied,
+             std::string("joining is no longer allowed: ") + policy::reason_name(d.reason) + ": " + why);
     }
     // Account, connection and email are filled from the token by the store, in the same transaction.
     store::Member joined =
@@ -559,15 +565,18 @@ PasswordDecision Gate::password_login_allowed(std::string_view account_id, std::
     const std::string e = normalize_email(require_text(email, "email"));
     const store::Account a = require_account(account_id);
     const auto member = stores_.directory->find_member(a.id, e);
-    PasswordDecision d = policy::decide_password_login(settings_of(a), facts_of(member), e, first_enabled_connection(a.id));
+    PasswordDecision d =
+        policy::decide_password_login(settings_of(a), facts_of(member), e, first_enabled_connection(a.id));
     std::string detail = d.detail;
-    if (!d.sso_connection_id.empty()) detail += (detail.empty() ? "" : "; ") + std::string("use connection ") + d.sso_connection_id;
-    stores_.directory->append_audit(audit(a.id, {}, e, d.allowed ? "PASSWORD_ALLOWED" : "PASSWORD_REFUSED",
-                                          policy::reason_name(d.reason), detail));
+    if (!d.sso_connection_id.empty())
+        detail += (detail.empty() ? "" : "; ") + std::string("use connection ") + d.sso_connection_id;
+    stores_.directory->append_audit(
+        audit(a.id, {}, e, d.allowed ? "PASSWORD_ALLOWED" : "PASSWORD_REFUSED", policy::reason_name(d.reason), detail));
     return d;
 }
 
-std::vector<store::AuditEntry> Gate::read_audit(std::string_view account_id, std::int64_t after_seq, std::size_t limit) {
+std::vector<store::AuditEntry> Gate::read_audit(std::string_view account_id, std::int64_t after_seq,
+                                                std::size_t limit) {
     return stores_.directory->read_audit(account_id, after_seq, limit);
 }
 

@@ -84,10 +84,10 @@ struct Outcome {
     // NameID as stated when that is not an address; "" when it names nobody readable). Empty when
     // the refusal came before any signature verified.
     std::string email;
-    std::string account_id;     // empty when the connection is unknown
+    std::string account_id;  // empty when the connection is unknown
     std::string connection_id;
-    std::string join_token;     // PROMPT_JOIN only: give it back to confirm_join()
-    std::string return_to;      // SP-initiated logins: the path recorded by begin_login()
+    std::string join_token;              // PROMPT_JOIN only: give it back to confirm_join()
+    std::string return_to;               // SP-initiated logins: the path recorded by begin_login()
     std::optional<VerifiedLogin> login;  // LOGIN and JOINED_BY_INVITE only
 
     bool accepted() const noexcept { return kind == OutcomeKind::login || kind == OutcomeKind::joined_by_invite; }
@@ -147,7 +147,7 @@ public:
     // Returns the invite; its token is for the link the host mails. Replaces an earlier invite for
     // the same email. store_conflict when the email is already a member.
     store::Invite invite(std::string_view account_id, std::string_view email, policy::Role role,
-                       std::int64_t ttl_seconds);
+                         std::int64_t ttl_seconds);
 
     // ---- login calls ----
 
@@ -192,8 +192,8 @@ private:
     std::string first_enabled_connection(std::string_view account_id);
     store::AuditEntry audit(std::string_view account_id, std::string_view connection_id, std::string_view email,
                             std::string_view outcome, std::string_view reason, std::string detail) const;
-    Outcome decide_and_record(const store::ConnectionRecord &record, const Connection &connection,
-                              VerifiedLogin login, std::string return_to, std::int64_t now);
+    Outcome decide_and_record(const store::ConnectionRecord &record, const Connection &connection, VerifiedLogin login,
+                              std::string return_to, std::int64_t now);
     void audit_outcome(Outcome &out, std::string_view detail);
     void forget_break_glass(const std::string &account_id, const std::string &email, const char *why);
 

@@ -140,8 +140,8 @@ public:
         append_locked(audit);
     }
 
-    Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via,
-                         bool has_password, std::int64_t now, const AuditEntry &audit) override {
+    Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via, bool has_password,
+                         std::int64_t now, const AuditEntry &audit) override {
         std::lock_guard lock(mu_);
         const Key key{std::string(account_id), normalize_email(email)};
         auto inv = invites_.find(key);

@@ -1,8 +1,8 @@
 #include "store/open.hpp"
 
 #include "error.hpp"
-#include "util/text.hpp"
 #include "store/replay_memory.hpp"
+#include "util/text.hpp"
 
 namespace ssogate::core::store {
 
@@ -31,8 +31,9 @@ Stores open_stores(std::string_view location, std::string_view shared_location, 
     } else if (location == kMemory) {
         out.directory = make_memory_directory();
     } else if (starts_with(location, kRedis)) {
-        bad_location(location, "the directory needs sqlite:PATH or memory:; Redis can hold only the shared "
-                               "state (pass it as the second location)");
+        bad_location(location,
+                     "the directory needs sqlite:PATH or memory:; Redis can hold only the shared "
+                     "state (pass it as the second location)");
     } else {
         bad_location(location, "expected sqlite:PATH or memory:");
     }

@@ -42,7 +42,6 @@ struct StoreOptions {
 // "memory:" or "redis://HOST:PORT[/DB]". Throws store_location for a malformed or unsupported
 // location (including redis:// as `location`), and what the stores throw when they cannot open.
 // A Redis server that is down does not fail here: the first replay or pending call does.
-Stores open_stores(std::string_view location, std::string_view shared_location = {},
-                   const StoreOptions &options = {});
+Stores open_stores(std::string_view location, std::string_view shared_location = {}, const StoreOptions &options = {});
 
 }  // namespace ssogate::core::store

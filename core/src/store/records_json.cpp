@@ -60,8 +60,9 @@ json parse(std::string_view text, std::string_view what, const char *expected) {
 class Fields {
 public:
     Fields(const json &j, std::string_view what, std::string noun) : j_(j), prefix_(std::string(what) + " " + noun) {
-        if (!j.is_object()) fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + noun +
-                                                          " (a JSON object) was expected");
+        if (!j.is_object())
+            fail(Code::store_corrupt,
+                 std::string(what) + " " + type_name(j) + " where " + noun + " (a JSON object) was expected");
     }
 
     std::string str(const char *key) {
@@ -157,14 +158,10 @@ json to_j(const ConnectionRecord &c) {
 }
 
 json to_j(const Member &m) {
-    return {{"account_id", m.account_id},
-            {"email", m.email},
-            {"role", policy::to_string(m.role)},
-            {"status", policy::to_string(m.status)},
-            {"has_password", m.has_password},
-            {"joined_via", policy::to_string(m.joined_via)},
-            {"sso_linked", m.sso_linked},
-            {"last_sso_login", m.last_sso_login},
+    return {{"account_id", m.account_id},        {"email", m.email},
+            {"role", policy::to_string(m.role)}, {"status", policy::to_string(m.status)},
+            {"has_password", m.has_password},    {"joined_via", policy::to_string(m.joined_via)},
+            {"sso_linked", m.sso_linked},        {"last_sso_login", m.last_sso_login},
             {"created_at", m.created_at}};
 }
 
@@ -182,9 +179,9 @@ json to_j(const JoinToken &t) {
 }
 
 json to_j(const AuditEntry &e) {
-    return {{"seq", e.seq},           {"time", e.time},       {"account_id", e.account_id},
-            {"connection_id", e.connection_id}, {"email", e.email}, {"outcome", e.outcome},
-            {"reason", e.reason},     {"detail", e.detail}};
+    return {
+        {"seq", e.seq},     {"time", e.time},       {"account_id", e.account_id}, {"connection_id", e.connection_id},
+        {"email", e.email}, {"outcome", e.outcome}, {"reason", e.reason},         {"detail", e.detail}};
 }
 
 Account from_j(const json &j, std::string_view what, std::string noun, Account *) {
@@ -292,8 +289,8 @@ std::vector<T> read_list(std::string_view text, std::string_view what, const cha
     const std::string list_of = std::string("a list of ") + plural;
     const json j = parse(text, what, list_of.c_str());
     if (!j.is_array())
-        fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + list_of +
-                                      " (a JSON array) was expected");
+        fail(Code::store_corrupt,
+             std::string(what) + " " + type_name(j) + " where " + list_of + " (a JSON array) was expected");
     std::vector<T> out;
     out.reserve(j.size());
     for (std::size_t i = 0; i < j.size(); ++i) {

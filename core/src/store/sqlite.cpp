@@ -4,8 +4,8 @@
 #include "util/email.hpp"
 #include "util/time.hpp"
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
+#include <nlohmann/json.hpp>
 
 #include <mutex>
 #include <unordered_map>
@@ -143,7 +143,8 @@ public:
         switch (primary) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
-            fail(Code::store_unavailable, where + "the database stayed locked by another writer past the busy timeout of " +
+            fail(Code::store_unavailable, where +
+                                              "the database stayed locked by another writer past the busy timeout of " +
                                               std::to_string(busy_timeout_ms_) + " ms (" + detail + ")");
         case SQLITE_FULL: fail(Code::store_unavailable, where + "the disk is full (" + detail + ")");
         case SQLITE_IOERR: fail(Code::store_unavailable, where + "I/O error (" + detail + ")");
@@ -365,11 +366,12 @@ public:
 
     void put_account(const Account &a) override {
         db_->write("saving an account", [&] {
-            db_->prepare("INSERT INTO accounts(id, name, sso_mode, verified_domains, break_glass) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
-                         "sso_mode = excluded.sso_mode, verified_domains = excluded.verified_domains, "
-                         "break_glass = excluded.break_glass",
-                         "saving an account")
+            db_->prepare(
+                   "INSERT INTO accounts(id, name, sso_mode, verified_domains, break_glass) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+                   "sso_mode = excluded.sso_mode, verified_domains = excluded.verified_domains, "
+                   "break_glass = excluded.break_glass",
+                   "saving an account")
                 .text(1, a.id)
                 .text(2, a.name)
                 .text(3, policy::to_string(a.sso_mode))
@@ -380,8 +382,9 @@ public:
     }
     std::optional<Account> find_account(std::string_view id) override {
         return db_->read([&]() -> std::optional<Account> {
-            auto st = db_->prepare("SELECT id, name, sso_mode, verified_domains, break_glass FROM accounts WHERE id = ?1",
-                                   "reading an account");
+            auto st =
+                db_->prepare("SELECT id, name, sso_mode, verified_domains, break_glass FROM accounts WHERE id = ?1",
+                             "reading an account");
             st.text(1, id);
             if (!st.step()) return std::nullopt;
             Account a;
@@ -397,10 +400,11 @@ public:
     void put_connection(const ConnectionRecord &c) override {
         db_->write("saving a connection", [&] {
             require_account(c.account_id);
-            db_->prepare("INSERT INTO connections(id, account_id, json, enabled) VALUES(?1, ?2, ?3, ?4) "
-                         "ON CONFLICT(id) DO UPDATE SET account_id = excluded.account_id, json = excluded.json, "
-                         "enabled = excluded.enabled",
-                         "saving a connection")
+            db_->prepare(
+                   "INSERT INTO connections(id, account_id, json, enabled) VALUES(?1, ?2, ?3, ?4) "
+                   "ON CONFLICT(id) DO UPDATE SET account_id = excluded.account_id, json = excluded.json, "
+                   "enabled = excluded.enabled",
+                   "saving a connection")
                 .text(1, c.id)
                 .text(2, c.account_id)
                 .text(3, c.json)
@@ -419,9 +423,10 @@ public:
     }
     std::vector<ConnectionRecord> list_connections(std::string_view account_id) override {
         return db_->read([&] {
-            auto st = db_->prepare("SELECT id, account_id, json, enabled FROM connections WHERE account_id = ?1 "
-                                   "ORDER BY id",
-                                   "listing connections");
+            auto st = db_->prepare(
+                "SELECT id, account_id, json, enabled FROM connections WHERE account_id = ?1 "
+                "ORDER BY id",
+                "listing connections");
             st.text(1, account_id);
             std::vector<ConnectionRecord> out;
             while (st.step()) out.push_back(read_connection(st));
@@ -459,11 +464,12 @@ public:
     void put_invite(const Invite &i) override {
         db_->write("saving an invite", [&] {
             require_account(i.account_id);
-            db_->prepare("INSERT INTO invites(account_id, email, role, token, created_at, expires_at) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account_id, email) DO UPDATE SET "
-                         "role = excluded.role, token = excluded.token, created_at = excluded.created_at, "
-                         "expires_at = excluded.expires_at",
-                         "saving an invite")
+            db_->prepare(
+                   "INSERT INTO invites(account_id, email, role, token, created_at, expires_at) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account_id, email) DO UPDATE SET "
+                   "role = excluded.role, token = excluded.token, created_at = excluded.created_at, "
+                   "expires_at = excluded.expires_at",
+                   "saving an invite")
                 .text(1, i.account_id)
                 .text(2, normalize_email(i.email))
                 .text(3, policy::to_string(i.role))
@@ -483,15 +489,17 @@ public:
                 .text(2, normalize_email(email))
                 .run();
             if (changes() == 0)
-                fail(Code::not_found, "no invite for " + normalize_email(email) + " in account " + std::string(account_id));
+                fail(Code::not_found,
+                     "no invite for " + normalize_email(email) + " in account " + std::string(account_id));
         });
     }
 
     void put_join_token(const JoinToken &t) override {
         db_->write("saving a join token", [&] {
-            db_->prepare("INSERT INTO join_tokens(token, account_id, connection_id, email, expires_at) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5)",
-                         "saving a join token")
+            db_->prepare(
+                   "INSERT INTO join_tokens(token, account_id, connection_id, email, expires_at) "
+                   "VALUES(?1, ?2, ?3, ?4, ?5)",
+                   "saving a join token")
                 .text(1, t.token)
                 .text(2, t.account_id)
                 .text(3, t.connection_id)
@@ -507,9 +515,10 @@ public:
     std::vector<AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq,
                                        std::size_t limit) override {
         return db_->read([&] {
-            auto st = db_->prepare("SELECT seq, time, account_id, connection_id, email, outcome, reason, detail "
-                                   "FROM audit WHERE seq > ?1 AND (?2 = '' OR account_id = ?2) ORDER BY seq LIMIT ?3",
-                                   "reading the audit log");
+            auto st = db_->prepare(
+                "SELECT seq, time, account_id, connection_id, email, outcome, reason, detail "
+                "FROM audit WHERE seq > ?1 AND (?2 = '' OR account_id = ?2) ORDER BY seq LIMIT ?3",
+                "reading the audit log");
             st.num(1, after_seq).text(2, account_id).num(3, static_cast<std::int64_t>(limit));
             std::vector<AuditEntry> out;
             while (st.step()) {
@@ -543,8 +552,8 @@ public:
         });
     }
 
-    Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via,
-                         bool has_password, std::int64_t now, const AuditEntry &audit) override {
+    Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via, bool has_password,
+                         std::int64_t now, const AuditEntry &audit) override {
         return db_->write("accepting an invite", [&] {
             const std::string e = normalize_email(email);
             auto invite = find_invite_locked(account_id, e, now);
@@ -572,9 +581,10 @@ public:
 
     std::optional<JoinToken> find_join_token(std::string_view token, std::int64_t now) override {
         return db_->read([&]() -> std::optional<JoinToken> {
-            auto st = db_->prepare("SELECT account_id, connection_id, email, expires_at FROM join_tokens "
-                                   "WHERE token = ?1 AND expires_at > ?2",
-                                   "reading a join token");
+            auto st = db_->prepare(
+                "SELECT account_id, connection_id, email, expires_at FROM join_tokens "
+                "WHERE token = ?1 AND expires_at > ?2",
+                "reading a join token");
             st.text(1, token).num(2, now);
             if (!st.step()) return std::nullopt;
             return JoinToken{std::string(token), st.col_text(0), st.col_text(1), st.col_text(2), st.col_num(3)};
@@ -618,7 +628,8 @@ public:
         db_->write("adding a member", [&] {
             require_account(m.account_id);
             if (find_member_locked(m.account_id, m.email))
-                fail(Code::store_conflict, normalize_email(m.email) + " is already a member of account " + m.account_id);
+                fail(Code::store_conflict,
+                     normalize_email(m.email) + " is already a member of account " + m.account_id);
             insert_member(m, false);
             append_locked(audit);
         });
@@ -647,9 +658,10 @@ private:
     }
 
     std::optional<Invite> find_invite_locked(std::string_view account_id, std::string_view email, std::int64_t now) {
-        auto st = db_->prepare("SELECT account_id, email, role, token, created_at, expires_at FROM invites "
-                               "WHERE account_id = ?1 AND email = ?2 AND expires_at > ?3",
-                               "reading an invite");
+        auto st = db_->prepare(
+            "SELECT account_id, email, role, token, created_at, expires_at FROM invites "
+            "WHERE account_id = ?1 AND email = ?2 AND expires_at > ?3",
+            "reading an invite");
         st.text(1, account_id).text(2, normalize_email(email)).num(3, now);
         if (!st.step()) return std::nullopt;
         Invite i;
@@ -663,8 +675,8 @@ private:
     }
 
     void insert_member(const Member &m, bool replace) {
-        static const std::string insert = std::string("INSERT INTO members(") + kMemberColumns +
-                                          ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        static const std::string insert =
+            std::string("INSERT INTO members(") + kMemberColumns + ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
         static const std::string upsert = std::string("INSERT OR REPLACE INTO members(") + kMemberColumns +
                                           ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
         db_->prepare(replace ? upsert.c_str() : insert.c_str(), "saving a member")
@@ -683,9 +695,10 @@ private:
     AuditEntry append_locked(const AuditEntry &e) {
         AuditEntry row = e;
         row.email = normalize_email(e.email);
-        db_->prepare("INSERT INTO audit(time, account_id, connection_id, email, outcome, reason, detail) "
-                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                     "appending to the audit log")
+        db_->prepare(
+               "INSERT INTO audit(time, account_id, connection_id, email, outcome, reason, detail) "
+               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+               "appending to the audit log")
             .num(1, row.time)
             .text(2, row.account_id)
             .text(3, row.connection_id)
@@ -711,9 +724,10 @@ public:
             db_->prepare("DELETE FROM pending_requests WHERE expires_at <= ?1", "purging expired pending requests")
                 .num(1, r.created_at)
                 .run();
-            db_->prepare("INSERT INTO pending_requests(token, request_id, connection_id, return_to, created_at, "
-                         "expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-                         "recording a pending request")
+            db_->prepare(
+                   "INSERT INTO pending_requests(token, request_id, connection_id, return_to, created_at, "
+                   "expires_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                   "recording a pending request")
                 .text(1, token)
                 .text(2, r.request_id)
                 .text(3, r.connection_id)
@@ -731,8 +745,9 @@ public:
         return db_->write("taking a pending request", [&]() -> std::optional<PendingRequest> {
             std::string token;
             {
-                auto st = db_->prepare("SELECT token FROM pending_requests WHERE connection_id = ?1 AND request_id = ?2",
-                                       "finding a pending request");
+                auto st =
+                    db_->prepare("SELECT token FROM pending_requests WHERE connection_id = ?1 AND request_id = ?2",
+                                 "finding a pending request");
                 st.text(1, connection_id).text(2, request_id);
                 if (!st.step()) return std::nullopt;
                 token = st.col_text(0);
@@ -745,9 +760,10 @@ private:
     std::optional<PendingRequest> take_locked(std::string_view token, std::int64_t now) {
         PendingRequest r;
         {
-            auto st = db_->prepare("SELECT request_id, connection_id, return_to, created_at, expires_at "
-                                   "FROM pending_requests WHERE token = ?1",
-                                   "taking a pending request");
+            auto st = db_->prepare(
+                "SELECT request_id, connection_id, return_to, created_at, expires_at "
+                "FROM pending_requests WHERE token = ?1",
+                "taking a pending request");
             st.text(1, token);
             if (!st.step()) return std::nullopt;
             r = PendingRequest{st.col_text(0), st.col_text(1), st.col_text(2), st.col_num(3), st.col_num(4)};
@@ -792,9 +808,9 @@ public:
                                          limits_.per_connection(), true));
             }
             if (all >= max_entries) {
-                fail(Code::store_unavailable, replay_full_message("the SQLite replay cache", connection_id,
-                                                                  static_cast<std::size_t>(all), limits_.max_entries,
-                                                                  false));
+                fail(Code::store_unavailable,
+                     replay_full_message("the SQLite replay cache", connection_id, static_cast<std::size_t>(all),
+                                         limits_.max_entries, false));
             }
             db_->prepare("INSERT INTO replay(key, expires_at, connection_id) VALUES(?1, ?2, ?3)",
                          "recording an assertion ID in the replay cache")
@@ -816,9 +832,10 @@ private:
     }
 
     void add_live(std::string_view connection_id, std::int64_t delta) {
-        db_->prepare("INSERT INTO replay_live(connection_id, live) VALUES(?1, ?2) "
-                     "ON CONFLICT(connection_id) DO UPDATE SET live = max(0, live + ?2)",
-                     "counting live assertion IDs")
+        db_->prepare(
+               "INSERT INTO replay_live(connection_id, live) VALUES(?1, ?2) "
+               "ON CONFLICT(connection_id) DO UPDATE SET live = max(0, live + ?2)",
+               "counting live assertion IDs")
             .text(1, connection_id)
             .num(2, delta)
             .run();

@@ -30,7 +30,8 @@ constexpr const char *xenc11 = "http://www.w3.org/2009/xmlenc11#";
 
 std::string random_bytes(std::size_t n) {
     std::string out(n, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char *>(out.data()), static_cast<int>(n)) != 1) refuse("RAND_bytes failed");
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(out.data()), static_cast<int>(n)) != 1)
+        refuse("RAND_bytes failed");
     return out;
 }
 
@@ -96,9 +97,10 @@ std::pair<std::string, std::string> wrap(EVP_PKEY *key, const std::string &uri, 
         EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING);
         EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256());
         EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256());
-        method += "<ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>"
-                  "<xenc11:MGF xmlns:xenc11=\"http://www.w3.org/2009/xmlenc11#\" "
-                  "Algorithm=\"http://www.w3.org/2009/xmlenc11#mgf1sha256\"/>";
+        method +=
+            "<ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>"
+            "<xenc11:MGF xmlns:xenc11=\"http://www.w3.org/2009/xmlenc11#\" "
+            "Algorithm=\"http://www.w3.org/2009/xmlenc11#mgf1sha256\"/>";
     } else if (uri == std::string(xenc) + "rsa-1_5") {
         EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
     } else {
@@ -129,28 +131,34 @@ std::string encrypt_element(const std::string &plain_xml, const Encryption &e, c
     const std::string key_id = "_ek" + util::random_token(12);
     const std::string key_name = "ssogate-test-key";
 
-    std::string encrypted_key = "<xenc:EncryptedKey xmlns:xenc=\"" + std::string(xenc) +
-                                "\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"";
+    std::string encrypted_key =
+        "<xenc:EncryptedKey xmlns:xenc=\"" + std::string(xenc) + "\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"";
     if (e.placement == KeyPlacement::retrieval_method) encrypted_key += " Id=\"" + key_id + "\"";
-    encrypted_key += ">" + method + "<ds:KeyInfo><ds:X509Data>"
-                     "<ds:X509Certificate>" + certificate_base64(e.certificate_pem) +
+    encrypted_key += ">" + method +
+                     "<ds:KeyInfo><ds:X509Data>"
+                     "<ds:X509Certificate>" +
+                     certificate_base64(e.certificate_pem) +
                      "</ds:X509Certificate></ds:X509Data></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>" +
                      util::base64_encode(wrapped) + "</xenc:CipherValue></xenc:CipherData>";
-    if (e.placement == KeyPlacement::carried_key_name) encrypted_key += "<xenc:CarriedKeyName>" + key_name + "</xenc:CarriedKeyName>";
+    if (e.placement == KeyPlacement::carried_key_name)
+        encrypted_key += "<xenc:CarriedKeyName>" + key_name + "</xenc:CarriedKeyName>";
     encrypted_key += "</xenc:EncryptedKey>";
 
     std::string key_info = "<ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">";
     switch (e.placement) {
     case KeyPlacement::in_key_info: key_info += encrypted_key; break;
     case KeyPlacement::retrieval_method:
-        key_info += "<ds:RetrievalMethod Type=\"http://www.w3.org/2001/04/xmlenc#EncryptedKey\" URI=\"#" + key_id + "\"/>";
+        key_info +=
+            "<ds:RetrievalMethod Type=\"http://www.w3.org/2001/04/xmlenc#EncryptedKey\" URI=\"#" + key_id + "\"/>";
         break;
     case KeyPlacement::carried_key_name: key_info += "<ds:KeyName>" + key_name + "</ds:KeyName>"; break;
     }
     key_info += "</ds:KeyInfo>";
 
-    std::string out = "<saml:" + wrapper + " xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\">"
-                      "<xenc:EncryptedData xmlns:xenc=\"" + std::string(xenc) + "\" Type=\"" + std::string(xenc) +
+    std::string out = "<saml:" + wrapper +
+                      " xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\">"
+                      "<xenc:EncryptedData xmlns:xenc=\"" +
+                      std::string(xenc) + "\" Type=\"" + std::string(xenc) +
                       "Element\"><xenc:EncryptionMethod Algorithm=\"" + e.data_algorithm + "\"/>" + key_info +
                       "<xenc:CipherData><xenc:CipherValue>" +
                       util::base64_encode(encrypt_data(cipher, session_key, plain_xml)) +
