@@ -17,19 +17,14 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _ssogate
+from . import _enums, _ssogate
 from ._connection import Connection
 from ._convert import Timestamp, to_unix
 
 __all__ = ["TestIdp", "TestResponse"]
 
-_SIGN = {
-    "none": _ssogate.TEST_SIGN_NONE,
-    "response": _ssogate.TEST_SIGN_RESPONSE,
-    "assertion": _ssogate.TEST_SIGN_ASSERTION,
-    "both": _ssogate.TEST_SIGN_BOTH,
-}
-_KEYS = {"rsa": _ssogate.KEY_RSA_2048, "ec": _ssogate.KEY_EC_P256}
+_SIGN = {name.lower(): n for name, n in _enums.TEST_SIGN.items()}
+_KEYS = {"rsa": _enums.KEY_TYPE["RSA_2048"], "ec": _enums.KEY_TYPE["EC_P256"]}
 _STRINGS = (
     "in_response_to", "destination", "recipient", "audience", "issuer", "nameid", "nameid_format", "status",
     "sub_status", "status_message", "session_index", "response_id", "assertion_id", "signature_method",
