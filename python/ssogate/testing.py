@@ -62,6 +62,22 @@ class TestIdp:
             raise ValueError(f"key_type must be 'rsa' or 'ec', got {key_type!r}")
         self._native = _ssogate.test_idp_new(entity_id, _KEYS[key_type], sso_url)
 
+    @classmethod
+    def from_pem(
+        cls,
+        key_pem: str,
+        certificate_pem: str,
+        entity_id: str = "https://idp.test.example/saml",
+        *,
+        sso_url: str = "https://idp.test.example/sso",
+    ) -> "TestIdp":
+        """The testing IdP over a key and certificate kept from an earlier one (``private_key_pem``,
+        ``certificate_pem``), so that its metadata stays the same across runs. A key that does not
+        match the certificate raises :class:`ssogate.InvalidArgument`."""
+        idp = cls.__new__(cls)
+        idp._native = _ssogate.test_idp_from_pem(entity_id, sso_url, key_pem, certificate_pem)
+        return idp
+
     @property
     def entity_id(self) -> str:
         return self._native.entity_id
@@ -69,6 +85,11 @@ class TestIdp:
     @property
     def certificate_pem(self) -> str:
         return self._native.certificate_pem
+
+    @property
+    def private_key_pem(self) -> str:
+        """The private key (PEM): a throwaway for tests, never for a real IdP."""
+        return self._native.private_key_pem
 
     @property
     def metadata_xml(self) -> str:
