@@ -26,10 +26,10 @@ namespace ssogate::core::store::sql {
     X(connection_remove, "removing a connection")                /* ?1 id -> 1 when removed */              \
     X(member_put, "saving a member")                             /* ?1 account ?2 email ?3..?9 row */       \
     X(member_insert, "adding a member")                          /* same; fails on an existing key */       \
-    X(member_update_if, "updating a member")                     /* ?1 ?2 key ?3..?9 before ?10..?16 after -> 1 */ \
+    X(member_update_if, "updating a member")                     /* ?1 ?2 key ?3.. before ?10.. after -> 1 */ \
     X(member_find, "reading a member")                           /* ?1 account ?2 email -> member columns */ \
     X(member_list, "listing members")                            /* ?1 account, by email */                 \
-    X(invite_put, "saving an invite")                            /* ?1 account ?2 email ?3 role ?4 token ?5 created ?6 expires */ \
+    X(invite_put, "saving an invite")                            /* ?1 account ?2 email ?3 role ?4 token ?5 ?6 */ \
     X(invite_find, "reading an invite")                          /* ?1 account ?2 email ?3 now */           \
     X(invite_remove, "revoking an invite")                       /* ?1 account ?2 email -> 1 */             \
     X(invite_take, "consuming an invite")                        /* ?1 account ?2 email ?3 token ?4 now -> 1 */ \
@@ -39,7 +39,7 @@ namespace ssogate::core::store::sql {
     X(audit_append, "appending to the audit log")                /* ?1 time ?2..?7 -> seq */                \
     X(audit_read, "reading the audit log")                       /* ?1 after ?2 account ('' = all) ?3 limit */ \
     X(pending_purge, "purging expired pending requests")         /* ?1 now */                               \
-    X(pending_insert, "recording a pending request")             /* ?1 token ?2 request ?3 conn ?4 return ?5 created ?6 expires */ \
+    X(pending_insert, "recording a pending request")             /* ?1 token ?2 request ?3 conn ?4..?6 */ \
     X(pending_token_of, "finding a pending request")             /* ?1 conn ?2 request -> token */           \
     X(pending_find, "taking a pending request")                  /* ?1 token -> request conn return created expires */ \
     X(pending_delete, "taking a pending request")                /* ?1 token */                             \
