@@ -70,11 +70,14 @@ func (f *faultyDirectory) FindMember(accountID, email string) (*ssogate.Member, 
 	return f.MemoryDirectory.FindMember(accountID, email)
 }
 
-func (f *faultyDirectory) RecordSSOLogin(accountID, email string, now time.Time, audit ssogate.AuditRow) error {
-	if f.fault("RecordSSOLogin") != "" {
-		return fmt.Errorf("deadlock detected")
+func (f *faultyDirectory) Apply(change []ssogate.Operation) ([]int64, error) {
+	switch f.fault("Apply") {
+	case "error":
+		return nil, fmt.Errorf("deadlock detected")
+	case "no seqs":
+		return nil, nil // "done", but without the audit seqs the library needs: a broken store
 	}
-	return f.MemoryDirectory.RecordSSOLogin(accountID, email, now, audit)
+	return f.MemoryDirectory.Apply(change)
 }
 
 func (f *faultyDirectory) FindJoinToken(token string, now time.Time) (*ssogate.JoinToken, error) {
@@ -82,14 +85,6 @@ func (f *faultyDirectory) FindJoinToken(token string, now time.Time) (*ssogate.J
 		return nil, errors.New("connection refused")
 	}
 	return f.MemoryDirectory.FindJoinToken(token, now)
-}
-
-func (f *faultyDirectory) AcceptInvite(accountID, email string, via ssogate.JoinedVia, hasPassword bool, now time.Time,
-	audit ssogate.AuditRow) (*ssogate.Member, error) {
-	if f.fault("AcceptInvite") == "no member" {
-		return nil, nil // "done", but without the member the library needs: a broken store
-	}
-	return f.MemoryDirectory.AcceptInvite(accountID, email, via, hasPassword, now, audit)
 }
 
 // hostGate: the testing IdP playing Okta, connection "okta" (IdP-initiated and JiT on), and a gate
@@ -304,7 +299,7 @@ func TestHostDirectoryFailsClosed(t *testing.T) {
 		{"FindMember", "error", ssogate.ErrStoreUnavailable, "find_member callback returned 1"},
 		{"FindMember", "panic", ssogate.ErrStoreUnavailable, "find_member callback returned 1"},
 		{"FindMember", "not found", ssogate.ErrStoreUnavailable, "which this callback may not return"},
-		{"RecordSSOLogin", "error", ssogate.ErrStoreUnavailable, "record_sso_login callback returned 1"},
+		{"Apply", "error", ssogate.ErrStoreUnavailable, "apply callback returned 1"},
 		{"FindMember", "bad role", ssogate.ErrStoreCorrupt, `a member whose "role" is "Role(99)"`},
 		{"FindMember", "other email", ssogate.ErrStoreCorrupt, `"email" is "mallory@example.com"`},
 	} {
@@ -328,14 +323,17 @@ func TestHostDirectoryFailsClosed(t *testing.T) {
 		t.Errorf("AddBreakGlass over a broken directory: %v; want ErrStoreUnavailable", err)
 	}
 
-	// An invite accepted without the new member handed back is no answer.
+	// An invite accepted without the audit seqs handed back is no answer.
 	f.breakIt("", "")
 	if _, err := h.gate.Invite("acme", "bob@example.com", ssogate.RoleMember, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	f.breakIt("AcceptInvite", "no member")
-	if out := h.consume(t, "bob@example.com"); out.Kind != ssogate.OutcomeDenied || !errors.Is(out.Error, ssogate.ErrStoreUnavailable) {
-		t.Errorf("AcceptInvite without a member: %v %v; want DENIED with STORE_UNAVAILABLE", out.Kind, out.Error)
+	f.breakIt("Apply", "no seqs")
+	if out := h.consume(t, "bob@example.com"); out.Kind != ssogate.OutcomeDenied || !errors.Is(out.Error, ssogate.ErrStoreCorrupt) {
+		t.Errorf("Apply without the seqs: %v %v; want DENIED with STORE_CORRUPT", out.Kind, out.Error)
+	}
+	if member(t, f.MemoryDirectory, "bob@example.com") != nil {
+		t.Error("bob became a member through a change the directory did not confirm")
 	}
 
 	// ConfirmJoin reads the token first; a store that cannot answer refuses the join.
@@ -546,5 +544,53 @@ func TestNormalizeEmailIsTheLibrarysRule(t *testing.T) {
 		if err != nil || (m != nil) != (email == "kim@EXAMPLE.COM") {
 			t.Errorf("FindMember(%q) = %v, %v", email, m, err)
 		}
+	}
+}
+
+// noCompareAndSwap is a flawed directory: its updates overwrite whatever is stored, so a login could
+// undo an admin's edit. The contract must catch it.
+type noCompareAndSwap struct{ *ssogate.MemoryDirectory }
+
+func (d noCompareAndSwap) Apply(change []ssogate.Operation) ([]int64, error) {
+	for i, op := range change {
+		if u, ok := op.(ssogate.UpdateMember); ok {
+			if stored, _ := d.FindMember(u.Before.AccountID, u.Before.Email); stored != nil {
+				u.Before = *stored
+				change[i] = u
+			}
+		}
+	}
+	return d.MemoryDirectory.Apply(change)
+}
+
+// The directory contract (the library's own checks, through ssogate_testing_directory_contract) over
+// the Go MemoryDirectory and the library's directories, and a flawed directory it must refuse.
+func TestDirectoryContract(t *testing.T) {
+	native, err := ssogate.OpenDirectory("sqlite:" + filepath.Join(t.TempDir(), "contract.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	memory, err := ssogate.OpenDirectory("memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]*ssogate.DirectoryHandle{
+		"MemoryDirectory": hostDirectory(t, ssogate.NewMemoryDirectory()),
+		"sqlite":          native,
+		"memory":          memory,
+	} {
+		if err := ssogate.CheckDirectoryContract(dir); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		dir.Close()
+	}
+
+	flawed := hostDirectory(t, noCompareAndSwap{ssogate.NewMemoryDirectory()})
+	defer flawed.Close()
+	err = ssogate.CheckDirectoryContract(flawed)
+	var e *ssogate.Error
+	if !errors.As(err, &e) || e.Code != ssogate.CodeStoreCorrupt ||
+		!strings.HasPrefix(e.Message, "directory contract, update_member: ") {
+		t.Errorf("a directory without compare-and-swap: %v; want STORE_CORRUPT from the update_member check", err)
 	}
 }

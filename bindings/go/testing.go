@@ -228,3 +228,26 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 	}
 	return out, nil
 }
+
+// CheckDirectoryContract runs the directory contract over dir (ssogate_testing_directory_contract):
+// the checks every directory passes, the library's memory and SQLite ones included: every read and
+// plain write, each Apply operation's precondition and error, all-or-nothing changes, increasing
+// audit seqs. Use it in the tests of your own Directory, over NewDirectoryFromStore.
+//
+// The directory must start empty, and the checks WRITE test data to it (accounts named
+// "contract-..."): for tests only. It returns nil when every check passed; at the first failure an
+// *Error with CodeStoreCorrupt and a message naming the check ("directory contract, update_member:
+// ..."), or the directory's own error when it could not answer.
+func CheckDirectoryContract(dir *DirectoryHandle) error {
+	e, err := newCError()
+	if err != nil {
+		return err
+	}
+	defer e.free()
+	return dir.ref.use("the directory", func(h capi.Struct_SS_ssogate_directory) error {
+		if capi.Ssogate_testing_directory_contract(h, e.h) != 0 {
+			return e.failure("ssogate_testing_directory_contract")
+		}
+		return nil
+	})
+}

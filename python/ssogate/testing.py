@@ -19,9 +19,10 @@ from typing import Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tupl
 
 from . import _enums, _ssogate
 from ._connection import Connection
+from ._directory import _native_directory
 from ._convert import Timestamp, to_unix
 
-__all__ = ["TestIdp", "TestResponse"]
+__all__ = ["TestIdp", "TestResponse", "check_directory_contract"]
 
 _SIGN = {name.lower(): n for name, n in _enums.TEST_SIGN.items()}
 _KEYS = {"rsa": _enums.KEY_TYPE["RSA_2048"], "ec": _enums.KEY_TYPE["EC_P256"]}
@@ -142,3 +143,18 @@ class TestIdp:
 
     def __repr__(self) -> str:
         return f"TestIdp({self.entity_id!r})"
+
+
+def check_directory_contract(directory: object) -> None:
+    """Runs the directory contract over ``directory`` (your :class:`ssogate.Directory`, or one of
+    :meth:`ssogate.Directory.open`): the same checks the library's own directories pass, through the
+    same C ABI a gate uses. Every read and plain write, each :meth:`ssogate.Directory.apply`
+    operation's precondition and error, all-or-nothing changes, increasing audit seqs.
+
+    The directory must start empty and the checks WRITE test data to it (accounts named
+    "contract-..."): for tests only. Returns None when every check passed; raises
+    ``ssogate.StoreError`` with ``Code.STORE_CORRUPT`` and a message naming the check ("directory
+    contract, update_member: ...") at the first failure, or the directory's own error when it could
+    not answer.
+    """
+    _ssogate.testing_directory_contract(_native_directory(directory))

@@ -2,7 +2,9 @@
 // temporary directory, and child processes that report a result string (races between processes). Each test process starts its own server, so tests never share Redis state.
 #pragma once
 
+#if SSOGATE_WITH_REDIS
 #include <hiredis/hiredis.h>
+#endif
 
 #include <gtest/gtest.h>
 
@@ -36,6 +38,7 @@ inline int free_port() {
     return ntohs(addr.sin_port);
 }
 
+#if SSOGATE_WITH_REDIS
 class RedisServer {
 public:
     explicit RedisServer(int port = 0) : port_(port ? port : free_port()) { start(); }
@@ -94,6 +97,7 @@ private:
     int port_;
     pid_t pid_ = -1;
 };
+#endif  // SSOGATE_WITH_REDIS
 
 class TempDir {
 public:

@@ -45,4 +45,7 @@ struct StoreOptions {
 Stores open_stores(std::string_view location, std::string_view shared_location = {},
                    const StoreOptions &options = {});
 
+// The directory alone at `location` ("sqlite:PATH" or "memory:"), with the same errors.
+std::shared_ptr<Directory> open_directory(std::string_view location, const StoreOptions &options = {});
+
 }  // namespace ssogate::core::store

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <utility>
+#include <variant>
 
 namespace ssogate::core::store {
 
@@ -336,6 +337,39 @@ JoinToken join_token_from_json(std::string_view json, std::string_view what) {
 }
 AuditEntry audit_from_json(std::string_view json, std::string_view what) {
     return read_one<AuditEntry>(json, what, "an audit row");
+}
+
+namespace {
+
+json op_to_j(const TakeInvite &o) {
+    return {{"op", "take_invite"}, {"account_id", o.account_id}, {"email", o.email}, {"token", o.token}, {"now", o.now}};
+}
+json op_to_j(const TakeJoinToken &o) { return {{"op", "take_join_token"}, {"token", o.token}, {"now", o.now}}; }
+json op_to_j(const InsertMember &o) { return {{"op", "insert_member"}, {"member", to_j(o.member)}}; }
+json op_to_j(const UpdateMember &o) {
+    return {{"op", "update_member"}, {"before", to_j(o.before)}, {"after", to_j(o.after)}};
+}
+json op_to_j(const AppendAudit &o) { return {{"op", "append_audit"}, {"entry", to_j(o.entry)}}; }
+
+}  // namespace
+
+std::string to_json(const Change &change) {
+    json ops = json::array();
+    for (const auto &op : change.ops) ops.push_back(std::visit([](const auto &o) { return op_to_j(o); }, op));
+    return dump(ops);
+}
+
+std::vector<std::int64_t> seqs_from_json(std::string_view text, std::string_view what) {
+    const json j = parse(text, what, "an array of audit seqs");
+    if (!j.is_array()) fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where an array of audit seqs was expected");
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        if (!j[i].is_number_integer() || j[i].get<std::int64_t>() <= 0)
+            fail(Code::store_corrupt, std::string(what) + " an array of audit seqs whose item " + std::to_string(i) +
+                                          " is not an integer > 0");
+        out.push_back(j[i].get<std::int64_t>());
+    }
+    return out;
 }
 
 std::vector<Account> accounts_from_json(std::string_view json, std::string_view what) {
