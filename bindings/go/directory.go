@@ -155,7 +155,7 @@ type InviteRecord struct {
 	ExpiresAt time.Time
 }
 
-// JoinToken is issued with an OutcomePromptJoin; Gate.ConfirmJoin redeems it once.
+// JoinToken is issued with a GateOutcomePromptJoin; Gate.ConfirmJoin redeems it once.
 type JoinToken struct {
 	Token        string
 	AccountID    string

@@ -229,7 +229,7 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 	return out, nil
 }
 
-// CheckDirectoryContract runs the directory contract over dir (ssogate_testing_directory_contract):
+// CheckDirectoryContract runs the directory contract over dir (ssogate_test_directory_contract):
 // the checks every directory passes, the library's memory and SQLite ones included: every read and
 // plain write, each Apply operation's precondition and error, all-or-nothing changes, increasing
 // audit seqs. Use it in the tests of your own Directory, over NewDirectoryFromStore.
@@ -245,8 +245,8 @@ func CheckDirectoryContract(dir *DirectoryHandle) error {
 	}
 	defer e.free()
 	return dir.ref.use("the directory", func(h capi.Struct_SS_ssogate_directory) error {
-		if capi.Ssogate_testing_directory_contract(h, e.h) != 0 {
-			return e.failure("ssogate_testing_directory_contract")
+		if capi.Ssogate_test_directory_contract(h, e.h) != 0 {
+			return e.failure("ssogate_test_directory_contract")
 		}
 		return nil
 	})

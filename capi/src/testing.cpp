@@ -280,12 +280,12 @@ const char *ssogate_test_response_xml(const ssogate_test_response *response) noe
     return response == nullptr ? nullptr : response->xml.c_str();
 }
 
-int ssogate_testing_directory_contract(ssogate_directory *directory, ssogate_error *err) noexcept {
+int ssogate_test_directory_contract(ssogate_directory *directory, ssogate_error *err) noexcept {
     ssogate_error local;
     ssogate_error *e = err != nullptr ? err : &local;
     SSOGATE_CAPI_BEGIN(e) {
         if (directory == nullptr) {
-            core::fail(Code::invalid_argument, "ssogate_testing_directory_contract: directory is NULL");
+            core::fail(Code::invalid_argument, "ssogate_test_directory_contract: directory is NULL");
         }
         core::testing::check_directory_contract(*directory->p);
         return SSOGATE_OK;

@@ -210,7 +210,7 @@ void bind_directory(py::module_ &m) {
             ssogate::testing_directory_contract(*directory.dir);
         },
         py::arg("directory"),
-        "ssogate_testing_directory_contract: runs the directory contract; raises at the first failure.");
+        "ssogate_test_directory_contract: runs the directory contract; raises at the first failure.");
     m.def("directory_from_python", &directory_from_python, py::arg("bridge"),
           "ssogate_directory_new_callbacks over ssogate._directory._Bridge: each method returns (code, answer).");
     m.def(

@@ -720,7 +720,7 @@ static void host_admin_adds_member(host_directory *d, const char *account_id, co
 /* ------------------------------------------------------------------------------------- the tests */
 
 /* Consumes a fresh unsolicited response of the testing IdP for email. */
-static ssogate_outcome *consume_for(ssogate_gate *gate, const char *email) { return consume_at(gate, email); }
+static ssogate_gate_outcome *consume_for(ssogate_gate *gate, const char *email) { return consume_at(gate, email); }
 
 static void setup(void) { setup_okta(); }
 
@@ -747,40 +747,40 @@ static void seed_flow(ssogate_gate *gate) {
     CHECK(ssogate_gate_add_member(gate, S("acme"), S("alice@example.com"), SSOGATE_ROLE_ADMIN, 1, err) ==
           SSOGATE_STORE_CONFLICT);
 
-    ssogate_outcome *o = consume_for(gate, "alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
-    CHECK(ssogate_outcome_login(o) != NULL);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = consume_for(gate, "alice@example.com");
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    CHECK(ssogate_gate_outcome_verified_login(o) != NULL);
+    ssogate_gate_outcome_free(o);
     o = consume_for(gate, "alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     o = consume_for(gate, "carol@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
-    CHECK(ssogate_outcome_login(o) == NULL);
-    const char *token = ssogate_outcome_join_token(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    const char *token = ssogate_gate_outcome_join_token(o);
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_NOT_FOUND);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome_free(o);
     o = consume_for(gate, "carol@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     ssogate_invite *inv = ssogate_gate_invite(gate, S("acme"), S("bob@partner.example.net"), SSOGATE_ROLE_ADMIN,
                                               3600, err);
     CHECK(inv != NULL);
     ssogate_invite_free(inv);
     o = consume_for(gate, "bob@partner.example.net");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
+    ssogate_gate_outcome_free(o);
     o = consume_for(gate, "bob@partner.example.net");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     /* Someone else from an unverified domain is refused by the policy. */
     o = consume_for(gate, "eve@elsewhere.example.org");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
+    ssogate_gate_outcome_free(o);
 
     ssogate_audit *a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
     CHECK(a != NULL);
@@ -832,66 +832,66 @@ static void test_host_directory(void) {
     /* A member the host added itself, typed in mixed case: found by the gate's lookup. */
     host_admin_adds_member(&d, "acme", "Dana@Example.COM", "member");
     CHECK_STR(d.members[d.n_members - 1].email, "dana@example.com");
-    ssogate_outcome *dana = consume_for(gate, "dana@example.com");
-    CHECK_OUTCOME(dana, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
-    ssogate_outcome_free(dana);
+    ssogate_gate_outcome *dana = consume_for(gate, "dana@example.com");
+    CHECK_OUTCOME(dana, SSOGATE_GATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    ssogate_gate_outcome_free(dana);
 
     /* A callback that cannot answer: the login is refused, never let through. */
     d.fail_callback = "find_member";
     d.fail_rc = 7;
-    ssogate_outcome *o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "find_member callback returned 7");
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "find_member callback returned 7");
+    ssogate_gate_outcome_free(o);
 
     /* NOT_FOUND is not an answer find_member may give ("nothing" is 0 without a record). */
     d.fail_rc = SSOGATE_NOT_FOUND;
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    ssogate_gate_outcome_free(o);
 
     /* The transaction of a login fails: DENIED, and the member is left as it was. */
     const int64_t before = alice->last_sso_login;
     d.fail_callback = "apply";
     d.fail_rc = -1;
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "apply callback returned -1");
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "apply callback returned -1");
+    ssogate_gate_outcome_free(o);
     CHECK(alice->last_sso_login == before);
 
     /* Garbage instead of a record: STORE_CORRUPT, naming the callback and the field. */
     d.fail_callback = "find_member";
     d.fail_json = "{\"account_id\": \"acme\", \"email\": ";
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "find_member callback returned malformed JSON");
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "find_member callback returned malformed JSON");
+    ssogate_gate_outcome_free(o);
 
     d.fail_json = "{\"account_id\":\"acme\",\"email\":\"alice@example.com\",\"role\":\"boss\",\"status\":\"active\","
                   "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
                   "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "a member whose \"role\" is \"boss\"; expected owner, admin or member");
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "a member whose \"role\" is \"boss\"; expected owner, admin or member");
+    ssogate_gate_outcome_free(o);
 
     /* A well-formed record for someone else is no answer for alice either. */
     d.fail_json = "{\"account_id\":\"acme\",\"email\":\"mallory@example.com\",\"role\":\"owner\",\"status\":\"active\","
                   "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
                   "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    ssogate_gate_outcome_free(o);
 
     /* Admin calls fail with the store's code too. */
     d.fail_callback = "find_account";
@@ -903,8 +903,8 @@ static void test_host_directory(void) {
     /* confirm_join reads the token before redeeming it; a store that cannot answer refuses the join. */
     d.fail_callback = NULL;
     o = consume_for(gate, "dave@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
-    const char *token = ssogate_outcome_join_token(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    const char *token = ssogate_gate_outcome_join_token(o);
     d.fail_callback = "find_join_token";
     d.fail_rc = 5;
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_STORE_UNAVAILABLE);
@@ -913,13 +913,13 @@ static void test_host_directory(void) {
     d.fail_callback = NULL;
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
     CHECK(member_by_key(&d, "acme", "dave@example.com") != NULL);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome_free(o);
 
     /* Healthy again: alice logs in. */
     d.fail_callback = NULL;
     o = consume_for(gate, "alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     ssogate_gate_free(gate);
     CHECK(d.free_calls == 1); /* the last holder let go: exactly once */
@@ -993,7 +993,7 @@ static void test_directory_contract(const char *build_dir) {
     ssogate_directory_callbacks cb = host_callbacks(&fresh);
     ssogate_directory *directory = ssogate_directory_new_callbacks(&cb, err);
     CHECK(directory != NULL);
-    const int rc = ssogate_testing_directory_contract(directory, err);
+    const int rc = ssogate_test_directory_contract(directory, err);
     if (rc != SSOGATE_OK) fprintf(stderr, "contract: %s\n", ssogate_error_message(err));
     CHECK(rc == SSOGATE_OK);
     ssogate_directory_free(directory);
@@ -1005,7 +1005,7 @@ static void test_directory_contract(const char *build_dir) {
     cb = host_callbacks(&flawed);
     directory = ssogate_directory_new_callbacks(&cb, err);
     CHECK(directory != NULL);
-    CHECK(ssogate_testing_directory_contract(directory, err) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_STORE_CORRUPT);
     CHECK_CONTAINS(ssogate_error_message(err), "directory contract, update_member: ");
     ssogate_directory_free(directory);
 
@@ -1016,15 +1016,15 @@ static void test_directory_contract(const char *build_dir) {
     cb = host_callbacks(&failing);
     directory = ssogate_directory_new_callbacks(&cb, err);
     CHECK(directory != NULL);
-    CHECK(ssogate_testing_directory_contract(directory, err) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_STORE_UNAVAILABLE);
     CHECK_CONTAINS(ssogate_error_message(err), "apply callback returned 3");
     ssogate_directory_free(directory);
-    CHECK(ssogate_testing_directory_contract(NULL, err) == SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_test_directory_contract(NULL, err) == SSOGATE_INVALID_ARGUMENT);
 
     /* The library's own directories pass it too. */
     directory = ssogate_directory_open(S("memory:"), err);
     CHECK(directory != NULL);
-    CHECK(ssogate_testing_directory_contract(directory, err) == SSOGATE_OK);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_OK);
     ssogate_directory_free(directory);
     char path[4096], location[4200];
     snprintf(path, sizeof path, "%s/capi_directory_contract.db", build_dir);
@@ -1036,7 +1036,7 @@ static void test_directory_contract(const char *build_dir) {
     snprintf(location, sizeof location, "sqlite:%s", path);
     directory = ssogate_directory_open(location, strlen(location), err);
     CHECK(directory != NULL);
-    CHECK(ssogate_testing_directory_contract(directory, err) == SSOGATE_OK);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_OK);
     ssogate_directory_free(directory);
 }
 
@@ -1073,9 +1073,9 @@ static void test_library_directories(const char *build_dir) {
     directory = ssogate_directory_open(location, strlen(location), err);
     CHECK(directory != NULL);
     gate = gate_over(directory);
-    ssogate_outcome *o = consume_for(gate, "carol@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = consume_for(gate, "carol@example.com");
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
     ssogate_gate_free(gate);
 }
 

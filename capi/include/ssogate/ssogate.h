@@ -824,7 +824,7 @@ SSOGATE_API void ssogate_email_normalize(char *email, size_t email_len) SSOGATE_
  *
  * On success apply answers, through seqs_out, a JSON array of the seqs given to the change's
  * append_audit rows, in order (e.g. [41]; [] or nothing when the change has none).
- * tests/capi/directory_test.c is a complete example, and ssogate_testing_directory_contract checks a
+ * tests/capi/directory_test.c is a complete example, and ssogate_test_directory_contract checks a
  * directory against these rules.
  */
 typedef struct ssogate_directory_callbacks {
@@ -1177,7 +1177,7 @@ SSOGATE_API const char *ssogate_test_response_xml(const ssogate_test_response *r
  * SSOGATE_STORE_UNAVAILABLE naming the callback), the message starting with the check's name. NULL
  * directory gives SSOGATE_INVALID_ARGUMENT.
  */
-SSOGATE_API int ssogate_testing_directory_contract(ssogate_directory *directory, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_directory_contract(ssogate_directory *directory, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /* ========================================================================== 8. SP-initiated login */
 

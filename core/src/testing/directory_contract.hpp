@@ -1,6 +1,6 @@
 // The directory contract: every check a Directory must pass, whatever keeps it (memory, SQLite, a
 // host's database behind the C ABI, a Python or Go directory). One suite, run by
-// tests/core/store_contract_test.cpp and, through ssogate_testing_directory_contract, by the C,
+// tests/core/store_contract_test.cpp and, through ssogate_test_directory_contract, by the C,
 // Python and Go tests over their own directories, so that no backend's semantics drift.
 #pragma once
 
