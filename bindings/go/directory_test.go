@@ -173,9 +173,9 @@ func member(t *testing.T, d ssogate.Directory, email string) *ssogate.Member {
 	return m
 }
 
-// The seed's flow through NewGate over the Go reference directory: the gate decides, the records
+// The dashboard flow through NewGate over the Go reference directory: the gate decides, the records
 // land in the host's directory.
-func TestHostDirectorySeedFlow(t *testing.T) {
+func TestHostDirectoryDashboardFlow(t *testing.T) {
 	mem := ssogate.NewMemoryDirectory()
 	h := newHostGate(t, hostDirectory(t, mem), nil, ssogate.GateOptions{})
 	h.setUp(t)

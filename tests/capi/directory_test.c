@@ -1,6 +1,6 @@
 /*
  * The host's own directory (section 5, ssogate_directory_callbacks) from a C11 program that sees only
- * <ssogate/ssogate.h>: a complete directory kept in plain arrays, the seed's whole flow through
+ * <ssogate/ssogate.h>: a complete directory kept in plain arrays, the whole dashboard flow through
  * ssogate_gate_new over it, and the fail-closed rules (a callback that cannot answer or answers
  * garbage refuses the login). Also the library's own directories through ssogate_directory_open.
  *
@@ -738,8 +738,8 @@ static ssogate_gate *gate_over(ssogate_directory *directory) {
     return gate;
 }
 
-/* The seed's flow: account, connection, a member's login, a JiT newcomer, an invitee, the audit log. */
-static void seed_flow(ssogate_gate *gate) {
+/* The dashboard flow: account, connection, a member's login, a JiT newcomer, an invitee, the audit log. */
+static void dashboard_flow(ssogate_gate *gate) {
     CHECK(ssogate_gate_create_account(gate, S("acme"), S("Acme"), S("example.com"), err) == SSOGATE_OK);
     CHECK(ssogate_gate_create_account(gate, S("acme"), S("Acme"), S("example.com"), err) == SSOGATE_STORE_CONFLICT);
     CHECK(ssogate_gate_add_connection(gate, S("acme"), conn, 1, err) == SSOGATE_OK);
@@ -812,7 +812,7 @@ static void test_host_directory(void) {
     ssogate_gate *gate = gate_over(directory);
     CHECK(d.free_calls == 0); /* the gate still holds the directory */
 
-    seed_flow(gate);
+    dashboard_flow(gate);
     /* The records are the host's: what the gate decided is in its arrays. */
     const member_row *alice = member_by_key(&d, "acme", "alice@example.com");
     CHECK(alice != NULL);
@@ -1052,7 +1052,7 @@ static void test_library_directories(const char *build_dir) {
     ssogate_directory *directory = ssogate_directory_open(S("memory:"), err);
     CHECK(directory != NULL);
     ssogate_gate *gate = gate_over(directory);
-    seed_flow(gate);
+    dashboard_flow(gate);
     ssogate_gate_free(gate);
 
     char path[4096], location[4200], extra[4200];
@@ -1066,7 +1066,7 @@ static void test_library_directories(const char *build_dir) {
     directory = ssogate_directory_open(location, strlen(location), err);
     CHECK(directory != NULL);
     gate = gate_over(directory);
-    seed_flow(gate);
+    dashboard_flow(gate);
     ssogate_gate_free(gate);
 
     /* The records outlived the gate: a new one over the same file finds them. */

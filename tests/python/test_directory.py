@@ -48,7 +48,7 @@ def unraisable(monkeypatch: pytest.MonkeyPatch) -> Iterator[List[Any]]:
     yield seen
 
 
-def seed_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> List[str]:
+def dashboard_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> List[str]:
     """The whole gate flow (logins, JiT, invites, SSO modes); returns what each step decided, to compare two directories."""
     steps: List[str] = []
     gate.add_member("acme", "Alice@Example.com", role="admin", has_password=True)
@@ -69,7 +69,7 @@ def seed_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> Lis
     return steps
 
 
-def test_seed_flow_over_memory_directory(idp: TestIdp, conn: ssogate.Connection) -> None:
+def test_dashboard_flow_over_memory_directory(idp: TestIdp, conn: ssogate.Connection) -> None:
     directory = ssogate.MemoryDirectory()
     gate = make_gate(directory, conn)
     assert repr(gate) == "Gate('with_stores(MemoryDirectory)')"
@@ -135,8 +135,8 @@ def test_seed_flow_over_memory_directory(idp: TestIdp, conn: ssogate.Connection)
 def test_same_decisions_as_the_librarys_own_directory(idp: TestIdp, conn: ssogate.Connection) -> None:
     ours = make_gate(ssogate.MemoryDirectory(), conn)
     native = make_gate(ssogate.Directory.open("memory:"), conn)
-    steps = seed_flow(ours, idp, conn)
-    assert steps == seed_flow(native, idp, conn)
+    steps = dashboard_flow(ours, idp, conn)
+    assert steps == dashboard_flow(native, idp, conn)
     assert steps[:4] == ["FIRST_SSO_LOGIN", "MEMBER_LOGIN", "INVITE_PENDING", "JIT_DOMAIN_MATCH"]
 
     def strip(rows: List[ssogate.AuditRow]) -> List[tuple]:
