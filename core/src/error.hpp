@@ -16,6 +16,7 @@
 namespace ssogate::core {
 
 enum class Code : int {
+// NOLINTNEXTLINE(bugprone-macro-parentheses): an X-macro; its arguments are names, not expressions.
 #define SSOGATE_CODE(id, NAME, number) id = number,
 #include "generated/codes.inc"
 #undef SSOGATE_CODE
@@ -37,7 +38,7 @@ private:
     Code code_;
 };
 
-[[noreturn]] inline void fail(Code code, std::string message) { throw Error(code, std::move(message)); }
+[[noreturn]] inline void fail(Code code, std::string_view message) { throw Error(code, message); }
 
 // A non-fatal finding (e.g. an expired signing certificate) reported beside a successful result.
 struct Warning {

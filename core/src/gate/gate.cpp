@@ -602,7 +602,7 @@ store::Member Gate::confirm_join(std::string_view join_token, std::optional<std:
     }
     // The token is consumed in the same transaction that creates the member: a token redeemed
     // meanwhile (another tab, another node) makes the whole change fail with not_found.
-    const store::Member joined = joined_via_sso(found->account_id, found->email, policy::Role::member, t);
+    store::Member joined = joined_via_sso(found->account_id, found->email, policy::Role::member, t);
     const auto row = audit(found->account_id, found->connection_id, found->email, "JOIN_CONFIRMED",
                            "JIT_DOMAIN_MATCH", {});
     stores_.directory->apply(store::Change{

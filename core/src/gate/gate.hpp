@@ -48,7 +48,7 @@ struct GateOptions {
     // The clock of every call that takes no explicit `now` (Unix seconds); empty = the system clock.
     std::function<std::int64_t()> clock;
     // How long a PROMPT_JOIN's join token may wait for the user's confirmation.
-    std::int64_t join_token_ttl_seconds = 15 * 60;
+    std::int64_t join_token_ttl_seconds = std::int64_t{15} * 60;
     // Verification limits (see VerifyContext).
     std::size_t max_response_bytes = 1u << 20;
     std::int64_t max_response_age_seconds = 600;

@@ -674,10 +674,10 @@ struct Verifier {
 
 }  // namespace
 
-Rejection::Rejection(Code code, std::string message) : Error(code, std::move(message)), user_message_(user_message_for(code)) {}
+Rejection::Rejection(Code code, std::string_view message) : Error(code, message), user_message_(user_message_for(code)) {}
 
-Rejection::Rejection(Code code, std::string message, std::string signed_identity)
-    : Error(code, std::move(message)), user_message_(user_message_for(code)),
+Rejection::Rejection(Code code, std::string_view message, std::string signed_identity)
+    : Error(code, message), user_message_(user_message_for(code)),
       signed_identity_(std::move(signed_identity)) {}
 
 Rejection Rejection::with_signed_identity(std::string identity) const {

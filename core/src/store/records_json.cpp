@@ -60,8 +60,8 @@ json parse(std::string_view text, std::string_view what, const char *expected) {
 // of the list)").
 class Fields {
 public:
-    Fields(const json &j, std::string_view what, std::string noun) : j_(j), prefix_(std::string(what) + " " + noun) {
-        if (!j.is_object()) fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + noun +
+    Fields(const json &j, std::string_view what, std::string_view noun) : j_(j), prefix_(std::string(what) + " " + std::string(noun)) {
+        if (!j.is_object()) fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + std::string(noun) +
                                                           " (a JSON object) was expected");
     }
 
