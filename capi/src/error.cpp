@@ -13,10 +13,12 @@ using ssogate::core::Code;
 // The core's Code enum is built from generated/codes.inc; this checks that list against the C enum
 // of the header being compiled, so a code renamed or renumbered in the header without running
 // scripts/gen_tables.py does not build (a code only added to the header fails tables_in_sync).
-// NOLINTNEXTLINE(bugprone-macro-parentheses): an X-macro; its arguments are names, not expressions.
+// An X-macro: its arguments are names, not expressions, so they take no parentheses.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define SSOGATE_CODE(id, NAME, number) \
     static_assert(SSOGATE_##NAME == number && static_cast<int>(Code::id) == number, #NAME);
 #include "generated/codes.inc"
+// NOLINTEND(bugprone-macro-parentheses)
 #undef SSOGATE_CODE
 
 }  // namespace

@@ -188,8 +188,8 @@ json to_j(const AuditEntry &e) {
             {"reason", e.reason},     {"detail", e.detail}};
 }
 
-Account from_j(const json &j, std::string_view what, std::string noun, Account *) {
-    Fields f(j, what, std::move(noun));
+Account from_j(const json &j, std::string_view what, std::string_view noun, Account *) {
+    Fields f(j, what, noun);
     Account a;
     a.id = f.str("id");
     a.name = f.str("name");
@@ -202,8 +202,8 @@ Account from_j(const json &j, std::string_view what, std::string noun, Account *
     return a;
 }
 
-ConnectionRecord from_j(const json &j, std::string_view what, std::string noun, ConnectionRecord *) {
-    Fields f(j, what, std::move(noun));
+ConnectionRecord from_j(const json &j, std::string_view what, std::string_view noun, ConnectionRecord *) {
+    Fields f(j, what, noun);
     ConnectionRecord c;
     c.id = f.str("id");
     c.account_id = f.str("account_id");
@@ -213,8 +213,8 @@ ConnectionRecord from_j(const json &j, std::string_view what, std::string noun, 
     return c;
 }
 
-Member from_j(const json &j, std::string_view what, std::string noun, Member *) {
-    Fields f(j, what, std::move(noun));
+Member from_j(const json &j, std::string_view what, std::string_view noun, Member *) {
+    Fields f(j, what, noun);
     Member m;
     m.account_id = f.str("account_id");
     m.email = normalize_email(f.str("email"));
@@ -229,8 +229,8 @@ Member from_j(const json &j, std::string_view what, std::string noun, Member *) 
     return m;
 }
 
-Invite from_j(const json &j, std::string_view what, std::string noun, Invite *) {
-    Fields f(j, what, std::move(noun));
+Invite from_j(const json &j, std::string_view what, std::string_view noun, Invite *) {
+    Fields f(j, what, noun);
     Invite i;
     i.account_id = f.str("account_id");
     i.email = normalize_email(f.str("email"));
@@ -242,8 +242,8 @@ Invite from_j(const json &j, std::string_view what, std::string noun, Invite *) 
     return i;
 }
 
-JoinToken from_j(const json &j, std::string_view what, std::string noun, JoinToken *) {
-    Fields f(j, what, std::move(noun));
+JoinToken from_j(const json &j, std::string_view what, std::string_view noun, JoinToken *) {
+    Fields f(j, what, noun);
     JoinToken t;
     t.token = f.str("token");
     t.account_id = f.str("account_id");
@@ -254,8 +254,8 @@ JoinToken from_j(const json &j, std::string_view what, std::string noun, JoinTok
     return t;
 }
 
-AuditEntry from_j(const json &j, std::string_view what, std::string noun, AuditEntry *) {
-    Fields f(j, what, std::move(noun));
+AuditEntry from_j(const json &j, std::string_view what, std::string_view noun, AuditEntry *) {
+    Fields f(j, what, noun);
     AuditEntry e;
     e.seq = f.integer("seq");
     e.time = f.integer("time");
