@@ -81,9 +81,9 @@ bool verify_once(const std::string &b64, ssogate_error *err) {
     ssogate_verify_options opts;
     ssogate_verify_options_init(&opts, sizeof opts);
     opts.now = ssogate::bench::verified_at;
-    ssogate_verified_login *login = ssogate_verify_response(s.conn, b64.data(), b64.size(), ssogate::bench::request_id,
-                                                   std::char_traits<char>::length(ssogate::bench::request_id),
-                                                   s.replay, &opts, err);
+    ssogate_verified_login *login =
+        ssogate_verify_response(s.conn, b64.data(), b64.size(), ssogate::bench::request_id,
+                                std::char_traits<char>::length(ssogate::bench::request_id), s.replay, &opts, err);
     benchmark::DoNotOptimize(ssogate_verified_login_email(login));
     ssogate_verified_login_free(login);
     return login != nullptr;

@@ -21,10 +21,7 @@ std::vector<TestAttribute> okta_attributes() {
         {"lastName", {"Doe"}, unspecified, ""},
         {"email", {"jane.doe@example.com"}, unspecified, ""},
         {"department", {"Platform Engineering"}, unspecified, ""},
-        {"groups",
-         {"Everyone", "engineering", "dashboard-admins", "vpn-users"},
-         unspecified,
-         ""},
+        {"groups", {"Everyone", "engineering", "dashboard-admins", "vpn-users"}, unspecified, ""},
     };
 }
 

@@ -40,7 +40,7 @@ namespace {
 namespace core = ssogate::core;
 using ssogate::bench::fixtures;
 
-constexpr std::size_t response_cap = 1u << 20;  // VerifyContext::max_bytes default
+constexpr std::size_t response_cap = 1u << 20;                   // VerifyContext::max_bytes default
 const std::size_t metadata_cap = core::xml::Limits{}.max_bytes;  // import_idp_metadata default
 
 double thread_cpu() {
@@ -111,8 +111,8 @@ std::string benign_response(std::size_t bytes) {
 }
 
 // The attacker's unsigned response with `bulk` (sized to fill `bytes` once signed) before its end.
-std::string with_bulk(const std::string &prefix, const std::string &unit, const std::string &suffix,
-                      std::size_t bytes, std::size_t reserve = 6000) {
+std::string with_bulk(const std::string &prefix, const std::string &unit, const std::string &suffix, std::size_t bytes,
+                      std::size_t reserve = 6000) {
     core::testing::ResponseOptions o = response_options();
     o.sign = core::testing::Sign::none;
     std::string xml = attacker().unsigned_response_xml(o);
@@ -311,10 +311,11 @@ int main(int argc, char **argv) {
                                  prefixes(5000) + "\"/></ds:Transform>");
         // The filler is shaped like the benign response's attributes, so the row shows the list alone.
         const std::size_t end = signed_small.rfind("</samlp:Response>");
-        signed_small.insert(end, repeat_to("<saml:Attribute Name=\"urn:oid:1.3.6.1.4.1.99999.1.1\" NameFormat=\"urn:oasis:"
-                                           "names:tc:SAML:2.0:attrname-format:uri\"><saml:AttributeValue>value 1 of a large "
-                                           "profile</saml:AttributeValue></saml:Attribute>",
-                                           response_cap - signed_small.size() - 16));
+        signed_small.insert(end,
+                            repeat_to("<saml:Attribute Name=\"urn:oid:1.3.6.1.4.1.99999.1.1\" NameFormat=\"urn:oasis:"
+                                      "names:tc:SAML:2.0:attrname-format:uri\"><saml:AttributeValue>value 1 of a large "
+                                      "profile</saml:AttributeValue></saml:Attribute>",
+                                      response_cap - signed_small.size() - 16));
         response("InclusiveNamespaces of 5,000 prefixes", signed_small);
     }
     response("a comment full of \"--\"", with_bulk("<!--", "-- ", "-->", response_cap), false);
@@ -325,7 +326,8 @@ int main(int argc, char **argv) {
         response("UTF-16 response (accepted)", utf16le(genuine));
         // Then U+0000 and anything (refused at the first NUL, wherever the tail goes).
         const std::string head = utf16le(genuine) + std::string("\0\0", 2);
-        response("UTF-16, U+0000, then more", head + utf16le(repeat_to("<y/>", (response_cap - head.size()) / 2 - 2)).substr(2));
+        response("UTF-16, U+0000, then more",
+                 head + utf16le(repeat_to("<y/>", (response_cap - head.size()) / 2 - 2)).substr(2));
     }
 
     // Within every bound (each shape as close to a bound as a real document's root allows): parsed, then
@@ -342,9 +344,9 @@ int main(int argc, char **argv) {
     response(std::to_string(n_decls) + " declarations on every element",
              attacker_signed(with_bulk("", "<x" + declarations(n_decls - 4, "p") + "/>", "", response_cap)));
     response(std::to_string(n_scope) + " declarations in scope, prefixed leaves",
-             attacker_signed(with_bulk("<e" + declarations(n_scope / 2, "p") + "><f" +
-                                           declarations(n_scope - n_scope / 2, "q") + ">",
-                                       "<p0:y p1:a=''/>", "</f></e>", response_cap)));
+             attacker_signed(with_bulk(
+                 "<e" + declarations(n_scope / 2, "p") + "><f" + declarations(n_scope - n_scope / 2, "q") + ">",
+                 "<p0:y p1:a=''/>", "</f></e>", response_cap)));
     {
         std::string open, close;
         for (int i = 0; i < n_depth; ++i) {
@@ -381,8 +383,9 @@ int main(int argc, char **argv) {
         nsone.insert(at, decls);
         metadata("namespace declarations on one element", nsone, {}, false);
         metadata("a comment full of \"--\"", metadata_with_bulk("<!--", "-- ", "-->", metadata_cap), {}, false);
-        metadata(std::to_string(n_attrs) + " attributes on every element",
-                 metadata_with_bulk("<md:Extensions>", "<x" + attributes(n_attrs) + "/>", "</md:Extensions>", metadata_cap));
+        metadata(
+            std::to_string(n_attrs) + " attributes on every element",
+            metadata_with_bulk("<md:Extensions>", "<x" + attributes(n_attrs) + "/>", "</md:Extensions>", metadata_cap));
         std::string open = "<md:Extensions>", close;
         for (int i = 0; i < n_depth; ++i) {
             open += "<e xmlns:d" + std::to_string(i) + "='urn:d" + std::to_string(i) + "'>";
@@ -408,10 +411,11 @@ int main(int argc, char **argv) {
                           "xmlns=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"" +
                               prefixes(5000) + "\"/></ds:Transform>");
         // (Leaves with text, so the node count stays under its cap and the profile check is reached.)
-        signed_md.insert(signed_md.rfind("</md:EntityDescriptor>"),
-                         "<md:Extensions>" +
-                             repeat_to("<y>a value of forty bytes, give or take.</y>", metadata_cap - signed_md.size() - 64) +
-                             "</md:Extensions>");
+        signed_md.insert(
+            signed_md.rfind("</md:EntityDescriptor>"),
+            "<md:Extensions>" +
+                repeat_to("<y>a value of forty bytes, give or take.</y>", metadata_cap - signed_md.size() - 64) +
+                "</md:Extensions>");
         core::ImportOptions o;
         o.trusted_signer_pem = fx.idp->certificate_pem();
         metadata("signed, InclusiveNamespaces of 5,000 prefixes", signed_md, o);
@@ -429,17 +433,19 @@ int main(int argc, char **argv) {
         metadata("benign aggregate signed with another key", core::testing::serialize(agg.get()), other);
     }
 
-    std::printf("hostile documents beside libxml2's parse of a benign document of the same size (the reference),\n"
-                "thread CPU time, %d rounds, median of per-round ratios (lowest-highest round); load average %s",
-                rounds, [] {
-                    static char buf[64] = "?\n";
-                    if (std::FILE *f = std::fopen("/proc/loadavg", "r")) {
-                        double a = 0, b = 0, c = 0;
-                        if (std::fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3) std::snprintf(buf, sizeof buf, "%.2f %.2f %.2f\n", a, b, c);
-                        std::fclose(f);
-                    }
-                    return buf;
-                }());
+    std::printf(
+        "hostile documents beside libxml2's parse of a benign document of the same size (the reference),\n"
+        "thread CPU time, %d rounds, median of per-round ratios (lowest-highest round); load average %s",
+        rounds, [] {
+            static char buf[64] = "?\n";
+            if (std::FILE *f = std::fopen("/proc/loadavg", "r")) {
+                double a = 0, b = 0, c = 0;
+                if (std::fscanf(f, "%lf %lf %lf", &a, &b, &c) == 3)
+                    std::snprintf(buf, sizeof buf, "%.2f %.2f %.2f\n", a, b, c);
+                std::fclose(f);
+            }
+            return buf;
+        }());
     std::printf("%-9s %-50s %6s %-27s %9s %12s %8s %15s %16s\n", "input", "shape", "KiB", "outcome", "ref (ms)",
                 "ssogate (ms)", "ratio", "range", "libxml2 alone");
     for (const Doc &d : docs) {
@@ -456,8 +462,9 @@ int main(int argc, char **argv) {
         std::string alone = "-";
         if (d.libxml2_alone) {
             auto parse_only = [&] {
-                xmlDocPtr doc = xmlReadMemory(d.bytes.data(), static_cast<int>(d.bytes.size()), "shape.xml", nullptr,
-                                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE);
+                xmlDocPtr doc =
+                    xmlReadMemory(d.bytes.data(), static_cast<int>(d.bytes.size()), "shape.xml", nullptr,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_HUGE);
                 xmlFreeDoc(doc);
             };
             const Measured l = measure([&] { reference_parse(ref_doc); }, parse_only, rounds);

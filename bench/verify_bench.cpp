@@ -61,8 +61,8 @@ xmlSecKeyPtr reference_key() {
         core::xml::ensure_initialized();
         const std::string &der = fixtures().idp->certificate_der();
         xmlSecKeyPtr k = xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte *>(der.data()),
-                                                      static_cast<xmlSecSize>(der.size()),
-                                                      xmlSecKeyDataFormatCertDer, nullptr, nullptr, nullptr);
+                                                      static_cast<xmlSecSize>(der.size()), xmlSecKeyDataFormatCertDer,
+                                                      nullptr, nullptr, nullptr);
         if (k == nullptr) throw std::runtime_error("reference: cannot load the IdP key");
         return k;
     }();
@@ -161,7 +161,8 @@ void BM_replay_memory_insert(benchmark::State &state) {
     const std::string prefix = "saml-assertion http://www.okta.com/exk1bench0000000000 _id";
     for (auto _ : state) {
         ++n;
-        benchmark::DoNotOptimize(cache.insert_if_absent("c1", prefix + std::to_string(n), ssogate::bench::signed_at + n / 4096 + 1));
+        benchmark::DoNotOptimize(
+            cache.insert_if_absent("c1", prefix + std::to_string(n), ssogate::bench::signed_at + n / 4096 + 1));
     }
     state.SetItemsProcessed(state.iterations());
 }
@@ -171,10 +172,22 @@ BENCHMARK(BM_ssogate)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ssogate_xml)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 // Throughput on 1 and 2 threads sharing one immutable connection (wall-clock time, so items/s is
 // the real throughput of the process).
-BENCHMARK(BM_ssogate)->Name("BM_ssogate_threads")->Arg(0)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ssogate)
+    ->Name("BM_ssogate_threads")
+    ->Arg(0)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 // The same for the reference: how far libxml2 + xmlsec1 + OpenSSL scale on their own, with one key
 // shared by both threads. ssogate's thread scaling is judged against this, in the same run.
-BENCHMARK(BM_reference)->Name("BM_reference_threads")->Arg(0)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_reference)
+    ->Name("BM_reference_threads")
+    ->Arg(0)
+    ->Threads(1)
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_replay_memory_insert)->Unit(benchmark::kMicrosecond);
 
 // ---- instruction counts: the machine-independent comparison (bench/run.sh runs these under
@@ -362,8 +375,8 @@ int scaling(int rounds, double seconds) {
         r.cpu.push_back(two.cpu_us_per_item / one.cpu_us_per_item);
         r.one += one.per_second / rounds;
     };
-    std::printf("thread scaling, typical response, %d rounds of 3 x %.1f s per path, load average %s",
-                rounds, seconds, [] {
+    std::printf("thread scaling, typical response, %d rounds of 3 x %.1f s per path, load average %s", rounds, seconds,
+                [] {
                     static char buf[64] = "?";
                     std::ifstream in("/proc/loadavg");
                     std::string a, b, c;
@@ -386,7 +399,8 @@ int scaling(int rounds, double seconds) {
         std::printf("%-10s %14.0f %17.2fx %21.2fx %19.2fx %27.2fx\n", name, r.one, median(r.threads),
                     median(r.processes), median(r.threads_vs_processes), median(r.cpu));
     }
-    std::printf("medians over %d rounds; CPU time the hypervisor took (steal) during the run: %.1f %%\n", rounds, steal);
+    std::printf("medians over %d rounds; CPU time the hypervisor took (steal) during the run: %.1f %%\n", rounds,
+                steal);
     return 0;
 }
 
@@ -411,8 +425,10 @@ int ratios(int rounds, double seconds) {
     const core::Connection &conn = *fixtures().connection;
     const core::crypto::KeySet &keys = conn.verification_keys();
     xmlSecKeyPtr key = reference_key();
-    std::printf("single-thread CPU time per verification, %d rounds of %.1f s, the three paths taking turns "
-                "every ~2 ms\n", rounds, seconds);
+    std::printf(
+        "single-thread CPU time per verification, %d rounds of %.1f s, the three paths taking turns "
+        "every ~2 ms\n",
+        rounds, seconds);
     std::printf("%-9s %16s %18s %22s %18s %22s\n", "response", "reference (us)", "ssogate b64 (us)",
                 "ssogate b64 / ref", "ssogate xml (us)", "ssogate xml / ref");
     for (const Fixture *f : {&fixtures().typical, &fixtures().large}) {

@@ -5,7 +5,10 @@
 #include <string>
 
 ssogate_connection::ssogate_connection(std::shared_ptr<const ssogate::core::Connection> connection)
-    : p(std::move(connection)), idp(p->idp()), json(p->to_json()), sp_metadata(p->sp_metadata()),
+    : p(std::move(connection)),
+      idp(p->idp()),
+      json(p->to_json()),
+      sp_metadata(p->sp_metadata()),
       sp_certificate_sha256(p->sp_certificate_pem().empty()
                                 ? std::string()
                                 : ssogate::core::crypto::parse_certificate_pem(p->sp_certificate_pem()).sha256) {}
@@ -62,8 +65,7 @@ void ssogate_connection_params_free(ssogate_connection_params *params) noexcept 
 
 int ssogate_connection_params_set_base_url(ssogate_connection_params *params, const char *v, size_t len,
                                            ssogate_error *err) noexcept {
-    return set_param(params, v, len, "base_url", err,
-                          [](auto &p, std::string &&s) { p.base_url = std::move(s); });
+    return set_param(params, v, len, "base_url", err, [](auto &p, std::string &&s) { p.base_url = std::move(s); });
 }
 
 int ssogate_connection_params_set_id(ssogate_connection_params *params, const char *v, size_t len,
@@ -74,79 +76,74 @@ int ssogate_connection_params_set_id(ssogate_connection_params *params, const ch
 int ssogate_connection_params_set_description(ssogate_connection_params *params, const char *v, size_t len,
                                               ssogate_error *err) noexcept {
     return set_param(params, v, len, "description", err,
-                          [](auto &p, std::string &&s) { p.description = std::move(s); });
+                     [](auto &p, std::string &&s) { p.description = std::move(s); });
 }
 
 int ssogate_connection_params_set_acs_url(ssogate_connection_params *params, const char *v, size_t len,
                                           ssogate_error *err) noexcept {
-    return set_param(params, v, len, "acs_url", err,
-                          [](auto &p, std::string &&s) { p.acs_url = std::move(s); });
+    return set_param(params, v, len, "acs_url", err, [](auto &p, std::string &&s) { p.acs_url = std::move(s); });
 }
 
 int ssogate_connection_params_set_sp_entity_id(ssogate_connection_params *params, const char *v, size_t len,
                                                ssogate_error *err) noexcept {
     return set_param(params, v, len, "sp_entity_id", err,
-                          [](auto &p, std::string &&s) { p.sp_entity_id = std::move(s); });
+                     [](auto &p, std::string &&s) { p.sp_entity_id = std::move(s); });
 }
 
 int ssogate_connection_params_set_acs_url_template(ssogate_connection_params *params, const char *v, size_t len,
                                                    ssogate_error *err) noexcept {
     return set_param(params, v, len, "acs_url_template", err,
-                          [](auto &p, std::string &&s) { p.acs_url_template = std::move(s); });
+                     [](auto &p, std::string &&s) { p.acs_url_template = std::move(s); });
 }
 
-int ssogate_connection_params_set_sp_entity_id_template(ssogate_connection_params *params, const char *v,
-                                                        size_t len, ssogate_error *err) noexcept {
+int ssogate_connection_params_set_sp_entity_id_template(ssogate_connection_params *params, const char *v, size_t len,
+                                                        ssogate_error *err) noexcept {
     return set_param(params, v, len, "sp_entity_id_template", err,
-                          [](auto &p, std::string &&s) { p.sp_entity_id_template = std::move(s); });
+                     [](auto &p, std::string &&s) { p.sp_entity_id_template = std::move(s); });
 }
 
 int ssogate_connection_params_add_allowed_domain(ssogate_connection_params *params, const char *v, size_t len,
                                                  ssogate_error *err) noexcept {
-    return set_param(params, v, len, "allowed_domain", err, [](auto &p, std::string &&s) {
-        p.settings.allowed_email_domains.push_back(std::move(s));
-    });
+    return set_param(params, v, len, "allowed_domain", err,
+                     [](auto &p, std::string &&s) { p.settings.allowed_email_domains.push_back(std::move(s)); });
 }
 
 int ssogate_connection_params_set_email_attribute(ssogate_connection_params *params, const char *v, size_t len,
                                                   ssogate_error *err) noexcept {
     return set_param(params, v, len, "email_attribute", err,
-                          [](auto &p, std::string &&s) { p.settings.email_attribute = std::move(s); });
+                     [](auto &p, std::string &&s) { p.settings.email_attribute = std::move(s); });
 }
 
-int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params, const char *v,
-                                                     size_t len, ssogate_error *err) noexcept {
+int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params, const char *v, size_t len,
+                                                     ssogate_error *err) noexcept {
     return set_param(params, v, len, "sp_certificate_pem", err,
-                          [](auto &p, std::string &&s) { p.sp_certificate_pem = std::move(s); });
+                     [](auto &p, std::string &&s) { p.sp_certificate_pem = std::move(s); });
 }
 
 int ssogate_connection_params_add_return_origin(ssogate_connection_params *params, const char *v, size_t len,
                                                 ssogate_error *err) noexcept {
-    return set_param(params, v, len, "return_origin", err, [](auto &p, std::string &&s) {
-        p.settings.allowed_return_origins.push_back(std::move(s));
-    });
+    return set_param(params, v, len, "return_origin", err,
+                     [](auto &p, std::string &&s) { p.settings.allowed_return_origins.push_back(std::move(s)); });
 }
 
 ssogate_connection *ssogate_connection_new(const ssogate_idp *idp, const ssogate_connection_params *params,
                                            const ssogate_connection_options *opts, ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        using ssogate::core::Code;
-        if (idp == nullptr) {
-            ssogate::core::fail(Code::invalid_argument, "ssogate_connection_new: idp is NULL");
-        }
-        ssogate::core::ConnectionParams p = params == nullptr ? ssogate::core::ConnectionParams{} : params->p;
-        if (opts != nullptr) {
-            ssogate::capi::require_struct_size(opts->struct_size, connection_options_v1_size,
-                                               "ssogate_connection_options");
-            // Any non-zero value is true, as C callers expect; the range check of the skew is the core's.
-            p.settings.allow_idp_initiated = opts->allow_idp_initiated != 0;
-            p.settings.jit_provisioning = opts->jit_provisioning != 0;
-            p.settings.clock_skew_seconds = opts->clock_skew_seconds;
-            p.settings.allow_sha1 = opts->allow_sha1 != 0;
-        }
-        return new ssogate_connection(ssogate::core::make_connection(idp->p, p));
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+    SSOGATE_CAPI_BEGIN(err){using ssogate::core::Code;
+if (idp == nullptr) {
+    ssogate::core::fail(Code::invalid_argument, "ssogate_connection_new: idp is NULL");
+}
+ssogate::core::ConnectionParams p = params == nullptr ? ssogate::core::ConnectionParams{} : params->p;
+if (opts != nullptr) {
+    ssogate::capi::require_struct_size(opts->struct_size, connection_options_v1_size, "ssogate_connection_options");
+    // Any non-zero value is true, as C callers expect; the range check of the skew is the core's.
+    p.settings.allow_idp_initiated = opts->allow_idp_initiated != 0;
+    p.settings.jit_provisioning = opts->jit_provisioning != 0;
+    p.settings.clock_skew_seconds = opts->clock_skew_seconds;
+    p.settings.allow_sha1 = opts->allow_sha1 != 0;
+}
+return new ssogate_connection(ssogate::core::make_connection(idp->p, p));
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_connection *ssogate_connection_from_json(const char *json, size_t json_len, const ssogate_idp_options *opts,

@@ -3,8 +3,8 @@
 #include "internal.hpp"
 
 #include "policy/policy.hpp"
-#include "store/records_json.hpp"
 #include "store/open.hpp"
+#include "store/records_json.hpp"
 #include "util/email.hpp"
 
 #include <string>
@@ -144,9 +144,9 @@ public:
         const std::string account(account_id);
         const std::string address = normalize_email(email);
         ssogate_json_out out;
-        check(cb_.find_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), now,
-                              &out),
-              "find_invite", only_ok);
+        check(
+            cb_.find_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), now, &out),
+            "find_invite", only_ok);
         if (!out.set) return std::nullopt;
         auto i = st::invite_from_json(out.json, returned("find_invite"));
         require_key("find_invite", "an invite", i.account_id, i.email, account, address);
@@ -186,9 +186,9 @@ public:
                                            std::size_t limit) override {
         const std::string key(account_id);
         ssogate_json_out out;
-        check(cb_.read_audit(cb_.user_data, key.c_str(), key.size(), after_seq, static_cast<std::uint64_t>(limit),
-                             &out),
-              "read_audit", only_ok);
+        check(
+            cb_.read_audit(cb_.user_data, key.c_str(), key.size(), after_seq, static_cast<std::uint64_t>(limit), &out),
+            "read_audit", only_ok);
         if (!out.set) return {};
         auto rows = st::audit_entries_from_json(out.json, returned("read_audit"));
         if (rows.size() > limit) rows.resize(limit);
@@ -222,8 +222,10 @@ private:
     static std::string refusal(const st::Change &c, Code code) {
         std::vector<const st::Operation *> can;
         for (const auto &op : c.ops) {
-            const bool takes = std::holds_alternative<st::TakeInvite>(op) || std::holds_alternative<st::TakeJoinToken>(op);
-            const bool member = std::holds_alternative<st::InsertMember>(op) || std::holds_alternative<st::UpdateMember>(op);
+            const bool takes =
+                std::holds_alternative<st::TakeInvite>(op) || std::holds_alternative<st::TakeJoinToken>(op);
+            const bool member =
+                std::holds_alternative<st::InsertMember>(op) || std::holds_alternative<st::UpdateMember>(op);
             if (member || (takes && code == Code::not_found)) can.push_back(&op);
         }
         if (can.size() == 1) {
@@ -327,14 +329,12 @@ void ssogate_email_normalize(char *email, size_t email_len) noexcept {
     ssogate::core::util::normalize_email_in_place(email, email_len);
 }
 
-ssogate_directory *ssogate_directory_new_callbacks(const ssogate_directory_callbacks *cb,
-                                                   ssogate_error *err) noexcept {
+ssogate_directory *ssogate_directory_new_callbacks(const ssogate_directory_callbacks *cb, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (cb == nullptr) {
             ssogate::core::fail(Code::invalid_argument, "ssogate_directory_new_callbacks: cb is NULL");
         }
-        ssogate::capi::require_struct_size(cb->struct_size, directory_callbacks_v1_size,
-                                           "ssogate_directory_callbacks");
+        ssogate::capi::require_struct_size(cb->struct_size, directory_callbacks_v1_size, "ssogate_directory_callbacks");
         if (const char *missing = missing_callback(*cb)) {
             ssogate::core::fail(Code::invalid_argument, std::string("ssogate_directory_new_callbacks: ") + missing +
                                                             " is NULL; every callback except free_user_data is "

@@ -90,10 +90,9 @@ std::string_view input(const char *ptr, std::size_t len, const char *what) {
 
 void require_struct_size(std::uint32_t struct_size, std::size_t first_version_size, const char *name) {
     if (struct_size < first_version_size) {
-        core::fail(core::Code::options_size,
-                   std::string(name) + ".struct_size is " + std::to_string(struct_size) + ", expected at least " +
-                       std::to_string(first_version_size) + " (initialise it with " + name +
-                       "_init(&opts, sizeof opts))");
+        core::fail(core::Code::options_size, std::string(name) + ".struct_size is " + std::to_string(struct_size) +
+                                                 ", expected at least " + std::to_string(first_version_size) +
+                                                 " (initialise it with " + name + "_init(&opts, sizeof opts))");
     }
 }
 

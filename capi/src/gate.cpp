@@ -56,8 +56,7 @@ static_assert(SSOGATE_REASON_NO_ENABLED_CONNECTION == static_cast<int>(core::pol
 namespace {
 
 // The first published ssogate_gate_options: struct_size, now, join_token_ttl_seconds, max_response_bytes.
-constexpr std::size_t gate_options_v1_size =
-    offsetof(ssogate_gate_options, max_response_bytes) + sizeof(std::uint64_t);
+constexpr std::size_t gate_options_v1_size = offsetof(ssogate_gate_options, max_response_bytes) + sizeof(std::uint64_t);
 
 // ssogate_gate_options -> the core's, shared by ssogate_gate_open and ssogate_gate_new; `frozen`
 // receives opts->now (0 = the system clock).
@@ -87,8 +86,8 @@ core::gate::Gate &require(ssogate_gate *gate, const char *fn) {
 
 core::policy::Role role_of(int role) {
     if (role < SSOGATE_ROLE_OWNER || role > SSOGATE_ROLE_MEMBER)
-        core::fail(Code::invalid_argument, "role must be SSOGATE_ROLE_OWNER, _ADMIN or _MEMBER, got " +
-                                               std::to_string(role));
+        core::fail(Code::invalid_argument,
+                   "role must be SSOGATE_ROLE_OWNER, _ADMIN or _MEMBER, got " + std::to_string(role));
     return static_cast<core::policy::Role>(role);
 }
 
@@ -247,23 +246,22 @@ int64_t ssogate_invite_expires_at(const ssogate_invite *invite) noexcept {
     return invite == nullptr ? 0 : invite->expires_at;
 }
 
-ssogate_enforcement *ssogate_gate_preview_enforcement(ssogate_gate *gate, const char *account_id,
-                                                      size_t account_id_len, ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        auto &g = require(gate, "ssogate_gate_preview_enforcement");
-        const auto account = ssogate::capi::input(account_id, account_id_len, "account_id");
-        auto *e = new ssogate_enforcement();
-        std::unique_ptr<ssogate_enforcement> guard(e);
-        e->p = g.preview_enforcement(account);
-        const auto a = g.find_account(account);
-        e->mode = a ? a->sso_mode : core::policy::SsoMode::mixed;
-        return guard.release();
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+ssogate_enforcement *ssogate_gate_preview_enforcement(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                                      ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err){auto &g = require(gate, "ssogate_gate_preview_enforcement");
+const auto account = ssogate::capi::input(account_id, account_id_len, "account_id");
+auto *e = new ssogate_enforcement();
+std::unique_ptr<ssogate_enforcement> guard(e);
+e->p = g.preview_enforcement(account);
+const auto a = g.find_account(account);
+e->mode = a ? a->sso_mode : core::policy::SsoMode::mixed;
+return guard.release();
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_enforcement *ssogate_gate_apply_sso_mode(ssogate_gate *gate, const char *account_id, size_t account_id_len,
-                                               int mode, int force, ssogate_error *err) noexcept {
+                                                 int mode, int force, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         auto &g = require(gate, "ssogate_gate_apply_sso_mode");
         if (mode != SSOGATE_SSO_MODE_MIXED && mode != SSOGATE_SSO_MODE_ENFORCED)
@@ -310,45 +308,42 @@ const char *ssogate_enforcement_break_glass(const ssogate_enforcement *e, size_t
     return item(e == nullptr ? nullptr : &e->p.break_glass_kept, i);
 }
 
-ssogate_sp_login_request *ssogate_gate_begin_sp_login(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
-                                                const char *return_to, size_t return_to_len,
-                                                const ssogate_sp_key *sp_key, const ssogate_sp_login_options *opts,
-                                                ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        auto &g = require(gate, "ssogate_gate_begin_sp_login");
-        const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
-        const auto conn = g.connection(id);  // not_found for an unknown id; the gate's cached object
-        std::shared_ptr<const ssogate_connection> handle;
-        {
-            std::lock_guard lock(gate->handles_mu);
-            auto it = gate->handles.find(id);
-            if (it == gate->handles.end() || it->second->p != conn) {
-                // New, or saved again with other settings since: a handle for the current version.
-                it = gate->handles.insert_or_assign(std::string(id), std::make_shared<const ssogate_connection>(conn))
-                         .first;
-            }
-            handle = it->second;  // our own reference: a concurrent replacement cannot free it under us
-        }
-        ssogate_sp_login_options o;
-        ssogate_sp_login_options_init(&o, sizeof o);
-        if (opts != nullptr) {
-            // What the caller's struct covers, no more; ssogate_sp_login_begin checks the size as usual.
-            const std::size_t n = std::min<std::size_t>(sizeof o, opts->struct_size);
-            std::memcpy(static_cast<void *>(&o), opts, n);
-            o.struct_size = static_cast<std::uint32_t>(n);
-        }
-        if (o.struct_size >= offsetof(ssogate_sp_login_options, now) + sizeof o.now && o.now == 0) {
-            o.now = gate->frozen_now;
-        }
-        ssogate_request_store store{g.stores().pending};
-        return ssogate_sp_login_begin(handle.get(), &store, return_to, return_to_len, sp_key, &o, err);
+ssogate_sp_login_request *ssogate_gate_begin_sp_login(
+    ssogate_gate *gate, const char *connection_id, size_t connection_id_len, const char *return_to,
+    size_t return_to_len, const ssogate_sp_key *sp_key, const ssogate_sp_login_options *opts,
+    ssogate_error *err) noexcept {SSOGATE_CAPI_BEGIN(err){auto &g = require(gate, "ssogate_gate_begin_sp_login");
+const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
+const auto conn = g.connection(id);  // not_found for an unknown id; the gate's cached object
+std::shared_ptr<const ssogate_connection> handle;
+{
+    std::lock_guard lock(gate->handles_mu);
+    auto it = gate->handles.find(id);
+    if (it == gate->handles.end() || it->second->p != conn) {
+        // New, or saved again with other settings since: a handle for the current version.
+        it = gate->handles.insert_or_assign(std::string(id), std::make_shared<const ssogate_connection>(conn)).first;
     }
-    SSOGATE_CAPI_END(err, nullptr)
+    handle = it->second;  // our own reference: a concurrent replacement cannot free it under us
+}
+ssogate_sp_login_options o;
+ssogate_sp_login_options_init(&o, sizeof o);
+if (opts != nullptr) {
+    // What the caller's struct covers, no more; ssogate_sp_login_begin checks the size as usual.
+    const std::size_t n = std::min<std::size_t>(sizeof o, opts->struct_size);
+    std::memcpy(static_cast<void *>(&o), opts, n);
+    o.struct_size = static_cast<std::uint32_t>(n);
+}
+if (o.struct_size >= offsetof(ssogate_sp_login_options, now) + sizeof o.now && o.now == 0) {
+    o.now = gate->frozen_now;
+}
+ssogate_request_store store{g.stores().pending};
+return ssogate_sp_login_begin(handle.get(), &store, return_to, return_to_len, sp_key, &o, err);
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_gate_outcome *ssogate_gate_consume(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
-                                      const char *saml_response, size_t saml_response_len, const char *relay_state,
-                                      size_t relay_state_len, ssogate_error *err) noexcept {
+                                           const char *saml_response, size_t saml_response_len, const char *relay_state,
+                                           size_t relay_state_len, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         auto &g = require(gate, "ssogate_gate_consume");
         const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
@@ -375,7 +370,7 @@ int ssogate_gate_outcome_kind(const ssogate_gate_outcome *outcome) noexcept {
 
 int ssogate_gate_outcome_reason(const ssogate_gate_outcome *outcome) noexcept {
     return outcome == nullptr || !outcome->o.policy_reason ? SSOGATE_REASON_NONE
-                                                            : static_cast<int>(*outcome->o.policy_reason);
+                                                           : static_cast<int>(*outcome->o.policy_reason);
 }
 
 const char *ssogate_gate_outcome_reason_name(const ssogate_gate_outcome *outcome) noexcept {
@@ -431,8 +426,8 @@ int ssogate_gate_confirm_join(ssogate_gate *gate, const char *join_token, size_t
 }
 
 ssogate_password_decision *ssogate_gate_decide_password_login(ssogate_gate *gate, const char *account_id,
-                                                               size_t account_id_len, const char *email,
-                                                               size_t email_len, ssogate_error *err) noexcept {
+                                                              size_t account_id_len, const char *email,
+                                                              size_t email_len, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         auto &g = require(gate, "ssogate_gate_decide_password_login");
         return new ssogate_password_decision{

@@ -112,13 +112,13 @@ void record_current_exception(ssogate_error *err) noexcept;
 // Every entry point that can fail is written as
 //     SSOGATE_CAPI_BEGIN(err) { ...body, returns on success... } SSOGATE_CAPI_END(err, value on failure)
 // so that no exception ever crosses into C, and err is reset on entry.
-#define SSOGATE_CAPI_BEGIN(err)            \
-    ::ssogate::capi::reset(err);           \
+#define SSOGATE_CAPI_BEGIN(err)  \
+    ::ssogate::capi::reset(err); \
     try
-#define SSOGATE_CAPI_END(err, on_failure)                \
-    catch (...) {                                        \
-        ::ssogate::capi::record_current_exception(err);  \
-    }                                                    \
+#define SSOGATE_CAPI_END(err, on_failure)               \
+    catch (...) {                                       \
+        ::ssogate::capi::record_current_exception(err); \
+    }                                                   \
     return on_failure;
 
 // A (pointer, length) input as a string_view. (NULL, 0) is the empty string; (NULL, n > 0) is a
@@ -132,8 +132,9 @@ template <typename Struct>
 bool covers(const Struct *opts, std::size_t field_offset, std::size_t field_size) noexcept {
     return opts->struct_size >= field_offset + field_size;
 }
-#define SSOGATE_CAPI_COVERS(opts, field) \
-    ::ssogate::capi::covers((opts), offsetof(std::remove_cv_t<std::remove_pointer_t<decltype(opts)>>, field), sizeof((opts)->field))
+#define SSOGATE_CAPI_COVERS(opts, field)                                                                      \
+    ::ssogate::capi::covers((opts), offsetof(std::remove_cv_t<std::remove_pointer_t<decltype(opts)>>, field), \
+                            sizeof((opts)->field))
 
 // Throws options_size when opts->struct_size is below the first version's size.
 void require_struct_size(std::uint32_t struct_size, std::size_t first_version_size, const char *name);

@@ -89,8 +89,9 @@ void ssogate_sp_login_options_init(ssogate_sp_login_options *opts, size_t size) 
 }
 
 ssogate_sp_login_request *ssogate_sp_login_begin(const ssogate_connection *conn, ssogate_request_store *store,
-                                           const char *return_to, size_t return_to_len, const ssogate_sp_key *sp_key,
-                                           const ssogate_sp_login_options *opts, ssogate_error *err) noexcept {
+                                                 const char *return_to, size_t return_to_len,
+                                                 const ssogate_sp_key *sp_key, const ssogate_sp_login_options *opts,
+                                                 ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (conn == nullptr) {
             ssogate::core::fail(Code::invalid_argument, "ssogate_sp_login_begin: conn is NULL");
@@ -138,7 +139,7 @@ int ssogate_sp_login_request_binding(const ssogate_sp_login_request *req) noexce
         return SSOGATE_BINDING_OTHER;
     }
     return req->b.binding == ssogate::core::LoginBinding::post ? SSOGATE_BINDING_HTTP_POST
-                                                                : SSOGATE_BINDING_HTTP_REDIRECT;
+                                                               : SSOGATE_BINDING_HTTP_REDIRECT;
 }
 
 const char *ssogate_sp_login_request_destination(const ssogate_sp_login_request *req) noexcept {
@@ -170,9 +171,10 @@ int64_t ssogate_sp_login_request_expires_at(const ssogate_sp_login_request *req)
 }
 
 ssogate_verified_login *ssogate_sp_login_finish(const ssogate_connection *conn, ssogate_request_store *store,
-                                    const char *relay_state, size_t relay_state_len, const char *saml_response,
-                                    size_t saml_response_len, ssogate_replay_cache *replay,
-                                    const ssogate_verify_options *opts, ssogate_error *err) noexcept {
+                                                const char *relay_state, size_t relay_state_len,
+                                                const char *saml_response, size_t saml_response_len,
+                                                ssogate_replay_cache *replay, const ssogate_verify_options *opts,
+                                                ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (conn == nullptr) {
             ssogate::core::fail(Code::invalid_argument, "ssogate_sp_login_finish: conn is NULL");

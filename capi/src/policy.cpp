@@ -56,8 +56,7 @@ constexpr std::size_t facts_v1_size = offsetof(ssogate_policy_facts, has_pending
 template <typename E>
 E enum_value(int value, int lo, int hi, const char *what, const char *names) {
     if (value < lo || value > hi)
-        core::fail(Code::invalid_argument,
-                   std::string(what) + " must be " + names + ", got " + std::to_string(value));
+        core::fail(Code::invalid_argument, std::string(what) + " must be " + names + ", got " + std::to_string(value));
     return static_cast<E>(value);
 }
 
@@ -72,7 +71,8 @@ policy::Role role_of(int v, const char *what) {
 }
 
 policy::MemberStatus status_of(int v, const char *what) {
-    return enum_value<policy::MemberStatus>(v, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, SSOGATE_POLICY_MEMBER_STATUS_DISABLED, what,
+    return enum_value<policy::MemberStatus>(v, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
+                                            SSOGATE_POLICY_MEMBER_STATUS_DISABLED, what,
                                             "SSOGATE_POLICY_MEMBER_STATUS_ACTIVE or _DISABLED");
 }
 
@@ -100,9 +100,9 @@ policy::DirectoryFacts facts_of(const ssogate_policy_facts *f, const char *fn) {
     out.member.is_member = s.is_member != 0;
     out.member.status = status_of(s.member_status, "ssogate_policy_facts.member_status");
     out.member.role = role_of(s.role, "ssogate_policy_facts.role");
-    out.member.joined_via = enum_value<policy::JoinedVia>(s.joined_via, SSOGATE_POLICY_JOINED_VIA_PASSWORD,
-                                                          SSOGATE_POLICY_JOINED_VIA_SSO, "ssogate_policy_facts.joined_via",
-                                                          "SSOGATE_POLICY_JOINED_VIA_PASSWORD or _SSO");
+    out.member.joined_via =
+        enum_value<policy::JoinedVia>(s.joined_via, SSOGATE_POLICY_JOINED_VIA_PASSWORD, SSOGATE_POLICY_JOINED_VIA_SSO,
+                                      "ssogate_policy_facts.joined_via", "SSOGATE_POLICY_JOINED_VIA_PASSWORD or _SSO");
     out.member.has_password = s.has_password != 0;
     out.member.sso_linked = s.sso_linked != 0;
     out.has_pending_invite = s.has_pending_invite != 0;
@@ -141,8 +141,8 @@ ssogate_sso_decision *ssogate_policy_decide_sso_login(const ssogate_policy_accou
     SSOGATE_CAPI_BEGIN(err) {
         constexpr const char *fn = "ssogate_policy_decide_sso_login";
         policy::AccountSettings a = account_of(account, fn);
-        a.verified_domains = ssogate::capi::split_list(
-            ssogate::capi::input(verified_domains, verified_domains_len, "verified_domains"));
+        a.verified_domains =
+            ssogate::capi::split_list(ssogate::capi::input(verified_domains, verified_domains_len, "verified_domains"));
         const auto &cs = required(connection, connection_v1_size, fn, "connection", "ssogate_policy_connection");
         policy::ConnectionFacts c;
         c.id = std::string(ssogate::capi::input(connection_id, connection_id_len, "connection_id"));
@@ -182,16 +182,15 @@ ssogate_password_decision *ssogate_policy_decide_password_login(const ssogate_po
                                                                 size_t email_len, const char *sso_connection_id,
                                                                 size_t sso_connection_id_len,
                                                                 ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        constexpr const char *fn = "ssogate_policy_decide_password_login";
-        policy::AccountSettings a = account_of(account, fn);
-        a.break_glass = ssogate::capi::split_list(ssogate::capi::input(break_glass, break_glass_len, "break_glass"));
-        const policy::DirectoryFacts f = facts_of(facts, fn);
-        return new ssogate_password_decision{policy::decide_password_login(
-            a, f.member, ssogate::capi::input(email, email_len, "email"),
-            ssogate::capi::input(sso_connection_id, sso_connection_id_len, "sso_connection_id"))};
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+    SSOGATE_CAPI_BEGIN(err){constexpr const char *fn = "ssogate_policy_decide_password_login";
+policy::AccountSettings a = account_of(account, fn);
+a.break_glass = ssogate::capi::split_list(ssogate::capi::input(break_glass, break_glass_len, "break_glass"));
+const policy::DirectoryFacts f = facts_of(facts, fn);
+return new ssogate_password_decision{
+    policy::decide_password_login(a, f.member, ssogate::capi::input(email, email_len, "email"),
+                                  ssogate::capi::input(sso_connection_id, sso_connection_id_len, "sso_connection_id"))};
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_invite_decision *ssogate_policy_decide_invite_acceptance(const ssogate_policy_account *account,
@@ -226,7 +225,9 @@ const char *ssogate_invite_decision_detail(const ssogate_invite_decision *d) noe
     return d == nullptr ? nullptr : d->d.detail.c_str();
 }
 
-ssogate_policy_members *ssogate_policy_members_new(void) noexcept { return new (std::nothrow) ssogate_policy_members(); }
+ssogate_policy_members *ssogate_policy_members_new(void) noexcept {
+    return new (std::nothrow) ssogate_policy_members();
+}
 
 void ssogate_policy_members_free(ssogate_policy_members *members) noexcept { delete members; }
 

@@ -88,34 +88,30 @@ void ssogate_replay_cache_options_init(ssogate_replay_cache_options *opts, size_
 
 ssogate_replay_cache *ssogate_replay_cache_new_memory(const ssogate_replay_cache_options *opts,
                                                       ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        const CacheSettings s = settings_of(opts);
-        return new ssogate_replay_cache{std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.limits)};
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+    SSOGATE_CAPI_BEGIN(err){const CacheSettings s = settings_of(opts);
+return new ssogate_replay_cache{std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.limits)};
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_replay_cache *ssogate_replay_cache_open(const char *location, size_t location_len,
-                                                const ssogate_replay_cache_options *opts,
-                                                ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        const std::string_view loc = ssogate::capi::input(location, location_len, "location");
-        const CacheSettings s = settings_of(opts);
-        if (loc == "memory:") {
-            return new ssogate_replay_cache{
-                std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.limits)};
-        }
-        ssogate::core::store::StoreOptions so;
-        so.clock = s.clock;
-        so.replay_limits = s.limits;
-        // open_stores' first location holds the directory, which Redis cannot: a replay cache in
-        // Redis comes with a throwaway in-memory directory that nothing here uses.
-        const bool redis = loc.substr(0, 8) == "redis://";
-        auto stores = ssogate::core::store::open_stores(redis ? std::string_view("memory:") : loc,
-                                                        redis ? loc : std::string_view(), so);
-        return new ssogate_replay_cache{std::move(stores.replay)};
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+                                                const ssogate_replay_cache_options *opts, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err){const std::string_view loc = ssogate::capi::input(location, location_len, "location");
+const CacheSettings s = settings_of(opts);
+if (loc == "memory:") {
+    return new ssogate_replay_cache{std::make_shared<ssogate::core::MemoryReplayCache>(s.clock, s.limits)};
+}
+ssogate::core::store::StoreOptions so;
+so.clock = s.clock;
+so.replay_limits = s.limits;
+// open_stores' first location holds the directory, which Redis cannot: a replay cache in
+// Redis comes with a throwaway in-memory directory that nothing here uses.
+const bool redis = loc.substr(0, 8) == "redis://";
+auto stores =
+    ssogate::core::store::open_stores(redis ? std::string_view("memory:") : loc, redis ? loc : std::string_view(), so);
+return new ssogate_replay_cache{std::move(stores.replay)};
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_replay_cache *ssogate_replay_cache_new_callbacks(const ssogate_replay_callbacks *cb,

@@ -75,10 +75,11 @@ private:
             return std::nullopt;
         }
         if (found != 1 || !out.filled) {
-            ssogate::core::fail(Code::store_unavailable,
-                                std::string("the host's pending-request ") + what + " callback returned 0 but set *found to " +
-                                    std::to_string(found) +
-                                    (found == 1 ? " without calling ssogate_pending_request_set" : ", expected 0 or 1"));
+            ssogate::core::fail(
+                Code::store_unavailable,
+                std::string("the host's pending-request ") + what + " callback returned 0 but set *found to " +
+                    std::to_string(found) +
+                    (found == 1 ? " without calling ssogate_pending_request_set" : ", expected 0 or 1"));
         }
         return out.r;
     }
@@ -91,35 +92,32 @@ bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(
 }  // namespace
 
 ssogate_request_store *ssogate_request_store_new_memory(ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        return new ssogate_request_store{ssogate::core::store::make_memory_pending_requests()};
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+    SSOGATE_CAPI_BEGIN(err){return new ssogate_request_store{ssogate::core::store::make_memory_pending_requests()};
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_request_store *ssogate_request_store_open(const char *location, size_t location_len,
                                                   ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        namespace st = ssogate::core::store;
-        const std::string_view loc = ssogate::capi::input(location, location_len, "location");
-        if (loc == "memory:") {
-            return new ssogate_request_store{st::make_memory_pending_requests()};
-        }
-        if (starts_with(loc, "sqlite:")) {
-            const std::string path(loc.substr(7));
-            if (path.empty()) {
-                ssogate::core::fail(Code::store_location, "store location \"sqlite:\" has no path after sqlite:");
-            }
-            return new ssogate_request_store{st::make_sqlite_pending_requests(st::open_sqlite(path))};
-        }
-        if (starts_with(loc, "redis://")) {
-            return new ssogate_request_store{
-                st::make_redis_pending_requests(st::make_redis_client(st::parse_redis_url(loc)))};
-        }
-        ssogate::core::fail(Code::store_location, "store location \"" + ssogate::core::util::printable(loc) +
-                                                      "\": expected memory:, sqlite:PATH or redis://HOST:PORT[/DB]");
+    SSOGATE_CAPI_BEGIN(err){namespace st = ssogate::core::store;
+const std::string_view loc = ssogate::capi::input(location, location_len, "location");
+if (loc == "memory:") {
+    return new ssogate_request_store{st::make_memory_pending_requests()};
+}
+if (starts_with(loc, "sqlite:")) {
+    const std::string path(loc.substr(7));
+    if (path.empty()) {
+        ssogate::core::fail(Code::store_location, "store location \"sqlite:\" has no path after sqlite:");
     }
-    SSOGATE_CAPI_END(err, nullptr)
+    return new ssogate_request_store{st::make_sqlite_pending_requests(st::open_sqlite(path))};
+}
+if (starts_with(loc, "redis://")) {
+    return new ssogate_request_store{st::make_redis_pending_requests(st::make_redis_client(st::parse_redis_url(loc)))};
+}
+ssogate::core::fail(Code::store_location, "store location \"" + ssogate::core::util::printable(loc) +
+                                              "\": expected memory:, sqlite:PATH or redis://HOST:PORT[/DB]");
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_request_store *ssogate_request_store_new_callbacks(const ssogate_request_callbacks *cb,

@@ -49,7 +49,8 @@ int set_param(ssogate_test_response_params *params, const char *what, ssogate_er
     ssogate_error *e = err != nullptr ? err : &local;
     SSOGATE_CAPI_BEGIN(e) {
         if (params == nullptr) {
-            core::fail(Code::invalid_argument, std::string("ssogate_test_response_params_") + what + ": params is NULL");
+            core::fail(Code::invalid_argument,
+                       std::string("ssogate_test_response_params_") + what + ": params is NULL");
         }
         store(*params);
         return SSOGATE_OK;
@@ -69,21 +70,19 @@ int set_string(ssogate_test_response_params *params, const char *v, size_t len, 
 
 ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t entity_id_len, const char *sso_url,
                                        size_t sso_url_len, int key_type, ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        std::string id(ssogate::capi::input(entity_id, entity_id_len, "entity_id"));
-        std::string sso(ssogate::capi::input(sso_url, sso_url_len, "sso_url"));
-        core::testing::KeyType type{};
-        switch (key_type) {
-        case SSOGATE_KEY_TYPE_RSA_2048: type = core::testing::KeyType::rsa2048; break;
-        case SSOGATE_KEY_TYPE_EC_P256: type = core::testing::KeyType::ec_p256; break;
-        default:
-            core::fail(Code::invalid_argument, "ssogate_test_idp_new: key_type is " + std::to_string(key_type) +
-                                                   ", expected SSOGATE_KEY_TYPE_RSA_2048 (0) or SSOGATE_KEY_TYPE_EC_P256 (1)");
-        }
-        return new ssogate_test_idp(id.empty() ? default_entity_id : std::move(id), type,
-                                    sso.empty() ? default_sso_url : sso);
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+    SSOGATE_CAPI_BEGIN(err){std::string id(ssogate::capi::input(entity_id, entity_id_len, "entity_id"));
+std::string sso(ssogate::capi::input(sso_url, sso_url_len, "sso_url"));
+core::testing::KeyType type{};
+switch (key_type) {
+case SSOGATE_KEY_TYPE_RSA_2048: type = core::testing::KeyType::rsa2048; break;
+case SSOGATE_KEY_TYPE_EC_P256: type = core::testing::KeyType::ec_p256; break;
+default:
+    core::fail(Code::invalid_argument, "ssogate_test_idp_new: key_type is " + std::to_string(key_type) +
+                                           ", expected SSOGATE_KEY_TYPE_RSA_2048 (0) or SSOGATE_KEY_TYPE_EC_P256 (1)");
+}
+return new ssogate_test_idp(id.empty() ? default_entity_id : std::move(id), type, sso.empty() ? default_sso_url : sso);
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_test_idp *ssogate_test_idp_from_pem(const char *entity_id, size_t entity_id_len, const char *sso_url,
@@ -141,7 +140,7 @@ int ssogate_test_response_params_set_connection(ssogate_test_response_params *pa
 
 // One line per string knob; the lambda says where the value goes.
 #define SSOGATE_TEST_STRING_SETTER(field, target)                                                                 \
-    int ssogate_test_response_params_set_##field(ssogate_test_response_params *params, const char *v, size_t len,  \
+    int ssogate_test_response_params_set_##field(ssogate_test_response_params *params, const char *v, size_t len, \
                                                  ssogate_error *err) noexcept {                                   \
         return set_string(params, v, len, #field, err,                                                            \
                           [](core::testing::ResponseOptions &o, std::string s) { o.target = std::move(s); });     \
@@ -167,10 +166,10 @@ SSOGATE_TEST_STRING_SETTER(digest_method, digest_method)
 
 #undef SSOGATE_TEST_STRING_SETTER
 
-int ssogate_test_response_params_add_attribute(ssogate_test_response_params *params, const char *name,
-                                               size_t name_len, const char *name_format, size_t name_format_len,
-                                               const char *friendly_name, size_t friendly_name_len,
-                                               const char *value, size_t value_len, ssogate_error *err) noexcept {
+int ssogate_test_response_params_add_attribute(ssogate_test_response_params *params, const char *name, size_t name_len,
+                                               const char *name_format, size_t name_format_len,
+                                               const char *friendly_name, size_t friendly_name_len, const char *value,
+                                               size_t value_len, ssogate_error *err) noexcept {
     return set_param(params, "add_attribute", err, [&](ssogate_test_response_params &p) {
         std::string n(ssogate::capi::input(name, name_len, "name"));
         std::string fmt(ssogate::capi::input(name_format, name_format_len, "name_format"));
@@ -195,8 +194,7 @@ int ssogate_test_response_params_add_attribute(ssogate_test_response_params *par
     });
 }
 
-int ssogate_test_response_params_set_now(ssogate_test_response_params *params, int64_t t,
-                                         ssogate_error *err) noexcept {
+int ssogate_test_response_params_set_now(ssogate_test_response_params *params, int64_t t, ssogate_error *err) noexcept {
     return set_param(params, "set_now", err, [t](ssogate_test_response_params &p) {
         p.o.now = t;
         p.now_set = true;
@@ -231,8 +229,7 @@ int ssogate_test_response_params_set_authn_statement(ssogate_test_response_param
                      [on](ssogate_test_response_params &p) { p.o.authn_statement = on != 0; });
 }
 
-int ssogate_test_response_params_set_sign(ssogate_test_response_params *params, int sign,
-                                          ssogate_error *err) noexcept {
+int ssogate_test_response_params_set_sign(ssogate_test_response_params *params, int sign, ssogate_error *err) noexcept {
     return set_param(params, "set_sign", err, [sign](ssogate_test_response_params &p) {
         switch (sign) {
         case SSOGATE_TEST_SIGN_NONE: p.o.sign = core::testing::Sign::none; break;
@@ -255,8 +252,9 @@ ssogate_test_response *ssogate_test_response_new(const ssogate_test_idp *idp,
                        std::string("ssogate_test_response_new: ") + (idp == nullptr ? "idp" : "params") + " is NULL");
         }
         if (params->o.acs_url.empty() || params->o.sp_entity_id.empty()) {
-            core::fail(Code::invalid_argument, "ssogate_test_response_new: set the ACS URL and the SP entity ID "
-                                               "(ssogate_test_response_params_set_connection)");
+            core::fail(Code::invalid_argument,
+                       "ssogate_test_response_new: set the ACS URL and the SP entity ID "
+                       "(ssogate_test_response_params_set_connection)");
         }
         core::testing::ResponseOptions o = params->o;
         if (!params->now_set) {

@@ -9,8 +9,7 @@ namespace {
 using ssogate::core::Code;
 
 // The first published ssogate_verify_options: struct_size, now, max_bytes, max_age_seconds.
-constexpr std::size_t verify_options_v1_size =
-    offsetof(ssogate_verify_options, max_age_seconds) + sizeof(std::int64_t);
+constexpr std::size_t verify_options_v1_size = offsetof(ssogate_verify_options, max_age_seconds) + sizeof(std::int64_t);
 
 // "id1 id2,id3" -> {"id1", "id2", "id3"}. IDs are NCNames, so neither separator can be part of one;
 // empty pieces (doubled separators) are skipped.
@@ -18,13 +17,13 @@ std::vector<std::string> split_ids(std::string_view text) {
     std::vector<std::string> out;
     std::size_t i = 0;
     while (i < text.size()) {
-        while (i < text.size() && (text[i] == ' ' || text[i] == ',' || text[i] == '\t' || text[i] == '\n' ||
-                                   text[i] == '\r')) {
+        while (i < text.size() &&
+               (text[i] == ' ' || text[i] == ',' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) {
             ++i;
         }
         std::size_t end = i;
-        while (end < text.size() && text[end] != ' ' && text[end] != ',' && text[end] != '\t' &&
-               text[end] != '\n' && text[end] != '\r') {
+        while (end < text.size() && text[end] != ' ' && text[end] != ',' && text[end] != '\t' && text[end] != '\n' &&
+               text[end] != '\r') {
             ++end;
         }
         if (end > i) {
@@ -58,9 +57,9 @@ void ssogate_verify_options_init(ssogate_verify_options *opts, size_t size) noex
 }
 
 ssogate_verified_login *ssogate_verify_response(const ssogate_connection *conn, const char *saml_response,
-                                       size_t saml_response_len, const char *pending_request_ids,
-                                       size_t pending_request_ids_len, ssogate_replay_cache *replay,
-                                       const ssogate_verify_options *opts, ssogate_error *err) noexcept {
+                                                size_t saml_response_len, const char *pending_request_ids,
+                                                size_t pending_request_ids_len, ssogate_replay_cache *replay,
+                                                const ssogate_verify_options *opts, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         if (conn == nullptr) {
             ssogate::core::fail(Code::invalid_argument, "ssogate_verify_response: conn is NULL");

@@ -52,8 +52,9 @@ public:
         mixed_then_enforced();
         replay();
         audit();
-        out_ << "\n" << (failures_ == 0 ? "All steps gave the expected outcome." : "SOME STEPS FAILED") << " ("
-             << steps_ << " checks, " << failures_ << " unexpected)\n";
+        out_ << "\n"
+             << (failures_ == 0 ? "All steps gave the expected outcome." : "SOME STEPS FAILED") << " (" << steps_
+             << " checks, " << failures_ << " unexpected)\n";
         return failures_ == 0 ? 0 : 1;
     }
 
@@ -131,7 +132,8 @@ private:
         const auto preview = gate_.preview_enforcement("acme");
         say(std::string("Enforce SSO right away? ") + (preview.allowed ? "allowed" : "refused") + ": " +
             ssogate::reason_name(preview.reason));
-        check(!preview.allowed && preview.reason == SSOGATE_REASON_LOCKOUT_GUARD, "the lockout guard before any SSO login");
+        check(!preview.allowed && preview.reason == SSOGATE_REASON_LOCKOUT_GUARD,
+              "the lockout guard before any SSO login");
     }
 
     void idp_initiated() {
@@ -167,8 +169,8 @@ private:
         say("\"Join Acme Inc.?\" Nina clicks Join");
         gate_.confirm_join(prompt.join_token);
         const auto rows = gate_.read_audit("acme");
-        const bool joined = !rows.empty() && rows.back().outcome == "JOIN_CONFIRMED" &&
-                            rows.back().email == "nina@acme.example";
+        const bool joined =
+            !rows.empty() && rows.back().outcome == "JOIN_CONFIRMED" && rows.back().email == "nina@acme.example";
         say("Member created: nina@acme.example (member), audit row " + (rows.empty() ? "-" : rows.back().outcome));
         check(joined, "the joined member's audit row");
         expect(idp_login("nina@acme.example"), GateOutcomeKind::login, "MEMBER_LOGIN");
@@ -202,8 +204,8 @@ private:
         const auto preview = gate_.preview_enforcement("acme");
         std::string losing;
         for (const auto &e : preview.losing_access) losing += (losing.empty() ? "" : ", ") + e;
-        say(std::string("Preview: ") + ssogate::reason_name(preview.reason) + "; would lose password login: " +
-            (losing.empty() ? "nobody" : losing));
+        say(std::string("Preview: ") + ssogate::reason_name(preview.reason) +
+            "; would lose password login: " + (losing.empty() ? "nobody" : losing));
         check(preview.allowed && preview.losing_access == std::vector<std::string>{"quinn@acme.example"},
               "the enforcement preview");
         const auto change = gate_.apply_sso_mode("acme", ssogate::SsoMode::enforced, false);

@@ -28,7 +28,7 @@ std::string read_input(const std::string &path, std::size_t cap, std::string_vie
             if (owned) ::close(fd);
         }
     } closer{fd, !is_stdin};
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         throw IoError(std::string(what) + " " + path + " is a directory; expected a file");
     }
@@ -42,10 +42,11 @@ std::string read_input(const std::string &path, std::size_t cap, std::string_vie
         }
         if (n == 0) break;
         if (out.size() + static_cast<std::size_t>(n) > cap) {
-            throw ssogate::Error(SSOGATE_INPUT_TOO_LARGE,
-                                 std::string(what) + " " + (is_stdin ? std::string("(stdin)") : path) +
-                                     " is larger than " + std::to_string(cap) + " bytes, the most accepted; stopped "
-                                     "reading there");
+            throw ssogate::Error(SSOGATE_INPUT_TOO_LARGE, std::string(what) + " " +
+                                                              (is_stdin ? std::string("(stdin)") : path) +
+                                                              " is larger than " + std::to_string(cap) +
+                                                              " bytes, the most accepted; stopped "
+                                                              "reading there");
         }
         out.append(buf, static_cast<std::size_t>(n));
     }

@@ -9,8 +9,9 @@
 #include <optional>
 
 CLI::App *add_login_url_command(CLI::App &app, LoginUrlArgs &args) {
-    auto *cmd = app.add_subcommand("login-url", "Begin an SP-initiated login and print the IdP redirect URL (or the "
-                                                "POST form), for trying a connection by hand");
+    auto *cmd = app.add_subcommand("login-url",
+                                   "Begin an SP-initiated login and print the IdP redirect URL (or the "
+                                   "POST form), for trying a connection by hand");
     cmd->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")
         ->required()
         ->check(CLI::ExistingFile);
@@ -44,8 +45,7 @@ int run_login_url(const LoginUrlArgs &args) {
     // A store that lives only as long as this command: the request cannot be finished by a server
     // later, so the RelayState and request ID are printed for manual testing only.
     const auto store = ssogate::RequestStore::memory();
-    const ssogate::SpLoginRequest b =
-        ssogate::begin_sp_login(conn, store, args.return_to, key ? &*key : nullptr, o);
+    const ssogate::SpLoginRequest b = ssogate::begin_sp_login(conn, store, args.return_to, key ? &*key : nullptr, o);
     std::cout << (b.binding == ssogate::Binding::http_post ? b.post_form_html : b.redirect_url + "\n");
     std::cerr << "request ID:  " << b.request_id << "\n"
               << "RelayState:  " << b.relay_state << "\n"

@@ -46,7 +46,8 @@ constexpr int exit_refused = 3;
 json endpoints_json(const std::vector<ssogate::Endpoint> &endpoints) {
     json out = json::array();
     for (const auto &e : endpoints) {
-        out.push_back({{"binding", short_binding(e.binding_uri)}, {"binding_uri", e.binding_uri}, {"location", e.location}});
+        out.push_back(
+            {{"binding", short_binding(e.binding_uri)}, {"binding_uri", e.binding_uri}, {"location", e.location}});
     }
     return out;
 }
@@ -189,7 +190,8 @@ int run_import(const ImportArgs &a) {
 int run_sp_metadata(const std::string &file, std::optional<std::int64_t> now) {
     ssogate::IdpOptions options;
     options.now = now.value_or(0);
-    const auto conn = ssogate::Connection::from_json(read_input(file, connection_file_cap, "the connection file"), options);
+    const auto conn =
+        ssogate::Connection::from_json(read_input(file, connection_file_cap, "the connection file"), options);
     const std::string metadata = conn.sp_metadata();
     std::cout << metadata;
     if (!metadata.empty() && metadata.back() != '\n') {
@@ -212,17 +214,19 @@ CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
     auto *idp_cmd = app.add_subcommand("idp", "Identity provider metadata");
     idp_cmd->require_subcommand(1);
     auto *import_cmd = idp_cmd->add_subcommand("import", "Import the IdP's metadata.xml and make a connection");
-    import_cmd->add_option("FILE", imp.file, "The metadata file saved from the IdP")->required()->check(
-        CLI::ExistingFile);
+    import_cmd->add_option("FILE", imp.file, "The metadata file saved from the IdP")
+        ->required()
+        ->check(CLI::ExistingFile);
     import_cmd->add_option("--base-url", imp.base_url, "Your service's base URL, e.g. https://app.example.com")
         ->required();
     import_cmd->add_option("--entity-id", imp.entity_id, "The IdP to take from a federation aggregate");
     import_cmd->add_option("--id", imp.id, "The connection id (default: 128 random bits)");
     import_cmd->add_option("--acs-url", imp.acs_url, "An explicit ACS URL (an IdP app that already exists)");
     import_cmd->add_option("--sp-entity-id", imp.sp_entity_id, "An explicit SP entity ID");
-    import_cmd->add_option("--sp-cert", imp.sp_cert,
-                           "The certificate (PEM) of the SP key that signs AuthnRequests: kept in the connection and "
-                           "published in its SP metadata")
+    import_cmd
+        ->add_option("--sp-cert", imp.sp_cert,
+                     "The certificate (PEM) of the SP key that signs AuthnRequests: kept in the connection and "
+                     "published in its SP metadata")
         ->check(CLI::ExistingFile);
     import_cmd->add_flag("--allow-idp-initiated", imp.allow_idp_initiated,
                          "Accept logins started from the IdP's dashboard");
@@ -253,8 +257,9 @@ CLI::App *add_sp_metadata_command(CLI::App &app, SpMetadataArgs &sp) {
 
 int main(int argc, char **argv) {
     CLI::App app{"ssogate: SAML 2.0 single sign-on for your dashboard (service-provider side)"};
-    app.footer("Exit codes: 0 ok, 1 I/O or internal failure, 2 usage, 3 input refused (code and message on stderr, "
-               "or as JSON with --json).");
+    app.footer(
+        "Exit codes: 0 ok, 1 I/O or internal failure, 2 usage, 3 input refused (code and message on stderr, "
+        "or as JSON with --json).");
     app.require_subcommand(1);
 
     ImportArgs imp;
@@ -263,8 +268,9 @@ int main(int argc, char **argv) {
     auto *meta_cmd = add_sp_metadata_command(app, sp);
 
     DemoArgs demo_args;
-    auto *demo_cmd = app.add_subcommand("demo", "Run the whole SSO flow with a testing IdP playing Okta (exit 1 if a step "
-                                                "gives an unexpected outcome)");
+    auto *demo_cmd = app.add_subcommand("demo",
+                                        "Run the whole SSO flow with a testing IdP playing Okta (exit 1 if a step "
+                                        "gives an unexpected outcome)");
     demo_cmd->add_option("--dir", demo_args.dir, "Put the SQLite file here (default: a temporary directory)");
     demo_cmd->add_flag("--keep", demo_args.keep, "Keep the temporary directory");
 

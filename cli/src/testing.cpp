@@ -53,7 +53,7 @@ ssogate::TestSign sign_mode(const std::string &s) {
 // The NAME=VALUE specs grouped by name, in the order each name first appears. A malformed spec is put
 // in `bad`, and nothing is returned.
 std::vector<std::pair<std::string, std::vector<std::string>>> attributes_of(const std::vector<std::string> &specs,
-                                                                           std::string &bad) {
+                                                                            std::string &bad) {
     std::vector<std::pair<std::string, std::vector<std::string>>> out;
     for (const auto &spec : specs) {
         const auto eq = spec.find('=');
@@ -103,15 +103,17 @@ int run_response(const TestingArgs &a) {
 }  // namespace
 
 CLI::App *add_testing_command(CLI::App &app, TestingArgs &args) {
-    auto *cmd = app.add_subcommand("testing", "A testing IdP: make a throwaway key, publish its metadata, sign "
-                                              "Responses for a connection (for tests only)");
+    auto *cmd = app.add_subcommand("testing",
+                                   "A testing IdP: make a throwaway key, publish its metadata, sign "
+                                   "Responses for a connection (for tests only)");
     cmd->require_subcommand(1);
 
     auto *keygen = cmd->add_subcommand("keygen", "Write a new test key and its self-signed certificate");
     keygen->add_option("--key", args.key, "Write the private key (PEM) here")->required();
     keygen->add_option("--cert", args.cert, "Write the certificate (PEM) here")->required();
-    keygen->add_option("--entity-id", args.entity_id, "The test IdP's entity ID (printed back: the certificate "
-                                                       "does not name it)");
+    keygen->add_option("--entity-id", args.entity_id,
+                       "The test IdP's entity ID (printed back: the certificate "
+                       "does not name it)");
     keygen->add_flag("--ec", args.ec, "An EC P-256 key instead of RSA-2048");
 
     auto *metadata = cmd->add_subcommand("metadata", "Print the test IdP's metadata, to import with 'idp import'");
@@ -121,8 +123,9 @@ CLI::App *add_testing_command(CLI::App &app, TestingArgs &args) {
                          std::string("The test IdP's entity ID (default: ") + default_entity_id + ")");
     metadata->add_option("--sso-url", args.sso_url, "The single sign-on URL to publish")->capture_default_str();
 
-    auto *response = cmd->add_subcommand("response", "Print a signed SAMLResponse (base64, as a form posts it) for "
-                                                     "a connection");
+    auto *response = cmd->add_subcommand("response",
+                                         "Print a signed SAMLResponse (base64, as a form posts it) for "
+                                         "a connection");
     response->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")
         ->required()
         ->check(CLI::ExistingFile);

@@ -65,8 +65,9 @@ void print_login(const ssogate::VerifiedLogin &v) {
 }  // namespace
 
 CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
-    auto *cmd = app.add_subcommand("verify", "Verify a SAMLResponse for a connection and print the login or the "
-                                             "refusal (exit 3)");
+    auto *cmd = app.add_subcommand("verify",
+                                   "Verify a SAMLResponse for a connection and print the login or the "
+                                   "refusal (exit 3)");
     cmd->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")
         ->required()
         ->check(CLI::ExistingFile);

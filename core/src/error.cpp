@@ -5,7 +5,8 @@ namespace ssogate::core {
 const char *code_name(Code code) noexcept {
     switch (code) {
 #define SSOGATE_CODE(id, NAME, number) \
-    case Code::id: return #NAME;
+    case Code::id:                     \
+        return #NAME;
 #include "generated/codes.inc"
 #undef SSOGATE_CODE
     }

@@ -78,7 +78,7 @@ Idp import_idp(const py::bytes &xml, const std::optional<std::string> &entity_id
 }
 
 Connection connection_from_json(const py::bytes &json, std::optional<std::int64_t> now,
-                                 std::optional<std::uint64_t> max_bytes) {
+                                std::optional<std::uint64_t> max_bytes) {
     const std::string_view json_v = bytes_view(json);
     const ssogate::IdpOptions opts = idp_options(now, max_bytes);
     py::gil_scoped_release nogil;  // restoring imports the IdP metadata the JSON carries again

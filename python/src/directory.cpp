@@ -81,13 +81,11 @@ int cb_find_account(void *ud, const char *id, size_t id_len, ssogate_json_out *o
 }
 
 int cb_put_connection(void *ud, const char *json, size_t len) {
-    return guarded("put_connection", nullptr,
-                   [&] { return bridge_of(ud).attr("put_connection")(text(json, len)); });
+    return guarded("put_connection", nullptr, [&] { return bridge_of(ud).attr("put_connection")(text(json, len)); });
 }
 
 int cb_find_connection(void *ud, const char *id, size_t id_len, ssogate_json_out *out) {
-    return guarded("find_connection", out,
-                   [&] { return bridge_of(ud).attr("find_connection")(text(id, id_len)); });
+    return guarded("find_connection", out, [&] { return bridge_of(ud).attr("find_connection")(text(id, id_len)); });
 }
 
 int cb_list_connections(void *ud, const char *account_id, size_t account_id_len, ssogate_json_out *out) {
@@ -134,8 +132,7 @@ int cb_revoke_invite(void *ud, const char *account_id, size_t account_id_len, co
 }
 
 int cb_put_join_token(void *ud, const char *json, size_t len) {
-    return guarded("put_join_token", nullptr,
-                   [&] { return bridge_of(ud).attr("put_join_token")(text(json, len)); });
+    return guarded("put_join_token", nullptr, [&] { return bridge_of(ud).attr("put_join_token")(text(json, len)); });
 }
 
 int cb_find_join_token(void *ud, const char *token, size_t token_len, int64_t now, ssogate_json_out *out) {
@@ -224,7 +221,6 @@ void bind_directory(py::module_ &m) {
             return Gate{std::make_shared<const ssogate::Gate>(
                 ssogate::gate_with_stores(*directory.dir, *replay.cache, *requests.store, o))};
         },
-        py::arg("directory"), py::arg("replay"), py::arg("requests"), py::arg("now"),
-        py::arg("join_token_ttl_seconds"),
+        py::arg("directory"), py::arg("replay"), py::arg("requests"), py::arg("now"), py::arg("join_token_ttl_seconds"),
         "ssogate_gate_new: a gate sharing these stores; releases the GIL.");
 }

@@ -30,9 +30,8 @@ std::string_view bytes_view(const py::bytes &b) {
 }
 
 using AttributeTuple = std::tuple<std::string, std::string, std::string, std::vector<std::string>>;
-using LoginTuple = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string,
-                              std::string, std::int64_t, std::optional<std::int64_t>, std::string,
-                              std::vector<AttributeTuple>>;
+using LoginTuple = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string,
+                              std::int64_t, std::optional<std::int64_t>, std::string, std::vector<AttributeTuple>>;
 
 // The same shape as verify.cpp's login tuple, so _gate.py builds the same VerifiedLogin.
 LoginTuple login_tuple(ssogate::VerifiedLogin v) {
@@ -42,10 +41,17 @@ LoginTuple login_tuple(ssogate::VerifiedLogin v) {
         attrs.emplace_back(std::move(a.name), std::move(a.name_format), std::move(a.friendly_name),
                            std::move(a.values));
     }
-    return LoginTuple{std::move(v.email), std::move(v.nameid), std::move(v.nameid_format),
-                      std::move(v.idp_entity_id), std::move(v.connection_id), std::move(v.assertion_id),
-                      std::move(v.session_index), v.authn_instant, v.session_not_on_or_after,
-                      std::move(v.in_response_to), std::move(attrs)};
+    return LoginTuple{std::move(v.email),
+                      std::move(v.nameid),
+                      std::move(v.nameid_format),
+                      std::move(v.idp_entity_id),
+                      std::move(v.connection_id),
+                      std::move(v.assertion_id),
+                      std::move(v.session_index),
+                      v.authn_instant,
+                      v.session_not_on_or_after,
+                      std::move(v.in_response_to),
+                      std::move(attrs)};
 }
 
 // (kind, reason, reason_name, reason_text, user_message, error_code, email, account_id,
@@ -162,7 +168,8 @@ void bind_gate(py::module_ &m) {
             o.is_passive = is_passive;
             o.ttl_seconds = ttl_seconds;
             const ssogate::SpKey *key = sp_key ? sp_key->key.get() : nullptr;
-            auto r = nogil(g, [&](const ssogate::Gate &x) { return x.begin_sp_login(connection_id, return_to, key, o); });
+            auto r =
+                nogil(g, [&](const ssogate::Gate &x) { return x.begin_sp_login(connection_id, return_to, key, o); });
             // The same tuple as login.cpp's sp_login_begin, so _gate.py builds the same SpLoginRequest.
             return py::make_tuple(r.request_id, r.relay_state, static_cast<int>(r.binding), r.destination,
                                   r.redirect_url, r.post_form_html, r.xml, r.is_signed, r.issued_at, r.expires_at);
@@ -194,8 +201,7 @@ void bind_gate(py::module_ &m) {
     m.def(
         "gate_read_audit",
         [](const Gate &g, const std::string &account, std::int64_t after_seq, std::size_t limit) {
-            const auto rows =
-                nogil(g, [&](const ssogate::Gate &x) { return x.read_audit(account, after_seq, limit); });
+            const auto rows = nogil(g, [&](const ssogate::Gate &x) { return x.read_audit(account, after_seq, limit); });
             py::list out;
             for (const auto &r : rows) {
                 out.append(py::make_tuple(r.seq, r.time, r.account_id, r.connection_id, r.email, r.outcome, r.reason,

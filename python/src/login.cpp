@@ -53,10 +53,10 @@ int fill(ssogate_pending_request *out, int *found, const py::object &result) {
 int cb_put(void *ud, const char *token, size_t token_len, const ssogate_pending_request *r) {
     py::gil_scoped_acquire gil;
     try {
-        static_cast<PyCallbacks *>(ud)->put(
-            std::string(token, token_len), ssogate_pending_request_request_id(r), ssogate_pending_request_connection_id(r),
-            ssogate_pending_request_return_to(r), ssogate_pending_request_created_at(r),
-            ssogate_pending_request_expires_at(r));
+        static_cast<PyCallbacks *>(ud)->put(std::string(token, token_len), ssogate_pending_request_request_id(r),
+                                            ssogate_pending_request_connection_id(r),
+                                            ssogate_pending_request_return_to(r), ssogate_pending_request_created_at(r),
+                                            ssogate_pending_request_expires_at(r));
         return 0;
     } catch (py::error_already_set &e) {
         e.discard_as_unraisable("ssogate RequestStore put callback");
@@ -167,9 +167,8 @@ void bind_login(py::module_ &m) {
     py::class_<SpKey>(m, "SpKey", "An SP signing key and certificate (ssogate_sp_key handle).")
         .def_property_readonly("certificate_pem", [](const SpKey &k) { return k.key->certificate_pem(); });
 
-    m.def("request_store_memory", [] {
-        return RequestStore{std::make_shared<const ssogate::RequestStore>(ssogate::RequestStore::memory())};
-    });
+    m.def("request_store_memory",
+          [] { return RequestStore{std::make_shared<const ssogate::RequestStore>(ssogate::RequestStore::memory())}; });
     m.def(
         "request_store_open",
         [](const std::string &location) {
@@ -188,8 +187,8 @@ void bind_login(py::module_ &m) {
         },
         py::arg("key_pem"), py::arg("cert_pem"));
     m.def("sp_login_begin", &begin, py::arg("connection"), py::arg("store"), py::kw_only(), py::arg("return_to"),
-          py::arg("sp_key"), py::arg("binding"), py::arg("force_authn"), py::arg("is_passive"),
-          py::arg("ttl_seconds"), py::arg("now"), "ssogate_sp_login_begin; releases the GIL.");
+          py::arg("sp_key"), py::arg("binding"), py::arg("force_authn"), py::arg("is_passive"), py::arg("ttl_seconds"),
+          py::arg("now"), "ssogate_sp_login_begin; releases the GIL.");
     m.def("sp_login_finish", &finish, py::arg("connection"), py::arg("store"), py::arg("relay_state"),
           py::arg("saml_response"), py::kw_only(), py::arg("replay"), py::arg("now"),
           "ssogate_sp_login_finish; releases the GIL. Returns (login tuple, return_to).");

@@ -77,8 +77,8 @@ void bind_policy(py::module_ &m) {
         "policy_decide_password_login",
         [](AccountTuple account, const FactsTuple &facts, const std::string &email,
            const std::string &sso_connection_id) {
-            const auto d =
-                policy::decide_password_login(account_of(std::move(account)), facts_of(facts), email, sso_connection_id);
+            const auto d = policy::decide_password_login(account_of(std::move(account)), facts_of(facts), email,
+                                                         sso_connection_id);
             return std::make_tuple(d.allowed, d.reason, d.connection_id);
         },
         py::arg("account"), py::arg("facts"), py::arg("email"), py::arg("sso_connection_id"),
@@ -106,8 +106,8 @@ void bind_policy(py::module_ &m) {
             const auto p =
                 policy::preview_enforcement(account_of(std::move(account)), list, has_enabled_connection, force);
             // The gate's preview tuple, so _gate.py's EnforcementPreview is built the same way.
-            return py::make_tuple(p.allowed, p.applied, static_cast<int>(p.mode), p.reason, p.detail,
-                                  p.losing_access, p.break_glass);
+            return py::make_tuple(p.allowed, p.applied, static_cast<int>(p.mode), p.reason, p.detail, p.losing_access,
+                                  p.break_glass);
         },
         py::arg("account"), py::arg("members"), py::arg("has_enabled_connection"), py::arg("force"),
         "ssogate_policy_preview_enforcement -> (allowed, applied, mode, reason, detail, losing_access, break_glass).");

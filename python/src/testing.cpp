@@ -117,8 +117,8 @@ void bind_testing(py::module_ &m) {
         "test_idp_new",
         [](const std::string &entity_id, int key_type, const std::string &sso_url) {
             py::gil_scoped_release nogil;  // key generation
-            return TestIdp{std::make_shared<const ssogate::TestIdp>(entity_id, static_cast<ssogate::KeyType>(key_type),
-                                                                    sso_url)};
+            return TestIdp{
+                std::make_shared<const ssogate::TestIdp>(entity_id, static_cast<ssogate::KeyType>(key_type), sso_url)};
         },
         py::arg("entity_id"), py::arg("key_type"), py::arg("sso_url"), "ssogate_test_idp_new.");
     m.def(
@@ -130,7 +130,7 @@ void bind_testing(py::module_ &m) {
         },
         py::arg("entity_id"), py::arg("sso_url"), py::arg("key_pem"), py::arg("cert_pem"),
         "ssogate_test_idp_from_pem.");
-    m.def("test_response_new", &response, py::arg("idp"), py::arg("connection"), py::arg("strings"),
-          py::arg("times"), py::arg("attributes"), py::arg("authn_statement"), py::arg("sign"),
+    m.def("test_response_new", &response, py::arg("idp"), py::arg("connection"), py::arg("strings"), py::arg("times"),
+          py::arg("attributes"), py::arg("authn_statement"), py::arg("sign"),
           "ssogate_test_response_new with a params builder; returns (base64, xml).");
 }

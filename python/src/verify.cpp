@@ -66,9 +66,8 @@ ssogate::ReplayCacheOptions cache_options(std::optional<std::int64_t> now, std::
 }
 
 using AttributeTuple = std::tuple<std::string, std::string, std::string, std::vector<std::string>>;
-using LoginTuple = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string,
-                              std::string, std::int64_t, std::optional<std::int64_t>, std::string,
-                              std::vector<AttributeTuple>>;
+using LoginTuple = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string,
+                              std::int64_t, std::optional<std::int64_t>, std::string, std::vector<AttributeTuple>>;
 
 LoginTuple verify(const Connection &conn, const py::bytes &saml_response, const ReplayCache &replay,
                   const std::vector<std::string> &pending_request_ids, std::optional<std::int64_t> now,
@@ -93,10 +92,17 @@ LoginTuple verify(const Connection &conn, const py::bytes &saml_response, const 
         attrs.emplace_back(std::move(a.name), std::move(a.name_format), std::move(a.friendly_name),
                            std::move(a.values));
     }
-    return LoginTuple{std::move(v.email), std::move(v.nameid), std::move(v.nameid_format),
-                      std::move(v.idp_entity_id), std::move(v.connection_id), std::move(v.assertion_id),
-                      std::move(v.session_index), v.authn_instant, v.session_not_on_or_after,
-                      std::move(v.in_response_to), std::move(attrs)};
+    return LoginTuple{std::move(v.email),
+                      std::move(v.nameid),
+                      std::move(v.nameid_format),
+                      std::move(v.idp_entity_id),
+                      std::move(v.connection_id),
+                      std::move(v.assertion_id),
+                      std::move(v.session_index),
+                      v.authn_instant,
+                      v.session_not_on_or_after,
+                      std::move(v.in_response_to),
+                      std::move(attrs)};
 }
 
 }  // namespace
@@ -135,7 +141,8 @@ void bind_verify(py::module_ &m) {
             cb.insert_if_absent = &insert_if_absent;
             cb.free_user_data = &free_callable;
             try {
-                return ReplayCache{std::make_shared<const ssogate::ReplayCache>(ssogate::ReplayCache::from_callbacks(cb))};
+                return ReplayCache{
+                    std::make_shared<const ssogate::ReplayCache>(ssogate::ReplayCache::from_callbacks(cb))};
             } catch (...) {
                 delete static_cast<PyReplayCallable *>(cb.user_data);  // not taken over by the library
                 throw;

@@ -406,10 +406,10 @@ static void test_options(void) {
 
 struct metadata_row {
     const char *file;
-    int code;               /* expected outcome at NOW without an entity id */
-    const char *entity_id;  /* expected entityID when it imports (manifest: facts.entity_details) */
-    size_t signing_certs;   /* signing KeyDescriptors (use="signing" or none) */
-    const char *sha256;     /* the first signing certificate's fingerprint (manifest) */
+    int code;              /* expected outcome at NOW without an entity id */
+    const char *entity_id; /* expected entityID when it imports (manifest: facts.entity_details) */
+    size_t signing_certs;  /* signing KeyDescriptors (use="signing" or none) */
+    const char *sha256;    /* the first signing certificate's fingerprint (manifest) */
 };
 
 static const struct metadata_row metadata[] = {
@@ -579,8 +579,8 @@ static void test_adfs_expired_cert_warning(void) {
 static void test_federations(void) {
     static const struct {
         const char *file;
-        const char *listed;  /* an IdP entityID the ambiguity message must name */
-        const char *choose;  /* an IdP with an RSA-2048 signing key */
+        const char *listed; /* an IdP entityID the ambiguity message must name */
+        const char *choose; /* an IdP with an RSA-2048 signing key */
     } feds[] = {
         {"federation-1", "https://idp.protectnetwork.org/protectnetwork-idp", "https://idp.nordu.net/idp/shibboleth"},
         {"federation-2", "https://idp.umu.se/saml2/idp/metadata.php", "https://idp.umu.se/saml2/idp/metadata.php"},
@@ -675,8 +675,8 @@ static void test_connection_generated_id(void) {
     CHECK(strlen(id) == 22); /* 128 bits, base64url without padding */
     for (i = 0; id[i] != '\0'; i++) {
         char c = id[i];
-        url_safe = url_safe && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                                c == '-' || c == '_');
+        url_safe = url_safe &&
+                   ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_');
     }
     CHECK(url_safe);
     CHECK(strcmp(ssogate_connection_id(a), ssogate_connection_id(b)) != 0);
@@ -937,8 +937,8 @@ static void test_connection_json_federation(void) {
     ssogate_connection *back;
     CHECK_CODE(err, SSOGATE_OK);
     idp_options_now(&io);
-    back = ssogate_connection_from_json(ssogate_connection_to_json(conn), strlen(ssogate_connection_to_json(conn)),
-                                        &io, err);
+    back = ssogate_connection_from_json(ssogate_connection_to_json(conn), strlen(ssogate_connection_to_json(conn)), &io,
+                                        err);
     CHECK_CODE(err, SSOGATE_OK);
     CHECK_STR(ssogate_idp_entity_id(ssogate_connection_idp(back)), chosen);
     ssogate_connection_free(back);
@@ -968,8 +968,8 @@ static void test_test_idp_from_pem(void) {
     CHECK_STR(ssogate_test_idp_entity_id(again), eid);
 
     /* Its Response verifies against a connection made from its own metadata with the first's key. */
-    ssogate_idp *idp = ssogate_idp_import(ssogate_test_idp_metadata_xml(again), strlen(ssogate_test_idp_metadata_xml(again)),
-                                          NULL, 0, NULL, 0, NULL, err);
+    ssogate_idp *idp = ssogate_idp_import(ssogate_test_idp_metadata_xml(again),
+                                          strlen(ssogate_test_idp_metadata_xml(again)), NULL, 0, NULL, 0, NULL, err);
     CHECK(idp != NULL);
     ssogate_connection_params *p = ssogate_connection_params_new();
     CHECK(set(ssogate_connection_params_set_base_url, p, "https://app.example.com", err) == SSOGATE_OK);

@@ -29,15 +29,15 @@ static void fail_at(const char *file, int line, const char *what) {
 
 /* Strings: NULL-safe equality, printing both sides on failure. */
 #define CHECK_STR(got, want)                                                                     \
-    do {                                                                                        \
-        const char *g_ = (got);                                                                 \
-        const char *w_ = (want);                                                                \
-        if (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0) {                                  \
-            passed++;                                                                           \
-        } else {                                                                                \
+    do {                                                                                         \
+        const char *g_ = (got);                                                                  \
+        const char *w_ = (want);                                                                 \
+        if (g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0) {                                   \
+            passed++;                                                                            \
+        } else {                                                                                 \
             fprintf(stderr, "  got:  %s\n  want: %s\n", g_ ? g_ : "(NULL)", w_ ? w_ : "(NULL)"); \
-            fail_at(__FILE__, __LINE__, #got " == " #want);                                     \
-        }                                                                                       \
+            fail_at(__FILE__, __LINE__, #got " == " #want);                                      \
+        }                                                                                        \
     } while (0)
 
 /* The code recorded in err, printing the code name and message on a mismatch. */
@@ -47,7 +47,7 @@ static void fail_at(const char *file, int line, const char *what) {
         if (c_ == (want)) {                                                                  \
             passed++;                                                                        \
         } else {                                                                             \
-            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", c_, ssogate_code_name(c_),  \
+            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", c_, ssogate_code_name(c_), \
                     ssogate_error_message(err), (want), ssogate_code_name(want));            \
             fail_at(__FILE__, __LINE__, "error code of " #err " == " #want);                 \
         }                                                                                    \

@@ -23,7 +23,6 @@
 #include "check.h"
 #include "gate_fixture.h"
 
-
 /* ------------------------------------------------------------------ a little JSON, for this example */
 
 /* A growing string. */
@@ -175,10 +174,10 @@ static int injected(host_directory *d, const char *callback, ssogate_json_out *o
     if (d->fail_json != NULL) *rc = ssogate_json_out_set(out, d->fail_json, strlen(d->fail_json));
     return 1;
 }
-#define INJECT(d, name, out)                                   \
-    do {                                                       \
-        int rc_;                                               \
-        if (injected((d), (name), (out), &rc_)) return rc_;    \
+#define INJECT(d, name, out)                                \
+    do {                                                    \
+        int rc_;                                            \
+        if (injected((d), (name), (out), &rc_)) return rc_; \
     } while (0)
 
 static account_row *account_by_id(host_directory *d, const char *id) {
@@ -456,8 +455,7 @@ static int put_join_token(void *user_data, const char *json, size_t len) {
     return 0;
 }
 
-static int find_join_token(void *user_data, const char *token, size_t token_len, int64_t now,
-                           ssogate_json_out *out) {
+static int find_join_token(void *user_data, const char *token, size_t token_len, int64_t now, ssogate_json_out *out) {
     host_directory *d = user_data;
     (void)token_len;
     INJECT(d, "find_join_token", out);
@@ -475,8 +473,8 @@ static int find_join_token(void *user_data, const char *token, size_t token_len,
     return 0;
 }
 
-static int read_audit(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq,
-                      uint64_t limit, ssogate_json_out *out) {
+static int read_audit(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq, uint64_t limit,
+                      ssogate_json_out *out) {
     host_directory *d = user_data;
     buf b = {0};
     buf_add(&b, "[");
@@ -532,10 +530,9 @@ static char *get_obj(const char *json, const char *key) {
 
 static int same_member(const member_row *a, const member_row *b) {
     return strcmp(a->account_id, b->account_id) == 0 && strcmp(a->email, b->email) == 0 &&
-           strcmp(a->role, b->role) == 0 && strcmp(a->status, b->status) == 0 &&
-           a->has_password == b->has_password && strcmp(a->joined_via, b->joined_via) == 0 &&
-           a->sso_linked == b->sso_linked && a->last_sso_login == b->last_sso_login &&
-           a->created_at == b->created_at;
+           strcmp(a->role, b->role) == 0 && strcmp(a->status, b->status) == 0 && a->has_password == b->has_password &&
+           strcmp(a->joined_via, b->joined_via) == 0 && a->sso_linked == b->sso_linked &&
+           a->last_sso_login == b->last_sso_login && a->created_at == b->created_at;
 }
 
 /* A member nested in an operation ("member", "before", "after"). */
@@ -766,8 +763,8 @@ static void dashboard_flow(ssogate_gate *gate) {
     CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
     ssogate_gate_outcome_free(o);
 
-    ssogate_invite *inv = ssogate_gate_invite(gate, S("acme"), S("bob@partner.example.net"), SSOGATE_ROLE_ADMIN,
-                                              3600, err);
+    ssogate_invite *inv =
+        ssogate_gate_invite(gate, S("acme"), S("bob@partner.example.net"), SSOGATE_ROLE_ADMIN, 3600, err);
     CHECK(inv != NULL);
     ssogate_invite_free(inv);
     o = consume_for(gate, "bob@partner.example.net");
@@ -875,19 +872,22 @@ static void test_host_directory(void) {
     CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "find_member callback returned malformed JSON");
     ssogate_gate_outcome_free(o);
 
-    d.fail_json = "{\"account_id\":\"acme\",\"email\":\"alice@example.com\",\"role\":\"boss\",\"status\":\"active\","
-                  "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
-                  "\"created_at\":1}";
+    d.fail_json =
+        "{\"account_id\":\"acme\",\"email\":\"alice@example.com\",\"role\":\"boss\",\"status\":\"active\","
+        "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
+        "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
     CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
     CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "a member whose \"role\" is \"boss\"; expected owner, admin or member");
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o),
+                   "a member whose \"role\" is \"boss\"; expected owner, admin or member");
     ssogate_gate_outcome_free(o);
 
     /* A well-formed record for someone else is no answer for alice either. */
-    d.fail_json = "{\"account_id\":\"acme\",\"email\":\"mallory@example.com\",\"role\":\"owner\",\"status\":\"active\","
-                  "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
-                  "\"created_at\":1}";
+    d.fail_json =
+        "{\"account_id\":\"acme\",\"email\":\"mallory@example.com\",\"role\":\"owner\",\"status\":\"active\","
+        "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
+        "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
     CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
     CHECK(ssogate_gate_outcome_verified_login(o) == NULL);

@@ -16,18 +16,18 @@
 #define S(literal) literal, sizeof literal - 1
 
 /* An outcome's kind and reason name, printing its text on a mismatch. */
-#define CHECK_OUTCOME(o, kind, reason)                                                          \
-    do {                                                                                        \
-        const ssogate_gate_outcome *o_ = (o);                                                        \
-        if (o_ != NULL && ssogate_gate_outcome_kind(o_) == (kind) &&                                 \
-            strcmp(ssogate_gate_outcome_reason_name(o_), (reason)) == 0) {                           \
-            passed++;                                                                           \
-        } else {                                                                                \
-            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", ssogate_gate_outcome_kind(o_),      \
-                    o_ ? ssogate_gate_outcome_reason_name(o_) : "(NULL)",                            \
-                    o_ ? ssogate_gate_outcome_reason_text(o_) : "", (kind), (reason));               \
-            fail_at(__FILE__, __LINE__, "outcome of " #o);                                      \
-        }                                                                                       \
+#define CHECK_OUTCOME(o, kind, reason)                                                           \
+    do {                                                                                         \
+        const ssogate_gate_outcome *o_ = (o);                                                    \
+        if (o_ != NULL && ssogate_gate_outcome_kind(o_) == (kind) &&                             \
+            strcmp(ssogate_gate_outcome_reason_name(o_), (reason)) == 0) {                       \
+            passed++;                                                                            \
+        } else {                                                                                 \
+            fprintf(stderr, "  got:  %d %s: %s\n  want: %d %s\n", ssogate_gate_outcome_kind(o_), \
+                    o_ ? ssogate_gate_outcome_reason_name(o_) : "(NULL)",                        \
+                    o_ ? ssogate_gate_outcome_reason_text(o_) : "", (kind), (reason));           \
+            fail_at(__FILE__, __LINE__, "outcome of " #o);                                       \
+        }                                                                                        \
     } while (0)
 
 static ssogate_error *err;

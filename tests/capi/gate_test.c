@@ -172,7 +172,8 @@ static void test_sp_initiated(void) {
     CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
     CHECK_STR(ssogate_gate_outcome_return_to(o), "/dashboard");
     CHECK_STR(ssogate_verified_login_return_to(ssogate_gate_outcome_verified_login(o)), "/dashboard");
-    CHECK_STR(ssogate_verified_login_in_response_to(ssogate_gate_outcome_verified_login(o)), ssogate_sp_login_request_id(req));
+    CHECK_STR(ssogate_verified_login_in_response_to(ssogate_gate_outcome_verified_login(o)),
+              ssogate_sp_login_request_id(req));
     ssogate_gate_outcome_free(o);
     ssogate_test_response_free(r);
 

@@ -19,13 +19,13 @@ int passed = 0;
     std::exit(1);
 }
 
-#define CHECK(cond)                    \
-    do {                               \
-        if (cond) {                    \
-            ++passed;                  \
-        } else {                       \
+#define CHECK(cond)                   \
+    do {                              \
+        if (cond) {                   \
+            ++passed;                 \
+        } else {                      \
             fail_at(__LINE__, #cond); \
-        }                              \
+        }                             \
     } while (0)
 
 // Runs `body`, which must throw ssogate::Error with `code`.

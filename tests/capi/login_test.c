@@ -13,22 +13,21 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            ++failures;                                                      \
-        }                                                                    \
+            ++failures;                                                              \
+        }                                                                            \
     } while (0)
 
-#define CHECK_CODE(err, expected)                                                               \
-    do {                                                                                        \
-        if (ssogate_error_code(err) != (expected)) {                                            \
-            fprintf(stderr, "%s:%d: expected %s, got %s: %s\n", __FILE__, __LINE__,             \
-                    ssogate_code_name(expected), ssogate_code_name(ssogate_error_code(err)),    \
-                    ssogate_error_message(err));                                                \
-            ++failures;                                                                         \
-        }                                                                                       \
+#define CHECK_CODE(err, expected)                                                                                \
+    do {                                                                                                         \
+        if (ssogate_error_code(err) != (expected)) {                                                             \
+            fprintf(stderr, "%s:%d: expected %s, got %s: %s\n", __FILE__, __LINE__, ssogate_code_name(expected), \
+                    ssogate_code_name(ssogate_error_code(err)), ssogate_error_message(err));                     \
+            ++failures;                                                                                          \
+        }                                                                                                        \
     } while (0)
 
 static const int64_t t0 = 1767225600; /* 2026-01-01T00:00:00Z */
@@ -39,8 +38,7 @@ static int starts_with(const char *s, const char *prefix) {
 }
 
 /* The testing IdP's signed answer to request_id ("" for an unsolicited one), made at `now`. */
-static char *answer(const ssogate_test_idp *idp, const ssogate_connection *conn, const char *request_id,
-                    int64_t now) {
+static char *answer(const ssogate_test_idp *idp, const ssogate_connection *conn, const char *request_id, int64_t now) {
     ssogate_error *err = ssogate_error_new();
     ssogate_test_response_params *p = ssogate_test_response_params_new();
     ssogate_test_response *r = NULL;
@@ -64,13 +62,14 @@ static char *answer(const ssogate_test_idp *idp, const ssogate_connection *conn,
     return out;
 }
 
-static ssogate_verified_login *finish(const ssogate_connection *conn, ssogate_request_store *store, const char *relay_state,
-                             const char *response, ssogate_replay_cache *replay, int64_t now, ssogate_error *err) {
+static ssogate_verified_login *finish(const ssogate_connection *conn, ssogate_request_store *store,
+                                      const char *relay_state, const char *response, ssogate_replay_cache *replay,
+                                      int64_t now, ssogate_error *err) {
     ssogate_verify_options vo;
     ssogate_verify_options_init(&vo, sizeof vo);
     vo.now = now;
     return ssogate_sp_login_finish(conn, store, relay_state, strlen(relay_state), response,
-                                response == NULL ? 0 : strlen(response), replay, &vo, err);
+                                   response == NULL ? 0 : strlen(response), replay, &vo, err);
 }
 
 /* ---- a host store made of callbacks: a fixed array, single-threaded here ---- */
@@ -83,8 +82,8 @@ struct slot {
 
 struct host_store {
     struct slot slots[8];
-    int fail;   /* non-zero: every callback reports that the store is down */
-    int freed;  /* set by free_user_data */
+    int fail;  /* non-zero: every callback reports that the store is down */
+    int freed; /* set by free_user_data */
     int calls;
 };
 

@@ -22,30 +22,30 @@
 static ssogate_error *err;
 
 /* A decision's outcome and reason, printing names (and the detail) on a mismatch. */
-#define CHECK_SSO(d, want_outcome, want_reason)                                                              \
-    do {                                                                                                     \
-        const ssogate_sso_decision *d_ = (d);                                                                \
-        if (d_ != NULL && ssogate_sso_decision_outcome(d_) == (want_outcome) &&                              \
-            ssogate_sso_decision_reason(d_) == (want_reason)) {                                              \
-            passed++;                                                                                        \
-        } else {                                                                                             \
-            fprintf(stderr, "  got:  %d %s (%s)\n  want: %d %s\n", ssogate_sso_decision_outcome(d_),         \
-                    ssogate_reason_name(ssogate_sso_decision_reason(d_)),                                    \
-                    d_ ? ssogate_sso_decision_detail(d_) : ssogate_error_message(err), (want_outcome),       \
-                    ssogate_reason_name(want_reason));                                                       \
-            fail_at(__FILE__, __LINE__, "decision of " #d);                                                  \
-        }                                                                                                    \
+#define CHECK_SSO(d, want_outcome, want_reason)                                                        \
+    do {                                                                                               \
+        const ssogate_sso_decision *d_ = (d);                                                          \
+        if (d_ != NULL && ssogate_sso_decision_outcome(d_) == (want_outcome) &&                        \
+            ssogate_sso_decision_reason(d_) == (want_reason)) {                                        \
+            passed++;                                                                                  \
+        } else {                                                                                       \
+            fprintf(stderr, "  got:  %d %s (%s)\n  want: %d %s\n", ssogate_sso_decision_outcome(d_),   \
+                    ssogate_reason_name(ssogate_sso_decision_reason(d_)),                              \
+                    d_ ? ssogate_sso_decision_detail(d_) : ssogate_error_message(err), (want_outcome), \
+                    ssogate_reason_name(want_reason));                                                 \
+            fail_at(__FILE__, __LINE__, "decision of " #d);                                            \
+        }                                                                                              \
     } while (0)
 
-#define CHECK_REASON(got, want)                                                                          \
-    do {                                                                                                 \
-        int g_ = (got);                                                                                  \
-        if (g_ == (want)) {                                                                              \
-            passed++;                                                                                    \
-        } else {                                                                                         \
+#define CHECK_REASON(got, want)                                                                              \
+    do {                                                                                                     \
+        int g_ = (got);                                                                                      \
+        if (g_ == (want)) {                                                                                  \
+            passed++;                                                                                        \
+        } else {                                                                                             \
             fprintf(stderr, "  got:  %s\n  want: %s\n", ssogate_reason_name(g_), ssogate_reason_name(want)); \
-            fail_at(__FILE__, __LINE__, #got " == " #want);                                              \
-        }                                                                                                \
+            fail_at(__FILE__, __LINE__, #got " == " #want);                                                  \
+        }                                                                                                    \
     } while (0)
 
 /* ---- the facts of one scenario, with the defaults of tests/core/policy_test.cpp ---- */
@@ -93,8 +93,8 @@ static void expect_sso(const scenario *s, int outcome, int reason, int line) {
     ssogate_sso_decision *d = decide(s);
     if (d == NULL || ssogate_sso_decision_outcome(d) != outcome || ssogate_sso_decision_reason(d) != reason) {
         fprintf(stderr, "  row at line %d: got %d %s (%s), want %d %s\n", line, ssogate_sso_decision_outcome(d),
-                ssogate_reason_name(ssogate_sso_decision_reason(d)), d ? ssogate_sso_decision_detail(d) : "",
-                outcome, ssogate_reason_name(reason));
+                ssogate_reason_name(ssogate_sso_decision_reason(d)), d ? ssogate_sso_decision_detail(d) : "", outcome,
+                ssogate_reason_name(reason));
         fail_at(__FILE__, line, "SSO decision");
     }
     passed++;
@@ -229,8 +229,8 @@ static ssogate_password_decision *password(int mode, const ssogate_policy_facts 
     ssogate_policy_account a;
     ssogate_policy_account_init(&a, sizeof a);
     a.sso_mode = mode;
-    ssogate_password_decision *d = ssogate_policy_decide_password_login(
-        &a, S("Owner@Example.com ops@example.com"), facts, email, strlen(email), S("conn1"), err);
+    ssogate_password_decision *d = ssogate_policy_decide_password_login(&a, S("Owner@Example.com ops@example.com"),
+                                                                        facts, email, strlen(email), S("conn1"), err);
     CHECK(d != NULL);
     CHECK_CODE(err, SSOGATE_OK);
     return d;
@@ -311,8 +311,8 @@ static void expect_invite(int mode, int method, const char *sso_email, int allow
     ssogate_policy_account a;
     ssogate_policy_account_init(&a, sizeof a);
     a.sso_mode = mode;
-    ssogate_invite_decision *d = ssogate_policy_decide_invite_acceptance(
-        &a, S("Guest@Example.com"), method, sso_email, sso_email ? strlen(sso_email) : 0, err);
+    ssogate_invite_decision *d = ssogate_policy_decide_invite_acceptance(&a, S("Guest@Example.com"), method, sso_email,
+                                                                         sso_email ? strlen(sso_email) : 0, err);
     CHECK_CODE(err, SSOGATE_OK);
     if (d == NULL || ssogate_invite_decision_allowed(d) != allowed || ssogate_invite_decision_reason(d) != reason) {
         fprintf(stderr, "  row at line %d: got %d %s, want %d %s\n", line, ssogate_invite_decision_allowed(d),
@@ -347,7 +347,8 @@ static ssogate_enforcement *preview(int mode, const ssogate_policy_members *m, i
     ssogate_policy_account a;
     ssogate_policy_account_init(&a, sizeof a);
     a.sso_mode = mode;
-    ssogate_enforcement *e = ssogate_policy_preview_enforcement(&a, S("owner@example.com"), m, has_connection, force, err);
+    ssogate_enforcement *e =
+        ssogate_policy_preview_enforcement(&a, S("owner@example.com"), m, has_connection, force, err);
     CHECK(e != NULL);
     CHECK_CODE(err, SSOGATE_OK);
     return e;
@@ -357,16 +358,16 @@ static void test_enforcement_rows(void) {
     ssogate_policy_members *m = ssogate_policy_members_new();
     CHECK(m != NULL);
     /* Order matters: the lists come back in input order. */
-    CHECK(ssogate_policy_members_add(m, S("owner@example.com"), SSOGATE_ROLE_OWNER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0,
-                                     err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("bob@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0,
-                                     err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("gone@example.com"), SSOGATE_ROLE_ADMIN, SSOGATE_POLICY_MEMBER_STATUS_DISABLED, 1,
-                                     err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("carol@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0,
-                                     err) == SSOGATE_OK);
-    CHECK(ssogate_policy_members_add(m, S("dave@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 1,
-                                     err) == SSOGATE_OK);
+    CHECK(ssogate_policy_members_add(m, S("owner@example.com"), SSOGATE_ROLE_OWNER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
+                                     0, err) == SSOGATE_OK);
+    CHECK(ssogate_policy_members_add(m, S("bob@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
+                                     0, err) == SSOGATE_OK);
+    CHECK(ssogate_policy_members_add(m, S("gone@example.com"), SSOGATE_ROLE_ADMIN,
+                                     SSOGATE_POLICY_MEMBER_STATUS_DISABLED, 1, err) == SSOGATE_OK);
+    CHECK(ssogate_policy_members_add(m, S("carol@example.com"), SSOGATE_ROLE_MEMBER,
+                                     SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0, err) == SSOGATE_OK);
+    CHECK(ssogate_policy_members_add(m, S("dave@example.com"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
+                                     1, err) == SSOGATE_OK);
 
     /* Lockout guard: the only SSO-linked admin is disabled, so no active owner/admin has used SSO. */
     ssogate_enforcement *e = preview(SSOGATE_SSO_MODE_MIXED, m, 1, 0);
@@ -397,8 +398,8 @@ static void test_enforcement_rows(void) {
     ssogate_enforcement_free(e);
 
     /* An active admin linked to SSO makes it safe; the mode reported is the account's. */
-    CHECK(ssogate_policy_members_add(m, S("admin@example.com"), SSOGATE_ROLE_ADMIN, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 1,
-                                     err) == SSOGATE_OK);
+    CHECK(ssogate_policy_members_add(m, S("admin@example.com"), SSOGATE_ROLE_ADMIN, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
+                                     1, err) == SSOGATE_OK);
     e = preview(SSOGATE_SSO_MODE_ENFORCED, m, 1, 0);
     CHECK(ssogate_enforcement_allowed(e) == 1);
     CHECK_REASON(ssogate_enforcement_reason(e), SSOGATE_REASON_ENFORCEMENT_SAFE);
@@ -448,8 +449,8 @@ static void test_bad_inputs(void) {
     CHECK_CONTAINS(ssogate_error_message(err), "facts is NULL");
     CHECK(ssogate_policy_decide_password_login(&a, NULL, 0, NULL, S("a@b.c"), NULL, 0, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
-    CHECK(ssogate_policy_decide_invite_acceptance(NULL, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_SSO, S("a@b.c"), err) ==
-          NULL);
+    CHECK(ssogate_policy_decide_invite_acceptance(NULL, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_SSO, S("a@b.c"),
+                                                  err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_policy_preview_enforcement(NULL, NULL, 0, NULL, 1, 0, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
@@ -490,8 +491,8 @@ static void test_bad_inputs(void) {
     CHECK(big.a.struct_size == sizeof big);
     CHECK(big.appended_by_a_newer_header == 0);
     big.a.sso_mode = SSOGATE_SSO_MODE_ENFORCED;
-    ssogate_invite_decision *inv =
-        ssogate_policy_decide_invite_acceptance(&big.a, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_PASSWORD, NULL, 0, err);
+    ssogate_invite_decision *inv = ssogate_policy_decide_invite_acceptance(
+        &big.a, S("a@b.c"), SSOGATE_POLICY_INVITE_METHOD_PASSWORD, NULL, 0, err);
     CHECK_REASON(ssogate_invite_decision_reason(inv), SSOGATE_REASON_INVITE_REQUIRES_SSO);
     ssogate_invite_decision_free(inv);
 
@@ -522,8 +523,8 @@ static void test_bad_inputs(void) {
 
     /* The member list builder. */
     ssogate_policy_members *m = ssogate_policy_members_new();
-    CHECK(ssogate_policy_members_add(NULL, S("a@b.c"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0, err) ==
-          SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_policy_members_add(NULL, S("a@b.c"), SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0,
+                                     err) == SSOGATE_INVALID_ARGUMENT);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_policy_members_add(m, NULL, 0, SSOGATE_ROLE_MEMBER, SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, 0, err) ==
           SSOGATE_INVALID_ARGUMENT);

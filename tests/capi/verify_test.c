@@ -261,8 +261,8 @@ static const int64_t T0 = 1767225600; /* 2026-01-01T00:00:00Z */
 
 struct fake_store {
     int calls;
-    int fail;       /* return non-zero: the store could not answer */
-    int bad_value;  /* return 0 but an *inserted that is neither 0 nor 1 */
+    int fail;      /* return non-zero: the store could not answer */
+    int bad_value; /* return 0 but an *inserted that is neither 0 nor 1 */
     int freed;
     char last_key[256];
     int64_t last_expiry;
@@ -279,8 +279,8 @@ static int fake_insert(void *user_data, const char *key, size_t key_len, int64_t
         return 0;
     }
     /* First use of a key is an insert; the same key again is a replay. */
-    *inserted = !(key_len < sizeof s->last_key && strncmp(s->last_key, key, key_len) == 0 &&
-                  s->last_key[key_len] == '\0');
+    *inserted =
+        !(key_len < sizeof s->last_key && strncmp(s->last_key, key, key_len) == 0 && s->last_key[key_len] == '\0');
     if (key_len < sizeof s->last_key) {
         memcpy(s->last_key, key, key_len);
         s->last_key[key_len] = '\0';
@@ -293,7 +293,8 @@ static void fake_free(void *user_data) { ((struct fake_store *)user_data)->freed
 
 static void test_testing_idp_end_to_end(void) {
     ssogate_error *err = ssogate_error_new();
-    ssogate_test_idp *tidp = ssogate_test_idp_new("https://idp.c.example/saml", 26, NULL, 0, SSOGATE_KEY_TYPE_EC_P256, err);
+    ssogate_test_idp *tidp =
+        ssogate_test_idp_new("https://idp.c.example/saml", 26, NULL, 0, SSOGATE_KEY_TYPE_EC_P256, err);
     const char *md;
     ssogate_idp *idp;
     ssogate_connection_params *cp = ssogate_connection_params_new();
@@ -367,7 +368,8 @@ static void test_testing_idp_end_to_end(void) {
     CHECK(ssogate_verified_login_attribute_count(login) == 2);
     CHECK_STR(ssogate_verified_login_attribute_name(login, 0), "groups");
     CHECK_STR(ssogate_verified_login_attribute_friendly_name(login, 0), "Groups");
-    CHECK_STR(ssogate_verified_login_attribute_name_format(login, 0), "urn:oasis:names:tc:SAML:2.0:attrname-format:basic");
+    CHECK_STR(ssogate_verified_login_attribute_name_format(login, 0),
+              "urn:oasis:names:tc:SAML:2.0:attrname-format:basic");
     CHECK(ssogate_verified_login_attribute_value_count(login, 0) == 2);
     CHECK_STR(ssogate_verified_login_attribute_value(login, 0, 1), "dev");
     CHECK_STR(ssogate_verified_login_attribute_name_format(login, 1), "urn:x");

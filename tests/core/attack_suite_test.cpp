@@ -64,7 +64,8 @@ void set_text(xmlNode *n, const std::string &value) {
 xmlNode *new_element(xmlNode *parent, const char *ns_uri, const char *prefix, const char *local) {
     xmlNs *ns = xmlSearchNsByHref(parent->doc, parent, reinterpret_cast<const xmlChar *>(ns_uri));
     xmlNode *n = xmlNewChild(parent, nullptr, reinterpret_cast<const xmlChar *>(local), nullptr);
-    xmlSetNs(n, ns ? ns : xmlNewNs(n, reinterpret_cast<const xmlChar *>(ns_uri), reinterpret_cast<const xmlChar *>(prefix)));
+    xmlSetNs(
+        n, ns ? ns : xmlNewNs(n, reinterpret_cast<const xmlChar *>(ns_uri), reinterpret_cast<const xmlChar *>(prefix)));
     return n;
 }
 
@@ -85,7 +86,9 @@ public:
 
 class ThrowingCache : public ReplayCache {
 public:
-    bool insert_if_absent(std::string_view, std::string_view, std::int64_t) override { throw std::runtime_error("disk I/O error"); }
+    bool insert_if_absent(std::string_view, std::string_view, std::int64_t) override {
+        throw std::runtime_error("disk I/O error");
+    }
 };
 
 class OnePending : public store::PendingRequests {
@@ -195,148 +198,175 @@ TEST_F(Attack, PendingRequestIsConsumedOnce) {
 TEST_F(Attack, Xsw1_OriginalResponseInsideSignatureOfForgedResponse) {
     auto o = opts();
     o.sign = Sign::response;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *orig = e.root();
-        xmlNode *forged = xmlCopyNode(orig, 1);
-        set_attr(forged, "ID", "_forged");
-        set_text(xml::first_child_element(xml::first_child_element(forged, xml::ns_saml, "Assertion"), xml::ns_saml,
-                                          "Subject")->children, "mallory@evil.example");
-        xmlNode *sig = e.signature_of(forged);
-        xmlDocSetRootElement(e.doc.get(), forged);
-        xmlAddChild(sig, orig);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *orig = e.root();
+                           xmlNode *forged = xmlCopyNode(orig, 1);
+                           set_attr(forged, "ID", "_forged");
+                           set_text(
+                               xml::first_child_element(xml::first_child_element(forged, xml::ns_saml, "Assertion"),
+                                                        xml::ns_saml, "Subject")
+                                   ->children,
+                               "mallory@evil.example");
+                           xmlNode *sig = e.signature_of(forged);
+                           xmlDocSetRootElement(e.doc.get(), forged);
+                           xmlAddChild(sig, orig);
+                       }),
+                Code::assertion_count);
 }
 
 // XSW2: as XSW1, with the original placed as a sibling before the signature.
 TEST_F(Attack, Xsw2_OriginalResponseBesideSignatureOfForgedResponse) {
     auto o = opts();
     o.sign = Sign::response;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *orig = e.root();
-        xmlNode *forged = xmlCopyNode(orig, 1);
-        set_attr(forged, "ID", "_forged");
-        xmlDocSetRootElement(e.doc.get(), forged);
-        xmlAddPrevSibling(e.signature_of(forged), orig);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *orig = e.root();
+                           xmlNode *forged = xmlCopyNode(orig, 1);
+                           set_attr(forged, "ID", "_forged");
+                           xmlDocSetRootElement(e.doc.get(), forged);
+                           xmlAddPrevSibling(e.signature_of(forged), orig);
+                       }),
+                Code::assertion_count);
 }
 
 // XSW3: a forged Assertion inserted before the signed one.
 TEST_F(Attack, Xsw3_ForgedAssertionBeforeSignedAssertion) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *forged = xmlCopyNode(e.assertion(), 1);
-        set_attr(forged, "ID", "_forged");
-        discard(e.signature_of(forged));
-        xmlAddPrevSibling(e.assertion(), forged);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *forged = xmlCopyNode(e.assertion(), 1);
+                           set_attr(forged, "ID", "_forged");
+                           discard(e.signature_of(forged));
+                           xmlAddPrevSibling(e.assertion(), forged);
+                       }),
+                Code::assertion_count);
 }
 
 // XSW4: the signed Assertion moved inside a forged one.
 TEST_F(Attack, Xsw4_SignedAssertionInsideForgedAssertion) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *orig = e.assertion();
-        xmlNode *forged = xmlCopyNode(orig, 1);
-        set_attr(forged, "ID", "_forged");
-        discard(e.signature_of(forged));
-        xmlAddPrevSibling(orig, forged);
-        xmlUnlinkNode(orig);
-        xmlAddChild(forged, orig);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *orig = e.assertion();
+                           xmlNode *forged = xmlCopyNode(orig, 1);
+                           set_attr(forged, "ID", "_forged");
+                           discard(e.signature_of(forged));
+                           xmlAddPrevSibling(orig, forged);
+                           xmlUnlinkNode(orig);
+                           xmlAddChild(forged, orig);
+                       }),
+                Code::assertion_count);
 }
 
 // XSW5: the forged Assertion carries the copied signature; the original is appended at the end.
 TEST_F(Attack, Xsw5_ForgedAssertionWithCopiedSignature) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *orig = e.assertion();
-        xmlNode *forged = xmlCopyNode(orig, 1);
-        set_attr(forged, "ID", "_forged");
-        xmlAddPrevSibling(orig, forged);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *orig = e.assertion();
+                           xmlNode *forged = xmlCopyNode(orig, 1);
+                           set_attr(forged, "ID", "_forged");
+                           xmlAddPrevSibling(orig, forged);
+                       }),
+                Code::assertion_count);
 }
 
 // XSW6: the forged Assertion's copied signature holds the original Assertion.
 TEST_F(Attack, Xsw6_OriginalAssertionInsideCopiedSignature) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *orig = e.assertion();
-        xmlNode *forged = xmlCopyNode(orig, 1);
-        set_attr(forged, "ID", "_forged");
-        xmlAddPrevSibling(orig, forged);
-        xmlUnlinkNode(orig);
-        xmlAddChild(e.signature_of(forged), orig);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *orig = e.assertion();
+                           xmlNode *forged = xmlCopyNode(orig, 1);
+                           set_attr(forged, "ID", "_forged");
+                           xmlAddPrevSibling(orig, forged);
+                           xmlUnlinkNode(orig);
+                           xmlAddChild(e.signature_of(forged), orig);
+                       }),
+                Code::assertion_count);
 }
 
 // XSW7: the signed Assertion hidden in an Extensions element, a forged one in its place.
 TEST_F(Attack, Xsw7_SignedAssertionInExtensions) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *orig = e.assertion();
-        xmlNode *forged = xmlCopyNode(orig, 1);
-        discard(e.signature_of(forged));
-        xmlAddPrevSibling(orig, forged);
-        xmlUnlinkNode(orig);
-        xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
-        xmlAddChild(ext, orig);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *orig = e.assertion();
+                           xmlNode *forged = xmlCopyNode(orig, 1);
+                           discard(e.signature_of(forged));
+                           xmlAddPrevSibling(orig, forged);
+                           xmlUnlinkNode(orig);
+                           xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
+                           xmlAddChild(ext, orig);
+                       }),
+                Code::assertion_count);
 }
 
 // XSW8: the original Assertion inside a ds:Object of the forged Assertion's signature.
 TEST_F(Attack, Xsw8_OriginalAssertionInSignatureObject) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *orig = e.assertion();
-        xmlNode *forged = xmlCopyNode(orig, 1);
-        set_attr(forged, "ID", "_forged");
-        xmlAddPrevSibling(orig, forged);
-        xmlUnlinkNode(orig);
-        xmlNode *object = new_element(e.signature_of(forged), xml::ns_ds, "ds", "Object");
-        xmlAddChild(object, orig);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *orig = e.assertion();
+                           xmlNode *forged = xmlCopyNode(orig, 1);
+                           set_attr(forged, "ID", "_forged");
+                           xmlAddPrevSibling(orig, forged);
+                           xmlUnlinkNode(orig);
+                           xmlNode *object = new_element(e.signature_of(forged), xml::ns_ds, "ds", "Object");
+                           xmlAddChild(object, orig);
+                       }),
+                Code::assertion_count);
 }
 
 // When the forged document has a single Assertion, the other defences answer.
 TEST_F(Attack, SignatureMovedAwayFromItsElementIsRefused) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *sig = e.signature_of(e.assertion());
-        xmlUnlinkNode(sig);
-        xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
-        xmlAddChild(ext, sig);
-    }), Code::signature_placement);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *sig = e.signature_of(e.assertion());
+                           xmlUnlinkNode(sig);
+                           xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
+                           xmlAddChild(ext, sig);
+                       }),
+                Code::signature_placement);
 }
 
 TEST_F(Attack, ResponseSignatureReferencingTheAssertionIsRefused) {
     auto o = opts();
     o.sign = Sign::response;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *ref = e.find(xml::ns_ds, "Reference");
-        set_attr(ref, "URI", "#" + *xml::attribute(e.assertion(), "ID"));
-    }), Code::signature_reference);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *ref = e.find(xml::ns_ds, "Reference");
+                           set_attr(ref, "URI", "#" + *xml::attribute(e.assertion(), "ID"));
+                       }),
+                Code::signature_reference);
 }
 
 TEST_F(Attack, TwoReferencesAreRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *ref = e.find(xml::ns_ds, "Reference");
-        xmlAddNextSibling(ref, xmlCopyNode(ref, 1));
-    }), Code::signature_reference);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *ref = e.find(xml::ns_ds, "Reference");
+                           xmlAddNextSibling(ref, xmlCopyNode(ref, 1));
+                       }),
+                Code::signature_reference);
 }
 
 TEST_F(Attack, DuplicateIdsAreRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
-        xmlNode *decoy = new_element(ext, "urn:example:decoy", "x", "Decoy");
-        set_attr(decoy, "ID", *xml::attribute(e.assertion(), "ID"));
-    }), Code::duplicate_id);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
+                           xmlNode *decoy = new_element(ext, "urn:example:decoy", "x", "Decoy");
+                           set_attr(decoy, "ID", *xml::attribute(e.assertion(), "ID"));
+                       }),
+                Code::duplicate_id);
 }
 
 TEST_F(Attack, DuplicateIdAmongManyIsRefused) {
@@ -353,12 +383,15 @@ TEST_F(Attack, DuplicateIdAmongManyIsRefused) {
 }
 
 TEST_F(Attack, XmlIdCollidingWithAssertionIdIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *issuer = xml::first_child_element(e.root(), xml::ns_saml, "Issuer");
-        xmlNs *x = xmlSearchNs(e.doc.get(), issuer, reinterpret_cast<const xmlChar *>("xml"));
-        xmlSetNsProp(issuer, x, reinterpret_cast<const xmlChar *>("id"),
-                     reinterpret_cast<const xmlChar *>(xml::attribute(e.assertion(), "ID")->c_str()));
-    }), Code::duplicate_id);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *issuer = xml::first_child_element(e.root(), xml::ns_saml, "Issuer");
+                           xmlNs *x = xmlSearchNs(e.doc.get(), issuer, reinterpret_cast<const xmlChar *>("xml"));
+                           xmlSetNsProp(
+                               issuer, x, reinterpret_cast<const xmlChar *>("id"),
+                               reinterpret_cast<const xmlChar *>(xml::attribute(e.assertion(), "ID")->c_str()));
+                       }),
+                Code::duplicate_id);
 }
 
 // -------------------------------------------------------------- assertion count and hiding places
@@ -366,31 +399,37 @@ TEST_F(Attack, XmlIdCollidingWithAssertionIdIsRefused) {
 TEST_F(Attack, SecondUnsignedAssertionIsRefused) {
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *copy = xmlCopyNode(e.assertion(), 1);
-        set_attr(copy, "ID", "_second");
-        discard(e.signature_of(copy));
-        xmlAddNextSibling(e.assertion(), copy);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *copy = xmlCopyNode(e.assertion(), 1);
+                           set_attr(copy, "ID", "_second");
+                           discard(e.signature_of(copy));
+                           xmlAddNextSibling(e.assertion(), copy);
+                       }),
+                Code::assertion_count);
 }
 
 TEST_F(Attack, AssertionHiddenInAdviceIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *copy = xmlCopyNode(e.assertion(), 1);
-        set_attr(copy, "ID", "_advice");
-        xmlNode *advice = new_element(e.assertion(), xml::ns_saml, "saml", "Advice");
-        xmlAddChild(advice, copy);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *copy = xmlCopyNode(e.assertion(), 1);
+                           set_attr(copy, "ID", "_advice");
+                           xmlNode *advice = new_element(e.assertion(), xml::ns_saml, "saml", "Advice");
+                           xmlAddChild(advice, copy);
+                       }),
+                Code::assertion_count);
 }
 
 TEST_F(Attack, OnlyAssertionInsideExtensionsIsRefused) {
     auto o = opts();
     o.sign = Sign::none;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *a = e.assertion();
-        xmlUnlinkNode(a);
-        xmlAddChild(new_element(e.root(), xml::ns_samlp, "samlp", "Extensions"), a);
-    }), Code::assertion_count);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *a = e.assertion();
+                           xmlUnlinkNode(a);
+                           xmlAddChild(new_element(e.root(), xml::ns_samlp, "samlp", "Extensions"), a);
+                       }),
+                Code::assertion_count);
 }
 
 TEST_F(Attack, UnsignedResponseIsRefused) {
@@ -400,13 +439,15 @@ TEST_F(Attack, UnsignedResponseIsRefused) {
 }
 
 TEST_F(Attack, EncryptedAssertionIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *a = e.assertion();
-        xmlNode *enc = new_element(e.root(), xml::ns_saml, "saml", "EncryptedAssertion");
-        xmlUnlinkNode(a);
-        xmlFreeNode(a);
-        (void)enc;
-    }), Code::assertion_encrypted);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *a = e.assertion();
+                           xmlNode *enc = new_element(e.root(), xml::ns_saml, "saml", "EncryptedAssertion");
+                           xmlUnlinkNode(a);
+                           xmlFreeNode(a);
+                           (void)enc;
+                       }),
+                Code::assertion_encrypted);
 }
 
 // ------------------------------------------------------------------------- cryptographic attacks
@@ -416,12 +457,14 @@ TEST_F(Attack, CommentInjectedIntoNameIdIsRefusedNotTruncated) {
     // NameID check stands between "alice@example.com.evil.example" and "alice@example.com".
     auto o = opts();
     o.nameid = "alice@example.com.evil.example";
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *nameid = e.find(xml::ns_saml, "NameID");
-        set_text(nameid, "alice@example.com");
-        xmlAddChild(nameid, xmlNewComment(reinterpret_cast<const xmlChar *>("")));
-        xmlAddChild(nameid, xmlNewText(reinterpret_cast<const xmlChar *>(".evil.example")));
-    }), Code::nameid_invalid);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *nameid = e.find(xml::ns_saml, "NameID");
+                           set_text(nameid, "alice@example.com");
+                           xmlAddChild(nameid, xmlNewComment(reinterpret_cast<const xmlChar *>("")));
+                           xmlAddChild(nameid, xmlNewText(reinterpret_cast<const xmlChar *>(".evil.example")));
+                       }),
+                Code::nameid_invalid);
 }
 
 TEST_F(Attack, SignatureByAnotherKeyWithItsCertificateInKeyInfoIsRefused) {
@@ -449,21 +492,25 @@ TEST_F(Attack, DigestTamperingIsRefused) {
 }
 
 TEST_F(Attack, SignatureValueTamperingIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *sv = e.find(xml::ns_ds, "SignatureValue");
-        std::string v = xml::trimmed_text(sv);
-        v[10] = v[10] == 'A' ? 'B' : 'A';
-        set_text(sv, v);
-    }), Code::signature_invalid);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *sv = e.find(xml::ns_ds, "SignatureValue");
+                           std::string v = xml::trimmed_text(sv);
+                           v[10] = v[10] == 'A' ? 'B' : 'A';
+                           set_text(sv, v);
+                       }),
+                Code::signature_invalid);
 }
 
 TEST_F(Attack, DigestValueTamperingIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *dv = e.find(xml::ns_ds, "DigestValue");
-        std::string v = xml::trimmed_text(dv);
-        v[0] = v[0] == 'A' ? 'B' : 'A';
-        set_text(dv, v);
-    }), Code::signature_invalid);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *dv = e.find(xml::ns_ds, "DigestValue");
+                           std::string v = xml::trimmed_text(dv);
+                           v[0] = v[0] == 'A' ? 'B' : 'A';
+                           set_text(dv, v);
+                       }),
+                Code::signature_invalid);
 }
 
 TEST_F(Attack, Sha1IsRefusedUnlessTheConnectionOptsIn) {
@@ -487,39 +534,51 @@ TEST_F(Attack, HmacWithTheCertificateAsKeyIsRefused) {
     // refused before any key is looked at.
     auto o = opts();
     o.sign = Sign::assertion;
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        set_attr(e.find(xml::ns_ds, "SignatureMethod"), "Algorithm", "http://www.w3.org/2000/09/xmldsig#hmac-sha1");
-    }), Code::signature_algorithm);
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        set_attr(e.find(xml::ns_ds, "SignatureMethod"), "Algorithm",
-                 "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256");
-    }), Code::signature_algorithm);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           set_attr(e.find(xml::ns_ds, "SignatureMethod"), "Algorithm",
+                                    "http://www.w3.org/2000/09/xmldsig#hmac-sha1");
+                       }),
+                Code::signature_algorithm);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           set_attr(e.find(xml::ns_ds, "SignatureMethod"), "Algorithm",
+                                    "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256");
+                       }),
+                Code::signature_algorithm);
 }
 
 TEST_F(Attack, ExtraTransformIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *t = new_element(e.find(xml::ns_ds, "Transforms"), xml::ns_ds, "ds", "Transform");
-        set_attr(t, "Algorithm", "http://www.w3.org/TR/1999/REC-xpath-19991116");
-    }), Code::signature_transform);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *t = new_element(e.find(xml::ns_ds, "Transforms"), xml::ns_ds, "ds", "Transform");
+                           set_attr(t, "Algorithm", "http://www.w3.org/TR/1999/REC-xpath-19991116");
+                       }),
+                Code::signature_transform);
 }
 
 TEST_F(Attack, CanonicalizationWithCommentsIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        set_attr(e.find(xml::ns_ds, "CanonicalizationMethod"), "Algorithm",
-                 "http://www.w3.org/2001/10/xml-exc-c14n#WithComments");
-    }), Code::signature_transform);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           set_attr(e.find(xml::ns_ds, "CanonicalizationMethod"), "Algorithm",
+                                    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments");
+                       }),
+                Code::signature_transform);
 }
 
 TEST_F(Attack, ObjectInsideSignatureIsRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) { new_element(e.find(xml::ns_ds, "Signature"), xml::ns_ds, "ds", "Object"); }),
-                Code::signature_malformed);
+    EXPECT_CODE(
+        edited(opts(), [](Edit &e) { new_element(e.find(xml::ns_ds, "Signature"), xml::ns_ds, "ds", "Object"); }),
+        Code::signature_malformed);
 }
 
 TEST_F(Attack, TwoSignaturesOnOneElementAreRefused) {
-    EXPECT_CODE(edited(opts(), [](Edit &e) {
-        xmlNode *sig = e.signature_of(e.root());
-        xmlAddNextSibling(sig, xmlCopyNode(sig, 1));
-    }), Code::signature_placement);
+    EXPECT_CODE(edited(opts(),
+                       [](Edit &e) {
+                           xmlNode *sig = e.signature_of(e.root());
+                           xmlAddNextSibling(sig, xmlCopyNode(sig, 1));
+                       }),
+                Code::signature_placement);
 }
 
 // ------------------------------------------------------------------------------- XML-level attacks
@@ -561,8 +620,9 @@ TEST_F(Attack, InputTooLargeSaysWhatWasMeasured) {
 }
 
 TEST_F(Attack, WrongRootAndVersionAreRefused) {
-    EXPECT_CODE(verify(util::base64_encode("<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>")),
-                Code::response_malformed);
+    EXPECT_CODE(
+        verify(util::base64_encode("<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"/>")),
+        Code::response_malformed);
     auto o = opts();
     o.sign = Sign::none;
     EXPECT_CODE(edited(o, [](Edit &e) { set_attr(e.root(), "Version", "1.1"); }), Code::response_version);
@@ -859,12 +919,14 @@ TEST_F(Attack, EmailAttributeMode) {
     EXPECT_CODE(verify_opts(o), Code::email_attribute);
     // Comment injection in the attribute value: the signature holds, the value is refused.
     o.attributes = {attr("email", {"bob@example.com.evil.example"})};
-    EXPECT_CODE(edited(o, [](Edit &e) {
-        xmlNode *v = e.find(xml::ns_saml, "AttributeValue");
-        set_text(v, "bob@example.com");
-        xmlAddChild(v, xmlNewComment(reinterpret_cast<const xmlChar *>("x")));
-        xmlAddChild(v, xmlNewText(reinterpret_cast<const xmlChar *>(".evil.example")));
-    }), Code::email_attribute);
+    EXPECT_CODE(edited(o,
+                       [](Edit &e) {
+                           xmlNode *v = e.find(xml::ns_saml, "AttributeValue");
+                           set_text(v, "bob@example.com");
+                           xmlAddChild(v, xmlNewComment(reinterpret_cast<const xmlChar *>("x")));
+                           xmlAddChild(v, xmlNewText(reinterpret_cast<const xmlChar *>(".evil.example")));
+                       }),
+                Code::email_attribute);
 }
 
 TEST_F(Attack, EndUserMessageIsGenericAndNamesTheCode) {

@@ -85,15 +85,15 @@ TEST_F(AttackVectors, TheIssueAttackListIsCovered) {
         xsw += v["name"].get<std::string>().rfind("xsw", 0) == 0;
     }
     EXPECT_EQ(xsw, 8);
-    for (const char *n : {"second-unsigned-assertion", "assertion-in-advice", "xsw7-signed-assertion-in-extensions",
-                          "duplicate-ids", "nameid-comment-injection", "another-key-no-keyinfo",
-                          "attacker-cert-in-keyinfo", "content-tampered", "signature-value-tampered", "sha1-refused",
-                          "valid-sha1-allowed", "hmac-sha1", "extra-transform-xpath", "doctype", "xxe", "entity-bomb",
-                          "replay",
-                          // the hostile XML shapes of the hardening work
-                          "attributes-on-root", "namespaces-on-root", "namespaces-in-scope", "prefix-list-too-long",
-                          "prefix-list-on-c14n-method", "valid-prefix-lists", "valid-utf16",
-                          "utf16-nul-second-response", "encoding-shift-jis"}) {
+    for (const char *n :
+         {"second-unsigned-assertion", "assertion-in-advice", "xsw7-signed-assertion-in-extensions", "duplicate-ids",
+          "nameid-comment-injection", "another-key-no-keyinfo", "attacker-cert-in-keyinfo", "content-tampered",
+          "signature-value-tampered", "sha1-refused", "valid-sha1-allowed", "hmac-sha1", "extra-transform-xpath",
+          "doctype", "xxe", "entity-bomb", "replay",
+          // the hostile XML shapes of the hardening work
+          "attributes-on-root", "namespaces-on-root", "namespaces-in-scope", "prefix-list-too-long",
+          "prefix-list-on-c14n-method", "valid-prefix-lists", "valid-utf16", "utf16-nul-second-response",
+          "encoding-shift-jis"}) {
         EXPECT_TRUE(names.count(n)) << n;
     }
     EXPECT_TRUE(codes.count("XML_ATTRIBUTE_LIMITS"));

@@ -58,8 +58,9 @@ TEST(Certificate, RefusesBrokenDer) {
 
 TEST(Certificate, PemErrorsAreInvalidArgument) {
     expect_code(Code::invalid_argument, [] { crypto::parse_certificate_pem("MIIC..."); });
-    expect_code(Code::invalid_argument,
-                [] { crypto::parse_certificate_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"); });
+    expect_code(Code::invalid_argument, [] {
+        crypto::parse_certificate_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    });
     expect_code(Code::invalid_argument, [] { crypto::parse_certificate_pem("-----BEGIN CERTIFICATE-----\nAAAA\n"); });
     const std::string pem = crafted("rsa-2048.crt");
     expect_code(Code::invalid_argument, [&] { crypto::parse_certificate_pem(pem + pem); });

@@ -79,7 +79,8 @@ TEST(Connection, RefusesBadUrlsAndIds) {
     for (const char *base : {"", "app.example.com", "ftp://app.example.com", "https://app.example.com/?x=1",
                              "https://app.example.com/#top", "https://app example.com"})
         expect_code(Code::invalid_url, [&] { make_connection(okta(), params(base)); });
-    for (const char *id : {"a/b", "a b", "ünï", "a.b", "0123456789012345678901234567890123456789012345678901234567890123456789"})
+    for (const char *id :
+         {"a/b", "a b", "ünï", "a.b", "0123456789012345678901234567890123456789012345678901234567890123456789"})
         expect_code(Code::invalid_argument, [&] { make_connection(okta(), params("https://app.example.com", id)); });
 
     ConnectionParams p = params();

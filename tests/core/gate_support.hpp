@@ -20,7 +20,7 @@ using namespace ssogate::core;
 // One TestIdp for the whole test binary: making an RSA key per test would dominate the run time.
 inline ssogate::core::testing::TestIdp &idp() {
     static ssogate::core::testing::TestIdp instance("https://okta.test.example/exk1",
-                                                   ssogate::core::testing::KeyType::rsa2048);
+                                                    ssogate::core::testing::KeyType::rsa2048);
     return instance;
 }
 
@@ -44,7 +44,7 @@ inline std::shared_ptr<const Connection> make_conn(const ConnectionSetup &s) {
 // A response for `conn` from the testing IdP, at `now`, for `email`; unsolicited unless
 // `in_response_to` is given.
 inline std::string response_for(const Connection &conn, std::int64_t now, const std::string &email,
-                                 const std::string &in_response_to = {}) {
+                                const std::string &in_response_to = {}) {
     ssogate::core::testing::ResponseOptions o;
     o.now = now;
     o.acs_url = conn.acs_url();

@@ -546,8 +546,8 @@ TEST_F(GateTest, SpInitiatedLoginMatchesTheRequestAndReturnsItsReturnTo) {
     EXPECT_EQ(o.login->in_response_to, begun.request_id);
 
     // The request was used up: the same RelayState cannot be used again, even with a fresh answer.
-    const auto again = gate->consume("okta", response_for(*conn, now, "alice@example.com", begun.request_id),
-                                     begun.relay_state);
+    const auto again =
+        gate->consume("okta", response_for(*conn, now, "alice@example.com", begun.request_id), begun.relay_state);
     EXPECT_EQ(again.kind, OutcomeKind::denied);
     EXPECT_EQ(again.error, Code::request_unknown) << again.reason << ": " << again.reason_text;
 }
@@ -559,8 +559,8 @@ TEST_F(GateTest, SpInitiatedLoginWorksWithoutIdpInitiatedAllowed) {
     gate->add_member("acme", "alice@example.com", policy::Role::member, false);
     const auto begun = gate->begin_login("okta", "", LoginBinding::post);
     EXPECT_NE(begun.post_form_html.find(begun.relay_state), std::string::npos);
-    const auto o = gate->consume("okta", response_for(*conn, now, "alice@example.com", begun.request_id),
-                                 begun.relay_state);
+    const auto o =
+        gate->consume("okta", response_for(*conn, now, "alice@example.com", begun.request_id), begun.relay_state);
     expect_outcome(o, OutcomeKind::login, "FIRST_SSO_LOGIN");
     EXPECT_EQ(o.return_to, "");
 }

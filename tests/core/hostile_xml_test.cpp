@@ -171,7 +171,8 @@ TEST(HostileXml, HugePrefixListWithTheAttackersOwnKeyIsRefusedBeforeAnyDigest) {
     idp().sign_element(doc.get(), xml::first_child_element(doc.root(), xml::ns_saml, "Assertion"), {}, {},
                        prefixes(1000));
     idp().sign_element(doc.get(), doc.root());
-    const std::string signed_both = with_root_extras(testing::serialize(doc.get()), 1, false);  // breaks the Response's digest
+    const std::string signed_both =
+        with_root_extras(testing::serialize(doc.get()), 1, false);  // breaks the Response's digest
     Outcome first = verify_xml(signed_both);
     EXPECT_CODE(first, Code::signature_transform);
     EXPECT_NE(first.message.find("names more than 16 prefixes"), std::string::npos) << first.message;

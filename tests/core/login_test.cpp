@@ -1,10 +1,10 @@
 // SP-initiated login: the AuthnRequest over both bindings, its signatures checked with
 // OpenSSL and xmlsec1 independently of the code that made them, the return-to rules, and every
 // refusal at the ACS (unknown, used, expired, other connection, tampered RelayState, missing binding).
+#include "login/login.hpp"
 #include "crypto/dsig.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/sign.hpp"
-#include "login/login.hpp"
 #include "response_test_util.hpp"
 #include "store/open.hpp"
 #include "store/sqlite.hpp"
@@ -14,8 +14,8 @@
 
 #include <openssl/bn.h>
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include <gtest/gtest.h>
@@ -336,7 +336,8 @@ TEST_F(Fixture, PostSignatureVerifiesWithXmlsec) {
 
 TEST_F(Fixture, MissingBindingNamesTheOnesTheIdpHas) {
     // This IdP's metadata lists only HTTP-POST.
-    auto c = connection_for(import_idp_metadata(metadata_for_pem("https://idp.post-only.example", idp.certificate_pem()), {}));
+    auto c = connection_for(
+        import_idp_metadata(metadata_for_pem("https://idp.post-only.example", idp.certificate_pem()), {}));
     std::string m = expect_error(Code::binding_unsupported, [&] { begin_login(*c, *pending, options()); });
     EXPECT_NE(m.find("HTTP-Redirect"), std::string::npos) << m;
     EXPECT_NE(m.find("lists: HTTP-POST"), std::string::npos) << m;
@@ -445,22 +446,38 @@ TEST_F(Fixture, TtlMustBeSensible) {
 // --- return-to ---------------------------------------------------------------------------------
 
 TEST_F(Fixture, ReturnToAcceptsPathsAndAllowedOrigins) {
-    for (const char *ok : {"", "/", "/dashboard?tab=1", "/a/b#frag", "/x?next=%2F%2Fevil.com",
-                           "https://app.example.com/settings", "https://APP.EXAMPLE.COM:443/x",
-                           "http://localhost:8080/cb"}) {
+    for (const char *ok :
+         {"", "/", "/dashboard?tab=1", "/a/b#frag", "/x?next=%2F%2Fevil.com", "https://app.example.com/settings",
+          "https://APP.EXAMPLE.COM:443/x", "http://localhost:8080/cb"}) {
         EXPECT_EQ(check_return_to(*conn, ok), ok);
     }
 }
 
 TEST_F(Fixture, ReturnToRefusesOpenRedirects) {
-    for (const char *bad : {"//evil.com", "//evil.com/x", "/\\evil.com", "\\\\evil.com", "https://evil.com",
-                            "https://app.example.com.evil.com/", "http://app.example.com/x", "https://app.example.com:8443/",
-                            "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "dashboard", "evil.com",
-                            "/a\nb", "/a\tb", " /a", "/a b", "/caf\xc3\xa9", "http://localhost:8081/",
+    for (const char *bad : {"//evil.com",
+                            "//evil.com/x",
+                            "/\\evil.com",
+                            "\\\\evil.com",
+                            "https://evil.com",
+                            "https://app.example.com.evil.com/",
+                            "http://app.example.com/x",
+                            "https://app.example.com:8443/",
+                            "javascript:alert(1)",
+                            "JaVaScRiPt:alert(1)",
+                            "data:text/html,x",
+                            "dashboard",
+                            "evil.com",
+                            "/a\nb",
+                            "/a\tb",
+                            " /a",
+                            "/a b",
+                            "/caf\xc3\xa9",
+                            "http://localhost:8081/",
                             "https://user@app.example.com/"}) {
         std::string m = expect_error(Code::return_to_not_allowed, [&] { check_return_to(*conn, bad); });
         EXPECT_EQ(m.find("return-to address refused"), 0u) << bad;
-        expect_error(Code::return_to_not_allowed, [&] { begin_login(*conn, *pending, options(LoginBinding::redirect, bad)); });
+        expect_error(Code::return_to_not_allowed,
+                     [&] { begin_login(*conn, *pending, options(LoginBinding::redirect, bad)); });
     }
     expect_error(Code::return_to_not_allowed, [&] { check_return_to(*conn, "/" + std::string(2048, 'a')); });
     // No origin configured: only paths.
@@ -486,8 +503,8 @@ TEST(ConnectionReturnOrigins, NormalisedRoundTrippedAndOptionalInJson) {
     EXPECT_TRUE(connection_from_json(old_json)->settings().allowed_return_origins.empty());
     EXPECT_NE(old_json.find("\"schema_version\": 1"), std::string::npos);
 
-    for (const char *bad : {"https://app.example.com/path", "ftp://app.example.com", "app.example.com",
-                            "https://app.example.com/?q=1"}) {
+    for (const char *bad :
+         {"https://app.example.com/path", "ftp://app.example.com", "app.example.com", "https://app.example.com/?q=1"}) {
         ConnectionSettings b;
         b.allowed_return_origins = {bad};
         expect_error(Code::invalid_setting, [&] { connection_for(idp.metadata(), b); });

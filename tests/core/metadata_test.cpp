@@ -33,8 +33,8 @@ std::shared_ptr<const IdpMetadata> import_crafted(const std::string &name, std::
 
 // "Sep  7 14:33:59 2028 GMT" (openssl's notAfter text, as the manifest records it) to Unix seconds.
 std::int64_t openssl_date(const std::string &text) {
-    static const std::map<std::string, int> months = {{"Jan", 1}, {"Feb", 2}, {"Mar", 3}, {"Apr", 4},
-                                                      {"May", 5}, {"Jun", 6}, {"Jul", 7}, {"Aug", 8},
+    static const std::map<std::string, int> months = {{"Jan", 1}, {"Feb", 2},  {"Mar", 3},  {"Apr", 4},
+                                                      {"May", 5}, {"Jun", 6},  {"Jul", 7},  {"Aug", 8},
                                                       {"Sep", 9}, {"Oct", 10}, {"Nov", 11}, {"Dec", 12}};
     char mon[4] = {0};
     int day = 0, h = 0, m = 0, s = 0, year = 0;
@@ -167,7 +167,8 @@ TEST(InteropMetadata, FederationsAreAmbiguousAndListTheirIdps) {
 }
 
 TEST(InteropMetadata, FederationImportsTheSelectedIdp) {
-    auto md = import_idp_metadata(interop("metadata/federation-1.xml"), at_fixed_now("https://idp.hig.se/idp/shibboleth"));
+    auto md =
+        import_idp_metadata(interop("metadata/federation-1.xml"), at_fixed_now("https://idp.hig.se/idp/shibboleth"));
     EXPECT_EQ(md->entity_id(), "https://idp.hig.se/idp/shibboleth");
     ASSERT_EQ(md->signing_certificates().size(), 1u);
     EXPECT_EQ(md->signing_certificates()[0].key_type, "RSA");
@@ -417,7 +418,8 @@ TEST(MetadataSignature, RefusesWrongCertificateAndBrokenSignatures) {
 TEST(MetadataSignature, RefusesUnsignedWhenASignerIsGiven) {
     ImportOptions o = at_fixed_now();
     o.trusted_signer_pem = crafted("rsa-2048.crt");
-    std::string msg = expect_code(Code::metadata_unsigned, [&] { import_idp_metadata(interop("metadata/okta-1.xml"), o); });
+    std::string msg =
+        expect_code(Code::metadata_unsigned, [&] { import_idp_metadata(interop("metadata/okta-1.xml"), o); });
     EXPECT_NE(msg.find("not signed"), std::string::npos) << msg;
     o.trusted_signer_pem = "not a certificate";
     expect_code(Code::invalid_argument, [&] { import_idp_metadata(interop("metadata/entra-1.xml"), o); });

@@ -14,8 +14,8 @@
 #include <libxml/xmlerror.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <dirent.h>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <vector>
@@ -59,7 +59,8 @@ std::vector<std::string> files_in(const std::string &dir, const std::string &suf
         while (const dirent *e = ::readdir(d)) {
             const std::string name = e->d_name;
             if (name == "." || name == "..") continue;
-            if (!suffix.empty() && (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0))
+            if (!suffix.empty() &&
+                (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0))
                 continue;
             out.push_back(dir + "/" + name);
         }

@@ -1,8 +1,8 @@
 // The directory records as JSON (store/records_json.hpp): what a host's callbacks exchange with the
 // library. Writing then reading gives the record back; reading refuses, with store_corrupt and a
 // message naming the source and the field, everything the schema does not allow.
-#include "error.hpp"
 #include "store/records_json.hpp"
+#include "error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -224,8 +224,9 @@ TEST(records_json, list_items_are_named_by_position) {
         ADD_FAILURE() << "accepted";
     } catch (const Error &e) {
         EXPECT_EQ(e.code(), Code::store_corrupt);
-        EXPECT_EQ(std::string(e.what()), "the host's directory list_members callback returned a member (item 1 of the "
-                                         "list) whose \"role\" is \"boss\"; expected owner, admin or member");
+        EXPECT_EQ(std::string(e.what()),
+                  "the host's directory list_members callback returned a member (item 1 of the "
+                  "list) whose \"role\" is \"boss\"; expected owner, admin or member");
     }
     try {
         members_from_json(kMember, "the host's directory list_members callback returned");

@@ -190,7 +190,8 @@ TEST_F(RejectionIdentity, FinishLoginRefusalsAfterVerificationNameTheIdentity) {
     }
     // An unknown RelayState is refused before anything is verified.
     try {
-        (void)finish_login(*conn, store, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", idp().response_base64(opts()), c);
+        (void)finish_login(*conn, store, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", idp().response_base64(opts()),
+                           c);
         FAIL() << "an unknown RelayState was accepted";
     } catch (const Rejection &r) {
         EXPECT_EQ(r.code(), Code::request_unknown) << r.what();

@@ -31,13 +31,13 @@ struct Ctx {
 // The code each `reject` entry gets, with SHA-1 and IdP-initiated login allowed so that the entry's
 // own reason is what refuses it.
 const std::map<std::string, Code> reject_codes = {
-    {"okta-5", Code::signature_invalid},       // Response digest mismatch
-    {"okta-6", Code::signature_invalid},       // another key
-    {"okta-7", Code::signature_algorithm},     // SignatureMethod "BAD_SIGNATURE_ALGORITHM"
-    {"entra-2", Code::signature_invalid},      // sanitised sample: digests do not match
-    {"google-4", Code::signature_invalid},     // comment injection changes the canonical NameID
-    {"onelogin-5", Code::signature_invalid},   // IssueInstant changed after signing
-    {"onelogin-6", Code::signature_invalid},   // another key, its certificate in KeyInfo
+    {"okta-5", Code::signature_invalid},      // Response digest mismatch
+    {"okta-6", Code::signature_invalid},      // another key
+    {"okta-7", Code::signature_algorithm},    // SignatureMethod "BAD_SIGNATURE_ALGORITHM"
+    {"entra-2", Code::signature_invalid},     // sanitised sample: digests do not match
+    {"google-4", Code::signature_invalid},    // comment injection changes the canonical NameID
+    {"onelogin-5", Code::signature_invalid},  // IssueInstant changed after signing
+    {"onelogin-6", Code::signature_invalid},  // another key, its certificate in KeyInfo
     {"onelogin-7", Code::destination_mismatch},
     {"onelogin-8", Code::audience_mismatch},
     {"onelogin-9", Code::signature_missing},
@@ -139,10 +139,12 @@ TEST(ResponseInterop, EveryCorpusResponseGetsItsOutcome) {
             expected = Code::authn_statement_missing;
         } else if (has(e, "nameid-format-not-email")) {
             // ssogate's rule: emailAddress, or unspecified holding a valid address.
-            std::string fmt = e["assertion"]["nameid_format"].is_null() ? "" : e["assertion"]["nameid_format"].get<std::string>();
+            std::string fmt =
+                e["assertion"]["nameid_format"].is_null() ? "" : e["assertion"]["nameid_format"].get<std::string>();
             bool unspecified = fmt.empty() || fmt == "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
-            expected = unspecified && util::is_valid_email(e["assertion"]["nameid"].get<std::string>()) ? Code::ok
-                                                                                                    : Code::nameid_format;
+            expected = unspecified && util::is_valid_email(e["assertion"]["nameid"].get<std::string>())
+                           ? Code::ok
+                           : Code::nameid_format;
         }
         std::int64_t issued = 0;
         for (const char *part : {"response", "assertion"}) {
@@ -218,8 +220,8 @@ TEST(ResponseInterop, EveryCorpusResponseGetsItsOutcome) {
             }
             if (expected != Code::ok) codes.insert(expected);  // refused earlier for its own reason
             Outcome o = r.run(c, true, allow_unsolicited);
-            EXPECT_TRUE(codes.count(o.code)) << "variant " << ch.dump() << " gave " << code_name(o.code) << ": "
-                                             << o.message;
+            EXPECT_TRUE(codes.count(o.code))
+                << "variant " << ch.dump() << " gave " << code_name(o.code) << ": " << o.message;
         }
     }
     EXPECT_EQ(responses, 36);

@@ -31,7 +31,8 @@ inline std::string metadata_for_pem(const std::string &entity_id, const std::str
     return "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"" + entity_id +
            "\"><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
            "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
-           "<ds:X509Data><ds:X509Certificate>" + util::base64_encode(cert.der) +
+           "<ds:X509Data><ds:X509Certificate>" +
+           util::base64_encode(cert.der) +
            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
            "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
            "Location=\"https://idp.invalid/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>";
@@ -71,7 +72,7 @@ inline Outcome run_verify(const Connection &conn, const std::string &b64, Verify
     return o;
 }
 
-#define EXPECT_CODE(outcome, expected)                                                                  \
+#define EXPECT_CODE(outcome, expected) \
     EXPECT_EQ(code_name((outcome).code), std::string(code_name(expected))) << (outcome).message
 
 }  // namespace ssogate::core::test

@@ -135,9 +135,10 @@ TEST(SignatureValueFirst, AgreesWithXmlsecOnEveryRealSignature) {
         agree(read_file(f), *keys, a, f);
     }
     // The attack vectors, with the committed test key.
-    const auto attack_keys =
-        crypto::KeySet::from_certificates({crypto::parse_certificate_pem(read_file(vectors + "/attacks/TEST-IDP-CERT.pem"))});
-    for (const std::string &f : files_in(vectors + "/attacks/responses", ".xml")) agree(read_file(f), *attack_keys, a, f);
+    const auto attack_keys = crypto::KeySet::from_certificates(
+        {crypto::parse_certificate_pem(read_file(vectors + "/attacks/TEST-IDP-CERT.pem"))});
+    for (const std::string &f : files_in(vectors + "/attacks/responses", ".xml"))
+        agree(read_file(f), *attack_keys, a, f);
     // The testing IdP's knobs: PrefixLists on both methods, SHA-512, SHA-1, an EC key.
     const auto keys = crypto::KeySet::from(*idp().metadata());
     for (auto knobs : std::vector<void (*)(ResponseOptions &)>{
@@ -178,7 +179,8 @@ TEST(SignatureValueFirst, SaysWhenCanonicalizationMayBeCostly) {
     EXPECT_TRUE(crypto::canonicalization_may_be_costly({7000, 300, 7, 17}, 0));
     EXPECT_TRUE(crypto::canonicalization_may_be_costly({7000, 500, 7, 3}, 0));
     // What the parser measures of real responses keeps them on the plain path.
-    for (const char *f : {"okta-1.xml", "entra-1.xml", "adfs-1.xml", "google-1.xml", "shibboleth-1.xml", "keycloak-1.xml"}) {
+    for (const char *f :
+         {"okta-1.xml", "entra-1.xml", "adfs-1.xml", "google-1.xml", "shibboleth-1.xml", "keycloak-1.xml"}) {
         xml::Document doc = xml::parse(read_file(vectors + "/interop/responses/" + f), {}, f);
         EXPECT_FALSE(crypto::canonicalization_may_be_costly(doc.shape(), 1)) << f;
     }
@@ -207,8 +209,10 @@ struct Verifier {
 ResponseOptions large_options() {
     ResponseOptions o = opts();
     for (int i = 0; i < 400; ++i)
-        o.attributes.push_back({"attr" + std::to_string(i), {"a value long enough to make it large, " + std::to_string(i)},
-                                "urn:oasis:names:tc:SAML:2.0:attrname-format:basic", ""});
+        o.attributes.push_back({"attr" + std::to_string(i),
+                                {"a value long enough to make it large, " + std::to_string(i)},
+                                "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
+                                ""});
     return o;
 }
 
@@ -250,7 +254,8 @@ TEST(SignatureValueFirst, LargeOrDeepDocumentsSignedWithAnotherKeyAreRefusedBefo
         open += "<e xmlns:d" + std::to_string(i) + "='urn:d'>";
         close += "</e>";
     }
-    deep.insert(deep.rfind("</samlp:Response>"), "<samlp:Extensions>" + open + "<d0:y/>" + close + "</samlp:Extensions>");
+    deep.insert(deep.rfind("</samlp:Response>"),
+                "<samlp:Extensions>" + open + "<d0:y/>" + close + "</samlp:Extensions>");
     xml::Document doc = xml::parse(deep, {}, "x");
     crypto::register_saml_ids(doc.get());
     attacker().sign_element(doc.get(), xml::first_child_element(doc.root(), xml::ns_saml, "Assertion"));

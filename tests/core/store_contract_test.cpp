@@ -123,8 +123,9 @@ std::string contract_failure(Broken::Flaw flaw) {
 }
 
 TEST(store_directory_contract_catches, ATokenTakenAfterItsExpiry) {
-    EXPECT_EQ(contract_failure(Broken::Flaw::ignores_expiry),
-              "directory contract, take_join_token: take_join_token at its expires_at: expected NOT_FOUND, got success");
+    EXPECT_EQ(
+        contract_failure(Broken::Flaw::ignores_expiry),
+        "directory contract, take_join_token: take_join_token at its expires_at: expected NOT_FOUND, got success");
 }
 
 TEST(store_directory_contract_catches, AChangeThatIsNotAllOrNothing) {
@@ -213,9 +214,13 @@ TEST_P(store_shared_contract, ExpiredPendingRequestIsNeverReturned) {
 
 TEST_P(store_shared_contract, DuplicatePendingTokenOrRequestIdConflicts) {
     pending_->put("relay-4", {"_req4", "conn1", "/", kNow, kNow + 600});
-    EXPECT_EQ(code_of([&] { pending_->put("relay-4", {"_other", "conn1", "/", kNow, kNow + 600}); }),
+    EXPECT_EQ(code_of([&] {
+                  pending_->put("relay-4", {"_other", "conn1", "/", kNow, kNow + 600});
+              }),
               Code::store_conflict);
-    EXPECT_EQ(code_of([&] { pending_->put("relay-5", {"_req4", "conn1", "/", kNow, kNow + 600}); }),
+    EXPECT_EQ(code_of([&] {
+                  pending_->put("relay-5", {"_req4", "conn1", "/", kNow, kNow + 600});
+              }),
               Code::store_conflict);
     pending_->put("relay-6", {"_req4", "conn2", "/", kNow, kNow + 600});  // same ID, other connection
     EXPECT_EQ(pending_->take("relay-4", kNow)->connection_id, "conn1");

@@ -77,7 +77,8 @@ TEST(store_redis, TwoProcessesRaceOnOneRedisAndEachKeyHasExactlyOneWinner) {
         // Requests both processes will try to take.
         auto pending = make_redis_pending_requests(make_redis_client(parse_redis_url(server.url())));
         for (int i = 0; i < kRequests; ++i)
-            pending->put("tok-" + std::to_string(i), {"_req" + std::to_string(i), "conn", "/", util::now_seconds(), later()});
+            pending->put("tok-" + std::to_string(i),
+                         {"_req" + std::to_string(i), "conn", "/", util::now_seconds(), later()});
     }
     const std::string url = server.url();
     // Each process answers with one character per key and per request: '1' if it won.
@@ -86,12 +87,13 @@ TEST(store_redis, TwoProcessesRaceOnOneRedisAndEachKeyHasExactlyOneWinner) {
         auto replay = make_redis_replay_cache(client);
         auto pending = make_redis_pending_requests(client);
         std::string won;
-        for (int i = 0; i < kKeys; ++i) won += replay->insert_if_absent("c1", "conn:_a" + std::to_string(i), later()) ? '1' : '0';
+        for (int i = 0; i < kKeys; ++i)
+            won += replay->insert_if_absent("c1", "conn:_a" + std::to_string(i), later()) ? '1' : '0';
         for (int i = 0; i < kRequests; ++i) {
-            const bool took = i % 2 ? pending->take("tok-" + std::to_string(i), util::now_seconds()).has_value()
-                                    : pending->take_by_request_id("conn", "_req" + std::to_string(i),
-                                                                  util::now_seconds())
-                                          .has_value();
+            const bool took =
+                i % 2
+                    ? pending->take("tok-" + std::to_string(i), util::now_seconds()).has_value()
+                    : pending->take_by_request_id("conn", "_req" + std::to_string(i), util::now_seconds()).has_value();
             won += took ? '1' : '0';
         }
         return won;
@@ -115,8 +117,8 @@ TEST(store_redis, UrlsAndKeyPrefix) {
     EXPECT_EQ(o.port, 6390);
     EXPECT_EQ(o.db, 3);
     EXPECT_EQ(parse_redis_url("redis://:7000").host, "127.0.0.1");
-    for (const char *bad : {"redis://127.0.0.1", "redis://h:0", "redis://h:70000", "redis://h:1/x", "http://h:1",
-                            "redis://user:pw@h:1"})
+    for (const char *bad :
+         {"redis://127.0.0.1", "redis://h:0", "redis://h:70000", "redis://h:1/x", "http://h:1", "redis://user:pw@h:1"})
         EXPECT_EQ(error_of([&] { parse_redis_url(bad); }).code(), Code::store_location) << bad;
 
     store_test::RedisServer server;

@@ -266,6 +266,7 @@ TEST(store_sqlite, AllStoresShareOneFile) {
     stores = {};
     auto again = open_stores("sqlite:" + path);
     EXPECT_TRUE(again.directory->find_account("acc1"));
-    EXPECT_FALSE(again.replay->insert_if_absent("c1", "a", util::now_seconds() + 60)) << "replay state survives a restart";
+    EXPECT_FALSE(again.replay->insert_if_absent("c1", "a", util::now_seconds() + 60))
+        << "replay state survives a restart";
     EXPECT_TRUE(again.pending->take("tok", util::now_seconds()));
 }

@@ -1,5 +1,6 @@
 // Test helpers for the store suites: a private redis-server on a free 127.0.0.1 port, a
-// temporary directory, and child processes that report a result string (races between processes). Each test process starts its own server, so tests never share Redis state.
+// temporary directory, and child processes that report a result string (races between processes). Each test process
+// starts its own server, so tests never share Redis state.
 #pragma once
 
 #if SSOGATE_WITH_REDIS

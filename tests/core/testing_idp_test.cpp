@@ -5,10 +5,10 @@
 #include "crypto/dsig.hpp"
 #include "metadata/idp.hpp"
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
 
 namespace ssogate::core::test {
@@ -63,7 +63,8 @@ TEST(TestingIdp, XmlsecCliVerifiesItsResponses) {
         // --enabled-key-data key-name: xmlsec1 must use the given certificate, not the KeyInfo.
         std::string cmd = "xmlsec1 --verify --enabled-key-data key-name --pubkey-cert-pem " + cert.string() +
                           " --id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:Response"
-                          " --id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion " + file.string();
+                          " --id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion " +
+                          file.string();
         int status = 0;
         std::string out = run_command(cmd, status);
         EXPECT_EQ(status, 0) << out;
@@ -109,8 +110,8 @@ TEST(KeySetTest, RefusesWeakRsaKeysAndDescribesCertificates) {
     auto keys = crypto::KeySet::from(*idp.metadata());
     ASSERT_EQ(keys->entries().size(), 1u);
     EXPECT_NE(keys->describe().find("ssogate test IdP"), std::string::npos);
-    auto weak = crypto::parse_certificate_pem(read_file(std::string(SSOGATE_VECTORS_DIR) +
-                                                        "/interop/responses/oracle-oam-1.crt"));
+    auto weak = crypto::parse_certificate_pem(
+        read_file(std::string(SSOGATE_VECTORS_DIR) + "/interop/responses/oracle-oam-1.crt"));
     ASSERT_LT(weak.key_bits, 2048);
     try {
         crypto::KeySet::from_certificates({weak});

@@ -33,11 +33,11 @@ TEST(Base64, SkipsLineBreaksAndSpaces) {
 }
 
 TEST(Base64, RefusesOtherAlphabetsAndJunk) {
-    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk-"); });   // base64url character
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk-"); });  // base64url character
     expect_code(Code::encoding_invalid, [] { util::base64_decode("aG_k"); });
     expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk*"); });
-    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGVsbG8"); });  // missing padding
-    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk=aGk="); }); // padding in the middle
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGVsbG8"); });   // missing padding
+    expect_code(Code::encoding_invalid, [] { util::base64_decode("aGk=aGk="); });  // padding in the middle
     expect_code(Code::encoding_invalid, [] { util::base64_decode("a==="); });
     expect_code(Code::encoding_invalid, [] { util::base64_decode("===="); });
     expect_code(Code::encoding_invalid, [] { util::base64_decode(std::string("aGk\0", 4)); });
@@ -172,7 +172,8 @@ TEST(Text, PrintableCutsOnCharacterBoundaries) {
 }
 
 TEST(Text, ValidUtf8RepairsOnlyWhatIsBroken) {
-    EXPECT_EQ(util::valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91");
+    EXPECT_EQ(util::valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91"),
+              "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91");
     const std::string fffd = "\xEF\xBF\xBD";
     EXPECT_EQ(util::valid_utf8("a\xC3"), "a" + fffd) << "cut inside a character";
     EXPECT_EQ(util::valid_utf8("\xC0\xAF"), fffd + fffd) << "overlong";
@@ -197,11 +198,12 @@ TEST(Time, ParsesDateTimes) {
 }
 
 TEST(Time, RefusesBadDateTimes) {
-    for (const char *bad : {"", "2026-11-28", "2026-11-28 00:00:00Z", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
-                            "1900-02-29T00:00:00Z", "2026-11-31T00:00:00Z", "2026-11-28T25:00:00Z",
-                            "2026-11-28T24:00:01Z", "2026-11-28T00:60:00Z", "2026-11-28T00:00:60Z",
-                            "2026-11-28T00:00:00.Z", "2026-11-28T00:00:00+15:00", "2026-11-28T00:00:00+0100",
-                            "2026-11-28T00:00:00ZZ", "26-11-28T00:00:00Z", "2026-1-28T00:00:00Z", "0000-01-01T00:00:00Z"})
+    for (const char *bad :
+         {"", "2026-11-28", "2026-11-28 00:00:00Z", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+          "1900-02-29T00:00:00Z", "2026-11-31T00:00:00Z", "2026-11-28T25:00:00Z", "2026-11-28T24:00:01Z",
+          "2026-11-28T00:60:00Z", "2026-11-28T00:00:60Z", "2026-11-28T00:00:00.Z", "2026-11-28T00:00:00+15:00",
+          "2026-11-28T00:00:00+0100", "2026-11-28T00:00:00ZZ", "26-11-28T00:00:00Z", "2026-1-28T00:00:00Z",
+          "0000-01-01T00:00:00Z"})
         EXPECT_FALSE(util::parse_datetime(bad).has_value()) << bad;
 }
 
@@ -242,12 +244,12 @@ TEST(Url, AcceptsAbsoluteHttpUrls) {
 }
 
 TEST(Url, RefusesEverythingElse) {
-    for (const char *bad : {"", "/relative", "idp.example.com/sso", "ftp://x/", "javascript:alert(1)",
-                            "https://", "https:///path", "https://user:pw@idp.example.com/", "https://a b/",
-                            "https://idp.example.com/a b", "https://idp.example.com:0/", "https://idp.example.com:70000/",
-                            "https://idp.example.com:/", "https://idp.example.com:8x/", "https://idp..example.com/",
-                            "https://idp.example.com/\\evil", "https://idp.example.com/{id}", "https://[::1/",
-                            "https://ex\xc3\xa4mple.com/"}) {
+    for (const char *bad :
+         {"", "/relative", "idp.example.com/sso", "ftp://x/", "javascript:alert(1)", "https://", "https:///path",
+          "https://user:pw@idp.example.com/", "https://a b/", "https://idp.example.com/a b",
+          "https://idp.example.com:0/", "https://idp.example.com:70000/", "https://idp.example.com:/",
+          "https://idp.example.com:8x/", "https://idp..example.com/", "https://idp.example.com/\\evil",
+          "https://idp.example.com/{id}", "https://[::1/", "https://ex\xc3\xa4mple.com/"}) {
         std::string why;
         EXPECT_FALSE(util::parse_http_url(bad, &why)) << bad;
         EXPECT_FALSE(why.empty()) << bad;
@@ -263,11 +265,11 @@ TEST(Email, AcceptsDotAtomAddressesAtDnsDomains) {
 
 TEST(Email, RefusesIpAddressesAndNumericTopLevelLabels) {
     // No top-level domain is all digits: such a "domain" is an IPv4 address or nothing at all.
-    for (const char *bad : {"alice@127.0.0.1", "alice@10.0.0.1", "alice@example.123", "alice@[127.0.0.1]",
-                            "alice@localhost", "alice@example", "alice@-example.com", "alice@exa_mple.com",
-                            "alice@example..com", "alice@example.com.", ".alice@example.com", "al..ice@example.com",
-                            "alice@", "@example.com", "alice", "a@b@example.com", "alice@ex\xc3\xa4mple.com",
-                            " alice@example.com", "alice@example.com "}) {
+    for (const char *bad :
+         {"alice@127.0.0.1", "alice@10.0.0.1", "alice@example.123", "alice@[127.0.0.1]", "alice@localhost",
+          "alice@example", "alice@-example.com", "alice@exa_mple.com", "alice@example..com", "alice@example.com.",
+          ".alice@example.com", "al..ice@example.com", "alice@", "@example.com", "alice", "a@b@example.com",
+          "alice@ex\xc3\xa4mple.com", " alice@example.com", "alice@example.com "}) {
         EXPECT_FALSE(util::is_valid_email(bad)) << bad;
     }
     EXPECT_TRUE(util::is_valid_domain("123.example.com"));
@@ -293,8 +295,14 @@ TEST(Email, LowerCasingIsAsciiOnlyWhateverTheLocale) {
 TEST(Email, TrimsXmlWhitespaceOnly) {
     EXPECT_EQ(util::trim_xml_space(" \t\r\nbob@example.com\n  "), "bob@example.com");
     // A vertical tab or a no-break space is not XML whitespace: kept, so the address stays invalid.
-    EXPECT_EQ(util::trim_xml_space("\v" "bob@example.com"), "\v" "bob@example.com");
-    EXPECT_EQ(util::trim_xml_space("\xc2\xa0" "bob@example.com"), "\xc2\xa0" "bob@example.com");
+    EXPECT_EQ(util::trim_xml_space("\v"
+                                   "bob@example.com"),
+              "\v"
+              "bob@example.com");
+    EXPECT_EQ(util::trim_xml_space("\xc2\xa0"
+                                   "bob@example.com"),
+              "\xc2\xa0"
+              "bob@example.com");
     EXPECT_EQ(util::trim_xml_space("  "), "");
 }
 

@@ -1,5 +1,5 @@
-#include "support.hpp"
 #include "xml/xml.hpp"
+#include "support.hpp"
 
 #include <libxml/parser.h>
 
@@ -85,8 +85,8 @@ TEST(XmlParse, AttributeReaderGivesViewsIntoTheTree) {
 }
 
 TEST(XmlParse, NamedChildrenWalksWithoutCollecting) {
-    xml::Document doc = xml::parse("<r xmlns='urn:r' xmlns:o='urn:o'>t<c n='1'/><!----><o:c/><c n='2'/><d/></r>", {},
-                                   "test input");
+    xml::Document doc =
+        xml::parse("<r xmlns='urn:r' xmlns:o='urn:o'>t<c n='1'/><!----><o:c/><c n='2'/><d/></r>", {}, "test input");
     const xml::NamedChildren cs(doc.root(), "urn:r", "c");
     EXPECT_EQ(cs.size(), 2u);
     ASSERT_FALSE(cs.empty());
@@ -103,7 +103,8 @@ TEST(XmlParse, NamedChildrenWalksWithoutCollecting) {
 }
 
 TEST(XmlParse, MalformedReportsLineAndReason) {
-    std::string msg = expect_code(Code::xml_malformed, [] { xml::parse(crafted("malformed.xml"), {}, "the IdP metadata"); });
+    std::string msg =
+        expect_code(Code::xml_malformed, [] { xml::parse(crafted("malformed.xml"), {}, "the IdP metadata"); });
     EXPECT_NE(msg.find("the IdP metadata is not well-formed XML"), std::string::npos) << msg;
     EXPECT_NE(msg.find("line 10"), std::string::npos) << msg;
     EXPECT_NE(msg.find("mismatch"), std::string::npos) << msg;
@@ -183,13 +184,13 @@ TEST(XmlParse, DecodesUtf16ItselfAndRefusesBrokenUtf16) {
     std::string high = utf16("<a>") + std::string("\x3D\xD8", 2) + utf16("x</a>").substr(2);
     expect_code(Code::xml_malformed, [&] { xml::parse(high, {}, "x"); });
     // A byte-order mark and a declaration that disagree.
-    const std::string msg = expect_code(Code::xml_malformed, [] {
-        xml::parse(utf16("<?xml version='1.0' encoding='UTF-8'?><a/>"), {}, "x");
-    });
+    const std::string msg = expect_code(
+        Code::xml_malformed, [] { xml::parse(utf16("<?xml version='1.0' encoding='UTF-8'?><a/>"), {}, "x"); });
     EXPECT_NE(msg.find("declares encoding 'UTF-8' but starts with a UTF-16LE byte-order mark"), std::string::npos)
         << msg;
     EXPECT_NO_THROW(xml::parse(utf16("<?xml version='1.0' encoding='utf-16le'?><a/>"), {}, "x"));
-    expect_code(Code::xml_malformed, [] { xml::parse(utf16("<?xml version='1.0' encoding='UTF-16BE'?><a/>"), {}, "x"); });
+    expect_code(Code::xml_malformed,
+                [] { xml::parse(utf16("<?xml version='1.0' encoding='UTF-16BE'?><a/>"), {}, "x"); });
 }
 
 TEST(XmlParse, ReadsLatin1AndAsciiAndRefusesOtherEncodings) {
@@ -206,13 +207,16 @@ TEST(XmlParse, ReadsLatin1AndAsciiAndRefusesOtherEncodings) {
     // Encodings ssogate does not decode: refused, named, before libxml2 (and iconv) see a byte.
     for (const char *enc : {"Shift_JIS", "UTF-7", "EBCDIC-US", "windows-1252", "UTF-32", "ISO-2022-JP"}) {
         const std::string msg = expect_code(Code::xml_malformed, [&] {
-            xml::parse(std::string("<?xml version='1.0' encoding='") + enc + "'?><a>\x81\x40</a>", {}, "the IdP metadata");
+            xml::parse(std::string("<?xml version='1.0' encoding='") + enc + "'?><a>\x81\x40</a>", {},
+                       "the IdP metadata");
         });
         EXPECT_NE(msg.find(std::string("the IdP metadata declares encoding '") + enc + "'"), std::string::npos) << msg;
     }
     // A UTF-8 byte-order mark with another label, and EBCDIC's signature (which libxml2 would decode).
-    expect_code(Code::xml_malformed, [] { xml::parse("\xEF\xBB\xBF<?xml version='1.0' encoding='ISO-8859-1'?><a/>", {}, "x"); });
-    const std::string ebcdic = expect_code(Code::xml_malformed, [] { xml::parse("\x4C\x6F\xA7\x94\x93\x40", {}, "x"); });
+    expect_code(Code::xml_malformed,
+                [] { xml::parse("\xEF\xBB\xBF<?xml version='1.0' encoding='ISO-8859-1'?><a/>", {}, "x"); });
+    const std::string ebcdic =
+        expect_code(Code::xml_malformed, [] { xml::parse("\x4C\x6F\xA7\x94\x93\x40", {}, "x"); });
     EXPECT_NE(ebcdic.find("does not start with '<'"), std::string::npos) << ebcdic;
     // <?xml-stylesheet is a processing instruction, not a declaration.
     EXPECT_NO_THROW(xml::parse("<?xml-stylesheet encoding='Shift_JIS'?><a/>", {}, "x"));
@@ -233,7 +237,8 @@ TEST(XmlParse, AcceptsUtf16WithByteOrderMark) {
 }
 
 TEST(XmlParse, RefusesDoctype) {
-    std::string msg = expect_code(Code::xml_doctype, [] { xml::parse(crafted("doctype.xml"), {}, "the IdP metadata"); });
+    std::string msg =
+        expect_code(Code::xml_doctype, [] { xml::parse(crafted("doctype.xml"), {}, "the IdP metadata"); });
     EXPECT_NE(msg.find("DOCTYPE"), std::string::npos);
     expect_code(Code::xml_doctype, [] { xml::parse(crafted("external-entity.xml"), {}, "x"); });
     expect_code(Code::xml_doctype,
@@ -319,18 +324,21 @@ TEST(XmlParse, RefusesManyAttributesOnOneElementBeforeParsing) {
     const std::string huge = element_with("x", 110000, 0);
     ASSERT_GT(huge.size(), 1000000u);
     std::string msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(huge, {}, "SAML Response"); });
-    EXPECT_NE(msg.find("SAML Response: the element <x> at line 1 has more than 32 attributes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("SAML Response: the element <x> at line 1 has more than 32 attributes"), std::string::npos)
+        << msg;
     EXPECT_NE(msg.find("at most 32 attributes and 32 namespace declarations on one element"), std::string::npos) << msg;
 
     // Exactly at the bound is fine; one more is refused; the bound is the caller's to lower.
     const xml::Limits d;
-    const int attrs = static_cast<int>(d.max_attributes_per_element), decls = static_cast<int>(d.max_namespaces_per_element);
+    const int attrs = static_cast<int>(d.max_attributes_per_element),
+              decls = static_cast<int>(d.max_namespaces_per_element);
     EXPECT_NO_THROW(xml::parse(element_with("x", attrs, decls), {}, "x"));
     expect_code(Code::xml_attribute_limits, [&] { xml::parse(element_with("x", attrs + 1, 0), {}, "x"); });
     xml::Limits limits;
     limits.max_attributes_per_element = 3;
     EXPECT_NO_THROW(xml::parse("<r a='1' b=\"2\" c = '3'><s a='1' b='2' c='3'/></r>", limits, "x"));
-    msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse("<r>\n<s:t xmlns:s='u' a='1' b='2' c='3' d='4'/></r>", limits, "x"); });
+    msg = expect_code(Code::xml_attribute_limits,
+                      [&] { xml::parse("<r>\n<s:t xmlns:s='u' a='1' b='2' c='3' d='4'/></r>", limits, "x"); });
     EXPECT_NE(msg.find("the element <s:t> at line 2 has more than 3 attributes"), std::string::npos) << msg;
 }
 
@@ -343,7 +351,8 @@ TEST(XmlParse, RefusesManyNamespaceDeclarations) {
     std::string msg = expect_code(Code::xml_attribute_limits, [] { xml::parse(element_with("x", 0, 40000), {}, "x"); });
     EXPECT_NE(msg.find("declares more than 32 namespaces"), std::string::npos) << msg;
     expect_code(Code::xml_attribute_limits, [&] { xml::parse(element_with("x", 0, per + 1), {}, "x"); });
-    expect_code(Code::xml_attribute_limits, [&] { xml::parse("<x xmlns='urn:a'" + element_with("", 0, per).substr(1), {}, "x"); });
+    expect_code(Code::xml_attribute_limits,
+                [&] { xml::parse("<x xmlns='urn:a'" + element_with("", 0, per).substr(1), {}, "x"); });
 
     // In scope: declarations on an element and all its ancestors together, 32 at most.
     std::string two_levels = element_with("a", 0, scope / 2, element_with("b", 0, scope / 2, "<c/>"));
@@ -360,7 +369,8 @@ TEST(XmlParse, RefusesManyNamespaceDeclarations) {
     EXPECT_NO_THROW(xml::parse(siblings, {}, "x"));
     // Deep nesting with declarations on every level (the other way to pile them up).
     std::string deep;
-    for (int i = 0; i < 20; ++i) deep += "<e xmlns:q" + std::to_string(i) + "='urn:q' xmlns:r" + std::to_string(i) + "='urn:r'>";
+    for (int i = 0; i < 20; ++i)
+        deep += "<e xmlns:q" + std::to_string(i) + "='urn:q' xmlns:r" + std::to_string(i) + "='urn:r'>";
     for (int i = 0; i < 20; ++i) deep += "</e>";
     msg = expect_code(Code::xml_attribute_limits, [&] { xml::parse(deep, {}, "x"); });
     EXPECT_NE(msg.find("more than 32 namespace declarations in scope"), std::string::npos) << msg;
@@ -424,8 +434,10 @@ TEST(XmlParse, RefusesDoubleHyphensInCommentsBeforeParsing) {
     // number on such a comment (about a minute for 1 MB of them, terminated or not).
     std::string full = "<a><!--";
     for (int i = 0; i < 200000; ++i) full += "-- ";
-    const std::string msg = expect_code(Code::xml_malformed, [&] { xml::parse(full + "--></a>", {}, "SAML Response"); });
-    EXPECT_NE(msg.find("SAML Response is not well-formed XML (line 1): a comment contains \"--\""), std::string::npos) << msg;
+    const std::string msg =
+        expect_code(Code::xml_malformed, [&] { xml::parse(full + "--></a>", {}, "SAML Response"); });
+    EXPECT_NE(msg.find("SAML Response is not well-formed XML (line 1): a comment contains \"--\""), std::string::npos)
+        << msg;
     expect_code(Code::xml_malformed, [&] { xml::parse(full, {}, "x"); });
     expect_code(Code::xml_malformed, [] { xml::parse("<a><!-- ends with a hyphen ---></a>", {}, "x"); });
     // Comments as XML allows them, hyphens included.

@@ -21,10 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         for (char c : input) {
             if (c != ' ' && c != '\t' && c != '\r' && c != '\n') canonical += c;
         }
-        if (core::util::base64_encode(decoded) != canonical) fuzz::violated("two base64 texts decode to the same bytes");
+        if (core::util::base64_encode(decoded) != canonical)
+            fuzz::violated("two base64 texts decode to the same bytes");
     } catch (const core::Error &e) {
         if (e.code() != core::Code::encoding_invalid) fuzz::violated("base64_decode failed with another code");
     }
-    if (core::util::base64_decode(core::util::base64_encode(input)) != input) fuzz::violated("encode + decode lost bytes");
+    if (core::util::base64_decode(core::util::base64_encode(input)) != input)
+        fuzz::violated("encode + decode lost bytes");
     return 0;
 }

@@ -38,8 +38,7 @@ ResponseOptions base() {
     o.response_id = "_fuzz-response";
     o.assertion_id = "_fuzz-assertion";
     o.attributes = {{"email", {"alice@example.com"}, "urn:oasis:names:tc:SAML:2.0:attrname-format:basic", ""},
-                    {"groups", {"Everyone", "admins"}, "urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
-                     "Groups"}};
+                    {"groups", {"Everyone", "admins"}, "urn:oasis:names:tc:SAML:2.0:attrname-format:basic", "Groups"}};
     return o;
 }
 

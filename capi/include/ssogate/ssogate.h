@@ -64,8 +64,7 @@ extern "C" {
 #define SSOGATE_VERSION_MINOR 1
 #define SSOGATE_VERSION_PATCH 0
 /** MAJOR * 1000000 + MINOR * 1000 + PATCH. */
-#define SSOGATE_VERSION_NUMBER \
-    (SSOGATE_VERSION_MAJOR * 1000000 + SSOGATE_VERSION_MINOR * 1000 + SSOGATE_VERSION_PATCH)
+#define SSOGATE_VERSION_NUMBER (SSOGATE_VERSION_MAJOR * 1000000 + SSOGATE_VERSION_MINOR * 1000 + SSOGATE_VERSION_PATCH)
 
 /** The version of the library actually loaded, as SSOGATE_VERSION_NUMBER. */
 SSOGATE_API int ssogate_version_number(void) SSOGATE_NOEXCEPT;
@@ -96,7 +95,8 @@ typedef enum ssogate_code {
     SSOGATE_CONNECTION_VERSION = 6,
     /** A getter's index is past the end of its list. */
     SSOGATE_INDEX_OUT_OF_RANGE = 7,
-    /** A login's return-to is neither a path on the service ("/dashboard") nor a URL whose origin the connection allows. */
+    /** A login's return-to is neither a path on the service ("/dashboard") nor a URL whose origin the connection
+       allows. */
     SSOGATE_RETURN_TO_NOT_ALLOWED = 8,
     /** An SP signing key or certificate that does not parse, is not RSA of 2048 bits or more, or does not match. */
     SSOGATE_SP_KEY_INVALID = 9,
@@ -161,11 +161,13 @@ typedef enum ssogate_code {
 
     /** The Assertion is not covered by any signature (neither its own nor the Response's). */
     SSOGATE_SIGNATURE_MISSING = 200,
-    /** A signature does not verify with any signing certificate from the IdP metadata (digest or signature value mismatch, or another key). */
+    /** A signature does not verify with any signing certificate from the IdP metadata (digest or signature value
+       mismatch, or another key). */
     SSOGATE_SIGNATURE_INVALID = 201,
     /** A signature or digest algorithm outside the allow-list (SHA-1 without the allow_sha1 setting, HMAC, unknown). */
     SSOGATE_SIGNATURE_ALGORITHM = 202,
-    /** A signature does not have exactly one Reference whose URI is "#" + the ID of the element that holds the signature. */
+    /** A signature does not have exactly one Reference whose URI is "#" + the ID of the element that holds the
+       signature. */
     SSOGATE_SIGNATURE_REFERENCE = 203,
     /** A canonicalization method or transform other than enveloped-signature and exclusive c14n without comments. */
     SSOGATE_SIGNATURE_TRANSFORM = 204,
@@ -193,11 +195,13 @@ typedef enum ssogate_code {
     SSOGATE_ISSUER_MISMATCH = 304,
     /** The IdP answered with a status other than Success (its StatusCode and StatusMessage are in the message). */
     SSOGATE_STATUS_NOT_SUCCESS = 305,
-    /** The Response carries an EncryptedAssertion, which this version cannot decrypt: turn assertion encryption off at the IdP. */
+    /** The Response carries an EncryptedAssertion, which this version cannot decrypt: turn assertion encryption off at
+       the IdP. */
     SSOGATE_ASSERTION_ENCRYPTED = 306,
     /** The document does not contain exactly one Assertion (counting nested ones). */
     SSOGATE_ASSERTION_COUNT = 307,
-    /** The Assertion lacks a required element or attribute (ID, IssueInstant, Issuer, Subject, ...) or has an invalid one. */
+    /** The Assertion lacks a required element or attribute (ID, IssueInstant, Issuer, Subject, ...) or has an invalid
+       one. */
     SSOGATE_ASSERTION_MALFORMED = 308,
     /** No bearer SubjectConfirmation with SubjectConfirmationData. */
     SSOGATE_SUBJECT_CONFIRMATION = 309,
@@ -227,7 +231,8 @@ typedef enum ssogate_code {
     SSOGATE_EMAIL_ATTRIBUTE = 321,
     /** This Assertion was already used (replay). */
     SSOGATE_REPLAYED = 322,
-    /** The AuthnStatement's SessionNotOnOrAfter has passed, with the clock skew: the IdP session the login rests on is over. */
+    /** The AuthnStatement's SessionNotOnOrAfter has passed, with the clock skew: the IdP session the login rests on is
+       over. */
     SSOGATE_SESSION_EXPIRED = 323,
     /**
      * The Conditions hold a condition ssogate does not understand (anything but AudienceRestriction, OneTimeUse
@@ -236,7 +241,8 @@ typedef enum ssogate_code {
     SSOGATE_CONDITION_UNKNOWN = 324,
     /** A NotBefore that is not earlier than its NotOnOrAfter (Conditions or SubjectConfirmationData). */
     SSOGATE_TIME_WINDOW_INVALID = 325,
-    /** No pending login for this RelayState: unknown, already used, or removed long after it expired. Start the login again. */
+    /** No pending login for this RelayState: unknown, already used, or removed long after it expired. Start the login
+       again. */
     SSOGATE_REQUEST_UNKNOWN = 330,
     /** The pending login's time to live (default 10 minutes) has passed. Start the login again. */
     SSOGATE_REQUEST_EXPIRED = 331,
@@ -336,11 +342,10 @@ typedef struct ssogate_idp ssogate_idp;
  * signed, and the signature must verify with it (SSOGATE_METADATA_UNSIGNED / _SIGNATURE_INVALID).
  * opts may be NULL for defaults. Returns NULL on failure with a 1xx code in err.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_idp *ssogate_idp_import(const char *xml, size_t xml_len,
-                                                             const char *entity_id, size_t entity_id_len,
-                                                             const char *signer_pem, size_t signer_pem_len,
-                                                             const ssogate_idp_options *opts,
-                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_idp *ssogate_idp_import(const char *xml, size_t xml_len, const char *entity_id,
+                                                               size_t entity_id_len, const char *signer_pem,
+                                                               size_t signer_pem_len, const ssogate_idp_options *opts,
+                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees an IdP; NULL is allowed. Connections made from it keep their own reference. */
 SSOGATE_API void ssogate_idp_free(ssogate_idp *idp) SSOGATE_NOEXCEPT;
 
@@ -377,8 +382,7 @@ SSOGATE_API const char *ssogate_idp_nameid_format(const ssogate_idp *idp, size_t
 /** Signing certificates, in document order (every one is trusted, so key rollover works). */
 SSOGATE_API size_t ssogate_idp_cert_count(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
 /** DER bytes of certificate i; *len receives their length. NULL (and *len 0) when out of range. */
-SSOGATE_API const unsigned char *ssogate_idp_cert_der(const ssogate_idp *idp, size_t i,
-                                                      size_t *len) SSOGATE_NOEXCEPT;
+SSOGATE_API const unsigned char *ssogate_idp_cert_der(const ssogate_idp *idp, size_t i, size_t *len) SSOGATE_NOEXCEPT;
 /** The certificate as PEM text. */
 SSOGATE_API const char *ssogate_idp_cert_pem(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
 /** SHA-256 of the DER, "AB:CD:..." upper-case hex with colons, as IdP consoles show it. */
@@ -434,43 +438,39 @@ SSOGATE_API void ssogate_connection_params_free(ssogate_connection_params *param
  * entity ID are set explicitly. The setters below return SSOGATE_OK or a failure code (also in err);
  * values are checked by ssogate_connection_new.
  */
-SSOGATE_API int ssogate_connection_params_set_base_url(ssogate_connection_params *params, const char *v,
-                                                       size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_base_url(ssogate_connection_params *params, const char *v, size_t len,
+                                                       ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The connection id; unset generates 128 random bits, URL-safe (22 characters). */
 SSOGATE_API int ssogate_connection_params_set_id(ssogate_connection_params *params, const char *v, size_t len,
                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
 /** A description for people ("Okta, production"). */
-SSOGATE_API int ssogate_connection_params_set_description(ssogate_connection_params *params, const char *v,
-                                                          size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_description(ssogate_connection_params *params, const char *v, size_t len,
+                                                          ssogate_error *err) SSOGATE_NOEXCEPT;
 /** An explicit ACS URL, for an IdP app that already exists. Default: the template below. */
-SSOGATE_API int ssogate_connection_params_set_acs_url(ssogate_connection_params *params, const char *v,
-                                                      size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_acs_url(ssogate_connection_params *params, const char *v, size_t len,
+                                                      ssogate_error *err) SSOGATE_NOEXCEPT;
 /** An explicit SP entity ID. Default: the template below. */
-SSOGATE_API int ssogate_connection_params_set_sp_entity_id(ssogate_connection_params *params, const char *v,
-                                                           size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_sp_entity_id(ssogate_connection_params *params, const char *v, size_t len,
+                                                           ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The ACS URL template, with {base} and {id}. Default "{base}/sso/saml/{id}/acs". */
-SSOGATE_API int ssogate_connection_params_set_acs_url_template(ssogate_connection_params *params,
-                                                               const char *v, size_t len,
-                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_acs_url_template(ssogate_connection_params *params, const char *v,
+                                                               size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The SP entity ID template, with {base} and {id}. Default "{base}/sso/saml/{id}". */
-SSOGATE_API int ssogate_connection_params_set_sp_entity_id_template(ssogate_connection_params *params,
-                                                                    const char *v, size_t len,
-                                                                    ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_sp_entity_id_template(ssogate_connection_params *params, const char *v,
+                                                                    size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Adds an email domain allowed to log in ("example.com"); none added allows any domain. */
 SSOGATE_API int ssogate_connection_params_add_allowed_domain(ssogate_connection_params *params, const char *v,
                                                              size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Take the email from this SAML attribute (e.g. "email") instead of the NameID. */
-SSOGATE_API int ssogate_connection_params_set_email_attribute(ssogate_connection_params *params,
-                                                              const char *v, size_t len,
-                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_email_attribute(ssogate_connection_params *params, const char *v,
+                                                              size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
  * The certificate (PEM) of the SP key logins are begun with: published in the SP metadata as its signing
  * KeyDescriptor, and ssogate_sp_login_begin refuses a key with another certificate (SSOGATE_SP_KEY_INVALID:
  * the IdP would not verify its signatures).
  */
-SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params,
-                                                                 const char *v, size_t len,
-                                                                 ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params, const char *v,
+                                                                 size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
  * Adds an origin ("https://app.example.com", scheme://host[:port] only) that an SP-initiated login may
  * return to with an absolute URL (ssogate_sp_login_begin's return_to). Paths on the service ("/x") are
@@ -485,17 +485,19 @@ SSOGATE_API int ssogate_connection_params_add_return_origin(ssogate_connection_p
  * base URL) and opts (NULL for defaults). Fails with SSOGATE_INVALID_URL, SSOGATE_INVALID_SETTING or
  * SSOGATE_INVALID_ARGUMENT, naming the field.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_connection_new(
-    const ssogate_idp *idp, const ssogate_connection_params *params, const ssogate_connection_options *opts,
-    ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_connection_new(const ssogate_idp *idp,
+                                                                          const ssogate_connection_params *params,
+                                                                          const ssogate_connection_options *opts,
+                                                                          ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /**
  * Restores a connection from ssogate_connection_to_json's output. Malformed JSON gives
  * SSOGATE_CONNECTION_JSON; JSON from a newer schema gives SSOGATE_CONNECTION_VERSION. The IdP metadata
  * inside is imported again with opts (so metadata whose validUntil has passed is refused).
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_connection_from_json(
-    const char *json, size_t json_len, const ssogate_idp_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_connection_from_json(const char *json, size_t json_len,
+                                                                                const ssogate_idp_options *opts,
+                                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /** Frees a connection; NULL is allowed. */
 SSOGATE_API void ssogate_connection_free(ssogate_connection *conn) SSOGATE_NOEXCEPT;
@@ -676,10 +678,10 @@ SSOGATE_API int64_t ssogate_pending_request_expires_at(const ssogate_pending_req
  * Fills r (in a take callback) with a record the host found; the library copies every string. Returns
  * SSOGATE_OK, or SSOGATE_INVALID_ARGUMENT for a NULL r or a (NULL, n > 0) string.
  */
-SSOGATE_API int ssogate_pending_request_set(ssogate_pending_request *r, const char *request_id,
-                                            size_t request_id_len, const char *connection_id,
-                                            size_t connection_id_len, const char *return_to, size_t return_to_len,
-                                            int64_t created_at, int64_t expires_at) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_pending_request_set(ssogate_pending_request *r, const char *request_id, size_t request_id_len,
+                                            const char *connection_id, size_t connection_id_len, const char *return_to,
+                                            size_t return_to_len, int64_t created_at,
+                                            int64_t expires_at) SSOGATE_NOEXCEPT;
 
 /**
  * The host's own pending-request store, as callbacks. The library calls them from whichever thread
@@ -707,8 +709,8 @@ typedef struct ssogate_request_callbacks {
      * May be NULL: such responses are then refused with SSOGATE_REQUEST_UNKNOWN.
      */
     int (*take_by_request_id)(void *user_data, const char *connection_id, size_t connection_id_len,
-                              const char *request_id, size_t request_id_len, int64_t now,
-                              ssogate_pending_request *out, int *found);
+                              const char *request_id, size_t request_id_len, int64_t now, ssogate_pending_request *out,
+                              int *found);
     /** Called once with user_data when the store is freed; may be NULL. */
     void (*free_user_data)(void *user_data);
 } ssogate_request_callbacks;
@@ -844,7 +846,8 @@ typedef struct ssogate_directory_callbacks {
     int (*list_connections)(void *user_data, const char *account_id, size_t account_id_len, ssogate_json_out *out);
     /** Deletes the connection. Returns 0, or SSOGATE_NOT_FOUND when there is none. */
     int (*remove_connection)(void *user_data, const char *id, size_t id_len);
-    /** Inserts or replaces the member (admin edits). Returns 0, or SSOGATE_NOT_FOUND when its account does not exist. */
+    /** Inserts or replaces the member (admin edits). Returns 0, or SSOGATE_NOT_FOUND when its account does not exist.
+     */
     int (*put_member)(void *user_data, const char *member_json, size_t len);
     /** The member (account_id, email), through out, or nothing when there is none. Returns 0. */
     int (*find_member)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
@@ -874,8 +877,8 @@ typedef struct ssogate_directory_callbacks {
      * Audit rows with seq > after_seq, oldest first, at most limit, as a JSON array; account_id "" means
      * every account. Returns 0.
      */
-    int (*read_audit)(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq,
-                      uint64_t limit, ssogate_json_out *out);
+    int (*read_audit)(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq, uint64_t limit,
+                      ssogate_json_out *out);
     /**
      * Applies the directory change change_json (see above) in one transaction and answers the seqs of
      * its append_audit rows through seqs_out. Returns 0; SSOGATE_NOT_FOUND or SSOGATE_STORE_CONFLICT
@@ -964,20 +967,20 @@ SSOGATE_API const char *ssogate_verified_login_in_response_to(const ssogate_veri
 /** The Assertion's attributes, in document order. Out-of-range indexes give NULL or 0. */
 SSOGATE_API size_t ssogate_verified_login_attribute_count(const ssogate_verified_login *login) SSOGATE_NOEXCEPT;
 /** Attribute i's Name. */
-SSOGATE_API const char *ssogate_verified_login_attribute_name(const ssogate_verified_login *login, size_t i)
-    SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_attribute_name(const ssogate_verified_login *login,
+                                                              size_t i) SSOGATE_NOEXCEPT;
 /** Attribute i's NameFormat, "" when absent. */
-SSOGATE_API const char *ssogate_verified_login_attribute_name_format(const ssogate_verified_login *login, size_t i)
-    SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_verified_login_attribute_name_format(const ssogate_verified_login *login,
+                                                                     size_t i) SSOGATE_NOEXCEPT;
 /** Attribute i's FriendlyName, "" when absent. */
 SSOGATE_API const char *ssogate_verified_login_attribute_friendly_name(const ssogate_verified_login *login,
-                                                              size_t i) SSOGATE_NOEXCEPT;
+                                                                       size_t i) SSOGATE_NOEXCEPT;
 /** The number of AttributeValues of attribute i. */
-SSOGATE_API size_t ssogate_verified_login_attribute_value_count(const ssogate_verified_login *login, size_t i)
-    SSOGATE_NOEXCEPT;
+SSOGATE_API size_t ssogate_verified_login_attribute_value_count(const ssogate_verified_login *login,
+                                                                size_t i) SSOGATE_NOEXCEPT;
 /** Value j of attribute i, as text. */
 SSOGATE_API const char *ssogate_verified_login_attribute_value(const ssogate_verified_login *login, size_t i,
-                                                      size_t j) SSOGATE_NOEXCEPT;
+                                                               size_t j) SSOGATE_NOEXCEPT;
 
 /* ================================================================================== 7. Testing IdP */
 
@@ -989,10 +992,7 @@ SSOGATE_API const char *ssogate_verified_login_attribute_value(const ssogate_ver
  */
 
 /** The key a testing IdP makes. */
-typedef enum ssogate_key_type {
-    SSOGATE_KEY_TYPE_RSA_2048 = 0,
-    SSOGATE_KEY_TYPE_EC_P256 = 1
-} ssogate_key_type;
+typedef enum ssogate_key_type { SSOGATE_KEY_TYPE_RSA_2048 = 0, SSOGATE_KEY_TYPE_EC_P256 = 1 } ssogate_key_type;
 
 /** What a testing IdP signs (ssogate_test_response_params_set_sign). */
 typedef enum ssogate_test_sign {
@@ -1010,8 +1010,8 @@ typedef struct ssogate_test_idp ssogate_test_idp;
  * "https://idp.test.example/saml"; sso_url (NULL, 0) gives "https://idp.test.example/sso", the
  * SingleSignOnService (Redirect and POST) its metadata publishes.
  */
-SSOGATE_API ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t entity_id_len,
-                                                   const char *sso_url, size_t sso_url_len, int key_type,
+SSOGATE_API ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t entity_id_len, const char *sso_url,
+                                                   size_t sso_url_len, int key_type,
                                                    ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
  * A testing IdP over a key and certificate the caller kept (PEM, as ssogate_test_idp_private_key_pem
@@ -1020,9 +1020,8 @@ SSOGATE_API ssogate_test_idp *ssogate_test_idp_new(const char *entity_id, size_t
  * certificate, or PEM that does not parse, gives SSOGATE_INVALID_ARGUMENT.
  */
 SSOGATE_API ssogate_test_idp *ssogate_test_idp_from_pem(const char *entity_id, size_t entity_id_len,
-                                                        const char *sso_url, size_t sso_url_len,
-                                                        const char *key_pem, size_t key_pem_len,
-                                                        const char *cert_pem, size_t cert_pem_len,
+                                                        const char *sso_url, size_t sso_url_len, const char *key_pem,
+                                                        size_t key_pem_len, const char *cert_pem, size_t cert_pem_len,
                                                         ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a testing IdP; NULL is allowed. */
 SSOGATE_API void ssogate_test_idp_free(ssogate_test_idp *idp) SSOGATE_NOEXCEPT;
@@ -1055,17 +1054,14 @@ SSOGATE_API int ssogate_test_response_params_set_connection(ssogate_test_respons
 SSOGATE_API int ssogate_test_response_params_set_acs_url(ssogate_test_response_params *params, const char *v,
                                                          size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The SP entity ID: the Audience unless set separately. */
-SSOGATE_API int ssogate_test_response_params_set_sp_entity_id(ssogate_test_response_params *params,
-                                                              const char *v, size_t len,
-                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_sp_entity_id(ssogate_test_response_params *params, const char *v,
+                                                              size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** InResponseTo (Response and SubjectConfirmationData); unset or "" gives an unsolicited Response. */
-SSOGATE_API int ssogate_test_response_params_set_in_response_to(ssogate_test_response_params *params,
-                                                                const char *v, size_t len,
-                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_in_response_to(ssogate_test_response_params *params, const char *v,
+                                                                size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The Response Destination; "" leaves the attribute out. */
-SSOGATE_API int ssogate_test_response_params_set_destination(ssogate_test_response_params *params,
-                                                             const char *v, size_t len,
-                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_destination(ssogate_test_response_params *params, const char *v,
+                                                             size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The SubjectConfirmationData Recipient. */
 SSOGATE_API int ssogate_test_response_params_set_recipient(ssogate_test_response_params *params, const char *v,
                                                            size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
@@ -1073,56 +1069,48 @@ SSOGATE_API int ssogate_test_response_params_set_recipient(ssogate_test_response
 SSOGATE_API int ssogate_test_response_params_set_audience(ssogate_test_response_params *params, const char *v,
                                                           size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The Issuer of the Response and the Assertion. Default: the IdP's entityID. */
-SSOGATE_API int ssogate_test_response_params_set_issuer(ssogate_test_response_params *params, const char *v,
-                                                        size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_issuer(ssogate_test_response_params *params, const char *v, size_t len,
+                                                        ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The NameID value. Default "alice@example.com". */
-SSOGATE_API int ssogate_test_response_params_set_nameid(ssogate_test_response_params *params, const char *v,
-                                                        size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_nameid(ssogate_test_response_params *params, const char *v, size_t len,
+                                                        ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The NameID Format. Default emailAddress; "" leaves the attribute out. */
-SSOGATE_API int ssogate_test_response_params_set_nameid_format(ssogate_test_response_params *params,
-                                                               const char *v, size_t len,
-                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_nameid_format(ssogate_test_response_params *params, const char *v,
+                                                               size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The top-level StatusCode. Default urn:oasis:names:tc:SAML:2.0:status:Success. */
-SSOGATE_API int ssogate_test_response_params_set_status(ssogate_test_response_params *params, const char *v,
-                                                        size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_status(ssogate_test_response_params *params, const char *v, size_t len,
+                                                        ssogate_error *err) SSOGATE_NOEXCEPT;
 /** A second-level StatusCode (e.g. ...:status:AuthnFailed); none by default. */
 SSOGATE_API int ssogate_test_response_params_set_sub_status(ssogate_test_response_params *params, const char *v,
                                                             size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** A StatusMessage; none by default. */
-SSOGATE_API int ssogate_test_response_params_set_status_message(ssogate_test_response_params *params,
-                                                                const char *v, size_t len,
-                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_status_message(ssogate_test_response_params *params, const char *v,
+                                                                size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The SessionIndex. Default "_session-1"; "" leaves it out. */
-SSOGATE_API int ssogate_test_response_params_set_session_index(ssogate_test_response_params *params,
-                                                               const char *v, size_t len,
-                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_session_index(ssogate_test_response_params *params, const char *v,
+                                                               size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The Response ID. Default: fresh and random for every Response. */
-SSOGATE_API int ssogate_test_response_params_set_response_id(ssogate_test_response_params *params,
-                                                             const char *v, size_t len,
-                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_response_id(ssogate_test_response_params *params, const char *v,
+                                                             size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The Assertion ID. Default: fresh and random for every Response. */
-SSOGATE_API int ssogate_test_response_params_set_assertion_id(ssogate_test_response_params *params,
-                                                              const char *v, size_t len,
-                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_assertion_id(ssogate_test_response_params *params, const char *v,
+                                                              size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The SignatureMethod URI. Default rsa-sha256 or ecdsa-sha256, after the key. */
-SSOGATE_API int ssogate_test_response_params_set_signature_method(ssogate_test_response_params *params,
-                                                                  const char *v, size_t len,
-                                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_signature_method(ssogate_test_response_params *params, const char *v,
+                                                                  size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The DigestMethod URI. Default sha256. */
-SSOGATE_API int ssogate_test_response_params_set_digest_method(ssogate_test_response_params *params,
-                                                               const char *v, size_t len,
-                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_digest_method(ssogate_test_response_params *params, const char *v,
+                                                               size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /**
  * Adds an Attribute with one value. Called again with the same name as the attribute added last, it
  * appends the value to that attribute instead (its name_format and friendly_name stay as first given).
  * name_format (NULL, 0) gives the basic format; friendly_name (NULL, 0) none.
  */
-SSOGATE_API int ssogate_test_response_params_add_attribute(ssogate_test_response_params *params,
-                                                           const char *name, size_t name_len,
-                                                           const char *name_format, size_t name_format_len,
-                                                           const char *friendly_name, size_t friendly_name_len,
-                                                           const char *value, size_t value_len,
-                                                           ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_add_attribute(ssogate_test_response_params *params, const char *name,
+                                                           size_t name_len, const char *name_format,
+                                                           size_t name_format_len, const char *friendly_name,
+                                                           size_t friendly_name_len, const char *value,
+                                                           size_t value_len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The IdP's clock, Unix seconds: IssueInstant and AuthnInstant. Default: the system clock when signed. */
 SSOGATE_API int ssogate_test_response_params_set_now(ssogate_test_response_params *params, int64_t t,
                                                      ssogate_error *err) SSOGATE_NOEXCEPT;
@@ -1133,8 +1121,8 @@ SSOGATE_API int ssogate_test_response_params_set_issue_instant(ssogate_test_resp
 SSOGATE_API int ssogate_test_response_params_set_not_before(ssogate_test_response_params *params, int64_t t,
                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The Conditions NotOnOrAfter. Default: now + 300. */
-SSOGATE_API int ssogate_test_response_params_set_not_on_or_after(ssogate_test_response_params *params,
-                                                                 int64_t t, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_test_response_params_set_not_on_or_after(ssogate_test_response_params *params, int64_t t,
+                                                                 ssogate_error *err) SSOGATE_NOEXCEPT;
 /** The SubjectConfirmationData NotOnOrAfter. Default: now + 300. */
 SSOGATE_API int ssogate_test_response_params_set_subject_not_on_or_after(ssogate_test_response_params *params,
                                                                          int64_t t,
@@ -1315,11 +1303,7 @@ typedef enum ssogate_sso_mode {
 } ssogate_sso_mode;
 
 /** A member's role in an account. */
-typedef enum ssogate_role {
-    SSOGATE_ROLE_OWNER = 0,
-    SSOGATE_ROLE_ADMIN = 1,
-    SSOGATE_ROLE_MEMBER = 2
-} ssogate_role;
+typedef enum ssogate_role { SSOGATE_ROLE_OWNER = 0, SSOGATE_ROLE_ADMIN = 1, SSOGATE_ROLE_MEMBER = 2 } ssogate_role;
 
 /**
  * Why a policy decision came out as it did. Numbers are stable. ssogate_reason_name gives the name
@@ -1527,8 +1511,8 @@ SSOGATE_API const char *ssogate_sso_decision_detail(const ssogate_sso_decision *
  * (refused); Enforced mode: break-glass members allowed, others SSO_REQUIRED; Mixed mode: members who
  * joined through SSO refused (SSO_ONLY_MEMBER), the others allowed. break_glass: the account's
  * break-glass emails; a name there counts only when facts->role is SSOGATE_ROLE_OWNER or
- * SSOGATE_ROLE_ADMIN (otherwise SSO_REQUIRED, the detail saying why); sso_connection_id: the account's enabled connection, returned by
- * ssogate_password_decision_connection_id for refusals that point at SSO ((NULL, 0) for none).
+ * SSOGATE_ROLE_ADMIN (otherwise SSO_REQUIRED, the detail saying why); sso_connection_id: the account's enabled
+ * connection, returned by ssogate_password_decision_connection_id for refusals that point at SSO ((NULL, 0) for none).
  * The result is the gate's ssogate_password_decision handle.
  */
 SSOGATE_API SSOGATE_MUST_CHECK ssogate_password_decision *ssogate_policy_decide_password_login(
@@ -1577,8 +1561,8 @@ SSOGATE_API int ssogate_policy_members_add(ssogate_policy_members *members, cons
  * break-glass), who keeps password login (break-glass: named in break_glass and an owner or admin), and
  * whether the lockout guard allows it (ENFORCEMENT_SAFE when an active owner or admin has logged in
  * through SSO, else LOCKOUT_GUARD, or FORCED when force is 1; NO_ENABLED_CONNECTION refuses even when
- * forced). members may be NULL (no members). The result is the gate's ssogate_enforcement handle: ssogate_enforcement_mode is
- * account->sso_mode and ssogate_enforcement_applied is 0.
+ * forced). members may be NULL (no members). The result is the gate's ssogate_enforcement handle:
+ * ssogate_enforcement_mode is account->sso_mode and ssogate_enforcement_applied is 0.
  */
 SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_policy_preview_enforcement(
     const ssogate_policy_account *account, const char *break_glass, size_t break_glass_len,
@@ -1715,9 +1699,11 @@ SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_preview_enforce
  * no enabled connection refuses even when forced. A refusal is a decision (ssogate_enforcement_applied
  * 0), not an error. Switching to mixed always applies.
  */
-SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_apply_sso_mode(
-    ssogate_gate *gate, const char *account_id, size_t account_id_len, int mode, int force,
-    ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_enforcement *ssogate_gate_apply_sso_mode(ssogate_gate *gate,
+                                                                                const char *account_id,
+                                                                                size_t account_id_len, int mode,
+                                                                                int force,
+                                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a preview; NULL is allowed. */
 SSOGATE_API void ssogate_enforcement_free(ssogate_enforcement *e) SSOGATE_NOEXCEPT;
 /** 1 if enforcing is allowed (safe, or forced), else 0. */
@@ -1848,8 +1834,8 @@ typedef struct ssogate_audit ssogate_audit;
  * Reads audit rows with seq > after_seq, oldest first, at most limit (0 = 1000). account_id (NULL, 0)
  * reads every account.
  */
-SSOGATE_API ssogate_audit *ssogate_gate_read_audit(ssogate_gate *gate, const char *account_id,
-                                                   size_t account_id_len, int64_t after_seq, size_t limit,
+SSOGATE_API ssogate_audit *ssogate_gate_read_audit(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                                   int64_t after_seq, size_t limit,
                                                    ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a page; NULL is allowed. */
 SSOGATE_API void ssogate_audit_free(ssogate_audit *audit) SSOGATE_NOEXCEPT;
@@ -1871,7 +1857,6 @@ SSOGATE_API const char *ssogate_audit_outcome(const ssogate_audit *audit, size_t
 SSOGATE_API const char *ssogate_audit_reason(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
 /** Row i's specifics for the operator. */
 SSOGATE_API const char *ssogate_audit_detail(const ssogate_audit *audit, size_t i) SSOGATE_NOEXCEPT;
-
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -161,7 +161,7 @@ struct Endpoint {
 
 /** A signing certificate of the IdP. */
 struct Certificate {
-    std::string der;     // DER bytes
+    std::string der;  // DER bytes
     std::string pem;
     std::string sha256;  // "AB:CD:..."
     std::string subject;
@@ -181,7 +181,7 @@ struct Warning {
 /** ssogate_idp_options with C++ defaults. */
 struct IdpOptions {
     std::uint64_t max_bytes = 8u << 20;
-    std::int64_t now = 0;  // Unix seconds; 0 = the system clock
+    std::int64_t now = 0;     // Unix seconds; 0 = the system clock
     bool allow_sha1 = false;  // accept a SHA-1 signature on the metadata itself (signer_pem given)
 
     ssogate_idp_options to_c() const noexcept {
@@ -286,8 +286,8 @@ public:
      * Imports metadata as uploaded. entity_id selects an IdP from an aggregate (empty: the document's
      * only IdP); signer_pem, when not empty, is a trusted certificate the metadata must be signed with.
      */
-    static Idp import_metadata(std::string_view xml, std::string_view entity_id = {},
-                               std::string_view signer_pem = {}, const IdpOptions &options = {}) {
+    static Idp import_metadata(std::string_view xml, std::string_view entity_id = {}, std::string_view signer_pem = {},
+                               const IdpOptions &options = {}) {
         detail::ErrorSlot err;
         const ssogate_idp_options o = options.to_c();
         ssogate_idp *h = ssogate_idp_import(xml.data(), xml.size(), entity_id.data(), entity_id.size(),
@@ -454,15 +454,14 @@ private:
             err.check(setter(p, value.data(), value.size(), err.get()));
         }
     }
-
 };
 
 // ---- verification ----
 
 /** ssogate_replay_cache_options with C++ defaults. */
 struct ReplayCacheOptions {
-    std::int64_t now = 0;           // frozen clock for forgetting entries; 0 = the system clock
-    std::uint64_t max_entries = 0;  // live entries in all; 0 = the default (1,000,000)
+    std::int64_t now = 0;                          // frozen clock for forgetting entries; 0 = the system clock
+    std::uint64_t max_entries = 0;                 // live entries in all; 0 = the default (1,000,000)
     std::uint64_t max_entries_per_connection = 0;  // live entries of one connection; 0 = max_entries / 10
 
     ssogate_replay_cache_options to_c() const noexcept {
@@ -490,7 +489,8 @@ public:
     static ReplayCache open(std::string_view location, const ReplayCacheOptions &options = {}) {
         detail::ErrorSlot err;
         const ssogate_replay_cache_options o = options.to_c();
-        return ReplayCache(detail::checked(ssogate_replay_cache_open(location.data(), location.size(), &o, err.get()), err));
+        return ReplayCache(
+            detail::checked(ssogate_replay_cache_open(location.data(), location.size(), &o, err.get()), err));
     }
     /** The host's own store (see ssogate_replay_callbacks); cb is copied, its struct_size is set here. */
     static ReplayCache from_callbacks(ssogate_replay_callbacks cb) {
@@ -586,8 +586,8 @@ inline VerifiedLogin verify_response(const Connection &conn, std::string_view sa
     }
     detail::ErrorSlot err;
     const ssogate_verify_options o = options.to_c();
-    ssogate_verified_login *h = ssogate_verify_response(conn.get(), saml_response.data(), saml_response.size(), ids.data(),
-                                               ids.size(), replay.get(), &o, err.get());
+    ssogate_verified_login *h = ssogate_verify_response(conn.get(), saml_response.data(), saml_response.size(),
+                                                        ids.data(), ids.size(), replay.get(), &o, err.get());
     if (h == nullptr) {
         err.raise();
     }
@@ -628,11 +628,11 @@ public:
         err.check(ssogate_test_response_params_set_connection(h_, conn.get(), err.get()));
         return *this;
     }
-#define SSOGATE_HPP_TEST_STRING(name)                                                             \
-    TestResponseParams &name(std::string_view v) {                                                \
-        detail::ErrorSlot err;                                                                    \
-        err.check(ssogate_test_response_params_set_##name(h_, v.data(), v.size(), err.get()));    \
-        return *this;                                                                             \
+#define SSOGATE_HPP_TEST_STRING(name)                                                          \
+    TestResponseParams &name(std::string_view v) {                                             \
+        detail::ErrorSlot err;                                                                 \
+        err.check(ssogate_test_response_params_set_##name(h_, v.data(), v.size(), err.get())); \
+        return *this;                                                                          \
     }
     SSOGATE_HPP_TEST_STRING(acs_url)
     SSOGATE_HPP_TEST_STRING(sp_entity_id)
@@ -652,11 +652,11 @@ public:
     SSOGATE_HPP_TEST_STRING(signature_method)
     SSOGATE_HPP_TEST_STRING(digest_method)
 #undef SSOGATE_HPP_TEST_STRING
-#define SSOGATE_HPP_TEST_TIME(name)                                                   \
-    TestResponseParams &name(std::int64_t t) {                                        \
-        detail::ErrorSlot err;                                                        \
-        err.check(ssogate_test_response_params_set_##name(h_, t, err.get()));         \
-        return *this;                                                                 \
+#define SSOGATE_HPP_TEST_TIME(name)                                           \
+    TestResponseParams &name(std::int64_t t) {                                \
+        detail::ErrorSlot err;                                                \
+        err.check(ssogate_test_response_params_set_##name(h_, t, err.get())); \
+        return *this;                                                         \
     }
     SSOGATE_HPP_TEST_TIME(now)
     SSOGATE_HPP_TEST_TIME(issue_instant)
@@ -675,13 +675,12 @@ public:
         return *this;
     }
     /** One value; call again with the same name to append values to the attribute added last. */
-    TestResponseParams &add_attribute(std::string_view name, std::string_view value,
-                                      std::string_view name_format = {}, std::string_view friendly_name = {}) {
+    TestResponseParams &add_attribute(std::string_view name, std::string_view value, std::string_view name_format = {},
+                                      std::string_view friendly_name = {}) {
         detail::ErrorSlot err;
-        err.check(ssogate_test_response_params_add_attribute(h_, name.data(), name.size(), name_format.data(),
-                                                             name_format.size(), friendly_name.data(),
-                                                             friendly_name.size(), value.data(), value.size(),
-                                                             err.get()));
+        err.check(ssogate_test_response_params_add_attribute(
+            h_, name.data(), name.size(), name_format.data(), name_format.size(), friendly_name.data(),
+            friendly_name.size(), value.data(), value.size(), err.get()));
         return *this;
     }
 };
@@ -707,9 +706,9 @@ public:
     static TestIdp from_pem(std::string_view key_pem, std::string_view cert_pem, std::string_view entity_id = {},
                             std::string_view sso_url = {}) {
         detail::ErrorSlot err;
-        ssogate_test_idp *h = ssogate_test_idp_from_pem(entity_id.data(), entity_id.size(), sso_url.data(),
-                                                        sso_url.size(), key_pem.data(), key_pem.size(),
-                                                        cert_pem.data(), cert_pem.size(), err.get());
+        ssogate_test_idp *h =
+            ssogate_test_idp_from_pem(entity_id.data(), entity_id.size(), sso_url.data(), sso_url.size(),
+                                      key_pem.data(), key_pem.size(), cert_pem.data(), cert_pem.size(), err.get());
         if (h == nullptr) err.raise();
         return TestIdp(h);
     }
@@ -749,7 +748,8 @@ public:
     /** "memory:", "sqlite:PATH" or "redis://HOST:PORT[/DB]". */
     static RequestStore open(std::string_view location) {
         detail::ErrorSlot err;
-        return RequestStore(detail::checked(ssogate_request_store_open(location.data(), location.size(), err.get()), err));
+        return RequestStore(
+            detail::checked(ssogate_request_store_open(location.data(), location.size(), err.get()), err));
     }
     /** The host's own store (see ssogate_request_callbacks); cb is copied, its struct_size is set here. */
     static RequestStore from_callbacks(ssogate_request_callbacks cb) {
@@ -817,13 +817,12 @@ struct SpLoginRequest {
  * Begins an SP-initiated login (ssogate_sp_login_begin): return_to empty for none; sp_key null for an
  * unsigned request. Throws Error on refusal (RETURN_TO_NOT_ALLOWED, BINDING_UNSUPPORTED, ...).
  */
-inline SpLoginRequest begin_sp_login(const Connection &conn, const RequestStore &store,
-                                     std::string_view return_to = {}, const SpKey *sp_key = nullptr,
-                                     const SpLoginOptions &options = {}) {
+inline SpLoginRequest begin_sp_login(const Connection &conn, const RequestStore &store, std::string_view return_to = {},
+                                     const SpKey *sp_key = nullptr, const SpLoginOptions &options = {}) {
     detail::ErrorSlot err;
     const ssogate_sp_login_options o = options.to_c();
     ssogate_sp_login_request *h = ssogate_sp_login_begin(conn.get(), store.get(), return_to.data(), return_to.size(),
-                                                   sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
+                                                         sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
     if (h == nullptr) {
         err.raise();
     }
@@ -855,13 +854,14 @@ struct FinishedSpLogin {
  * Finishes a login at the ACS (ssogate_sp_login_finish) with the posted RelayState (empty when the IdP
  * sent none) and SAMLResponse. Throws Error on refusal.
  */
-inline FinishedSpLogin finish_sp_login(const Connection &conn, const RequestStore &store,
-                                       std::string_view relay_state, std::string_view saml_response,
-                                       const ReplayCache &replay, const VerifyOptions &options = {}) {
+inline FinishedSpLogin finish_sp_login(const Connection &conn, const RequestStore &store, std::string_view relay_state,
+                                       std::string_view saml_response, const ReplayCache &replay,
+                                       const VerifyOptions &options = {}) {
     detail::ErrorSlot err;
     const ssogate_verify_options o = options.to_c();
-    ssogate_verified_login *h = ssogate_sp_login_finish(conn.get(), store.get(), relay_state.data(), relay_state.size(),
-                                            saml_response.data(), saml_response.size(), replay.get(), &o, err.get());
+    ssogate_verified_login *h =
+        ssogate_sp_login_finish(conn.get(), store.get(), relay_state.data(), relay_state.size(), saml_response.data(),
+                                saml_response.size(), replay.get(), &o, err.get());
     if (h == nullptr) {
         err.raise();
     }
@@ -936,11 +936,13 @@ struct GateOutcome {
     std::string email;                // verified email, or who a refusal after verification was for
     std::string account_id;
     std::string connection_id;
-    std::string join_token;  // PROMPT_JOIN
-    std::string return_to;   // SP-initiated logins
+    std::string join_token;              // PROMPT_JOIN
+    std::string return_to;               // SP-initiated logins
     std::optional<VerifiedLogin> login;  // LOGIN and JOINED_BY_INVITE
 
-    bool accepted() const noexcept { return kind == GateOutcomeKind::login || kind == GateOutcomeKind::joined_by_invite; }
+    bool accepted() const noexcept {
+        return kind == GateOutcomeKind::login || kind == GateOutcomeKind::joined_by_invite;
+    }
 };
 
 /** A password-login decision. */
@@ -968,7 +970,7 @@ namespace detail {
 // these copy one out and free it, so both read them the same way.
 inline EnforcementPreview take_enforcement(ssogate_enforcement *h, ErrorSlot &err) {
     const std::unique_ptr<ssogate_enforcement, void (*)(ssogate_enforcement *)> owner(checked(h, err),
-                                                                                     ssogate_enforcement_free);
+                                                                                      ssogate_enforcement_free);
     EnforcementPreview p;
     p.allowed = ssogate_enforcement_allowed(h) != 0;
     p.applied = ssogate_enforcement_applied(h) != 0;
@@ -1016,7 +1018,8 @@ public:
 
     ssogate_gate *get() const noexcept { return h_; }
 
-    void create_account(std::string_view id, std::string_view name, const std::vector<std::string> &verified_domains) const {
+    void create_account(std::string_view id, std::string_view name,
+                        const std::vector<std::string> &verified_domains) const {
         std::string domains;
         for (const auto &d : verified_domains) {
             if (!domains.empty()) domains += ' ';
@@ -1065,7 +1068,7 @@ public:
     EnforcementPreview apply_sso_mode(std::string_view account_id, SsoMode mode, bool force = false) const {
         detail::ErrorSlot err;
         return take(ssogate_gate_apply_sso_mode(h_, account_id.data(), account_id.size(), static_cast<int>(mode),
-                                              force ? 1 : 0, err.get()),
+                                                force ? 1 : 0, err.get()),
                     err);
     }
 
@@ -1075,8 +1078,8 @@ public:
         detail::ErrorSlot err;
         const ssogate_sp_login_options o = options.to_c();
         ssogate_sp_login_request *h =
-            ssogate_gate_begin_sp_login(h_, connection_id.data(), connection_id.size(), return_to.data(), return_to.size(),
-                                     sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
+            ssogate_gate_begin_sp_login(h_, connection_id.data(), connection_id.size(), return_to.data(),
+                                        return_to.size(), sp_key == nullptr ? nullptr : sp_key->get(), &o, err.get());
         if (h == nullptr) {
             err.raise();
         }
@@ -1098,15 +1101,16 @@ public:
 
     /** The ACS. Refusals are outcomes (kind denied), not exceptions; throws only for caller errors. */
     GateOutcome consume(std::string_view connection_id, std::string_view saml_response,
-                    std::string_view relay_state = {}) const {
+                        std::string_view relay_state = {}) const {
         detail::ErrorSlot err;
-        ssogate_gate_outcome *h = ssogate_gate_consume(h_, connection_id.data(), connection_id.size(), saml_response.data(),
-                                                  saml_response.size(), relay_state.data(), relay_state.size(),
-                                                  err.get());
+        ssogate_gate_outcome *h =
+            ssogate_gate_consume(h_, connection_id.data(), connection_id.size(), saml_response.data(),
+                                 saml_response.size(), relay_state.data(), relay_state.size(), err.get());
         if (h == nullptr) {
             err.raise();
         }
-        const std::unique_ptr<ssogate_gate_outcome, void (*)(ssogate_gate_outcome *)> owner(h, ssogate_gate_outcome_free);
+        const std::unique_ptr<ssogate_gate_outcome, void (*)(ssogate_gate_outcome *)> owner(h,
+                                                                                            ssogate_gate_outcome_free);
         GateOutcome o;
         o.kind = static_cast<GateOutcomeKind>(ssogate_gate_outcome_kind(h));
         o.reason = ssogate_gate_outcome_reason(h);
@@ -1134,16 +1138,18 @@ public:
 
     PasswordDecision decide_password_login(std::string_view account_id, std::string_view email) const {
         detail::ErrorSlot err;
-        return detail::take_password_decision(ssogate_gate_decide_password_login(h_, account_id.data(), account_id.size(),
-                                                                                 email.data(), email.size(), err.get()),
-                                              err);
+        return detail::take_password_decision(
+            ssogate_gate_decide_password_login(h_, account_id.data(), account_id.size(), email.data(), email.size(),
+                                               err.get()),
+            err);
     }
 
     /** Rows with seq > after_seq, oldest first; account_id "" for every account; limit 0 = 1000. */
     std::vector<AuditRow> read_audit(std::string_view account_id = {}, std::int64_t after_seq = 0,
                                      std::size_t limit = 0) const {
         detail::ErrorSlot err;
-        ssogate_audit *h = ssogate_gate_read_audit(h_, account_id.data(), account_id.size(), after_seq, limit, err.get());
+        ssogate_audit *h =
+            ssogate_gate_read_audit(h_, account_id.data(), account_id.size(), after_seq, limit, err.get());
         if (h == nullptr) {
             err.raise();
         }
@@ -1166,7 +1172,6 @@ private:
     static EnforcementPreview take(ssogate_enforcement *h, detail::ErrorSlot &err) {
         return detail::take_enforcement(h, err);
     }
-
 };
 
 // ---- policy ----
@@ -1187,11 +1192,17 @@ enum class SsoOutcome : int {
     deny = SSOGATE_SSO_OUTCOME_DENY,
 };
 /** ssogate_policy_member_status. */
-enum class MemberStatus : int { active = SSOGATE_POLICY_MEMBER_STATUS_ACTIVE, disabled = SSOGATE_POLICY_MEMBER_STATUS_DISABLED };
+enum class MemberStatus : int {
+    active = SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
+    disabled = SSOGATE_POLICY_MEMBER_STATUS_DISABLED
+};
 /** ssogate_policy_joined_via. */
 enum class JoinedVia : int { password = SSOGATE_POLICY_JOINED_VIA_PASSWORD, sso = SSOGATE_POLICY_JOINED_VIA_SSO };
 /** ssogate_policy_invite_method. */
-enum class InviteMethod : int { password = SSOGATE_POLICY_INVITE_METHOD_PASSWORD, sso = SSOGATE_POLICY_INVITE_METHOD_SSO };
+enum class InviteMethod : int {
+    password = SSOGATE_POLICY_INVITE_METHOD_PASSWORD,
+    sso = SSOGATE_POLICY_INVITE_METHOD_SSO
+};
 
 /** The account's settings. Each decision reads only what it needs. */
 struct Account {
@@ -1297,7 +1308,8 @@ inline SsoDecision decide_sso_login(const Account &account, const ConnectionFact
         err);
     const std::unique_ptr<ssogate_sso_decision, void (*)(ssogate_sso_decision *)> owner(h, ssogate_sso_decision_free);
     return SsoDecision{static_cast<SsoOutcome>(ssogate_sso_decision_outcome(h)), ssogate_sso_decision_reason(h),
-                       ssogate_sso_decision_link_identity(h) != 0, ssogate::detail::str(ssogate_sso_decision_detail(h))};
+                       ssogate_sso_decision_link_identity(h) != 0,
+                       ssogate::detail::str(ssogate_sso_decision_detail(h))};
 }
 
 /** ssogate_policy_decide_password_login; sso_connection_id: where refusals that point at SSO send the user. */
@@ -1318,11 +1330,11 @@ inline InviteDecision decide_invite_acceptance(const Account &account, std::stri
                                                InviteMethod method, std::string_view sso_email = {}) {
     ssogate::detail::ErrorSlot err;
     const ssogate_policy_account a = detail::to_c(account);
-    ssogate_invite_decision *h = ssogate::detail::checked(
-        ssogate_policy_decide_invite_acceptance(&a, invited_email.data(), invited_email.size(),
-                                                static_cast<int>(method), sso_email.data(), sso_email.size(),
-                                                err.get()),
-        err);
+    ssogate_invite_decision *h =
+        ssogate::detail::checked(ssogate_policy_decide_invite_acceptance(&a, invited_email.data(), invited_email.size(),
+                                                                         static_cast<int>(method), sso_email.data(),
+                                                                         sso_email.size(), err.get()),
+                                 err);
     const std::unique_ptr<ssogate_invite_decision, void (*)(ssogate_invite_decision *)> owner(
         h, ssogate_invite_decision_free);
     return InviteDecision{ssogate_invite_decision_allowed(h) != 0, ssogate_invite_decision_reason(h),
@@ -1333,8 +1345,8 @@ inline InviteDecision decide_invite_acceptance(const Account &account, std::stri
 inline EnforcementPreview preview_enforcement(const Account &account, const std::vector<Member> &members,
                                               bool has_enabled_connection, bool force = false) {
     ssogate::detail::ErrorSlot err;
-    const std::unique_ptr<ssogate_policy_members, void (*)(ssogate_policy_members *)> list(
-        ssogate_policy_members_new(), ssogate_policy_members_free);
+    const std::unique_ptr<ssogate_policy_members, void (*)(ssogate_policy_members *)> list(ssogate_policy_members_new(),
+                                                                                           ssogate_policy_members_free);
     if (!list) {
         throw std::bad_alloc();
     }

@@ -35,8 +35,8 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
 std::string expand(const std::string &tmpl, const std::string &base, const std::string &id, const char *what) {
     std::string out = replace_all(replace_all(tmpl, "{base}", base), "{id}", id);
     if (out.find_first_of("{}") != std::string::npos)
-        fail(Code::invalid_url, std::string("the ") + what + " template " + shown(tmpl) +
-                                    " has a placeholder other than {base} and {id}");
+        fail(Code::invalid_url,
+             std::string("the ") + what + " template " + shown(tmpl) + " has a placeholder other than {base} and {id}");
     return out;
 }
 
@@ -45,8 +45,9 @@ std::string normalise_base_url(const std::string &base) {
     auto url = util::parse_http_url(base, &why);
     if (!url) fail(Code::invalid_url, "the base URL " + shown(base) + " is not an absolute http(s) URL: " + why);
     if (url->has_query || url->has_fragment)
-        fail(Code::invalid_url, "the base URL " + shown(base) + " has a query or fragment; give the bare URL of the "
-                                                                "service, e.g. https://app.example.com");
+        fail(Code::invalid_url, "the base URL " + shown(base) +
+                                    " has a query or fragment; give the bare URL of the "
+                                    "service, e.g. https://app.example.com");
     std::string out = base;
     if (!out.empty() && out.back() == '/') out.pop_back();
     return out;
@@ -63,8 +64,8 @@ void check_acs_url(const std::string &acs) {
 void check_sp_entity_id(const std::string &id) {
     if (id.empty()) fail(Code::invalid_url, "the SP entity ID is empty");
     if (id.size() > max_entity_id_length)
-        fail(Code::invalid_url, "the SP entity ID is " + std::to_string(id.size()) +
-                                    " characters long; SAML allows at most 1024");
+        fail(Code::invalid_url,
+             "the SP entity ID is " + std::to_string(id.size()) + " characters long; SAML allows at most 1024");
     for (char c : id)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
             fail(Code::invalid_url, "the SP entity ID contains a control character");
@@ -73,8 +74,8 @@ void check_sp_entity_id(const std::string &id) {
     const bool looks_like_url = id.find("://") != std::string::npos || id.rfind("http", 0) == 0;
     std::string why;
     if (looks_like_url && !util::parse_http_url(id, &why))
-        fail(Code::invalid_url, "the SP entity ID " + shown(id) + " looks like a URL but is not a valid http(s) URL: " +
-                                    why);
+        fail(Code::invalid_url,
+             "the SP entity ID " + shown(id) + " looks like a URL but is not a valid http(s) URL: " + why);
 }
 
 // "scheme://host[:port]" as browsers compare origins: scheme and host lower-case, the scheme's
@@ -82,7 +83,8 @@ void check_sp_entity_id(const std::string &id) {
 std::string origin_of(const std::string &raw, bool allow_path) {
     std::string why;
     auto url = util::parse_http_url(raw, &why);
-    if (!url) fail(Code::invalid_setting, "allowed return origin " + shown(raw) + " is not an absolute http(s) URL: " + why);
+    if (!url)
+        fail(Code::invalid_setting, "allowed return origin " + shown(raw) + " is not an absolute http(s) URL: " + why);
     if (!allow_path && ((!url->path.empty() && url->path != "/") || url->has_query || url->has_fragment))
         fail(Code::invalid_setting, "allowed return origin " + shown(raw) +
                                         " has a path, query or fragment; give the origin only, e.g. "
@@ -172,8 +174,9 @@ std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetad
     if (id.empty()) {
         id = util::random_token(16);
     } else if (id.size() > max_id_length || !std::all_of(id.begin(), id.end(), is_id_char)) {
-        fail(Code::invalid_argument, "connection id " + shown(id) +
-                                         " must be 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_' (it goes into URLs)");
+        fail(Code::invalid_argument,
+             "connection id " + shown(id) +
+                 " must be 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_' (it goes into URLs)");
     }
 
     const bool need_base = params.acs_url.empty() || params.sp_entity_id.empty();
@@ -188,15 +191,15 @@ std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetad
 
     std::string acs = params.acs_url.empty() ? expand(params.acs_url_template, base, id, "ACS URL") : params.acs_url;
     check_acs_url(acs);
-    std::string entity = params.sp_entity_id.empty()
-                             ? expand(params.sp_entity_id_template, base, id, "SP entity ID")
-                             : params.sp_entity_id;
+    std::string entity = params.sp_entity_id.empty() ? expand(params.sp_entity_id_template, base, id, "SP entity ID")
+                                                     : params.sp_entity_id;
     check_sp_entity_id(entity);
 
     ConnectionSettings settings = validate_settings(params.settings);
 
     std::string pem;
-    if (!params.sp_certificate_pem.empty()) pem = crypto::to_pem(crypto::parse_certificate_pem(params.sp_certificate_pem));
+    if (!params.sp_certificate_pem.empty())
+        pem = crypto::to_pem(crypto::parse_certificate_pem(params.sp_certificate_pem));
 
     std::shared_ptr<Connection> c(new Connection());
     c->id_ = std::move(id);
@@ -211,12 +214,9 @@ std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetad
 
 std::string Connection::to_json() const {
     json settings = {
-        {"allow_idp_initiated", settings_.allow_idp_initiated},
-        {"jit_provisioning", settings_.jit_provisioning},
-        {"clock_skew_seconds", settings_.clock_skew_seconds},
-        {"allow_sha1", settings_.allow_sha1},
-        {"allowed_email_domains", settings_.allowed_email_domains},
-        {"email_attribute", settings_.email_attribute},
+        {"allow_idp_initiated", settings_.allow_idp_initiated},       {"jit_provisioning", settings_.jit_provisioning},
+        {"clock_skew_seconds", settings_.clock_skew_seconds},         {"allow_sha1", settings_.allow_sha1},
+        {"allowed_email_domains", settings_.allowed_email_domains},   {"email_attribute", settings_.email_attribute},
         {"allowed_return_origins", settings_.allowed_return_origins},
     };
     json j = {

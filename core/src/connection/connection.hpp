@@ -17,12 +17,12 @@ class KeySet;
 }
 
 struct ConnectionSettings {
-    bool allow_idp_initiated = false;  // accept unsolicited responses (login from the IdP dashboard)
-    bool jit_provisioning = false;     // newcomers from allowed domains are prompted to join
-    int clock_skew_seconds = 180;      // 0..600
-    bool allow_sha1 = false;           // accept rsa-sha1 / sha1 digests (legacy IdPs), off by default
+    bool allow_idp_initiated = false;                // accept unsolicited responses (login from the IdP dashboard)
+    bool jit_provisioning = false;                   // newcomers from allowed domains are prompted to join
+    int clock_skew_seconds = 180;                    // 0..600
+    bool allow_sha1 = false;                         // accept rsa-sha1 / sha1 digests (legacy IdPs), off by default
     std::vector<std::string> allowed_email_domains;  // lower-case; empty = any domain
-    std::string email_attribute;       // when set, the email is read from this attribute, not NameID
+    std::string email_attribute;                     // when set, the email is read from this attribute, not NameID
     // Origins ("https://app.example.com", scheme://host[:port], lower-cased, default port dropped)
     // that an SP-initiated login may return to with an absolute URL; paths on the service ("/x") are
     // always allowed. Empty: relative paths only. Optional in the JSON (added after schema 1 shipped).
@@ -30,11 +30,11 @@ struct ConnectionSettings {
 };
 
 struct ConnectionParams {
-    std::string base_url;   // "https://app.example.com"; required unless both URLs are explicit
-    std::string id;         // empty: 128 random bits, base64url
+    std::string base_url;  // "https://app.example.com"; required unless both URLs are explicit
+    std::string id;        // empty: 128 random bits, base64url
     std::string description;
-    std::string acs_url;        // explicit ACS URL (an IdP app that already exists); empty = template
-    std::string sp_entity_id;   // explicit SP entity ID; empty = template
+    std::string acs_url;       // explicit ACS URL (an IdP app that already exists); empty = template
+    std::string sp_entity_id;  // explicit SP entity ID; empty = template
     std::string acs_url_template = "{base}/sso/saml/{id}/acs";
     std::string sp_entity_id_template = "{base}/sso/saml/{id}";
     ConnectionSettings settings;

@@ -127,8 +127,8 @@ Certificate parse_certificate_der(std::string_view der) {
     }
     // Trailing bytes would let two different texts name the same certificate (and fingerprint).
     if (p != start + der.size())
-        fail(Code::metadata_bad_cert, "the certificate has " + std::to_string(start + der.size() - p) +
-                                          " bytes after its end");
+        fail(Code::metadata_bad_cert,
+             "the certificate has " + std::to_string(start + der.size() - p) + " bytes after its end");
 
     Certificate cert;
     cert.der = std::string(der);
@@ -142,8 +142,8 @@ Certificate parse_certificate_der(std::string_view der) {
     EVP_PKEY *pkey = X509_get0_pubkey(x509.get());  // owned by the certificate
     if (pkey == nullptr) {
         std::string why = take_openssl_error();
-        fail(Code::metadata_bad_cert, "the certificate's public key does not parse" +
-                                          (why.empty() ? std::string{} : " (" + why + ")"));
+        fail(Code::metadata_bad_cert,
+             "the certificate's public key does not parse" + (why.empty() ? std::string{} : " (" + why + ")"));
     }
     const int id = EVP_PKEY_get_base_id(pkey);
     cert.key_type = key_type_name(id);
@@ -165,11 +165,11 @@ std::string rsa_exponent_weakness(const EVP_PKEY *pkey) {
     const int bits = BN_num_bits(e.get());
     if (BN_is_odd(e.get()) && bits >= 17 && bits <= 256) return {};  // odd and 65537 <= e < 2^256
     std::string shown = bits <= 64 ? std::to_string(BN_get_word(e.get())) : "a " + std::to_string(bits) + "-bit number";
-    std::string why = BN_is_one(e.get()) ? " (with e = 1 the signature of any message is its padded digest: anyone "
-                                           "can forge it)"
+    std::string why = BN_is_one(e.get())    ? " (with e = 1 the signature of any message is its padded digest: anyone "
+                                              "can forge it)"
                       : !BN_is_odd(e.get()) ? " (an even exponent is not RSA)"
-                      : bits <= 256 ? " (small exponents allow signature forgeries against lenient verifiers)"
-                                    : "";
+                      : bits <= 256         ? " (small exponents allow signature forgeries against lenient verifiers)"
+                                            : "";
     return "an RSA key with public exponent " + shown + why +
            "; the exponent must be odd, at least 65537 and below 2^256 (FIPS 186-5)";
 }
@@ -191,7 +191,8 @@ std::string key_weakness(const Certificate &c) {
         return "an EC key on curve " + (c.key_curve.empty() ? std::string("(unknown)") : c.key_curve) +
                "; EC keys are accepted on P-256, P-384 and P-521 only";
     }
-    return "a " + c.key_type + " key, which is not supported for SAML signatures (RSA of at least 2048 bits, or "
+    return "a " + c.key_type +
+           " key, which is not supported for SAML signatures (RSA of at least 2048 bits, or "
            "EC on P-256, P-384, P-521)";
 }
 

@@ -10,15 +10,15 @@
 namespace ssogate::core::crypto {
 
 struct Certificate {
-    std::string der;          // the certificate as DER bytes
-    std::string sha256;       // SHA-256 of the DER, "AB:CD:..." upper-case with colons
-    std::string subject;      // one line, RFC 2253 style ("CN=dev-513394,O=Okta,...")
+    std::string der;      // the certificate as DER bytes
+    std::string sha256;   // SHA-256 of the DER, "AB:CD:..." upper-case with colons
+    std::string subject;  // one line, RFC 2253 style ("CN=dev-513394,O=Okta,...")
     std::string issuer;
     std::int64_t not_before = 0;  // Unix seconds
     std::int64_t not_after = 0;
-    std::string key_type;     // "RSA", "EC", "Ed25519", ...
-    int key_bits = 0;         // RSA modulus bits / EC group order bits
-    std::string key_curve;    // EC only: "P-256", "P-384", "P-521", or OpenSSL's name for other curves
+    std::string key_type;          // "RSA", "EC", "Ed25519", ...
+    int key_bits = 0;              // RSA modulus bits / EC group order bits
+    std::string key_curve;         // EC only: "P-256", "P-384", "P-521", or OpenSSL's name for other curves
     std::string key_rsa_exponent;  // RSA only: the public exponent e, in decimal
 };
 

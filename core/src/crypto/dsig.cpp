@@ -14,11 +14,11 @@
 #include <libxml/valid.h>
 
 #include <algorithm>
-#include <memory>
-#include <vector>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 namespace ssogate::core::crypto {
 namespace {
@@ -37,8 +37,8 @@ std::string_view algorithm_of(xml::AttributeReader &attr, const xmlNode *n) {
 bool plain_token(std::string_view v) {
     if (v.empty() || v.size() > 256) return false;
     for (char c : v) {
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-' || c == '.' || c == ':';
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                  c == '.' || c == ':';
         if (!ok) return false;
     }
     return true;
@@ -79,9 +79,8 @@ void check_algorithm(std::string_view uri, const SignatureAlgorithm (&list)[N], 
     std::string hint = uri.find("hmac") != std::string_view::npos
                            ? " (HMAC is never accepted: the key would be the public certificate)"
                            : "";
-    fail(Code::signature_algorithm,
-         std::string(what) + " '" + std::string(uri) + "' is not allowed" + hint +
-             "; expected RSA or ECDSA with SHA-256/384/512 (SHA-256/384/512 digests)");
+    fail(Code::signature_algorithm, std::string(what) + " '" + std::string(uri) + "' is not allowed" + hint +
+                                        "; expected RSA or ECDSA with SHA-256/384/512 (SHA-256/384/512 digests)");
 }
 
 // exc-c14n may carry one ec:InclusiveNamespaces child; nothing else may hang below a method element.
@@ -173,16 +172,16 @@ std::string shown_prefix(std::string_view p) {
 // nothing but the one Reference can be processed. Returns SignedInfo's children.
 std::vector<xmlNode *> signed_info_of(xmlNode *signature, xmlNode *parent) {
     auto kids = xml::all_child_elements(signature);
-    if (kids.size() < 2 || !is_ds(kids[0], "SignedInfo") || !is_ds(kids[1], "SignatureValue") ||
-        kids.size() > 3 || (kids.size() == 3 && !is_ds(kids[2], "KeyInfo"))) {
+    if (kids.size() < 2 || !is_ds(kids[0], "SignedInfo") || !is_ds(kids[1], "SignatureValue") || kids.size() > 3 ||
+        (kids.size() == 3 && !is_ds(kids[2], "KeyInfo"))) {
         fail(Code::signature_malformed, "ds:Signature in " + xml::qualified_name(parent) +
                                             " must contain SignedInfo, SignatureValue and optionally KeyInfo, in "
                                             "that order, and nothing else");
     }
     auto si = xml::all_child_elements(kids[0]);
     if (si.size() < 2 || !is_ds(si[0], "CanonicalizationMethod") || !is_ds(si[1], "SignatureMethod")) {
-        fail(Code::signature_malformed,
-             "ds:SignedInfo in " + xml::qualified_name(parent) + " must start with CanonicalizationMethod and SignatureMethod");
+        fail(Code::signature_malformed, "ds:SignedInfo in " + xml::qualified_name(parent) +
+                                            " must start with CanonicalizationMethod and SignatureMethod");
     }
     for (std::size_t i = 2; i < si.size(); ++i) {
         if (!is_ds(si[i], "Reference")) {
@@ -201,8 +200,10 @@ void check_signed_info_methods(xml::AttributeReader &attr, xmlNode *c14n_method,
                                const DsigPolicy &policy, SignatureProfile &p) {
     const std::string_view c14n = algorithm_of(attr, c14n_method);
     if (c14n != alg_exc_c14n) {
-        fail(Code::signature_transform, "CanonicalizationMethod is '" + std::string(c14n) + "'; expected exclusive c14n without "
-                                        "comments (" + alg_exc_c14n + ")");
+        fail(Code::signature_transform, "CanonicalizationMethod is '" + std::string(c14n) +
+                                            "'; expected exclusive c14n without "
+                                            "comments (" +
+                                            alg_exc_c14n + ")");
     }
     check_c14n_children(c14n_method);
     p.inclusive_prefixes = inclusive_prefix_count(c14n_method);
@@ -233,9 +234,9 @@ void check_transforms(xml::AttributeReader &attr, xmlNode *transforms_node, Sign
             check_c14n_children(tr);
             p.inclusive_prefixes = std::max(p.inclusive_prefixes, inclusive_prefix_count(tr));
         } else {
-            fail(Code::signature_transform,
-                 "Transform '" + std::string(alg) + "' is not allowed here; expected enveloped-signature, then optionally "
-                 "exclusive c14n without comments, each once");
+            fail(Code::signature_transform, "Transform '" + std::string(alg) +
+                                                "' is not allowed here; expected enveloped-signature, then optionally "
+                                                "exclusive c14n without comments, each once");
         }
     }
     if (!enveloped) fail(Code::signature_transform, "the Reference has no enveloped-signature Transform");
@@ -293,9 +294,8 @@ SignatureProfile check_profile(xmlDoc *doc, xmlNode *signature, const DsigPolicy
 void enable_transforms(xmlSecDSigCtxPtr ctx, const DsigPolicy &policy) {
     // Belt and braces with check_profile(): even if a check above were wrong, xmlsec1 itself refuses
     // anything outside this list.
-    xmlSecTransformId sig[] = {xmlSecTransformExclC14NId,     xmlSecTransformRsaSha256Id,
-                               xmlSecTransformRsaSha384Id,    xmlSecTransformRsaSha512Id,
-                               xmlSecTransformEcdsaSha256Id,  xmlSecTransformEcdsaSha384Id,
+    xmlSecTransformId sig[] = {xmlSecTransformExclC14NId,   xmlSecTransformRsaSha256Id,   xmlSecTransformRsaSha384Id,
+                               xmlSecTransformRsaSha512Id,  xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
                                xmlSecTransformEcdsaSha512Id};
     xmlSecTransformId ref[] = {xmlSecTransformExclC14NId, xmlSecTransformEnvelopedId, xmlSecTransformSha256Id,
                                xmlSecTransformSha384Id, xmlSecTransformSha512Id};
@@ -341,7 +341,8 @@ std::string inclusive_namespaces_problem(const xmlNode *method) {
     }
     if (inclusive == nullptr) return {};
     if (!xml::all_child_elements(inclusive).empty())
-        return "the InclusiveNamespaces inside " + xml::qualified_name(method) + " has child elements; it must be empty";
+        return "the InclusiveNamespaces inside " + xml::qualified_name(method) +
+               " has child elements; it must be empty";
     xml::AttributeReader attr;
     const auto list = attr(inclusive, "PrefixList");
     if (!list) return "the InclusiveNamespaces inside " + xml::qualified_name(method) + " has no PrefixList";
@@ -357,8 +358,8 @@ std::string inclusive_namespaces_problem(const xmlNode *method) {
         if (j == std::string_view::npos) j = list->size();
         const std::string_view prefix = list->substr(i, j - i);
         if (++count > max_inclusive_prefixes)
-            return "the InclusiveNamespaces PrefixList inside " + xml::qualified_name(method) +
-                   " names more than " + std::to_string(max_inclusive_prefixes) +
+            return "the InclusiveNamespaces PrefixList inside " + xml::qualified_name(method) + " names more than " +
+                   std::to_string(max_inclusive_prefixes) +
                    " prefixes; exclusive c14n searches each at every element, and real SAML signatures name a "
                    "handful (such as \"xs\")";
         if (prefix.size() > max_inclusive_prefix_length)
@@ -434,7 +435,8 @@ bool signature_value_verifies(xmlNode *signature, xmlSecKeyPtr key) {
     xml::ensure_initialized();
     xmlNode *signed_info = xmlSecGetNextElementNode(signature->children);
     xmlNode *value = signed_info != nullptr ? xmlSecGetNextElementNode(signed_info->next) : nullptr;
-    if (signed_info == nullptr || value == nullptr || !is_ds(signed_info, "SignedInfo") || !is_ds(value, "SignatureValue"))
+    if (signed_info == nullptr || value == nullptr || !is_ds(signed_info, "SignedInfo") ||
+        !is_ds(value, "SignatureValue"))
         fail(Code::signature_malformed, "ds:Signature must contain SignedInfo and SignatureValue");
 
     // SignedInfo alone in a document of its own, in the context it has in the whole document.
@@ -483,8 +485,9 @@ bool signature_value_verifies(xmlNode *signature, xmlSecKeyPtr key) {
     // node set SignedInfo and its descendants, the SignatureValue element's content compared.
     TransformCtx ctx;
     xmlSecTransformPtr c14n = xmlSecTransformCtxNodeRead(ctx.get(), c14n_method, xmlSecTransformUsageC14NMethod);
-    xmlSecTransformPtr sign = c14n != nullptr ? xmlSecTransformCtxNodeRead(ctx.get(), sign_method, xmlSecTransformUsageSignatureMethod)
-                                              : nullptr;
+    xmlSecTransformPtr sign =
+        c14n != nullptr ? xmlSecTransformCtxNodeRead(ctx.get(), sign_method, xmlSecTransformUsageSignatureMethod)
+                        : nullptr;
     if (sign == nullptr) return false;
     sign->operation = xmlSecTransformOperationVerify;
     KeyReq req;
@@ -524,15 +527,16 @@ void IdRegistry::commit(xmlDoc *doc) {
         sorted.reserve(entries_.size());
         for (const Entry &e : entries_) sorted.push_back(&e);
         // Stable, so the pair named is the first two in document order.
-        std::stable_sort(sorted.begin(), sorted.end(), [](const Entry *x, const Entry *y) { return x->value < y->value; });
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [](const Entry *x, const Entry *y) { return x->value < y->value; });
         for (std::size_t i = 1; i < sorted.size(); ++i)
             if (sorted[i - 1]->value == sorted[i]->value) duplicate(*sorted[i - 1], *sorted[i]);
     }
     for (const Entry &e : entries_) {
         if (!e.saml) continue;
         if (!plain_token(e.value)) {
-            fail(Code::signature_reference, "the ID of " + xml::qualified_name(e.element) +
-                                                " is empty or has characters outside [A-Za-z0-9_.:-]");
+            fail(Code::signature_reference,
+                 "the ID of " + xml::qualified_name(e.element) + " is empty or has characters outside [A-Za-z0-9_.:-]");
         }
     }
     for (const Entry &e : entries_) {
@@ -621,14 +625,15 @@ VerifiedSignature verify_enveloped(xmlNode *signature, const SignatureProfile &p
         enable_transforms(c, policy);
         int rc = xmlSecDSigCtxVerify(c, signature);
         xmlSecSize nrefs = xmlSecPtrListGetSize(&c->signedInfoReferences);
-        auto *refctx = nrefs == 1 ? static_cast<xmlSecDSigReferenceCtxPtr>(
-                                        xmlSecPtrListGetItem(&c->signedInfoReferences, 0))
-                                  : nullptr;
+        auto *refctx = nrefs == 1
+                           ? static_cast<xmlSecDSigReferenceCtxPtr>(xmlSecPtrListGetItem(&c->signedInfoReferences, 0))
+                           : nullptr;
         if (rc == 0 && c->status == xmlSecDSigStatusSucceeded) {
             const char *uri = refctx != nullptr ? reinterpret_cast<const char *>(refctx->uri) : nullptr;
             if (uri == nullptr || refctx->status != xmlSecDSigStatusSucceeded || uri[0] != '#' ||
                 profile.id != uri + 1) {
-                fail(Code::signature_reference, "xmlsec1 verified a different Reference than the one checked for " + where());
+                fail(Code::signature_reference,
+                     "xmlsec1 verified a different Reference than the one checked for " + where());
             }
             return VerifiedSignature{signature->parent, profile.signature_method, profile.digest_method,
                                      entry.certificate.sha256};

@@ -37,8 +37,8 @@ std::shared_ptr<const KeySet> KeySet::from_certificates(const std::vector<Certif
                                                          static_cast<xmlSecSize>(cert.der.size()),
                                                          xmlSecKeyDataFormatCertDer, nullptr, nullptr, nullptr);
         if (key == nullptr) {
-            fail(Code::metadata_bad_cert, "xmlsec1 cannot load the public key of signing certificate " +
-                                              cert.sha256 + " (" + cert.subject + "): " + capture.text());
+            fail(Code::metadata_bad_cert, "xmlsec1 cannot load the public key of signing certificate " + cert.sha256 +
+                                              " (" + cert.subject + "): " + capture.text());
         }
         set->entries_.push_back(Entry{cert, key});
     }

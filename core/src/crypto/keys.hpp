@@ -25,7 +25,7 @@ namespace ssogate::core::crypto {
 class KeySet {
 public:
     struct Entry {
-        Certificate certificate;  // fingerprint and subject, for messages
+        Certificate certificate;    // fingerprint and subject, for messages
         _xmlSecKey *key = nullptr;  // owned; read-only after construction
     };
 

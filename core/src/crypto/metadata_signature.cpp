@@ -86,7 +86,8 @@ struct KeyFree {
 
 // The number of prefixes in a method's InclusiveNamespaces PrefixList (already checked).
 std::size_t inclusive_prefix_count_of(const xmlNode *method) {
-    const xmlNode *inclusive = xml::first_child_element(method, "http://www.w3.org/2001/10/xml-exc-c14n#", "InclusiveNamespaces");
+    const xmlNode *inclusive =
+        xml::first_child_element(method, "http://www.w3.org/2001/10/xml-exc-c14n#", "InclusiveNamespaces");
     if (inclusive == nullptr) return 0;
     const std::string list = xml::attribute(inclusive, "PrefixList").value_or("");
     std::size_t n = 0;
@@ -176,7 +177,8 @@ std::vector<xmlNode *> check_reference_body(xmlNode *reference, const MetadataSi
             invalid("the ds:Reference has " + std::to_string(transforms.size()) +
                     " transforms; expected enveloped-signature and at most one canonicalization");
         for (xmlNode *t : transforms) {
-            if (!xml::is_element(t, ns_ds, "Transform")) invalid("ds:Transforms holds an element that is not ds:Transform");
+            if (!xml::is_element(t, ns_ds, "Transform"))
+                invalid("ds:Transforms holds an element that is not ds:Transform");
             std::string alg = algorithm_of(t, "Transform");
             bool ok = false;
             for (const Algorithm &a : algorithms)
@@ -195,11 +197,10 @@ std::vector<xmlNode *> check_reference_body(xmlNode *reference, const MetadataSi
 // An xmlsec1 context that verifies with the trusted key alone: with signKey set and no keys manager,
 // xmlsec1 never consults KeyInfo. Only the allowed algorithms are enabled.
 std::unique_ptr<xmlSecDSigCtx, DsigCtxFree> trusted_context(const Certificate &trusted,
-                                                           const MetadataSignaturePolicy &policy) {
-    std::unique_ptr<xmlSecKey, KeyFree> key(
-        xmlSecCryptoAppKeyLoadMemory(reinterpret_cast<const xmlSecByte *>(trusted.der.data()),
-                                     static_cast<xmlSecSize>(trusted.der.size()), xmlSecKeyDataFormatCertDer,
-                                     nullptr, nullptr, nullptr));
+                                                            const MetadataSignaturePolicy &policy) {
+    std::unique_ptr<xmlSecKey, KeyFree> key(xmlSecCryptoAppKeyLoadMemory(
+        reinterpret_cast<const xmlSecByte *>(trusted.der.data()), static_cast<xmlSecSize>(trusted.der.size()),
+        xmlSecKeyDataFormatCertDer, nullptr, nullptr, nullptr));
     if (!key)
         fail(Code::invalid_argument, "xmlsec1 cannot load the key of the trusted signer certificate " + trusted.sha256);
     std::unique_ptr<xmlSecDSigCtx, DsigCtxFree> ctx(xmlSecDSigCtxCreate(nullptr));
@@ -209,20 +210,20 @@ std::unique_ptr<xmlSecDSigCtx, DsigCtxFree> trusted_context(const Certificate &t
     ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument;
 
     // SignedInfo: canonicalization and signature methods.
-    for (xmlSecTransformId id : {xmlSecTransformInclC14NId, xmlSecTransformInclC14NWithCommentsId,
-                                 xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId,
-                                 xmlSecTransformRsaSha256Id, xmlSecTransformRsaSha384Id, xmlSecTransformRsaSha512Id,
-                                 xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
-                                 xmlSecTransformEcdsaSha512Id})
+    for (xmlSecTransformId id :
+         {xmlSecTransformInclC14NId, xmlSecTransformInclC14NWithCommentsId, xmlSecTransformExclC14NId,
+          xmlSecTransformExclC14NWithCommentsId, xmlSecTransformRsaSha256Id, xmlSecTransformRsaSha384Id,
+          xmlSecTransformRsaSha512Id, xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
+          xmlSecTransformEcdsaSha512Id})
         enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), id), "a SignedInfo transform");
     if (policy.allow_sha1)
         enable(xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformRsaSha1Id), "rsa-sha1");
 
     // Reference: transforms and digest.
-    for (xmlSecTransformId id : {xmlSecTransformEnvelopedId, xmlSecTransformInclC14NId,
-                                 xmlSecTransformInclC14NWithCommentsId, xmlSecTransformExclC14NId,
-                                 xmlSecTransformExclC14NWithCommentsId, xmlSecTransformSha256Id,
-                                 xmlSecTransformSha384Id, xmlSecTransformSha512Id})
+    for (xmlSecTransformId id :
+         {xmlSecTransformEnvelopedId, xmlSecTransformInclC14NId, xmlSecTransformInclC14NWithCommentsId,
+          xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId, xmlSecTransformSha256Id,
+          xmlSecTransformSha384Id, xmlSecTransformSha512Id})
         enable(xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id), "a reference transform");
     if (policy.allow_sha1) enable(xmlSecDSigCtxEnableReferenceTransform(ctx.get(), xmlSecTransformSha1Id), "sha1");
     return ctx;
@@ -255,8 +256,8 @@ void verify_metadata_signature(xmlDoc *doc, const Certificate &trusted, const Me
     int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     if (rc < 0) invalid("xmlsec1 could not process it" + reason());
     if (ctx->status != xmlSecDSigStatusSucceeded)
-        invalid("it does not verify with the trusted signer's key " + trusted.sha256 + " (" + trusted.subject +
-                ")" + reason());
+        invalid("it does not verify with the trusted signer's key " + trusted.sha256 + " (" + trusted.subject + ")" +
+                reason());
     if (xmlSecPtrListGetSize(&ctx->signedInfoReferences) != 1)
         invalid("xmlsec1 processed " + std::to_string(xmlSecPtrListGetSize(&ctx->signedInfoReferences)) +
                 " references; expected 1");

@@ -58,11 +58,14 @@ std::shared_ptr<const SigningKey> SigningKey::from_pem(std::string_view key_pem,
     if (!kb) fail(Code::out_of_memory, "BIO_new_mem_buf failed");
     k->pkey_ = PEM_read_bio_PrivateKey(kb.get(), nullptr, no_password, nullptr);
     if (k->pkey_ == nullptr) {
-        fail(Code::sp_key_invalid, "the SP signing key is not an unencrypted PEM private key (\"-----BEGIN PRIVATE "
-                                   "KEY-----\" or \"-----BEGIN RSA PRIVATE KEY-----\"): " + openssl_reason());
+        fail(Code::sp_key_invalid,
+             "the SP signing key is not an unencrypted PEM private key (\"-----BEGIN PRIVATE "
+             "KEY-----\" or \"-----BEGIN RSA PRIVATE KEY-----\"): " +
+                 openssl_reason());
     }
     if (EVP_PKEY_get_base_id(k->pkey_) != EVP_PKEY_RSA) {
-        fail(Code::sp_key_invalid, std::string("the SP signing key is a ") + OBJ_nid2sn(EVP_PKEY_get_base_id(k->pkey_)) +
+        fail(Code::sp_key_invalid, std::string("the SP signing key is a ") +
+                                       OBJ_nid2sn(EVP_PKEY_get_base_id(k->pkey_)) +
                                        " key; AuthnRequests are signed with RSA-SHA256, so an RSA key is required");
     }
     if (EVP_PKEY_get_bits(k->pkey_) < min_rsa_bits) {
@@ -97,7 +100,8 @@ std::string SigningKey::sign_rsa_sha256(std::string_view bytes) const {
     if (!ctx) fail(Code::out_of_memory, "EVP_MD_CTX_new failed");
     std::size_t len = 0;
     if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey_) != 1 ||
-        EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size()) != 1) {
+        EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size()) !=
+            1) {
         fail(Code::internal, "RSA-SHA256 signing failed: " + openssl_reason());
     }
     std::string sig(len, '\0');
@@ -114,8 +118,8 @@ void SigningKey::sign_enveloped(xmlDoc *doc, xmlNode *element) const {
     auto id = xml::attribute(element, "ID");
     if (!id || id->empty()) fail(Code::internal, "the element to sign has no ID");
 
-    xmlNode *sig = xmlSecTmplSignatureCreateNsPref(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, nullptr,
-                                                   X("ds"));
+    xmlNode *sig =
+        xmlSecTmplSignatureCreateNsPref(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, nullptr, X("ds"));
     if (sig == nullptr) fail(Code::out_of_memory, "xmlSecTmplSignatureCreate failed");
     // saml-schema-protocol-2.0: Issuer, then Signature, then the rest.
     xmlNode *issuer = xml::first_child_element(element, xml::ns_saml, "Issuer");

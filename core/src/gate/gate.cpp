@@ -24,9 +24,8 @@ constexpr const char *kNewMembership =
 std::string require_text(std::string_view value, const char *what) {
     if (value.empty()) fail(Code::invalid_argument, std::string(what) + " is empty");
     if (value.size() > kMaxIdLength)
-        fail(Code::invalid_argument,
-             std::string(what) + " is " + std::to_string(value.size()) + " bytes; at most " +
-                 std::to_string(kMaxIdLength) + " are accepted");
+        fail(Code::invalid_argument, std::string(what) + " is " + std::to_string(value.size()) + " bytes; at most " +
+                                         std::to_string(kMaxIdLength) + " are accepted");
     return std::string(value);
 }
 
@@ -34,7 +33,8 @@ std::string require_text(std::string_view value, const char *what) {
 // member or invite that no verified login could ever match.
 std::string require_email(std::string_view email) {
     const std::string e = require_text(email, "email");
-    if (!util::is_valid_email(e)) fail(Code::invalid_argument, "\"" + util::printable(e) + "\" is not a valid email address");
+    if (!util::is_valid_email(e))
+        fail(Code::invalid_argument, "\"" + util::printable(e) + "\" is not a valid email address");
     return normalize_email(e);
 }
 
@@ -126,8 +126,8 @@ Gate::Gate(store::Stores stores, GateOptions options) : stores_(std::move(stores
     if (!stores_.directory || !stores_.replay || !stores_.pending)
         fail(Code::invalid_argument, "a Gate needs a directory, a replay cache and a pending-request store");
     if (options_.join_token_ttl_seconds <= 0)
-        fail(Code::invalid_argument, "join_token_ttl_seconds must be positive, got " +
-                                         std::to_string(options_.join_token_ttl_seconds));
+        fail(Code::invalid_argument,
+             "join_token_ttl_seconds must be positive, got " + std::to_string(options_.join_token_ttl_seconds));
 }
 
 std::int64_t Gate::now() const { return options_.clock ? options_.clock() : util::now_seconds(); }
@@ -153,7 +153,8 @@ store::Account Gate::require_account(std::string_view id) {
 
 // ---- admin calls ----
 
-void Gate::create_account(std::string_view id, std::string_view name, const std::vector<std::string> &verified_domains) {
+void Gate::create_account(std::string_view id, std::string_view name,
+                          const std::vector<std::string> &verified_domains) {
     const std::string account_id = require_text(id, "account id");
     store::Account a;
     a.id = account_id;
@@ -265,14 +266,15 @@ void Gate::add_connection(std::string_view account_id, const std::shared_ptr<con
         std::unique_lock lock(cache_mu_);
         cache_[r.id] = CachedConnection{r.json, connection};
     }
-    stores_.directory->append_audit(audit(a.id, r.id, {}, "CONNECTION_SAVED", "ADMIN",
-                                          std::string("idp ") + connection->idp()->entity_id() +
-                                              (enabled ? "; enabled" : "; disabled")));
+    stores_.directory->append_audit(
+        audit(a.id, r.id, {}, "CONNECTION_SAVED", "ADMIN",
+              std::string("idp ") + connection->idp()->entity_id() + (enabled ? "; enabled" : "; disabled")));
 }
 
 void Gate::set_connection_enabled(std::string_view connection_id, bool enabled) {
     auto r = stores_.directory->find_connection(connection_id);
-    if (!r) fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
+    if (!r)
+        fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
     r->enabled = enabled;
     stores_.directory->put_connection(*r);
     stores_.directory->append_audit(
@@ -297,7 +299,8 @@ std::shared_ptr<const Connection> Gate::cached(const store::ConnectionRecord &re
 
 std::shared_ptr<const Connection> Gate::connection(std::string_view connection_id) {
     auto r = stores_.directory->find_connection(connection_id);
-    if (!r) fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
+    if (!r)
+        fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
     return cached(*r);
 }
 
@@ -316,9 +319,9 @@ void Gate::add_member(std::string_view account_id, std::string_view email, polic
     m.has_password = has_password;
     m.joined_via = has_password ? policy::JoinedVia::password : policy::JoinedVia::sso;
     m.created_at = now();
-    const auto row = audit(m.account_id, {}, m.email, "MEMBER_ADDED", "ADMIN",
-                           std::string("role ") + policy::to_string(role) +
-                               (has_password ? "; has a password" : "; SSO only"));
+    const auto row =
+        audit(m.account_id, {}, m.email, "MEMBER_ADDED", "ADMIN",
+              std::string("role ") + policy::to_string(role) + (has_password ? "; has a password" : "; SSO only"));
     stores_.directory->apply(store::Change{{store::InsertMember{m}, store::AppendAudit{row}}});
     forget_break_glass(m.account_id, m.email, kNewMembership);
 }
@@ -328,9 +331,10 @@ std::optional<store::Member> Gate::find_member(std::string_view account_id, std:
 }
 
 store::Invite Gate::invite(std::string_view account_id, std::string_view email, policy::Role role,
-                         std::int64_t ttl_seconds) {
+                           std::int64_t ttl_seconds) {
     const std::string e = require_email(email);
-    if (ttl_seconds <= 0) fail(Code::invalid_argument, "invite ttl must be positive, got " + std::to_string(ttl_seconds));
+    if (ttl_seconds <= 0)
+        fail(Code::invalid_argument, "invite ttl must be positive, got " + std::to_string(ttl_seconds));
     const store::Account a = require_account(account_id);
     if (stores_.directory->find_member(a.id, e))
         fail(Code::store_conflict, e + " is already a member of account " + a.id);
@@ -342,9 +346,9 @@ store::Invite Gate::invite(std::string_view account_id, std::string_view email, 
     inv.created_at = now();
     inv.expires_at = inv.created_at + ttl_seconds;
     stores_.directory->put_invite(inv);
-    stores_.directory->append_audit(audit(a.id, {}, e, "INVITED", "ADMIN",
-                                          std::string("role ") + policy::to_string(role) + "; expires " +
-                                              util::format_datetime(inv.expires_at)));
+    stores_.directory->append_audit(
+        audit(a.id, {}, e, "INVITED", "ADMIN",
+              std::string("role ") + policy::to_string(role) + "; expires " + util::format_datetime(inv.expires_at)));
     forget_break_glass(a.id, e, kNewMembership);
     return inv;
 }
@@ -509,8 +513,8 @@ Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Con
     }
 }
 
-void Gate::record_decision(Outcome &out, policy::SsoOutcome decided, const LoginFacts &facts,
-                           const std::string &detail, std::int64_t t) {
+void Gate::record_decision(Outcome &out, policy::SsoOutcome decided, const LoginFacts &facts, const std::string &detail,
+                           std::int64_t t) {
     switch (decided) {
     case policy::SsoOutcome::login: {
         out.kind = OutcomeKind::login;
@@ -518,18 +522,18 @@ void Gate::record_decision(Outcome &out, policy::SsoOutcome decided, const Login
         // Compare-and-swap on the whole row: an admin's edit since the read (disabled, demoted) makes
         // the store refuse, and the next attempt decides on the edited row.
         const auto row = audit(out.account_id, out.connection_id, out.email, "LOGIN", out.reason, detail);
-        stores_.directory->apply(store::Change{
-            {store::UpdateMember{*facts.member, logged_in(*facts.member, t)}, store::AppendAudit{row}}});
+        stores_.directory->apply(
+            store::Change{{store::UpdateMember{*facts.member, logged_in(*facts.member, t)}, store::AppendAudit{row}}});
         return;
     }
     case policy::SsoOutcome::join_by_invite: {
         out.kind = OutcomeKind::joined_by_invite;
         if (!facts.invite) fail(Code::internal, "the policy decided JOIN_BY_INVITE without a pending invite");
         const auto row = audit(out.account_id, out.connection_id, out.email, "JOINED_BY_INVITE", out.reason, detail);
-        stores_.directory->apply(store::Change{
-            {store::TakeInvite{out.account_id, out.email, facts.invite->token, t},
-             store::InsertMember{joined_via_sso(out.account_id, out.email, facts.invite->role, t)},
-             store::AppendAudit{row}}});
+        stores_.directory->apply(
+            store::Change{{store::TakeInvite{out.account_id, out.email, facts.invite->token, t},
+                           store::InsertMember{joined_via_sso(out.account_id, out.email, facts.invite->role, t)},
+                           store::AppendAudit{row}}});
         return;
     }
     case policy::SsoOutcome::prompt_join: {
@@ -590,23 +594,24 @@ store::Member Gate::confirm_join(std::string_view join_token, std::optional<std:
     const policy::SsoDecision d = decide_join_again(account, *found, t);
     if (d.outcome != policy::SsoOutcome::prompt_join) {
         const std::string why = with_detail(policy::reason_text(d.reason), d.detail);
-        stores_.directory->append_audit(audit(account.id, found->connection_id, found->email, "JOIN_REFUSED",
-                                              policy::reason_name(d.reason), why));
+        stores_.directory->append_audit(
+            audit(account.id, found->connection_id, found->email, "JOIN_REFUSED", policy::reason_name(d.reason), why));
         if (d.outcome == policy::SsoOutcome::login)
             fail(Code::store_conflict, found->email + " is already a member of account " + account.id);
         if (d.outcome == policy::SsoOutcome::join_by_invite)
-            fail(Code::policy_denied, "an invite for " + found->email +
-                                          " is now pending: sign in again to join with the invited role (INVITE_PENDING)");
-        fail(Code::policy_denied, std::string("joining is no longer allowed: ") + policy::reason_name(d.reason) +
-                                      ": " + why);
+            fail(Code::policy_denied,
+                 "an invite for " + found->email +
+                     " is now pending: sign in again to join with the invited role (INVITE_PENDING)");
+        fail(Code::policy_denied,
+             std::string("joining is no longer allowed: ") + policy::reason_name(d.reason) + ": " + why);
     }
     // The token is consumed in the same transaction that creates the member: a token redeemed
     // meanwhile (another tab, another node) makes the whole change fail with not_found.
     store::Member joined = joined_via_sso(found->account_id, found->email, policy::Role::member, t);
-    const auto row = audit(found->account_id, found->connection_id, found->email, "JOIN_CONFIRMED",
-                           "JIT_DOMAIN_MATCH", {});
-    stores_.directory->apply(store::Change{
-        {store::TakeJoinToken{token, t}, store::InsertMember{joined}, store::AppendAudit{row}}});
+    const auto row =
+        audit(found->account_id, found->connection_id, found->email, "JOIN_CONFIRMED", "JIT_DOMAIN_MATCH", {});
+    stores_.directory->apply(
+        store::Change{{store::TakeJoinToken{token, t}, store::InsertMember{joined}, store::AppendAudit{row}}});
     forget_break_glass(joined.account_id, joined.email, kNewMembership);
     return joined;
 }
@@ -615,15 +620,18 @@ PasswordDecision Gate::password_login_allowed(std::string_view account_id, std::
     const std::string e = normalize_email(require_text(email, "email"));
     const store::Account a = require_account(account_id);
     const auto member = stores_.directory->find_member(a.id, e);
-    PasswordDecision d = policy::decide_password_login(settings_of(a), facts_of(member), e, first_enabled_connection(a.id));
+    PasswordDecision d =
+        policy::decide_password_login(settings_of(a), facts_of(member), e, first_enabled_connection(a.id));
     std::string detail = d.detail;
-    if (!d.sso_connection_id.empty()) detail += (detail.empty() ? "" : "; ") + std::string("use connection ") + d.sso_connection_id;
-    stores_.directory->append_audit(audit(a.id, {}, e, d.allowed ? "PASSWORD_ALLOWED" : "PASSWORD_REFUSED",
-                                          policy::reason_name(d.reason), detail));
+    if (!d.sso_connection_id.empty())
+        detail += (detail.empty() ? "" : "; ") + std::string("use connection ") + d.sso_connection_id;
+    stores_.directory->append_audit(
+        audit(a.id, {}, e, d.allowed ? "PASSWORD_ALLOWED" : "PASSWORD_REFUSED", policy::reason_name(d.reason), detail));
     return d;
 }
 
-std::vector<store::AuditEntry> Gate::read_audit(std::string_view account_id, std::int64_t after_seq, std::size_t limit) {
+std::vector<store::AuditEntry> Gate::read_audit(std::string_view account_id, std::int64_t after_seq,
+                                                std::size_t limit) {
     return stores_.directory->read_audit(account_id, after_seq, limit);
 }
 

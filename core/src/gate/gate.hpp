@@ -85,10 +85,10 @@ struct Outcome {
     // NameID as stated when that is not an address; "" when it names nobody readable). Empty when
     // the refusal came before any signature verified.
     std::string email;
-    std::string account_id;     // empty when the connection is unknown
+    std::string account_id;  // empty when the connection is unknown
     std::string connection_id;
-    std::string join_token;     // PROMPT_JOIN only: give it back to confirm_join()
-    std::string return_to;      // SP-initiated logins: the path recorded by begin_login()
+    std::string join_token;              // PROMPT_JOIN only: give it back to confirm_join()
+    std::string return_to;               // SP-initiated logins: the path recorded by begin_login()
     std::optional<VerifiedLogin> login;  // LOGIN and JOINED_BY_INVITE only
 
     bool accepted() const noexcept { return kind == OutcomeKind::login || kind == OutcomeKind::joined_by_invite; }
@@ -148,7 +148,7 @@ public:
     // Returns the invite; its token is for the link the host mails. Replaces an earlier invite for
     // the same email. store_conflict when the email is already a member.
     store::Invite invite(std::string_view account_id, std::string_view email, policy::Role role,
-                       std::int64_t ttl_seconds);
+                         std::int64_t ttl_seconds);
 
     // ---- login calls ----
 
@@ -200,12 +200,12 @@ private:
         std::optional<store::Invite> invite;  // the unexpired invite, read only for a non-member
     };
     LoginFacts read_login_facts(const std::string &account_id, const std::string &email, std::int64_t now);
-    Outcome decide_and_record(const store::ConnectionRecord &record, const Connection &connection,
-                              VerifiedLogin login, std::string return_to, std::int64_t now);
+    Outcome decide_and_record(const store::ConnectionRecord &record, const Connection &connection, VerifiedLogin login,
+                              std::string return_to, std::int64_t now);
     // Writes the decision's effect and audit row (one Change where there is an effect). Throws the
     // store's not_found / store_conflict when the facts changed since they were read.
-    void record_decision(Outcome &out, policy::SsoOutcome decided, const LoginFacts &facts,
-                         const std::string &detail, std::int64_t now);
+    void record_decision(Outcome &out, policy::SsoOutcome decided, const LoginFacts &facts, const std::string &detail,
+                         std::int64_t now);
     Outcome refuse_for_store(Outcome out, const Error &e);
     policy::SsoDecision decide_join_again(const store::Account &account, const store::JoinToken &token,
                                           std::int64_t now);

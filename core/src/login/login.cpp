@@ -54,10 +54,11 @@ std::string binding_label(std::string_view uri) {
 }
 
 std::string authn_request_xml(const Connection &conn, const BegunLogin &b, const LoginOptions &o) {
-    std::string x = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-                    "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + b.request_id +
-                    "\" Version=\"2.0\" IssueInstant=\"" + util::format_datetime(b.issued_at) + "\" Destination=\"" +
-                    escape_xml(b.destination) + "\"";
+    std::string x =
+        "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+        "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
+        b.request_id + "\" Version=\"2.0\" IssueInstant=\"" + util::format_datetime(b.issued_at) + "\" Destination=\"" +
+        escape_xml(b.destination) + "\"";
     if (o.force_authn) x += " ForceAuthn=\"true\"";
     if (o.is_passive) x += " IsPassive=\"true\"";
     x += " ProtocolBinding=\"" + std::string(binding_post) + "\" AssertionConsumerServiceURL=\"" +
@@ -92,12 +93,19 @@ std::string post_form(const std::string &action, const std::string &saml_request
     // for browsers without JavaScript; no inline event handlers.
     return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"referrer\" content=\"no-referrer\"><title>Signing in</title></head><body>\n"
-           "<form method=\"post\" action=\"" + escape_xml(action) + "\">\n"
-           "<input type=\"hidden\" name=\"SAMLRequest\" value=\"" + escape_xml(saml_request) + "\">\n"
-           "<input type=\"hidden\" name=\"RelayState\" value=\"" + escape_xml(relay_state) + "\">\n"
+           "<form method=\"post\" action=\"" +
+           escape_xml(action) +
+           "\">\n"
+           "<input type=\"hidden\" name=\"SAMLRequest\" value=\"" +
+           escape_xml(saml_request) +
+           "\">\n"
+           "<input type=\"hidden\" name=\"RelayState\" value=\"" +
+           escape_xml(relay_state) +
+           "\">\n"
            "<noscript><p>JavaScript is off: press Continue to sign in.</p>"
            "<button type=\"submit\">Continue</button></noscript>\n"
-           "</form>\n<script>" + std::string(post_form_script) + "</script>\n</body></html>\n";
+           "</form>\n<script>" +
+           std::string(post_form_script) + "</script>\n</body></html>\n";
 }
 
 bool is_token_char(char c) {
@@ -272,9 +280,11 @@ BegunLogin begin_login(const Connection &connection, store::PendingRequests &sto
                                             ". Begin the login with one of those bindings");
     }
     if (idp.want_authn_requests_signed() && !o.sp_key) {
-        fail(Code::sp_key_required, "the IdP " + idp.entity_id() + " wants signed AuthnRequests "
-                                    "(WantAuthnRequestsSigned=\"true\" in its metadata); begin the login with the SP "
-                                    "signing key whose certificate the IdP has");
+        fail(Code::sp_key_required,
+             "the IdP " + idp.entity_id() +
+                 " wants signed AuthnRequests "
+                 "(WantAuthnRequestsSigned=\"true\" in its metadata); begin the login with the SP "
+                 "signing key whose certificate the IdP has");
     }
     if (o.sp_key && !connection.sp_certificate_pem().empty()) {
         // The connection's SP metadata publishes one signing certificate; a request signed by another
@@ -307,7 +317,9 @@ BegunLogin begin_login(const Connection &connection, store::PendingRequests &sto
             query += "&Signature=" + url_encode(util::base64_encode(o.sp_key->sign_rsa_sha256(query)));
         }
         const std::string &loc = b.destination;
-        const char sep = loc.find('?') == std::string::npos ? '?' : (loc.back() == '?' || loc.back() == '&') ? '\0' : '&';
+        const char sep = loc.find('?') == std::string::npos         ? '?'
+                         : (loc.back() == '?' || loc.back() == '&') ? '\0'
+                                                                    : '&';
         b.redirect_url = loc + (sep == '\0' ? std::string() : std::string(1, sep)) + query;
     } else {
         b.xml = o.sp_key ? sign_xml(unsigned_xml, *o.sp_key) : unsigned_xml;
@@ -342,8 +354,9 @@ FinishedLogin finish_login(const Connection &connection, store::PendingRequests 
         }
         auto request = ask_store([&] { return store.take(relay_state, any_time); });
         if (!request) {
-            reject(Code::request_unknown, "no pending login has this RelayState: it was already used, never issued "
-                                          "here, or expired and was purged. The user should start the login again");
+            reject(Code::request_unknown,
+                   "no pending login has this RelayState: it was already used, never issued "
+                   "here, or expired and was purged. The user should start the login again");
         }
         if (request->connection_id != connection.id()) {
             reject(Code::request_connection_mismatch,

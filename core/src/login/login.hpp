@@ -42,10 +42,10 @@ struct LoginOptions {
     std::string return_to;
     // Signs the request when set. Required when the IdP's metadata says WantAuthnRequestsSigned.
     std::shared_ptr<const SpKey> sp_key;
-    bool force_authn = false;  // ForceAuthn="true": the IdP must authenticate again
-    bool is_passive = false;   // IsPassive="true": the IdP must not interact with the user
+    bool force_authn = false;                              // ForceAuthn="true": the IdP must authenticate again
+    bool is_passive = false;                               // IsPassive="true": the IdP must not interact with the user
     std::int64_t ttl_seconds = default_login_ttl_seconds;  // 1..86400
-    std::optional<std::int64_t> now;  // nullopt: the system clock
+    std::optional<std::int64_t> now;                       // nullopt: the system clock
 };
 
 struct BegunLogin {

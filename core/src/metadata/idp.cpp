@@ -46,7 +46,9 @@ void collect_entities(xmlNode *group, std::vector<xmlNode *> &chain, std::vector
     chain.pop_back();
 }
 
-bool has_idp_role(const xmlNode *entity) { return xml::first_child_element(entity, ns_md, "IDPSSODescriptor") != nullptr; }
+bool has_idp_role(const xmlNode *entity) {
+    return xml::first_child_element(entity, ns_md, "IDPSSODescriptor") != nullptr;
+}
 
 std::string entity_id_of(const xmlNode *entity) { return xml::attribute(entity, "entityID").value_or(""); }
 
@@ -113,8 +115,8 @@ Endpoint read_endpoint(const xmlNode *node, const char *what) {
     if (!binding || binding->empty())
         fail(Code::metadata_invalid, std::string("a ") + what + " has no Binding attribute");
     if (!location || location->empty())
-        fail(Code::metadata_invalid, std::string("the ") + what + " with binding " + shown(*binding) +
-                                         " has no Location attribute");
+        fail(Code::metadata_invalid,
+             std::string("the ") + what + " with binding " + shown(*binding) + " has no Location attribute");
     e.binding = *binding;
     e.location = *location;
     e.response_location = xml::attribute(node, "ResponseLocation").value_or("");
@@ -123,8 +125,8 @@ Endpoint read_endpoint(const xmlNode *node, const char *what) {
         fail(Code::metadata_invalid, std::string("the ") + what + " Location " + quoted(e.location) + " (binding " +
                                          binding_name(e.binding) + ") is not an absolute http(s) URL: " + why);
     if (!e.response_location.empty() && !util::parse_http_url(e.response_location, &why))
-        fail(Code::metadata_invalid, std::string("the ") + what + " ResponseLocation " +
-                                         quoted(e.response_location) + " is not an absolute http(s) URL: " + why);
+        fail(Code::metadata_invalid, std::string("the ") + what + " ResponseLocation " + quoted(e.response_location) +
+                                         " is not an absolute http(s) URL: " + why);
     return e;
 }
 
@@ -149,7 +151,9 @@ void check_key(const crypto::Certificate &c) {
 class MetadataImporter {
 public:
     MetadataImporter(std::string_view bytes, const ImportOptions &options)
-        : bytes_(bytes), options_(options), now_(options.now.value_or(util::now_seconds())),
+        : bytes_(bytes),
+          options_(options),
+          now_(options.now.value_or(util::now_seconds())),
           md_(std::make_shared<IdpMetadata>()) {}
 
     std::shared_ptr<const IdpMetadata> run();
@@ -216,8 +220,8 @@ xml::Document MetadataImporter::parse_and_verify() {
 Entity MetadataImporter::choose_entity(xmlNode *root) const {
     if (xml::is_element(root, ns_md, "EntitiesDescriptor")) return choose_in_aggregate(root);
     if (!options_.entity_id.empty() && entity_id_of(root) != options_.entity_id)
-        fail(Code::metadata_entity_not_found, "this metadata describes entityID " + quoted(entity_id_of(root)) +
-                                                  ", not " + quoted(options_.entity_id));
+        fail(Code::metadata_entity_not_found,
+             "this metadata describes entityID " + quoted(entity_id_of(root)) + ", not " + quoted(options_.entity_id));
     return Entity{root, {}};
 }
 
@@ -240,9 +244,9 @@ Entity MetadataImporter::choose_in_aggregate(xmlNode *root) const {
             found = &e;
         }
         if (found == nullptr)
-            fail(Code::metadata_entity_not_found,
-                 "entityID " + quoted(options_.entity_id) + " is not in this metadata; its identity providers are: " +
-                     (idps.empty() ? std::string("(none)") : list_entity_ids(idps)));
+            fail(Code::metadata_entity_not_found, "entityID " + quoted(options_.entity_id) +
+                                                      " is not in this metadata; its identity providers are: " +
+                                                      (idps.empty() ? std::string("(none)") : list_entity_ids(idps)));
         return *found;
     }
     if (idps.size() == 1) return *idps.front();
@@ -260,8 +264,8 @@ void MetadataImporter::read_entity_id(xmlNode *entity) {
     const std::string entity_id = entity_id_of(entity);
     if (trim(entity_id).empty()) fail(Code::metadata_invalid, "the EntityDescriptor has no entityID");
     if (entity_id.size() > max_entity_id_length)
-        fail(Code::metadata_invalid, "the entityID is " + std::to_string(entity_id.size()) +
-                                         " characters long; SAML allows at most 1024");
+        fail(Code::metadata_invalid,
+             "the entityID is " + std::to_string(entity_id.size()) + " characters long; SAML allows at most 1024");
     md_->entity_id_ = entity_id;
 }
 
@@ -271,8 +275,9 @@ xmlNode *MetadataImporter::idp_role(xmlNode *entity) const {
     std::vector<xmlNode *> roles = xml::child_elements(entity, ns_md, "IDPSSODescriptor");
     if (roles.empty()) {
         if (xml::first_child_element(entity, ns_md, "SPSSODescriptor") != nullptr)
-            fail(Code::metadata_no_idp, "this is a service provider's metadata (it has an SPSSODescriptor): upload the "
-                                        "metadata of your identity provider (in Okta: Sign On tab, View IdP metadata)");
+            fail(Code::metadata_no_idp,
+                 "this is a service provider's metadata (it has an SPSSODescriptor): upload the "
+                 "metadata of your identity provider (in Okta: Sign On tab, View IdP metadata)");
         std::string found;
         for (xmlNode *c : xml::all_child_elements(entity)) {
             if (xml::is_element(c, ns_ds, "Signature") || xml::is_element(c, ns_md, "Extensions")) continue;
@@ -292,9 +297,11 @@ xmlNode *MetadataImporter::idp_role(xmlNode *entity) const {
         protocols_seen += protocols_seen.empty() ? "" : "; ";
         protocols_seen += pse.empty() ? std::string("(none)") : shown(pse);
     }
-    fail(Code::metadata_no_saml2, "the identity provider " + quoted(entity_id) + " does not support SAML 2.0: "
-                                  "its protocolSupportEnumeration is " + protocols_seen + ", which lacks " +
-                                  xml::protocol_saml2 + "; configure the IdP application for SAML 2.0");
+    fail(Code::metadata_no_saml2, "the identity provider " + quoted(entity_id) +
+                                      " does not support SAML 2.0: "
+                                      "its protocolSupportEnumeration is " +
+                                      protocols_seen + ", which lacks " + xml::protocol_saml2 +
+                                      "; configure the IdP application for SAML 2.0");
 }
 
 // Lifetime: the earliest validUntil of the enclosing groups, the entity and its IdP role.
@@ -379,7 +386,8 @@ void MetadataImporter::add_certificate(xmlNode *x509, const std::string &where) 
     try {
         cert = crypto::parse_certificate_base64(xml::text(x509));
     } catch (const Error &e) {
-        fail(Code::metadata_bad_cert, where + " does not parse: " + e.what() + "; download the metadata again from your IdP");
+        fail(Code::metadata_bad_cert,
+             where + " does not parse: " + e.what() + "; download the metadata again from your IdP");
     }
     const bool duplicate = std::any_of(md_->certs_.begin(), md_->certs_.end(),
                                        [&cert](const crypto::Certificate &c) { return c.der == cert.der; });
@@ -403,9 +411,9 @@ void MetadataImporter::warn_about_lifetimes() {
                                           "): ask your IdP administrator to renew it, then upload the new metadata"});
         }
         if (now_ < c.not_before)
-            md_->warnings_.push_back({Code::warn_cert_not_yet_valid,
-                                      describe(c) + " is not valid before " + util::format_datetime(c.not_before) +
-                                          ": check the clocks, or wait until then"});
+            md_->warnings_.push_back({Code::warn_cert_not_yet_valid, describe(c) + " is not valid before " +
+                                                                         util::format_datetime(c.not_before) +
+                                                                         ": check the clocks, or wait until then"});
     }
 }
 

@@ -18,8 +18,8 @@ inline constexpr const char *binding_post = "urn:oasis:names:tc:SAML:2.0:binding
 inline constexpr const char *nameid_email = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 
 struct Endpoint {
-    std::string binding;   // full binding URI
-    std::string location;  // absolute URL
+    std::string binding;            // full binding URI
+    std::string location;           // absolute URL
     std::string response_location;  // empty when absent
 };
 

@@ -14,7 +14,8 @@ using util::domain_in;
 using util::email_domain;
 
 bool has_email(const std::vector<std::string> &list, std::string_view email) {
-    return std::any_of(list.begin(), list.end(), [&](const std::string &item) { return util::same_email(item, email); });
+    return std::any_of(list.begin(), list.end(),
+                       [&](const std::string &item) { return util::same_email(item, email); });
 }
 
 bool is_break_glass_role(Role role) { return role == Role::owner || role == Role::admin; }
@@ -119,7 +120,8 @@ const char *reason_text(Reason r) noexcept {
         return "Just-in-Time provisioning is on but the account has no verified domain and the connection no "
                "allowed domain, so no newcomer can be matched; verify a domain first.";
     case Reason::password_allowed: return "Password login is allowed for this member in Mixed mode.";
-    case Reason::break_glass: return "SSO is enforced but this member is a break-glass member and keeps password login.";
+    case Reason::break_glass:
+        return "SSO is enforced but this member is a break-glass member and keeps password login.";
     case Reason::not_a_member: return "No member of this account has this email.";
     case Reason::no_password: return "This member has no password; they log in through SSO.";
     case Reason::sso_required: return "The account enforces SSO; log in through the account's SSO connection.";
@@ -127,12 +129,14 @@ const char *reason_text(Reason r) noexcept {
         return "This member joined through SSO; in Mixed mode only members who had a password before SSO keep "
                "password login.";
     case Reason::invite_accepted_via_sso: return "The invite was accepted through SSO as the invited email.";
-    case Reason::invite_password_allowed: return "The account is in Mixed mode; the invite may be accepted with a password.";
+    case Reason::invite_password_allowed:
+        return "The account is in Mixed mode; the invite may be accepted with a password.";
     case Reason::invite_requires_sso: return "The account enforces SSO; the invite can be accepted only through SSO.";
     case Reason::invite_email_mismatch:
         return "The invite was issued to another email than the one the IdP verified; it must be accepted as the "
                "invited email.";
-    case Reason::enforcement_safe: return "At least one owner or admin has logged in through SSO; enforcing SSO is safe.";
+    case Reason::enforcement_safe:
+        return "At least one owner or admin has logged in through SSO; enforcing SSO is safe.";
     case Reason::lockout_guard:
         return "No owner or admin has logged in through SSO yet; enforcing SSO now could lock the account out. Log "
                "in through SSO as an admin first, or force the switch.";
@@ -160,9 +164,8 @@ SsoDecision decide_sso_login(const AccountSettings &account, const ConnectionFac
                                                                : "the verified email is not a valid address");
     const std::string domain = email_domain(input.email);
     if (!connection.allowed_domains.empty() && !domain_in(domain, connection.allowed_domains))
-        return deny(Reason::domain_not_allowed,
-                    "domain " + domain + " is not in the connection's allowed domains (" +
-                        join(connection.allowed_domains) + ")");
+        return deny(Reason::domain_not_allowed, "domain " + domain + " is not in the connection's allowed domains (" +
+                                                    join(connection.allowed_domains) + ")");
 
     const MemberFacts &m = facts.member;
     if (m.is_member) {

@@ -166,7 +166,7 @@ struct SsoDecision {
 };
 
 struct SsoLoginInput {
-    std::string_view email;  // the verified email; compared case-insensitively
+    std::string_view email;    // the verified email; compared case-insensitively
     bool unsolicited = false;  // IdP-initiated (no InResponseTo)
 };
 
@@ -206,7 +206,7 @@ struct MemberSummary {
 struct EnforcementPreview {
     bool allowed = false;  // may the switch to enforced go ahead
     Reason reason = Reason::lockout_guard;
-    std::vector<std::string> losing_access;  // emails, in input order
+    std::vector<std::string> losing_access;     // emails, in input order
     std::vector<std::string> break_glass_kept;  // break-glass members who keep password login
     std::string detail;
 };

@@ -92,8 +92,10 @@ struct Verifier {
         // SAML profiles 4.1.4.2: the Issuer of a Web SSO Response or Assertion is an entity ID (Format
         // omitted or ...:entity). Any other format names something else than the IdP's entity.
         if (auto format = attr(issuer, "Format"); format && *format != nameid_entity) {
-            reject(Code::issuer_mismatch, what + " Issuer has Format " + shown(*format) + "; the Web SSO profile "
-                                              "requires it absent or " + shown(nameid_entity));
+            reject(Code::issuer_mismatch, what + " Issuer has Format " + shown(*format) +
+                                              "; the Web SSO profile "
+                                              "requires it absent or " +
+                                              shown(nameid_entity));
         }
         std::string got = xml::trimmed_text(issuer);
         if (got != idp_entity()) {
@@ -108,7 +110,8 @@ struct Verifier {
     void check_issue_instant(std::int64_t issued, const char *what) {
         if (issued > now + skew) {
             reject(Code::issue_instant, std::string(what) + " IssueInstant " + when(issued) + " is in the future" +
-                                            skew_note(now, skew) + ": the IdP's clock is ahead, or the message "
+                                            skew_note(now, skew) +
+                                            ": the IdP's clock is ahead, or the message "
                                             "was made to look fresh");
         }
         if (issued < now - ctx.max_age_seconds - skew) {
@@ -143,12 +146,13 @@ struct Verifier {
         }
         auto version = attr(root, "Version");
         if (version.value_or("") != "2.0") {
-            reject(Code::response_version, "Response Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
+            reject(Code::response_version,
+                   "Response Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
         }
         if (!attr(root, "ID")) reject(Code::response_malformed, "the Response has no ID attribute");
-        check_issue_instant(required_time(attr(root, "IssueInstant"), "IssueInstant", Code::response_malformed,
-                                          "the Response"),
-                            "Response");
+        check_issue_instant(
+            required_time(attr(root, "IssueInstant"), "IssueInstant", Code::response_malformed, "the Response"),
+            "Response");
         auto destination = attr(root, "Destination");
         if (destination) {
             if (*destination != acs()) {
@@ -156,7 +160,8 @@ struct Verifier {
                                                        " but this connection's ACS URL is " + shown(acs()));
             }
         } else if (response_signed) {
-            reject(Code::destination_mismatch, "the Response is signed but has no Destination; expected " + shown(acs()));
+            reject(Code::destination_mismatch,
+                   "the Response is signed but has no Destination; expected " + shown(acs()));
         }
         if (xmlNode *issuer = xml::first_child_element(root, xml::ns_saml, "Issuer")) check_issuer(issuer, "Response");
 
@@ -180,8 +185,9 @@ struct Verifier {
     // Response. An EncryptedAssertion is refused here.
     xmlNode *resolve_assertion(xmlNode *root, const Found &found) {
         if (!found.encrypted.empty()) {
-            reject(Code::assertion_encrypted, "the Response carries an EncryptedAssertion; ssogate does not decrypt "
-                                              "assertions yet: turn off assertion encryption for this app at the IdP");
+            reject(Code::assertion_encrypted,
+                   "the Response carries an EncryptedAssertion; ssogate does not decrypt "
+                   "assertions yet: turn off assertion encryption for this app at the IdP");
         }
         const std::vector<xmlNode *> &assertions = found.assertions;
         if (assertions.size() != 1) {
@@ -212,7 +218,8 @@ struct Verifier {
                                                       "or the Assertion");
             }
             if (*slot) {
-                reject(Code::signature_placement, "two ds:Signature elements inside " + xml::qualified_name(sig->parent));
+                reject(Code::signature_placement,
+                       "two ds:Signature elements inside " + xml::qualified_name(sig->parent));
             }
             *slot = true;
         }
@@ -223,7 +230,8 @@ struct Verifier {
         // For a document whose canonicalization could cost much more than its parse, no Reference is
         // digested before its SignatureValue verified with a key from the metadata.
         for (const crypto::SignatureProfile &p : profiles)
-            policy.signature_value_first |= crypto::canonicalization_may_be_costly(document.shape(), p.inclusive_prefixes);
+            policy.signature_value_first |=
+                crypto::canonicalization_may_be_costly(document.shape(), p.inclusive_prefixes);
         for (std::size_t i = 0; i < signatures.size(); ++i) {
             xmlNode *sig = signatures[i];
             auto verified = crypto::verify_enveloped(sig, profiles[i], keys, policy);
@@ -232,9 +240,10 @@ struct Verifier {
             }
         }
         if (!on_response && !on_assertion) {
-            reject(Code::signature_missing, "neither the Response nor the Assertion is signed; the IdP must sign "
-                                            "the Assertion or the Response (trusted certificates: " +
-                                                keys.describe() + ")");
+            reject(Code::signature_missing,
+                   "neither the Response nor the Assertion is signed; the IdP must sign "
+                   "the Assertion or the Response (trusted certificates: " +
+                       keys.describe() + ")");
         }
     }
 
@@ -341,7 +350,8 @@ struct Verifier {
     void check_assertion_header(xmlNode *a, Checked &c) {
         auto version = attr(a, "Version");
         if (version.value_or("") != "2.0") {
-            reject(Code::response_version, "Assertion Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
+            reject(Code::response_version,
+                   "Assertion Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
         }
         c.out.assertion_id = attr(a, "ID").value_or("");
         if (c.out.assertion_id.empty()) reject(Code::assertion_malformed, "the Assertion has no ID");
@@ -357,8 +367,8 @@ struct Verifier {
     xmlNode *only_subject(xmlNode *a) {
         const xml::NamedChildren subjects(a, xml::ns_saml, "Subject");
         if (subjects.size() != 1) {
-            reject(Code::subject_confirmation, "the Assertion has " + std::to_string(subjects.size()) +
-                                                   " Subject elements; expected one");
+            reject(Code::subject_confirmation,
+                   "the Assertion has " + std::to_string(subjects.size()) + " Subject elements; expected one");
         }
         return subjects.front();
     }
@@ -406,9 +416,10 @@ struct Verifier {
             }
             c.out.in_response_to = *c.request_id;
         } else if (!conn.settings().allow_idp_initiated) {
-            reject(Code::unsolicited_not_allowed, "the Response answers no AuthnRequest (no InResponseTo): an "
-                                                  "IdP-initiated login, which this connection refuses; enable "
-                                                  "allow_idp_initiated to accept logins started from the IdP dashboard");
+            reject(Code::unsolicited_not_allowed,
+                   "the Response answers no AuthnRequest (no InResponseTo): an "
+                   "IdP-initiated login, which this connection refuses; enable "
+                   "allow_idp_initiated to accept logins started from the IdP dashboard");
         }
     }
 
@@ -417,8 +428,9 @@ struct Verifier {
         const xml::NamedChildren conditions(a, xml::ns_saml, "Conditions");
         if (conditions.size() > 1) reject(Code::assertion_malformed, "the Assertion has more than one Conditions");
         if (conditions.empty()) {
-            reject(Code::audience_mismatch, "the Assertion has no Conditions/AudienceRestriction; expected one naming " +
-                                                shown(conn.sp_entity_id()));
+            reject(Code::audience_mismatch,
+                   "the Assertion has no Conditions/AudienceRestriction; expected one naming " +
+                       shown(conn.sp_entity_id()));
         }
         xmlNode *cond = conditions.front();
         const auto not_on_or_after =
@@ -447,7 +459,8 @@ struct Verifier {
             }
             if (!found) {
                 reject(Code::audience_mismatch, "Audience is " + (got.empty() ? std::string("empty") : got) +
-                                                    " but this connection's SP entity ID is " + shown(conn.sp_entity_id()));
+                                                    " but this connection's SP entity ID is " +
+                                                    shown(conn.sp_entity_id()));
             }
         }
     }
@@ -458,11 +471,12 @@ struct Verifier {
     void check_authn_statements(xmlNode *a, VerifiedLogin &out) {
         const xml::NamedChildren authn(a, xml::ns_saml, "AuthnStatement");
         if (authn.empty()) {
-            reject(Code::authn_statement_missing, "the Assertion has no AuthnStatement; the SAML Web SSO profile "
-                                                  "requires one (configure the IdP app for SAML 2.0 Web SSO)");
+            reject(Code::authn_statement_missing,
+                   "the Assertion has no AuthnStatement; the SAML Web SSO profile "
+                   "requires one (configure the IdP app for SAML 2.0 Web SSO)");
         }
-        out.authn_instant = required_time(attr(authn.front(), "AuthnInstant"), "AuthnInstant", Code::assertion_malformed,
-                                          "AuthnStatement");
+        out.authn_instant = required_time(attr(authn.front(), "AuthnInstant"), "AuthnInstant",
+                                          Code::assertion_malformed, "AuthnStatement");
         out.session_index = attr(authn.front(), "SessionIndex").value_or("");
         for (xmlNode *statement : authn) {
             const auto session_end = optional_time(attr(statement, "SessionNotOnOrAfter"), "SessionNotOnOrAfter",
@@ -503,11 +517,14 @@ struct Verifier {
         try {
             first_use = ctx.replay->insert_if_absent(conn.id(), key, c.expires);
         } catch (const std::exception &e) {
-            reject(Code::store_unavailable, std::string("the replay cache could not answer, so the login is refused: ") + e.what());
+            reject(Code::store_unavailable,
+                   std::string("the replay cache could not answer, so the login is refused: ") + e.what());
         }
         if (!first_use) {
-            reject(Code::replayed, "Assertion ID " + shown(c.out.assertion_id) + " was already used (replay); it stays "
-                                   "remembered until " + when(c.expires));
+            reject(Code::replayed, "Assertion ID " + shown(c.out.assertion_id) +
+                                       " was already used (replay); it stays "
+                                       "remembered until " +
+                                       when(c.expires));
         }
         if (!c.request_id || ctx.pending == nullptr) return;
         bool consumed = false;
@@ -517,8 +534,9 @@ struct Verifier {
             reject(Code::store_unavailable, std::string("the pending-request store could not answer: ") + e.what());
         }
         if (!consumed) {
-            reject(Code::in_response_to_unknown, "AuthnRequest " + shown(*c.request_id) + " was already answered by "
-                                                 "another login or has expired");
+            reject(Code::in_response_to_unknown, "AuthnRequest " + shown(*c.request_id) +
+                                                     " was already answered by "
+                                                     "another login or has expired");
         }
     }
 
@@ -532,13 +550,15 @@ struct Verifier {
         xmlNode *d = datas.front();
         auto recipient = attr(d, "Recipient");
         if (!recipient || *recipient != acs()) {
-            reject(Code::recipient_mismatch, "SubjectConfirmationData Recipient is " + shown(recipient.value_or("(none)")) +
+            reject(Code::recipient_mismatch, "SubjectConfirmationData Recipient is " +
+                                                 shown(recipient.value_or("(none)")) +
                                                  " but this connection's ACS URL is " + shown(acs()));
         }
         const std::int64_t until = required_time(attr(d, "NotOnOrAfter"), "NotOnOrAfter", Code::subject_confirmation,
                                                  "the bearer SubjectConfirmationData");
-        check_window(optional_time(attr(d, "NotBefore"), "NotBefore", Code::subject_confirmation, "SubjectConfirmationData"),
-                     until, "the bearer SubjectConfirmationData", Code::subject_expired, Code::subject_expired);
+        check_window(
+            optional_time(attr(d, "NotBefore"), "NotBefore", Code::subject_confirmation, "SubjectConfirmationData"),
+            until, "the bearer SubjectConfirmationData", Code::subject_expired, Code::subject_expired);
         return {until, attr(d, "InResponseTo")};
     }
 
@@ -560,7 +580,8 @@ struct Verifier {
                                                     "assertion Indeterminate, so it is refused");
             }
             if (++*count > 1) {
-                reject(Code::assertion_malformed, "the Assertion's Conditions hold more than one " + xml::qualified_name(c));
+                reject(Code::assertion_malformed,
+                       "the Assertion's Conditions hold more than one " + xml::qualified_name(c));
             }
         }
     }
@@ -572,8 +593,8 @@ struct Verifier {
         if (util::domain_in(domain, allowed)) return;
         std::string list;
         for (const auto &d : allowed) list += (list.empty() ? "" : ", ") + d;
-        reject(Code::email_domain_not_allowed,
-               "the address's domain " + shown(domain) + " is not among this connection's allowed domains (" + list + ")");
+        reject(Code::email_domain_not_allowed, "the address's domain " + shown(domain) +
+                                                   " is not among this connection's allowed domains (" + list + ")");
     }
 
     // Who the login is for: the NameID as sent, and the email from the connection's email attribute
@@ -598,8 +619,9 @@ struct Verifier {
             // A comment or processing instruction inside NameID is how truncation attacks split an
             // address ("user@evil.com<!---->.example.com"): refuse, never join or cut.
             if (!xml::has_only_text(nameid)) {
-                reject(Code::nameid_invalid, "the NameID contains markup (a comment, processing instruction or element); "
-                                             "only text is accepted");
+                reject(Code::nameid_invalid,
+                       "the NameID contains markup (a comment, processing instruction or element); "
+                       "only text is accepted");
             }
             out.nameid = xml::trimmed_text(nameid);
             out.nameid_format = attr(nameid, "Format").value_or("");
@@ -620,11 +642,10 @@ struct Verifier {
             }
         }
         if (count != 1 || found->values.size() != 1) {
-            reject(Code::email_attribute, "the connection reads the email from attribute " + shown(email_attribute) +
-                                              ", but the Assertion has " + std::to_string(count) +
-                                              " such attributes with " +
-                                              std::to_string(found ? found->values.size() : 0) +
-                                              " values; expected exactly one value");
+            reject(Code::email_attribute,
+                   "the connection reads the email from attribute " + shown(email_attribute) +
+                       ", but the Assertion has " + std::to_string(count) + " such attributes with " +
+                       std::to_string(found ? found->values.size() : 0) + " values; expected exactly one value");
         }
         // The value must be plain text as well (same truncation attack as NameID).
         for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement")) {
@@ -632,7 +653,8 @@ struct Verifier {
                 if (attr(at, "Name").value_or("") != email_attribute) continue;
                 for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
                     if (!xml::has_only_text(v)) {
-                        reject(Code::email_attribute, "the email attribute's value contains markup; only text is accepted");
+                        reject(Code::email_attribute,
+                               "the email attribute's value contains markup; only text is accepted");
                     }
                 }
             }
@@ -653,8 +675,9 @@ struct Verifier {
         const std::string &format = out.nameid_format;
         if (format == nameid_email) {
             if (!util::is_valid_email(out.nameid)) {
-                reject(Code::nameid_invalid, "the NameID " + shown(out.nameid) + " (format emailAddress) is not a valid "
-                                             "email address");
+                reject(Code::nameid_invalid, "the NameID " + shown(out.nameid) +
+                                                 " (format emailAddress) is not a valid "
+                                                 "email address");
             }
         } else if (format.empty() || format == nameid_unspecified) {
             if (!util::is_valid_email(out.nameid)) {
@@ -674,11 +697,11 @@ struct Verifier {
 
 }  // namespace
 
-Rejection::Rejection(Code code, std::string_view message) : Error(code, message), user_message_(user_message_for(code)) {}
+Rejection::Rejection(Code code, std::string_view message)
+    : Error(code, message), user_message_(user_message_for(code)) {}
 
 Rejection::Rejection(Code code, std::string_view message, std::string signed_identity)
-    : Error(code, message), user_message_(user_message_for(code)),
-      signed_identity_(std::move(signed_identity)) {}
+    : Error(code, message), user_message_(user_message_for(code)), signed_identity_(std::move(signed_identity)) {}
 
 Rejection Rejection::with_signed_identity(std::string identity) const {
     Rejection r = *this;
@@ -706,22 +729,22 @@ std::string user_message_for(Code code) {
         return "This sign-in has expired or was already used. Start the sign-in again from the beginning" + tag + ".";
     case Code::email_domain_not_allowed:
         return "Your email address's domain is not allowed to sign in here. Ask your administrator" + tag + ".";
-    case Code::store_unavailable:
-        return "Sign-in is temporarily unavailable. Try again in a moment" + tag + ".";
-    default:
-        return "Sign-in failed. Ask your administrator to check the SSO configuration" + tag + ".";
+    case Code::store_unavailable: return "Sign-in is temporarily unavailable. Try again in a moment" + tag + ".";
+    default: return "Sign-in failed. Ask your administrator to check the SSO configuration" + tag + ".";
     }
 }
 
 VerifiedLogin verify_response_xml(const Connection &connection, const crypto::KeySet &keys, std::string_view xml,
                                   const VerifyContext &context) {
     if (context.replay == nullptr) {
-        fail(Code::invalid_argument, "VerifyContext.replay is required: verification without a replay cache would "
-                                     "accept a replayed SAMLResponse");
+        fail(Code::invalid_argument,
+             "VerifyContext.replay is required: verification without a replay cache would "
+             "accept a replayed SAMLResponse");
     }
     if (!connection.idp()) fail(Code::invalid_argument, "the connection has no IdP metadata");
-    Verifier v{connection, keys, context, context.now.value_or(util::now_seconds()),
-               connection.settings().clock_skew_seconds, false};
+    Verifier v{
+        connection, keys, context, context.now.value_or(util::now_seconds()), connection.settings().clock_skew_seconds,
+        false};
     try {
         if (xml.size() > context.max_bytes) {
             reject(Code::input_too_large, "the SAML Response is " + std::to_string(xml.size()) + " bytes; the cap is " +
@@ -739,8 +762,9 @@ VerifiedLogin verify_response_xml(const Connection &connection, const crypto::Ke
 VerifiedLogin verify_response(const Connection &connection, const crypto::KeySet &keys,
                               std::string_view saml_response_b64, const VerifyContext &context) {
     if (context.replay == nullptr) {
-        fail(Code::invalid_argument, "VerifyContext.replay is required: verification without a replay cache would "
-                                     "accept a replayed SAMLResponse");
+        fail(Code::invalid_argument,
+             "VerifyContext.replay is required: verification without a replay cache would "
+             "accept a replayed SAMLResponse");
     }
     std::string decoded;
     try {

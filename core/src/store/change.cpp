@@ -33,8 +33,7 @@ Change normalized(const Change &change) {
     using util::normalize_email;
     Change out = change;
     for (auto &op : out.ops) {
-        std::visit(overloaded{[](TakeInvite &o) { o.email = normalize_email(o.email); },
-                              [](TakeJoinToken &) {},
+        std::visit(overloaded{[](TakeInvite &o) { o.email = normalize_email(o.email); }, [](TakeJoinToken &) {},
                               [](InsertMember &o) { o.member.email = normalize_email(o.member.email); },
                               [](UpdateMember &o) {
                                   o.before.email = normalize_email(o.before.email);
@@ -42,8 +41,8 @@ Change normalized(const Change &change) {
                                   if (o.before.account_id != o.after.account_id || o.before.email != o.after.email)
                                       fail(Code::invalid_argument,
                                            "update_member: before is " + o.before.email + " of account " +
-                                               o.before.account_id + " but after is " + o.after.email +
-                                               " of account " + o.after.account_id + "; an update keeps the key");
+                                               o.before.account_id + " but after is " + o.after.email + " of account " +
+                                               o.after.account_id + "; an update keeps the key");
                               },
                               [](AppendAudit &o) {
                                   o.entry.seq = 0;
@@ -57,20 +56,20 @@ Change normalized(const Change &change) {
 void fail_precondition(const Operation &op, Code code) {
     const auto member_text = [](const Member &m) { return m.email + " in account " + m.account_id; };
     std::string why = std::visit(
-        overloaded{[](const TakeInvite &o) { return "no pending invite for " + o.email + " in account " + o.account_id; },
-                   [](const TakeJoinToken &) { return std::string("the join token is unknown, already used or expired"); },
-                   [&](const InsertMember &o) {
-                       return code == Code::not_found ? "no account with id \"" + o.member.account_id + "\""
-                                                      : o.member.email + " is already a member of account " +
-                                                            o.member.account_id;
-                   },
-                   [&](const UpdateMember &o) {
-                       return code == Code::not_found
-                                  ? "no member " + member_text(o.before)
-                                  : "the member " + member_text(o.before) +
-                                        " changed since it was read (another node or an admin wrote it)";
-                   },
-                   [](const AppendAudit &) { return std::string("the audit row could not be appended"); }},
+        overloaded{
+            [](const TakeInvite &o) { return "no pending invite for " + o.email + " in account " + o.account_id; },
+            [](const TakeJoinToken &) { return std::string("the join token is unknown, already used or expired"); },
+            [&](const InsertMember &o) {
+                return code == Code::not_found
+                           ? "no account with id \"" + o.member.account_id + "\""
+                           : o.member.email + " is already a member of account " + o.member.account_id;
+            },
+            [&](const UpdateMember &o) {
+                return code == Code::not_found ? "no member " + member_text(o.before)
+                                               : "the member " + member_text(o.before) +
+                                                     " changed since it was read (another node or an admin wrote it)";
+            },
+            [](const AppendAudit &) { return std::string("the audit row could not be appended"); }},
         op);
     fail(code, why);
 }

@@ -164,7 +164,7 @@ public:
     virtual void put_connection(const ConnectionRecord &connection) = 0;
     virtual std::optional<ConnectionRecord> find_connection(std::string_view id) = 0;
     virtual std::vector<ConnectionRecord> list_connections(std::string_view account_id) = 0;  // by id
-    virtual void remove_connection(std::string_view id) = 0;  // not_found when absent
+    virtual void remove_connection(std::string_view id) = 0;                                  // not_found when absent
 
     // Members: insert or replace (admin edits); the account must exist (not_found).
     virtual void put_member(const Member &member) = 0;

@@ -42,8 +42,7 @@ struct StoreOptions {
 // "memory:" or "redis://HOST:PORT[/DB]". Throws store_location for a malformed or unsupported
 // location (including redis:// as `location`), and what the stores throw when they cannot open.
 // A Redis server that is down does not fail here: the first replay or pending call does.
-Stores open_stores(std::string_view location, std::string_view shared_location = {},
-                   const StoreOptions &options = {});
+Stores open_stores(std::string_view location, std::string_view shared_location = {}, const StoreOptions &options = {});
 
 // The directory alone at `location` ("sqlite:PATH" or "memory:"), with the same errors.
 std::shared_ptr<Directory> open_directory(std::string_view location, const StoreOptions &options = {});

@@ -17,9 +17,9 @@
 namespace ssogate::core::store {
 
 struct PendingRequest {
-    std::string request_id;     // the AuthnRequest ID (InResponseTo in the answer)
+    std::string request_id;  // the AuthnRequest ID (InResponseTo in the answer)
     std::string connection_id;
-    std::string return_to;      // validated when the login began; never taken from the IdP's POST
+    std::string return_to;  // validated when the login began; never taken from the IdP's POST
     std::int64_t created_at = 0;
     std::int64_t expires_at = 0;
 };

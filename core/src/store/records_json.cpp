@@ -60,9 +60,11 @@ json parse(std::string_view text, std::string_view what, const char *expected) {
 // of the list)").
 class Fields {
 public:
-    Fields(const json &j, std::string_view what, std::string_view noun) : j_(j), prefix_(std::string(what) + " " + std::string(noun)) {
-        if (!j.is_object()) fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + std::string(noun) +
-                                                          " (a JSON object) was expected");
+    Fields(const json &j, std::string_view what, std::string_view noun)
+        : j_(j), prefix_(std::string(what) + " " + std::string(noun)) {
+        if (!j.is_object())
+            fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + std::string(noun) +
+                                          " (a JSON object) was expected");
     }
 
     std::string str(const char *key) {
@@ -158,14 +160,10 @@ json to_j(const ConnectionRecord &c) {
 }
 
 json to_j(const Member &m) {
-    return {{"account_id", m.account_id},
-            {"email", m.email},
-            {"role", policy::to_string(m.role)},
-            {"status", policy::to_string(m.status)},
-            {"has_password", m.has_password},
-            {"joined_via", policy::to_string(m.joined_via)},
-            {"sso_linked", m.sso_linked},
-            {"last_sso_login", m.last_sso_login},
+    return {{"account_id", m.account_id},        {"email", m.email},
+            {"role", policy::to_string(m.role)}, {"status", policy::to_string(m.status)},
+            {"has_password", m.has_password},    {"joined_via", policy::to_string(m.joined_via)},
+            {"sso_linked", m.sso_linked},        {"last_sso_login", m.last_sso_login},
             {"created_at", m.created_at}};
 }
 
@@ -183,9 +181,9 @@ json to_j(const JoinToken &t) {
 }
 
 json to_j(const AuditEntry &e) {
-    return {{"seq", e.seq},           {"time", e.time},       {"account_id", e.account_id},
-            {"connection_id", e.connection_id}, {"email", e.email}, {"outcome", e.outcome},
-            {"reason", e.reason},     {"detail", e.detail}};
+    return {
+        {"seq", e.seq},     {"time", e.time},       {"account_id", e.account_id}, {"connection_id", e.connection_id},
+        {"email", e.email}, {"outcome", e.outcome}, {"reason", e.reason},         {"detail", e.detail}};
 }
 
 Account from_j(const json &j, std::string_view what, std::string_view noun, Account *) {
@@ -293,8 +291,8 @@ std::vector<T> read_list(std::string_view text, std::string_view what, const cha
     const std::string list_of = std::string("a list of ") + plural;
     const json j = parse(text, what, list_of.c_str());
     if (!j.is_array())
-        fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + list_of +
-                                      " (a JSON array) was expected");
+        fail(Code::store_corrupt,
+             std::string(what) + " " + type_name(j) + " where " + list_of + " (a JSON array) was expected");
     std::vector<T> out;
     out.reserve(j.size());
     for (std::size_t i = 0; i < j.size(); ++i) {
@@ -342,7 +340,8 @@ AuditEntry audit_from_json(std::string_view json, std::string_view what) {
 namespace {
 
 json op_to_j(const TakeInvite &o) {
-    return {{"op", "take_invite"}, {"account_id", o.account_id}, {"email", o.email}, {"token", o.token}, {"now", o.now}};
+    return {
+        {"op", "take_invite"}, {"account_id", o.account_id}, {"email", o.email}, {"token", o.token}, {"now", o.now}};
 }
 json op_to_j(const TakeJoinToken &o) { return {{"op", "take_join_token"}, {"token", o.token}, {"now", o.now}}; }
 json op_to_j(const InsertMember &o) { return {{"op", "insert_member"}, {"member", to_j(o.member)}}; }
@@ -361,7 +360,9 @@ std::string to_json(const Change &change) {
 
 std::vector<std::int64_t> seqs_from_json(std::string_view text, std::string_view what) {
     const json j = parse(text, what, "an array of audit seqs");
-    if (!j.is_array()) fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where an array of audit seqs was expected");
+    if (!j.is_array())
+        fail(Code::store_corrupt,
+             std::string(what) + " " + type_name(j) + " where an array of audit seqs was expected");
     std::vector<std::int64_t> out;
     for (std::size_t i = 0; i < j.size(); ++i) {
         if (!j[i].is_number_integer() || j[i].get<std::int64_t>() <= 0)

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace ssogate::core::store {
@@ -86,8 +86,8 @@ public:
             argv.push_back(a.data());
             lens.push_back(a.size());
         }
-        Reply reply(static_cast<redisReply *>(
-            redisCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data())));
+        Reply reply(
+            static_cast<redisReply *>(redisCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data())));
         if (!reply) {
             const std::string why = ctx_->errstr[0] ? ctx_->errstr : "no reply";
             redisFree(ctx_);
@@ -95,8 +95,8 @@ public:
             unavailable(why);
         }
         if (reply->type == REDIS_REPLY_ERROR) {
-            fail(Code::store_unavailable, "Redis at " + where() + " refused " + args.front() + ": " +
-                                              std::string(reply->str, reply->len));
+            fail(Code::store_unavailable,
+                 "Redis at " + where() + " refused " + args.front() + ": " + std::string(reply->str, reply->len));
         }
         return reply;
     }
@@ -105,8 +105,8 @@ private:
     std::string where() const { return o_.host + ":" + std::to_string(o_.port); }
 
     [[noreturn]] void unavailable(const std::string &why) const {
-        fail(Code::store_unavailable, "Redis at " + where() + " did not answer: " + why +
-                                          " (the login is refused until it does)");
+        fail(Code::store_unavailable,
+             "Redis at " + where() + " did not answer: " + why + " (the login is refused until it does)");
     }
 
     void connect_locked() {
@@ -272,16 +272,16 @@ public:
     }
 
     std::optional<PendingRequest> take(std::string_view token, std::int64_t now) override {
-        return decode(client_->command({"EVAL", kTakeByTokenScript, "1", token_prefix_ + std::string(token),
-                                        request_prefix_}),
-                      now);
+        return decode(
+            client_->command({"EVAL", kTakeByTokenScript, "1", token_prefix_ + std::string(token), request_prefix_}),
+            now);
     }
 
     std::optional<PendingRequest> take_by_request_id(std::string_view connection_id, std::string_view request_id,
                                                      std::int64_t now) override {
-        return decode(
-            client_->command({"EVAL", kTakeByRequestScript, "1", request_key(connection_id, request_id), token_prefix_}),
-            now);
+        return decode(client_->command(
+                          {"EVAL", kTakeByRequestScript, "1", request_key(connection_id, request_id), token_prefix_}),
+                      now);
     }
 
 private:

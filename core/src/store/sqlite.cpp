@@ -80,7 +80,8 @@ public:
         switch (primary) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
-            fail(Code::store_unavailable, where + "the database stayed locked by another writer past the busy timeout of " +
+            fail(Code::store_unavailable, where +
+                                              "the database stayed locked by another writer past the busy timeout of " +
                                               std::to_string(busy_timeout_ms_) + " ms (" + detail + ")");
         case SQLITE_FULL: fail(Code::store_unavailable, where + "the disk is full (" + detail + ")");
         case SQLITE_IOERR: fail(Code::store_unavailable, where + "I/O error (" + detail + ")");
@@ -193,9 +194,8 @@ private:
 std::unique_ptr<sql::Query> SqliteDatabase::query(Id id) {
     sqlite3_stmt *&s = cache_[static_cast<std::size_t>(id)];
     if (s == nullptr) {
-        const int rc =
-            sqlite3_prepare_v3(db_, kStatements[static_cast<std::size_t>(id)].sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
-                               nullptr);
+        const int rc = sqlite3_prepare_v3(db_, kStatements[static_cast<std::size_t>(id)].sql, -1,
+                                          SQLITE_PREPARE_PERSISTENT, &s, nullptr);
         if (rc != SQLITE_OK) {
             s = nullptr;
             raise(rc, sql::doing(id));

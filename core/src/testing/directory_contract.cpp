@@ -45,8 +45,8 @@ private:
             body();
         } catch (const Error &e) {
             if (e.code() == Code::store_corrupt && std::string(e.what()).rfind("directory contract, ", 0) == 0) throw;
-            fail(e.code(), "directory contract, " + name_ + ": the directory failed with " + str(e.code()) + ": " +
-                               e.what());
+            fail(e.code(),
+                 "directory contract, " + name_ + ": the directory failed with " + str(e.code()) + ": " + e.what());
         }
     }
 
@@ -145,9 +145,14 @@ void Contract::connections() {
            "list_connections did not answer both connections ordered by id");
     d_.remove_connection("contract-c0");
     expect(!d_.find_connection("contract-c0"), "a removed connection is still found");
-    expect_code(Code::not_found, [&] { d_.remove_connection("contract-c0"); }, "removing an absent connection");
-    expect_code(Code::not_found, [&] { d_.put_connection({"contract-cx", "contract-none", "{}", true}); },
-                "a connection of an account that does not exist");
+    expect_code(
+        Code::not_found, [&] { d_.remove_connection("contract-c0"); }, "removing an absent connection");
+    expect_code(
+        Code::not_found,
+        [&] {
+            d_.put_connection({"contract-cx", "contract-none", "{}", true});
+        },
+        "a connection of an account that does not exist");
 }
 
 void Contract::members() {
@@ -168,8 +173,9 @@ void Contract::members() {
     const auto list = d_.list_members(acc);
     expect(list.size() == 2 && list[0].email == "aaron@example.com" && list[1].email == "alice@example.com",
            "list_members did not answer the account's members ordered by email");
-    expect_code(Code::not_found, [&] { d_.put_member(member("contract-none", "x@example.com")); },
-                "put_member for an account that does not exist");
+    expect_code(
+        Code::not_found, [&] { d_.put_member(member("contract-none", "x@example.com")); },
+        "put_member for an account that does not exist");
 }
 
 void Contract::invites() {
@@ -186,17 +192,24 @@ void Contract::invites() {
            "put_invite did not replace the invite of the same email");
     d_.revoke_invite(acc, "NEW@example.com");
     expect(!d_.find_invite(acc, "new@example.com", kNow), "a revoked invite is still found");
-    expect_code(Code::not_found, [&] { d_.revoke_invite(acc, "new@example.com"); }, "revoking an absent invite");
-    expect_code(Code::not_found,
-                [&] { d_.put_invite({"contract-none", "x@example.com", policy::Role::member, "t", kNow, kNow + 1}); },
-                "an invite for an account that does not exist");
+    expect_code(
+        Code::not_found, [&] { d_.revoke_invite(acc, "new@example.com"); }, "revoking an absent invite");
+    expect_code(
+        Code::not_found,
+        [&] {
+            d_.put_invite({"contract-none", "x@example.com", policy::Role::member, "t", kNow, kNow + 1});
+        },
+        "an invite for an account that does not exist");
 }
 
 void Contract::join_tokens() {
     d_.put_join_token({"contract-jt-1", "contract-x", "conn", "Carol@Example.com", kNow + 600});
-    expect_code(Code::store_conflict,
-                [&] { d_.put_join_token({"contract-jt-1", "contract-x", "conn", "x@example.com", kNow + 600}); },
-                "a second join token with the same value");
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.put_join_token({"contract-jt-1", "contract-x", "conn", "x@example.com", kNow + 600});
+        },
+        "a second join token with the same value");
     const auto t = d_.find_join_token("contract-jt-1", kNow);
     expect(t && t->account_id == "contract-x" && t->connection_id == "conn" && t->email == "carol@example.com" &&
                t->expires_at == kNow + 600,
@@ -234,14 +247,18 @@ void Contract::take_invite() {
     const auto take = [&](const std::string &email, const std::string &token, std::int64_t now) {
         d_.apply(Change{{TakeInvite{acc, email, token, now}}});
     };
-    expect_code(Code::not_found, [&] { take("bob@example.com", "contract-other", kNow); }, "take_invite, wrong token");
-    expect_code(Code::not_found, [&] { take("bob@example.com", "contract-ti", kNow + 60); },
-                "take_invite at the invite's expires_at");
-    expect_code(Code::not_found, [&] { take("nobody@example.com", "contract-ti", kNow); }, "take_invite, no invite");
+    expect_code(
+        Code::not_found, [&] { take("bob@example.com", "contract-other", kNow); }, "take_invite, wrong token");
+    expect_code(
+        Code::not_found, [&] { take("bob@example.com", "contract-ti", kNow + 60); },
+        "take_invite at the invite's expires_at");
+    expect_code(
+        Code::not_found, [&] { take("nobody@example.com", "contract-ti", kNow); }, "take_invite, no invite");
     expect(d_.find_invite(acc, "bob@example.com", kNow).has_value(), "a refused take_invite removed the invite");
     take("Bob@Example.com", "contract-ti", kNow + 59);
     expect(!d_.find_invite(acc, "bob@example.com", kNow), "take_invite left the invite");
-    expect_code(Code::not_found, [&] { take("bob@example.com", "contract-ti", kNow); }, "take_invite twice");
+    expect_code(
+        Code::not_found, [&] { take("bob@example.com", "contract-ti", kNow); }, "take_invite twice");
 }
 
 void Contract::take_join_token() {
@@ -249,18 +266,22 @@ void Contract::take_join_token() {
     const auto take = [&](const std::string &token, std::int64_t now) {
         d_.apply(Change{{TakeJoinToken{token, now}}});
     };
-    expect_code(Code::not_found, [&] { take("contract-tj-none", kNow); }, "take_join_token, unknown token");
-    expect_code(Code::not_found, [&] { take("contract-tj", kNow + 10); }, "take_join_token at its expires_at");
+    expect_code(
+        Code::not_found, [&] { take("contract-tj-none", kNow); }, "take_join_token, unknown token");
+    expect_code(
+        Code::not_found, [&] { take("contract-tj", kNow + 10); }, "take_join_token at its expires_at");
     expect(d_.find_join_token("contract-tj", kNow).has_value(), "a refused take_join_token consumed the token");
     take("contract-tj", kNow + 9);
     expect(!d_.find_join_token("contract-tj", kNow), "take_join_token left the token");
-    expect_code(Code::not_found, [&] { take("contract-tj", kNow); }, "take_join_token twice");
+    expect_code(
+        Code::not_found, [&] { take("contract-tj", kNow); }, "take_join_token twice");
 }
 
 void Contract::insert_member() {
     const std::string acc = account("insert-member");
-    expect_code(Code::not_found, [&] { d_.apply(Change{{InsertMember{member("contract-none", "e@example.com")}}}); },
-                "insert_member for an account that does not exist");
+    expect_code(
+        Code::not_found, [&] { d_.apply(Change{{InsertMember{member("contract-none", "e@example.com")}}}); },
+        "insert_member for an account that does not exist");
     Member m = member(acc, "Eve@Example.com");
     m.joined_via = policy::JoinedVia::sso;
     m.sso_linked = true;
@@ -271,8 +292,9 @@ void Contract::insert_member() {
     expect(got && *got == m, "insert_member did not store the member field by field (email lower-cased)");
     Member other = m;
     other.role = policy::Role::owner;
-    expect_code(Code::store_conflict, [&] { d_.apply(Change{{InsertMember{other}}}); },
-                "insert_member for a member that exists");
+    expect_code(
+        Code::store_conflict, [&] { d_.apply(Change{{InsertMember{other}}}); },
+        "insert_member for a member that exists");
     expect(d_.find_member(acc, m.email)->role == policy::Role::admin, "a refused insert_member changed the member");
 }
 
@@ -282,20 +304,32 @@ void Contract::update_member() {
     Member after = before;
     after.sso_linked = true;
     after.last_sso_login = kNow;
-    expect_code(Code::not_found, [&] { d_.apply(Change{{UpdateMember{before, after}}}); },
-                "update_member of a member that does not exist");
+    expect_code(
+        Code::not_found,
+        [&] {
+            d_.apply(Change{{UpdateMember{before, after}}});
+        },
+        "update_member of a member that does not exist");
     d_.put_member(before);
     // Another writer disabled the member since `before` was read: the update must not undo that.
     Member disabled = before;
     disabled.status = policy::MemberStatus::disabled;
     d_.put_member(disabled);
-    expect_code(Code::store_conflict, [&] { d_.apply(Change{{UpdateMember{before, after}}}); },
-                "update_member whose before no longer matches (status changed)");
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.apply(Change{{UpdateMember{before, after}}});
+        },
+        "update_member whose before no longer matches (status changed)");
     expect(*d_.find_member(acc, before.email) == disabled, "a refused update_member changed the member");
     Member stale = disabled;
     stale.last_sso_login = 1;  // every field counts, not just the ones the change touches
-    expect_code(Code::store_conflict, [&] { d_.apply(Change{{UpdateMember{stale, after}}}); },
-                "update_member whose before differs in last_sso_login only");
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.apply(Change{{UpdateMember{stale, after}}});
+        },
+        "update_member whose before differs in last_sso_login only");
     Member relinked = disabled;
     relinked.sso_linked = true;
     relinked.last_sso_login = kNow;
@@ -318,33 +352,35 @@ void Contract::all_or_nothing() {
     const std::string acc = account("all-or-nothing");
     d_.put_join_token({"contract-aon", acc, "conn", "hal@example.com", kNow + 600});
     // The token would be taken and the row appended, then the member's account is missing.
-    expect_code(Code::not_found,
-                [&] {
-                    d_.apply(Change{{TakeJoinToken{"contract-aon", kNow}, AppendAudit{row(acc, "JOINED")},
-                                     InsertMember{member("contract-none", "hal@example.com")}}});
-                },
-                "a change whose last operation fails");
+    expect_code(
+        Code::not_found,
+        [&] {
+            d_.apply(Change{{TakeJoinToken{"contract-aon", kNow}, AppendAudit{row(acc, "JOINED")},
+                             InsertMember{member("contract-none", "hal@example.com")}}});
+        },
+        "a change whose last operation fails");
     expect(d_.find_join_token("contract-aon", kNow).has_value(), "the failed change consumed the join token");
     expect(audit_rows(acc) == 0, "the failed change left its audit row");
 
     d_.put_invite({acc, "ida@example.com", policy::Role::admin, "contract-aon-inv", kNow, kNow + 600});
     Member ida = member(acc, "ida@example.com");
     Member absent = member(acc, "nobody@example.com");
-    expect_code(Code::store_conflict,
-                [&] {
-                    d_.put_member(absent);
-                    Member stale = absent;
-                    stale.role = policy::Role::owner;
-                    d_.apply(Change{{TakeInvite{acc, "ida@example.com", "contract-aon-inv", kNow}, InsertMember{ida},
-                                     AppendAudit{row(acc, "JOINED_BY_INVITE")}, UpdateMember{stale, absent}}});
-                },
-                "a change whose compare-and-swap fails");
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.put_member(absent);
+            Member stale = absent;
+            stale.role = policy::Role::owner;
+            d_.apply(Change{{TakeInvite{acc, "ida@example.com", "contract-aon-inv", kNow}, InsertMember{ida},
+                             AppendAudit{row(acc, "JOINED_BY_INVITE")}, UpdateMember{stale, absent}}});
+        },
+        "a change whose compare-and-swap fails");
     expect(d_.find_invite(acc, "ida@example.com", kNow).has_value(), "the failed change consumed the invite");
     expect(!d_.find_member(acc, "ida@example.com"), "the failed change left the member it inserted");
     expect(audit_rows(acc) == 0, "the failed change left its audit row");
 
-    const auto seqs = d_.apply(Change{{TakeInvite{acc, "ida@example.com", "contract-aon-inv", kNow},
-                                       InsertMember{ida}, AppendAudit{row(acc, "JOINED_BY_INVITE", "ida@example.com")}}});
+    const auto seqs = d_.apply(Change{{TakeInvite{acc, "ida@example.com", "contract-aon-inv", kNow}, InsertMember{ida},
+                                       AppendAudit{row(acc, "JOINED_BY_INVITE", "ida@example.com")}}});
     expect(seqs.size() == 1 && d_.find_member(acc, ida.email) && !d_.find_invite(acc, ida.email, kNow) &&
                audit_rows(acc) == 1,
            "the same change, once it can succeed, did not apply every operation");

@@ -139,15 +139,22 @@ TestIdp::~TestIdp() = default;
 std::string TestIdp::metadata_xml(const std::string &sso_url) const {
     const std::string e = escape(entity_id_), sso = escape(sso_url);
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"" + e + "\">"
+           "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"" +
+           e +
+           "\">"
            "<md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" "
            "protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
            "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
-           "<ds:X509Data><ds:X509Certificate>" + util::base64_encode(cert_der_) +
+           "<ds:X509Data><ds:X509Certificate>" +
+           util::base64_encode(cert_der_) +
            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
            "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>"
-           "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"" + sso + "\"/>"
-           "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"" + sso + "\"/>"
+           "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"" +
+           sso +
+           "\"/>"
+           "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"" +
+           sso +
+           "\"/>"
            "</md:IDPSSODescriptor></md:EntityDescriptor>\n";
 }
 
@@ -162,10 +169,13 @@ std::string TestIdp::unsigned_response_xml(const ResponseOptions &o) const {
     const std::string destination = o.destination.value_or(o.acs_url);
     const std::string audience = o.audience.value_or(o.sp_entity_id);
     const std::string t_issue = util::format_datetime(o.issue_instant.value_or(now));
-    std::string x = "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
-                    "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" + rid + "\" Version=\"2.0\" "
-                    "IssueInstant=\"" + t_issue + "\"" +
-                    (destination.empty() ? "" : " Destination=\"" + escape(destination) + "\"") + irt + ">";
+    std::string x =
+        "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" "
+        "xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"" +
+        rid +
+        "\" Version=\"2.0\" "
+        "IssueInstant=\"" +
+        t_issue + "\"" + (destination.empty() ? "" : " Destination=\"" + escape(destination) + "\"") + irt + ">";
     x += "<saml:Issuer>" + issuer + "</saml:Issuer>";
     x += "<samlp:Status><samlp:StatusCode Value=\"" + escape(o.status) + "\"";
     x += o.sub_status.empty() ? "/>" : "><samlp:StatusCode Value=\"" + escape(o.sub_status) + "\"/></samlp:StatusCode>";
@@ -177,12 +187,14 @@ std::string TestIdp::unsigned_response_xml(const ResponseOptions &o) const {
          (o.nameid_format.empty() ? std::string() : " Format=\"" + escape(o.nameid_format) + "\"") + ">" +
          escape(o.nameid) + "</saml:NameID>";
     x += "<saml:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"><saml:SubjectConfirmationData "
-         "NotOnOrAfter=\"" + util::format_datetime(o.subject_not_on_or_after.value_or(now + 300)) + "\" Recipient=\"" +
+         "NotOnOrAfter=\"" +
+         util::format_datetime(o.subject_not_on_or_after.value_or(now + 300)) + "\" Recipient=\"" +
          escape(o.recipient.value_or(o.acs_url)) + "\"" + irt + "/></saml:SubjectConfirmation></saml:Subject>";
     x += "<saml:Conditions NotBefore=\"" + util::format_datetime(o.not_before.value_or(now - 60)) +
          "\" NotOnOrAfter=\"" + util::format_datetime(o.not_on_or_after.value_or(now + 300)) + "\">";
     if (!audience.empty()) {
-        x += "<saml:AudienceRestriction><saml:Audience>" + escape(audience) + "</saml:Audience></saml:AudienceRestriction>";
+        x += "<saml:AudienceRestriction><saml:Audience>" + escape(audience) +
+             "</saml:Audience></saml:AudienceRestriction>";
     }
     x += "</saml:Conditions>";
     if (o.authn_statement) {
@@ -209,7 +221,7 @@ void TestIdp::sign_element(xmlDoc *doc, xmlNode *element, const std::string &sig
                            const std::string &digest_method, const std::string &transform_prefixes,
                            const std::string &c14n_prefixes) const {
     xml::ensure_initialized();
-    const std::string sm = !signature_method.empty() ? signature_method
+    const std::string sm = !signature_method.empty()   ? signature_method
                            : type_ == KeyType::rsa2048 ? crypto::alg_rsa_sha256
                                                        : crypto::alg_ecdsa_sha256;
     const std::string dm = digest_method.empty() ? crypto::alg_sha256 : digest_method;

@@ -32,10 +32,10 @@ struct ResponseOptions {
     std::string sp_entity_id;    // Audience unless overridden
     std::string in_response_to;  // empty: unsolicited (no InResponseTo anywhere)
 
-    std::optional<std::string> destination;  // nullopt: acs_url; "": no Destination attribute
-    std::optional<std::string> recipient;    // nullopt: acs_url
-    std::optional<std::string> audience;     // nullopt: sp_entity_id; "": no AudienceRestriction
-    std::optional<std::string> issuer;       // nullopt: the IdP's entity ID (Response and Assertion)
+    std::optional<std::string> destination;               // nullopt: acs_url; "": no Destination attribute
+    std::optional<std::string> recipient;                 // nullopt: acs_url
+    std::optional<std::string> audience;                  // nullopt: sp_entity_id; "": no AudienceRestriction
+    std::optional<std::string> issuer;                    // nullopt: the IdP's entity ID (Response and Assertion)
     std::optional<std::int64_t> issue_instant;            // nullopt: now
     std::optional<std::int64_t> not_before;               // nullopt: now - 60
     std::optional<std::int64_t> not_on_or_after;          // nullopt: now + 300

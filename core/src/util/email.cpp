@@ -54,7 +54,8 @@ const char *domain_problem(std::string_view domain) noexcept {
         start = dot + 1;
     }
     if (labels < 2) return "is a single label; a domain has at least two, e.g. example.com";
-    if (top_all_digits) return "ends in an all-numeric label (an IP address is not a domain; no top-level domain is numeric)";
+    if (top_all_digits)
+        return "ends in an all-numeric label (an IP address is not a domain; no top-level domain is numeric)";
     return nullptr;
 }
 
@@ -111,8 +112,9 @@ std::string require_domain(std::string_view raw, std::string_view what) {
     // The setting goes into the message: cut short, control characters shown as '?'.
     const std::string shown = "\"" + printable(raw) + "\"";
     if (!raw.empty() && raw.front() == '@') {
-        fail(Code::invalid_setting, std::string(what) + " " + shown + " starts with '@'; give the domain only, e.g. "
-                                                                      "example.com");
+        fail(Code::invalid_setting, std::string(what) + " " + shown +
+                                        " starts with '@'; give the domain only, e.g. "
+                                        "example.com");
     }
     if (const char *why = domain_problem(raw)) {
         fail(Code::invalid_setting, std::string(what) + " " + shown + " is not a DNS domain: it " + why);

@@ -41,7 +41,8 @@ constexpr ShiftedTables make_shifted_tables() {
     ShiftedTables t{};
     for (int k = 0; k < 4; ++k) {
         for (int c = 0; c < 256; ++c) {
-            const int d = static_cast<int>(decode_table[static_cast<std::size_t>(c)]);  // NOLINT(bugprone-signed-char-misuse): -1 marks a non-alphabet byte
+            const int d = static_cast<int>(decode_table[static_cast<std::size_t>(
+                c)]);  // NOLINT(bugprone-signed-char-misuse): -1 marks a non-alphabet byte
             t.at[k][c] = d < 0 ? kNotData : static_cast<std::uint32_t>(d) << (18 - 6 * k);
         }
     }
@@ -63,11 +64,11 @@ constexpr ShiftedTables shifted = make_shifted_tables();
 //   class 0x04: h=4, h=6 (l = 1..15)             class 0x08: h=5, h=7 (l = 0..10)
 //   class 0x10: every other h, no valid l (control characters, ' ', '!'...'*', bytes >= 0x80)
 __attribute__((target("ssse3"))) std::size_t decode_blocks_ssse3(const unsigned char *in, std::size_t n, char *out,
-                                                                   std::size_t room) {
-    const __m128i class_of_high = _mm_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10,
-                                                0x10, 0x10, 0x10, 0x10, 0x10);
-    const __m128i bad_for_low = _mm_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A,
-                                              0x1B, 0x1B, 0x1B, 0x1A);
+                                                                 std::size_t room) {
+    const __m128i class_of_high =
+        _mm_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
+    const __m128i bad_for_low =
+        _mm_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
     // Added to a character to give its value, by high nibble; '/' (h=2) is told from '+' by moving
     // its index one down: 1 -> '/' + 16 = 63, 2 -> '+' + 19 = 62, 3 -> digits + 4, 4-5 -> upper - 65,
     // 6-7 -> lower - 71.
@@ -144,9 +145,9 @@ std::string base64_decode(std::string_view in) {
 #ifdef SSOGATE_BASE64_SSSE3
     const bool simd = have_ssse3();
 #endif
-    unsigned quantum = 0;      // the bits of the data characters of the current quantum
-    std::size_t data = 0;      // data characters in the current quantum (0..3)
-    std::size_t pad = 0;       // '=' seen (they end the text)
+    unsigned quantum = 0;  // the bits of the data characters of the current quantum
+    std::size_t data = 0;  // data characters in the current quantum (0..3)
+    std::size_t pad = 0;   // '=' seen (they end the text)
     std::size_t significant = 0;
     const auto *u = reinterpret_cast<const unsigned char *>(in.data());
     const std::size_t n = in.size();
@@ -164,8 +165,8 @@ std::string base64_decode(std::string_view in) {
             }
 #endif
             while (pos + 4 <= n) {
-                const std::uint32_t v = shifted.at[0][u[pos]] | shifted.at[1][u[pos + 1]] |
-                                        shifted.at[2][u[pos + 2]] | shifted.at[3][u[pos + 3]];
+                const std::uint32_t v = shifted.at[0][u[pos]] | shifted.at[1][u[pos + 1]] | shifted.at[2][u[pos + 2]] |
+                                        shifted.at[3][u[pos + 3]];
                 if ((v & kNotData) != 0) break;
                 o[0] = static_cast<char>((v >> 16) & 0xff);
                 o[1] = static_cast<char>((v >> 8) & 0xff);
@@ -193,16 +194,16 @@ std::string base64_decode(std::string_view in) {
         }
         if (is_skipped_space(c)) continue;
         if (c != '=')
-            fail(Code::encoding_invalid, "base64 text has a character outside the standard alphabet at offset " +
-                                             std::to_string(pos));
+            fail(Code::encoding_invalid,
+                 "base64 text has a character outside the standard alphabet at offset " + std::to_string(pos));
         ++significant;
         // '=' may only complete a quantum that holds two or three data characters.
         ++pad;
         if (data < 2 || data + pad > 4) fail(Code::encoding_invalid, "base64 text has '=' padding before its end");
     }
     if ((data + pad) % 4 != 0)
-        fail(Code::encoding_invalid, "base64 text has " + std::to_string(significant) +
-                                         " significant characters; expected a multiple of 4");
+        fail(Code::encoding_invalid,
+             "base64 text has " + std::to_string(significant) + " significant characters; expected a multiple of 4");
     // A canonical encoder leaves the bits after the last byte zero; anything else means two
     // different texts decode to the same bytes, which a strict decoder must not allow.
     if (data == 2) {

@@ -12,11 +12,11 @@ namespace {
 std::int64_t days_from_civil(std::int64_t y, int m, int d) noexcept {
     y -= m <= 2 ? 1 : 0;
     const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const std::int64_t yoe = y - era * 400;                                // [0, 399]
-    const int mp = (m + 9) % 12;                                           // March = 0
-    const std::int64_t doy = (153 * mp + 2) / 5 + d - 1;                   // [0, 365]
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;        // [0, 146096]
-    return era * 146097 + doe - 719468;                                    // 719468: 0000-03-01 to 1970-01-01
+    const std::int64_t yoe = y - era * 400;                          // [0, 399]
+    const int mp = (m + 9) % 12;                                     // March = 0
+    const std::int64_t doy = (153 * mp + 2) / 5 + d - 1;             // [0, 365]
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;  // [0, 146096]
+    return era * 146097 + doe - 719468;                              // 719468: 0000-03-01 to 1970-01-01
 }
 
 struct Civil {
@@ -79,8 +79,7 @@ std::int64_t now_seconds() noexcept {
 }
 
 std::int64_t utc_seconds(int year, int month, int day, int hour, int minute, int second) noexcept {
-    return days_from_civil(year, month, day) * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 +
-           second;
+    return days_from_civil(year, month, day) * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
 }
 
 std::optional<std::int64_t> parse_datetime(std::string_view text) {
@@ -88,10 +87,9 @@ std::optional<std::int64_t> parse_datetime(std::string_view text) {
     const std::string_view s = trim_ws(text);
     std::size_t pos = 0;
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!read_fixed(s, pos, 4, year) || !expect(s, pos, '-') || !read_fixed(s, pos, 2, month) ||
-        !expect(s, pos, '-') || !read_fixed(s, pos, 2, day) || !expect(s, pos, 'T') ||
-        !read_fixed(s, pos, 2, hour) || !expect(s, pos, ':') || !read_fixed(s, pos, 2, minute) ||
-        !expect(s, pos, ':') || !read_fixed(s, pos, 2, second))
+    if (!read_fixed(s, pos, 4, year) || !expect(s, pos, '-') || !read_fixed(s, pos, 2, month) || !expect(s, pos, '-') ||
+        !read_fixed(s, pos, 2, day) || !expect(s, pos, 'T') || !read_fixed(s, pos, 2, hour) || !expect(s, pos, ':') ||
+        !read_fixed(s, pos, 2, minute) || !expect(s, pos, ':') || !read_fixed(s, pos, 2, second))
         return std::nullopt;
     if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
     // 24:00:00 is the end of the day in XML Schema 1.0; every other hour must be below 24.
@@ -132,8 +130,8 @@ std::string format_datetime(std::int64_t seconds) {
     }
     const Civil c = civil_from_days(days);
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(c.year), c.month,
-                  c.day, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(c.year), c.month, c.day,
+                  static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
     return buf;
 }
 

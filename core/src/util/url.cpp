@@ -23,8 +23,8 @@ std::optional<HttpUrl> parse_http_url(std::string_view url, std::string *why) {
         auto c = static_cast<unsigned char>(ch);
         // Browsers and servers disagree on how to read these, so a URL that needs them must
         // percent-encode them; refusing them keeps every component of ssogate reading the same URL.
-        if (c <= 0x20 || c >= 0x7f || ch == '<' || ch == '>' || ch == '"' || ch == '\\' || ch == '^' ||
-            ch == '`' || ch == '{' || ch == '|' || ch == '}')
+        if (c <= 0x20 || c >= 0x7f || ch == '<' || ch == '>' || ch == '"' || ch == '\\' || ch == '^' || ch == '`' ||
+            ch == '{' || ch == '|' || ch == '}')
             return refuse(why, "it contains a space, a control or non-ASCII character, or one of <>\"\\^`{|}");
     }
     HttpUrl out;

@@ -13,8 +13,8 @@
 #include <array>
 #include <climits>
 #include <cstdarg>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -45,7 +45,8 @@ void libxml2_generic_error(void * /*ctx*/, const char *msg, ...) {
     va_end(args);
     if (n <= 0) return;
     std::string_view piece(buf, std::min(static_cast<std::size_t>(n), sizeof buf - 1));
-    while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r' || piece.back() == ' ')) piece.remove_suffix(1);
+    while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r' || piece.back() == ' '))
+        piece.remove_suffix(1);
     append_error_report(piece);
 }
 
@@ -98,8 +99,9 @@ void initialize_once() {
     // The headers we compiled against must match the library loaded at run time: xmlsec1 exposes
     // structs whose layout changes between minor versions.
     if (xmlSecCheckVersion() != 1)
-        fail(Code::internal, "the xmlsec1 library loaded at run time is not compatible with the headers ssogate "
-                             "was built with (" XMLSEC_VERSION ")");
+        fail(Code::internal,
+             "the xmlsec1 library loaded at run time is not compatible with the headers ssogate "
+             "was built with (" XMLSEC_VERSION ")");
     if (xmlSecCryptoAppInit(nullptr) < 0)
         fail(Code::internal, "xmlsec1 failed to initialise its OpenSSL backend (xmlSecCryptoAppInit)");
     if (xmlSecCryptoInit() < 0) fail(Code::internal, "xmlsec1-openssl failed to initialise (xmlSecCryptoInit)");
@@ -129,9 +131,9 @@ std::string shown_name(const xmlChar *local, const xmlChar *prefix) {
 }
 
 std::string attribute_limits_text(const Limits &limits) {
-    return "ssogate accepts at most " + std::to_string(limits.max_attributes_per_element) +
-           " attributes and " + std::to_string(limits.max_namespaces_per_element) +
-           " namespace declarations on one element, and " + std::to_string(limits.max_namespaces_in_scope) +
+    return "ssogate accepts at most " + std::to_string(limits.max_attributes_per_element) + " attributes and " +
+           std::to_string(limits.max_namespaces_per_element) + " namespace declarations on one element, and " +
+           std::to_string(limits.max_namespaces_in_scope) +
            " namespace declarations in scope (on an element and its ancestors together)";
 }
 
@@ -221,8 +223,7 @@ void append_utf8(std::string &out, std::uint32_t cp) {
 }
 
 [[noreturn]] void unsupported_encoding(std::string_view what, std::string_view label, std::string_view why) {
-    fail(Code::xml_malformed, std::string(what) + " declares encoding '" + shown_text(label) + "'" +
-                                  std::string(why) +
+    fail(Code::xml_malformed, std::string(what) + " declares encoding '" + shown_text(label) + "'" + std::string(why) +
                                   "; ssogate reads XML in UTF-8 (also labelled US-ASCII), ISO-8859-1, or UTF-16 "
                                   "with a byte-order mark");
 }
@@ -230,8 +231,10 @@ void append_utf8(std::string &out, std::uint32_t cp) {
 // UTF-16 (after its byte-order mark) to UTF-8, refusing U+0000 and unpaired surrogates.
 void utf16_to_utf8(std::string_view bytes, bool little_endian, std::string &out, std::string_view what) {
     if (bytes.size() % 2 != 0)
-        fail(Code::xml_malformed, std::string(what) + " starts with a UTF-16 byte-order mark but has an odd number "
-                                                      "of bytes (" + std::to_string(bytes.size()) + ")");
+        fail(Code::xml_malformed, std::string(what) +
+                                      " starts with a UTF-16 byte-order mark but has an odd number "
+                                      "of bytes (" +
+                                      std::to_string(bytes.size()) + ")");
     auto unit = [&](std::size_t i) -> std::uint32_t {
         const auto a = static_cast<unsigned char>(bytes[i]), b = static_cast<unsigned char>(bytes[i + 1]);
         return little_endian ? (a | (std::uint32_t{b} << 8)) : ((std::uint32_t{a} << 8) | b);
@@ -243,13 +246,13 @@ void utf16_to_utf8(std::string_view bytes, bool little_endian, std::string &out,
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             const std::uint32_t low = i + 3 < bytes.size() ? unit(i + 2) : 0;
             if (low < 0xDC00 || low > 0xDFFF)
-                fail(Code::xml_malformed, std::string(what) + " has an unpaired UTF-16 surrogate at byte offset " +
-                                              std::to_string(i));
+                fail(Code::xml_malformed,
+                     std::string(what) + " has an unpaired UTF-16 surrogate at byte offset " + std::to_string(i));
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
             i += 2;
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail(Code::xml_malformed, std::string(what) + " has an unpaired UTF-16 surrogate at byte offset " +
-                                          std::to_string(i));
+            fail(Code::xml_malformed,
+                 std::string(what) + " has an unpaired UTF-16 surrogate at byte offset " + std::to_string(i));
         }
         append_utf8(out, cp);
     }
@@ -266,8 +269,9 @@ std::string_view as_utf8(std::string_view bytes, std::string &storage, std::stri
             constexpr const char *utf16[] = {"UTF-16", "UTF16"};
             const bool same_order = equals_ignoring_case(*label, little_endian ? "UTF-16LE" : "UTF-16BE");
             if (!is_one_of(*label, utf16) && !same_order)
-                unsupported_encoding(what, *label, little_endian ? " but starts with a UTF-16LE byte-order mark"
-                                                                 : " but starts with a UTF-16BE byte-order mark");
+                unsupported_encoding(what, *label,
+                                     little_endian ? " but starts with a UTF-16LE byte-order mark"
+                                                   : " but starts with a UTF-16BE byte-order mark");
         }
         return storage;
     }
@@ -329,7 +333,11 @@ unsigned char markup_class(char c) { return markup_classes[static_cast<unsigned 
 class MarkupScan {
 public:
     MarkupScan(std::string_view text, const Limits &limits, std::string_view what)
-        : text_(text), limits_(limits), what_(what), begin_(text.data()), end_(text.data() + text.size()),
+        : text_(text),
+          limits_(limits),
+          what_(what),
+          begin_(text.data()),
+          end_(text.data() + text.size()),
           count_declarations_(has_many_declarations(text, limits)),
           short_tag_(5 * (static_cast<std::size_t>(limits.max_attributes_per_element) + 1)) {}
 
@@ -475,11 +483,12 @@ void MarkupScan::count_value(std::string_view name, const char *lt, const char *
         name.size() >= 5 && name.substr(0, 5) == "xmlns" && (name.size() == 5 || (name.size() > 6 && name[5] == ':'));
     if (declaration) {
         if (++declarations > limits_.max_namespaces_per_element)
-            refuse(lt, name_end, "declares more than " + std::to_string(limits_.max_namespaces_per_element) +
-                                     " namespaces");
+            refuse(lt, name_end,
+                   "declares more than " + std::to_string(limits_.max_namespaces_per_element) + " namespaces");
         if (in_scope_ + declarations > limits_.max_namespaces_in_scope)
-            refuse(lt, name_end, "has more than " + std::to_string(limits_.max_namespaces_in_scope) +
-                                     " namespace declarations in scope");
+            refuse(lt, name_end,
+                   "has more than " + std::to_string(limits_.max_namespaces_in_scope) +
+                       " namespace declarations in scope");
     } else if (++attributes > limits_.max_attributes_per_element) {
         refuse(lt, name_end, "has more than " + std::to_string(limits_.max_attributes_per_element) + " attributes");
     }
@@ -560,7 +569,7 @@ struct ParseState {
     // The per-element bounds again, as libxml2 reports each element: the scan before parsing
     // (check_markup) refuses first; these hold the tree to the same bounds should the two ever
     // disagree about a start tag.
-    std::string over_attributes;  // the message, when a bound was crossed
+    std::string over_attributes;           // the message, when a bound was crossed
     std::vector<int> namespaces_declared;  // per open element
     std::size_t namespaces_in_scope = 0;
     // The first error is the cause; libxml2's last one is often a consequence ("premature end").
@@ -631,9 +640,8 @@ void on_pi(void *ctx, const xmlChar *target, const xmlChar *data) {
     if (count_nodes(ctx, st, 1)) st->pi(ctx, target, data);
 }
 
-void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
-                      int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
-                      const xmlChar **attributes) {
+void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri, int nb_namespaces,
+                      const xmlChar **namespaces, int nb_attributes, int nb_defaulted, const xmlChar **attributes) {
     ParseState *st = state_of(ctx);
     ++st->depth;
     // Stop while building, not after: a deep or huge document must not cost memory first.
@@ -663,8 +671,7 @@ void on_start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix
     st->namespaces_in_scope = in_scope;
     st->max_namespaces_in_scope = std::max(st->max_namespaces_in_scope, in_scope);
     st->max_depth = std::max(st->max_depth, st->depth);
-    st->start_element(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
-                      attributes);
+    st->start_element(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted, attributes);
 }
 
 void on_end_element(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri) {
@@ -742,8 +749,9 @@ std::string_view checked_text(std::string_view bytes, const Limits &limits, std:
     // A document starts with '<' (or with white space before its first element). Anything else is not
     // XML, and some such starts (EBCDIC's "<?xm") would make libxml2 switch to a decoder of its own.
     if (text[0] != '<' && !is_xml_space(text[0]))
-        fail(Code::xml_malformed, std::string(what) + " does not start with '<' (or white space): expected an XML "
-                                                      "document in UTF-8, ISO-8859-1 or UTF-16");
+        fail(Code::xml_malformed, std::string(what) +
+                                      " does not start with '<' (or white space): expected an XML "
+                                      "document in UTF-8, ISO-8859-1 or UTF-16");
     if (text.size() > static_cast<std::size_t>(INT_MAX))
         fail(Code::input_too_large, std::string(what) + " is " + std::to_string(text.size()) +
                                         " bytes once decoded; the XML parser takes at most " + std::to_string(INT_MAX));
@@ -763,8 +771,8 @@ void install_handlers(xmlParserCtxt *ctxt, ParseState &st) {
     st.cdata = sax->cdataBlock;
     st.comment = sax->comment;
     st.pi = sax->processingInstruction;
-    if (st.start_element == nullptr || st.end_element == nullptr || st.characters == nullptr ||
-        st.cdata == nullptr || st.comment == nullptr || st.pi == nullptr)
+    if (st.start_element == nullptr || st.end_element == nullptr || st.characters == nullptr || st.cdata == nullptr ||
+        st.comment == nullptr || st.pi == nullptr)
         fail(Code::internal, "libxml2 parser context lacks a SAX2 tree-building handler");
     sax->internalSubset = on_internal_subset;
     sax->externalSubset = on_internal_subset;
@@ -790,17 +798,18 @@ void install_handlers(xmlParserCtxt *ctxt, ParseState &st) {
 void check_parse_outcome(xmlParserCtxt *ctxt, const ParseState &st, const Limits &limits, std::string_view what,
                          std::size_t text_size) {
     if (st.doctype)
-        fail(Code::xml_doctype, std::string(what) + " contains a DOCTYPE; ssogate refuses DTDs and entity "
-                                                    "declarations (they can expand without bound or read files)");
+        fail(Code::xml_doctype, std::string(what) +
+                                    " contains a DOCTYPE; ssogate refuses DTDs and entity "
+                                    "declarations (they can expand without bound or read files)");
     if (st.over_depth)
-        fail(Code::xml_limits, std::string(what) + " nests elements deeper than " + std::to_string(limits.max_depth) +
-                                   " levels");
+        fail(Code::xml_limits,
+             std::string(what) + " nests elements deeper than " + std::to_string(limits.max_depth) + " levels");
     if (st.over_nodes)
         fail(Code::xml_limits, std::string(what) + " has more than " + std::to_string(limits.max_nodes) + " XML nodes");
     if (st.over_work)
         fail(Code::xml_limits,
-             std::string(what) + " has more XML nodes than its size allows: at most " +
-                 std::to_string(st.work_budget) + " (" + std::to_string(limits.node_allowance) + " plus one per " +
+             std::string(what) + " has more XML nodes than its size allows: at most " + std::to_string(st.work_budget) +
+                 " (" + std::to_string(limits.node_allowance) + " plus one per " +
                  std::to_string(limits.min_bytes_per_node) + " bytes of its " + std::to_string(text_size) +
                  "), an element counting also a quarter of the namespace declarations in scope and 1/16 of the "
                  "square of its attributes; ordinary documents use one per 20 bytes or less");
@@ -838,7 +847,8 @@ Document parse(std::string_view bytes, const Limits &limits, std::string_view wh
 
     ParseState st;
     st.limits = &limits;
-    if (limits.min_bytes_per_node != 0) st.work_budget = limits.node_allowance + text.size() / limits.min_bytes_per_node;
+    if (limits.min_bytes_per_node != 0)
+        st.work_budget = limits.node_allowance + text.size() / limits.min_bytes_per_node;
     install_handlers(ctxt.get(), st);
     xmlParseDocument(ctxt.get());
     check_parse_outcome(ctxt.get(), st, limits, what, text.size());

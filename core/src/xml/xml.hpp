@@ -39,9 +39,9 @@ inline constexpr const char *protocol_saml2 = "urn:oasis:names:tc:SAML:2.0:proto
 // and low enough that no document within them costs libxml2 much more than a benign one of its size
 // (docs/performance.md, "Hostile documents").
 struct Limits {
-    std::size_t max_bytes = 8u << 20;            // refused with input_too_large before parsing
-    unsigned max_depth = 32;                     // element nesting
-    std::size_t max_nodes = 500000;              // all nodes (elements, attributes, namespace declarations, text)
+    std::size_t max_bytes = 8u << 20;  // refused with input_too_large before parsing
+    unsigned max_depth = 32;           // element nesting
+    std::size_t max_nodes = 500000;    // all nodes (elements, attributes, namespace declarations, text)
     // Parse work per size: at most node_allowance + (bytes of text) / min_bytes_per_node, where a node
     // counts 1 and an element also a quarter of the namespace declarations in scope and 1/16 of the square
     // of its attributes (what libxml2's work on it grows with). So a document of tiny elements, of
@@ -49,9 +49,9 @@ struct Limits {
     // ordinary one of its size does. 0: off.
     std::size_t min_bytes_per_node = 8;
     std::size_t node_allowance = 4096;
-    unsigned max_attributes_per_element = 32;    // attributes on one element, namespace declarations not counted
-    unsigned max_namespaces_per_element = 32;    // xmlns and xmlns:p declarations on one element
-    unsigned max_namespaces_in_scope = 32;       // declarations on an element and all its ancestors together
+    unsigned max_attributes_per_element = 32;  // attributes on one element, namespace declarations not counted
+    unsigned max_namespaces_per_element = 32;  // xmlns and xmlns:p declarations on one element
+    unsigned max_namespaces_in_scope = 32;     // declarations on an element and all its ancestors together
 };
 
 // Sets up libxml2, xmlsec1 and OpenSSL once per process (std::call_once), never changing libxml2's
