@@ -2,10 +2,11 @@
 # The two README commands, and the steps they are made of.
 #
 #   scripts/dev.sh demo    install what is missing, build, run the demo
-#   scripts/dev.sh test    install what is missing, build, run every test suite (C++, C, Python, Go),
-#                          then the C++ and C tests under ASan+UBSan and each libFuzzer target
+#   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
+#                          every test suite (C++, C, Python, Go), then the C++ and C tests under
+#                          ASan+UBSan and each libFuzzer target
 #
-# Steps on their own: deps | build | ctest | python | go | sanitize | fuzz | bench
+# Steps on their own: deps | build | lint | format | ctest | python | go | sanitize | fuzz | bench
 # Environment: BUILD_DIR (default build), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
 set -euo pipefail
 
@@ -23,7 +24,7 @@ DEBIAN_PACKAGES=(
   libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl xmlsec1 libssl-dev zlib1g-dev
   libsqlite3-dev sqlite3 libhiredis-dev redis-server
   swig googletest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
-  opensaml-schemas xmltooling-schemas abigail-tools clang-14 libclang-rt-14-dev
+  opensaml-schemas xmltooling-schemas abigail-tools clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   python3 python3-dev python3-venv python3-lasso
 )
 
@@ -48,6 +49,24 @@ build() {
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSOGATE_WERROR=ON "$@"
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
+
+# The C and C++ sources clang-format owns: everything but test vectors and generated tables.
+format_files() {
+  git ls-files -z -- '*.cpp' '*.hpp' '*.c' '*.h' | grep -z -v -E '^(tests/vectors|core/src/generated)/'
+}
+
+# .clang-format and .clang-tidy, as CI holds them: formatting exactly as clang-format-14 writes it,
+# and clang-tidy-14 clean (warnings are errors) over the library, the C ABI and the CLI, using the
+# build's compile_commands.json.
+lint() {
+  say "formatting (clang-format-14 --dry-run) and static analysis (clang-tidy-14)"
+  format_files | xargs -0 clang-format-14 --dry-run --Werror
+  run-clang-tidy-14 -j "$JOBS" -quiet -p "$BUILD_DIR" "$here/(core/src|capi/src|cli/src)/.*\.cpp\$" > "$BUILD_DIR/clang-tidy.log" 2>&1 ||
+    { sed 's/\x1b\[[0-9;]*m//g' "$BUILD_DIR/clang-tidy.log" | grep -E 'error:|warning:' >&2; return 1; }
+}
+
+# Rewrites the sources as clang-format-14 formats them (what `lint` checks).
+format() { format_files | xargs -0 clang-format-14 -i; }
 
 run_ctest() {
   say "C++ and C tests (ctest)"
@@ -137,14 +156,16 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; run_ctest; python_tests; go_tests; san_build; sanitize; fuzz ;;
+  test) deps; build; lint; run_ctest; python_tests; go_tests; san_build; sanitize; fuzz ;;
   deps) deps ;;
   build) shift; deps; build "$@" ;;
+  lint) lint ;;
+  format) format ;;
   ctest) run_ctest ;;
   python) python_tests ;;
   go) go_tests ;;
   sanitize) san_build; sanitize ;;
   fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
-  *) echo "usage: scripts/dev.sh demo|test|deps|build|ctest|python|go|sanitize|fuzz|bench" >&2; exit 2 ;;
+  *) echo "usage: scripts/dev.sh demo|test|deps|build|lint|format|ctest|python|go|sanitize|fuzz|bench" >&2; exit 2 ;;
 esac

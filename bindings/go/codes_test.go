@@ -10,93 +10,18 @@ import (
 	"ssogate.dev/ssogate/internal/capi"
 )
 
-// SWIG turns C enum members into variables read from the library at start-up, so Go constants can
-// only be checked against them at run time: this is that check.
-var codePairs = []struct {
-	goCode ssogate.Code
-	cCode  capi.Enum_SS_ssogate_code
-}{
-	{ssogate.CodeOK, capi.SSOGATE_OK},
-	{ssogate.CodeInvalidArgument, capi.SSOGATE_INVALID_ARGUMENT},
-	{ssogate.CodeOptionsSize, capi.SSOGATE_OPTIONS_SIZE},
-	{ssogate.CodeInvalidURL, capi.SSOGATE_INVALID_URL},
-	{ssogate.CodeInvalidSetting, capi.SSOGATE_INVALID_SETTING},
-	{ssogate.CodeConnectionJSON, capi.SSOGATE_CONNECTION_JSON},
-	{ssogate.CodeConnectionVersion, capi.SSOGATE_CONNECTION_VERSION},
-	{ssogate.CodeIndexOutOfRange, capi.SSOGATE_INDEX_OUT_OF_RANGE},
-	{ssogate.CodeReturnToNotAllowed, capi.SSOGATE_RETURN_TO_NOT_ALLOWED},
-	{ssogate.CodeSPKeyInvalid, capi.SSOGATE_SP_KEY_INVALID},
-	{ssogate.CodeSPKeyRequired, capi.SSOGATE_SP_KEY_REQUIRED},
-	{ssogate.CodePolicyDenied, capi.SSOGATE_POLICY_DENIED},
-	{ssogate.CodeXMLMalformed, capi.SSOGATE_XML_MALFORMED},
-	{ssogate.CodeXMLDoctype, capi.SSOGATE_XML_DOCTYPE},
-	{ssogate.CodeInputTooLarge, capi.SSOGATE_INPUT_TOO_LARGE},
-	{ssogate.CodeXMLLimits, capi.SSOGATE_XML_LIMITS},
-	{ssogate.CodeEncodingInvalid, capi.SSOGATE_ENCODING_INVALID},
-	{ssogate.CodeXMLAttributeLimits, capi.SSOGATE_XML_ATTRIBUTE_LIMITS},
-	{ssogate.CodeMetadataNotSAML, capi.SSOGATE_METADATA_NOT_SAML},
-	{ssogate.CodeMetadataNoIdP, capi.SSOGATE_METADATA_NO_IDP},
-	{ssogate.CodeMetadataNoSAML2, capi.SSOGATE_METADATA_NO_SAML2},
-	{ssogate.CodeMetadataNoSSOEndpoint, capi.SSOGATE_METADATA_NO_SSO_ENDPOINT},
-	{ssogate.CodeMetadataNoSigningCert, capi.SSOGATE_METADATA_NO_SIGNING_CERT},
-	{ssogate.CodeMetadataBadCert, capi.SSOGATE_METADATA_BAD_CERT},
-	{ssogate.CodeMetadataWeakKey, capi.SSOGATE_METADATA_WEAK_KEY},
-	{ssogate.CodeMetadataExpired, capi.SSOGATE_METADATA_EXPIRED},
-	{ssogate.CodeMetadataAmbiguous, capi.SSOGATE_METADATA_AMBIGUOUS},
-	{ssogate.CodeMetadataEntityNotFound, capi.SSOGATE_METADATA_ENTITY_NOT_FOUND},
-	{ssogate.CodeMetadataSignatureInvalid, capi.SSOGATE_METADATA_SIGNATURE_INVALID},
-	{ssogate.CodeMetadataUnsigned, capi.SSOGATE_METADATA_UNSIGNED},
-	{ssogate.CodeMetadataInvalid, capi.SSOGATE_METADATA_INVALID},
-	{ssogate.CodeWarnCertExpired, capi.SSOGATE_WARN_CERT_EXPIRED},
-	{ssogate.CodeWarnCertExpiresSoon, capi.SSOGATE_WARN_CERT_EXPIRES_SOON},
-	{ssogate.CodeWarnCertNotYetValid, capi.SSOGATE_WARN_CERT_NOT_YET_VALID},
-	{ssogate.CodeSignatureMissing, capi.SSOGATE_SIGNATURE_MISSING},
-	{ssogate.CodeSignatureInvalid, capi.SSOGATE_SIGNATURE_INVALID},
-	{ssogate.CodeSignatureAlgorithm, capi.SSOGATE_SIGNATURE_ALGORITHM},
-	{ssogate.CodeSignatureReference, capi.SSOGATE_SIGNATURE_REFERENCE},
-	{ssogate.CodeSignatureTransform, capi.SSOGATE_SIGNATURE_TRANSFORM},
-	{ssogate.CodeSignaturePlacement, capi.SSOGATE_SIGNATURE_PLACEMENT},
-	{ssogate.CodeSignatureMalformed, capi.SSOGATE_SIGNATURE_MALFORMED},
-	{ssogate.CodeDuplicateID, capi.SSOGATE_DUPLICATE_ID},
-	{ssogate.CodeResponseMalformed, capi.SSOGATE_RESPONSE_MALFORMED},
-	{ssogate.CodeResponseVersion, capi.SSOGATE_RESPONSE_VERSION},
-	{ssogate.CodeIssueInstant, capi.SSOGATE_ISSUE_INSTANT},
-	{ssogate.CodeDestinationMismatch, capi.SSOGATE_DESTINATION_MISMATCH},
-	{ssogate.CodeIssuerMismatch, capi.SSOGATE_ISSUER_MISMATCH},
-	{ssogate.CodeStatusNotSuccess, capi.SSOGATE_STATUS_NOT_SUCCESS},
-	{ssogate.CodeAssertionEncrypted, capi.SSOGATE_ASSERTION_ENCRYPTED},
-	{ssogate.CodeAssertionCount, capi.SSOGATE_ASSERTION_COUNT},
-	{ssogate.CodeAssertionMalformed, capi.SSOGATE_ASSERTION_MALFORMED},
-	{ssogate.CodeSubjectConfirmation, capi.SSOGATE_SUBJECT_CONFIRMATION},
-	{ssogate.CodeRecipientMismatch, capi.SSOGATE_RECIPIENT_MISMATCH},
-	{ssogate.CodeSubjectExpired, capi.SSOGATE_SUBJECT_EXPIRED},
-	{ssogate.CodeNotYetValid, capi.SSOGATE_NOT_YET_VALID},
-	{ssogate.CodeExpired, capi.SSOGATE_EXPIRED},
-	{ssogate.CodeAudienceMismatch, capi.SSOGATE_AUDIENCE_MISMATCH},
-	{ssogate.CodeInResponseToUnknown, capi.SSOGATE_IN_RESPONSE_TO_UNKNOWN},
-	{ssogate.CodeUnsolicitedNotAllowed, capi.SSOGATE_UNSOLICITED_NOT_ALLOWED},
-	{ssogate.CodeAuthnStatementMissing, capi.SSOGATE_AUTHN_STATEMENT_MISSING},
-	{ssogate.CodeNameIDFormat, capi.SSOGATE_NAMEID_FORMAT},
-	{ssogate.CodeNameIDInvalid, capi.SSOGATE_NAMEID_INVALID},
-	{ssogate.CodeEmailDomainNotAllowed, capi.SSOGATE_EMAIL_DOMAIN_NOT_ALLOWED},
-	{ssogate.CodeEmailAttribute, capi.SSOGATE_EMAIL_ATTRIBUTE},
-	{ssogate.CodeReplayed, capi.SSOGATE_REPLAYED},
-	{ssogate.CodeSessionExpired, capi.SSOGATE_SESSION_EXPIRED},
-	{ssogate.CodeConditionUnknown, capi.SSOGATE_CONDITION_UNKNOWN},
-	{ssogate.CodeTimeWindowInvalid, capi.SSOGATE_TIME_WINDOW_INVALID},
-	{ssogate.CodeRequestUnknown, capi.SSOGATE_REQUEST_UNKNOWN},
-	{ssogate.CodeRequestExpired, capi.SSOGATE_REQUEST_EXPIRED},
-	{ssogate.CodeRequestConnectionMismatch, capi.SSOGATE_REQUEST_CONNECTION_MISMATCH},
-	{ssogate.CodeRelayStateInvalid, capi.SSOGATE_RELAY_STATE_INVALID},
-	{ssogate.CodeBindingUnsupported, capi.SSOGATE_BINDING_UNSUPPORTED},
-	{ssogate.CodeStoreUnavailable, capi.SSOGATE_STORE_UNAVAILABLE},
-	{ssogate.CodeStoreCorrupt, capi.SSOGATE_STORE_CORRUPT},
-	{ssogate.CodeStoreSchemaNewer, capi.SSOGATE_STORE_SCHEMA_NEWER},
-	{ssogate.CodeStoreConflict, capi.SSOGATE_STORE_CONFLICT},
-	{ssogate.CodeNotFound, capi.SSOGATE_NOT_FOUND},
-	{ssogate.CodeStoreLocation, capi.SSOGATE_STORE_LOCATION},
-	{ssogate.CodeInternal, capi.SSOGATE_INTERNAL},
-	{ssogate.CodeOutOfMemory, capi.SSOGATE_OUT_OF_MEMORY},
+// codePairs (every Go Code beside its C enumerator) and enumRows (every other enum of the header as
+// SWIG read it) are in codes_generated_test.go, written by scripts/gen_tables.py.
+
+// enumValues is enumRows by enum, then by name.
+func enumValues(enum string) map[string]int {
+	out := map[string]int{}
+	for _, r := range enumRows {
+		if r.enum == enum {
+			out[r.name] = r.value
+		}
+	}
+	return out
 }
 
 func TestCodesMatchC(t *testing.T) {
@@ -123,6 +48,54 @@ func TestCodesMatchC(t *testing.T) {
 		if !seen[ssogate.Code(n)] {
 			t.Errorf("C code %d (%s) has no Go constant", n, name)
 		}
+	}
+}
+
+// The Go constants and names of the header's other enums agree with C: the constants by number, and
+// the String of each number with the header's name for it (SSO modes in lower case, as the package
+// spells them).
+func TestEnumsMatchC(t *testing.T) {
+	kinds := enumValues("ssogate_gate_outcome_kinds")
+	for _, p := range []struct {
+		kind ssogate.GateOutcomeKind
+		name string
+	}{
+		{ssogate.GateOutcomeLogin, "LOGIN"}, {ssogate.GateOutcomePromptJoin, "PROMPT_JOIN"},
+		{ssogate.GateOutcomeJoinedByInvite, "JOINED_BY_INVITE"}, {ssogate.GateOutcomeDenied, "DENIED"},
+	} {
+		if c, ok := kinds[p.name]; !ok || int(p.kind) != c || p.kind.String() != p.name {
+			t.Errorf("GateOutcomeKind %s: Go %d, C %d (known %v)", p.kind, int(p.kind), c, ok)
+		}
+	}
+	if len(kinds) != 4 {
+		t.Errorf("ssogate_gate_outcome_kinds has %d values; Go knows 4", len(kinds))
+	}
+	outcomes := enumValues("ssogate_sso_outcome")
+	for _, p := range []struct {
+		outcome ssogate.SSOOutcome
+		name    string
+	}{
+		{ssogate.SSOOutcomeLogin, "LOGIN"}, {ssogate.SSOOutcomeJoinByInvite, "JOIN_BY_INVITE"},
+		{ssogate.SSOOutcomePromptJoin, "PROMPT_JOIN"}, {ssogate.SSOOutcomeDeny, "DENY"},
+	} {
+		if c, ok := outcomes[p.name]; !ok || int(p.outcome) != c || p.outcome.String() != p.name {
+			t.Errorf("SSOOutcome %s: Go %d, C %d (known %v)", p.outcome, int(p.outcome), c, ok)
+		}
+	}
+	if len(outcomes) != 4 {
+		t.Errorf("ssogate_sso_outcome has %d values; Go knows 4", len(outcomes))
+	}
+	modes := enumValues("ssogate_sso_mode")
+	for _, p := range []struct {
+		mode ssogate.SSOMode
+		name string
+	}{{ssogate.SSOModeMixed, "MIXED"}, {ssogate.SSOModeEnforced, "ENFORCED"}} {
+		if c, ok := modes[p.name]; !ok || int(p.mode) != c || p.mode.String() != strings.ToLower(p.name) {
+			t.Errorf("SSOMode %s: Go %d, C %d (known %v)", p.mode, int(p.mode), c, ok)
+		}
+	}
+	if len(modes) != 2 {
+		t.Errorf("ssogate_sso_mode has %d values; Go knows 2", len(modes))
 	}
 }
 

@@ -61,7 +61,9 @@ type Connection struct {
 	idp *IdP
 
 	id, description, acsURL, spEntityID, emailAttribute string
+	spCertPEM, spCertSHA256                             string
 	allowIdPInitiated, jitProvisioning, allowSHA1       bool
+	authnRequestsSigned                                 bool
 	clockSkew                                           time.Duration
 	allowedDomains                                      []string
 	allowedReturnOrigins                                []string
@@ -193,6 +195,9 @@ func wrapConnection(h capi.Struct_SS_ssogate_connection) (*Connection, error) {
 		c.allowIdPInitiated = capi.Ssogate_connection_allow_idp_initiated(h) != 0
 		c.jitProvisioning = capi.Ssogate_connection_jit_provisioning(h) != 0
 		c.allowSHA1 = capi.Ssogate_connection_allow_sha1(h) != 0
+		c.spCertPEM = capi.Ssogate_connection_sp_certificate_pem(h)
+		c.spCertSHA256 = capi.Ssogate_connection_sp_certificate_sha256(h)
+		c.authnRequestsSigned = capi.Ssogate_connection_authn_requests_signed(h) != 0
 		c.clockSkew = time.Duration(capi.Ssogate_connection_clock_skew_seconds(h)) * time.Second
 		for i := int64(0); i < capi.Ssogate_connection_allowed_domain_count(h); i++ {
 			c.allowedDomains = append(c.allowedDomains, capi.Ssogate_connection_allowed_domain(h, i))
@@ -274,6 +279,17 @@ func (c *Connection) AllowedDomains() []string { return append([]string(nil), c.
 func (c *Connection) AllowedReturnOrigins() []string {
 	return append([]string(nil), c.allowedReturnOrigins...)
 }
+
+// SPCertificatePEM is the SP signing certificate published in the SP metadata; "" when there is none.
+func (c *Connection) SPCertificatePEM() string { return c.spCertPEM }
+
+// SPCertificateSHA256 is that certificate's SHA-256 fingerprint ("AB:CD:..."), as IdP consoles show
+// it; "" when there is none.
+func (c *Connection) SPCertificateSHA256() string { return c.spCertSHA256 }
+
+// AuthnRequestsSigned reports whether every login begun for this connection is signed: the IdP's
+// metadata wants signed AuthnRequests (the SP metadata then says AuthnRequestsSigned="true").
+func (c *Connection) AuthnRequestsSigned() bool { return c.authnRequestsSigned }
 
 // IdP is the connection's IdP. It shares the connection's C object: closing the connection makes
 // NewConnection with this IdP fail, and closing this IdP frees nothing.

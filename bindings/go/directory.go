@@ -27,13 +27,8 @@ extern int ssogateGoDirFindInvite(void *, char *, size_t, char *, size_t, int64_
 extern int ssogateGoDirRevokeInvite(void *, char *, size_t, char *, size_t);
 extern int ssogateGoDirPutJoinToken(void *, char *, size_t);
 extern int ssogateGoDirFindJoinToken(void *, char *, size_t, int64_t, ssogate_json_out *);
-extern int ssogateGoDirAppendAudit(void *, char *, size_t, int64_t *);
 extern int ssogateGoDirReadAudit(void *, char *, size_t, int64_t, uint64_t, ssogate_json_out *);
-extern int ssogateGoDirRecordSSOLogin(void *, char *, size_t, char *, size_t, int64_t, char *, size_t);
-extern int ssogateGoDirAcceptInvite(void *, char *, size_t, char *, size_t, int, int, int64_t, char *, size_t,
-                                    ssogate_json_out *);
-extern int ssogateGoDirRedeemJoinToken(void *, char *, size_t, int64_t, char *, size_t, ssogate_json_out *);
-extern int ssogateGoDirAddMember(void *, char *, size_t, char *, size_t);
+extern int ssogateGoDirApply(void *, char *, size_t, ssogate_json_out *);
 extern void ssogateGoDirFree(void *);
 
 typedef int (*ssogate_go_put_fn)(void *, const char *, size_t);
@@ -62,15 +57,8 @@ static uintptr_t ssogate_go_directory_new(uintptr_t handle, uintptr_t err) {
     cb.revoke_invite = (int (*)(void *, const char *, size_t, const char *, size_t))ssogateGoDirRevokeInvite;
     cb.put_join_token = (ssogate_go_put_fn)ssogateGoDirPutJoinToken;
     cb.find_join_token = (int (*)(void *, const char *, size_t, int64_t, ssogate_json_out *))ssogateGoDirFindJoinToken;
-    cb.append_audit = (int (*)(void *, const char *, size_t, int64_t *))ssogateGoDirAppendAudit;
     cb.read_audit = (int (*)(void *, const char *, size_t, int64_t, uint64_t, ssogate_json_out *))ssogateGoDirReadAudit;
-    cb.record_sso_login = (int (*)(void *, const char *, size_t, const char *, size_t, int64_t, const char *,
-                                   size_t))ssogateGoDirRecordSSOLogin;
-    cb.accept_invite = (int (*)(void *, const char *, size_t, const char *, size_t, int, int, int64_t, const char *,
-                                size_t, ssogate_json_out *))ssogateGoDirAcceptInvite;
-    cb.redeem_join_token = (int (*)(void *, const char *, size_t, int64_t, const char *, size_t,
-                                    ssogate_json_out *))ssogateGoDirRedeemJoinToken;
-    cb.add_member = (int (*)(void *, const char *, size_t, const char *, size_t))ssogateGoDirAddMember;
+    cb.apply = (ssogate_go_find_fn)ssogateGoDirApply;
     cb.free_user_data = ssogateGoDirFree;
     return (uintptr_t)ssogate_directory_new_callbacks(&cb, (ssogate_error *)err);
 }
@@ -167,7 +155,7 @@ type InviteRecord struct {
 	ExpiresAt time.Time
 }
 
-// JoinToken is issued with an OutcomePromptJoin; Gate.ConfirmJoin redeems it once.
+// JoinToken is issued with a GateOutcomePromptJoin; Gate.ConfirmJoin redeems it once.
 type JoinToken struct {
 	Token        string
 	AccountID    string
@@ -194,9 +182,10 @@ type JoinToken struct {
 //   - A record that breaks the schema (a Role out of range, a member for another email than asked)
 //     fails the call with ErrStoreCorrupt.
 //   - Methods are called from any goroutine, several at once.
-//   - RecordSSOLogin, AcceptInvite, RedeemJoinToken and AddMember each change the directory AND
-//     append their audit row in ONE transaction of the host's store: both or neither, even if the
-//     process dies half-way. A refused call (ErrNotFound, ErrStoreConflict, an error) changes nothing.
+//   - Every write with effects arrives through Apply: operations the library computed (the member
+//     row, the invite or join token to consume, the audit row), each with a precondition, applied in
+//     order in ONE transaction of the host's store. The directory only stores; it holds no
+//     membership rule. CheckDirectoryContract checks a directory against these rules.
 type Directory interface {
 	// PutAccount inserts or replaces the account (settings such as the SSO mode change through it).
 	PutAccount(a Account) error
@@ -235,33 +224,53 @@ type Directory interface {
 	// nil. It consumes nothing: ConfirmJoin reads it to decide again before redeeming it.
 	FindJoinToken(token string, now time.Time) (*JoinToken, error)
 
-	// AppendAudit appends the row (its Seq is 0) and returns the sequence number given to it: above
-	// 0 and above every earlier row's. The log only grows.
-	AppendAudit(row AuditRow) (seq int64, err error)
 	// ReadAudit returns rows with Seq > afterSeq, oldest first, at most limit; accountID "" means
 	// every account.
 	ReadAudit(accountID string, afterSeq int64, limit int) ([]AuditRow, error)
 
-	// RecordSSOLogin is LOGIN, one transaction: marks the member SSOLinked with LastSSOLogin = now
-	// and appends audit. ErrNotFound when there is no such member.
-	RecordSSOLogin(accountID, email string, now time.Time, audit AuditRow) error
-	// AcceptInvite is JOIN_BY_INVITE, one transaction: consumes the unexpired invite of (accountID,
-	// email) and creates the member with the invite's role, via, hasPassword, SSOLinked = (via is
-	// JoinedViaSSO), LastSSOLogin = now if linked (else zero), CreatedAt = now, status active;
-	// appends audit; returns the new member. ErrNotFound when there is no unexpired invite;
-	// ErrStoreConflict when the member exists.
-	AcceptInvite(accountID, email string, via JoinedVia, hasPassword bool, now time.Time, audit AuditRow) (*Member, error)
-	// RedeemJoinToken is ConfirmJoin, one transaction: consumes the token exactly once and creates
-	// the member of its account and email (role member, active, no password, joined via SSO, linked,
-	// LastSSOLogin = CreatedAt = now); appends audit with its empty AccountID, ConnectionID and Email
-	// filled from the token; returns the new member. ErrNotFound when the token is unknown, used or
-	// expired (ExpiresAt at or before now) or its account is gone; ErrStoreConflict when the member
-	// exists (the token is then kept).
-	RedeemJoinToken(token string, now time.Time, audit AuditRow) (*Member, error)
-	// AddMember creates the member and appends audit, one transaction. ErrStoreConflict when the
-	// member exists; ErrNotFound when the account does not.
-	AddMember(m Member, audit AuditRow) error
+	// Apply applies the operations in order, in ONE transaction: each sees the effect of the earlier
+	// ones; the first whose precondition does not hold returns its ErrNotFound / ErrStoreConflict,
+	// and then nothing of the change may remain (an invite taken or a row appended earlier in the
+	// same change included). It returns the Seq given to each AppendAudit row, in order: above 0 and
+	// above every earlier row's. The audit log grows only through Apply.
+	Apply(change []Operation) (seqs []int64, err error)
 }
+
+// Operation is one storage operation of a change (Directory.Apply): TakeInvite, TakeJoinToken,
+// InsertMember, UpdateMember or AppendAudit.
+type Operation interface{ operation() }
+
+// TakeInvite deletes the invite of (AccountID, Email) if it exists, its Token is Token and ExpiresAt
+// is after Now; otherwise the change fails with ErrNotFound.
+type TakeInvite struct {
+	AccountID, Email, Token string
+	Now                     time.Time
+}
+
+// TakeJoinToken deletes the join token if it exists and ExpiresAt is after Now; otherwise
+// ErrNotFound.
+type TakeJoinToken struct {
+	Token string
+	Now   time.Time
+}
+
+// InsertMember inserts the member: ErrNotFound when its account does not exist (checked first),
+// ErrStoreConflict when the member exists.
+type InsertMember struct{ Member Member }
+
+// UpdateMember replaces the member with After only if the stored row equals Before in every field
+// (a compare-and-swap: another writer's change is never overwritten): ErrNotFound when there is no
+// such member, ErrStoreConflict when the stored row differs.
+type UpdateMember struct{ Before, After Member }
+
+// AppendAudit appends the row (its Seq is 0) under the next sequence number. No precondition.
+type AppendAudit struct{ Entry AuditRow }
+
+func (TakeInvite) operation()    {}
+func (TakeJoinToken) operation() {}
+func (InsertMember) operation()  {}
+func (UpdateMember) operation()  {}
+func (AppendAudit) operation()   {}
 
 // DirectoryHandle is a directory the library can use: one of its own (OpenDirectory) or the host's
 // (NewDirectoryFromStore). Give it to NewGate, which shares it: Close the handle whenever it suits,
@@ -566,12 +575,6 @@ func manyJSON[T, W any](rs []T, err error, out func(T) W) ([]byte, error) {
 	return json.Marshal(ws)
 }
 
-// created is the member an effectful call answers with; none is a broken store, which the
-// library reports (it requires the member).
-func createdJSON(m *Member, err error) ([]byte, error) {
-	return oneJSON(m, err, memberOut)
-}
-
 // hostDirectory translates between the callbacks' JSON and the host's Directory. Each method
 // returns the JSON to answer with (nil for none) and the host's error.
 type hostDirectory struct{ d Directory }
@@ -651,14 +654,6 @@ func (h hostDirectory) findJoinToken(token string, now time.Time) ([]byte, error
 	return oneJSON(t, err, joinTokenOut)
 }
 
-func (h hostDirectory) appendAudit(data []byte) (int64, error) {
-	row, err := decodeRecord[AuditRow, auditJSON](data)
-	if err != nil {
-		return 0, err
-	}
-	return h.d.AppendAudit(row)
-}
-
 func (h hostDirectory) readAudit(accountID string, afterSeq int64, limit uint64) ([]byte, error) {
 	n := int(^uint(0) >> 1) // the library asks for "all" with a huge limit; cap it at the largest int
 	if limit < uint64(n) {
@@ -668,39 +663,59 @@ func (h hostDirectory) readAudit(accountID string, afterSeq int64, limit uint64)
 	return manyJSON(rows, err, auditOut)
 }
 
-func (h hostDirectory) recordSSOLogin(accountID, email string, now time.Time, audit []byte) error {
-	row, err := decodeRecord[AuditRow, auditJSON](audit)
-	if err != nil {
-		return err
-	}
-	return h.d.RecordSSOLogin(accountID, email, now, row)
+// opJSON is one operation of a "directory change, schema 1" as the library sends it.
+type opJSON struct {
+	Op        string          `json:"op"`
+	AccountID string          `json:"account_id"`
+	Email     string          `json:"email"`
+	Token     string          `json:"token"`
+	Now       int64           `json:"now"`
+	Member    json.RawMessage `json:"member"`
+	Before    json.RawMessage `json:"before"`
+	After     json.RawMessage `json:"after"`
+	Entry     json.RawMessage `json:"entry"`
 }
 
-func (h hostDirectory) acceptInvite(accountID, email string, via JoinedVia, hasPassword bool, now time.Time,
-	audit []byte) ([]byte, error) {
-	row, err := decodeRecord[AuditRow, auditJSON](audit)
+func (w opJSON) operation() (Operation, error) {
+	now := time.Unix(w.Now, 0).UTC()
+	switch w.Op {
+	case "take_invite":
+		return TakeInvite{AccountID: w.AccountID, Email: w.Email, Token: w.Token, Now: now}, nil
+	case "take_join_token":
+		return TakeJoinToken{Token: w.Token, Now: now}, nil
+	case "insert_member":
+		m, err := decodeRecord[Member, memberJSON](w.Member)
+		return InsertMember{Member: m}, err
+	case "update_member":
+		before, err1 := decodeRecord[Member, memberJSON](w.Before)
+		after, err2 := decodeRecord[Member, memberJSON](w.After)
+		return UpdateMember{Before: before, After: after}, firstError(err1, err2)
+	case "append_audit":
+		row, err := decodeRecord[AuditRow, auditJSON](w.Entry)
+		return AppendAudit{Entry: row}, err
+	}
+	return nil, fmt.Errorf("the library sent a directory operation this binding does not know: %q", w.Op)
+}
+
+func (h hostDirectory) apply(data []byte) ([]byte, error) {
+	var ops []opJSON
+	if err := json.Unmarshal(data, &ops); err != nil {
+		return nil, err
+	}
+	change := make([]Operation, 0, len(ops))
+	for _, w := range ops {
+		op, err := w.operation()
+		if err != nil {
+			return nil, err
+		}
+		change = append(change, op)
+	}
+	seqs, err := h.d.Apply(change)
 	if err != nil {
 		return nil, err
 	}
-	return createdJSON(h.d.AcceptInvite(accountID, email, via, hasPassword, now, row))
-}
-
-func (h hostDirectory) redeemJoinToken(token string, now time.Time, audit []byte) ([]byte, error) {
-	row, err := decodeRecord[AuditRow, auditJSON](audit)
-	if err != nil {
-		return nil, err
+	if seqs == nil {
+		seqs = []int64{}
 	}
-	return createdJSON(h.d.RedeemJoinToken(token, now, row))
-}
-
-func (h hostDirectory) addMember(member, audit []byte) error {
-	m, err := decodeRecord[Member, memberJSON](member)
-	if err != nil {
-		return err
-	}
-	row, err := decodeRecord[AuditRow, auditJSON](audit)
-	if err != nil {
-		return err
-	}
-	return h.d.AddMember(m, row)
+	return json.Marshal(seqs)
 }

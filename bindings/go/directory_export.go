@@ -159,17 +159,6 @@ func ssogateGoDirFindJoinToken(ud unsafe.Pointer, token *C.char, tokenLen C.size
 	return answerJSON(out, data, err)
 }
 
-//export ssogateGoDirAppendAudit
-func ssogateGoDirAppendAudit(ud unsafe.Pointer, j *C.char, n C.size_t, seq *C.int64_t) (rc C.int) {
-	defer failClosed(&rc)
-	s, err := directoryOf(ud).appendAudit(goBytes(j, n))
-	if err != nil {
-		return callbackCode(err)
-	}
-	*seq = C.int64_t(s)
-	return callbackOK
-}
-
 //export ssogateGoDirReadAudit
 func ssogateGoDirReadAudit(ud unsafe.Pointer, accountID *C.char, accountIDLen C.size_t, afterSeq C.int64_t,
 	limit C.uint64_t, out *C.ssogate_json_out) (rc C.int) {
@@ -178,38 +167,11 @@ func ssogateGoDirReadAudit(ud unsafe.Pointer, accountID *C.char, accountIDLen C.
 	return answerJSON(out, data, err)
 }
 
-//export ssogateGoDirRecordSSOLogin
-func ssogateGoDirRecordSSOLogin(ud unsafe.Pointer, accountID *C.char, accountIDLen C.size_t, email *C.char,
-	emailLen C.size_t, now C.int64_t, audit *C.char, auditLen C.size_t) (rc C.int) {
+//export ssogateGoDirApply
+func ssogateGoDirApply(ud unsafe.Pointer, j *C.char, n C.size_t, out *C.ssogate_json_out) (rc C.int) {
 	defer failClosed(&rc)
-	return callbackCode(directoryOf(ud).recordSSOLogin(goString(accountID, accountIDLen), goString(email, emailLen),
-		time.Unix(int64(now), 0).UTC(), goBytes(audit, auditLen)))
-}
-
-//export ssogateGoDirAcceptInvite
-func ssogateGoDirAcceptInvite(ud unsafe.Pointer, accountID *C.char, accountIDLen C.size_t, email *C.char,
-	emailLen C.size_t, joinedVia C.int, hasPassword C.int, now C.int64_t, audit *C.char, auditLen C.size_t,
-	out *C.ssogate_json_out) (rc C.int) {
-	defer failClosed(&rc)
-	data, err := directoryOf(ud).acceptInvite(goString(accountID, accountIDLen), goString(email, emailLen),
-		JoinedVia(joinedVia), hasPassword != 0, time.Unix(int64(now), 0).UTC(), goBytes(audit, auditLen))
+	data, err := directoryOf(ud).apply(goBytes(j, n))
 	return answerJSON(out, data, err)
-}
-
-//export ssogateGoDirRedeemJoinToken
-func ssogateGoDirRedeemJoinToken(ud unsafe.Pointer, token *C.char, tokenLen C.size_t, now C.int64_t,
-	audit *C.char, auditLen C.size_t, out *C.ssogate_json_out) (rc C.int) {
-	defer failClosed(&rc)
-	data, err := directoryOf(ud).redeemJoinToken(goString(token, tokenLen), time.Unix(int64(now), 0).UTC(),
-		goBytes(audit, auditLen))
-	return answerJSON(out, data, err)
-}
-
-//export ssogateGoDirAddMember
-func ssogateGoDirAddMember(ud unsafe.Pointer, member *C.char, memberLen C.size_t, audit *C.char,
-	auditLen C.size_t) (rc C.int) {
-	defer failClosed(&rc)
-	return callbackCode(directoryOf(ud).addMember(goBytes(member, memberLen), goBytes(audit, auditLen)))
 }
 
 //export ssogateGoDirFree

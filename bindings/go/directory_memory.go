@@ -2,6 +2,7 @@ package ssogate
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -10,13 +11,11 @@ import (
 // MemoryDirectory is a Directory in this process's memory: the reference implementation to copy
 // when writing one over your own database. The zero value is not ready; use NewMemoryDirectory.
 //
-// The transaction rule: one mutex makes every method atomic, which gives the four decision methods
-// (RecordSSOLogin, AcceptInvite, RedeemJoinToken, AddMember) the all-or-nothing behaviour a database
-// transaction gives. In your database, each method body between mu.Lock and its return is one
-// transaction: every check comes before the first write, so a refusal (ErrNotFound,
-// ErrStoreConflict) changes nothing, and the change and its audit row commit together or not at
-// all. Where a step is read-then-write (is the token unused? then consume it), the transaction, or
-// a unique key, keeps two nodes from both passing the check.
+// The transaction rule: one mutex makes every method atomic, and Apply puts the maps back as they
+// were when an operation fails, which is the all-or-nothing a database transaction gives. In your
+// database, Apply is BEGIN, one statement per operation (each precondition a WHERE clause: DELETE
+// ... WHERE token = ? AND expires_at > ?, UPDATE members SET ... WHERE <every column> = <Before>, the
+// row count telling whether it held), and COMMIT, or ROLLBACK at the first that did not hold.
 type MemoryDirectory struct {
 	mu          sync.Mutex
 	accounts    map[string]Account
@@ -253,13 +252,6 @@ func (d *MemoryDirectory) FindJoinToken(token string, now time.Time) (*JoinToken
 	return &t, nil
 }
 
-// AppendAudit implements Directory.
-func (d *MemoryDirectory) AppendAudit(row AuditRow) (int64, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.appendLocked(row), nil
-}
-
 // ReadAudit implements Directory.
 func (d *MemoryDirectory) ReadAudit(accountID string, afterSeq int64, limit int) ([]AuditRow, error) {
 	d.mu.Lock()
@@ -276,93 +268,78 @@ func (d *MemoryDirectory) ReadAudit(accountID string, afterSeq int64, limit int)
 	return out, nil
 }
 
-// RecordSSOLogin implements Directory: one transaction, the member update and its audit row.
-func (d *MemoryDirectory) RecordSSOLogin(accountID, email string, now time.Time, audit AuditRow) error {
-	k := memberKeyOf(accountID, email)
+// Apply implements Directory: the operations in order under the mutex, the maps put back when one
+// fails.
+func (d *MemoryDirectory) Apply(change []Operation) ([]int64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	m, ok := d.members[k]
-	if !ok {
-		return notFoundf("no member %s in account %s", k.email, accountID)
+	invites, tokens, members, audit := maps.Clone(d.invites), maps.Clone(d.joinTokens), maps.Clone(d.members), len(d.audit)
+	var seqs []int64
+	for _, op := range change {
+		seq, err := d.applyLocked(op)
+		if err != nil {
+			d.invites, d.joinTokens, d.members, d.audit = invites, tokens, members, d.audit[:audit]
+			return nil, err
+		}
+		if seq != 0 {
+			seqs = append(seqs, seq)
+		}
 	}
-	m.SSOLinked = true
-	m.LastSSOLogin = now
-	d.members[k] = m
-	d.appendLocked(audit)
-	return nil
+	return seqs, nil
 }
 
-// AcceptInvite implements Directory: one transaction, consuming the invite, creating the member
-// and appending the row, after every check.
-func (d *MemoryDirectory) AcceptInvite(accountID, email string, via JoinedVia, hasPassword bool, now time.Time,
-	audit AuditRow) (*Member, error) {
-	k := memberKeyOf(accountID, email)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	inv, ok := d.invites[k]
-	if !ok || !inv.ExpiresAt.After(now) {
-		return nil, notFoundf("no pending invite for %s in account %s", k.email, accountID)
+// applyLocked applies one operation and returns the seq of an appended row (else 0): callers hold mu.
+func (d *MemoryDirectory) applyLocked(op Operation) (int64, error) {
+	switch o := op.(type) {
+	case TakeInvite:
+		k := memberKeyOf(o.AccountID, o.Email)
+		inv, ok := d.invites[k]
+		if !ok || inv.Token != o.Token || !inv.ExpiresAt.After(o.Now) {
+			return 0, notFoundf("no pending invite for %s in account %s", k.email, o.AccountID)
+		}
+		delete(d.invites, k)
+	case TakeJoinToken:
+		t, ok := d.joinTokens[o.Token]
+		if !ok || !t.ExpiresAt.After(o.Now) {
+			return 0, notFoundf("the join token is unknown, already used or expired")
+		}
+		delete(d.joinTokens, o.Token)
+	case InsertMember:
+		m := o.Member
+		m.Email = NormalizeEmail(m.Email)
+		if err := d.requireAccount(m.AccountID); err != nil {
+			return 0, err
+		}
+		k := memberKeyOf(m.AccountID, m.Email)
+		if _, exists := d.members[k]; exists {
+			return 0, conflictf("%s is already a member of account %s", m.Email, m.AccountID)
+		}
+		d.members[k] = m
+	case UpdateMember:
+		k := memberKeyOf(o.Before.AccountID, o.Before.Email)
+		stored, ok := d.members[k]
+		if !ok {
+			return 0, notFoundf("no member %s in account %s", k.email, k.account)
+		}
+		before := o.Before
+		before.Email = k.email
+		if !sameMember(stored, before) {
+			return 0, conflictf("the member %s in account %s changed since it was read", k.email, k.account)
+		}
+		after := o.After
+		after.Email = k.email
+		d.members[k] = after
+	case AppendAudit:
+		return d.appendLocked(o.Entry), nil
+	default:
+		return 0, fmt.Errorf("unknown directory operation %T", op)
 	}
-	if _, exists := d.members[k]; exists {
-		return nil, conflictf("%s is already a member of account %s", k.email, accountID)
-	}
-	m := Member{AccountID: accountID, Email: k.email, Role: inv.Role, Status: MemberActive, HasPassword: hasPassword,
-		JoinedVia: via, SSOLinked: via == JoinedViaSSO, CreatedAt: now}
-	if m.SSOLinked {
-		m.LastSSOLogin = now
-	}
-	delete(d.invites, k)
-	d.members[k] = m
-	d.appendLocked(audit)
-	return &m, nil
+	return 0, nil
 }
 
-// RedeemJoinToken implements Directory: one transaction, consuming the token, creating the member
-// and appending the row, after every check (a refusal keeps the token).
-func (d *MemoryDirectory) RedeemJoinToken(token string, now time.Time, audit AuditRow) (*Member, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	t, ok := d.joinTokens[token]
-	if !ok || !t.ExpiresAt.After(now) {
-		return nil, notFoundf("the join token is unknown, already used or expired")
-	}
-	if err := d.requireAccount(t.AccountID); err != nil {
-		return nil, err
-	}
-	k := memberKeyOf(t.AccountID, t.Email)
-	if _, exists := d.members[k]; exists {
-		return nil, conflictf("%s is already a member of account %s", k.email, t.AccountID)
-	}
-	m := Member{AccountID: t.AccountID, Email: k.email, Role: RoleMember, Status: MemberActive,
-		JoinedVia: JoinedViaSSO, SSOLinked: true, LastSSOLogin: now, CreatedAt: now}
-	delete(d.joinTokens, token)
-	d.members[k] = m
-	if audit.AccountID == "" {
-		audit.AccountID = t.AccountID
-	}
-	if audit.ConnectionID == "" {
-		audit.ConnectionID = t.ConnectionID
-	}
-	if audit.Email == "" {
-		audit.Email = t.Email
-	}
-	d.appendLocked(audit)
-	return &m, nil
-}
-
-// AddMember implements Directory: one transaction, the checks, the insert and the audit row.
-func (d *MemoryDirectory) AddMember(m Member, audit AuditRow) error {
-	m.Email = NormalizeEmail(m.Email)
-	k := memberKeyOf(m.AccountID, m.Email)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if err := d.requireAccount(m.AccountID); err != nil {
-		return err
-	}
-	if _, exists := d.members[k]; exists {
-		return conflictf("%s is already a member of account %s", m.Email, m.AccountID)
-	}
-	d.members[k] = m
-	d.appendLocked(audit)
-	return nil
+// sameMember compares every field; times by instant (a Time's location is not part of the row).
+func sameMember(a, b Member) bool {
+	return a.AccountID == b.AccountID && a.Email == b.Email && a.Role == b.Role && a.Status == b.Status &&
+		a.HasPassword == b.HasPassword && a.JoinedVia == b.JoinedVia && a.SSOLinked == b.SSOLinked &&
+		a.LastSSOLogin.Equal(b.LastSSOLogin) && a.CreatedAt.Equal(b.CreatedAt)
 }

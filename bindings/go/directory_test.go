@@ -70,11 +70,14 @@ func (f *faultyDirectory) FindMember(accountID, email string) (*ssogate.Member, 
 	return f.MemoryDirectory.FindMember(accountID, email)
 }
 
-func (f *faultyDirectory) RecordSSOLogin(accountID, email string, now time.Time, audit ssogate.AuditRow) error {
-	if f.fault("RecordSSOLogin") != "" {
-		return fmt.Errorf("deadlock detected")
+func (f *faultyDirectory) Apply(change []ssogate.Operation) ([]int64, error) {
+	switch f.fault("Apply") {
+	case "error":
+		return nil, fmt.Errorf("deadlock detected")
+	case "no seqs":
+		return nil, nil // "done", but without the audit seqs the library needs: a broken store
 	}
-	return f.MemoryDirectory.RecordSSOLogin(accountID, email, now, audit)
+	return f.MemoryDirectory.Apply(change)
 }
 
 func (f *faultyDirectory) FindJoinToken(token string, now time.Time) (*ssogate.JoinToken, error) {
@@ -82,14 +85,6 @@ func (f *faultyDirectory) FindJoinToken(token string, now time.Time) (*ssogate.J
 		return nil, errors.New("connection refused")
 	}
 	return f.MemoryDirectory.FindJoinToken(token, now)
-}
-
-func (f *faultyDirectory) AcceptInvite(accountID, email string, via ssogate.JoinedVia, hasPassword bool, now time.Time,
-	audit ssogate.AuditRow) (*ssogate.Member, error) {
-	if f.fault("AcceptInvite") == "no member" {
-		return nil, nil // "done", but without the member the library needs: a broken store
-	}
-	return f.MemoryDirectory.AcceptInvite(accountID, email, via, hasPassword, now, audit)
 }
 
 // hostGate: the testing IdP playing Okta, connection "okta" (IdP-initiated and JiT on), and a gate
@@ -127,7 +122,7 @@ func newHostGate(t *testing.T, dir *ssogate.DirectoryHandle, requests *ssogate.R
 	return &hostGate{idp: idp, conn: conn, gate: gate}
 }
 
-func (h *hostGate) consume(t *testing.T, email string) *ssogate.Outcome {
+func (h *hostGate) consume(t *testing.T, email string) *ssogate.GateOutcome {
 	t.Helper()
 	r, err := h.idp.Response(h.conn, ssogate.TestResponseParams{NameID: email})
 	if err != nil {
@@ -178,9 +173,9 @@ func member(t *testing.T, d ssogate.Directory, email string) *ssogate.Member {
 	return m
 }
 
-// The seed's flow through NewGate over the Go reference directory: the gate decides, the records
+// The dashboard flow through NewGate over the Go reference directory: the gate decides, the records
 // land in the host's directory.
-func TestHostDirectorySeedFlow(t *testing.T) {
+func TestHostDirectoryDashboardFlow(t *testing.T) {
 	mem := ssogate.NewMemoryDirectory()
 	h := newHostGate(t, hostDirectory(t, mem), nil, ssogate.GateOptions{})
 	h.setUp(t)
@@ -197,18 +192,18 @@ func TestHostDirectorySeedFlow(t *testing.T) {
 	}
 
 	out := h.consume(t, "alice@example.com")
-	expectOutcome(t, out, ssogate.OutcomeLogin, "FIRST_SSO_LOGIN")
+	expectOutcome(t, out, ssogate.GateOutcomeLogin, "FIRST_SSO_LOGIN")
 	if out.Login == nil || out.Login.Email != "alice@example.com" {
 		t.Fatalf("login %+v", out.Login)
 	}
-	expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
+	expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.GateOutcomeLogin, "MEMBER_LOGIN")
 	if a := member(t, mem, "alice@example.com"); a == nil || !a.SSOLinked || a.LastSSOLogin.IsZero() ||
 		a.Role != ssogate.RoleAdmin || !a.HasPassword || a.JoinedVia != ssogate.JoinedViaPassword {
 		t.Errorf("alice in the host's directory: %+v", a)
 	}
 
 	prompt := h.consume(t, "carol@example.com")
-	expectOutcome(t, prompt, ssogate.OutcomePromptJoin, "JIT_DOMAIN_MATCH")
+	expectOutcome(t, prompt, ssogate.GateOutcomePromptJoin, "JIT_DOMAIN_MATCH")
 	if prompt.Login != nil || prompt.JoinToken == "" {
 		t.Fatalf("prompt %+v", prompt)
 	}
@@ -225,7 +220,7 @@ func TestHostDirectorySeedFlow(t *testing.T) {
 		c.JoinedVia != ssogate.JoinedViaSSO || !c.SSOLinked || c.HasPassword {
 		t.Errorf("carol in the host's directory: %+v", c)
 	}
-	expectOutcome(t, h.consume(t, "carol@example.com"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
+	expectOutcome(t, h.consume(t, "carol@example.com"), ssogate.GateOutcomeLogin, "MEMBER_LOGIN")
 
 	if _, err := h.gate.Invite("acme", "bob@partner.example.net", ssogate.RoleAdmin, time.Hour); err != nil {
 		t.Fatal(err)
@@ -235,7 +230,7 @@ func TestHostDirectorySeedFlow(t *testing.T) {
 		t.Fatalf("the host keeps the invite %+v (%v)", inv, err)
 	}
 	joined := h.consume(t, "bob@partner.example.net")
-	expectOutcome(t, joined, ssogate.OutcomeJoinedByInvite, "INVITE_PENDING")
+	expectOutcome(t, joined, ssogate.GateOutcomeJoinedByInvite, "INVITE_PENDING")
 	if !joined.Accepted() || joined.Login == nil {
 		t.Errorf("joined by invite: accepted %v, login %v", joined.Accepted(), joined.Login)
 	}
@@ -245,14 +240,14 @@ func TestHostDirectorySeedFlow(t *testing.T) {
 	if inv, _ := mem.FindInvite("acme", "bob@partner.example.net", time.Now()); inv != nil {
 		t.Errorf("the invite is still pending after its use: %+v", inv)
 	}
-	expectOutcome(t, h.consume(t, "bob@partner.example.net"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
-	expectOutcome(t, h.consume(t, "eve@elsewhere.example.org"), ssogate.OutcomeDenied, "DOMAIN_NOT_ALLOWED")
+	expectOutcome(t, h.consume(t, "bob@partner.example.net"), ssogate.GateOutcomeLogin, "MEMBER_LOGIN")
+	expectOutcome(t, h.consume(t, "eve@elsewhere.example.org"), ssogate.GateOutcomeDenied, "DOMAIN_NOT_ALLOWED")
 
 	// Settings go through the host's records too.
 	if err := h.gate.AddBreakGlass("acme", "alice@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	p, err := h.gate.SetSSOMode("acme", ssogate.SSOModeEnforced, false)
+	p, err := h.gate.ApplySSOMode("acme", ssogate.SSOModeEnforced, false)
 	if err != nil || !p.Applied {
 		t.Fatalf("enforcing after an admin's SSO login: %+v, %v", p, err)
 	}
@@ -293,7 +288,7 @@ func TestHostDirectoryFailsClosed(t *testing.T) {
 	f := &faultyDirectory{MemoryDirectory: ssogate.NewMemoryDirectory()}
 	h := newHostGate(t, hostDirectory(t, f), nil, ssogate.GateOptions{})
 	h.setUp(t)
-	expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.OutcomeLogin, "FIRST_SSO_LOGIN")
+	expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.GateOutcomeLogin, "FIRST_SSO_LOGIN")
 	before := member(t, f.MemoryDirectory, "alice@example.com").LastSSOLogin
 
 	for _, c := range []struct {
@@ -304,13 +299,13 @@ func TestHostDirectoryFailsClosed(t *testing.T) {
 		{"FindMember", "error", ssogate.ErrStoreUnavailable, "find_member callback returned 1"},
 		{"FindMember", "panic", ssogate.ErrStoreUnavailable, "find_member callback returned 1"},
 		{"FindMember", "not found", ssogate.ErrStoreUnavailable, "which this callback may not return"},
-		{"RecordSSOLogin", "error", ssogate.ErrStoreUnavailable, "record_sso_login callback returned 1"},
+		{"Apply", "error", ssogate.ErrStoreUnavailable, "apply callback returned 1"},
 		{"FindMember", "bad role", ssogate.ErrStoreCorrupt, `a member whose "role" is "Role(99)"`},
 		{"FindMember", "other email", ssogate.ErrStoreCorrupt, `"email" is "mallory@example.com"`},
 	} {
 		f.breakIt(c.method, c.how)
 		out := h.consume(t, "alice@example.com")
-		if out.Kind != ssogate.OutcomeDenied || !errors.Is(out.Error, c.want) || out.Login != nil ||
+		if out.Kind != ssogate.GateOutcomeDenied || !errors.Is(out.Error, c.want) || out.Login != nil ||
 			!strings.Contains(out.ReasonText, c.text) {
 			t.Errorf("%s %s: %v %v (%s); want DENIED with %v saying %q", c.method, c.how, out.Kind, out.Error,
 				out.ReasonText, c.want.Code, c.text)
@@ -328,20 +323,23 @@ func TestHostDirectoryFailsClosed(t *testing.T) {
 		t.Errorf("AddBreakGlass over a broken directory: %v; want ErrStoreUnavailable", err)
 	}
 
-	// An invite accepted without the new member handed back is no answer.
+	// An invite accepted without the audit seqs handed back is no answer.
 	f.breakIt("", "")
 	if _, err := h.gate.Invite("acme", "bob@example.com", ssogate.RoleMember, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	f.breakIt("AcceptInvite", "no member")
-	if out := h.consume(t, "bob@example.com"); out.Kind != ssogate.OutcomeDenied || !errors.Is(out.Error, ssogate.ErrStoreUnavailable) {
-		t.Errorf("AcceptInvite without a member: %v %v; want DENIED with STORE_UNAVAILABLE", out.Kind, out.Error)
+	f.breakIt("Apply", "no seqs")
+	if out := h.consume(t, "bob@example.com"); out.Kind != ssogate.GateOutcomeDenied || !errors.Is(out.Error, ssogate.ErrStoreCorrupt) {
+		t.Errorf("Apply without the seqs: %v %v; want DENIED with STORE_CORRUPT", out.Kind, out.Error)
+	}
+	if member(t, f.MemoryDirectory, "bob@example.com") != nil {
+		t.Error("bob became a member through a change the directory did not confirm")
 	}
 
 	// ConfirmJoin reads the token first; a store that cannot answer refuses the join.
 	f.breakIt("", "")
 	prompt := h.consume(t, "dave@example.com")
-	expectOutcome(t, prompt, ssogate.OutcomePromptJoin, "JIT_DOMAIN_MATCH")
+	expectOutcome(t, prompt, ssogate.GateOutcomePromptJoin, "JIT_DOMAIN_MATCH")
 	f.breakIt("FindJoinToken", "panic")
 	if err := h.gate.ConfirmJoin(prompt.JoinToken); !errors.Is(err, ssogate.ErrStoreUnavailable) {
 		t.Errorf("ConfirmJoin over a broken directory: %v; want ErrStoreUnavailable", err)
@@ -353,7 +351,7 @@ func TestHostDirectoryFailsClosed(t *testing.T) {
 	if err := h.gate.ConfirmJoin(prompt.JoinToken); err != nil {
 		t.Errorf("ConfirmJoin once the directory is back: %v", err)
 	}
-	expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.OutcomeLogin, "MEMBER_LOGIN")
+	expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.GateOutcomeLogin, "MEMBER_LOGIN")
 }
 
 // SP-initiated logins through a gate over the host's directory and the host's own pending-request
@@ -366,7 +364,7 @@ func TestHostStoresSPInitiated(t *testing.T) {
 	}
 	h := newHostGate(t, hostDirectory(t, ssogate.NewMemoryDirectory()), store, ssogate.GateOptions{})
 	h.setUp(t)
-	req, err := h.gate.BeginLogin("okta", ssogate.LoginOptions{ReturnTo: "/dashboard"})
+	req, err := h.gate.BeginSPLogin("okta", ssogate.SPLoginOptions{ReturnTo: "/dashboard"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +382,7 @@ func TestHostStoresSPInitiated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectOutcome(t, out, ssogate.OutcomeLogin, "FIRST_SSO_LOGIN")
+	expectOutcome(t, out, ssogate.GateOutcomeLogin, "FIRST_SSO_LOGIN")
 	if out.ReturnTo != "/dashboard" || requests.size() != 0 {
 		t.Errorf("return-to %q, %d records left", out.ReturnTo, requests.size())
 	}
@@ -392,7 +390,7 @@ func TestHostStoresSPInitiated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Kind != ssogate.OutcomeDenied || !errors.Is(again.Error, ssogate.ErrRequestUnknown) {
+	if again.Kind != ssogate.GateOutcomeDenied || !errors.Is(again.Error, ssogate.ErrRequestUnknown) {
 		t.Errorf("the same RelayState twice: %v %v; want DENIED with ErrRequestUnknown", again.Kind, again.Error)
 	}
 }
@@ -419,7 +417,7 @@ func TestHostDirectoryConcurrent(t *testing.T) {
 				errs[i] = err
 				return
 			}
-			if out.Kind != ssogate.OutcomePromptJoin {
+			if out.Kind != ssogate.GateOutcomePromptJoin {
 				errs[i] = fmt.Errorf("outcome %v %s", out.Kind, out.ReasonText)
 				return
 			}
@@ -469,7 +467,7 @@ func TestOpenDirectoryAndNewGate(t *testing.T) {
 		}
 		h := newHostGate(t, dir, nil, ssogate.GateOptions{})
 		h.setUp(t)
-		expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.OutcomeLogin, "FIRST_SSO_LOGIN")
+		expectOutcome(t, h.consume(t, "alice@example.com"), ssogate.GateOutcomeLogin, "FIRST_SSO_LOGIN")
 	}
 	for _, bad := range []string{"redis://127.0.0.1:6379", "mysql://db", "sqlite:"} {
 		if _, err := ssogate.OpenDirectory(bad); !errors.Is(err, ssogate.ErrStoreLocation) {
@@ -484,7 +482,7 @@ func TestOpenDirectoryAndNewGate(t *testing.T) {
 	}
 	h := newHostGate(t, dir, nil, ssogate.GateOptions{MaxResponseBytes: 1000})
 	h.setUp(t)
-	if out := h.consume(t, "alice@example.com"); out.Kind != ssogate.OutcomeDenied || !errors.Is(out.Error, ssogate.ErrInputTooLarge) {
+	if out := h.consume(t, "alice@example.com"); out.Kind != ssogate.GateOutcomeDenied || !errors.Is(out.Error, ssogate.ErrInputTooLarge) {
 		t.Errorf("MaxResponseBytes 1000: %v %v; want DENIED with ErrInputTooLarge", out.Kind, out.Error)
 	}
 
@@ -546,5 +544,53 @@ func TestNormalizeEmailIsTheLibrarysRule(t *testing.T) {
 		if err != nil || (m != nil) != (email == "kim@EXAMPLE.COM") {
 			t.Errorf("FindMember(%q) = %v, %v", email, m, err)
 		}
+	}
+}
+
+// noCompareAndSwap is a flawed directory: its updates overwrite whatever is stored, so a login could
+// undo an admin's edit. The contract must catch it.
+type noCompareAndSwap struct{ *ssogate.MemoryDirectory }
+
+func (d noCompareAndSwap) Apply(change []ssogate.Operation) ([]int64, error) {
+	for i, op := range change {
+		if u, ok := op.(ssogate.UpdateMember); ok {
+			if stored, _ := d.FindMember(u.Before.AccountID, u.Before.Email); stored != nil {
+				u.Before = *stored
+				change[i] = u
+			}
+		}
+	}
+	return d.MemoryDirectory.Apply(change)
+}
+
+// The directory contract (the library's own checks, through ssogate_test_directory_contract) over
+// the Go MemoryDirectory and the library's directories, and a flawed directory it must refuse.
+func TestDirectoryContract(t *testing.T) {
+	native, err := ssogate.OpenDirectory("sqlite:" + filepath.Join(t.TempDir(), "contract.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	memory, err := ssogate.OpenDirectory("memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range map[string]*ssogate.DirectoryHandle{
+		"MemoryDirectory": hostDirectory(t, ssogate.NewMemoryDirectory()),
+		"sqlite":          native,
+		"memory":          memory,
+	} {
+		if err := ssogate.CheckDirectoryContract(dir); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		dir.Close()
+	}
+
+	flawed := hostDirectory(t, noCompareAndSwap{ssogate.NewMemoryDirectory()})
+	defer flawed.Close()
+	err = ssogate.CheckDirectoryContract(flawed)
+	var e *ssogate.Error
+	if !errors.As(err, &e) || e.Code != ssogate.CodeStoreCorrupt ||
+		!strings.HasPrefix(e.Message, "directory contract, update_member: ") {
+		t.Errorf("a directory without compare-and-swap: %v; want STORE_CORRUPT from the update_member check", err)
 	}
 }

@@ -18,9 +18,10 @@ const (
 	SSOModeEnforced SSOMode = 1
 )
 
+// String is the mode's name in lower case ("mixed", "enforced"); "mixed" for other numbers.
 func (m SSOMode) String() string {
-	if m == SSOModeEnforced {
-		return "enforced"
+	if name, ok := headerSSOModeName(m); ok {
+		return strings.ToLower(name)
 	}
 	return "mixed"
 }
@@ -65,17 +66,12 @@ const (
 	GateOutcomeDenied GateOutcomeKind = 3
 )
 
+// String is the kind's stable name ("LOGIN", "PROMPT_JOIN", ...); "DENIED" for other numbers.
 func (k GateOutcomeKind) String() string {
-	switch k {
-	case GateOutcomeLogin:
-		return "LOGIN"
-	case GateOutcomePromptJoin:
-		return "PROMPT_JOIN"
-	case GateOutcomeJoinedByInvite:
-		return "JOINED_BY_INVITE"
-	default:
-		return "DENIED"
+	if name, ok := headerGateOutcomeKindName(k); ok {
+		return name
 	}
+	return "DENIED"
 }
 
 // Reason is a policy reason (ssogate_reason). Its String is the stable name, e.g. "MEMBER_DISABLED".

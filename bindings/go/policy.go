@@ -26,16 +26,10 @@ const (
 	SSOOutcomeDeny SSOOutcome = 3
 )
 
+// String is the outcome's stable name ("LOGIN", "JOIN_BY_INVITE", ...).
 func (o SSOOutcome) String() string {
-	switch o {
-	case SSOOutcomeLogin:
-		return "LOGIN"
-	case SSOOutcomeJoinByInvite:
-		return "JOIN_BY_INVITE"
-	case SSOOutcomePromptJoin:
-		return "PROMPT_JOIN"
-	case SSOOutcomeDeny:
-		return "DENY"
+	if name, ok := headerSSOOutcomeName(o); ok {
+		return name
 	}
 	return fmt.Sprintf("SSOOutcome(%d)", int(o))
 }

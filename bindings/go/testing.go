@@ -80,8 +80,8 @@ type TestResponse struct {
 // Responses with the knobs a test needs. Use it to test an ACS handler end to end; nothing it
 // signs proves anything to a real SP. Safe for concurrent use; Close releases it.
 type TestIdP struct {
-	ref                         *ref[capi.Struct_SS_ssogate_test_idp]
-	entityID, certPEM, metadata string
+	ref                                 *ref[capi.Struct_SS_ssogate_test_idp]
+	entityID, certPEM, keyPEM, metadata string
 }
 
 // NewTestIdP makes a TestIdP with a fresh key.
@@ -101,11 +101,31 @@ func NewTestIdP(cfg TestIdPConfig) (*TestIdP, error) {
 	if h.Swigcptr() == 0 {
 		return nil, e.failure("ssogate_test_idp_new")
 	}
-	t := &TestIdP{ref: newRef(h, capi.Ssogate_test_idp_free),
+	return wrapTestIdP(h), nil
+}
+
+// NewTestIdPFromPEM makes the TestIdP of a key and certificate kept from an earlier one
+// (PrivateKeyPEM, CertificatePEM), so that its metadata stays the same across runs; cfg.KeyType is
+// ignored. A key that does not match the certificate gives CodeInvalidArgument.
+func NewTestIdPFromPEM(keyPEM, certPEM string, cfg TestIdPConfig) (*TestIdP, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	h := capi.Ssogate_test_idp_from_pem(cfg.EntityID, cfg.SSOURL, keyPEM, certPEM, e.h)
+	if h.Swigcptr() == 0 {
+		return nil, e.failure("ssogate_test_idp_from_pem")
+	}
+	return wrapTestIdP(h), nil
+}
+
+func wrapTestIdP(h capi.Struct_SS_ssogate_test_idp) *TestIdP {
+	return &TestIdP{ref: newRef(h, capi.Ssogate_test_idp_free),
 		entityID: capi.Ssogate_test_idp_entity_id(h),
 		certPEM:  capi.Ssogate_test_idp_certificate_pem(h),
+		keyPEM:   capi.Ssogate_test_idp_private_key_pem(h),
 		metadata: capi.Ssogate_test_idp_metadata_xml(h)}
-	return t, nil
 }
 
 // Close releases the IdP; Response fails afterwards.
@@ -119,6 +139,9 @@ func (t *TestIdP) EntityID() string { return t.entityID }
 
 // CertificatePEM is its signing certificate.
 func (t *TestIdP) CertificatePEM() string { return t.certPEM }
+
+// PrivateKeyPEM is its private key: a throwaway for tests, never for a real IdP.
+func (t *TestIdP) PrivateKeyPEM() string { return t.keyPEM }
 
 // MetadataXML is its IdP metadata, for ImportIdPMetadata.
 func (t *TestIdP) MetadataXML() []byte { return []byte(t.metadata) }
@@ -204,4 +227,27 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 		return nil, err
 	}
 	return out, nil
+}
+
+// CheckDirectoryContract runs the directory contract over dir (ssogate_test_directory_contract):
+// the checks every directory passes, the library's memory and SQLite ones included: every read and
+// plain write, each Apply operation's precondition and error, all-or-nothing changes, increasing
+// audit seqs. Use it in the tests of your own Directory, over NewDirectoryFromStore.
+//
+// The directory must start empty, and the checks WRITE test data to it (accounts named
+// "contract-..."): for tests only. It returns nil when every check passed; at the first failure an
+// *Error with CodeStoreCorrupt and a message naming the check ("directory contract, update_member:
+// ..."), or the directory's own error when it could not answer.
+func CheckDirectoryContract(dir *DirectoryHandle) error {
+	e, err := newCError()
+	if err != nil {
+		return err
+	}
+	defer e.free()
+	return dir.ref.use("the directory", func(h capi.Struct_SS_ssogate_directory) error {
+		if capi.Ssogate_test_directory_contract(h, e.h) != 0 {
+			return e.failure("ssogate_test_directory_contract")
+		}
+		return nil
+	})
 }

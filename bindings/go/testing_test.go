@@ -71,3 +71,65 @@ func TestTestIdPKnobs(t *testing.T) {
 		t.Errorf("closed IdP: %v", err)
 	}
 }
+
+// A key and certificate kept from one TestIdP make the same IdP again: its Responses verify against the
+// metadata of the first, and its certificate can be an SP certificate whose fingerprint the
+// connection shows.
+func TestTestIdPFromPEM(t *testing.T) {
+	first, err := ssogate.NewTestIdP(ssogate.TestIdPConfig{EntityID: "https://kept.example/idp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, first)
+	if !strings.Contains(first.PrivateKeyPEM(), "BEGIN PRIVATE KEY") {
+		t.Fatalf("key %q", first.PrivateKeyPEM())
+	}
+	again, err := ssogate.NewTestIdPFromPEM(first.PrivateKeyPEM(), first.CertificatePEM(),
+		ssogate.TestIdPConfig{EntityID: "https://kept.example/idp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, again)
+	if again.CertificatePEM() != first.CertificatePEM() || string(again.MetadataXML()) != string(first.MetadataXML()) {
+		t.Error("the kept IdP differs from the first")
+	}
+	idp, err := ssogate.ImportIdPMetadata(first.MetadataXML(), ssogate.ImportOptions{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, idp)
+	conn, err := ssogate.NewConnection(idp, ssogate.ConnectionConfig{BaseURL: "https://app.example.com", ID: "kept",
+		AllowIdPInitiated: true, SPCertificatePEM: []byte(first.CertificatePEM())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, conn)
+	if fp := idp.Certificates()[0].SHA256; conn.SPCertificateSHA256() != fp || !strings.Contains(conn.SPCertificatePEM(), "BEGIN CERTIFICATE") {
+		t.Errorf("SP certificate %q, want the fingerprint %q", conn.SPCertificateSHA256(), fp)
+	}
+	if conn.AuthnRequestsSigned() {
+		t.Error("the test IdP's metadata does not want signed requests")
+	}
+	r, err := again.Response(conn, ssogate.TestResponseParams{Now: t0, NameID: "kim@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := ssogate.NewMemoryReplayCache(ssogate.ReplayCacheOptions{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, cache)
+	if login, err := ssogate.Verify(conn, r.Base64, ssogate.VerifyOptions{ReplayCache: cache, Now: t0}); err != nil ||
+		login.Email != "kim@example.com" {
+		t.Fatalf("login %+v, %v", login, err)
+	}
+	other, err := ssogate.NewTestIdP(ssogate.TestIdPConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustClose(t, other)
+	_, err = ssogate.NewTestIdPFromPEM(other.PrivateKeyPEM(), first.CertificatePEM(), ssogate.TestIdPConfig{})
+	if !errors.Is(err, ssogate.ErrInvalidArgument) {
+		t.Errorf("a key of another IdP: %v", err)
+	}
+}

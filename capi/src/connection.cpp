@@ -65,64 +65,65 @@ void ssogate_connection_params_free(ssogate_connection_params *params) noexcept 
 
 int ssogate_connection_params_set_base_url(ssogate_connection_params *params, const char *v, size_t len,
                                            ssogate_error *err) noexcept {
-    return set_param(params, v, len, "base_url", err, [](auto &p, std::string s) { p.base_url = std::move(s); });
+    return set_param(params, v, len, "base_url", err, [](auto &p, std::string &&s) { p.base_url = std::move(s); });
 }
 
 int ssogate_connection_params_set_id(ssogate_connection_params *params, const char *v, size_t len,
                                      ssogate_error *err) noexcept {
-    return set_param(params, v, len, "id", err, [](auto &p, std::string s) { p.id = std::move(s); });
+    return set_param(params, v, len, "id", err, [](auto &p, std::string &&s) { p.id = std::move(s); });
 }
 
 int ssogate_connection_params_set_description(ssogate_connection_params *params, const char *v, size_t len,
                                               ssogate_error *err) noexcept {
-    return set_param(params, v, len, "description", err, [](auto &p, std::string s) { p.description = std::move(s); });
+    return set_param(params, v, len, "description", err,
+                     [](auto &p, std::string &&s) { p.description = std::move(s); });
 }
 
 int ssogate_connection_params_set_acs_url(ssogate_connection_params *params, const char *v, size_t len,
                                           ssogate_error *err) noexcept {
-    return set_param(params, v, len, "acs_url", err, [](auto &p, std::string s) { p.acs_url = std::move(s); });
+    return set_param(params, v, len, "acs_url", err, [](auto &p, std::string &&s) { p.acs_url = std::move(s); });
 }
 
 int ssogate_connection_params_set_sp_entity_id(ssogate_connection_params *params, const char *v, size_t len,
                                                ssogate_error *err) noexcept {
     return set_param(params, v, len, "sp_entity_id", err,
-                     [](auto &p, std::string s) { p.sp_entity_id = std::move(s); });
+                     [](auto &p, std::string &&s) { p.sp_entity_id = std::move(s); });
 }
 
 int ssogate_connection_params_set_acs_url_template(ssogate_connection_params *params, const char *v, size_t len,
                                                    ssogate_error *err) noexcept {
     return set_param(params, v, len, "acs_url_template", err,
-                     [](auto &p, std::string s) { p.acs_url_template = std::move(s); });
+                     [](auto &p, std::string &&s) { p.acs_url_template = std::move(s); });
 }
 
 int ssogate_connection_params_set_sp_entity_id_template(ssogate_connection_params *params, const char *v, size_t len,
                                                         ssogate_error *err) noexcept {
     return set_param(params, v, len, "sp_entity_id_template", err,
-                     [](auto &p, std::string s) { p.sp_entity_id_template = std::move(s); });
+                     [](auto &p, std::string &&s) { p.sp_entity_id_template = std::move(s); });
 }
 
 int ssogate_connection_params_add_allowed_domain(ssogate_connection_params *params, const char *v, size_t len,
                                                  ssogate_error *err) noexcept {
     return set_param(params, v, len, "allowed_domain", err,
-                     [](auto &p, std::string s) { p.settings.allowed_email_domains.push_back(std::move(s)); });
+                     [](auto &p, std::string &&s) { p.settings.allowed_email_domains.push_back(std::move(s)); });
 }
 
 int ssogate_connection_params_set_email_attribute(ssogate_connection_params *params, const char *v, size_t len,
                                                   ssogate_error *err) noexcept {
     return set_param(params, v, len, "email_attribute", err,
-                     [](auto &p, std::string s) { p.settings.email_attribute = std::move(s); });
+                     [](auto &p, std::string &&s) { p.settings.email_attribute = std::move(s); });
 }
 
 int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *params, const char *v, size_t len,
                                                      ssogate_error *err) noexcept {
     return set_param(params, v, len, "sp_certificate_pem", err,
-                     [](auto &p, std::string s) { p.sp_certificate_pem = std::move(s); });
+                     [](auto &p, std::string &&s) { p.sp_certificate_pem = std::move(s); });
 }
 
 int ssogate_connection_params_add_return_origin(ssogate_connection_params *params, const char *v, size_t len,
                                                 ssogate_error *err) noexcept {
     return set_param(params, v, len, "return_origin", err,
-                     [](auto &p, std::string s) { p.settings.allowed_return_origins.push_back(std::move(s)); });
+                     [](auto &p, std::string &&s) { p.settings.allowed_return_origins.push_back(std::move(s)); });
 }
 
 ssogate_connection *ssogate_connection_new(const ssogate_idp *idp, const ssogate_connection_params *params,

@@ -3,12 +3,13 @@
 #include "internal.hpp"
 
 #include "policy/policy.hpp"
+#include "store/open.hpp"
 #include "store/records_json.hpp"
-#include "store/sqlite.hpp"
 #include "util/email.hpp"
-#include "util/text.hpp"
 
 #include <string>
+#include <variant>
+#include <vector>
 
 // A callback's answer: `set` tells "found nothing" (never called ssogate_json_out_set) apart from a
 // record, even an empty one.
@@ -24,14 +25,13 @@ using ssogate::core::Code;
 using ssogate::core::util::lower_ascii;
 using ssogate::core::util::normalize_email;
 
-// The first published ssogate_directory_callbacks: everything up to free_user_data.
+// The smallest ssogate_directory_callbacks accepted: everything up to free_user_data (the struct as
+// published with the apply callback).
 constexpr std::size_t directory_callbacks_v1_size =
     offsetof(ssogate_directory_callbacks, free_user_data) + sizeof(void (*)(void *));
 
 // Which of the two "answered, but no" codes a callback may return.
 enum Allowed : unsigned { only_ok = 0, may_not_find = 1, may_conflict = 2 };
-
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 // The host's directory. C callbacks cannot throw: a return code is all they can say, and every code
 // that is not one of the documented answers means the store could not answer, which must refuse the
@@ -182,20 +182,6 @@ public:
         return t;
     }
 
-    st::AuditEntry append_audit(const st::AuditEntry &entry) override {
-        st::AuditEntry row = audit_row(entry);
-        const std::string json = st::to_json(row);
-        std::int64_t seq = 0;
-        check(cb_.append_audit(cb_.user_data, json.data(), json.size(), &seq), "append_audit", only_ok);
-        if (seq <= 0)
-            ssogate::core::fail(Code::store_unavailable,
-                                "the host's directory append_audit callback returned 0 but set "
-                                "*seq to " +
-                                    std::to_string(seq) + "; expected a number > 0");
-        row.seq = seq;
-        return row;
-    }
-
     std::vector<st::AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq,
                                            std::size_t limit) override {
         const std::string key(account_id);
@@ -209,63 +195,53 @@ public:
         return rows;
     }
 
-    void record_sso_login(std::string_view account_id, std::string_view email, std::int64_t now,
-                          const st::AuditEntry &audit) override {
-        const std::string account(account_id);
-        const std::string address = normalize_email(email);
-        const std::string json = st::to_json(audit_row(audit));
-        check(cb_.record_sso_login(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(), now,
-                                   json.data(), json.size()),
-              "record_sso_login", may_not_find, "no member " + address + " in account " + account);
-    }
-
-    st::Member accept_invite(std::string_view account_id, std::string_view email, ssogate::core::policy::JoinedVia via,
-                             bool has_password, std::int64_t now, const st::AuditEntry &audit) override {
-        const std::string account(account_id);
-        const std::string address = normalize_email(email);
-        const std::string json = st::to_json(audit_row(audit));
+    // The change as JSON ("directory change, schema 1") to the host's apply callback, which answers
+    // the seqs of its append_audit rows. A refused precondition comes back as a bare code; the
+    // message names the operation that can give it when only one in the change can.
+    std::vector<std::int64_t> apply(const st::Change &change) override {
+        if (change.ops.empty()) return {};
+        const st::Change c = st::normalized(change);
+        const std::string json = st::to_json(c);
         ssogate_json_out out;
-        check(cb_.accept_invite(cb_.user_data, account.c_str(), account.size(), address.c_str(), address.size(),
-                                static_cast<int>(via), has_password ? 1 : 0, now, json.data(), json.size(), &out),
-              "accept_invite", may_not_find | may_conflict,
-              "no pending invite for " + address + " in account " + account,
-              address + " is already a member of account " + account);
-        auto m = answered_member(out, "accept_invite");
-        require_key("accept_invite", "a member", m.account_id, m.email, account, address);
-        return m;
-    }
-
-    st::Member redeem_join_token(std::string_view token, std::int64_t now, const st::AuditEntry &audit) override {
-        const std::string key(token);
-        const std::string json = st::to_json(audit_row(audit));
-        ssogate_json_out out;
-        check(cb_.redeem_join_token(cb_.user_data, key.c_str(), key.size(), now, json.data(), json.size(), &out),
-              "redeem_join_token", may_not_find | may_conflict, "the join token is unknown, already used or expired",
-              "the join token's email is already a member of its account");
-        return answered_member(out, "redeem_join_token");
-    }
-
-    void add_member(const st::Member &member, const st::AuditEntry &audit) override {
-        st::Member m = member;
-        m.email = normalize_email(m.email);
-        const std::string json = st::to_json(m);
-        const std::string audit_json = st::to_json(audit_row(audit));
-        check(cb_.add_member(cb_.user_data, json.data(), json.size(), audit_json.data(), audit_json.size()),
-              "add_member", may_not_find | may_conflict, "no account \"" + m.account_id + "\"",
-              m.email + " is already a member of account " + m.account_id);
+        check(cb_.apply(cb_.user_data, json.data(), json.size(), &out), "apply", may_not_find | may_conflict,
+              refusal(c, Code::not_found), refusal(c, Code::store_conflict));
+        std::size_t audits = 0;
+        for (const auto &op : c.ops) audits += std::holds_alternative<st::AppendAudit>(op) ? 1 : 0;
+        std::vector<std::int64_t> seqs;
+        if (out.set) seqs = st::seqs_from_json(out.json, returned("apply"));
+        if (seqs.size() != audits)
+            ssogate::core::fail(Code::store_corrupt, returned("apply") + " " + std::to_string(seqs.size()) +
+                                                         " audit seqs for a change with " + std::to_string(audits) +
+                                                         " append_audit operations");
+        return seqs;
     }
 
 private:
-    static std::string returned(const char *callback) {
-        return std::string("the host's directory ") + callback + " callback returned";
+    // The message of a refused change: the precondition's own (as every backend words it) when a
+    // single operation of the change can fail with `code`, else the list of those that can.
+    static std::string refusal(const st::Change &c, Code code) {
+        std::vector<const st::Operation *> can;
+        for (const auto &op : c.ops) {
+            const bool takes =
+                std::holds_alternative<st::TakeInvite>(op) || std::holds_alternative<st::TakeJoinToken>(op);
+            const bool member =
+                std::holds_alternative<st::InsertMember>(op) || std::holds_alternative<st::UpdateMember>(op);
+            if (member || (takes && code == Code::not_found)) can.push_back(&op);
+        }
+        if (can.size() == 1) {
+            try {
+                st::fail_precondition(*can.front(), code);
+            } catch (const ssogate::core::Error &e) {
+                return e.what();
+            }
+        }
+        std::string names;
+        for (const auto *op : can) names += (names.empty() ? "" : ", ") + std::string(st::op_name(*op));
+        return "a precondition of the change did not hold (one of: " + names + ")";
     }
 
-    // The row as the host receives it: seq 0 (the host assigns it), email lower-cased.
-    static st::AuditEntry audit_row(const st::AuditEntry &entry) {
-        st::AuditEntry row = entry;
-        row.seq = 0;
-        row.email = normalize_email(row.email);
-        return row;
+    static std::string returned(const char *callback) {
+        return std::string("the host's directory ") + callback + " callback returned";
     }
 
     // 0 passes; NOT_FOUND / STORE_CONFLICT become those errors where `allowed`; anything else is a
@@ -282,13 +258,6 @@ private:
             why += std::string(" (") + (rc == SSOGATE_NOT_FOUND ? "SSOGATE_NOT_FOUND" : "SSOGATE_STORE_CONFLICT") +
                    ", which this callback may not return)";
         ssogate::core::fail(Code::store_unavailable, why);
-    }
-
-    static st::Member answered_member(const ssogate_json_out &out, const char *callback) {
-        if (!out.set)
-            ssogate::core::fail(Code::store_unavailable,
-                                returned(callback) + " 0 without calling ssogate_json_out_set with the new member");
-        return st::member_from_json(out.json, returned(callback));
     }
 
     // A record for another key than the one asked for would decide about the wrong user: refuse it.
@@ -327,12 +296,8 @@ const char *missing_callback(const ssogate_directory_callbacks &cb) {
     SSOGATE_REQUIRE_CB(revoke_invite);
     SSOGATE_REQUIRE_CB(put_join_token);
     SSOGATE_REQUIRE_CB(find_join_token);
-    SSOGATE_REQUIRE_CB(append_audit);
     SSOGATE_REQUIRE_CB(read_audit);
-    SSOGATE_REQUIRE_CB(record_sso_login);
-    SSOGATE_REQUIRE_CB(accept_invite);
-    SSOGATE_REQUIRE_CB(redeem_join_token);
-    SSOGATE_REQUIRE_CB(add_member);
+    SSOGATE_REQUIRE_CB(apply);
 #undef SSOGATE_REQUIRE_CB
     return nullptr;
 }
@@ -342,24 +307,7 @@ const char *missing_callback(const ssogate_directory_callbacks &cb) {
 ssogate_directory *ssogate_directory_open(const char *location, size_t location_len, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         const std::string_view loc = ssogate::capi::input(location, location_len, "location");
-        if (loc == "memory:") {
-            return new ssogate_directory{st::make_memory_directory()};
-        }
-        if (starts_with(loc, "sqlite:")) {
-            const std::string path(loc.substr(7));
-            if (path.empty()) {
-                ssogate::core::fail(Code::store_location, "store location \"sqlite:\" has no path after sqlite:");
-            }
-            return new ssogate_directory{st::make_sqlite_directory(st::open_sqlite(path))};
-        }
-        const std::string shown = ssogate::core::util::printable(loc);
-        if (starts_with(loc, "redis://")) {
-            ssogate::core::fail(Code::store_location,
-                                "store location \"" + shown +
-                                    "\": the directory needs sqlite:PATH or memory:; Redis can hold only the shared "
-                                    "state (the replay cache and pending requests)");
-        }
-        ssogate::core::fail(Code::store_location, "store location \"" + shown + "\": expected memory: or sqlite:PATH");
+        return new ssogate_directory{st::open_directory(loc)};
     }
     SSOGATE_CAPI_END(err, nullptr)
 }

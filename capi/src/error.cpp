@@ -10,90 +10,16 @@ namespace {
 
 using ssogate::core::Code;
 
-// The C enum repeats the core's numbers; a mismatch would silently mislabel every failure, so the
-// build refuses it. One line per code, in header order.
-constexpr bool same(int c_value, Code core_value) { return c_value == static_cast<int>(core_value); }
-static_assert(same(SSOGATE_OK, Code::ok));
-static_assert(same(SSOGATE_INVALID_ARGUMENT, Code::invalid_argument));
-static_assert(same(SSOGATE_OPTIONS_SIZE, Code::options_size));
-static_assert(same(SSOGATE_INVALID_URL, Code::invalid_url));
-static_assert(same(SSOGATE_INVALID_SETTING, Code::invalid_setting));
-static_assert(same(SSOGATE_CONNECTION_JSON, Code::connection_json));
-static_assert(same(SSOGATE_CONNECTION_VERSION, Code::connection_version));
-static_assert(same(SSOGATE_INDEX_OUT_OF_RANGE, Code::index_out_of_range));
-static_assert(same(SSOGATE_RETURN_TO_NOT_ALLOWED, Code::return_to_not_allowed));
-static_assert(same(SSOGATE_SP_KEY_INVALID, Code::sp_key_invalid));
-static_assert(same(SSOGATE_SP_KEY_REQUIRED, Code::sp_key_required));
-static_assert(same(SSOGATE_POLICY_DENIED, Code::policy_denied));
-static_assert(same(SSOGATE_XML_MALFORMED, Code::xml_malformed));
-static_assert(same(SSOGATE_XML_DOCTYPE, Code::xml_doctype));
-static_assert(same(SSOGATE_INPUT_TOO_LARGE, Code::input_too_large));
-static_assert(same(SSOGATE_XML_LIMITS, Code::xml_limits));
-static_assert(same(SSOGATE_ENCODING_INVALID, Code::encoding_invalid));
-static_assert(same(SSOGATE_XML_ATTRIBUTE_LIMITS, Code::xml_attribute_limits));
-static_assert(same(SSOGATE_METADATA_NOT_SAML, Code::metadata_not_saml));
-static_assert(same(SSOGATE_METADATA_NO_IDP, Code::metadata_no_idp));
-static_assert(same(SSOGATE_METADATA_NO_SAML2, Code::metadata_no_saml2));
-static_assert(same(SSOGATE_METADATA_NO_SSO_ENDPOINT, Code::metadata_no_sso_endpoint));
-static_assert(same(SSOGATE_METADATA_NO_SIGNING_CERT, Code::metadata_no_signing_cert));
-static_assert(same(SSOGATE_METADATA_BAD_CERT, Code::metadata_bad_cert));
-static_assert(same(SSOGATE_METADATA_WEAK_KEY, Code::metadata_weak_key));
-static_assert(same(SSOGATE_METADATA_EXPIRED, Code::metadata_expired));
-static_assert(same(SSOGATE_METADATA_AMBIGUOUS, Code::metadata_ambiguous));
-static_assert(same(SSOGATE_METADATA_ENTITY_NOT_FOUND, Code::metadata_entity_not_found));
-static_assert(same(SSOGATE_METADATA_SIGNATURE_INVALID, Code::metadata_signature_invalid));
-static_assert(same(SSOGATE_METADATA_UNSIGNED, Code::metadata_unsigned));
-static_assert(same(SSOGATE_METADATA_INVALID, Code::metadata_invalid));
-static_assert(same(SSOGATE_WARN_CERT_EXPIRED, Code::warn_cert_expired));
-static_assert(same(SSOGATE_WARN_CERT_EXPIRES_SOON, Code::warn_cert_expires_soon));
-static_assert(same(SSOGATE_WARN_CERT_NOT_YET_VALID, Code::warn_cert_not_yet_valid));
-static_assert(same(SSOGATE_SIGNATURE_MISSING, Code::signature_missing));
-static_assert(same(SSOGATE_SIGNATURE_INVALID, Code::signature_invalid));
-static_assert(same(SSOGATE_SIGNATURE_ALGORITHM, Code::signature_algorithm));
-static_assert(same(SSOGATE_SIGNATURE_REFERENCE, Code::signature_reference));
-static_assert(same(SSOGATE_SIGNATURE_TRANSFORM, Code::signature_transform));
-static_assert(same(SSOGATE_SIGNATURE_PLACEMENT, Code::signature_placement));
-static_assert(same(SSOGATE_SIGNATURE_MALFORMED, Code::signature_malformed));
-static_assert(same(SSOGATE_DUPLICATE_ID, Code::duplicate_id));
-static_assert(same(SSOGATE_RESPONSE_MALFORMED, Code::response_malformed));
-static_assert(same(SSOGATE_RESPONSE_VERSION, Code::response_version));
-static_assert(same(SSOGATE_ISSUE_INSTANT, Code::issue_instant));
-static_assert(same(SSOGATE_DESTINATION_MISMATCH, Code::destination_mismatch));
-static_assert(same(SSOGATE_ISSUER_MISMATCH, Code::issuer_mismatch));
-static_assert(same(SSOGATE_STATUS_NOT_SUCCESS, Code::status_not_success));
-static_assert(same(SSOGATE_ASSERTION_ENCRYPTED, Code::assertion_encrypted));
-static_assert(same(SSOGATE_ASSERTION_COUNT, Code::assertion_count));
-static_assert(same(SSOGATE_ASSERTION_MALFORMED, Code::assertion_malformed));
-static_assert(same(SSOGATE_SUBJECT_CONFIRMATION, Code::subject_confirmation));
-static_assert(same(SSOGATE_RECIPIENT_MISMATCH, Code::recipient_mismatch));
-static_assert(same(SSOGATE_SUBJECT_EXPIRED, Code::subject_expired));
-static_assert(same(SSOGATE_NOT_YET_VALID, Code::not_yet_valid));
-static_assert(same(SSOGATE_EXPIRED, Code::expired));
-static_assert(same(SSOGATE_AUDIENCE_MISMATCH, Code::audience_mismatch));
-static_assert(same(SSOGATE_IN_RESPONSE_TO_UNKNOWN, Code::in_response_to_unknown));
-static_assert(same(SSOGATE_UNSOLICITED_NOT_ALLOWED, Code::unsolicited_not_allowed));
-static_assert(same(SSOGATE_AUTHN_STATEMENT_MISSING, Code::authn_statement_missing));
-static_assert(same(SSOGATE_NAMEID_FORMAT, Code::nameid_format));
-static_assert(same(SSOGATE_NAMEID_INVALID, Code::nameid_invalid));
-static_assert(same(SSOGATE_EMAIL_DOMAIN_NOT_ALLOWED, Code::email_domain_not_allowed));
-static_assert(same(SSOGATE_EMAIL_ATTRIBUTE, Code::email_attribute));
-static_assert(same(SSOGATE_REPLAYED, Code::replayed));
-static_assert(same(SSOGATE_SESSION_EXPIRED, Code::session_expired));
-static_assert(same(SSOGATE_CONDITION_UNKNOWN, Code::condition_unknown));
-static_assert(same(SSOGATE_TIME_WINDOW_INVALID, Code::time_window_invalid));
-static_assert(same(SSOGATE_REQUEST_UNKNOWN, Code::request_unknown));
-static_assert(same(SSOGATE_REQUEST_EXPIRED, Code::request_expired));
-static_assert(same(SSOGATE_REQUEST_CONNECTION_MISMATCH, Code::request_connection_mismatch));
-static_assert(same(SSOGATE_RELAY_STATE_INVALID, Code::relay_state_invalid));
-static_assert(same(SSOGATE_BINDING_UNSUPPORTED, Code::binding_unsupported));
-static_assert(same(SSOGATE_STORE_UNAVAILABLE, Code::store_unavailable));
-static_assert(same(SSOGATE_STORE_CORRUPT, Code::store_corrupt));
-static_assert(same(SSOGATE_STORE_SCHEMA_NEWER, Code::store_schema_newer));
-static_assert(same(SSOGATE_STORE_CONFLICT, Code::store_conflict));
-static_assert(same(SSOGATE_NOT_FOUND, Code::not_found));
-static_assert(same(SSOGATE_STORE_LOCATION, Code::store_location));
-static_assert(same(SSOGATE_INTERNAL, Code::internal));
-static_assert(same(SSOGATE_OUT_OF_MEMORY, Code::out_of_memory));
+// The core's Code enum is built from generated/codes.inc; this checks that list against the C enum
+// of the header being compiled, so a code renamed or renumbered in the header without running
+// scripts/gen_tables.py does not build (a code only added to the header fails tables_in_sync).
+// An X-macro: its arguments are names, not expressions, so they take no parentheses.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define SSOGATE_CODE(id, NAME, number) \
+    static_assert(SSOGATE_##NAME == number && static_cast<int>(Code::id) == number, #NAME);
+#include "generated/codes.inc"
+// NOLINTEND(bugprone-macro-parentheses)
+#undef SSOGATE_CODE
 
 }  // namespace
 

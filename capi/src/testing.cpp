@@ -1,6 +1,7 @@
 // Section 7 of ssogate.h: the testing IdP, for hosts that test their ACS handler end to end.
 #include "internal.hpp"
 
+#include "testing/directory_contract.hpp"
 #include "testing/idp.hpp"
 #include "util/encoding.hpp"
 #include "util/time.hpp"
@@ -275,4 +276,17 @@ const char *ssogate_test_response_base64(const ssogate_test_response *response) 
 
 const char *ssogate_test_response_xml(const ssogate_test_response *response) noexcept {
     return response == nullptr ? nullptr : response->xml.c_str();
+}
+
+int ssogate_test_directory_contract(ssogate_directory *directory, ssogate_error *err) noexcept {
+    ssogate_error local;
+    ssogate_error *e = err != nullptr ? err : &local;
+    SSOGATE_CAPI_BEGIN(e) {
+        if (directory == nullptr) {
+            core::fail(Code::invalid_argument, "ssogate_test_directory_contract: directory is NULL");
+        }
+        core::testing::check_directory_contract(*directory->p);
+        return SSOGATE_OK;
+    }
+    SSOGATE_CAPI_END(e, e->code)
 }

@@ -179,7 +179,7 @@ private:
         use_connection(true, false);
         expect(idp_login("oscar@acme.example"), GateOutcomeKind::denied, "INVITE_REQUIRED");
         say("Olivia invites oscar@acme.example; Oscar logs in again");
-        (void)gate_.invite("acme", "oscar@acme.example", Role::member, 7 * 86400);
+        (void)gate_.invite("acme", "oscar@acme.example", Role::member, std::int64_t{7} * 86400);
         expect(idp_login("oscar@acme.example"), GateOutcomeKind::joined_by_invite, "INVITE_PENDING");
     }
 

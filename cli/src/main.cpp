@@ -209,16 +209,8 @@ void report_refusal(const ssogate::Error &e, bool as_json) {
     }
 }
 
-}  // namespace
-
-int main(int argc, char **argv) {
-    CLI::App app{"ssogate: SAML 2.0 single sign-on for your dashboard (service-provider side)"};
-    app.footer(
-        "Exit codes: 0 ok, 1 I/O or internal failure, 2 usage, 3 input refused (code and message on stderr, "
-        "or as JSON with --json).");
-    app.require_subcommand(1);
-
-    ImportArgs imp;
+// `idp import`: the admin's "+ New Identity Provider", upload, Save.
+CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
     auto *idp_cmd = app.add_subcommand("idp", "Identity provider metadata");
     idp_cmd->require_subcommand(1);
     auto *import_cmd = idp_cmd->add_subcommand("import", "Import the IdP's metadata.xml and make a connection");
@@ -242,16 +234,38 @@ int main(int argc, char **argv) {
     import_cmd->add_option("--out", imp.out, "Write the connection JSON to this file");
     import_cmd->add_flag("--json", imp.json, "Print one JSON object instead of text");
     import_cmd->add_option("--now", imp.now, "The clock for expiry checks, Unix seconds (for tests)");
+    return import_cmd;
+}
 
-    std::string sp_file;
-    std::optional<std::int64_t> sp_now;
+struct SpMetadataArgs {
+    std::string file;
+    std::optional<std::int64_t> now;
+};
+
+CLI::App *add_sp_metadata_command(CLI::App &app, SpMetadataArgs &sp) {
     auto *sp_cmd = app.add_subcommand("sp", "Service-provider side");
     sp_cmd->require_subcommand(1);
     auto *meta_cmd = sp_cmd->add_subcommand("metadata", "Print the SP metadata of a saved connection");
-    meta_cmd->add_option("CONNECTION", sp_file, "A connection JSON written by 'idp import --out'")
+    meta_cmd->add_option("CONNECTION", sp.file, "A connection JSON written by 'idp import --out'")
         ->required()
         ->check(CLI::ExistingFile);
-    meta_cmd->add_option("--now", sp_now, "The clock for expiry checks, Unix seconds (for tests)");
+    meta_cmd->add_option("--now", sp.now, "The clock for expiry checks, Unix seconds (for tests)");
+    return meta_cmd;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    CLI::App app{"ssogate: SAML 2.0 single sign-on for your dashboard (service-provider side)"};
+    app.footer(
+        "Exit codes: 0 ok, 1 I/O or internal failure, 2 usage, 3 input refused (code and message on stderr, "
+        "or as JSON with --json).");
+    app.require_subcommand(1);
+
+    ImportArgs imp;
+    auto *import_cmd = add_import_command(app, imp);
+    SpMetadataArgs sp;
+    auto *meta_cmd = add_sp_metadata_command(app, sp);
 
     DemoArgs demo_args;
     auto *demo_cmd = app.add_subcommand("demo",
@@ -284,7 +298,7 @@ int main(int argc, char **argv) {
             return run_import(imp);
         }
         if (meta_cmd->parsed()) {
-            return run_sp_metadata(sp_file, sp_now);
+            return run_sp_metadata(sp.file, sp.now);
         }
         if (demo_cmd->parsed()) {
             return run_demo(demo_args);

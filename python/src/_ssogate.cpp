@@ -181,6 +181,11 @@ PYBIND11_MODULE(_ssogate, m) {
         .def_property_readonly("clock_skew_seconds", [](const Connection &c) { return c.conn->clock_skew_seconds(); })
         .def_property_readonly("allow_sha1", [](const Connection &c) { return c.conn->allow_sha1(); })
         .def_property_readonly("email_attribute", [](const Connection &c) { return c.conn->email_attribute(); })
+        .def_property_readonly("sp_certificate_pem", [](const Connection &c) { return c.conn->sp_certificate_pem(); })
+        .def_property_readonly("sp_certificate_sha256",
+                               [](const Connection &c) { return c.conn->sp_certificate_sha256(); })
+        .def_property_readonly("authn_requests_signed",
+                               [](const Connection &c) { return c.conn->authn_requests_signed(); })
         .def("allowed_domains", [](const Connection &c) { return c.conn->allowed_domains(); })
         .def("allowed_return_origins", [](const Connection &c) { return c.conn->allowed_return_origins(); })
         .def("idp", &connection_idp, "The connection's IdP; keeps the connection alive.")

@@ -49,7 +49,7 @@ py::str text(const char *s, size_t len) {
 // shape) is "could not answer": the library then fails the call with STORE_UNAVAILABLE, so a login
 // is refused, never let through.
 template <typename Call>
-int guarded(const char *callback, ssogate_json_out *out, std::int64_t *seq, Call call) {
+int guarded(const char *callback, ssogate_json_out *out, Call call) {
     py::gil_scoped_acquire gil;
     try {
         const py::tuple result = call().template cast<py::tuple>();
@@ -57,9 +57,7 @@ int guarded(const char *callback, ssogate_json_out *out, std::int64_t *seq, Call
         const int code = result[0].cast<int>();
         if (code != 0) return code;
         const py::object answer = result[1];
-        if (seq != nullptr) {
-            *seq = answer.cast<std::int64_t>();
-        } else if (out != nullptr && !answer.is_none()) {
+        if (out != nullptr && !answer.is_none()) {
             const std::string json = answer.cast<std::string>();
             if (ssogate_json_out_set(out, json.data(), json.size()) != SSOGATE_OK) return 1;
         }
@@ -75,119 +73,82 @@ int guarded(const char *callback, ssogate_json_out *out, std::int64_t *seq, Call
 }
 
 int cb_put_account(void *ud, const char *json, size_t len) {
-    return guarded("put_account", nullptr, nullptr, [&] { return bridge_of(ud).attr("put_account")(text(json, len)); });
+    return guarded("put_account", nullptr, [&] { return bridge_of(ud).attr("put_account")(text(json, len)); });
 }
 
 int cb_find_account(void *ud, const char *id, size_t id_len, ssogate_json_out *out) {
-    return guarded("find_account", out, nullptr, [&] { return bridge_of(ud).attr("find_account")(text(id, id_len)); });
+    return guarded("find_account", out, [&] { return bridge_of(ud).attr("find_account")(text(id, id_len)); });
 }
 
 int cb_put_connection(void *ud, const char *json, size_t len) {
-    return guarded("put_connection", nullptr, nullptr,
-                   [&] { return bridge_of(ud).attr("put_connection")(text(json, len)); });
+    return guarded("put_connection", nullptr, [&] { return bridge_of(ud).attr("put_connection")(text(json, len)); });
 }
 
 int cb_find_connection(void *ud, const char *id, size_t id_len, ssogate_json_out *out) {
-    return guarded("find_connection", out, nullptr,
-                   [&] { return bridge_of(ud).attr("find_connection")(text(id, id_len)); });
+    return guarded("find_connection", out, [&] { return bridge_of(ud).attr("find_connection")(text(id, id_len)); });
 }
 
 int cb_list_connections(void *ud, const char *account_id, size_t account_id_len, ssogate_json_out *out) {
-    return guarded("list_connections", out, nullptr,
+    return guarded("list_connections", out,
                    [&] { return bridge_of(ud).attr("list_connections")(text(account_id, account_id_len)); });
 }
 
 int cb_remove_connection(void *ud, const char *id, size_t id_len) {
-    return guarded("remove_connection", nullptr, nullptr,
+    return guarded("remove_connection", nullptr,
                    [&] { return bridge_of(ud).attr("remove_connection")(text(id, id_len)); });
 }
 
 int cb_put_member(void *ud, const char *json, size_t len) {
-    return guarded("put_member", nullptr, nullptr, [&] { return bridge_of(ud).attr("put_member")(text(json, len)); });
+    return guarded("put_member", nullptr, [&] { return bridge_of(ud).attr("put_member")(text(json, len)); });
 }
 
 int cb_find_member(void *ud, const char *account_id, size_t account_id_len, const char *email, size_t email_len,
                    ssogate_json_out *out) {
-    return guarded("find_member", out, nullptr, [&] {
+    return guarded("find_member", out, [&] {
         return bridge_of(ud).attr("find_member")(text(account_id, account_id_len), text(email, email_len));
     });
 }
 
 int cb_list_members(void *ud, const char *account_id, size_t account_id_len, ssogate_json_out *out) {
-    return guarded("list_members", out, nullptr,
+    return guarded("list_members", out,
                    [&] { return bridge_of(ud).attr("list_members")(text(account_id, account_id_len)); });
 }
 
 int cb_put_invite(void *ud, const char *json, size_t len) {
-    return guarded("put_invite", nullptr, nullptr, [&] { return bridge_of(ud).attr("put_invite")(text(json, len)); });
+    return guarded("put_invite", nullptr, [&] { return bridge_of(ud).attr("put_invite")(text(json, len)); });
 }
 
 int cb_find_invite(void *ud, const char *account_id, size_t account_id_len, const char *email, size_t email_len,
                    int64_t now, ssogate_json_out *out) {
-    return guarded("find_invite", out, nullptr, [&] {
+    return guarded("find_invite", out, [&] {
         return bridge_of(ud).attr("find_invite")(text(account_id, account_id_len), text(email, email_len), now);
     });
 }
 
 int cb_revoke_invite(void *ud, const char *account_id, size_t account_id_len, const char *email, size_t email_len) {
-    return guarded("revoke_invite", nullptr, nullptr, [&] {
+    return guarded("revoke_invite", nullptr, [&] {
         return bridge_of(ud).attr("revoke_invite")(text(account_id, account_id_len), text(email, email_len));
     });
 }
 
 int cb_put_join_token(void *ud, const char *json, size_t len) {
-    return guarded("put_join_token", nullptr, nullptr,
-                   [&] { return bridge_of(ud).attr("put_join_token")(text(json, len)); });
+    return guarded("put_join_token", nullptr, [&] { return bridge_of(ud).attr("put_join_token")(text(json, len)); });
 }
 
 int cb_find_join_token(void *ud, const char *token, size_t token_len, int64_t now, ssogate_json_out *out) {
-    return guarded("find_join_token", out, nullptr,
+    return guarded("find_join_token", out,
                    [&] { return bridge_of(ud).attr("find_join_token")(text(token, token_len), now); });
-}
-
-int cb_append_audit(void *ud, const char *json, size_t len, int64_t *seq) {
-    if (seq == nullptr) return 1;
-    std::int64_t got = 0;
-    const int rc =
-        guarded("append_audit", nullptr, &got, [&] { return bridge_of(ud).attr("append_audit")(text(json, len)); });
-    if (rc == 0) *seq = got;
-    return rc;
 }
 
 int cb_read_audit(void *ud, const char *account_id, size_t account_id_len, int64_t after_seq, uint64_t limit,
                   ssogate_json_out *out) {
-    return guarded("read_audit", out, nullptr, [&] {
+    return guarded("read_audit", out, [&] {
         return bridge_of(ud).attr("read_audit")(text(account_id, account_id_len), after_seq, limit);
     });
 }
 
-int cb_record_sso_login(void *ud, const char *account_id, size_t account_id_len, const char *email, size_t email_len,
-                        int64_t now, const char *audit, size_t audit_len) {
-    return guarded("record_sso_login", nullptr, nullptr, [&] {
-        return bridge_of(ud).attr("record_sso_login")(text(account_id, account_id_len), text(email, email_len), now,
-                                                      text(audit, audit_len));
-    });
-}
-
-int cb_accept_invite(void *ud, const char *account_id, size_t account_id_len, const char *email, size_t email_len,
-                     int joined_via, int has_password, int64_t now, const char *audit, size_t audit_len,
-                     ssogate_json_out *member_out) {
-    return guarded("accept_invite", member_out, nullptr, [&] {
-        return bridge_of(ud).attr("accept_invite")(text(account_id, account_id_len), text(email, email_len), joined_via,
-                                                   has_password != 0, now, text(audit, audit_len));
-    });
-}
-
-int cb_redeem_join_token(void *ud, const char *token, size_t token_len, int64_t now, const char *audit,
-                         size_t audit_len, ssogate_json_out *member_out) {
-    return guarded("redeem_join_token", member_out, nullptr, [&] {
-        return bridge_of(ud).attr("redeem_join_token")(text(token, token_len), now, text(audit, audit_len));
-    });
-}
-
-int cb_add_member(void *ud, const char *member, size_t member_len, const char *audit, size_t audit_len) {
-    return guarded("add_member", nullptr, nullptr,
-                   [&] { return bridge_of(ud).attr("add_member")(text(member, member_len), text(audit, audit_len)); });
+int cb_apply(void *ud, const char *change, size_t len, ssogate_json_out *seqs_out) {
+    return guarded("apply", seqs_out, [&] { return bridge_of(ud).attr("apply")(text(change, len)); });
 }
 
 void cb_free(void *ud) {
@@ -214,12 +175,8 @@ Directory directory_from_python(py::object bridge) {
     cb.revoke_invite = cb_revoke_invite;
     cb.put_join_token = cb_put_join_token;
     cb.find_join_token = cb_find_join_token;
-    cb.append_audit = cb_append_audit;
     cb.read_audit = cb_read_audit;
-    cb.record_sso_login = cb_record_sso_login;
-    cb.accept_invite = cb_accept_invite;
-    cb.redeem_join_token = cb_redeem_join_token;
-    cb.add_member = cb_add_member;
+    cb.apply = cb_apply;
     cb.free_user_data = cb_free;
     try {
         return Directory{std::make_shared<const ssogate::Directory>(ssogate::Directory::from_callbacks(cb))};
@@ -243,6 +200,14 @@ void bind_directory(py::module_ &m) {
         py::arg("location"), "ssogate_directory_open: \"memory:\" or \"sqlite:PATH\".");
     m.def("email_normalize", &ssogate::email_normalize, py::arg("email"),
           "ssogate_email_normalize: ASCII A-Z lower-cased, every other character unchanged.");
+    m.def(
+        "testing_directory_contract",
+        [](const Directory &directory) {
+            py::gil_scoped_release nogil;  // a Python directory's callbacks take the GIL back
+            ssogate::testing_directory_contract(*directory.dir);
+        },
+        py::arg("directory"),
+        "ssogate_test_directory_contract: runs the directory contract; raises at the first failure.");
     m.def("directory_from_python", &directory_from_python, py::arg("bridge"),
           "ssogate_directory_new_callbacks over ssogate._directory._Bridge: each method returns (code, answer).");
     m.def(

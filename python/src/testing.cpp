@@ -111,6 +111,7 @@ void bind_testing(py::module_ &m) {
     py::class_<TestIdp>(m, "TestIdp", "A testing IdP (ssogate_test_idp handle), immutable.")
         .def_property_readonly("entity_id", [](const TestIdp &t) { return t.idp->entity_id(); })
         .def_property_readonly("certificate_pem", [](const TestIdp &t) { return t.idp->certificate_pem(); })
+        .def_property_readonly("private_key_pem", [](const TestIdp &t) { return t.idp->private_key_pem(); })
         .def_property_readonly("metadata_xml", [](const TestIdp &t) { return t.idp->metadata_xml(); });
     m.def(
         "test_idp_new",
@@ -120,6 +121,15 @@ void bind_testing(py::module_ &m) {
                 std::make_shared<const ssogate::TestIdp>(entity_id, static_cast<ssogate::KeyType>(key_type), sso_url)};
         },
         py::arg("entity_id"), py::arg("key_type"), py::arg("sso_url"), "ssogate_test_idp_new.");
+    m.def(
+        "test_idp_from_pem",
+        [](const std::string &entity_id, const std::string &sso_url, const std::string &key_pem,
+           const std::string &cert_pem) {
+            return TestIdp{std::make_shared<const ssogate::TestIdp>(
+                ssogate::TestIdp::from_pem(key_pem, cert_pem, entity_id, sso_url))};
+        },
+        py::arg("entity_id"), py::arg("sso_url"), py::arg("key_pem"), py::arg("cert_pem"),
+        "ssogate_test_idp_from_pem.");
     m.def("test_response_new", &response, py::arg("idp"), py::arg("connection"), py::arg("strings"), py::arg("times"),
           py::arg("attributes"), py::arg("authn_statement"), py::arg("sign"),
           "ssogate_test_response_new with a params builder; returns (base64, xml).");

@@ -47,13 +47,18 @@ from ._policy import (
 )
 from ._directory import (
     Account,
+    AppendAudit,
     ConnectionRecord,
     Directory,
+    InsertMember,
     InviteRecord,
     JoinToken,
     Member,
     MemoryDirectory,
     NativeDirectory,
+    TakeInvite,
+    TakeJoinToken,
+    UpdateMember,
     normalize_email,
 )
 from ._login import (
@@ -129,6 +134,11 @@ __all__ = [
     "Directory",
     "MemoryDirectory",
     "NativeDirectory",
+    "TakeInvite",
+    "TakeJoinToken",
+    "InsertMember",
+    "UpdateMember",
+    "AppendAudit",
     "Account",
     "ConnectionRecord",
     "Member",

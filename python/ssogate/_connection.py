@@ -184,6 +184,21 @@ class Connection:
         return self._native.email_attribute or None
 
     @property
+    def sp_certificate_pem(self) -> Optional[str]:
+        """The SP signing certificate (PEM) published in the SP metadata; None when there is none."""
+        return self._native.sp_certificate_pem or None
+
+    @property
+    def sp_certificate_sha256(self) -> Optional[str]:
+        """The SP certificate's SHA-256 fingerprint ("AB:CD:..."), as IdP consoles show it; None without one."""
+        return self._native.sp_certificate_sha256 or None
+
+    @property
+    def authn_requests_signed(self) -> bool:
+        """Whether every login begun for this connection is signed (the IdP wants signed AuthnRequests)."""
+        return self._native.authn_requests_signed
+
+    @property
     def idp(self) -> IdpMetadata:
         return self._idp
 

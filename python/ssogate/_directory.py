@@ -14,8 +14,12 @@ instantiate the class), then make a gate over it::
         PostgresDirectory(), ssogate.ReplayCache.open("redis://127.0.0.1:6379"),
         ssogate.RequestStore.open("redis://127.0.0.1:6379"))
 
-:class:`MemoryDirectory` is the reference implementation: copy it, and put each method's body in one
-transaction of your database where its docstring says so.
+:class:`MemoryDirectory` is the reference implementation: copy it. Every write with effects arrives
+through one method, :meth:`Directory.apply`: a list of operations the library computed (the member
+row, the invite or join token to consume, the audit row), each with a precondition, to apply in
+order in ONE transaction of your database. Your directory only stores: it holds no membership rule.
+Check it with :func:`ssogate.testing.check_directory_contract`, the same checks the library's own
+directories pass.
 
 The rules a directory follows (they are the library's, see core/src/store/directory.hpp):
 
@@ -38,7 +42,7 @@ import dataclasses
 import datetime as _dt
 import json
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _ssogate
 from ._codes import Code
@@ -54,6 +58,12 @@ __all__ = [
     "JoinToken",
     "Directory",
     "MemoryDirectory",
+    "TakeInvite",
+    "TakeJoinToken",
+    "InsertMember",
+    "UpdateMember",
+    "AppendAudit",
+    "Operation",
     "NativeDirectory",
     "normalize_email",
 ]
@@ -121,6 +131,56 @@ class JoinToken:
     connection_id: str
     email: str
     expires_at: _dt.datetime
+
+
+# ---- the operations of a change (Directory.apply), each with its precondition ----
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeInvite:
+    """Deletes the invite of (account_id, email) if it exists, its token is ``token`` and
+    ``expires_at > now``; otherwise the change fails with NotFound."""
+
+    account_id: str
+    email: str
+    token: str
+    now: _dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeJoinToken:
+    """Deletes the join token if it exists and ``expires_at > now``; otherwise NotFound."""
+
+    token: str
+    now: _dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class InsertMember:
+    """Inserts the member: NotFound when its account does not exist (checked first), StoreConflict
+    when the member exists."""
+
+    member: Member
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateMember:
+    """Replaces the member with ``after`` only if the stored row equals ``before`` in every field (a
+    compare-and-swap: another writer's change is never overwritten): NotFound when there is no such
+    member, StoreConflict when the stored row differs."""
+
+    before: Member
+    after: Member
+
+
+@dataclasses.dataclass(frozen=True)
+class AppendAudit:
+    """Appends the row (its ``seq`` is 0) under the next sequence number. No precondition."""
+
+    entry: AuditRow
+
+
+Operation = Union[TakeInvite, TakeJoinToken, InsertMember, UpdateMember, AppendAudit]
 
 
 class Directory(abc.ABC):
@@ -207,49 +267,24 @@ class Directory(abc.ABC):
     @abc.abstractmethod
     def find_join_token(self, token: str, now: _dt.datetime) -> Optional[JoinToken]:
         """The join token if it is known, unused and unexpired (``expires_at > now``), else None.
-        Consumes nothing: confirm_join reads it to decide again before redeem_join_token."""
+        Consumes nothing: confirm_join reads it to decide again before a TakeJoinToken consumes it."""
 
     # ---- the audit log ----
-
-    @abc.abstractmethod
-    def append_audit(self, entry: AuditRow) -> int:
-        """Appends the row (its ``seq`` is 0) and returns the sequence number given to it: > 0 and
-        greater than every earlier row's. The log only grows."""
 
     @abc.abstractmethod
     def read_audit(self, account_id: Optional[str], after_seq: int, limit: int) -> Sequence[AuditRow]:
         """Rows with ``seq > after_seq``, oldest first, at most ``limit``; ``account_id`` None means
         every account."""
 
-    # ---- decisions with effects: each is ONE transaction (the change and its audit row) ----
+    # ---- every write with effects: ONE transaction ----
 
     @abc.abstractmethod
-    def record_sso_login(self, account_id: str, email: str, now: _dt.datetime, audit: AuditRow) -> None:
-        """LOGIN: marks the member ``sso_linked`` with ``last_sso_login = now`` and appends ``audit``.
-        NotFound (changing nothing) when there is no such member."""
-
-    @abc.abstractmethod
-    def accept_invite(
-        self, account_id: str, email: str, joined_via: str, has_password: bool, now: _dt.datetime, audit: AuditRow
-    ) -> Member:
-        """JOIN_BY_INVITE: consumes the unexpired invite, creates and returns the member with the
-        invite's role, ``joined_via`` ("password" or "sso"), ``has_password``, ``sso_linked = joined_via
-        == "sso"``, ``last_sso_login = now`` if linked else None, ``created_at = now``, status active;
-        appends ``audit``. NotFound when there is no unexpired invite; StoreConflict when the member
-        exists (both change nothing)."""
-
-    @abc.abstractmethod
-    def redeem_join_token(self, token: str, now: _dt.datetime, audit: AuditRow) -> Member:
-        """confirm_join: consumes the token exactly once and creates and returns the member of its
-        account and email (role member, joined via sso, linked, ``last_sso_login = created_at =
-        now``); appends ``audit`` with its empty account_id, connection_id and email filled from the
-        token. NotFound when the token is unknown, used or expired (``expires_at <= now``) or its
-        account is gone; StoreConflict when the member exists (both change nothing, token kept)."""
-
-    @abc.abstractmethod
-    def add_member(self, member: Member, audit: AuditRow) -> None:
-        """Creates the member and appends ``audit``. StoreConflict when the member exists; NotFound
-        when the account does not."""
+    def apply(self, change: Sequence[Operation]) -> Sequence[int]:
+        """Applies the operations in order, in ONE transaction: each sees the effect of the earlier
+        ones; the first whose precondition does not hold raises its NotFound / StoreConflict, and then
+        nothing of the change may remain (an invite taken, a row appended earlier in the same change:
+        all undone). Returns the seq given to each AppendAudit row, in order: > 0 and greater than
+        every earlier row's. The audit log grows only through this."""
 
 
 class NativeDirectory:
@@ -290,10 +325,11 @@ def normalize_email(email: str) -> str:
 class MemoryDirectory(Directory):
     """A directory in this process's memory: the reference for your own.
 
-    One lock makes every method atomic, which gives the four decision methods the all-or-nothing
-    behaviour a database transaction gives. In your database, each method body between ``with
-    self._lock:`` and its end is one transaction; where two steps are read-then-write (a check then
-    an insert), the transaction (or a unique key) keeps two nodes from both passing the check.
+    One lock makes every method atomic, and :meth:`apply` puts the maps back as they were when an
+    operation fails, which is the all-or-nothing a database transaction gives. In your database,
+    ``apply`` is BEGIN, one statement per operation (each precondition a WHERE clause: ``DELETE ...
+    WHERE token = ? AND expires_at > ?``, ``UPDATE members SET ... WHERE <every column> = <before>``,
+    the row count telling whether it held), and COMMIT, or ROLLBACK on the first that did not.
     """
 
     def __init__(self) -> None:
@@ -388,90 +424,53 @@ class MemoryDirectory(Directory):
             return None
         return t
 
-    def append_audit(self, entry: AuditRow) -> int:
-        with self._lock:
-            return self._append_locked(entry)
-
     def read_audit(self, account_id: Optional[str], after_seq: int, limit: int) -> Sequence[AuditRow]:
         with self._lock:
             rows = [r for r in self._audit if r.seq > after_seq and (not account_id or r.account_id == account_id)]
         return rows[:limit]
 
-    def record_sso_login(self, account_id: str, email: str, now: _dt.datetime, audit: AuditRow) -> None:
-        key = (account_id, normalize_email(email))
-        with self._lock:  # one transaction: the member update and its audit row
-            member = self._members.get(key)
-            if member is None:
-                raise NotFound(f"no member {key[1]} in account {account_id}")
-            self._members[key] = dataclasses.replace(member, sso_linked=True, last_sso_login=now)
-            self._append_locked(audit)
+    def apply(self, change: Sequence[Operation]) -> Sequence[int]:
+        with self._lock:  # one transaction: put everything back if an operation fails
+            saved = (dict(self._invites), dict(self._join_tokens), dict(self._members), len(self._audit))
+            try:
+                return [seq for op in change for seq in self._apply_locked(op)]
+            except BaseException:
+                self._invites, self._join_tokens, self._members = saved[0], saved[1], saved[2]
+                del self._audit[saved[3]:]
+                raise
 
-    def accept_invite(
-        self, account_id: str, email: str, joined_via: str, has_password: bool, now: _dt.datetime, audit: AuditRow
-    ) -> Member:
-        key = (account_id, normalize_email(email))
-        with self._lock:  # one transaction: consume the invite, create the member, append the row
+    def _apply_locked(self, op: Operation) -> List[int]:
+        if isinstance(op, TakeInvite):
+            key = (op.account_id, normalize_email(op.email))
             invite = self._invites.get(key)
-            if invite is None or invite.expires_at <= now:
-                raise NotFound(f"no pending invite for {key[1]} in account {account_id}")
-            if key in self._members:
-                raise StoreConflict(f"{key[1]} is already a member of account {account_id}")
-            linked = joined_via == "sso"
-            member = Member(
-                account_id=account_id,
-                email=key[1],
-                role=invite.role,
-                has_password=has_password,
-                joined_via=joined_via,
-                sso_linked=linked,
-                last_sso_login=now if linked else None,
-                created_at=now,
-            )
+            if invite is None or invite.token != op.token or invite.expires_at <= op.now:
+                raise NotFound(f"no pending invite for {key[1]} in account {op.account_id}")
             del self._invites[key]
-            self._members[key] = member
-            self._append_locked(audit)
-            return member
-
-    def redeem_join_token(self, token: str, now: _dt.datetime, audit: AuditRow) -> Member:
-        with self._lock:  # one transaction: consume the token, create the member, append the row
-            t = self._join_tokens.get(token)
-            if t is None or t.expires_at <= now:
+        elif isinstance(op, TakeJoinToken):
+            token = self._join_tokens.get(op.token)
+            if token is None or token.expires_at <= op.now:
                 raise NotFound("the join token is unknown, already used or expired")
-            key = (t.account_id, t.email)
-            # Checked before the token is consumed: a refused redemption changes nothing, as a
-            # rolled-back transaction would.
-            if t.account_id not in self._accounts:
-                raise NotFound(f'no account with id "{t.account_id}"')
-            if key in self._members:
-                raise StoreConflict(f"{t.email} is already a member of account {t.account_id}")
-            del self._join_tokens[token]
-            member = Member(
-                account_id=t.account_id,
-                email=t.email,
-                joined_via="sso",
-                sso_linked=True,
-                last_sso_login=now,
-                created_at=now,
-            )
-            self._members[key] = member
-            self._append_locked(
-                audit._replace(
-                    account_id=audit.account_id or t.account_id,
-                    connection_id=audit.connection_id or t.connection_id,
-                    email=audit.email or t.email,
-                )
-            )
-            return member
-
-    def add_member(self, member: Member, audit: AuditRow) -> None:
-        member = dataclasses.replace(member, email=normalize_email(member.email))
-        key = (member.account_id, member.email)
-        with self._lock:  # one transaction: the existence checks, the insert and the audit row
-            self._require_account(member.account_id)
-            if key in self._members:
-                raise StoreConflict(f"{member.email} is already a member of account {member.account_id}")
-            self._members[key] = member
-            self._append_locked(audit)
+            del self._join_tokens[op.token]
+        elif isinstance(op, InsertMember):
+            m = dataclasses.replace(op.member, email=normalize_email(op.member.email))
+            self._require_account(m.account_id)
+            if (m.account_id, m.email) in self._members:
+                raise StoreConflict(f"{m.email} is already a member of account {m.account_id}")
+            self._members[(m.account_id, m.email)] = m
+        elif isinstance(op, UpdateMember):
+            before = dataclasses.replace(op.before, email=normalize_email(op.before.email))
+            key = (before.account_id, before.email)
+            stored = self._members.get(key)
+            if stored is None:
+                raise NotFound(f"no member {key[1]} in account {key[0]}")
+            if stored != before:
+                raise StoreConflict(f"the member {key[1]} in account {key[0]} changed since it was read")
+            self._members[key] = dataclasses.replace(op.after, email=key[1])
+        elif isinstance(op, AppendAudit):
+            return [self._append_locked(op.entry)]
+        else:
+            raise TypeError(f"unknown directory operation {type(op).__name__}")
+        return []
 
     # Callers hold self._lock.
     def _require_account(self, account_id: str) -> None:
@@ -614,8 +613,8 @@ def _dumps(value: Any) -> str:
 class _Bridge:
     """What the extension's C callbacks call: JSON and plain values in, ``(code, answer)`` out.
 
-    ``code`` is 0, ``Code.NOT_FOUND`` or ``Code.STORE_CONFLICT``; ``answer`` is None, a JSON str or
-    (for append_audit) the new seq. Any other exception propagates to the extension, which reports
+    ``code`` is 0, ``Code.NOT_FOUND`` or ``Code.STORE_CONFLICT``; ``answer`` is None or a JSON str
+    (for apply, the array of the audit seqs). Any other exception propagates to the extension, which reports
     it to ``sys.unraisablehook`` and answers "could not answer" (STORE_UNAVAILABLE).
     """
 
@@ -646,12 +645,6 @@ class _Bridge:
         if found is None or isinstance(found, (str, bytes, dict)):
             raise TypeError(f"Directory.{method} returned {type(found).__name__}; expected a list of {cls.__name__}")
         return 0, _dumps([out(_expect(x, cls, method)) for x in found])
-
-    def _member_answer(self, method: str, fn: Callable[[], Any]) -> Tuple[int, Any]:
-        code, member = self._call(fn)
-        if code != 0:
-            return code, None
-        return 0, _dumps(_member_out(_expect(member, Member, method)))
 
     def put_account(self, j: str) -> Tuple[int, Any]:
         return self._call(lambda: self._d.put_account(_account_in(json.loads(j))))
@@ -695,37 +688,35 @@ class _Bridge:
     def find_join_token(self, token: str, now: int) -> Tuple[int, Any]:
         return self._find("find_join_token", JoinToken, _join_token_out, token, to_datetime(now))
 
-    def append_audit(self, j: str) -> Tuple[int, Any]:
-        code, seq = self._call(lambda: self._d.append_audit(_audit_in(json.loads(j))))
-        if code == 0 and (isinstance(seq, bool) or not isinstance(seq, int)):
-            raise TypeError(f"Directory.append_audit returned {type(seq).__name__}; expected the row's seq (int)")
-        return code, seq
-
     def read_audit(self, account_id: str, after_seq: int, limit: int) -> Tuple[int, Any]:
         return self._list("read_audit", AuditRow, _audit_out, account_id or None, after_seq, limit)
 
-    def record_sso_login(self, account_id: str, email: str, now: int, audit: str) -> Tuple[int, Any]:
-        row = _audit_in(json.loads(audit))
-        return self._call(lambda: self._d.record_sso_login(account_id, email, to_datetime(now), row))
+    def apply(self, j: str) -> Tuple[int, Any]:
+        change = [_operation_in(op) for op in json.loads(j)]
+        code, seqs = self._call(lambda: self._d.apply(change))
+        if code != 0:
+            return code, None
+        if seqs is None or isinstance(seqs, (str, bytes, dict)) or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in seqs
+        ):
+            raise TypeError(f"Directory.apply returned {type(seqs).__name__}; expected a list of seqs (int)")
+        return 0, _dumps(list(seqs))
 
-    def accept_invite(
-        self, account_id: str, email: str, joined_via: int, has_password: bool, now: int, audit: str
-    ) -> Tuple[int, Any]:
-        row = _audit_in(json.loads(audit))
-        via = "sso" if joined_via == 1 else "password"
-        return self._member_answer(
-            "accept_invite",
-            lambda: self._d.accept_invite(account_id, email, via, has_password, to_datetime(now), row),
-        )
 
-    def redeem_join_token(self, token: str, now: int, audit: str) -> Tuple[int, Any]:
-        row = _audit_in(json.loads(audit))
-        return self._member_answer("redeem_join_token", lambda: self._d.redeem_join_token(token, to_datetime(now), row))
-
-    def add_member(self, member: str, audit: str) -> Tuple[int, Any]:
-        m = _member_in(json.loads(member))
-        row = _audit_in(json.loads(audit))
-        return self._call(lambda: self._d.add_member(m, row))
+def _operation_in(d: Dict[str, Any]) -> Operation:
+    """One operation of a "directory change, schema 1" as the library sends it."""
+    op = d["op"]
+    if op == "take_invite":
+        return TakeInvite(d["account_id"], d["email"], d["token"], to_datetime(d["now"]))
+    if op == "take_join_token":
+        return TakeJoinToken(d["token"], to_datetime(d["now"]))
+    if op == "insert_member":
+        return InsertMember(_member_in(d["member"]))
+    if op == "update_member":
+        return UpdateMember(_member_in(d["before"]), _member_in(d["after"]))
+    if op == "append_audit":
+        return AppendAudit(_audit_in(d["entry"]))
+    raise ValueError(f"the library sent a directory operation this binding does not know: {op!r}")
 
 
 def _native_directory(directory: Any) -> Any:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NamedTuple, Optional, Union
 
-from . import _ssogate
+from . import _enums, _ssogate
 from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
@@ -42,16 +42,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Gate", "GateOutcome", "Invite", "EnforcementPreview", "PasswordDecision", "AuditRow"]
 
-_ROLES = {"owner": 0, "admin": 1, "member": 2}
-_MODES = {"mixed": 0, "enforced": 1}
+# The API's strings for the header's enums (_enums.py, generated from ssogate.h).
+_ROLES = {name.lower(): n for name, n in _enums.ROLE.items()}
+_MODES = {name.lower(): n for name, n in _enums.SSO_MODE.items()}
 _MODE_NAMES = {v: k for k, v in _MODES.items()}
-_KINDS = {
-    _ssogate.GATE_OUTCOME_LOGIN: "LOGIN",
-    _ssogate.GATE_OUTCOME_PROMPT_JOIN: "PROMPT_JOIN",
-    _ssogate.GATE_OUTCOME_JOINED_BY_INVITE: "JOINED_BY_INVITE",
-    _ssogate.GATE_OUTCOME_DENIED: "DENIED",
-}
-_BINDINGS = {"redirect": _ssogate.BINDING_HTTP_REDIRECT, "post": _ssogate.BINDING_HTTP_POST}
+_KINDS = {n: name for name, n in _enums.GATE_OUTCOME.items()}
+_BINDINGS = {"redirect": _enums.BINDING["HTTP_REDIRECT"], "post": _enums.BINDING["HTTP_POST"]}
 
 
 def _text(value: Any, what: str) -> str:
@@ -439,7 +435,4 @@ class Gate:
 
 
 # Reason names back to numbers, for PasswordDecision.reason_text.
-_REASON_NUMBERS = {
-    _ssogate.reason_name(n): n for n in (1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 30, 31, 32, 33, 34, 35, 50, 51, 52,
-                                          53, 70, 71, 72, 73)
-}
+_REASON_NUMBERS = {name: n for name, n in _enums.REASON.items() if name != "NONE"}

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as _dt
 from typing import List, Optional, Tuple, Union
 
-from . import _ssogate
+from . import _enums, _ssogate
 from ._codes import Code
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_max_bytes, to_unix
 from ._errors import InvalidArgument
@@ -14,8 +14,8 @@ from ._errors import InvalidArgument
 __all__ = ["Endpoint", "Certificate", "Warning", "IdpMetadata", "import_idp_metadata"]
 
 _BINDING_NAMES = {
-    _ssogate.BINDING_HTTP_REDIRECT: "redirect",
-    _ssogate.BINDING_HTTP_POST: "post",
+    _enums.BINDING["HTTP_REDIRECT"]: "redirect",
+    _enums.BINDING["HTTP_POST"]: "post",
 }
 _BINDING_NUMBERS = {name: number for number, name in _BINDING_NAMES.items()}
 

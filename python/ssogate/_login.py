@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
 
-from . import _ssogate
+from . import _enums, _ssogate
 from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
@@ -42,7 +42,7 @@ __all__ = [
     "finish_sp_login",
 ]
 
-_BINDINGS = {"redirect": _ssogate.BINDING_HTTP_REDIRECT, "post": _ssogate.BINDING_HTTP_POST}
+_BINDINGS = {"redirect": _enums.BINDING["HTTP_REDIRECT"], "post": _enums.BINDING["HTTP_POST"]}
 
 
 class PendingRequest(NamedTuple):
@@ -276,7 +276,7 @@ def _sp_login_request(r: Any) -> SpLoginRequest:
     return SpLoginRequest(
         request_id=request_id,
         relay_state=relay_state,
-        binding="post" if b == _ssogate.BINDING_HTTP_POST else "redirect",
+        binding="post" if b == _enums.BINDING["HTTP_POST"] else "redirect",
         destination=destination,
         redirect_url=url or None,
         post_form_html=html or None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from . import _ssogate
+from . import _enums, _ssogate
 from ._codes import Code
 from ._connection import Connection
 from ._errors import InvalidArgument
@@ -42,15 +42,11 @@ __all__ = [
     "preview_enforcement",
 ]
 
-_STATUSES = {"active": 0, "disabled": 1}
-_JOINED_VIA = {"password": 0, "sso": 1}
-_METHODS = {"password": 0, "sso": 1}
-_OUTCOMES = {
-    _ssogate.SSO_OUTCOME_LOGIN: "LOGIN",
-    _ssogate.SSO_OUTCOME_JOIN_BY_INVITE: "JOIN_BY_INVITE",
-    _ssogate.SSO_OUTCOME_PROMPT_JOIN: "PROMPT_JOIN",
-    _ssogate.SSO_OUTCOME_DENY: "DENY",
-}
+# The API's strings for the header's enums (_enums.py, generated from ssogate.h).
+_STATUSES = {name.lower(): n for name, n in _enums.POLICY_MEMBER_STATUS.items()}
+_JOINED_VIA = {name.lower(): n for name, n in _enums.POLICY_JOINED_VIA.items()}
+_METHODS = {name.lower(): n for name, n in _enums.POLICY_INVITE_METHOD.items()}
+_OUTCOMES = {n: name for name, n in _enums.SSO_OUTCOME.items()}
 
 
 class AccountSettings(NamedTuple):

@@ -17,19 +17,15 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _ssogate
+from . import _enums, _ssogate
 from ._connection import Connection
+from ._directory import _native_directory
 from ._convert import Timestamp, to_unix
 
-__all__ = ["TestIdp", "TestResponse"]
+__all__ = ["TestIdp", "TestResponse", "check_directory_contract"]
 
-_SIGN = {
-    "none": _ssogate.TEST_SIGN_NONE,
-    "response": _ssogate.TEST_SIGN_RESPONSE,
-    "assertion": _ssogate.TEST_SIGN_ASSERTION,
-    "both": _ssogate.TEST_SIGN_BOTH,
-}
-_KEYS = {"rsa": _ssogate.KEY_RSA_2048, "ec": _ssogate.KEY_EC_P256}
+_SIGN = {name.lower(): n for name, n in _enums.TEST_SIGN.items()}
+_KEYS = {"rsa": _enums.KEY_TYPE["RSA_2048"], "ec": _enums.KEY_TYPE["EC_P256"]}
 _STRINGS = (
     "in_response_to", "destination", "recipient", "audience", "issuer", "nameid", "nameid_format", "status",
     "sub_status", "status_message", "session_index", "response_id", "assertion_id", "signature_method",
@@ -67,6 +63,22 @@ class TestIdp:
             raise ValueError(f"key_type must be 'rsa' or 'ec', got {key_type!r}")
         self._native = _ssogate.test_idp_new(entity_id, _KEYS[key_type], sso_url)
 
+    @classmethod
+    def from_pem(
+        cls,
+        key_pem: str,
+        certificate_pem: str,
+        entity_id: str = "https://idp.test.example/saml",
+        *,
+        sso_url: str = "https://idp.test.example/sso",
+    ) -> "TestIdp":
+        """The testing IdP over a key and certificate kept from an earlier one (``private_key_pem``,
+        ``certificate_pem``), so that its metadata stays the same across runs. A key that does not
+        match the certificate raises :class:`ssogate.InvalidArgument`."""
+        idp = cls.__new__(cls)
+        idp._native = _ssogate.test_idp_from_pem(entity_id, sso_url, key_pem, certificate_pem)
+        return idp
+
     @property
     def entity_id(self) -> str:
         return self._native.entity_id
@@ -74,6 +86,11 @@ class TestIdp:
     @property
     def certificate_pem(self) -> str:
         return self._native.certificate_pem
+
+    @property
+    def private_key_pem(self) -> str:
+        """The private key (PEM): a throwaway for tests, never for a real IdP."""
+        return self._native.private_key_pem
 
     @property
     def metadata_xml(self) -> str:
@@ -126,3 +143,18 @@ class TestIdp:
 
     def __repr__(self) -> str:
         return f"TestIdp({self.entity_id!r})"
+
+
+def check_directory_contract(directory: object) -> None:
+    """Runs the directory contract over ``directory`` (your :class:`ssogate.Directory`, or one of
+    :meth:`ssogate.Directory.open`): the same checks the library's own directories pass, through the
+    same C ABI a gate uses. Every read and plain write, each :meth:`ssogate.Directory.apply`
+    operation's precondition and error, all-or-nothing changes, increasing audit seqs.
+
+    The directory must start empty and the checks WRITE test data to it (accounts named
+    "contract-..."): for tests only. Returns None when every check passed; raises
+    ``ssogate.StoreError`` with ``Code.STORE_CORRUPT`` and a message naming the check ("directory
+    contract, update_member: ...") at the first failure, or the directory's own error when it could
+    not answer.
+    """
+    _ssogate.testing_directory_contract(_native_directory(directory))

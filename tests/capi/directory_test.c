@@ -1,12 +1,12 @@
 /*
  * The host's own directory (section 5, ssogate_directory_callbacks) from a C11 program that sees only
- * <ssogate/ssogate.h>: a complete directory kept in plain arrays, the seed's whole flow through
+ * <ssogate/ssogate.h>: a complete directory kept in plain arrays, the whole dashboard flow through
  * ssogate_gate_new over it, and the fail-closed rules (a callback that cannot answer or answers
  * garbage refuses the login). Also the library's own directories through ssogate_directory_open.
  *
  * The first half is the worked example docs/stores.md points hosts to. A real host keeps these
- * records in its database: each callback is one query, and the four decisions with effects
- * (record_sso_login, accept_invite, redeem_join_token, add_member) are one transaction each. It also
+ * records in its database: each callback is one query, and apply (every write with effects, computed
+ * by the library) is one transaction. It also
  * reads the records with a real JSON library; this example gets by with a few string helpers because
  * the library writes compact JSON and the test's values need no escaping.
  *
@@ -108,7 +108,7 @@ typedef struct {
     char *json;
 } connection_row;
 
-/* Members are changed field by field (record_sso_login), so they are kept as fields. */
+/* Members are compared field by field (update_member's compare-and-swap), so they are kept as fields. */
 typedef struct {
     char account_id[64];
     char email[128];
@@ -164,6 +164,8 @@ typedef struct {
     const char *fail_json;
 
     int free_calls; /* free_user_data calls, which must end at exactly one */
+
+    int no_compare_and_swap; /* a flawed store, which the contract must catch */
 } host_directory;
 
 static int injected(host_directory *d, const char *callback, ssogate_json_out *out, int *rc) {
@@ -471,13 +473,6 @@ static int find_join_token(void *user_data, const char *token, size_t token_len,
     return 0;
 }
 
-static int append_audit(void *user_data, const char *audit_json, size_t len, int64_t *seq) {
-    host_directory *d = user_data;
-    (void)len;
-    *seq = append_row(d, audit_json);
-    return *seq > 0 ? 0 : -1;
-}
-
 static int read_audit(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq, uint64_t limit,
                       ssogate_json_out *out) {
     host_directory *d = user_data;
@@ -497,108 +492,173 @@ static int read_audit(void *user_data, const char *account_id, size_t account_id
 }
 
 /*
- * The four decisions with effects. Each checks everything first and changes the arrays only when
- * nothing can fail any more, so the change and its audit row are both made or neither: a database
- * host gets the same from BEGIN ... COMMIT.
+ * apply: the one write with effects. The library sends a "directory change" (a JSON array of
+ * operations) it computed itself; this store only checks each operation's precondition and stores.
+ * The operations run in order, and the first refusal undoes the whole change: the store is copied
+ * before the change and put back on failure, which is what BEGIN ... ROLLBACK gives a database host.
  */
 
-static int record_sso_login(void *user_data, const char *account_id, size_t account_id_len, const char *email,
-                            size_t email_len, int64_t now, const char *audit_json, size_t audit_len) {
-    host_directory *d = user_data;
-    (void)account_id_len;
-    (void)email_len;
-    (void)audit_len;
-    INJECT(d, "record_sso_login", NULL);
-    member_row *m = member_by_key(d, account_id, email);
-    if (m == NULL) return SSOGATE_NOT_FOUND;
-    if (append_row(d, audit_json) == 0) return -1;
-    m->sso_linked = 1;
-    m->last_sso_login = now;
+/* The end of the JSON value starting at p (an object, array or string), or NULL. */
+static const char *value_end(const char *p) {
+    int depth = 0;
+    for (; *p != '\0'; p++) {
+        if (*p == '"') {
+            for (p++; *p != '"'; p++) {
+                if (*p == '\0') return NULL;
+                if (*p == '\\' && p[1] != '\0') p++;
+            }
+            if (depth == 0) return p + 1;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            if (--depth == 0) return p + 1;
+        }
+    }
+    return NULL;
+}
+
+/* The object field `key` of json, newly allocated, or NULL. */
+static char *get_obj(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":{", key);
+    const char *p = strstr(json, pattern);
+    if (p == NULL) return NULL;
+    p += strlen(pattern) - 1;
+    const char *end = value_end(p);
+    return end == NULL ? NULL : copy_of(p, (size_t)(end - p));
+}
+
+static int same_member(const member_row *a, const member_row *b) {
+    return strcmp(a->account_id, b->account_id) == 0 && strcmp(a->email, b->email) == 0 &&
+           strcmp(a->role, b->role) == 0 && strcmp(a->status, b->status) == 0 && a->has_password == b->has_password &&
+           strcmp(a->joined_via, b->joined_via) == 0 && a->sso_linked == b->sso_linked &&
+           a->last_sso_login == b->last_sso_login && a->created_at == b->created_at;
+}
+
+/* A member nested in an operation ("member", "before", "after"). */
+static int op_member(const char *op, const char *key, member_row *m) {
+    char *json = get_obj(op, key);
+    if (json == NULL) return -1;
+    const int rc = member_from_json(json, m);
+    free(json);
+    return rc;
+}
+
+/* What a change allocated and what it dropped: freed once it commits or fails. */
+typedef struct {
+    char *fresh[4 * MAX_ROWS];
+    size_t n_fresh;
+    char *dropped[MAX_ROWS];
+    size_t n_dropped;
+} change_memory;
+
+static int take_invite(host_directory *d, const char *op, change_memory *mem) {
+    char account_id[64], email[128], token[64], stored[64];
+    if (!get_str(op, "account_id", account_id, sizeof account_id) || !get_str(op, "email", email, sizeof email) ||
+        !get_str(op, "token", token, sizeof token))
+        return -1;
+    invite_row *r = invite_by_key(d, account_id, email);
+    if (r == NULL || r->expires_at <= get_int(op, "now") || !get_str(r->json, "token", stored, sizeof stored) ||
+        strcmp(stored, token) != 0)
+        return SSOGATE_NOT_FOUND;
+    mem->dropped[mem->n_dropped++] = r->json; /* freed when the change commits */
+    *r = d->invites[--d->n_invites];
     return 0;
 }
 
-static int accept_invite(void *user_data, const char *account_id, size_t account_id_len, const char *email,
-                         size_t email_len, int joined_via, int has_password, int64_t now, const char *audit_json,
-                         size_t audit_len, ssogate_json_out *member_out) {
-    host_directory *d = user_data;
-    (void)account_id_len;
-    (void)email_len;
-    (void)audit_len;
-    invite_row *inv = invite_by_key(d, account_id, email);
-    if (inv == NULL || inv->expires_at <= now) return SSOGATE_NOT_FOUND;
-    if (member_by_key(d, account_id, email) != NULL) return SSOGATE_STORE_CONFLICT;
-    if (d->n_members == MAX_ROWS) return -1;
-    member_row m;
-    memset(&m, 0, sizeof m);
-    strcpy(m.account_id, account_id);
-    strcpy(m.email, email);
-    strcpy(m.role, inv->role);
-    strcpy(m.status, "active");
-    m.has_password = has_password;
-    strcpy(m.joined_via, joined_via == 1 ? "sso" : "password");
-    m.sso_linked = joined_via == 1;
-    m.last_sso_login = m.sso_linked ? now : 0;
-    m.created_at = now;
-    if (append_row(d, audit_json) == 0) return -1;
-    delete_invite(d, inv);
-    d->members[d->n_members++] = m;
-    return answer_member(&m, member_out);
+static int take_join_token(host_directory *d, const char *op) {
+    char token[64];
+    if (!get_str(op, "token", token, sizeof token)) return -1;
+    for (size_t i = 0; i < d->n_join_tokens; i++) {
+        if (strcmp(d->join_tokens[i].token, token) == 0 && d->join_tokens[i].expires_at > get_int(op, "now")) {
+            d->join_tokens[i] = d->join_tokens[--d->n_join_tokens];
+            return 0;
+        }
+    }
+    return SSOGATE_NOT_FOUND;
 }
 
-static int redeem_join_token(void *user_data, const char *token, size_t token_len, int64_t now, const char *audit_json,
-                             size_t audit_len, ssogate_json_out *member_out) {
-    host_directory *d = user_data;
-    (void)token_len;
-    (void)audit_len;
-    size_t i = 0;
-    while (i < d->n_join_tokens && strcmp(d->join_tokens[i].token, token) != 0) i++;
-    if (i == d->n_join_tokens || d->join_tokens[i].expires_at <= now) return SSOGATE_NOT_FOUND;
-    const join_token_row t = d->join_tokens[i];
-    if (account_by_id(d, t.account_id) == NULL) return SSOGATE_NOT_FOUND;
-    if (member_by_key(d, t.account_id, t.email) != NULL) return SSOGATE_STORE_CONFLICT;
-    if (d->n_members == MAX_ROWS) return -1;
-
-    /* The audit row arrives without account, connection and email: they come from the token. */
-    char field[200];
-    snprintf(field, sizeof field, "\"account_id\":\"%s\"", t.account_id);
-    char *a = replaced(audit_json, "\"account_id\":\"\"", field);
-    snprintf(field, sizeof field, "\"connection_id\":\"%s\"", t.connection_id);
-    char *b = replaced(a, "\"connection_id\":\"\"", field);
-    snprintf(field, sizeof field, "\"email\":\"%s\"", t.email);
-    char *c = replaced(b, "\"email\":\"\"", field);
-    const int64_t seq = append_row(d, c);
-    free(a);
-    free(b);
-    free(c);
-    if (seq == 0) return -1;
-
+static int insert_member(host_directory *d, const char *op) {
     member_row m;
-    memset(&m, 0, sizeof m);
-    strcpy(m.account_id, t.account_id);
-    strcpy(m.email, t.email);
-    strcpy(m.role, "member");
-    strcpy(m.status, "active");
-    strcpy(m.joined_via, "sso");
-    m.sso_linked = 1;
-    m.last_sso_login = now;
-    m.created_at = now;
-    d->join_tokens[i] = d->join_tokens[--d->n_join_tokens];
-    d->members[d->n_members++] = m;
-    return answer_member(&m, member_out);
-}
-
-static int add_member(void *user_data, const char *member_json, size_t len, const char *audit_json, size_t audit_len) {
-    host_directory *d = user_data;
-    (void)len;
-    (void)audit_len;
-    member_row m;
-    if (member_from_json(member_json, &m) != 0) return -1;
+    if (op_member(op, "member", &m) != 0) return -1;
     if (account_by_id(d, m.account_id) == NULL) return SSOGATE_NOT_FOUND;
     if (member_by_key(d, m.account_id, m.email) != NULL) return SSOGATE_STORE_CONFLICT;
     if (d->n_members == MAX_ROWS) return -1;
-    if (append_row(d, audit_json) == 0) return -1;
     d->members[d->n_members++] = m;
     return 0;
+}
+
+static int update_member(host_directory *d, const char *op) {
+    member_row before, after;
+    if (op_member(op, "before", &before) != 0 || op_member(op, "after", &after) != 0) return -1;
+    member_row *stored = member_by_key(d, before.account_id, before.email);
+    if (stored == NULL) return SSOGATE_NOT_FOUND;
+    if (!same_member(stored, &before) && !d->no_compare_and_swap) return SSOGATE_STORE_CONFLICT;
+    *stored = after;
+    return 0;
+}
+
+static int append_audit_op(host_directory *d, const char *op, buf *seqs, change_memory *mem) {
+    char *entry = get_obj(op, "entry");
+    if (entry == NULL) return -1;
+    const int64_t seq = append_row(d, entry);
+    free(entry);
+    if (seq == 0) return -1;
+    mem->fresh[mem->n_fresh++] = d->audit[d->n_audit - 1].json; /* freed if the change fails */
+    char text[32];
+    snprintf(text, sizeof text, "%s%lld", seqs->len > 1 ? "," : "", (long long)seq);
+    buf_add(seqs, text);
+    return 0;
+}
+
+static int apply_op(host_directory *d, const char *op, buf *seqs, change_memory *mem) {
+    char name[32];
+    if (!get_str(op, "op", name, sizeof name)) return -1;
+    if (strcmp(name, "take_invite") == 0) return take_invite(d, op, mem);
+    if (strcmp(name, "take_join_token") == 0) return take_join_token(d, op);
+    if (strcmp(name, "insert_member") == 0) return insert_member(d, op);
+    if (strcmp(name, "update_member") == 0) return update_member(d, op);
+    if (strcmp(name, "append_audit") == 0) return append_audit_op(d, op, seqs, mem);
+    return -1; /* an operation this store does not know: it cannot apply the change */
+}
+
+static int apply(void *user_data, const char *change_json, size_t len, ssogate_json_out *seqs_out) {
+    host_directory *d = user_data;
+    (void)len;
+    INJECT(d, "apply", NULL);
+    host_directory *saved = malloc(sizeof *saved);
+    change_memory *mem = calloc(1, sizeof *mem);
+    CHECK(saved != NULL && mem != NULL);
+    *saved = *d;
+    buf seqs = {0};
+    buf_add(&seqs, "[");
+    int rc = change_json[0] == '[' ? 0 : -1;
+    const char *p = change_json + 1;
+    while (rc == 0) {
+        while (*p == ',' || *p == ' ') p++;
+        if (*p == ']') break;
+        const char *end = *p == '{' ? value_end(p) : NULL;
+        if (end == NULL) {
+            rc = -1;
+            break;
+        }
+        char *op = copy_of(p, (size_t)(end - p));
+        rc = apply_op(d, op, &seqs, mem);
+        free(op);
+        p = end;
+    }
+    buf_add(&seqs, "]");
+    if (rc == 0) {
+        for (size_t i = 0; i < mem->n_dropped; i++) free(mem->dropped[i]);
+        rc = ssogate_json_out_set(seqs_out, seqs.p, seqs.len);
+    } else {
+        for (size_t i = 0; i < mem->n_fresh; i++) free(mem->fresh[i]);
+        *d = *saved; /* the rollback */
+    }
+    free(seqs.p);
+    free(saved);
+    free(mem);
+    return rc;
 }
 
 static void free_host_directory(void *user_data) {
@@ -630,12 +690,8 @@ static ssogate_directory_callbacks host_callbacks(host_directory *d) {
     cb.revoke_invite = revoke_invite;
     cb.put_join_token = put_join_token;
     cb.find_join_token = find_join_token;
-    cb.append_audit = append_audit;
     cb.read_audit = read_audit;
-    cb.record_sso_login = record_sso_login;
-    cb.accept_invite = accept_invite;
-    cb.redeem_join_token = redeem_join_token;
-    cb.add_member = add_member;
+    cb.apply = apply;
     cb.free_user_data = free_host_directory;
     return cb;
 }
@@ -661,7 +717,7 @@ static void host_admin_adds_member(host_directory *d, const char *account_id, co
 /* ------------------------------------------------------------------------------------- the tests */
 
 /* Consumes a fresh unsolicited response of the testing IdP for email. */
-static ssogate_outcome *consume_for(ssogate_gate *gate, const char *email) { return consume_at(gate, email); }
+static ssogate_gate_outcome *consume_for(ssogate_gate *gate, const char *email) { return consume_at(gate, email); }
 
 static void setup(void) { setup_okta(); }
 
@@ -679,8 +735,8 @@ static ssogate_gate *gate_over(ssogate_directory *directory) {
     return gate;
 }
 
-/* The seed's flow: account, connection, a member's login, a JiT newcomer, an invitee, the audit log. */
-static void seed_flow(ssogate_gate *gate) {
+/* The dashboard flow: account, connection, a member's login, a JiT newcomer, an invitee, the audit log. */
+static void dashboard_flow(ssogate_gate *gate) {
     CHECK(ssogate_gate_create_account(gate, S("acme"), S("Acme"), S("example.com"), err) == SSOGATE_OK);
     CHECK(ssogate_gate_create_account(gate, S("acme"), S("Acme"), S("example.com"), err) == SSOGATE_STORE_CONFLICT);
     CHECK(ssogate_gate_add_connection(gate, S("acme"), conn, 1, err) == SSOGATE_OK);
@@ -688,40 +744,40 @@ static void seed_flow(ssogate_gate *gate) {
     CHECK(ssogate_gate_add_member(gate, S("acme"), S("alice@example.com"), SSOGATE_ROLE_ADMIN, 1, err) ==
           SSOGATE_STORE_CONFLICT);
 
-    ssogate_outcome *o = consume_for(gate, "alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
-    CHECK(ssogate_outcome_login(o) != NULL);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = consume_for(gate, "alice@example.com");
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    CHECK(ssogate_gate_outcome_verified_login(o) != NULL);
+    ssogate_gate_outcome_free(o);
     o = consume_for(gate, "alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     o = consume_for(gate, "carol@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
-    CHECK(ssogate_outcome_login(o) == NULL);
-    const char *token = ssogate_outcome_join_token(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    const char *token = ssogate_gate_outcome_join_token(o);
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_NOT_FOUND);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome_free(o);
     o = consume_for(gate, "carol@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     ssogate_invite *inv =
         ssogate_gate_invite(gate, S("acme"), S("bob@partner.example.net"), SSOGATE_ROLE_ADMIN, 3600, err);
     CHECK(inv != NULL);
     ssogate_invite_free(inv);
     o = consume_for(gate, "bob@partner.example.net");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE, "INVITE_PENDING");
+    ssogate_gate_outcome_free(o);
     o = consume_for(gate, "bob@partner.example.net");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     /* Someone else from an unverified domain is refused by the policy. */
     o = consume_for(gate, "eve@elsewhere.example.org");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_DENIED, "DOMAIN_NOT_ALLOWED");
+    ssogate_gate_outcome_free(o);
 
     ssogate_audit *a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
     CHECK(a != NULL);
@@ -734,7 +790,7 @@ static void seed_flow(ssogate_gate *gate) {
         joined += strcmp(outcome, "JOINED_BY_INVITE") == 0;
         if (strcmp(outcome, "JOIN_CONFIRMED") == 0) {
             confirmed++;
-            /* filled from the join token by the directory */
+            /* filled from the join token by the library, not the directory */
             CHECK_STR(ssogate_audit_email(a, i), "carol@example.com");
             CHECK_STR(ssogate_audit_connection_id(a, i), "okta");
         }
@@ -753,7 +809,7 @@ static void test_host_directory(void) {
     ssogate_gate *gate = gate_over(directory);
     CHECK(d.free_calls == 0); /* the gate still holds the directory */
 
-    seed_flow(gate);
+    dashboard_flow(gate);
     /* The records are the host's: what the gate decided is in its arrays. */
     const member_row *alice = member_by_key(&d, "acme", "alice@example.com");
     CHECK(alice != NULL);
@@ -773,59 +829,59 @@ static void test_host_directory(void) {
     /* A member the host added itself, typed in mixed case: found by the gate's lookup. */
     host_admin_adds_member(&d, "acme", "Dana@Example.COM", "member");
     CHECK_STR(d.members[d.n_members - 1].email, "dana@example.com");
-    ssogate_outcome *dana = consume_for(gate, "dana@example.com");
-    CHECK_OUTCOME(dana, SSOGATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
-    ssogate_outcome_free(dana);
+    ssogate_gate_outcome *dana = consume_for(gate, "dana@example.com");
+    CHECK_OUTCOME(dana, SSOGATE_GATE_OUTCOME_LOGIN, "FIRST_SSO_LOGIN");
+    ssogate_gate_outcome_free(dana);
 
     /* A callback that cannot answer: the login is refused, never let through. */
     d.fail_callback = "find_member";
     d.fail_rc = 7;
-    ssogate_outcome *o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "find_member callback returned 7");
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = consume_for(gate, "alice@example.com");
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "find_member callback returned 7");
+    ssogate_gate_outcome_free(o);
 
     /* NOT_FOUND is not an answer find_member may give ("nothing" is 0 without a record). */
     d.fail_rc = SSOGATE_NOT_FOUND;
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    ssogate_gate_outcome_free(o);
 
     /* The transaction of a login fails: DENIED, and the member is left as it was. */
     const int64_t before = alice->last_sso_login;
-    d.fail_callback = "record_sso_login";
+    d.fail_callback = "apply";
     d.fail_rc = -1;
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "record_sso_login callback returned -1");
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "apply callback returned -1");
+    ssogate_gate_outcome_free(o);
     CHECK(alice->last_sso_login == before);
 
     /* Garbage instead of a record: STORE_CORRUPT, naming the callback and the field. */
     d.fail_callback = "find_member";
     d.fail_json = "{\"account_id\": \"acme\", \"email\": ";
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_kind(o) == SSOGATE_OUTCOME_DENIED);
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o), "find_member callback returned malformed JSON");
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_kind(o) == SSOGATE_GATE_OUTCOME_DENIED);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o), "find_member callback returned malformed JSON");
+    ssogate_gate_outcome_free(o);
 
     d.fail_json =
         "{\"account_id\":\"acme\",\"email\":\"alice@example.com\",\"role\":\"boss\",\"status\":\"active\","
         "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
         "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    CHECK_CONTAINS(ssogate_outcome_reason_text(o),
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    CHECK_CONTAINS(ssogate_gate_outcome_reason_text(o),
                    "a member whose \"role\" is \"boss\"; expected owner, admin or member");
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome_free(o);
 
     /* A well-formed record for someone else is no answer for alice either. */
     d.fail_json =
@@ -833,9 +889,9 @@ static void test_host_directory(void) {
         "\"has_password\":true,\"joined_via\":\"password\",\"sso_linked\":true,\"last_sso_login\":1,"
         "\"created_at\":1}";
     o = consume_for(gate, "alice@example.com");
-    CHECK(ssogate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
-    CHECK(ssogate_outcome_login(o) == NULL);
-    ssogate_outcome_free(o);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_STORE_CORRUPT);
+    CHECK(ssogate_gate_outcome_verified_login(o) == NULL);
+    ssogate_gate_outcome_free(o);
 
     /* Admin calls fail with the store's code too. */
     d.fail_callback = "find_account";
@@ -847,8 +903,8 @@ static void test_host_directory(void) {
     /* confirm_join reads the token before redeeming it; a store that cannot answer refuses the join. */
     d.fail_callback = NULL;
     o = consume_for(gate, "dave@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
-    const char *token = ssogate_outcome_join_token(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_PROMPT_JOIN, "JIT_DOMAIN_MATCH");
+    const char *token = ssogate_gate_outcome_join_token(o);
     d.fail_callback = "find_join_token";
     d.fail_rc = 5;
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_STORE_UNAVAILABLE);
@@ -857,13 +913,13 @@ static void test_host_directory(void) {
     d.fail_callback = NULL;
     CHECK(ssogate_gate_confirm_join(gate, token, strlen(token), err) == SSOGATE_OK);
     CHECK(member_by_key(&d, "acme", "dave@example.com") != NULL);
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome_free(o);
 
     /* Healthy again: alice logs in. */
     d.fail_callback = NULL;
     o = consume_for(gate, "alice@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
 
     ssogate_gate_free(gate);
     CHECK(d.free_calls == 1); /* the last holder let go: exactly once */
@@ -889,13 +945,14 @@ static void test_refused_callbacks(void) {
 
     cb = host_callbacks(&d);
     cb.free_user_data = count_free;
-    cb.add_member = NULL;
+    cb.apply = NULL;
     CHECK(ssogate_directory_new_callbacks(&cb, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK_CONTAINS(ssogate_error_message(err), "apply is NULL");
 
     cb = host_callbacks(&d);
     cb.free_user_data = count_free;
-    cb.struct_size = (uint32_t)offsetof(ssogate_directory_callbacks, add_member);
+    cb.struct_size = (uint32_t)offsetof(ssogate_directory_callbacks, apply);
     CHECK(ssogate_directory_new_callbacks(&cb, err) == NULL);
     CHECK_CODE(err, SSOGATE_OPTIONS_SIZE);
     CHECK(refusing_callback_freed == 0); /* refused: the host keeps its user_data */
@@ -930,6 +987,59 @@ static void test_refused_callbacks(void) {
     ssogate_request_store_free(requests);
 }
 
+/* The same contract the library's own directories pass, run over this store through the C ABI. */
+static void test_directory_contract(const char *build_dir) {
+    static host_directory fresh;
+    ssogate_directory_callbacks cb = host_callbacks(&fresh);
+    ssogate_directory *directory = ssogate_directory_new_callbacks(&cb, err);
+    CHECK(directory != NULL);
+    const int rc = ssogate_test_directory_contract(directory, err);
+    if (rc != SSOGATE_OK) fprintf(stderr, "contract: %s\n", ssogate_error_message(err));
+    CHECK(rc == SSOGATE_OK);
+    ssogate_directory_free(directory);
+    CHECK(fresh.free_calls == 1);
+
+    /* A store that skips the compare-and-swap would let a login undo an admin's edit: caught. */
+    static host_directory flawed;
+    flawed.no_compare_and_swap = 1;
+    cb = host_callbacks(&flawed);
+    directory = ssogate_directory_new_callbacks(&cb, err);
+    CHECK(directory != NULL);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_STORE_CORRUPT);
+    CHECK_CONTAINS(ssogate_error_message(err), "directory contract, update_member: ");
+    ssogate_directory_free(directory);
+
+    /* A store that cannot answer: its own code, the message naming the check and the callback. */
+    static host_directory failing;
+    failing.fail_callback = "apply";
+    failing.fail_rc = 3;
+    cb = host_callbacks(&failing);
+    directory = ssogate_directory_new_callbacks(&cb, err);
+    CHECK(directory != NULL);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_STORE_UNAVAILABLE);
+    CHECK_CONTAINS(ssogate_error_message(err), "apply callback returned 3");
+    ssogate_directory_free(directory);
+    CHECK(ssogate_test_directory_contract(NULL, err) == SSOGATE_INVALID_ARGUMENT);
+
+    /* The library's own directories pass it too. */
+    directory = ssogate_directory_open(S("memory:"), err);
+    CHECK(directory != NULL);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_OK);
+    ssogate_directory_free(directory);
+    char path[4096], location[4200];
+    snprintf(path, sizeof path, "%s/capi_directory_contract.db", build_dir);
+    remove(path);
+    snprintf(location, sizeof location, "%s-wal", path);
+    remove(location);
+    snprintf(location, sizeof location, "%s-shm", path);
+    remove(location);
+    snprintf(location, sizeof location, "sqlite:%s", path);
+    directory = ssogate_directory_open(location, strlen(location), err);
+    CHECK(directory != NULL);
+    CHECK(ssogate_test_directory_contract(directory, err) == SSOGATE_OK);
+    ssogate_directory_free(directory);
+}
+
 static void test_library_directories(const char *build_dir) {
     CHECK(ssogate_directory_open(S("redis://127.0.0.1:6379"), err) == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);
@@ -942,7 +1052,7 @@ static void test_library_directories(const char *build_dir) {
     ssogate_directory *directory = ssogate_directory_open(S("memory:"), err);
     CHECK(directory != NULL);
     ssogate_gate *gate = gate_over(directory);
-    seed_flow(gate);
+    dashboard_flow(gate);
     ssogate_gate_free(gate);
 
     char path[4096], location[4200], extra[4200];
@@ -956,16 +1066,16 @@ static void test_library_directories(const char *build_dir) {
     directory = ssogate_directory_open(location, strlen(location), err);
     CHECK(directory != NULL);
     gate = gate_over(directory);
-    seed_flow(gate);
+    dashboard_flow(gate);
     ssogate_gate_free(gate);
 
     /* The records outlived the gate: a new one over the same file finds them. */
     directory = ssogate_directory_open(location, strlen(location), err);
     CHECK(directory != NULL);
     gate = gate_over(directory);
-    ssogate_outcome *o = consume_for(gate, "carol@example.com");
-    CHECK_OUTCOME(o, SSOGATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
-    ssogate_outcome_free(o);
+    ssogate_gate_outcome *o = consume_for(gate, "carol@example.com");
+    CHECK_OUTCOME(o, SSOGATE_GATE_OUTCOME_LOGIN, "MEMBER_LOGIN");
+    ssogate_gate_outcome_free(o);
     ssogate_gate_free(gate);
 }
 
@@ -977,6 +1087,7 @@ int main(int argc, char **argv) {
     setup();
     test_host_directory();
     test_refused_callbacks();
+    test_directory_contract(argv[1]);
     test_library_directories(argv[1]);
     ssogate_connection_free(conn);
     ssogate_test_idp_free(idp);

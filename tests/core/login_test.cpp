@@ -664,6 +664,7 @@ TEST_F(Fixture, AStoreThatCannotAnswerRefusesTheLogin) {
     EXPECT_EQ(run(""), Code::store_unavailable);
 }
 
+#if SSOGATE_WITH_REDIS
 TEST_F(Fixture, SqliteAndRedisStoresPlugInUnchanged) {
     store_test::TempDir dir;
     store_test::RedisServer redis;
@@ -680,6 +681,7 @@ TEST_F(Fixture, SqliteAndRedisStoresPlugInUnchanged) {
         });
     }
 }
+#endif
 
 TEST(LoginEncoding, DeflateRoundTripAndUrlEncoding) {
     const std::string text = "<samlp:AuthnRequest>" + std::string(5000, 'x') + "</samlp:AuthnRequest>";

@@ -122,7 +122,7 @@ TEST(store_sqlite, SigkillMidTransactionLosesNothingCommittedAndLeavesNothingHal
                 e.outcome = "JOINED";
                 e.reason = "TEST";
                 e.detail = std::string(2000, 'x');  // bigger rows: more time spent inside each commit
-                dir->add_member(m, e);
+                dir->apply(Change{{InsertMember{m}, AppendAudit{e}}});
                 const char c = 'c';
                 if (::write(progress[1], &c, 1) != 1) ::_exit(3);
             }

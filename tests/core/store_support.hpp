@@ -3,7 +3,9 @@
 // starts its own server, so tests never share Redis state.
 #pragma once
 
+#if SSOGATE_WITH_REDIS
 #include <hiredis/hiredis.h>
+#endif
 
 #include <gtest/gtest.h>
 
@@ -37,6 +39,7 @@ inline int free_port() {
     return ntohs(addr.sin_port);
 }
 
+#if SSOGATE_WITH_REDIS
 class RedisServer {
 public:
     explicit RedisServer(int port = 0) : port_(port ? port : free_port()) { start(); }
@@ -95,6 +98,7 @@ private:
     int port_;
     pid_t pid_ = -1;
 };
+#endif  // SSOGATE_WITH_REDIS
 
 class TempDir {
 public:

@@ -14,12 +14,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 
 import ssogate
-from ssogate.testing import TestIdp
+from ssogate.testing import TestIdp, check_directory_contract
 
 # One frozen instant for the gate, the responses and the replay cache, so times in the records are
 # exact (the testing IdP's certificate is made now, so "now" is a real recent time).
@@ -48,7 +48,7 @@ def unraisable(monkeypatch: pytest.MonkeyPatch) -> Iterator[List[Any]]:
     yield seen
 
 
-def seed_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> List[str]:
+def dashboard_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> List[str]:
     """The whole gate flow (logins, JiT, invites, SSO modes); returns what each step decided, to compare two directories."""
     steps: List[str] = []
     gate.add_member("acme", "Alice@Example.com", role="admin", has_password=True)
@@ -69,7 +69,7 @@ def seed_flow(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> Lis
     return steps
 
 
-def test_seed_flow_over_memory_directory(idp: TestIdp, conn: ssogate.Connection) -> None:
+def test_dashboard_flow_over_memory_directory(idp: TestIdp, conn: ssogate.Connection) -> None:
     directory = ssogate.MemoryDirectory()
     gate = make_gate(directory, conn)
     assert repr(gate) == "Gate('with_stores(MemoryDirectory)')"
@@ -135,8 +135,8 @@ def test_seed_flow_over_memory_directory(idp: TestIdp, conn: ssogate.Connection)
 def test_same_decisions_as_the_librarys_own_directory(idp: TestIdp, conn: ssogate.Connection) -> None:
     ours = make_gate(ssogate.MemoryDirectory(), conn)
     native = make_gate(ssogate.Directory.open("memory:"), conn)
-    steps = seed_flow(ours, idp, conn)
-    assert steps == seed_flow(native, idp, conn)
+    steps = dashboard_flow(ours, idp, conn)
+    assert steps == dashboard_flow(native, idp, conn)
     assert steps[:4] == ["FIRST_SSO_LOGIN", "MEMBER_LOGIN", "INVITE_PENDING", "JIT_DOMAIN_MATCH"]
 
     def strip(rows: List[ssogate.AuditRow]) -> List[tuple]:
@@ -189,13 +189,15 @@ def test_malformed_record_refuses_with_store_corrupt(
 ) -> None:
     directory = CorruptDirectory()
     gate = make_gate(directory, conn)
-    gate.add_member("acme", "alice@example.com")  # kept, so record_sso_login finds her
+    gate.add_member("acme", "alice@example.com")  # kept, so the login's update finds her
     directory.answer = ssogate.Member("acme", "alice@example.com", role="boss")
     out = consume(gate, idp, conn, "alice@example.com")
     assert (out.kind, out.error, out.reason) == ("DENIED", ssogate.Code.STORE_CORRUPT, "STORE_CORRUPT")
     assert "role" in out.reason_text and "boss" in out.reason_text
 
     directory.answer = ssogate.Member("acme", "alice@example.com", created_at=12)  # type: ignore[arg-type]
+    # The stored row the answer stands for: the login's compare-and-swap checks the row it read.
+    directory.put_member(ssogate.Member("acme", "alice@example.com", created_at=dt.datetime.fromtimestamp(12, dt.timezone.utc)))
     assert consume(gate, idp, conn, "alice@example.com").accepted  # Unix seconds are accepted as such
     directory.answer = ssogate.Member("acme", "alice@example.com", created_at="yesterday")  # type: ignore[arg-type]
     assert consume(gate, idp, conn, "alice@example.com").error == ssogate.Code.STORE_CORRUPT
@@ -210,12 +212,13 @@ def test_malformed_record_refuses_with_store_corrupt(
 class ConflictingTokens(ssogate.MemoryDirectory):
     """Answers with the generic StoreError form instead of the dedicated classes."""
 
-    def redeem_join_token(self, token: str, now: dt.datetime, audit: ssogate.AuditRow) -> ssogate.Member:
-        raise ssogate.StoreError(ssogate.Code.STORE_CONFLICT, "already a member")
-
-    def add_member(self, member: ssogate.Member, audit: ssogate.AuditRow) -> None:
-        # Only NOT_FOUND and STORE_CONFLICT are answers; another store code is "could not answer".
-        raise ssogate.StoreError(ssogate.Code.STORE_CORRUPT, "row checksum mismatch")
+    def apply(self, change: Sequence[Any]) -> Sequence[int]:
+        if any(isinstance(op, ssogate.TakeJoinToken) for op in change):
+            raise ssogate.StoreError(ssogate.Code.STORE_CONFLICT, "already a member")
+        if any(isinstance(op, ssogate.InsertMember) for op in change):
+            # Only NOT_FOUND and STORE_CONFLICT are answers; another store code is "could not answer".
+            raise ssogate.StoreError(ssogate.Code.STORE_CORRUPT, "row checksum mismatch")
+        return super().apply(change)
 
 
 def test_not_found_and_conflict_cross_as_codes(
@@ -231,7 +234,7 @@ def test_not_found_and_conflict_cross_as_codes(
     with pytest.raises(ssogate.StoreError) as unavailable:
         gate.add_member("acme", "x@example.com")
     assert type(unavailable.value) is ssogate.StoreError
-    assert unavailable.value.code == ssogate.Code.STORE_UNAVAILABLE and "add_member" in unavailable.value.message
+    assert unavailable.value.code == ssogate.Code.STORE_UNAVAILABLE and "apply" in unavailable.value.message
 
     # Pickling keeps the class and the message.
     back = pickle.loads(pickle.dumps(ssogate.NotFound("no member x")))
@@ -353,10 +356,26 @@ def test_memory_directory_semantics() -> None:
         d.put_invite(ssogate.InviteRecord("acme", "other@example.com", "admin", "t1", NOW_DT, later))
     assert d.find_invite("acme", "bob@example.com", NOW_DT) is not None
     assert d.find_invite("acme", "bob@example.com", later) is None  # expires_at <= now
+
+    # apply: the operations the library computes, each with its precondition, all or nothing.
+    bob = ssogate.Member("acme", "bob@example.com", role="admin", joined_via="sso", created_at=NOW_DT)
     with pytest.raises(ssogate.NotFound):
-        d.accept_invite("acme", "bob@example.com", "sso", False, later, row())
-    m = d.accept_invite("acme", "bob@example.com", "password", True, NOW_DT, row("JOINED", "Bob@example.com"))
-    assert (m.role, m.sso_linked, m.last_sso_login, m.has_password) == ("admin", False, None, True)
+        d.apply([ssogate.TakeInvite("acme", "bob@example.com", "t1", later)])  # expired
+    with pytest.raises(ssogate.NotFound):
+        d.apply([ssogate.TakeInvite("acme", "bob@example.com", "wrong", NOW_DT)])
+    with pytest.raises(ssogate.StoreConflict):  # the member exists: the invite and the row stay
+        d.apply([
+            ssogate.TakeInvite("acme", "Bob@example.com", "t1", NOW_DT),
+            ssogate.AppendAudit(row("JOINED", "Bob@example.com")),
+            ssogate.InsertMember(ssogate.Member("acme", "zed@example.com")),
+        ])
+    assert d.find_invite("acme", "bob@example.com", NOW_DT) is not None and d.read_audit(None, 0, 100) == []
+    assert d.apply([
+        ssogate.TakeInvite("acme", "Bob@example.com", "t1", NOW_DT),
+        ssogate.InsertMember(bob),
+        ssogate.AppendAudit(row("JOINED", "Bob@example.com")),
+    ]) == [1]
+    assert d.find_member("acme", "bob@example.com") == bob and d.find_invite("acme", "bob@example.com", NOW_DT) is None
     with pytest.raises(ssogate.NotFound):
         d.revoke_invite("acme", "bob@example.com")
 
@@ -365,32 +384,182 @@ def test_memory_directory_semantics() -> None:
         d.put_join_token(ssogate.JoinToken("j1", "acme", "c2", "x@example.com", later))
     assert d.find_join_token("j1", NOW_DT) == ssogate.JoinToken("j1", "acme", "c2", "zed@example.com", later)
     assert d.find_join_token("j1", later) is None and d.find_join_token("nope", NOW_DT) is None
-    with pytest.raises(ssogate.StoreConflict):  # zed is a member already: nothing changes, token kept
-        d.redeem_join_token("j1", NOW_DT, ssogate.AuditRow(0, NOW_DT, "", "", "", "JOIN_CONFIRMED", "", ""))
-    d.put_join_token(ssogate.JoinToken("j2", "acme", "c2", "new@example.com", later))
     with pytest.raises(ssogate.NotFound):
-        d.redeem_join_token("j2", later, row())
-    joined = d.redeem_join_token("j2", NOW_DT, ssogate.AuditRow(0, NOW_DT, "", "", "", "JOIN_CONFIRMED", "", ""))
-    assert dataclasses.astuple(joined)[:7] == ("acme", "new@example.com", "member", "active", False, "sso", True)
+        d.apply([ssogate.TakeJoinToken("j1", later)])
+    d.apply([ssogate.TakeJoinToken("j1", NOW_DT)])
     with pytest.raises(ssogate.NotFound):
-        d.redeem_join_token("j2", NOW_DT, row())
+        d.apply([ssogate.TakeJoinToken("j1", NOW_DT)])
 
-    with pytest.raises(ssogate.StoreConflict):
-        d.add_member(ssogate.Member("acme", "ZED@example.com"), row())
     with pytest.raises(ssogate.NotFound):
-        d.record_sso_login("acme", "ghost@example.com", NOW_DT, row())
-    d.record_sso_login("acme", "Zed@example.com", later, row("LOGIN"))
+        d.apply([ssogate.InsertMember(ssogate.Member("nope", "a@example.com"))])
     zed = d.find_member("acme", "zed@example.com")
-    assert zed is not None and zed.sso_linked and zed.last_sso_login == later
+    assert zed is not None
+    linked = dataclasses.replace(zed, sso_linked=True, last_sso_login=later)
+    with pytest.raises(ssogate.NotFound):
+        d.apply([ssogate.UpdateMember(ssogate.Member("acme", "ghost@example.com"), linked)])
+    with pytest.raises(ssogate.StoreConflict):  # compare-and-swap on the whole row
+        d.apply([ssogate.UpdateMember(dataclasses.replace(zed, status="disabled"), linked)])
+    assert d.apply([ssogate.UpdateMember(zed, linked), ssogate.AppendAudit(row("LOGIN"))]) == [2]
+    assert d.find_member("acme", "zed@example.com") == linked
 
-    assert d.append_audit(ssogate.AuditRow(0, NOW_DT, "other", "", "", "X", "", "")) == 4
+    assert d.apply([ssogate.AppendAudit(ssogate.AuditRow(0, NOW_DT, "other", "", "", "X", "", ""))]) == [3]
     rows = d.read_audit(None, 0, 100)
-    assert [(r.seq, r.outcome, r.account_id) for r in rows] == [
-        (1, "JOINED", "acme"), (2, "JOIN_CONFIRMED", "acme"), (3, "LOGIN", "acme"), (4, "X", "other")
-    ]
+    assert [(r.seq, r.outcome, r.account_id) for r in rows] == [(1, "JOINED", "acme"), (2, "LOGIN", "acme"), (3, "X", "other")]
     assert rows[0].email == "bob@example.com"
-    assert (rows[1].connection_id, rows[1].email) == ("c2", "new@example.com")  # filled from the token
     assert [r.seq for r in d.read_audit("acme", 1, 1)] == [2]
+
+
+# ---- the directory contract: the library's own checks, over every directory ----
+
+
+class CallbackDirectory(ssogate.Directory):
+    """A second, independent directory written here (not a MemoryDirectory subclass): plain lists and
+    one lock, the way a host with no ORM might keep its tables. The contract is the judge."""
+
+    def __init__(self, *, compare_and_swap: bool = True) -> None:
+        self._lock = threading.Lock()
+        self._cas = compare_and_swap
+        self.tables: Dict[str, List[Any]] = {k: [] for k in ("accounts", "connections", "members", "invites", "tokens", "audit")}
+
+    def _find(self, table: str, **key: Any) -> Optional[Any]:
+        return next((r for r in self.tables[table] if all(getattr(r, k) == v for k, v in key.items())), None)
+
+    def _put(self, table: str, record: Any, **key: Any) -> None:
+        self.tables[table] = [r for r in self.tables[table] if not all(getattr(r, k) == v for k, v in key.items())]
+        self.tables[table].append(record)
+
+    def _need_account(self, account_id: str) -> None:
+        if self._find("accounts", id=account_id) is None:
+            raise ssogate.NotFound(f"no account {account_id}")
+
+    def put_account(self, account: ssogate.Account) -> None:
+        with self._lock:
+            self._put("accounts", account, id=account.id)
+
+    def find_account(self, account_id: str) -> Optional[ssogate.Account]:
+        with self._lock:
+            return self._find("accounts", id=account_id)
+
+    def put_connection(self, connection: ssogate.ConnectionRecord) -> None:
+        with self._lock:
+            self._need_account(connection.account_id)
+            self._put("connections", connection, id=connection.id)
+
+    def find_connection(self, connection_id: str) -> Optional[ssogate.ConnectionRecord]:
+        with self._lock:
+            return self._find("connections", id=connection_id)
+
+    def list_connections(self, account_id: str) -> Sequence[ssogate.ConnectionRecord]:
+        with self._lock:
+            return sorted((c for c in self.tables["connections"] if c.account_id == account_id), key=lambda c: c.id)
+
+    def remove_connection(self, connection_id: str) -> None:
+        with self._lock:
+            if self._find("connections", id=connection_id) is None:
+                raise ssogate.NotFound(connection_id)
+            self._put("connections", None, id=connection_id)
+            self.tables["connections"].remove(None)
+
+    def put_member(self, member: ssogate.Member) -> None:
+        with self._lock:
+            self._need_account(member.account_id)
+            self._put("members", member, account_id=member.account_id, email=member.email)
+
+    def find_member(self, account_id: str, email: str) -> Optional[ssogate.Member]:
+        with self._lock:
+            return self._find("members", account_id=account_id, email=email)
+
+    def list_members(self, account_id: str) -> Sequence[ssogate.Member]:
+        with self._lock:
+            return sorted((m for m in self.tables["members"] if m.account_id == account_id), key=lambda m: m.email)
+
+    def put_invite(self, invite: ssogate.InviteRecord) -> None:
+        with self._lock:
+            self._need_account(invite.account_id)
+            self._put("invites", invite, account_id=invite.account_id, email=invite.email)
+
+    def find_invite(self, account_id: str, email: str, now: dt.datetime) -> Optional[ssogate.InviteRecord]:
+        with self._lock:
+            i = self._find("invites", account_id=account_id, email=email)
+        return i if i is not None and i.expires_at > now else None
+
+    def revoke_invite(self, account_id: str, email: str) -> None:
+        with self._lock:
+            i = self._find("invites", account_id=account_id, email=email)
+            if i is None:
+                raise ssogate.NotFound(email)
+            self.tables["invites"].remove(i)
+
+    def put_join_token(self, token: ssogate.JoinToken) -> None:
+        with self._lock:
+            if self._find("tokens", token=token.token) is not None:
+                raise ssogate.StoreConflict(token.token)
+            self.tables["tokens"].append(token)
+
+    def find_join_token(self, token: str, now: dt.datetime) -> Optional[ssogate.JoinToken]:
+        with self._lock:
+            t = self._find("tokens", token=token)
+        return t if t is not None and t.expires_at > now else None
+
+    def read_audit(self, account_id: Optional[str], after_seq: int, limit: int) -> Sequence[ssogate.AuditRow]:
+        with self._lock:
+            rows = [r for r in self.tables["audit"] if r.seq > after_seq and account_id in (None, r.account_id)]
+        return rows[:limit]
+
+    def apply(self, change: Sequence[Any]) -> Sequence[int]:
+        with self._lock:
+            saved = {k: list(v) for k, v in self.tables.items()}
+            try:
+                return [s for op in change for s in self._one(op)]
+            except BaseException:
+                self.tables = saved
+                raise
+
+    def _one(self, op: Any) -> List[int]:
+        if isinstance(op, ssogate.TakeInvite):
+            i = self._find("invites", account_id=op.account_id, email=op.email)
+            if i is None or i.token != op.token or i.expires_at <= op.now:
+                raise ssogate.NotFound("no invite")
+            self.tables["invites"].remove(i)
+        elif isinstance(op, ssogate.TakeJoinToken):
+            t = self._find("tokens", token=op.token)
+            if t is None or t.expires_at <= op.now:
+                raise ssogate.NotFound("no token")
+            self.tables["tokens"].remove(t)
+        elif isinstance(op, ssogate.InsertMember):
+            self._need_account(op.member.account_id)
+            if self._find("members", account_id=op.member.account_id, email=op.member.email) is not None:
+                raise ssogate.StoreConflict("member exists")
+            self.tables["members"].append(op.member)
+        elif isinstance(op, ssogate.UpdateMember):
+            m = self._find("members", account_id=op.before.account_id, email=op.before.email)
+            if m is None:
+                raise ssogate.NotFound("no member")
+            if self._cas and m != op.before:
+                raise ssogate.StoreConflict("changed")
+            self._put("members", op.after, account_id=m.account_id, email=m.email)
+        else:
+            seq = len(self.tables["audit"]) + 1
+            self.tables["audit"].append(op.entry._replace(seq=seq))
+            return [seq]
+        return []
+
+
+@pytest.mark.parametrize("make", [ssogate.MemoryDirectory, CallbackDirectory], ids=["memory", "callback"])
+def test_python_directories_pass_the_contract(make: Any) -> None:
+    check_directory_contract(make())
+
+
+def test_native_directories_pass_the_contract(tmp_path: Path) -> None:
+    check_directory_contract(ssogate.Directory.open("memory:"))
+    check_directory_contract(ssogate.Directory.open(f"sqlite:{tmp_path / 'contract.db'}"))
+
+
+def test_the_contract_catches_a_directory_without_compare_and_swap() -> None:
+    with pytest.raises(ssogate.StoreError) as e:
+        check_directory_contract(CallbackDirectory(compare_and_swap=False))
+    assert e.value.code == ssogate.Code.STORE_CORRUPT
+    assert e.value.message.startswith("directory contract, update_member: ")
 
 
 def test_normalize_email_is_the_librarys_rule() -> None:

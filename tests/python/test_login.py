@@ -249,3 +249,21 @@ def test_argument_checks(conn: ssogate.Connection, store: ssogate.RequestStore) 
         ssogate.begin_sp_login(conn, "memory:")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         ssogate.RequestStore()
+
+
+def test_testing_idp_kept_across_runs() -> None:
+    # A key and certificate saved from one testing IdP make the same IdP again: its responses verify
+    # against the metadata imported from the first.
+    first = TestIdp("https://kept.example/idp", key_type="ec")
+    again = TestIdp.from_pem(first.private_key_pem, first.certificate_pem, "https://kept.example/idp")
+    assert again.certificate_pem == first.certificate_pem
+    assert again.private_key_pem == first.private_key_pem
+    assert again.metadata_xml == first.metadata_xml
+    idp = ssogate.import_idp_metadata(first.metadata_xml)
+    conn = ssogate.Connection.create(idp, base_url="https://app.example.com", id="kept", allow_idp_initiated=True)
+    login = ssogate.verify_response(conn, again.response(conn, nameid="kim@example.com").base64,
+                                    replay_cache=ssogate.ReplayCache.memory())
+    assert login.email == "kim@example.com"
+    other = TestIdp("https://kept.example/idp")
+    with pytest.raises(ssogate.InvalidArgument):
+        TestIdp.from_pem(other.private_key_pem, first.certificate_pem)

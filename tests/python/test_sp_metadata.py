@@ -190,3 +190,24 @@ def test_lasso_refuses_garbage(tmp_path: Path, idp_keypair) -> None:
         server.addProvider(lasso.PROVIDER_ROLE_SP, str(path))
     assert "this is not metadata" not in str(server.providerIds)
     assert len(server.providerIds) == 0
+
+
+def test_connection_shows_its_sp_certificate(sp_connection: ssogate.Connection, connection: ssogate.Connection,
+                                             sp_keypair) -> None:
+    # The fingerprint an admin compares with what the IdP received: openssl's own.
+    _, cert = sp_keypair
+    fingerprint = subprocess.run(
+        ["openssl", "x509", "-in", str(cert), "-noout", "-fingerprint", "-sha256"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip().split("=", 1)[1]
+    assert sp_connection.sp_certificate_sha256 == fingerprint
+    assert "-----BEGIN CERTIFICATE-----" in sp_connection.sp_certificate_pem
+    assert connection.sp_certificate_sha256 is None
+    assert connection.sp_certificate_pem is None
+    # Okta's metadata does not want signed requests; an IdP whose metadata does makes every login signed.
+    assert connection.authn_requests_signed is False
+    wants = ssogate.import_idp_metadata((VECTORS / "metadata" / "minimal-idp.xml").read_bytes(), now=NOW)
+    signed = ssogate.Connection.create(wants, base_url="https://dashboard.example.com", id="signed",
+                                       sp_certificate_pem=cert.read_text())
+    assert signed.authn_requests_signed is True
+    assert 'AuthnRequestsSigned="true"' in signed.sp_metadata()

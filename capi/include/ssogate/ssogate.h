@@ -177,6 +177,19 @@ typedef enum ssogate_code {
     SSOGATE_SIGNATURE_MALFORMED = 206,
     /** The same ID value appears on two elements (signature wrapping). */
     SSOGATE_DUPLICATE_ID = 207,
+    /**
+     * An encrypted element did not decrypt with the connection's SP encryption keys. One code and one
+     * message for every cause (key transport, padding, authentication tag, and the plain text's own
+     * checks when nothing verified covered the cipher text), so that no answer helps an attacker.
+     */
+    SSOGATE_DECRYPTION_FAILED = 208,
+    /** An encryption algorithm outside the connection's allow-list (RSA-1_5 without allow_rsa_1_5, 3DES, ...). */
+    SSOGATE_ENCRYPTION_ALGORITHM = 209,
+    /**
+     * Encrypted markup outside what SAML uses: a CipherReference, a key carried in KeyInfo, a
+     * RetrievalMethod that does not name an EncryptedKey beside the EncryptedData, no EncryptedKey.
+     */
+    SSOGATE_ENCRYPTION_MALFORMED = 210,
     /** The document is not a SAML 2.0 samlp:Response, or a required Response attribute is missing or invalid. */
     SSOGATE_RESPONSE_MALFORMED = 300,
     /** The Response or Assertion Version is not 2.0. */
@@ -195,8 +208,10 @@ typedef enum ssogate_code {
     SSOGATE_ISSUER_MISMATCH = 304,
     /** The IdP answered with a status other than Success (its StatusCode and StatusMessage are in the message). */
     SSOGATE_STATUS_NOT_SUCCESS = 305,
-    /** The Response carries an EncryptedAssertion, which this version cannot decrypt: turn assertion encryption off at
-       the IdP. */
+    /**
+     * The Response carries an EncryptedAssertion but the connection has no SP encryption key (or the host
+     * gave no private key for its certificates): add one, or turn assertion encryption off at the IdP.
+     */
     SSOGATE_ASSERTION_ENCRYPTED = 306,
     /** The document does not contain exactly one Assertion (counting nested ones). */
     SSOGATE_ASSERTION_COUNT = 307,
@@ -796,11 +811,38 @@ SSOGATE_API void ssogate_email_normalize(char *email, size_t email_len) SSOGATE_
  * not call it answers an empty list. The library calls the callbacks from whichever thread uses the
  * directory, possibly from several threads at once.
  *
- * Transactions: record_sso_login, accept_invite, redeem_join_token and add_member each change the
- * directory AND append their audit row (audit_json, whose seq is 0: assign it as append_audit does) in
- * ONE transaction of the host's store, both or neither, even if the process dies half-way. Semantics
- * are exactly those of the same-named methods of the core Directory (see docs/stores.md);
- * tests/capi/directory_test.c is a complete example.
+ * Writes with effects go through ONE callback, apply, which receives a "directory change, schema 1":
+ * a JSON array of operations, each an object with its "op" name, to apply IN ORDER and in ONE
+ * transaction of the host's store (all or nothing, even if the process dies half-way; each operation
+ * sees the effect of the earlier ones). The library computes every change (the member row, the
+ * invite or token consumed, the audit row); the host only stores. The operations and their
+ * preconditions; the first that does not hold fails the whole change, which must then leave nothing
+ * behind:
+ *
+ * {"op": "take_invite", "account_id", "email", "token", "now": int}: deletes the invite of
+ * (account_id, email) if it exists, its token equals "token" and expires_at > now; otherwise
+ * SSOGATE_NOT_FOUND.
+ *
+ * {"op": "take_join_token", "token", "now": int}: deletes the join token if it exists and
+ * expires_at > now; otherwise SSOGATE_NOT_FOUND.
+ *
+ * {"op": "insert_member", "member": member}: inserts the member; SSOGATE_NOT_FOUND when its account
+ * does not exist (checked first), SSOGATE_STORE_CONFLICT when a member with its (account_id, email)
+ * exists.
+ *
+ * {"op": "update_member", "before": member, "after": member}: replaces the member row with "after"
+ * only if the stored row equals "before" in every field (a compare-and-swap: a row another writer
+ * changed since the library read it is never overwritten); SSOGATE_NOT_FOUND when there is no such
+ * member, SSOGATE_STORE_CONFLICT when the stored row differs. before and after have the same key.
+ *
+ * {"op": "append_audit", "entry": audit row}: appends the row (its "seq" is 0), giving it the next
+ * sequence number: > 0 and greater than every earlier row's. No precondition. This is the only way
+ * rows enter the audit log, which only grows.
+ *
+ * On success apply answers, through seqs_out, a JSON array of the seqs given to the change's
+ * append_audit rows, in order (e.g. [41]; [] or nothing when the change has none).
+ * tests/capi/directory_test.c is a complete example, and ssogate_test_directory_contract checks a
+ * directory against these rules.
  */
 typedef struct ssogate_directory_callbacks {
     /** sizeof(ssogate_directory_callbacks) as the caller compiled it. */
@@ -842,14 +884,10 @@ typedef struct ssogate_directory_callbacks {
     int (*put_join_token)(void *user_data, const char *join_token_json, size_t len);
     /**
      * The join token if it is known, unused and unexpired (expires_at > now), through out, or nothing;
-     * consumes nothing (ssogate_gate_confirm_join reads it to decide again before redeeming). Returns 0.
+     * consumes nothing (ssogate_gate_confirm_join reads it to decide again before a take_join_token
+     * consumes it). Returns 0.
      */
     int (*find_join_token)(void *user_data, const char *token, size_t token_len, int64_t now, ssogate_json_out *out);
-    /**
-     * Appends the audit row (its "seq" is 0) and sets *seq to the sequence number it was given: > 0 and
-     * greater than every earlier row's. Returns 0. The log only grows.
-     */
-    int (*append_audit)(void *user_data, const char *audit_json, size_t len, int64_t *seq);
     /**
      * Audit rows with seq > after_seq, oldest first, at most limit, as a JSON array; account_id "" means
      * every account. Returns 0.
@@ -857,36 +895,11 @@ typedef struct ssogate_directory_callbacks {
     int (*read_audit)(void *user_data, const char *account_id, size_t account_id_len, int64_t after_seq, uint64_t limit,
                       ssogate_json_out *out);
     /**
-     * LOGIN, one transaction: marks the member sso_linked with last_sso_login = now, and appends
-     * audit_json. Returns 0, or SSOGATE_NOT_FOUND (and changes nothing) when there is no such member.
+     * Applies the directory change change_json (see above) in one transaction and answers the seqs of
+     * its append_audit rows through seqs_out. Returns 0; SSOGATE_NOT_FOUND or SSOGATE_STORE_CONFLICT
+     * when an operation's precondition does not hold (and then nothing of the change remains).
      */
-    int (*record_sso_login)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
-                            size_t email_len, int64_t now, const char *audit_json, size_t audit_len);
-    /**
-     * JOIN_BY_INVITE, one transaction: consumes the unexpired invite of (account_id, email), creates the
-     * member with the invite's role, joined_via (0 password, 1 sso), has_password (0 or 1), sso_linked =
-     * (joined_via is sso), last_sso_login = now if linked else 0, created_at = now, status active; appends
-     * audit_json; and answers the new member through member_out. Returns 0; SSOGATE_NOT_FOUND when
-     * there is no unexpired invite; SSOGATE_STORE_CONFLICT when the member exists (nothing changed).
-     */
-    int (*accept_invite)(void *user_data, const char *account_id, size_t account_id_len, const char *email,
-                         size_t email_len, int joined_via, int has_password, int64_t now, const char *audit_json,
-                         size_t audit_len, ssogate_json_out *member_out);
-    /**
-     * confirm_join, one transaction: consumes the join token exactly once and creates the member of its
-     * account and email (role member, status active, no password, joined via sso, sso_linked,
-     * last_sso_login = created_at = now); appends audit_json with its empty account_id, connection_id
-     * and email filled from the token; answers the new member through member_out. Returns 0;
-     * SSOGATE_NOT_FOUND when the token is unknown, used or expired (expires_at <= now) or its account
-     * is gone; SSOGATE_STORE_CONFLICT when the member exists (nothing changed, token kept).
-     */
-    int (*redeem_join_token)(void *user_data, const char *token, size_t token_len, int64_t now, const char *audit_json,
-                             size_t audit_len, ssogate_json_out *member_out);
-    /**
-     * Creates the member and appends audit_json, one transaction. Returns 0; SSOGATE_STORE_CONFLICT when
-     * the member exists; SSOGATE_NOT_FOUND when the account does not.
-     */
-    int (*add_member)(void *user_data, const char *member_json, size_t len, const char *audit_json, size_t audit_len);
+    int (*apply)(void *user_data, const char *change_json, size_t len, ssogate_json_out *seqs_out);
     /** Called once with user_data when the directory is freed (by the last gate sharing it); may be NULL. */
     void (*free_user_data)(void *user_data);
 } ssogate_directory_callbacks;
@@ -1152,6 +1165,22 @@ SSOGATE_API void ssogate_test_response_free(ssogate_test_response *response) SSO
 SSOGATE_API const char *ssogate_test_response_base64(const ssogate_test_response *response) SSOGATE_NOEXCEPT;
 /** The Response XML. */
 SSOGATE_API const char *ssogate_test_response_xml(const ssogate_test_response *response) SSOGATE_NOEXCEPT;
+
+/**
+ * Runs the directory contract, the checks every directory passes (the library's memory and SQLite
+ * ones included), against directory: each read and plain write, each "directory change" operation's
+ * precondition and error (expired or wrong invite and join token, member exists, account missing,
+ * compare-and-swap mismatch), all-or-nothing changes (a failed operation undoes the earlier ones of
+ * its change, audit row and consumed token included), ordered operations and increasing audit seqs.
+ * For the tests of a host's own directory (ssogate_directory_new_callbacks): the directory must start
+ * empty, and the checks WRITE test data to it (accounts named "contract-..." and their records), so
+ * never point it at a production store. Returns SSOGATE_OK when every check passed. At the first
+ * failed check, SSOGATE_STORE_CORRUPT with err's message "directory contract, <check>: <what was
+ * expected>; <what came>"; when the directory could not answer, its own code (e.g.
+ * SSOGATE_STORE_UNAVAILABLE naming the callback), the message starting with the check's name. NULL
+ * directory gives SSOGATE_INVALID_ARGUMENT.
+ */
+SSOGATE_API int ssogate_test_directory_contract(ssogate_directory *directory, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /* ========================================================================== 8. SP-initiated login */
 

@@ -1398,6 +1398,15 @@ public:
     ssogate_directory *get() const noexcept { return h_; }
 };
 
+/**
+ * ssogate_test_directory_contract: the directory contract's checks over `directory`, which must
+ * start empty (the checks write test data: for tests only). Throws Error at the first failure.
+ */
+inline void testing_directory_contract(const Directory &directory) {
+    detail::ErrorSlot err;
+    err.check(ssogate_test_directory_contract(directory.get(), err.get()));
+}
+
 /** A gate over stores the caller made (ssogate_gate_new); it shares them. */
 inline Gate gate_with_stores(const Directory &directory, const ReplayCache &replay, const RequestStore &requests,
                              const GateOptions &options = {}) {

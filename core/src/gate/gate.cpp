@@ -78,6 +78,32 @@ bool is_store_failure(Code c) {
     return c == Code::store_unavailable || c == Code::store_corrupt || c == Code::store_schema_newer;
 }
 
+// How many times a login decides and writes before a store that keeps changing under it refuses the
+// login. Each retry means someone else's change (an admin edit, a login or an invite accepted on
+// another node) landed between the read and the write; three attempts are plenty.
+constexpr int kMaxDecisionAttempts = 3;
+
+// The member as a LOGIN leaves it: linked to SSO, logged in now.
+store::Member logged_in(store::Member m, std::int64_t now) {
+    m.sso_linked = true;
+    m.last_sso_login = now;
+    return m;
+}
+
+// A newcomer joining through SSO (by invite with the invite's role, or Just-in-Time as a member):
+// active, no password, linked, logged in now.
+store::Member joined_via_sso(std::string account_id, std::string email, policy::Role role, std::int64_t now) {
+    store::Member m;
+    m.account_id = std::move(account_id);
+    m.email = std::move(email);
+    m.role = role;
+    m.joined_via = policy::JoinedVia::sso;
+    m.sso_linked = true;
+    m.last_sso_login = now;
+    m.created_at = now;
+    return m;
+}
+
 }  // namespace
 
 const char *to_string(OutcomeKind k) noexcept {
@@ -293,9 +319,10 @@ void Gate::add_member(std::string_view account_id, std::string_view email, polic
     m.has_password = has_password;
     m.joined_via = has_password ? policy::JoinedVia::password : policy::JoinedVia::sso;
     m.created_at = now();
-    stores_.directory->add_member(
-        m, audit(m.account_id, {}, m.email, "MEMBER_ADDED", "ADMIN",
-                 std::string("role ") + policy::to_string(role) + (has_password ? "; has a password" : "; SSO only")));
+    const auto row =
+        audit(m.account_id, {}, m.email, "MEMBER_ADDED", "ADMIN",
+              std::string("role ") + policy::to_string(role) + (has_password ? "; has a password" : "; SSO only"));
+    stores_.directory->apply(store::Change{{store::InsertMember{m}, store::AppendAudit{row}}});
     forget_break_glass(m.account_id, m.email, kNewMembership);
 }
 
@@ -418,6 +445,25 @@ Outcome Gate::consume(std::string_view connection_id, std::string_view saml_resp
     return decide_and_record(*record, *conn, std::move(verified), std::move(return_to), t);
 }
 
+Outcome Gate::refuse_for_store(Outcome out, const Error &e) {
+    out.kind = OutcomeKind::denied;
+    out.policy_reason.reset();
+    out.error = e.code();
+    out.reason = code_name(e.code());
+    out.reason_text = e.what();
+    out.user_message = user_message_for(e.code());
+    out.join_token.clear();
+    out.login.reset();
+    audit_outcome(out, out.reason_text);
+    return out;
+}
+
+Gate::LoginFacts Gate::read_login_facts(const std::string &account_id, const std::string &email, std::int64_t t) {
+    LoginFacts f{require_account(account_id), stores_.directory->find_member(account_id, email), std::nullopt};
+    if (!f.member) f.invite = stores_.directory->find_invite(account_id, email, t);
+    return f;
+}
+
 Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Connection &connection,
                                 VerifiedLogin verified, std::string return_to, std::int64_t t) {
     Outcome out;
@@ -427,39 +473,27 @@ Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Con
     out.email = normalize_email(verified.email);
     out.return_to = std::move(return_to);
 
-    auto store_refusal = [&](const Error &e) {
-        out.kind = OutcomeKind::denied;
-        out.policy_reason.reset();
-        out.error = e.code();
-        out.reason = code_name(e.code());
-        out.reason_text = e.what();
-        out.user_message = user_message_for(e.code());
-        out.join_token.clear();
-        audit_outcome(out, out.reason_text);
-        return out;
-    };
-
     const policy::ConnectionFacts cf = connection_facts(record, connection);
     const policy::SsoLoginInput input{out.email, verified.in_response_to.empty()};
 
-    // The facts may change between reading them and writing the effect (an invite accepted, a
-    // member created on another node); the store then refuses the write (not_found / conflict) and
-    // the decision is made again on fresh facts. Twice more is plenty: each retry means someone
-    // else's change landed.
-    for (int attempt = 0;; ++attempt) {
+    // The facts may change between reading them and writing the effect (an admin edit, an invite
+    // accepted, a member created or logged in on another node); the store then refuses the change
+    // (a precondition: not_found / store_conflict) and the policy decides again on fresh facts. The
+    // response is never verified again and its assertion ID never taken again: that happened once,
+    // before this function.
+    for (int attempt = 1;; ++attempt) {
+        LoginFacts facts;
         policy::SsoDecision d;
         try {
-            const store::Account account = require_account(record.account_id);
-            policy::DirectoryFacts facts;
-            facts.member = facts_of(stores_.directory->find_member(account.id, out.email));
-            facts.has_pending_invite =
-                !facts.member.is_member && stores_.directory->find_invite(account.id, out.email, t).has_value();
-            d = policy::decide_sso_login(settings_of(account), cf, facts, input);
+            facts = read_login_facts(record.account_id, out.email, t);
+            policy::DirectoryFacts df;
+            df.member = facts_of(facts.member);
+            df.has_pending_invite = facts.invite.has_value();
+            d = policy::decide_sso_login(settings_of(facts.account), cf, df, input);
         } catch (const Error &e) {
             if (!is_store_failure(e.code()) && e.code() != Code::not_found) throw;
-            return store_refusal(e);
+            return refuse_for_store(std::move(out), e);
         }
-
         out.policy_reason = d.reason;
         out.reason = policy::reason_name(d.reason);
         out.reason_text = with_detail(policy::reason_text(d.reason), d.detail);
@@ -467,53 +501,83 @@ Outcome Gate::decide_and_record(const store::ConnectionRecord &record, const Con
         const std::string detail = "assertion " + verified.assertion_id + (input.unsolicited ? "; IdP-initiated" : "") +
                                    (d.detail.empty() ? "" : "; " + d.detail);
         try {
-            switch (d.outcome) {
-            case policy::SsoOutcome::login: {
-                out.kind = OutcomeKind::login;
-                const auto row = audit(out.account_id, out.connection_id, out.email, "LOGIN", out.reason, detail);
-                stores_.directory->record_sso_login(out.account_id, out.email, t, row);
-                out.login = std::move(verified);
-                return out;
-            }
-            case policy::SsoOutcome::join_by_invite: {
-                out.kind = OutcomeKind::joined_by_invite;
-                const auto row =
-                    audit(out.account_id, out.connection_id, out.email, "JOINED_BY_INVITE", out.reason, detail);
-                stores_.directory->accept_invite(out.account_id, out.email, policy::JoinedVia::sso, false, t, row);
-                out.login = std::move(verified);
-                return out;
-            }
-            case policy::SsoOutcome::prompt_join: {
-                out.kind = OutcomeKind::prompt_join;
-                store::JoinToken token;
-                token.token = util::random_token(16);
-                token.account_id = out.account_id;
-                token.connection_id = out.connection_id;
-                token.email = out.email;
-                token.expires_at = t + options_.join_token_ttl_seconds;
-                stores_.directory->put_join_token(token);
-                out.join_token = token.token;
-                // Not one transaction with the token: if this row cannot be written the outcome
-                // becomes STORE_UNAVAILABLE and the unused token simply expires.
-                stores_.directory->append_audit(
-                    audit(out.account_id, out.connection_id, out.email, "PROMPT_JOIN", out.reason, detail));
-                return out;
-            }
-            case policy::SsoOutcome::deny:
-                out.kind = OutcomeKind::denied;
-                out.user_message =
-                    "You cannot sign in to this account with single sign-on: " + std::string(out.reason) +
-                    ". Contact your administrator.";
-                audit_outcome(out, detail);
-                return out;
-            }
+            record_decision(out, d.outcome, facts, detail, t);
+            if (out.accepted()) out.login = std::move(verified);
+            return out;
         } catch (const Error &e) {
             const bool raced = e.code() == Code::not_found || e.code() == Code::store_conflict;
-            if (raced && attempt < 2) continue;
+            if (raced && attempt < kMaxDecisionAttempts) continue;
             if (!raced && !is_store_failure(e.code())) throw;
-            return store_refusal(e);
+            return refuse_for_store(std::move(out), e);
         }
     }
+}
+
+void Gate::record_decision(Outcome &out, policy::SsoOutcome decided, const LoginFacts &facts, const std::string &detail,
+                           std::int64_t t) {
+    switch (decided) {
+    case policy::SsoOutcome::login: {
+        out.kind = OutcomeKind::login;
+        if (!facts.member) fail(Code::internal, "the policy decided LOGIN for someone who is not a member");
+        // Compare-and-swap on the whole row: an admin's edit since the read (disabled, demoted) makes
+        // the store refuse, and the next attempt decides on the edited row.
+        const auto row = audit(out.account_id, out.connection_id, out.email, "LOGIN", out.reason, detail);
+        stores_.directory->apply(
+            store::Change{{store::UpdateMember{*facts.member, logged_in(*facts.member, t)}, store::AppendAudit{row}}});
+        return;
+    }
+    case policy::SsoOutcome::join_by_invite: {
+        out.kind = OutcomeKind::joined_by_invite;
+        if (!facts.invite) fail(Code::internal, "the policy decided JOIN_BY_INVITE without a pending invite");
+        const auto row = audit(out.account_id, out.connection_id, out.email, "JOINED_BY_INVITE", out.reason, detail);
+        stores_.directory->apply(
+            store::Change{{store::TakeInvite{out.account_id, out.email, facts.invite->token, t},
+                           store::InsertMember{joined_via_sso(out.account_id, out.email, facts.invite->role, t)},
+                           store::AppendAudit{row}}});
+        return;
+    }
+    case policy::SsoOutcome::prompt_join: {
+        out.kind = OutcomeKind::prompt_join;
+        store::JoinToken token;
+        token.token = util::random_token(16);
+        token.account_id = out.account_id;
+        token.connection_id = out.connection_id;
+        token.email = out.email;
+        token.expires_at = t + options_.join_token_ttl_seconds;
+        stores_.directory->put_join_token(token);
+        out.join_token = token.token;
+        // Not one transaction with the token: if this row cannot be written the outcome becomes
+        // STORE_UNAVAILABLE and the unused token simply expires.
+        stores_.directory->append_audit(
+            audit(out.account_id, out.connection_id, out.email, "PROMPT_JOIN", out.reason, detail));
+        return;
+    }
+    case policy::SsoOutcome::deny:
+        out.kind = OutcomeKind::denied;
+        out.user_message = "You cannot sign in to this account with single sign-on: " + std::string(out.reason) +
+                           ". Contact your administrator.";
+        audit_outcome(out, detail);
+        return;
+    }
+}
+
+policy::SsoDecision Gate::decide_join_again(const store::Account &account, const store::JoinToken &token,
+                                            std::int64_t t) {
+    policy::SsoDecision d;
+    auto record = stores_.directory->find_connection(token.connection_id);
+    if (!record) {
+        d.outcome = policy::SsoOutcome::deny;
+        d.reason = policy::Reason::connection_disabled;
+        d.detail = "connection " + token.connection_id + " was removed";
+        return d;
+    }
+    const auto conn = cached(*record);
+    policy::DirectoryFacts facts;
+    facts.member = facts_of(stores_.directory->find_member(account.id, token.email));
+    facts.has_pending_invite =
+        !facts.member.is_member && stores_.directory->find_invite(account.id, token.email, t).has_value();
+    return policy::decide_sso_login(settings_of(account), connection_facts(*record, *conn), facts,
+                                    policy::SsoLoginInput{token.email, false});
 }
 
 store::Member Gate::confirm_join(std::string_view join_token, std::optional<std::int64_t> now_opt) {
@@ -527,20 +591,7 @@ store::Member Gate::confirm_join(std::string_view join_token, std::optional<std:
     // domain. Only a decision that would still prompt to join lets the token create the member. (The
     // token does not record whether the login was IdP-initiated; that was decided when it was issued.)
     const store::Account account = require_account(found->account_id);
-    policy::SsoDecision d;
-    if (auto record = stores_.directory->find_connection(found->connection_id)) {
-        const auto conn = cached(*record);
-        policy::DirectoryFacts facts;
-        facts.member = facts_of(stores_.directory->find_member(account.id, found->email));
-        facts.has_pending_invite =
-            !facts.member.is_member && stores_.directory->find_invite(account.id, found->email, t).has_value();
-        d = policy::decide_sso_login(settings_of(account), connection_facts(*record, *conn), facts,
-                                     policy::SsoLoginInput{found->email, false});
-    } else {
-        d.outcome = policy::SsoOutcome::deny;
-        d.reason = policy::Reason::connection_disabled;
-        d.detail = "connection " + found->connection_id + " was removed";
-    }
+    const policy::SsoDecision d = decide_join_again(account, *found, t);
     if (d.outcome != policy::SsoOutcome::prompt_join) {
         const std::string why = with_detail(policy::reason_text(d.reason), d.detail);
         stores_.directory->append_audit(
@@ -554,9 +605,13 @@ store::Member Gate::confirm_join(std::string_view join_token, std::optional<std:
         fail(Code::policy_denied,
              std::string("joining is no longer allowed: ") + policy::reason_name(d.reason) + ": " + why);
     }
-    // Account, connection and email are filled from the token by the store, in the same transaction.
-    store::Member joined =
-        stores_.directory->redeem_join_token(token, t, audit({}, {}, {}, "JOIN_CONFIRMED", "JIT_DOMAIN_MATCH", {}));
+    // The token is consumed in the same transaction that creates the member: a token redeemed
+    // meanwhile (another tab, another node) makes the whole change fail with not_found.
+    store::Member joined = joined_via_sso(found->account_id, found->email, policy::Role::member, t);
+    const auto row =
+        audit(found->account_id, found->connection_id, found->email, "JOIN_CONFIRMED", "JIT_DOMAIN_MATCH", {});
+    stores_.directory->apply(
+        store::Change{{store::TakeJoinToken{token, t}, store::InsertMember{joined}, store::AppendAudit{row}}});
     forget_break_glass(joined.account_id, joined.email, kNewMembership);
     return joined;
 }

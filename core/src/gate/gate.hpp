@@ -1,4 +1,4 @@
-// The Gate: one facade that runs the seed's whole flow for a host (issue 5, "one facade for hosts").
+// The Gate: one facade that runs the whole SSO flow for a host.
 //
 //   auto gate = Gate::open("sqlite:/var/lib/app/ssogate.db");            // or "memory:" in tests
 //   gate->create_account("acme", "Acme", {"acme.com"});
@@ -11,9 +11,10 @@
 // with an Outcome: a refused verification, a policy denial and a store that cannot answer are all
 // DENIED outcomes with a stable reason, each with its audit row. It throws only for caller bugs
 // (an empty connection id) and for failures that are neither (out of memory). No path returns an
-// accepted outcome without its directory change committed: the change and its audit row are one
-// transaction (Directory::record_sso_login / accept_invite), and if that transaction fails the
-// outcome is DENIED with STORE_UNAVAILABLE.
+// accepted outcome without its directory change committed: the Gate computes the change (the member
+// row to update or insert, the invite to consume, the audit row) and the directory applies it and
+// its audit row in one transaction (Directory::apply); if that fails the outcome is DENIED with the
+// store's code.
 //
 // A Gate is thread-safe: the stores are, connections are immutable and cached (rebuilt from their
 // stored JSON once, and again only when another node replaced that JSON), and the admin calls that
@@ -47,7 +48,7 @@ struct GateOptions {
     // The clock of every call that takes no explicit `now` (Unix seconds); empty = the system clock.
     std::function<std::int64_t()> clock;
     // How long a PROMPT_JOIN's join token may wait for the user's confirmation.
-    std::int64_t join_token_ttl_seconds = 15 * 60;
+    std::int64_t join_token_ttl_seconds = std::int64_t{15} * 60;
     // Verification limits (see VerifyContext).
     std::size_t max_response_bytes = 1u << 20;
     std::int64_t max_response_age_seconds = 600;
@@ -192,8 +193,22 @@ private:
     std::string first_enabled_connection(std::string_view account_id);
     store::AuditEntry audit(std::string_view account_id, std::string_view connection_id, std::string_view email,
                             std::string_view outcome, std::string_view reason, std::string detail) const;
+    // What a login decides on, read afresh at each attempt.
+    struct LoginFacts {
+        store::Account account;
+        std::optional<store::Member> member;
+        std::optional<store::Invite> invite;  // the unexpired invite, read only for a non-member
+    };
+    LoginFacts read_login_facts(const std::string &account_id, const std::string &email, std::int64_t now);
     Outcome decide_and_record(const store::ConnectionRecord &record, const Connection &connection, VerifiedLogin login,
                               std::string return_to, std::int64_t now);
+    // Writes the decision's effect and audit row (one Change where there is an effect). Throws the
+    // store's not_found / store_conflict when the facts changed since they were read.
+    void record_decision(Outcome &out, policy::SsoOutcome decided, const LoginFacts &facts, const std::string &detail,
+                         std::int64_t now);
+    Outcome refuse_for_store(Outcome out, const Error &e);
+    policy::SsoDecision decide_join_again(const store::Account &account, const store::JoinToken &token,
+                                          std::int64_t now);
     void audit_outcome(Outcome &out, std::string_view detail);
     void forget_break_glass(const std::string &account_id, const std::string &email, const char *why);
 

@@ -21,7 +21,7 @@ namespace {
 using xml::ns_ds;
 using xml::ns_md;
 
-constexpr std::int64_t expiry_warning_seconds = 30 * 86400;
+constexpr std::int64_t expiry_warning_seconds = std::int64_t{30} * 86400;
 constexpr std::size_t max_listed_entities = 20;
 constexpr std::size_t max_entity_id_length = 1024;  // SAML core 8.3.6
 

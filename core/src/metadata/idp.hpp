@@ -1,4 +1,4 @@
-// IdP metadata import: the admin uploads the metadata.xml saved from their IdP (seed step "upload").
+// IdP metadata import: the admin uploads the metadata.xml saved from their IdP.
 #pragma once
 
 #include "crypto/certificate.hpp"

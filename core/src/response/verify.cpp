@@ -18,7 +18,7 @@ constexpr const char *cm_bearer = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 constexpr const char *nameid_unspecified = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 constexpr const char *nameid_entity = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 
-[[noreturn]] void reject(Code code, std::string message) { throw Rejection(code, std::move(message)); }
+[[noreturn]] void reject(Code code, std::string_view message) { throw Rejection(code, message); }
 
 // Values from the document go into operator messages: cut short on a character boundary, control
 // characters dropped, so a hostile Response can neither flood logs, forge log lines nor break a decoder.
@@ -801,13 +801,11 @@ struct Verifier {
 
 }  // namespace
 
-Rejection::Rejection(Code code, std::string message)
-    : Error(code, std::move(message)), user_message_(user_message_for(code)) {}
+Rejection::Rejection(Code code, std::string_view message)
+    : Error(code, message), user_message_(user_message_for(code)) {}
 
-Rejection::Rejection(Code code, std::string message, std::string signed_identity)
-    : Error(code, std::move(message)),
-      user_message_(user_message_for(code)),
-      signed_identity_(std::move(signed_identity)) {}
+Rejection::Rejection(Code code, std::string_view message, std::string signed_identity)
+    : Error(code, message), user_message_(user_message_for(code)), signed_identity_(std::move(signed_identity)) {}
 
 Rejection Rejection::with_signed_identity(std::string identity) const {
     Rejection r = *this;

@@ -68,9 +68,9 @@ struct VerifiedLogin {
 // base64 and store errors (1xx, 4xx) met on the way.
 class Rejection : public Error {
 public:
-    Rejection(Code code, std::string message);
+    Rejection(Code code, std::string_view message);
     // A refusal that came after the signature covering the Assertion verified.
-    Rejection(Code code, std::string message, std::string signed_identity);
+    Rejection(Code code, std::string_view message, std::string signed_identity);
     const std::string &user_message() const noexcept { return user_message_; }
     // Who the refused login was for, when the refusal came after the signature covering the
     // Assertion verified (IdP-initiated not allowed, NameID format, domain, replay, a store that could

@@ -1,8 +1,15 @@
 // The directory: accounts, their connections, members, invites, one-time join tokens, and the
 // append-only audit log of every decision.
 //
-// Implementations: MemoryDirectory (tests, single process) and the SQLite one (the embedded default,
-// see store/sqlite.hpp). Both pass tests/core/store_contract_test.cpp.
+// Implementations: MemoryDirectory (tests, single process), the SQLite one (the embedded default,
+// see store/sqlite.hpp) and a host's own behind the C ABI's callbacks. Every one passes the same
+// contract (testing/directory_contract.hpp), run by tests/core/store_contract_test.cpp and through
+// the C ABI, Python and Go.
+//
+// A directory only stores. What a decision does to it (which member row to insert or update, which
+// invite or join token to consume, which audit row to write) is computed by the Gate and handed to
+// apply() as a Change: a list of storage operations, each with a precondition, applied in one
+// transaction. No membership rule lives in a backend.
 //
 // Failure rule shared by every store: a store that cannot answer throws
 // Error{store_unavailable} (or store_corrupt / store_schema_newer) with a specific message; it never
@@ -11,6 +18,7 @@
 // compared lower-cased.
 #pragma once
 
+#include "error.hpp"
 #include "policy/policy.hpp"
 
 #include <cstdint>
@@ -18,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace ssogate::core::store {
@@ -47,6 +56,8 @@ struct Member {
     bool sso_linked = false;
     std::int64_t last_sso_login = 0;  // 0 = never
     std::int64_t created_at = 0;
+
+    bool operator==(const Member &) const = default;
 };
 
 struct Invite {
@@ -77,6 +88,66 @@ struct AuditEntry {
     std::string reason;   // policy::reason_name or an error code name
     std::string detail;
 };
+
+// ---- a Change: storage operations with preconditions, applied all or nothing ----
+
+// Deletes the invite of (account_id, email) if it exists, its token equals `token` and
+// expires_at > now. Otherwise the change fails with not_found.
+struct TakeInvite {
+    std::string account_id;
+    std::string email;
+    std::string token;
+    std::int64_t now = 0;
+};
+
+// Deletes the join token if it is known and expires_at > now (a used token is gone). Otherwise the
+// change fails with not_found.
+struct TakeJoinToken {
+    std::string token;
+    std::int64_t now = 0;
+};
+
+// Inserts the member. not_found when its account does not exist; store_conflict when a member with
+// its (account_id, email) exists. The account is checked first.
+struct InsertMember {
+    Member member;
+};
+
+// Replaces the member row only if the stored row still equals `before`, field by field (a
+// compare-and-swap on the whole row, so an admin's edit made since the read is never overwritten).
+// not_found when there is no member (account_id, email); store_conflict when the stored row differs.
+// `before` and `after` have the same (account_id, email) (invalid_argument otherwise).
+struct UpdateMember {
+    Member before;
+    Member after;
+};
+
+// Appends the row (its seq is ignored): the store gives it the next sequence number, greater than
+// every earlier row's. No precondition.
+struct AppendAudit {
+    AuditEntry entry;
+};
+
+using Operation = std::variant<TakeInvite, TakeJoinToken, InsertMember, UpdateMember, AppendAudit>;
+
+// Applied in order, in ONE transaction: either every operation takes effect, or (the first failed
+// precondition, or a store failure) none does, whatever ran before it in the same change.
+struct Change {
+    std::vector<Operation> ops;
+};
+
+// The operation's name in the change JSON and in messages: "take_invite", "take_join_token",
+// "insert_member", "update_member", "append_audit".
+const char *op_name(const Operation &op) noexcept;
+
+// The change with emails lower-cased and audit seqs zeroed, as every backend stores it; throws
+// invalid_argument for an update_member whose before and after differ in key. Backends call it
+// first, so that each one checks the same things.
+Change normalized(const Change &change);
+
+// The error of a failed precondition (code not_found or store_conflict), with the message every
+// backend uses for it: "no pending invite for bob@example.com in account acme", ...
+[[noreturn]] void fail_precondition(const Operation &op, Code code);
 
 class Directory {
 public:
@@ -110,35 +181,22 @@ public:
     // Join tokens: store_conflict when the token exists.
     virtual void put_join_token(const JoinToken &token) = 0;
     // The token if it is known, unused and unexpired (expires_at > now); nothing is consumed. The Gate
-    // reads it to decide again, with the settings of the moment, before redeem_join_token. (C ABI:
-    // the find_join_token callback, same semantics.)
+    // reads it to decide again, with the settings of the moment, before a TakeJoinToken consumes it.
     virtual std::optional<JoinToken> find_join_token(std::string_view token, std::int64_t now) = 0;
 
-    // The audit log only grows. `account_id` empty = every account. Rows with seq > after_seq, oldest
-    // first, at most `limit`.
-    virtual AuditEntry append_audit(const AuditEntry &entry) = 0;  // returns the row with its seq
+    // The audit log only grows (through AppendAudit). `account_id` empty = every account. Rows with
+    // seq > after_seq, oldest first, at most `limit`.
     virtual std::vector<AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq,
                                                std::size_t limit) = 0;
 
-    // Decisions with their effects: each is ONE transaction, so the directory change and its audit
-    // row are both there or neither is (even if the process dies half-way).
+    // Applies the change in one transaction, all or nothing (see Change and each operation), and
+    // returns the seqs given to its AppendAudit rows, in order. Throws the first failed
+    // precondition's not_found / store_conflict (fail_precondition's message), or what the store
+    // throws when it cannot answer; either way nothing of the change remains.
+    virtual std::vector<std::int64_t> apply(const Change &change) = 0;
 
-    // LOGIN: marks the member sso_linked with last_sso_login = now. not_found when no such member.
-    virtual void record_sso_login(std::string_view account_id, std::string_view email, std::int64_t now,
-                                  const AuditEntry &audit) = 0;
-    // JOIN_BY_INVITE (or a password acceptance in mixed mode): consumes the unexpired invite and
-    // creates the member with the invite's role. not_found when there is no unexpired invite;
-    // store_conflict when the member already exists.
-    virtual Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via,
-                                 bool has_password, std::int64_t now, const AuditEntry &audit) = 0;
-    // confirm_join: consumes the join token exactly once and creates the member (role member, joined
-    // via SSO, linked). not_found when the token is unknown, used or expired (expires_at <= now);
-    // store_conflict when the member already exists. Empty account/connection/email fields of
-    // `audit` are filled from the token.
-    virtual Member redeem_join_token(std::string_view token, std::int64_t now, const AuditEntry &audit) = 0;
-    // Creates a member and its audit row; store_conflict when the member exists, not_found when the
-    // account does not.
-    virtual void add_member(const Member &member, const AuditEntry &audit) = 0;
+    // One audit row on its own: apply({AppendAudit{entry}}). Returns the row with its seq.
+    AuditEntry append_audit(const AuditEntry &entry);
 };
 
 std::unique_ptr<Directory> make_memory_directory();

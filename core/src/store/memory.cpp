@@ -1,12 +1,15 @@
-// In-memory directory and pending requests: one mutex each; every call is atomic under it, which
-// gives the multi-step calls the same all-or-nothing behaviour the SQLite transactions give.
+// In-memory directory and pending requests: one mutex each; every call is atomic under it, and a
+// Change is undone step by step when one of its operations fails, which gives apply() the same
+// all-or-nothing behaviour the SQLite transaction gives.
 #include "error.hpp"
 #include "store/directory.hpp"
 #include "store/pending_requests.hpp"
 #include "util/email.hpp"
 
+#include <functional>
 #include <map>
 #include <mutex>
+#include <variant>
 
 namespace ssogate::core::store {
 
@@ -114,10 +117,6 @@ public:
         return it->second;
     }
 
-    AuditEntry append_audit(const AuditEntry &e) override {
-        std::lock_guard lock(mu_);
-        return append_locked(e);
-    }
     std::vector<AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq,
                                        std::size_t limit) override {
         std::lock_guard lock(mu_);
@@ -129,80 +128,23 @@ public:
         return out;
     }
 
-    void record_sso_login(std::string_view account_id, std::string_view email, std::int64_t now,
-                          const AuditEntry &audit) override {
+    // Each operation is applied in turn and leaves an undo step; the first failure runs the undo
+    // steps backwards, so a refused change leaves the maps exactly as they were (what a rolled-back
+    // SQLite transaction gives).
+    std::vector<std::int64_t> apply(const Change &change) override {
+        const Change c = normalized(change);
         std::lock_guard lock(mu_);
-        auto it = members_.find({std::string(account_id), normalize_email(email)});
-        if (it == members_.end())
-            fail(Code::not_found, "no member " + normalize_email(email) + " in account " + std::string(account_id));
-        it->second.sso_linked = true;
-        it->second.last_sso_login = now;
-        append_locked(audit);
-    }
-
-    Member accept_invite(std::string_view account_id, std::string_view email, policy::JoinedVia via, bool has_password,
-                         std::int64_t now, const AuditEntry &audit) override {
-        std::lock_guard lock(mu_);
-        const Key key{std::string(account_id), normalize_email(email)};
-        auto inv = invites_.find(key);
-        if (inv == invites_.end() || inv->second.expires_at <= now)
-            fail(Code::not_found, "no pending invite for " + key.second + " in account " + key.first);
-        if (members_.count(key) != 0)
-            fail(Code::store_conflict, key.second + " is already a member of account " + key.first);
-        Member m;
-        m.account_id = key.first;
-        m.email = key.second;
-        m.role = inv->second.role;
-        m.joined_via = via;
-        m.has_password = has_password;
-        m.sso_linked = via == policy::JoinedVia::sso;
-        m.last_sso_login = m.sso_linked ? now : 0;
-        m.created_at = now;
-        invites_.erase(inv);
-        members_[key] = m;
-        append_locked(audit);
-        return m;
-    }
-
-    Member redeem_join_token(std::string_view token, std::int64_t now, const AuditEntry &audit) override {
-        std::lock_guard lock(mu_);
-        auto it = join_tokens_.find(std::string(token));
-        if (it == join_tokens_.end() || it->second.expires_at <= now)
-            fail(Code::not_found, "the join token is unknown, already used or expired");
-        const JoinToken t = it->second;
-        const Key key{t.account_id, t.email};
-        // Checked before the token is consumed: a refused redemption changes nothing, as a rolled
-        // back SQLite transaction would.
-        if (accounts_.count(t.account_id) == 0) fail(Code::not_found, "no account with id \"" + t.account_id + "\"");
-        if (members_.count(key) != 0)
-            fail(Code::store_conflict, t.email + " is already a member of account " + t.account_id);
-        join_tokens_.erase(it);
-        Member m;
-        m.account_id = t.account_id;
-        m.email = t.email;
-        m.joined_via = policy::JoinedVia::sso;
-        m.sso_linked = true;
-        m.last_sso_login = now;
-        m.created_at = now;
-        members_[key] = m;
-        AuditEntry filled = audit;
-        if (filled.account_id.empty()) filled.account_id = t.account_id;
-        if (filled.connection_id.empty()) filled.connection_id = t.connection_id;
-        if (filled.email.empty()) filled.email = t.email;
-        append_locked(filled);
-        return m;
-    }
-
-    void add_member(const Member &m, const AuditEntry &audit) override {
-        std::lock_guard lock(mu_);
-        require_account(m.account_id);
-        Member copy = m;
-        copy.email = normalize_email(m.email);
-        const Key key{copy.account_id, copy.email};
-        if (members_.count(key) != 0)
-            fail(Code::store_conflict, copy.email + " is already a member of account " + copy.account_id);
-        members_[key] = copy;
-        append_locked(audit);
+        std::vector<std::function<void()>> undo;
+        std::vector<std::int64_t> seqs;
+        try {
+            for (const auto &op : c.ops) {
+                std::visit([&](const auto &o) { apply_one(op, o, undo, seqs); }, op);
+            }
+        } catch (...) {
+            for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+            throw;
+        }
+        return seqs;
     }
 
 private:
@@ -215,12 +157,41 @@ private:
     void require_account(const std::string &id) const {
         if (accounts_.count(id) == 0) fail(Code::not_found, "no account with id \"" + id + "\"");
     }
-    AuditEntry append_locked(const AuditEntry &e) {
-        AuditEntry row = e;
-        row.email = normalize_email(e.email);
+    using Undo = std::vector<std::function<void()>>;
+
+    void apply_one(const Operation &op, const TakeInvite &o, Undo &undo, std::vector<std::int64_t> &) {
+        auto it = invites_.find({o.account_id, o.email});
+        if (it == invites_.end() || it->second.token != o.token || it->second.expires_at <= o.now)
+            fail_precondition(op, Code::not_found);
+        undo.push_back([this, kept = it->second] { invites_[{kept.account_id, kept.email}] = kept; });
+        invites_.erase(it);
+    }
+    void apply_one(const Operation &op, const TakeJoinToken &o, Undo &undo, std::vector<std::int64_t> &) {
+        auto it = join_tokens_.find(o.token);
+        if (it == join_tokens_.end() || it->second.expires_at <= o.now) fail_precondition(op, Code::not_found);
+        undo.push_back([this, kept = it->second] { join_tokens_[kept.token] = kept; });
+        join_tokens_.erase(it);
+    }
+    void apply_one(const Operation &op, const InsertMember &o, Undo &undo, std::vector<std::int64_t> &) {
+        const Key key{o.member.account_id, o.member.email};
+        if (accounts_.count(key.first) == 0) fail_precondition(op, Code::not_found);
+        if (members_.count(key) != 0) fail_precondition(op, Code::store_conflict);
+        members_[key] = o.member;
+        undo.push_back([this, key] { members_.erase(key); });
+    }
+    void apply_one(const Operation &op, const UpdateMember &o, Undo &undo, std::vector<std::int64_t> &) {
+        auto it = members_.find({o.before.account_id, o.before.email});
+        if (it == members_.end()) fail_precondition(op, Code::not_found);
+        if (!(it->second == o.before)) fail_precondition(op, Code::store_conflict);
+        undo.push_back([this, kept = it->second] { members_[{kept.account_id, kept.email}] = kept; });
+        it->second = o.after;
+    }
+    void apply_one(const Operation &, const AppendAudit &o, Undo &undo, std::vector<std::int64_t> &seqs) {
+        AuditEntry row = o.entry;
         row.seq = static_cast<std::int64_t>(audit_.size()) + 1;
         audit_.push_back(row);
-        return row;
+        undo.push_back([this] { audit_.pop_back(); });
+        seqs.push_back(row.seq);
     }
 
     std::mutex mu_;

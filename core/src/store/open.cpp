@@ -1,64 +1,120 @@
+// Store locations: a registry from scheme to the backend that opens it. A backend added later (say
+// "postgres://") is one more row, and a backend left out of the build (Redis without hiredis) is a
+// row that refuses its locations with a message saying so.
 #include "store/open.hpp"
 
 #include "error.hpp"
 #include "store/replay_memory.hpp"
 #include "util/text.hpp"
 
+#include <array>
+
 namespace ssogate::core::store {
 
 namespace {
 
-constexpr std::string_view kSqlite = "sqlite:";
-constexpr std::string_view kMemory = "memory:";
-constexpr std::string_view kRedis = "redis://";
+// What one open_stores call has opened, so that a directory and shared state at the same SQLite
+// location share one connection.
+struct Opened {
+    std::string sqlite_path;
+    std::shared_ptr<SqliteDatabase> sqlite;
+};
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-[[noreturn]] void bad_location(std::string_view location, const char *why) {
+[[noreturn]] void bad_location(std::string_view location, const std::string &why) {
     fail(Code::store_location, "store location \"" + util::printable(location) + "\": " + why);
+}
+
+std::shared_ptr<SqliteDatabase> sqlite_at(std::string_view location, std::string_view path, const StoreOptions &o,
+                                          Opened &opened) {
+    if (path.empty()) bad_location(location, "no path after sqlite:");
+    if (opened.sqlite && opened.sqlite_path == path) return opened.sqlite;
+    auto db = open_sqlite(std::string(path), o.sqlite);
+    opened = Opened{std::string(path), db};
+    return db;
+}
+
+// One backend: `directory` is empty when it cannot hold the directory (`why_not` says so), `shared`
+// empty when it cannot hold the replay cache and pending requests.
+struct Backend {
+    std::string_view scheme;  // the location's prefix, "sqlite:" ...
+    std::shared_ptr<Directory> (*directory)(std::string_view location, std::string_view rest, const StoreOptions &,
+                                            Opened &);
+    void (*shared)(std::string_view location, std::string_view rest, const StoreOptions &, Opened &, Stores &);
+    const char *why_not;
+};
+
+std::shared_ptr<Directory> sqlite_directory(std::string_view loc, std::string_view rest, const StoreOptions &o,
+                                            Opened &opened) {
+    return make_sqlite_directory(sqlite_at(loc, rest, o, opened));
+}
+
+void sqlite_shared(std::string_view loc, std::string_view rest, const StoreOptions &o, Opened &opened, Stores &out) {
+    auto db = sqlite_at(loc, rest, o, opened);
+    out.replay = make_sqlite_replay_cache(db, o.clock, o.replay_limits);
+    out.pending = make_sqlite_pending_requests(db);
+}
+
+std::shared_ptr<Directory> memory_directory(std::string_view loc, std::string_view rest, const StoreOptions &,
+                                            Opened &) {
+    if (!rest.empty()) bad_location(loc, "memory: takes nothing after the colon");
+    return make_memory_directory();
+}
+
+void memory_shared(std::string_view loc, std::string_view rest, const StoreOptions &o, Opened &, Stores &out) {
+    if (!rest.empty()) bad_location(loc, "memory: takes nothing after the colon");
+    out.replay = std::make_shared<MemoryReplayCache>(o.clock, o.replay_limits);
+    out.pending = make_memory_pending_requests();
+}
+
+// Without Redis support, make_redis_client (redis_disabled.cpp) refuses with store_location.
+void redis_shared(std::string_view loc, std::string_view, const StoreOptions &o, Opened &, Stores &out) {
+    RedisOptions ro = parse_redis_url(loc);
+    ro.connect_timeout_ms = o.redis_connect_timeout_ms;
+    ro.command_timeout_ms = o.redis_command_timeout_ms;
+    ro.key_prefix = o.redis_key_prefix;
+    auto client = make_redis_client(ro);
+    out.replay = make_redis_replay_cache(client, o.clock, o.replay_limits);
+    out.pending = make_redis_pending_requests(client);
+}
+
+constexpr std::array kBackends = {
+    Backend{"sqlite:", sqlite_directory, sqlite_shared, nullptr},
+    Backend{"memory:", memory_directory, memory_shared, nullptr},
+    Backend{"redis://", nullptr, redis_shared,
+            "the directory needs sqlite:PATH or memory:; Redis can hold only the shared state (the replay cache "
+            "and pending requests: pass it as the second location)"},
+};
+
+const Backend *backend_of(std::string_view location) {
+    for (const auto &b : kBackends) {
+        if (location.substr(0, b.scheme.size()) == b.scheme) return &b;
+    }
+    return nullptr;
+}
+
+std::shared_ptr<Directory> directory_at(std::string_view location, const StoreOptions &options, Opened &opened) {
+    const Backend *b = backend_of(location);
+    if (b == nullptr) bad_location(location, "expected sqlite:PATH or memory:");
+    if (b->directory == nullptr) bad_location(location, b->why_not);
+    return b->directory(location, location.substr(b->scheme.size()), options, opened);
 }
 
 }  // namespace
 
+std::shared_ptr<Directory> open_directory(std::string_view location, const StoreOptions &options) {
+    Opened opened;
+    return directory_at(location, options, opened);
+}
+
 Stores open_stores(std::string_view location, std::string_view shared_location, const StoreOptions &options) {
     Stores out;
-    std::shared_ptr<SqliteDatabase> db;
-    if (starts_with(location, kSqlite)) {
-        const std::string path(location.substr(kSqlite.size()));
-        if (path.empty()) bad_location(location, "no path after sqlite:");
-        db = open_sqlite(path, options.sqlite);
-        out.directory = make_sqlite_directory(db);
-    } else if (location == kMemory) {
-        out.directory = make_memory_directory();
-    } else if (starts_with(location, kRedis)) {
-        bad_location(location,
-                     "the directory needs sqlite:PATH or memory:; Redis can hold only the shared "
-                     "state (pass it as the second location)");
-    } else {
-        bad_location(location, "expected sqlite:PATH or memory:");
-    }
-
+    Opened opened;
+    out.directory = directory_at(location, options, opened);
     const std::string_view shared = shared_location.empty() ? location : shared_location;
-    if (starts_with(shared, kRedis)) {
-        RedisOptions ro = parse_redis_url(shared);
-        ro.connect_timeout_ms = options.redis_connect_timeout_ms;
-        ro.command_timeout_ms = options.redis_command_timeout_ms;
-        ro.key_prefix = options.redis_key_prefix;
-        auto client = make_redis_client(ro);
-        out.replay = make_redis_replay_cache(client, options.clock, options.replay_limits);
-        out.pending = make_redis_pending_requests(client);
-    } else if (starts_with(shared, kSqlite)) {
-        const std::string path(shared.substr(kSqlite.size()));
-        if (path.empty()) bad_location(shared, "no path after sqlite:");
-        auto shared_db = shared == location ? db : open_sqlite(path, options.sqlite);
-        out.replay = make_sqlite_replay_cache(shared_db, options.clock, options.replay_limits);
-        out.pending = make_sqlite_pending_requests(shared_db);
-    } else if (shared == kMemory) {
-        out.replay = std::make_shared<MemoryReplayCache>(options.clock, options.replay_limits);
-        out.pending = make_memory_pending_requests();
-    } else {
+    const Backend *b = backend_of(shared);
+    if (b == nullptr || b->shared == nullptr)
         bad_location(shared, "expected sqlite:PATH, memory: or redis://HOST:PORT[/DB]");
-    }
+    b->shared(shared, shared.substr(b->scheme.size()), options, opened, out);
     return out;
 }
 

@@ -44,4 +44,7 @@ struct StoreOptions {
 // A Redis server that is down does not fail here: the first replay or pending call does.
 Stores open_stores(std::string_view location, std::string_view shared_location = {}, const StoreOptions &options = {});
 
+// The directory alone at `location` ("sqlite:PATH" or "memory:"), with the same errors.
+std::shared_ptr<Directory> open_directory(std::string_view location, const StoreOptions &options = {});
+
 }  // namespace ssogate::core::store

@@ -1,4 +1,4 @@
-// Server-side state of SP-initiated logins (issue 4): the AuthnRequest this browser is waiting for,
+// Server-side state of SP-initiated logins: the AuthnRequest this browser is waiting for,
 // keyed by the opaque RelayState token, so the IdP's cross-site POST needs no cookie (SameSite).
 //
 // Each record is taken exactly once, by its token or by (connection, request id) for an IdP that

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <utility>
+#include <variant>
 
 namespace ssogate::core::store {
 
@@ -59,10 +60,11 @@ json parse(std::string_view text, std::string_view what, const char *expected) {
 // of the list)").
 class Fields {
 public:
-    Fields(const json &j, std::string_view what, std::string noun) : j_(j), prefix_(std::string(what) + " " + noun) {
+    Fields(const json &j, std::string_view what, std::string_view noun)
+        : j_(j), prefix_(std::string(what) + " " + std::string(noun)) {
         if (!j.is_object())
-            fail(Code::store_corrupt,
-                 std::string(what) + " " + type_name(j) + " where " + noun + " (a JSON object) was expected");
+            fail(Code::store_corrupt, std::string(what) + " " + type_name(j) + " where " + std::string(noun) +
+                                          " (a JSON object) was expected");
     }
 
     std::string str(const char *key) {
@@ -184,8 +186,8 @@ json to_j(const AuditEntry &e) {
         {"email", e.email}, {"outcome", e.outcome}, {"reason", e.reason},         {"detail", e.detail}};
 }
 
-Account from_j(const json &j, std::string_view what, std::string noun, Account *) {
-    Fields f(j, what, std::move(noun));
+Account from_j(const json &j, std::string_view what, std::string_view noun, Account *) {
+    Fields f(j, what, noun);
     Account a;
     a.id = f.str("id");
     a.name = f.str("name");
@@ -198,8 +200,8 @@ Account from_j(const json &j, std::string_view what, std::string noun, Account *
     return a;
 }
 
-ConnectionRecord from_j(const json &j, std::string_view what, std::string noun, ConnectionRecord *) {
-    Fields f(j, what, std::move(noun));
+ConnectionRecord from_j(const json &j, std::string_view what, std::string_view noun, ConnectionRecord *) {
+    Fields f(j, what, noun);
     ConnectionRecord c;
     c.id = f.str("id");
     c.account_id = f.str("account_id");
@@ -209,8 +211,8 @@ ConnectionRecord from_j(const json &j, std::string_view what, std::string noun, 
     return c;
 }
 
-Member from_j(const json &j, std::string_view what, std::string noun, Member *) {
-    Fields f(j, what, std::move(noun));
+Member from_j(const json &j, std::string_view what, std::string_view noun, Member *) {
+    Fields f(j, what, noun);
     Member m;
     m.account_id = f.str("account_id");
     m.email = normalize_email(f.str("email"));
@@ -225,8 +227,8 @@ Member from_j(const json &j, std::string_view what, std::string noun, Member *) 
     return m;
 }
 
-Invite from_j(const json &j, std::string_view what, std::string noun, Invite *) {
-    Fields f(j, what, std::move(noun));
+Invite from_j(const json &j, std::string_view what, std::string_view noun, Invite *) {
+    Fields f(j, what, noun);
     Invite i;
     i.account_id = f.str("account_id");
     i.email = normalize_email(f.str("email"));
@@ -238,8 +240,8 @@ Invite from_j(const json &j, std::string_view what, std::string noun, Invite *) 
     return i;
 }
 
-JoinToken from_j(const json &j, std::string_view what, std::string noun, JoinToken *) {
-    Fields f(j, what, std::move(noun));
+JoinToken from_j(const json &j, std::string_view what, std::string_view noun, JoinToken *) {
+    Fields f(j, what, noun);
     JoinToken t;
     t.token = f.str("token");
     t.account_id = f.str("account_id");
@@ -250,8 +252,8 @@ JoinToken from_j(const json &j, std::string_view what, std::string noun, JoinTok
     return t;
 }
 
-AuditEntry from_j(const json &j, std::string_view what, std::string noun, AuditEntry *) {
-    Fields f(j, what, std::move(noun));
+AuditEntry from_j(const json &j, std::string_view what, std::string_view noun, AuditEntry *) {
+    Fields f(j, what, noun);
     AuditEntry e;
     e.seq = f.integer("seq");
     e.time = f.integer("time");
@@ -333,6 +335,42 @@ JoinToken join_token_from_json(std::string_view json, std::string_view what) {
 }
 AuditEntry audit_from_json(std::string_view json, std::string_view what) {
     return read_one<AuditEntry>(json, what, "an audit row");
+}
+
+namespace {
+
+json op_to_j(const TakeInvite &o) {
+    return {
+        {"op", "take_invite"}, {"account_id", o.account_id}, {"email", o.email}, {"token", o.token}, {"now", o.now}};
+}
+json op_to_j(const TakeJoinToken &o) { return {{"op", "take_join_token"}, {"token", o.token}, {"now", o.now}}; }
+json op_to_j(const InsertMember &o) { return {{"op", "insert_member"}, {"member", to_j(o.member)}}; }
+json op_to_j(const UpdateMember &o) {
+    return {{"op", "update_member"}, {"before", to_j(o.before)}, {"after", to_j(o.after)}};
+}
+json op_to_j(const AppendAudit &o) { return {{"op", "append_audit"}, {"entry", to_j(o.entry)}}; }
+
+}  // namespace
+
+std::string to_json(const Change &change) {
+    json ops = json::array();
+    for (const auto &op : change.ops) ops.push_back(std::visit([](const auto &o) { return op_to_j(o); }, op));
+    return dump(ops);
+}
+
+std::vector<std::int64_t> seqs_from_json(std::string_view text, std::string_view what) {
+    const json j = parse(text, what, "an array of audit seqs");
+    if (!j.is_array())
+        fail(Code::store_corrupt,
+             std::string(what) + " " + type_name(j) + " where an array of audit seqs was expected");
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        if (!j[i].is_number_integer() || j[i].get<std::int64_t>() <= 0)
+            fail(Code::store_corrupt, std::string(what) + " an array of audit seqs whose item " + std::to_string(i) +
+                                          " is not an integer > 0");
+        out.push_back(j[i].get<std::int64_t>());
+    }
+    return out;
 }
 
 std::vector<Account> accounts_from_json(std::string_view json, std::string_view what) {

@@ -49,4 +49,17 @@ std::vector<Invite> invites_from_json(std::string_view json, std::string_view wh
 std::vector<JoinToken> join_tokens_from_json(std::string_view json, std::string_view what);
 std::vector<AuditEntry> audit_entries_from_json(std::string_view json, std::string_view what);
 
+// A Change as the C ABI's apply callback receives it ("directory change, schema 1"): a JSON array of
+// operation objects, each with its "op" name and fields, records as above (audit seqs 0):
+//   {"op": "take_invite", "account_id", "email", "token", "now": int}
+//   {"op": "take_join_token", "token", "now": int}
+//   {"op": "insert_member", "member": member}
+//   {"op": "update_member", "before": member, "after": member}
+//   {"op": "append_audit", "entry": audit row}
+std::string to_json(const Change &change);
+
+// The apply callback's answer: a JSON array with the seq (> 0) of each append_audit, in order.
+// store_corrupt for anything else.
+std::vector<std::int64_t> seqs_from_json(std::string_view json, std::string_view what);
+
 }  // namespace ssogate::core::store

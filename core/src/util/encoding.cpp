@@ -41,7 +41,9 @@ constexpr ShiftedTables make_shifted_tables() {
     ShiftedTables t{};
     for (int k = 0; k < 4; ++k) {
         for (int c = 0; c < 256; ++c) {
-            const int d = decode_table[static_cast<std::size_t>(c)];
+            // The table's -1 marks a byte outside the alphabet: its sign is meant.
+            // NOLINTNEXTLINE(bugprone-signed-char-misuse)
+            const int d = static_cast<int>(decode_table[static_cast<std::size_t>(c)]);
             t.at[k][c] = d < 0 ? kNotData : static_cast<std::uint32_t>(d) << (18 - 6 * k);
         }
     }

@@ -147,7 +147,7 @@ std::optional<std::int64_t> parse_duration(std::string_view text) {
 
     // Each designator may appear once, in this order; M means months before T and minutes after.
     static constexpr char date_units[] = {'Y', 'M', 'D'};
-    static constexpr std::int64_t date_seconds[] = {365 * 86400, 30 * 86400, 86400};
+    static constexpr std::int64_t date_seconds[] = {std::int64_t{365} * 86400, std::int64_t{30} * 86400, 86400};
     static constexpr char time_units[] = {'H', 'M', 'S'};
     static constexpr std::int64_t time_seconds[] = {3600, 60, 1};
     // Bounds every number so the sum cannot overflow int64 (10^10 years is far beyond any real value).

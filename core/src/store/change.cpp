@@ -1,0 +1,86 @@
+// What every directory backend shares about a Change: the operations' names, the normal form they
+// are stored in, and the messages of failed preconditions (so that a refusal reads the same whatever
+// the backend).
+#include "store/directory.hpp"
+
+#include "util/email.hpp"
+
+#include <type_traits>
+
+namespace ssogate::core::store {
+
+namespace {
+
+template <class... F>
+struct overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+}  // namespace
+
+const char *op_name(const Operation &op) noexcept {
+    return std::visit(overloaded{[](const TakeInvite &) { return "take_invite"; },
+                                 [](const TakeJoinToken &) { return "take_join_token"; },
+                                 [](const InsertMember &) { return "insert_member"; },
+                                 [](const UpdateMember &) { return "update_member"; },
+                                 [](const AppendAudit &) { return "append_audit"; }},
+                      op);
+}
+
+Change normalized(const Change &change) {
+    using util::normalize_email;
+    Change out = change;
+    for (auto &op : out.ops) {
+        std::visit(overloaded{[](TakeInvite &o) { o.email = normalize_email(o.email); }, [](TakeJoinToken &) {},
+                              [](InsertMember &o) { o.member.email = normalize_email(o.member.email); },
+                              [](UpdateMember &o) {
+                                  o.before.email = normalize_email(o.before.email);
+                                  o.after.email = normalize_email(o.after.email);
+                                  if (o.before.account_id != o.after.account_id || o.before.email != o.after.email)
+                                      fail(Code::invalid_argument,
+                                           "update_member: before is " + o.before.email + " of account " +
+                                               o.before.account_id + " but after is " + o.after.email + " of account " +
+                                               o.after.account_id + "; an update keeps the key");
+                              },
+                              [](AppendAudit &o) {
+                                  o.entry.seq = 0;
+                                  o.entry.email = normalize_email(o.entry.email);
+                              }},
+                   op);
+    }
+    return out;
+}
+
+void fail_precondition(const Operation &op, Code code) {
+    const auto member_text = [](const Member &m) { return m.email + " in account " + m.account_id; };
+    std::string why = std::visit(
+        overloaded{
+            [](const TakeInvite &o) { return "no pending invite for " + o.email + " in account " + o.account_id; },
+            [](const TakeJoinToken &) { return std::string("the join token is unknown, already used or expired"); },
+            [&](const InsertMember &o) {
+                return code == Code::not_found
+                           ? "no account with id \"" + o.member.account_id + "\""
+                           : o.member.email + " is already a member of account " + o.member.account_id;
+            },
+            [&](const UpdateMember &o) {
+                return code == Code::not_found ? "no member " + member_text(o.before)
+                                               : "the member " + member_text(o.before) +
+                                                     " changed since it was read (another node or an admin wrote it)";
+            },
+            [](const AppendAudit &) { return std::string("the audit row could not be appended"); }},
+        op);
+    fail(code, why);
+}
+
+AuditEntry Directory::append_audit(const AuditEntry &entry) {
+    const auto seqs = apply(Change{{AppendAudit{entry}}});
+    if (seqs.size() != 1) fail(Code::store_unavailable, "the directory gave no seq to the appended audit row");
+    AuditEntry row = entry;
+    row.email = util::normalize_email(entry.email);
+    row.seq = seqs[0];
+    return row;
+}
+
+}  // namespace ssogate::core::store
