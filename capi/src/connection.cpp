@@ -49,7 +49,8 @@ void ssogate_connection_options_init(ssogate_connection_options *opts, size_t si
         if (SSOGATE_CAPI_COVERS(o, clock_skew_seconds)) {
             o->clock_skew_seconds = defaults.clock_skew_seconds;
         }
-        // allow_idp_initiated, jit_provisioning, allow_sha1: off (0) by default, already zero.
+        // allow_idp_initiated, jit_provisioning, allow_sha1, allow_rsa_1_5, allow_legacy_sp_key: off (0)
+        // by default, already zero.
     });
 }
 
@@ -120,6 +121,12 @@ int ssogate_connection_params_set_sp_certificate_pem(ssogate_connection_params *
                      [](auto &p, std::string &&s) { p.sp_certificate_pem = std::move(s); });
 }
 
+int ssogate_connection_params_add_sp_encryption_certificate(ssogate_connection_params *params, const char *v,
+                                                            size_t len, ssogate_error *err) noexcept {
+    return set_param(params, v, len, "sp_encryption_certificate", err,
+                     [](auto &p, std::string &&s) { p.sp_encryption_certificates_pem.push_back(std::move(s)); });
+}
+
 int ssogate_connection_params_add_return_origin(ssogate_connection_params *params, const char *v, size_t len,
                                                 ssogate_error *err) noexcept {
     return set_param(params, v, len, "return_origin", err,
@@ -140,6 +147,12 @@ if (opts != nullptr) {
     p.settings.jit_provisioning = opts->jit_provisioning != 0;
     p.settings.clock_skew_seconds = opts->clock_skew_seconds;
     p.settings.allow_sha1 = opts->allow_sha1 != 0;
+    if (SSOGATE_CAPI_COVERS(opts, allow_rsa_1_5)) {
+        p.settings.allow_rsa_1_5 = opts->allow_rsa_1_5 != 0;
+    }
+    if (SSOGATE_CAPI_COVERS(opts, allow_legacy_sp_key)) {
+        p.settings.allow_legacy_sp_key = opts->allow_legacy_sp_key != 0;
+    }
 }
 return new ssogate_connection(ssogate::core::make_connection(idp->p, p));
 }
@@ -231,6 +244,34 @@ const char *ssogate_connection_sp_certificate_pem(const ssogate_connection *conn
 
 const char *ssogate_connection_sp_certificate_sha256(const ssogate_connection *conn) noexcept {
     return conn == nullptr ? nullptr : conn->sp_certificate_sha256.c_str();
+}
+
+size_t ssogate_connection_sp_encryption_certificate_count(const ssogate_connection *conn) noexcept {
+    return conn == nullptr ? 0 : conn->p->sp_encryption_certificates().size();
+}
+
+const char *ssogate_connection_sp_encryption_certificate_pem(const ssogate_connection *conn, size_t i) noexcept {
+    if (conn == nullptr || i >= conn->p->sp_encryption_certificate_pems().size()) {
+        return nullptr;
+    }
+    return conn->p->sp_encryption_certificate_pems()[i].c_str();
+}
+
+const char *ssogate_connection_sp_encryption_certificate_sha256(const ssogate_connection *conn, size_t i) noexcept {
+    if (conn == nullptr || i >= conn->p->sp_encryption_certificates().size()) {
+        return nullptr;
+    }
+    return conn->p->sp_encryption_certificates()[i].sha256.c_str();
+}
+
+int ssogate_connection_allow_rsa_1_5(const ssogate_connection *conn) noexcept {
+    const auto *s = settings(conn);
+    return s != nullptr && s->allow_rsa_1_5 ? 1 : 0;
+}
+
+int ssogate_connection_allow_legacy_sp_key(const ssogate_connection *conn) noexcept {
+    const auto *s = settings(conn);
+    return s != nullptr && s->allow_legacy_sp_key ? 1 : 0;
 }
 
 int ssogate_connection_authn_requests_signed(const ssogate_connection *conn) noexcept {

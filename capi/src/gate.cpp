@@ -210,6 +210,14 @@ int ssogate_gate_set_connection_enabled(ssogate_gate *gate, const char *connecti
     });
 }
 
+int ssogate_gate_add_decryption_key(ssogate_gate *gate, const ssogate_sp_key *key, ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        auto &g = require(gate, "ssogate_gate_add_decryption_key");
+        if (key == nullptr) core::fail(Code::invalid_argument, "ssogate_gate_add_decryption_key: key is NULL");
+        g.add_decryption_key(key->p);
+    });
+}
+
 int ssogate_gate_add_member(ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *email,
                             size_t email_len, int role, int has_password, ssogate_error *err) noexcept {
     return admin_call(err, [&] {

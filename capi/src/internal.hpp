@@ -5,6 +5,7 @@
 #include "ssogate/ssogate.h"
 
 #include "connection/connection.hpp"
+#include "crypto/sign.hpp"
 #include "error.hpp"
 #include "metadata/idp.hpp"
 #include "response/verify.hpp"
@@ -70,6 +71,10 @@ struct ssogate_replay_cache {
 };
 
 // A verified login (section 6): the core's value, immutable once made.
+struct ssogate_sp_key {
+    std::shared_ptr<const ssogate::core::crypto::SigningKey> p;
+};
+
 struct ssogate_verified_login {
     ssogate::core::VerifiedLogin v;
     // Section 8 (ssogate_sp_login_finish): the return-to stored with the pending request; "" otherwise.
@@ -138,6 +143,12 @@ bool covers(const Struct *opts, std::size_t field_offset, std::size_t field_size
 
 // Throws options_size when opts->struct_size is below the first version's size.
 void require_struct_size(std::uint32_t struct_size, std::size_t first_version_size, const char *name);
+
+// ssogate_verify_options as ssogate_verify_response and ssogate_sp_login_finish read it (NULL or
+// 0 keeps each default) into `ctx`, the decryption keys into `keys`, which ctx then points to: keep
+// both alive for the call.
+void read_verify_options(const ssogate_verify_options *opts, core::VerifyContext &ctx,
+                         core::crypto::DecryptionKeys &keys);
 
 // Shared by ssogate_idp_import and ssogate_connection_from_json.
 core::ImportOptions import_options(const ssogate_idp_options *opts);

@@ -7,10 +7,6 @@
 #include <limits>
 #include <string>
 
-struct ssogate_sp_key {
-    std::shared_ptr<const ssogate::core::SpKey> p;
-};
-
 struct ssogate_sp_login_request {
     ssogate::core::BegunLogin b;
 };
@@ -19,11 +15,13 @@ namespace {
 
 using ssogate::core::Code;
 
+// Request signing keys are 2048 bits or more; ssogate_sp_key_new_legacy's keys (1024 and up) decrypt only.
+constexpr int min_signing_key_bits = 2048;
+constexpr int min_legacy_key_bits = 1024;
+
 // The first published ssogate_sp_login_options: struct_size, binding, force_authn, is_passive,
 // ttl_seconds, now.
 constexpr std::size_t login_options_v1_size = offsetof(ssogate_sp_login_options, now) + sizeof(std::int64_t);
-// The first published ssogate_verify_options (section 6): struct_size, now, max_bytes, max_age_seconds.
-constexpr std::size_t verify_options_v1_size = offsetof(ssogate_verify_options, max_age_seconds) + sizeof(std::int64_t);
 
 ssogate::core::LoginBinding login_binding(std::int32_t b) {
     if (b == SSOGATE_BINDING_HTTP_REDIRECT) return ssogate::core::LoginBinding::redirect;
@@ -33,39 +31,23 @@ ssogate::core::LoginBinding login_binding(std::int32_t b) {
                                                     "SSOGATE_BINDING_HTTP_POST (2)");
 }
 
-// The same reading of ssogate_verify_options as ssogate_verify_response's (0 keeps each default).
-ssogate::core::VerifyContext verify_context(const ssogate_verify_options *opts) {
-    ssogate::core::VerifyContext ctx;
-    if (opts == nullptr) {
-        return ctx;
-    }
-    ssogate::capi::require_struct_size(opts->struct_size, verify_options_v1_size, "ssogate_verify_options");
-    if (opts->now != 0) {
-        ctx.now = opts->now;
-    }
-    if (opts->max_bytes != 0) {
-        const std::uint64_t size_max = std::numeric_limits<std::size_t>::max();
-        ctx.max_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(opts->max_bytes, size_max));
-    }
-    if (opts->max_age_seconds < 0) {
-        ssogate::core::fail(Code::invalid_argument, "ssogate_verify_options.max_age_seconds is " +
-                                                        std::to_string(opts->max_age_seconds) +
-                                                        ", expected 0 (the default) or more");
-    }
-    if (opts->max_age_seconds != 0) {
-        ctx.max_age_seconds = opts->max_age_seconds;
-    }
-    return ctx;
-}
-
 }  // namespace
 
 ssogate_sp_key *ssogate_sp_key_new(const char *key_pem, size_t key_pem_len, const char *cert_pem, size_t cert_pem_len,
                                    ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err){const auto key = ssogate::capi::input(key_pem, key_pem_len, "key_pem");
+const auto cert = ssogate::capi::input(cert_pem, cert_pem_len, "cert_pem");
+return new ssogate_sp_key{ssogate::core::SpKey::from_pem(key, cert)};
+}
+SSOGATE_CAPI_END(err, nullptr)
+}
+
+ssogate_sp_key *ssogate_sp_key_new_legacy(const char *key_pem, size_t key_pem_len, const char *cert_pem,
+                                          size_t cert_pem_len, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
         const auto key = ssogate::capi::input(key_pem, key_pem_len, "key_pem");
         const auto cert = ssogate::capi::input(cert_pem, cert_pem_len, "cert_pem");
-        return new ssogate_sp_key{ssogate::core::SpKey::from_pem(key, cert)};
+        return new ssogate_sp_key{ssogate::core::SpKey::from_pem(key, cert, min_legacy_key_bits)};
     }
     SSOGATE_CAPI_END(err, nullptr)
 }
@@ -104,6 +86,13 @@ ssogate_sp_login_request *ssogate_sp_login_begin(const ssogate_connection *conn,
         ssogate::core::LoginOptions o;
         o.return_to = std::string(ssogate::capi::input(return_to, return_to_len, "return_to"));
         if (sp_key != nullptr) {
+            if (sp_key->p->certificate().key_bits < min_signing_key_bits) {
+                ssogate::core::fail(Code::sp_key_invalid,
+                                    "ssogate_sp_login_begin: the SP key has " +
+                                        std::to_string(sp_key->p->certificate().key_bits) +
+                                        " bits; a legacy key (ssogate_sp_key_new_legacy) only decrypts, and "
+                                        "requests are signed with an RSA key of 2048 bits or more");
+            }
             o.sp_key = sp_key->p;
         }
         if (opts != nullptr) {
@@ -189,7 +178,9 @@ ssogate_verified_login *ssogate_sp_login_finish(const ssogate_connection *conn, 
         }
         const auto rs = ssogate::capi::input(relay_state, relay_state_len, "relay_state");
         const auto response = ssogate::capi::input(saml_response, saml_response_len, "saml_response");
-        ssogate::core::VerifyContext ctx = verify_context(opts);
+        ssogate::core::VerifyContext ctx;
+        ssogate::core::crypto::DecryptionKeys keys;
+        ssogate::capi::read_verify_options(opts, ctx, keys);
         ctx.replay = replay->p.get();
         ssogate::core::FinishedLogin f = ssogate::core::finish_login(*conn->p, *store->p, rs, response, ctx);
         auto *login = new ssogate_verified_login{std::move(f.login)};

@@ -243,6 +243,39 @@ int ssogate_test_response_params_set_sign(ssogate_test_response_params *params, 
     });
 }
 
+int ssogate_test_response_params_set_encryption(ssogate_test_response_params *params, const char *cert_pem,
+                                                size_t cert_pem_len, const char *key_transport,
+                                                size_t key_transport_len, const char *data_algorithm,
+                                                size_t data_algorithm_len, int placement, ssogate_error *err) noexcept {
+    return set_param(params, "set_encryption", err, [&](ssogate_test_response_params &p) {
+        const auto cert = ssogate::capi::input(cert_pem, cert_pem_len, "cert_pem");
+        const auto transport = ssogate::capi::input(key_transport, key_transport_len, "key_transport");
+        const auto data = ssogate::capi::input(data_algorithm, data_algorithm_len, "data_algorithm");
+        core::testing::Encryption e;
+        switch (placement) {
+        case SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO: e.placement = core::testing::KeyPlacement::in_key_info; break;
+        case SSOGATE_TEST_KEY_PLACEMENT_RETRIEVAL_METHOD:
+            e.placement = core::testing::KeyPlacement::retrieval_method;
+            break;
+        case SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME:
+            e.placement = core::testing::KeyPlacement::carried_key_name;
+            break;
+        default:
+            core::fail(Code::invalid_argument, "ssogate_test_response_params_set_encryption: placement is " +
+                                                   std::to_string(placement) +
+                                                   ", expected a ssogate_test_key_placement value (0-2)");
+        }
+        if (cert.empty()) {
+            p.o.encrypt.reset();
+            return;
+        }
+        e.certificate_pem = std::string(cert);
+        if (!transport.empty()) e.key_transport = std::string(transport);
+        if (!data.empty()) e.data_algorithm = std::string(data);
+        p.o.encrypt = std::move(e);
+    });
+}
+
 ssogate_test_response *ssogate_test_response_new(const ssogate_test_idp *idp,
                                                  const ssogate_test_response_params *params,
                                                  ssogate_error *err) noexcept {

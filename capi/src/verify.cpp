@@ -43,6 +43,43 @@ const ssogate::core::Attribute *attribute(const ssogate_verified_login *login, s
 
 }  // namespace
 
+void ssogate::capi::read_verify_options(const ssogate_verify_options *opts, core::VerifyContext &ctx,
+                                        core::crypto::DecryptionKeys &keys) {
+    if (opts == nullptr) {
+        return;
+    }
+    require_struct_size(opts->struct_size, verify_options_v1_size, "ssogate_verify_options");
+    // 0 keeps each default, so a zero-filled struct is a valid one.
+    if (opts->now != 0) {
+        ctx.now = opts->now;
+    }
+    if (opts->max_bytes != 0) {
+        const std::uint64_t size_max = std::numeric_limits<std::size_t>::max();
+        ctx.max_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(opts->max_bytes, size_max));
+    }
+    if (opts->max_age_seconds < 0) {
+        core::fail(Code::invalid_argument, "ssogate_verify_options.max_age_seconds is " +
+                                               std::to_string(opts->max_age_seconds) +
+                                               ", expected 0 (the default) or more");
+    }
+    if (opts->max_age_seconds != 0) {
+        ctx.max_age_seconds = opts->max_age_seconds;
+    }
+    if (SSOGATE_CAPI_COVERS(opts, decryption_key_count) && opts->decryption_key_count != 0) {
+        if (opts->decryption_keys == nullptr) {
+            core::fail(Code::invalid_argument,
+                       "ssogate_verify_options.decryption_keys is NULL but decryption_key_count is " +
+                           std::to_string(opts->decryption_key_count));
+        }
+        for (std::size_t i = 0; i < opts->decryption_key_count; ++i) {
+            if (opts->decryption_keys[i] != nullptr) {
+                keys.push_back(opts->decryption_keys[i]->p);
+            }
+        }
+        ctx.decryption_keys = &keys;
+    }
+}
+
 void ssogate_verify_options_init(ssogate_verify_options *opts, size_t size) noexcept {
     ssogate::capi::init_options(opts, size, [](ssogate_verify_options *o) {
         const ssogate::core::VerifyContext defaults;
@@ -72,27 +109,10 @@ ssogate_verified_login *ssogate_verify_response(const ssogate_connection *conn, 
         const auto response = ssogate::capi::input(saml_response, saml_response_len, "saml_response");
         const auto ids = ssogate::capi::input(pending_request_ids, pending_request_ids_len, "pending_request_ids");
         ssogate::core::VerifyContext ctx;
+        ssogate::core::crypto::DecryptionKeys keys;
+        ssogate::capi::read_verify_options(opts, ctx, keys);
         ctx.replay = replay->p.get();
         ctx.pending_request_ids = split_ids(ids);
-        if (opts != nullptr) {
-            ssogate::capi::require_struct_size(opts->struct_size, verify_options_v1_size, "ssogate_verify_options");
-            // 0 keeps each default, so a zero-filled struct is a valid one.
-            if (opts->now != 0) {
-                ctx.now = opts->now;
-            }
-            if (opts->max_bytes != 0) {
-                const std::uint64_t size_max = std::numeric_limits<std::size_t>::max();
-                ctx.max_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(opts->max_bytes, size_max));
-            }
-            if (opts->max_age_seconds < 0) {
-                ssogate::core::fail(Code::invalid_argument, "ssogate_verify_options.max_age_seconds is " +
-                                                                std::to_string(opts->max_age_seconds) +
-                                                                ", expected 0 (the default) or more");
-            }
-            if (opts->max_age_seconds != 0) {
-                ctx.max_age_seconds = opts->max_age_seconds;
-            }
-        }
         return new ssogate_verified_login{ssogate::core::verify_response(*conn->p, response, ctx)};
     }
     SSOGATE_CAPI_END(err, nullptr)

@@ -32,6 +32,13 @@ TEST_SIGN: Dict[str, int] = {
     "BOTH": 3,
 }
 
+#: ssogate_test_key_placement: Where an encrypting testing IdP puts the EncryptedKey (ssogate_test_response_params_set_encryption).
+TEST_KEY_PLACEMENT: Dict[str, int] = {
+    "IN_KEY_INFO": 0,
+    "RETRIEVAL_METHOD": 1,
+    "CARRIED_KEY_NAME": 2,
+}
+
 #: ssogate_sso_mode: An account's SSO mode.
 SSO_MODE: Dict[str, int] = {
     "MIXED": 0,

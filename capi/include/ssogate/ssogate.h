@@ -430,6 +430,16 @@ typedef struct ssogate_connection_options {
     int32_t clock_skew_seconds;
     /** Accept SHA-1 signatures and digests (legacy IdPs). Default 0. */
     int32_t allow_sha1;
+    /**
+     * Accept RSA-1_5 (PKCS #1 v1.5) key transport in encrypted assertions. Default 0: it is open to
+     * Bleichenbacher's padding-oracle attack, so only a legacy IdP that cannot use RSA-OAEP needs it.
+     */
+    int32_t allow_rsa_1_5;
+    /**
+     * Accept SP encryption certificates (and keys) of 1024 to 2047 bits, for test keys other projects
+     * publish. Default 0: an SP encryption key has 2048 bits or more.
+     */
+    int32_t allow_legacy_sp_key;
 } ssogate_connection_options;
 
 /** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
@@ -494,6 +504,18 @@ SSOGATE_API int ssogate_connection_params_set_sp_certificate_pem(ssogate_connect
  */
 SSOGATE_API int ssogate_connection_params_add_return_origin(ssogate_connection_params *params, const char *v,
                                                             size_t len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Adds the certificate (PEM, RSA of 2048 bits or more) of an SP encryption key: the IdP encrypts
+ * assertions to it. Add the current and, during a key rollover, the next one: SP metadata lists each as
+ * a KeyDescriptor use="encryption" with the accepted EncryptionMethod algorithms, and verification tries
+ * each key. It may be the certificate of the request-signing key or of another key. The private key
+ * never enters the connection or its JSON: the host loads it (ssogate_sp_key_new) from its own secret
+ * store and gives it to verification (ssogate_verify_options.decryption_keys,
+ * ssogate_gate_add_decryption_key). Checked by ssogate_connection_new (SSOGATE_INVALID_SETTING).
+ */
+SSOGATE_API int ssogate_connection_params_add_sp_encryption_certificate(ssogate_connection_params *params,
+                                                                        const char *v, size_t len,
+                                                                        ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /**
  * Makes a connection for an imported IdP from params (NULL: every default, which fails without a
@@ -557,6 +579,15 @@ SSOGATE_API const char *ssogate_connection_sp_certificate_sha256(const ssogate_c
  * AuthnRequests; the SP metadata then says AuthnRequestsSigned="true"), else 0.
  */
 SSOGATE_API int ssogate_connection_authn_requests_signed(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+/** The SP encryption certificates, in the order added: PEM and SHA-256 fingerprint ("AB:CD:..."). */
+SSOGATE_API size_t ssogate_connection_sp_encryption_certificate_count(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_connection_sp_encryption_certificate_pem(const ssogate_connection *conn,
+                                                                         size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_connection_sp_encryption_certificate_sha256(const ssogate_connection *conn,
+                                                                            size_t i) SSOGATE_NOEXCEPT;
+/** The connection options allow_rsa_1_5 and allow_legacy_sp_key: 1 or 0. */
+SSOGATE_API int ssogate_connection_allow_rsa_1_5(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_connection_allow_legacy_sp_key(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /** JSON with a schema version, for the host to keep in its database. */
 SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
 /**
@@ -917,6 +948,14 @@ SSOGATE_API void ssogate_directory_free(ssogate_directory *directory) SSOGATE_NO
 
 /* ================================================================================= 6. Verification */
 
+/**
+ * An SP key: an RSA private key (2048 bits or more) and its certificate, for signing AuthnRequests
+ * (section 8) and for decrypting encrypted assertions. Hosts keep the key in their own secret store;
+ * ssogate never writes it into a connection or its JSON. Made by ssogate_sp_key_new (section 8).
+ * Immutable, shareable across threads.
+ */
+typedef struct ssogate_sp_key ssogate_sp_key;
+
 /** Options for ssogate_verify_response. Initialise with ssogate_verify_options_init. */
 typedef struct ssogate_verify_options {
     uint32_t struct_size;
@@ -926,6 +965,14 @@ typedef struct ssogate_verify_options {
     uint64_t max_bytes;
     /** The oldest (and furthest in the future) a Response IssueInstant may be, plus the clock skew. 0 = 600. */
     int64_t max_age_seconds;
+    /**
+     * The SP's encryption keys, for a Response with an EncryptedAssertion: an array of
+     * decryption_key_count keys, borrowed for the call (NULL entries are skipped). Only the keys whose
+     * certificate is one of the connection's SP encryption certificates are tried, each in turn (key
+     * rollover). NULL, 0 (the default): an encrypted Response is refused with SSOGATE_ASSERTION_ENCRYPTED.
+     */
+    const ssogate_sp_key *const *decryption_keys;
+    size_t decryption_key_count;
 } ssogate_verify_options;
 
 /** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
@@ -1149,6 +1196,32 @@ SSOGATE_API int ssogate_test_response_params_set_authn_statement(ssogate_test_re
 SSOGATE_API int ssogate_test_response_params_set_sign(ssogate_test_response_params *params, int sign,
                                                       ssogate_error *err) SSOGATE_NOEXCEPT;
 
+/** Where an encrypting testing IdP puts the EncryptedKey (ssogate_test_response_params_set_encryption). */
+typedef enum ssogate_test_key_placement {
+    /** Inside the EncryptedData's KeyInfo (AD FS, Shibboleth, PingFederate). */
+    SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO = 0,
+    /** Beside the EncryptedData, named by a same-document ds:RetrievalMethod (Okta). */
+    SSOGATE_TEST_KEY_PLACEMENT_RETRIEVAL_METHOD = 1,
+    /** Beside the EncryptedData, named by KeyName and CarriedKeyName. */
+    SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME = 2
+} ssogate_test_key_placement;
+
+/**
+ * Encrypts the Assertion to an SP certificate (PEM, RSA), as an IdP with assertion encryption on does:
+ * the Assertion is signed first (SSOGATE_TEST_SIGN_ASSERTION or _BOTH), then encrypted into an
+ * EncryptedAssertion, then the Response is signed over it (SSOGATE_TEST_SIGN_RESPONSE or _BOTH).
+ * key_transport (NULL, 0: xmlenc rsa-oaep-mgf1p) is the key transport algorithm URI: rsa-oaep-mgf1p,
+ * xmlenc11 rsa-oaep (written with SHA-256 digest and MGF1-SHA-256) or rsa-1_5. data_algorithm (NULL, 0:
+ * xmlenc11 aes256-gcm) is AES-128/256-GCM (xmlenc11) or AES-128/256-CBC (xmlenc). placement is an
+ * ssogate_test_key_placement. Checked when the Response is built (SSOGATE_INVALID_ARGUMENT for an
+ * unknown algorithm or a certificate that is not RSA). cert_pem (NULL, 0) turns encryption off again.
+ */
+SSOGATE_API int ssogate_test_response_params_set_encryption(ssogate_test_response_params *params, const char *cert_pem,
+                                                            size_t cert_pem_len, const char *key_transport,
+                                                            size_t key_transport_len, const char *data_algorithm,
+                                                            size_t data_algorithm_len, int placement,
+                                                            ssogate_error *err) SSOGATE_NOEXCEPT;
+
 /** A signed test Response: immutable. */
 typedef struct ssogate_test_response ssogate_test_response;
 
@@ -1192,19 +1265,19 @@ SSOGATE_API int ssogate_test_directory_contract(ssogate_directory *directory, ss
  */
 
 /**
- * The SP's signing key: an RSA private key (2048 bits or more) and its certificate. Hosts keep the key
- * in their own secret store; ssogate never writes it into a connection or its JSON. Immutable,
- * shareable across threads.
- */
-typedef struct ssogate_sp_key ssogate_sp_key;
-
-/**
  * Loads an unencrypted PEM private key ("PRIVATE KEY" or "RSA PRIVATE KEY") and its PEM certificate.
  * Fails with SSOGATE_SP_KEY_INVALID when either does not parse, the key is encrypted, not RSA or
  * under 2048 bits, or the certificate is for another key. Messages never quote the key.
  */
 SSOGATE_API ssogate_sp_key *ssogate_sp_key_new(const char *key_pem, size_t key_pem_len, const char *cert_pem,
                                                size_t cert_pem_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Loads an SP key as ssogate_sp_key_new does, but accepts RSA keys of 1024 bits or more: only to decrypt
+ * for a connection with allow_legacy_sp_key (test keys published by other projects). Such a key never
+ * signs: ssogate_sp_login_begin refuses a key under 2048 bits with SSOGATE_SP_KEY_INVALID.
+ */
+SSOGATE_API ssogate_sp_key *ssogate_sp_key_new_legacy(const char *key_pem, size_t key_pem_len, const char *cert_pem,
+                                                      size_t cert_pem_len, ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees an SP key (its memory is cleared by OpenSSL); NULL is allowed. */
 SSOGATE_API void ssogate_sp_key_free(ssogate_sp_key *key) SSOGATE_NOEXCEPT;
 /** The certificate, PEM: give it to the IdP (or set it on the connection for the SP metadata). */
@@ -1737,6 +1810,16 @@ SSOGATE_API const char *ssogate_enforcement_losing_access(const ssogate_enforcem
 /** Break-glass members who keep password login: named break-glass and an active owner or admin. */
 SSOGATE_API size_t ssogate_enforcement_break_glass_count(const ssogate_enforcement *e) SSOGATE_NOEXCEPT;
 SSOGATE_API const char *ssogate_enforcement_break_glass(const ssogate_enforcement *e, size_t i) SSOGATE_NOEXCEPT;
+
+/**
+ * Gives the gate an SP encryption key for encrypted assertions (the gate keeps its own reference; the
+ * caller still frees key). Each connection uses the keys whose certificate is one of its SP encryption
+ * certificates, so one gate holds the keys of every connection, and a current and next key during a
+ * rollover. Adding a key the gate holds already does nothing. Safe beside concurrent consume calls.
+ * SSOGATE_INVALID_ARGUMENT for a NULL gate or key.
+ */
+SSOGATE_API int ssogate_gate_add_decryption_key(ssogate_gate *gate, const ssogate_sp_key *key,
+                                                ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /*
  * Login calls.

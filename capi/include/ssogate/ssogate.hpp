@@ -326,6 +326,8 @@ struct ConnectionOptions {
     bool jit_provisioning = false;
     int clock_skew_seconds = 180;
     bool allow_sha1 = false;
+    bool allow_rsa_1_5 = false;        // RSA-1_5 key transport (Bleichenbacher): legacy IdPs only
+    bool allow_legacy_sp_key = false;  // SP encryption keys of 1024-2047 bits: other projects' test keys only
 
     ssogate_connection_options to_c() const noexcept {
         ssogate_connection_options o;
@@ -334,6 +336,8 @@ struct ConnectionOptions {
         o.jit_provisioning = jit_provisioning ? 1 : 0;
         o.clock_skew_seconds = clock_skew_seconds;
         o.allow_sha1 = allow_sha1 ? 1 : 0;
+        o.allow_rsa_1_5 = allow_rsa_1_5 ? 1 : 0;
+        o.allow_legacy_sp_key = allow_legacy_sp_key ? 1 : 0;
         return o;
     }
 };
@@ -351,6 +355,8 @@ struct ConnectionParams {
     std::string email_attribute;
     std::string sp_certificate_pem;
     std::vector<std::string> allowed_return_origins;  // origins an SP-initiated login may return to
+    // Certificates (PEM) of the SP encryption keys: current and, during a rollover, next.
+    std::vector<std::string> sp_encryption_certificates;
 };
 
 /** A connection (one IdP of an account), owned. Move-only; immutable once made. */
@@ -374,6 +380,10 @@ public:
         set(p.h, params.sp_certificate_pem, ssogate_connection_params_set_sp_certificate_pem, err);
         for (const auto &origin : params.allowed_return_origins) {
             err.check(ssogate_connection_params_add_return_origin(p.h, origin.data(), origin.size(), err.get()));
+        }
+        for (const auto &cert : params.sp_encryption_certificates) {
+            err.check(
+                ssogate_connection_params_add_sp_encryption_certificate(p.h, cert.data(), cert.size(), err.get()));
         }
         const ssogate_connection_options o = options.to_c();
         h_ = ssogate_connection_new(idp.get(), p.h, &o, err.get());
@@ -431,6 +441,24 @@ public:
     std::string sp_certificate_sha256() const { return detail::str(ssogate_connection_sp_certificate_sha256(h_)); }
     /** Whether every login begun for this connection is signed (the IdP wants signed AuthnRequests). */
     bool authn_requests_signed() const noexcept { return ssogate_connection_authn_requests_signed(h_) != 0; }
+    bool allow_rsa_1_5() const noexcept { return ssogate_connection_allow_rsa_1_5(h_) != 0; }
+    bool allow_legacy_sp_key() const noexcept { return ssogate_connection_allow_legacy_sp_key(h_) != 0; }
+    /** The SP encryption certificates (PEM), in the order added. */
+    std::vector<std::string> sp_encryption_certificates() const {
+        std::vector<std::string> out(ssogate_connection_sp_encryption_certificate_count(h_));
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i] = detail::str(ssogate_connection_sp_encryption_certificate_pem(h_, i));
+        }
+        return out;
+    }
+    /** Their SHA-256 fingerprints ("AB:CD:..."), in the same order. */
+    std::vector<std::string> sp_encryption_certificate_sha256s() const {
+        std::vector<std::string> out(ssogate_connection_sp_encryption_certificate_count(h_));
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i] = detail::str(ssogate_connection_sp_encryption_certificate_sha256(h_, i));
+        }
+        return out;
+    }
     std::string to_json() const { return detail::str(ssogate_connection_to_json(h_)); }
     std::string sp_metadata() const { return detail::str(ssogate_connection_sp_metadata(h_)); }
 
@@ -509,6 +537,8 @@ struct VerifyOptions {
     std::int64_t now = 0;  // Unix seconds; 0 = the system clock
     std::uint64_t max_bytes = 0;
     std::int64_t max_age_seconds = 0;
+    // The SP encryption keys (SpKey::get()), borrowed: keep the SpKey objects alive while verifying.
+    std::vector<const ssogate_sp_key *> decryption_keys;
 
     ssogate_verify_options to_c() const noexcept {
         ssogate_verify_options o;
@@ -516,6 +546,8 @@ struct VerifyOptions {
         if (now != 0) o.now = now;
         if (max_bytes != 0) o.max_bytes = max_bytes;
         if (max_age_seconds != 0) o.max_age_seconds = max_age_seconds;
+        o.decryption_keys = decryption_keys.empty() ? nullptr : decryption_keys.data();
+        o.decryption_key_count = decryption_keys.size();
         return o;
     }
 };
@@ -609,6 +641,13 @@ enum class TestSign : int {
 };
 
 /** The key a TestIdp makes (ssogate_key_type). */
+/** Where an encrypting testing IdP puts the EncryptedKey (ssogate_test_key_placement). */
+enum class TestKeyPlacement : int {
+    in_key_info = SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO,
+    retrieval_method = SSOGATE_TEST_KEY_PLACEMENT_RETRIEVAL_METHOD,
+    carried_key_name = SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME,
+};
+
 enum class KeyType : int { rsa_2048 = SSOGATE_KEY_TYPE_RSA_2048, ec_p256 = SSOGATE_KEY_TYPE_EC_P256 };
 
 /**
@@ -667,6 +706,19 @@ public:
     TestResponseParams &authn_statement(bool on) {
         detail::ErrorSlot err;
         err.check(ssogate_test_response_params_set_authn_statement(h_, on ? 1 : 0, err.get()));
+        return *this;
+    }
+    /**
+     * Encrypts the Assertion to an SP certificate (ssogate_test_response_params_set_encryption). Empty
+     * algorithms keep the defaults (rsa-oaep-mgf1p, aes256-gcm); an empty certificate turns it off.
+     */
+    TestResponseParams &encrypt(std::string_view cert_pem, std::string_view key_transport = {},
+                                std::string_view data_algorithm = {},
+                                TestKeyPlacement placement = TestKeyPlacement::in_key_info) {
+        detail::ErrorSlot err;
+        err.check(ssogate_test_response_params_set_encryption(
+            h_, cert_pem.data(), cert_pem.size(), key_transport.data(), key_transport.size(), data_algorithm.data(),
+            data_algorithm.size(), static_cast<int>(placement), err.get()));
         return *this;
     }
     TestResponseParams &sign(TestSign what) {
@@ -774,6 +826,18 @@ public:
             err.raise();
         }
     }
+
+    /** A 1024-bit-or-more key that only decrypts (ssogate_sp_key_new_legacy). */
+    static SpKey legacy(std::string_view key_pem, std::string_view cert_pem) {
+        detail::ErrorSlot err;
+        ssogate_sp_key *h =
+            ssogate_sp_key_new_legacy(key_pem.data(), key_pem.size(), cert_pem.data(), cert_pem.size(), err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        return SpKey(h);
+    }
+    explicit SpKey(ssogate_sp_key *owned) noexcept : Owned(owned) {}
 
     const ssogate_sp_key *get() const noexcept { return h_; }
     std::string certificate_pem() const { return detail::str(ssogate_sp_key_certificate_pem(h_)); }
@@ -1017,6 +1081,12 @@ public:
     explicit Gate(ssogate_gate *owned) noexcept : Owned(owned) {}
 
     ssogate_gate *get() const noexcept { return h_; }
+
+    /** Gives the gate an SP encryption key (ssogate_gate_add_decryption_key); the gate keeps its own reference. */
+    void add_decryption_key(const SpKey &key) const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_add_decryption_key(h_, key.get(), err.get()));
+    }
 
     void create_account(std::string_view id, std::string_view name,
                         const std::vector<std::string> &verified_domains) const {

@@ -254,6 +254,7 @@ std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetad
         encryption_certificates(params.sp_encryption_certificates_pem, settings);
 
     std::shared_ptr<Connection> c(new Connection());
+    for (const crypto::Certificate &cert : encryption) c->encryption_cert_pems_.push_back(crypto::to_pem(cert));
     c->encryption_certs_ = std::move(encryption);
     c->id_ = std::move(id);
     c->description_ = params.description;

@@ -68,6 +68,8 @@ public:
     const std::shared_ptr<const IdpMetadata> &idp() const noexcept { return idp_; }
     const std::string &sp_certificate_pem() const noexcept { return sp_certificate_pem_; }
     const std::vector<crypto::Certificate> &sp_encryption_certificates() const noexcept { return encryption_certs_; }
+    // The same certificates as PEM text, in the same order.
+    const std::vector<std::string> &sp_encryption_certificate_pems() const noexcept { return encryption_cert_pems_; }
 
     // {"schema_version":1, ...} including the IdP metadata bytes, so a host can keep it in its database.
     std::string to_json() const;
@@ -89,6 +91,7 @@ private:
     std::string id_, description_, acs_url_, sp_entity_id_, sp_certificate_pem_;
     ConnectionSettings settings_;
     std::vector<crypto::Certificate> encryption_certs_;
+    std::vector<std::string> encryption_cert_pems_;
     std::shared_ptr<const IdpMetadata> idp_;
     mutable std::once_flag keys_once_;
     mutable std::shared_ptr<const crypto::KeySet> keys_;

@@ -433,6 +433,12 @@ Outcome Gate::consume(std::string_view connection_id, std::string_view saml_resp
         ctx.replay = stores_.replay.get();
         ctx.max_bytes = options_.max_response_bytes;
         ctx.max_age_seconds = options_.max_response_age_seconds;
+        std::shared_ptr<const crypto::DecryptionKeys> keys;
+        {
+            const std::lock_guard<std::mutex> lock(keys_mu_);
+            keys = keys_;
+        }
+        ctx.decryption_keys = keys.get();
         FinishedLogin fin = finish_login(*conn, *stores_.pending, relay_state, saml_response, ctx);
         verified = std::move(fin.login);
         return_to = std::move(fin.return_to);
@@ -443,6 +449,16 @@ Outcome Gate::consume(std::string_view connection_id, std::string_view saml_resp
         return out;
     }
     return decide_and_record(*record, *conn, std::move(verified), std::move(return_to), t);
+}
+
+void Gate::add_decryption_key(std::shared_ptr<const crypto::SigningKey> key) {
+    if (!key) fail(Code::invalid_argument, "no SP encryption key given");
+    const std::lock_guard<std::mutex> lock(keys_mu_);
+    for (const auto &held : *keys_)
+        if (held->certificate().der == key->certificate().der) return;
+    auto next = std::make_shared<crypto::DecryptionKeys>(*keys_);
+    next->push_back(std::move(key));
+    keys_ = std::move(next);
 }
 
 Outcome Gate::refuse_for_store(Outcome out, const Error &e) {

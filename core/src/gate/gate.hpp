@@ -23,6 +23,7 @@
 #pragma once
 
 #include "connection/connection.hpp"
+#include "crypto/xmlenc.hpp"
 #include "error.hpp"
 #include "login/login.hpp"
 #include "policy/policy.hpp"
@@ -175,6 +176,12 @@ public:
     // names the account's first enabled connection.
     PasswordDecision password_login_allowed(std::string_view account_id, std::string_view email);
 
+    // Gives the Gate an SP encryption key (private key and certificate) for encrypted assertions. A
+    // connection uses the keys whose certificate is one of its SP encryption certificates, so one
+    // Gate holds the keys of every connection (and a current and next key during a rollover); a
+    // key already held is not added twice. Safe beside concurrent consume calls.
+    void add_decryption_key(std::shared_ptr<const crypto::SigningKey> key);
+
     // The audit log, oldest first (account_id empty = every account).
     std::vector<store::AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq = 0,
                                               std::size_t limit = 1000);
@@ -217,6 +224,8 @@ private:
     std::shared_mutex cache_mu_;
     std::map<std::string, CachedConnection, std::less<>> cache_;
     std::mutex admin_mu_;  // serialises the read-modify-write admin calls on accounts
+    mutable std::mutex keys_mu_;
+    std::shared_ptr<const crypto::DecryptionKeys> keys_ = std::make_shared<crypto::DecryptionKeys>();
 };
 
 }  // namespace ssogate::core::gate
