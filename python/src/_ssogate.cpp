@@ -186,6 +186,12 @@ PYBIND11_MODULE(_ssogate, m) {
                                [](const Connection &c) { return c.conn->sp_certificate_sha256(); })
         .def_property_readonly("authn_requests_signed",
                                [](const Connection &c) { return c.conn->authn_requests_signed(); })
+        .def_property_readonly("allow_rsa_1_5", [](const Connection &c) { return c.conn->allow_rsa_1_5(); })
+        .def_property_readonly("allow_legacy_sp_key",
+                               [](const Connection &c) { return c.conn->allow_legacy_sp_key(); })
+        .def("sp_encryption_certificates", [](const Connection &c) { return c.conn->sp_encryption_certificates(); })
+        .def("sp_encryption_certificate_sha256s",
+             [](const Connection &c) { return c.conn->sp_encryption_certificate_sha256s(); })
         .def("allowed_domains", [](const Connection &c) { return c.conn->allowed_domains(); })
         .def("allowed_return_origins", [](const Connection &c) { return c.conn->allowed_return_origins(); })
         .def("idp", &connection_idp, "The connection's IdP; keeps the connection alive.")
@@ -201,7 +207,8 @@ PYBIND11_MODULE(_ssogate, m) {
            std::optional<std::string> sp_entity_id_template, std::vector<std::string> allowed_domains,
            std::optional<std::string> email_attribute, std::optional<std::string> sp_certificate_pem,
            bool allow_idp_initiated, bool jit_provisioning, int clock_skew_seconds, bool allow_sha1,
-           std::vector<std::string> allowed_return_origins) {
+           std::vector<std::string> allowed_return_origins, std::vector<std::string> sp_encryption_certificates,
+           bool allow_rsa_1_5, bool allow_legacy_sp_key) {
             ssogate::ConnectionParams p;
             p.base_url = base_url.value_or("");
             p.id = id.value_or("");
@@ -214,11 +221,14 @@ PYBIND11_MODULE(_ssogate, m) {
             p.email_attribute = email_attribute.value_or("");
             p.sp_certificate_pem = sp_certificate_pem.value_or("");
             p.allowed_return_origins = std::move(allowed_return_origins);
+            p.sp_encryption_certificates = std::move(sp_encryption_certificates);
             ssogate::ConnectionOptions o;
             o.allow_idp_initiated = allow_idp_initiated;
             o.jit_provisioning = jit_provisioning;
             o.clock_skew_seconds = clock_skew_seconds;
             o.allow_sha1 = allow_sha1;
+            o.allow_rsa_1_5 = allow_rsa_1_5;
+            o.allow_legacy_sp_key = allow_legacy_sp_key;
             return connection_new(idp, std::move(p), o);
         },
         py::arg("idp"), py::kw_only(), py::arg("base_url"), py::arg("id"), py::arg("description"), py::arg("acs_url"),
@@ -226,6 +236,8 @@ PYBIND11_MODULE(_ssogate, m) {
         py::arg("allowed_domains"), py::arg("email_attribute"), py::arg("sp_certificate_pem"),
         py::arg("allow_idp_initiated"), py::arg("jit_provisioning"), py::arg("clock_skew_seconds"),
         py::arg("allow_sha1"), py::arg("allowed_return_origins") = std::vector<std::string>(),
+        py::arg("sp_encryption_certificates") = std::vector<std::string>(), py::arg("allow_rsa_1_5") = false,
+        py::arg("allow_legacy_sp_key") = false,
         "ssogate_connection_new with a params builder and options.");
 
     m.def("connection_from_json", &connection_from_json, py::arg("json"), py::arg("now"), py::arg("max_bytes"),

@@ -121,6 +121,12 @@ void bind_gate(py::module_ &m) {
         },
         py::arg("gate"), py::arg("account_id"), py::arg("connection"), py::arg("enabled"));
     m.def(
+        "gate_add_decryption_key",
+        [](const Gate &g, const ssogate_python::SpKey &key) {
+            nogil(g, [&](const ssogate::Gate &x) { x.add_decryption_key(*key.key); });
+        },
+        py::arg("gate"), py::arg("key"));
+    m.def(
         "gate_set_connection_enabled",
         [](const Gate &g, const std::string &id, bool enabled) {
             nogil(g, [&](const ssogate::Gate &x) { x.set_connection_enabled(id, enabled); });

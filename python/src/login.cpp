@@ -146,8 +146,10 @@ py::tuple login_tuple(const ssogate::VerifiedLogin &v) {
 
 // (login tuple, return_to)
 py::tuple finish(const Connection &conn, const RequestStore &store, const std::string &relay_state,
-                 const py::bytes &saml_response, const ReplayCache &replay, std::optional<std::int64_t> now) {
+                 const py::bytes &saml_response, const ReplayCache &replay, std::optional<std::int64_t> now,
+                 const std::vector<SpKey> &decryption_keys) {
     ssogate::VerifyOptions o;
+    for (const auto &k : decryption_keys) o.decryption_keys.push_back(k.key->get());
     if (now) o.now = *now;
     const std::string response(saml_response);
     ssogate::FinishedSpLogin f;
@@ -186,10 +188,18 @@ void bind_login(py::module_ &m) {
             return SpKey{std::make_shared<const ssogate::SpKey>(std::string(key_pem), std::string(cert_pem))};
         },
         py::arg("key_pem"), py::arg("cert_pem"));
+    m.def(
+        "sp_key_new_legacy",
+        [](const py::bytes &key_pem, const py::bytes &cert_pem) {
+            return SpKey{std::make_shared<const ssogate::SpKey>(
+                ssogate::SpKey::legacy(std::string(key_pem), std::string(cert_pem)))};
+        },
+        py::arg("key_pem"), py::arg("cert_pem"));
     m.def("sp_login_begin", &begin, py::arg("connection"), py::arg("store"), py::kw_only(), py::arg("return_to"),
           py::arg("sp_key"), py::arg("binding"), py::arg("force_authn"), py::arg("is_passive"), py::arg("ttl_seconds"),
           py::arg("now"), "ssogate_sp_login_begin; releases the GIL.");
     m.def("sp_login_finish", &finish, py::arg("connection"), py::arg("store"), py::arg("relay_state"),
           py::arg("saml_response"), py::kw_only(), py::arg("replay"), py::arg("now"),
+          py::arg("decryption_keys") = std::vector<SpKey>(),
           "ssogate_sp_login_finish; releases the GIL. Returns (login tuple, return_to).");
 }

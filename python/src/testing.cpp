@@ -67,12 +67,15 @@ const std::map<std::string, TimeSetter> &time_knobs() {
 }
 
 using AttributeSpec = std::tuple<std::string, std::vector<std::string>, std::string, std::string>;
+// (certificate PEM, key transport URI, data algorithm URI, placement); "" keeps a default.
+using EncryptionSpec = std::tuple<std::string, std::string, std::string, int>;
 
 std::pair<std::string, std::string> response(const TestIdp &t, const Connection &conn,
                                              const std::map<std::string, std::string> &strings,
                                              const std::map<std::string, std::int64_t> &times,
                                              const std::vector<AttributeSpec> &attributes,
-                                             std::optional<bool> authn_statement, std::optional<int> sign) {
+                                             std::optional<bool> authn_statement, std::optional<int> sign,
+                                             const std::optional<EncryptionSpec> &encryption) {
     Params p;
     p.connection(*conn.conn);
     for (const auto &[name, value] : strings) {
@@ -90,6 +93,10 @@ std::pair<std::string, std::string> response(const TestIdp &t, const Connection 
     }
     if (authn_statement) p.authn_statement(*authn_statement);
     if (sign) p.sign(static_cast<ssogate::TestSign>(*sign));
+    if (encryption) {
+        const auto &[cert, transport, data, placement] = *encryption;
+        p.encrypt(cert, transport, data, static_cast<ssogate::TestKeyPlacement>(placement));
+    }
     ssogate::TestResponse r;
     {
         py::gil_scoped_release nogil;  // signing is RSA work
@@ -131,6 +138,6 @@ void bind_testing(py::module_ &m) {
         py::arg("entity_id"), py::arg("sso_url"), py::arg("key_pem"), py::arg("cert_pem"),
         "ssogate_test_idp_from_pem.");
     m.def("test_response_new", &response, py::arg("idp"), py::arg("connection"), py::arg("strings"), py::arg("times"),
-          py::arg("attributes"), py::arg("authn_statement"), py::arg("sign"),
+          py::arg("attributes"), py::arg("authn_statement"), py::arg("sign"), py::arg("encryption") = py::none(),
           "ssogate_test_response_new with a params builder; returns (base64, xml).");
 }

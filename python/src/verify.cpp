@@ -71,8 +71,11 @@ using LoginTuple = std::tuple<std::string, std::string, std::string, std::string
 
 LoginTuple verify(const Connection &conn, const py::bytes &saml_response, const ReplayCache &replay,
                   const std::vector<std::string> &pending_request_ids, std::optional<std::int64_t> now,
-                  std::optional<std::uint64_t> max_bytes, std::optional<std::int64_t> max_age_seconds) {
+                  std::optional<std::uint64_t> max_bytes, std::optional<std::int64_t> max_age_seconds,
+                  const std::vector<ssogate_python::SpKey> &decryption_keys) {
     ssogate::VerifyOptions o;
+    // The SpKey objects (and so the C handles) stay alive in the argument list for the call.
+    for (const auto &k : decryption_keys) o.decryption_keys.push_back(k.key->get());
     if (now) o.now = *now;
     if (max_bytes) o.max_bytes = *max_bytes;
     if (max_age_seconds) o.max_age_seconds = *max_age_seconds;
@@ -151,6 +154,7 @@ void bind_verify(py::module_ &m) {
         py::arg("fn"), "ssogate_replay_cache_new_callbacks over fn(key: str, expires_at: int) -> bool.");
     m.def("verify_response", &verify, py::arg("connection"), py::arg("saml_response"), py::arg("replay"),
           py::arg("pending_request_ids"), py::arg("now"), py::arg("max_bytes"), py::arg("max_age_seconds"),
+          py::arg("decryption_keys") = std::vector<ssogate_python::SpKey>(),
           "ssogate_verify_response; releases the GIL. Returns (email, nameid, nameid_format, idp_entity_id, "
           "connection_id, assertion_id, session_index, authn_instant, session_not_on_or_after, in_response_to, "
           "[(name, name_format, friendly_name, [values])]).");

@@ -68,6 +68,9 @@ class Connection:
         clock_skew_seconds: int = 180,
         allow_sha1: bool = False,
         allowed_return_origins: Iterable[str] = (),
+        sp_encryption_certificates: Iterable[str] = (),
+        allow_rsa_1_5: bool = False,
+        allow_legacy_sp_key: bool = False,
     ) -> Connection:
         """Makes a connection for an imported IdP.
 
@@ -79,6 +82,14 @@ class Connection:
         absolute URL; paths on the service are always allowed. ``sp_certificate_pem`` is the
         certificate of the SP key logins are begun with: published in the SP metadata, and a login
         begun with another key is refused (``SP_KEY_INVALID``).
+
+        ``sp_encryption_certificates`` are the certificates (PEM, RSA of 2048 bits or more) of the
+        SP's encryption keys: the current one and, during a key rollover, the next. The IdP encrypts
+        assertions to one of them; the SP metadata lists each. The private keys never enter the
+        connection or its JSON: give them to :func:`ssogate.verify_response` (``decryption_keys``)
+        or once to :meth:`ssogate.Gate.add_decryption_key`. ``allow_rsa_1_5`` accepts RSA-1_5 key
+        transport (open to Bleichenbacher's attack: legacy IdPs only); ``allow_legacy_sp_key``
+        accepts 1024-bit encryption certificates (other projects' test keys only).
         """
         if not isinstance(idp, IdpMetadata):
             raise TypeError(f"idp must be an IdpMetadata, got {type(idp).__name__}")
@@ -89,6 +100,9 @@ class Connection:
         if isinstance(allowed_return_origins, str):
             raise TypeError("allowed_return_origins must be a list of origins, not a str")
         origins = [_str(o, "allowed_return_origins item") for o in allowed_return_origins]
+        if isinstance(sp_encryption_certificates, str):
+            raise TypeError("sp_encryption_certificates must be a list of PEM certificates, not a str")
+        enc_certs = [_str(c, "sp_encryption_certificates item") for c in sp_encryption_certificates]
         if isinstance(clock_skew_seconds, bool) or not isinstance(clock_skew_seconds, int):
             raise TypeError(f"clock_skew_seconds must be int, got {type(clock_skew_seconds).__name__}")
         # The range (0..600) is the library's to enforce; here only what an int32 cannot carry.
@@ -114,6 +128,9 @@ class Connection:
             clock_skew_seconds=skew,
             allow_sha1=bool(allow_sha1),
             allowed_return_origins=origins,
+            sp_encryption_certificates=enc_certs,
+            allow_rsa_1_5=bool(allow_rsa_1_5),
+            allow_legacy_sp_key=bool(allow_legacy_sp_key),
         )
         return cls._from_native(native)
 
@@ -197,6 +214,26 @@ class Connection:
     def authn_requests_signed(self) -> bool:
         """Whether every login begun for this connection is signed (the IdP wants signed AuthnRequests)."""
         return self._native.authn_requests_signed
+
+    @property
+    def sp_encryption_certificates(self) -> List[str]:
+        """The SP encryption certificates (PEM) the IdP may encrypt to, in the order given."""
+        return self._native.sp_encryption_certificates()
+
+    @property
+    def sp_encryption_certificate_sha256s(self) -> List[str]:
+        """Their SHA-256 fingerprints ("AB:CD:..."), in the same order."""
+        return self._native.sp_encryption_certificate_sha256s()
+
+    @property
+    def allow_rsa_1_5(self) -> bool:
+        """Whether RSA-1_5 key transport is accepted in encrypted assertions (off by default)."""
+        return self._native.allow_rsa_1_5
+
+    @property
+    def allow_legacy_sp_key(self) -> bool:
+        """Whether SP encryption certificates of 1024 to 2047 bits are accepted (off by default)."""
+        return self._native.allow_legacy_sp_key
 
     @property
     def idp(self) -> IdpMetadata:

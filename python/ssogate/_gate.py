@@ -325,6 +325,17 @@ class Gate:
             self._native, _text(account_id, "account_id"), connection._native, _flag(enabled, "enabled")
         )
 
+    def add_decryption_key(self, key: SpKey) -> None:
+        """Gives the gate an SP encryption key for encrypted assertions.
+
+        Each connection uses the keys whose certificate is one of its ``sp_encryption_certificates``,
+        so one gate holds the keys of every connection (and the current and next key during a
+        rollover). Adding a key the gate holds already does nothing. The key stays in memory only.
+        """
+        if not isinstance(key, SpKey):
+            raise TypeError(f"key must be an SpKey, got {type(key).__name__}")
+        _ssogate.gate_add_decryption_key(self._native, key._native)
+
     def set_connection_enabled(self, connection_id: str, enabled: bool) -> None:
         _ssogate.gate_set_connection_enabled(
             self._native, _text(connection_id, "connection_id"), _flag(enabled, "enabled")

@@ -22,14 +22,14 @@ begins and never read from the IdP's POST.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Callable, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, NamedTuple, Optional, Tuple, Union
 
 from . import _enums, _ssogate
 from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
 from ._errors import InvalidArgument
-from ._verify import ReplayCache, VerifiedLogin, _verified_login
+from ._verify import ReplayCache, SpKey, VerifiedLogin, _native_keys, _verified_login
 
 __all__ = [
     "RequestStore",
@@ -129,29 +129,6 @@ class RequestStore:
 # ReplayCache belongs to verification (ssogate/_verify.py); imported here because finish_sp_login takes one.
 
 
-class SpKey:
-    """The SP's signing key (RSA, 2048 bits or more) and its certificate, both PEM.
-
-    Keep the key in your own secret store: ssogate never writes it into a connection or its JSON.
-    A key or certificate that cannot sign raises ``InvalidArgument`` with ``Code.SP_KEY_INVALID``.
-    """
-
-    __slots__ = ("_native",)
-    _native: _ssogate.SpKey
-
-    def __init__(self, private_key_pem: Union[str, BytesLike], certificate_pem: Union[str, BytesLike]) -> None:
-        self._native = _ssogate.sp_key_new(
-            to_bytes(private_key_pem, "private_key_pem"), to_bytes(certificate_pem, "certificate_pem")
-        )
-
-    @property
-    def certificate_pem(self) -> str:
-        return self._native.certificate_pem
-
-    def __repr__(self) -> str:
-        return "SpKey(<private key hidden>)"
-
-
 class SpLoginRequest(NamedTuple):
     """A begun login: send the browser to ``redirect_url`` (303) or serve ``post_form_html``."""
 
@@ -243,6 +220,7 @@ def finish_sp_login(
     *,
     replay_cache: ReplayCache,
     now: Optional[Timestamp] = None,
+    decryption_keys: Iterable[SpKey] = (),
 ) -> FinishedSpLogin:
     """Verifies the IdP's answer posted to the ACS, with the RelayState posted beside it.
 
@@ -250,6 +228,7 @@ def finish_sp_login(
     Refusals raise ``LoginRejected`` (``REQUEST_UNKNOWN``, ``REQUEST_EXPIRED``,
     ``REQUEST_CONNECTION_MISMATCH``, ``RELAY_STATE_INVALID`` and every verification code),
     ``SignatureError`` or ``StoreError``. ``relay_state`` None or "" when the IdP sent none.
+    ``decryption_keys``: the SP encryption keys, for an encrypted assertion (as in ``verify_response``).
     """
     if not isinstance(connection, Connection):
         raise TypeError(f"connection must be a Connection, got {type(connection).__name__}")
@@ -266,6 +245,7 @@ def finish_sp_login(
         to_bytes(saml_response, "saml_response"),
         replay=replay_cache._native,
         now=to_unix(now),
+        decryption_keys=_native_keys(decryption_keys),
     )
     return FinishedSpLogin(_verified_login(login), return_to or None)
 

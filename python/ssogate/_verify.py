@@ -144,6 +144,52 @@ class ReplayCache:
         return f"ReplayCache({self._what})"
 
 
+class SpKey:
+    """An SP key (RSA, 2048 bits or more) and its certificate, both PEM: it signs AuthnRequests and
+    decrypts encrypted assertions (``decryption_keys`` of :func:`ssogate.verify_response`).
+
+    Keep the key in your own secret store: ssogate never writes it into a connection or its JSON.
+    A key or certificate that cannot be used raises ``InvalidArgument`` with ``Code.SP_KEY_INVALID``.
+    """
+
+    __slots__ = ("_native",)
+    _native: _ssogate.SpKey
+
+    def __init__(self, private_key_pem: Union[str, BytesLike], certificate_pem: Union[str, BytesLike]) -> None:
+        self._native = _ssogate.sp_key_new(
+            to_bytes(private_key_pem, "private_key_pem"), to_bytes(certificate_pem, "certificate_pem")
+        )
+
+    @classmethod
+    def legacy(cls, private_key_pem: Union[str, BytesLike], certificate_pem: Union[str, BytesLike]) -> SpKey:
+        """A key of 1024 bits or more that only decrypts, for a connection with ``allow_legacy_sp_key``
+        (test keys other projects publish). Beginning a login with it is refused (``SP_KEY_INVALID``)."""
+        key = cls.__new__(cls)
+        key._native = _ssogate.sp_key_new_legacy(
+            to_bytes(private_key_pem, "private_key_pem"), to_bytes(certificate_pem, "certificate_pem")
+        )
+        return key
+
+    @property
+    def certificate_pem(self) -> str:
+        return self._native.certificate_pem
+
+    def __repr__(self) -> str:
+        return "SpKey(<private key hidden>)"
+
+
+def _native_keys(keys: Iterable[SpKey]) -> List[_ssogate.SpKey]:
+    """The extension handles of the SP keys given for decryption (TypeError for anything else)."""
+    if isinstance(keys, SpKey):
+        raise TypeError("decryption_keys must be a list of SpKey, not one SpKey")
+    out = []
+    for k in keys:
+        if not isinstance(k, SpKey):
+            raise TypeError(f"decryption_keys must hold SpKey objects, got {type(k).__name__}")
+        out.append(k._native)
+    return out
+
+
 def _positive(value: Optional[int]) -> Optional[int]:
     if value is None:
         return None
@@ -177,13 +223,16 @@ def verify_response(
     now: Optional[Timestamp] = None,
     max_bytes: Optional[int] = None,
     max_age_seconds: Optional[int] = None,
+    decryption_keys: Iterable[SpKey] = (),
 ) -> VerifiedLogin:
     """Verifies the ``SAMLResponse`` form value posted to the connection's ACS URL.
 
     ``pending_request_ids`` are the AuthnRequest IDs this browser waits for (none: only an
     unsolicited login can pass, and only if the connection allows IdP-initiated login). ``now``
     freezes the clock (tests); ``max_bytes`` caps the decoded size (default 1 MiB);
-    ``max_age_seconds`` is the oldest an IssueInstant may be (default 600).
+    ``max_age_seconds`` is the oldest an IssueInstant may be (default 600). ``decryption_keys``
+    are the SP encryption keys (:class:`SpKey`) for a Response with an EncryptedAssertion: only
+    those whose certificate is one of the connection's ``sp_encryption_certificates`` are tried.
 
     Raises a :class:`ssogate.Error` subclass with the stable ``code``, the operator ``message`` and
     the end user's ``user_message``. The GIL is released while the library works.
@@ -202,6 +251,7 @@ def verify_response(
         to_unix(now),
         to_max_bytes(max_bytes),
         max_age_seconds,
+        _native_keys(decryption_keys),
     )
     return _verified_login(r)
 

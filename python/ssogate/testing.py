@@ -31,6 +31,7 @@ _STRINGS = (
     "sub_status", "status_message", "session_index", "response_id", "assertion_id", "signature_method",
     "digest_method",
 )
+_PLACEMENTS = {name.lower(): n for name, n in _enums.TEST_KEY_PLACEMENT.items()}
 _TIMES = ("now", "issue_instant", "not_before", "not_on_or_after", "subject_not_on_or_after")
 
 AttributeValues = Union[str, Sequence[str]]
@@ -104,6 +105,10 @@ class TestIdp:
         sign: str = "both",
         attributes: Union[Mapping[str, AttributeValues], Iterable[Tuple[str, AttributeValues]], None] = None,
         authn_statement: bool = True,
+        encrypt_to: Optional[str] = None,
+        key_transport: Optional[str] = None,
+        data_algorithm: Optional[str] = None,
+        key_placement: str = "in_key_info",
         **knobs: Union[str, Timestamp, None],
     ) -> TestResponse:
         """A signed Response for ``connection`` (its ACS URL and SP entity ID).
@@ -114,6 +119,13 @@ class TestIdp:
         sub_status, status_message, session_index, response_id, assertion_id, signature_method,
         digest_method. Times (Unix seconds or aware datetimes): now (default: the system clock),
         issue_instant, not_before, not_on_or_after, subject_not_on_or_after.
+
+        ``encrypt_to`` (an SP encryption certificate, PEM) encrypts the Assertion as an IdP with
+        assertion encryption on does: the Assertion is signed first (``sign`` "assertion" or
+        "both"), then encrypted, then the Response is signed over the EncryptedAssertion ("response"
+        or "both"). ``key_transport`` and ``data_algorithm`` are algorithm URIs (default xmlenc
+        rsa-oaep-mgf1p and xmlenc11 aes256-gcm); ``key_placement`` is "in_key_info",
+        "retrieval_method" (Okta's shape) or "carried_key_name".
         """
         if not isinstance(connection, Connection):
             raise TypeError(f"connection must be a Connection, got {type(connection).__name__}")
@@ -134,10 +146,21 @@ class TestIdp:
                 times[name] = unix
             else:
                 raise TypeError(f"unknown knob {name!r}")
+        encryption = None
+        if encrypt_to is not None:
+            if key_placement not in _PLACEMENTS:
+                raise ValueError(f"key_placement must be one of {sorted(_PLACEMENTS)}, got {key_placement!r}")
+            for name, value in (("encrypt_to", encrypt_to), ("key_transport", key_transport),
+                                ("data_algorithm", data_algorithm)):
+                if value is not None and not isinstance(value, str):
+                    raise TypeError(f"{name} must be str, got {type(value).__name__}")
+            encryption = (encrypt_to, key_transport or "", data_algorithm or "", _PLACEMENTS[key_placement])
+        elif key_transport is not None or data_algorithm is not None:
+            raise TypeError("key_transport and data_algorithm need encrypt_to (the SP encryption certificate)")
         items = attributes.items() if isinstance(attributes, Mapping) else (attributes or ())
         attrs = [(n, [v] if isinstance(v, str) else list(v), "", "") for n, v in items]
         b64, xml = _ssogate.test_response_new(
-            self._native, connection._native, strings, times, attrs, authn_statement, _SIGN[sign]
+            self._native, connection._native, strings, times, attrs, authn_statement, _SIGN[sign], encryption
         )
         return TestResponse(b64, xml)
 

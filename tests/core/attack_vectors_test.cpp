@@ -31,7 +31,16 @@ std::shared_ptr<const Connection> connection_of(std::shared_ptr<const IdpMetadat
     p.settings.clock_skew_seconds = c["clock_skew_seconds"].get<int>();
     p.settings.email_attribute = c["email_attribute"].get<std::string>();
     p.settings.allowed_email_domains = c["allowed_domains"].get<std::vector<std::string>>();
+    p.settings.allow_rsa_1_5 = c.value("allow_rsa_1_5", false);
+    if (c.value("sp_encryption", false)) p.sp_encryption_certificates_pem = {read_file(dir + "TEST-SP-ENC-CERT.pem")};
     return make_connection(std::move(idp), p);
+}
+
+// The TEST SP encryption key, given to verification for the vectors with "sp_encryption".
+const crypto::DecryptionKeys &sp_keys() {
+    static const crypto::DecryptionKeys keys{
+        crypto::SigningKey::from_pem(read_file(dir + "TEST-SP-ENC-KEY-DO-NOT-USE.pem"), read_file(dir + "TEST-SP-ENC-CERT.pem"))};
+    return keys;
 }
 
 TEST_F(AttackVectors, EveryVectorGetsItsCode) {
@@ -52,6 +61,7 @@ TEST_F(AttackVectors, EveryVectorGetsItsCode) {
         ctx.replay = &cache;
         ctx.pending_request_ids = c["request_ids"].get<std::vector<std::string>>();
         if (c["max_bytes"].get<std::size_t>() != 0) ctx.max_bytes = c["max_bytes"].get<std::size_t>();
+        if (c.value("sp_encryption", false)) ctx.decryption_keys = &sp_keys();
 
         const int repeat = v["repeat"].get<int>();
         for (int i = 1; i < repeat; ++i) EXPECT_CODE(run_verify(*conn, form, ctx), Code::ok);
@@ -93,10 +103,20 @@ TEST_F(AttackVectors, TheIssueAttackListIsCovered) {
           // the hostile XML shapes of the hardening work
           "attributes-on-root", "namespaces-on-root", "namespaces-in-scope", "prefix-list-too-long",
           "prefix-list-on-c14n-method", "valid-prefix-lists", "valid-utf16", "utf16-nul-second-response",
-          "encoding-shift-jis"}) {
+          "encoding-shift-jis",
+          // encrypted assertions: tampering (one uniform code), keys, algorithms, structure, plain text
+          "enc-gcm-ciphertext-tampered", "enc-gcm-tag-tampered", "enc-cbc-ciphertext-tampered",
+          "enc-cbc-padding-tampered", "enc-encrypted-key-tampered", "enc-wrong-sp-key", "enc-rsa-1_5-refused",
+          "enc-valid-rsa-1_5-allowed", "enc-retrieval-method-external", "enc-keyinfo-carries-key", "enc-unsigned",
+          "enc-plus-plain-assertion", "enc-plain-plus-encrypted", "enc-for-another-sp", "enc-plaintext-doctype",
+          "enc-plaintext-entity", "enc-plaintext-deep", "enc-plaintext-attributes", "enc-too-large",
+          "enc-cbc-unsigned-plaintext-doctype"}) {
         EXPECT_TRUE(names.count(n)) << n;
     }
     EXPECT_TRUE(codes.count("XML_ATTRIBUTE_LIMITS"));
+    for (const char *c : {"DECRYPTION_FAILED", "ENCRYPTION_ALGORITHM", "ENCRYPTION_MALFORMED", "ASSERTION_ENCRYPTED"}) {
+        EXPECT_TRUE(codes.count(c)) << c;
+    }
     // Every time, audience, recipient, destination, issuer, status and InResponseTo refusal.
     for (const char *c : {"SUBJECT_EXPIRED", "EXPIRED", "NOT_YET_VALID", "ISSUE_INSTANT", "AUDIENCE_MISMATCH",
                           "RECIPIENT_MISMATCH", "DESTINATION_MISMATCH", "ISSUER_MISMATCH", "STATUS_NOT_SUCCESS",

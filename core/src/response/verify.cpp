@@ -86,6 +86,12 @@ struct Verifier {
     xml::AttributeReader attr{};
     // The decrypted Assertion's document, alive as long as the checks read from it.
     std::optional<xml::Document> plain_;
+    // The decrypted EncryptedID and EncryptedAttribute elements of the Assertion, likewise.
+    std::vector<xml::Document> inner_;
+    // Every Attribute of the Assertion, plain or decrypted, in document order.
+    std::vector<xmlNode *> attribute_nodes_;
+    // The parser limits of the posted Response, applied to every decrypted plain text too.
+    xml::Limits limits_;
 
     const std::string &acs() const { return conn.acs_url(); }
     const std::string &idp_entity() const { return conn.idp()->entity_id(); }
@@ -258,8 +264,8 @@ struct Verifier {
     }
 
     VerifiedLogin run(std::string_view xml_bytes) {
-        xml::Limits limits;
-        limits.max_bytes = ctx.max_bytes;
+        limits_.max_bytes = ctx.max_bytes;
+        const xml::Limits &limits = limits_;
         xml::Document doc = xml::parse(xml_bytes, limits, "SAML Response");
         xmlNode *root = doc.root();
         Found found;
@@ -293,7 +299,7 @@ struct Verifier {
     // signature checks as a posted Assertion, and every check after.
     VerifiedLogin run_encrypted(const xml::Document &doc, xmlNode *root, Found &found, const xml::Limits &limits) {
         xmlNode *encrypted = resolve_encrypted_assertion(root, found);
-        const crypto::DecryptionKeys sp_keys = decryption_keys();
+        const crypto::DecryptionKeys sp_keys = decryption_keys("an EncryptedAssertion");
         const Coverage outer = verify_signatures(doc, root, nullptr, found);
         crypto::DecryptPolicy policy;
         policy.allow_rsa_1_5 = conn.settings().allow_rsa_1_5;
@@ -331,12 +337,14 @@ struct Verifier {
     }
 
     // The host's keys for this connection's SP encryption certificates; refused when there is none.
-    crypto::DecryptionKeys decryption_keys() const {
+    // `what`: the encrypted element found ("an EncryptedAssertion", "an EncryptedID", ...).
+    crypto::DecryptionKeys decryption_keys(const std::string &what) const {
         const auto &certs = conn.sp_encryption_certificates();
         if (certs.empty()) {
             reject(Code::assertion_encrypted,
-                   "the Response carries an EncryptedAssertion but this connection has no "
-                   "SP encryption key: add one (its certificate to the connection, which "
+                   "the Response carries " + what +
+                       " but this connection has no "
+                       "SP encryption key: add one (its certificate to the connection, which "
                    "then publishes it in the SP metadata for the IdP; the private key to "
                    "verification), or turn off assertion encryption for this app at the IdP");
         }
@@ -351,8 +359,9 @@ struct Verifier {
             for (const crypto::Certificate &c : certs)
                 list += (list.empty() ? "" : ", ") + std::string("SHA-256 ") + c.sha256;
             reject(Code::assertion_encrypted,
-                   "the Response carries an EncryptedAssertion but no private key was given "
-                   "for this connection's SP encryption certificates (" +
+                   "the Response carries " + what +
+                       " but no private key was given "
+                       "for this connection's SP encryption certificates (" +
                        list + "): give the SP encryption key to verification");
         }
         return out;
@@ -443,7 +452,7 @@ struct Verifier {
         check_conditions(a, c);
         check_authn_statements(a, c.out);
         read_attributes(a, c.out);
-        check_identity(subject, a, c.out);
+        check_identity(subject, c.out);
         c.out.idp_entity_id = idp_entity();
         c.out.connection_id = conn.id();
         commit(c);
@@ -592,22 +601,48 @@ struct Verifier {
         }
     }
 
-    // Every Attribute of every AttributeStatement of the signed Assertion, values as text.
+    // An EncryptedID or EncryptedAttribute of the signed Assertion, opened with the same keys and
+    // allow-list as an EncryptedAssertion, its plain text parsed with the same limits; its root must be
+    // saml:`expected`. The Assertion's verified signature covers the cipher text, so the plain text is
+    // what the IdP signed.
+    xmlNode *decrypt_inner(xmlNode *encrypted, const char *expected) {
+        const std::string name = xml::qualified_name(encrypted);
+        const crypto::DecryptionKeys sp_keys = decryption_keys("an " + name);
+        crypto::DecryptPolicy policy;
+        policy.allow_rsa_1_5 = conn.settings().allow_rsa_1_5;
+        policy.max_bytes = ctx.max_bytes;
+        const crypto::Decrypted decrypted = crypto::decrypt_element(encrypted, sp_keys, policy);
+        xml::Document plain = xml::parse(decrypted.plain_text, limits_, "the decrypted " + name);
+        xmlNode *root = plain.root();
+        if (!xml::is_element(root, xml::ns_saml, expected)) {
+            reject(Code::assertion_malformed, "the decrypted " + name + " holds " + xml::qualified_name(root) +
+                                                  "; expected a saml:" + expected);
+        }
+        inner_.push_back(std::move(plain));
+        return root;
+    }
+
+    // Every Attribute (and decrypted EncryptedAttribute) of every AttributeStatement of the signed
+    // Assertion, values as text.
     void read_attributes(xmlNode *a, VerifiedLogin &out) {
-        std::size_t attributes = 0;
-        for (xmlNode *st : xml::NamedChildren(a, xml::ns_saml, "AttributeStatement"))
-            attributes += xml::NamedChildren(st, xml::ns_saml, "Attribute").size();
-        out.attributes.reserve(attributes);
         for (xmlNode *st : xml::NamedChildren(a, xml::ns_saml, "AttributeStatement")) {
-            for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
-                Attribute &added = out.attributes.emplace_back();
-                added.name = attr(at, "Name").value_or("");
-                if (added.name.empty()) reject(Code::assertion_malformed, "an Attribute has no Name");
-                added.name_format = attr(at, "NameFormat").value_or("");
-                added.friendly_name = attr(at, "FriendlyName").value_or("");
-                for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
-                    added.values.push_back(xml::text(v));
+            for (xmlNode *c : xml::all_child_elements(st)) {
+                if (xml::is_element(c, xml::ns_saml, "Attribute")) {
+                    attribute_nodes_.push_back(c);
+                } else if (xml::is_element(c, xml::ns_saml, "EncryptedAttribute")) {
+                    attribute_nodes_.push_back(decrypt_inner(c, "Attribute"));
                 }
+            }
+        }
+        out.attributes.reserve(attribute_nodes_.size());
+        for (xmlNode *at : attribute_nodes_) {
+            Attribute &added = out.attributes.emplace_back();
+            added.name = attr(at, "Name").value_or("");
+            if (added.name.empty()) reject(Code::assertion_malformed, "an Attribute has no Name");
+            added.name_format = attr(at, "NameFormat").value_or("");
+            added.friendly_name = attr(at, "FriendlyName").value_or("");
+            for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
+                added.values.push_back(xml::text(v));
             }
         }
     }
@@ -703,20 +738,21 @@ struct Verifier {
 
     // Who the login is for: the NameID as sent, and the email from the connection's email attribute
     // when it names one, else from the NameID.
-    void check_identity(xmlNode *subject, xmlNode *assertion, VerifiedLogin &out) {
+    void check_identity(xmlNode *subject, VerifiedLogin &out) {
         read_nameid(subject, out);
         if (conn.settings().email_attribute.empty()) {
             email_from_nameid(out);
         } else {
-            email_from_attribute(assertion, out);
+            email_from_attribute(out);
         }
         check_domain(out.email);
     }
 
     void read_nameid(xmlNode *subject, VerifiedLogin &out) {
         xmlNode *nameid = xml::first_child_element(subject, xml::ns_saml, "NameID");
-        if (nameid == nullptr && xml::first_child_element(subject, xml::ns_saml, "EncryptedID") != nullptr) {
-            reject(Code::nameid_invalid, "the NameID is encrypted (EncryptedID), which ssogate does not decrypt");
+        if (xmlNode *encrypted = xml::first_child_element(subject, xml::ns_saml, "EncryptedID")) {
+            if (nameid != nullptr) reject(Code::nameid_invalid, "the Subject holds both a NameID and an EncryptedID");
+            nameid = decrypt_inner(encrypted, "NameID");
         }
         const std::string &email_attribute = conn.settings().email_attribute;
         if (nameid != nullptr) {
@@ -735,7 +771,7 @@ struct Verifier {
     }
 
     // The email attribute must occur once, with one text-only value that is a valid address.
-    void email_from_attribute(xmlNode *assertion, VerifiedLogin &out) {
+    void email_from_attribute(VerifiedLogin &out) {
         const std::string &email_attribute = conn.settings().email_attribute;
         const Attribute *found = nullptr;
         int count = 0;
@@ -752,14 +788,12 @@ struct Verifier {
                        std::to_string(found ? found->values.size() : 0) + " values; expected exactly one value");
         }
         // The value must be plain text as well (same truncation attack as NameID).
-        for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement")) {
-            for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) {
-                if (attr(at, "Name").value_or("") != email_attribute) continue;
-                for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
-                    if (!xml::has_only_text(v)) {
-                        reject(Code::email_attribute,
-                               "the email attribute's value contains markup; only text is accepted");
-                    }
+        for (xmlNode *at : attribute_nodes_) {
+            if (attr(at, "Name").value_or("") != email_attribute) continue;
+            for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
+                if (!xml::has_only_text(v)) {
+                    reject(Code::email_attribute,
+                           "the email attribute's value contains markup; only text is accepted");
                 }
             }
         }
@@ -853,7 +887,10 @@ VerifiedLogin verify_response_xml(const Connection &connection, const crypto::Ke
                connection.settings().clock_skew_seconds,
                false,
                {},
-               std::nullopt};
+               std::nullopt,
+               {},
+               {},
+               {}};
     try {
         if (xml.size() > context.max_bytes) {
             reject(Code::input_too_large, "the SAML Response is " + std::to_string(xml.size()) + " bytes; the cap is " +

@@ -21,6 +21,11 @@ struct Encryption {
     // AES-128/256-GCM (xmlenc11) or AES-128/256-CBC (xmlenc).
     std::string data_algorithm = "http://www.w3.org/2009/xmlenc11#aes256-gcm";
     KeyPlacement placement = KeyPlacement::in_key_info;
+    // What is encrypted: the Assertion (after it is signed), and, inside it before it is signed, the
+    // NameID (as an EncryptedID) and each Attribute (as an EncryptedAttribute).
+    bool assertion = true;
+    bool nameid = false;
+    bool attributes = false;
 };
 
 // `<saml:{wrapper} xmlns:saml=...>` holding the EncryptedData of `plain_xml` (and its EncryptedKey):

@@ -92,6 +92,29 @@ void encrypt_assertion(xmlDoc *doc, xmlNode *assertion, const Encryption &e) {
     xmlFreeNode(assertion);
 }
 
+// Replaces `element` with `wrapper` (EncryptedID, EncryptedAttribute) holding its encrypted XML.
+void encrypt_in_place(xmlDoc *doc, xmlNode *element, const Encryption &e, const char *wrapper) {
+    const xml::Document encrypted =
+        xml::parse(encrypt_element(standalone_xml(element), e, wrapper), xml::Limits{}, "test IdP encrypted element");
+    xmlNode *copy = xmlDocCopyNode(encrypted.root(), doc, 1);
+    if (copy == nullptr) fail(Code::out_of_memory, "test IdP: copying the encrypted element failed");
+    xmlReplaceNode(element, copy);
+    xmlFreeNode(element);
+}
+
+// The NameID and the Attributes inside `assertion`, encrypted as `e` says (before it is signed).
+void encrypt_identity(xmlDoc *doc, xmlNode *assertion, const Encryption &e) {
+    if (e.nameid) {
+        xmlNode *subject = xml::first_child_element(assertion, xml::ns_saml, "Subject");
+        if (xmlNode *nameid = xml::first_child_element(subject, xml::ns_saml, "NameID"))
+            encrypt_in_place(doc, nameid, e, "EncryptedID");
+    }
+    if (!e.attributes) return;
+    for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement"))
+        for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute"))
+            encrypt_in_place(doc, at, e, "EncryptedAttribute");
+}
+
 }  // namespace
 
 std::string serialize(xmlDoc *doc) {
@@ -309,11 +332,12 @@ std::string TestIdp::response_xml(const ResponseOptions &o) const {
     crypto::register_saml_ids(doc.get());
     xmlNode *root = doc.root();
     xmlNode *assertion = xml::first_child_element(root, xml::ns_saml, "Assertion");
+    if (o.encrypt) encrypt_identity(doc.get(), assertion, *o.encrypt);
     // The Assertion first: the Response signature must cover the signed Assertion.
     if (o.sign == Sign::assertion || o.sign == Sign::both) {
         sign_element(doc.get(), assertion, o.signature_method, o.digest_method, o.transform_prefixes, o.c14n_prefixes);
     }
-    if (o.encrypt) encrypt_assertion(doc.get(), assertion, *o.encrypt);
+    if (o.encrypt && o.encrypt->assertion) encrypt_assertion(doc.get(), assertion, *o.encrypt);
     if (o.sign == Sign::response || o.sign == Sign::both) {
         sign_element(doc.get(), root, o.signature_method, o.digest_method, o.transform_prefixes, o.c14n_prefixes);
     }

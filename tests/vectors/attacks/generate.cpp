@@ -12,6 +12,8 @@
 // manifest.json puts each vector on one line with its keys in a fixed order, so that the C test
 // can read it without a JSON library; every other reader parses it as JSON.
 #include "crypto/dsig.hpp"
+#include "crypto/xmlenc.hpp"
+#include "testing/encrypt.hpp"
 #include "testing/idp.hpp"
 #include "util/encoding.hpp"
 #include "xml/xml.hpp"
@@ -75,6 +77,9 @@ struct Context {
     std::string email_attribute;
     std::vector<std::string> allowed_domains;
     std::uint64_t max_bytes = 0;  // 0: the default
+    // The connection has the TEST SP encryption certificate and verification its key.
+    bool sp_encryption = false;
+    bool allow_rsa_1_5 = false;
 };
 
 struct Vector {
@@ -130,7 +135,8 @@ core::testing::TestAttribute attr(std::string name, std::vector<std::string> val
 
 class Generator {
 public:
-    Generator(const TestIdp &idp, const TestIdp &attacker) : idp_(idp), attacker_(attacker) {}
+    Generator(const TestIdp &idp, const TestIdp &attacker, std::string sp_cert)
+        : idp_(idp), attacker_(attacker), sp_cert_(std::move(sp_cert)) {}
 
     // Defaults for a vector: fixed IDs (derived from the name) so the output is reproducible.
     ResponseOptions opts(const std::string &name) const {
@@ -187,12 +193,81 @@ public:
         add(name, expect, description, e.text(), std::move(ctx));
     }
 
+    // Encryption to the TEST SP certificate with the testing IdP's defaults (RSA-OAEP mgf1p, AES-256-GCM,
+    // EncryptedKey inside the KeyInfo).
+    core::testing::Encryption to_sp() const {
+        core::testing::Encryption e;
+        e.certificate_pem = sp_cert_;
+        return e;
+    }
+    static Context enc_ctx() {
+        Context c;
+        c.sp_encryption = true;
+        return c;
+    }
+    // An encrypted response, edited after encryption and signing when `edit` is given.
+    void encrypted(const std::string &name, const std::string &expect, const std::string &description,
+                   const std::function<void(ResponseOptions &)> &knobs, const std::function<void(Edit &)> &edit = {},
+                   Context ctx = enc_ctx()) {
+        ResponseOptions o = opts(name);
+        o.encrypt = to_sp();
+        knobs(o);
+        if (!edit) {
+            add(name, expect, description, idp_.response_xml(o), std::move(ctx));
+            return;
+        }
+        Edit e(idp_.response_xml(o));
+        edit(e);
+        add(name, expect, description, e.text(), std::move(ctx));
+    }
+    // A response whose EncryptedAssertion holds `plain(assertion)`: the text the IdP encrypted, made
+    // from its (signed, as `o.sign` says) Assertion's XML. The Response is signed over it when
+    // `sign_response`.
+    void with_plaintext(const std::string &name, const std::string &expect, const std::string &description,
+                        const std::function<std::string(const std::string &)> &plain, bool sign_response,
+                        const std::string &data_algorithm = core::crypto::alg_aes256_gcm) {
+        ResponseOptions o = opts(name);
+        o.sign = Sign::assertion;
+        Edit e(idp_.response_xml(o));
+        xmlNode *a = e.assertion();
+        core::testing::Encryption enc = to_sp();
+        enc.data_algorithm = data_algorithm;
+        const xml::Document wrapped(
+            xml::parse(core::testing::encrypt_element(plain(standalone(a)), enc), xml::Limits{}, "vector"));
+        xmlNode *copy = xmlDocCopyNode(wrapped.root(), e.doc.get(), 1);
+        xmlReplaceNode(a, copy);
+        xmlFreeNode(a);
+        if (sign_response) {
+            core::crypto::register_saml_ids(e.doc.get());
+            idp_.sign_element(e.doc.get(), e.root());
+        }
+        add(name, expect, description, e.text(), enc_ctx());
+    }
+    // An element's XML on its own, every namespace it uses declared (as an IdP encrypts it).
+    static std::string standalone(xmlNode *element) {
+        xmlDoc *copy = xmlNewDoc(X("1.0"));
+        xmlNode *root = xmlDocCopyNode(element, copy, 1);
+        xmlDocSetRootElement(copy, root);
+        xmlReconciliateNs(copy, root);
+        xmlBuffer *buf = xmlBufferCreate();
+        xmlNodeDump(buf, copy, root, 0, 0);
+        std::string out(reinterpret_cast<const char *>(xmlBufferContent(buf)), xmlBufferLength(buf));
+        xmlBufferFree(buf);
+        xmlFreeDoc(copy);
+        return out;
+    }
+
     void all();
+    void encrypted_accepted();
+    void encrypted_refused();
+    void encrypted_structure();
+    void encrypted_plaintext();
     void write(const std::string &dir) const;
 
 private:
     const TestIdp &idp_;
     const TestIdp &attacker_;
+    std::string sp_cert_;
     std::vector<Vector> vectors_;
 };
 
@@ -813,6 +888,233 @@ void Generator::all() {
                for (int i = 0; i < 500; ++i) body += "-- ";
                xmlAddChild(e.root(), xmlNewComment(X(body.c_str())));
            });
+    encrypted_accepted();
+    encrypted_refused();
+    encrypted_plaintext();
+}
+
+// Flips one bit of the decoded CipherValue of `cipher_data`'s CipherValue at `pos` (negative: from the end).
+void tamper_cipher(xmlNode *cipher_value, long pos) {
+    xmlChar *text = xmlNodeGetContent(cipher_value);
+    std::string bytes = core::util::base64_decode(reinterpret_cast<const char *>(text));
+    xmlFree(text);
+    const std::size_t i = pos >= 0 ? static_cast<std::size_t>(pos) : bytes.size() - static_cast<std::size_t>(-pos);
+    bytes[i] = static_cast<char>(bytes[i] ^ 0x01);
+    set_text(cipher_value, core::util::base64_encode(bytes));
+}
+
+constexpr const char *ns_xenc = "http://www.w3.org/2001/04/xmlenc#";
+
+// The CipherValue of the EncryptedData (nth = 1 with the EncryptedKey inside its KeyInfo is the data's:
+// the key's comes first in document order; with the key beside it, the data's comes first).
+xmlNode *data_cipher_value(const Edit &e) {
+    xmlNode *data = e.find(ns_xenc, "EncryptedData");
+    xmlNode *cipher_data = xml::first_child_element(data, ns_xenc, "CipherData");
+    return xml::first_child_element(cipher_data, ns_xenc, "CipherValue");
+}
+xmlNode *key_cipher_value(const Edit &e) {
+    xmlNode *key = e.find(ns_xenc, "EncryptedKey");
+    xmlNode *cipher_data = xml::first_child_element(key, ns_xenc, "CipherData");
+    return xml::first_child_element(cipher_data, ns_xenc, "CipherValue");
+}
+
+void Generator::encrypted_accepted() {
+    using core::testing::KeyPlacement;
+    encrypted("enc-valid-oaep-gcm", "OK",
+              "EncryptedAssertion (RSA-OAEP mgf1p, AES-256-GCM, EncryptedKey in KeyInfo): Assertion signed, then "
+              "encrypted, then the Response signed",
+              none);
+    encrypted("enc-valid-response-signed-only", "OK",
+              "only the Response is signed; its signature covers the EncryptedAssertion as posted",
+              [](ResponseOptions &o) { o.sign = Sign::response; });
+    encrypted("enc-valid-assertion-signed-only", "OK",
+              "only the Assertion is signed, inside the cipher text; the Response is unsigned",
+              [](ResponseOptions &o) { o.sign = Sign::assertion; });
+    encrypted("enc-valid-xmlenc11-oaep-aes128-gcm", "OK",
+              "xmlenc11 rsa-oaep (SHA-256 digest, MGF1-SHA-256) and AES-128-GCM", [](ResponseOptions &o) {
+                  o.encrypt->key_transport = core::crypto::alg_rsa_oaep;
+                  o.encrypt->data_algorithm = core::crypto::alg_aes128_gcm;
+              });
+    encrypted("enc-valid-aes256-cbc", "OK", "AES-256-CBC under a signed Response",
+              [](ResponseOptions &o) { o.encrypt->data_algorithm = core::crypto::alg_aes256_cbc; });
+    encrypted("enc-valid-aes128-cbc-assertion-signed", "OK",
+              "AES-128-CBC, only the Assertion signed (its signature inside the plain text)", [](ResponseOptions &o) {
+                  o.encrypt->data_algorithm = core::crypto::alg_aes128_cbc;
+                  o.sign = Sign::assertion;
+              });
+    encrypted("enc-valid-retrieval-method", "OK",
+              "the EncryptedKey beside the EncryptedData, named by a same-document RetrievalMethod (Okta's shape)",
+              [](ResponseOptions &o) { o.encrypt->placement = KeyPlacement::retrieval_method; });
+    encrypted("enc-valid-carried-key-name", "OK", "the EncryptedKey beside the EncryptedData, named by CarriedKeyName",
+              [](ResponseOptions &o) { o.encrypt->placement = KeyPlacement::carried_key_name; });
+    Context rsa15 = enc_ctx();
+    rsa15.allow_rsa_1_5 = true;
+    encrypted("enc-valid-rsa-1_5-allowed", "OK", "RSA-1_5 key transport, with the connection's allow_rsa_1_5",
+              [](ResponseOptions &o) { o.encrypt->key_transport = core::crypto::alg_rsa_1_5; }, {}, rsa15);
+}
+
+void Generator::encrypted_refused() {
+    encrypted("enc-no-sp-key", "ASSERTION_ENCRYPTED",
+              "an EncryptedAssertion for a connection with no SP encryption key", none, {}, Context{});
+    encrypted("enc-rsa-1_5-refused", "ENCRYPTION_ALGORITHM",
+              "RSA-1_5 key transport (Bleichenbacher) without allow_rsa_1_5",
+              [](ResponseOptions &o) { o.encrypt->key_transport = core::crypto::alg_rsa_1_5; });
+    encrypted("enc-3des-refused", "ENCRYPTION_ALGORITHM", "the data algorithm relabelled tripledes-cbc",
+              [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+                  xmlNode *m = xml::first_child_element(e.find(ns_xenc, "EncryptedData"), ns_xenc, "EncryptionMethod");
+                  set_attr(m, "Algorithm", "http://www.w3.org/2001/04/xmlenc#tripledes-cbc");
+              });
+    const auto assertion_only = [](ResponseOptions &o) { o.sign = Sign::assertion; };
+    encrypted("enc-gcm-ciphertext-tampered", "DECRYPTION_FAILED",
+              "AES-GCM cipher text with one bit flipped (Response unsigned)", assertion_only,
+              [](Edit &e) { tamper_cipher(data_cipher_value(e), 40); });
+    encrypted("enc-gcm-tag-tampered", "DECRYPTION_FAILED", "AES-GCM tag with one bit flipped (Response unsigned)",
+              assertion_only, [](Edit &e) { tamper_cipher(data_cipher_value(e), -1); });
+    const auto cbc = [](ResponseOptions &o) {
+        o.sign = Sign::assertion;
+        o.encrypt->data_algorithm = core::crypto::alg_aes256_cbc;
+    };
+    encrypted("enc-cbc-ciphertext-tampered", "DECRYPTION_FAILED",
+              "AES-CBC cipher text with one bit flipped mid-way: garbled plain text, refused as uniformly as a wrong "
+              "key (Response unsigned)",
+              cbc, [](Edit &e) { tamper_cipher(data_cipher_value(e), 100); });
+    encrypted("enc-cbc-padding-tampered", "DECRYPTION_FAILED",
+              "AES-CBC with a bit of the block before the last flipped, breaking the padding (Response unsigned)", cbc,
+              [](Edit &e) { tamper_cipher(data_cipher_value(e), -17); });
+    encrypted("enc-encrypted-key-tampered", "DECRYPTION_FAILED", "the EncryptedKey's cipher text with one bit flipped",
+              assertion_only, [](Edit &e) { tamper_cipher(key_cipher_value(e), 10); });
+    encrypted("enc-tampered-under-signed-response", "SIGNATURE_INVALID",
+              "cipher text changed under a signed Response: refused by the signature before any decryption", none,
+              [](Edit &e) { tamper_cipher(data_cipher_value(e), 40); });
+    {
+        ResponseOptions o = opts("enc-wrong-sp-key");
+        o.encrypt = to_sp();
+        o.encrypt->certificate_pem = attacker_.certificate_pem();
+        add("enc-wrong-sp-key", "DECRYPTION_FAILED", "encrypted to another key than the SP's", idp_.response_xml(o),
+            enc_ctx());
+    }
+    encrypted("enc-unsigned", "SIGNATURE_MISSING", "an EncryptedAssertion whose Assertion is unsigned, Response unsigned",
+              [](ResponseOptions &o) { o.sign = Sign::none; });
+    encrypted_structure();
+}
+
+void Generator::encrypted_structure() {
+    using core::testing::KeyPlacement;
+    const auto okta_shape = [](ResponseOptions &o) {
+        o.sign = Sign::assertion;
+        o.encrypt->placement = KeyPlacement::retrieval_method;
+    };
+    encrypted("enc-retrieval-method-external", "ENCRYPTION_MALFORMED",
+              "a RetrievalMethod pointing at a URL outside the document", okta_shape, [](Edit &e) {
+                  set_attr(e.find(xml::ns_ds, "RetrievalMethod"), "URI", "https://attacker.example/key.xml");
+              });
+    encrypted("enc-retrieval-method-dangling", "ENCRYPTION_MALFORMED",
+              "a RetrievalMethod naming an Id that no EncryptedKey has", okta_shape,
+              [](Edit &e) { set_attr(e.find(xml::ns_ds, "RetrievalMethod"), "URI", "#_no-such-key"); });
+    encrypted("enc-keyinfo-carries-key", "ENCRYPTION_MALFORMED",
+              "the EncryptedData's KeyInfo carries a key (ds:KeyValue) instead of naming the SP's",
+              [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+                  xmlNode *ki = xml::first_child_element(e.find(ns_xenc, "EncryptedData"), xml::ns_ds, "KeyInfo");
+                  xmlNode *kv = new_element(ki, xml::ns_ds, "ds", "KeyValue");
+                  xmlAddPrevSibling(ki->children, kv);
+              });
+    encrypted("enc-data-type-content", "ENCRYPTION_MALFORMED", "EncryptedData Type=Content instead of Element",
+              [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+                  set_attr(e.find(ns_xenc, "EncryptedData"), "Type", "http://www.w3.org/2001/04/xmlenc#Content");
+              });
+    // Two assertions: one encrypted, one plain (each way round), under a signed Response.
+    {
+        ResponseOptions plain = opts("enc-plus-plain-assertion");
+        plain.sign = Sign::assertion;
+        plain.nameid = "mallory@example.com";
+        const Edit other(idp_.response_xml(plain));
+        encrypted("enc-plus-plain-assertion", "ASSERTION_COUNT",
+                  "a signed Response holding an EncryptedAssertion and a signed plain Assertion",
+                  [](ResponseOptions &o) { o.sign = Sign::none; }, [&](Edit &e) {
+                      xmlAddChild(e.root(), xmlDocCopyNode(other.assertion(), e.doc.get(), 1));
+                      core::crypto::register_saml_ids(e.doc.get());
+                      idp_.sign_element(e.doc.get(), e.root());
+                  });
+        ResponseOptions enc = opts("enc-plain-plus-encrypted");
+        enc.sign = Sign::assertion;
+        enc.encrypt = to_sp();
+        const Edit encrypted_other(idp_.response_xml(enc));
+        edited("enc-plain-plus-encrypted", "ASSERTION_COUNT",
+               "a signed Response holding a signed plain Assertion and an EncryptedAssertion",
+               [](ResponseOptions &o) { o.sign = Sign::assertion; }, [&](Edit &e) {
+                   xmlAddChild(e.root(), xmlDocCopyNode(encrypted_other.find(xml::ns_saml, "EncryptedAssertion"),
+                                                        e.doc.get(), 1));
+                   core::crypto::register_saml_ids(e.doc.get());
+                   idp_.sign_element(e.doc.get(), e.root());
+               },
+               enc_ctx());
+        encrypted("enc-two-encrypted", "ASSERTION_COUNT", "two EncryptedAssertion elements",
+                  [](ResponseOptions &o) { o.sign = Sign::assertion; }, [&](Edit &e) {
+                      xmlAddChild(e.root(), xmlDocCopyNode(encrypted_other.find(xml::ns_saml, "EncryptedAssertion"),
+                                                           e.doc.get(), 1));
+                  });
+    }
+    encrypted("enc-nested-in-extensions", "ASSERTION_COUNT", "the EncryptedAssertion moved into samlp:Extensions",
+              [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+                  xmlNode *ea = e.find(xml::ns_saml, "EncryptedAssertion");
+                  xmlNode *ext = new_element(e.root(), xml::ns_samlp, "samlp", "Extensions");
+                  xmlUnlinkNode(ea);
+                  xmlAddChild(ext, ea);
+              });
+    encrypted("enc-for-another-sp", "AUDIENCE_MISMATCH",
+              "an Assertion signed for another SP (its Audience), encrypted to us",
+              [](ResponseOptions &o) { o.audience = "https://other-sp.example/saml"; });
+    encrypted("enc-replay", "REPLAYED", "the same encrypted response posted twice", none);
+    vectors_.back().repeat = 2;
+    Context small = enc_ctx();
+    small.max_bytes = 4096;
+    encrypted("enc-too-large", "INPUT_TOO_LARGE", "an encrypted response over the verification's max_bytes (4096)",
+              none, {}, small);
+}
+
+void Generator::encrypted_plaintext() {
+    const std::string decl = "<?xml version=\"1.0\"?>";
+    with_plaintext("enc-plaintext-doctype", "XML_DOCTYPE", "the decrypted plain text starts with a DOCTYPE",
+                   [&](const std::string &a) { return decl + "<!DOCTYPE saml:Assertion>" + a; }, true);
+    with_plaintext("enc-plaintext-entity", "XML_DOCTYPE", "the decrypted plain text declares and uses an entity",
+                   [&](const std::string &a) {
+                       return decl + "<!DOCTYPE x [<!ENTITY e \"alice\">]>" + a;
+                   },
+                   true);
+    with_plaintext("enc-plaintext-not-assertion", "ASSERTION_MALFORMED",
+                   "the decrypted plain text is a saml:Issuer, not an Assertion",
+                   [](const std::string &) {
+                       return std::string("<saml:Issuer xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\">") +
+                              idp_entity + "</saml:Issuer>";
+                   },
+                   true);
+    with_plaintext("enc-plaintext-attributes", "XML_ATTRIBUTE_LIMITS",
+                   "200 attributes on the decrypted Assertion's root",
+                   [](const std::string &a) {
+                       std::string extra;
+                       for (int i = 0; i < 200; ++i) extra += " x" + std::to_string(i) + "=\"\"";
+                       const std::size_t at = a.find(' ');
+                       return a.substr(0, at) + extra + a.substr(at);
+                   },
+                   true);
+    with_plaintext("enc-plaintext-deep", "XML_LIMITS", "the decrypted Assertion holds elements nested 100 deep",
+                   [](const std::string &a) {
+                       std::string open, close;
+                       for (int i = 0; i < 100; ++i) {
+                           open += "<d>";
+                           close += "</d>";
+                       }
+                       const std::size_t at = a.rfind("</");
+                       return a.substr(0, at) + open + close + a.substr(at);
+                   },
+                   true);
+    with_plaintext("enc-plaintext-trailing", "XML_MALFORMED", "a second element after the decrypted Assertion",
+                   [](const std::string &a) { return a + a; }, true);
+    with_plaintext("enc-cbc-unsigned-plaintext-doctype", "DECRYPTION_FAILED",
+                   "AES-CBC under an unsigned Response, plain text with a DOCTYPE: refused with the decryption code, "
+                   "so garbled plain text teaches nothing",
+                   [&](const std::string &a) { return decl + "<!DOCTYPE saml:Assertion>" + a; }, false,
+                   core::crypto::alg_aes256_cbc);
 }
 
 void Generator::write(const std::string &dir) const {
@@ -837,7 +1139,10 @@ void Generator::write(const std::string &dir) const {
              ", \"clock_skew_seconds\": " + std::to_string(v.ctx.clock_skew_seconds) +
              ", \"email_attribute\": " + json_str(v.ctx.email_attribute) +
              ", \"allowed_domains\": " + list(v.ctx.allowed_domains) +
-             ", \"max_bytes\": " + std::to_string(v.ctx.max_bytes) + "}, \"description\": " + json_str(v.description) +
+             ", \"max_bytes\": " + std::to_string(v.ctx.max_bytes) +
+             ", \"sp_encryption\": " + (v.ctx.sp_encryption ? "true" : "false") +
+             ", \"allow_rsa_1_5\": " + (v.ctx.allow_rsa_1_5 ? "true" : "false") +
+             "}, \"description\": " + json_str(v.description) +
              "}" + (i + 1 < vectors_.size() ? "," : "") + "\n";
     }
     m += "]\n}\n";
@@ -857,7 +1162,7 @@ int main(int argc, char **argv) {
         const std::string dir = argv[1];
         TestIdp idp(idp_entity, read_file(dir + "/TEST-IDP-KEY-DO-NOT-USE.pem"), read_file(dir + "/TEST-IDP-CERT.pem"));
         TestIdp attacker(idp_entity);  // same entity ID, a throwaway key
-        Generator g(idp, attacker);
+        Generator g(idp, attacker, read_file(dir + "/TEST-SP-ENC-CERT.pem"));
         g.all();
         g.write(dir);
     } catch (const std::exception &e) {
