@@ -606,8 +606,8 @@ struct Verifier {
     // saml:`expected`. The Assertion's verified signature covers the cipher text, so the plain text is
     // what the IdP signed.
     xmlNode *decrypt_inner(xmlNode *encrypted, const char *expected) {
-        const std::string name = xml::qualified_name(encrypted);
-        const crypto::DecryptionKeys sp_keys = decryption_keys("an " + name);
+        const std::string name = std::string("saml:") + reinterpret_cast<const char *>(encrypted->name);
+        const crypto::DecryptionKeys sp_keys = decryption_keys("a " + name + " in its Assertion");
         crypto::DecryptPolicy policy;
         policy.allow_rsa_1_5 = conn.settings().allow_rsa_1_5;
         policy.max_bytes = ctx.max_bytes;
