@@ -187,8 +187,7 @@ PYBIND11_MODULE(_ssogate, m) {
         .def_property_readonly("authn_requests_signed",
                                [](const Connection &c) { return c.conn->authn_requests_signed(); })
         .def_property_readonly("allow_rsa_1_5", [](const Connection &c) { return c.conn->allow_rsa_1_5(); })
-        .def_property_readonly("allow_legacy_sp_key",
-                               [](const Connection &c) { return c.conn->allow_legacy_sp_key(); })
+        .def_property_readonly("allow_legacy_sp_key", [](const Connection &c) { return c.conn->allow_legacy_sp_key(); })
         .def("sp_encryption_certificates", [](const Connection &c) { return c.conn->sp_encryption_certificates(); })
         .def("sp_encryption_certificate_sha256s",
              [](const Connection &c) { return c.conn->sp_encryption_certificate_sha256s(); })
@@ -237,8 +236,7 @@ PYBIND11_MODULE(_ssogate, m) {
         py::arg("allow_idp_initiated"), py::arg("jit_provisioning"), py::arg("clock_skew_seconds"),
         py::arg("allow_sha1"), py::arg("allowed_return_origins") = std::vector<std::string>(),
         py::arg("sp_encryption_certificates") = std::vector<std::string>(), py::arg("allow_rsa_1_5") = false,
-        py::arg("allow_legacy_sp_key") = false,
-        "ssogate_connection_new with a params builder and options.");
+        py::arg("allow_legacy_sp_key") = false, "ssogate_connection_new with a params builder and options.");
 
     m.def("connection_from_json", &connection_from_json, py::arg("json"), py::arg("now"), py::arg("max_bytes"),
           "ssogate_connection_from_json; releases the GIL while the IdP metadata is imported again.");

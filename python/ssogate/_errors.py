@@ -79,7 +79,8 @@ class MetadataError(Error, ValueError):
 
 
 class SignatureError(Error):
-    """Codes 200-299: a signature did not verify or was not acceptable."""
+    """Codes 200-299: a signature did not verify or was not acceptable, or an encrypted assertion could
+    not be decrypted (DECRYPTION_FAILED, ENCRYPTION_ALGORITHM, ENCRYPTION_MALFORMED)."""
 
 
 class LoginRejected(Error):

@@ -38,8 +38,8 @@ std::shared_ptr<const Connection> connection_of(std::shared_ptr<const IdpMetadat
 
 // The TEST SP encryption key, given to verification for the vectors with "sp_encryption".
 const crypto::DecryptionKeys &sp_keys() {
-    static const crypto::DecryptionKeys keys{
-        crypto::SigningKey::from_pem(read_file(dir + "TEST-SP-ENC-KEY-DO-NOT-USE.pem"), read_file(dir + "TEST-SP-ENC-CERT.pem"))};
+    static const crypto::DecryptionKeys keys{crypto::SigningKey::from_pem(
+        read_file(dir + "TEST-SP-ENC-KEY-DO-NOT-USE.pem"), read_file(dir + "TEST-SP-ENC-CERT.pem"))};
     return keys;
 }
 

@@ -60,13 +60,18 @@ def _server(tmp_path: Path, metadata: Path, keypair: Tuple[Path, Path], conn: ss
     return server
 
 
-def _lasso_response(server: lasso.Server, conn: ssogate.Connection, authn_request_b64: Optional[str]) -> str:
-    """Lasso's signed Response (the SAMLResponse form value), IdP-initiated or answering a request."""
+def _lasso_response(server: lasso.Server, conn: ssogate.Connection, authn_request_b64: Optional[str],
+                    persistent: bool = False) -> str:
+    """Lasso's signed Response (the SAMLResponse form value), IdP-initiated or answering a request.
+    ``persistent``: a persistent NameID of Lasso's making (it encrypts only transient and persistent
+    ones) and the address in a "mail" attribute."""
     login = lasso.Login(server)
     if authn_request_b64 is None:
         login.initIdpInitiatedAuthnRequest(conn.sp_entity_id)
         login.request.protocolBinding = lasso.SAML2_METADATA_BINDING_POST
-        login.request.nameIdPolicy.format = lasso.SAML2_NAME_IDENTIFIER_FORMAT_EMAIL
+        login.request.nameIdPolicy.format = (
+            lasso.SAML2_NAME_IDENTIFIER_FORMAT_PERSISTENT if persistent else lasso.SAML2_NAME_IDENTIFIER_FORMAT_EMAIL
+        )
         login.request.nameIdPolicy.allowCreate = True
     else:
         # Our AuthnRequest is unsigned (the SP has no key here): tell Lasso not to insist.
@@ -76,7 +81,21 @@ def _lasso_response(server: lasso.Server, conn: ssogate.Connection, authn_reques
     now = dt.datetime.now(dt.timezone.utc)
     login.buildAssertion(lasso.SAML_AUTHENTICATION_METHOD_PASSWORD, _iso(now), None, _iso(now),
                          _iso(now + dt.timedelta(minutes=5)))
-    login.assertion.subject.nameID.content = "alice@example.com"
+    if persistent:
+        # Lasso made the persistent NameID itself (and encrypted it when asked to).
+        value = lasso.Saml2AttributeValue()
+        text = lasso.MiscTextNode.newWithString("alice@example.com")
+        text.textChild = True  # a text node, not an element named after the text
+        value.any = [text]
+        mail = lasso.Saml2Attribute()
+        mail.name = "mail"
+        mail.nameFormat = lasso.SAML2_ATTRIBUTE_NAME_FORMAT_BASIC
+        mail.attributeValue = [value]
+        statement = lasso.Saml2AttributeStatement()
+        statement.attribute = [mail]
+        login.assertion.attributeStatement = [statement]
+    else:
+        login.assertion.subject.nameID.content = "alice@example.com"
     login.buildAuthnResponseMsg()
     assert login.msgUrl == conn.acs_url
     return login.msgBody
@@ -159,3 +178,75 @@ def test_lasso_response_tampered_is_refused(tmp_path: Path, idp_keypair, lasso_s
     with pytest.raises(ssogate.SignatureError) as info:
         ssogate.verify_response(conn, base64.b64encode(xml), replay_cache=ssogate.ReplayCache.memory())
     assert info.value.code == ssogate.Code.SIGNATURE_INVALID
+
+
+# --------------------------------------------------------------------------- Lasso encrypts for us
+
+
+def _encrypting_server(tmp_path: Path, metadata: Path, keypair: Tuple[Path, Path], conn: ssogate.Connection,
+                       mode: int, key_method: int, sym_key: int) -> lasso.Server:
+    """A Lasso IdP that encrypts to the SP encryption certificate it read from our SP metadata."""
+    server = _server(tmp_path, metadata, keypair, conn, lasso.SIGNATURE_METHOD_RSA_SHA256)
+    provider = server.getProvider(conn.sp_entity_id)
+    provider.setEncryptionMode(mode)
+    provider.setKeyEncryptionMethod(key_method)
+    provider.setEncryptionSymKeyType(sym_key)
+    return server
+
+
+def _encrypted_conn(idp: ssogate.IdpMetadata, sp_keypair: Tuple[Path, Path], **settings: bool) -> ssogate.Connection:
+    return ssogate.Connection.create(idp, base_url="https://app.example.com", id="lasso", allow_idp_initiated=True,
+                                     sp_encryption_certificates=[sp_keypair[1].read_text()], **settings)
+
+
+@pytest.mark.parametrize("sym_key", [lasso.ENCRYPTION_SYM_KEY_TYPE_AES_128, lasso.ENCRYPTION_SYM_KEY_TYPE_AES_256])
+def test_lasso_encrypted_assertion_is_decrypted(tmp_path: Path, idp_keypair, sp_keypair, lasso_setup,
+                                                sym_key: int) -> None:
+    metadata, idp = lasso_setup
+    conn = _encrypted_conn(idp, sp_keypair)
+    server = _encrypting_server(tmp_path, metadata, idp_keypair, conn, lasso.ENCRYPTION_MODE_ASSERTION,
+                                lasso.KEY_ENCRYPTION_METHOD_OAEP, sym_key)
+    form = _lasso_response(server, conn, None)
+    xml = base64.b64decode(form)
+    assert b"EncryptedAssertion" in xml and b"rsa-oaep-mgf1p" in xml
+    assert b"alice@example.com" not in xml
+    key = ssogate.SpKey(sp_keypair[0].read_bytes(), sp_keypair[1].read_bytes())
+    login = ssogate.verify_response(conn, form, replay_cache=ssogate.ReplayCache.memory(), decryption_keys=[key])
+    assert login.email == "alice@example.com"
+    assert login.idp_entity_id == IDP_ENTITY
+    # Without the key: the refusal says the connection cannot decrypt.
+    with pytest.raises(ssogate.LoginRejected) as info:
+        ssogate.verify_response(conn, form, replay_cache=ssogate.ReplayCache.memory())
+    assert info.value.code == ssogate.Code.ASSERTION_ENCRYPTED
+
+
+def test_lasso_encrypted_nameid_is_decrypted(tmp_path: Path, idp_keypair, sp_keypair, lasso_setup) -> None:
+    metadata, idp = lasso_setup
+    conn = ssogate.Connection.create(idp, base_url="https://app.example.com", id="lasso", allow_idp_initiated=True,
+                                     email_attribute="mail", sp_encryption_certificates=[sp_keypair[1].read_text()])
+    server = _encrypting_server(tmp_path, metadata, idp_keypair, conn, lasso.ENCRYPTION_MODE_NAMEID,
+                                lasso.KEY_ENCRYPTION_METHOD_OAEP, lasso.ENCRYPTION_SYM_KEY_TYPE_AES_256)
+    form = _lasso_response(server, conn, None, persistent=True)
+    xml = base64.b64decode(form)
+    assert b"EncryptedID" in xml and b"nameid-format:persistent" not in xml
+    key = ssogate.SpKey(sp_keypair[0].read_bytes(), sp_keypair[1].read_bytes())
+    login = ssogate.verify_response(conn, form, replay_cache=ssogate.ReplayCache.memory(), decryption_keys=[key])
+    assert login.nameid
+    assert login.nameid_format == "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+    assert login.email == "alice@example.com"
+
+
+def test_lasso_rsa_1_5_needs_the_opt_in(tmp_path: Path, idp_keypair, sp_keypair, lasso_setup) -> None:
+    metadata, idp = lasso_setup
+    conn = _encrypted_conn(idp, sp_keypair)
+    server = _encrypting_server(tmp_path, metadata, idp_keypair, conn, lasso.ENCRYPTION_MODE_ASSERTION,
+                                lasso.KEY_ENCRYPTION_METHOD_PKCS1, lasso.ENCRYPTION_SYM_KEY_TYPE_AES_128)
+    form = _lasso_response(server, conn, None)
+    assert b"rsa-1_5" in base64.b64decode(form)
+    key = ssogate.SpKey(sp_keypair[0].read_bytes(), sp_keypair[1].read_bytes())
+    with pytest.raises(ssogate.SignatureError) as info:  # the cryptography refusals' class
+        ssogate.verify_response(conn, form, replay_cache=ssogate.ReplayCache.memory(), decryption_keys=[key])
+    assert info.value.code == ssogate.Code.ENCRYPTION_ALGORITHM
+    legacy = _encrypted_conn(idp, sp_keypair, allow_rsa_1_5=True)
+    login = ssogate.verify_response(legacy, form, replay_cache=ssogate.ReplayCache.memory(), decryption_keys=[key])
+    assert login.email == "alice@example.com"

@@ -345,8 +345,8 @@ struct Verifier {
                    "the Response carries " + what +
                        " but this connection has no "
                        "SP encryption key: add one (its certificate to the connection, which "
-                   "then publishes it in the SP metadata for the IdP; the private key to "
-                   "verification), or turn off assertion encryption for this app at the IdP");
+                       "then publishes it in the SP metadata for the IdP; the private key to "
+                       "verification), or turn off assertion encryption for this app at the IdP");
         }
         crypto::DecryptionKeys out;
         if (ctx.decryption_keys != nullptr) {
@@ -358,11 +358,10 @@ struct Verifier {
             std::string list;
             for (const crypto::Certificate &c : certs)
                 list += (list.empty() ? "" : ", ") + std::string("SHA-256 ") + c.sha256;
-            reject(Code::assertion_encrypted,
-                   "the Response carries " + what +
-                       " but no private key was given "
-                       "for this connection's SP encryption certificates (" +
-                       list + "): give the SP encryption key to verification");
+            reject(Code::assertion_encrypted, "the Response carries " + what +
+                                                  " but no private key was given "
+                                                  "for this connection's SP encryption certificates (" +
+                                                  list + "): give the SP encryption key to verification");
         }
         return out;
     }
@@ -615,8 +614,8 @@ struct Verifier {
         xml::Document plain = xml::parse(decrypted.plain_text, limits_, "the decrypted " + name);
         xmlNode *root = plain.root();
         if (!xml::is_element(root, xml::ns_saml, expected)) {
-            reject(Code::assertion_malformed, "the decrypted " + name + " holds " + xml::qualified_name(root) +
-                                                  "; expected a saml:" + expected);
+            reject(Code::assertion_malformed,
+                   "the decrypted " + name + " holds " + xml::qualified_name(root) + "; expected a saml:" + expected);
         }
         inner_.push_back(std::move(plain));
         return root;
@@ -792,8 +791,7 @@ struct Verifier {
             if (attr(at, "Name").value_or("") != email_attribute) continue;
             for (xmlNode *v : xml::NamedChildren(at, xml::ns_saml, "AttributeValue")) {
                 if (!xml::has_only_text(v)) {
-                    reject(Code::email_attribute,
-                           "the email attribute's value contains markup; only text is accepted");
+                    reject(Code::email_attribute, "the email attribute's value contains markup; only text is accepted");
                 }
             }
         }
