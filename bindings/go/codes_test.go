@@ -132,14 +132,52 @@ func TestOptionsConstructorsInit(t *testing.T) {
 	}
 	connOpts := capi.NewSsogate_connection_options()
 	defer capi.DeleteSsogate_connection_options(connOpts)
-	if got := connOpts.GetStruct_size(); got != 20 {
-		t.Errorf("ssogate_connection_options struct_size = %d; want 20", got)
+	// uint32_t struct_size and six int32_t: allow_idp_initiated, jit_provisioning, clock_skew_seconds,
+	// allow_sha1, allow_rsa_1_5, allow_legacy_sp_key.
+	if got := connOpts.GetStruct_size(); got != 28 {
+		t.Errorf("ssogate_connection_options struct_size = %d; want 28", got)
 	}
 	if connOpts.GetClock_skew_seconds() != 180 || connOpts.GetAllow_idp_initiated() != 0 ||
-		connOpts.GetJit_provisioning() != 0 || connOpts.GetAllow_sha1() != 0 {
-		t.Errorf("ssogate_connection_options defaults: skew %d, idp-initiated %d, jit %d, sha1 %d; want 180, 0, 0, 0",
+		connOpts.GetJit_provisioning() != 0 || connOpts.GetAllow_sha1() != 0 || connOpts.GetAllow_rsa_1_5() != 0 ||
+		connOpts.GetAllow_legacy_sp_key() != 0 {
+		t.Errorf("ssogate_connection_options defaults: skew %d, idp-initiated %d, jit %d, sha1 %d, rsa-1_5 %d, "+
+			"legacy SP key %d; want 180, 0, 0, 0, 0, 0",
 			connOpts.GetClock_skew_seconds(), connOpts.GetAllow_idp_initiated(), connOpts.GetJit_provisioning(),
-			connOpts.GetAllow_sha1())
+			connOpts.GetAllow_sha1(), connOpts.GetAllow_rsa_1_5(), connOpts.GetAllow_legacy_sp_key())
+	}
+	verifyOpts := capi.NewSsogate_verify_options()
+	defer capi.DeleteSsogate_verify_options(verifyOpts)
+	if verifyOpts.GetDecryption_key_count() != 0 {
+		t.Errorf("ssogate_verify_options decryption_key_count = %d; want 0 (no keys)", verifyOpts.GetDecryption_key_count())
+	}
+}
+
+// The decryption-key array the SWIG interface adds to ssogate_verify_options (ssogate.i): its count
+// follows the array, a slot past the end is refused, and freeing it twice is harmless.
+func TestVerifyOptionsDecryptionKeyArray(t *testing.T) {
+	o := capi.NewSsogate_verify_options()
+	defer capi.DeleteSsogate_verify_options(o)
+	defer o.Free_decryption_keys()
+	null := capi.SwigcptrStruct_SS_ssogate_sp_key(0)
+	if o.Alloc_decryption_keys(3) != int(ssogate.CodeOK) || o.GetDecryption_key_count() != 3 {
+		t.Fatalf("Alloc_decryption_keys(3): count %d", o.GetDecryption_key_count())
+	}
+	if got := o.Set_decryption_key(2, null); got != int(ssogate.CodeOK) {
+		t.Errorf("Set_decryption_key(2) = %d; want OK", got)
+	}
+	if got := o.Set_decryption_key(3, null); got != int(ssogate.CodeInvalidArgument) {
+		t.Errorf("Set_decryption_key(3) on 3 slots = %d; want INVALID_ARGUMENT", got)
+	}
+	if o.Alloc_decryption_keys(0) != int(ssogate.CodeOK) || o.GetDecryption_key_count() != 0 {
+		t.Errorf("Alloc_decryption_keys(0): count %d; want 0", o.GetDecryption_key_count())
+	}
+	if got := o.Set_decryption_key(0, null); got != int(ssogate.CodeInvalidArgument) {
+		t.Errorf("Set_decryption_key(0) on no slots = %d; want INVALID_ARGUMENT", got)
+	}
+	o.Free_decryption_keys()
+	o.Free_decryption_keys()
+	if o.GetDecryption_key_count() != 0 {
+		t.Errorf("count after Free_decryption_keys = %d; want 0", o.GetDecryption_key_count())
 	}
 }
 

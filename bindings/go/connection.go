@@ -44,6 +44,17 @@ type ConnectionConfig struct {
 	// AllowedReturnOrigins ("https://app.example.com") are the origins an SP-initiated login may
 	// return to with an absolute URL; paths on the service are always allowed.
 	AllowedReturnOrigins []string
+	// SPEncryptionCertificates are the PEM certificates (RSA, 2048 bits or more) of the SP keys the
+	// IdP encrypts assertions to: the current one and, during a key rollover, the next. The SP
+	// metadata lists each as a KeyDescriptor use="encryption". The private keys never enter the
+	// connection or its JSON: give them to VerifyOptions.DecryptionKeys or Gate.AddDecryptionKey.
+	SPEncryptionCertificates []string
+	// AllowRSA15 accepts RSA-1_5 (PKCS #1 v1.5) key transport in encrypted assertions. It is open to
+	// padding-oracle attacks: turn it on only for an IdP that cannot use RSA-OAEP.
+	AllowRSA15 bool
+	// AllowLegacySPKey accepts SP encryption certificates and keys of 1024 to 2047 bits (test keys
+	// other projects publish; see NewSPKeyLegacy).
+	AllowLegacySPKey bool
 }
 
 // RestoreOptions are the optional inputs of ConnectionFromJSON, which imports the IdP metadata
@@ -63,10 +74,11 @@ type Connection struct {
 	id, description, acsURL, spEntityID, emailAttribute string
 	spCertPEM, spCertSHA256                             string
 	allowIdPInitiated, jitProvisioning, allowSHA1       bool
-	authnRequestsSigned                                 bool
+	authnRequestsSigned, allowRSA15, allowLegacySPKey   bool
 	clockSkew                                           time.Duration
 	allowedDomains                                      []string
 	allowedReturnOrigins                                []string
+	spEncryptionCerts, spEncryptionCertSHA256s          []string
 }
 
 // NewConnection makes a connection for an imported IdP. Refusals are *Error values with
@@ -125,6 +137,11 @@ func NewConnection(idp *IdP, cfg ConnectionConfig) (*Connection, error) {
 			return nil, e.failure("ssogate_connection_params_add_return_origin")
 		}
 	}
+	for _, pem := range cfg.SPEncryptionCertificates {
+		if capi.Ssogate_connection_params_add_sp_encryption_certificate(params, pem, e.h) != int(CodeOK) {
+			return nil, e.failure("ssogate_connection_params_add_sp_encryption_certificate")
+		}
+	}
 
 	opts := capi.NewSsogate_connection_options()
 	if opts.Swigcptr() == 0 {
@@ -134,6 +151,8 @@ func NewConnection(idp *IdP, cfg ConnectionConfig) (*Connection, error) {
 	opts.SetAllow_idp_initiated(boolInt(cfg.AllowIdPInitiated))
 	opts.SetJit_provisioning(boolInt(cfg.JITProvisioning))
 	opts.SetAllow_sha1(boolInt(cfg.AllowSHA1))
+	opts.SetAllow_rsa_1_5(boolInt(cfg.AllowRSA15))
+	opts.SetAllow_legacy_sp_key(boolInt(cfg.AllowLegacySPKey))
 	if cfg.ClockSkew != nil {
 		secs, err := skewSeconds(*cfg.ClockSkew)
 		if err != nil {
@@ -198,12 +217,19 @@ func wrapConnection(h capi.Struct_SS_ssogate_connection) (*Connection, error) {
 		c.spCertPEM = capi.Ssogate_connection_sp_certificate_pem(h)
 		c.spCertSHA256 = capi.Ssogate_connection_sp_certificate_sha256(h)
 		c.authnRequestsSigned = capi.Ssogate_connection_authn_requests_signed(h) != 0
+		c.allowRSA15 = capi.Ssogate_connection_allow_rsa_1_5(h) != 0
+		c.allowLegacySPKey = capi.Ssogate_connection_allow_legacy_sp_key(h) != 0
 		c.clockSkew = time.Duration(capi.Ssogate_connection_clock_skew_seconds(h)) * time.Second
 		for i := int64(0); i < capi.Ssogate_connection_allowed_domain_count(h); i++ {
 			c.allowedDomains = append(c.allowedDomains, capi.Ssogate_connection_allowed_domain(h, i))
 		}
 		for i := int64(0); i < capi.Ssogate_connection_return_origin_count(h); i++ {
 			c.allowedReturnOrigins = append(c.allowedReturnOrigins, capi.Ssogate_connection_return_origin(h, i))
+		}
+		for i := int64(0); i < capi.Ssogate_connection_sp_encryption_certificate_count(h); i++ {
+			c.spEncryptionCerts = append(c.spEncryptionCerts, capi.Ssogate_connection_sp_encryption_certificate_pem(h, i))
+			c.spEncryptionCertSHA256s = append(c.spEncryptionCertSHA256s,
+				capi.Ssogate_connection_sp_encryption_certificate_sha256(h, i))
 		}
 		return c.idp.load(capi.Ssogate_connection_idp(h))
 	})
@@ -291,6 +317,23 @@ func (c *Connection) SPCertificateSHA256() string { return c.spCertSHA256 }
 // metadata wants signed AuthnRequests (the SP metadata then says AuthnRequestsSigned="true").
 func (c *Connection) AuthnRequestsSigned() bool { return c.authnRequestsSigned }
 
+// SPEncryptionCertificates lists the SP encryption certificates (PEM, as the library re-encodes
+// them), in the order given; empty when the connection takes no encrypted assertions.
+func (c *Connection) SPEncryptionCertificates() []string {
+	return append([]string(nil), c.spEncryptionCerts...)
+}
+
+// SPEncryptionCertificateSHA256s lists their SHA-256 fingerprints ("AB:CD:..."), in the same order.
+func (c *Connection) SPEncryptionCertificateSHA256s() []string {
+	return append([]string(nil), c.spEncryptionCertSHA256s...)
+}
+
+// AllowRSA15 reports whether RSA-1_5 key transport is accepted in encrypted assertions.
+func (c *Connection) AllowRSA15() bool { return c.allowRSA15 }
+
+// AllowLegacySPKey reports whether SP encryption keys of 1024 to 2047 bits are accepted.
+func (c *Connection) AllowLegacySPKey() bool { return c.allowLegacySPKey }
+
 // IdP is the connection's IdP. It shares the connection's C object: closing the connection makes
 // NewConnection with this IdP fail, and closing this IdP frees nothing.
 func (c *Connection) IdP() *IdP { return c.idp }
@@ -309,7 +352,8 @@ func (c *Connection) ToJSON() ([]byte, error) {
 // SPMetadata is SAML 2.0 SP metadata (an SPSSODescriptor) for IdPs that import it. Its
 // AuthnRequestsSigned is "true" when the IdP wants signed requests (every login begun for the
 // connection is then signed; an unsigned one is refused), else "false"; the SP certificate, when
-// set, is its signing KeyDescriptor.
+// set, is its signing KeyDescriptor, and each SP encryption certificate an encryption
+// KeyDescriptor with the EncryptionMethod algorithms the connection accepts.
 func (c *Connection) SPMetadata() ([]byte, error) {
 	var out []byte
 	err := c.ref.use("the connection", func(h capi.Struct_SS_ssogate_connection) error {

@@ -14,6 +14,12 @@
 // Refusals are *Error values: match them with errors.Is against the Err* sentinels, or errors.As to
 // read the Code and the operator Message.
 //
+// Encrypted assertions: put the certificates of the SP encryption keys in
+// ConnectionConfig.SPEncryptionCertificates (the SP metadata publishes them for the IdP) and hand the
+// private keys, loaded with NewSPKey from your own secret store, to each call in
+// VerifyOptions.DecryptionKeys or once to Gate.AddDecryptionKey. Keys never enter a connection or
+// its JSON.
+//
 // Objects are immutable and safe to share across goroutines. Each holds a C object: Close releases
 // it as soon as you are done (a finalizer releases it otherwise). Building needs cgo, swig and
 // pkg-config finding ssogate.pc.

@@ -222,6 +222,22 @@ func (g *Gate) AddConnection(accountID string, conn *Connection, enabled bool) e
 	})
 }
 
+// AddDecryptionKey gives the gate an SP encryption key for encrypted assertions. Each connection
+// uses the keys whose certificate is one of its SPEncryptionCertificates, so one gate holds the keys
+// of all its connections, and the current and next key during a rollover. The gate keeps its own
+// reference: key may be closed afterwards. Adding a key the gate holds already does nothing. Safe
+// beside concurrent Consume calls.
+func (g *Gate) AddDecryptionKey(key *SPKey) error {
+	if key == nil {
+		return &Error{Code: CodeInvalidArgument, Message: "AddDecryptionKey: the key is nil"}
+	}
+	return key.ref.use("the SP key", func(kh capi.Struct_SS_ssogate_sp_key) error {
+		return g.call("ssogate_gate_add_decryption_key", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+			return capi.Ssogate_gate_add_decryption_key(h, kh, e)
+		})
+	})
+}
+
 // SetConnectionEnabled enables or disables a saved connection (ErrNotFound when unknown).
 func (g *Gate) SetConnectionEnabled(connectionID string, enabled bool) error {
 	return g.call("ssogate_gate_set_connection_enabled", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {

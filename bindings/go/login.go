@@ -51,8 +51,9 @@ func (s *RequestStore) Close() error {
 	return nil
 }
 
-// SPKey is the SP's signing key (RSA, 2048 bits or more) and its certificate. Keep the key in your
-// own secret store: ssogate never writes it into a connection or its JSON.
+// SPKey is an SP key (RSA) and its certificate: it signs AuthnRequests (BeginSPLogin) and decrypts
+// encrypted assertions (VerifyOptions.DecryptionKeys, Gate.AddDecryptionKey). Keep the key in your
+// own secret store: ssogate never writes it into a connection or its JSON. Safe for concurrent use.
 type SPKey struct {
 	ref            *ref[capi.Struct_SS_ssogate_sp_key]
 	certificatePEM string
@@ -61,14 +62,27 @@ type SPKey struct {
 // NewSPKey loads an unencrypted PEM private key and its PEM certificate. A key or certificate that
 // cannot sign (encrypted, not RSA, under 2048 bits, another key's certificate) gives ErrSPKeyInvalid.
 func NewSPKey(privateKeyPEM, certificatePEM []byte) (*SPKey, error) {
+	return newSPKey("ssogate_sp_key_new", capi.Ssogate_sp_key_new, privateKeyPEM, certificatePEM)
+}
+
+// NewSPKeyLegacy loads an SP key as NewSPKey does but accepts RSA keys of 1024 bits or more, only to
+// decrypt for a connection with AllowLegacySPKey (test keys other projects publish). Such a key never
+// signs: BeginSPLogin refuses a key under 2048 bits with ErrSPKeyInvalid.
+func NewSPKeyLegacy(privateKeyPEM, certificatePEM []byte) (*SPKey, error) {
+	return newSPKey("ssogate_sp_key_new_legacy", capi.Ssogate_sp_key_new_legacy, privateKeyPEM, certificatePEM)
+}
+
+func newSPKey(call string, load func(string, string, capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_sp_key,
+	privateKeyPEM, certificatePEM []byte,
+) (*SPKey, error) {
 	e, err := newCError()
 	if err != nil {
 		return nil, err
 	}
 	defer e.free()
-	h := capi.Ssogate_sp_key_new(view(privateKeyPEM), view(certificatePEM), e.h)
+	h := load(view(privateKeyPEM), view(certificatePEM), e.h)
 	if h.Swigcptr() == 0 {
-		return nil, e.failure("ssogate_sp_key_new")
+		return nil, e.failure(call)
 	}
 	k := &SPKey{ref: newRef(h, capi.Ssogate_sp_key_free)}
 	k.certificatePEM = capi.Ssogate_sp_key_certificate_pem(h)

@@ -26,6 +26,19 @@ const (
 	TestSignNone
 )
 
+// TestKeyPlacement says where an encrypting TestIdP puts the EncryptedKey. The zero value puts it
+// inside the EncryptedData.
+type TestKeyPlacement int
+
+const (
+	// TestKeyPlacementInKeyInfo: inside the EncryptedData's KeyInfo (AD FS, Shibboleth, PingFederate).
+	TestKeyPlacementInKeyInfo TestKeyPlacement = iota
+	// TestKeyPlacementRetrievalMethod: beside the EncryptedData, named by a ds:RetrievalMethod (Okta).
+	TestKeyPlacementRetrievalMethod
+	// TestKeyPlacementCarriedKeyName: beside the EncryptedData, named by KeyName and CarriedKeyName.
+	TestKeyPlacementCarriedKeyName
+)
+
 // TestIdPConfig describes a new TestIdP; empty fields take the defaults noted.
 type TestIdPConfig struct {
 	EntityID string  // default "https://idp.test.example/saml"
@@ -67,7 +80,20 @@ type TestResponseParams struct {
 	NotOnOrAfter        time.Time
 	SubjectNotOnOrAfter time.Time
 	OmitAuthnStatement  bool
-	Sign                TestSign
+	// Sign also decides the order with encryption: the Assertion is signed before it is encrypted,
+	// the Response over the EncryptedAssertion.
+	Sign TestSign
+	// EncryptTo, a PEM certificate (RSA), encrypts the Assertion to it, as an IdP with assertion
+	// encryption on does; "" leaves it in clear.
+	EncryptTo string
+	// KeyTransport is the key transport algorithm URI; "" for xmlenc rsa-oaep-mgf1p. Also xmlenc11
+	// rsa-oaep and rsa-1_5.
+	KeyTransport string
+	// DataAlgorithm is the data encryption algorithm URI; "" for xmlenc11 aes256-gcm. Also
+	// aes128-gcm (xmlenc11) and aes128-cbc, aes256-cbc (xmlenc).
+	DataAlgorithm string
+	// KeyPlacement is where the EncryptedKey goes.
+	KeyPlacement TestKeyPlacement
 }
 
 // TestResponse is a signed test Response.
@@ -175,6 +201,21 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 	if !known {
 		return nil, &Error{Code: CodeInvalidArgument, Message: "TestIdP.Response: unknown Sign value"}
 	}
+	placement := map[TestKeyPlacement]capi.Enum_SS_ssogate_test_key_placement{
+		TestKeyPlacementInKeyInfo:       capi.SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO,
+		TestKeyPlacementRetrievalMethod: capi.SSOGATE_TEST_KEY_PLACEMENT_RETRIEVAL_METHOD,
+		TestKeyPlacementCarriedKeyName:  capi.SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME,
+	}
+	placementValue, known := placement[p.KeyPlacement]
+	if !known {
+		return nil, &Error{Code: CodeInvalidArgument, Message: "TestIdP.Response: unknown KeyPlacement value"}
+	}
+	// Without EncryptTo the other encryption knobs would be dropped and the Response go out in clear:
+	// a test meant to check, say, RSA-1_5 would then pass for the wrong reason.
+	if p.EncryptTo == "" && (p.KeyTransport != "" || p.DataAlgorithm != "" || p.KeyPlacement != TestKeyPlacementInKeyInfo) {
+		return nil, &Error{Code: CodeInvalidArgument,
+			Message: "TestIdP.Response: KeyTransport, DataAlgorithm and KeyPlacement need EncryptTo (the SP certificate)"}
+	}
 	ok := true
 	err = conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
 		ok = capi.Ssogate_test_response_params_set_connection(params, ch, e.h) == int(CodeOK)
@@ -205,6 +246,10 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 		setTime(p.SubjectNotOnOrAfter, capi.Ssogate_test_response_params_set_subject_not_on_or_after) &&
 		capi.Ssogate_test_response_params_set_authn_statement(params, boolInt(!p.OmitAuthnStatement), e.h) == int(CodeOK) &&
 		capi.Ssogate_test_response_params_set_sign(params, int(signValue), e.h) == int(CodeOK)
+	if p.EncryptTo != "" {
+		ok = ok && capi.Ssogate_test_response_params_set_encryption(params, p.EncryptTo, p.KeyTransport,
+			p.DataAlgorithm, int(placementValue), e.h) == int(CodeOK)
+	}
 	for _, a := range p.Attributes {
 		for _, v := range a.Values {
 			ok = ok && capi.Ssogate_test_response_params_add_attribute(params, a.Name, a.NameFormat, a.FriendlyName, v, e.h) == int(CodeOK)

@@ -1,6 +1,7 @@
 package ssogate
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,6 +94,11 @@ type VerifyOptions struct {
 	// MaxAge is how old (or how far in the future) a Response's IssueInstant may be, plus the
 	// connection's clock skew; whole seconds, zero for the default (10 minutes).
 	MaxAge time.Duration
+	// DecryptionKeys are the SP's encryption keys, for a Response with an EncryptedAssertion. Only
+	// the keys whose certificate is one of the connection's SPEncryptionCertificates are tried, each
+	// in turn (key rollover); nil entries are skipped. None: an encrypted Response is refused with
+	// ErrAssertionEncrypted. The keys must stay open for the call.
+	DecryptionKeys []*SPKey
 }
 
 // Attribute is a SAML attribute of a verified login.
@@ -194,7 +200,47 @@ func withVerifyOptions(name string, opts VerifyOptions, run func(o capi.Ssogate_
 	if opts.MaxAge != 0 {
 		o.SetMax_age_seconds(int64(opts.MaxAge / time.Second))
 	}
-	return run(o, e)
+	if len(opts.DecryptionKeys) == 0 {
+		return run(o, e)
+	}
+	if o.Alloc_decryption_keys(int64(len(opts.DecryptionKeys))) != int(CodeOK) {
+		return &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_verify_options.decryption_keys failed"}
+	}
+	// Deferred after DeleteSsogate_verify_options, so it runs first: the array belongs to the struct.
+	defer o.Free_decryption_keys()
+	return useSPKeys(opts.DecryptionKeys, make([]capi.Struct_SS_ssogate_sp_key, 0, len(opts.DecryptionKeys)),
+		func(handles []capi.Struct_SS_ssogate_sp_key) error {
+			for i, h := range handles {
+				if o.Set_decryption_key(int64(i), h) != int(CodeOK) {
+					return &Error{Code: CodeInternal, Message: name + ": setting decryption key " + strconv.Itoa(i) + " failed"}
+				}
+			}
+			return run(o, e)
+		})
+}
+
+// useSPKeys runs f with the C handles of keys (NULL for a nil key), every key held open and alive
+// until f returns, so a Close on another goroutine waits for the call instead of freeing a key C
+// is using. held is the handles of keys[:len(held)], already held; each level holds one more key.
+func useSPKeys(keys []*SPKey, held []capi.Struct_SS_ssogate_sp_key, f func([]capi.Struct_SS_ssogate_sp_key) error) error {
+	i := len(held)
+	if i == len(keys) {
+		return f(held)
+	}
+	k := keys[i]
+	if k == nil {
+		return useSPKeys(keys, append(held, capi.SwigcptrStruct_SS_ssogate_sp_key(0)), f)
+	}
+	// The same key given twice is held once: a second read lock could wait behind a Close that
+	// waits for the first one.
+	for j, earlier := range keys[:i] {
+		if earlier == k {
+			return useSPKeys(keys, append(held, held[j]), f)
+		}
+	}
+	return k.ref.use("the decryption key", func(h capi.Struct_SS_ssogate_sp_key) error {
+		return useSPKeys(keys, append(held, h), f)
+	})
 }
 
 func quote(s string) string {

@@ -38,12 +38,22 @@ type attackVector struct {
 		EmailAttribute    string   `json:"email_attribute"`
 		AllowedDomains    []string `json:"allowed_domains"`
 		MaxBytes          uint64   `json:"max_bytes"`
+		// SPEncryption gives the connection the corpus's SP encryption certificate and verification
+		// its key; AllowRSA15 goes to the connection. Both false when missing (older manifests).
+		SPEncryption bool `json:"sp_encryption"`
+		AllowRSA15   bool `json:"allow_rsa_1_5"`
 	} `json:"context"`
 }
 
-func attackVectors(t *testing.T) []attackVector {
+// The corpus's SP encryption key and certificate, for the vectors whose context has sp_encryption.
+const (
+	attackSPEncCert = "TEST-SP-ENC-CERT.pem"
+	attackSPEncKey  = "TEST-SP-ENC-KEY-DO-NOT-USE.pem"
+)
+
+func attackVectors(t *testing.T, dir string) []attackVector {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(attacksDir, "manifest.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +72,17 @@ func mustClose(t *testing.T, c interface{ Close() error }) {
 }
 
 func TestAttackVectors(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join(attacksDir, "idp-metadata.xml"))
+	vectors := attackVectors(t, attacksDir)
+	if len(vectors) < 80 {
+		t.Fatalf("%d vectors, expected the whole suite", len(vectors))
+	}
+	runAttackVectors(t, attacksDir, vectors)
+}
+
+// runAttackVectors verifies each vector of the corpus in dir as its manifest context says and checks
+// the outcome: the expected login, or a refusal with the expected code.
+func runAttackVectors(t *testing.T, dir string, vectors []attackVector) {
+	md, err := os.ReadFile(filepath.Join(dir, "idp-metadata.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,19 +91,47 @@ func TestAttackVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustClose(t, idp)
-	vectors := attackVectors(t)
-	if len(vectors) < 80 {
-		t.Fatalf("%d vectors, expected the whole suite", len(vectors))
+	// The SP encryption key is loaded once, and only when a vector needs it.
+	var spCert string
+	var spKey *ssogate.SPKey
+	loadSPKey := func(t *testing.T) {
+		if spKey != nil {
+			return
+		}
+		certPEM, err := os.ReadFile(filepath.Join(dir, attackSPEncCert))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyPEM, err := os.ReadFile(filepath.Join(dir, attackSPEncKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if spKey, err = ssogate.NewSPKey(keyPEM, certPEM); err != nil {
+			t.Fatal(err)
+		}
+		spCert = string(certPEM)
 	}
+	t.Cleanup(func() {
+		if spKey != nil {
+			_ = spKey.Close()
+		}
+	})
 	for _, v := range vectors {
 		t.Run(v.Name, func(t *testing.T) {
 			c := v.Context
 			skew := time.Duration(c.ClockSkewSeconds) * time.Second
-			conn, err := ssogate.NewConnection(idp, ssogate.ConnectionConfig{
+			cfg := ssogate.ConnectionConfig{
 				ID: "c1", ACSURL: c.ACSURL, SPEntityID: c.SPEntityID, AllowIdPInitiated: c.AllowIdPInitiated,
 				AllowSHA1: c.AllowSHA1, ClockSkew: &skew, EmailAttribute: c.EmailAttribute,
-				AllowedDomains: c.AllowedDomains,
-			})
+				AllowedDomains: c.AllowedDomains, AllowRSA15: c.AllowRSA15,
+			}
+			var keys []*ssogate.SPKey
+			if c.SPEncryption {
+				loadSPKey(t)
+				cfg.SPEncryptionCertificates = []string{spCert}
+				keys = []*ssogate.SPKey{spKey}
+			}
+			conn, err := ssogate.NewConnection(idp, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +143,7 @@ func TestAttackVectors(t *testing.T) {
 				t.Fatal(err)
 			}
 			mustClose(t, cache)
-			body, err := os.ReadFile(filepath.Join(attacksDir, v.File))
+			body, err := os.ReadFile(filepath.Join(dir, v.File))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +151,8 @@ func TestAttackVectors(t *testing.T) {
 			if !v.Form {
 				form = base64.StdEncoding.EncodeToString(body)
 			}
-			opts := ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: c.RequestIDs, Now: now, MaxBytes: c.MaxBytes}
+			opts := ssogate.VerifyOptions{ReplayCache: cache, PendingRequestIDs: c.RequestIDs, Now: now, MaxBytes: c.MaxBytes,
+				DecryptionKeys: keys}
 			for i := 1; i < v.Repeat; i++ {
 				if _, err := ssogate.Verify(conn, form, opts); err != nil {
 					t.Fatalf("use %d: %v", i, err)

@@ -62,4 +62,49 @@
 %ignore ssogate_directory_new_callbacks;
 %ignore ssogate_json_out_set;
 
+/*
+ * ssogate_verify_options.decryption_keys is an array of key pointers (const ssogate_sp_key *const *)
+ * that a target language cannot build: SWIG would hand out an untyped pointer-to-pointer with no way
+ * to allocate or fill it. The options struct gets three methods instead, which own the array: make
+ * room for n keys (all NULL, which the library skips), put a key in slot i, and free the array. The
+ * raw field is left out and the count is read-only, so the count always describes the array that is
+ * there. The array borrows the keys: the caller keeps them alive (and open) until the call returns,
+ * and frees the array before deleting the options (the generated destructor frees only the struct).
+ */
+%ignore ssogate_verify_options::decryption_keys;
+%immutable ssogate_verify_options::decryption_key_count;
+%extend ssogate_verify_options {
+    /* Replaces any earlier array with n empty slots; SSOGATE_OUT_OF_MEMORY if it cannot be allocated. */
+    int alloc_decryption_keys(size_t n) {
+        const ssogate_sp_key **keys = NULL;
+        free((void *)$self->decryption_keys);
+        $self->decryption_keys = NULL;
+        $self->decryption_key_count = 0;
+        if (n == 0) {
+            return SSOGATE_OK;
+        }
+        keys = (const ssogate_sp_key **)calloc(n, sizeof *keys);
+        if (keys == NULL) {
+            return SSOGATE_OUT_OF_MEMORY;
+        }
+        $self->decryption_keys = keys;
+        $self->decryption_key_count = n;
+        return SSOGATE_OK;
+    }
+    /* Puts key (NULL allowed) in slot i; SSOGATE_INVALID_ARGUMENT when i is past the array. */
+    int set_decryption_key(size_t i, const ssogate_sp_key *key) {
+        if (i >= $self->decryption_key_count) {
+            return SSOGATE_INVALID_ARGUMENT;
+        }
+        ((const ssogate_sp_key **)$self->decryption_keys)[i] = key;
+        return SSOGATE_OK;
+    }
+    /* Frees the array (idempotent). */
+    void free_decryption_keys() {
+        free((void *)$self->decryption_keys);
+        $self->decryption_keys = NULL;
+        $self->decryption_key_count = 0;
+    }
+}
+
 %include "ssogate/ssogate.h"
