@@ -1212,7 +1212,8 @@ typedef enum ssogate_test_key_placement {
  * EncryptedAssertion, then the Response is signed over it (SSOGATE_TEST_SIGN_RESPONSE or _BOTH).
  * key_transport (NULL, 0: xmlenc rsa-oaep-mgf1p) is the key transport algorithm URI: rsa-oaep-mgf1p,
  * xmlenc11 rsa-oaep (written with SHA-256 digest and MGF1-SHA-256) or rsa-1_5. data_algorithm (NULL, 0:
- * xmlenc11 aes256-gcm) is AES-128/256-GCM (xmlenc11) or AES-128/256-CBC (xmlenc). placement is an
+ * xmlenc11 aes256-gcm) is AES-128/256-GCM (xmlenc11) or AES-128/256-CBC (xmlenc), or tripledes-cbc,
+ * which verification refuses (for tests of that refusal). placement is an
  * ssogate_test_key_placement. Checked when the Response is built (SSOGATE_INVALID_ARGUMENT for an
  * unknown algorithm or a certificate that is not RSA). cert_pem (NULL, 0) turns encryption off again.
  */

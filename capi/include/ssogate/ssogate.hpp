@@ -640,7 +640,6 @@ enum class TestSign : int {
     both = SSOGATE_TEST_SIGN_BOTH,
 };
 
-/** The key a TestIdp makes (ssogate_key_type). */
 /** Where an encrypting testing IdP puts the EncryptedKey (ssogate_test_key_placement). */
 enum class TestKeyPlacement : int {
     in_key_info = SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO,
@@ -648,6 +647,7 @@ enum class TestKeyPlacement : int {
     carried_key_name = SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME,
 };
 
+/** The key a TestIdp makes (ssogate_key_type). */
 enum class KeyType : int { rsa_2048 = SSOGATE_KEY_TYPE_RSA_2048, ec_p256 = SSOGATE_KEY_TYPE_EC_P256 };
 
 /**
