@@ -203,6 +203,19 @@ TEST(EncryptedVerify, SpMetadataPublishesEveryEncryptionCertificateAndTheAllowLi
     EXPECT_EQ(restored->sp_encryption_certificates().size(), 2u);
 }
 
+TEST(EncryptedVerify, AConnectionHoldsAtMostFourEncryptionCertificates) {
+    std::vector<std::string> certs;
+    for (int i = 0; i < 5; ++i) certs.push_back(new_sp_key()->certificate_pem());
+    try {
+        encrypted_connection(certs);
+        ADD_FAILURE() << "five certificates were accepted";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Code::invalid_setting);
+    }
+    certs.pop_back();
+    EXPECT_EQ(encrypted_connection(certs)->sp_encryption_certificates().size(), 4u);
+}
+
 TEST(EncryptedVerify, FinishLoginDecryptsAndTakesThePendingRequest) {
     auto conn = encrypted_connection({sp_key()->certificate_pem()});
     auto pending = store::make_memory_pending_requests();

@@ -124,6 +124,13 @@ ConnectionSettings validate_settings(const ConnectionSettings &in) {
 std::vector<crypto::Certificate> encryption_certificates(const std::vector<std::string> &pems,
                                                          const ConnectionSettings &settings) {
     std::vector<crypto::Certificate> out;
+    // Current and next during a rollover, and some room: each is a private-key operation per
+    // EncryptedKey at every encrypted login, so the list is bounded.
+    constexpr std::size_t max_certificates = 4;
+    if (pems.size() > max_certificates) {
+        fail(Code::invalid_setting, std::to_string(pems.size()) + " SP encryption certificates; at most " +
+                                        std::to_string(max_certificates) + " (the current and the next key)");
+    }
     const int min_bits = settings.allow_legacy_sp_key ? 1024 : 2048;
     for (std::size_t i = 0; i < pems.size(); ++i) {
         const std::string which = "SP encryption certificate #" + std::to_string(i + 1);

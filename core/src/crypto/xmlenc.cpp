@@ -174,9 +174,19 @@ std::string carried_key_name(xmlNode *encrypted_key) {
     return n == nullptr ? std::string() : xml::trimmed_text(n);
 }
 
+// Every EncryptedKey costs an RSA private-key operation per SP key: a real IdP sends one (a few when
+// it encrypts for several recipients), so more than this many is refused before any is tried, and a
+// crafted message cannot buy seconds of CPU. The same bound keeps the KeyInfo and sibling scans small.
+constexpr std::size_t max_encrypted_keys = 8;
+constexpr std::size_t max_key_info_children = 16;
+
 // The EncryptedKeys the EncryptedData's KeyInfo points at, in document order: those inside it, the
 // sibling a RetrievalMethod names by its Id, the siblings whose CarriedKeyName a KeyName gives.
 std::vector<xmlNode *> candidate_keys(xmlNode *key_info, const std::vector<xmlNode *> &siblings) {
+    if (xml::all_child_elements(key_info).size() > max_key_info_children) {
+        malformed("the EncryptedData's KeyInfo holds more than " + std::to_string(max_key_info_children) +
+                  " elements");
+    }
     std::vector<xmlNode *> out;
     auto add = [&out](xmlNode *k) {
         for (xmlNode *o : out)
@@ -211,6 +221,10 @@ std::vector<xmlNode *> candidate_keys(xmlNode *key_info, const std::vector<xmlNo
         }
     }
     if (out.empty()) malformed("the EncryptedData's KeyInfo leads to no EncryptedKey");
+    if (out.size() > max_encrypted_keys) {
+        malformed("the EncryptedData's KeyInfo leads to " + std::to_string(out.size()) +
+                  " EncryptedKey elements; at most " + std::to_string(max_encrypted_keys) + " are tried");
+    }
     return out;
 }
 
@@ -231,6 +245,10 @@ Parts read_structure(xmlNode *element, const DecryptPolicy &policy) {
         if (!xml::is_element(children[i], ns_xenc, "EncryptedKey"))
             malformed(xml::qualified_name(element) + " holds " + xml::qualified_name(children[i]));
         siblings.push_back(children[i]);
+    }
+    if (siblings.size() > max_encrypted_keys) {
+        malformed(xml::qualified_name(element) + " holds " + std::to_string(siblings.size()) +
+                  " EncryptedKey elements beside its EncryptedData; at most " + std::to_string(max_encrypted_keys));
     }
     Parts p;
     p.data = children[0];
@@ -367,8 +385,12 @@ Decrypted decrypt_element(xmlNode *element, const DecryptionKeys &keys, const De
         for (const auto &key : keys) {
             const auto session_key = unwrap(*key, w, parts.algorithm->key_bytes);
             if (!session_key) continue;
-            if (auto plain = decrypt_data(parts.data, *parts.algorithm, *session_key))
+            if (auto plain = decrypt_data(parts.data, *parts.algorithm, *session_key)) {
+                // Never longer than the cipher text, which was capped; capped again so that no
+                // decryption path can hand the parser more than the caller allowed.
+                if (plain->size() > policy.max_bytes) fail_decryption(keys);
                 return {std::move(*plain), parts.algorithm->authenticated};
+            }
         }
     }
     fail_decryption(keys);

@@ -1018,6 +1018,12 @@ void Generator::encrypted_structure() {
                   xmlNode *kv = new_element(ki, xml::ns_ds, "ds", "KeyValue");
                   xmlAddPrevSibling(ki->children, kv);
               });
+    encrypted("enc-many-encrypted-keys", "ENCRYPTION_MALFORMED",
+              "the EncryptedKey repeated 40 times in the KeyInfo: each would cost an RSA operation per SP key",
+              [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
+                  xmlNode *key = e.find(ns_xenc, "EncryptedKey");
+                  for (int i = 0; i < 39; ++i) xmlAddNextSibling(key, xmlCopyNode(key, 1));
+              });
     encrypted("enc-data-type-content", "ENCRYPTION_MALFORMED", "EncryptedData Type=Content instead of Element",
               [](ResponseOptions &o) { o.sign = Sign::assertion; }, [](Edit &e) {
                   set_attr(e.find(ns_xenc, "EncryptedData"), "Type", "http://www.w3.org/2001/04/xmlenc#Content");
