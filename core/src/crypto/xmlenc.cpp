@@ -184,8 +184,7 @@ constexpr std::size_t max_key_info_children = 16;
 // sibling a RetrievalMethod names by its Id, the siblings whose CarriedKeyName a KeyName gives.
 std::vector<xmlNode *> candidate_keys(xmlNode *key_info, const std::vector<xmlNode *> &siblings) {
     if (xml::all_child_elements(key_info).size() > max_key_info_children) {
-        malformed("the EncryptedData's KeyInfo holds more than " + std::to_string(max_key_info_children) +
-                  " elements");
+        malformed("the EncryptedData's KeyInfo holds more than " + std::to_string(max_key_info_children) + " elements");
     }
     std::vector<xmlNode *> out;
     auto add = [&out](xmlNode *k) {

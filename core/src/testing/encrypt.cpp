@@ -64,7 +64,7 @@ std::string encrypt_data(const Cipher &c, const std::string &key, const std::str
                           static_cast<int>(plain.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx.get(), o + n, &tail) != 1)
         refuse("AES encryption failed");
-    out.resize(static_cast<std::size_t>(n + tail));
+    out.resize(static_cast<std::size_t>(n) + static_cast<std::size_t>(tail));
     if (c.gcm) {
         std::string tag(16, '\0');
         if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, 16, tag.data()) != 1) refuse("GCM tag failed");
