@@ -4,6 +4,7 @@
 //
 //   ssogate idp import FILE --base-url URL [--entity-id ID] [--id CONNID] [--acs-url U]
 //                           [--sp-entity-id E] [--sp-cert CERT.pem] [--allow-idp-initiated] [--jit]
+//                           [--sp-encryption-cert CERT.pem ...] [--allow-rsa-1-5] [--allow-legacy-sp-key]
 //                           [--out CONNECTION.json] [--json] [--now UNIXSECONDS]
 //   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS]
 //   ssogate demo [--dir DIR] [--keep]
@@ -11,6 +12,7 @@
 //                     [--sp-key KEY.pem --sp-cert CERT.pem] [--now UNIXSECONDS]
 //   ssogate testing keygen|metadata|response ...   (a testing IdP; see --help)
 //   ssogate verify CONNECTION.json RESPONSE_FILE|- [--now UNIXSECONDS] [--request-id ID ...] [--json]
+//                  [--decryption-key KEY.pem --decryption-cert CERT.pem ...]
 //   ssogate version
 //
 // Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
@@ -27,12 +29,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 using nlohmann::json;
 
@@ -81,6 +85,28 @@ json idp_json(const ssogate::IdpView &idp) {
     return out;
 }
 
+// The SP encryption certificates, for the "paste into your IdP" part: the IdP encrypts assertions to
+// them, so their fingerprints let the admin check that the IdP holds the right one.
+void print_encryption(std::ostream &os, const ssogate::Connection &conn) {
+    const auto sha256s = conn.sp_encryption_certificate_sha256s();
+    if (sha256s.empty()) {
+        return;
+    }
+    os << "  SP encryption certificate"
+       << (sha256s.size() > 1 ? "s (a key rollover: verification tries each):\n" : ":\n");
+    for (std::size_t i = 0; i < sha256s.size(); ++i) {
+        os << "    " << i + 1 << ". SHA-256 " << sha256s[i] << "\n";
+    }
+    os << "  (the connection keeps only the certificates; the private keys stay in your secret store and are "
+          "given\n   to verification: 'ssogate verify --decryption-key KEY.pem --decryption-cert CERT.pem')\n";
+    if (conn.allow_rsa_1_5()) {
+        os << "  RSA-1_5 key transport accepted (--allow-rsa-1-5): only for an IdP that cannot use RSA-OAEP\n";
+    }
+    if (conn.allow_legacy_sp_key()) {
+        os << "  SP encryption keys under 2048 bits accepted (--allow-legacy-sp-key): for published test keys only\n";
+    }
+}
+
 // What the admin reads after pressing Save: the IdP as understood, then what to paste back.
 void print_import(std::ostream &os, const ssogate::Connection &conn, std::int64_t now, const std::string &out_path) {
     const ssogate::IdpView idp = conn.idp();
@@ -112,6 +138,7 @@ void print_import(std::ostream &os, const ssogate::Connection &conn, std::int64_
     if (!conn.sp_certificate_sha256().empty()) {
         os << "  SP signing certificate:       SHA-256 " << conn.sp_certificate_sha256() << " (the --sp-cert file)\n";
     }
+    print_encryption(os, conn);
     if (conn.authn_requests_signed()) {
         os << "\nThe IdP wants signed AuthnRequests: every login begun for this connection is signed with the SP\n"
               "key (its SP metadata says AuthnRequestsSigned=\"true\")"
@@ -136,8 +163,11 @@ struct ImportArgs {
     std::string acs_url;
     std::string sp_entity_id;
     std::string sp_cert;
+    std::vector<std::string> sp_encryption_certs;  // PEM files, current first, then the next for a rollover
     bool allow_idp_initiated = false;
     bool jit = false;
+    bool allow_rsa_1_5 = false;
+    bool allow_legacy_sp_key = false;
     std::string out;
     bool json = false;
     std::optional<std::int64_t> now;
@@ -152,7 +182,10 @@ json connection_json(const ssogate::Connection &conn) {
             {"clock_skew_seconds", conn.clock_skew_seconds()},
             {"authn_requests_signed", conn.authn_requests_signed()},
             {"sp_certificate_sha256",
-             conn.sp_certificate_sha256().empty() ? json(nullptr) : json(conn.sp_certificate_sha256())}};
+             conn.sp_certificate_sha256().empty() ? json(nullptr) : json(conn.sp_certificate_sha256())},
+            {"sp_encryption_certificate_sha256s", conn.sp_encryption_certificate_sha256s()},
+            {"allow_rsa_1_5", conn.allow_rsa_1_5()},
+            {"allow_legacy_sp_key", conn.allow_legacy_sp_key()}};
 }
 
 int run_import(const ImportArgs &a) {
@@ -167,9 +200,15 @@ int run_import(const ImportArgs &a) {
     params.acs_url = a.acs_url;
     params.sp_entity_id = a.sp_entity_id;
     if (!a.sp_cert.empty()) params.sp_certificate_pem = read_input(a.sp_cert, pem_file_cap, "the SP certificate file");
+    for (const auto &file : a.sp_encryption_certs) {
+        params.sp_encryption_certificates.push_back(
+            read_input(file, pem_file_cap, "the SP encryption certificate file"));
+    }
     ssogate::ConnectionOptions settings;
     settings.allow_idp_initiated = a.allow_idp_initiated;
     settings.jit_provisioning = a.jit;
+    settings.allow_rsa_1_5 = a.allow_rsa_1_5;
+    settings.allow_legacy_sp_key = a.allow_legacy_sp_key;
     const ssogate::Connection conn(idp, params, settings);
 
     if (!a.out.empty()) {
@@ -228,6 +267,19 @@ CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
                      "The certificate (PEM) of the SP key that signs AuthnRequests: kept in the connection and "
                      "published in its SP metadata")
         ->check(CLI::ExistingFile);
+    import_cmd
+        ->add_option("--sp-encryption-cert", imp.sp_encryption_certs,
+                     "The certificate (PEM, RSA of 2048 bits or more) of an SP encryption key: the IdP encrypts "
+                     "assertions to it. Repeat for a key rollover (current, then next). The connection JSON and the SP "
+                     "metadata carry only the certificate; the private key never goes in the connection JSON: give "
+                     "it to 'verify --decryption-key' (a server loads it from its own secret store)")
+        ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
+        ->check(CLI::ExistingFile);
+    import_cmd->add_flag("--allow-rsa-1-5", imp.allow_rsa_1_5,
+                         "Accept RSA-1_5 key transport in encrypted assertions (open to padding-oracle attacks: "
+                         "only for an IdP that cannot use RSA-OAEP)");
+    import_cmd->add_flag("--allow-legacy-sp-key", imp.allow_legacy_sp_key,
+                         "Accept SP encryption keys of 1024 to 2047 bits (test keys other projects publish)");
     import_cmd->add_flag("--allow-idp-initiated", imp.allow_idp_initiated,
                          "Accept logins started from the IdP's dashboard");
     import_cmd->add_flag("--jit", imp.jit, "Just-in-Time provisioning: newcomers are prompted to join");
@@ -245,7 +297,9 @@ struct SpMetadataArgs {
 CLI::App *add_sp_metadata_command(CLI::App &app, SpMetadataArgs &sp) {
     auto *sp_cmd = app.add_subcommand("sp", "Service-provider side");
     sp_cmd->require_subcommand(1);
-    auto *meta_cmd = sp_cmd->add_subcommand("metadata", "Print the SP metadata of a saved connection");
+    auto *meta_cmd = sp_cmd->add_subcommand("metadata",
+                                            "Print the SP metadata of a saved connection (with its signing and "
+                                            "encryption certificates as KeyDescriptors)");
     meta_cmd->add_option("CONNECTION", sp.file, "A connection JSON written by 'idp import --out'")
         ->required()
         ->check(CLI::ExistingFile);

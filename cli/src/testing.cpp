@@ -50,6 +50,13 @@ ssogate::TestSign sign_mode(const std::string &s) {
     return ssogate::TestSign::both;  // CLI11 allowed only these four values
 }
 
+// CLI11 allowed only the three names of ssogate::TestKeyPlacement.
+ssogate::TestKeyPlacement key_placement(const std::string &s) {
+    if (s == "retrieval-method") return ssogate::TestKeyPlacement::retrieval_method;
+    if (s == "carried-key-name") return ssogate::TestKeyPlacement::carried_key_name;
+    return ssogate::TestKeyPlacement::in_key_info;
+}
+
 // The NAME=VALUE specs grouped by name, in the order each name first appears. A malformed spec is put
 // in `bad`, and nothing is returned.
 std::vector<std::pair<std::string, std::vector<std::string>>> attributes_of(const std::vector<std::string> &specs,
@@ -88,6 +95,11 @@ int run_response(const TestingArgs &a) {
     if (!a.in_response_to.empty()) params.in_response_to(a.in_response_to);
     for (const auto &[name, values] : attributes)
         for (const auto &value : values) params.add_attribute(name, value);
+    if (!a.encrypt_to.empty()) {
+        // Only the SP's certificate is needed: an IdP encrypts with the public key.
+        params.encrypt(read_input(a.encrypt_to, pem_file_cap, "the --encrypt-to certificate file"), a.key_transport,
+                       a.data_algorithm, key_placement(a.key_placement));
+    }
 
     // By default the IdP the connection was made for, so the Issuer matches without repeating it.
     const auto idp = load_idp(a, a.entity_id.empty() ? conn.idp().entity_id() : a.entity_id);
@@ -125,7 +137,7 @@ CLI::App *add_testing_command(CLI::App &app, TestingArgs &args) {
 
     auto *response = cmd->add_subcommand("response",
                                          "Print a signed SAMLResponse (base64, as a form posts it) for "
-                                         "a connection");
+                                         "a connection, its Assertion encrypted with --encrypt-to");
     response->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")
         ->required()
         ->check(CLI::ExistingFile);
@@ -140,6 +152,29 @@ CLI::App *add_testing_command(CLI::App &app, TestingArgs &args) {
         ->check(CLI::IsMember({"response", "assertion", "both", "none"}));
     response->add_option("--now", args.now, "The clock, Unix seconds (for tests)");
     response->add_flag("--xml", args.xml, "Print the Response XML instead of base64");
+    auto *encrypt_to = response
+                           ->add_option("--encrypt-to", args.encrypt_to,
+                                        "Encrypt the Assertion to this SP certificate (PEM), as an IdP with assertion "
+                                        "encryption on does: the Assertion is signed, then encrypted, then the "
+                                        "Response is signed over the EncryptedAssertion (per --sign)")
+                           ->check(CLI::ExistingFile);
+    response
+        ->add_option("--key-transport", args.key_transport,
+                     "The key transport algorithm URI (default: http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p; "
+                     "also http://www.w3.org/2009/xmlenc11#rsa-oaep and the legacy "
+                     "http://www.w3.org/2001/04/xmlenc#rsa-1_5)")
+        ->needs(encrypt_to);
+    response
+        ->add_option("--data-algorithm", args.data_algorithm,
+                     "The data encryption algorithm URI (default: http://www.w3.org/2009/xmlenc11#aes256-gcm; also "
+                     "...xmlenc11#aes128-gcm, http://www.w3.org/2001/04/xmlenc#aes128-cbc and ...#aes256-cbc)")
+        ->needs(encrypt_to);
+    response
+        ->add_option("--key-placement", args.key_placement,
+                     "Where the EncryptedKey goes: in-key-info (default; AD FS, Shibboleth), retrieval-method "
+                     "(beside the data, as Okta sends it) or carried-key-name")
+        ->check(CLI::IsMember({"in-key-info", "retrieval-method", "carried-key-name"}))
+        ->needs(encrypt_to);
 
     args.keygen_cmd = keygen;
     args.metadata_cmd = metadata;

@@ -26,6 +26,12 @@ struct TestingArgs {
     std::string sign = "both";
     std::optional<std::int64_t> now;
     bool xml = false;
+    // response, encrypted: the SP certificate to encrypt to (empty: not encrypted) and the algorithms
+    // (empty: the testing IdP's defaults) and where the EncryptedKey goes.
+    std::string encrypt_to;
+    std::string key_transport;
+    std::string data_algorithm;
+    std::string key_placement = "in-key-info";
 
     // Which subcommand was registered where (set by add_testing_command, read by run_testing).
     CLI::App *keygen_cmd = nullptr, *metadata_cmd = nullptr, *response_cmd = nullptr;

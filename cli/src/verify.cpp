@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 using nlohmann::json;
 
@@ -62,6 +65,29 @@ void print_login(const ssogate::VerifiedLogin &v) {
     }
 }
 
+// Loads the SP encryption keys given as --decryption-key/--decryption-cert pairs. A key under 2048
+// bits loads only for a connection made with --allow-legacy-sp-key (SpKey::legacy: such a key can
+// decrypt but never signs); otherwise SpKey refuses it. A refused pair is named by its files.
+std::vector<ssogate::SpKey> load_decryption_keys(const VerifyArgs &args, const ssogate::Connection &conn) {
+    std::vector<ssogate::SpKey> keys;
+    keys.reserve(args.decryption_keys.size());
+    for (std::size_t i = 0; i < args.decryption_keys.size(); ++i) {
+        const std::string &key_file = args.decryption_keys[i];
+        const std::string &cert_file = args.decryption_certs[i];
+        const std::string key_pem = read_input(key_file, pem_file_cap, "the decryption key file");
+        const std::string cert_pem = read_input(cert_file, pem_file_cap, "the decryption certificate file");
+        try {
+            keys.push_back(conn.allow_legacy_sp_key() ? ssogate::SpKey::legacy(key_pem, cert_pem)
+                                                      : ssogate::SpKey(key_pem, cert_pem));
+        } catch (const ssogate::Error &e) {
+            std::string message = "--decryption-key " + key_file;
+            message.append(" with --decryption-cert ").append(cert_file).append(": ").append(e.message());
+            throw ssogate::Error(e.code(), std::move(message), e.user_message());
+        }
+    }
+    return keys;
+}
+
 }  // namespace
 
 CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
@@ -77,11 +103,27 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
     cmd->add_option("--now", args.now, "The clock, Unix seconds (for tests)");
     cmd->add_option("--request-id", args.request_ids,
                     "An AuthnRequest ID this browser waits for (repeatable; none: an IdP-initiated login)");
+    cmd->add_option("--decryption-key", args.decryption_keys,
+                    "The PEM private key of an SP encryption key, for encrypted assertions (repeatable, paired in "
+                    "order with --decryption-cert). It is read for this run only: a connection JSON never holds a "
+                    "private key, so a server loads it from its own secret store")
+        ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--decryption-cert", args.decryption_certs,
+                    "The PEM certificate of the --decryption-key in the same position; only keys whose certificate "
+                    "the connection lists ('idp import --sp-encryption-cert') are tried")
+        ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
+        ->check(CLI::ExistingFile);
     cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
     return cmd;
 }
 
 int run_verify(const VerifyArgs &args) {
+    if (args.decryption_keys.size() != args.decryption_certs.size()) {
+        std::cerr << "error: --decryption-key and --decryption-cert go in pairs: got " << args.decryption_keys.size()
+                  << " key(s) and " << args.decryption_certs.size() << " certificate(s)\n";
+        return 2;
+    }
     try {
         const std::string posted = read_input(args.response, response_file_cap, "RESPONSE");
         ssogate::IdpOptions import;
@@ -94,8 +136,11 @@ int run_verify(const VerifyArgs &args) {
         ssogate::ReplayCacheOptions replay_options;
         replay_options.now = args.now.value_or(0);
         const auto replay = ssogate::ReplayCache::memory(replay_options);
+        // Kept alive until verification returns: the options borrow them.
+        const std::vector<ssogate::SpKey> keys = load_decryption_keys(args, conn);
         ssogate::VerifyOptions options;
         options.now = args.now.value_or(0);
+        for (const auto &key : keys) options.decryption_keys.push_back(key.get());
         const ssogate::VerifiedLogin login = ssogate::verify_response(conn, posted, args.request_ids, replay, options);
         if (args.json) {
             std::cout << json{{"login", login_json(login)}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";

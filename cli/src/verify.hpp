@@ -14,6 +14,10 @@ struct VerifyArgs {
     std::string response;                  // a file holding the SAMLResponse form value (base64), or "-" for stdin
     std::optional<std::int64_t> now;       // the clock, Unix seconds (tests)
     std::vector<std::string> request_ids;  // AuthnRequest IDs this browser waits for; none: unsolicited
+    // SP encryption keys (PEM files), paired in order with their certificates: the private key is read
+    // here, for this run only, because the connection JSON never holds one.
+    std::vector<std::string> decryption_keys;
+    std::vector<std::string> decryption_certs;
     bool json = false;
 };
 
@@ -21,6 +25,7 @@ struct VerifyArgs {
 CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args);
 
 // Prints the verified login and returns 0, or prints the refusal (code name, operator message and
-// end-user message; on stderr, or as JSON on stdout with --json) and returns 3. Throws
-// std::runtime_error when a file cannot be read.
+// end-user message; on stderr, or as JSON on stdout with --json) and returns 3; returns 2 when the
+// --decryption-key and --decryption-cert options do not pair up. Throws std::runtime_error when a
+// file cannot be read.
 int run_verify(const VerifyArgs &args);

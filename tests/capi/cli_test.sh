@@ -237,4 +237,155 @@ assert "\u00e9..." in e["message"] and "\ufffd" not in e["message"], e
 ' "$tmp/out" || fail "verify --json with a multibyte value"
 ok
 
+# Encrypted assertions. An SP encryption key pair is what `testing keygen` makes (RSA-2048); the
+# connection keeps only the certificates (two: a key rollover), and the private key is given to
+# `verify` per run, never written into the connection JSON.
+status 0 "$ssogate" testing keygen --key "$tmp/enc-k.pem" --cert "$tmp/enc-c.pem"
+fp1=$(sed -n 's/^  SHA-256  //p' "$tmp/out")
+status 0 "$ssogate" testing keygen --key "$tmp/enc2-k.pem" --cert "$tmp/enc2-c.pem"
+fp2=$(sed -n 's/^  SHA-256  //p' "$tmp/out")
+[ "${#fp1}" -eq 95 ] && [ "${#fp2}" -eq 95 ] && [ "$fp1" != "$fp2" ] || fail "keygen fingerprints '$fp1' '$fp2'"
+ok
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id enc --now "$now" \
+    --sp-encryption-cert "$tmp/enc-c.pem" --sp-encryption-cert "$tmp/enc2-c.pem" --out "$tmp/enc.json"
+contains "$tmp/out" "SP encryption certificates (a key rollover"
+contains "$tmp/out" "1. SHA-256 $fp1"
+contains "$tmp/out" "2. SHA-256 $fp2"
+contains "$tmp/out" "--decryption-key KEY.pem"
+contains "$tmp/enc.json" '"sp_encryption_certificates"'
+contains "$tmp/enc.json" "$(sed -n 6p "$tmp/enc2-c.pem")"
+if grep -q "PRIVATE KEY" "$tmp/enc.json" "$tmp/out" "$tmp/err"; then fail "a private key in the connection or output"; fi
+ok
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id enc --now "$now" \
+    --sp-encryption-cert "$tmp/enc-c.pem" --json
+python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["connection"]
+assert c["sp_encryption_certificate_sha256s"] == [sys.argv[2]], c
+assert c["allow_rsa_1_5"] is False and c["allow_legacy_sp_key"] is False, c
+' "$tmp/out" "$fp1" || fail "idp import --json with an SP encryption certificate"
+ok
+# Help says where the private key goes.
+status 0 "$ssogate" idp import --help
+contains "$tmp/out" "--sp-encryption-cert"
+tr -s ' \n' ' ' <"$tmp/out" >"$tmp/help.txt"
+contains "$tmp/help.txt" "the private key never goes in the connection JSON"
+status 0 "$ssogate" verify --help
+tr -s ' \n' ' ' <"$tmp/out" >"$tmp/help.txt"
+contains "$tmp/help.txt" "a connection JSON never holds a private key"
+
+# The SP metadata publishes both certificates for encryption, with the algorithms accepted.
+status 0 "$ssogate" sp metadata "$tmp/enc.json"
+contains "$tmp/out" 'KeyDescriptor use="encryption"'
+contains "$tmp/out" "EncryptionMethod"
+contains "$tmp/out" "$(grep -v CERTIFICATE "$tmp/enc-c.pem" | tr -d '\n' | cut -c300-360)"
+contains "$tmp/out" "$(grep -v CERTIFICATE "$tmp/enc2-c.pem" | tr -d '\n' | cut -c300-360)"
+[ "$(grep -o 'KeyDescriptor use="encryption"' "$tmp/out" | wc -l)" -eq 2 ] || fail "two encryption KeyDescriptors"
+ok
+
+# An encrypted Response: the NameID is not in the clear, and verify decrypts it with the key.
+status 0 "$ssogate" testing response "$tmp/enc.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --in-response-to _req1 --now "$now" --encrypt-to "$tmp/enc-c.pem" --xml
+contains "$tmp/out" "EncryptedAssertion"
+if grep -q "erin@example.com" "$tmp/out"; then fail "the encrypted Response shows the NameID"; fi
+ok
+status 0 "$ssogate" testing response "$tmp/enc.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --in-response-to _req1 --now "$now" --encrypt-to "$tmp/enc-c.pem"
+cp "$tmp/out" "$tmp/enc.b64"
+status 0 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc-k.pem" --decryption-cert "$tmp/enc-c.pem"
+contains "$tmp/out" "Login verified"
+contains "$tmp/out" "Email:           erin@example.com"
+[ ! -s "$tmp/err" ] || fail "stderr not empty on a verified encrypted login"
+ok
+# Rollover: a Response encrypted to the next key verifies when both pairs are given, in any order.
+status 0 "$ssogate" testing response "$tmp/enc.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --in-response-to _req1 --now "$now" --encrypt-to "$tmp/enc2-c.pem" \
+    --key-placement retrieval-method --data-algorithm http://www.w3.org/2001/04/xmlenc#aes128-cbc
+cp "$tmp/out" "$tmp/enc2.b64"
+# (The options before the positionals: each takes one file, so none takes CONNECTION or RESPONSE.)
+status 0 "$ssogate" verify --decryption-key "$tmp/enc-k.pem" --decryption-cert "$tmp/enc-c.pem" \
+    --decryption-key "$tmp/enc2-k.pem" --decryption-cert "$tmp/enc2-c.pem" \
+    "$tmp/enc.json" "$tmp/enc2.b64" --now "$now" --request-id _req1 --json
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["login"]
+assert d["email"] == "erin@example.com" and d["connection_id"] == "enc", d
+' "$tmp/out" || fail "verify --json of an encrypted Response"
+ok
+# Without the key: refused, and the message says what is missing.
+status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1
+contains "$tmp/err" "error: ASSERTION_ENCRYPTED: "
+contains "$tmp/err" "$fp1"
+contains "$tmp/err" "$fp2"
+status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 --json
+python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e["name"] == "ASSERTION_ENCRYPTED" and "ASSERTION_ENCRYPTED" in e["user_message"], e
+' "$tmp/out" || fail "verify --json without the decryption key"
+ok
+# Only the key of the other certificate: it cannot decrypt what was encrypted to the first.
+status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc2-k.pem" --decryption-cert "$tmp/enc2-c.pem"
+contains "$tmp/err" "error: DECRYPTION_FAILED: "
+# A key whose certificate the connection does not list is not tried.
+status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/k.pem" --decryption-cert "$tmp/c.pem"
+contains "$tmp/err" "error: ASSERTION_ENCRYPTED: "
+# A key with another key's certificate: refused when loaded, naming the files.
+status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc-k.pem" --decryption-cert "$tmp/enc2-c.pem"
+contains "$tmp/err" "error: SP_KEY_INVALID: --decryption-key $tmp/enc-k.pem with --decryption-cert $tmp/enc2-c.pem: "
+# Keys and certificates that do not pair up, and encryption options without --encrypt-to: usage errors.
+status 2 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc-k.pem"
+contains "$tmp/err" "go in pairs: got 1 key(s) and 0 certificate(s)"
+status 2 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc-k.pem" "$tmp/enc2-k.pem" --decryption-cert "$tmp/enc-c.pem" "$tmp/enc2-c.pem"
+status 2 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc-k.pem" --decryption-cert "$tmp/enc-c.pem" --decryption-cert "$tmp/enc2-c.pem"
+status 2 "$ssogate" testing response "$tmp/enc.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --key-transport http://www.w3.org/2001/04/xmlenc#rsa-1_5
+status 2 "$ssogate" testing response "$tmp/enc.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --encrypt-to "$tmp/enc-c.pem" --key-placement elsewhere
+status 3 "$ssogate" testing response "$tmp/enc.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --encrypt-to "$tmp/enc-c.pem" --data-algorithm http://example.com/rot13
+contains "$tmp/err" "error: INVALID_ARGUMENT: "
+
+# RSA-1_5 key transport: refused unless the connection opts in with --allow-rsa-1-5.
+status 0 "$ssogate" testing response "$tmp/enc.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --in-response-to _req1 --now "$now" --encrypt-to "$tmp/enc-c.pem" \
+    --key-transport http://www.w3.org/2001/04/xmlenc#rsa-1_5
+cp "$tmp/out" "$tmp/rsa15.b64"
+status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/rsa15.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc-k.pem" --decryption-cert "$tmp/enc-c.pem"
+contains "$tmp/err" "error: ENCRYPTION_ALGORITHM: "
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id enc --now "$now" \
+    --sp-encryption-cert "$tmp/enc-c.pem" --allow-rsa-1-5 --out "$tmp/enc15.json"
+contains "$tmp/out" "RSA-1_5 key transport accepted"
+status 0 "$ssogate" verify "$tmp/enc15.json" "$tmp/rsa15.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$tmp/enc-k.pem" --decryption-cert "$tmp/enc-c.pem"
+contains "$tmp/out" "Email:           erin@example.com"
+
+# A 1024-bit SP key (a test key another project published): only with --allow-legacy-sp-key, for the
+# certificate in the connection and for the key given to verify.
+legacy_key=$2/interop/responses/okta-3.sp-key.pem
+legacy_cert=$2/interop/responses/okta-3.sp-cert.pem
+status 3 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id legacy --now "$now" \
+    --sp-encryption-cert "$legacy_cert"
+contains "$tmp/err" "error: INVALID_SETTING: "
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url https://app.example.com --id legacy --now "$now" \
+    --sp-encryption-cert "$legacy_cert" --allow-legacy-sp-key --out "$tmp/legacy.json"
+contains "$tmp/out" "SP encryption keys under 2048 bits accepted (--allow-legacy-sp-key)"
+status 0 "$ssogate" testing response "$tmp/legacy.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \
+    --nameid erin@example.com --in-response-to _req1 --now "$now" --encrypt-to "$legacy_cert"
+cp "$tmp/out" "$tmp/legacy.b64"
+status 0 "$ssogate" verify "$tmp/legacy.json" "$tmp/legacy.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$legacy_key" --decryption-cert "$legacy_cert"
+contains "$tmp/out" "Email:           erin@example.com"
+status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request-id _req1 \
+    --decryption-key "$legacy_key" --decryption-cert "$legacy_cert"
+contains "$tmp/err" "error: SP_KEY_INVALID: "
+
 echo "$passed passed, 0 failed"

@@ -4,7 +4,10 @@
  *
  * The attack-suite vectors (tests/vectors/attacks/manifest.json, the same file the C++, Python and Go
  * tests read) must get exactly their codes here: the C ABI only translates. The manifest keeps one
- * vector per line with flat keys, so a few string searches read it without a JSON library.
+ * vector per line with flat keys, so a few string searches read it without a JSON library. A context
+ * with "sp_encryption": true gives the connection the published TEST SP encryption certificate and
+ * verification its key; "allow_rsa_1_5" goes to the connection options; either key missing (an older
+ * manifest) means false.
  *
  * Usage: verify_test VECTORS_DIR WORK_DIR   (the tests/vectors folder; a writable folder for a SQLite file)
  */
@@ -138,6 +141,25 @@ static void get_list(const char *line, const char *key, char *out, size_t n) {
 
 /* --------------------------------------------------------------------------------- the vectors */
 
+/* The published TEST SP encryption key and its certificate, loaded once, for "sp_encryption": true. */
+static ssogate_sp_key *vector_enc_key;
+static char *vector_enc_cert;
+static size_t vector_enc_cert_len;
+
+static const ssogate_sp_key *enc_key(void) {
+    if (vector_enc_key == NULL) {
+        ssogate_error *err = ssogate_error_new();
+        size_t key_len = 0;
+        char *key = read_vector("attacks/TEST-SP-ENC-KEY-DO-NOT-USE.pem", &key_len);
+        vector_enc_cert = read_vector("attacks/TEST-SP-ENC-CERT.pem", &vector_enc_cert_len);
+        vector_enc_key = ssogate_sp_key_new(key, key_len, vector_enc_cert, vector_enc_cert_len, err);
+        CHECK_CODE(err, SSOGATE_OK);
+        free(key);
+        ssogate_error_free(err);
+    }
+    return vector_enc_key;
+}
+
 static ssogate_connection *connection_for(const ssogate_idp *idp, const char *line, ssogate_error *err) {
     char acs[256], sp[256], attr[64], domains[256];
     ssogate_connection_params *params = ssogate_connection_params_new();
@@ -158,9 +180,15 @@ static ssogate_connection *connection_for(const ssogate_idp *idp, const char *li
     for (d = strtok(domains, " "); d != NULL; d = strtok(NULL, " ")) {
         CHECK(ssogate_connection_params_add_allowed_domain(params, d, strlen(d), err) == SSOGATE_OK);
     }
+    if (get_bool(line, "sp_encryption")) {
+        CHECK(enc_key() != NULL);
+        CHECK(ssogate_connection_params_add_sp_encryption_certificate(params, vector_enc_cert, vector_enc_cert_len,
+                                                                      err) == SSOGATE_OK);
+    }
     ssogate_connection_options_init(&opts, sizeof opts);
     opts.allow_idp_initiated = get_bool(line, "allow_idp_initiated");
     opts.allow_sha1 = get_bool(line, "allow_sha1");
+    opts.allow_rsa_1_5 = get_bool(line, "allow_rsa_1_5");
     opts.clock_skew_seconds = (int32_t)get_int(line, "clock_skew_seconds");
     conn = ssogate_connection_new(idp, params, &opts, err);
     ssogate_connection_params_free(params);
@@ -168,25 +196,82 @@ static ssogate_connection *connection_for(const ssogate_idp *idp, const char *li
     return conn;
 }
 
-static void test_attack_vectors(void) {
-    ssogate_error *err = ssogate_error_new();
+/* Verifies form (the posted value) in the vector's context and checks its expected code and email. */
+static void check_vector(const ssogate_idp *idp, const char *line, const char *form, ssogate_error *err) {
+    char name[128], expect[64], email[128], ids[256];
+    long long repeat = get_int(line, "repeat"), i;
+    const ssogate_sp_key *keys[1];
+    ssogate_connection *conn;
+    ssogate_replay_cache *cache;
+    ssogate_replay_cache_options ro;
+    ssogate_verify_options vo;
+    ssogate_verified_login *login = NULL;
+    get_str(line, "name", name, sizeof name);
+    get_str(line, "expect", expect, sizeof expect);
+    get_str(line, "email", email, sizeof email);
+    get_list(line, "request_ids", ids, sizeof ids);
+
+    conn = connection_for(idp, line, err);
+    ssogate_replay_cache_options_init(&ro, sizeof ro);
+    ro.now = get_int(line, "now"); /* frozen like verification, so the replay is remembered */
+    cache = ssogate_replay_cache_new_memory(&ro, err);
+    CHECK(cache != NULL);
+    ssogate_verify_options_init(&vo, sizeof vo);
+    vo.now = get_int(line, "now");
+    if (get_int(line, "max_bytes") != 0) {
+        vo.max_bytes = (uint64_t)get_int(line, "max_bytes");
+    }
+    if (get_bool(line, "sp_encryption")) {
+        keys[0] = enc_key();
+        vo.decryption_keys = keys;
+        vo.decryption_key_count = 1;
+    }
+    for (i = 0; i < repeat; ++i) {
+        ssogate_verified_login_free(login);
+        login = ssogate_verify_response(conn, form, strlen(form), ids, strlen(ids), cache, &vo, err);
+        if (i + 1 < repeat) {
+            CHECK(login != NULL);
+        }
+    }
+    if (strcmp(ssogate_code_name(ssogate_error_code(err)), expect) != 0) {
+        fprintf(stderr, "vector %s: got %s (%s), want %s\n", name, ssogate_code_name(ssogate_error_code(err)),
+                ssogate_error_message(err), expect);
+        fail_at(__FILE__, __LINE__, "vector code");
+    }
+    passed++;
+    if (strcmp(expect, "OK") == 0) {
+        CHECK(login != NULL);
+        CHECK_STR(ssogate_verified_login_email(login), email);
+        CHECK_STR(ssogate_verified_login_connection_id(login), "c1");
+        CHECK_STR(ssogate_error_user_message(err), "");
+    } else {
+        CHECK(login == NULL);
+        CHECK(strstr(ssogate_error_user_message(err), expect) != NULL);
+    }
+    ssogate_verified_login_free(login);
+    ssogate_replay_cache_free(cache);
+    ssogate_connection_free(conn);
+}
+
+static ssogate_idp *attacks_idp(ssogate_error *err) {
     size_t md_len = 0;
     char *md = read_vector("attacks/idp-metadata.xml", &md_len);
     ssogate_idp *idp = ssogate_idp_import(md, md_len, NULL, 0, NULL, 0, NULL, err);
+    CHECK(idp != NULL);
+    free(md);
+    return idp;
+}
+
+static void test_attack_vectors(void) {
+    ssogate_error *err = ssogate_error_new();
+    ssogate_idp *idp = attacks_idp(err);
     char *manifest = read_vector("attacks/manifest.json", NULL);
     char *line, *next;
     int vectors = 0, accepted = 0;
-    CHECK(idp != NULL);
     for (line = manifest; line != NULL; line = next) {
-        char name[128], expect[64], email[128], file[256], ids[256], path[300];
+        char file[256], path[300];
         size_t body_len = 0;
         char *body, *form;
-        long long repeat, i;
-        ssogate_connection *conn;
-        ssogate_replay_cache *cache;
-        ssogate_replay_cache_options ro;
-        ssogate_verify_options vo;
-        ssogate_verified_login *login = NULL;
         next = strchr(line, '\n');
         if (next != NULL) {
             *next++ = '\0';
@@ -195,52 +280,14 @@ static void test_attack_vectors(void) {
             continue; /* the header and footer lines */
         }
         ++vectors;
-        get_str(line, "name", name, sizeof name);
-        get_str(line, "expect", expect, sizeof expect);
-        get_str(line, "email", email, sizeof email);
         get_str(line, "file", file, sizeof file);
-        get_list(line, "request_ids", ids, sizeof ids);
-        repeat = get_int(line, "repeat");
         snprintf(path, sizeof path, "attacks/%s", file);
         body = read_vector(path, &body_len);
         form = get_bool(line, "form") ? body : base64(body, body_len);
-
-        conn = connection_for(idp, line, err);
-        ssogate_replay_cache_options_init(&ro, sizeof ro);
-        ro.now = get_int(line, "now"); /* frozen like verification, so the replay is remembered */
-        cache = ssogate_replay_cache_new_memory(&ro, err);
-        CHECK(cache != NULL);
-        ssogate_verify_options_init(&vo, sizeof vo);
-        vo.now = get_int(line, "now");
-        if (get_int(line, "max_bytes") != 0) {
-            vo.max_bytes = (uint64_t)get_int(line, "max_bytes");
-        }
-        for (i = 0; i < repeat; ++i) {
-            ssogate_verified_login_free(login);
-            login = ssogate_verify_response(conn, form, strlen(form), ids, strlen(ids), cache, &vo, err);
-            if (i + 1 < repeat) {
-                CHECK(login != NULL);
-            }
-        }
-        if (strcmp(ssogate_code_name(ssogate_error_code(err)), expect) != 0) {
-            fprintf(stderr, "vector %s: got %s (%s), want %s\n", name, ssogate_code_name(ssogate_error_code(err)),
-                    ssogate_error_message(err), expect);
-            fail_at(__FILE__, __LINE__, "vector code");
-        }
-        passed++;
-        if (strcmp(expect, "OK") == 0) {
+        check_vector(idp, line, form, err);
+        if (strstr(line, "\"expect\": \"OK\"") != NULL) {
             ++accepted;
-            CHECK(login != NULL);
-            CHECK_STR(ssogate_verified_login_email(login), email);
-            CHECK_STR(ssogate_verified_login_connection_id(login), "c1");
-            CHECK_STR(ssogate_error_user_message(err), "");
-        } else {
-            CHECK(login == NULL);
-            CHECK(strstr(ssogate_error_user_message(err), expect) != NULL);
         }
-        ssogate_verified_login_free(login);
-        ssogate_replay_cache_free(cache);
-        ssogate_connection_free(conn);
         if (form != body) {
             free(form);
         }
@@ -250,7 +297,84 @@ static void test_attack_vectors(void) {
     CHECK(accepted >= 10);
     printf("attack vectors: %d (%d accepted)\n", vectors, accepted);
     free(manifest);
-    free(md);
+    ssogate_idp_free(idp);
+    ssogate_error_free(err);
+}
+
+/* A manifest line in the corpus's form: a vector for alice@example.com answering _req1, its context
+ * ending with `extra` (the encryption keys, or nothing as in an older manifest). */
+static void vector_line(char *out, size_t n, const char *expect, const char *extra) {
+    snprintf(out, n,
+             "{\"name\": \"generated-encrypted\", \"expect\": \"%s\", \"email\": \"alice@example.com\", \"file\": "
+             "\"(generated)\", \"form\": true, \"repeat\": 1, \"context\": {\"now\": 1767225600, \"acs_url\": "
+             "\"https://app.example.com/sso/saml/c1/acs\", \"sp_entity_id\": \"https://app.example.com/sso/saml/c1\", "
+             "\"idp_entity_id\": \"https://idp.attacks.test.example/saml\", \"request_ids\": [\"_req1\"], "
+             "\"allow_idp_initiated\": false, \"allow_sha1\": false, \"clock_skew_seconds\": 180, "
+             "\"email_attribute\": \"\", \"allowed_domains\": [], \"max_bytes\": 0%s}}",
+             expect, extra);
+}
+
+/* The attacks IdP (its published TEST key) answering _req1 with an Assertion encrypted to the TEST SP
+ * encryption certificate with key_transport; the form value, malloc'd. */
+static char *encrypted_attack_response(const char *key_transport, ssogate_error *err) {
+    static const char issuer[] = "https://idp.attacks.test.example/saml";
+    static const char acs[] = "https://app.example.com/sso/saml/c1/acs";
+    static const char sp[] = "https://app.example.com/sso/saml/c1";
+    size_t key_len = 0, cert_len = 0;
+    char *key = read_vector("attacks/TEST-IDP-KEY-DO-NOT-USE.pem", &key_len);
+    char *cert = read_vector("attacks/TEST-IDP-CERT.pem", &cert_len);
+    ssogate_test_idp *tidp =
+        ssogate_test_idp_from_pem(issuer, strlen(issuer), NULL, 0, key, key_len, cert, cert_len, err);
+    ssogate_test_response_params *p = ssogate_test_response_params_new();
+    ssogate_test_response *r;
+    char *out;
+    CHECK(tidp != NULL && p != NULL && enc_key() != NULL);
+    CHECK(ssogate_test_response_params_set_acs_url(p, acs, strlen(acs), err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_sp_entity_id(p, sp, strlen(sp), err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_in_response_to(p, "_req1", 5, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_nameid(p, "alice@example.com", 17, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_now(p, 1767225600, err) == SSOGATE_OK);
+    CHECK(ssogate_test_response_params_set_encryption(p, vector_enc_cert, vector_enc_cert_len, key_transport,
+                                                      strlen(key_transport), NULL, 0,
+                                                      SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO, err) == SSOGATE_OK);
+    r = ssogate_test_response_new(tidp, p, err);
+    CHECK(r != NULL);
+    CHECK_CONTAINS(ssogate_test_response_xml(r), "EncryptedAssertion");
+    out = malloc(strlen(ssogate_test_response_base64(r)) + 1);
+    CHECK(out != NULL);
+    strcpy(out, ssogate_test_response_base64(r));
+    ssogate_test_response_free(r);
+    ssogate_test_response_params_free(p);
+    ssogate_test_idp_free(tidp);
+    free(cert);
+    free(key);
+    return out;
+}
+
+/* The runner honours "sp_encryption" and "allow_rsa_1_5", and reads their absence as false, whether or
+ * not the current manifest has encrypted vectors yet. */
+static void test_vector_encryption_keys(void) {
+    static const char oaep[] = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+    static const char rsa15[] = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
+    ssogate_error *err = ssogate_error_new();
+    ssogate_idp *idp = attacks_idp(err);
+    char *with_oaep = encrypted_attack_response(oaep, err);
+    char *with_rsa15 = encrypted_attack_response(rsa15, err);
+    char line[2048];
+    vector_line(line, sizeof line, "OK", ", \"sp_encryption\": true, \"allow_rsa_1_5\": false");
+    check_vector(idp, line, with_oaep, err);
+    vector_line(line, sizeof line, "ENCRYPTION_ALGORITHM", ", \"sp_encryption\": true, \"allow_rsa_1_5\": false");
+    check_vector(idp, line, with_rsa15, err);
+    vector_line(line, sizeof line, "OK", ", \"sp_encryption\": true, \"allow_rsa_1_5\": true");
+    check_vector(idp, line, with_rsa15, err);
+    vector_line(line, sizeof line, "ASSERTION_ENCRYPTED", ", \"sp_encryption\": false, \"allow_rsa_1_5\": true");
+    check_vector(idp, line, with_oaep, err);
+    /* Missing keys: no SP encryption certificate, and RSA-1_5 is not allowed. */
+    vector_line(line, sizeof line, "ASSERTION_ENCRYPTED", "");
+    check_vector(idp, line, with_oaep, err);
+    CHECK(!get_bool(line, "allow_rsa_1_5") && !get_bool(line, "sp_encryption"));
+    free(with_rsa15);
+    free(with_oaep);
     ssogate_idp_free(idp);
     ssogate_error_free(err);
 }
@@ -504,8 +628,11 @@ int main(int argc, char **argv) {
     vectors_dir = argv[1];
     work_dir = argv[2];
     test_attack_vectors();
+    test_vector_encryption_keys();
     test_testing_idp_end_to_end();
     test_store_locations();
+    ssogate_sp_key_free(vector_enc_key);
+    free(vector_enc_cert);
     printf("%d passed, 0 failed\n", passed);
     return 0;
 }
