@@ -88,7 +88,7 @@ std::shared_ptr<const SigningKey> SigningKey::from_pem(std::string_view key_pem,
     if (X509_check_private_key(x509.get(), k->pkey_) != 1) {
         ERR_clear_error();
         fail(Code::sp_key_invalid, "the SP certificate (SHA-256 " + k->cert_.sha256 + ", " + k->cert_.subject +
-                                       ") is not the certificate of the SP signing key");
+                                       ") is not the certificate of this private key");
     }
     k->cert_pem_ = to_pem(k->cert_);
     return k;
