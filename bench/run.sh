@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in Release and runs them, then prints the ratios docs/performance.md reports:
 # ssogate / reference (libxml2 parse + xmlsec1 verification of the same signatures, no SAML checks,
-# measured in the same run), the C ABI / the core, 2-thread / 1-thread throughput, and hostile
+# measured in the same run; for the encrypted response, also the session key unwrapped and the
+# Assertion decrypted with OpenSSL's EVP), the C ABI / the core, 2-thread / 1-thread throughput, and hostile
 # documents at the size caps / libxml2's parse of a benign document of the same size
 # (HOSTILE=0 skips that part, HOSTILE_ROUNDS sets its rounds).
 #
@@ -49,7 +50,7 @@ fi
 
 # Instruction counts (callgrind): the comparison that does not move with the machine's load.
 if command -v valgrind >/dev/null && [ "${BENCH_CALLGRIND:-1}" = 1 ]; then
-  echo "== instruction counts under callgrind (10 verifications per path after a warm-up)"
+  echo "== instruction counts under callgrind (10 verifications per path, 32 encrypted, after a warm-up)"
   mkdir -p "$out/count"
   SSOGATE_BENCH_FIXTURES=$out/count valgrind -q --tool=callgrind --callgrind-out-file="$out/core.cg" \
     --toggle-collect='count_*' "$BUILD_DIR/bench/ssogate_bench" --count-instructions
@@ -83,6 +84,10 @@ for i, size in ((0, "typical"), (1, "large")):
     print(f"{size:8} ssogate verify_response (base64) {t(f'BM_ssogate/{i}'):9.1f} us   ratio {t(f'BM_ssogate/{i}') / ref:.2f}x")
     print(f"{size:8} ssogate verify_response_xml      {t(f'BM_ssogate_xml/{i}'):9.1f} us   ratio {t(f'BM_ssogate_xml/{i}') / ref:.2f}x")
     print(f"{size:8} C ABI ssogate_verify_response    {t(f'BM_capi/{i}'):9.1f} us   C ABI / core {t(f'BM_capi/{i}') / t(f'BM_ssogate/{i}'):.2f}x")
+ref = t("BM_reference_encrypted")
+print(f"{'encrypted':9} reference (xmlsec1 + OpenSSL EVP) {ref:8.1f} us")
+print(f"{'encrypted':9} ssogate verify_response (base64) {t('BM_ssogate_encrypted'):8.1f} us   ratio {t('BM_ssogate_encrypted') / ref:.2f}x")
+print(f"{'encrypted':9} ssogate verify_response_xml      {t('BM_ssogate_encrypted_xml'):8.1f} us   ratio {t('BM_ssogate_encrypted_xml') / ref:.2f}x")
 print(f"(load average during the run: {open('/proc/loadavg').read().split()[0]} on {os.cpu_count()} CPUs)")
 one = ips("BM_ssogate_threads/0/real_time/threads:1")
 two = ips("BM_ssogate_threads/0/real_time/threads:2")
@@ -96,7 +101,8 @@ for path in (os.path.join(os.path.dirname(sys.argv[1]), n) for n in ("core.cg.tx
         for line in open(path):
             m = re.match(r"\s*([\d,]+) .*?\b(count_\w+)", line)
             if m:
-                counts[m.group(2)] = int(m.group(1).replace(",", "")) / 10
+                # 10 verifications per path, 32 for the encrypted ones (see verify_bench.cpp)
+                counts[m.group(2)] = int(m.group(1).replace(",", "")) / (32 if m.group(2).endswith("_encrypted") else 10)
 if counts:
     print("\n== instructions per verification (callgrind; deterministic)")
     for size in ("typical", "large"):
@@ -106,4 +112,9 @@ if counts:
                           ("C ABI (base64)", "count_capi")):
             n = counts[f"{key}_{size}"]
             print(f"{size:8} {name:17} {n / 1e6:6.2f} M   ratio {n / ref:.3f}x")
+    ref = counts["count_reference_encrypted"]
+    print(f"{'encrypted':9} reference {ref / 1e6:6.2f} M")
+    for name, key in (("ssogate (base64)", "count_ssogate_encrypted"), ("ssogate (xml)", "count_ssogate_xml_encrypted")):
+        n = counts[key]
+        print(f"{'encrypted':9} {name:17} {n / 1e6:6.2f} M   ratio {n / ref:.3f}x")
 PY

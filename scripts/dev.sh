@@ -110,19 +110,21 @@ sanitize() {
 
 # libFuzzer targets (tests/fuzz) under ASan+UBSan, each for a time budget, on a copy of the seed
 # corpus in a temporary directory (the repository is never written). FUZZ_SECONDS sets every
-# target's budget; unset, fuzz_verify gets 60 s and the others 20 s. Non-zero exit on any finding;
-# the reproducer is then kept under the printed directory.
+# target's budget; unset, fuzz_verify gets 60 s, fuzz_decrypt (encrypted assertions) 25 s and the
+# others 20 s. Non-zero exit on any finding; the reproducer is then kept under the printed directory.
 fuzz() {
   local dir=$SAN_BUILD_DIR
   local work
   work=$(mktemp -d "${TMPDIR:-/tmp}/ssogate-fuzz.XXXXXX")
-  mkdir -p "$work/verify" "$work/metadata" "$work/base64" "$work/artifacts"
+  mkdir -p "$work/verify" "$work/decrypt" "$work/metadata" "$work/base64" "$work/artifacts"
   cp tests/fuzz/corpus/verify/* tests/vectors/interop/responses/*.xml "$work/verify/"
+  cp tests/fuzz/corpus/decrypt/* "$work/decrypt/"
   cp tests/fuzz/testidp-metadata.xml tests/vectors/interop/metadata/*.xml "$work/metadata/"
   cp tests/fuzz/corpus/base64/* "$work/base64/"
   local failed=0 target seconds
-  for target in verify metadata base64; do
-    seconds=${FUZZ_SECONDS:-$([ "$target" = verify ] && echo 60 || echo 20)}
+  for target in verify decrypt metadata base64; do
+    case "$target" in verify) seconds=60 ;; decrypt) seconds=25 ;; *) seconds=20 ;; esac
+    seconds=${FUZZ_SECONDS:-$seconds}
     say "fuzz_$target for $seconds s (corpus and artifacts in $work)"
     # -timeout: an input that takes seconds is a finding too (quadratic paths are DoS vectors).
     if ! (cd "$work" && "$here/$dir/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 \

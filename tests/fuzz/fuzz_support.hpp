@@ -10,12 +10,18 @@
 
 namespace ssogate::fuzz {
 
-// The seeds in corpus/verify were signed at this time (tests/fuzz/make_seeds.cpp).
+// The seeds in corpus/verify and corpus/decrypt were signed at this time (tests/fuzz/make_seeds.cpp).
 inline constexpr std::int64_t seeds_signed_at = 1767225600;  // 2026-01-01T00:00:00Z
 inline constexpr std::int64_t verify_at = seeds_signed_at + 30;
 inline constexpr const char *acs_url = "https://app.example.com/sso/saml/fuzz/acs";
 inline constexpr const char *sp_entity_id = "https://app.example.com/sso/saml/fuzz";
 inline constexpr const char *request_id = "_fuzz-request-1";
+
+// The published TEST SP encryption key pair of the attack vectors (tests/vectors/attacks): the seeds of
+// corpus/decrypt are encrypted to this certificate, and fuzz_decrypt decrypts with this key.
+inline constexpr const char *sp_encryption_cert_file = SSOGATE_FUZZ_DIR "/../vectors/attacks/TEST-SP-ENC-CERT.pem";
+inline constexpr const char *sp_encryption_key_file =
+    SSOGATE_FUZZ_DIR "/../vectors/attacks/TEST-SP-ENC-KEY-DO-NOT-USE.pem";
 
 class AcceptEveryReplayCache final : public core::ReplayCache {
 public:
