@@ -180,6 +180,32 @@ TEST(EncryptedVerify, RolloverTriesTheCurrentAndTheNextKey) {
     EXPECT_CODE(verify(*one, encrypted_options(next->certificate_pem()), {next}), Code::assertion_encrypted);
 }
 
+TEST(EncryptedVerify, Rsa15WithCbcFindsTheRightKeyDuringARollover) {
+    // A wrong key unwraps RSA-1_5 to a random stand-in, which passes CBC's padding check about once
+    // in 16: every such candidate is kept, and the right key's plain text is the one accepted.
+    auto other = new_sp_key();
+    ConnectionSettings legacy;
+    legacy.allow_rsa_1_5 = true;
+    auto conn = encrypted_connection({other->certificate_pem(), sp_key()->certificate_pem()}, legacy);
+    ResponseOptions o = encrypted_options(sp_key()->certificate_pem());
+    o.encrypt->key_transport = crypto::alg_rsa_1_5;
+    o.encrypt->data_algorithm = crypto::alg_aes128_cbc;
+    for (const Sign sign : {Sign::assertion, Sign::both}) {
+        o.sign = sign;
+        for (int i = 0; i < 48; ++i) {
+            o.assertion_id = "_a" + std::to_string(i);
+            EXPECT_CODE(verify(*conn, o, {other, sp_key()}), Code::ok);
+        }
+    }
+    // EncryptedID under the same conditions.
+    o.encrypt->assertion = false;
+    o.encrypt->nameid = true;
+    for (int i = 0; i < 48; ++i) {
+        o.assertion_id = "_n" + std::to_string(i);
+        EXPECT_CODE(verify(*conn, o, {other, sp_key()}), Code::ok);
+    }
+}
+
 TEST(EncryptedVerify, SpMetadataPublishesEveryEncryptionCertificateAndTheAllowList) {
     auto next = new_sp_key();
     auto conn = encrypted_connection({sp_key()->certificate_pem(), next->certificate_pem()});

@@ -380,19 +380,32 @@ Decrypted decrypt_element(xmlNode *element, const DecryptionKeys &keys, const De
     // xmlsec1 reports through its error callback; the capture keeps that off the host's stderr and
     // out of every message (a message that said why the bytes failed would be an oracle).
     xml::ErrorCapture quiet;
+    Decrypted out;
+    out.authenticated = parts.algorithm->authenticated;
+    bool found = false;
     for (const WrappedKey &w : parts.keys) {
         for (const auto &key : keys) {
             const auto session_key = unwrap(*key, w, parts.algorithm->key_bytes);
             if (!session_key) continue;
-            if (auto plain = decrypt_data(parts.data, *parts.algorithm, *session_key)) {
-                // Never longer than the cipher text, which was capped; capped again so that no
-                // decryption path can hand the parser more than the caller allowed.
-                if (plain->size() > policy.max_bytes) fail_decryption(keys);
-                return {std::move(*plain), parts.algorithm->authenticated};
+            auto plain = decrypt_data(parts.data, *parts.algorithm, *session_key);
+            if (!plain) continue;
+            // Never longer than the cipher text, which was capped; capped again so that no
+            // decryption path can hand the parser more than the caller allowed.
+            if (plain->size() > policy.max_bytes) fail_decryption(keys);
+            // RSA-OAEP refuses a wrong key, and AES-GCM's tag a wrong session key: the first success
+            // is the one. RSA-1_5 with AES-CBC may "succeed" with a wrong key: keep looking.
+            const bool certain = w.transport.oaep || parts.algorithm->authenticated;
+            if (!found) {
+                out.plain_text = std::move(*plain);
+                found = true;
+            } else {
+                out.alternatives.push_back(std::move(*plain));
             }
+            if (certain) return out;
         }
     }
-    fail_decryption(keys);
+    if (!found) fail_decryption(keys);
+    return out;
 }
 
 }  // namespace ssogate::core::crypto

@@ -57,6 +57,11 @@ struct Decrypted {
     // AES-GCM: the cipher text's integrity was checked. AES-CBC has no integrity, so bytes changed in
     // transit decrypt to garbled plain text, which later checks must refuse as uniformly as a wrong key.
     bool authenticated = false;
+    // AES-CBC under RSA-1_5 only: a wrong SP key unwraps to a random stand-in session key (no padding
+    // oracle), and CBC's padding check passes for about one such key in 16. So with several SP keys
+    // (rollover) or EncryptedKeys, every pair that decrypted is kept, in the order tried: plain_text is
+    // the first, these the others. The caller takes the first whose checks pass.
+    std::vector<std::string> alternatives;
 };
 
 // Decrypts the EncryptedData of `element` (a saml:EncryptedAssertion, EncryptedID or

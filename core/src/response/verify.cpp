@@ -309,15 +309,22 @@ struct Verifier {
         // refusal of the plain text before its own signature verified is the decryption refusal,
         // so bytes changed in transit teach the sender nothing about the plain text they made.
         const bool uniform = !decrypted.authenticated && !outer.response;
-        try {
-            xml::Document plain = xml::parse(decrypted.plain_text, limits, "the decrypted Assertion");
-            Coverage inner = check_decrypted(plain);
-            inner.response = outer.response;
-            require_coverage(inner);
-            plain_ = std::move(plain);
-        } catch (const Error &) {
-            if (uniform) crypto::fail_decryption(sp_keys);
-            throw;
+        // More than one candidate only under RSA-1_5 with AES-CBC (see Decrypted::alternatives): a
+        // wrong key's garbage fails these checks, and then the next candidate is tried; when all fail,
+        // the refusal is the decryption one, as it cannot say which plain text was meant.
+        const std::size_t candidates = 1 + decrypted.alternatives.size();
+        for (std::size_t i = 0; i < candidates && !plain_; ++i) {
+            const std::string &text = i == 0 ? decrypted.plain_text : decrypted.alternatives[i - 1];
+            try {
+                xml::Document plain = xml::parse(text, limits, "the decrypted Assertion");
+                Coverage inner = check_decrypted(plain);
+                inner.response = outer.response;
+                require_coverage(inner);
+                plain_ = std::move(plain);
+            } catch (const Error &) {
+                if (!uniform && candidates == 1) throw;
+                if (i + 1 == candidates) crypto::fail_decryption(sp_keys);
+            }
         }
         return check_signed_assertion(root, plain_->root());
     }
@@ -611,14 +618,25 @@ struct Verifier {
         policy.allow_rsa_1_5 = conn.settings().allow_rsa_1_5;
         policy.max_bytes = ctx.max_bytes;
         const crypto::Decrypted decrypted = crypto::decrypt_element(encrypted, sp_keys, policy);
-        xml::Document plain = xml::parse(decrypted.plain_text, limits_, "the decrypted " + name);
-        xmlNode *root = plain.root();
-        if (!xml::is_element(root, xml::ns_saml, expected)) {
-            reject(Code::assertion_malformed,
-                   "the decrypted " + name + " holds " + xml::qualified_name(root) + "; expected a saml:" + expected);
+        // The Assertion's signature covers the cipher text, so only a wrong key's garbage can fail
+        // here; with several candidates (RSA-1_5 and AES-CBC), the first that parses as `expected`.
+        const std::size_t candidates = 1 + decrypted.alternatives.size();
+        for (std::size_t i = 0; i < candidates; ++i) {
+            const std::string &text = i == 0 ? decrypted.plain_text : decrypted.alternatives[i - 1];
+            try {
+                xml::Document plain = xml::parse(text, limits_, "the decrypted " + name);
+                xmlNode *root = plain.root();
+                if (!xml::is_element(root, xml::ns_saml, expected)) {
+                    reject(Code::assertion_malformed, "the decrypted " + name + " holds " + xml::qualified_name(root) +
+                                                          "; expected a saml:" + expected);
+                }
+                inner_.push_back(std::move(plain));
+                return root;
+            } catch (const Error &) {
+                if (candidates == 1) throw;
+            }
         }
-        inner_.push_back(std::move(plain));
-        return root;
+        crypto::fail_decryption(sp_keys);
     }
 
     // Every Attribute (and decrypted EncryptedAttribute) of every AttributeStatement of the signed
