@@ -399,7 +399,7 @@ func mustPKCS8(t *testing.T, key *rsa.PrivateKey) []byte {
 // signed (an unsigned one is refused), so AuthnRequestsSigned is "true", with the SP certificate as
 // the signing KeyDescriptor; a key with another certificate is refused before anything is sent.
 func TestSPMetadataSaysWhatTheConnectionDoes(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join(interopDir, "..", "metadata", "minimal-idp.xml"))
+	md, err := os.ReadFile(filepath.Join(vectorDir(t, "metadata"), "minimal-idp.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,10 @@
 // its JSON.
 //
 // Objects are immutable and safe to share across goroutines. Each holds a C object: Close releases
-// it as soon as you are done (a finalizer releases it otherwise). Building needs cgo, swig and
-// pkg-config finding ssogate.pc.
+// it as soon as you are done (a finalizer releases it otherwise).
+//
+// Building needs cgo (a C compiler), a 64-bit target, and the installed C library (libssogate and its
+// ssogate.h, of the same major version and at least the minor version this module was made for),
+// found by pkg-config as ssogate: set PKG_CONFIG_PATH to <prefix>/lib/pkgconfig for an install
+// outside the standard places. SWIG is not needed; the module carries its generated wrapper.
 package ssogate

@@ -42,11 +42,11 @@ type spEncPair struct {
 // committedSPEncPair loads the published TEST SP encryption key of the attack corpus.
 func committedSPEncPair(t *testing.T) spEncPair {
 	t.Helper()
-	certPEM, err := os.ReadFile(filepath.Join(attacksDir, attackSPEncCert))
+	certPEM, err := os.ReadFile(filepath.Join(attacksDir(t), attackSPEncCert))
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyPEM, err := os.ReadFile(filepath.Join(attacksDir, attackSPEncKey))
+	keyPEM, err := os.ReadFile(filepath.Join(attacksDir(t), attackSPEncKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -591,7 +591,7 @@ func TestDecryptionKeysHeldAcrossTheCall(t *testing.T) {
 		t.Errorf("nil and a repeated key: %+v, %v", login, err)
 	}
 
-	keyPEM, err := os.ReadFile(filepath.Join(attacksDir, attackSPEncKey))
+	keyPEM, err := os.ReadFile(filepath.Join(attacksDir(t), attackSPEncKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +638,7 @@ func TestDecryptionKeysHeldAcrossTheCall(t *testing.T) {
 func TestAttackRunnerEncryptionContext(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{attackSPEncCert, attackSPEncKey} {
-		b, err := os.ReadFile(filepath.Join(attacksDir, name))
+		b, err := os.ReadFile(filepath.Join(attacksDir(t), name))
 		if err != nil {
 			t.Fatal(err)
 		}

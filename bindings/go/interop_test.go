@@ -19,8 +19,8 @@ import (
 	"ssogate.dev/ssogate"
 )
 
-// The real-IdP corpus shared by the C, Python and Go tests; its README explains the manifest.
-var interopDir = filepath.Join("..", "..", "tests", "vectors", "interop")
+// The real-IdP corpus shared by the C, Python and Go tests (interopDir, vectors_test.go); its
+// README explains the manifest.
 
 // testNow is the clock of every test: the corpus' generation date, so that its expiry facts hold.
 var testNow = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
@@ -64,7 +64,7 @@ type manifestEndpoint struct {
 
 func loadManifest(t *testing.T) []manifestFile {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(interopDir, "manifest.json"))
+	raw, err := os.ReadFile(filepath.Join(interopDir(t), "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func loadManifest(t *testing.T) []manifestFile {
 
 // An RSA public exponent of 1, 2 or 3 is refused at import: with e = 1 anyone could forge any login.
 func TestWeakRSAPublicExponentIsRefused(t *testing.T) {
-	dir := filepath.Join("..", "..", "tests", "vectors", "metadata")
+	dir := vectorDir(t, "metadata")
 	for _, e := range []string{"1", "2", "3"} {
 		raw, err := os.ReadFile(filepath.Join(dir, "rsa-e"+e+"-idp.xml"))
 		if err != nil {
@@ -112,7 +112,7 @@ func TestWeakRSAPublicExponentIsRefused(t *testing.T) {
 
 func readVector(t *testing.T, file string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(interopDir, file))
+	b, err := os.ReadFile(filepath.Join(interopDir(t), file))
 	if err != nil {
 		t.Fatal(err)
 	}

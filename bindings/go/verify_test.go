@@ -16,8 +16,8 @@ import (
 	"ssogate.dev/ssogate"
 )
 
-// The attack-suite vectors shared by the C++, C, Python and Go tests (see their README).
-var attacksDir = filepath.Join("..", "..", "tests", "vectors", "attacks")
+// The attack-suite vectors shared by the C++, C, Python and Go tests (attacksDir, vectors_test.go;
+// see their README).
 
 type attackVector struct {
 	Name    string `json:"name"`
@@ -72,11 +72,11 @@ func mustClose(t *testing.T, c interface{ Close() error }) {
 }
 
 func TestAttackVectors(t *testing.T) {
-	vectors := attackVectors(t, attacksDir)
+	vectors := attackVectors(t, attacksDir(t))
 	if len(vectors) < 80 {
 		t.Fatalf("%d vectors, expected the whole suite", len(vectors))
 	}
-	runAttackVectors(t, attacksDir, vectors)
+	runAttackVectors(t, attacksDir(t), vectors)
 }
 
 // runAttackVectors verifies each vector of the corpus in dir as its manifest context says and checks
