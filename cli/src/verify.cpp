@@ -135,7 +135,9 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
                                    "refusal (exit 3)");
     cmd->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")->required();
     // Not CLI::ExistingFile: "-" reads stdin.
-    cmd->add_option("RESPONSE", args.response, "A file holding the posted SAMLResponse value (base64), or - for stdin")
+    cmd->add_option("RESPONSE", args.response,
+                    "A file holding the SAMLResponse form value as posted (base64; not the decoded XML, not "
+                    "URL-encoded), or - for stdin")
         ->required();
     cmd->add_option("--now", args.now, "The clock, Unix seconds (for tests)");
     cmd->add_option("--request-id", args.request_ids,

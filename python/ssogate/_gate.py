@@ -284,7 +284,7 @@ class Gate:
             to_unix(now) or 0,
             _join_token_ttl(join_token_ttl_seconds),
         )
-        if shared is not None and _flag(check_shared, "check_shared"):
+        if shared is not None and _flag(check_shared, "check_shared") and shared.startswith("redis://"):
             # The library connects to Redis at the first login; a wrong address or a Redis that is
             # down would then refuse every login (fail closed). Said here, at start-up, instead.
             _check_redis(shared)
@@ -612,7 +612,7 @@ class Gate:
         since: Optional[Timestamp] = None,
         until: Optional[Timestamp] = None,
     ) -> List[AuditRow]:
-        """Audit rows, at most ``limit``: oldest first, or the newest first with ``newest_first=True``.
+        """Audit rows, at most ``limit`` (0: 1000): oldest first, or the newest first with ``newest_first=True``.
 
         ``account_id`` None reads every account. Rows have ``after_seq < seq < before_seq``; the
         filters keep rows whose ``email`` is the given one (compared lower-cased), whose ``outcome``
@@ -631,6 +631,7 @@ class Gate:
         if before_seq is not None and (isinstance(before_seq, bool) or not isinstance(before_seq, int)):
             raise InvalidArgument(Code.INVALID_ARGUMENT, f"before_seq must be an int, got {before_seq!r}")
         _flag(newest_first, "newest_first")
+        limit = limit or _AUDIT_PAGE  # 0 means the C ABI's default page
         outcomes = _names(outcome, "outcome")
         reasons = _names(reason, "reason")
         address = None if email is None else _text(email, "email").strip().lower()
@@ -669,7 +670,7 @@ class Gate:
                     found.append(r)
                     if not newest_first and len(found) >= limit:
                         return list(found)
-            if len(page) < _AUDIT_PAGE or limit == 0:
+            if len(page) < _AUDIT_PAGE:
                 break
         return list(reversed(found)) if newest_first else list(found)
 

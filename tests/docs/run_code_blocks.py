@@ -392,9 +392,9 @@ def run_go(b: Block, workdir: Path, build: Path) -> Optional[str]:
 
 
 @contextlib.contextmanager
-def local_redis(workdir: Path) -> Any:
+def local_redis(workdir: Path, needed: bool) -> Any:
     exe = shutil.which("redis-server")
-    if exe is None:
+    if not needed or exe is None:
         yield None
         return
     with socket.socket() as s:
@@ -431,8 +431,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             old = os.getcwd()
             os.chdir(workdir)
             try:
-                with local_redis(workdir) as redis_url:
-                    runnable = [b for b in blocks if b.skip is None]
+                runnable = [b for b in blocks if b.skip is None]
+                needs_redis = any("redis://10.0.0.5:6379" in b.code for b in runnable)
+                with local_redis(workdir, needs_redis) as redis_url:
                     for b in blocks:
                         if b.skip is not None:
                             skipped += 1

@@ -230,6 +230,21 @@ def test_audit_newest_first_and_filters(gate: ssogate.Gate, idp: TestIdp, conn: 
     assert gate.read_audit("acme", limit=1, outcome="LOGIN") == [r for r in every if r.outcome == "LOGIN"][:1]
 
 
+def test_audit_filters_read_across_pages(gate: ssogate.Gate) -> None:
+    # More rows than one read through the C ABI returns (1000): the filters must page on.
+    gate.add_member("acme", "alice@example.com", has_password=True)
+    for i in range(1100):
+        gate.decide_password_login("acme", "alice@example.com" if i % 100 == 99 else f"u{i}@example.com")
+    every = gate.read_audit("acme", limit=5000)
+    assert len(every) > 1100 and len(gate.read_audit("acme")) == 1000
+    alice = [r for r in every if r.email == "alice@example.com"]
+    assert len(alice) == 12  # added, then 11 password decisions
+    assert gate.read_audit("acme", email="alice@example.com", limit=5000) == alice
+    assert gate.read_audit("acme", email="alice@example.com", newest_first=True, limit=3) == alice[::-1][:3]
+    assert gate.read_audit("acme", newest_first=True, limit=0) == every[::-1][:1000]
+    assert gate.read_audit("acme", newest_first=True, limit=2, before_seq=every[5].seq) == [every[4], every[3]]
+
+
 def test_audit_time_range(conn: ssogate.Connection, idp: TestIdp) -> None:
     # The gate's clock is frozen, so every row has time t0 and the range's edges are exact.
     t0 = 1_800_000_000
