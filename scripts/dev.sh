@@ -85,6 +85,13 @@ python_tests() {
   "$VENV/bin/python" -m pytest -q tests/python
 }
 
+# Every code block of README.md and docs/getting-started.md, run against what the steps before built:
+# the package in $VENV (python_tests), the CLI and library in $BUILD_DIR, the Go stage (go_tests).
+docs_tests() {
+  say "documentation code blocks (tests/docs/run_code_blocks.py)"
+  "$VENV/bin/python" tests/docs/run_code_blocks.py --build-dir "$BUILD_DIR"
+}
+
 go_tests() {
   say "Go binding (SWIG + cgo) and tests (go test)"
   export PATH="$PATH:/usr/local/go/bin"
@@ -159,7 +166,7 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; lint; run_ctest; python_tests; go_tests; san_build; sanitize; fuzz ;;
+  test) deps; build; lint; run_ctest; python_tests; go_tests; docs_tests; san_build; sanitize; fuzz ;;
   deps) deps ;;
   build) shift; deps; build "$@" ;;
   lint) lint ;;

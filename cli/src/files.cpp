@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -15,12 +16,32 @@ std::string why(const std::string &doing, const std::string &path) {
     return doing + " " + path + ": " + std::strerror(errno);
 }
 
+// "https://idp.example.com/metadata" and the like: a scheme, then "://".
+bool looks_like_url(const std::string &path) {
+    const auto sep = path.find("://");
+    if (sep == std::string::npos || sep == 0) return false;
+    for (std::size_t i = 0; i < sep; ++i) {
+        const char c = path[i];
+        const bool ok =
+            std::isalpha(static_cast<unsigned char>(c)) != 0 ||
+            (i > 0 && (std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.'));
+        if (!ok) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::string read_input(const std::string &path, std::size_t cap, std::string_view what) {
     const bool is_stdin = path == "-";
     const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw IoError(why("cannot read", path));
+    if (fd < 0 && looks_like_url(path)) {
+        throw IoError("FILE_IS_URL", std::string(what) + " " + path +
+                                         " is a URL: the ssogate command reads files (it does not fetch URLs). "
+                                         "Download it first, e.g. curl -fsS -o file.xml '" +
+                                         path + "', and pass the file");
+    }
+    if (fd < 0) throw IoError("FILE_UNREADABLE", why("cannot read " + std::string(what), path));
     struct Closer {
         int fd;
         bool owned;
@@ -30,7 +51,7 @@ std::string read_input(const std::string &path, std::size_t cap, std::string_vie
     } closer{fd, !is_stdin};
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        throw IoError(std::string(what) + " " + path + " is a directory; expected a file");
+        throw IoError("FILE_IS_DIRECTORY", std::string(what) + " " + path + " is a directory; expected a file");
     }
     std::string out;
     char buf[65536];
@@ -38,7 +59,8 @@ std::string read_input(const std::string &path, std::size_t cap, std::string_vie
         const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw IoError(why("cannot read", is_stdin ? std::string("stdin") : path));
+            throw IoError("FILE_UNREADABLE",
+                          why("cannot read " + std::string(what), is_stdin ? std::string("stdin") : path));
         }
         if (n == 0) break;
         if (out.size() + static_cast<std::size_t>(n) > cap) {
@@ -55,7 +77,7 @@ std::string read_input(const std::string &path, std::size_t cap, std::string_vie
 
 void write_output(const std::string &path, const std::string &text, unsigned mode) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
-    if (fd < 0) throw IoError(why("cannot write", path));
+    if (fd < 0) throw IoError("FILE_UNWRITABLE", why("cannot write", path));
     std::size_t done = 0;
     while (done < text.size()) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -63,9 +85,9 @@ void write_output(const std::string &path, const std::string &text, unsigned mod
             if (errno == EINTR) continue;
             const std::string message = why("cannot write", path);
             ::close(fd);
-            throw IoError(message);
+            throw IoError("FILE_UNWRITABLE", message);
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::close(fd) != 0) throw IoError(why("cannot write", path));
+    if (::close(fd) != 0) throw IoError("FILE_UNWRITABLE", why("cannot write", path));
 }

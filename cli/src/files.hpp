@@ -8,9 +8,11 @@
 #include <string>
 #include <string_view>
 
-// A file that could not be read or written: not the input's fault, so exit code 1, not 3.
+// A file that could not be read or written: not the input's fault, so exit code 1, not 3. `name` is
+// stable, for --json: FILE_UNREADABLE, FILE_IS_DIRECTORY, FILE_IS_URL or FILE_UNWRITABLE.
 struct IoError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    IoError(const char *error_name, const std::string &message) : std::runtime_error(message), name(error_name) {}
+    const char *name;
 };
 
 // Caps for what the command reads. The SAMLResponse and metadata caps are the library's own; a
@@ -23,8 +25,8 @@ inline constexpr std::size_t response_file_cap = 3u << 20;
 inline constexpr std::size_t pem_file_cap = 1u << 20;
 
 // The contents of `path` ("-": stdin). `what` names it in messages ("RESPONSE", "the metadata file").
-// Throws IoError when it cannot be read or is a directory, and ssogate::Error (INPUT_TOO_LARGE) (saying the cap
-// and that reading stopped there) when it holds more than `cap` bytes.
+// Throws IoError when it cannot be read, is a directory or is a URL (the command reads files only), and ssogate::Error
+// (INPUT_TOO_LARGE) (saying the cap and that reading stopped there) when it holds more than `cap` bytes.
 std::string read_input(const std::string &path, std::size_t cap, std::string_view what);
 
 // Writes `text` to `path`, replacing it; `mode` applies when the file is created. Throws IoError.

@@ -12,15 +12,12 @@ CLI::App *add_login_url_command(CLI::App &app, LoginUrlArgs &args) {
     auto *cmd = app.add_subcommand("login-url",
                                    "Begin an SP-initiated login and print the IdP redirect URL (or the "
                                    "POST form), for trying a connection by hand");
-    cmd->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")
-        ->required()
-        ->check(CLI::ExistingFile);
+    cmd->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")->required();
     cmd->add_option("--binding", args.binding, "redirect (default) or post")
         ->check(CLI::IsMember({"redirect", "post"}));
     cmd->add_option("--return-to", args.return_to, "Where the login should return: a path such as /dashboard");
-    cmd->add_option("--sp-key", args.sp_key, "Sign the request with this PEM private key (RSA, 2048 bits or more)")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--sp-cert", args.sp_cert, "The PEM certificate of --sp-key")->check(CLI::ExistingFile);
+    cmd->add_option("--sp-key", args.sp_key, "Sign the request with this PEM private key (RSA, 2048 bits or more)");
+    cmd->add_option("--sp-cert", args.sp_cert, "The PEM certificate of --sp-key");
     cmd->add_option("--now", args.now, "The clock, Unix seconds (for tests)");
     return cmd;
 }

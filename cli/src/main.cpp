@@ -6,17 +6,20 @@
 //                           [--sp-entity-id E] [--sp-cert CERT.pem] [--allow-idp-initiated] [--jit]
 //                           [--sp-encryption-cert CERT.pem ...] [--allow-rsa-1-5] [--allow-legacy-sp-key]
 //                           [--out CONNECTION.json] [--json] [--now UNIXSECONDS]
-//   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS]
+//   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS] [--json]
 //   ssogate demo [--dir DIR] [--keep]
 //   ssogate login-url CONNECTION.json [--binding redirect|post] [--return-to PATH]
 //                     [--sp-key KEY.pem --sp-cert CERT.pem] [--now UNIXSECONDS]
 //   ssogate testing keygen|metadata|response ...   (a testing IdP; see --help)
 //   ssogate verify CONNECTION.json RESPONSE_FILE|- [--now UNIXSECONDS] [--request-id ID ...] [--json]
 //                  [--decryption-key KEY.pem --decryption-cert CERT.pem ...]
-//   ssogate version
+//   ssogate version | ssogate --version
 //
 // Exit codes: 0 ok, 1 an I/O failure (a file that cannot be read or written) or a bug, 2 usage, 3 input
-// refused by the library (its code name and message on stderr, or as JSON with --json).
+// refused by the library (its code name and message on stderr, or as JSON with --json). With --json, every
+// failure, usage and I/O ones included, is one object on stdout: {"error": {"code", "name", "message",
+// "exit_code"}}, where "code" is the library's number, or null for the command's own names (USAGE,
+// FILE_UNREADABLE, FILE_IS_DIRECTORY, FILE_IS_URL, FILE_UNWRITABLE, INTERNAL).
 #include "demo.hpp"
 #include "files.hpp"
 #include "login_url.hpp"
@@ -29,6 +32,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
@@ -36,6 +40,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using nlohmann::json;
@@ -188,8 +193,31 @@ json connection_json(const ssogate::Connection &conn) {
             {"allow_legacy_sp_key", conn.allow_legacy_sp_key()}};
 }
 
+// An admin who opens the IdP's metadata link in a browser and saves the page may upload the browser's
+// HTML page instead of the XML; say so, and where the XML is, rather than a parser error.
+bool looks_like_html(std::string_view text) {
+    std::string head;
+    for (const char c : text.substr(0, 4096)) head += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto first = head.find_first_not_of(" \t\r\n\xef\xbb\xbf");
+    if (first == std::string::npos) return false;
+    const std::string_view start = std::string_view(head).substr(first);
+    if (start.rfind("<!doctype html", 0) == 0 || start.rfind("<html", 0) == 0) return true;
+    // An XML prolog or comment first, then an <html> root (XHTML, or a page saved "complete").
+    return head.find("<html") != std::string::npos && head.find("entitydescriptor") == std::string::npos;
+}
+
+void refuse_html(const std::string &file) {
+    throw ssogate::Error(SSOGATE_METADATA_NOT_SAML,
+                         file +
+                             " is an HTML page (a web page saved from the browser), not the IdP's metadata XML. "
+                             "Download the XML itself: in Okta, the application's Sign On tab, the \"Identity "
+                             "Provider metadata\" link (right-click it and save the link, or curl its URL); other "
+                             "IdPs publish a metadata URL that returns XML");
+}
+
 int run_import(const ImportArgs &a) {
     const std::string xml = read_input(a.file, metadata_file_cap, "the metadata file");
+    if (looks_like_html(xml)) refuse_html(a.file);
     ssogate::IdpOptions options;
     options.now = a.now.value_or(0);
     const auto idp = ssogate::Idp::import_metadata(xml, a.entity_id, {}, options);
@@ -226,12 +254,26 @@ int run_import(const ImportArgs &a) {
     return exit_ok;
 }
 
-int run_sp_metadata(const std::string &file, std::optional<std::int64_t> now) {
+struct SpMetadataArgs {
+    std::string file;
+    std::optional<std::int64_t> now;
+    bool json = false;
+};
+
+int run_sp_metadata(const SpMetadataArgs &a) {
     ssogate::IdpOptions options;
-    options.now = now.value_or(0);
+    options.now = a.now.value_or(0);
     const auto conn =
-        ssogate::Connection::from_json(read_input(file, connection_file_cap, "the connection file"), options);
+        ssogate::Connection::from_json(read_input(a.file, connection_file_cap, "the connection file"), options);
     const std::string metadata = conn.sp_metadata();
+    if (a.json) {
+        const json out = {
+            {"sp_metadata", metadata},
+            {"connection", connection_json(conn)},
+            {"paste_into_idp", {{"single_sign_on_url", conn.acs_url()}, {"audience_uri", conn.sp_entity_id()}}}};
+        std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+        return exit_ok;
+    }
     std::cout << metadata;
     if (!metadata.empty() && metadata.back() != '\n') {
         std::cout << "\n";
@@ -241,11 +283,29 @@ int run_sp_metadata(const std::string &file, std::optional<std::int64_t> now) {
 
 void report_refusal(const ssogate::Error &e, bool as_json) {
     if (as_json) {
-        json out = {{"error", {{"code", e.code()}, {"name", e.code_name()}, {"message", e.message()}}}};
-        std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+        print_error_json(e.code(), e.code_name(), e.message(), exit_refused);
     } else {
         std::cerr << "error: " << e.code_name() << ": " << e.message() << "\n";
     }
+}
+
+// A failure that is not the library's (a file, a bug): the same object, with "code": null.
+int report_failure(const char *name, const std::string &message, int exit_code, bool as_json) {
+    if (as_json) {
+        print_error_json(std::nullopt, name, message, exit_code);
+    } else {
+        std::cerr << "error: " << message << "\n";
+    }
+    return exit_code;
+}
+
+// --json anywhere on the command line: a usage error is then reported as JSON too (the parse that
+// failed cannot say which command's flag it was).
+bool wants_json(int argc, char **argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--json") return true;
+    }
+    return false;
 }
 
 // `idp import`: the admin's "+ New Identity Provider", upload, Save.
@@ -253,20 +313,16 @@ CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
     auto *idp_cmd = app.add_subcommand("idp", "Identity provider metadata");
     idp_cmd->require_subcommand(1);
     auto *import_cmd = idp_cmd->add_subcommand("import", "Import the IdP's metadata.xml and make a connection");
-    import_cmd->add_option("FILE", imp.file, "The metadata file saved from the IdP")
-        ->required()
-        ->check(CLI::ExistingFile);
+    import_cmd->add_option("FILE", imp.file, "The metadata file saved from the IdP")->required();
     import_cmd->add_option("--base-url", imp.base_url, "Your service's base URL, e.g. https://app.example.com")
         ->required();
     import_cmd->add_option("--entity-id", imp.entity_id, "The IdP to take from a federation aggregate");
     import_cmd->add_option("--id", imp.id, "The connection id (default: 128 random bits)");
     import_cmd->add_option("--acs-url", imp.acs_url, "An explicit ACS URL (an IdP app that already exists)");
     import_cmd->add_option("--sp-entity-id", imp.sp_entity_id, "An explicit SP entity ID");
-    import_cmd
-        ->add_option("--sp-cert", imp.sp_cert,
-                     "The certificate (PEM) of the SP key that signs AuthnRequests: kept in the connection and "
-                     "published in its SP metadata")
-        ->check(CLI::ExistingFile);
+    import_cmd->add_option("--sp-cert", imp.sp_cert,
+                           "The certificate (PEM) of the SP key that signs AuthnRequests: kept in the connection and "
+                           "published in its SP metadata");
     import_cmd
         ->add_option("--sp-encryption-cert", imp.sp_encryption_certs,
                      "The certificate (PEM, RSA of 2048 bits or more) of an SP encryption key: the IdP encrypts "
@@ -274,7 +330,7 @@ CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
                      "metadata carry only the certificate; the private key never goes in the connection JSON: give "
                      "it to 'verify --decryption-key' (a server loads it from its own secret store)")
         ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
-        ->check(CLI::ExistingFile);
+        ;
     import_cmd->add_flag("--allow-rsa-1-5", imp.allow_rsa_1_5,
                          "Accept RSA-1_5 key transport in encrypted assertions (open to padding-oracle attacks: "
                          "only for an IdP that cannot use RSA-OAEP)");
@@ -289,21 +345,16 @@ CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
     return import_cmd;
 }
 
-struct SpMetadataArgs {
-    std::string file;
-    std::optional<std::int64_t> now;
-};
-
 CLI::App *add_sp_metadata_command(CLI::App &app, SpMetadataArgs &sp) {
     auto *sp_cmd = app.add_subcommand("sp", "Service-provider side");
     sp_cmd->require_subcommand(1);
     auto *meta_cmd = sp_cmd->add_subcommand("metadata",
                                             "Print the SP metadata of a saved connection (with its signing and "
                                             "encryption certificates as KeyDescriptors)");
-    meta_cmd->add_option("CONNECTION", sp.file, "A connection JSON written by 'idp import --out'")
-        ->required()
-        ->check(CLI::ExistingFile);
+    meta_cmd->add_option("CONNECTION", sp.file, "A connection JSON written by 'idp import --out'")->required();
     meta_cmd->add_option("--now", sp.now, "The clock for expiry checks, Unix seconds (for tests)");
+    meta_cmd->add_flag("--json", sp.json,
+                       "Print one JSON object: the SP metadata XML, the connection and what to paste into the IdP");
     return meta_cmd;
 }
 
@@ -337,22 +388,26 @@ int main(int argc, char **argv) {
     auto *verify_cmd = add_verify_command(app, verify_args);
 
     auto *version_cmd = app.add_subcommand("version", "Print the version");
+    app.set_version_flag("--version", std::string("ssogate ") + SSOGATE_CLI_VERSION, "Print the version and exit");
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError &e) {
-        const int printed = app.exit(e);  // prints help (exit 0) or the usage error to stderr
+        if (e.get_exit_code() != 0 && wants_json(argc, argv)) {
+            print_error_json(std::nullopt, "USAGE", e.what(), exit_usage);
+        }
+        const int printed = app.exit(e);  // prints help or the version (exit 0) or the usage error to stderr
         return printed == 0 ? exit_ok : exit_usage;
     }
 
-    bool as_json = false;
+    const bool as_json = (import_cmd->parsed() && imp.json) || (meta_cmd->parsed() && sp.json) ||
+                         (verify_cmd->parsed() && verify_args.json);
     try {
         if (import_cmd->parsed()) {
-            as_json = imp.json;
             return run_import(imp);
         }
         if (meta_cmd->parsed()) {
-            return run_sp_metadata(sp.file, sp.now);
+            return run_sp_metadata(sp);
         }
         if (demo_cmd->parsed()) {
             return run_demo(demo_args);
@@ -374,11 +429,9 @@ int main(int argc, char **argv) {
         report_refusal(e, as_json);
         return exit_refused;
     } catch (const IoError &e) {
-        std::cerr << "error: " << e.what() << "\n";
-        return exit_io;
+        return report_failure(e.name, e.what(), exit_io, as_json);
     } catch (const std::exception &e) {
-        std::cerr << "error: INTERNAL: " << e.what() << "\n";
-        return exit_io;
+        return report_failure("INTERNAL", std::string("INTERNAL: ") + e.what(), exit_io, as_json);
     }
     return exit_usage;  // unreachable: CLI11 requires one of the subcommands above
 }

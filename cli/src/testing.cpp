@@ -129,8 +129,8 @@ CLI::App *add_testing_command(CLI::App &app, TestingArgs &args) {
     keygen->add_flag("--ec", args.ec, "An EC P-256 key instead of RSA-2048");
 
     auto *metadata = cmd->add_subcommand("metadata", "Print the test IdP's metadata, to import with 'idp import'");
-    metadata->add_option("--key", args.key, "The test key (PEM)")->required()->check(CLI::ExistingFile);
-    metadata->add_option("--cert", args.cert, "Its certificate (PEM)")->required()->check(CLI::ExistingFile);
+    metadata->add_option("--key", args.key, "The test key (PEM)")->required();
+    metadata->add_option("--cert", args.cert, "Its certificate (PEM)")->required();
     metadata->add_option("--entity-id", args.entity_id,
                          std::string("The test IdP's entity ID (default: ") + default_entity_id + ")");
     metadata->add_option("--sso-url", args.sso_url, "The single sign-on URL to publish")->capture_default_str();
@@ -138,11 +138,9 @@ CLI::App *add_testing_command(CLI::App &app, TestingArgs &args) {
     auto *response = cmd->add_subcommand("response",
                                          "Print a signed SAMLResponse (base64, as a form posts it) for "
                                          "a connection, its Assertion encrypted with --encrypt-to");
-    response->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")
-        ->required()
-        ->check(CLI::ExistingFile);
-    response->add_option("--key", args.key, "The test key (PEM)")->required()->check(CLI::ExistingFile);
-    response->add_option("--cert", args.cert, "Its certificate (PEM)")->required()->check(CLI::ExistingFile);
+    response->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")->required();
+    response->add_option("--key", args.key, "The test key (PEM)")->required();
+    response->add_option("--cert", args.cert, "Its certificate (PEM)")->required();
     response->add_option("--entity-id", args.entity_id, "The Issuer (default: the connection's IdP entity ID)");
     response->add_option("--nameid", args.nameid, "The NameID, an email address")->required();
     response->add_option("--in-response-to", args.in_response_to,
@@ -152,12 +150,11 @@ CLI::App *add_testing_command(CLI::App &app, TestingArgs &args) {
         ->check(CLI::IsMember({"response", "assertion", "both", "none"}));
     response->add_option("--now", args.now, "The clock, Unix seconds (for tests)");
     response->add_flag("--xml", args.xml, "Print the Response XML instead of base64");
-    auto *encrypt_to = response
-                           ->add_option("--encrypt-to", args.encrypt_to,
-                                        "Encrypt the Assertion to this SP certificate (PEM), as an IdP with assertion "
-                                        "encryption on does: the Assertion is signed, then encrypted, then the "
-                                        "Response is signed over the EncryptedAssertion (per --sign)")
-                           ->check(CLI::ExistingFile);
+    auto *encrypt_to =
+        response->add_option("--encrypt-to", args.encrypt_to,
+                             "Encrypt the Assertion to this SP certificate (PEM), as an IdP with assertion "
+                             "encryption on does: the Assertion is signed, then encrypted, then the "
+                             "Response is signed over the EncryptedAssertion (per --sign)");
     response
         ->add_option("--key-transport", args.key_transport,
                      "The key transport algorithm URI (default: http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p; "

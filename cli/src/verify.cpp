@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -88,17 +90,54 @@ std::vector<ssogate::SpKey> load_decryption_keys(const VerifyArgs &args, const s
     return keys;
 }
 
+// What people paste instead of the form value: the decoded XML (from a browser's SAML tracer), or the
+// value still URL-encoded (copied from the raw request body). Either would fail as bad base64; say
+// what it is and what to pass instead.
+void refuse_misencoded(std::string_view posted, const std::string &file) {
+    const auto first = posted.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return;
+    const std::string_view text = posted.substr(first);
+    const std::string name = file == "-" ? std::string("stdin") : file;
+    if (text.front() == '<' || text.rfind("\xef\xbb\xbf<", 0) == 0) {
+        throw ssogate::Error(SSOGATE_ENCODING_INVALID,
+                             "RESPONSE " + name +
+                                 " holds XML (a decoded SAML Response); verify takes the SAMLResponse form value "
+                                 "as the browser posts it, base64: encode it first (base64 -w0 " +
+                                 (file == "-" ? std::string("response.xml") : file) + " > response.b64)",
+                             "The sign-in response could not be read.");
+    }
+    std::string lower;
+    for (const char c : text.substr(0, 65536)) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool form_body = lower.rfind("samlresponse=", 0) == 0;
+    const bool percent = lower.find("%2b") != std::string::npos || lower.find("%2f") != std::string::npos ||
+                         lower.find("%3d") != std::string::npos;
+    if (form_body || percent) {
+        const std::string decode =
+            form_body ? "python3 -c 'import sys, urllib.parse; "
+                        "print(urllib.parse.parse_qs(sys.stdin.read())[\"SAMLResponse\"][0])'"
+                      : "python3 -c 'import sys, urllib.parse; print(urllib.parse.unquote(sys.stdin.read().strip()))'";
+        throw ssogate::Error(
+            SSOGATE_ENCODING_INVALID,
+            "RESPONSE " + name + " is URL-encoded (" +
+                (form_body ? std::string("a form body, SAMLResponse=...") : std::string("%2B, %2F or %3D")) +
+                "); verify takes the SAMLResponse value after URL-decoding, the base64 text alone: "
+                "decode it first, e.g. " +
+                decode + " < " + (file == "-" ? std::string("body.txt") : file) + " > response.b64",
+            "The sign-in response could not be read.");
+    }
+}
+
 }  // namespace
 
 CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
     auto *cmd = app.add_subcommand("verify",
                                    "Verify a SAMLResponse for a connection and print the login or the "
                                    "refusal (exit 3)");
-    cmd->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")
-        ->required()
-        ->check(CLI::ExistingFile);
+    cmd->add_option("CONNECTION", args.connection, "A connection JSON written by 'idp import --out'")->required();
     // Not CLI::ExistingFile: "-" reads stdin.
-    cmd->add_option("RESPONSE", args.response, "A file holding the posted SAMLResponse value (base64), or - for stdin")
+    cmd->add_option("RESPONSE", args.response,
+                    "A file holding the SAMLResponse form value as posted (base64; not the decoded XML, not "
+                    "URL-encoded), or - for stdin")
         ->required();
     cmd->add_option("--now", args.now, "The clock, Unix seconds (for tests)");
     cmd->add_option("--request-id", args.request_ids,
@@ -108,12 +147,12 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
                     "order with --decryption-cert). It is read for this run only: a connection JSON never holds a "
                     "private key, so a server loads it from its own secret store")
         ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
-        ->check(CLI::ExistingFile);
+        ;
     cmd->add_option("--decryption-cert", args.decryption_certs,
                     "The PEM certificate of the --decryption-key in the same position; only keys whose certificate "
                     "the connection lists ('idp import --sp-encryption-cert') are tried")
         ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
-        ->check(CLI::ExistingFile);
+        ;
     cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
     return cmd;
 }
@@ -126,6 +165,7 @@ int run_verify(const VerifyArgs &args) {
     }
     try {
         const std::string posted = read_input(args.response, response_file_cap, "RESPONSE");
+        refuse_misencoded(posted, args.response);
         ssogate::IdpOptions import;
         import.now = args.now.value_or(0);
         const auto conn = ssogate::Connection::from_json(
@@ -151,13 +191,7 @@ int run_verify(const VerifyArgs &args) {
     } catch (const ssogate::Error &e) {
         // Refusals of the connection file too, so --json always prints one object.
         if (args.json) {
-            std::cout << json{{"error",
-                               {{"code", e.code()},
-                                {"name", e.code_name()},
-                                {"message", e.message()},
-                                {"user_message", e.user_message()}}}}
-                             .dump(2, ' ', false, json::error_handler_t::replace)
-                      << "\n";
+            print_error_json(e.code(), e.code_name(), e.message(), 3, e.user_message());
         } else {
             std::cerr << "error: " << e.code_name() << ": " << e.message() << "\n"
                       << "end-user message: " << e.user_message() << "\n";

@@ -152,6 +152,67 @@ class Connection:
         native = _ssogate.connection_from_json(to_bytes(s, "s"), to_unix(now), to_max_bytes(max_bytes))
         return cls._from_native(native)
 
+    # The settings with_settings may change: everything but the identity (id, and the ACS URL and SP
+    # entity ID the IdP was given, with the base URL and templates they came from).
+    _SETTINGS = (
+        "description",
+        "allowed_domains",
+        "email_attribute",
+        "sp_certificate_pem",
+        "allow_idp_initiated",
+        "jit_provisioning",
+        "clock_skew_seconds",
+        "allow_sha1",
+        "allowed_return_origins",
+        "sp_encryption_certificates",
+        "allow_rsa_1_5",
+        "allow_legacy_sp_key",
+    )
+
+    def with_settings(self, *, idp: Optional[IdpMetadata] = None, **settings: object) -> Connection:
+        """A copy with some settings changed, keeping the id, the ACS URL and the SP entity ID.
+
+        The way to change a saved connection: ``gate.add_connection(account, conn.with_settings(
+        allow_idp_initiated=True))``. The keywords are :meth:`create`'s settings
+        (``allow_idp_initiated``, ``jit_provisioning``, ``allowed_domains``, ``description``,
+        ``clock_skew_seconds``, ...); ``idp`` replaces the IdP metadata (a refreshed download, a new
+        signing certificate). ``id``, ``acs_url``, ``sp_entity_id``, ``base_url`` and the templates
+        are refused with ``TypeError``: they are what the IdP was given, so changing them is a new
+        connection (:meth:`create`), and the IdP must be told the new URLs. Values are checked
+        as by :meth:`create`.
+        """
+        unknown = sorted(set(settings) - set(self._SETTINGS))
+        if unknown:
+            identity = {"id", "acs_url", "sp_entity_id", "base_url", "acs_url_template", "sp_entity_id_template"}
+            if identity & set(unknown):
+                raise TypeError(
+                    f"with_settings keeps the connection's identity; {', '.join(unknown)} cannot change: make a new "
+                    "connection with Connection.create (and give the IdP its new URLs)"
+                )
+            raise TypeError(f"with_settings got unknown settings: {', '.join(unknown)}")
+        current = {
+            "description": self.description,
+            "allowed_domains": self.allowed_domains,
+            "email_attribute": self.email_attribute,
+            "sp_certificate_pem": self.sp_certificate_pem,
+            "allow_idp_initiated": self.allow_idp_initiated,
+            "jit_provisioning": self.jit_provisioning,
+            "clock_skew_seconds": self.clock_skew_seconds,
+            "allow_sha1": self.allow_sha1,
+            "allowed_return_origins": self.allowed_return_origins,
+            "sp_encryption_certificates": self.sp_encryption_certificates,
+            "allow_rsa_1_5": self.allow_rsa_1_5,
+            "allow_legacy_sp_key": self.allow_legacy_sp_key,
+        }
+        current.update(settings)
+        return Connection.create(
+            self._idp if idp is None else idp,
+            id=self.id,
+            acs_url=self.acs_url,
+            sp_entity_id=self.sp_entity_id,
+            **current,  # type: ignore[arg-type]
+        )
+
     @property
     def id(self) -> str:
         return self._native.id

@@ -19,26 +19,41 @@
     log.info("SSO refused: %s: %s", out.reason, out.reason_text)
     return out.user_message, 403
 
-Refused logins are outcomes, not exceptions: every one has a stable ``reason`` and an audit row.
-Exceptions are for caller errors (``InvalidArgument``) and admin calls that cannot be done
-(``StoreError`` with ``Code.NOT_FOUND`` / ``Code.STORE_CONFLICT``).
+What raises and what answers:
+
+* :meth:`Gate.consume` never raises for a login attempt: a forged, expired, replayed or otherwise
+  refused response, a policy refusal and a store that cannot answer are all a ``DENIED``
+  :class:`GateOutcome` with a stable ``reason`` and an audit row. It raises only for caller errors
+  (``TypeError`` for a wrong type) and on a closed gate.
+* :meth:`Gate.decide_password_login`, :meth:`Gate.preview_enforcement` and
+  :meth:`Gate.apply_sso_mode` answer with a decision (``allowed`` / ``applied`` and a reason); a
+  refusal is not an exception. They raise ``NotFound`` for an unknown account.
+* The admin calls (``create_account``, ``add_connection``, ``add_member``, ``invite``,
+  ``add_break_glass``, ``set_connection_enabled``), :meth:`Gate.begin_sp_login` and
+  :meth:`Gate.confirm_join` raise: ``InvalidArgument`` (bad input, or ``Code.POLICY_DENIED``),
+  ``NotFound`` / ``StoreConflict`` (``StoreError`` subclasses), ``StoreError`` with
+  ``Code.STORE_UNAVAILABLE`` when a store cannot answer.
+* Every call on a gate after :meth:`Gate.close` raises ``InvalidArgument`` saying the gate is closed.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NamedTuple, Optional, Union
+import socket
+import threading
+from typing import TYPE_CHECKING, Any, Deque, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 from . import _enums, _ssogate
 from ._codes import Code
 from ._connection import Connection
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
-from ._errors import InvalidArgument
+from ._errors import InvalidArgument, StoreError
 from ._login import SpLoginRequest, RequestStore, SpKey, _sp_login_request
 from ._verify import ReplayCache, VerifiedLogin, _verified_login
 
 if TYPE_CHECKING:
-    from ._directory import Directory, NativeDirectory
+    from ._directory import Directory, Member, NativeDirectory
 
 __all__ = ["Gate", "GateOutcome", "Invite", "EnforcementPreview", "PasswordDecision", "AuditRow"]
 
@@ -231,9 +246,12 @@ class Gate:
     release the GIL.
     """
 
-    __slots__ = ("_native", "_location")
-    _native: Any
+    __slots__ = ("_handle", "_location", "_lock", "_audit_seen", "_prompted", "__weakref__")
+    _handle: Any
     _location: str
+    _lock: threading.Lock
+    _audit_seen: int  # the highest audit seq this object has read (see confirm_join)
+    _prompted: Dict[str, Tuple[str, str]]  # join token -> (account_id, email), from this object's consume()
 
     def __init__(self) -> None:
         raise TypeError("use Gate.open(location) to make a Gate")
@@ -246,6 +264,7 @@ class Gate:
         *,
         now: Optional[Timestamp] = None,
         join_token_ttl_seconds: Optional[int] = None,
+        check_shared: bool = True,
     ) -> Gate:
         """Opens a gate.
 
@@ -253,6 +272,11 @@ class Gate:
         requests) or ``"memory:"`` (tests). ``shared``: ``"redis://HOST:PORT[/DB]"`` to keep the
         replay cache and pending requests in Redis, shared by several nodes. ``now`` freezes the
         clock (tests and demos).
+
+        Raises ``StoreError``: ``Code.STORE_LOCATION`` for a location it cannot parse or open,
+        ``Code.STORE_UNAVAILABLE`` when Redis does not answer a PING at once (the message names the
+        address; ``check_shared=False`` skips the check, and logins are then refused until Redis
+        answers). Close the gate with :meth:`close`, or use it as a context manager.
         """
         native = _ssogate.gate_open(
             _text(location, "location"),
@@ -260,10 +284,49 @@ class Gate:
             to_unix(now) or 0,
             _join_token_ttl(join_token_ttl_seconds),
         )
+        if shared is not None and _flag(check_shared, "check_shared") and shared.startswith("redis://"):
+            # The library connects to Redis at the first login; a wrong address or a Redis that is
+            # down would then refuse every login (fail closed). Said here, at start-up, instead.
+            _check_redis(shared)
+        return cls._made(native, location)
+
+    @classmethod
+    def _made(cls, native: Any, location: str) -> Gate:
         self = object.__new__(cls)
-        self._native = native
+        self._handle = native
         self._location = location
+        self._lock = threading.Lock()
+        self._audit_seen = 0
+        self._prompted = {}
         return self
+
+    @property
+    def _native(self) -> Any:
+        native = self._handle
+        if native is None:
+            raise InvalidArgument(
+                Code.INVALID_ARGUMENT, f"{self!r} is closed: open a new one with Gate.open() to use the store again"
+            )
+        return native
+
+    def close(self) -> None:
+        """Releases the gate's stores (the SQLite file, the Redis connection). Closing twice is allowed.
+
+        Calls already running finish first; every call after ``close`` raises ``InvalidArgument``.
+        ``with ssogate.Gate.open(...) as gate:`` closes it at the end of the block.
+        """
+        self._handle = None
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def __enter__(self) -> Gate:
+        self._native  # noqa: B018 - a closed gate cannot be entered
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
     def with_stores(
@@ -293,10 +356,7 @@ class Gate:
             native_directory, replay_cache._native, request_store._native, to_unix(now) or 0,
             _join_token_ttl(join_token_ttl_seconds),
         )
-        self = object.__new__(cls)
-        self._native = native
-        self._location = f"with_stores({type(directory).__name__})"
-        return self
+        return cls._made(native, f"with_stores({type(directory).__name__})")
 
     # ---- admin ----
 
@@ -318,12 +378,35 @@ class Gate:
         _ssogate.gate_add_break_glass(self._native, _text(account_id, "account_id"), _text(email, "email"))
 
     def add_connection(self, account_id: str, connection: Connection, *, enabled: bool = True) -> None:
-        """Saves the connection for the account (again, to change its settings)."""
+        """Saves the connection for the account; saving one with the same id again changes its settings.
+
+        To change settings, save ``conn.with_settings(...)`` (or :meth:`update_connection`): it keeps
+        the id and the URLs the IdP was given. Saving a connection under an existing id with another
+        ACS URL or SP entity ID raises ``StoreConflict`` (the IdP would post to URLs the gate no
+        longer knows), as does an id that belongs to another account; ``NotFound`` for an unknown
+        account.
+        """
         if not isinstance(connection, Connection):
             raise TypeError(f"connection must be a Connection, got {type(connection).__name__}")
         _ssogate.gate_add_connection(
             self._native, _text(account_id, "account_id"), connection._native, _flag(enabled, "enabled")
         )
+
+    def update_connection(self, account_id: str, connection: Connection, **settings: Any) -> Connection:
+        """Changes a saved connection's settings in one call and returns the connection saved.
+
+        ``gate.update_connection("acme", conn, allow_idp_initiated=True)`` is
+        ``gate.add_connection("acme", conn.with_settings(allow_idp_initiated=True))``: the id, the
+        ACS URL and the SP entity ID stay; the keywords are those of
+        :meth:`Connection.with_settings` (``idp=`` for refreshed metadata, ``enabled=`` to enable or
+        disable it too). Keep the returned connection (``to_json()``) where you keep yours.
+        """
+        if not isinstance(connection, Connection):
+            raise TypeError(f"connection must be a Connection, got {type(connection).__name__}")
+        enabled = _flag(settings.pop("enabled", True), "enabled")
+        updated = connection.with_settings(**settings)
+        self.add_connection(account_id, updated, enabled=enabled)
+        return updated
 
     def add_decryption_key(self, key: SpKey) -> None:
         """Gives the gate an SP encryption key for encrypted assertions.
@@ -337,12 +420,17 @@ class Gate:
         _ssogate.gate_add_decryption_key(self._native, key._native)
 
     def set_connection_enabled(self, connection_id: str, enabled: bool) -> None:
+        """Enables or disables a saved connection (a disabled one refuses logins: ``CONNECTION_DISABLED``).
+
+        ``NotFound`` for an unknown connection."""
         _ssogate.gate_set_connection_enabled(
             self._native, _text(connection_id, "connection_id"), _flag(enabled, "enabled")
         )
 
     def add_member(self, account_id: str, email: str, *, role: str = "member", has_password: bool = False) -> None:
-        """Adds a member. ``has_password``: they had a password before SSO (kept in Mixed mode)."""
+        """Adds a member. ``has_password``: they had a password before SSO (kept in Mixed mode).
+
+        ``NotFound`` for an unknown account, ``StoreConflict`` when the email is a member already."""
         _ssogate.gate_add_member(
             self._native,
             _text(account_id, "account_id"),
@@ -352,7 +440,9 @@ class Gate:
         )
 
     def invite(self, account_id: str, email: str, *, role: str = "member", ttl_seconds: int = 7 * 86400) -> Invite:
-        """Invites ``email``; their next SSO login joins the account as ``role``."""
+        """Invites ``email``; their next SSO login joins the account as ``role``.
+
+        ``NotFound`` for an unknown account; ``InvalidArgument`` for an invalid email or role."""
         if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int):
             raise TypeError(f"ttl_seconds must be int, got {type(ttl_seconds).__name__}")
         token, address, expires = _ssogate.gate_invite(
@@ -390,7 +480,10 @@ class Gate:
     ) -> SpLoginRequest:
         """Starts an SP-initiated login: redirect to ``redirect_url`` or serve ``post_form_html``.
 
-        ``sp_key`` signs the AuthnRequest (required when the IdP wants signed requests).
+        ``sp_key`` signs the AuthnRequest (required when the IdP wants signed requests). Raises
+        (nothing is recorded): ``NotFound`` for an unknown connection, ``InvalidArgument`` with
+        ``Code.RETURN_TO_NOT_ALLOWED`` for a ``return_to`` outside the service, ``Code.SP_KEY_REQUIRED``
+        / ``Code.SP_KEY_INVALID`` for the key, ``StoreError`` when the request store cannot answer.
         """
         if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int):
             raise TypeError(f"ttl_seconds must be int, got {type(ttl_seconds).__name__}")
@@ -411,38 +504,226 @@ class Gate:
     def consume(
         self, connection_id: str, saml_response: Union[str, BytesLike], relay_state: Optional[str] = None
     ) -> GateOutcome:
-        """The ACS: the form's SAMLResponse and RelayState. Always returns a :class:`GateOutcome`."""
+        """The ACS: the form's SAMLResponse and RelayState. Always returns a :class:`GateOutcome`.
+
+        Refusals are outcomes, never exceptions: a response that fails verification (``out.error``
+        is its code), a policy refusal (``out.error`` is None) and a store that cannot answer
+        (``STORE_UNAVAILABLE``) are all ``kind == "DENIED"``. Without a RelayState of this gate the
+        response is IdP-initiated (started from the IdP's dashboard, as a login from the Okta
+        dashboard is), refused with ``UNSOLICITED_NOT_ALLOWED`` unless the connection has
+        ``allow_idp_initiated=True``. Raises only ``TypeError`` for wrong argument types, and on a
+        closed gate.
+        """
         if relay_state is not None and not isinstance(relay_state, str):
             raise TypeError(f"relay_state must be str, got {type(relay_state).__name__}")
         t = _ssogate.gate_consume(
             self._native, _text(connection_id, "connection_id"), to_bytes(saml_response, "saml_response"),
             relay_state or "",
         )
-        return GateOutcome._from_tuple(t)
+        out = GateOutcome._from_tuple(t)
+        if out.join_token:
+            self._remember_prompt(out.join_token, out.account_id, out.email)
+        return out
 
-    def confirm_join(self, join_token: str) -> None:
+    def _remember_prompt(self, token: str, account_id: str, email: str) -> None:
+        with self._lock:
+            self._prompted[token] = (account_id, email)
+            while len(self._prompted) > _MAX_PROMPTS:  # oldest first: dicts keep insertion order
+                del self._prompted[next(iter(self._prompted))]
+
+    def confirm_join(self, join_token: str) -> Optional[Member]:
         """After PROMPT_JOIN the user said yes: decides again with the settings of this moment, then
-        creates the member. ``NotFound`` (a ``StoreError``, ``Code.NOT_FOUND``) when the token is
+        creates the member and returns it (an :class:`ssogate.Member`: role ``"member"``, joined
+        through SSO). ``NotFound`` (a ``StoreError``, ``Code.NOT_FOUND``) when the token is
         unknown, already used or expired, ``StoreConflict`` when the email became a member meanwhile;
         ``InvalidArgument`` with ``Code.POLICY_DENIED`` (the message names the policy reason) when an
-        admin meanwhile disabled the connection, turned JiT off, removed the domain or invited them."""
-        _ssogate.gate_confirm_join(self._native, _text(join_token, "join_token"))
+        admin meanwhile disabled the connection, turned JiT off, removed the domain or invited them.
+
+        The C library creates the member but its C ABI does not hand it back, so the member is read
+        from what this gate saw (the PROMPT_JOIN outcome of :meth:`consume`, in this process) or
+        from the audit row the join wrote. ``None`` only when neither tells: a token issued by
+        another process while another process confirmed a join in the same instant. The first call
+        of a process reads the audit log once to find its end.
+        """
+        token = _text(join_token, "join_token")
+        with self._lock:
+            mark = self._audit_end()
+            _ssogate.gate_confirm_join(self._native, token)
+            rows = [r for r in self._audit_after(mark) if r.outcome == "JOIN_CONFIRMED"]
+            prompted = self._prompted.pop(token, None)
+        if prompted is not None:
+            rows = [r for r in rows if (r.account_id, r.email) == prompted] or rows
+        if len(rows) != 1:
+            return None
+        from ._directory import Member  # _directory imports this module
+
+        row = rows[0]
+        return Member(
+            account_id=row.account_id,
+            email=row.email,
+            role="member",
+            status="active",
+            has_password=False,
+            joined_via="sso",
+            sso_linked=True,
+            last_sso_login=row.time,
+            created_at=row.time,
+        )
+
+    # The audit log's end, read forward from the highest seq this object has seen (the C ABI reads
+    # oldest first only). Called with self._lock held.
+    def _audit_end(self) -> int:
+        for row in self._audit_after(self._audit_seen):
+            self._audit_seen = max(self._audit_seen, row.seq)
+        return self._audit_seen
+
+    def _audit_after(self, after_seq: int) -> Iterable[AuditRow]:
+        native = self._native
+        while True:
+            page = _ssogate.gate_read_audit(native, "", after_seq, _AUDIT_PAGE)
+            for t in page:
+                row = _audit_row(t)
+                after_seq = row.seq
+                self._audit_seen = max(self._audit_seen, row.seq)
+                yield row
+            if len(page) < _AUDIT_PAGE:
+                return
 
     def decide_password_login(self, account_id: str, email: str) -> PasswordDecision:
+        """May ``email`` log in with a password? A decision (``allowed``, ``reason``), audited; a
+        refusal (``SSO_REQUIRED``, ``NOT_A_MEMBER``, ...) is not an exception. ``NotFound`` for an
+        unknown account."""
         allowed, reason, conn_id = _ssogate.gate_decide_password_login(
             self._native, _text(account_id, "account_id"), _text(email, "email")
         )
         return PasswordDecision(allowed, _ssogate.reason_name(reason), conn_id or None)
 
-    def read_audit(self, account_id: Optional[str] = None, *, after_seq: int = 0, limit: int = 1000) -> List[AuditRow]:
-        """Audit rows with ``seq > after_seq``, oldest first (``account_id`` None: every account)."""
-        rows = _ssogate.gate_read_audit(
-            self._native, "" if account_id is None else _text(account_id, "account_id"), after_seq, limit
+    def read_audit(
+        self,
+        account_id: Optional[str] = None,
+        *,
+        after_seq: int = 0,
+        before_seq: Optional[int] = None,
+        limit: int = 1000,
+        newest_first: bool = False,
+        email: Optional[str] = None,
+        outcome: Union[str, Iterable[str], None] = None,
+        reason: Union[str, Iterable[str], None] = None,
+        since: Optional[Timestamp] = None,
+        until: Optional[Timestamp] = None,
+    ) -> List[AuditRow]:
+        """Audit rows, at most ``limit`` (0: 1000): oldest first, or the newest first with ``newest_first=True``.
+
+        ``account_id`` None reads every account. Rows have ``after_seq < seq < before_seq``; the
+        filters keep rows whose ``email`` is the given one (compared lower-cased), whose ``outcome``
+        (``"LOGIN"``, ``"DENIED"``, ``"PROMPT_JOIN"``, ``"JOIN_CONFIRMED"``, ...) or ``reason``
+        (``"REPLAYED"``, ``"INVITE_REQUIRED"``, ...) is the given one or one of those given, and
+        whose ``time`` is in ``since <= time < until``. To page back through the newest rows, pass
+        the last row's ``seq`` as ``before_seq``.
+
+        The C ABI reads forward only (``after_seq``, ``limit``), so filters and newest-first read the
+        rows after ``after_seq`` in pages and keep what matches: linear in the log's length.
+        """
+        acc = "" if account_id is None else _text(account_id, "account_id")
+        for value, what in ((after_seq, "after_seq"), (limit, "limit")):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidArgument(Code.INVALID_ARGUMENT, f"{what} must be a non-negative int, got {value!r}")
+        if before_seq is not None and (isinstance(before_seq, bool) or not isinstance(before_seq, int)):
+            raise InvalidArgument(Code.INVALID_ARGUMENT, f"before_seq must be an int, got {before_seq!r}")
+        _flag(newest_first, "newest_first")
+        limit = limit or _AUDIT_PAGE  # 0 means the C ABI's default page
+        outcomes = _names(outcome, "outcome")
+        reasons = _names(reason, "reason")
+        address = None if email is None else _text(email, "email").strip().lower()
+        lo = None if since is None else to_unix(since)
+        hi = None if until is None else to_unix(until)
+        plain = (
+            not newest_first and before_seq is None and outcomes is None and reasons is None
+            and address is None and lo is None and hi is None
         )
-        return [AuditRow(seq, to_datetime(t), a, c, e, o, r, d) for (seq, t, a, c, e, o, r, d) in rows]
+        if plain:
+            rows = _ssogate.gate_read_audit(self._native, acc, after_seq, limit)
+            return [_audit_row(t) for t in rows]
+
+        def keep(r: AuditRow) -> bool:
+            t = to_unix(r.time)
+            return (
+                (outcomes is None or r.outcome in outcomes)
+                and (reasons is None or r.reason in reasons)
+                and (address is None or r.email.lower() == address)
+                and (lo is None or t >= lo)
+                and (hi is None or t < hi)
+            )
+
+        found: Deque[AuditRow] = collections.deque(maxlen=limit if newest_first else None)
+        native = self._native
+        cursor = after_seq
+        while True:
+            page = _ssogate.gate_read_audit(native, acc, cursor, _AUDIT_PAGE)
+            for t in page:
+                r = _audit_row(t)
+                cursor = r.seq
+                if before_seq is not None and r.seq >= before_seq:
+                    page = []
+                    break
+                if keep(r):
+                    found.append(r)
+                    if not newest_first and len(found) >= limit:
+                        return list(found)
+            if len(page) < _AUDIT_PAGE:
+                break
+        return list(reversed(found)) if newest_first else list(found)
 
     def __repr__(self) -> str:
-        return f"Gate({self._location!r})"
+        return f"Gate({self._location!r}{', closed' if self._handle is None else ''})"
+
+
+_AUDIT_PAGE = 1000  # rows per read through the C ABI (its own default)
+_MAX_PROMPTS = 10000  # join tokens remembered for confirm_join; their TTL is minutes
+
+
+def _audit_row(t: Any) -> AuditRow:
+    seq, time, a, c, e, o, r, d = t
+    return AuditRow(seq, to_datetime(time), a, c, e, o, r, d)
+
+
+def _names(value: Union[str, Iterable[str], None], what: str) -> Optional[frozenset]:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset([value])
+    return frozenset(_text(v, f"{what} item") for v in value)
+
+
+def _check_redis(url: str, timeout: float = 2.0) -> None:
+    """PINGs the Redis of a ``redis://HOST:PORT[/DB]`` location (already parsed by the library)."""
+    rest = url[len("redis://"):]
+    rest, _, db = rest.partition("/")
+    host, _, port = rest.rpartition(":")
+    host = host.strip("[]")
+    where = f"{host}:{port}"
+
+    def unavailable(why: str) -> StoreError:
+        return StoreError(
+            Code.STORE_UNAVAILABLE,
+            f"Redis at {where} did not answer: {why} (a gate with shared={url!r} refuses every login until it "
+            "does; check the address and that redis-server runs, or pass check_shared=False to start anyway)",
+        )
+
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as s:
+            s.settimeout(timeout)
+            commands = [b"PING\r\n"] + ([f"SELECT {int(db)}\r\n".encode()] if db and int(db) != 0 else [])
+            for command in commands:
+                s.sendall(command)
+                reply = s.recv(512)
+                if not reply:
+                    raise unavailable("the connection was closed without a reply")
+                if reply[:1] == b"-":
+                    text = reply[1:].split(b"\r\n", 1)[0].decode("utf-8", "replace")
+                    raise unavailable(f"{command.split()[0].decode()} refused: {text}")
+    except OSError as e:
+        raise unavailable(e.strerror or str(e)) from None
 
 
 # Reason names back to numbers, for PasswordDecision.reason_text.

@@ -20,6 +20,22 @@ status() {
     [ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "exit $got, wanted $want: $*"; }
     ok
 }
+# json_error FILE NAME EXIT [CODE]: FILE holds one {"error": {...}} object with this name, exit code and
+# library code (null when CODE is not given: the command's own failures); prints nothing else.
+json_error() {
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d) == ["error"], d
+e = d["error"]
+assert {"code", "name", "message", "exit_code"} <= set(e), e
+assert e["name"] == sys.argv[2] and e["exit_code"] == int(sys.argv[3]), e
+want = int(sys.argv[4]) if len(sys.argv) > 4 else None
+assert e["code"] == want, e
+assert e["message"], e
+' "$@" || { cat "$1" >&2; fail "--json error object in $1: wanted $2, exit $3"; }
+    ok
+}
 
 # The admin's Save screen, as text.
 status 0 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --id okta-prod \
@@ -42,6 +58,20 @@ status 0 "$ssogate" sp metadata "$tmp/conn.json"
 contains "$tmp/out" "SPSSODescriptor"
 contains "$tmp/out" 'Location="https://app.example.com/sso/saml/okta-prod/acs"'
 contains "$tmp/out" 'entityID="https://app.example.com/sso/saml/okta-prod"'
+cp "$tmp/out" "$tmp/sp-metadata.xml"
+# sp metadata --json: the same XML, the connection and what to paste, in one object.
+status 0 "$ssogate" sp metadata "$tmp/conn.json" --json
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) == {"sp_metadata", "connection", "paste_into_idp"}, d.keys()
+assert d["sp_metadata"].strip() == open(sys.argv[2]).read().strip()
+assert d["connection"]["id"] == "okta-prod", d["connection"]
+assert d["connection"]["acs_url"] == "https://app.example.com/sso/saml/okta-prod/acs", d["connection"]
+assert d["paste_into_idp"] == {"single_sign_on_url": "https://app.example.com/sso/saml/okta-prod/acs",
+                               "audience_uri": "https://app.example.com/sso/saml/okta-prod"}, d
+' "$tmp/out" "$tmp/sp-metadata.xml" || fail "sp metadata --json"
+ok
 
 # --json: one JSON object with the same facts.
 status 0 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --id okta-prod --now "$now" --json
@@ -79,11 +109,12 @@ contains "$tmp/err" "error: INVALID_URL: "
 printf '{"schema_version": 99}' >"$tmp/newer.json"
 status 3 "$ssogate" sp metadata "$tmp/newer.json"
 contains "$tmp/err" "error: CONNECTION_VERSION: "
+status 3 "$ssogate" sp metadata "$tmp/newer.json" --json
+json_error "$tmp/out" CONNECTION_VERSION 3 6
 
 # Usage errors: exit 2.
 status 2 "$ssogate"
 status 2 "$ssogate" idp import "$md/okta-1.xml"                      # --base-url missing
-status 2 "$ssogate" idp import "$tmp/no-such-file.xml" --base-url https://app.example.com
 status 2 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --now yesterday
 status 2 "$ssogate" frobnicate
 status 0 "$ssogate" --help
@@ -92,6 +123,63 @@ contains "$tmp/out" "Exit codes"
 status 0 "$ssogate" version
 grep -Eq '^ssogate [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" || fail "version output: $(cat "$tmp/out")"
 ok
+cp "$tmp/out" "$tmp/version.txt"
+status 0 "$ssogate" --version
+cmp -s "$tmp/out" "$tmp/version.txt" || fail "--version printed '$(cat "$tmp/out")', version '$(cat "$tmp/version.txt")'"
+ok
+
+# A file that is missing or unreadable: exit 1 (an I/O failure, as the help says), for every command
+# that reads one, with --json as one object.
+status 1 "$ssogate" idp import "$tmp/no-such-file.xml" --base-url https://app.example.com
+contains "$tmp/err" "cannot read the metadata file $tmp/no-such-file.xml: No such file or directory"
+status 1 "$ssogate" idp import "$tmp/no-such-file.xml" --base-url https://app.example.com --json
+json_error "$tmp/out" FILE_UNREADABLE 1
+contains "$tmp/out" "no-such-file.xml"
+status 1 "$ssogate" sp metadata "$tmp/no-such-file.json"
+contains "$tmp/err" "cannot read the connection file"
+status 1 "$ssogate" sp metadata "$tmp/no-such-file.json" --json
+json_error "$tmp/out" FILE_UNREADABLE 1
+status 1 "$ssogate" verify "$tmp/no-such-file.json" "$tmp/no-such-file.b64" --json
+json_error "$tmp/out" FILE_UNREADABLE 1
+if [ "$(id -u)" != 0 ]; then   # root reads any file
+    cp "$md/okta-1.xml" "$tmp/locked.xml"; chmod 000 "$tmp/locked.xml"
+    status 1 "$ssogate" idp import "$tmp/locked.xml" --base-url https://app.example.com --json
+    json_error "$tmp/out" FILE_UNREADABLE 1
+    contains "$tmp/out" "Permission denied"
+fi
+status 1 "$ssogate" idp import "$tmp" --base-url https://app.example.com --json
+json_error "$tmp/out" FILE_IS_DIRECTORY 1
+status 1 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --out "$tmp/no-dir/c.json" --json
+json_error "$tmp/out" FILE_UNWRITABLE 1
+
+# A URL where a file is expected: the command reads files and says how to download one.
+url=https://dev-513394.oktapreview.com/app/exkppsa1qwuFV4D7z0h7/sso/saml/metadata
+status 1 "$ssogate" idp import "$url" --base-url https://app.example.com
+contains "$tmp/err" "is a URL: the ssogate command reads files"
+contains "$tmp/err" "curl -fsS -o file.xml '$url'"
+status 1 "$ssogate" idp import "$url" --base-url https://app.example.com --json
+json_error "$tmp/out" FILE_IS_URL 1
+status 1 "$ssogate" sp metadata "https://app.example.com/connection.json" --json
+json_error "$tmp/out" FILE_IS_URL 1
+
+# A web page saved from the browser instead of the metadata XML: said to be HTML, with where the XML is.
+printf '<!DOCTYPE html>\n<html><head><title>Okta</title></head><body>metadata</body></html>\n' >"$tmp/page.html"
+status 3 "$ssogate" idp import "$tmp/page.html" --base-url https://app.example.com
+contains "$tmp/err" "error: METADATA_NOT_SAML: $tmp/page.html is an HTML page"
+contains "$tmp/err" '"Identity Provider metadata" link'
+status 3 "$ssogate" idp import "$tmp/page.html" --base-url https://app.example.com --json
+json_error "$tmp/out" METADATA_NOT_SAML 3 110
+contains "$tmp/out" "Identity Provider metadata"
+printf '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>\n' >"$tmp/page.xhtml"
+status 3 "$ssogate" idp import "$tmp/page.xhtml" --base-url https://app.example.com --json
+json_error "$tmp/out" METADATA_NOT_SAML 3 110
+
+# Usage errors with --json: one object too (exit 2), and the text on stderr.
+status 2 "$ssogate" idp import "$md/okta-1.xml" --json
+json_error "$tmp/out" USAGE 2
+contains "$tmp/err" "--base-url is required"
+status 2 "$ssogate" verify --json
+json_error "$tmp/out" USAGE 2
 
 # The testing IdP end to end: a throwaway key, its metadata imported like a real IdP's, a signed
 # Response for the connection, verified by `ssogate verify`.
@@ -157,6 +245,33 @@ assert d["in_response_to"] == "_req1" and d["session_index"] and d["assertion_id
 assert {a["name"]: a["values"] for a in d["attributes"]} == {"groups": ["admins", "dev"], "firstName": ["Alice"]}, d
 ' "$tmp/out" "$idp" || fail "verify --json output"
 ok
+
+# What people paste instead of the posted value: the decoded XML, or the value still URL-encoded (or
+# the whole form body). Each is recognised and the message says what to pass instead.
+base64 -d "$tmp/resp.b64" >"$tmp/resp.xml"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/resp.xml" --now "$now" --request-id _req1
+contains "$tmp/err" "error: ENCODING_INVALID: RESPONSE $tmp/resp.xml holds XML (a decoded SAML Response)"
+contains "$tmp/err" "base64 -w0 $tmp/resp.xml > response.b64"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/resp.xml" --now "$now" --request-id _req1 --json
+json_error "$tmp/out" ENCODING_INVALID 3 104
+python3 -c 'import sys, urllib.parse; sys.stdout.write(urllib.parse.quote(open(sys.argv[1]).read().strip(), safe=""))' \
+    "$tmp/resp.b64" >"$tmp/resp.urlenc"
+contains "$tmp/resp.urlenc" "%3D"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/resp.urlenc" --now "$now" --request-id _req1
+contains "$tmp/err" "is URL-encoded (%2B, %2F or %3D)"
+contains "$tmp/err" "urllib.parse.unquote"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/resp.urlenc" --now "$now" --request-id _req1 --json
+json_error "$tmp/out" ENCODING_INVALID 3 104
+{ printf 'SAMLResponse='; cat "$tmp/resp.urlenc"; printf '&RelayState=abc'; } >"$tmp/body.txt"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/body.txt" --now "$now" --request-id _req1
+contains "$tmp/err" "is URL-encoded (a form body, SAMLResponse=...)"
+# The decoding the message suggests gives a value that verifies.
+decode=$(sed -n 's/.*decode it first, e.g. \(python3 -c .*\) < .*/\1/p' "$tmp/err")
+[ -n "$decode" ] || fail "no decoding command in: $(cat "$tmp/err")"
+ok
+sh -c "$decode" <"$tmp/body.txt" >"$tmp/decoded.b64"
+status 0 "$ssogate" verify "$tmp/test.json" "$tmp/decoded.b64" --now "$now" --request-id _req1
+contains "$tmp/out" "Login verified"
 
 # --xml prints the signed Response itself.
 status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \

@@ -255,6 +255,35 @@ TEST_F(GateTest, IdpInitiatedIsRefusedUntilTheConnectionAllowsIt) {
     expect_outcome(consume(*relaxed, "alice@example.com"), OutcomeKind::login, "FIRST_SSO_LOGIN");
 }
 
+TEST_F(GateTest, SavingAConnectionUnderItsIdWithOtherUrlsIsRefused) {
+    const auto conn = setup();
+    gate->add_member("acme", "alice@example.com", policy::Role::member, false);
+    // The same id with another base URL: the ACS URL and SP entity ID the IdP was given would move.
+    ConnectionParams p;
+    p.base_url = "https://other.example.com";
+    p.id = "okta";
+    const auto moved = make_connection(gate_test::idp().metadata(), p);
+    try {
+        gate->add_connection("acme", moved);
+        FAIL() << "saved a connection whose URLs moved";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.code(), Code::store_conflict);
+        const std::string what = e.what();
+        EXPECT_NE(what.find(conn->acs_url()), std::string::npos) << what;
+        EXPECT_NE(what.find(moved->acs_url()), std::string::npos) << what;
+    }
+    // Only the SP entity ID moved: refused too.
+    ConnectionParams audience;
+    audience.id = "okta";
+    audience.acs_url = conn->acs_url();
+    audience.sp_entity_id = "https://app.example.com/another-sp";
+    expect_code(Code::store_conflict,
+                [&] { gate->add_connection("acme", make_connection(gate_test::idp().metadata(), audience)); });
+    // Nothing was saved: the connection the IdP knows still logs in.
+    EXPECT_EQ(gate->connection("okta")->acs_url(), conn->acs_url());
+    expect_outcome(consume(*conn, "alice@example.com"), OutcomeKind::login, "FIRST_SSO_LOGIN");
+}
+
 TEST_F(GateTest, AReplayedResponseIsDeniedAndAudited) {
     const auto conn = setup();
     gate->add_member("acme", "alice@example.com", policy::Role::member, false);

@@ -258,9 +258,12 @@ void Gate::add_connection(std::string_view account_id, const std::shared_ptr<con
     r.account_id = a.id;
     r.json = connection->to_json();
     r.enabled = enabled;
-    if (auto existing = stores_.directory->find_connection(r.id); existing && existing->account_id != a.id)
-        fail(Code::store_conflict,
-             "connection \"" + r.id + "\" belongs to account \"" + existing->account_id + "\", not \"" + a.id + "\"");
+    if (auto existing = stores_.directory->find_connection(r.id)) {
+        if (existing->account_id != a.id)
+            fail(Code::store_conflict, "connection \"" + r.id + "\" belongs to account \"" + existing->account_id +
+                                           "\", not \"" + a.id + "\"");
+        refuse_moved_urls(*existing, *connection);
+    }
     stores_.directory->put_connection(r);
     {
         std::unique_lock lock(cache_mu_);
@@ -279,6 +282,26 @@ void Gate::set_connection_enabled(std::string_view connection_id, bool enabled) 
     stores_.directory->put_connection(*r);
     stores_.directory->append_audit(
         audit(r->account_id, r->id, {}, enabled ? "CONNECTION_ENABLED" : "CONNECTION_DISABLED", "ADMIN", {}));
+}
+
+// Saving a connection again changes its settings; its ACS URL and SP entity ID are what the IdP was
+// given, so a save that moves them would refuse every login until the admin edits the IdP too. A
+// stored connection that no longer rebuilds (its metadata expired) is replaced without the check:
+// the admin is then saving refreshed metadata.
+void Gate::refuse_moved_urls(const store::ConnectionRecord &existing, const Connection &next) {
+    std::shared_ptr<const Connection> before;
+    try {
+        before = cached(existing);
+    } catch (const Error &) {
+        return;
+    }
+    if (before->acs_url() == next.acs_url() && before->sp_entity_id() == next.sp_entity_id()) return;
+    fail(Code::store_conflict, "connection \"" + existing.id + "\" is saved with ACS URL " + before->acs_url() +
+                                   " and SP entity ID " + before->sp_entity_id() +
+                                   ", which the IdP was given; this one has " + next.acs_url() + " and " +
+                                   next.sp_entity_id() +
+                                   ": to change settings keep both (Connection.with_settings), or give the new "
+                                   "connection another id and the IdP its new URLs");
 }
 
 std::shared_ptr<const Connection> Gate::cached(const store::ConnectionRecord &record) {

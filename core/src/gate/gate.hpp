@@ -197,6 +197,7 @@ private:
     std::int64_t now() const;
     store::Account require_account(std::string_view id);
     std::shared_ptr<const Connection> cached(const store::ConnectionRecord &record);
+    void refuse_moved_urls(const store::ConnectionRecord &existing, const Connection &next);
     std::string first_enabled_connection(std::string_view account_id);
     store::AuditEntry audit(std::string_view account_id, std::string_view connection_id, std::string_view email,
                             std::string_view outcome, std::string_view reason, std::string detail) const;
