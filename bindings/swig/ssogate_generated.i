@@ -26,6 +26,7 @@
     (const char *name_format, size_t name_format_len),
     (const char *pending_request_ids, size_t pending_request_ids_len),
     (const char *relay_state, size_t relay_state_len),
+    (const char *request, size_t request_len),
     (const char *request_id, size_t request_id_len),
     (const char *return_to, size_t return_to_len),
     (const char *saml_response, size_t saml_response_len),

@@ -1,6 +1,7 @@
 // Section 7 of ssogate.h: the testing IdP, for hosts that test their ACS handler end to end.
 #include "internal.hpp"
 
+#include "testing/answer.hpp"
 #include "testing/directory_contract.hpp"
 #include "testing/idp.hpp"
 #include "util/encoding.hpp"
@@ -30,6 +31,7 @@ struct ssogate_test_idp {
 struct ssogate_test_response_params {
     core::testing::ResponseOptions o;
     bool now_set = false;
+    std::string relay_state;  // read by answer_request from a Redirect URL
 };
 
 struct ssogate_test_response {
@@ -274,6 +276,24 @@ int ssogate_test_response_params_set_encryption(ssogate_test_response_params *pa
         if (!data.empty()) e.data_algorithm = std::string(data);
         p.o.encrypt = std::move(e);
     });
+}
+
+int ssogate_test_response_params_answer_request(ssogate_test_response_params *params, const ssogate_connection *conn,
+                                                const char *request, size_t request_len, ssogate_error *err) noexcept {
+    return set_param(params, "answer_request", err, [&](ssogate_test_response_params &p) {
+        if (conn == nullptr)
+            core::fail(Code::invalid_argument, "ssogate_test_response_params_answer_request: conn is NULL");
+        const auto text = ssogate::capi::input(request, request_len, "request");
+        const core::testing::ReceivedRequest r = core::testing::read_authn_request(text, *conn->p);
+        p.o.acs_url = conn->p->acs_url();
+        p.o.sp_entity_id = conn->p->sp_entity_id();
+        p.o.in_response_to = r.id;
+        p.relay_state = r.relay_state;
+    });
+}
+
+const char *ssogate_test_response_params_relay_state(const ssogate_test_response_params *params) noexcept {
+    return params == nullptr ? nullptr : params->relay_state.c_str();
 }
 
 ssogate_test_response *ssogate_test_response_new(const ssogate_test_idp *idp,

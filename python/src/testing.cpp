@@ -70,14 +70,17 @@ using AttributeSpec = std::tuple<std::string, std::vector<std::string>, std::str
 // (certificate PEM, key transport URI, data algorithm URI, placement); "" keeps a default.
 using EncryptionSpec = std::tuple<std::string, std::string, std::string, int>;
 
-std::pair<std::string, std::string> response(const TestIdp &t, const Connection &conn,
-                                             const std::map<std::string, std::string> &strings,
-                                             const std::map<std::string, std::int64_t> &times,
-                                             const std::vector<AttributeSpec> &attributes,
-                                             std::optional<bool> authn_statement, std::optional<int> sign,
-                                             const std::optional<EncryptionSpec> &encryption) {
+std::pair<std::string, std::string> build_response(
+    const TestIdp &t, const Connection &conn, const std::map<std::string, std::string> &strings,
+    const std::map<std::string, std::int64_t> &times, const std::vector<AttributeSpec> &attributes,
+    std::optional<bool> authn_statement, std::optional<int> sign, const std::optional<EncryptionSpec> &encryption,
+    const std::optional<std::string> &answering, std::string &relay_state) {
     Params p;
     p.connection(*conn.conn);
+    if (answering) {
+        p.answer(*conn.conn, *answering);
+        relay_state = p.relay_state();
+    }
     for (const auto &[name, value] : strings) {
         auto it = string_knobs().find(name);
         if (it == string_knobs().end()) throw py::type_error("unknown test response knob: " + name);
@@ -103,6 +106,20 @@ std::pair<std::string, std::string> response(const TestIdp &t, const Connection 
         r = t.idp->response(p);
     }
     return {std::move(r.base64), std::move(r.xml)};
+}
+
+// (base64, xml, relay_state): the Response, and the RelayState read from the request it answers.
+std::tuple<std::string, std::string, std::string> response(const TestIdp &t, const Connection &conn,
+                                                           const std::map<std::string, std::string> &strings,
+                                                           const std::map<std::string, std::int64_t> &times,
+                                                           const std::vector<AttributeSpec> &attributes,
+                                                           std::optional<bool> authn_statement, std::optional<int> sign,
+                                                           const std::optional<EncryptionSpec> &encryption,
+                                                           const std::optional<std::string> &answering) {
+    std::string relay_state;
+    auto [b64, xml] =
+        build_response(t, conn, strings, times, attributes, authn_statement, sign, encryption, answering, relay_state);
+    return {std::move(b64), std::move(xml), std::move(relay_state)};
 }
 
 }  // namespace
@@ -139,5 +156,7 @@ void bind_testing(py::module_ &m) {
         "ssogate_test_idp_from_pem.");
     m.def("test_response_new", &response, py::arg("idp"), py::arg("connection"), py::arg("strings"), py::arg("times"),
           py::arg("attributes"), py::arg("authn_statement"), py::arg("sign"), py::arg("encryption") = py::none(),
-          "ssogate_test_response_new with a params builder; returns (base64, xml).");
+          py::arg("answering") = py::none(),
+          "ssogate_test_response_new with a params builder (answering: an AuthnRequest to answer); returns "
+          "(base64, xml, relay_state).");
 }

@@ -193,7 +193,8 @@ def test_response_new(
     authn_statement: Optional[bool],
     sign: Optional[int],
     encryption: Optional[Tuple[str, str, str, int]] = ...,
-) -> Tuple[str, str]: ...
+    answering: Optional[str] = ...,
+) -> Tuple[str, str, str]: ...
 
 # ---- gate (python/src/gate.cpp) ----
 

@@ -15,11 +15,14 @@ Its key lives in memory only; nothing it signs proves anything to a real SP.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+import base64
+
+from typing import Any, Dict, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _enums, _ssogate
 from ._connection import Connection
 from ._directory import _native_directory
+from ._login import SpLoginRequest
 from ._convert import Timestamp, to_unix
 
 __all__ = ["TestIdp", "TestResponse", "check_directory_contract"]
@@ -38,10 +41,13 @@ AttributeValues = Union[str, Sequence[str]]
 
 
 class TestResponse(NamedTuple):
-    """A signed Response: ``base64`` is the SAMLResponse form value, ``xml`` the document."""
+    """A signed Response: ``base64`` is the SAMLResponse form value, ``xml`` the document;
+    ``relay_state`` the RelayState to post with it (what :meth:`TestIdp.answer` read from a Redirect
+    URL; "" otherwise)."""
 
     base64: str
     xml: str
+    relay_state: str = ""
 
 
 class TestIdp:
@@ -109,6 +115,7 @@ class TestIdp:
         key_transport: Optional[str] = None,
         data_algorithm: Optional[str] = None,
         key_placement: str = "in_key_info",
+        _answering: Optional[str] = None,
         **knobs: Union[str, Timestamp, None],
     ) -> TestResponse:
         """A signed Response for ``connection`` (its ACS URL and SP entity ID).
@@ -159,10 +166,42 @@ class TestIdp:
             raise TypeError("key_transport and data_algorithm need encrypt_to (the SP encryption certificate)")
         items = attributes.items() if isinstance(attributes, Mapping) else (attributes or ())
         attrs = [(n, [v] if isinstance(v, str) else list(v), "", "") for n, v in items]
-        b64, xml = _ssogate.test_response_new(
-            self._native, connection._native, strings, times, attrs, authn_statement, _SIGN[sign], encryption
+        b64, xml, relay_state = _ssogate.test_response_new(
+            self._native, connection._native, strings, times, attrs, authn_statement, _SIGN[sign], encryption,
+            _answering,
         )
-        return TestResponse(b64, xml)
+        return TestResponse(b64, xml, relay_state)
+
+    def answer(
+        self,
+        connection: Connection,
+        request: Union[SpLoginRequest, str],
+        **options: Any,
+    ) -> TestResponse:
+        """Answers an SP-initiated login as the IdP would: ``request`` is what
+        :func:`ssogate.begin_sp_login` (or ``Gate.begin_sp_login``) returned, or the Redirect URL, or
+        the base64 ``SAMLRequest`` form value of HTTP-POST. The AuthnRequest is parsed and checked
+        against the connection (Issuer, ACS URL, binding, Destination, signed when the IdP wants it:
+        ``InvalidArgument`` says what is wrong); the Response answers its ID. ``options`` are those of
+        :meth:`response` (not ``in_response_to``). Post ``base64`` with ``relay_state`` to the ACS
+        (for a POST-binding request, the RelayState is the request's own ``relay_state``).
+        """
+        if "in_response_to" in options:
+            raise TypeError("answer() takes the InResponseTo from the request; do not pass in_response_to")
+        if isinstance(request, SpLoginRequest):
+            if request.binding == "redirect":
+                assert request.redirect_url is not None
+                text = request.redirect_url
+            else:
+                text = base64.b64encode(request.xml.encode("utf-8")).decode("ascii")
+        elif isinstance(request, str):
+            text = request
+        else:
+            raise TypeError(f"request must be an SpLoginRequest or a str, got {type(request).__name__}")
+        r = self.response(connection, _answering=text, **options)
+        if isinstance(request, SpLoginRequest) and not r.relay_state:
+            return r._replace(relay_state=request.relay_state)
+        return r
 
     def __repr__(self) -> str:
         return f"TestIdp({self.entity_id!r})"

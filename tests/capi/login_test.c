@@ -255,6 +255,37 @@ int main(void) {
     ssogate_verified_login_free(login);
     free(resp);
 
+    /* The testing IdP reads the Redirect URL itself: the request's ID and RelayState come from it. */
+    {
+        ssogate_sp_login_request *req2 = ssogate_sp_login_begin(conn, store, "/r", 2, NULL, &lo, err);
+        ssogate_test_response_params *p = ssogate_test_response_params_new();
+        ssogate_test_response *r = NULL;
+        const char *url = req2 == NULL ? "" : ssogate_sp_login_request_redirect_url(req2);
+        const char *other = "SAMLRequest=%ZZ";
+        CHECK(ssogate_test_response_params_answer_request(p, conn, url, strlen(url), err) == SSOGATE_OK);
+        CHECK(req2 != NULL &&
+              strcmp(ssogate_test_response_params_relay_state(p), ssogate_sp_login_request_relay_state(req2)) == 0);
+        CHECK(ssogate_test_response_params_set_now(p, t0, err) == SSOGATE_OK);
+        r = ssogate_test_response_new(tidp, p, err);
+        CHECK(r != NULL && req2 != NULL &&
+              strstr(ssogate_test_response_xml(r), ssogate_sp_login_request_id(req2)) != NULL);
+        login = r == NULL ? NULL
+                          : finish(conn, store, ssogate_test_response_params_relay_state(p),
+                                   ssogate_test_response_base64(r), replay, t0, err);
+        CHECK_CODE(err, SSOGATE_OK);
+        CHECK(login != NULL && strcmp(ssogate_verified_login_return_to(login), "/r") == 0);
+        ssogate_verified_login_free(login);
+        /* A broken request: refused, the reason in the message, params unchanged. */
+        CHECK(ssogate_test_response_params_answer_request(p, conn, other, strlen(other), err) ==
+              SSOGATE_INVALID_ARGUMENT);
+        CHECK(strcmp(ssogate_test_response_params_relay_state(p), ssogate_sp_login_request_relay_state(req2)) == 0);
+        CHECK(ssogate_test_response_params_answer_request(p, NULL, url, strlen(url), err) == SSOGATE_INVALID_ARGUMENT);
+        CHECK(ssogate_test_response_params_relay_state(NULL) == NULL);
+        ssogate_test_response_free(r);
+        ssogate_test_response_params_free(p);
+        ssogate_sp_login_request_free(req2);
+    }
+
     /* The same request answered again (a fresh assertion, so not a replay): used up. */
     resp = answer(tidp, conn, ssogate_sp_login_request_id(req), t0);
     login = finish(conn, store, ssogate_sp_login_request_relay_state(req), resp, replay, t0, err);

@@ -1223,6 +1223,29 @@ SSOGATE_API int ssogate_test_response_params_set_encryption(ssogate_test_respons
                                                             size_t data_algorithm_len, int placement,
                                                             ssogate_error *err) SSOGATE_NOEXCEPT;
 
+/**
+ * Sets params to answer an AuthnRequest as the IdP receives it, so that a host's tests can run a whole
+ * SP-initiated login: request is the HTTP-Redirect URL (ssogate_sp_login_request_redirect_url) or its
+ * query string, or the SAMLRequest form value of HTTP-POST (base64 of ssogate_sp_login_request_xml).
+ * The request is parsed with the hardened parser and checked against conn: a samlp:AuthnRequest of
+ * Version 2.0 with an ID, its Issuer the connection's SP entity ID, its AssertionConsumerServiceURL
+ * (when present) the ACS URL, its ProtocolBinding (when present) HTTP-POST, its Destination (when
+ * present) an SSO URL of the IdP, and signed when the IdP wants signed requests (presence only: the
+ * signature itself is not verified). Then sets the ACS URL and SP entity ID from conn, InResponseTo to
+ * the request's ID, and the RelayState read from a Redirect URL (ssogate_test_response_params_relay_state).
+ * SSOGATE_INVALID_ARGUMENT says what was wrong; params is then unchanged.
+ */
+SSOGATE_API int ssogate_test_response_params_answer_request(ssogate_test_response_params *params,
+                                                            const ssogate_connection *conn, const char *request,
+                                                            size_t request_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * The RelayState ssogate_test_response_params_answer_request read from a Redirect URL, to post back
+ * with the Response as the IdP does; "" when none was read (and for a POST form value, whose RelayState
+ * travels in its own form field). Borrowed from params until it changes; NULL params gives NULL.
+ */
+SSOGATE_API const char *ssogate_test_response_params_relay_state(const ssogate_test_response_params *params)
+    SSOGATE_NOEXCEPT;
+
 /** A signed test Response: immutable. */
 typedef struct ssogate_test_response ssogate_test_response;
 

@@ -667,6 +667,18 @@ public:
         err.check(ssogate_test_response_params_set_connection(h_, conn.get(), err.get()));
         return *this;
     }
+    /**
+     * Answers an AuthnRequest as the IdP receives it (ssogate_test_response_params_answer_request): the
+     * Redirect URL, or the base64 SAMLRequest form value of HTTP-POST.
+     */
+    TestResponseParams &answer(const Connection &conn, std::string_view request) {
+        detail::ErrorSlot err;
+        err.check(
+            ssogate_test_response_params_answer_request(h_, conn.get(), request.data(), request.size(), err.get()));
+        return *this;
+    }
+    /** The RelayState answer() read from a Redirect URL ("" for none). */
+    std::string relay_state() const { return detail::str(ssogate_test_response_params_relay_state(h_)); }
 #define SSOGATE_HPP_TEST_STRING(name)                                                          \
     TestResponseParams &name(std::string_view v) {                                             \
         detail::ErrorSlot err;                                                                 \
