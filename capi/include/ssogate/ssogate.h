@@ -61,7 +61,7 @@ extern "C" {
 /* ===================================================================================== 1. Version */
 
 #define SSOGATE_VERSION_MAJOR 0
-#define SSOGATE_VERSION_MINOR 1
+#define SSOGATE_VERSION_MINOR 2
 #define SSOGATE_VERSION_PATCH 0
 /** MAJOR * 1000000 + MINOR * 1000 + PATCH. */
 #define SSOGATE_VERSION_NUMBER (SSOGATE_VERSION_MAJOR * 1000000 + SSOGATE_VERSION_MINOR * 1000 + SSOGATE_VERSION_PATCH)
