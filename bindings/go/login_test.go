@@ -164,3 +164,51 @@ func TestBeginFinishRoundTrip(t *testing.T) {
 		t.Errorf("RelayState /dashboard: %v; want ErrRelayStateInvalid", err)
 	}
 }
+
+// The testing IdP reads the AuthnRequest itself (Redirect URL or POST form value) and answers it.
+func TestTestIdPAnswersTheRequest(t *testing.T) {
+	tidp, idp := newTestIdP(t, ssogate.TestIdPConfig{})
+	conn := newConn(t, idp, ssogate.ConnectionConfig{BaseURL: "https://app.example.com", ID: "c1"})
+	store := memoryStore(t)
+	replay, err := ssogate.NewMemoryReplayCache(ssogate.ReplayCacheOptions{Now: loginNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replay.Close()
+	vo := ssogate.VerifyOptions{ReplayCache: replay, Now: loginNow}
+	for _, binding := range []ssogate.Binding{ssogate.BindingHTTPRedirect, ssogate.BindingHTTPPost} {
+		req, err := ssogate.BeginSPLogin(conn, store, ssogate.SPLoginOptions{ReturnTo: "/x", Binding: binding, Now: loginNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := tidp.Answer(conn, req, ssogate.TestResponseParams{Now: loginNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.RelayState != req.RelayState || !strings.Contains(r.XML, `InResponseTo="`+req.RequestID+`"`) {
+			t.Errorf("binding %d: RelayState %q (want %q), or InResponseTo missing", binding, r.RelayState, req.RelayState)
+		}
+		done, err := ssogate.FinishSPLogin(conn, store, r.RelayState, r.Base64, vo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.ReturnTo != "/x" || done.InResponseTo != req.RequestID {
+			t.Errorf("binding %d: ReturnTo %q, InResponseTo %q", binding, done.ReturnTo, done.InResponseTo)
+		}
+	}
+	// Another SP's request, a broken URL, and InResponseTo beside AnswerRequest are refused.
+	other := newConn(t, idp, ssogate.ConnectionConfig{BaseURL: "https://other.example.com", ID: "c2"})
+	req, err := ssogate.BeginSPLogin(other, store, ssogate.SPLoginOptions{Now: loginNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]ssogate.TestResponseParams{
+		"another SP":   {AnswerRequest: req.RedirectURL},
+		"broken":       {AnswerRequest: "https://idp.example/sso?SAMLRequest=%ZZ"},
+		"InResponseTo": {AnswerRequest: req.RedirectURL, InResponseTo: "_x"},
+	} {
+		if _, err := tidp.Response(conn, p); !errors.Is(err, ssogate.ErrInvalidArgument) {
+			t.Errorf("%s: %v; want ErrInvalidArgument", name, err)
+		}
+	}
+}

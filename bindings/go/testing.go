@@ -1,6 +1,7 @@
 package ssogate
 
 import (
+	"encoding/base64"
 	"time"
 
 	"ssogate.dev/ssogate/internal/capi"
@@ -94,12 +95,20 @@ type TestResponseParams struct {
 	DataAlgorithm string
 	// KeyPlacement is where the EncryptedKey goes.
 	KeyPlacement TestKeyPlacement
+	// AnswerRequest is an AuthnRequest as the IdP receives it: the Redirect URL, or the base64
+	// SAMLRequest form value of HTTP-POST. It is parsed and checked against the connection (Issuer,
+	// ACS URL, binding, Destination, signed when the IdP wants it), and the Response answers its ID
+	// (leave InResponseTo empty). TestIdP.Answer fills it from an SPLoginRequest.
+	AnswerRequest string
 }
 
 // TestResponse is a signed test Response.
 type TestResponse struct {
 	Base64 string // the SAMLResponse form value
 	XML    string
+	// RelayState to post with it: what AnswerRequest read from a Redirect URL ("" otherwise; Answer
+	// sets the request's own).
+	RelayState string
 }
 
 // TestIdP is an IdP for tests: its own key and self-signed certificate, its metadata, and signed
@@ -216,9 +225,16 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 		return nil, &Error{Code: CodeInvalidArgument,
 			Message: "TestIdP.Response: KeyTransport, DataAlgorithm and KeyPlacement need EncryptTo (the SP certificate)"}
 	}
+	if p.AnswerRequest != "" && p.InResponseTo != "" {
+		return nil, &Error{Code: CodeInvalidArgument,
+			Message: "TestIdP.Response: AnswerRequest sets InResponseTo from the request; leave InResponseTo empty"}
+	}
 	ok := true
 	err = conn.ref.use("the connection", func(ch capi.Struct_SS_ssogate_connection) error {
 		ok = capi.Ssogate_test_response_params_set_connection(params, ch, e.h) == int(CodeOK)
+		if ok && p.AnswerRequest != "" {
+			ok = capi.Ssogate_test_response_params_answer_request(params, ch, p.AnswerRequest, e.h) == int(CodeOK)
+		}
 		return nil
 	})
 	if err != nil {
@@ -265,13 +281,36 @@ func (t *TestIdP) Response(conn *Connection, p TestResponseParams) (*TestRespons
 			return e.failure("ssogate_test_response_new")
 		}
 		defer capi.Ssogate_test_response_free(r)
-		out = &TestResponse{Base64: capi.Ssogate_test_response_base64(r), XML: capi.Ssogate_test_response_xml(r)}
+		out = &TestResponse{Base64: capi.Ssogate_test_response_base64(r), XML: capi.Ssogate_test_response_xml(r),
+			RelayState: capi.Ssogate_test_response_params_relay_state(params)}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// Answer answers an SP-initiated login as the IdP would: req is what BeginSPLogin (or
+// Gate.BeginSPLogin) returned; p holds the other knobs (leave InResponseTo and AnswerRequest empty).
+// Post the result's Base64 with its RelayState to the ACS.
+func (t *TestIdP) Answer(conn *Connection, req *SPLoginRequest, p TestResponseParams) (*TestResponse, error) {
+	if req == nil {
+		return nil, &Error{Code: CodeInvalidArgument, Message: "TestIdP.Answer: the request is nil"}
+	}
+	if req.Binding == BindingHTTPPost {
+		p.AnswerRequest = base64.StdEncoding.EncodeToString([]byte(req.XML))
+	} else {
+		p.AnswerRequest = req.RedirectURL
+	}
+	r, err := t.Response(conn, p)
+	if err != nil {
+		return nil, err
+	}
+	if r.RelayState == "" {
+		r.RelayState = req.RelayState
+	}
+	return r, nil
 }
 
 // CheckDirectoryContract runs the directory contract over dir (ssogate_test_directory_contract):

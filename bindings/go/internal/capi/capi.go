@@ -208,21 +208,21 @@ typedef _gostring_ swig_type_174;
 typedef _gostring_ swig_type_175;
 typedef _gostring_ swig_type_176;
 typedef _gostring_ swig_type_177;
-typedef long long swig_type_178;
-typedef long long swig_type_179;
+typedef _gostring_ swig_type_178;
+typedef _gostring_ swig_type_179;
 typedef long long swig_type_180;
 typedef long long swig_type_181;
-typedef _gostring_ swig_type_182;
-typedef _gostring_ swig_type_183;
+typedef long long swig_type_182;
+typedef long long swig_type_183;
 typedef _gostring_ swig_type_184;
 typedef _gostring_ swig_type_185;
 typedef _gostring_ swig_type_186;
 typedef _gostring_ swig_type_187;
 typedef _gostring_ swig_type_188;
-typedef long long swig_type_189;
-typedef long long swig_type_190;
-typedef _gostring_ swig_type_191;
-typedef _gostring_ swig_type_192;
+typedef _gostring_ swig_type_189;
+typedef _gostring_ swig_type_190;
+typedef long long swig_type_191;
+typedef long long swig_type_192;
 typedef _gostring_ swig_type_193;
 typedef _gostring_ swig_type_194;
 typedef _gostring_ swig_type_195;
@@ -239,14 +239,14 @@ typedef _gostring_ swig_type_205;
 typedef _gostring_ swig_type_206;
 typedef _gostring_ swig_type_207;
 typedef _gostring_ swig_type_208;
-typedef long long swig_type_209;
-typedef long long swig_type_210;
+typedef _gostring_ swig_type_209;
+typedef _gostring_ swig_type_210;
 typedef long long swig_type_211;
 typedef long long swig_type_212;
 typedef long long swig_type_213;
 typedef long long swig_type_214;
-typedef _gostring_ swig_type_215;
-typedef _gostring_ swig_type_216;
+typedef long long swig_type_215;
+typedef long long swig_type_216;
 typedef _gostring_ swig_type_217;
 typedef _gostring_ swig_type_218;
 typedef _gostring_ swig_type_219;
@@ -258,21 +258,21 @@ typedef _gostring_ swig_type_224;
 typedef _gostring_ swig_type_225;
 typedef _gostring_ swig_type_226;
 typedef _gostring_ swig_type_227;
-typedef long long swig_type_228;
+typedef _gostring_ swig_type_228;
 typedef _gostring_ swig_type_229;
-typedef _gostring_ swig_type_230;
-typedef long long swig_type_231;
+typedef long long swig_type_230;
+typedef _gostring_ swig_type_231;
 typedef _gostring_ swig_type_232;
-typedef _gostring_ swig_type_233;
+typedef long long swig_type_233;
 typedef _gostring_ swig_type_234;
-typedef long long swig_type_235;
+typedef _gostring_ swig_type_235;
 typedef _gostring_ swig_type_236;
 typedef long long swig_type_237;
-typedef long long swig_type_238;
-typedef _gostring_ swig_type_239;
+typedef _gostring_ swig_type_238;
+typedef long long swig_type_239;
 typedef long long swig_type_240;
 typedef _gostring_ swig_type_241;
-typedef _gostring_ swig_type_242;
+typedef long long swig_type_242;
 typedef _gostring_ swig_type_243;
 typedef _gostring_ swig_type_244;
 typedef _gostring_ swig_type_245;
@@ -289,14 +289,14 @@ typedef _gostring_ swig_type_255;
 typedef _gostring_ swig_type_256;
 typedef _gostring_ swig_type_257;
 typedef _gostring_ swig_type_258;
-typedef long long swig_type_259;
-typedef long long swig_type_260;
+typedef _gostring_ swig_type_259;
+typedef _gostring_ swig_type_260;
 typedef long long swig_type_261;
 typedef long long swig_type_262;
 typedef long long swig_type_263;
 typedef long long swig_type_264;
 typedef long long swig_type_265;
-typedef _gostring_ swig_type_266;
+typedef long long swig_type_266;
 typedef long long swig_type_267;
 typedef _gostring_ swig_type_268;
 typedef long long swig_type_269;
@@ -308,6 +308,8 @@ typedef _gostring_ swig_type_274;
 typedef long long swig_type_275;
 typedef _gostring_ swig_type_276;
 typedef long long swig_type_277;
+typedef _gostring_ swig_type_278;
+typedef long long swig_type_279;
 extern void _wrap_Swig_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_VERSION_NUMBER_capi_27b00b25d2a171a5(void);
@@ -604,15 +606,17 @@ extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO_capi_27b00b25d2a1
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_RETRIEVAL_METHOD_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_168 arg2, swig_type_169 arg3, swig_type_170 arg4, swig_intgo arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_171 arg3, uintptr_t arg4);
+extern swig_type_172 _wrap_ssogate_test_response_params_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_test_response_new_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_test_response_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_171 _wrap_ssogate_test_response_base64_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_172 _wrap_ssogate_test_response_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_173 _wrap_ssogate_test_response_base64_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_174 _wrap_ssogate_test_response_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_test_directory_contract_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(swig_type_173 arg1, swig_type_174 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(swig_type_175 arg1, swig_type_176 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(swig_type_175 arg1, swig_type_176 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(swig_type_177 arg1, swig_type_178 arg2, uintptr_t arg3);
 extern void _wrap_ssogate_sp_key_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_177 _wrap_ssogate_sp_key_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_179 _wrap_ssogate_sp_key_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_sp_login_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_binding_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
@@ -621,26 +625,26 @@ extern void _wrap_ssogate_sp_login_options_force_authn_set_capi_27b00b25d2a171a5
 extern swig_intgo _wrap_ssogate_sp_login_options_force_authn_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_is_passive_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_sp_login_options_is_passive_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_178 arg2);
-extern swig_type_179 _wrap_ssogate_sp_login_options_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_180 arg2);
-extern swig_type_181 _wrap_ssogate_sp_login_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_180 arg2);
+extern swig_type_181 _wrap_ssogate_sp_login_options_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_182 arg2);
+extern swig_type_183 _wrap_ssogate_sp_login_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_sp_login_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_sp_login_options_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_182 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_184 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
 extern void _wrap_ssogate_sp_login_request_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_183 _wrap_ssogate_sp_login_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_184 _wrap_ssogate_sp_login_request_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_185 _wrap_ssogate_sp_login_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_186 _wrap_ssogate_sp_login_request_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sp_login_request_binding_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_185 _wrap_ssogate_sp_login_request_destination_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_186 _wrap_ssogate_sp_login_request_redirect_url_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_187 _wrap_ssogate_sp_login_request_post_form_html_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_188 _wrap_ssogate_sp_login_request_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_187 _wrap_ssogate_sp_login_request_destination_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_188 _wrap_ssogate_sp_login_request_redirect_url_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_189 _wrap_ssogate_sp_login_request_post_form_html_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_190 _wrap_ssogate_sp_login_request_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sp_login_request_is_signed_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_189 _wrap_ssogate_sp_login_request_issued_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_190 _wrap_ssogate_sp_login_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_191 arg3, swig_type_192 arg4, uintptr_t arg5, uintptr_t arg6, uintptr_t arg7);
-extern swig_type_193 _wrap_ssogate_verified_login_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_191 _wrap_ssogate_sp_login_request_issued_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_192 _wrap_ssogate_sp_login_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_193 arg3, swig_type_194 arg4, uintptr_t arg5, uintptr_t arg6, uintptr_t arg7);
+extern swig_type_195 _wrap_ssogate_verified_login_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_SSOGATE_SSO_MODE_MIXED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_MODE_ENFORCED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_ROLE_OWNER_capi_27b00b25d2a171a5(void);
@@ -672,8 +676,8 @@ extern swig_intgo _wrap_SSOGATE_REASON_ENFORCEMENT_SAFE_capi_27b00b25d2a171a5(vo
 extern swig_intgo _wrap_SSOGATE_REASON_LOCKOUT_GUARD_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_REASON_FORCED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_REASON_NO_ENABLED_CONNECTION_capi_27b00b25d2a171a5(void);
-extern swig_type_194 _wrap_ssogate_reason_name_capi_27b00b25d2a171a5(swig_intgo arg1);
-extern swig_type_195 _wrap_ssogate_reason_text_capi_27b00b25d2a171a5(swig_intgo arg1);
+extern swig_type_196 _wrap_ssogate_reason_name_capi_27b00b25d2a171a5(swig_intgo arg1);
+extern swig_type_197 _wrap_ssogate_reason_text_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_LOGIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_JOIN_BY_INVITE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_PROMPT_JOIN_capi_27b00b25d2a171a5(void);
@@ -718,95 +722,95 @@ extern void _wrap_ssogate_policy_facts_has_pending_invite_set_capi_27b00b25d2a17
 extern swig_intgo _wrap_ssogate_policy_facts_has_pending_invite_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_policy_facts_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_policy_facts_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_196 arg2, uintptr_t arg3, swig_type_197 arg4, swig_type_198 arg5, uintptr_t arg6, swig_type_199 arg7, swig_intgo arg8, uintptr_t arg9);
+extern uintptr_t _wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_198 arg2, uintptr_t arg3, swig_type_199 arg4, swig_type_200 arg5, uintptr_t arg6, swig_type_201 arg7, swig_intgo arg8, uintptr_t arg9);
 extern void _wrap_ssogate_sso_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_outcome_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_link_identity_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_200 _wrap_ssogate_sso_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_201 arg2, uintptr_t arg3, swig_type_202 arg4, swig_type_203 arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_204 arg2, swig_intgo arg3, swig_type_205 arg4, uintptr_t arg5);
+extern swig_type_202 _wrap_ssogate_sso_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_203 arg2, uintptr_t arg3, swig_type_204 arg4, swig_type_205 arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_206 arg2, swig_intgo arg3, swig_type_207 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_invite_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_invite_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_invite_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_206 _wrap_ssogate_invite_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_208 _wrap_ssogate_invite_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_policy_members_new_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_policy_members_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_207 arg2, swig_intgo arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_208 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_209 arg2, swig_intgo arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_210 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_LOGIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_PROMPT_JOIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_DENIED_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_gate_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_gate_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_209 arg2);
-extern swig_type_210 _wrap_ssogate_gate_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_211 arg2);
-extern swig_type_212 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_213 arg2);
-extern swig_type_214 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_211 arg2);
+extern swig_type_212 _wrap_ssogate_gate_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_213 arg2);
+extern swig_type_214 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_215 arg2);
+extern swig_type_216 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_gate_options_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_215 arg1, swig_type_216 arg2, uintptr_t arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_217 arg1, swig_type_218 arg2, uintptr_t arg3, uintptr_t arg4);
 extern void _wrap_ssogate_gate_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_new_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_217 arg2, swig_type_218 arg3, swig_type_219 arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_220 arg2, swig_type_221 arg3, uintptr_t arg4);
-extern swig_intgo _wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_222 arg2, uintptr_t arg3, swig_intgo arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_223 arg2, swig_intgo arg3, uintptr_t arg4);
-extern swig_intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_224 arg2, swig_type_225 arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_226 arg2, swig_type_227 arg3, swig_intgo arg4, swig_type_228 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_219 arg2, swig_type_220 arg3, swig_type_221 arg4, uintptr_t arg5);
+extern swig_intgo _wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_222 arg2, swig_type_223 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_224 arg2, uintptr_t arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_intgo _wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_225 arg2, swig_intgo arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_226 arg2, swig_type_227 arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_228 arg2, swig_type_229 arg3, swig_intgo arg4, swig_type_230 arg5, uintptr_t arg6);
 extern void _wrap_ssogate_invite_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_229 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_230 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_231 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_232 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_233 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_type_231 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_232 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_233 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_234 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_235 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
 extern void _wrap_ssogate_enforcement_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_applied_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_mode_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_234 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_235 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_236 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_237 arg2);
-extern swig_type_238 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_239 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_240 arg2);
+extern swig_type_236 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_237 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_238 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_239 arg2);
+extern swig_type_240 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_241 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_242 arg2);
 extern swig_intgo _wrap_ssogate_gate_add_decryption_key_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_241 arg2, swig_type_242 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_243 arg2, swig_type_244 arg3, swig_type_245 arg4, uintptr_t arg5);
+extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_243 arg2, swig_type_244 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_245 arg2, swig_type_246 arg3, swig_type_247 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_gate_outcome_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_kind_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_246 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_247 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_248 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_248 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_249 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_250 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_error_code_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_signature_verified_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_249 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_250 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_251 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_252 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_253 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_251 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_252 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_253 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_254 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_255 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_outcome_verified_login_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_254 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_255 arg2, swig_type_256 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_256 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_257 arg2, swig_type_258 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_password_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_257 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_258 arg2, swig_type_259 arg3, swig_type_260 arg4, uintptr_t arg5);
+extern swig_type_259 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_260 arg2, swig_type_261 arg3, swig_type_262 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_audit_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_261 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_262 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_263 arg2);
-extern swig_type_264 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_265 arg2);
-extern swig_type_266 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_267 arg2);
-extern swig_type_268 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2);
-extern swig_type_270 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_271 arg2);
-extern swig_type_272 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_273 arg2);
-extern swig_type_274 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_275 arg2);
-extern swig_type_276 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_277 arg2);
+extern swig_type_263 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_264 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_265 arg2);
+extern swig_type_266 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_267 arg2);
+extern swig_type_268 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2);
+extern swig_type_270 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_271 arg2);
+extern swig_type_272 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_273 arg2);
+extern swig_type_274 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_275 arg2);
+extern swig_type_276 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_277 arg2);
+extern swig_type_278 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_279 arg2);
 #undef intgo
 */
 import "C"
@@ -860,7 +864,7 @@ func Swig_malloc(arg1 int) (_swig_ret uintptr) {
 }
 
 const SSOGATE_VERSION_MAJOR int = 0
-const SSOGATE_VERSION_MINOR int = 1
+const SSOGATE_VERSION_MINOR int = 2
 const SSOGATE_VERSION_PATCH int = 0
 func _swig_getSSOGATE_VERSION_NUMBER() (_swig_ret int) {
 	var swig_r int
@@ -3412,6 +3416,29 @@ func Ssogate_test_response_params_set_encryption(arg1 Struct_SS_ssogate_test_res
 	return swig_r
 }
 
+func Ssogate_test_response_params_answer_request(arg1 Struct_SS_ssogate_test_response_params, arg2 Struct_SS_ssogate_connection, arg3 string, arg4 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := getSwigcptr(arg4)
+	swig_r = (int)(C._wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Ssogate_test_response_params_relay_state(arg1 Struct_SS_ssogate_test_response_params) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_test_response_params_relay_state_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 func Ssogate_test_response_new(arg1 Struct_SS_ssogate_test_idp, arg2 Struct_SS_ssogate_test_response_params, arg3 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_test_response) {
 	var swig_r Struct_SS_ssogate_test_response
 	_swig_i_0 := getSwigcptr(arg1)
@@ -3459,7 +3486,7 @@ func Ssogate_sp_key_new(arg1 string, arg2 string, arg3 Struct_SS_ssogate_error) 
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(*(*C.swig_type_173)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_174)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(*(*C.swig_type_175)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3474,7 +3501,7 @@ func Ssogate_sp_key_new_legacy(arg1 string, arg2 string, arg3 Struct_SS_ssogate_
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(*(*C.swig_type_175)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(*(*C.swig_type_177)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3563,7 +3590,7 @@ func (arg1 SwigcptrSsogate_sp_login_options) GetIs_passive() (_swig_ret int) {
 func (arg1 SwigcptrSsogate_sp_login_options) SetTtl_seconds(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_178(_swig_i_1))
+	C._wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_180(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_sp_login_options) GetTtl_seconds() (_swig_ret int64) {
@@ -3576,7 +3603,7 @@ func (arg1 SwigcptrSsogate_sp_login_options) GetTtl_seconds() (_swig_ret int64) 
 func (arg1 SwigcptrSsogate_sp_login_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_180(_swig_i_1))
+	C._wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_182(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_sp_login_options) GetNow() (_swig_ret int64) {
@@ -3622,7 +3649,7 @@ func Ssogate_sp_login_begin(arg1 Struct_SS_ssogate_connection, arg2 Struct_SS_ss
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_184)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3731,7 +3758,7 @@ func Ssogate_sp_login_finish(arg1 Struct_SS_ssogate_connection, arg2 Struct_SS_s
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
 	_swig_i_6 := getSwigcptr(arg7)
-	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6))))
+	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -4361,7 +4388,7 @@ func Ssogate_policy_decide_sso_login(arg1 Ssogate_policy_account, arg2 string, a
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := getSwigcptr(arg9)
-	swig_r = (Struct_SS_ssogate_sso_decision)(SwigcptrStruct_SS_ssogate_sso_decision(C._wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_6)), C.swig_intgo(_swig_i_7), C.uintptr_t(_swig_i_8))))
+	swig_r = (Struct_SS_ssogate_sso_decision)(SwigcptrStruct_SS_ssogate_sso_decision(C._wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_200)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5), *(*C.swig_type_201)(unsafe.Pointer(&_swig_i_6)), C.swig_intgo(_swig_i_7), C.uintptr_t(_swig_i_8))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4421,7 +4448,7 @@ func Ssogate_policy_decide_password_login(arg1 Ssogate_policy_account, arg2 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_201)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4441,7 +4468,7 @@ func Ssogate_policy_decide_invite_acceptance(arg1 Ssogate_policy_account, arg2 s
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_invite_decision)(SwigcptrStruct_SS_ssogate_invite_decision(C._wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_invite_decision)(SwigcptrStruct_SS_ssogate_invite_decision(C._wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4499,7 +4526,7 @@ func Ssogate_policy_members_add(arg1 Struct_SS_ssogate_policy_members, arg2 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4514,7 +4541,7 @@ func Ssogate_policy_preview_enforcement(arg1 Ssogate_policy_account, arg2 string
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_210)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4575,7 +4602,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_gate_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_209(_swig_i_1))
+	C._wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_211(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetNow() (_swig_ret int64) {
@@ -4588,7 +4615,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetNow() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_gate_options) SetJoin_token_ttl_seconds(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_211(_swig_i_1))
+	C._wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_213(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetJoin_token_ttl_seconds() (_swig_ret int64) {
@@ -4601,7 +4628,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetJoin_token_ttl_seconds() (_swig_ret 
 func (arg1 SwigcptrSsogate_gate_options) SetMax_response_bytes(arg2 uint64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_213(_swig_i_1))
+	C._wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_215(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetMax_response_bytes() (_swig_ret uint64) {
@@ -4641,7 +4668,7 @@ func Ssogate_gate_open(arg1 string, arg2 string, arg3 Ssogate_gate_options, arg4
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_gate)(SwigcptrStruct_SS_ssogate_gate(C._wrap_ssogate_gate_open_capi_27b00b25d2a171a5(*(*C.swig_type_215)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_gate)(SwigcptrStruct_SS_ssogate_gate(C._wrap_ssogate_gate_open_capi_27b00b25d2a171a5(*(*C.swig_type_217)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4674,7 +4701,7 @@ func Ssogate_gate_create_account(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (int)(C._wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_217)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
+	swig_r = (int)(C._wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4693,7 +4720,7 @@ func Ssogate_gate_add_break_glass(arg1 Struct_SS_ssogate_gate, arg2 string, arg3
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_223)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4710,7 +4737,7 @@ func Ssogate_gate_add_connection(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (int)(C._wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_224)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4723,7 +4750,7 @@ func Ssogate_gate_set_connection_enabled(arg1 Struct_SS_ssogate_gate, arg2 strin
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_223)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_225)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4738,7 +4765,7 @@ func Ssogate_gate_add_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_224)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_225)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_226)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4756,7 +4783,7 @@ func Ssogate_gate_invite(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, 
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_226)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_228(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_230(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4803,7 +4830,7 @@ func Ssogate_gate_preview_enforcement(arg1 Struct_SS_ssogate_gate, arg2 string, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4817,7 +4844,7 @@ func Ssogate_gate_apply_sso_mode(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4878,7 +4905,7 @@ func Ssogate_enforcement_losing_access(arg1 Struct_SS_ssogate_enforcement, arg2 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_237(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_239(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -4896,7 +4923,7 @@ func Ssogate_enforcement_break_glass(arg1 Struct_SS_ssogate_enforcement, arg2 in
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_240(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_242(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -4920,7 +4947,7 @@ func Ssogate_gate_begin_sp_login(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_241)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_242)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_243)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_244)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4937,7 +4964,7 @@ func Ssogate_gate_consume(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string,
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_243)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_244)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_246)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5075,7 +5102,7 @@ func Ssogate_gate_confirm_join(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 St
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_254)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_256)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5088,7 +5115,7 @@ func Ssogate_gate_decide_password_login(arg1 Struct_SS_ssogate_gate, arg2 string
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_255)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_256)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_257)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5134,7 +5161,7 @@ func Ssogate_gate_read_audit(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 int6
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_1)), C.swig_type_259(_swig_i_2), C.swig_type_260(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_260)(unsafe.Pointer(&_swig_i_1)), C.swig_type_261(_swig_i_2), C.swig_type_262(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5157,7 +5184,7 @@ func Ssogate_audit_seq(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int6
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_263(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_265(_swig_i_1)))
 	return swig_r
 }
 
@@ -5165,7 +5192,7 @@ func Ssogate_audit_time(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_265(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_267(_swig_i_1)))
 	return swig_r
 }
 
@@ -5173,7 +5200,7 @@ func Ssogate_audit_account_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_r
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_267(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_269(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5184,7 +5211,7 @@ func Ssogate_audit_connection_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_269(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_271(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5195,7 +5222,7 @@ func Ssogate_audit_email(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_271(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_273(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5206,7 +5233,7 @@ func Ssogate_audit_outcome(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_273(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_275(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5217,7 +5244,7 @@ func Ssogate_audit_reason(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_275(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_277(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5228,7 +5255,7 @@ func Ssogate_audit_detail(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_277(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_279(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 

@@ -324,7 +324,7 @@ intgo _wrap_SSOGATE_VERSION_NUMBER_capi_27b00b25d2a171a5() {
   intgo _swig_go_result;
   
   
-  result = (int)((0*1000000+1*1000+0));
+  result = (int)((0*1000000+2*1000+0));
   _swig_go_result = result; 
   return _swig_go_result;
 }
@@ -4443,6 +4443,42 @@ intgo _wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(st
   
   result = (int)ssogate_test_response_params_set_encryption(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,(char const *)arg6,arg7,arg8,arg9);
   _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(struct ssogate_test_response_params *_swig_go_0, struct ssogate_connection *_swig_go_1, _gostring_ _swig_go_2, struct ssogate_error *_swig_go_3) {
+  ssogate_test_response_params *arg1 = (ssogate_test_response_params *) 0 ;
+  ssogate_connection *arg2 = (ssogate_connection *) 0 ;
+  char *arg3 = (char *) 0 ;
+  size_t arg4 ;
+  ssogate_error *arg5 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_test_response_params **)&_swig_go_0; 
+  arg2 = *(ssogate_connection **)&_swig_go_1; 
+  
+  arg3 = (char *)_swig_go_2.p;
+  arg4 = (size_t)_swig_go_2.n;
+  
+  arg5 = *(ssogate_error **)&_swig_go_3; 
+  
+  result = (int)ssogate_test_response_params_answer_request(arg1,(struct ssogate_connection const *)arg2,(char const *)arg3,arg4,arg5);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_test_response_params_relay_state_capi_27b00b25d2a171a5(struct ssogate_test_response_params *_swig_go_0) {
+  ssogate_test_response_params *arg1 = (ssogate_test_response_params *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_test_response_params **)&_swig_go_0; 
+  
+  result = (char *)ssogate_test_response_params_relay_state((struct ssogate_test_response_params const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 

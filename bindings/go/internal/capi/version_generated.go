@@ -2,15 +2,15 @@
 
 package capi
 
-// The wrapper calls the functions of ssogate.h 0.1.0. The ABI only grows within a major
+// The wrapper calls the functions of ssogate.h 0.2.0. The ABI only grows within a major
 // version, so any installed 0.x at least as new has them all; an older or other-major header
 // stops the build here with the reason, instead of with undeclared functions or a wrong ABI.
 
 /*
 #include "ssogate/ssogate.h"
 
-#if !defined(SSOGATE_VERSION_NUMBER) || SSOGATE_VERSION_MAJOR != 0 || SSOGATE_VERSION_MINOR < 1
-#error "this ssogate Go module needs libssogate 0.x, at least 0.1 (its wrapper was made from ssogate.h 0.1.0); pkg-config --modversion ssogate shows the version found"
+#if !defined(SSOGATE_VERSION_NUMBER) || SSOGATE_VERSION_MAJOR != 0 || SSOGATE_VERSION_MINOR < 2
+#error "this ssogate Go module needs libssogate 0.x, at least 0.2 (its wrapper was made from ssogate.h 0.2.0); pkg-config --modversion ssogate shows the version found"
 #endif
 */
 import "C"
