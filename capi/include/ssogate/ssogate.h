@@ -1762,7 +1762,9 @@ SSOGATE_API int ssogate_gate_add_break_glass(ssogate_gate *gate, const char *acc
 /**
  * Saves conn for the account (its JSON; insert or replace, so saving it again with new settings
  * changes them for the next login). enabled: 1 or 0. SSOGATE_STORE_CONFLICT when the connection id
- * belongs to another account.
+ * belongs to another account, or when the saved connection of that id has another ACS URL or SP entity
+ * ID (the IdP knows the saved ones: a connection made again without its id or URLs would break logins;
+ * change settings on the saved connection instead).
  */
 SSOGATE_API int ssogate_gate_add_connection(ssogate_gate *gate, const char *account_id, size_t account_id_len,
                                             const ssogate_connection *conn, int enabled,
