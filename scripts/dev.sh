@@ -222,7 +222,7 @@ case "$cmd" in
   format) format ;;
   ctest) run_ctest ;;
   python) python_tests ;;
-  wheel) wheel ;;
+  wheel) deps; wheel ;;
   wheel-test) wheel_test ;;
   go) go_tests ;;
   sanitize) san_build; sanitize ;;

@@ -27,6 +27,14 @@ trap 'echo "wheel test failed; its files are in $work" >&2' ERR
 
 scripts/wheel.sh "$work/dist" "$build_dir" "$python"
 wheel=$(ls "$work"/dist/*.whl)
+# The sdist carries the licence and the third-party notices at its top, as the wheel does.
+tar tzf "$work"/dist/*.tar.gz > "$work/sdist.txt"
+for f in LICENSE THIRD-PARTY-NOTICES.md PKG-INFO; do
+  if ! grep -qx "ssogate-[^/]*/$f" "$work/sdist.txt"; then
+    echo "the sdist has no $f" >&2
+    exit 1
+  fi
+done
 
 # The interpreter the venv (and so the wheel's tag) is for: the one PYTHON's venv was made from.
 base=$("$python" -c 'import os, sys; print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))')
