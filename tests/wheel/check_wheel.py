@@ -14,10 +14,12 @@ packages). Three views of the same question, each of which fails the check on it
    OpenSSL backend, libcrypto, hiredis, SQLite, zlib, and what they pull in) resolves to a path
    inside the installed package, none to /usr/lib or /lib, none "not found".
 3. At run time: a child process imports ssogate and imports IdP metadata (which initialises
-   libxml2, xmlsec1 and its OpenSSL backend), with LD_DEBUG=files; every such library that this
-   added to the process's mappings (/proc/self/maps) is the wheel's copy, and nothing is dlopen()ed
-   from the system (xmlsec1 can load its crypto backend at run time; ssogate is built with
-   XMLSEC_NO_CRYPTO_DYNAMIC_LOADING, and this is where that is proven).
+   libxml2, xmlsec1 and its OpenSSL backend), with LD_DEBUG=files,bindings; every such library that
+   this added to the process's mappings (/proc/self/maps) is the wheel's copy, nothing is dlopen()ed
+   by its system name or path (xmlsec1 can load its crypto backend at run time; ssogate is built
+   with XMLSEC_NO_CRYPTO_DYNAMIC_LOADING, and this is where that is proven), and no symbol of the
+   wheel's files binds to a system copy of a bundled library other than one the interpreter itself
+   had loaded before (see check_runtime).
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ print(json.dumps({"package": ssogate.__file__, "before": sorted(before), "maps":
 
 
 def check_runtime(package_dir: Path) -> None:
-    env = dict(os.environ, LD_DEBUG="files")
+    env = dict(os.environ, LD_DEBUG="files,bindings")
     env.pop("LD_LIBRARY_PATH", None)
     run = subprocess.run([sys.executable, "-c", PROBE, str(METADATA)], capture_output=True, text=True, env=env,
                          check=False)
@@ -187,6 +189,30 @@ def check_runtime(package_dir: Path) -> None:
             asked = m.group(1)
             if under_system(asked) or not HASHED.match(Path(asked).name):
                 fail(f"run time: {asked} was dlopen()ed (that name or path is the system's copy)")
+    # LD_DEBUG=bindings: "binding file <from> [0] to <to> [0]: normal symbol ...", one per symbol.
+    # ELF looks a symbol up in the process's global scope (the interpreter and what it links) before
+    # the library's own dependencies, so a library the interpreter already linked wins even over the
+    # wheel's copy: Debian's python3.11 links zlib, and the wheel's libz and libxml2 then call the
+    # interpreter's. That is reported, not failed (it is the interpreter's choice, not the wheel's);
+    # a binding to any other system copy of a bundled library fails.
+    interpreter_own = {Path(p).resolve() for p in result["before"]}
+    interposed: set[str] = set()
+    outside: set[tuple[str, Path]] = set()
+    for line in run.stderr.splitlines():
+        m = re.search(r"binding file (\S+) \[\d+\] to (\S+) \[\d+\]: normal symbol", line)
+        if not m or family(Path(m.group(2)).name) is None:
+            continue
+        source, target = Path(m.group(1)).resolve(), Path(m.group(2)).resolve()
+        if package_dir.parent not in source.parents or package_dir.parent in target.parents:
+            continue
+        if target in interpreter_own:
+            interposed.add(target.name)
+        else:
+            outside.add((source.name, target))
+    for name, target in sorted(outside):
+        fail(f"run time: {name} binds symbols to {target} (outside the wheel)")
+    if interposed:
+        print(f"run time: symbols of {', '.join(sorted(interposed))} bind to the interpreter's own copy (ELF global scope)")
     print("run time: mapped by importing ssogate: " + ", ".join(sorted(Path(p).name for ps in mapped.values() for p in ps)))
 
 
