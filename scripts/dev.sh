@@ -3,11 +3,13 @@
 #
 #   scripts/dev.sh demo    install what is missing, build, run the demo
 #   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
-#                          every test suite (C++, C, Python, Go), then the C++ and C tests under
-#                          ASan+UBSan and each libFuzzer target
+#                          every test suite (C++, C, Python, the self-contained wheel, Go), then the
+#                          C++ and C tests under ASan+UBSan and each libFuzzer target
 #
-# Steps on their own: deps | build | lint | format | ctest | python | go | sanitize | fuzz | bench
-# Environment: BUILD_DIR (default build), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
+# Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go |
+#                     sanitize | fuzz | bench
+# Environment: BUILD_DIR (default build), WHEEL_BUILD_DIR (default $BUILD_DIR-wheel: the CMake trees
+# of the Python package, one per wheel tag), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +17,7 @@ cd "$here"
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
 VENV=${VENV:-.venv}
+WHEEL_BUILD_DIR=${WHEEL_BUILD_DIR:-$BUILD_DIR-wheel}
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -74,13 +77,23 @@ run_ctest() {
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS"
 }
 
-python_tests() {
-  say "Python package (pip install .) and tests (pytest)"
-  # /usr/bin/python3 with system site packages: python3-lasso (Debian only) is an interop peer.
+# The .venv of the Python steps: /usr/bin/python3 with system site packages (python3-lasso, Debian
+# only, is an interop peer), plus pytest and the package's build tools, which `pip install` and the
+# wheel build use in place (no build isolation) so that both reuse one CMake tree.
+python_venv() {
   [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv --system-site-packages "$VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q pytest
-  CMAKE_BUILD_PARALLEL_LEVEL=$JOBS "$VENV/bin/python" -m pip install -q .
+  "$VENV/bin/python" -m pip install -q pytest build scikit-build-core pybind11
+}
+
+python_tests() {
+  say "Python package (pip install .) and tests (pytest)"
+  python_venv
+  # The CMake tree lives in $WHEEL_BUILD_DIR/<wheel tag> and is kept, so a second install only
+  # recompiles what changed (pyproject.toml names no build directory: a plain `pip install .`
+  # compiles from scratch in a temporary one).
+  CMAKE_BUILD_PARALLEL_LEVEL=$JOBS "$VENV/bin/python" -m pip install -q --no-build-isolation \
+    -C build-dir="$WHEEL_BUILD_DIR/{wheel_tag}" .
   # The package source is python/ssogate, so `import ssogate` here is the installed wheel.
   "$VENV/bin/python" -m pytest -q tests/python
 }
@@ -90,6 +103,50 @@ python_tests() {
 docs_tests() {
   say "documentation code blocks (tests/docs/run_code_blocks.py)"
   "$VENV/bin/python" tests/docs/run_code_blocks.py --build-dir "$BUILD_DIR"
+}
+
+# Every CPython on this machine that the package supports (requires-python >= 3.9) and that has its
+# C headers, one per version: /usr/bin/python3 (through the .venv, sharing the `python` step's CMake
+# tree) first, then Debian's other python3.X and pyenv's. PYTHONS (space-separated) overrides the list.
+wheel_pythons() {
+  if [ -n "${PYTHONS:-}" ]; then
+    echo "$PYTHONS"
+    return
+  fi
+  local seen list=() candidate xy
+  seen=" $(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') "
+  list+=("$VENV/bin/python")
+  for candidate in /usr/bin/python3.[0-9]* "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/*/bin/python3; do
+    [ -x "$candidate" ] || continue
+    case "$candidate" in *-config) continue ;; esac
+    xy=$("$candidate" -c 'import sys, sysconfig, os
+ok = sys.implementation.name == "cpython" and sys.version_info >= (3, 9) and \
+     os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
+print("%d.%d" % sys.version_info[:2] if ok else "")' 2>/dev/null) || continue
+    [ -n "$xy" ] || continue
+    case "$seen" in *" $xy "*) continue ;; esac
+    seen+="$xy "
+    list+=("$candidate")
+  done
+  echo "${list[@]}"
+}
+
+# Self-contained wheels (auditwheel) for every CPython here, and the sdist, into dist/.
+wheel() {
+  python_venv
+  local pythons
+  pythons=$(wheel_pythons)
+  say "wheels and sdist into dist/ for: $pythons"
+  # shellcheck disable=SC2086 # one argument per interpreter
+  JOBS=$JOBS scripts/wheel.sh dist "$WHEEL_BUILD_DIR" $pythons
+}
+
+# The /usr/bin/python3 wheel, installed without system site packages, under the Python tests and
+# the bundling checks. Packs the CMake tree of `python` (run that first, or this compiles it).
+wheel_test() {
+  say "self-contained wheel: build, install with --no-index into a bare venv, test"
+  python_venv
+  JOBS=$JOBS tests/wheel/run.sh "$WHEEL_BUILD_DIR" "$VENV/bin/python"
 }
 
 go_tests() {
@@ -166,16 +223,18 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; lint; run_ctest; python_tests; go_tests; docs_tests; san_build; sanitize; fuzz ;;
+  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; docs_tests; san_build; sanitize; fuzz ;;
   deps) deps ;;
   build) shift; deps; build "$@" ;;
   lint) lint ;;
   format) format ;;
   ctest) run_ctest ;;
   python) python_tests ;;
+  wheel) deps; wheel ;;
+  wheel-test) wheel_test ;;
   go) go_tests ;;
   sanitize) san_build; sanitize ;;
   fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
-  *) echo "usage: scripts/dev.sh demo|test|deps|build|lint|format|ctest|python|go|sanitize|fuzz|bench" >&2; exit 2 ;;
+  *) echo "usage: scripts/dev.sh demo|test|deps|build|lint|format|ctest|python|wheel|wheel-test|go|sanitize|fuzz|bench" >&2; exit 2 ;;
 esac
