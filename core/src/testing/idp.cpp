@@ -15,6 +15,7 @@
 #include <xmlsec/xmlsec.h>
 
 #include <memory>
+#include <vector>
 
 namespace ssogate::core::testing {
 namespace {
@@ -110,9 +111,11 @@ void encrypt_identity(xmlDoc *doc, xmlNode *assertion, const Encryption &e) {
             encrypt_in_place(doc, nameid, e, "EncryptedID");
     }
     if (!e.attributes) return;
+    // Collected first: encrypt_in_place frees the node it replaces, which an iteration would still read.
+    std::vector<xmlNode *> attributes;
     for (xmlNode *st : xml::NamedChildren(assertion, xml::ns_saml, "AttributeStatement"))
-        for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute"))
-            encrypt_in_place(doc, at, e, "EncryptedAttribute");
+        for (xmlNode *at : xml::NamedChildren(st, xml::ns_saml, "Attribute")) attributes.push_back(at);
+    for (xmlNode *at : attributes) encrypt_in_place(doc, at, e, "EncryptedAttribute");
 }
 
 }  // namespace
