@@ -1,17 +1,17 @@
 // The testing IdP answers AuthnRequests as a real IdP receives them: begin_login's Redirect URL or
 // POST form value is read, checked against the connection, and answered; finish_login accepts it.
+#include "testing/answer.hpp"
 #include "login/login.hpp"
 #include "response_test_util.hpp"
 #include "store/pending_requests.hpp"
-#include "testing/answer.hpp"
 
 #include <gtest/gtest.h>
 
 namespace ssogate::core::test {
 namespace {
 
-using testing::ReceivedRequest;
 using testing::read_authn_request;
+using testing::ReceivedRequest;
 using testing::TestIdp;
 
 const TestIdp &idp() {
@@ -100,9 +100,7 @@ TEST(TestIdpAnswers, RequestsForAnotherSpOrMalformedAreRefusedWithTheReason) {
     EXPECT_EQ(code_of([&] { read_authn_request("SAMLRequest=bm90IGRlZmxhdGU%3D", *conn()); }), Code::invalid_argument);
     EXPECT_EQ(code_of([&] { read_authn_request("not base64 at all!", *conn()); }), Code::invalid_argument);
     // The hardened parser reads it: a DOCTYPE is refused with its own code.
-    EXPECT_EQ(code_of([&] {
-                  read_authn_request(util::base64_encode("<!DOCTYPE x><samlp:AuthnRequest/>"), *conn());
-              }),
+    EXPECT_EQ(code_of([&] { read_authn_request(util::base64_encode("<!DOCTYPE x><samlp:AuthnRequest/>"), *conn()); }),
               Code::xml_doctype);
 }
 

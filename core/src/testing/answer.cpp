@@ -55,7 +55,7 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
     return std::nullopt;
 }
 
-constexpr std::size_t max_request_bytes = 256 * 1024;
+constexpr std::size_t max_request_bytes = std::size_t{256} * 1024;
 
 // The AuthnRequest XML and what the transport says about it.
 struct Transport {
@@ -107,7 +107,8 @@ void check_request(xmlNode *root, const Connection &conn) {
     if (auto destination = xml::attribute(root, "Destination")) {
         bool known = false;
         for (const Endpoint &e : conn.idp()->sso_endpoints()) known |= e.location == *destination;
-        if (!known) refuse("the AuthnRequest's Destination " + util::quoted(*destination) + " is not an SSO URL of the IdP");
+        if (!known)
+            refuse("the AuthnRequest's Destination " + util::quoted(*destination) + " is not an SSO URL of the IdP");
     }
 }
 
