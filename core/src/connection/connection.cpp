@@ -198,11 +198,10 @@ void set_attr(xmlNode *node, const char *name, const std::string &value) {
         fail(Code::out_of_memory, "could not build SP metadata");
 }
 
-// A KeyDescriptor use="encryption" with the certificate and, as EncryptionMethod elements, exactly
-// the algorithms verification accepts for this connection.
-void add_encryption_key(xmlNode *sp, xmlNs *md, const crypto::Certificate &cert, bool allow_rsa_1_5) {
+// A KeyDescriptor of `use` ("signing", "encryption") holding the certificate in a ds:KeyInfo.
+xmlNode *add_key_descriptor(xmlNode *sp, xmlNs *md, const crypto::Certificate &cert, const char *use) {
     xmlNode *kd = add_child(sp, md, "KeyDescriptor");
-    set_attr(kd, "use", "encryption");
+    set_attr(kd, "use", use);
     xmlNode *key_info = add_child(kd, nullptr, "KeyInfo");
     xmlNs *ds = xmlNewNs(key_info, X(xml::ns_ds), X("ds"));
     if (ds == nullptr) fail(Code::out_of_memory, "could not build SP metadata");
@@ -210,6 +209,13 @@ void add_encryption_key(xmlNode *sp, xmlNs *md, const crypto::Certificate &cert,
     xmlNode *data = add_child(key_info, ds, "X509Data");
     const std::string b64 = util::base64_encode(cert.der);
     add_child(data, ds, "X509Certificate", &b64);
+    return kd;
+}
+
+// A KeyDescriptor use="encryption" with the certificate and, as EncryptionMethod elements, exactly
+// the algorithms verification accepts for this connection.
+void add_encryption_key(xmlNode *sp, xmlNs *md, const crypto::Certificate &cert, bool allow_rsa_1_5) {
+    xmlNode *kd = add_key_descriptor(sp, md, cert, "encryption");
     crypto::DecryptPolicy policy;
     policy.allow_rsa_1_5 = allow_rsa_1_5;
     for (const std::string &algorithm : crypto::accepted_encryption_algorithms(policy)) {
@@ -408,16 +414,7 @@ std::string Connection::sp_metadata() const {
     // Children in the order of saml-schema-metadata-2.0.xsd: KeyDescriptor*, (SLO, NameIDFormat*),
     // AssertionConsumerService+.
     if (!sp_certificate_pem_.empty()) {
-        crypto::Certificate cert = crypto::parse_certificate_pem(sp_certificate_pem_);
-        xmlNode *kd = add_child(sp, md, "KeyDescriptor");
-        set_attr(kd, "use", "signing");
-        xmlNode *key_info = add_child(kd, nullptr, "KeyInfo");
-        xmlNs *ds = xmlNewNs(key_info, X(xml::ns_ds), X("ds"));
-        if (ds == nullptr) fail(Code::out_of_memory, "could not build SP metadata");
-        xmlSetNs(key_info, ds);
-        xmlNode *data = add_child(key_info, ds, "X509Data");
-        const std::string b64 = util::base64_encode(cert.der);
-        add_child(data, ds, "X509Certificate", &b64);
+        add_key_descriptor(sp, md, crypto::parse_certificate_pem(sp_certificate_pem_), "signing");
     }
     for (const crypto::Certificate &cert : encryption_certs_) add_encryption_key(sp, md, cert, settings_.allow_rsa_1_5);
     const std::string email = nameid_email;
