@@ -70,6 +70,28 @@ const (
 	CodeMetadataUnsigned Code = 121
 	// Other structural problems (missing entityID, an endpoint without Location, ...).
 	CodeMetadataInvalid Code = 122
+	// A metadata URL that is not absolute https (http only when the host allows it), carries user credentials,
+	// or is malformed.
+	CodeMetadataURLInvalid Code = 130
+	// The metadata host resolves to an address the fetch policy refuses (loopback, link-local, private, unique-
+	// local, multicast, unspecified, ...) and not on the host's allow-list: the URL came from a tenant admin and
+	// must not reach the service's own network.
+	CodeMetadataAddressBlocked Code = 131
+	// The metadata could not be fetched: the name does not resolve, the connection was refused or reset.
+	CodeMetadataFetchFailed Code = 132
+	// The metadata server did not answer within the timeout.
+	CodeMetadataFetchTimeout Code = 133
+	// The metadata document is larger than the fetch limit (the download was stopped).
+	CodeMetadataFetchTooLarge Code = 134
+	// A redirect the policy refuses: from https to http, to another scheme, or too many.
+	CodeMetadataRedirectRefused Code = 135
+	// The metadata server answered with an HTTP status other than 200 (or 304 to a conditional refresh).
+	CodeMetadataHTTPStatus Code = 136
+	// The metadata server's TLS certificate did not verify (unknown CA, wrong name, expired).
+	CodeMetadataTls Code = 137
+	// A refresh found another entityID at the metadata URL: not applied (the last known good metadata stays); an
+	// admin must check the IdP and import it again.
+	CodeMetadataEntityChanged Code = 138
 	// Warning: a signing certificate has expired (many IdPs still sign with it; rotate soon).
 	CodeWarnCertExpired Code = 180
 	// Warning: a signing certificate expires within 30 days.
@@ -257,6 +279,24 @@ func codeName(c Code) (string, bool) {
 		return "METADATA_UNSIGNED", true
 	case CodeMetadataInvalid:
 		return "METADATA_INVALID", true
+	case CodeMetadataURLInvalid:
+		return "METADATA_URL_INVALID", true
+	case CodeMetadataAddressBlocked:
+		return "METADATA_ADDRESS_BLOCKED", true
+	case CodeMetadataFetchFailed:
+		return "METADATA_FETCH_FAILED", true
+	case CodeMetadataFetchTimeout:
+		return "METADATA_FETCH_TIMEOUT", true
+	case CodeMetadataFetchTooLarge:
+		return "METADATA_FETCH_TOO_LARGE", true
+	case CodeMetadataRedirectRefused:
+		return "METADATA_REDIRECT_REFUSED", true
+	case CodeMetadataHTTPStatus:
+		return "METADATA_HTTP_STATUS", true
+	case CodeMetadataTls:
+		return "METADATA_TLS", true
+	case CodeMetadataEntityChanged:
+		return "METADATA_ENTITY_CHANGED", true
 	case CodeWarnCertExpired:
 		return "WARN_CERT_EXPIRED", true
 	case CodeWarnCertExpiresSoon:
@@ -399,6 +439,15 @@ var ErrMetadataEntityNotFound = sentinel(CodeMetadataEntityNotFound)
 var ErrMetadataSignatureInvalid = sentinel(CodeMetadataSignatureInvalid)
 var ErrMetadataUnsigned = sentinel(CodeMetadataUnsigned)
 var ErrMetadataInvalid = sentinel(CodeMetadataInvalid)
+var ErrMetadataURLInvalid = sentinel(CodeMetadataURLInvalid)
+var ErrMetadataAddressBlocked = sentinel(CodeMetadataAddressBlocked)
+var ErrMetadataFetchFailed = sentinel(CodeMetadataFetchFailed)
+var ErrMetadataFetchTimeout = sentinel(CodeMetadataFetchTimeout)
+var ErrMetadataFetchTooLarge = sentinel(CodeMetadataFetchTooLarge)
+var ErrMetadataRedirectRefused = sentinel(CodeMetadataRedirectRefused)
+var ErrMetadataHTTPStatus = sentinel(CodeMetadataHTTPStatus)
+var ErrMetadataTls = sentinel(CodeMetadataTls)
+var ErrMetadataEntityChanged = sentinel(CodeMetadataEntityChanged)
 var ErrSignatureMissing = sentinel(CodeSignatureMissing)
 var ErrSignatureInvalid = sentinel(CodeSignatureInvalid)
 var ErrSignatureAlgorithm = sentinel(CodeSignatureAlgorithm)

@@ -87,6 +87,28 @@ class Code(enum.IntEnum):
     METADATA_UNSIGNED = 121
     #: Other structural problems (missing entityID, an endpoint without Location, ...).
     METADATA_INVALID = 122
+    #: A metadata URL that is not absolute https (http only when the host allows it), carries user
+    #: credentials, or is malformed.
+    METADATA_URL_INVALID = 130
+    #: The metadata host resolves to an address the fetch policy refuses (loopback, link-local, private,
+    #: unique-local, multicast, unspecified, ...) and not on the host's allow-list: the URL came from a tenant
+    #: admin and must not reach the service's own network.
+    METADATA_ADDRESS_BLOCKED = 131
+    #: The metadata could not be fetched: the name does not resolve, the connection was refused or reset.
+    METADATA_FETCH_FAILED = 132
+    #: The metadata server did not answer within the timeout.
+    METADATA_FETCH_TIMEOUT = 133
+    #: The metadata document is larger than the fetch limit (the download was stopped).
+    METADATA_FETCH_TOO_LARGE = 134
+    #: A redirect the policy refuses: from https to http, to another scheme, or too many.
+    METADATA_REDIRECT_REFUSED = 135
+    #: The metadata server answered with an HTTP status other than 200 (or 304 to a conditional refresh).
+    METADATA_HTTP_STATUS = 136
+    #: The metadata server's TLS certificate did not verify (unknown CA, wrong name, expired).
+    METADATA_TLS = 137
+    #: A refresh found another entityID at the metadata URL: not applied (the last known good metadata stays);
+    #: an admin must check the IdP and import it again.
+    METADATA_ENTITY_CHANGED = 138
     #: Warning: a signing certificate has expired (many IdPs still sign with it; rotate soon).
     WARN_CERT_EXPIRED = 180
     #: Warning: a signing certificate expires within 30 days.

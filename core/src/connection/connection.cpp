@@ -279,6 +279,50 @@ std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetad
     return c;
 }
 
+namespace {
+
+json source_to_json(const MetadataSource &s) {
+    return json{{"url", s.url},
+                {"etag", s.etag},
+                {"last_modified", s.last_modified},
+                {"signer_pem", s.signer_pem},
+                {"fetched_at", s.fetched_at},
+                {"attempted_at", s.attempted_at},
+                {"next_refresh_at", s.next_refresh_at},
+                {"consecutive_failures", s.consecutive_failures},
+                {"last_error_code", s.last_error_code},
+                {"last_error", s.last_error}};
+}
+
+MetadataSource source_from_json(const json &j) {
+    if (!j.is_object()) json_error("field \"source\" in \"idp\" must be an object");
+    const char *in = " in \"idp\".\"source\"";
+    MetadataSource s;
+    s.url = string_field(j, "url", in);
+    s.etag = string_field(j, "etag", in);
+    s.last_modified = string_field(j, "last_modified", in);
+    s.signer_pem = string_field(j, "signer_pem", in);
+    s.last_error = string_field(j, "last_error", in);
+    const auto number = [&](const char *name) {
+        const json &v = field(j, name, in);
+        if (!v.is_number_integer()) json_error(std::string("field \"") + name + "\"" + in + " must be an integer");
+        return v.get<std::int64_t>();
+    };
+    s.fetched_at = number("fetched_at");
+    s.attempted_at = number("attempted_at");
+    s.next_refresh_at = number("next_refresh_at");
+    const auto failures = number("consecutive_failures");
+    const auto code = number("last_error_code");
+    if (failures < 0 || failures > 1000000 || code < 0 || code > 100000)
+        json_error(std::string("consecutive_failures or last_error_code") + in + " is out of range");
+    s.consecutive_failures = static_cast<int>(failures);
+    s.last_error_code = static_cast<int>(code);
+    if (s.url.empty()) json_error(std::string("field \"url\"") + in + " is empty");
+    return s;
+}
+
+}  // namespace
+
 std::string Connection::to_json() const {
     json settings = {
         {"allow_idp_initiated", settings_.allow_idp_initiated},       {"jit_provisioning", settings_.jit_provisioning},
@@ -300,6 +344,7 @@ std::string Connection::to_json() const {
         {"sp_encryption_certificates", std::move(encryption)},
         {"idp", {{"entity_id", idp_->entity_id()}, {"metadata_xml", idp_->source_xml()}}},
     };
+    if (const MetadataSource &src = idp_->source(); !src.url.empty()) j["idp"]["source"] = source_to_json(src);
     // Invalid UTF-8 in a description would make dump() throw; replace it rather than fail a save.
     return j.dump(2, ' ', false, json::error_handler_t::replace);
 }
@@ -384,7 +429,23 @@ std::shared_ptr<const Connection> connection_from_json(std::string_view text, co
     // metadata that would be refused today (e.g. validUntil has passed since).
     ImportOptions options = import;
     options.entity_id = entity_id;
-    return make_connection(import_idp_metadata(metadata, options), p);
+    auto md = import_idp_metadata(metadata, options);
+    if (auto it = idp.find("source"); it != idp.end()) md = with_source(*md, source_from_json(*it));
+    return make_connection(std::move(md), p);
+}
+
+std::shared_ptr<const Connection> with_idp(const Connection &c, std::shared_ptr<const IdpMetadata> idp) {
+    std::shared_ptr<Connection> out(new Connection());
+    out->id_ = c.id_;
+    out->description_ = c.description_;
+    out->acs_url_ = c.acs_url_;
+    out->sp_entity_id_ = c.sp_entity_id_;
+    out->sp_certificate_pem_ = c.sp_certificate_pem_;
+    out->settings_ = c.settings_;
+    out->encryption_certs_ = c.encryption_certs_;
+    out->encryption_cert_pems_ = c.encryption_cert_pems_;
+    out->idp_ = std::move(idp);
+    return out;
 }
 
 bool Connection::signs_every_request() const noexcept { return idp_ && idp_->want_authn_requests_signed(); }

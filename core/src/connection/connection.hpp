@@ -88,6 +88,7 @@ public:
 private:
     friend std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetadata>,
                                                              const ConnectionParams &);
+    friend std::shared_ptr<const Connection> with_idp(const Connection &, std::shared_ptr<const IdpMetadata>);
     std::string id_, description_, acs_url_, sp_entity_id_, sp_certificate_pem_;
     ConnectionSettings settings_;
     std::vector<crypto::Certificate> encryption_certs_;
@@ -104,6 +105,10 @@ std::string normalise_origin(std::string_view url);
 // Validates every parameter (invalid_url, invalid_setting, invalid_argument).
 std::shared_ptr<const Connection> make_connection(std::shared_ptr<const IdpMetadata> idp,
                                                   const ConnectionParams &params);
+// The same connection (id, URLs, settings, SP certificates) over other IdP metadata: a refresh's
+// result. The SP side is copied, not validated again.
+std::shared_ptr<const Connection> with_idp(const Connection &c, std::shared_ptr<const IdpMetadata> idp);
+
 // Refuses malformed JSON (connection_json) and newer schemas (connection_version); re-imports the
 // IdP metadata it carries with `import` (so an expired validUntil is refused, as on first import).
 std::shared_ptr<const Connection> connection_from_json(std::string_view json, const ImportOptions &import = {});

@@ -182,7 +182,8 @@ std::shared_ptr<const IdpMetadata> MetadataImporter::run() {
     xml::Document doc = parse_and_verify();
     xmlNode *root = doc.root();
     // An expired aggregate is refused whatever entity is asked for.
-    if (auto root_until = valid_until_of(root); root_until && *root_until <= now_) expired(*root_until, now_);
+    if (auto root_until = valid_until_of(root); root_until && *root_until <= now_ && !options_.accept_expired)
+        expired(*root_until, now_);
     const Entity chosen = choose_entity(root);
     read_entity_id(chosen.node);
     xmlNode *idp = idp_role(chosen.node);
@@ -313,7 +314,7 @@ void MetadataImporter::read_lifetime(const Entity &chosen, xmlNode *idp) {
     for (xmlNode *g : chosen.enclosing) consider(g);
     consider(chosen.node);
     consider(idp);
-    if (until && *until <= now_) expired(*until, now_);
+    if (until && *until <= now_ && !options_.accept_expired) expired(*until, now_);
     md_->valid_until_ = until;
 }
 
@@ -430,6 +431,12 @@ void MetadataImporter::read_options(xmlNode *idp) {
         else if (v != "false" && v != "0")
             fail(Code::metadata_invalid, "WantAuthnRequestsSigned is " + quoted(*want) + "; expected true or false");
     }
+}
+
+std::shared_ptr<const IdpMetadata> with_source(const IdpMetadata &md, MetadataSource source) {
+    auto copy = std::make_shared<IdpMetadata>(md);
+    copy->source_ = std::move(source);
+    return copy;
 }
 
 std::shared_ptr<const IdpMetadata> import_idp_metadata(std::string_view xml, const ImportOptions &options) {

@@ -36,6 +36,24 @@ struct ImportOptions {
     // Accept rsa-sha1 / sha1 in that signature (many federation aggregates still use them). Off by
     // default: SHA-1 only by explicit opt-in (DESIGN principle 3).
     bool allow_sha1 = false;
+    // Read metadata whose validUntil has passed instead of refusing it: only to load the last known
+    // good copy of a connection that a refresh is about to replace (and to report it expired).
+    bool accept_expired = false;
+};
+
+// Where metadata came from and how its refresh stands; empty url for a file the admin uploaded or a
+// connection set up by hand. Kept in the connection's JSON.
+struct MetadataSource {
+    std::string url;
+    std::string etag;           // the server's validators, sent back on the next refresh
+    std::string last_modified;
+    std::string signer_pem;     // a pinned metadata signer: every refreshed document must verify with it
+    std::int64_t fetched_at = 0;    // the last successful fetch (200 or 304), Unix seconds
+    std::int64_t attempted_at = 0;  // the last attempt
+    std::int64_t next_refresh_at = 0;
+    int consecutive_failures = 0;
+    int last_error_code = 0;  // the Code of the last failed attempt, 0 after a success
+    std::string last_error;
 };
 
 // Imported metadata of one IdP. Immutable and safe to share across threads.
@@ -56,12 +74,14 @@ public:
     const std::vector<Warning> &warnings() const noexcept { return warnings_; }
     // The uploaded bytes, kept so that a connection can be serialised and re-imported.
     const std::string &source_xml() const noexcept { return source_xml_; }
+    const MetadataSource &source() const noexcept { return source_; }
 
     // First SingleSignOnService with that binding URI, or nullptr.
     const Endpoint *sso_endpoint(std::string_view binding) const noexcept;
 
 private:
     friend class MetadataImporter;
+    friend std::shared_ptr<const IdpMetadata> with_source(const IdpMetadata &md, MetadataSource source);
     std::string entity_id_;
     std::vector<Endpoint> sso_, slo_;
     std::vector<crypto::Certificate> certs_;
@@ -73,7 +93,11 @@ private:
     bool signature_verified_ = false;
     std::vector<Warning> warnings_;
     std::string source_xml_;
+    MetadataSource source_;
 };
+
+// A copy of `md` with another source (the parsed metadata is shared data, copied as is).
+std::shared_ptr<const IdpMetadata> with_source(const IdpMetadata &md, MetadataSource source);
 
 // Throws Error with one of the 1xx codes (see error.hpp) and a message that tells the admin what to do.
 std::shared_ptr<const IdpMetadata> import_idp_metadata(std::string_view xml, const ImportOptions &options);
