@@ -23,6 +23,8 @@ using core::Code;
 struct ssogate_gate {
     std::shared_ptr<core::gate::Gate> g;
     std::int64_t frozen_now = 0;
+    ssogate_metadata_event_fn on_event = nullptr;  // set before the gate is shared (documented)
+    void *on_event_data = nullptr;
     std::mutex handles_mu;
     std::map<std::string, std::shared_ptr<const ssogate_connection>, std::less<>> handles;
 };
@@ -642,4 +644,36 @@ const ssogate_member *ssogate_member_list_get(const ssogate_member_list *list, s
 
 int ssogate_gate_check_stores(ssogate_gate *gate, ssogate_error *err) noexcept {
     return admin_call(err, [&] { require(gate, "ssogate_gate_check_stores").check_stores(); });
+}
+
+namespace ssogate::capi {
+ssogate_refresh *make_refresh(core::RefreshResult r);  // metadata_url.cpp
+const ssogate_metadata_event_list *refresh_event_list(const ssogate_refresh *refresh) noexcept;
+}  // namespace ssogate::capi
+
+ssogate_refresh *ssogate_gate_refresh_connection(ssogate_gate *gate, const char *connection_id,
+                                                 size_t connection_id_len, const ssogate_fetcher *fetcher,
+                                                 ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_refresh_connection");
+        core::RefreshOptions o = ssogate::capi::refresh_options(fetcher);
+        const std::string id(ssogate::capi::input(connection_id, connection_id_len, "connection_id"));
+        ssogate_refresh *r = ssogate::capi::make_refresh(g.refresh_connection(id, o));
+        if (gate->on_event != nullptr) {
+            const ssogate_metadata_event_list *events = ssogate::capi::refresh_event_list(r);
+            for (size_t i = 0; i < ssogate_metadata_event_list_count(events); ++i)
+                gate->on_event(gate->on_event_data, id.c_str(), events, i);
+        }
+        return r;
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+int ssogate_gate_set_metadata_event_callback(ssogate_gate *gate, ssogate_metadata_event_fn fn, void *user_data,
+                                             ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        (void)require(gate, "ssogate_gate_set_metadata_event_callback");
+        gate->on_event = fn;
+        gate->on_event_data = fn == nullptr ? nullptr : user_data;
+    });
 }

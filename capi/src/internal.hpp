@@ -8,6 +8,7 @@
 #include "crypto/sign.hpp"
 #include "error.hpp"
 #include "metadata/idp.hpp"
+#include "metadata/refresh.hpp"
 #include "response/verify.hpp"
 #include "store/directory.hpp"
 #include "store/pending_requests.hpp"
@@ -39,11 +40,24 @@ struct ssogate_error {
 // Imported metadata. `p` is the core object; the strings that the core does not hold in C form
 // (PEM text) are computed once, at construction, because handles are shared across threads and
 // must never be mutated after they are handed out.
+// Metadata events (ssogate_metadata_event_list): of an import or of a refresh.
+struct ssogate_metadata_event_list {
+    std::vector<ssogate::core::MetadataEvent> events;
+};
+
 struct ssogate_idp {
     std::shared_ptr<const ssogate::core::IdpMetadata> p;
     std::vector<std::string> cert_pem;
+    ssogate_metadata_event_list events;  // of the URL import that made it; empty otherwise
 
     explicit ssogate_idp(std::shared_ptr<const ssogate::core::IdpMetadata> metadata);
+};
+
+// How metadata URLs are fetched: the core's options plus the host's callback, if any.
+struct ssogate_fetcher {
+    ssogate::core::RefreshOptions o;
+    ssogate_fetch_fn fn = nullptr;
+    void *user_data = nullptr;
 };
 
 // The mutable builder behind ssogate_connection_params_*: just the core's parameter struct.
@@ -95,6 +109,8 @@ struct ssogate_directory {
 
 namespace ssogate::capi {
 
+// The core's refresh options of a fetcher (NULL: the defaults), with the host's callback as transport.
+core::RefreshOptions refresh_options(const ssogate_fetcher *fetcher);
 // Clears err (code OK, empty message). Safe on NULL.
 inline void reset(ssogate_error *err) noexcept {
     if (err != nullptr) {

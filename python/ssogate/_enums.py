@@ -18,6 +18,19 @@ BINDING: Dict[str, int] = {
     "HTTP_POST": 2,
 }
 
+#: ssogate_metadata_event: What a metadata event is about. Numbers are stable; ssogate_metadata_event_list_name gives the name.
+METADATA_EVENT: Dict[str, int] = {
+    "SIGNING_KEY_ADDED": 1,
+    "SIGNING_KEY_REMOVED": 2,
+    "CERTIFICATE_EXPIRES_SOON": 3,
+    "CERTIFICATE_EXPIRED": 4,
+    "SSO_URL_CHANGED": 5,
+    "METADATA_EXPIRED": 6,
+    "REFRESH_FAILED": 7,
+    "ENTITY_ID_CHANGED": 8,
+    "METADATA_UPDATED": 9,
+}
+
 #: ssogate_key_type: The key a testing IdP makes.
 KEY_TYPE: Dict[str, int] = {
     "RSA_2048": 0,

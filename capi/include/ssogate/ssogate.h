@@ -446,6 +446,167 @@ SSOGATE_API size_t ssogate_idp_warning_count(const ssogate_idp *idp) SSOGATE_NOE
 SSOGATE_API int ssogate_idp_warning_code(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
 SSOGATE_API const char *ssogate_idp_warning_message(const ssogate_idp *idp, size_t i) SSOGATE_NOEXCEPT;
 
+/* ---- Metadata by URL, refresh, events, manual set-up ---- */
+
+/**
+ * How metadata URLs are fetched: a mutable builder owned by one thread at a time; the calls that take
+ * one only read it. The defaults: https only, certificate verification against the system's CA store,
+ * 8 MiB, 10 s for the whole transfer, at most 3 redirects (never from https to http), and the address
+ * guard: a name that resolves to a loopback, link-local, private, unique-local, multicast or otherwise
+ * non-public address is refused (SSOGATE_METADATA_ADDRESS_BLOCKED), on every hop, unless it is in an
+ * allowed network. The transport is libcurl unless a fetch callback is set.
+ */
+typedef struct ssogate_fetcher ssogate_fetcher;
+
+/** A fetcher with the defaults. NULL only when out of memory. */
+SSOGATE_API ssogate_fetcher *ssogate_fetcher_new(void) SSOGATE_NOEXCEPT;
+/** Frees a fetcher; NULL is allowed. */
+SSOGATE_API void ssogate_fetcher_free(ssogate_fetcher *fetcher) SSOGATE_NOEXCEPT;
+/**
+ * Networks allowed although the guard refuses their kind, for tests and on-premises IdPs: addresses
+ * with an optional prefix, separated by spaces or commas ("10.20.0.0/16 127.0.0.1 ::1"). Replaces the
+ * earlier list; "" clears it. SSOGATE_INVALID_SETTING for anything else.
+ */
+SSOGATE_API int ssogate_fetcher_set_allowed_networks(ssogate_fetcher *fetcher, const char *allowed_networks,
+                                                     size_t allowed_networks_len, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** A PEM file of the CAs to trust instead of the system's (a private CA of an on-premises IdP, tests). */
+SSOGATE_API int ssogate_fetcher_set_ca_file(ssogate_fetcher *fetcher, const char *path, size_t path_len,
+                                            ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The whole transfer's time limit, 100..120000 ms (default 10000). */
+SSOGATE_API int ssogate_fetcher_set_timeout_ms(ssogate_fetcher *fetcher, int64_t timeout_ms,
+                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The largest document, 1 KiB..64 MiB (default 8 MiB); a larger one is stopped (SSOGATE_METADATA_FETCH_TOO_LARGE). */
+SSOGATE_API int ssogate_fetcher_set_max_bytes(ssogate_fetcher *fetcher, uint64_t max_bytes,
+                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Redirects followed, 0..10 (default 3). */
+SSOGATE_API int ssogate_fetcher_set_max_redirects(ssogate_fetcher *fetcher, int max_redirects,
+                                                  ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Non-zero also fetches plain http URLs (never reached from https by a redirect). Default 0. */
+SSOGATE_API int ssogate_fetcher_set_allow_http(ssogate_fetcher *fetcher, int allow, ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Certificates expiring within this many days give a CERTIFICATE_EXPIRES_SOON event, 1..365 (default 30). */
+SSOGATE_API int ssogate_fetcher_set_expiry_warning_days(ssogate_fetcher *fetcher, int days,
+                                                        ssogate_error *err) SSOGATE_NOEXCEPT;
+/** A frozen clock for imports and refreshes, Unix seconds (tests); 0 = the system clock. */
+SSOGATE_API int ssogate_fetcher_set_now(ssogate_fetcher *fetcher, int64_t now, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** One HTTP answer, filled by a fetch callback with ssogate_fetch_reply_set. */
+typedef struct ssogate_fetch_reply ssogate_fetch_reply;
+
+/**
+ * A host's own HTTP client: one GET of url, without following redirects, sending If-None-Match and
+ * If-Modified-Since when they are not empty, and honouring the fetcher's limits. It fills reply and
+ * returns 0, or returns SSOGATE_METADATA_FETCH_FAILED / _FETCH_TIMEOUT / _TLS / _ADDRESS_BLOCKED when
+ * it could not. The library then applies the same rules as to libcurl's answers (redirect rules, status,
+ * size); the address guard is the callback's own. Called on the thread of the import or refresh.
+ */
+typedef int (*ssogate_fetch_fn)(void *user_data, const char *url, size_t url_len, const char *if_none_match,
+                                size_t if_none_match_len, const char *if_modified_since, size_t if_modified_since_len,
+                                ssogate_fetch_reply *reply);
+/** The answer: its status, body, ETag and Last-Modified validators, and a redirect's Location ("" when none). */
+SSOGATE_API int ssogate_fetch_reply_set(ssogate_fetch_reply *reply, int status, const char *body, size_t body_len,
+                                        const char *etag, size_t etag_len, const char *last_modified,
+                                        size_t last_modified_len, const char *location,
+                                        size_t location_len) SSOGATE_NOEXCEPT;
+/** Fetches through fn (with user_data) instead of libcurl; fn NULL returns to libcurl. */
+SSOGATE_API int ssogate_fetcher_set_callback(ssogate_fetcher *fetcher, ssogate_fetch_fn fn, void *user_data,
+                                             ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** What a metadata event is about. Numbers are stable; ssogate_metadata_event_list_name gives the name. */
+typedef enum ssogate_metadata_event {
+    /** The IdP published a signing certificate the connection did not have: responses signed with it verify. */
+    SSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED = 1,
+    /** A signing certificate is no longer listed: responses signed with it are refused from now on. */
+    SSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED = 2,
+    /** A signing certificate expires within the warning window. */
+    SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON = 3,
+    /** A signing certificate has expired. */
+    SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED = 4,
+    /** The IdP's single sign-on URL changed (old and new values). */
+    SSOGATE_METADATA_EVENT_SSO_URL_CHANGED = 5,
+    /** The metadata in force is past its validUntil and nothing newer applied: logins are refused. */
+    SSOGATE_METADATA_EVENT_METADATA_EXPIRED = 6,
+    /** A refresh failed (error code, consecutive failures); the last known good metadata stays. */
+    SSOGATE_METADATA_EVENT_REFRESH_FAILED = 7,
+    /** The URL now describes another entityID: not applied, an admin must act. */
+    SSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED = 8,
+    /** A new document is in force. */
+    SSOGATE_METADATA_EVENT_METADATA_UPDATED = 9
+} ssogate_metadata_event;
+
+/** A list of metadata events: immutable, owned by the handle it came from. */
+typedef struct ssogate_metadata_event_list ssogate_metadata_event_list;
+/** How many events (0 for NULL). */
+SSOGATE_API size_t ssogate_metadata_event_list_count(const ssogate_metadata_event_list *events) SSOGATE_NOEXCEPT;
+/** ssogate_metadata_event of event i (0 when out of range). */
+SSOGATE_API int ssogate_metadata_event_list_kind(const ssogate_metadata_event_list *events, size_t i) SSOGATE_NOEXCEPT;
+/** Its stable name ("SIGNING_KEY_ADDED"; the audit log's outcome for it); NULL when out of range. */
+SSOGATE_API const char *ssogate_metadata_event_list_name(const ssogate_metadata_event_list *events,
+                                                         size_t i) SSOGATE_NOEXCEPT;
+/** One sentence for the admin: what happened and what to do. */
+SSOGATE_API const char *ssogate_metadata_event_list_message(const ssogate_metadata_event_list *events,
+                                                            size_t i) SSOGATE_NOEXCEPT;
+/** Key and certificate events: the certificate's SHA-256 ("AB:CD:..."); "" otherwise. */
+SSOGATE_API const char *ssogate_metadata_event_list_fingerprint(const ssogate_metadata_event_list *events,
+                                                                size_t i) SSOGATE_NOEXCEPT;
+/** Key and certificate events: the certificate's notAfter, Unix seconds; 0 otherwise. */
+SSOGATE_API int64_t ssogate_metadata_event_list_not_after(const ssogate_metadata_event_list *events,
+                                                          size_t i) SSOGATE_NOEXCEPT;
+/** SSO_URL_CHANGED: the old and the new URL; "" otherwise. */
+SSOGATE_API const char *ssogate_metadata_event_list_old_value(const ssogate_metadata_event_list *events,
+                                                              size_t i) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_metadata_event_list_new_value(const ssogate_metadata_event_list *events,
+                                                              size_t i) SSOGATE_NOEXCEPT;
+/** REFRESH_FAILED and ENTITY_ID_CHANGED: the consecutive failures, this one included; 0 otherwise. */
+SSOGATE_API int ssogate_metadata_event_list_failures(const ssogate_metadata_event_list *events,
+                                                     size_t i) SSOGATE_NOEXCEPT;
+/** REFRESH_FAILED and ENTITY_ID_CHANGED: the failure's code; SSOGATE_OK otherwise. */
+SSOGATE_API int ssogate_metadata_event_list_error_code(const ssogate_metadata_event_list *events,
+                                                       size_t i) SSOGATE_NOEXCEPT;
+
+/**
+ * Imports IdP metadata from an https URL an admin gave, through fetcher (NULL: the defaults). entity_id
+ * and signer_pem as for ssogate_idp_import; a signer given here is pinned: every refresh must verify
+ * with it too. The IdP remembers its URL and validators (ssogate_idp_source_url, ...), and a
+ * connection made from it can be refreshed. Returns NULL with a 13x code (the fetch) or a 1xx code
+ * (the document) in err. ssogate_idp_events lists certificates expired or expiring.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_idp *ssogate_idp_import_url(const char *url, size_t url_len,
+                                                                   const char *entity_id, size_t entity_id_len,
+                                                                   const char *signer_pem, size_t signer_pem_len,
+                                                                   const ssogate_idp_options *opts,
+                                                                   const ssogate_fetcher *fetcher,
+                                                                   ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * IdP metadata from the values an IdP's set-up page shows when there is no metadata file (Okta: "View
+ * SAML setup instructions"): its entity ID, its single sign-on URL (used for the Redirect and POST
+ * bindings) and its signing certificate, PEM or base64 DER. The same checks as an import apply.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_idp *ssogate_idp_from_settings(const char *entity_id, size_t entity_id_len,
+                                                                      const char *sso_url, size_t sso_url_len,
+                                                                      const char *certificate, size_t certificate_len,
+                                                                      const ssogate_idp_options *opts,
+                                                                      ssogate_error *err) SSOGATE_NOEXCEPT;
+/** The events of the import or refresh that made this IdP (empty for a file). Owned by the IdP. */
+SSOGATE_API const ssogate_metadata_event_list *ssogate_idp_events(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** The URL the metadata came from; "" for a file or a manual set-up. */
+SSOGATE_API const char *ssogate_idp_source_url(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** The server's ETag and Last-Modified of the copy in force ("" when it sent none). */
+SSOGATE_API const char *ssogate_idp_source_etag(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_source_last_modified(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** The last successful fetch and the last attempt, Unix seconds (0 for a file). */
+SSOGATE_API int64_t ssogate_idp_source_fetched_at(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API int64_t ssogate_idp_source_attempted_at(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/**
+ * When to refresh next, Unix seconds (0 for a file): after a success the metadata's cacheDuration (6
+ * hours without one) kept within 10 minutes and 24 hours and before three quarters of the time left to
+ * validUntil; after failures 5 minutes, doubling up to an hour.
+ */
+SSOGATE_API int64_t ssogate_idp_source_next_refresh_at(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+/** Consecutive failed refreshes (0 after a success), and the last failure's code and message. */
+SSOGATE_API int ssogate_idp_source_failures(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_idp_source_last_error_code(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_idp_source_last_error(const ssogate_idp *idp) SSOGATE_NOEXCEPT;
+
 /* ================================================================================== 4. Connections */
 
 /** Options for ssogate_connection_new. Initialise with ssogate_connection_options_init. */
@@ -627,6 +788,39 @@ SSOGATE_API const char *ssogate_connection_to_json(const ssogate_connection *con
  * set, is its KeyDescriptor use="signing".
  */
 SSOGATE_API const char *ssogate_connection_sp_metadata(const ssogate_connection *conn) SSOGATE_NOEXCEPT;
+
+/** What a refresh did: immutable. */
+typedef struct ssogate_refresh ssogate_refresh;
+
+/**
+ * Refreshes a connection imported from a URL (ssogate_idp_import_url) through fetcher (NULL: the
+ * defaults): a conditional GET; a new document is imported with the same checks, the pinned signer and
+ * the same entityID. A document that fails (unreachable, malformed, expired, wrongly signed, another
+ * entityID) is not applied: the result's connection keeps the last known good metadata, with the
+ * failure counted, and ssogate_refresh_error_code says why. Returns NULL only for caller errors:
+ * SSOGATE_INVALID_ARGUMENT when conn has no metadata URL. The host stores the result's connection JSON
+ * (it carries the refresh state) and calls again at ssogate_idp_source_next_refresh_at.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_refresh *ssogate_connection_refresh(const ssogate_connection *conn,
+                                                                           const ssogate_fetcher *fetcher,
+                                                                           ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a refresh result; NULL is allowed (connections taken from it stay valid). */
+SSOGATE_API void ssogate_refresh_free(ssogate_refresh *refresh) SSOGATE_NOEXCEPT;
+/**
+ * The connection to keep: a new handle (free it with ssogate_connection_free) over the new metadata when
+ * ssogate_refresh_applied, else over the last known good with its refresh state updated.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_refresh_connection(const ssogate_refresh *refresh,
+                                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+/** 1 when a new document is in force, else 0. */
+SSOGATE_API int ssogate_refresh_applied(const ssogate_refresh *refresh) SSOGATE_NOEXCEPT;
+/** 1 when the server had nothing newer (304, or the same bytes), else 0. */
+SSOGATE_API int ssogate_refresh_not_modified(const ssogate_refresh *refresh) SSOGATE_NOEXCEPT;
+/** SSOGATE_OK, or the code of the failure that kept the last known good; and its message ("" on success). */
+SSOGATE_API int ssogate_refresh_error_code(const ssogate_refresh *refresh) SSOGATE_NOEXCEPT;
+SSOGATE_API const char *ssogate_refresh_error_message(const ssogate_refresh *refresh) SSOGATE_NOEXCEPT;
+/** The events, in order (owned by the result). */
+SSOGATE_API const ssogate_metadata_event_list *ssogate_refresh_events(const ssogate_refresh *refresh) SSOGATE_NOEXCEPT;
 
 /* ================================================================================= 5. State stores */
 
@@ -1962,6 +2156,29 @@ SSOGATE_API const ssogate_verified_login *ssogate_gate_outcome_verified_login(co
 SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_confirm_join(ssogate_gate *gate, const char *join_token,
                                                              size_t join_token_len,
                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Refreshes the gate's stored connection (ssogate_connection_refresh) and stores the result: the new
+ * metadata, or the last known good with its refresh state. Every event is written to the audit log (the
+ * event's name as outcome, reason METADATA) and passed to the gate's event callback. SSOGATE_NOT_FOUND
+ * for an unknown connection, SSOGATE_INVALID_ARGUMENT for one not imported from a URL; a failed refresh
+ * is in the result (ssogate_refresh_error_code), not in err. A host calls it from its scheduler, at the
+ * connection's ssogate_idp_source_next_refresh_at.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_refresh *ssogate_gate_refresh_connection(ssogate_gate *gate,
+                                                                                const char *connection_id,
+                                                                                size_t connection_id_len,
+                                                                                const ssogate_fetcher *fetcher,
+                                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Called once per metadata event of ssogate_gate_refresh_connection, after its audit row is written, on
+ * the refreshing thread: the connection's id and the list with the event at index i.
+ */
+typedef void (*ssogate_metadata_event_fn)(void *user_data, const char *connection_id,
+                                          const ssogate_metadata_event_list *events, size_t i);
+/** Sets (fn NULL: clears) the gate's event callback. Set it before sharing the gate between threads. */
+SSOGATE_API int ssogate_gate_set_metadata_event_callback(ssogate_gate *gate, ssogate_metadata_event_fn fn,
+                                                         void *user_data, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /** A member of an account: immutable. */
 typedef struct ssogate_member ssogate_member;

@@ -699,6 +699,29 @@ std::vector<store::AuditEntry> Gate::query_audit(store::AuditQuery query) {
     return stores_.directory->query_audit(query);
 }
 
+RefreshResult Gate::refresh_connection(std::string_view connection_id, const RefreshOptions &options) {
+    std::lock_guard lock(admin_mu_);  // one refresh or admin edit of a connection at a time in this process
+    const auto record = stores_.directory->find_connection(connection_id);
+    if (!record)
+        fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
+    // The copy in force may have expired (that is what the refresh is for): read it anyway.
+    ImportOptions import;
+    import.now = now();
+    import.accept_expired = true;
+    const auto current = connection_from_json(record->json, import);
+    RefreshOptions o = options;
+    if (!o.now) o.now = now();
+    RefreshResult r = core::refresh_connection(*current, o);
+    store::ConnectionRecord next = *record;
+    next.json = r.connection->to_json();
+    stores_.directory->put_connection(next);
+    for (const MetadataEvent &e : r.events) {
+        stores_.directory->append_audit(
+            audit(record->account_id, record->id, {}, metadata_event_name(e.kind), "METADATA", e.message));
+    }
+    return r;
+}
+
 std::vector<store::Member> Gate::list_members(std::string_view account_id) {
     const store::Account a = require_account(account_id);
     return stores_.directory->list_members(a.id);

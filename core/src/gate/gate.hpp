@@ -26,6 +26,7 @@
 #include "crypto/xmlenc.hpp"
 #include "error.hpp"
 #include "login/login.hpp"
+#include "metadata/refresh.hpp"
 #include "policy/policy.hpp"
 #include "response/verify.hpp"
 #include "store/directory.hpp"
@@ -185,6 +186,13 @@ public:
     // The audit log, oldest first (account_id empty = every account).
     std::vector<store::AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq = 0,
                                               std::size_t limit = 1000);
+
+    // Refreshes a connection imported from a URL (core::refresh_connection) and stores the result: the
+    // new metadata when it applied, else the last known good with its refresh state. Each event is
+    // written to the audit log (outcome: its name, reason METADATA); the caller passes them on.
+    // not_found for an unknown connection; invalid_argument for one not imported from a URL. A failed
+    // refresh is in the result, not thrown.
+    RefreshResult refresh_connection(std::string_view connection_id, const RefreshOptions &options);
 
     // The audit log filtered and ordered by the directory (one SQL statement in a database). The
     // email is normalized here; outcome and reason names must be words of A-Z, 0-9 and _
