@@ -109,8 +109,8 @@ class WebIdp:
         else:
             self.idp = TestIdp(entity_id, sso_url=sso_url)
         self._thread: Optional[threading.Thread] = None
-        #: Every response this IdP posted, newest last: (email, base64 SAMLResponse), for tests.
-        self.sent: List[Tuple[str, str]] = []
+        #: Every response this IdP posted, newest last: (email, base64 SAMLResponse, RelayState), for tests.
+        self.sent: List[Tuple[str, str, str]] = []
 
     # ---- running ----
 
@@ -238,8 +238,10 @@ class WebIdp:
     def error_page(self, message: str) -> str:
         return self._page("Cannot sign in", f"<p class=error id=idp-error>{_e(message)}</p>")
 
-    def respond(self, email: str, attributes: Mapping[str, Any], request_text: Optional[str]) -> Tuple[str, str]:
-        """The signed response for ``email`` (answering ``request_text``, or unsolicited): (base64, relay state)."""
+    def respond(self, email: str, attributes: Mapping[str, Any], request_text: Optional[str],
+                relay_state: str = "") -> Tuple[str, str]:
+        """The signed response for ``email`` (answering ``request_text``, or unsolicited): (base64,
+        RelayState). ``relay_state``: what came with an HTTP-POST AuthnRequest (a Redirect URL carries its own)."""
         app = self._app
         if app is None:
             raise ValueError("this IdP has no app yet: set its ACS URL and SP entity ID on /admin")
@@ -248,9 +250,10 @@ class WebIdp:
             r = self.idp.response(app, nameid=email, attributes=attrs)
         else:
             r = self.idp.answer(app, request_text, nameid=email, attributes=attrs)
+        relay = r.relay_state or relay_state
         with self._lock:
-            self.sent.append((email, r.base64))
-        return r.base64, r.relay_state
+            self.sent.append((email, r.base64, relay))
+        return r.base64, relay
 
 
 def _handler_for(web: WebIdp) -> type:
@@ -326,9 +329,8 @@ def _handler_for(web: WebIdp) -> type:
                 elif path == "/sso/answer":
                     email, attrs = web._chosen_user(form)
                     request_text = form.get("request", "")
-                    saml, relay = web.respond(email, attrs, request_text)
-                    if form.get("binding") == "post":
-                        relay = form.get("relay_state", "")
+                    relay_in = form.get("relay_state", "") if form.get("binding") == "post" else ""
+                    saml, relay = web.respond(email, attrs, request_text, relay_in)
                     self._auto_post(saml, relay)
                 elif path == "/tile":
                     email, attrs = web._chosen_user(form)
