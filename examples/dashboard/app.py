@@ -306,10 +306,8 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
     @app.post("/sso/start")
     def sso_start() -> Any:
         conn_id = request.form.get("connection", "")
-        found = dash.connection(conn_id)
-        if found is None:
+        if dash.connection(conn_id) is None:
             abort(404, "No such identity provider.")
-        _, conn, _ = found
         binding = dash.passwords.binding(conn_id)
         try:
             req = dash.gate.begin_sp_login(conn_id, return_to=safe_return_to(request.form.get("return_to")),
@@ -330,8 +328,9 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
         # Cross-site POST from the IdP: the SameSite=Lax session cookie does not come with it, and
         # nothing here needs it. gate.consume checks the response, the one-time RelayState (SP-initiated)
         # or the connection's allow_idp_initiated (IdP-initiated), replays, and the membership policy.
+        dash.directory.forget_appended()
         out = dash.gate.consume(connection_id, request.form.get("SAMLResponse", ""), request.form.get("RelayState"))
-        seqs = dash.directory.last_appended()
+        seqs = dash.directory.last_appended()  # the audit row this call wrote: the refusal's reference
         if out.accepted:
             attrs = out.login.attribute_dict() if out.login else {}
             sign_in(out.account_id, out.email, "sso", attrs)
@@ -373,6 +372,7 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
             session.clear()
             return render_template("error.html", status=200, title="Not joined",
                                    message=f"You did not join {pending['name']}.")
+        dash.directory.forget_appended()
         try:
             dash.gate.confirm_join(pending["token"])
         except (ssogate.StoreError, ssogate.InvalidArgument) as e:

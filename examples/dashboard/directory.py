@@ -230,6 +230,10 @@ class SqliteDirectory(ssogate.Directory):
                          after_seq, account_id or "", account_id or "", limit)
         return [AuditRow(r[0], _time(r[1]), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
+    def forget_appended(self) -> None:
+        """Call before a gate call whose audit row you want (threads are reused by servers)."""
+        self._appended.seqs = []
+
     def last_appended(self) -> List[int]:
         """The audit seqs the calling thread's last change appended (see __init__)."""
         return list(getattr(self._appended, "seqs", []))

@@ -287,6 +287,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             ref = b.refused()
             row = audit(live, "acme", limit=1)[0]
             assert (f"R-{row.seq}", row.outcome, row.reason) == (ref, "DENIED", "REQUEST_UNKNOWN"), row
+            s.shot("refusal")
             b.go("/a/acme/")
             assert b.text("home-email") == "alice@acme.example"  # a refused replay signs nobody out
 
@@ -424,6 +425,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             ref = b.refused()
             row = audit(live, "acme", limit=1)[0]
             assert f"R-{row.seq}" == ref and row.outcome == "DENIED" and row.email == "", row
+            s.shot("refusal")
             b.go("/a/acme/")
             assert "another account" in b.text("error-message")  # still dave of globex, nothing more
 
