@@ -49,8 +49,9 @@ ADMIN_ROLES = ("owner", "admin")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class Passwords:
-    """The application's own password table (ssogate decides who may use a password, never checks one)."""
+class AppTables:
+    """The application's own tables: passwords (ssogate decides who may use one, never checks it) and
+    the AuthnRequest binding chosen per connection."""
 
     def __init__(self, path: str) -> None:
         self._lock = threading.Lock()
@@ -90,7 +91,7 @@ class Dashboard:
     def __init__(self, db_path: str, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.directory = SqliteDirectory(db_path)
-        self.passwords = Passwords(db_path)
+        self.tables = AppTables(db_path)
         # Replay cache and pending SP-initiated logins: the library's own SQLite stores, next to the
         # application's database (every process of this machine shares them).
         state = f"sqlite:{db_path}-sso-state"
@@ -125,7 +126,7 @@ class Dashboard:
         """An account with an owner who logs in with a password (the state before SSO)."""
         self.gate.create_account(account_id, name, verified_domains=domains)
         self.gate.add_member(account_id, owner, role="owner", has_password=True)
-        self.passwords.set(owner, password)
+        self.tables.set(owner, password)
 
 
 # ---- helpers ----
@@ -276,14 +277,14 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
         found = dash.sso_for(email)
         account, conn = found if found else (None, None)
         if conn is not None:
-            allow_form_to(conn.idp.sso_url(dash.passwords.binding(conn.id)) or conn.idp.sso_url("post"))
+            allow_form_to(conn.idp.sso_url(dash.tables.binding(conn.id)) or conn.idp.sso_url("post"))
         return render_template("login_step.html", email=email, return_to=return_to, account=account, conn=conn)
 
     @app.post("/login/password")
     def login_password() -> Any:
         email = ssogate.normalize_email(request.form.get("email", "").strip())
         return_to = safe_return_to(request.form.get("return_to"))
-        if not dash.passwords.check(email, request.form.get("password", "")):
+        if not dash.tables.check(email, request.form.get("password", "")):
             return render_template("login_step.html", email=email, return_to=return_to or "", account=None,
                                    conn=None, error="Wrong email or password."), 401
         refusals = []
@@ -298,7 +299,7 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
             found = dash.connection(refusals[0][1].connection_id)
             conn = found[1] if found else None
             if conn is not None:
-                allow_form_to(conn.idp.sso_url(dash.passwords.binding(conn.id)) or conn.idp.sso_url("post"))
+                allow_form_to(conn.idp.sso_url(dash.tables.binding(conn.id)) or conn.idp.sso_url("post"))
         message = refusals[0][1].reason_text if refusals else "You are not a member of any account."
         return render_template("login_step.html", email=email, return_to=return_to or "", account=None, conn=conn,
                                error=message, reason=refusals[0][1].reason if refusals else "NOT_A_MEMBER"), 403
@@ -308,7 +309,7 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
         conn_id = request.form.get("connection", "")
         if dash.connection(conn_id) is None:
             abort(404, "No such identity provider.")
-        binding = dash.passwords.binding(conn_id)
+        binding = dash.tables.binding(conn_id)
         try:
             req = dash.gate.begin_sp_login(conn_id, return_to=safe_return_to(request.form.get("return_to")),
                                            binding=binding)
@@ -451,7 +452,7 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
         conn, enabled = own_connection(account_id, connection_id)
         now = dt.datetime.now(dt.timezone.utc)
         return render_template("connection.html", account=dash.account(account_id), conn=conn, enabled=enabled,
-                               binding=dash.passwords.binding(connection_id), now=now,
+                               binding=dash.tables.binding(connection_id), now=now,
                                soon=now + dt.timedelta(days=30), saved=request.args.get("saved"))
 
     @app.post("/a/<account_id>/settings/sso/<connection_id>")
@@ -464,7 +465,7 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
         except ssogate.Error as e:
             abort(400, e.message)
         binding = request.form.get("binding", "redirect")
-        dash.passwords.set_binding(connection_id, binding if binding in ("redirect", "post") else "redirect")
+        dash.tables.set_binding(connection_id, binding if binding in ("redirect", "post") else "redirect")
         return redirect(url_for("connection_page", account_id=account_id, connection_id=connection_id, saved=1), 303)
 
     @app.post("/a/<account_id>/settings/sso/mode")
@@ -495,7 +496,7 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
                 password = request.form.get("password", "")
                 dash.gate.add_member(account_id, email, role=role, has_password=bool(password))
                 if password:
-                    dash.passwords.set(email, password)
+                    dash.tables.set(email, password)
                 notice = f"Added {email} as {role}."
         except ssogate.Error as e:
             notice = f"Not done: {e.message}"
