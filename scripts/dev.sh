@@ -178,7 +178,7 @@ examples_tests() {
   [ -n "$pc" ] || { echo "examples: no staged library under $BUILD_DIR/stage (run the go step first)" >&2; return 1; }
   (cd examples/go-http &&
     PKG_CONFIG_PATH=$(dirname "$pc") LD_LIBRARY_PATH=$(dirname "$(dirname "$pc")") CGO_ENABLED=1 \
-      GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod GOPROXY=off go test -count=1 ./...)
+      GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod GOPROXY=off sh -c 'go vet ./... && go test -count=1 ./...')
 }
 
 # The dashboard example and two testing IdPs, on 127.0.0.1, with the accounts acme and globex seeded;

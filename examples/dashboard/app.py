@@ -164,6 +164,19 @@ def script_hashes(page: str) -> List[str]:
             for s in re.findall(r"<script>(.*?)</script>", page, re.S)]
 
 
+def shown_attributes(attributes: Optional[Dict[str, List[str]]], budget: int = 1500) -> Dict[str, List[str]]:
+    """The attributes the home page shows, kept in the session cookie: as many as fit in ``budget``
+    characters (a cookie holds about 4 KB; an IdP may send hundreds of groups)."""
+    kept: Dict[str, List[str]] = {}
+    for name, values in (attributes or {}).items():
+        size = len(name) + sum(len(v) for v in values)
+        if size > budget:
+            break
+        kept[name] = list(values)
+        budget -= size
+    return kept
+
+
 def reference_of(seqs: List[int]) -> str:
     """The short reference a refused user gives the admin: the audit row's sequence number."""
     return f"R-{seqs[-1]}" if seqs else "R-" + secrets.token_hex(4)
@@ -193,7 +206,7 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
 
     def sign_in(account_id: str, email: str, via: str, attributes: Optional[Dict[str, List[str]]] = None) -> None:
         session.clear()  # a new session at every login: no fixation
-        session.update(account=account_id, email=email, via=via, attrs=attributes or {},
+        session.update(account=account_id, email=email, via=via, attrs=shown_attributes(attributes),
                        csrf=secrets.token_urlsafe(32))
 
     @app.context_processor

@@ -275,8 +275,14 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
         with s.step("back-button-after-login"):
             logins = len(audit(live, "acme", email="alice@acme.example", outcome=["LOGIN", "JOINED_BY_INVITE"]))
             driver.back()
-            b.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+            # Back skips the auto-post page (a POST result) and lands on the IdP's sign-in page.
+            b.wait.until(lambda d: d.current_url.startswith(acme_idp.url + "/sso"))
             s.shot("where-back-went")
+            # Signing in there again answers the same, already used, AuthnRequest: refused, nothing more.
+            b.click("sign-in")
+            b.refused()
+            assert audit(live, "acme", limit=1)[0].reason == "REQUEST_UNKNOWN"
+            s.shot("sign-in-again-refused")
             b.go("/a/acme/")
             assert b.text("home-email") == "alice@acme.example"  # still signed in
             again = audit(live, "acme", email="alice@acme.example", outcome=["LOGIN", "JOINED_BY_INVITE"])
@@ -376,7 +382,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
                 "<input type=hidden name=mode value=mixed><button id=attack>Win a prize</button></form>")
             driver.get(other_site.url)
             b.click("attack")
-            b.by_id("error-message")
+            assert "posted from another site" in b.text("error-message")
             assert live.dash.account("acme").sso_mode == "enforced"
 
         with s.step("return-to-off-site-ignored"):

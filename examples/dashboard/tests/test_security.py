@@ -336,3 +336,10 @@ def test_join_needs_the_prompt_and_its_csrf_token(app: Any) -> None:
     assert r.status_code == 303 and r.headers["Location"] == "/a/acme/"
     m = app.extensions["dashboard"].directory.find_member("acme", "new@acme.example")
     assert m is not None and m.joined_via == "sso"
+
+
+def test_only_what_fits_in_the_cookie_is_kept_of_the_attributes() -> None:
+    many = {f"group{i}": ["x" * 100] for i in range(40)}
+    kept = dashboard.shown_attributes(many)
+    assert 0 < len(kept) < 40 and list(kept) == [f"group{i}" for i in range(len(kept))]
+    assert dashboard.shown_attributes({"firstName": ["Alice"]}) == {"firstName": ["Alice"]}
