@@ -86,7 +86,15 @@ class Browser:
         return self.wait.until(EC.presence_of_element_located((By.ID, element_id)))
 
     def click(self, element_id: str) -> None:
+        """Clicks something that does not leave the page (a checkbox, a radio button)."""
         self.wait.until(EC.element_to_be_clickable((By.ID, element_id))).click()
+
+    def submit(self, element_id: str) -> None:
+        """Clicks a button that leaves the page, and waits until the next page has replaced it (so
+        that the next step never interrupts the request, e.g. the one that sets the session cookie)."""
+        page = self.d.find_element(By.TAG_NAME, "html")
+        self.wait.until(EC.element_to_be_clickable((By.ID, element_id))).click()
+        self.wait.until(EC.staleness_of(page))
 
     def type(self, element_id: str, text: str) -> None:
         field = self.by_id(element_id)
@@ -109,7 +117,7 @@ class Browser:
         self.logout()
         self.go(path)
         self.type("email", email)
-        self.click("next")
+        self.submit("next")
         self.by_id("login-email")
 
     def password_login(self, email: str, password: str, path: str = "/login") -> None:
@@ -117,16 +125,16 @@ class Browser:
         if not self.d.find_element(By.ID, "password").is_displayed():
             self.d.find_element(By.TAG_NAME, "summary").click()  # the break-glass fold when SSO is enforced
         self.type("password", password)
-        self.click("password-login")
+        self.submit("password-login")
 
     def sso_login(self, email: str, idp: WebIdp, attributes: str = "", binding: str = "redirect") -> None:
         """Email, "Continue with ...", then on the IdP's page: this user, Sign in."""
         self.enter_email(email)
-        self.click("sso")
+        self.submit("sso")
         self.wait.until(lambda d: d.current_url.startswith(idp.url + "/sso"))
         assert f"({binding} binding)" in self.d.page_source
         self.pick_user(email, attributes)
-        self.click("sign-in")
+        self.submit("sign-in")
 
     def pick_user(self, email: str, attributes: str = "") -> None:
         self.d.find_element(By.CSS_SELECTOR, "input[name=pick][value=other]").click()
@@ -137,18 +145,18 @@ class Browser:
     def idp_tile_login(self, idp: WebIdp, email: str) -> None:
         self.d.get(idp.url + "/")
         self.pick_user(email)
-        self.click("open-app")
+        self.submit("open-app")
 
     def add_idp(self, account: str, description: str, metadata_file: Path, *, jit: bool = False,
                 idp_initiated: bool = False) -> None:
         self.go(f"/a/{account}/settings/sso")
-        self.click("new-idp")
+        self.submit("new-idp")
         self.type("description", description)
         self.by_id("metadata").send_keys(str(metadata_file))
         self.click("jit" if jit else "invite-only")
         if idp_initiated:
             self.click("allow_idp_initiated")
-        self.click("save")
+        self.submit("save")
         self.by_id("saved")
 
     def configure_idp_app(self, idp: WebIdp) -> None:
@@ -160,7 +168,7 @@ class Browser:
         self.d.get(idp.url + "/admin")
         self.type("acs_url", acs)
         self.type("sp_entity_id", entity)
-        self.click("save")
+        self.submit("save")
         self.wait.until(lambda d: self.by_id("acs_url").get_attribute("value") == acs)
 
     def set_options(self, **checks: bool) -> None:
@@ -169,7 +177,7 @@ class Browser:
             box = self.by_id(element_id)
             if box.is_selected() != on:
                 box.click()
-        self.click("save-options")
+        self.submit("save-options")
         self.by_id("saved")
 
     def refused(self) -> str:
@@ -211,7 +219,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             f"<input type=hidden name=SAMLResponse value='{saml}'>{relay_field}"
             "<button id=replay>Post again</button></form>")
         driver.get(other_site.url)
-        b.click("replay")
+        b.submit("replay")
     try:
         acme_meta = tmp_path / "acme-idp-metadata.xml"
         acme_meta.write_bytes(fetch(acme_idp.metadata_url))
@@ -254,14 +262,14 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             b.at("/a/acme/")
             b.go("/a/acme/audit")
             b.type("filter-ref", ref)
-            b.click("filter")
+            b.submit("filter")
             rows = driver.find_elements(By.CSS_SELECTOR, "tr.audit-row")
             assert len(rows) == 1 and ref in rows[0].text, [r.text for r in rows]
             assert rows[0].get_attribute("data-reason") == "INVITE_REQUIRED"
             b.go("/a/acme/settings/sso")
             b.type("member-email", "alice@acme.example")
             driver.find_element(By.CSS_SELECTOR, "#member-role option[value=admin]").click()
-            b.click("send-invite")
+            b.submit("send-invite")
             assert "Invited alice@acme.example" in b.text("notice")
             assert "alice@acme.example" in b.text("invites")
 
@@ -279,7 +287,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             b.wait.until(lambda d: d.current_url.startswith(acme_idp.url + "/sso"))
             s.shot("where-back-went")
             # Signing in there again answers the same, already used, AuthnRequest: refused, nothing more.
-            b.click("sign-in")
+            b.submit("sign-in")
             b.refused()
             assert audit(live, "acme", limit=1)[0].reason == "REQUEST_UNKNOWN"
             s.shot("sign-in-again-refused")
@@ -330,7 +338,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             assert b.text("join-title") == "Join Acme Inc.?"
 
         with s.step("jit-joined"):
-            b.click("join")
+            b.submit("join")
             b.at("/a/acme/")
             assert b.text("home-email") == "bob@acme.example"
             assert live.dash.directory.find_member("acme", "bob@acme.example").joined_via == "sso"
@@ -340,21 +348,21 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             b.go("/a/acme/settings/sso")
             b.type("member-email", "pat@acme.example")
             b.type("member-password", "pat-password")
-            b.click("add-member")
+            b.submit("add-member")
             assert "Added pat@acme.example" in b.text("notice")
 
         with s.step("preview-enforcement"):
-            b.click("preview")
+            b.submit("preview")
             assert "pat@acme.example" in b.text("losing") and ACME_OWNER[0] in b.text("losing")
 
         with s.step("owner-made-break-glass"):
             b.type("member-email", ACME_OWNER[0])
-            b.click("make-break-glass")
-            b.click("preview")
+            b.submit("make-break-glass")
+            b.submit("preview")
             assert ACME_OWNER[0] in b.text("break-glass") and ACME_OWNER[0] not in b.text("losing")
 
         with s.step("sso-enforced"):
-            b.click("enforce")
+            b.submit("enforce")
             assert b.text("current-mode") == "SSO Enforced"
             assert live.dash.account("acme").sso_mode == "enforced"
 
@@ -372,7 +380,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
         with s.step("forged-csrf-token-refused"):
             b.go("/a/acme/settings/sso")
             driver.execute_script("document.querySelector('#mode input[name=csrf_token]').value = 'forged'")
-            b.click("mixed")
+            b.submit("mixed")
             assert "security token" in b.text("error-message")
             assert live.dash.account("acme").sso_mode == "enforced"
 
@@ -381,7 +389,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
                 f"<!doctype html><form method=post action='{live.base_url}/a/acme/settings/sso/mode'>"
                 "<input type=hidden name=mode value=mixed><button id=attack>Win a prize</button></form>")
             driver.get(other_site.url)
-            b.click("attack")
+            b.submit("attack")
             assert "posted from another site" in b.text("error-message")
             assert live.dash.account("acme").sso_mode == "enforced"
 
@@ -404,13 +412,13 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
         with s.step("second-tenant-user-joins-by-jit"):
             b.enter_email("dave@globex.example")
             assert not driver.find_elements(By.ID, "injected") and INJECTED in b.text("sso")
-            b.click("sso")
+            b.submit("sso")
             b.wait.until(lambda d: d.current_url.startswith(globex_idp.url + "/sso"))
             b.pick_user("dave@globex.example")
-            b.click("sign-in")
+            b.submit("sign-in")
             b.at("/join")
             assert b.text("join-title") == "Join Globex Corp.?"
-            b.click("join")
+            b.submit("join")
             b.at("/a/globex/")
             assert b.text("home-email") == "dave@globex.example"
 
@@ -426,7 +434,7 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             driver.get(globex_idp.url + "/admin")
             b.type("acs_url", acme_conn.acs_url)
             b.type("sp_entity_id", acme_conn.sp_entity_id)
-            b.click("save")
+            b.submit("save")
             b.idp_tile_login(globex_idp, "alice@acme.example")
             ref = b.refused()
             row = audit(live, "acme", limit=1)[0]
@@ -439,8 +447,8 @@ def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: P
             b.password_login(*GLOBEX_OWNER)
             b.go("/a/globex/settings/sso")
             driver.find_element(By.CSS_SELECTOR, "#providers tr.provider a").click()
-            driver.find_element(By.CSS_SELECTOR, "#binding option[value=post]").click()
-            b.click("save-options")
+            b.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#binding option[value=post]"))).click()
+            b.submit("save-options")
             b.by_id("saved")
             globex_idp.set_app(*[(c.acs_url, c.sp_entity_id) for c, _ in live.dash.connections("globex")][0])
             # The dashboard serves the library's auto-post form; its CSP allows that one script by
