@@ -4,11 +4,12 @@
 #   scripts/dev.sh demo    install what is missing, build, run the demo
 #   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
 #                          every test suite (C++, C, Python, the self-contained wheel, Go, the examples),
-#                          then the C++ and C tests under ASan+UBSan and each libFuzzer target
+#                          then the C++ and C tests under ASan+UBSan, each libFuzzer target, and the
+#                          Debian packages installed with apt-get, used, and purged
 #   scripts/dev.sh dashboard   the example web dashboard and two testing IdPs on 127.0.0.1 (Ctrl-C stops)
 #
 # Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go |
-#                     examples | sanitize | fuzz | bench
+#                     examples | sanitize | fuzz | bench | deb-install
 # Environment: BUILD_DIR (default build), WHEEL_BUILD_DIR (default $BUILD_DIR-wheel: the CMake trees
 # of the Python package, one per wheel tag), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
 set -euo pipefail
@@ -258,6 +259,19 @@ bench() {
   BUILD_DIR=${BENCH_BUILD_DIR:-build-bench} JOBS="$JOBS" bench/run.sh "$@"
 }
 
+# The Debian packages of $BUILD_DIR installed for real with apt-get (root or sudo), used from /usr by the
+# CLI and the C consumers, then purged (tests/install/deb_test.sh, step 5). The ctest of the same
+# script stops before the install, so that no other step ever sees /usr's copy.
+deb_install() {
+  say "Debian packages: apt-get install ./*.deb, use from /usr, purge"
+  local version
+  version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$BUILD_DIR/CMakeCache.txt")
+  SSOGATE_DEB_INSTALL=1 sh tests/install/deb_test.sh "$BUILD_DIR" "$version" tests/capi/consumer tests/vectors \
+    "$(sed -n 's/^CMAKE_C_COMPILER:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")" \
+    "$(sed -n 's/^CMAKE_CXX_COMPILER:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")" \
+    "$(sed -n 's/^SSOGATE_WITH_REDIS:BOOL=//p' "$BUILD_DIR/CMakeCache.txt")"
+}
+
 demo() {
   say "demo: an admin uploads a real Okta metadata.xml (tests/vectors/interop) and is shown what to paste back"
   "$BUILD_DIR/cli/ssogate" idp import tests/vectors/interop/metadata/okta-1.xml \
@@ -270,7 +284,7 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; examples_tests; docs_tests; san_build; sanitize; fuzz ;;
+  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
   dashboard) deps; dashboard ;;
   examples) examples_tests ;;
   deps) deps ;;
@@ -285,5 +299,6 @@ case "$cmd" in
   sanitize) san_build; sanitize ;;
   fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
-  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|examples|sanitize|fuzz|bench" >&2; exit 2 ;;
+  deb-install) deb_install ;;
+  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
 esac

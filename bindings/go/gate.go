@@ -1,6 +1,7 @@
 package ssogate
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -499,21 +500,203 @@ func (g *Gate) ReadAudit(accountID string, afterSeq int64, limit int) ([]AuditRo
 			return e.failure("ssogate_gate_read_audit")
 		}
 		defer capi.Ssogate_audit_free(a)
-		n := capi.Ssogate_audit_count(a)
-		rows = make([]AuditRow, 0, n)
-		for i := int64(0); i < n; i++ {
-			rows = append(rows, AuditRow{
-				Seq:          capi.Ssogate_audit_seq(a, i),
-				Time:         time.Unix(capi.Ssogate_audit_time(a, i), 0).UTC(),
-				AccountID:    capi.Ssogate_audit_account_id(a, i),
-				ConnectionID: capi.Ssogate_audit_connection_id(a, i),
-				Email:        capi.Ssogate_audit_email(a, i),
-				Outcome:      capi.Ssogate_audit_outcome(a, i),
-				Reason:       capi.Ssogate_audit_reason(a, i),
-				Detail:       capi.Ssogate_audit_detail(a, i),
-			})
-		}
+		rows = readAuditRows(a)
 		return nil
 	})
 	return rows, err
+}
+
+// AuditQuery filters and orders a read of the audit log (Gate.QueryAudit). Zero values turn a filter
+// off.
+type AuditQuery struct {
+	AccountID string   // one account's rows; "" = every account
+	Email     string   // rows about this email, any case
+	Outcomes  []string // rows whose Outcome is one of these ("LOGIN", "DENIED", ...)
+	Reasons   []string // rows whose Reason is one of these ("REPLAYED", ...)
+	AfterSeq  int64    // rows with Seq > AfterSeq
+	// BeforeSeq: rows with Seq < BeforeSeq (0 = no bound). To page back from the newest rows, pass
+	// the Seq of the last row read.
+	BeforeSeq   int64
+	Since       time.Time // rows with Time >= Since (zero = no bound)
+	Until       time.Time // rows with Time < Until (zero = no bound)
+	NewestFirst bool      // order by Seq descending; Limit then keeps the newest rows
+	Limit       int       // at most this many rows; 0 = 1000
+}
+
+// QueryAudit returns the audit rows that match every filter of q, in its order. The library filters
+// (a SQLite directory in one SQL statement). ErrInvalidArgument for an outcome or reason that is
+// not a name (A-Z, 0-9, _) or a negative Seq or Limit. An empty non-nil Outcomes or Reasons matches no
+// row.
+func (g *Gate) QueryAudit(q AuditQuery) ([]AuditRow, error) {
+	if q.Limit < 0 {
+		return nil, &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("QueryAudit: Limit must not be negative, got %d", q.Limit)}
+	}
+	if (q.Outcomes != nil && len(q.Outcomes) == 0) || (q.Reasons != nil && len(q.Reasons) == 0) {
+		return []AuditRow{}, nil
+	}
+	for _, names := range [][]string{q.Outcomes, q.Reasons} {
+		for _, n := range names {
+			if n == "" || strings.ContainsAny(n, ", ") {
+				return nil, &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("QueryAudit: %q is not a name such as LOGIN or REPLAYED", n)}
+			}
+		}
+	}
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	c := capi.NewSsogate_audit_query()
+	if c.Swigcptr() == 0 {
+		return nil, &Error{Code: CodeOutOfMemory, Message: "allocating ssogate_audit_query failed"}
+	}
+	defer capi.DeleteSsogate_audit_query(c)
+	defer c.Free_filters() // deferred after the delete, so it runs first
+	for i, v := range []string{q.AccountID, q.Email, strings.Join(q.Outcomes, ","), strings.Join(q.Reasons, ",")} {
+		if v != "" && c.Set_filter(i, v) != int(CodeOK) {
+			return nil, &Error{Code: CodeOutOfMemory, Message: "copying an audit query filter failed"}
+		}
+	}
+	c.SetAfter_seq(q.AfterSeq)
+	c.SetBefore_seq(q.BeforeSeq)
+	if !q.Since.IsZero() {
+		c.SetSince(q.Since.Unix())
+	}
+	if !q.Until.IsZero() {
+		c.SetUntil(q.Until.Unix())
+	}
+	if q.NewestFirst {
+		c.SetNewest_first(1)
+	}
+	c.SetLimit(int64(q.Limit))
+	var rows []AuditRow
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		a := capi.Ssogate_gate_query_audit(h, c, e.h)
+		if a.Swigcptr() == 0 {
+			return e.failure("ssogate_gate_query_audit")
+		}
+		defer capi.Ssogate_audit_free(a)
+		rows = readAuditRows(a)
+		return nil
+	})
+	return rows, err
+}
+
+// ConfirmJoinMember is ConfirmJoin, returning the member it created (RoleMember, JoinedViaSSO, linked).
+func (g *Gate) ConfirmJoinMember(joinToken string) (*Member, error) {
+	return g.member("ssogate_gate_confirm_join_member", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_member {
+		return capi.Ssogate_gate_confirm_join_member(h, joinToken, e)
+	})
+}
+
+// FindMember returns the member email (any case) of the account, or nil with a nil error when the
+// account has no such member (or is unknown).
+func (g *Gate) FindMember(accountID, email string) (*Member, error) {
+	m, err := g.member("ssogate_gate_find_member", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_member {
+		return capi.Ssogate_gate_find_member(h, accountID, email, e)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return m, err
+}
+
+// ListMembers returns the account's members, ordered by email; ErrNotFound for an unknown account.
+func (g *Gate) ListMembers(accountID string) ([]Member, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	var out []Member
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		l := capi.Ssogate_gate_list_members(h, accountID, e.h)
+		if l.Swigcptr() == 0 {
+			return e.failure("ssogate_gate_list_members")
+		}
+		defer capi.Ssogate_member_list_free(l)
+		n := capi.Ssogate_member_list_count(l)
+		out = make([]Member, 0, n)
+		for i := int64(0); i < n; i++ {
+			out = append(out, readMember(capi.Ssogate_member_list_get(l, i)))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CheckStores makes one round trip to each of the gate's stores (directory, replay cache, pending
+// requests) and writes nothing: ErrStoreUnavailable, naming the store and its address, when one does
+// not answer. OpenGate does not connect to Redis; call this after opening to fail at start rather
+// than at the first login.
+func (g *Gate) CheckStores() error {
+	return g.call("ssogate_gate_check_stores", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+		return capi.Ssogate_gate_check_stores(h, e)
+	})
+}
+
+func (g *Gate) member(name string, f func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_member) (*Member, error) {
+	e, err := newCError()
+	if err != nil {
+		return nil, err
+	}
+	defer e.free()
+	var out *Member
+	err = g.ref.use("the gate", func(h capi.Struct_SS_ssogate_gate) error {
+		m := f(h, e.h)
+		if m.Swigcptr() == 0 {
+			return e.failure(name)
+		}
+		defer capi.Ssogate_member_free(m)
+		v := readMember(m)
+		out = &v
+		return nil
+	})
+	return out, err
+}
+
+func readMember(m capi.Struct_SS_ssogate_member) Member {
+	out := Member{
+		AccountID:   capi.Ssogate_member_account_id(m),
+		Email:       capi.Ssogate_member_email(m),
+		Role:        goRole(capi.Ssogate_member_role(m)),
+		Status:      MemberStatus(capi.Ssogate_member_status(m)),
+		HasPassword: capi.Ssogate_member_has_password(m) != 0,
+		JoinedVia:   JoinedVia(capi.Ssogate_member_joined_via(m)),
+		SSOLinked:   capi.Ssogate_member_sso_linked(m) != 0,
+		CreatedAt:   time.Unix(capi.Ssogate_member_created_at(m), 0).UTC(),
+	}
+	if t := capi.Ssogate_member_last_sso_login(m); t != 0 {
+		out.LastSSOLogin = time.Unix(t, 0).UTC()
+	}
+	return out
+}
+
+// goRole is the C ABI's role number as this package's Role (the least privileged for an unknown one).
+func goRole(r int) Role {
+	switch r {
+	case int(capi.SSOGATE_ROLE_OWNER):
+		return RoleOwner
+	case int(capi.SSOGATE_ROLE_ADMIN):
+		return RoleAdmin
+	}
+	return RoleMember
+}
+
+func readAuditRows(a capi.Struct_SS_ssogate_audit) []AuditRow {
+	n := capi.Ssogate_audit_count(a)
+	rows := make([]AuditRow, 0, n)
+	for i := int64(0); i < n; i++ {
+		rows = append(rows, AuditRow{
+			Seq:          capi.Ssogate_audit_seq(a, i),
+			Time:         time.Unix(capi.Ssogate_audit_time(a, i), 0).UTC(),
+			AccountID:    capi.Ssogate_audit_account_id(a, i),
+			ConnectionID: capi.Ssogate_audit_connection_id(a, i),
+			Email:        capi.Ssogate_audit_email(a, i),
+			Outcome:      capi.Ssogate_audit_outcome(a, i),
+			Reason:       capi.Ssogate_audit_reason(a, i),
+			Detail:       capi.Ssogate_audit_detail(a, i),
+		})
+	}
+	return rows
 }

@@ -22,6 +22,7 @@
 
 %{
 #include <stdlib.h>
+#include <string.h>
 
 #include "ssogate/ssogate.h"
 %}
@@ -104,6 +105,58 @@
         free((void *)$self->decryption_keys);
         $self->decryption_keys = NULL;
         $self->decryption_key_count = 0;
+    }
+}
+
+/*
+ * ssogate_audit_query's filters are borrowed (pointer, length) pairs. A SWIG setter would keep a pointer
+ * to a target-language string that moves or dies after the call, so the fields are left out and the
+ * struct gets two methods that own copies instead: set filter `which` (0 account_id, 1 email,
+ * 2 outcomes, 3 reasons) to a copy of v, and free the copies. The caller frees them before deleting
+ * the struct (the generated destructor frees only the struct).
+ */
+%ignore ssogate_audit_query::account_id;
+%ignore ssogate_audit_query::account_id_len;
+%ignore ssogate_audit_query::email;
+%ignore ssogate_audit_query::email_len;
+%ignore ssogate_audit_query::outcomes;
+%ignore ssogate_audit_query::outcomes_len;
+%ignore ssogate_audit_query::reasons;
+%ignore ssogate_audit_query::reasons_len;
+%extend ssogate_audit_query {
+    /* SSOGATE_INVALID_ARGUMENT for another `which`, SSOGATE_OUT_OF_MEMORY when the copy fails. */
+    int set_filter(int which, const char *v, size_t len) {
+        const char **field = NULL;
+        size_t *field_len = NULL;
+        char *copy = NULL;
+        switch (which) {
+        case 0: field = &$self->account_id; field_len = &$self->account_id_len; break;
+        case 1: field = &$self->email; field_len = &$self->email_len; break;
+        case 2: field = &$self->outcomes; field_len = &$self->outcomes_len; break;
+        case 3: field = &$self->reasons; field_len = &$self->reasons_len; break;
+        default: return SSOGATE_INVALID_ARGUMENT;
+        }
+        copy = (char *)malloc(len + 1);
+        if (copy == NULL) {
+            return SSOGATE_OUT_OF_MEMORY;
+        }
+        if (len > 0) {
+            memcpy(copy, v, len);
+        }
+        copy[len] = 0;
+        free((void *)*field);
+        *field = copy;
+        *field_len = len;
+        return SSOGATE_OK;
+    }
+    /* Frees the copies (idempotent). */
+    void free_filters() {
+        free((void *)$self->account_id);
+        free((void *)$self->email);
+        free((void *)$self->outcomes);
+        free((void *)$self->reasons);
+        $self->account_id = $self->email = $self->outcomes = $self->reasons = NULL;
+        $self->account_id_len = $self->email_len = $self->outcomes_len = $self->reasons_len = 0;
     }
 }
 

@@ -145,3 +145,14 @@
     ~ssogate_gate_options() { free($self); }
 }
 %ignore ssogate_gate_options_init;
+%extend ssogate_audit_query {
+    ssogate_audit_query() {
+        ssogate_audit_query *o = (ssogate_audit_query *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_audit_query_init(o, sizeof *o);
+        }
+        return o;
+    }
+    ~ssogate_audit_query() { free($self); }
+}
+%ignore ssogate_audit_query_init;

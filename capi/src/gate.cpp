@@ -4,10 +4,12 @@
 #include "gate/gate.hpp"
 #include "policy/policy.hpp"
 #include "policy_handles.hpp"
+#include "util/email.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -40,6 +42,17 @@ struct ssogate_gate_outcome {
 struct ssogate_audit {
     std::vector<core::store::AuditEntry> rows;
 };
+
+struct ssogate_member {
+    core::store::Member m;
+};
+
+struct ssogate_member_list {
+    std::vector<ssogate_member> members;
+};
+
+static_assert(SSOGATE_POLICY_MEMBER_STATUS_DISABLED == static_cast<int>(core::policy::MemberStatus::disabled));
+static_assert(SSOGATE_POLICY_JOINED_VIA_SSO == static_cast<int>(core::policy::JoinedVia::sso));
 
 static_assert(SSOGATE_GATE_OUTCOME_LOGIN == static_cast<int>(core::gate::OutcomeKind::login));
 static_assert(SSOGATE_GATE_OUTCOME_PROMPT_JOIN == static_cast<int>(core::gate::OutcomeKind::prompt_join));
@@ -108,6 +121,26 @@ int admin_call(ssogate_error *err, Body body) noexcept {
 
 const core::store::AuditEntry *row(const ssogate_audit *a, size_t i) noexcept {
     return a == nullptr || i >= a->rows.size() ? nullptr : &a->rows[i];
+}
+
+// The first published ssogate_audit_query ends with limit.
+constexpr std::size_t audit_query_v1_size = offsetof(ssogate_audit_query, limit) + sizeof(size_t);
+
+core::store::AuditQuery audit_query_of(const ssogate_audit_query *q) {
+    if (q == nullptr) core::fail(Code::invalid_argument, "ssogate_gate_query_audit: q is NULL");
+    ssogate::capi::require_struct_size(q->struct_size, audit_query_v1_size, "ssogate_audit_query");
+    core::store::AuditQuery out;
+    out.account_id = ssogate::capi::input(q->account_id, q->account_id_len, "account_id");
+    out.email = ssogate::capi::input(q->email, q->email_len, "email");
+    out.outcomes = split_list(ssogate::capi::input(q->outcomes, q->outcomes_len, "outcomes"));
+    out.reasons = split_list(ssogate::capi::input(q->reasons, q->reasons_len, "reasons"));
+    out.after_seq = q->after_seq;
+    out.before_seq = q->before_seq;
+    out.since = q->since;
+    out.until = q->until;
+    out.newest_first = q->newest_first != 0;
+    out.limit = q->limit;
+    return out;
 }
 
 const char *item(const std::vector<std::string> *list, size_t i) noexcept {
@@ -511,4 +544,102 @@ const char *ssogate_audit_reason(const ssogate_audit *audit, size_t i) noexcept 
 const char *ssogate_audit_detail(const ssogate_audit *audit, size_t i) noexcept {
     const auto *r = row(audit, i);
     return r == nullptr ? nullptr : r->detail.c_str();
+}
+
+void ssogate_audit_query_init(ssogate_audit_query *q, size_t size) noexcept {
+    ssogate::capi::init_options(q, size, [](ssogate_audit_query *) {
+        // Every field's default is 0 or NULL (no filter, oldest first, limit 1000).
+    });
+}
+
+ssogate_audit *ssogate_gate_query_audit(ssogate_gate *gate, const ssogate_audit_query *q, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err){auto &g = require(gate, "ssogate_gate_query_audit");
+return new ssogate_audit{g.query_audit(audit_query_of(q))};
+}
+SSOGATE_CAPI_END(err, nullptr)
+}
+
+ssogate_member *ssogate_gate_confirm_join_member(ssogate_gate *gate, const char *join_token, size_t join_token_len,
+                                                 ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err){auto &g = require(gate, "ssogate_gate_confirm_join_member");
+return new ssogate_member{g.confirm_join(ssogate::capi::input(join_token, join_token_len, "join_token"))};
+}
+SSOGATE_CAPI_END(err, nullptr)
+}
+
+ssogate_member *ssogate_gate_find_member(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                         const char *email, size_t email_len, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_find_member");
+        const std::string account(ssogate::capi::input(account_id, account_id_len, "account_id"));
+        const std::string address(ssogate::capi::input(email, email_len, "email"));
+        auto m = g.find_member(account, core::util::normalize_email(address));
+        if (!m) core::fail(Code::not_found, "no member " + address + " in account " + account);
+        return new ssogate_member{std::move(*m)};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_member_free(ssogate_member *member) noexcept { delete member; }
+
+const char *ssogate_member_account_id(const ssogate_member *member) noexcept {
+    return member == nullptr ? "" : member->m.account_id.c_str();
+}
+
+const char *ssogate_member_email(const ssogate_member *member) noexcept {
+    return member == nullptr ? "" : member->m.email.c_str();
+}
+
+int ssogate_member_role(const ssogate_member *member) noexcept {
+    return member == nullptr ? SSOGATE_ROLE_MEMBER : static_cast<int>(member->m.role);
+}
+
+int ssogate_member_status(const ssogate_member *member) noexcept {
+    return member == nullptr ? SSOGATE_POLICY_MEMBER_STATUS_ACTIVE : static_cast<int>(member->m.status);
+}
+
+int ssogate_member_joined_via(const ssogate_member *member) noexcept {
+    return member == nullptr ? SSOGATE_POLICY_JOINED_VIA_PASSWORD : static_cast<int>(member->m.joined_via);
+}
+
+int ssogate_member_has_password(const ssogate_member *member) noexcept {
+    return member != nullptr && member->m.has_password ? 1 : 0;
+}
+
+int ssogate_member_sso_linked(const ssogate_member *member) noexcept {
+    return member != nullptr && member->m.sso_linked ? 1 : 0;
+}
+
+int64_t ssogate_member_last_sso_login(const ssogate_member *member) noexcept {
+    return member == nullptr ? 0 : member->m.last_sso_login;
+}
+
+int64_t ssogate_member_created_at(const ssogate_member *member) noexcept {
+    return member == nullptr ? 0 : member->m.created_at;
+}
+
+ssogate_member_list *ssogate_gate_list_members(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                               ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_list_members");
+        auto list = std::make_unique<ssogate_member_list>();
+        for (auto &m : g.list_members(ssogate::capi::input(account_id, account_id_len, "account_id")))
+            list->members.push_back(ssogate_member{std::move(m)});
+        return list.release();
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}
+
+void ssogate_member_list_free(ssogate_member_list *list) noexcept { delete list; }
+
+size_t ssogate_member_list_count(const ssogate_member_list *list) noexcept {
+    return list == nullptr ? 0 : list->members.size();
+}
+
+const ssogate_member *ssogate_member_list_get(const ssogate_member_list *list, size_t i) noexcept {
+    return list == nullptr || i >= list->members.size() ? nullptr : &list->members[i];
+}
+
+int ssogate_gate_check_stores(ssogate_gate *gate, ssogate_error *err) noexcept {
+    return admin_call(err, [&] { require(gate, "ssogate_gate_check_stores").check_stores(); });
 }

@@ -70,6 +70,22 @@ py::tuple preview_tuple(const ssogate::EnforcementPreview &p) {
                           p.break_glass);
 }
 
+// (account_id, email, role, status, has_password, joined_via, sso_linked, last_sso_login, created_at),
+// the enums as their numbers.
+py::tuple member_tuple(const ssogate::MemberRecord &m) {
+    return py::make_tuple(m.account_id, m.email, static_cast<int>(m.role), static_cast<int>(m.status), m.has_password,
+                          static_cast<int>(m.joined_via), m.sso_linked, m.last_sso_login, m.created_at);
+}
+
+py::list audit_list(const std::vector<ssogate::AuditRow> &rows) {
+    py::list out;
+    for (const auto &r : rows) {
+        out.append(
+            py::make_tuple(r.seq, r.time, r.account_id, r.connection_id, r.email, r.outcome, r.reason, r.detail));
+    }
+    return out;
+}
+
 // Runs f on the gate with the GIL released and returns what it returns.
 template <typename F>
 auto nogil(const Gate &g, F f) {
@@ -198,6 +214,53 @@ void bind_gate(py::module_ &m) {
         },
         py::arg("gate"), py::arg("join_token"));
     m.def(
+        "gate_confirm_join_member",
+        [](const Gate &g, const std::string &token) {
+            return member_tuple(nogil(g, [&](const ssogate::Gate &x) { return x.confirm_join_member(token); }));
+        },
+        py::arg("gate"), py::arg("join_token"));
+    m.def(
+        "gate_find_member",
+        [](const Gate &g, const std::string &account, const std::string &email) -> py::object {
+            const auto found = nogil(g, [&](const ssogate::Gate &x) { return x.find_member(account, email); });
+            if (!found) return py::none();
+            return member_tuple(*found);
+        },
+        py::arg("gate"), py::arg("account_id"), py::arg("email"));
+    m.def(
+        "gate_list_members",
+        [](const Gate &g, const std::string &account) {
+            const auto members = nogil(g, [&](const ssogate::Gate &x) { return x.list_members(account); });
+            py::list out;
+            for (const auto &member : members) out.append(member_tuple(member));
+            return out;
+        },
+        py::arg("gate"), py::arg("account_id"));
+    m.def(
+        "gate_check_stores", [](const Gate &g) { nogil(g, [](const ssogate::Gate &x) { x.check_stores(); }); },
+        py::arg("gate"));
+    m.def(
+        "gate_query_audit",
+        [](const Gate &g, const std::string &account, const std::string &email, const std::string &outcomes,
+           const std::string &reasons, std::int64_t after_seq, std::int64_t before_seq, std::int64_t since,
+           std::int64_t until, bool newest_first, std::size_t limit) {
+            ssogate::AuditQuery q;
+            q.account_id = account;
+            q.email = email;
+            q.outcomes = outcomes;
+            q.reasons = reasons;
+            q.after_seq = after_seq;
+            q.before_seq = before_seq;
+            q.since = since;
+            q.until = until;
+            q.newest_first = newest_first;
+            q.limit = limit;
+            return audit_list(nogil(g, [&](const ssogate::Gate &x) { return x.query_audit(q); }));
+        },
+        py::arg("gate"), py::arg("account_id"), py::arg("email"), py::arg("outcomes"), py::arg("reasons"),
+        py::arg("after_seq"), py::arg("before_seq"), py::arg("since"), py::arg("until"), py::arg("newest_first"),
+        py::arg("limit"));
+    m.def(
         "gate_decide_password_login",
         [](const Gate &g, const std::string &account, const std::string &email) {
             const auto d = nogil(g, [&](const ssogate::Gate &x) { return x.decide_password_login(account, email); });
@@ -207,13 +270,8 @@ void bind_gate(py::module_ &m) {
     m.def(
         "gate_read_audit",
         [](const Gate &g, const std::string &account, std::int64_t after_seq, std::size_t limit) {
-            const auto rows = nogil(g, [&](const ssogate::Gate &x) { return x.read_audit(account, after_seq, limit); });
-            py::list out;
-            for (const auto &r : rows) {
-                out.append(py::make_tuple(r.seq, r.time, r.account_id, r.connection_id, r.email, r.outcome, r.reason,
-                                          r.detail));
-            }
-            return out;
+            return audit_list(
+                nogil(g, [&](const ssogate::Gate &x) { return x.read_audit(account, after_seq, limit); }));
         },
         py::arg("gate"), py::arg("account_id"), py::arg("after_seq"), py::arg("limit"));
 }

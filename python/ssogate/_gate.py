@@ -38,11 +38,8 @@ What raises and what answers:
 
 from __future__ import annotations
 
-import collections
 import datetime as _dt
-import socket
-import threading
-from typing import TYPE_CHECKING, Any, Deque, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NamedTuple, Optional, Union
 
 from . import _enums, _ssogate
 from ._codes import Code
@@ -246,12 +243,9 @@ class Gate:
     release the GIL.
     """
 
-    __slots__ = ("_handle", "_location", "_lock", "_audit_seen", "_prompted", "__weakref__")
+    __slots__ = ("_handle", "_location", "__weakref__")
     _handle: Any
     _location: str
-    _lock: threading.Lock
-    _audit_seen: int  # the highest audit seq this object has read (see confirm_join)
-    _prompted: Dict[str, Tuple[str, str]]  # join token -> (account_id, email), from this object's consume()
 
     def __init__(self) -> None:
         raise TypeError("use Gate.open(location) to make a Gate")
@@ -284,20 +278,26 @@ class Gate:
             to_unix(now) or 0,
             _join_token_ttl(join_token_ttl_seconds),
         )
-        if shared is not None and _flag(check_shared, "check_shared") and shared.startswith("redis://"):
+        gate = cls._made(native, location)
+        if shared is not None and _flag(check_shared, "check_shared"):
             # The library connects to Redis at the first login; a wrong address or a Redis that is
             # down would then refuse every login (fail closed). Said here, at start-up, instead.
-            _check_redis(shared)
-        return cls._made(native, location)
+            try:
+                gate.check_stores()
+            except StoreError as e:
+                gate.close()
+                raise StoreError(
+                    e.code,
+                    f"{e.message} (a gate with shared={shared!r} refuses every login until it answers; check the "
+                    "address and that the server runs, or pass check_shared=False to start anyway)",
+                ) from None
+        return gate
 
     @classmethod
     def _made(cls, native: Any, location: str) -> Gate:
         self = object.__new__(cls)
         self._handle = native
         self._location = location
-        self._lock = threading.Lock()
-        self._audit_seen = 0
-        self._prompted = {}
         return self
 
     @property
@@ -520,74 +520,33 @@ class Gate:
             self._native, _text(connection_id, "connection_id"), to_bytes(saml_response, "saml_response"),
             relay_state or "",
         )
-        out = GateOutcome._from_tuple(t)
-        if out.join_token:
-            self._remember_prompt(out.join_token, out.account_id, out.email)
-        return out
+        return GateOutcome._from_tuple(t)
 
-    def _remember_prompt(self, token: str, account_id: str, email: str) -> None:
-        with self._lock:
-            self._prompted[token] = (account_id, email)
-            while len(self._prompted) > _MAX_PROMPTS:  # oldest first: dicts keep insertion order
-                del self._prompted[next(iter(self._prompted))]
-
-    def confirm_join(self, join_token: str) -> Optional[Member]:
+    def confirm_join(self, join_token: str) -> Member:
         """After PROMPT_JOIN the user said yes: decides again with the settings of this moment, then
         creates the member and returns it (an :class:`ssogate.Member`: role ``"member"``, joined
-        through SSO). ``NotFound`` (a ``StoreError``, ``Code.NOT_FOUND``) when the token is
+        through SSO, linked). ``NotFound`` (a ``StoreError``, ``Code.NOT_FOUND``) when the token is
         unknown, already used or expired, ``StoreConflict`` when the email became a member meanwhile;
         ``InvalidArgument`` with ``Code.POLICY_DENIED`` (the message names the policy reason) when an
         admin meanwhile disabled the connection, turned JiT off, removed the domain or invited them.
-
-        The C library creates the member but its C ABI does not hand it back, so the member is read
-        from what this gate saw (the PROMPT_JOIN outcome of :meth:`consume`, in this process) or
-        from the audit row the join wrote. ``None`` only when neither tells: a token issued by
-        another process while another process confirmed a join in the same instant. The first call
-        of a process reads the audit log once to find its end.
         """
-        token = _text(join_token, "join_token")
-        with self._lock:
-            mark = self._audit_end()
-            _ssogate.gate_confirm_join(self._native, token)
-            rows = [r for r in self._audit_after(mark) if r.outcome == "JOIN_CONFIRMED"]
-            prompted = self._prompted.pop(token, None)
-        if prompted is not None:
-            rows = [r for r in rows if (r.account_id, r.email) == prompted] or rows
-        if len(rows) != 1:
-            return None
-        from ._directory import Member  # _directory imports this module
+        t = _ssogate.gate_confirm_join_member(self._native, _text(join_token, "join_token"))
+        return _member(t)
 
-        row = rows[0]
-        return Member(
-            account_id=row.account_id,
-            email=row.email,
-            role="member",
-            status="active",
-            has_password=False,
-            joined_via="sso",
-            sso_linked=True,
-            last_sso_login=row.time,
-            created_at=row.time,
-        )
+    def find_member(self, account_id: str, email: str) -> Optional[Member]:
+        """The member ``email`` (any case) of the account, or None (also for an unknown account)."""
+        t = _ssogate.gate_find_member(self._native, _text(account_id, "account_id"), _text(email, "email").strip())
+        return None if t is None else _member(t)
 
-    # The audit log's end, read forward from the highest seq this object has seen (the C ABI reads
-    # oldest first only). Called with self._lock held.
-    def _audit_end(self) -> int:
-        for row in self._audit_after(self._audit_seen):
-            self._audit_seen = max(self._audit_seen, row.seq)
-        return self._audit_seen
+    def list_members(self, account_id: str) -> List[Member]:
+        """The account's members, ordered by email. ``NotFound`` for an unknown account."""
+        return [_member(t) for t in _ssogate.gate_list_members(self._native, _text(account_id, "account_id"))]
 
-    def _audit_after(self, after_seq: int) -> Iterable[AuditRow]:
-        native = self._native
-        while True:
-            page = _ssogate.gate_read_audit(native, "", after_seq, _AUDIT_PAGE)
-            for t in page:
-                row = _audit_row(t)
-                after_seq = row.seq
-                self._audit_seen = max(self._audit_seen, row.seq)
-                yield row
-            if len(page) < _AUDIT_PAGE:
-                return
+    def check_stores(self) -> None:
+        """One round trip to each store (directory, replay cache, pending requests). Raises
+        ``StoreError`` (``Code.STORE_UNAVAILABLE``, naming the store and its address) when one does
+        not answer; writes nothing. :meth:`open` calls it when given a ``shared`` store."""
+        _ssogate.gate_check_stores(self._native)
 
     def decide_password_login(self, account_id: str, email: str) -> PasswordDecision:
         """May ``email`` log in with a password? A decision (``allowed``, ``reason``), audited; a
@@ -615,71 +574,44 @@ class Gate:
         """Audit rows, at most ``limit`` (0: 1000): oldest first, or the newest first with ``newest_first=True``.
 
         ``account_id`` None reads every account. Rows have ``after_seq < seq < before_seq``; the
-        filters keep rows whose ``email`` is the given one (compared lower-cased), whose ``outcome``
+        filters keep rows whose ``email`` is the given one (any case), whose ``outcome``
         (``"LOGIN"``, ``"DENIED"``, ``"PROMPT_JOIN"``, ``"JOIN_CONFIRMED"``, ...) or ``reason``
         (``"REPLAYED"``, ``"INVITE_REQUIRED"``, ...) is the given one or one of those given, and
         whose ``time`` is in ``since <= time < until``. To page back through the newest rows, pass
         the last row's ``seq`` as ``before_seq``.
 
-        The C ABI reads forward only (``after_seq``, ``limit``), so filters and newest-first read the
-        rows after ``after_seq`` in pages and keep what matches: linear in the log's length.
+        The library filters: a SQLite directory answers with one SQL statement. ``InvalidArgument``
+        for an outcome or reason that is not a name (A-Z, 0-9, _) or a negative seq.
         """
         acc = "" if account_id is None else _text(account_id, "account_id")
         for value, what in ((after_seq, "after_seq"), (limit, "limit")):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidArgument(Code.INVALID_ARGUMENT, f"{what} must be a non-negative int, got {value!r}")
-        if before_seq is not None and (isinstance(before_seq, bool) or not isinstance(before_seq, int)):
-            raise InvalidArgument(Code.INVALID_ARGUMENT, f"before_seq must be an int, got {before_seq!r}")
-        _flag(newest_first, "newest_first")
-        limit = limit or _AUDIT_PAGE  # 0 means the C ABI's default page
+        if before_seq is not None and (isinstance(before_seq, bool) or not isinstance(before_seq, int) or before_seq <= 0):
+            raise InvalidArgument(Code.INVALID_ARGUMENT, f"before_seq must be a positive int, got {before_seq!r}")
         outcomes = _names(outcome, "outcome")
         reasons = _names(reason, "reason")
-        address = None if email is None else _text(email, "email").strip().lower()
-        lo = None if since is None else to_unix(since)
-        hi = None if until is None else to_unix(until)
-        plain = (
-            not newest_first and before_seq is None and outcomes is None and reasons is None
-            and address is None and lo is None and hi is None
+        if outcomes is None or reasons is None:
+            return []
+        rows = _ssogate.gate_query_audit(
+            self._native,
+            acc,
+            "" if email is None else _text(email, "email").strip(),
+            outcomes,
+            reasons,
+            after_seq,
+            before_seq or 0,
+            _bound(since, "since"),
+            _bound(until, "until"),
+            _flag(newest_first, "newest_first"),
+            limit,
         )
-        if plain:
-            rows = _ssogate.gate_read_audit(self._native, acc, after_seq, limit)
-            return [_audit_row(t) for t in rows]
-
-        def keep(r: AuditRow) -> bool:
-            t = to_unix(r.time)
-            return (
-                (outcomes is None or r.outcome in outcomes)
-                and (reasons is None or r.reason in reasons)
-                and (address is None or r.email.lower() == address)
-                and (lo is None or t >= lo)
-                and (hi is None or t < hi)
-            )
-
-        found: Deque[AuditRow] = collections.deque(maxlen=limit if newest_first else None)
-        native = self._native
-        cursor = after_seq
-        while True:
-            page = _ssogate.gate_read_audit(native, acc, cursor, _AUDIT_PAGE)
-            for t in page:
-                r = _audit_row(t)
-                cursor = r.seq
-                if before_seq is not None and r.seq >= before_seq:
-                    page = []
-                    break
-                if keep(r):
-                    found.append(r)
-                    if not newest_first and len(found) >= limit:
-                        return list(found)
-            if len(page) < _AUDIT_PAGE:
-                break
-        return list(reversed(found)) if newest_first else list(found)
+        return [_audit_row(t) for t in rows]
 
     def __repr__(self) -> str:
         return f"Gate({self._location!r}{', closed' if self._handle is None else ''})"
 
 
-_AUDIT_PAGE = 1000  # rows per read through the C ABI (its own default)
-_MAX_PROMPTS = 10000  # join tokens remembered for confirm_join; their TTL is minutes
 
 
 def _audit_row(t: Any) -> AuditRow:
@@ -687,43 +619,48 @@ def _audit_row(t: Any) -> AuditRow:
     return AuditRow(seq, to_datetime(time), a, c, e, o, r, d)
 
 
-def _names(value: Union[str, Iterable[str], None], what: str) -> Optional[frozenset]:
+def _names(value: Union[str, Iterable[str], None], what: str) -> Optional[str]:
+    """One name or several as the library's list ("A,B"); the library checks each is a name."""
     if value is None:
-        return None
-    if isinstance(value, str):
-        return frozenset([value])
-    return frozenset(_text(v, f"{what} item") for v in value)
+        return ""
+    names = [value] if isinstance(value, str) else [_text(v, f"{what} item") for v in value]
+    for n in names:
+        if not n or "," in n or " " in n:
+            raise InvalidArgument(Code.INVALID_ARGUMENT, f"{what} {n!r} is not a name such as LOGIN or REPLAYED")
+    if not names:
+        return None  # rows whose outcome is one of none: no rows
+    return ",".join(names)
 
 
-def _check_redis(url: str, timeout: float = 2.0) -> None:
-    """PINGs the Redis of a ``redis://HOST:PORT[/DB]`` location (already parsed by the library)."""
-    rest = url[len("redis://"):]
-    rest, _, db = rest.partition("/")
-    host, _, port = rest.rpartition(":")
-    host = host.strip("[]")
-    where = f"{host}:{port}"
+def _bound(value: Optional[Timestamp], what: str) -> int:
+    if value is None:
+        return 0
+    t = to_unix(value)
+    if t is None or t <= 0:
+        raise InvalidArgument(Code.INVALID_ARGUMENT, f"{what} must be after 1970-01-01, got {value!r}")
+    return t
 
-    def unavailable(why: str) -> StoreError:
-        return StoreError(
-            Code.STORE_UNAVAILABLE,
-            f"Redis at {where} did not answer: {why} (a gate with shared={url!r} refuses every login until it "
-            "does; check the address and that redis-server runs, or pass check_shared=False to start anyway)",
-        )
 
-    try:
-        with socket.create_connection((host, int(port)), timeout=timeout) as s:
-            s.settimeout(timeout)
-            commands = [b"PING\r\n"] + ([f"SELECT {int(db)}\r\n".encode()] if db and int(db) != 0 else [])
-            for command in commands:
-                s.sendall(command)
-                reply = s.recv(512)
-                if not reply:
-                    raise unavailable("the connection was closed without a reply")
-                if reply[:1] == b"-":
-                    text = reply[1:].split(b"\r\n", 1)[0].decode("utf-8", "replace")
-                    raise unavailable(f"{command.split()[0].decode()} refused: {text}")
-    except OSError as e:
-        raise unavailable(e.strerror or str(e)) from None
+_ROLE_NAMES = {n: name.lower() for name, n in _enums.ROLE.items()}
+_STATUS_NAMES = {n: name.lower() for name, n in _enums.POLICY_MEMBER_STATUS.items()}
+_JOINED_NAMES = {n: name.lower() for name, n in _enums.POLICY_JOINED_VIA.items()}
+
+
+def _member(t: Any) -> Member:
+    from ._directory import Member  # _directory imports this module
+
+    account_id, email, role, status, has_password, joined_via, sso_linked, last_sso_login, created_at = t
+    return Member(
+        account_id=account_id,
+        email=email,
+        role=_ROLE_NAMES[role],
+        status=_STATUS_NAMES[status],
+        has_password=has_password,
+        joined_via=_JOINED_NAMES[joined_via],
+        sso_linked=sso_linked,
+        last_sso_login=to_datetime(last_sso_login) if last_sso_login else None,
+        created_at=to_datetime(created_at),
+    )
 
 
 # Reason names back to numbers, for PasswordDecision.reason_text.

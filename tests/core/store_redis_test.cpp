@@ -151,3 +151,26 @@ TEST(store_redis, OpenStoresPutsSharedStateInRedisAndTheDirectoryElsewhere) {
     auto mem = open_stores("memory:");
     EXPECT_TRUE(mem.directory && mem.replay && mem.pending);
 }
+
+TEST(store_redis, CheckAsksEveryStoreAndNamesTheOneThatDoesNotAnswer) {
+    store_test::RedisServer server;
+    store_test::TempDir tmp;
+    auto stores = open_stores("sqlite:" + tmp.file("dir.db"), server.url());
+    stores.directory->check();
+    stores.replay->check();
+    stores.pending->check();
+
+    server.freeze();  // accepts the connection, answers nothing: the command timeout decides
+    auto e = error_of([&] { stores.replay->check(); });
+    EXPECT_EQ(e.code(), Code::store_unavailable) << e.what();
+    server.thaw();
+    server.stop();
+    e = error_of([&] { stores.pending->check(); });
+    EXPECT_EQ(e.code(), Code::store_unavailable) << e.what();
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(server.port())), std::string::npos) << e.what();
+    stores.directory->check();  // the SQLite file still answers
+
+    server.start();
+    stores.replay->check();
+    stores.pending->check();
+}

@@ -24,7 +24,9 @@ want_entity="http://www.okta.com/exkppsa1qwuFV4D7z0h7"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-lib=$(find "$prefix" -name 'libssogate.so.0' | head -n 1)
+# Only PREFIX/lib* (and a multiarch directory below it): with PREFIX /usr, nothing of /usr/local or of
+# a Python package's bundled libraries.
+lib=$(find "$prefix"/lib* -maxdepth 2 -name 'libssogate.so.0' 2>/dev/null | head -n 1)
 [ -n "$lib" ] || fail "no libssogate.so.0 under $prefix"
 libdir=$(realpath "$(dirname "$lib")")
 pcdir=$libdir/pkgconfig

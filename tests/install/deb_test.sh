@@ -7,9 +7,13 @@
 #      archive (a simulation: nothing is installed);
 #   4. the packages are unpacked with dpkg -x into a throwaway root, the CLI runs from it, and the C
 #      consumers are built against it with pkg-config and with find_package (tests/install/consumers.sh).
-# A real `apt install ./*.deb` would put libssogate.so.0 and ssogate.pc into /usr on a machine that other
-# builds share (and pkg-config and find_package would then find them before the build tree's), so the
-# packages are unpacked instead, and apt only simulates.
+#   5. only with SSOGATE_DEB_INSTALL=1 (scripts/dev.sh deb-install, which `scripts/dev.sh test` runs last):
+#      `apt-get install ./*.deb` for real, as root or through sudo; the CLI runs from /usr/bin, the C
+#      consumers are built against /usr with the system's pkg-config and find_package and must load
+#      /usr's libssogate.so.0; then the three packages are purged again (also when a check fails), so
+#      the machine is left as it was. It refuses to run when an ssogate package is already installed.
+# Steps 1-4 install nothing (ctest runs them on every build): an installed libssogate.so.0 and
+# ssogate.pc in /usr would be found by pkg-config and find_package before the build tree's.
 #
 #   deb_test.sh BUILD_DIR VERSION CONSUMER_SRC VECTORS_DIR C_COMPILER CXX_COMPILER WITH_REDIS
 set -eu
@@ -122,3 +126,33 @@ case "$out" in *https://app.example.com/*) ;; *) fail "the unpacked ssogate prin
 sh "$here/consumers.sh" "$root/usr" "$consumer" "$vectors" "$cc" "" "$cxx"
 
 echo "Debian packages OK: $(cd "$debs" && ls | tr '\n' ' ')"
+
+# 5. A real install, then a purge.
+[ "${SSOGATE_DEB_INSTALL:-0}" = 1 ] || exit 0
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+for pkg in libssogate0 libssogate-dev ssogate; do
+    if installed "$pkg"; then fail "$pkg is already installed on this machine: not replacing it (remove it first)"; fi
+done
+purge() { $sudo env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq libssogate0 libssogate-dev ssogate >/dev/null 2>&1 || true; }
+trap 'purge; rm -rf "$tmp"' EXIT
+(cd "$debs" && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ./*.deb) \
+    >"$tmp/apt-install.log" 2>&1 || { cat "$tmp/apt-install.log" >&2; fail "apt-get install ./*.deb"; }
+for pkg in libssogate0 libssogate-dev ssogate; do installed "$pkg" || fail "apt did not install $pkg"; done
+[ "$(command -v ssogate)" = /usr/bin/ssogate ] || fail "ssogate on PATH is '$(command -v ssogate)', not /usr/bin/ssogate"
+/usr/bin/ssogate --version | grep -q "$version" || fail "/usr/bin/ssogate --version: '$(/usr/bin/ssogate --version)'"
+# ldconfig (the package's postinst) knows the library; the command loads it from /usr.
+ldconfig -p | grep -Eq 'libssogate\.so\.0 .*=> (/usr)?/lib/' || fail "ldconfig does not list /usr's libssogate.so.0"
+resolved=$(env -u LD_LIBRARY_PATH ldd /usr/bin/ssogate | awk '$1 == "libssogate.so.0" { print $3 }')
+case "$(realpath "$resolved")" in /usr/lib/*) ;; *) fail "/usr/bin/ssogate loads libssogate.so.0 from '$resolved'" ;; esac
+out=$(env -u LD_LIBRARY_PATH /usr/bin/ssogate idp import "$vectors/interop/metadata/okta-1.xml" \
+    --base-url https://app.example.com --id okta) || fail "the installed ssogate idp import exited $?"
+case "$out" in *https://app.example.com/*) ;; *) fail "the installed ssogate printed no ACS URL: $out" ;; esac
+sh "$here/consumers.sh" /usr "$consumer" "$vectors" "$cc" "" "$cxx"
+purge
+for pkg in libssogate0 libssogate-dev ssogate; do
+    if installed "$pkg"; then fail "apt-get purge left $pkg installed"; fi
+done
+[ ! -e /usr/include/ssogate/ssogate.h ] || fail "the purge left /usr/include/ssogate/ssogate.h"
+echo "Debian packages installed with apt-get, used from /usr, and purged"

@@ -16,9 +16,12 @@ import ssogate
 from ssogate.testing import TestIdp
 
 
-@pytest.fixture()
-def gate(conn: ssogate.Connection) -> Iterator[ssogate.Gate]:
-    with ssogate.Gate.open("memory:") as g:
+@pytest.fixture(params=["memory", "sqlite"])
+def gate(request: pytest.FixtureRequest, tmp_path: Path, conn: ssogate.Connection) -> Iterator[ssogate.Gate]:
+    # The same calls over both built-in directories: memory filters the audit log in the library,
+    # SQLite in one SQL statement.
+    location = "memory:" if request.param == "memory" else f"sqlite:{tmp_path / 'gate.db'}"
+    with ssogate.Gate.open(location) as g:
         g.create_account("acme", "Acme", verified_domains=["example.com"])
         g.add_connection("acme", conn)
         yield g
@@ -114,7 +117,7 @@ def test_open_with_a_server_that_refuses_ping(tmp_path: Path) -> None:
     t = threading.Thread(target=answer)
     t.start()
     try:
-        with pytest.raises(ssogate.StoreError, match=rf"Redis at 127.0.0.1:{port} did not answer: PING refused: NOAUTH"):
+        with pytest.raises(ssogate.StoreError, match=rf"Redis at 127.0.0.1:{port} refused PING: NOAUTH"):
             ssogate.Gate.open("memory:", f"redis://127.0.0.1:{port}")
     finally:
         t.join(5)
@@ -268,6 +271,11 @@ def test_audit_arguments_are_checked(gate: ssogate.Gate) -> None:
         gate.read_audit("acme", newest_first="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         gate.read_audit("acme", outcome=[1])  # type: ignore[list-item]
+    with pytest.raises(ssogate.InvalidArgument, match="is not a name"):
+        gate.read_audit("acme", outcome="LOGIN' OR '1'='1")
+    with pytest.raises(ssogate.InvalidArgument, match="is not a name"):
+        gate.read_audit("acme", reason="A,B")
+    assert gate.read_audit("acme", outcome=[]) == []
 
 
 # ---- confirm_join returns the member ----
@@ -294,11 +302,30 @@ def test_confirm_join_in_another_process_reads_the_audit_row(tmp_path: Path, idp
     with ssogate.Gate.open(location) as first, ssogate.Gate.open(location) as second:
         first.create_account("acme", "Acme", verified_domains=["example.com"])
         first.add_connection("acme", conn)
-        second.read_audit()  # this gate has read the log before: it reads on from there
         tokens = [login(first, idp, conn, f"user{i}@example.com").join_token for i in range(3)]
         members = [second.confirm_join(t) for t in tokens]
-        assert [m.email for m in members if m is not None] == ["user0@example.com", "user1@example.com",
-                                                               "user2@example.com"]
+        assert [m.email for m in members] == ["user0@example.com", "user1@example.com", "user2@example.com"]
+        assert first.find_member("acme", "USER1@example.com") == members[1]
+
+
+def test_find_and_list_members(gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection) -> None:
+    gate.add_member("acme", "Zed@example.com", role="admin", has_password=True)
+    joined = gate.confirm_join(login(gate, idp, conn, "amy@example.com").join_token)
+    zed = gate.find_member("acme", "zed@EXAMPLE.com")
+    assert zed is not None
+    assert (zed.email, zed.role, zed.status, zed.has_password, zed.joined_via, zed.sso_linked, zed.last_sso_login) == (
+        "zed@example.com", "admin", "active", True, "password", False, None)
+    assert gate.find_member("acme", "nobody@example.com") is None
+    assert gate.find_member("no-such-account", "zed@example.com") is None
+    assert gate.list_members("acme") == [joined, zed]
+    with pytest.raises(ssogate.NotFound):
+        gate.list_members("no-such-account")
+
+
+def test_check_stores(gate: ssogate.Gate, redis_url: str) -> None:
+    gate.check_stores()  # the built-in stores of this process answer
+    with ssogate.Gate.open("memory:", redis_url) as g:  # open checks a shared store ...
+        g.check_stores()  # ... and so can the host, at any time
 
 
 # ---- docstrings say what raises and what is an outcome ----

@@ -1934,6 +1934,69 @@ SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_confirm_join(ssogate_gate *gate,
                                                              size_t join_token_len,
                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
 
+/** A member of an account: immutable. */
+typedef struct ssogate_member ssogate_member;
+
+/**
+ * ssogate_gate_confirm_join, returning the member it created (role member, joined through SSO, linked),
+ * or NULL with the same codes as ssogate_gate_confirm_join in err.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_member *ssogate_gate_confirm_join_member(ssogate_gate *gate,
+                                                                                const char *join_token,
+                                                                                size_t join_token_len,
+                                                                                ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * The member (account_id, email), the email compared in the normal form of ssogate_normalize_email. NULL
+ * with SSOGATE_NOT_FOUND in err when the account has no such member (or the account is unknown).
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_member *ssogate_gate_find_member(ssogate_gate *gate, const char *account_id,
+                                                                        size_t account_id_len, const char *email,
+                                                                        size_t email_len,
+                                                                        ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a member; NULL is allowed. */
+SSOGATE_API void ssogate_member_free(ssogate_member *member) SSOGATE_NOEXCEPT;
+/** The account's ID ("" for NULL). */
+SSOGATE_API const char *ssogate_member_account_id(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** The email, in normal form ("" for NULL). */
+SSOGATE_API const char *ssogate_member_email(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** ssogate_role (SSOGATE_ROLE_MEMBER for NULL). */
+SSOGATE_API int ssogate_member_role(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** ssogate_policy_member_status (SSOGATE_POLICY_MEMBER_STATUS_ACTIVE for NULL). */
+SSOGATE_API int ssogate_member_status(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** ssogate_policy_joined_via. */
+SSOGATE_API int ssogate_member_joined_via(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** 1 when the member has a password (the host keeps it), else 0. */
+SSOGATE_API int ssogate_member_has_password(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** 1 when the member's identity is linked to SSO (an SSO login happened), else 0. */
+SSOGATE_API int ssogate_member_sso_linked(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** The last SSO login, Unix seconds; 0 = never. */
+SSOGATE_API int64_t ssogate_member_last_sso_login(const ssogate_member *member) SSOGATE_NOEXCEPT;
+/** When the member was created, Unix seconds. */
+SSOGATE_API int64_t ssogate_member_created_at(const ssogate_member *member) SSOGATE_NOEXCEPT;
+
+/** An account's members, by email: immutable. */
+typedef struct ssogate_member_list ssogate_member_list;
+/** The account's members, ordered by email. NULL with SSOGATE_NOT_FOUND in err for an unknown account. */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_member_list *ssogate_gate_list_members(ssogate_gate *gate,
+                                                                              const char *account_id,
+                                                                              size_t account_id_len,
+                                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
+/** Frees a list and the members it lends; NULL is allowed. */
+SSOGATE_API void ssogate_member_list_free(ssogate_member_list *list) SSOGATE_NOEXCEPT;
+/** How many members (0 for NULL). */
+SSOGATE_API size_t ssogate_member_list_count(const ssogate_member_list *list) SSOGATE_NOEXCEPT;
+/** The i-th member, lent by the list (valid until it is freed; do not free it); NULL when out of range. */
+SSOGATE_API const ssogate_member *ssogate_member_list_get(const ssogate_member_list *list, size_t i) SSOGATE_NOEXCEPT;
+
+/**
+ * One round trip to each of the gate's stores (the directory, the replay cache, the pending requests):
+ * SSOGATE_OK when all answer, else the first failure (SSOGATE_STORE_UNAVAILABLE, the message naming the
+ * store and its address, e.g. "Redis at 127.0.0.1:6390 did not answer: Connection refused"). Writes
+ * nothing. ssogate_gate_open does not connect to Redis; a host calls this after opening to fail at start
+ * rather than at the first login. Stores the host implements with callbacks are not asked.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_check_stores(ssogate_gate *gate, ssogate_error *err) SSOGATE_NOEXCEPT;
+
 /**
  * May this email log in to the account with a password? The policy's answer (audited): Mixed mode keeps
  * passwords for members who had one; Enforced refuses with SSOGATE_REASON_SSO_REQUIRED and the
@@ -1961,6 +2024,46 @@ typedef struct ssogate_audit ssogate_audit;
 SSOGATE_API ssogate_audit *ssogate_gate_read_audit(ssogate_gate *gate, const char *account_id, size_t account_id_len,
                                                    int64_t after_seq, size_t limit,
                                                    ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** A filtered read of the audit log (ssogate_gate_query_audit). Initialise with ssogate_audit_query_init. */
+typedef struct ssogate_audit_query {
+    uint32_t struct_size;
+    /** One account's rows; (NULL, 0) = every account. */
+    const char *account_id;
+    size_t account_id_len;
+    /** Rows about this email (compared in normal form); (NULL, 0) = any. */
+    const char *email;
+    size_t email_len;
+    /** Rows whose outcome is one of these names ("LOGIN,DENIED", comma- or space-separated); (NULL, 0) = any. */
+    const char *outcomes;
+    size_t outcomes_len;
+    /** Rows whose reason is one of these names ("REPLAYED INVITE_REQUIRED"); (NULL, 0) = any. */
+    const char *reasons;
+    size_t reasons_len;
+    /** Rows with seq > after_seq. */
+    int64_t after_seq;
+    /** Rows with seq < before_seq; 0 = no bound. To page back from the newest rows, pass the last seq read. */
+    int64_t before_seq;
+    /** Rows with time >= since, Unix seconds; 0 = no bound. */
+    int64_t since;
+    /** Rows with time < until, Unix seconds; 0 = no bound. */
+    int64_t until;
+    /** Non-zero: newest first (the limit then keeps the newest matching rows); 0: oldest first. */
+    int newest_first;
+    /** At most this many rows; 0 = 1000. */
+    size_t limit;
+} ssogate_audit_query;
+
+/** Fills q with defaults (every filter off, oldest first, limit 1000). `size` is sizeof *q as compiled. */
+SSOGATE_API void ssogate_audit_query_init(ssogate_audit_query *q, size_t size) SSOGATE_NOEXCEPT;
+
+/**
+ * Reads the audit rows that match every filter of q, in its order, at most its limit. The SQLite
+ * directory answers with one statement; memory and host directories read forward and filter. An
+ * outcome or reason that is not a name of A-Z, 0-9 and _ gives SSOGATE_INVALID_ARGUMENT.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_audit *ssogate_gate_query_audit(ssogate_gate *gate, const ssogate_audit_query *q,
+                                                                       ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Frees a page; NULL is allowed. */
 SSOGATE_API void ssogate_audit_free(ssogate_audit *audit) SSOGATE_NOEXCEPT;
 /** The number of rows. Row getters with i out of range give NULL or 0. */

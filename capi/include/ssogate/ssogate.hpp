@@ -87,6 +87,7 @@ public:
     ErrorSlot &operator=(const ErrorSlot &) = delete;
 
     ssogate_error *get() noexcept { return err_; }
+    int code() const noexcept { return ssogate_error_code(err_); }
 
     [[noreturn]] void raise() const {
         const int code = ssogate_error_code(err_);
@@ -954,6 +955,13 @@ inline FinishedSpLogin finish_sp_login(const Connection &conn, const RequestStor
 enum class SsoMode : int { mixed = SSOGATE_SSO_MODE_MIXED, enforced = SSOGATE_SSO_MODE_ENFORCED };
 /** A member's role (ssogate_role). */
 enum class Role : int { owner = SSOGATE_ROLE_OWNER, admin = SSOGATE_ROLE_ADMIN, member = SSOGATE_ROLE_MEMBER };
+/** ssogate_policy_member_status. */
+enum class MemberStatus : int {
+    active = SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
+    disabled = SSOGATE_POLICY_MEMBER_STATUS_DISABLED
+};
+/** ssogate_policy_joined_via. */
+enum class JoinedVia : int { password = SSOGATE_POLICY_JOINED_VIA_PASSWORD, sso = SSOGATE_POLICY_JOINED_VIA_SSO };
 /** What a consumed response became (ssogate_gate_outcome_kinds). */
 enum class GateOutcomeKind : int {
     login = SSOGATE_GATE_OUTCOME_LOGIN,
@@ -1038,6 +1046,33 @@ struct AuditRow {
     std::string outcome;
     std::string reason;
     std::string detail;
+};
+
+/** A member of an account as the gate's directory stores it (ssogate_member). */
+struct MemberRecord {
+    std::string account_id;
+    std::string email;
+    Role role = Role::member;
+    MemberStatus status = MemberStatus::active;
+    JoinedVia joined_via = JoinedVia::password;
+    bool has_password = false;
+    bool sso_linked = false;
+    std::int64_t last_sso_login = 0;  // 0 = never
+    std::int64_t created_at = 0;
+};
+
+/** A filtered read of the audit log (ssogate_audit_query): every filter is off when left empty or 0. */
+struct AuditQuery {
+    std::string account_id;
+    std::string email;
+    std::string outcomes;  // "LOGIN,DENIED"
+    std::string reasons;   // "REPLAYED INVITE_REQUIRED"
+    std::int64_t after_seq = 0;
+    std::int64_t before_seq = 0;
+    std::int64_t since = 0;
+    std::int64_t until = 0;
+    bool newest_first = false;
+    std::size_t limit = 0;  // 0 = 1000
 };
 
 namespace detail {
@@ -1218,6 +1253,44 @@ public:
         err.check(ssogate_gate_confirm_join(h_, join_token.data(), join_token.size(), err.get()));
     }
 
+    /** confirm_join, returning the member it created. */
+    MemberRecord confirm_join_member(std::string_view join_token) const {
+        detail::ErrorSlot err;
+        return take_member(ssogate_gate_confirm_join_member(h_, join_token.data(), join_token.size(), err.get()), err);
+    }
+
+    /** The member, or nothing when the account has no such member (or is unknown). */
+    std::optional<MemberRecord> find_member(std::string_view account_id, std::string_view email) const {
+        detail::ErrorSlot err;
+        ssogate_member *h =
+            ssogate_gate_find_member(h_, account_id.data(), account_id.size(), email.data(), email.size(), err.get());
+        if (h == nullptr && err.code() == SSOGATE_NOT_FOUND) {
+            return std::nullopt;
+        }
+        return take_member(h, err);
+    }
+
+    /** The account's members by email; Error NOT_FOUND for an unknown account. */
+    std::vector<MemberRecord> list_members(std::string_view account_id) const {
+        detail::ErrorSlot err;
+        ssogate_member_list *h = ssogate_gate_list_members(h_, account_id.data(), account_id.size(), err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_member_list, void (*)(ssogate_member_list *)> owner(h, ssogate_member_list_free);
+        std::vector<MemberRecord> out;
+        for (std::size_t i = 0; i < ssogate_member_list_count(h); ++i) {
+            out.push_back(member_of(ssogate_member_list_get(h, i)));
+        }
+        return out;
+    }
+
+    /** One round trip to each store; throws Error STORE_UNAVAILABLE naming the store that did not answer. */
+    void check_stores() const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_check_stores(h_, err.get()));
+    }
+
     PasswordDecision decide_password_login(std::string_view account_id, std::string_view email) const {
         detail::ErrorSlot err;
         return detail::take_password_decision(
@@ -1235,6 +1308,37 @@ public:
         if (h == nullptr) {
             err.raise();
         }
+        return audit_rows(h);
+    }
+
+    /** The rows matching every filter of q, in its order. */
+    std::vector<AuditRow> query_audit(const AuditQuery &q) const {
+        ssogate_audit_query c;
+        ssogate_audit_query_init(&c, sizeof c);
+        c.account_id = q.account_id.data();
+        c.account_id_len = q.account_id.size();
+        c.email = q.email.data();
+        c.email_len = q.email.size();
+        c.outcomes = q.outcomes.data();
+        c.outcomes_len = q.outcomes.size();
+        c.reasons = q.reasons.data();
+        c.reasons_len = q.reasons.size();
+        c.after_seq = q.after_seq;
+        c.before_seq = q.before_seq;
+        c.since = q.since;
+        c.until = q.until;
+        c.newest_first = q.newest_first ? 1 : 0;
+        c.limit = q.limit;
+        detail::ErrorSlot err;
+        ssogate_audit *h = ssogate_gate_query_audit(h_, &c, err.get());
+        if (h == nullptr) {
+            err.raise();
+        }
+        return audit_rows(h);
+    }
+
+private:
+    static std::vector<AuditRow> audit_rows(ssogate_audit *h) {
         const std::unique_ptr<ssogate_audit, void (*)(ssogate_audit *)> owner(h, ssogate_audit_free);
         std::vector<AuditRow> rows(ssogate_audit_count(h));
         for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -1250,7 +1354,28 @@ public:
         return rows;
     }
 
-private:
+    static MemberRecord member_of(const ssogate_member *h) {
+        MemberRecord m;
+        m.account_id = detail::str(ssogate_member_account_id(h));
+        m.email = detail::str(ssogate_member_email(h));
+        m.role = static_cast<Role>(ssogate_member_role(h));
+        m.status = static_cast<MemberStatus>(ssogate_member_status(h));
+        m.joined_via = static_cast<JoinedVia>(ssogate_member_joined_via(h));
+        m.has_password = ssogate_member_has_password(h) != 0;
+        m.sso_linked = ssogate_member_sso_linked(h) != 0;
+        m.last_sso_login = ssogate_member_last_sso_login(h);
+        m.created_at = ssogate_member_created_at(h);
+        return m;
+    }
+
+    static MemberRecord take_member(ssogate_member *h, detail::ErrorSlot &err) {
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_member, void (*)(ssogate_member *)> owner(h, ssogate_member_free);
+        return member_of(h);
+    }
+
     static EnforcementPreview take(ssogate_enforcement *h, detail::ErrorSlot &err) {
         return detail::take_enforcement(h, err);
     }
@@ -1266,6 +1391,10 @@ private:
  */
 namespace policy {
 
+/** ssogate_policy_member_status and ssogate_policy_joined_via (defined beside the gate, which returns them too). */
+using ssogate::JoinedVia;
+using ssogate::MemberStatus;
+
 /** What an SSO login becomes (ssogate_sso_outcome). */
 enum class SsoOutcome : int {
     login = SSOGATE_SSO_OUTCOME_LOGIN,
@@ -1273,13 +1402,6 @@ enum class SsoOutcome : int {
     prompt_join = SSOGATE_SSO_OUTCOME_PROMPT_JOIN,
     deny = SSOGATE_SSO_OUTCOME_DENY,
 };
-/** ssogate_policy_member_status. */
-enum class MemberStatus : int {
-    active = SSOGATE_POLICY_MEMBER_STATUS_ACTIVE,
-    disabled = SSOGATE_POLICY_MEMBER_STATUS_DISABLED
-};
-/** ssogate_policy_joined_via. */
-enum class JoinedVia : int { password = SSOGATE_POLICY_JOINED_VIA_PASSWORD, sso = SSOGATE_POLICY_JOINED_VIA_SSO };
 /** ssogate_policy_invite_method. */
 enum class InviteMethod : int {
     password = SSOGATE_POLICY_INVITE_METHOD_PASSWORD,

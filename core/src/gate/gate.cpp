@@ -674,4 +674,40 @@ std::vector<store::AuditEntry> Gate::read_audit(std::string_view account_id, std
     return stores_.directory->read_audit(account_id, after_seq, limit);
 }
 
+namespace {
+
+void require_names(const std::vector<std::string> &names, const char *what) {
+    for (const auto &n : names) {
+        const bool word = !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        });
+        if (!word)
+            fail(Code::invalid_argument, std::string("audit query: ") + what + " \"" + util::printable(n) +
+                                             "\" is not a name such as LOGIN or REPLAYED (A-Z, 0-9, _)");
+    }
+}
+
+}  // namespace
+
+std::vector<store::AuditEntry> Gate::query_audit(store::AuditQuery query) {
+    require_names(query.outcomes, "outcome");
+    require_names(query.reasons, "reason");
+    if (query.after_seq < 0 || query.before_seq < 0)
+        fail(Code::invalid_argument, "audit query: after_seq and before_seq must not be negative");
+    query.email = util::normalize_email(query.email);
+    if (query.limit == 0) query.limit = 1000;
+    return stores_.directory->query_audit(query);
+}
+
+std::vector<store::Member> Gate::list_members(std::string_view account_id) {
+    const store::Account a = require_account(account_id);
+    return stores_.directory->list_members(a.id);
+}
+
+void Gate::check_stores() {
+    stores_.directory->check();
+    stores_.replay->check();
+    stores_.pending->check();
+}
+
 }  // namespace ssogate::core::gate

@@ -186,6 +186,16 @@ public:
     std::vector<store::AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq = 0,
                                               std::size_t limit = 1000);
 
+    // The audit log filtered and ordered by the directory (one SQL statement in a database). The
+    // email is normalized here; outcome and reason names must be words of A-Z, 0-9 and _
+    // (invalid_argument otherwise); a limit of 0 means 1000.
+    std::vector<store::AuditEntry> query_audit(store::AuditQuery query);
+    // The account's members, by email. not_found when the account is unknown.
+    std::vector<store::Member> list_members(std::string_view account_id);
+    // One round trip to each store (directory, replay cache, pending requests): throws the first
+    // store's store_unavailable (naming its address) when it does not answer. Writes nothing.
+    void check_stores();
+
     const store::Stores &stores() const noexcept { return stores_; }
 
 private:

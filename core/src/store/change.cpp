@@ -5,6 +5,9 @@
 
 #include "util/email.hpp"
 
+#include <algorithm>
+#include <deque>
+#include <iterator>
 #include <type_traits>
 
 namespace ssogate::core::store {
@@ -74,6 +77,16 @@ void fail_precondition(const Operation &op, Code code) {
     fail(code, why);
 }
 
+namespace {
+
+std::vector<AuditEntry> ordered(std::deque<AuditEntry> rows, bool newest_first) {
+    std::vector<AuditEntry> out(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
+    if (newest_first) std::reverse(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
 AuditEntry Directory::append_audit(const AuditEntry &entry) {
     const auto seqs = apply(Change{{AppendAudit{entry}}});
     if (seqs.size() != 1) fail(Code::store_unavailable, "the directory gave no seq to the appended audit row");
@@ -81,6 +94,36 @@ AuditEntry Directory::append_audit(const AuditEntry &entry) {
     row.email = util::normalize_email(entry.email);
     row.seq = seqs[0];
     return row;
+}
+
+bool AuditQuery::matches(const AuditEntry &e) const {
+    const auto in = [](const std::vector<std::string> &names, const std::string &v) {
+        return names.empty() || std::find(names.begin(), names.end(), v) != names.end();
+    };
+    return e.seq > after_seq && (before_seq == 0 || e.seq < before_seq) && (since == 0 || e.time >= since) &&
+           (until == 0 || e.time < until) && (account_id.empty() || e.account_id == account_id) &&
+           (email.empty() || e.email == email) && in(outcomes, e.outcome) && in(reasons, e.reason);
+}
+
+std::vector<AuditEntry> Directory::query_audit(const AuditQuery &q) {
+    constexpr std::size_t page = 1000;
+    if (q.limit == 0) return {};
+    std::deque<AuditEntry> found;
+    std::int64_t cursor = q.after_seq;
+    while (true) {
+        const auto rows = read_audit(q.account_id, cursor, page);
+        for (const auto &row : rows) {
+            // A host store that answers out of order or repeats rows would loop forever otherwise.
+            if (row.seq <= cursor) fail(Code::store_corrupt, "the directory's read_audit returned rows out of order");
+            cursor = row.seq;
+            if (q.before_seq != 0 && row.seq >= q.before_seq) return ordered(std::move(found), q.newest_first);
+            if (!q.matches(row)) continue;
+            found.push_back(row);
+            if (found.size() > q.limit) found.pop_front();  // newest first keeps the last `limit` matches
+            if (!q.newest_first && found.size() == q.limit) return ordered(std::move(found), false);
+        }
+        if (rows.size() < page) return ordered(std::move(found), q.newest_first);
+    }
 }
 
 }  // namespace ssogate::core::store

@@ -89,6 +89,23 @@ struct AuditEntry {
     std::string detail;
 };
 
+// A filtered read of the audit log (Directory::query_audit). Every filter is optional; rows match
+// all the filters given.
+struct AuditQuery {
+    std::string account_id;             // empty = every account
+    std::string email;                  // normalized before comparing; empty = any
+    std::vector<std::string> outcomes;  // any of these; empty = any
+    std::vector<std::string> reasons;   // any of these; empty = any
+    std::int64_t after_seq = 0;         // seq > after_seq
+    std::int64_t before_seq = 0;        // seq < before_seq; 0 = no bound
+    std::int64_t since = 0;             // time >= since; 0 = no bound
+    std::int64_t until = 0;             // time < until; 0 = no bound
+    bool newest_first = false;          // order by seq descending (the limit then keeps the newest rows)
+    std::size_t limit = 1000;
+
+    bool matches(const AuditEntry &e) const;  // every filter but the order and the limit
+};
+
 // ---- a Change: storage operations with preconditions, applied all or nothing ----
 
 // Deletes the invite of (account_id, email) if it exists, its token equals `token` and
@@ -188,6 +205,15 @@ public:
     // seq > after_seq, oldest first, at most `limit`.
     virtual std::vector<AuditEntry> read_audit(std::string_view account_id, std::int64_t after_seq,
                                                std::size_t limit) = 0;
+    // The rows that match the query, in its order, at most its limit. `q.email` is normalized by the
+    // caller. This default reads the log forward in pages through read_audit and keeps the matches
+    // (linear in the rows after q.after_seq, memory bounded by the limit); a database answers it with
+    // one statement instead.
+    virtual std::vector<AuditEntry> query_audit(const AuditQuery &q);
+
+    // Whether the store answers now (a round trip to a server, a read of a file); throws
+    // store_unavailable (or what the store throws) when it does not. The default has nothing to ask.
+    virtual void check() {}
 
     // Applies the change in one transaction, all or nothing (see Change and each operation), and
     // returns the seqs given to its AppendAudit rows, in order. Throws the first failed

@@ -36,6 +36,8 @@ public:
     virtual std::optional<PendingRequest> take(std::string_view token, std::int64_t now) = 0;
     virtual std::optional<PendingRequest> take_by_request_id(std::string_view connection_id,
                                                              std::string_view request_id, std::int64_t now) = 0;
+    // As ReplayCache::check.
+    virtual void check() {}
 };
 
 // In this process only. A put drops the requests that expired by its created_at (logins begun and

@@ -101,6 +101,14 @@ public:
         return reply;
     }
 
+    // One round trip (connecting first when there is no connection): throws store_unavailable, with
+    // the address, when Redis does not answer PONG.
+    void ping() {
+        Reply r = command({"PING"});
+        if (r->type != REDIS_REPLY_STATUS || std::string_view(r->str, r->len) != "PONG")
+            unavailable("PING was not answered with PONG");
+    }
+
 private:
     std::string where() const { return o_.host + ":" + std::to_string(o_.port); }
 
@@ -191,6 +199,8 @@ public:
         if (!clock_) clock_ = [] { return util::now_seconds(); };
     }
 
+    void check() override { client_->ping(); }
+
     bool insert_if_absent(std::string_view connection_id, std::string_view key, std::int64_t expires_at) override {
         const std::int64_t now = clock_();
         const std::string &prefix = client_->options().key_prefix;
@@ -260,6 +270,8 @@ public:
         : client_(std::move(client)),
           token_prefix_(client_->options().key_prefix + "pending:t:"),
           request_prefix_(client_->options().key_prefix + "pending:r:") {}
+
+    void check() override { client_->ping(); }
 
     void put(std::string_view token, const PendingRequest &r) override {
         Reply reply = client_->command({"EVAL", kPutScript, "2", token_prefix_ + std::string(token),

@@ -35,6 +35,9 @@ public:
     // stores, across nodes. A store that cannot answer, or is full for this connection, throws
     // Error{store_unavailable}: the login is then refused.
     virtual bool insert_if_absent(std::string_view connection_id, std::string_view key, std::int64_t expires_at) = 0;
+    // Whether the store answers now (one round trip to a server); throws store_unavailable when it
+    // does not. The default (a store in this process) has nothing to ask.
+    virtual void check() {}
 };
 
 // The operator message of a cache that refuses an insert because it is full.

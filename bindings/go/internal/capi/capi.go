@@ -291,25 +291,46 @@ typedef _gostring_ swig_type_257;
 typedef _gostring_ swig_type_258;
 typedef _gostring_ swig_type_259;
 typedef _gostring_ swig_type_260;
-typedef long long swig_type_261;
+typedef _gostring_ swig_type_261;
 typedef long long swig_type_262;
 typedef long long swig_type_263;
-typedef long long swig_type_264;
+typedef _gostring_ swig_type_264;
 typedef long long swig_type_265;
 typedef long long swig_type_266;
-typedef long long swig_type_267;
+typedef _gostring_ swig_type_267;
 typedef _gostring_ swig_type_268;
-typedef long long swig_type_269;
+typedef _gostring_ swig_type_269;
 typedef _gostring_ swig_type_270;
 typedef long long swig_type_271;
-typedef _gostring_ swig_type_272;
+typedef long long swig_type_272;
 typedef long long swig_type_273;
-typedef _gostring_ swig_type_274;
+typedef long long swig_type_274;
 typedef long long swig_type_275;
-typedef _gostring_ swig_type_276;
+typedef long long swig_type_276;
 typedef long long swig_type_277;
-typedef _gostring_ swig_type_278;
+typedef long long swig_type_278;
 typedef long long swig_type_279;
+typedef long long swig_type_280;
+typedef long long swig_type_281;
+typedef long long swig_type_282;
+typedef _gostring_ swig_type_283;
+typedef long long swig_type_284;
+typedef long long swig_type_285;
+typedef long long swig_type_286;
+typedef long long swig_type_287;
+typedef long long swig_type_288;
+typedef _gostring_ swig_type_289;
+typedef long long swig_type_290;
+typedef _gostring_ swig_type_291;
+typedef long long swig_type_292;
+typedef _gostring_ swig_type_293;
+typedef long long swig_type_294;
+typedef _gostring_ swig_type_295;
+typedef long long swig_type_296;
+typedef _gostring_ swig_type_297;
+typedef long long swig_type_298;
+typedef _gostring_ swig_type_299;
+typedef long long swig_type_300;
 extern void _wrap_Swig_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_VERSION_NUMBER_capi_27b00b25d2a171a5(void);
@@ -795,22 +816,58 @@ extern swig_type_254 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5
 extern swig_type_255 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_outcome_verified_login_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_256 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_257 arg2, swig_type_258 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_257 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_258 arg2, swig_type_259 arg3, uintptr_t arg4);
+extern void _wrap_ssogate_member_free_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_260 _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_261 _wrap_ssogate_member_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_member_role_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_member_status_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_member_joined_via_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_member_has_password_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_member_sso_linked_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_262 _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_263 _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_264 arg2, uintptr_t arg3);
+extern void _wrap_ssogate_member_list_free_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_265 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_266 arg2);
+extern swig_intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
+extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_267 arg2, swig_type_268 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_password_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_259 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_260 arg2, swig_type_261 arg3, swig_type_262 arg4, uintptr_t arg5);
+extern swig_type_269 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_270 arg2, swig_type_271 arg3, swig_type_272 arg4, uintptr_t arg5);
+extern void _wrap_ssogate_audit_query_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_ssogate_audit_query_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_273 arg2);
+extern swig_type_274 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_275 arg2);
+extern swig_type_276 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_277 arg2);
+extern swig_type_278 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_279 arg2);
+extern swig_type_280 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_newest_first_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_ssogate_audit_query_newest_first_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_281 arg2);
+extern swig_type_282 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_new_ssogate_audit_query_capi_27b00b25d2a171a5(void);
+extern void _wrap_delete_ssogate_audit_query_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_283 arg3);
+extern void _wrap_ssogate_audit_query_free_filters_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_query_audit_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_audit_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_263 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_264 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_265 arg2);
-extern swig_type_266 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_267 arg2);
-extern swig_type_268 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2);
-extern swig_type_270 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_271 arg2);
-extern swig_type_272 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_273 arg2);
-extern swig_type_274 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_275 arg2);
-extern swig_type_276 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_277 arg2);
-extern swig_type_278 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_279 arg2);
+extern swig_type_284 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_285 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_286 arg2);
+extern swig_type_287 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_288 arg2);
+extern swig_type_289 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_290 arg2);
+extern swig_type_291 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_292 arg2);
+extern swig_type_293 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_294 arg2);
+extern swig_type_295 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_296 arg2);
+extern swig_type_297 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_298 arg2);
+extern swig_type_299 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_300 arg2);
 #undef intgo
 */
 import "C"
@@ -5109,13 +5166,155 @@ func Ssogate_gate_confirm_join(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 St
 	return swig_r
 }
 
+func Ssogate_gate_confirm_join_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_member) {
+	var swig_r Struct_SS_ssogate_member
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_257)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+func Ssogate_gate_find_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, arg4 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_member) {
+	var swig_r Struct_SS_ssogate_member
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := getSwigcptr(arg4)
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_259)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Ssogate_member_free(arg1 Struct_SS_ssogate_member) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_ssogate_member_free_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+}
+
+func Ssogate_member_account_id(arg1 Struct_SS_ssogate_member) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_member_email(arg1 Struct_SS_ssogate_member) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_member_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_member_role(arg1 Struct_SS_ssogate_member) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_member_role_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_member_status(arg1 Struct_SS_ssogate_member) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_member_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_member_joined_via(arg1 Struct_SS_ssogate_member) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_member_joined_via_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_member_has_password(arg1 Struct_SS_ssogate_member) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_member_has_password_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_member_sso_linked(arg1 Struct_SS_ssogate_member) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_member_sso_linked_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_member_last_sso_login(arg1 Struct_SS_ssogate_member) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_member_created_at(arg1 Struct_SS_ssogate_member) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_gate_list_members(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_member_list) {
+	var swig_r Struct_SS_ssogate_member_list
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (Struct_SS_ssogate_member_list)(SwigcptrStruct_SS_ssogate_member_list(C._wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_264)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+func Ssogate_member_list_free(arg1 Struct_SS_ssogate_member_list) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_ssogate_member_list_free_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+}
+
+func Ssogate_member_list_count(arg1 Struct_SS_ssogate_member_list) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_member_list_get(arg1 Struct_SS_ssogate_member_list, arg2 int64) (_swig_ret Struct_SS_ssogate_member) {
+	var swig_r Struct_SS_ssogate_member
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_266(_swig_i_1))))
+	return swig_r
+}
+
+func Ssogate_gate_check_stores(arg1 Struct_SS_ssogate_gate, arg2 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := getSwigcptr(arg2)
+	swig_r = (int)(C._wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
+	return swig_r
+}
+
 func Ssogate_gate_decide_password_login(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, arg4 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_password_decision) {
 	var swig_r Struct_SS_ssogate_password_decision
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_257)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_267)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_268)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5161,10 +5360,168 @@ func Ssogate_gate_read_audit(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 int6
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_260)(unsafe.Pointer(&_swig_i_1)), C.swig_type_261(_swig_i_2), C.swig_type_262(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_270)(unsafe.Pointer(&_swig_i_1)), C.swig_type_271(_swig_i_2), C.swig_type_272(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
+	return swig_r
+}
+
+type SwigcptrSsogate_audit_query uintptr
+
+func (p SwigcptrSsogate_audit_query) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrSsogate_audit_query) SwigIsSsogate_audit_query() {
+}
+
+func (arg1 SwigcptrSsogate_audit_query) SetStruct_size(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_audit_query_struct_size_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) GetStruct_size() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_ssogate_audit_query_struct_size_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrSsogate_audit_query) SetAfter_seq(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_273(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrSsogate_audit_query) SetBefore_seq(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_275(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrSsogate_audit_query) SetSince(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_277(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrSsogate_audit_query) SetUntil(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_279(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) GetUntil() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrSsogate_audit_query) SetNewest_first(arg2 int) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_audit_query_newest_first_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) GetNewest_first() (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	swig_r = (int)(C._wrap_ssogate_audit_query_newest_first_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrSsogate_audit_query) SetLimit(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_281(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) GetLimit() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func NewSsogate_audit_query() (_swig_ret Ssogate_audit_query) {
+	var swig_r Ssogate_audit_query
+	swig_r = (Ssogate_audit_query)(SwigcptrSsogate_audit_query(C._wrap_new_ssogate_audit_query_capi_27b00b25d2a171a5()))
+	return swig_r
+}
+
+func DeleteSsogate_audit_query(arg1 Ssogate_audit_query) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_ssogate_audit_query_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+}
+
+func (arg1 SwigcptrSsogate_audit_query) Set_filter(arg2 int, arg3 string) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_283)(unsafe.Pointer(&_swig_i_2))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func (arg1 SwigcptrSsogate_audit_query) Free_filters() {
+	_swig_i_0 := arg1
+	C._wrap_ssogate_audit_query_free_filters_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+}
+
+type Ssogate_audit_query interface {
+	Swigcptr() uintptr
+	SwigIsSsogate_audit_query()
+	SetStruct_size(arg2 uint)
+	GetStruct_size() (_swig_ret uint)
+	SetAfter_seq(arg2 int64)
+	GetAfter_seq() (_swig_ret int64)
+	SetBefore_seq(arg2 int64)
+	GetBefore_seq() (_swig_ret int64)
+	SetSince(arg2 int64)
+	GetSince() (_swig_ret int64)
+	SetUntil(arg2 int64)
+	GetUntil() (_swig_ret int64)
+	SetNewest_first(arg2 int)
+	GetNewest_first() (_swig_ret int)
+	SetLimit(arg2 int64)
+	GetLimit() (_swig_ret int64)
+	Set_filter(arg2 int, arg3 string) (_swig_ret int)
+	Free_filters()
+}
+
+func Ssogate_gate_query_audit(arg1 Struct_SS_ssogate_gate, arg2 Ssogate_audit_query, arg3 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_audit) {
+	var swig_r Struct_SS_ssogate_audit
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_query_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2))))
 	return swig_r
 }
 
@@ -5184,7 +5541,7 @@ func Ssogate_audit_seq(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int6
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_265(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_286(_swig_i_1)))
 	return swig_r
 }
 
@@ -5192,7 +5549,7 @@ func Ssogate_audit_time(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_267(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_288(_swig_i_1)))
 	return swig_r
 }
 
@@ -5200,7 +5557,7 @@ func Ssogate_audit_account_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_r
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_269(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_290(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5211,7 +5568,7 @@ func Ssogate_audit_connection_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_271(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_292(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5222,7 +5579,7 @@ func Ssogate_audit_email(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_273(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_294(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5233,7 +5590,7 @@ func Ssogate_audit_outcome(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_275(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_296(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5244,7 +5601,7 @@ func Ssogate_audit_reason(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_277(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_298(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5255,7 +5612,7 @@ func Ssogate_audit_detail(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_279(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_300(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5263,59 +5620,11 @@ func Ssogate_audit_detail(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 }
 
 
-type SwigcptrStruct_SS_ssogate_connection_params uintptr
-type Struct_SS_ssogate_connection_params interface {
+type SwigcptrStruct_SS_ssogate_verified_login uintptr
+type Struct_SS_ssogate_verified_login interface {
 	Swigcptr() uintptr;
 }
-func (p SwigcptrStruct_SS_ssogate_connection_params) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_idp uintptr
-type Struct_SS_ssogate_idp interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_idp) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_invite uintptr
-type Struct_SS_ssogate_invite interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_invite) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_audit uintptr
-type Struct_SS_ssogate_audit interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_audit) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_replay_cache uintptr
-type Struct_SS_ssogate_replay_cache interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_replay_cache) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_sp_login_request uintptr
-type Struct_SS_ssogate_sp_login_request interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_sp_login_request) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_request_store uintptr
-type Struct_SS_ssogate_request_store interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_request_store) Swigcptr() uintptr {
+func (p SwigcptrStruct_SS_ssogate_verified_login) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
@@ -5327,6 +5636,14 @@ func (p SwigcptrStruct_SS_ssogate_gate) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
+type SwigcptrStruct_SS_ssogate_invite uintptr
+type Struct_SS_ssogate_invite interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_invite) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
 type SwigcptrStruct_SS_ssogate_invite_decision uintptr
 type Struct_SS_ssogate_invite_decision interface {
 	Swigcptr() uintptr;
@@ -5335,35 +5652,11 @@ func (p SwigcptrStruct_SS_ssogate_invite_decision) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
-type SwigcptrStruct_SS_ssogate_test_idp uintptr
-type Struct_SS_ssogate_test_idp interface {
+type SwigcptrStruct_SS_ssogate_idp uintptr
+type Struct_SS_ssogate_idp interface {
 	Swigcptr() uintptr;
 }
-func (p SwigcptrStruct_SS_ssogate_test_idp) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_policy_members uintptr
-type Struct_SS_ssogate_policy_members interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_policy_members) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_test_response uintptr
-type Struct_SS_ssogate_test_response interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_test_response) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_sso_decision uintptr
-type Struct_SS_ssogate_sso_decision interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_sso_decision) Swigcptr() uintptr {
+func (p SwigcptrStruct_SS_ssogate_idp) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
@@ -5375,19 +5668,19 @@ func (p SwigcptrStruct_SS_ssogate_sp_key) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
-type SwigcptrStruct_SS_ssogate_connection uintptr
-type Struct_SS_ssogate_connection interface {
+type SwigcptrStruct_SS_ssogate_connection_params uintptr
+type Struct_SS_ssogate_connection_params interface {
 	Swigcptr() uintptr;
 }
-func (p SwigcptrStruct_SS_ssogate_connection) Swigcptr() uintptr {
+func (p SwigcptrStruct_SS_ssogate_connection_params) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
-type SwigcptrStruct_SS_ssogate_pending_request uintptr
-type Struct_SS_ssogate_pending_request interface {
+type SwigcptrStruct_SS_ssogate_password_decision uintptr
+type Struct_SS_ssogate_password_decision interface {
 	Swigcptr() uintptr;
 }
-func (p SwigcptrStruct_SS_ssogate_pending_request) Swigcptr() uintptr {
+func (p SwigcptrStruct_SS_ssogate_password_decision) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
@@ -5399,11 +5692,75 @@ func (p SwigcptrStruct_SS_ssogate_gate_outcome) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
-type SwigcptrStruct_SS_ssogate_verified_login uintptr
-type Struct_SS_ssogate_verified_login interface {
+type SwigcptrStruct_SS_ssogate_sp_login_request uintptr
+type Struct_SS_ssogate_sp_login_request interface {
 	Swigcptr() uintptr;
 }
-func (p SwigcptrStruct_SS_ssogate_verified_login) Swigcptr() uintptr {
+func (p SwigcptrStruct_SS_ssogate_sp_login_request) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_test_response uintptr
+type Struct_SS_ssogate_test_response interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_test_response) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_request_store uintptr
+type Struct_SS_ssogate_request_store interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_request_store) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_member uintptr
+type Struct_SS_ssogate_member interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_member) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_replay_cache uintptr
+type Struct_SS_ssogate_replay_cache interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_replay_cache) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_audit uintptr
+type Struct_SS_ssogate_audit interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_audit) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_test_idp uintptr
+type Struct_SS_ssogate_test_idp interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_test_idp) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_pending_request uintptr
+type Struct_SS_ssogate_pending_request interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_pending_request) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_connection uintptr
+type Struct_SS_ssogate_connection interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_connection) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
@@ -5415,19 +5772,11 @@ func (p SwigcptrStruct_SS_ssogate_error) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
-type SwigcptrStruct_SS_ssogate_test_response_params uintptr
-type Struct_SS_ssogate_test_response_params interface {
+type SwigcptrStruct_SS_ssogate_sso_decision uintptr
+type Struct_SS_ssogate_sso_decision interface {
 	Swigcptr() uintptr;
 }
-func (p SwigcptrStruct_SS_ssogate_test_response_params) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
-type SwigcptrStruct_SS_ssogate_enforcement uintptr
-type Struct_SS_ssogate_enforcement interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_enforcement) Swigcptr() uintptr {
+func (p SwigcptrStruct_SS_ssogate_sso_decision) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
@@ -5439,11 +5788,35 @@ func (p SwigcptrStruct_SS_ssogate_directory) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
-type SwigcptrStruct_SS_ssogate_password_decision uintptr
-type Struct_SS_ssogate_password_decision interface {
+type SwigcptrStruct_SS_ssogate_test_response_params uintptr
+type Struct_SS_ssogate_test_response_params interface {
 	Swigcptr() uintptr;
 }
-func (p SwigcptrStruct_SS_ssogate_password_decision) Swigcptr() uintptr {
+func (p SwigcptrStruct_SS_ssogate_test_response_params) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_member_list uintptr
+type Struct_SS_ssogate_member_list interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_member_list) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_enforcement uintptr
+type Struct_SS_ssogate_enforcement interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_enforcement) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_policy_members uintptr
+type Struct_SS_ssogate_policy_members interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_policy_members) Swigcptr() uintptr {
 	return uintptr(p)
 }
 

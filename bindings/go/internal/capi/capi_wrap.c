@@ -186,6 +186,7 @@ static void* Swig_malloc(int c) {
 
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "ssogate/ssogate.h"
 
@@ -292,6 +293,46 @@ SWIGINTERN struct ssogate_gate_options *new_ssogate_gate_options(void){
         return o;
     }
 SWIGINTERN void delete_ssogate_gate_options(struct ssogate_gate_options *self){ free(self); }
+SWIGINTERN struct ssogate_audit_query *new_ssogate_audit_query(void){
+        ssogate_audit_query *o = (ssogate_audit_query *)calloc(1, sizeof *o);
+        if (o != NULL) {
+            ssogate_audit_query_init(o, sizeof *o);
+        }
+        return o;
+    }
+SWIGINTERN void delete_ssogate_audit_query(struct ssogate_audit_query *self){ free(self); }
+SWIGINTERN int ssogate_audit_query_set_filter(struct ssogate_audit_query *self,int which,char const *v,size_t len){
+        const char **field = NULL;
+        size_t *field_len = NULL;
+        char *copy = NULL;
+        switch (which) {
+        case 0: field = &self->account_id; field_len = &self->account_id_len; break;
+        case 1: field = &self->email; field_len = &self->email_len; break;
+        case 2: field = &self->outcomes; field_len = &self->outcomes_len; break;
+        case 3: field = &self->reasons; field_len = &self->reasons_len; break;
+        default: return SSOGATE_INVALID_ARGUMENT;
+        }
+        copy = (char *)malloc(len + 1);
+        if (copy == NULL) {
+            return SSOGATE_OUT_OF_MEMORY;
+        }
+        if (len > 0) {
+            memcpy(copy, v, len);
+        }
+        copy[len] = 0;
+        free((void *)*field);
+        *field = copy;
+        *field_len = len;
+        return SSOGATE_OK;
+    }
+SWIGINTERN void ssogate_audit_query_free_filters(struct ssogate_audit_query *self){
+        free((void *)self->account_id);
+        free((void *)self->email);
+        free((void *)self->outcomes);
+        free((void *)self->reasons);
+        self->account_id = self->email = self->outcomes = self->reasons = NULL;
+        self->account_id_len = self->email_len = self->outcomes_len = self->reasons_len = 0;
+    }
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -7138,6 +7179,255 @@ intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(struct ssogate_gate 
 }
 
 
+struct ssogate_member *_wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  ssogate_error *arg4 = (ssogate_error *) 0 ;
+  ssogate_member *result = 0 ;
+  struct ssogate_member *_swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  arg4 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (ssogate_member *)ssogate_gate_confirm_join_member(arg1,(char const *)arg2,arg3,arg4);
+  *(ssogate_member **)&_swig_go_result = (ssogate_member *)result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_member *_wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, struct ssogate_error *_swig_go_3) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  char *arg4 = (char *) 0 ;
+  size_t arg5 ;
+  ssogate_error *arg6 = (ssogate_error *) 0 ;
+  ssogate_member *result = 0 ;
+  struct ssogate_member *_swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  
+  arg4 = (char *)_swig_go_2.p;
+  arg5 = (size_t)_swig_go_2.n;
+  
+  arg6 = *(ssogate_error **)&_swig_go_3; 
+  
+  result = (ssogate_member *)ssogate_gate_find_member(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6);
+  *(ssogate_member **)&_swig_go_result = (ssogate_member *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_member_free_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  ssogate_member_free(arg1);
+  
+}
+
+
+_gostring_ _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (char *)ssogate_member_account_id((struct ssogate_member const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_member_email_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (char *)ssogate_member_email((struct ssogate_member const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_member_role_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (int)ssogate_member_role((struct ssogate_member const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_member_status_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (int)ssogate_member_status((struct ssogate_member const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_member_joined_via_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (int)ssogate_member_joined_via((struct ssogate_member const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_member_has_password_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (int)ssogate_member_has_password((struct ssogate_member const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_member_sso_linked_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (int)ssogate_member_sso_linked((struct ssogate_member const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (int64_t)ssogate_member_last_sso_login((struct ssogate_member const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(struct ssogate_member *_swig_go_0) {
+  ssogate_member *arg1 = (ssogate_member *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_member **)&_swig_go_0; 
+  
+  result = (int64_t)ssogate_member_created_at((struct ssogate_member const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_member_list *_wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  ssogate_error *arg4 = (ssogate_error *) 0 ;
+  ssogate_member_list *result = 0 ;
+  struct ssogate_member_list *_swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  arg4 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (ssogate_member_list *)ssogate_gate_list_members(arg1,(char const *)arg2,arg3,arg4);
+  *(ssogate_member_list **)&_swig_go_result = (ssogate_member_list *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_member_list_free_capi_27b00b25d2a171a5(struct ssogate_member_list *_swig_go_0) {
+  ssogate_member_list *arg1 = (ssogate_member_list *) 0 ;
+  
+  arg1 = *(ssogate_member_list **)&_swig_go_0; 
+  
+  ssogate_member_list_free(arg1);
+  
+}
+
+
+long long _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(struct ssogate_member_list *_swig_go_0) {
+  ssogate_member_list *arg1 = (ssogate_member_list *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_member_list **)&_swig_go_0; 
+  
+  result = ssogate_member_list_count((struct ssogate_member_list const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_member *_wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(struct ssogate_member_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_member_list *arg1 = (ssogate_member_list *) 0 ;
+  size_t arg2 ;
+  ssogate_member *result = 0 ;
+  struct ssogate_member *_swig_go_result;
+  
+  arg1 = *(ssogate_member_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (ssogate_member *)ssogate_member_list_get((struct ssogate_member_list const *)arg1,arg2);
+  *(ssogate_member **)&_swig_go_result = (ssogate_member *)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, struct ssogate_error *_swig_go_1) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  ssogate_error *arg2 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  arg2 = *(ssogate_error **)&_swig_go_1; 
+  
+  result = (int)ssogate_gate_check_stores(arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 struct ssogate_password_decision *_wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, struct ssogate_error *_swig_go_3) {
   ssogate_gate *arg1 = (ssogate_gate *) 0 ;
   char *arg2 = (char *) 0 ;
@@ -7234,6 +7524,250 @@ struct ssogate_audit *_wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(struct
   arg6 = *(ssogate_error **)&_swig_go_4; 
   
   result = (ssogate_audit *)ssogate_gate_read_audit(arg1,(char const *)arg2,arg3,arg4,arg5,arg6);
+  *(ssogate_audit **)&_swig_go_result = (ssogate_audit *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_struct_size_set_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, intgo _swig_go_1) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  uint32_t arg2 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (uint32_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->struct_size = arg2;
+  
+}
+
+
+intgo _wrap_ssogate_audit_query_struct_size_get_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  uint32_t result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  result = (uint32_t) ((arg1)->struct_size);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, long long _swig_go_1) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t arg2 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (int64_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->after_seq = arg2;
+  
+}
+
+
+long long _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  result = (int64_t) ((arg1)->after_seq);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, long long _swig_go_1) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t arg2 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (int64_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->before_seq = arg2;
+  
+}
+
+
+long long _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  result = (int64_t) ((arg1)->before_seq);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, long long _swig_go_1) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t arg2 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (int64_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->since = arg2;
+  
+}
+
+
+long long _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  result = (int64_t) ((arg1)->since);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, long long _swig_go_1) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t arg2 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (int64_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->until = arg2;
+  
+}
+
+
+long long _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  result = (int64_t) ((arg1)->until);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_newest_first_set_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, intgo _swig_go_1) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->newest_first = arg2;
+  
+}
+
+
+intgo _wrap_ssogate_audit_query_newest_first_get_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->newest_first);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, long long _swig_go_1) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->limit = arg2;
+  
+}
+
+
+long long _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  result =  ((arg1)->limit);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_audit_query *_wrap_new_ssogate_audit_query_capi_27b00b25d2a171a5() {
+  struct ssogate_audit_query *result = 0 ;
+  struct ssogate_audit_query *_swig_go_result;
+  
+  
+  result = (struct ssogate_audit_query *)new_ssogate_audit_query();
+  *(struct ssogate_audit_query **)&_swig_go_result = (struct ssogate_audit_query *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_ssogate_audit_query_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  delete_ssogate_audit_query(arg1);
+  
+}
+
+
+intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  int arg2 ;
+  char *arg3 = (char *) 0 ;
+  size_t arg4 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  arg3 = (char *)_swig_go_2.p;
+  arg4 = (size_t)_swig_go_2.n;
+  
+  
+  result = (int)ssogate_audit_query_set_filter(arg1,arg2,(char const *)arg3,arg4);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_audit_query_free_filters_capi_27b00b25d2a171a5(struct ssogate_audit_query *_swig_go_0) {
+  struct ssogate_audit_query *arg1 = (struct ssogate_audit_query *) 0 ;
+  
+  arg1 = *(struct ssogate_audit_query **)&_swig_go_0; 
+  
+  ssogate_audit_query_free_filters(arg1);
+  
+}
+
+
+struct ssogate_audit *_wrap_ssogate_gate_query_audit_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, struct ssogate_audit_query *_swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  ssogate_audit_query *arg2 = (ssogate_audit_query *) 0 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  ssogate_audit *result = 0 ;
+  struct ssogate_audit *_swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  arg2 = *(ssogate_audit_query **)&_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (ssogate_audit *)ssogate_gate_query_audit(arg1,(struct ssogate_audit_query const *)arg2,arg3);
   *(ssogate_audit **)&_swig_go_result = (ssogate_audit *)result; 
   return _swig_go_result;
 }

@@ -69,6 +69,21 @@ Query &bind_fields(Query &q, int first, const Member &m) {
         .num(first + 6, m.created_at);
 }
 
+// The columns of audit_read / audit_query_*, in order.
+AuditEntry read_audit_row(const Query &q) {
+    return AuditEntry{q.col_num(0),  q.col_num(1),  q.col_text(2), q.col_text(3),
+                      q.col_text(4), q.col_text(5), q.col_text(6), q.col_text(7)};
+}
+
+// A list of names as the audit queries' parameter: ",A,B," (names hold no comma: the Gate checks), or
+// "" for any.
+std::string name_set(const std::vector<std::string> &names) {
+    if (names.empty()) return {};
+    std::string out = ",";
+    for (const auto &n : names) out += n + ",";
+    return out;
+}
+
 ConnectionRecord read_connection(const Query &q) {
     return ConnectionRecord{q.col_text(0), q.col_text(1), q.col_text(2), q.col_num(3) != 0};
 }
@@ -215,10 +230,31 @@ public:
             auto q = db_->query(Id::audit_read);
             q->num(1, after_seq).text(2, account_id).num(3, static_cast<std::int64_t>(limit));
             std::vector<AuditEntry> out;
-            while (q->step()) {
-                out.push_back(AuditEntry{q->col_num(0), q->col_num(1), q->col_text(2), q->col_text(3), q->col_text(4),
-                                         q->col_text(5), q->col_text(6), q->col_text(7)});
-            }
+            while (q->step()) out.push_back(read_audit_row(*q));
+            return out;
+        });
+    }
+
+    void check() override {
+        db_->read([&] { db_->query(Id::schema_version_read)->run(); });
+    }
+
+    // One statement: ?1 after ?2 before (0 = none) ?3 since ?4 until (0 = none) ?5 account ?6 email
+    // ('' = any) ?7 outcomes ?8 reasons (",A,B," or '' = any) ?9 limit.
+    std::vector<AuditEntry> query_audit(const AuditQuery &aq) override {
+        return db_->read([&] {
+            auto q = db_->query(aq.newest_first ? Id::audit_query_newest : Id::audit_query_oldest);
+            q->num(1, aq.after_seq)
+                .num(2, aq.before_seq)
+                .num(3, aq.since)
+                .num(4, aq.until)
+                .text(5, aq.account_id)
+                .text(6, aq.email)
+                .text(7, name_set(aq.outcomes))
+                .text(8, name_set(aq.reasons))
+                .num(9, static_cast<std::int64_t>(aq.limit));
+            std::vector<AuditEntry> out;
+            while (q->step()) out.push_back(read_audit_row(*q));
             return out;
         });
     }

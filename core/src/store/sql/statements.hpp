@@ -38,6 +38,8 @@ namespace ssogate::core::store::sql {
     X(join_token_take, "consuming a join token")             /* ?1 token ?2 now -> 1 */                            \
     X(audit_append, "appending to the audit log")            /* ?1 time ?2..?7 -> seq */                           \
     X(audit_read, "reading the audit log")                   /* ?1 after ?2 account ('' = all) ?3 limit */         \
+    X(audit_query_oldest, "reading the audit log")           /* ?1..?9: see audit_query in sql/directory.cpp */    \
+    X(audit_query_newest, "reading the audit log")           /* the same, newest first */                          \
     X(pending_purge, "purging expired pending requests")     /* ?1 now */                                          \
     X(pending_insert, "recording a pending request")         /* ?1 token ?2 request ?3 conn ?4..?6 */              \
     X(pending_token_of, "finding a pending request")         /* ?1 conn ?2 request -> token */                     \
