@@ -3,6 +3,7 @@ for cross-site forms."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -13,6 +14,8 @@ from typing import Any, Iterator
 
 import pytest
 from werkzeug.serving import make_server
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise in a failure report
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent

@@ -14,11 +14,12 @@ import html
 import shutil
 import urllib.request
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
@@ -76,6 +77,16 @@ class Story:
 
 # ---- what a person does on the pages ----
 
+def gone(element: Any) -> bool:
+    """Whether the element's document was replaced. While chromium swaps documents, chromedriver may
+    answer "Node with given id does not belong to the document" instead of "stale element": both mean gone."""
+    try:
+        element.is_enabled()
+        return False
+    except WebDriverException:
+        return True
+
+
 class Browser:
     def __init__(self, driver: WebDriver, live: LiveDashboard) -> None:
         self.d = driver
@@ -94,7 +105,7 @@ class Browser:
         that the next step never interrupts the request, e.g. the one that sets the session cookie)."""
         page = self.d.find_element(By.TAG_NAME, "html")
         self.wait.until(EC.element_to_be_clickable((By.ID, element_id))).click()
-        self.wait.until(EC.staleness_of(page))
+        self.wait.until(lambda d: gone(page))
 
     def type(self, element_id: str, text: str) -> None:
         field = self.by_id(element_id)
