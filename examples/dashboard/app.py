@@ -34,7 +34,6 @@ import urllib.parse
 from typing import Any, Dict, List, Optional, Tuple
 
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
-from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -534,7 +533,6 @@ def create_app(db_path: str, base_url: str, *, secret_key: Optional[str] = None)
         return render_template("audit.html", account=dash.account(account_id), rows=rows, f=f)
 
     app.jinja_env.filters["when"] = lambda t: "never" if t is None else t.strftime("%Y-%m-%d %H:%M:%S UTC")
-    app.jinja_env.globals["Markup"] = Markup
     return app
 
 

@@ -200,7 +200,7 @@ class WebIdp:
                 f"<form method=post action=/tile>{self._user_fields()}"
                 "<button type=submit id=open-app>Open app</button></form></div>"
             )
-        return self._page("My apps", tiles + f"<p><a href=/metadata>IdP metadata</a> · <a href=/admin>Admin</a></p>")
+        return self._page("My apps", tiles + "<p><a href=/metadata>IdP metadata</a> · <a href=/admin>Admin</a></p>")
 
     def admin_page(self, message: str = "") -> str:
         app = self._app
