@@ -3,12 +3,13 @@
 #
 #   scripts/dev.sh demo    install what is missing, build, run the demo
 #   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
-#                          every test suite (C++, C, Python, the self-contained wheel, Go), then the
-#                          C++ and C tests under ASan+UBSan, each libFuzzer target, and the Debian
-#                          packages installed with apt-get, used, and purged
+#                          every test suite (C++, C, Python, the self-contained wheel, Go, the examples),
+#                          then the C++ and C tests under ASan+UBSan, each libFuzzer target, and the
+#                          Debian packages installed with apt-get, used, and purged
+#   scripts/dev.sh dashboard   the example web dashboard and two testing IdPs on 127.0.0.1 (Ctrl-C stops)
 #
 # Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go |
-#                     sanitize | fuzz | bench | deb-install
+#                     examples | sanitize | fuzz | bench | deb-install
 # Environment: BUILD_DIR (default build), WHEEL_BUILD_DIR (default $BUILD_DIR-wheel: the CMake trees
 # of the Python package, one per wheel tag), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
 set -euo pipefail
@@ -30,6 +31,7 @@ DEBIAN_PACKAGES=(
   swig googletest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   opensaml-schemas xmltooling-schemas abigail-tools clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   python3 python3-dev python3-venv python3-lasso
+  chromium chromium-driver
 )
 
 deps() {
@@ -156,6 +158,51 @@ go_tests() {
   scripts/go-test.sh "$BUILD_DIR"
 }
 
+# The examples (examples/): the dashboard's tests (Flask test client, the web IdP over HTTP, then the
+# seed's story in headless chromium through Selenium and /usr/bin/chromedriver, a screenshot per step
+# into $BUILD_DIR/examples/dashboard-screenshots), and the Go net/http example's httptest test against
+# the library go_tests staged. Uses the package python_tests installed into $VENV.
+abs_path() { case "$1" in /*) echo "$1" ;; *) echo "$here/$1" ;; esac; }
+
+examples_tests() {
+  say "examples: the dashboard (pytest, headless chromium) and Go net/http (go test)"
+  local venv build
+  venv=$(abs_path "$VENV")
+  build=$(abs_path "$BUILD_DIR")
+  "$venv/bin/python" -m pip install -q -r examples/dashboard/requirements.txt
+  (cd examples/dashboard &&
+    DASHBOARD_TEST_OUTPUT="$build/examples/dashboard-screenshots" \
+      "$venv/bin/python" -m pytest -q -p no:cacheprovider tests)
+  export PATH="$PATH:/usr/local/go/bin"
+  local pc
+  pc=$(find "$build/stage" -path '*/pkgconfig/ssogate.pc' 2>/dev/null | head -n 1)
+  [ -n "$pc" ] || { echo "examples: no staged library under $BUILD_DIR/stage (run the go step first)" >&2; return 1; }
+  (cd examples/go-http &&
+    PKG_CONFIG_PATH=$(dirname "$pc") LD_LIBRARY_PATH=$(dirname "$(dirname "$pc")") CGO_ENABLED=1 \
+      GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod GOPROXY=off sh -c 'go vet ./... && go test -count=1 ./...')
+}
+
+# The dashboard example and two testing IdPs, on 127.0.0.1, with the accounts acme and globex seeded;
+# state (database, IdP keys) in $BUILD_DIR/dashboard. DASHBOARD_PORT (5000) and IDP_PORTS ("8001 8002").
+dashboard() {
+  python_venv
+  if ! "$VENV/bin/python" -c 'import ssogate' 2>/dev/null; then
+    say "installing the Python package into $VENV"
+    CMAKE_BUILD_PARALLEL_LEVEL=$JOBS "$VENV/bin/python" -m pip install -q --no-build-isolation \
+      -C build-dir="$WHEEL_BUILD_DIR/{wheel_tag}" .
+  fi
+  "$VENV/bin/python" -m pip install -q -r examples/dashboard/requirements.txt
+  say "dashboard: the example app and two testing IdPs on 127.0.0.1 (Ctrl-C stops them)"
+  local ports
+  read -r -a ports <<< "${IDP_PORTS:-8001 8002}"
+  local venv build
+  venv=$(abs_path "$VENV")
+  build=$(abs_path "$BUILD_DIR")
+  cd examples/dashboard
+  exec "$venv/bin/python" demo.py --state "$build/dashboard" --port "${DASHBOARD_PORT:-5000}" \
+    --idp-ports "${ports[@]}"
+}
+
 # One clang build (ASan + UBSan, and libFuzzer's coverage) serves both the sanitized test run and the
 # fuzz targets, so CI compiles the code a second time only once.
 SAN_BUILD_DIR=${SAN_BUILD_DIR:-$BUILD_DIR-asan}
@@ -237,7 +284,9 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
+  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
+  dashboard) deps; dashboard ;;
+  examples) examples_tests ;;
   deps) deps ;;
   build) shift; deps; build "$@" ;;
   lint) lint ;;
@@ -251,5 +300,5 @@ case "$cmd" in
   fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
   deb-install) deb_install ;;
-  *) echo "usage: scripts/dev.sh demo|test|deps|build|lint|format|ctest|python|wheel|wheel-test|go|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
+  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
 esac
