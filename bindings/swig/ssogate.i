@@ -62,6 +62,11 @@
 %ignore ssogate_directory_callbacks;
 %ignore ssogate_directory_new_callbacks;
 %ignore ssogate_json_out_set;
+/* The same for the metadata fetch callback and the gate's metadata event callback: a Go host reads the
+   events a refresh returns (bindings/go calls its listener with them). */
+%ignore ssogate_fetcher_set_callback;
+%ignore ssogate_fetch_reply_set;
+%ignore ssogate_gate_set_metadata_event_callback;
 
 /*
  * ssogate_verify_options.decryption_keys is an array of key pointers (const ssogate_sp_key *const *)

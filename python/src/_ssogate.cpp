@@ -123,6 +123,7 @@ void bind_testing(py::module_ &m);
 void bind_gate(py::module_ &m);
 void bind_policy(py::module_ &m);
 void bind_directory(py::module_ &m);
+void bind_metadata(py::module_ &m);
 
 PYBIND11_MODULE(_ssogate, m) {
     m.doc() = "Low-level binding over the ssogate C ABI (libssogate.so.0). Use the `ssogate` package instead.";
@@ -247,4 +248,5 @@ PYBIND11_MODULE(_ssogate, m) {
     bind_gate(m);
     bind_policy(m);
     bind_directory(m);
+    bind_metadata(m);
 }

@@ -32,6 +32,14 @@ from ._errors import (
     StoreError,
 )
 from ._idp import Certificate, Endpoint, IdpMetadata, Warning, import_idp_metadata  # noqa: A004
+from ._metadata import (
+    MetadataEvent,
+    MetadataSource,
+    RefreshResult,
+    idp_from_settings,
+    import_idp_metadata_url,
+    refresh_connection,
+)
 from ._gate import AuditRow, EnforcementPreview, Gate, GateOutcome, Invite, PasswordDecision
 from ._policy import (
     AccountSettings,
@@ -117,6 +125,12 @@ __all__ = [
     "Endpoint",
     "Certificate",
     "import_idp_metadata",
+    "import_idp_metadata_url",
+    "idp_from_settings",
+    "refresh_connection",
+    "MetadataEvent",
+    "MetadataSource",
+    "RefreshResult",
     "Connection",
     "code_name",
     "__version__",

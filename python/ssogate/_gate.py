@@ -542,6 +542,23 @@ class Gate:
         """The account's members, ordered by email. ``NotFound`` for an unknown account."""
         return [_member(t) for t in _ssogate.gate_list_members(self._native, _text(account_id, "account_id"))]
 
+    def refresh_connection(
+        self, connection_id: str, *, on_event: Optional[Any] = None, **fetch_options: Any
+    ) -> Any:
+        """Refreshes a stored connection imported from a URL (:func:`ssogate.refresh_connection`) and stores
+        the result: the new metadata, or the last known good with its refresh state. Every event is written
+        to the audit log (outcome: the event's name, reason ``METADATA``) and then passed to
+        ``on_event(connection_id, event)``. Returns a :class:`ssogate.RefreshResult`; a failed refresh is
+        in it (``result.error``), not raised. ``NotFound`` for an unknown connection, ``InvalidArgument``
+        for one not imported from a URL. Call it from your scheduler at
+        ``gate``'s connection ``idp.source.next_refresh_at``; ``fetch_options`` as for
+        :func:`ssogate.import_idp_metadata_url`."""
+        from ._metadata import gate_refresh
+
+        if on_event is not None and not callable(on_event):
+            raise TypeError("on_event must be callable")
+        return gate_refresh(self._native, _text(connection_id, "connection_id"), on_event, fetch_options)
+
     def check_stores(self) -> None:
         """One round trip to each store (directory, replay cache, pending requests). Raises
         ``StoreError`` (``Code.STORE_UNAVAILABLE``, naming the store and its address) when one does

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from typing import List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, List, Optional, Tuple, Union
 
 from . import _enums, _ssogate
 from ._codes import Code
 from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_max_bytes, to_unix
 from ._errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from ._metadata import MetadataEvent, MetadataSource
 
 __all__ = ["Endpoint", "Certificate", "Warning", "IdpMetadata", "import_idp_metadata"]
 
@@ -151,6 +154,20 @@ class IdpMetadata:
     @property
     def warnings(self) -> List[Warning]:
         return list(self._warnings)
+
+    @property
+    def source(self) -> "MetadataSource":
+        """Where the metadata came from and how its refresh stands (``url`` None for a file)."""
+        from ._metadata import _source  # _metadata imports this module
+
+        return _source(self._native)
+
+    @property
+    def events(self) -> "List[MetadataEvent]":
+        """The events of the URL import that made this IdP (certificates expired or expiring)."""
+        from ._metadata import _event
+
+        return [_event(e) for e in _ssogate.idp_events(self._native)]
 
     def sso_url(self, binding: str = "redirect") -> Optional[str]:
         """The first SSO location with ``binding`` (``"redirect"`` or ``"post"``), or None."""

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <new>
 #include <optional>
@@ -195,6 +196,148 @@ struct IdpOptions {
     }
 };
 
+/** A metadata event (ssogate_metadata_event_list). */
+struct MetadataEvent {
+    int kind = 0;  // ssogate_metadata_event
+    std::string name;
+    std::string message;
+    std::string fingerprint;
+    std::int64_t not_after = 0;
+    std::string old_value;
+    std::string new_value;
+    int failures = 0;
+    int error_code = SSOGATE_OK;
+};
+
+/** The source of URL-imported metadata (ssogate_idp_source_*). */
+struct MetadataSource {
+    std::string url;
+    std::string etag;
+    std::string last_modified;
+    std::int64_t fetched_at = 0;
+    std::int64_t attempted_at = 0;
+    std::int64_t next_refresh_at = 0;
+    int failures = 0;
+    int last_error_code = SSOGATE_OK;
+    std::string last_error;
+};
+
+/** One GET as a host's fetch callback sees it. */
+struct FetchRequest {
+    std::string url;
+    std::string if_none_match;
+    std::string if_modified_since;
+};
+
+/** A host fetch callback's answer (ssogate_fetch_reply_set). */
+struct FetchReply {
+    int status = 200;
+    std::string body;
+    std::string etag;
+    std::string last_modified;
+    std::string location;
+};
+
+/**
+ * How metadata URLs are fetched (ssogate_fetcher): the address guard's allowed networks, a CA file,
+ * limits, and optionally the host's own HTTP client. Move-only.
+ */
+class Fetcher : public detail::Owned<ssogate_fetcher, ssogate_fetcher_free> {
+public:
+    using Callback = std::function<FetchReply(const FetchRequest &)>;
+
+    Fetcher() : Owned(ssogate_fetcher_new()) {
+        if (h_ == nullptr) {
+            throw std::bad_alloc();
+        }
+    }
+    Fetcher &allowed_networks(std::string_view list) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_allowed_networks(h_, list.data(), list.size(), err.get()));
+        return *this;
+    }
+    Fetcher &ca_file(std::string_view path) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_ca_file(h_, path.data(), path.size(), err.get()));
+        return *this;
+    }
+    Fetcher &timeout_ms(std::int64_t ms) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_timeout_ms(h_, ms, err.get()));
+        return *this;
+    }
+    Fetcher &max_bytes(std::uint64_t n) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_max_bytes(h_, n, err.get()));
+        return *this;
+    }
+    Fetcher &max_redirects(int n) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_max_redirects(h_, n, err.get()));
+        return *this;
+    }
+    Fetcher &allow_http(bool allow) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_allow_http(h_, allow ? 1 : 0, err.get()));
+        return *this;
+    }
+    Fetcher &expiry_warning_days(int days) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_expiry_warning_days(h_, days, err.get()));
+        return *this;
+    }
+    Fetcher &now(std::int64_t t) {
+        detail::ErrorSlot err;
+        err.check(ssogate_fetcher_set_now(h_, t, err.get()));
+        return *this;
+    }
+    /**
+     * Fetches through callback instead of libcurl (an empty one returns to libcurl). The callback runs on
+     * the importing thread; an exception it throws fails the fetch (SSOGATE_METADATA_FETCH_FAILED).
+     */
+    Fetcher &callback(Callback cb) {
+        detail::ErrorSlot err;
+        cb_ = cb ? std::make_unique<Callback>(std::move(cb)) : nullptr;
+        err.check(ssogate_fetcher_set_callback(h_, cb_ ? &Fetcher::trampoline : nullptr, cb_.get(), err.get()));
+        return *this;
+    }
+    const ssogate_fetcher *get() const noexcept { return h_; }
+
+private:
+    static int trampoline(void *user_data, const char *url, size_t url_len, const char *inm, size_t inm_len,
+                          const char *ims, size_t ims_len, ssogate_fetch_reply *reply) noexcept {
+        try {
+            const FetchReply r = (*static_cast<Callback *>(user_data))(
+                FetchRequest{std::string(url, url_len), std::string(inm, inm_len), std::string(ims, ims_len)});
+            return ssogate_fetch_reply_set(reply, r.status, r.body.data(), r.body.size(), r.etag.data(), r.etag.size(),
+                                           r.last_modified.data(), r.last_modified.size(), r.location.data(),
+                                           r.location.size());
+        } catch (...) {
+            return SSOGATE_METADATA_FETCH_FAILED;
+        }
+    }
+    std::unique_ptr<Callback> cb_;
+};
+
+namespace detail {
+inline std::vector<MetadataEvent> read_events(const ssogate_metadata_event_list *l) {
+    std::vector<MetadataEvent> out(ssogate_metadata_event_list_count(l));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        MetadataEvent &e = out[i];
+        e.kind = ssogate_metadata_event_list_kind(l, i);
+        e.name = str(ssogate_metadata_event_list_name(l, i));
+        e.message = str(ssogate_metadata_event_list_message(l, i));
+        e.fingerprint = str(ssogate_metadata_event_list_fingerprint(l, i));
+        e.not_after = ssogate_metadata_event_list_not_after(l, i);
+        e.old_value = str(ssogate_metadata_event_list_old_value(l, i));
+        e.new_value = str(ssogate_metadata_event_list_new_value(l, i));
+        e.failures = ssogate_metadata_event_list_failures(l, i);
+        e.error_code = ssogate_metadata_event_list_error_code(l, i);
+    }
+    return out;
+}
+}  // namespace detail
+
 /**
  * Read access to imported metadata, without ownership. Idp owns one; Connection::idp() lends one
  * that lives as long as its connection.
@@ -267,6 +410,22 @@ public:
         }
         return out;
     }
+    /** Where the metadata came from and how its refresh stands (empty url for a file). */
+    MetadataSource source() const {
+        MetadataSource m;
+        m.url = detail::str(ssogate_idp_source_url(h_));
+        m.etag = detail::str(ssogate_idp_source_etag(h_));
+        m.last_modified = detail::str(ssogate_idp_source_last_modified(h_));
+        m.fetched_at = ssogate_idp_source_fetched_at(h_);
+        m.attempted_at = ssogate_idp_source_attempted_at(h_);
+        m.next_refresh_at = ssogate_idp_source_next_refresh_at(h_);
+        m.failures = ssogate_idp_source_failures(h_);
+        m.last_error_code = ssogate_idp_source_last_error_code(h_);
+        m.last_error = detail::str(ssogate_idp_source_last_error(h_));
+        return m;
+    }
+    /** The events of the URL import that made this IdP (certificates expired or expiring). */
+    std::vector<MetadataEvent> events() const { return detail::read_events(ssogate_idp_events(h_)); }
     std::vector<Warning> warnings() const {
         std::vector<Warning> out(ssogate_idp_warning_count(h_));
         for (std::size_t i = 0; i < out.size(); ++i) {
@@ -297,6 +456,27 @@ public:
             err.raise();
         }
         return Idp(h);
+    }
+
+    /** Imports metadata from an https URL (ssogate_idp_import_url); fetcher nullptr: the defaults. */
+    static Idp import_url(std::string_view url, std::string_view entity_id = {}, std::string_view signer_pem = {},
+                          const IdpOptions &options = {}, const Fetcher *fetcher = nullptr) {
+        detail::ErrorSlot err;
+        const ssogate_idp_options o = options.to_c();
+        ssogate_idp *h = ssogate_idp_import_url(url.data(), url.size(), entity_id.data(), entity_id.size(),
+                                                signer_pem.data(), signer_pem.size(), &o,
+                                                fetcher == nullptr ? nullptr : fetcher->get(), err.get());
+        return Idp(detail::checked(h, err));
+    }
+
+    /** Metadata from an IdP's set-up values (ssogate_idp_from_settings). */
+    static Idp from_settings(std::string_view entity_id, std::string_view sso_url, std::string_view certificate,
+                             const IdpOptions &options = {}) {
+        detail::ErrorSlot err;
+        const ssogate_idp_options o = options.to_c();
+        ssogate_idp *h = ssogate_idp_from_settings(entity_id.data(), entity_id.size(), sso_url.data(), sso_url.size(),
+                                                   certificate.data(), certificate.size(), &o, err.get());
+        return Idp(detail::checked(h, err));
     }
 
     /** Takes ownership of a handle from ssogate_idp_import. */
@@ -486,6 +666,37 @@ private:
 };
 
 // ---- verification ----
+
+/** What a refresh did (ssogate_refresh): the connection to keep, and why. */
+struct RefreshResult {
+    Connection connection;  // over the new metadata when applied, else the last known good
+    bool applied = false;
+    bool not_modified = false;
+    int error_code = SSOGATE_OK;  // why the last known good stayed
+    std::string error_message;
+    std::vector<MetadataEvent> events;
+};
+
+namespace detail {
+inline RefreshResult take_refresh(ssogate_refresh *h, ErrorSlot &err) {
+    checked(h, err);
+    const std::unique_ptr<ssogate_refresh, void (*)(ssogate_refresh *)> owner(h, ssogate_refresh_free);
+    RefreshResult r{Connection(checked(ssogate_refresh_connection(h, err.get()), err)),
+                    ssogate_refresh_applied(h) != 0,
+                    ssogate_refresh_not_modified(h) != 0,
+                    ssogate_refresh_error_code(h),
+                    str(ssogate_refresh_error_message(h)),
+                    read_events(ssogate_refresh_events(h))};
+    return r;
+}
+}  // namespace detail
+
+/** Refreshes a connection imported from a URL (ssogate_connection_refresh); fetcher nullptr: the defaults. */
+inline RefreshResult refresh_connection(const Connection &connection, const Fetcher *fetcher = nullptr) {
+    detail::ErrorSlot err;
+    return detail::take_refresh(
+        ssogate_connection_refresh(connection.get(), fetcher == nullptr ? nullptr : fetcher->get(), err.get()), err);
+}
 
 /** ssogate_replay_cache_options with C++ defaults. */
 struct ReplayCacheOptions {
@@ -1283,6 +1494,15 @@ public:
             out.push_back(member_of(ssogate_member_list_get(h, i)));
         }
         return out;
+    }
+
+    /** Refreshes a stored connection (ssogate_gate_refresh_connection): audited; the result says what happened. */
+    RefreshResult refresh_connection(std::string_view connection_id, const Fetcher *fetcher = nullptr) const {
+        detail::ErrorSlot err;
+        return detail::take_refresh(ssogate_gate_refresh_connection(h_, connection_id.data(), connection_id.size(),
+                                                                    fetcher == nullptr ? nullptr : fetcher->get(),
+                                                                    err.get()),
+                                    err);
     }
 
     /** One round trip to each store; throws Error STORE_UNAVAILABLE naming the store that did not answer. */

@@ -84,95 +84,95 @@ typedef _gostring_ swig_type_50;
 typedef long long swig_type_51;
 typedef _gostring_ swig_type_52;
 typedef _gostring_ swig_type_53;
-typedef _gostring_ swig_type_54;
-typedef _gostring_ swig_type_55;
-typedef _gostring_ swig_type_56;
-typedef _gostring_ swig_type_57;
-typedef _gostring_ swig_type_58;
+typedef long long swig_type_54;
+typedef long long swig_type_55;
+typedef long long swig_type_56;
+typedef long long swig_type_57;
+typedef long long swig_type_58;
 typedef _gostring_ swig_type_59;
-typedef _gostring_ swig_type_60;
+typedef long long swig_type_60;
 typedef _gostring_ swig_type_61;
-typedef _gostring_ swig_type_62;
+typedef long long swig_type_62;
 typedef _gostring_ swig_type_63;
-typedef _gostring_ swig_type_64;
-typedef _gostring_ swig_type_65;
-typedef _gostring_ swig_type_66;
+typedef long long swig_type_64;
+typedef long long swig_type_65;
+typedef long long swig_type_66;
 typedef _gostring_ swig_type_67;
 typedef long long swig_type_68;
 typedef _gostring_ swig_type_69;
 typedef long long swig_type_70;
 typedef long long swig_type_71;
-typedef _gostring_ swig_type_72;
-typedef long long swig_type_73;
+typedef long long swig_type_72;
+typedef _gostring_ swig_type_73;
 typedef _gostring_ swig_type_74;
 typedef _gostring_ swig_type_75;
 typedef _gostring_ swig_type_76;
 typedef _gostring_ swig_type_77;
-typedef long long swig_type_78;
+typedef _gostring_ swig_type_78;
 typedef _gostring_ swig_type_79;
-typedef long long swig_type_80;
+typedef _gostring_ swig_type_80;
 typedef _gostring_ swig_type_81;
 typedef long long swig_type_82;
-typedef _gostring_ swig_type_83;
-typedef _gostring_ swig_type_84;
-typedef long long swig_type_85;
-typedef long long swig_type_86;
-typedef long long swig_type_87;
-typedef long long swig_type_88;
-typedef long long swig_type_89;
-typedef long long swig_type_90;
+typedef long long swig_type_83;
+typedef long long swig_type_84;
+typedef _gostring_ swig_type_85;
+typedef _gostring_ swig_type_86;
+typedef _gostring_ swig_type_87;
+typedef _gostring_ swig_type_88;
+typedef _gostring_ swig_type_89;
+typedef _gostring_ swig_type_90;
 typedef _gostring_ swig_type_91;
 typedef _gostring_ swig_type_92;
 typedef _gostring_ swig_type_93;
 typedef _gostring_ swig_type_94;
 typedef _gostring_ swig_type_95;
-typedef long long swig_type_96;
-typedef long long swig_type_97;
+typedef _gostring_ swig_type_96;
+typedef _gostring_ swig_type_97;
 typedef _gostring_ swig_type_98;
-typedef long long swig_type_99;
-typedef long long swig_type_100;
-typedef long long swig_type_101;
+typedef _gostring_ swig_type_99;
+typedef _gostring_ swig_type_100;
+typedef _gostring_ swig_type_101;
 typedef long long swig_type_102;
-typedef long long swig_type_103;
+typedef _gostring_ swig_type_103;
 typedef long long swig_type_104;
 typedef long long swig_type_105;
-typedef long long swig_type_106;
+typedef _gostring_ swig_type_106;
 typedef long long swig_type_107;
 typedef _gostring_ swig_type_108;
 typedef _gostring_ swig_type_109;
 typedef _gostring_ swig_type_110;
 typedef _gostring_ swig_type_111;
-typedef _gostring_ swig_type_112;
+typedef long long swig_type_112;
 typedef _gostring_ swig_type_113;
-typedef _gostring_ swig_type_114;
+typedef long long swig_type_114;
 typedef _gostring_ swig_type_115;
-typedef _gostring_ swig_type_116;
-typedef long long swig_type_117;
-typedef long long swig_type_118;
+typedef long long swig_type_116;
+typedef _gostring_ swig_type_117;
+typedef _gostring_ swig_type_118;
 typedef _gostring_ swig_type_119;
 typedef long long swig_type_120;
-typedef _gostring_ swig_type_121;
+typedef long long swig_type_121;
 typedef long long swig_type_122;
-typedef _gostring_ swig_type_123;
+typedef long long swig_type_123;
 typedef long long swig_type_124;
-typedef _gostring_ swig_type_125;
-typedef long long swig_type_126;
-typedef long long swig_type_127;
-typedef long long swig_type_128;
+typedef long long swig_type_125;
+typedef _gostring_ swig_type_126;
+typedef _gostring_ swig_type_127;
+typedef _gostring_ swig_type_128;
 typedef _gostring_ swig_type_129;
-typedef long long swig_type_130;
+typedef _gostring_ swig_type_130;
 typedef long long swig_type_131;
-typedef _gostring_ swig_type_132;
+typedef long long swig_type_132;
 typedef _gostring_ swig_type_133;
-typedef _gostring_ swig_type_134;
-typedef _gostring_ swig_type_135;
-typedef _gostring_ swig_type_136;
-typedef _gostring_ swig_type_137;
-typedef _gostring_ swig_type_138;
-typedef _gostring_ swig_type_139;
-typedef _gostring_ swig_type_140;
-typedef _gostring_ swig_type_141;
-typedef _gostring_ swig_type_142;
+typedef long long swig_type_134;
+typedef long long swig_type_135;
+typedef long long swig_type_136;
+typedef long long swig_type_137;
+typedef long long swig_type_138;
+typedef long long swig_type_139;
+typedef long long swig_type_140;
+typedef long long swig_type_141;
+typedef long long swig_type_142;
 typedef _gostring_ swig_type_143;
 typedef _gostring_ swig_type_144;
 typedef _gostring_ swig_type_145;
@@ -182,22 +182,22 @@ typedef _gostring_ swig_type_148;
 typedef _gostring_ swig_type_149;
 typedef _gostring_ swig_type_150;
 typedef _gostring_ swig_type_151;
-typedef _gostring_ swig_type_152;
-typedef _gostring_ swig_type_153;
+typedef long long swig_type_152;
+typedef long long swig_type_153;
 typedef _gostring_ swig_type_154;
-typedef _gostring_ swig_type_155;
+typedef long long swig_type_155;
 typedef _gostring_ swig_type_156;
-typedef _gostring_ swig_type_157;
+typedef long long swig_type_157;
 typedef _gostring_ swig_type_158;
-typedef _gostring_ swig_type_159;
+typedef long long swig_type_159;
 typedef _gostring_ swig_type_160;
-typedef _gostring_ swig_type_161;
-typedef _gostring_ swig_type_162;
+typedef long long swig_type_161;
+typedef long long swig_type_162;
 typedef long long swig_type_163;
-typedef long long swig_type_164;
+typedef _gostring_ swig_type_164;
 typedef long long swig_type_165;
 typedef long long swig_type_166;
-typedef long long swig_type_167;
+typedef _gostring_ swig_type_167;
 typedef _gostring_ swig_type_168;
 typedef _gostring_ swig_type_169;
 typedef _gostring_ swig_type_170;
@@ -210,10 +210,10 @@ typedef _gostring_ swig_type_176;
 typedef _gostring_ swig_type_177;
 typedef _gostring_ swig_type_178;
 typedef _gostring_ swig_type_179;
-typedef long long swig_type_180;
-typedef long long swig_type_181;
-typedef long long swig_type_182;
-typedef long long swig_type_183;
+typedef _gostring_ swig_type_180;
+typedef _gostring_ swig_type_181;
+typedef _gostring_ swig_type_182;
+typedef _gostring_ swig_type_183;
 typedef _gostring_ swig_type_184;
 typedef _gostring_ swig_type_185;
 typedef _gostring_ swig_type_186;
@@ -221,18 +221,18 @@ typedef _gostring_ swig_type_187;
 typedef _gostring_ swig_type_188;
 typedef _gostring_ swig_type_189;
 typedef _gostring_ swig_type_190;
-typedef long long swig_type_191;
-typedef long long swig_type_192;
+typedef _gostring_ swig_type_191;
+typedef _gostring_ swig_type_192;
 typedef _gostring_ swig_type_193;
 typedef _gostring_ swig_type_194;
 typedef _gostring_ swig_type_195;
 typedef _gostring_ swig_type_196;
 typedef _gostring_ swig_type_197;
-typedef _gostring_ swig_type_198;
-typedef _gostring_ swig_type_199;
-typedef _gostring_ swig_type_200;
-typedef _gostring_ swig_type_201;
-typedef _gostring_ swig_type_202;
+typedef long long swig_type_198;
+typedef long long swig_type_199;
+typedef long long swig_type_200;
+typedef long long swig_type_201;
+typedef long long swig_type_202;
 typedef _gostring_ swig_type_203;
 typedef _gostring_ swig_type_204;
 typedef _gostring_ swig_type_205;
@@ -241,14 +241,14 @@ typedef _gostring_ swig_type_207;
 typedef _gostring_ swig_type_208;
 typedef _gostring_ swig_type_209;
 typedef _gostring_ swig_type_210;
-typedef long long swig_type_211;
-typedef long long swig_type_212;
-typedef long long swig_type_213;
-typedef long long swig_type_214;
+typedef _gostring_ swig_type_211;
+typedef _gostring_ swig_type_212;
+typedef _gostring_ swig_type_213;
+typedef _gostring_ swig_type_214;
 typedef long long swig_type_215;
 typedef long long swig_type_216;
-typedef _gostring_ swig_type_217;
-typedef _gostring_ swig_type_218;
+typedef long long swig_type_217;
+typedef long long swig_type_218;
 typedef _gostring_ swig_type_219;
 typedef _gostring_ swig_type_220;
 typedef _gostring_ swig_type_221;
@@ -256,32 +256,32 @@ typedef _gostring_ swig_type_222;
 typedef _gostring_ swig_type_223;
 typedef _gostring_ swig_type_224;
 typedef _gostring_ swig_type_225;
-typedef _gostring_ swig_type_226;
-typedef _gostring_ swig_type_227;
+typedef long long swig_type_226;
+typedef long long swig_type_227;
 typedef _gostring_ swig_type_228;
 typedef _gostring_ swig_type_229;
-typedef long long swig_type_230;
+typedef _gostring_ swig_type_230;
 typedef _gostring_ swig_type_231;
 typedef _gostring_ swig_type_232;
-typedef long long swig_type_233;
+typedef _gostring_ swig_type_233;
 typedef _gostring_ swig_type_234;
 typedef _gostring_ swig_type_235;
 typedef _gostring_ swig_type_236;
-typedef long long swig_type_237;
+typedef _gostring_ swig_type_237;
 typedef _gostring_ swig_type_238;
-typedef long long swig_type_239;
-typedef long long swig_type_240;
+typedef _gostring_ swig_type_239;
+typedef _gostring_ swig_type_240;
 typedef _gostring_ swig_type_241;
-typedef long long swig_type_242;
+typedef _gostring_ swig_type_242;
 typedef _gostring_ swig_type_243;
 typedef _gostring_ swig_type_244;
 typedef _gostring_ swig_type_245;
-typedef _gostring_ swig_type_246;
-typedef _gostring_ swig_type_247;
-typedef _gostring_ swig_type_248;
-typedef _gostring_ swig_type_249;
-typedef _gostring_ swig_type_250;
-typedef _gostring_ swig_type_251;
+typedef long long swig_type_246;
+typedef long long swig_type_247;
+typedef long long swig_type_248;
+typedef long long swig_type_249;
+typedef long long swig_type_250;
+typedef long long swig_type_251;
 typedef _gostring_ swig_type_252;
 typedef _gostring_ swig_type_253;
 typedef _gostring_ swig_type_254;
@@ -292,45 +292,81 @@ typedef _gostring_ swig_type_258;
 typedef _gostring_ swig_type_259;
 typedef _gostring_ swig_type_260;
 typedef _gostring_ swig_type_261;
-typedef long long swig_type_262;
-typedef long long swig_type_263;
+typedef _gostring_ swig_type_262;
+typedef _gostring_ swig_type_263;
 typedef _gostring_ swig_type_264;
 typedef long long swig_type_265;
-typedef long long swig_type_266;
+typedef _gostring_ swig_type_266;
 typedef _gostring_ swig_type_267;
-typedef _gostring_ swig_type_268;
+typedef long long swig_type_268;
 typedef _gostring_ swig_type_269;
 typedef _gostring_ swig_type_270;
-typedef long long swig_type_271;
+typedef _gostring_ swig_type_271;
 typedef long long swig_type_272;
-typedef long long swig_type_273;
+typedef _gostring_ swig_type_273;
 typedef long long swig_type_274;
 typedef long long swig_type_275;
-typedef long long swig_type_276;
+typedef _gostring_ swig_type_276;
 typedef long long swig_type_277;
-typedef long long swig_type_278;
-typedef long long swig_type_279;
-typedef long long swig_type_280;
-typedef long long swig_type_281;
-typedef long long swig_type_282;
+typedef _gostring_ swig_type_278;
+typedef _gostring_ swig_type_279;
+typedef _gostring_ swig_type_280;
+typedef _gostring_ swig_type_281;
+typedef _gostring_ swig_type_282;
 typedef _gostring_ swig_type_283;
-typedef long long swig_type_284;
-typedef long long swig_type_285;
-typedef long long swig_type_286;
-typedef long long swig_type_287;
-typedef long long swig_type_288;
+typedef _gostring_ swig_type_284;
+typedef _gostring_ swig_type_285;
+typedef _gostring_ swig_type_286;
+typedef _gostring_ swig_type_287;
+typedef _gostring_ swig_type_288;
 typedef _gostring_ swig_type_289;
-typedef long long swig_type_290;
+typedef _gostring_ swig_type_290;
 typedef _gostring_ swig_type_291;
-typedef long long swig_type_292;
+typedef _gostring_ swig_type_292;
 typedef _gostring_ swig_type_293;
-typedef long long swig_type_294;
+typedef _gostring_ swig_type_294;
 typedef _gostring_ swig_type_295;
-typedef long long swig_type_296;
+typedef _gostring_ swig_type_296;
 typedef _gostring_ swig_type_297;
 typedef long long swig_type_298;
-typedef _gostring_ swig_type_299;
-typedef long long swig_type_300;
+typedef long long swig_type_299;
+typedef _gostring_ swig_type_300;
+typedef long long swig_type_301;
+typedef long long swig_type_302;
+typedef _gostring_ swig_type_303;
+typedef _gostring_ swig_type_304;
+typedef _gostring_ swig_type_305;
+typedef _gostring_ swig_type_306;
+typedef long long swig_type_307;
+typedef long long swig_type_308;
+typedef long long swig_type_309;
+typedef long long swig_type_310;
+typedef long long swig_type_311;
+typedef long long swig_type_312;
+typedef long long swig_type_313;
+typedef long long swig_type_314;
+typedef long long swig_type_315;
+typedef long long swig_type_316;
+typedef long long swig_type_317;
+typedef long long swig_type_318;
+typedef _gostring_ swig_type_319;
+typedef long long swig_type_320;
+typedef long long swig_type_321;
+typedef long long swig_type_322;
+typedef long long swig_type_323;
+typedef long long swig_type_324;
+typedef _gostring_ swig_type_325;
+typedef long long swig_type_326;
+typedef _gostring_ swig_type_327;
+typedef long long swig_type_328;
+typedef _gostring_ swig_type_329;
+typedef long long swig_type_330;
+typedef _gostring_ swig_type_331;
+typedef long long swig_type_332;
+typedef _gostring_ swig_type_333;
+typedef long long swig_type_334;
+typedef _gostring_ swig_type_335;
+typedef long long swig_type_336;
 extern void _wrap_Swig_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_VERSION_NUMBER_capi_27b00b25d2a171a5(void);
@@ -367,6 +403,15 @@ extern swig_intgo _wrap_SSOGATE_METADATA_ENTITY_NOT_FOUND_capi_27b00b25d2a171a5(
 extern swig_intgo _wrap_SSOGATE_METADATA_SIGNATURE_INVALID_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_METADATA_UNSIGNED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_METADATA_INVALID_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_URL_INVALID_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_ADDRESS_BLOCKED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_FETCH_FAILED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_FETCH_TIMEOUT_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_FETCH_TOO_LARGE_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_REDIRECT_REFUSED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_HTTP_STATUS_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_TLS_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_ENTITY_CHANGED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_WARN_CERT_EXPIRED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_WARN_CERT_EXPIRES_SOON_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_WARN_CERT_NOT_YET_VALID_capi_27b00b25d2a171a5(void);
@@ -470,6 +515,47 @@ extern swig_intgo _wrap_ssogate_idp_cert_key_bits_capi_27b00b25d2a171a5(uintptr_
 extern swig_type_48 _wrap_ssogate_idp_warning_count_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_idp_warning_code_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_49 arg2);
 extern swig_type_50 _wrap_ssogate_idp_warning_message_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_51 arg2);
+extern uintptr_t _wrap_ssogate_fetcher_new_capi_27b00b25d2a171a5(void);
+extern void _wrap_ssogate_fetcher_free_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_fetcher_set_allowed_networks_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_52 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_fetcher_set_ca_file_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_53 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_fetcher_set_timeout_ms_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_54 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_fetcher_set_max_bytes_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_55 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_fetcher_set_max_redirects_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_fetcher_set_allow_http_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_fetcher_set_expiry_warning_days_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_fetcher_set_now_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_56 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_SSO_URL_CHANGED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_METADATA_EXPIRED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_REFRESH_FAILED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_METADATA_EVENT_METADATA_UPDATED_capi_27b00b25d2a171a5(void);
+extern swig_type_57 _wrap_ssogate_metadata_event_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_metadata_event_list_kind_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_58 arg2);
+extern swig_type_59 _wrap_ssogate_metadata_event_list_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_60 arg2);
+extern swig_type_61 _wrap_ssogate_metadata_event_list_message_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_62 arg2);
+extern swig_type_63 _wrap_ssogate_metadata_event_list_fingerprint_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_64 arg2);
+extern swig_type_65 _wrap_ssogate_metadata_event_list_not_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_66 arg2);
+extern swig_type_67 _wrap_ssogate_metadata_event_list_old_value_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_68 arg2);
+extern swig_type_69 _wrap_ssogate_metadata_event_list_new_value_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_70 arg2);
+extern swig_intgo _wrap_ssogate_metadata_event_list_failures_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_71 arg2);
+extern swig_intgo _wrap_ssogate_metadata_event_list_error_code_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_72 arg2);
+extern uintptr_t _wrap_ssogate_idp_import_url_capi_27b00b25d2a171a5(swig_type_73 arg1, swig_type_74 arg2, swig_type_75 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_idp_from_settings_capi_27b00b25d2a171a5(swig_type_76 arg1, swig_type_77 arg2, swig_type_78 arg3, uintptr_t arg4, uintptr_t arg5);
+extern uintptr_t _wrap_ssogate_idp_events_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_79 _wrap_ssogate_idp_source_url_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_80 _wrap_ssogate_idp_source_etag_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_81 _wrap_ssogate_idp_source_last_modified_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_82 _wrap_ssogate_idp_source_fetched_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_83 _wrap_ssogate_idp_source_attempted_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_84 _wrap_ssogate_idp_source_next_refresh_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_idp_source_failures_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_idp_source_last_error_code_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_85 _wrap_ssogate_idp_source_last_error_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_connection_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_connection_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_connection_options_allow_idp_initiated_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
@@ -488,156 +574,164 @@ extern uintptr_t _wrap_new_ssogate_connection_options_capi_27b00b25d2a171a5(void
 extern void _wrap_delete_ssogate_connection_options_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_connection_params_new_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_connection_params_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_connection_params_set_base_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_52 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_53 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_description_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_54 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_55 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_56 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_acs_url_template_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_57 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_sp_entity_id_template_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_58 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_add_allowed_domain_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_59 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_email_attribute_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_60 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_set_sp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_61 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_add_return_origin_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_62 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_connection_params_add_sp_encryption_certificate_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_63 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_base_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_86 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_87 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_description_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_88 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_89 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_90 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_acs_url_template_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_91 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_sp_entity_id_template_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_92 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_add_allowed_domain_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_93 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_email_attribute_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_94 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_set_sp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_95 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_add_return_origin_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_96 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_connection_params_add_sp_encryption_certificate_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_97 arg2, uintptr_t arg3);
 extern uintptr_t _wrap_ssogate_connection_new_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4);
-extern uintptr_t _wrap_ssogate_connection_from_json_capi_27b00b25d2a171a5(swig_type_64 arg1, uintptr_t arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_connection_from_json_capi_27b00b25d2a171a5(swig_type_98 arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_connection_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_65 _wrap_ssogate_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_66 _wrap_ssogate_connection_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_67 _wrap_ssogate_connection_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_99 _wrap_ssogate_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_100 _wrap_ssogate_connection_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_101 _wrap_ssogate_connection_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_connection_allow_idp_initiated_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_connection_jit_provisioning_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_connection_clock_skew_seconds_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_connection_allow_sha1_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_68 _wrap_ssogate_connection_allowed_domain_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_69 _wrap_ssogate_connection_allowed_domain_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_70 arg2);
-extern swig_type_71 _wrap_ssogate_connection_return_origin_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_72 _wrap_ssogate_connection_return_origin_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_73 arg2);
-extern swig_type_74 _wrap_ssogate_connection_description_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_75 _wrap_ssogate_connection_email_attribute_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_102 _wrap_ssogate_connection_allowed_domain_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_103 _wrap_ssogate_connection_allowed_domain_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_104 arg2);
+extern swig_type_105 _wrap_ssogate_connection_return_origin_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_106 _wrap_ssogate_connection_return_origin_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_107 arg2);
+extern swig_type_108 _wrap_ssogate_connection_description_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_109 _wrap_ssogate_connection_email_attribute_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_connection_idp_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_76 _wrap_ssogate_connection_sp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_77 _wrap_ssogate_connection_sp_certificate_sha256_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_110 _wrap_ssogate_connection_sp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_111 _wrap_ssogate_connection_sp_certificate_sha256_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_connection_authn_requests_signed_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_78 _wrap_ssogate_connection_sp_encryption_certificate_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_79 _wrap_ssogate_connection_sp_encryption_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_80 arg2);
-extern swig_type_81 _wrap_ssogate_connection_sp_encryption_certificate_sha256_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_82 arg2);
+extern swig_type_112 _wrap_ssogate_connection_sp_encryption_certificate_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_113 _wrap_ssogate_connection_sp_encryption_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_114 arg2);
+extern swig_type_115 _wrap_ssogate_connection_sp_encryption_certificate_sha256_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_116 arg2);
 extern swig_intgo _wrap_ssogate_connection_allow_rsa_1_5_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_connection_allow_legacy_sp_key_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_83 _wrap_ssogate_connection_to_json_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_84 _wrap_ssogate_connection_sp_metadata_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_117 _wrap_ssogate_connection_to_json_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_118 _wrap_ssogate_connection_sp_metadata_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_connection_refresh_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
+extern void _wrap_ssogate_refresh_free_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_refresh_connection_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
+extern swig_intgo _wrap_ssogate_refresh_applied_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_refresh_not_modified_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_refresh_error_code_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_119 _wrap_ssogate_refresh_error_message_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_refresh_events_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_replay_cache_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_replay_cache_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_replay_cache_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_85 arg2);
-extern swig_type_86 _wrap_ssogate_replay_cache_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_replay_cache_options_max_entries_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_87 arg2);
-extern swig_type_88 _wrap_ssogate_replay_cache_options_max_entries_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_replay_cache_options_max_entries_per_connection_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_89 arg2);
-extern swig_type_90 _wrap_ssogate_replay_cache_options_max_entries_per_connection_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_replay_cache_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_120 arg2);
+extern swig_type_121 _wrap_ssogate_replay_cache_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_replay_cache_options_max_entries_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_122 arg2);
+extern swig_type_123 _wrap_ssogate_replay_cache_options_max_entries_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_replay_cache_options_max_entries_per_connection_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_124 arg2);
+extern swig_type_125 _wrap_ssogate_replay_cache_options_max_entries_per_connection_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_replay_cache_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_replay_cache_options_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_replay_cache_new_memory_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_ssogate_replay_cache_open_capi_27b00b25d2a171a5(swig_type_91 arg1, uintptr_t arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_replay_cache_open_capi_27b00b25d2a171a5(swig_type_126 arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_replay_cache_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_request_store_new_memory_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_request_store_open_capi_27b00b25d2a171a5(swig_type_92 arg1, uintptr_t arg2);
-extern swig_type_93 _wrap_ssogate_pending_request_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_94 _wrap_ssogate_pending_request_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_95 _wrap_ssogate_pending_request_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_96 _wrap_ssogate_pending_request_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_97 _wrap_ssogate_pending_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_request_store_open_capi_27b00b25d2a171a5(swig_type_127 arg1, uintptr_t arg2);
+extern swig_type_128 _wrap_ssogate_pending_request_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_129 _wrap_ssogate_pending_request_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_130 _wrap_ssogate_pending_request_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_131 _wrap_ssogate_pending_request_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_132 _wrap_ssogate_pending_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_request_store_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_directory_open_capi_27b00b25d2a171a5(swig_type_98 arg1, uintptr_t arg2);
+extern uintptr_t _wrap_ssogate_directory_open_capi_27b00b25d2a171a5(swig_type_133 arg1, uintptr_t arg2);
 extern void _wrap_ssogate_directory_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_verify_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_verify_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_verify_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_99 arg2);
-extern swig_type_100 _wrap_ssogate_verify_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_verify_options_max_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_101 arg2);
-extern swig_type_102 _wrap_ssogate_verify_options_max_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_verify_options_max_age_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_103 arg2);
-extern swig_type_104 _wrap_ssogate_verify_options_max_age_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_105 _wrap_ssogate_verify_options_decryption_key_count_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_verify_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_134 arg2);
+extern swig_type_135 _wrap_ssogate_verify_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_verify_options_max_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_136 arg2);
+extern swig_type_137 _wrap_ssogate_verify_options_max_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_verify_options_max_age_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_138 arg2);
+extern swig_type_139 _wrap_ssogate_verify_options_max_age_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_140 _wrap_ssogate_verify_options_decryption_key_count_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_verify_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_verify_options_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_verify_options_alloc_decryption_keys_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_106 arg2);
-extern swig_intgo _wrap_ssogate_verify_options_set_decryption_key_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_107 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_verify_options_alloc_decryption_keys_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_141 arg2);
+extern swig_intgo _wrap_ssogate_verify_options_set_decryption_key_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_142 arg2, uintptr_t arg3);
 extern void _wrap_ssogate_verify_options_free_decryption_keys_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_verify_response_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_108 arg2, swig_type_109 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_verify_response_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_143 arg2, swig_type_144 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
 extern void _wrap_ssogate_verified_login_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_110 _wrap_ssogate_verified_login_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_111 _wrap_ssogate_verified_login_nameid_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_112 _wrap_ssogate_verified_login_nameid_format_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_113 _wrap_ssogate_verified_login_idp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_114 _wrap_ssogate_verified_login_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_115 _wrap_ssogate_verified_login_assertion_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_116 _wrap_ssogate_verified_login_session_index_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_117 _wrap_ssogate_verified_login_authn_instant_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_118 _wrap_ssogate_verified_login_session_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_119 _wrap_ssogate_verified_login_in_response_to_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_120 _wrap_ssogate_verified_login_attribute_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_121 _wrap_ssogate_verified_login_attribute_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_122 arg2);
-extern swig_type_123 _wrap_ssogate_verified_login_attribute_name_format_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_124 arg2);
-extern swig_type_125 _wrap_ssogate_verified_login_attribute_friendly_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_126 arg2);
-extern swig_type_127 _wrap_ssogate_verified_login_attribute_value_count_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_128 arg2);
-extern swig_type_129 _wrap_ssogate_verified_login_attribute_value_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_130 arg2, swig_type_131 arg3);
+extern swig_type_145 _wrap_ssogate_verified_login_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_146 _wrap_ssogate_verified_login_nameid_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_147 _wrap_ssogate_verified_login_nameid_format_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_148 _wrap_ssogate_verified_login_idp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_149 _wrap_ssogate_verified_login_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_150 _wrap_ssogate_verified_login_assertion_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_151 _wrap_ssogate_verified_login_session_index_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_152 _wrap_ssogate_verified_login_authn_instant_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_153 _wrap_ssogate_verified_login_session_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_154 _wrap_ssogate_verified_login_in_response_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_155 _wrap_ssogate_verified_login_attribute_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_156 _wrap_ssogate_verified_login_attribute_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_157 arg2);
+extern swig_type_158 _wrap_ssogate_verified_login_attribute_name_format_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_159 arg2);
+extern swig_type_160 _wrap_ssogate_verified_login_attribute_friendly_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_161 arg2);
+extern swig_type_162 _wrap_ssogate_verified_login_attribute_value_count_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_163 arg2);
+extern swig_type_164 _wrap_ssogate_verified_login_attribute_value_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_165 arg2, swig_type_166 arg3);
 extern swig_intgo _wrap_SSOGATE_KEY_TYPE_RSA_2048_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_KEY_TYPE_EC_P256_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_NONE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_RESPONSE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_ASSERTION_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_BOTH_capi_27b00b25d2a171a5(void);
-extern uintptr_t _wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(swig_type_132 arg1, swig_type_133 arg2, swig_intgo arg3, uintptr_t arg4);
-extern uintptr_t _wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(swig_type_134 arg1, swig_type_135 arg2, swig_type_136 arg3, swig_type_137 arg4, uintptr_t arg5);
+extern uintptr_t _wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(swig_type_167 arg1, swig_type_168 arg2, swig_intgo arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(swig_type_169 arg1, swig_type_170 arg2, swig_type_171 arg3, swig_type_172 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_test_idp_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_138 _wrap_ssogate_test_idp_private_key_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_139 _wrap_ssogate_test_idp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_140 _wrap_ssogate_test_idp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_141 _wrap_ssogate_test_idp_metadata_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_173 _wrap_ssogate_test_idp_private_key_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_174 _wrap_ssogate_test_idp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_175 _wrap_ssogate_test_idp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_176 _wrap_ssogate_test_idp_metadata_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_test_response_params_new_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_test_response_params_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_test_response_params_set_connection_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_142 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_143 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_144 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_145 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_146 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_147 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_148 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_149 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_150 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_151 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_152 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_153 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_154 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_155 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_156 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_157 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_158 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_159 arg2, swig_type_160 arg3, swig_type_161 arg4, swig_type_162 arg5, uintptr_t arg6);
-extern swig_intgo _wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_163 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_164 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_165 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_166 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_167 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_177 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_178 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_179 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_180 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_181 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_182 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_183 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_184 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_185 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_186 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_187 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_188 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_189 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_190 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_191 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_192 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_193 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_194 arg2, swig_type_195 arg3, swig_type_196 arg4, swig_type_197 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_198 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_199 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_200 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_201 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_202 arg2, uintptr_t arg3);
 extern swig_intgo _wrap_ssogate_test_response_params_set_authn_statement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
 extern swig_intgo _wrap_ssogate_test_response_params_set_sign_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_RETRIEVAL_METHOD_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME_capi_27b00b25d2a171a5(void);
-extern swig_intgo _wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_168 arg2, swig_type_169 arg3, swig_type_170 arg4, swig_intgo arg5, uintptr_t arg6);
-extern swig_intgo _wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_171 arg3, uintptr_t arg4);
-extern swig_type_172 _wrap_ssogate_test_response_params_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_203 arg2, swig_type_204 arg3, swig_type_205 arg4, swig_intgo arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_206 arg3, uintptr_t arg4);
+extern swig_type_207 _wrap_ssogate_test_response_params_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_test_response_new_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_test_response_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_173 _wrap_ssogate_test_response_base64_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_174 _wrap_ssogate_test_response_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_208 _wrap_ssogate_test_response_base64_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_209 _wrap_ssogate_test_response_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_test_directory_contract_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(swig_type_175 arg1, swig_type_176 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(swig_type_177 arg1, swig_type_178 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(swig_type_210 arg1, swig_type_211 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(swig_type_212 arg1, swig_type_213 arg2, uintptr_t arg3);
 extern void _wrap_ssogate_sp_key_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_179 _wrap_ssogate_sp_key_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_214 _wrap_ssogate_sp_key_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_sp_login_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_binding_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
@@ -646,26 +740,26 @@ extern void _wrap_ssogate_sp_login_options_force_authn_set_capi_27b00b25d2a171a5
 extern swig_intgo _wrap_ssogate_sp_login_options_force_authn_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_is_passive_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_sp_login_options_is_passive_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_180 arg2);
-extern swig_type_181 _wrap_ssogate_sp_login_options_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_182 arg2);
-extern swig_type_183 _wrap_ssogate_sp_login_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_215 arg2);
+extern swig_type_216 _wrap_ssogate_sp_login_options_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_217 arg2);
+extern swig_type_218 _wrap_ssogate_sp_login_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_sp_login_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_sp_login_options_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_184 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_219 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
 extern void _wrap_ssogate_sp_login_request_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_185 _wrap_ssogate_sp_login_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_186 _wrap_ssogate_sp_login_request_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_220 _wrap_ssogate_sp_login_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_221 _wrap_ssogate_sp_login_request_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sp_login_request_binding_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_187 _wrap_ssogate_sp_login_request_destination_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_188 _wrap_ssogate_sp_login_request_redirect_url_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_189 _wrap_ssogate_sp_login_request_post_form_html_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_190 _wrap_ssogate_sp_login_request_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_222 _wrap_ssogate_sp_login_request_destination_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_223 _wrap_ssogate_sp_login_request_redirect_url_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_224 _wrap_ssogate_sp_login_request_post_form_html_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_225 _wrap_ssogate_sp_login_request_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sp_login_request_is_signed_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_191 _wrap_ssogate_sp_login_request_issued_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_192 _wrap_ssogate_sp_login_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_193 arg3, swig_type_194 arg4, uintptr_t arg5, uintptr_t arg6, uintptr_t arg7);
-extern swig_type_195 _wrap_ssogate_verified_login_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_226 _wrap_ssogate_sp_login_request_issued_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_227 _wrap_ssogate_sp_login_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_228 arg3, swig_type_229 arg4, uintptr_t arg5, uintptr_t arg6, uintptr_t arg7);
+extern swig_type_230 _wrap_ssogate_verified_login_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_SSOGATE_SSO_MODE_MIXED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_MODE_ENFORCED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_ROLE_OWNER_capi_27b00b25d2a171a5(void);
@@ -697,8 +791,8 @@ extern swig_intgo _wrap_SSOGATE_REASON_ENFORCEMENT_SAFE_capi_27b00b25d2a171a5(vo
 extern swig_intgo _wrap_SSOGATE_REASON_LOCKOUT_GUARD_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_REASON_FORCED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_REASON_NO_ENABLED_CONNECTION_capi_27b00b25d2a171a5(void);
-extern swig_type_196 _wrap_ssogate_reason_name_capi_27b00b25d2a171a5(swig_intgo arg1);
-extern swig_type_197 _wrap_ssogate_reason_text_capi_27b00b25d2a171a5(swig_intgo arg1);
+extern swig_type_231 _wrap_ssogate_reason_name_capi_27b00b25d2a171a5(swig_intgo arg1);
+extern swig_type_232 _wrap_ssogate_reason_text_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_LOGIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_JOIN_BY_INVITE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_PROMPT_JOIN_capi_27b00b25d2a171a5(void);
@@ -743,131 +837,132 @@ extern void _wrap_ssogate_policy_facts_has_pending_invite_set_capi_27b00b25d2a17
 extern swig_intgo _wrap_ssogate_policy_facts_has_pending_invite_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_policy_facts_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_policy_facts_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_198 arg2, uintptr_t arg3, swig_type_199 arg4, swig_type_200 arg5, uintptr_t arg6, swig_type_201 arg7, swig_intgo arg8, uintptr_t arg9);
+extern uintptr_t _wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_233 arg2, uintptr_t arg3, swig_type_234 arg4, swig_type_235 arg5, uintptr_t arg6, swig_type_236 arg7, swig_intgo arg8, uintptr_t arg9);
 extern void _wrap_ssogate_sso_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_outcome_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_link_identity_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_202 _wrap_ssogate_sso_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_203 arg2, uintptr_t arg3, swig_type_204 arg4, swig_type_205 arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_206 arg2, swig_intgo arg3, swig_type_207 arg4, uintptr_t arg5);
+extern swig_type_237 _wrap_ssogate_sso_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_238 arg2, uintptr_t arg3, swig_type_239 arg4, swig_type_240 arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_241 arg2, swig_intgo arg3, swig_type_242 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_invite_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_invite_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_invite_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_208 _wrap_ssogate_invite_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_243 _wrap_ssogate_invite_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_policy_members_new_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_policy_members_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_209 arg2, swig_intgo arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_210 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_244 arg2, swig_intgo arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_245 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_LOGIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_PROMPT_JOIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_DENIED_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_gate_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_gate_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_211 arg2);
-extern swig_type_212 _wrap_ssogate_gate_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_213 arg2);
-extern swig_type_214 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_215 arg2);
-extern swig_type_216 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_246 arg2);
+extern swig_type_247 _wrap_ssogate_gate_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_248 arg2);
+extern swig_type_249 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_250 arg2);
+extern swig_type_251 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_gate_options_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_217 arg1, swig_type_218 arg2, uintptr_t arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_252 arg1, swig_type_253 arg2, uintptr_t arg3, uintptr_t arg4);
 extern void _wrap_ssogate_gate_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_new_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_219 arg2, swig_type_220 arg3, swig_type_221 arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_222 arg2, swig_type_223 arg3, uintptr_t arg4);
-extern swig_intgo _wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_224 arg2, uintptr_t arg3, swig_intgo arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_225 arg2, swig_intgo arg3, uintptr_t arg4);
-extern swig_intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_226 arg2, swig_type_227 arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_228 arg2, swig_type_229 arg3, swig_intgo arg4, swig_type_230 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_254 arg2, swig_type_255 arg3, swig_type_256 arg4, uintptr_t arg5);
+extern swig_intgo _wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_257 arg2, swig_type_258 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_259 arg2, uintptr_t arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_intgo _wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_260 arg2, swig_intgo arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_261 arg2, swig_type_262 arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_263 arg2, swig_type_264 arg3, swig_intgo arg4, swig_type_265 arg5, uintptr_t arg6);
 extern void _wrap_ssogate_invite_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_231 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_232 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_233 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_234 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_235 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_type_266 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_267 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_268 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_270 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
 extern void _wrap_ssogate_enforcement_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_applied_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_mode_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_236 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_237 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_238 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_239 arg2);
-extern swig_type_240 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_241 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_242 arg2);
+extern swig_type_271 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_272 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_273 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_274 arg2);
+extern swig_type_275 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_276 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_277 arg2);
 extern swig_intgo _wrap_ssogate_gate_add_decryption_key_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_243 arg2, swig_type_244 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_245 arg2, swig_type_246 arg3, swig_type_247 arg4, uintptr_t arg5);
+extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_278 arg2, swig_type_279 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_280 arg2, swig_type_281 arg3, swig_type_282 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_gate_outcome_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_kind_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_248 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_249 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_250 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_283 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_284 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_285 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_error_code_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_signature_verified_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_251 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_252 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_253 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_254 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_255 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_286 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_287 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_288 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_289 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_290 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_outcome_verified_login_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_256 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_257 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_258 arg2, swig_type_259 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_291 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_292 arg2, uintptr_t arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_293 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_294 arg2, swig_type_295 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_member_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_260 _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_261 _wrap_ssogate_member_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_296 _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_297 _wrap_ssogate_member_email_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_role_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_status_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_joined_via_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_has_password_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_sso_linked_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_262 _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_263 _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_264 arg2, uintptr_t arg3);
+extern swig_type_298 _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_299 _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_300 arg2, uintptr_t arg3);
 extern void _wrap_ssogate_member_list_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_265 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_266 arg2);
+extern swig_type_301 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_302 arg2);
 extern swig_intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_267 arg2, swig_type_268 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_303 arg2, swig_type_304 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_password_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_269 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_270 arg2, swig_type_271 arg3, swig_type_272 arg4, uintptr_t arg5);
+extern swig_type_305 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_306 arg2, swig_type_307 arg3, swig_type_308 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_audit_query_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_273 arg2);
-extern swig_type_274 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_275 arg2);
-extern swig_type_276 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_277 arg2);
-extern swig_type_278 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_279 arg2);
-extern swig_type_280 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_309 arg2);
+extern swig_type_310 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_311 arg2);
+extern swig_type_312 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_313 arg2);
+extern swig_type_314 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_315 arg2);
+extern swig_type_316 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_audit_query_newest_first_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_newest_first_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_281 arg2);
-extern swig_type_282 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_317 arg2);
+extern swig_type_318 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_audit_query_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_audit_query_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_283 arg3);
+extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_319 arg3);
 extern void _wrap_ssogate_audit_query_free_filters_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_query_audit_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_audit_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_284 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_285 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_286 arg2);
-extern swig_type_287 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_288 arg2);
-extern swig_type_289 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_290 arg2);
-extern swig_type_291 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_292 arg2);
-extern swig_type_293 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_294 arg2);
-extern swig_type_295 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_296 arg2);
-extern swig_type_297 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_298 arg2);
-extern swig_type_299 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_300 arg2);
+extern swig_type_320 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_321 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_322 arg2);
+extern swig_type_323 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_324 arg2);
+extern swig_type_325 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_326 arg2);
+extern swig_type_327 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_328 arg2);
+extern swig_type_329 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_330 arg2);
+extern swig_type_331 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_332 arg2);
+extern swig_type_333 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_334 arg2);
+extern swig_type_335 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_336 arg2);
 #undef intgo
 */
 import "C"
@@ -1163,6 +1258,69 @@ func _swig_getSSOGATE_METADATA_INVALID() (_swig_ret Enum_SS_ssogate_code) {
 }
 
 var SSOGATE_METADATA_INVALID Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_INVALID()
+func _swig_getSSOGATE_METADATA_URL_INVALID() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_URL_INVALID_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_URL_INVALID Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_URL_INVALID()
+func _swig_getSSOGATE_METADATA_ADDRESS_BLOCKED() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_ADDRESS_BLOCKED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_ADDRESS_BLOCKED Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_ADDRESS_BLOCKED()
+func _swig_getSSOGATE_METADATA_FETCH_FAILED() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_FETCH_FAILED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_FETCH_FAILED Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_FETCH_FAILED()
+func _swig_getSSOGATE_METADATA_FETCH_TIMEOUT() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_FETCH_TIMEOUT_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_FETCH_TIMEOUT Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_FETCH_TIMEOUT()
+func _swig_getSSOGATE_METADATA_FETCH_TOO_LARGE() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_FETCH_TOO_LARGE_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_FETCH_TOO_LARGE Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_FETCH_TOO_LARGE()
+func _swig_getSSOGATE_METADATA_REDIRECT_REFUSED() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_REDIRECT_REFUSED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_REDIRECT_REFUSED Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_REDIRECT_REFUSED()
+func _swig_getSSOGATE_METADATA_HTTP_STATUS() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_HTTP_STATUS_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_HTTP_STATUS Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_HTTP_STATUS()
+func _swig_getSSOGATE_METADATA_TLS() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_TLS_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_TLS Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_TLS()
+func _swig_getSSOGATE_METADATA_ENTITY_CHANGED() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_METADATA_ENTITY_CHANGED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_ENTITY_CHANGED Enum_SS_ssogate_code = _swig_getSSOGATE_METADATA_ENTITY_CHANGED()
 func _swig_getSSOGATE_WARN_CERT_EXPIRED() (_swig_ret Enum_SS_ssogate_code) {
 	var swig_r Enum_SS_ssogate_code
 	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_WARN_CERT_EXPIRED_capi_27b00b25d2a171a5())
@@ -1980,6 +2138,376 @@ func Ssogate_idp_warning_message(arg1 Struct_SS_ssogate_idp, arg2 int64) (_swig_
 	return swig_r_1
 }
 
+func Ssogate_fetcher_new() (_swig_ret Struct_SS_ssogate_fetcher) {
+	var swig_r Struct_SS_ssogate_fetcher
+	swig_r = (Struct_SS_ssogate_fetcher)(SwigcptrStruct_SS_ssogate_fetcher(C._wrap_ssogate_fetcher_new_capi_27b00b25d2a171a5()))
+	return swig_r
+}
+
+func Ssogate_fetcher_free(arg1 Struct_SS_ssogate_fetcher) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_ssogate_fetcher_free_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+}
+
+func Ssogate_fetcher_set_allowed_networks(arg1 Struct_SS_ssogate_fetcher, arg2 string, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_allowed_networks_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_52)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+func Ssogate_fetcher_set_ca_file(arg1 Struct_SS_ssogate_fetcher, arg2 string, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_ca_file_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_53)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+func Ssogate_fetcher_set_timeout_ms(arg1 Struct_SS_ssogate_fetcher, arg2 int64, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_timeout_ms_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_54(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	return swig_r
+}
+
+func Ssogate_fetcher_set_max_bytes(arg1 Struct_SS_ssogate_fetcher, arg2 uint64, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_max_bytes_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_55(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	return swig_r
+}
+
+func Ssogate_fetcher_set_max_redirects(arg1 Struct_SS_ssogate_fetcher, arg2 int, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_max_redirects_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	return swig_r
+}
+
+func Ssogate_fetcher_set_allow_http(arg1 Struct_SS_ssogate_fetcher, arg2 int, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_allow_http_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	return swig_r
+}
+
+func Ssogate_fetcher_set_expiry_warning_days(arg1 Struct_SS_ssogate_fetcher, arg2 int, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_expiry_warning_days_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	return swig_r
+}
+
+func Ssogate_fetcher_set_now(arg1 Struct_SS_ssogate_fetcher, arg2 int64, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (int)(C._wrap_ssogate_fetcher_set_now_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_56(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	return swig_r
+}
+
+type Enum_SS_ssogate_metadata_event int
+func _swig_getSSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED()
+func _swig_getSSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED()
+func _swig_getSSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON()
+func _swig_getSSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED()
+func _swig_getSSOGATE_METADATA_EVENT_SSO_URL_CHANGED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_SSO_URL_CHANGED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_SSO_URL_CHANGED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_SSO_URL_CHANGED()
+func _swig_getSSOGATE_METADATA_EVENT_METADATA_EXPIRED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_METADATA_EXPIRED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_METADATA_EXPIRED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_METADATA_EXPIRED()
+func _swig_getSSOGATE_METADATA_EVENT_REFRESH_FAILED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_REFRESH_FAILED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_REFRESH_FAILED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_REFRESH_FAILED()
+func _swig_getSSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED()
+func _swig_getSSOGATE_METADATA_EVENT_METADATA_UPDATED() (_swig_ret Enum_SS_ssogate_metadata_event) {
+	var swig_r Enum_SS_ssogate_metadata_event
+	swig_r = (Enum_SS_ssogate_metadata_event)(C._wrap_SSOGATE_METADATA_EVENT_METADATA_UPDATED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_METADATA_EVENT_METADATA_UPDATED Enum_SS_ssogate_metadata_event = _swig_getSSOGATE_METADATA_EVENT_METADATA_UPDATED()
+func Ssogate_metadata_event_list_count(arg1 Struct_SS_ssogate_metadata_event_list) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_metadata_event_list_count_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_metadata_event_list_kind(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int)(C._wrap_ssogate_metadata_event_list_kind_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_58(_swig_i_1)))
+	return swig_r
+}
+
+func Ssogate_metadata_event_list_name(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_metadata_event_list_name_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_60(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_metadata_event_list_message(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_metadata_event_list_message_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_62(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_metadata_event_list_fingerprint(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_metadata_event_list_fingerprint_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_64(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_metadata_event_list_not_after(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int64)(C._wrap_ssogate_metadata_event_list_not_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_66(_swig_i_1)))
+	return swig_r
+}
+
+func Ssogate_metadata_event_list_old_value(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_metadata_event_list_old_value_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_68(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_metadata_event_list_new_value(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_metadata_event_list_new_value_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_70(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_metadata_event_list_failures(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int)(C._wrap_ssogate_metadata_event_list_failures_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_71(_swig_i_1)))
+	return swig_r
+}
+
+func Ssogate_metadata_event_list_error_code(arg1 Struct_SS_ssogate_metadata_event_list, arg2 int64) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int)(C._wrap_ssogate_metadata_event_list_error_code_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_72(_swig_i_1)))
+	return swig_r
+}
+
+func Ssogate_idp_import_url(arg1 string, arg2 string, arg3 string, arg4 Ssogate_idp_options, arg5 Struct_SS_ssogate_fetcher, arg6 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_idp) {
+	var swig_r Struct_SS_ssogate_idp
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := getSwigcptr(arg4)
+	_swig_i_4 := getSwigcptr(arg5)
+	_swig_i_5 := getSwigcptr(arg6)
+	swig_r = (Struct_SS_ssogate_idp)(SwigcptrStruct_SS_ssogate_idp(C._wrap_ssogate_idp_import_url_capi_27b00b25d2a171a5(*(*C.swig_type_73)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_74)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_75)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Ssogate_idp_from_settings(arg1 string, arg2 string, arg3 string, arg4 Ssogate_idp_options, arg5 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_idp) {
+	var swig_r Struct_SS_ssogate_idp
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := getSwigcptr(arg4)
+	_swig_i_4 := getSwigcptr(arg5)
+	swig_r = (Struct_SS_ssogate_idp)(SwigcptrStruct_SS_ssogate_idp(C._wrap_ssogate_idp_from_settings_capi_27b00b25d2a171a5(*(*C.swig_type_76)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_77)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_78)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Ssogate_idp_events(arg1 Struct_SS_ssogate_idp) (_swig_ret Struct_SS_ssogate_metadata_event_list) {
+	var swig_r Struct_SS_ssogate_metadata_event_list
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Struct_SS_ssogate_metadata_event_list)(SwigcptrStruct_SS_ssogate_metadata_event_list(C._wrap_ssogate_idp_events_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))))
+	return swig_r
+}
+
+func Ssogate_idp_source_url(arg1 Struct_SS_ssogate_idp) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_idp_source_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_idp_source_etag(arg1 Struct_SS_ssogate_idp) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_idp_source_etag_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_idp_source_last_modified(arg1 Struct_SS_ssogate_idp) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_idp_source_last_modified_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_idp_source_fetched_at(arg1 Struct_SS_ssogate_idp) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_idp_source_fetched_at_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_idp_source_attempted_at(arg1 Struct_SS_ssogate_idp) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_idp_source_attempted_at_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_idp_source_next_refresh_at(arg1 Struct_SS_ssogate_idp) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_idp_source_next_refresh_at_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_idp_source_failures(arg1 Struct_SS_ssogate_idp) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_idp_source_failures_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_idp_source_last_error_code(arg1 Struct_SS_ssogate_idp) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_idp_source_last_error_code_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_idp_source_last_error(arg1 Struct_SS_ssogate_idp) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_idp_source_last_error_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 type SwigcptrSsogate_connection_options uintptr
 
 func (p SwigcptrSsogate_connection_options) Swigcptr() uintptr {
@@ -2126,7 +2654,7 @@ func Ssogate_connection_params_set_base_url(arg1 Struct_SS_ssogate_connection_pa
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_base_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_52)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_base_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_86)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2138,7 +2666,7 @@ func Ssogate_connection_params_set_id(arg1 Struct_SS_ssogate_connection_params, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_53)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_87)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2150,7 +2678,7 @@ func Ssogate_connection_params_set_description(arg1 Struct_SS_ssogate_connection
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_description_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_54)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_description_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_88)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2162,7 +2690,7 @@ func Ssogate_connection_params_set_acs_url(arg1 Struct_SS_ssogate_connection_par
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_acs_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_55)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_acs_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_89)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2174,7 +2702,7 @@ func Ssogate_connection_params_set_sp_entity_id(arg1 Struct_SS_ssogate_connectio
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_sp_entity_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_56)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_sp_entity_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_90)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2186,7 +2714,7 @@ func Ssogate_connection_params_set_acs_url_template(arg1 Struct_SS_ssogate_conne
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_acs_url_template_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_57)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_acs_url_template_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_91)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2198,7 +2726,7 @@ func Ssogate_connection_params_set_sp_entity_id_template(arg1 Struct_SS_ssogate_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_sp_entity_id_template_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_58)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_sp_entity_id_template_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_92)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2210,7 +2738,7 @@ func Ssogate_connection_params_add_allowed_domain(arg1 Struct_SS_ssogate_connect
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_add_allowed_domain_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_59)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_add_allowed_domain_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_93)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2222,7 +2750,7 @@ func Ssogate_connection_params_set_email_attribute(arg1 Struct_SS_ssogate_connec
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_email_attribute_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_60)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_email_attribute_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_94)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2234,7 +2762,7 @@ func Ssogate_connection_params_set_sp_certificate_pem(arg1 Struct_SS_ssogate_con
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_set_sp_certificate_pem_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_61)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_set_sp_certificate_pem_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_95)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2246,7 +2774,7 @@ func Ssogate_connection_params_add_return_origin(arg1 Struct_SS_ssogate_connecti
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_add_return_origin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_62)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_add_return_origin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_96)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2258,7 +2786,7 @@ func Ssogate_connection_params_add_sp_encryption_certificate(arg1 Struct_SS_ssog
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_connection_params_add_sp_encryption_certificate_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_63)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_connection_params_add_sp_encryption_certificate_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_97)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2280,7 +2808,7 @@ func Ssogate_connection_from_json(arg1 string, arg2 Ssogate_idp_options, arg3 St
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_connection)(SwigcptrStruct_SS_ssogate_connection(C._wrap_ssogate_connection_from_json_capi_27b00b25d2a171a5(*(*C.swig_type_64)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_connection)(SwigcptrStruct_SS_ssogate_connection(C._wrap_ssogate_connection_from_json_capi_27b00b25d2a171a5(*(*C.swig_type_98)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2361,7 +2889,7 @@ func Ssogate_connection_allowed_domain(arg1 Struct_SS_ssogate_connection, arg2 i
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_connection_allowed_domain_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_70(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_connection_allowed_domain_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_104(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2379,7 +2907,7 @@ func Ssogate_connection_return_origin(arg1 Struct_SS_ssogate_connection, arg2 in
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_connection_return_origin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_73(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_connection_return_origin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_107(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2451,7 +2979,7 @@ func Ssogate_connection_sp_encryption_certificate_pem(arg1 Struct_SS_ssogate_con
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_connection_sp_encryption_certificate_pem_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_80(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_connection_sp_encryption_certificate_pem_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_114(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2462,7 +2990,7 @@ func Ssogate_connection_sp_encryption_certificate_sha256(arg1 Struct_SS_ssogate_
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_connection_sp_encryption_certificate_sha256_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_82(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_connection_sp_encryption_certificate_sha256_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_116(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2503,6 +3031,66 @@ func Ssogate_connection_sp_metadata(arg1 Struct_SS_ssogate_connection) (_swig_re
 	return swig_r_1
 }
 
+func Ssogate_connection_refresh(arg1 Struct_SS_ssogate_connection, arg2 Struct_SS_ssogate_fetcher, arg3 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_refresh) {
+	var swig_r Struct_SS_ssogate_refresh
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (Struct_SS_ssogate_refresh)(SwigcptrStruct_SS_ssogate_refresh(C._wrap_ssogate_connection_refresh_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2))))
+	return swig_r
+}
+
+func Ssogate_refresh_free(arg1 Struct_SS_ssogate_refresh) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_ssogate_refresh_free_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+}
+
+func Ssogate_refresh_connection(arg1 Struct_SS_ssogate_refresh, arg2 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_connection) {
+	var swig_r Struct_SS_ssogate_connection
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := getSwigcptr(arg2)
+	swig_r = (Struct_SS_ssogate_connection)(SwigcptrStruct_SS_ssogate_connection(C._wrap_ssogate_refresh_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))))
+	return swig_r
+}
+
+func Ssogate_refresh_applied(arg1 Struct_SS_ssogate_refresh) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_refresh_applied_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_refresh_not_modified(arg1 Struct_SS_ssogate_refresh) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_refresh_not_modified_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_refresh_error_code(arg1 Struct_SS_ssogate_refresh) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_refresh_error_code_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_refresh_error_message(arg1 Struct_SS_ssogate_refresh) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_ssogate_refresh_error_message_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_refresh_events(arg1 Struct_SS_ssogate_refresh) (_swig_ret Struct_SS_ssogate_metadata_event_list) {
+	var swig_r Struct_SS_ssogate_metadata_event_list
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Struct_SS_ssogate_metadata_event_list)(SwigcptrStruct_SS_ssogate_metadata_event_list(C._wrap_ssogate_refresh_events_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))))
+	return swig_r
+}
+
 type SwigcptrSsogate_replay_cache_options uintptr
 
 func (p SwigcptrSsogate_replay_cache_options) Swigcptr() uintptr {
@@ -2528,7 +3116,7 @@ func (arg1 SwigcptrSsogate_replay_cache_options) GetStruct_size() (_swig_ret uin
 func (arg1 SwigcptrSsogate_replay_cache_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_replay_cache_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_85(_swig_i_1))
+	C._wrap_ssogate_replay_cache_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_120(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_replay_cache_options) GetNow() (_swig_ret int64) {
@@ -2541,7 +3129,7 @@ func (arg1 SwigcptrSsogate_replay_cache_options) GetNow() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_replay_cache_options) SetMax_entries(arg2 uint64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_replay_cache_options_max_entries_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_87(_swig_i_1))
+	C._wrap_ssogate_replay_cache_options_max_entries_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_122(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_replay_cache_options) GetMax_entries() (_swig_ret uint64) {
@@ -2554,7 +3142,7 @@ func (arg1 SwigcptrSsogate_replay_cache_options) GetMax_entries() (_swig_ret uin
 func (arg1 SwigcptrSsogate_replay_cache_options) SetMax_entries_per_connection(arg2 uint64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_replay_cache_options_max_entries_per_connection_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_89(_swig_i_1))
+	C._wrap_ssogate_replay_cache_options_max_entries_per_connection_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_124(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_replay_cache_options) GetMax_entries_per_connection() (_swig_ret uint64) {
@@ -2601,7 +3189,7 @@ func Ssogate_replay_cache_open(arg1 string, arg2 Ssogate_replay_cache_options, a
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_replay_cache)(SwigcptrStruct_SS_ssogate_replay_cache(C._wrap_ssogate_replay_cache_open_capi_27b00b25d2a171a5(*(*C.swig_type_91)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_replay_cache)(SwigcptrStruct_SS_ssogate_replay_cache(C._wrap_ssogate_replay_cache_open_capi_27b00b25d2a171a5(*(*C.swig_type_126)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2624,7 +3212,7 @@ func Ssogate_request_store_open(arg1 string, arg2 Struct_SS_ssogate_error) (_swi
 	var swig_r Struct_SS_ssogate_request_store
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (Struct_SS_ssogate_request_store)(SwigcptrStruct_SS_ssogate_request_store(C._wrap_ssogate_request_store_open_capi_27b00b25d2a171a5(*(*C.swig_type_92)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1))))
+	swig_r = (Struct_SS_ssogate_request_store)(SwigcptrStruct_SS_ssogate_request_store(C._wrap_ssogate_request_store_open_capi_27b00b25d2a171a5(*(*C.swig_type_127)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2684,7 +3272,7 @@ func Ssogate_directory_open(arg1 string, arg2 Struct_SS_ssogate_error) (_swig_re
 	var swig_r Struct_SS_ssogate_directory
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (Struct_SS_ssogate_directory)(SwigcptrStruct_SS_ssogate_directory(C._wrap_ssogate_directory_open_capi_27b00b25d2a171a5(*(*C.swig_type_98)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1))))
+	swig_r = (Struct_SS_ssogate_directory)(SwigcptrStruct_SS_ssogate_directory(C._wrap_ssogate_directory_open_capi_27b00b25d2a171a5(*(*C.swig_type_133)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2721,7 +3309,7 @@ func (arg1 SwigcptrSsogate_verify_options) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_verify_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_verify_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_99(_swig_i_1))
+	C._wrap_ssogate_verify_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_134(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_verify_options) GetNow() (_swig_ret int64) {
@@ -2734,7 +3322,7 @@ func (arg1 SwigcptrSsogate_verify_options) GetNow() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_verify_options) SetMax_bytes(arg2 uint64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_verify_options_max_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_101(_swig_i_1))
+	C._wrap_ssogate_verify_options_max_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_136(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_verify_options) GetMax_bytes() (_swig_ret uint64) {
@@ -2747,7 +3335,7 @@ func (arg1 SwigcptrSsogate_verify_options) GetMax_bytes() (_swig_ret uint64) {
 func (arg1 SwigcptrSsogate_verify_options) SetMax_age_seconds(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_verify_options_max_age_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_103(_swig_i_1))
+	C._wrap_ssogate_verify_options_max_age_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_138(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_verify_options) GetMax_age_seconds() (_swig_ret int64) {
@@ -2779,7 +3367,7 @@ func (arg1 SwigcptrSsogate_verify_options) Alloc_decryption_keys(arg2 int64) (_s
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_ssogate_verify_options_alloc_decryption_keys_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_106(_swig_i_1)))
+	swig_r = (int)(C._wrap_ssogate_verify_options_alloc_decryption_keys_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_141(_swig_i_1)))
 	return swig_r
 }
 
@@ -2788,7 +3376,7 @@ func (arg1 SwigcptrSsogate_verify_options) Set_decryption_key(arg2 int64, arg3 S
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_verify_options_set_decryption_key_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_107(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_verify_options_set_decryption_key_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_142(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -2822,7 +3410,7 @@ func Ssogate_verify_response(arg1 Struct_SS_ssogate_connection, arg2 string, arg
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_verify_response_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_108)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_109)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_verify_response_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2942,7 +3530,7 @@ func Ssogate_verified_login_attribute_name(arg1 Struct_SS_ssogate_verified_login
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_verified_login_attribute_name_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_122(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_verified_login_attribute_name_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_157(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2953,7 +3541,7 @@ func Ssogate_verified_login_attribute_name_format(arg1 Struct_SS_ssogate_verifie
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_verified_login_attribute_name_format_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_124(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_verified_login_attribute_name_format_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_159(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2964,7 +3552,7 @@ func Ssogate_verified_login_attribute_friendly_name(arg1 Struct_SS_ssogate_verif
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_verified_login_attribute_friendly_name_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_126(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_verified_login_attribute_friendly_name_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_161(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2975,7 +3563,7 @@ func Ssogate_verified_login_attribute_value_count(arg1 Struct_SS_ssogate_verifie
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_verified_login_attribute_value_count_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_128(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_verified_login_attribute_value_count_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_163(_swig_i_1)))
 	return swig_r
 }
 
@@ -2984,7 +3572,7 @@ func Ssogate_verified_login_attribute_value(arg1 Struct_SS_ssogate_verified_logi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_ssogate_verified_login_attribute_value_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_130(_swig_i_1), C.swig_type_131(_swig_i_2))
+	swig_r_p := C._wrap_ssogate_verified_login_attribute_value_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_165(_swig_i_1), C.swig_type_166(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3041,7 +3629,7 @@ func Ssogate_test_idp_new(arg1 string, arg2 string, arg3 int, arg4 Struct_SS_sso
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(*(*C.swig_type_132)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(*(*C.swig_type_167)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3058,7 +3646,7 @@ func Ssogate_test_idp_from_pem(arg1 string, arg2 string, arg3 string, arg4 strin
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(*(*C.swig_type_134)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_136)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(*(*C.swig_type_169)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3144,7 +3732,7 @@ func Ssogate_test_response_params_set_acs_url(arg1 Struct_SS_ssogate_test_respon
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_142)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3156,7 +3744,7 @@ func Ssogate_test_response_params_set_sp_entity_id(arg1 Struct_SS_ssogate_test_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3168,7 +3756,7 @@ func Ssogate_test_response_params_set_in_response_to(arg1 Struct_SS_ssogate_test
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3180,7 +3768,7 @@ func Ssogate_test_response_params_set_destination(arg1 Struct_SS_ssogate_test_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_145)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_180)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3192,7 +3780,7 @@ func Ssogate_test_response_params_set_recipient(arg1 Struct_SS_ssogate_test_resp
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_146)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3204,7 +3792,7 @@ func Ssogate_test_response_params_set_audience(arg1 Struct_SS_ssogate_test_respo
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_147)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3216,7 +3804,7 @@ func Ssogate_test_response_params_set_issuer(arg1 Struct_SS_ssogate_test_respons
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_148)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3228,7 +3816,7 @@ func Ssogate_test_response_params_set_nameid(arg1 Struct_SS_ssogate_test_respons
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_149)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_184)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3240,7 +3828,7 @@ func Ssogate_test_response_params_set_nameid_format(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_150)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3252,7 +3840,7 @@ func Ssogate_test_response_params_set_status(arg1 Struct_SS_ssogate_test_respons
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_151)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3264,7 +3852,7 @@ func Ssogate_test_response_params_set_sub_status(arg1 Struct_SS_ssogate_test_res
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_152)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3276,7 +3864,7 @@ func Ssogate_test_response_params_set_status_message(arg1 Struct_SS_ssogate_test
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_153)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3288,7 +3876,7 @@ func Ssogate_test_response_params_set_session_index(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_154)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3300,7 +3888,7 @@ func Ssogate_test_response_params_set_response_id(arg1 Struct_SS_ssogate_test_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_155)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3312,7 +3900,7 @@ func Ssogate_test_response_params_set_assertion_id(arg1 Struct_SS_ssogate_test_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_156)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3324,7 +3912,7 @@ func Ssogate_test_response_params_set_signature_method(arg1 Struct_SS_ssogate_te
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_157)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3336,7 +3924,7 @@ func Ssogate_test_response_params_set_digest_method(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_158)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3351,7 +3939,7 @@ func Ssogate_test_response_params_add_attribute(arg1 Struct_SS_ssogate_test_resp
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_159)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_160)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_161)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_162)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3372,7 +3960,7 @@ func Ssogate_test_response_params_set_now(arg1 Struct_SS_ssogate_test_response_p
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_163(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_198(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3381,7 +3969,7 @@ func Ssogate_test_response_params_set_issue_instant(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_164(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_199(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3390,7 +3978,7 @@ func Ssogate_test_response_params_set_not_before(arg1 Struct_SS_ssogate_test_res
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_165(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_200(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3399,7 +3987,7 @@ func Ssogate_test_response_params_set_not_on_or_after(arg1 Struct_SS_ssogate_tes
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_166(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_201(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3408,7 +3996,7 @@ func Ssogate_test_response_params_set_subject_not_on_or_after(arg1 Struct_SS_sso
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_167(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_202(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3460,7 +4048,7 @@ func Ssogate_test_response_params_set_encryption(arg1 Struct_SS_ssogate_test_res
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_169)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3479,7 +4067,7 @@ func Ssogate_test_response_params_answer_request(arg1 Struct_SS_ssogate_test_res
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3543,7 +4131,7 @@ func Ssogate_sp_key_new(arg1 string, arg2 string, arg3 Struct_SS_ssogate_error) 
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(*(*C.swig_type_175)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(*(*C.swig_type_210)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3558,7 +4146,7 @@ func Ssogate_sp_key_new_legacy(arg1 string, arg2 string, arg3 Struct_SS_ssogate_
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(*(*C.swig_type_177)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(*(*C.swig_type_212)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_213)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3647,7 +4235,7 @@ func (arg1 SwigcptrSsogate_sp_login_options) GetIs_passive() (_swig_ret int) {
 func (arg1 SwigcptrSsogate_sp_login_options) SetTtl_seconds(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_180(_swig_i_1))
+	C._wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_215(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_sp_login_options) GetTtl_seconds() (_swig_ret int64) {
@@ -3660,7 +4248,7 @@ func (arg1 SwigcptrSsogate_sp_login_options) GetTtl_seconds() (_swig_ret int64) 
 func (arg1 SwigcptrSsogate_sp_login_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_182(_swig_i_1))
+	C._wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_217(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_sp_login_options) GetNow() (_swig_ret int64) {
@@ -3706,7 +4294,7 @@ func Ssogate_sp_login_begin(arg1 Struct_SS_ssogate_connection, arg2 Struct_SS_ss
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_184)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3815,7 +4403,7 @@ func Ssogate_sp_login_finish(arg1 Struct_SS_ssogate_connection, arg2 Struct_SS_s
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
 	_swig_i_6 := getSwigcptr(arg7)
-	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6))))
+	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -4445,7 +5033,7 @@ func Ssogate_policy_decide_sso_login(arg1 Ssogate_policy_account, arg2 string, a
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := getSwigcptr(arg9)
-	swig_r = (Struct_SS_ssogate_sso_decision)(SwigcptrStruct_SS_ssogate_sso_decision(C._wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_200)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5), *(*C.swig_type_201)(unsafe.Pointer(&_swig_i_6)), C.swig_intgo(_swig_i_7), C.uintptr_t(_swig_i_8))))
+	swig_r = (Struct_SS_ssogate_sso_decision)(SwigcptrStruct_SS_ssogate_sso_decision(C._wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5), *(*C.swig_type_236)(unsafe.Pointer(&_swig_i_6)), C.swig_intgo(_swig_i_7), C.uintptr_t(_swig_i_8))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4505,7 +5093,7 @@ func Ssogate_policy_decide_password_login(arg1 Ssogate_policy_account, arg2 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_239)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_240)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4525,7 +5113,7 @@ func Ssogate_policy_decide_invite_acceptance(arg1 Ssogate_policy_account, arg2 s
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_invite_decision)(SwigcptrStruct_SS_ssogate_invite_decision(C._wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_invite_decision)(SwigcptrStruct_SS_ssogate_invite_decision(C._wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_241)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_242)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4583,7 +5171,7 @@ func Ssogate_policy_members_add(arg1 Struct_SS_ssogate_policy_members, arg2 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_244)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4598,7 +5186,7 @@ func Ssogate_policy_preview_enforcement(arg1 Ssogate_policy_account, arg2 string
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_210)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4659,7 +5247,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_gate_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_211(_swig_i_1))
+	C._wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_246(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetNow() (_swig_ret int64) {
@@ -4672,7 +5260,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetNow() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_gate_options) SetJoin_token_ttl_seconds(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_213(_swig_i_1))
+	C._wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_248(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetJoin_token_ttl_seconds() (_swig_ret int64) {
@@ -4685,7 +5273,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetJoin_token_ttl_seconds() (_swig_ret 
 func (arg1 SwigcptrSsogate_gate_options) SetMax_response_bytes(arg2 uint64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_215(_swig_i_1))
+	C._wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_250(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetMax_response_bytes() (_swig_ret uint64) {
@@ -4725,7 +5313,7 @@ func Ssogate_gate_open(arg1 string, arg2 string, arg3 Ssogate_gate_options, arg4
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_gate)(SwigcptrStruct_SS_ssogate_gate(C._wrap_ssogate_gate_open_capi_27b00b25d2a171a5(*(*C.swig_type_217)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_gate)(SwigcptrStruct_SS_ssogate_gate(C._wrap_ssogate_gate_open_capi_27b00b25d2a171a5(*(*C.swig_type_252)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_253)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4758,7 +5346,7 @@ func Ssogate_gate_create_account(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (int)(C._wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
+	swig_r = (int)(C._wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_254)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_255)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_256)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4777,7 +5365,7 @@ func Ssogate_gate_add_break_glass(arg1 Struct_SS_ssogate_gate, arg2 string, arg3
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_223)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_257)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4794,7 +5382,7 @@ func Ssogate_gate_add_connection(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (int)(C._wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_224)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_259)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4807,7 +5395,7 @@ func Ssogate_gate_set_connection_enabled(arg1 Struct_SS_ssogate_gate, arg2 strin
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_225)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_260)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4822,7 +5410,7 @@ func Ssogate_gate_add_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_226)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_261)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_262)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4840,7 +5428,7 @@ func Ssogate_gate_invite(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, 
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_230(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_263)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_264)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_265(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4887,7 +5475,7 @@ func Ssogate_gate_preview_enforcement(arg1 Struct_SS_ssogate_gate, arg2 string, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_269)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4901,7 +5489,7 @@ func Ssogate_gate_apply_sso_mode(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_270)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4962,7 +5550,7 @@ func Ssogate_enforcement_losing_access(arg1 Struct_SS_ssogate_enforcement, arg2 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_239(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_274(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -4980,7 +5568,7 @@ func Ssogate_enforcement_break_glass(arg1 Struct_SS_ssogate_enforcement, arg2 in
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_242(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_277(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5004,7 +5592,7 @@ func Ssogate_gate_begin_sp_login(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_243)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_244)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_278)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_279)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5021,7 +5609,7 @@ func Ssogate_gate_consume(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string,
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_246)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_280)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_281)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_282)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5159,7 +5747,20 @@ func Ssogate_gate_confirm_join(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 St
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_256)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_291)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+func Ssogate_gate_refresh_connection(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 Struct_SS_ssogate_fetcher, arg4 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_refresh) {
+	var swig_r Struct_SS_ssogate_refresh
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := getSwigcptr(arg3)
+	_swig_i_3 := getSwigcptr(arg4)
+	swig_r = (Struct_SS_ssogate_refresh)(SwigcptrStruct_SS_ssogate_refresh(C._wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_292)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5171,7 +5772,7 @@ func Ssogate_gate_confirm_join_member(arg1 Struct_SS_ssogate_gate, arg2 string, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_257)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_293)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5184,7 +5785,7 @@ func Ssogate_gate_find_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 str
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_259)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_294)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_295)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5273,7 +5874,7 @@ func Ssogate_gate_list_members(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 St
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_member_list)(SwigcptrStruct_SS_ssogate_member_list(C._wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_264)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_member_list)(SwigcptrStruct_SS_ssogate_member_list(C._wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_300)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5296,7 +5897,7 @@ func Ssogate_member_list_get(arg1 Struct_SS_ssogate_member_list, arg2 int64) (_s
 	var swig_r Struct_SS_ssogate_member
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_266(_swig_i_1))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_302(_swig_i_1))))
 	return swig_r
 }
 
@@ -5314,7 +5915,7 @@ func Ssogate_gate_decide_password_login(arg1 Struct_SS_ssogate_gate, arg2 string
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_267)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_268)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_303)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_304)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5360,7 +5961,7 @@ func Ssogate_gate_read_audit(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 int6
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_270)(unsafe.Pointer(&_swig_i_1)), C.swig_type_271(_swig_i_2), C.swig_type_272(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_306)(unsafe.Pointer(&_swig_i_1)), C.swig_type_307(_swig_i_2), C.swig_type_308(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5392,7 +5993,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_audit_query) SetAfter_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_273(_swig_i_1))
+	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_309(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
@@ -5405,7 +6006,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetBefore_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_275(_swig_i_1))
+	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_311(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
@@ -5418,7 +6019,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetSince(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_277(_swig_i_1))
+	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_313(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
@@ -5431,7 +6032,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetUntil(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_279(_swig_i_1))
+	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_315(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetUntil() (_swig_ret int64) {
@@ -5457,7 +6058,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetNewest_first() (_swig_ret int) {
 func (arg1 SwigcptrSsogate_audit_query) SetLimit(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_281(_swig_i_1))
+	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_317(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetLimit() (_swig_ret int64) {
@@ -5483,7 +6084,7 @@ func (arg1 SwigcptrSsogate_audit_query) Set_filter(arg2 int, arg3 string) (_swig
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_283)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_319)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -5541,7 +6142,7 @@ func Ssogate_audit_seq(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int6
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_286(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_322(_swig_i_1)))
 	return swig_r
 }
 
@@ -5549,7 +6150,7 @@ func Ssogate_audit_time(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_288(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_324(_swig_i_1)))
 	return swig_r
 }
 
@@ -5557,7 +6158,7 @@ func Ssogate_audit_account_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_r
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_290(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_326(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5568,7 +6169,7 @@ func Ssogate_audit_connection_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_292(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_328(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5579,7 +6180,7 @@ func Ssogate_audit_email(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_294(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_330(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5590,7 +6191,7 @@ func Ssogate_audit_outcome(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_296(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_332(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5601,7 +6202,7 @@ func Ssogate_audit_reason(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_298(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_334(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5612,7 +6213,7 @@ func Ssogate_audit_detail(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_300(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_336(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5657,6 +6258,14 @@ type Struct_SS_ssogate_idp interface {
 	Swigcptr() uintptr;
 }
 func (p SwigcptrStruct_SS_ssogate_idp) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_fetcher uintptr
+type Struct_SS_ssogate_fetcher interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_fetcher) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
@@ -5740,6 +6349,14 @@ func (p SwigcptrStruct_SS_ssogate_audit) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
+type SwigcptrStruct_SS_ssogate_refresh uintptr
+type Struct_SS_ssogate_refresh interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_refresh) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
 type SwigcptrStruct_SS_ssogate_test_idp uintptr
 type Struct_SS_ssogate_test_idp interface {
 	Swigcptr() uintptr;
@@ -5793,6 +6410,14 @@ type Struct_SS_ssogate_test_response_params interface {
 	Swigcptr() uintptr;
 }
 func (p SwigcptrStruct_SS_ssogate_test_response_params) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_metadata_event_list uintptr
+type Struct_SS_ssogate_metadata_event_list interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_metadata_event_list) Swigcptr() uintptr {
 	return uintptr(p)
 }
 

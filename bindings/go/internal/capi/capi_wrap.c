@@ -765,6 +765,114 @@ intgo _wrap_SSOGATE_METADATA_INVALID_capi_27b00b25d2a171a5() {
 }
 
 
+intgo _wrap_SSOGATE_METADATA_URL_INVALID_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_URL_INVALID;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_ADDRESS_BLOCKED_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_ADDRESS_BLOCKED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_FETCH_FAILED_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_FETCH_FAILED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_FETCH_TIMEOUT_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_FETCH_TIMEOUT;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_FETCH_TOO_LARGE_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_FETCH_TOO_LARGE;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_REDIRECT_REFUSED_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_REDIRECT_REFUSED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_HTTP_STATUS_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_HTTP_STATUS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_TLS_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_TLS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_ENTITY_CHANGED_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_ENTITY_CHANGED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_SSOGATE_WARN_CERT_EXPIRED_capi_27b00b25d2a171a5() {
   enum ssogate_code result;
   intgo _swig_go_result;
@@ -2087,6 +2195,625 @@ _gostring_ _wrap_ssogate_idp_warning_message_capi_27b00b25d2a171a5(struct ssogat
 }
 
 
+struct ssogate_fetcher *_wrap_ssogate_fetcher_new_capi_27b00b25d2a171a5() {
+  ssogate_fetcher *result = 0 ;
+  struct ssogate_fetcher *_swig_go_result;
+  
+  
+  result = (ssogate_fetcher *)ssogate_fetcher_new();
+  *(ssogate_fetcher **)&_swig_go_result = (ssogate_fetcher *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_fetcher_free_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  
+  ssogate_fetcher_free(arg1);
+  
+}
+
+
+intgo _wrap_ssogate_fetcher_set_allowed_networks_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, _gostring_ _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  ssogate_error *arg4 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  arg4 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_allowed_networks(arg1,(char const *)arg2,arg3,arg4);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_fetcher_set_ca_file_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, _gostring_ _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  ssogate_error *arg4 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  arg4 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_ca_file(arg1,(char const *)arg2,arg3,arg4);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_fetcher_set_timeout_ms_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, long long _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  int64_t arg2 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  arg2 = (int64_t)_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_timeout_ms(arg1,arg2,arg3);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_fetcher_set_max_bytes_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, long long _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  uint64_t arg2 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  arg2 = (uint64_t)_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_max_bytes(arg1,arg2,arg3);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_fetcher_set_max_redirects_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, intgo _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  int arg2 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_max_redirects(arg1,arg2,arg3);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_fetcher_set_allow_http_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, intgo _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  int arg2 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_allow_http(arg1,arg2,arg3);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_fetcher_set_expiry_warning_days_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, intgo _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  int arg2 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_expiry_warning_days(arg1,arg2,arg3);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_fetcher_set_now_capi_27b00b25d2a171a5(struct ssogate_fetcher *_swig_go_0, long long _swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_fetcher *arg1 = (ssogate_fetcher *) 0 ;
+  int64_t arg2 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_fetcher **)&_swig_go_0; 
+  arg2 = (int64_t)_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (int)ssogate_fetcher_set_now(arg1,arg2,arg3);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_SIGNING_KEY_ADDED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_SIGNING_KEY_REMOVED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRES_SOON;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_CERTIFICATE_EXPIRED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_SSO_URL_CHANGED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_SSO_URL_CHANGED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_METADATA_EXPIRED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_METADATA_EXPIRED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_REFRESH_FAILED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_REFRESH_FAILED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_ENTITY_ID_CHANGED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_METADATA_EVENT_METADATA_UPDATED_capi_27b00b25d2a171a5() {
+  enum ssogate_metadata_event result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_METADATA_EVENT_METADATA_UPDATED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_metadata_event_list_count_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  
+  result = ssogate_metadata_event_list_count((struct ssogate_metadata_event_list const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_metadata_event_list_kind_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (int)ssogate_metadata_event_list_kind((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_metadata_event_list_name_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_metadata_event_list_name((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_metadata_event_list_message_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_metadata_event_list_message((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_metadata_event_list_fingerprint_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_metadata_event_list_fingerprint((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_metadata_event_list_not_after_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (int64_t)ssogate_metadata_event_list_not_after((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_metadata_event_list_old_value_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_metadata_event_list_old_value((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_metadata_event_list_new_value_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_metadata_event_list_new_value((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_metadata_event_list_failures_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (int)ssogate_metadata_event_list_failures((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_metadata_event_list_error_code_capi_27b00b25d2a171a5(struct ssogate_metadata_event_list *_swig_go_0, long long _swig_go_1) {
+  ssogate_metadata_event_list *arg1 = (ssogate_metadata_event_list *) 0 ;
+  size_t arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_metadata_event_list **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (int)ssogate_metadata_event_list_error_code((struct ssogate_metadata_event_list const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_idp *_wrap_ssogate_idp_import_url_capi_27b00b25d2a171a5(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, struct ssogate_idp_options *_swig_go_3, struct ssogate_fetcher *_swig_go_4, struct ssogate_error *_swig_go_5) {
+  char *arg1 = (char *) 0 ;
+  size_t arg2 ;
+  char *arg3 = (char *) 0 ;
+  size_t arg4 ;
+  char *arg5 = (char *) 0 ;
+  size_t arg6 ;
+  ssogate_idp_options *arg7 = (ssogate_idp_options *) 0 ;
+  ssogate_fetcher *arg8 = (ssogate_fetcher *) 0 ;
+  ssogate_error *arg9 = (ssogate_error *) 0 ;
+  ssogate_idp *result = 0 ;
+  struct ssogate_idp *_swig_go_result;
+  
+  
+  arg1 = (char *)_swig_go_0.p;
+  arg2 = (size_t)_swig_go_0.n;
+  
+  
+  arg3 = (char *)_swig_go_1.p;
+  arg4 = (size_t)_swig_go_1.n;
+  
+  
+  arg5 = (char *)_swig_go_2.p;
+  arg6 = (size_t)_swig_go_2.n;
+  
+  arg7 = *(ssogate_idp_options **)&_swig_go_3; 
+  arg8 = *(ssogate_fetcher **)&_swig_go_4; 
+  arg9 = *(ssogate_error **)&_swig_go_5; 
+  
+  result = (ssogate_idp *)ssogate_idp_import_url((char const *)arg1,arg2,(char const *)arg3,arg4,(char const *)arg5,arg6,(struct ssogate_idp_options const *)arg7,(struct ssogate_fetcher const *)arg8,arg9);
+  *(ssogate_idp **)&_swig_go_result = (ssogate_idp *)result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_idp *_wrap_ssogate_idp_from_settings_capi_27b00b25d2a171a5(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, struct ssogate_idp_options *_swig_go_3, struct ssogate_error *_swig_go_4) {
+  char *arg1 = (char *) 0 ;
+  size_t arg2 ;
+  char *arg3 = (char *) 0 ;
+  size_t arg4 ;
+  char *arg5 = (char *) 0 ;
+  size_t arg6 ;
+  ssogate_idp_options *arg7 = (ssogate_idp_options *) 0 ;
+  ssogate_error *arg8 = (ssogate_error *) 0 ;
+  ssogate_idp *result = 0 ;
+  struct ssogate_idp *_swig_go_result;
+  
+  
+  arg1 = (char *)_swig_go_0.p;
+  arg2 = (size_t)_swig_go_0.n;
+  
+  
+  arg3 = (char *)_swig_go_1.p;
+  arg4 = (size_t)_swig_go_1.n;
+  
+  
+  arg5 = (char *)_swig_go_2.p;
+  arg6 = (size_t)_swig_go_2.n;
+  
+  arg7 = *(ssogate_idp_options **)&_swig_go_3; 
+  arg8 = *(ssogate_error **)&_swig_go_4; 
+  
+  result = (ssogate_idp *)ssogate_idp_from_settings((char const *)arg1,arg2,(char const *)arg3,arg4,(char const *)arg5,arg6,(struct ssogate_idp_options const *)arg7,arg8);
+  *(ssogate_idp **)&_swig_go_result = (ssogate_idp *)result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_metadata_event_list *_wrap_ssogate_idp_events_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  ssogate_metadata_event_list *result = 0 ;
+  struct ssogate_metadata_event_list *_swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (ssogate_metadata_event_list *)ssogate_idp_events((struct ssogate_idp const *)arg1);
+  *(ssogate_metadata_event_list **)&_swig_go_result = (ssogate_metadata_event_list *)result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_idp_source_url_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (char *)ssogate_idp_source_url((struct ssogate_idp const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_idp_source_etag_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (char *)ssogate_idp_source_etag((struct ssogate_idp const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_idp_source_last_modified_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (char *)ssogate_idp_source_last_modified((struct ssogate_idp const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_idp_source_fetched_at_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (int64_t)ssogate_idp_source_fetched_at((struct ssogate_idp const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_idp_source_attempted_at_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (int64_t)ssogate_idp_source_attempted_at((struct ssogate_idp const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_idp_source_next_refresh_at_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (int64_t)ssogate_idp_source_next_refresh_at((struct ssogate_idp const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_idp_source_failures_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (int)ssogate_idp_source_failures((struct ssogate_idp const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_idp_source_last_error_code_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (int)ssogate_idp_source_last_error_code((struct ssogate_idp const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_idp_source_last_error_capi_27b00b25d2a171a5(struct ssogate_idp *_swig_go_0) {
+  ssogate_idp *arg1 = (ssogate_idp *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_idp **)&_swig_go_0; 
+  
+  result = (char *)ssogate_idp_source_last_error((struct ssogate_idp const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 void _wrap_ssogate_connection_options_struct_size_set_capi_27b00b25d2a171a5(struct ssogate_connection_options *_swig_go_0, intgo _swig_go_1) {
   struct ssogate_connection_options *arg1 = (struct ssogate_connection_options *) 0 ;
   uint32_t arg2 ;
@@ -2922,6 +3649,113 @@ _gostring_ _wrap_ssogate_connection_sp_metadata_capi_27b00b25d2a171a5(struct sso
   
   result = (char *)ssogate_connection_sp_metadata((struct ssogate_connection const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+struct ssogate_refresh *_wrap_ssogate_connection_refresh_capi_27b00b25d2a171a5(struct ssogate_connection *_swig_go_0, struct ssogate_fetcher *_swig_go_1, struct ssogate_error *_swig_go_2) {
+  ssogate_connection *arg1 = (ssogate_connection *) 0 ;
+  ssogate_fetcher *arg2 = (ssogate_fetcher *) 0 ;
+  ssogate_error *arg3 = (ssogate_error *) 0 ;
+  ssogate_refresh *result = 0 ;
+  struct ssogate_refresh *_swig_go_result;
+  
+  arg1 = *(ssogate_connection **)&_swig_go_0; 
+  arg2 = *(ssogate_fetcher **)&_swig_go_1; 
+  arg3 = *(ssogate_error **)&_swig_go_2; 
+  
+  result = (ssogate_refresh *)ssogate_connection_refresh((struct ssogate_connection const *)arg1,(struct ssogate_fetcher const *)arg2,arg3);
+  *(ssogate_refresh **)&_swig_go_result = (ssogate_refresh *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_refresh_free_capi_27b00b25d2a171a5(struct ssogate_refresh *_swig_go_0) {
+  ssogate_refresh *arg1 = (ssogate_refresh *) 0 ;
+  
+  arg1 = *(ssogate_refresh **)&_swig_go_0; 
+  
+  ssogate_refresh_free(arg1);
+  
+}
+
+
+struct ssogate_connection *_wrap_ssogate_refresh_connection_capi_27b00b25d2a171a5(struct ssogate_refresh *_swig_go_0, struct ssogate_error *_swig_go_1) {
+  ssogate_refresh *arg1 = (ssogate_refresh *) 0 ;
+  ssogate_error *arg2 = (ssogate_error *) 0 ;
+  ssogate_connection *result = 0 ;
+  struct ssogate_connection *_swig_go_result;
+  
+  arg1 = *(ssogate_refresh **)&_swig_go_0; 
+  arg2 = *(ssogate_error **)&_swig_go_1; 
+  
+  result = (ssogate_connection *)ssogate_refresh_connection((struct ssogate_refresh const *)arg1,arg2);
+  *(ssogate_connection **)&_swig_go_result = (ssogate_connection *)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_refresh_applied_capi_27b00b25d2a171a5(struct ssogate_refresh *_swig_go_0) {
+  ssogate_refresh *arg1 = (ssogate_refresh *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_refresh **)&_swig_go_0; 
+  
+  result = (int)ssogate_refresh_applied((struct ssogate_refresh const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_refresh_not_modified_capi_27b00b25d2a171a5(struct ssogate_refresh *_swig_go_0) {
+  ssogate_refresh *arg1 = (ssogate_refresh *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_refresh **)&_swig_go_0; 
+  
+  result = (int)ssogate_refresh_not_modified((struct ssogate_refresh const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_refresh_error_code_capi_27b00b25d2a171a5(struct ssogate_refresh *_swig_go_0) {
+  ssogate_refresh *arg1 = (ssogate_refresh *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_refresh **)&_swig_go_0; 
+  
+  result = (int)ssogate_refresh_error_code((struct ssogate_refresh const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_refresh_error_message_capi_27b00b25d2a171a5(struct ssogate_refresh *_swig_go_0) {
+  ssogate_refresh *arg1 = (ssogate_refresh *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_refresh **)&_swig_go_0; 
+  
+  result = (char *)ssogate_refresh_error_message((struct ssogate_refresh const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+struct ssogate_metadata_event_list *_wrap_ssogate_refresh_events_capi_27b00b25d2a171a5(struct ssogate_refresh *_swig_go_0) {
+  ssogate_refresh *arg1 = (ssogate_refresh *) 0 ;
+  ssogate_metadata_event_list *result = 0 ;
+  struct ssogate_metadata_event_list *_swig_go_result;
+  
+  arg1 = *(ssogate_refresh **)&_swig_go_0; 
+  
+  result = (ssogate_metadata_event_list *)ssogate_refresh_events((struct ssogate_refresh const *)arg1);
+  *(ssogate_metadata_event_list **)&_swig_go_result = (ssogate_metadata_event_list *)result; 
   return _swig_go_result;
 }
 
@@ -7175,6 +8009,29 @@ intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(struct ssogate_gate 
   
   result = (int)ssogate_gate_confirm_join(arg1,(char const *)arg2,arg3,arg4);
   _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_refresh *_wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, struct ssogate_fetcher *_swig_go_2, struct ssogate_error *_swig_go_3) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  ssogate_fetcher *arg4 = (ssogate_fetcher *) 0 ;
+  ssogate_error *arg5 = (ssogate_error *) 0 ;
+  ssogate_refresh *result = 0 ;
+  struct ssogate_refresh *_swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  arg4 = *(ssogate_fetcher **)&_swig_go_2; 
+  arg5 = *(ssogate_error **)&_swig_go_3; 
+  
+  result = (ssogate_refresh *)ssogate_gate_refresh_connection(arg1,(char const *)arg2,arg3,(struct ssogate_fetcher const *)arg4,arg5);
+  *(ssogate_refresh **)&_swig_go_result = (ssogate_refresh *)result; 
   return _swig_go_result;
 }
 
