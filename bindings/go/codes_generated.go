@@ -88,7 +88,7 @@ const (
 	// The metadata server answered with an HTTP status other than 200 (or 304 to a conditional refresh).
 	CodeMetadataHTTPStatus Code = 136
 	// The metadata server's TLS certificate did not verify (unknown CA, wrong name, expired).
-	CodeMetadataTls Code = 137
+	CodeMetadataTLS Code = 137
 	// A refresh found another entityID at the metadata URL: not applied (the last known good metadata stays); an
 	// admin must check the IdP and import it again.
 	CodeMetadataEntityChanged Code = 138
@@ -293,7 +293,7 @@ func codeName(c Code) (string, bool) {
 		return "METADATA_REDIRECT_REFUSED", true
 	case CodeMetadataHTTPStatus:
 		return "METADATA_HTTP_STATUS", true
-	case CodeMetadataTls:
+	case CodeMetadataTLS:
 		return "METADATA_TLS", true
 	case CodeMetadataEntityChanged:
 		return "METADATA_ENTITY_CHANGED", true
@@ -446,7 +446,7 @@ var ErrMetadataFetchTimeout = sentinel(CodeMetadataFetchTimeout)
 var ErrMetadataFetchTooLarge = sentinel(CodeMetadataFetchTooLarge)
 var ErrMetadataRedirectRefused = sentinel(CodeMetadataRedirectRefused)
 var ErrMetadataHTTPStatus = sentinel(CodeMetadataHTTPStatus)
-var ErrMetadataTls = sentinel(CodeMetadataTls)
+var ErrMetadataTLS = sentinel(CodeMetadataTLS)
 var ErrMetadataEntityChanged = sentinel(CodeMetadataEntityChanged)
 var ErrSignatureMissing = sentinel(CodeSignatureMissing)
 var ErrSignatureInvalid = sentinel(CodeSignatureInvalid)

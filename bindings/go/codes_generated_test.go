@@ -51,7 +51,7 @@ var codePairs = []struct {
 	{ssogate.CodeMetadataFetchTooLarge, capi.SSOGATE_METADATA_FETCH_TOO_LARGE},
 	{ssogate.CodeMetadataRedirectRefused, capi.SSOGATE_METADATA_REDIRECT_REFUSED},
 	{ssogate.CodeMetadataHTTPStatus, capi.SSOGATE_METADATA_HTTP_STATUS},
-	{ssogate.CodeMetadataTls, capi.SSOGATE_METADATA_TLS},
+	{ssogate.CodeMetadataTLS, capi.SSOGATE_METADATA_TLS},
 	{ssogate.CodeMetadataEntityChanged, capi.SSOGATE_METADATA_ENTITY_CHANGED},
 	{ssogate.CodeWarnCertExpired, capi.SSOGATE_WARN_CERT_EXPIRED},
 	{ssogate.CodeWarnCertExpiresSoon, capi.SSOGATE_WARN_CERT_EXPIRES_SOON},

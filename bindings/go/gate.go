@@ -95,13 +95,17 @@ type GateOptions struct {
 	// MaxResponseBytes: decoded SAMLResponses larger than this are refused (CodeInputTooLarge);
 	// 0 means 1 MiB.
 	MaxResponseBytes uint64
+	// OnMetadataEvent, when set, is called for every event of RefreshConnection, after its audit row
+	// is written, on the refreshing goroutine.
+	OnMetadataEvent func(connectionID string, event MetadataEvent)
 }
 
 // Gate runs the whole SSO flow over its stores: admin calls, BeginSPLogin, Consume (verification +
 // policy + directory update + audit row), ConfirmJoin, DecidePasswordLogin. It is safe for
 // concurrent use; Close releases it (a finalizer does so otherwise).
 type Gate struct {
-	ref *ref[capi.Struct_SS_ssogate_gate]
+	ref     *ref[capi.Struct_SS_ssogate_gate]
+	onEvent func(connectionID string, event MetadataEvent)
 }
 
 // OpenGate opens a gate. location holds the directory: "sqlite:PATH" (the embedded default) or
@@ -168,7 +172,7 @@ func makeGate(call string, opts GateOptions, create func(capi.Ssogate_gate_optio
 	if h.Swigcptr() == 0 {
 		return nil, e.failure(call)
 	}
-	return &Gate{ref: newRef(h, capi.Ssogate_gate_free)}, nil
+	return &Gate{ref: newRef(h, capi.Ssogate_gate_free), onEvent: opts.OnMetadataEvent}, nil
 }
 
 // Close releases the gate; later calls fail with ErrInvalidArgument. Safe to call more than once.

@@ -97,6 +97,8 @@ type IdP struct {
 	cacheDuration     string
 	signatureVerified bool
 	warnings          []Warning
+	source            MetadataSource
+	events            []MetadataEvent
 }
 
 // ImportIdPMetadata imports IdP metadata, the bytes as the admin uploaded them. Refusals are *Error
@@ -153,6 +155,8 @@ func (idp *IdP) load(h capi.Struct_SS_ssogate_idp) error {
 	idp.validUntil = capi.Ssogate_idp_valid_until(h)
 	idp.cacheDuration = capi.Ssogate_idp_cache_duration(h)
 	idp.signatureVerified = capi.Ssogate_idp_signature_verified(h) != 0
+	idp.source = readSource(h)
+	idp.events = readEvents(capi.Ssogate_idp_events(h))
 
 	for i := int64(0); i < capi.Ssogate_idp_sso_count(h); i++ {
 		idp.sso = append(idp.sso, Endpoint{
