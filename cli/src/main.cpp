@@ -2,10 +2,12 @@
 // metadata, press Save, paste the ACS URL and SP Entity ID back into the IdP). It is written against
 // the public C++ header, ssogate.hpp, like any host of the library.
 //
-//   ssogate idp import FILE --base-url URL [--entity-id ID] [--id CONNID] [--acs-url U]
+//   ssogate idp import FILE|URL --base-url URL [--entity-id ID] [--id CONNID] [--acs-url U]
 //                           [--sp-entity-id E] [--sp-cert CERT.pem] [--allow-idp-initiated] [--jit]
 //                           [--sp-encryption-cert CERT.pem ...] [--allow-rsa-1-5] [--allow-legacy-sp-key]
 //                           [--out CONNECTION.json] [--json] [--now UNIXSECONDS]
+//                           [--allow-network CIDR ...] [--ca-file CA.pem] [--allow-http] [--timeout-ms MS]
+//   ssogate idp refresh CONNECTION.json [--json] [--allow-network CIDR ...] [--ca-file CA.pem] [--now UNIXSECONDS]
 //   ssogate sp metadata CONNECTION.json [--now UNIXSECONDS] [--json]
 //   ssogate demo [--dir DIR] [--keep]
 //   ssogate login-url CONNECTION.json [--binding redirect|post] [--return-to PATH]
@@ -22,6 +24,7 @@
 // FILE_UNREADABLE, FILE_IS_DIRECTORY, FILE_IS_URL, FILE_UNWRITABLE, INTERNAL).
 #include "demo.hpp"
 #include "files.hpp"
+#include "idp_url.hpp"
 #include "login_url.hpp"
 #include "testing.hpp"
 #include "text.hpp"
@@ -176,6 +179,7 @@ struct ImportArgs {
     std::string out;
     bool json = false;
     std::optional<std::int64_t> now;
+    FetchArgs fetch;
 };
 
 json connection_json(const ssogate::Connection &conn) {
@@ -215,12 +219,23 @@ void refuse_html(const std::string &file) {
                              "IdPs publish a metadata URL that returns XML");
 }
 
-int run_import(const ImportArgs &a) {
-    const std::string xml = read_input(a.file, metadata_file_cap, "the metadata file");
-    if (looks_like_html(xml)) refuse_html(a.file);
+// The metadata of `idp import`: fetched when FILE is an http(s) URL, else read from the file.
+ssogate::Idp import_idp(const ImportArgs &a) {
     ssogate::IdpOptions options;
     options.now = a.now.value_or(0);
-    const auto idp = ssogate::Idp::import_metadata(xml, a.entity_id, {}, options);
+    if (is_metadata_url(a.file)) {
+        FetchArgs fetch = a.fetch;
+        fetch.now = a.now;
+        const ssogate::Fetcher fetcher = make_fetcher(fetch);
+        return ssogate::Idp::import_url(a.file, a.entity_id, {}, options, &fetcher);
+    }
+    const std::string xml = read_input(a.file, metadata_file_cap, "the metadata file");
+    if (looks_like_html(xml)) refuse_html(a.file);
+    return ssogate::Idp::import_metadata(xml, a.entity_id, {}, options);
+}
+
+int run_import(const ImportArgs &a) {
+    const auto idp = import_idp(a);
 
     ssogate::ConnectionParams params;
     params.base_url = a.base_url;
@@ -313,7 +328,7 @@ CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
     auto *idp_cmd = app.add_subcommand("idp", "Identity provider metadata");
     idp_cmd->require_subcommand(1);
     auto *import_cmd = idp_cmd->add_subcommand("import", "Import the IdP's metadata.xml and make a connection");
-    import_cmd->add_option("FILE", imp.file, "The metadata file saved from the IdP")->required();
+    import_cmd->add_option("FILE", imp.file, "The metadata file saved from the IdP, or its https URL")->required();
     import_cmd->add_option("--base-url", imp.base_url, "Your service's base URL, e.g. https://app.example.com")
         ->required();
     import_cmd->add_option("--entity-id", imp.entity_id, "The IdP to take from a federation aggregate");
@@ -342,6 +357,7 @@ CLI::App *add_import_command(CLI::App &app, ImportArgs &imp) {
     import_cmd->add_option("--out", imp.out, "Write the connection JSON to this file");
     import_cmd->add_flag("--json", imp.json, "Print one JSON object instead of text");
     import_cmd->add_option("--now", imp.now, "The clock for expiry checks, Unix seconds (for tests)");
+    add_fetch_options(import_cmd, imp.fetch);
     return import_cmd;
 }
 
@@ -369,6 +385,8 @@ int main(int argc, char **argv) {
 
     ImportArgs imp;
     auto *import_cmd = add_import_command(app, imp);
+    RefreshArgs refresh_args;
+    auto *refresh_cmd = add_refresh_command(import_cmd->get_parent(), refresh_args);
     SpMetadataArgs sp;
     auto *meta_cmd = add_sp_metadata_command(app, sp);
 
@@ -401,6 +419,7 @@ int main(int argc, char **argv) {
     }
 
     const bool as_json = (import_cmd->parsed() && imp.json) || (meta_cmd->parsed() && sp.json) ||
+                         (refresh_cmd->parsed() && refresh_args.json) ||
                          (verify_cmd->parsed() && verify_args.json);
     try {
         if (import_cmd->parsed()) {
@@ -408,6 +427,9 @@ int main(int argc, char **argv) {
         }
         if (meta_cmd->parsed()) {
             return run_sp_metadata(sp);
+        }
+        if (refresh_cmd->parsed()) {
+            return run_refresh(refresh_args);
         }
         if (demo_cmd->parsed()) {
             return run_demo(demo_args);

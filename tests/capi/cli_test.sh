@@ -152,15 +152,52 @@ json_error "$tmp/out" FILE_IS_DIRECTORY 1
 status 1 "$ssogate" idp import "$md/okta-1.xml" --base-url https://app.example.com --out "$tmp/no-dir/c.json" --json
 json_error "$tmp/out" FILE_UNWRITABLE 1
 
-# A URL where a file is expected: the command reads files and says how to download one.
-url=https://dev-513394.oktapreview.com/app/exkppsa1qwuFV4D7z0h7/sso/saml/metadata
-status 1 "$ssogate" idp import "$url" --base-url https://app.example.com
-contains "$tmp/err" "is a URL: the ssogate command reads files"
-contains "$tmp/err" "curl -fsS -o file.xml '$url'"
-status 1 "$ssogate" idp import "$url" --base-url https://app.example.com --json
-json_error "$tmp/out" FILE_IS_URL 1
+# A URL where a file is expected: the command reads files and says how to download one. (`idp import`
+# fetches https URLs itself: below.)
 status 1 "$ssogate" sp metadata "https://app.example.com/connection.json" --json
 json_error "$tmp/out" FILE_IS_URL 1
+status 1 "$ssogate" sp metadata "https://app.example.com/connection.json"
+contains "$tmp/err" "is a URL: the ssogate command reads files"
+
+# `idp import URL`: a real HTTPS host on 127.0.0.1 with its own test CA (tests/support/metadata_server.py).
+# Refused before any connection: a private address, another scheme; 127.0.0.1 itself without --allow-network.
+status 3 "$ssogate" idp import https://10.1.2.3/metadata.xml --base-url https://app.example.com --json
+json_error "$tmp/out" METADATA_ADDRESS_BLOCKED 3 131
+status 3 "$ssogate" idp import http://idp.example/metadata.xml --base-url https://app.example.com
+contains "$tmp/err" "error: METADATA_URL_INVALID"
+host=$tmp/host
+mkdir "$host"
+python3 "$(dirname "$0")/../support/metadata_server.py" "$host" >"$tmp/host.json" &
+host_pid=$!
+trap 'kill -9 $host_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do [ -s "$tmp/host.json" ] && break; sleep 0.1; done
+port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$tmp/host.json")
+ca=$host/tls/ca.pem
+cp "$md/okta-1.xml" "$host/okta.xml"
+status 3 "$ssogate" idp import "https://127.0.0.1:$port/okta.xml" --base-url https://app.example.com --now "$now"
+contains "$tmp/err" "error: METADATA_ADDRESS_BLOCKED"
+contains "$tmp/err" "127.0.0.1 (loopback)"
+status 0 "$ssogate" idp import "https://127.0.0.1:$port/okta.xml" --base-url https://app.example.com --id okta-url \
+    --allow-network 127.0.0.1/32 --ca-file "$ca" --now "$now" --out "$tmp/url.json"
+contains "$tmp/out" "IdP entityID:  http://www.okta.com/exkppsa1qwuFV4D7z0h7"
+contains "$tmp/url.json" "\"url\": \"https://127.0.0.1:$port/okta.xml\""
+# Refresh: unchanged (304), then a broken document (exit 3, the last known good stays, the file records it).
+status 0 "$ssogate" idp refresh "$tmp/url.json" --allow-network 127.0.0.1/32 --ca-file "$ca" --now "$now" --json
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["applied"] is False and d["not_modified"] is True and d["error"] is None, d
+assert d["consecutive_failures"] == 0 and d["next_refresh_at"].endswith("Z"), d
+' "$tmp/out" || fail "idp refresh --json (unchanged)"
+ok
+printf '<md:EntityDescriptor' >"$host/okta.xml"
+status 3 "$ssogate" idp refresh "$tmp/url.json" --allow-network 127.0.0.1/32 --ca-file "$ca" --now "$now"
+contains "$tmp/out" "Refresh failed (XML_MALFORMED)"
+contains "$tmp/out" "METADATA_REFRESH_FAILED:"
+contains "$tmp/url.json" "\"consecutive_failures\": 1"
+status 0 "$ssogate" sp metadata "$tmp/url.json" --now "$now"
+contains "$tmp/out" 'entityID="https://app.example.com/sso/saml/okta-url"'
+kill -9 $host_pid
 
 # A web page saved from the browser instead of the metadata XML: said to be HTML, with where the XML is.
 printf '<!DOCTYPE html>\n<html><head><title>Okta</title></head><body>metadata</body></html>\n' >"$tmp/page.html"
