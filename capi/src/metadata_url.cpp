@@ -61,7 +61,8 @@ core::fetch::Transport callback_transport(ssogate_fetch_fn fn, void *user_data) 
                            "\" (it returned " + core::code_name(rc) + ")");
         }
         if (!reply.set)
-            core::fail(Code::metadata_fetch_failed, "the host's fetch callback returned 0 without ssogate_fetch_reply_set");
+            core::fail(Code::metadata_fetch_failed,
+                       "the host's fetch callback returned 0 without ssogate_fetch_reply_set");
         return reply.r;
     };
 }
@@ -115,7 +116,8 @@ int ssogate_fetcher_set_ca_file(ssogate_fetcher *fetcher, const char *path, size
     return setter(err, [&] {
         auto &f = require(fetcher, "ssogate_fetcher_set_ca_file");
         const std::string_view p = ssogate::capi::input(path, path_len, "path");
-        if (p.find('\0') != std::string_view::npos) core::fail(Code::invalid_setting, "the CA file path holds a NUL byte");
+        if (p.find('\0') != std::string_view::npos)
+            core::fail(Code::invalid_setting, "the CA file path holds a NUL byte");
         f.o.policy.ca_file = std::string(p);
     });
 }
@@ -133,7 +135,8 @@ int ssogate_fetcher_set_max_bytes(ssogate_fetcher *fetcher, uint64_t max_bytes, 
     return setter(err, [&] {
         auto &f = require(fetcher, "ssogate_fetcher_set_max_bytes");
         if (max_bytes < 1024 || max_bytes > (64u << 20))
-            core::fail(Code::invalid_setting, "max_bytes must be between 1 KiB and 64 MiB, got " + std::to_string(max_bytes));
+            core::fail(Code::invalid_setting,
+                       "max_bytes must be between 1 KiB and 64 MiB, got " + std::to_string(max_bytes));
         f.o.policy.max_bytes = static_cast<std::size_t>(max_bytes);
     });
 }
@@ -175,9 +178,9 @@ int ssogate_fetcher_set_callback(ssogate_fetcher *fetcher, ssogate_fetch_fn fn, 
     });
 }
 
-int ssogate_fetch_reply_set(ssogate_fetch_reply *reply, int status, const char *body, size_t body_len,
-                            const char *etag, size_t etag_len, const char *last_modified, size_t last_modified_len,
-                            const char *location, size_t location_len) noexcept {
+int ssogate_fetch_reply_set(ssogate_fetch_reply *reply, int status, const char *body, size_t body_len, const char *etag,
+                            size_t etag_len, const char *last_modified, size_t last_modified_len, const char *location,
+                            size_t location_len) noexcept {
     ssogate_error local;
     SSOGATE_CAPI_BEGIN(&local) {
         if (reply == nullptr) core::fail(Code::invalid_argument, "ssogate_fetch_reply_set: reply is NULL");
@@ -245,28 +248,27 @@ int ssogate_metadata_event_list_error_code(const ssogate_metadata_event_list *ev
 ssogate_idp *ssogate_idp_import_url(const char *url, size_t url_len, const char *entity_id, size_t entity_id_len,
                                     const char *signer_pem, size_t signer_pem_len, const ssogate_idp_options *opts,
                                     const ssogate_fetcher *fetcher, ssogate_error *err) noexcept {
-    SSOGATE_CAPI_BEGIN(err) {
-        core::ImportOptions io = ssogate::capi::import_options(opts);
-        io.entity_id = std::string(ssogate::capi::input(entity_id, entity_id_len, "entity_id"));
-        io.trusted_signer_pem = std::string(ssogate::capi::input(signer_pem, signer_pem_len, "signer_pem"));
-        core::RefreshOptions ro = ssogate::capi::refresh_options(fetcher);
-        if (!ro.now && io.now) ro.now = io.now;
-        auto imported = core::import_idp_metadata_url(ssogate::capi::input(url, url_len, "url"), io, ro);
-        auto handle = std::make_unique<ssogate_idp>(imported.idp);
-        handle->events.events = std::move(imported.events);
-        return handle.release();
-    }
-    SSOGATE_CAPI_END(err, nullptr)
+    SSOGATE_CAPI_BEGIN(err){core::ImportOptions io = ssogate::capi::import_options(opts);
+io.entity_id = std::string(ssogate::capi::input(entity_id, entity_id_len, "entity_id"));
+io.trusted_signer_pem = std::string(ssogate::capi::input(signer_pem, signer_pem_len, "signer_pem"));
+core::RefreshOptions ro = ssogate::capi::refresh_options(fetcher);
+if (!ro.now && io.now) ro.now = io.now;
+auto imported = core::import_idp_metadata_url(ssogate::capi::input(url, url_len, "url"), io, ro);
+auto handle = std::make_unique<ssogate_idp>(imported.idp);
+handle->events.events = std::move(imported.events);
+return handle.release();
+}
+SSOGATE_CAPI_END(err, nullptr)
 }
 
 ssogate_idp *ssogate_idp_from_settings(const char *entity_id, size_t entity_id_len, const char *sso_url,
                                        size_t sso_url_len, const char *certificate, size_t certificate_len,
                                        const ssogate_idp_options *opts, ssogate_error *err) noexcept {
     SSOGATE_CAPI_BEGIN(err) {
-        return new ssogate_idp(core::idp_from_settings(ssogate::capi::input(entity_id, entity_id_len, "entity_id"),
-                                                       ssogate::capi::input(sso_url, sso_url_len, "sso_url"),
-                                                       ssogate::capi::input(certificate, certificate_len, "certificate"),
-                                                       ssogate::capi::import_options(opts)));
+        return new ssogate_idp(core::idp_from_settings(
+            ssogate::capi::input(entity_id, entity_id_len, "entity_id"),
+            ssogate::capi::input(sso_url, sso_url_len, "sso_url"),
+            ssogate::capi::input(certificate, certificate_len, "certificate"), ssogate::capi::import_options(opts)));
     }
     SSOGATE_CAPI_END(err, nullptr)
 }

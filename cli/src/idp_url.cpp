@@ -84,11 +84,10 @@ int run_refresh(const RefreshArgs &a) {
                     {"url", src.url},
                     {"applied", r.applied},
                     {"not_modified", r.not_modified},
-                    {"error", r.error_code == SSOGATE_OK
-                                  ? json(nullptr)
-                                  : json{{"code", r.error_code},
-                                         {"name", ssogate::code_name(r.error_code)},
-                                         {"message", r.error_message}}},
+                    {"error", r.error_code == SSOGATE_OK ? json(nullptr)
+                                                         : json{{"code", r.error_code},
+                                                                {"name", ssogate::code_name(r.error_code)},
+                                                                {"message", r.error_message}}},
                     {"consecutive_failures", src.failures},
                     {"next_refresh_at", datetime(src.next_refresh_at)},
                     {"events", events_json(r.events)}};

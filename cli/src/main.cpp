@@ -419,8 +419,7 @@ int main(int argc, char **argv) {
     }
 
     const bool as_json = (import_cmd->parsed() && imp.json) || (meta_cmd->parsed() && sp.json) ||
-                         (refresh_cmd->parsed() && refresh_args.json) ||
-                         (verify_cmd->parsed() && verify_args.json);
+                         (refresh_cmd->parsed() && refresh_args.json) || (verify_cmd->parsed() && verify_args.json);
     try {
         if (import_cmd->parsed()) {
             return run_import(imp);

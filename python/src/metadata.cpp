@@ -103,7 +103,8 @@ void bind_metadata(py::module_ &m) {
             return owned_idp(ssogate::Idp::from_settings(entity_id, sso_url, certificate));
         },
         py::arg("entity_id"), py::arg("sso_url"), py::arg("certificate"));
-    m.def("idp_events", [](const Idp &i) { return event_tuples(i.view.events()); }, py::arg("idp"));
+    m.def(
+        "idp_events", [](const Idp &i) { return event_tuples(i.view.events()); }, py::arg("idp"));
     m.def(
         "idp_source",
         [](const Idp &i) {

@@ -82,10 +82,10 @@ static int count_code(const ssogate_metadata_event_list *l, const char *name) {
 }
 
 static void test_import_refresh_and_gate(void) {
-    ssogate_test_idp *tidp = ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0,
-                                                  SSOGATE_KEY_TYPE_RSA_2048, err);
-    ssogate_test_idp *other = ssogate_test_idp_new(S("https://elsewhere.example/idp"), NULL, 0,
-                                                   SSOGATE_KEY_TYPE_RSA_2048, err);
+    ssogate_test_idp *tidp =
+        ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0, SSOGATE_KEY_TYPE_RSA_2048, err);
+    ssogate_test_idp *other =
+        ssogate_test_idp_new(S("https://elsewhere.example/idp"), NULL, 0, SSOGATE_KEY_TYPE_RSA_2048, err);
     CHECK(tidp != NULL && other != NULL);
     served = ssogate_test_idp_metadata_xml(tidp);
     served_etag = "\"v1\"";
@@ -180,8 +180,8 @@ static void test_import_refresh_and_gate(void) {
 
     /* Manual set-up: no URL, so no refresh. */
     const char *pem = ssogate_test_idp_certificate_pem(tidp);
-    ssogate_idp *manual = ssogate_idp_from_settings(S("https://okta.test.example/exk1"), S("https://okta.test.example/sso"),
-                                                    pem, strlen(pem), NULL, err);
+    ssogate_idp *manual = ssogate_idp_from_settings(S("https://okta.test.example/exk1"),
+                                                    S("https://okta.test.example/sso"), pem, strlen(pem), NULL, err);
     CHECK(manual != NULL);
     CHECK_STR(ssogate_idp_sso_url(manual, SSOGATE_BINDING_HTTP_POST), "https://okta.test.example/sso");
     CHECK_STR(ssogate_idp_source_url(manual), "");

@@ -29,8 +29,9 @@ namespace {
 const std::string entity = "https://idp.rotation.example/saml";
 
 // IdP metadata with these certificates (DER), optionally with validUntil and cacheDuration.
-std::string metadata(const std::vector<std::string> &certs_der, const std::string &sso = "https://idp.rotation.example/sso",
-                     const std::string &attributes = "", const std::string &entity_id = entity) {
+std::string metadata(const std::vector<std::string> &certs_der,
+                     const std::string &sso = "https://idp.rotation.example/sso", const std::string &attributes = "",
+                     const std::string &entity_id = entity) {
     std::string keys;
     for (const auto &der : certs_der) {
         keys += "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>" +
@@ -92,7 +93,8 @@ struct Keys {
 TEST(MetadataUrl, ImportThen304ThenRotationWithEvents) {
     MetadataServer server;
     Keys k;
-    server.put("md.xml", metadata({k.a.certificate_der()}, "https://idp.rotation.example/sso", "cacheDuration=\"PT1H\""));
+    server.put("md.xml",
+               metadata({k.a.certificate_der()}, "https://idp.rotation.example/sso", "cacheDuration=\"PT1H\""));
     const RefreshOptions o = options_for(server);
     const UrlImport imported = import_idp_metadata_url(server.https("md.xml"), {}, o);
     EXPECT_EQ(imported.idp->entity_id(), entity);
@@ -109,7 +111,7 @@ TEST(MetadataUrl, ImportThen304ThenRotationWithEvents) {
     EXPECT_TRUE(r.not_modified);
     EXPECT_FALSE(r.applied);
     EXPECT_TRUE(r.events.empty());
-    EXPECT_NE(server.requests().find("GET /md.xml \"" ), std::string::npos) << server.requests();
+    EXPECT_NE(server.requests().find("GET /md.xml \""), std::string::npos) << server.requests();
 
     // The IdP publishes its next key beside the current one: added.
     server.put("md.xml", metadata({k.a.certificate_der(), k.b.certificate_der()}));
@@ -124,7 +126,8 @@ TEST(MetadataUrl, ImportThen304ThenRotationWithEvents) {
     server.put("md.xml", metadata({k.b.certificate_der()}, "https://idp.rotation.example/sso2"));
     r = refresh_connection(*r.connection, o);
     ASSERT_FALSE(r.failure) << r.failure->what();
-    ASSERT_EQ(names(r.events), (std::vector<std::string>{"METADATA_UPDATED", "SIGNING_KEY_REMOVED", "SSO_URL_CHANGED"}));
+    ASSERT_EQ(names(r.events),
+              (std::vector<std::string>{"METADATA_UPDATED", "SIGNING_KEY_REMOVED", "SSO_URL_CHANGED"}));
     EXPECT_EQ(r.events[1].fingerprint, crypto::parse_certificate_der(k.a.certificate_der()).sha256);
     EXPECT_EQ(r.events[2].old_value, "https://idp.rotation.example/sso");
     EXPECT_EQ(r.events[2].new_value, "https://idp.rotation.example/sso2");
@@ -314,9 +317,9 @@ TEST(MetadataUrl, HostTransportGetsTheSameRules) {
     EXPECT_EQ(imported.idp->source().etag, "\"v1\"");
     const RefreshResult refreshed = refresh_connection(*connect(imported.idp), o);
     EXPECT_TRUE(refreshed.not_modified);
-    EXPECT_EQ(asked, (std::vector<std::string>{"https://idp.example/start ", "https://idp.example/metadata ",
-                                                "https://idp.example/start \"v1\"",
-                                                "https://idp.example/metadata \"v1\""}));
+    EXPECT_EQ(asked,
+              (std::vector<std::string>{"https://idp.example/start ", "https://idp.example/metadata ",
+                                        "https://idp.example/start \"v1\"", "https://idp.example/metadata \"v1\""}));
     // A transport's redirect to plain http is refused as for libcurl.
     o.transport = [](const fetch::Request &, const fetch::Policy &) {
         fetch::Reply r;
@@ -378,7 +381,8 @@ TEST(MetadataUrl, ManualSetUp) {
               idp.certificate_der());
     // The same checks as an import: a weak key, no certificate, a relative SSO URL, markup in values.
     expect_code(Code::metadata_no_signing_cert, [&] { idp_from_settings("e", "https://idp.example/sso", " ", {}); });
-    expect_code(Code::metadata_bad_cert, [&] { idp_from_settings("e", "https://idp.example/sso", "bm90IGEgY2VydA==", {}); });
+    expect_code(Code::metadata_bad_cert,
+                [&] { idp_from_settings("e", "https://idp.example/sso", "bm90IGEgY2VydA==", {}); });
     ConnectionParams params;
     params.base_url = "https://app.example.com";
     params.id = "okta";
@@ -393,13 +397,11 @@ TEST(MetadataUrl, RefreshSchedule) {
     const auto md = import_idp_metadata(metadata({idp.certificate_der()}), {});
     const std::int64_t t = 1'800'000'000;
     EXPECT_EQ(next_refresh_time(*md, t, 0), t + 6 * 3600) << "no cacheDuration: 6 hours";
-    const auto hourly = import_idp_metadata(metadata({idp.certificate_der()}, "https://idp.rotation.example/sso",
-                                                     "cacheDuration=\"PT1H\""),
-                                            {});
+    const auto hourly = import_idp_metadata(
+        metadata({idp.certificate_der()}, "https://idp.rotation.example/sso", "cacheDuration=\"PT1H\""), {});
     EXPECT_EQ(next_refresh_time(*hourly, t, 0), t + 3600);
-    const auto tiny = import_idp_metadata(metadata({idp.certificate_der()}, "https://idp.rotation.example/sso",
-                                                   "cacheDuration=\"PT5S\""),
-                                          {});
+    const auto tiny = import_idp_metadata(
+        metadata({idp.certificate_der()}, "https://idp.rotation.example/sso", "cacheDuration=\"PT5S\""), {});
     EXPECT_EQ(next_refresh_time(*tiny, t, 0), t + 600) << "at least 10 minutes";
     EXPECT_EQ(next_refresh_time(*md, t, 1), t + 300);
     EXPECT_EQ(next_refresh_time(*md, t, 2), t + 600);

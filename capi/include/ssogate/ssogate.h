@@ -482,7 +482,8 @@ SSOGATE_API int ssogate_fetcher_set_max_bytes(ssogate_fetcher *fetcher, uint64_t
 SSOGATE_API int ssogate_fetcher_set_max_redirects(ssogate_fetcher *fetcher, int max_redirects,
                                                   ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Non-zero also fetches plain http URLs (never reached from https by a redirect). Default 0. */
-SSOGATE_API int ssogate_fetcher_set_allow_http(ssogate_fetcher *fetcher, int allow, ssogate_error *err) SSOGATE_NOEXCEPT;
+SSOGATE_API int ssogate_fetcher_set_allow_http(ssogate_fetcher *fetcher, int allow,
+                                               ssogate_error *err) SSOGATE_NOEXCEPT;
 /** Certificates expiring within this many days give a CERTIFICATE_EXPIRES_SOON event, 1..365 (default 30). */
 SSOGATE_API int ssogate_fetcher_set_expiry_warning_days(ssogate_fetcher *fetcher, int days,
                                                         ssogate_error *err) SSOGATE_NOEXCEPT;
@@ -811,7 +812,7 @@ SSOGATE_API void ssogate_refresh_free(ssogate_refresh *refresh) SSOGATE_NOEXCEPT
  * ssogate_refresh_applied, else over the last known good with its refresh state updated.
  */
 SSOGATE_API SSOGATE_MUST_CHECK ssogate_connection *ssogate_refresh_connection(const ssogate_refresh *refresh,
-                                                                               ssogate_error *err) SSOGATE_NOEXCEPT;
+                                                                              ssogate_error *err) SSOGATE_NOEXCEPT;
 /** 1 when a new document is in force, else 0. */
 SSOGATE_API int ssogate_refresh_applied(const ssogate_refresh *refresh) SSOGATE_NOEXCEPT;
 /** 1 when the server had nothing newer (304, or the same bytes), else 0. */

@@ -463,9 +463,9 @@ public:
                           const IdpOptions &options = {}, const Fetcher *fetcher = nullptr) {
         detail::ErrorSlot err;
         const ssogate_idp_options o = options.to_c();
-        ssogate_idp *h = ssogate_idp_import_url(url.data(), url.size(), entity_id.data(), entity_id.size(),
-                                                signer_pem.data(), signer_pem.size(), &o,
-                                                fetcher == nullptr ? nullptr : fetcher->get(), err.get());
+        ssogate_idp *h =
+            ssogate_idp_import_url(url.data(), url.size(), entity_id.data(), entity_id.size(), signer_pem.data(),
+                                   signer_pem.size(), &o, fetcher == nullptr ? nullptr : fetcher->get(), err.get());
         return Idp(detail::checked(h, err));
     }
 
@@ -1499,10 +1499,10 @@ public:
     /** Refreshes a stored connection (ssogate_gate_refresh_connection): audited; the result says what happened. */
     RefreshResult refresh_connection(std::string_view connection_id, const Fetcher *fetcher = nullptr) const {
         detail::ErrorSlot err;
-        return detail::take_refresh(ssogate_gate_refresh_connection(h_, connection_id.data(), connection_id.size(),
-                                                                    fetcher == nullptr ? nullptr : fetcher->get(),
-                                                                    err.get()),
-                                    err);
+        return detail::take_refresh(
+            ssogate_gate_refresh_connection(h_, connection_id.data(), connection_id.size(),
+                                            fetcher == nullptr ? nullptr : fetcher->get(), err.get()),
+            err);
     }
 
     /** One round trip to each store; throws Error STORE_UNAVAILABLE naming the store that did not answer. */

@@ -7,8 +7,8 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 
 namespace ssogate::core::fetch {
@@ -17,9 +17,8 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
     return out;
 }
 
@@ -128,8 +127,8 @@ Network parse_network(std::string_view text) {
         int v = -1;
         const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
         if (ec != std::errc() || end != p.data() + p.size() || v < 0 || v > max)
-            fail(Code::invalid_setting, "allowed network \"" + util::printable(text, 100) + "\": the prefix must be 0.." +
-                                            std::to_string(max));
+            fail(Code::invalid_setting, "allowed network \"" + util::printable(text, 100) +
+                                            "\": the prefix must be 0.." + std::to_string(max));
         n.prefix = v;
     }
     return n;
@@ -161,7 +160,8 @@ void check_url(std::string_view url, const Policy &policy) {
     if (!p) bad_url(url, "not an absolute URL (expected https://host/path)");
     if (p->scheme == "http") {
         if (!policy.allow_http)
-            bad_url(url, "plain http can be altered on the way; use https (or let the host allow http for this import)");
+            bad_url(url,
+                    "plain http can be altered on the way; use https (or let the host allow http for this import)");
     } else if (p->scheme != "https") {
         bad_url(url, "the scheme is \"" + p->scheme + "\"; only https is fetched");
     }
@@ -175,7 +175,8 @@ Result get(const Request &request, const Policy &policy, const Transport &transp
     Request req = request;
     for (int hop = 0;; ++hop) {
         Policy p = policy;
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0)
             fail(Code::metadata_fetch_timeout, "no answer from \"" + util::printable(req.url, 200) + "\" within " +
                                                    std::to_string(policy.timeout_ms) + " ms");
@@ -188,8 +189,8 @@ Result get(const Request &request, const Policy &policy, const Transport &transp
                                                      std::to_string(reply.status) + " without a Location");
             const std::string next = resolve(req.url, reply.location);
             if (hop >= policy.max_redirects)
-                fail(Code::metadata_redirect_refused, hop_text(req.url, next) + ": more than " +
-                                                          std::to_string(policy.max_redirects) + " redirects");
+                fail(Code::metadata_redirect_refused,
+                     hop_text(req.url, next) + ": more than " + std::to_string(policy.max_redirects) + " redirects");
             const auto from = split_url(req.url);
             const auto to = split_url(next);
             if (!to || (to->scheme != "https" && to->scheme != "http"))
@@ -214,8 +215,9 @@ Result get(const Request &request, const Policy &policy, const Transport &transp
             fail(Code::metadata_http_status, "\"" + util::printable(req.url, 200) + "\" answered HTTP " +
                                                  std::to_string(reply.status) + " (expected 200 and the metadata)");
         if (reply.body.size() > policy.max_bytes)
-            fail(Code::metadata_fetch_too_large, "the metadata at \"" + util::printable(req.url, 200) + "\" is larger than " +
-                                                     std::to_string(policy.max_bytes) + " bytes");
+            fail(Code::metadata_fetch_too_large, "the metadata at \"" + util::printable(req.url, 200) +
+                                                     "\" is larger than " + std::to_string(policy.max_bytes) +
+                                                     " bytes");
         return Result{std::move(reply), req.url};
     }
 }

@@ -35,9 +35,9 @@ struct Policy {
     int timeout_ms = 10000;            // the whole transfer, every hop included
     int connect_timeout_ms = 5000;
     int max_redirects = 3;
-    bool allow_http = false;                 // plain http URLs (and https -> http is still refused)
-    std::vector<Network> allowed_networks;   // addresses allowed although the guard refuses their kind
-    std::string ca_file;                     // PEM bundle of trusted CAs; empty = the system's store
+    bool allow_http = false;                // plain http URLs (and https -> http is still refused)
+    std::vector<Network> allowed_networks;  // addresses allowed although the guard refuses their kind
+    std::string ca_file;                    // PEM bundle of trusted CAs; empty = the system's store
 };
 
 // Why an address is refused ("loopback", "private", ...), or nullptr when it is a public address or

@@ -47,7 +47,8 @@ curl_socket_t open_socket(void *clientp, curlsocktype purpose, curl_sockaddr *ad
     const char *kind = nullptr;
     if (sa->sa_family == AF_INET) {
         const auto *in = reinterpret_cast<const sockaddr_in *>(sa);
-        kind = refused_address_kind(reinterpret_cast<const unsigned char *>(&in->sin_addr), 4, t->policy->allowed_networks);
+        kind = refused_address_kind(reinterpret_cast<const unsigned char *>(&in->sin_addr), 4,
+                                    t->policy->allowed_networks);
     } else if (sa->sa_family == AF_INET6) {
         const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(sa);
         kind = refused_address_kind(reinterpret_cast<const unsigned char *>(&in6->sin6_addr), 16,
@@ -86,7 +87,8 @@ std::size_t on_header(char *data, std::size_t size, std::size_t n, void *userp) 
     for (char &c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+        value.remove_suffix(1);
     if (value.size() > 2048) return len;  // no real validator or URL is this long; ignore it
     if (name == "etag") t->reply.etag = std::string(value);
     if (name == "last-modified") t->reply.last_modified = std::string(value);
@@ -127,18 +129,15 @@ void init_once() {
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_ISSUER_ERROR:
-        fail(Code::metadata_tls, "TLS with " + where + " failed: " + why);
+    case CURLE_SSL_ISSUER_ERROR: fail(Code::metadata_tls, "TLS with " + where + " failed: " + why);
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        fail(Code::metadata_url_invalid, "metadata URL " + where + ": " + why);
+    case CURLE_URL_MALFORMAT: fail(Code::metadata_url_invalid, "metadata URL " + where + ": " + why);
     case CURLE_COULDNT_RESOLVE_HOST:
         fail(Code::metadata_fetch_failed, "the host of " + where + " does not resolve: " + why);
-    default:
-        break;
+    default: break;
     }
-    fail(Code::metadata_fetch_failed,
-         "fetching " + where + " failed: " + why + (t.blocked.empty() ? "" : " (refused addresses: " + t.blocked + ")"));
+    fail(Code::metadata_fetch_failed, "fetching " + where + " failed: " + why +
+                                          (t.blocked.empty() ? "" : " (refused addresses: " + t.blocked + ")"));
 }
 
 void set_options(CURL *c, Transfer &t, const Request &req, const Policy &policy, curl_slist *headers, char *errbuf) {
@@ -171,11 +170,13 @@ Reply curl_transport(const Request &req, const Policy &policy) {
     init_once();
     std::unique_ptr<CURL, EasyFree> c(curl_easy_init());
     if (!c) fail(Code::out_of_memory, "curl_easy_init failed");
-    curl_slist *raw = curl_slist_append(nullptr, "Accept: application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1");
+    curl_slist *raw =
+        curl_slist_append(nullptr, "Accept: application/samlmetadata+xml, application/xml;q=0.9, */*;q=0.1");
     std::unique_ptr<curl_slist, ListFree> headers(raw);
     // Appending to a non-empty list returns its head (NULL only when out of memory).
     const auto add = [&](const std::string &line) {
-        if (curl_slist_append(headers.get(), line.c_str()) == nullptr) fail(Code::out_of_memory, "curl_slist_append failed");
+        if (curl_slist_append(headers.get(), line.c_str()) == nullptr)
+            fail(Code::out_of_memory, "curl_slist_append failed");
     };
     if (!headers) fail(Code::out_of_memory, "curl_slist_append failed");
     // Validators come from a server's earlier answer: no line breaks may reach the request.

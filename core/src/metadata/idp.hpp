@@ -45,9 +45,9 @@ struct ImportOptions {
 // connection set up by hand. Kept in the connection's JSON.
 struct MetadataSource {
     std::string url;
-    std::string etag;           // the server's validators, sent back on the next refresh
+    std::string etag;  // the server's validators, sent back on the next refresh
     std::string last_modified;
-    std::string signer_pem;     // a pinned metadata signer: every refreshed document must verify with it
+    std::string signer_pem;         // a pinned metadata signer: every refreshed document must verify with it
     std::int64_t fetched_at = 0;    // the last successful fetch (200 or 304), Unix seconds
     std::int64_t attempted_at = 0;  // the last attempt
     std::int64_t next_refresh_at = 0;

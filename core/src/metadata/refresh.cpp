@@ -68,13 +68,14 @@ void change_events(const IdpMetadata &old, const IdpMetadata &now_md, std::vecto
         if (!has(old, c))
             out.push_back(key_event(MetadataEventKind::signing_key_added, c,
                                     "the IdP published a new " + cert_text(c) + ", valid until " +
-                                        util::format_datetime(c.not_after) + ": responses signed with it are accepted"));
+                                        util::format_datetime(c.not_after) +
+                                        ": responses signed with it are accepted"));
     }
     for (const crypto::Certificate &c : old.signing_certificates()) {
         if (!has(now_md, c))
-            out.push_back(key_event(MetadataEventKind::signing_key_removed, c,
-                                    "the IdP no longer lists " + cert_text(c) +
-                                        ": responses signed with it are refused from now on"));
+            out.push_back(key_event(
+                MetadataEventKind::signing_key_removed, c,
+                "the IdP no longer lists " + cert_text(c) + ": responses signed with it are refused from now on"));
     }
     const Endpoint *before = first_sso(old);
     const Endpoint *after = first_sso(now_md);
@@ -246,8 +247,9 @@ RefreshResult refresh_connection(const Connection &c, const RefreshOptions &opti
     const IdpMetadata &old = *c.idp();
     MetadataSource src = old.source();
     if (src.url.empty())
-        fail(Code::invalid_argument, "connection \"" + c.id() +
-                                         "\" was not imported from a URL: upload a new metadata file, or import it by URL");
+        fail(Code::invalid_argument,
+             "connection \"" + c.id() +
+                 "\" was not imported from a URL: upload a new metadata file, or import it by URL");
     const std::int64_t now = clock_of(options);
     fetch::Request req;
     req.url = src.url;

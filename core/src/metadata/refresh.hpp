@@ -34,13 +34,13 @@ const char *metadata_event_name(MetadataEventKind kind) noexcept;
 
 struct MetadataEvent {
     MetadataEventKind kind = MetadataEventKind::metadata_updated;
-    std::string message;      // one sentence for the admin: what happened and what to do
-    std::string fingerprint;  // key events: the certificate's SHA-256 ("AB:CD:...")
+    std::string message;         // one sentence for the admin: what happened and what to do
+    std::string fingerprint;     // key events: the certificate's SHA-256 ("AB:CD:...")
     std::int64_t not_after = 0;  // key and certificate events: the certificate's expiry
     std::string old_value;       // sso_url_changed, entity_id_changed
     std::string new_value;
-    int failures = 0;         // refresh_failed: consecutive failures, this one included
-    Code error = Code::ok;    // refresh_failed, entity_id_changed: why
+    int failures = 0;       // refresh_failed: consecutive failures, this one included
+    Code error = Code::ok;  // refresh_failed, entity_id_changed: why
 };
 
 struct RefreshOptions {
@@ -69,8 +69,8 @@ struct RefreshResult {
     // The connection to keep: over the new metadata when `applied`, else the same metadata with its
     // refresh state updated (validators, failure count, next refresh time).
     std::shared_ptr<const Connection> connection;
-    bool applied = false;       // a new document is in force
-    bool not_modified = false;  // the server answered 304 (or the same bytes)
+    bool applied = false;          // a new document is in force
+    bool not_modified = false;     // the server answered 304 (or the same bytes)
     std::optional<Error> failure;  // why the refresh did not apply; the last known good stays
     std::vector<MetadataEvent> events;
 };
