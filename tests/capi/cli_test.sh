@@ -169,7 +169,7 @@ host=$tmp/host
 mkdir "$host"
 python3 "$(dirname "$0")/../support/metadata_server.py" "$host" >"$tmp/host.json" &
 host_pid=$!
-trap 'kill -9 $host_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill -9 $host_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do [ -s "$tmp/host.json" ] && break; sleep 0.1; done
 port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["https_port"])' "$tmp/host.json")
 ca=$host/tls/ca.pem
@@ -198,6 +198,7 @@ contains "$tmp/url.json" "\"consecutive_failures\": 1"
 status 0 "$ssogate" sp metadata "$tmp/url.json" --now "$now"
 contains "$tmp/out" 'entityID="https://app.example.com/sso/saml/okta-url"'
 kill -9 $host_pid
+wait $host_pid 2>/dev/null || true
 
 # A web page saved from the browser instead of the metadata XML: said to be HTML, with where the XML is.
 printf '<!DOCTYPE html>\n<html><head><title>Okta</title></head><body>metadata</body></html>\n' >"$tmp/page.html"
