@@ -27,7 +27,7 @@ say() { printf '\n==> %s\n' "$*"; }
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl xmlsec1 libssl-dev zlib1g-dev
-  libsqlite3-dev sqlite3 libhiredis-dev redis-server
+  libsqlite3-dev sqlite3 libhiredis-dev redis-server libcurl4-openssl-dev
   swig googletest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   opensaml-schemas xmltooling-schemas abigail-tools clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   python3 python3-dev python3-venv python3-lasso
