@@ -39,10 +39,17 @@ METADATA = HERE.parent / "vectors" / "interop" / "metadata" / "okta-1.xml"
 # libxmlsec1-openssl). libssl is listed although nothing links it today (no TLS in ssogate), so a
 # future dependency on it is held to the same rule.
 BUNDLED = ("libxml2", "libxmlsec1", "libcrypto", "libssl", "libhiredis", "libsqlite3", "libz", "libxslt",
-           "liblzma", "libicuuc", "libicudata")
+           "liblzma", "libicuuc", "libicudata",
+           # libcurl (metadata URLs) and what it loads
+           "libcurl", "libnghttp2", "libidn2", "librtmp", "libssh2", "libpsl", "libgssapi_krb5", "libkrb5",
+           "libk5crypto", "libkrb5support", "libcom_err", "libkeyutils", "libldap", "liblber", "libsasl2",
+           "libbrotlicommon", "libbrotlidec", "libzstd", "libgnutls", "libnettle", "libhogweed", "libgmp",
+           "libp11-kit", "libtasn1", "libunistring", "libffi")
 # What a manylinux wheel may take from the system (the C and C++ runtime), plus ssogate's own library.
-SYSTEM_OK = re.compile(r"^(libc|libm|libdl|librt|libpthread|libgcc_s|libstdc\+\+|ld-linux-x86-64)\.so[.\d]*$")
-HASHED = re.compile(r"^lib[\w+.-]+-[0-9a-f]{8}\.so[.\d]*$")
+SYSTEM_OK = re.compile(r"^(libc|libm|libdl|librt|libpthread|libresolv|libgcc_s|libstdc\+\+|ld-linux-x86-64)\.so[.\d]*$")
+# auditwheel's renamed copies: the hash before ".so", or before the first dot of a name that has one in
+# its stem (liblber-2.5.so.0 becomes liblber-2-64f183c1.5.so.0).
+HASHED = re.compile(r"^lib[\w+.-]+-[0-9a-f]{8}(?:\.\d+)*\.so[.\d]*$")
 
 failures: list[str] = []
 
@@ -131,7 +138,7 @@ def check_ldd(package_dir: Path) -> None:
             resolved = Path(where).resolve()
             if under_system(where) or under_system(str(resolved)) or site not in resolved.parents:
                 fail(f"ldd {elf.name}: {name} => {where} (outside the wheel)")
-    for required in ("libxml2", "libxmlsec1", "libcrypto", "libhiredis", "libsqlite3", "libz"):
+    for required in ("libxml2", "libxmlsec1", "libcrypto", "libhiredis", "libsqlite3", "libz", "libcurl"):
         if required not in seen:
             fail(f"ldd: nothing installed from the wheel links {required} (expected bundled copies)")
     print(f"ldd: {len(elves)} ELF files; bundled and resolved inside {site}: {', '.join(sorted(seen))}")
@@ -236,7 +243,7 @@ def main() -> int:
     if failures:
         print(f"{len(failures)} check(s) failed: the wheel is not self-contained")
         return 1
-    print("the wheel is self-contained: libxml2, xmlsec1, OpenSSL, hiredis, SQLite and zlib come from it")
+    print("the wheel is self-contained: libxml2, xmlsec1, OpenSSL, hiredis, SQLite, zlib and libcurl come from it")
     return 0
 
 
