@@ -121,12 +121,7 @@ func ImportIdPMetadata(xml []byte, opts ImportOptions) (*IdP, error) {
 	if err != nil {
 		return nil, err
 	}
-	idp := &IdP{own: newRef(h, capi.Ssogate_idp_free)}
-	if err := idp.own.use("the IdP", idp.load); err != nil {
-		idp.own.close()
-		return nil, err
-	}
-	return idp, nil
+	return ownedIdP(h)
 }
 
 // withIdPOptions runs f with a C options struct filled from the Go values (zero keeps the default).

@@ -16,6 +16,7 @@ namespace ssogate::core {
 namespace {
 
 using test::crafted;
+using test::embedded_signer_pem;
 using test::expect_code;
 using test::fixed_now;
 using test::interop;
@@ -53,15 +54,6 @@ bool has_warning(const IdpMetadata &md, Code code) {
 
 // The certificate in the document's own ds:Signature/ds:KeyInfo, as PEM. For self-consistency
 // checks only: a deployment pins the federation's key, it does not take it from the document.
-std::string embedded_signer_pem(const std::string &xml_text) {
-    xml::Document doc = xml::parse(xml_text, {}, "test metadata");
-    xmlNode *sig = xml::first_child_element(doc.root(), xml::ns_ds, "Signature");
-    xmlNode *ki = xml::first_child_element(sig, xml::ns_ds, "KeyInfo");
-    xmlNode *data = xml::first_child_element(ki, xml::ns_ds, "X509Data");
-    xmlNode *cert = xml::first_child_element(data, xml::ns_ds, "X509Certificate");
-    if (cert == nullptr) throw std::runtime_error("no KeyInfo certificate in the signature");
-    return crypto::to_pem(crypto::parse_certificate_base64(xml::text(cert)));
-}
 
 // --- the interop corpus, against manifest.json ----------------------------------------------
 

@@ -72,17 +72,6 @@ bool has_event(const std::vector<MetadataEvent> &events, MetadataEventKind kind)
     return false;
 }
 
-// The certificate in a signed document's own ds:Signature/KeyInfo, as PEM (to pin it).
-std::string embedded_signer_pem(const std::string &xml_text) {
-    xml::Document doc = xml::parse(xml_text, {}, "test metadata");
-    xmlNode *sig = xml::first_child_element(doc.root(), xml::ns_ds, "Signature");
-    xmlNode *ki = xml::first_child_element(sig, xml::ns_ds, "KeyInfo");
-    xmlNode *data = xml::first_child_element(ki, xml::ns_ds, "X509Data");
-    xmlNode *cert = xml::first_child_element(data, xml::ns_ds, "X509Certificate");
-    if (cert == nullptr) throw std::runtime_error("no KeyInfo certificate in the signature");
-    return crypto::to_pem(crypto::parse_certificate_base64(xml::trimmed_text(cert)));
-}
-
 struct Keys {
     ssogate::core::testing::TestIdp a{entity};
     ssogate::core::testing::TestIdp b{entity};
@@ -211,7 +200,7 @@ TEST(MetadataUrl, PinnedSignerIsCheckedOnEveryRefresh) {
     RefreshOptions o = options_for(server);
     o.now = fixed_now();
     ImportOptions io;
-    io.trusted_signer_pem = embedded_signer_pem(signed_md);
+    io.trusted_signer_pem = ssogate::core::test::embedded_signer_pem(signed_md);
     const UrlImport imported = import_idp_metadata_url(server.https("entra.xml"), io, o);
     EXPECT_TRUE(imported.idp->signature_verified());
     std::string tampered = signed_md;

@@ -1,8 +1,10 @@
 // Shared helpers for the core tests.
 #pragma once
 
+#include "crypto/certificate.hpp"
 #include "error.hpp"
 #include "util/time.hpp"
+#include "xml/xml.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,6 +45,18 @@ std::string expect_code(Code code, F &&stmt) {
     }
     ADD_FAILURE() << "expected Error " << code_name(code) << ", nothing was thrown";
     return {};
+}
+
+// The certificate in a signed document's own ds:Signature/KeyInfo, as PEM (to pin it as the trusted
+// signer of that document).
+inline std::string embedded_signer_pem(const std::string &xml_text) {
+    xml::Document doc = xml::parse(xml_text, {}, "test metadata");
+    xmlNode *sig = xml::first_child_element(doc.root(), xml::ns_ds, "Signature");
+    xmlNode *ki = xml::first_child_element(sig, xml::ns_ds, "KeyInfo");
+    xmlNode *data = xml::first_child_element(ki, xml::ns_ds, "X509Data");
+    xmlNode *cert = xml::first_child_element(data, xml::ns_ds, "X509Certificate");
+    if (cert == nullptr) throw std::runtime_error("no KeyInfo certificate in the signature");
+    return crypto::to_pem(crypto::parse_certificate_base64(xml::text(cert)));
 }
 
 }  // namespace ssogate::core::test

@@ -92,20 +92,6 @@ void change_events(const IdpMetadata &old, const IdpMetadata &now_md, std::vecto
     }
 }
 
-std::string xml_text(std::string_view s) {
-    std::string out;
-    for (const char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
-
 std::int64_t clock_of(const RefreshOptions &o) { return o.now.value_or(util::now_seconds()); }
 
 fetch::Transport transport_of(const RefreshOptions &o) {
@@ -174,15 +160,15 @@ std::shared_ptr<const IdpMetadata> idp_from_settings(std::string_view entity_id,
     const std::string xml =
         "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" xmlns:ds=\"http://www.w3.org/2000/09/"
         "xmldsig#\" entityID=\"" +
-        xml_text(entity_id) +
+        util::xml_escape(entity_id) +
         "\"><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
         "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>" +
         util::base64_encode(cert.der) +
         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
         "<md:NameIDFormat>" +
         std::string(nameid_email) + "</md:NameIDFormat><md:SingleSignOnService Binding=\"" + binding_redirect +
-        "\" Location=\"" + xml_text(sso_url) + "\"/><md:SingleSignOnService Binding=\"" + binding_post +
-        "\" Location=\"" + xml_text(sso_url) + "\"/></md:IDPSSODescriptor></md:EntityDescriptor>";
+        "\" Location=\"" + util::xml_escape(sso_url) + "\"/><md:SingleSignOnService Binding=\"" + binding_post +
+        "\" Location=\"" + util::xml_escape(sso_url) + "\"/></md:IDPSSODescriptor></md:EntityDescriptor>";
     ImportOptions io = import;
     io.trusted_signer_pem.clear();  // nothing to verify: the admin typed these values
     return import_idp_metadata(xml, io);

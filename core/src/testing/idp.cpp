@@ -3,6 +3,7 @@
 #include "crypto/dsig.hpp"
 #include "error.hpp"
 #include "util/encoding.hpp"
+#include "util/text.hpp"
 #include "util/time.hpp"
 #include "xml/xml.hpp"
 
@@ -36,19 +37,7 @@ std::string bio_string(BIO *bio) {
     return std::string(data, static_cast<std::size_t>(len));
 }
 
-std::string escape(const std::string &s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+std::string escape(const std::string &s) { return util::xml_escape(s); }
 
 std::string fresh_id() { return "_" + util::random_token(16); }
 

@@ -19,6 +19,9 @@ std::string valid_utf8(std::string_view text);
 // (so a hostile value can neither forge log lines nor break a decoder).
 std::string printable(std::string_view text, std::size_t max_bytes = 200);
 
+// Text as XML character data or an attribute value in double quotes: & < > " escaped.
+std::string xml_escape(std::string_view text);
+
 // printable() in single quotes: 'value'.
 std::string quoted(std::string_view text, std::size_t max_bytes = 200);
 
