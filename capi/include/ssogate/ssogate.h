@@ -2162,8 +2162,10 @@ SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_confirm_join(ssogate_gate *gate,
  * Refreshes the gate's stored connection (ssogate_connection_refresh) and stores the result: the new
  * metadata, or the last known good with its refresh state. Every event is written to the audit log (the
  * event's name as outcome, reason METADATA) and passed to the gate's event callback. SSOGATE_NOT_FOUND
- * for an unknown connection, SSOGATE_INVALID_ARGUMENT for one not imported from a URL; a failed refresh
- * is in the result (ssogate_refresh_error_code), not in err. A host calls it from its scheduler, at the
+ * for an unknown connection, SSOGATE_INVALID_ARGUMENT for one not imported from a URL,
+ * SSOGATE_STORE_CONFLICT when the stored connection changed while the metadata was fetched (an admin's
+ * edit on another node: nothing is stored, refresh again); a failed refresh is in the result
+ * (ssogate_refresh_error_code), not in err. A host calls it from its scheduler, at the
  * connection's ssogate_idp_source_next_refresh_at.
  */
 SSOGATE_API SSOGATE_MUST_CHECK ssogate_refresh *ssogate_gate_refresh_connection(ssogate_gate *gate,

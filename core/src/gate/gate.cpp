@@ -712,6 +712,13 @@ RefreshResult Gate::refresh_connection(std::string_view connection_id, const Ref
     RefreshOptions o = options;
     if (!o.now) o.now = now();
     RefreshResult r = core::refresh_connection(*current, o);
+    // The fetch took time: an admin on another node may have saved the connection meanwhile. Their
+    // edit wins; this refresh is not stored and says so (the next one starts from their copy).
+    const auto latest = stores_.directory->find_connection(connection_id);
+    if (!latest || latest->json != record->json)
+        fail(Code::store_conflict, "connection \"" + record->id +
+                                       "\" was changed or removed while its metadata was being refreshed: "
+                                       "nothing stored; refresh again");
     store::ConnectionRecord next = *record;
     next.json = r.connection->to_json();
     stores_.directory->put_connection(next);
