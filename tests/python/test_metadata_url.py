@@ -184,3 +184,25 @@ def test_host_fetch_function_and_manual_set_up() -> None:
     assert e.value.code == ssogate.Code.METADATA_BAD_CERT
     with pytest.raises(ssogate.InvalidArgument):
         ssogate.refresh_connection(ssogate.Connection.create(manual, base_url="https://app.example.com"))
+
+
+def test_an_admin_edit_during_a_refresh_wins() -> None:
+    idp = TestIdp(ENTITY)
+    doc = metadata([der_of(idp)]).encode()
+    imported = ssogate.import_idp_metadata_url(
+        "https://idp.example/md", fetch=lambda url, inm, ims: (200, doc, '"v1"', "", ""))
+    conn = ssogate.Connection.create(imported, base_url="https://app.example.com", id="edit")
+    with ssogate.Gate.open("memory:") as gate:
+        gate.create_account("acme", "Acme", verified_domains=["example.com"])
+        gate.add_connection("acme", conn)
+
+        def fetch_while_an_admin_saves(url: str, inm: str, ims: str) -> Tuple[int, bytes, str, str, str]:
+            gate.update_connection("acme", conn, allow_idp_initiated=True)  # another admin, meanwhile
+            return 200, doc.replace(b"/sso", b"/sso-new"), '"v2"', "", ""
+
+        with pytest.raises(ssogate.StoreConflict, match="changed or removed while its metadata was being refreshed"):
+            gate.refresh_connection("edit", fetch=fetch_while_an_admin_saves)
+        out = gate.consume("edit", idp.response(conn, nameid="a@example.com").base64)
+        assert out.reason != "UNSOLICITED_NOT_ALLOWED"  # the admin's setting is the one stored
+        again = gate.refresh_connection("edit", fetch=lambda url, inm, ims: (304, b"", '"v1"', "", ""))
+        assert again.ok and again.not_modified

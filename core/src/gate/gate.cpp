@@ -700,7 +700,6 @@ std::vector<store::AuditEntry> Gate::query_audit(store::AuditQuery query) {
 }
 
 RefreshResult Gate::refresh_connection(std::string_view connection_id, const RefreshOptions &options) {
-    std::lock_guard lock(admin_mu_);  // one refresh or admin edit of a connection at a time in this process
     const auto record = stores_.directory->find_connection(connection_id);
     if (!record)
         fail(Code::not_found, "no connection with id \"" + std::string(connection_id.substr(0, kMaxIdLength)) + "\"");
@@ -712,8 +711,10 @@ RefreshResult Gate::refresh_connection(std::string_view connection_id, const Ref
     RefreshOptions o = options;
     if (!o.now) o.now = now();
     RefreshResult r = core::refresh_connection(*current, o);
-    // The fetch took time: an admin on another node may have saved the connection meanwhile. Their
-    // edit wins; this refresh is not stored and says so (the next one starts from their copy).
+    // The fetch took time (and ran without the admin lock, so admin calls went on): an admin may have
+    // saved the connection meanwhile, here or on another node. Their edit wins; this refresh is not
+    // stored and says so (the next one starts from their copy).
+    std::lock_guard lock(admin_mu_);
     const auto latest = stores_.directory->find_connection(connection_id);
     if (!latest || latest->json != record->json)
         fail(Code::store_conflict, "connection \"" + record->id +
