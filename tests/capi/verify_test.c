@@ -7,7 +7,8 @@
  * vector per line with flat keys, so a few string searches read it without a JSON library. A context
  * with "sp_encryption": true gives the connection the published TEST SP encryption certificate and
  * verification its key; "allow_rsa_1_5" goes to the connection options; either key missing (an older
- * manifest) means false.
+ * manifest) means false. Before the last verification of each vector, ssogate_explain_response runs in
+ * the same state, and its first failing check must carry the code (and message) verification gives.
  *
  * Usage: verify_test VECTORS_DIR WORK_DIR   (the tests/vectors folder; a writable folder for a SQLite file)
  */
@@ -196,6 +197,38 @@ static ssogate_connection *connection_for(const ssogate_idp *idp, const char *li
     return conn;
 }
 
+/*
+ * The explain call's invariant: its first failing check carries the code verification refused with
+ * (err), with the same message, and every check passes when verification accepted.
+ */
+static void check_explanation_agrees(const ssogate_explanation *x, const ssogate_error *err) {
+    size_t i, n = ssogate_explanation_check_count(x);
+    int first = -1;
+    CHECK(n >= 25);
+    CHECK(ssogate_explanation_first_failure(x) == ssogate_error_code(err));
+    for (i = 0; i < n; ++i) {
+        int status = ssogate_explanation_check_status(x, i);
+        CHECK(ssogate_check_status_name(status) != NULL);
+        CHECK(strlen(ssogate_explanation_check_name(x, i)) > 0);
+        CHECK(ssogate_explanation_check_expected(x, i) != NULL && ssogate_explanation_check_got(x, i) != NULL);
+        if (ssogate_error_code(err) == SSOGATE_OK) {
+            CHECK(status == SSOGATE_CHECK_PASS);
+        } else if (first < 0 && status == SSOGATE_CHECK_FAIL) {
+            first = (int)i;
+            CHECK(ssogate_explanation_check_code(x, i) == ssogate_error_code(err));
+            CHECK_STR(ssogate_explanation_check_detail(x, i), ssogate_error_message(err));
+        } else if (first < 0) {
+            CHECK(status == SSOGATE_CHECK_PASS);
+        }
+    }
+    if (ssogate_error_code(err) != SSOGATE_OK) {
+        CHECK(first >= 0);
+    }
+    CHECK(ssogate_explanation_check_name(x, n) == NULL);
+    CHECK(ssogate_explanation_check_status(x, n) == -1);
+    CHECK(ssogate_explanation_hint_name(x, ssogate_explanation_hint_count(x)) == NULL);
+}
+
 /* Verifies form (the posted value) in the vector's context and checks its expected code and email. */
 static void check_vector(const ssogate_idp *idp, const char *line, const char *form, ssogate_error *err) {
     char name[128], expect[64], email[128], ids[256];
@@ -227,10 +260,20 @@ static void check_vector(const ssogate_idp *idp, const char *line, const char *f
         vo.decryption_key_count = 1;
     }
     for (i = 0; i < repeat; ++i) {
+        ssogate_explanation *x = NULL;
         ssogate_verified_login_free(login);
+        if (i + 1 == repeat) {
+            /* The explanation, in the state the last verification meets; explain records nothing, so
+             * verification then decides as if it had not run. */
+            x = ssogate_explain_response(conn, form, strlen(form), ids, strlen(ids), cache, NULL, &vo, err);
+            CHECK(x != NULL);
+        }
         login = ssogate_verify_response(conn, form, strlen(form), ids, strlen(ids), cache, &vo, err);
         if (i + 1 < repeat) {
             CHECK(login != NULL);
+        } else {
+            check_explanation_agrees(x, err);
+            ssogate_explanation_free(x);
         }
     }
     if (strcmp(ssogate_code_name(ssogate_error_code(err)), expect) != 0) {
