@@ -97,13 +97,13 @@ const char *ssogate_explanation_hint_text(const ssogate_explanation *explanation
 
 const char *ssogate_check_status_name(int status) noexcept {
     switch (status) {
-    case SSOGATE_CHECK_PASS: return "pass";
-    case SSOGATE_CHECK_FAIL: return "fail";
-    case SSOGATE_CHECK_NOT_REACHED: return "not_reached";
+    case SSOGATE_CHECK_STATUS_PASS: return "pass";
+    case SSOGATE_CHECK_STATUS_FAIL: return "fail";
+    case SSOGATE_CHECK_STATUS_NOT_REACHED: return "not_reached";
     default: return nullptr;
     }
 }
 
-static_assert(static_cast<int>(ssogate::core::CheckStatus::pass) == SSOGATE_CHECK_PASS);
-static_assert(static_cast<int>(ssogate::core::CheckStatus::fail) == SSOGATE_CHECK_FAIL);
-static_assert(static_cast<int>(ssogate::core::CheckStatus::not_reached) == SSOGATE_CHECK_NOT_REACHED);
+static_assert(static_cast<int>(ssogate::core::CheckStatus::pass) == SSOGATE_CHECK_STATUS_PASS);
+static_assert(static_cast<int>(ssogate::core::CheckStatus::fail) == SSOGATE_CHECK_STATUS_FAIL);
+static_assert(static_cast<int>(ssogate::core::CheckStatus::not_reached) == SSOGATE_CHECK_STATUS_NOT_REACHED);

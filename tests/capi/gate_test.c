@@ -327,9 +327,9 @@ static void test_explain(void) {
     for (i = 0; i < ssogate_explanation_check_count(x); ++i) {
         if (strcmp(ssogate_explanation_check_name(x, i), "replay") == 0) {
             /* the gate's replay cache is never read */
-            CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_NOT_REACHED);
+            CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_STATUS_NOT_REACHED);
         } else {
-            CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_PASS);
+            CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_STATUS_PASS);
         }
     }
     CHECK_STR(ssogate_explanation_check_expected(x, check_index(x, "destination")),
@@ -362,10 +362,10 @@ static void test_explain(void) {
     CHECK(x != NULL);
     CHECK(ssogate_explanation_first_failure(x) == SSOGATE_SIGNATURE_INVALID);
     i = check_index(x, "signatures");
-    CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_FAIL);
+    CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_STATUS_FAIL);
     CHECK(ssogate_explanation_check_code(x, i) == SSOGATE_SIGNATURE_INVALID);
     CHECK_CONTAINS(ssogate_explanation_check_got(x, i), "not in the metadata");
-    CHECK(ssogate_explanation_check_status(x, check_index(x, "signature_coverage")) == SSOGATE_CHECK_NOT_REACHED);
+    CHECK(ssogate_explanation_check_status(x, check_index(x, "signature_coverage")) == SSOGATE_CHECK_STATUS_NOT_REACHED);
     CHECK(has_hint(x, "signing_key_not_in_metadata"));
     CHECK(has_hint(x, "candidate_metadata_has_key"));
     CHECK(ssogate_explanation_hint_text(x, 0) != NULL && strlen(ssogate_explanation_hint_text(x, 0)) > 40);
@@ -385,8 +385,8 @@ static void test_explain(void) {
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_explanation_first_failure(NULL) == SSOGATE_INVALID_ARGUMENT);
     CHECK(ssogate_explanation_check_count(NULL) == 0);
-    CHECK(ssogate_check_status_name(SSOGATE_CHECK_NOT_REACHED) != NULL);
-    CHECK_STR(ssogate_check_status_name(SSOGATE_CHECK_NOT_REACHED), "not_reached");
+    CHECK(ssogate_check_status_name(SSOGATE_CHECK_STATUS_NOT_REACHED) != NULL);
+    CHECK_STR(ssogate_check_status_name(SSOGATE_CHECK_STATUS_NOT_REACHED), "not_reached");
     CHECK(ssogate_check_status_name(7) == NULL);
 }
 

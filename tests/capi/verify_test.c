@@ -212,13 +212,13 @@ static void check_explanation_agrees(const ssogate_explanation *x, const ssogate
         CHECK(strlen(ssogate_explanation_check_name(x, i)) > 0);
         CHECK(ssogate_explanation_check_expected(x, i) != NULL && ssogate_explanation_check_got(x, i) != NULL);
         if (ssogate_error_code(err) == SSOGATE_OK) {
-            CHECK(status == SSOGATE_CHECK_PASS);
-        } else if (first < 0 && status == SSOGATE_CHECK_FAIL) {
+            CHECK(status == SSOGATE_CHECK_STATUS_PASS);
+        } else if (first < 0 && status == SSOGATE_CHECK_STATUS_FAIL) {
             first = (int)i;
             CHECK(ssogate_explanation_check_code(x, i) == ssogate_error_code(err));
             CHECK_STR(ssogate_explanation_check_detail(x, i), ssogate_error_message(err));
         } else if (first < 0) {
-            CHECK(status == SSOGATE_CHECK_PASS);
+            CHECK(status == SSOGATE_CHECK_STATUS_PASS);
         }
     }
     if (ssogate_error_code(err) != SSOGATE_OK) {

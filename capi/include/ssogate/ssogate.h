@@ -1058,11 +1058,11 @@ SSOGATE_API const char *ssogate_verified_login_attribute_value(const ssogate_ver
 /** The status of one check of an explanation. */
 typedef enum ssogate_check_status {
     /** The check ran and passed. */
-    SSOGATE_CHECK_PASS = 0,
+    SSOGATE_CHECK_STATUS_PASS = 0,
     /** The check ran and refused: ssogate_explanation_check_code says with which code. */
-    SSOGATE_CHECK_FAIL = 1,
+    SSOGATE_CHECK_STATUS_FAIL = 1,
     /** The check did not run: an earlier one failed, or (replay) no readable replay cache was given. */
-    SSOGATE_CHECK_NOT_REACHED = 2
+    SSOGATE_CHECK_STATUS_NOT_REACHED = 2
 } ssogate_check_status;
 
 /** An explanation: immutable; strings are borrowed from it. */
