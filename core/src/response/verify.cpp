@@ -217,19 +217,21 @@ struct Verifier {
     void note_times(const std::string &expected, const std::string &got) {
         if (rec != nullptr) note(expected + skew_note(now, skew), got);
     }
-    // `lead` says what is how far off ("the Response IssueInstant is 412 seconds in the future").
-    void clock_hint(std::int64_t seconds_off, const std::string &lead) {
+    // `lead` says what is how far off ("the Response IssueInstant is 412 seconds in the future");
+    // `seconds` is how far apart the two clocks are if the response is fresh: exactly for an
+    // IssueInstant (the IdP's clock when it wrote the response), at least for a window's end.
+    void clock_hint(std::int64_t seconds, const std::string &lead, bool exact) {
         if (rec == nullptr) return;
-        const std::string n = std::to_string(seconds_off < 0 ? -seconds_off : seconds_off);
+        const std::string n = std::to_string(seconds < 0 ? -seconds : seconds);
         std::string text = lead;
         if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
         rec->hint("clock_off",
-                  text + ": the clocks are about " + n + " seconds apart (this server: " + when(now) +
+                  text + ". If the login was just tried, this server's clock and the IdP's are " +
+                      (exact ? "about " : "at least ") + n + " seconds apart (this server: " + when(now) +
                       ", allowed clock skew " + std::to_string(skew) +
-                      " s). If the login was just tried, one of the two clocks is wrong: check NTP on this server "
-                      "and ask the IdP's admin; raising the connection's clock_skew_seconds to more than " +
-                      n + " only hides it. If this response was captured earlier, explain it with `now` set to "
-                      "the time of the login.");
+                      " s): check NTP on this server and ask the IdP's admin to check theirs; raising the "
+                      "connection's clock_skew_seconds only hides it. If this response was captured earlier, "
+                      "explain it with `now` set to the time it was posted.");
     }
 
     const std::string &acs() const { return conn.acs_url(); }
@@ -268,14 +270,17 @@ struct Verifier {
                        " (maximum age " + std::to_string(ctx.max_age_seconds) + " s)",
                    when(issued));
         if (issued > now + skew) {
-            clock_hint(issued - now, std::string("the ") + what + " IssueInstant is " +
-                                         std::to_string(issued - now) + " seconds in the future");
+            clock_hint(issued - now,
+                       std::string("the ") + what + " IssueInstant is " + std::to_string(issued - now) +
+                           " seconds in the future (at most " + std::to_string(skew) + " s of clock skew are accepted)",
+                       true);
         }
         if (issued < now - ctx.max_age_seconds - skew) {
-            clock_hint(now - issued - ctx.max_age_seconds,
+            clock_hint(now - issued,
                        std::string("the ") + what + " IssueInstant is " + std::to_string(now - issued) +
-                           " seconds old, " + std::to_string(now - issued - ctx.max_age_seconds) +
-                           " more than the maximum age");
+                           " seconds old (at most " + std::to_string(ctx.max_age_seconds) + " s of maximum age + " +
+                           std::to_string(skew) + " s of clock skew are accepted)",
+                       true);
         }
         if (issued > now + skew) {
             reject(Code::issue_instant, std::string(what) + " IssueInstant " + when(issued) + " is in the future" +
@@ -300,11 +305,13 @@ struct Verifier {
                        (not_on_or_after ? when(*not_on_or_after) : std::string("(none)")));
         if (not_on_or_after && now - skew >= *not_on_or_after) {
             clock_hint(now - *not_on_or_after,
-                       std::string(what) + " expired " + std::to_string(now - *not_on_or_after) + " seconds ago");
+                       std::string(what) + " expired " + std::to_string(now - *not_on_or_after) + " seconds ago",
+                       false);
         }
         if (not_before && now + skew < *not_before) {
-            clock_hint(*not_before - now, std::string(what) + " becomes valid only in " +
-                                              std::to_string(*not_before - now) + " seconds");
+            clock_hint(*not_before - now,
+                       std::string(what) + " becomes valid only in " + std::to_string(*not_before - now) + " seconds",
+                       false);
         }
         if (not_before && not_on_or_after && *not_before >= *not_on_or_after) {
             reject(Code::time_window_invalid, std::string(what) + " NotBefore " + when(*not_before) +
