@@ -1009,6 +1009,12 @@ struct Verifier {
         out.authn_instant = required_time(attr(authn.front(), "AuthnInstant"), "AuthnInstant",
                                           Code::assertion_malformed, "AuthnStatement");
         out.session_index = attr(authn.front(), "SessionIndex").value_or("");
+        if (rec != nullptr) {
+            note("at least one AuthnStatement; an IdP session (SessionNotOnOrAfter) not over" + skew_note(now, skew),
+                 std::to_string(authn.size()) + " AuthnStatement, AuthnInstant " + when(out.authn_instant) +
+                     ", SessionNotOnOrAfter " +
+                     std::string(attr(authn.front(), "SessionNotOnOrAfter").value_or("(none)")));
+        }
         for (xmlNode *statement : authn) {
             const auto session_end = optional_time(attr(statement, "SessionNotOnOrAfter"), "SessionNotOnOrAfter",
                                                    Code::assertion_malformed, "AuthnStatement");
