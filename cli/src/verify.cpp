@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -201,9 +201,8 @@ int run_explain(const VerifyArgs &args, const std::string &posted, const ssogate
         other = ssogate::Idp::import_metadata(
             read_input(args.compare_metadata, metadata_file_cap, "the --compare-metadata file"), {}, {}, import);
     }
-    const ssogate::Explanation x = ssogate::explain_response(conn, posted, args.request_ids, nullptr,
-                                                             other ? ssogate::IdpView(other->get()) : ssogate::IdpView{},
-                                                             options);
+    const ssogate::Explanation x = ssogate::explain_response(
+        conn, posted, args.request_ids, nullptr, other ? ssogate::IdpView(other->get()) : ssogate::IdpView{}, options);
     if (args.json) {
         std::cout << json{{"explanation", explanation_json(x)}}.dump(2, ' ', false, json::error_handler_t::replace)
                   << "\n";
@@ -239,10 +238,11 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
                     "the connection lists ('idp import --sp-encryption-cert') are tried")
         ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
         ;
-    auto *explain = cmd->add_flag("--explain", args.explain,
-                  "Run every check and print each one (pass, fail, not reached) with the values it compared, and "
-                  "the likely causes in plain words; nothing is recorded. Exit 0 when verification accepts, 3 "
-                  "when it refuses");
+    auto *explain =
+        cmd->add_flag("--explain", args.explain,
+                      "Run every check and print each one (pass, fail, not reached) with the values it compared, and "
+                      "the likely causes in plain words; nothing is recorded. Exit 0 when verification accepts, 3 "
+                      "when it refuses");
     cmd->add_option("--compare-metadata", args.compare_metadata,
                     "With --explain: a second metadata of the IdP (say, just fetched from its metadata URL), to say "
                     "whether it has the key the response was signed with; never trusted")

@@ -346,8 +346,8 @@ static void test_explain(void) {
 
     /* The IdP rotated its key: the response is signed by a key the stored metadata lacks, and the
      * fresh metadata (as fetched from its URL) has it. */
-    ssogate_test_idp *rotated = ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0,
-                                                     SSOGATE_KEY_TYPE_RSA_2048, err);
+    ssogate_test_idp *rotated =
+        ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0, SSOGATE_KEY_TYPE_RSA_2048, err);
     CHECK(rotated != NULL);
     const char *md = ssogate_test_idp_metadata_xml(rotated);
     ssogate_idp *fresh = ssogate_idp_import(md, strlen(md), NULL, 0, NULL, 0, NULL, err);
@@ -365,7 +365,8 @@ static void test_explain(void) {
     CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_STATUS_FAIL);
     CHECK(ssogate_explanation_check_code(x, i) == SSOGATE_SIGNATURE_INVALID);
     CHECK_CONTAINS(ssogate_explanation_check_got(x, i), "not in the metadata");
-    CHECK(ssogate_explanation_check_status(x, check_index(x, "signature_coverage")) == SSOGATE_CHECK_STATUS_NOT_REACHED);
+    CHECK(ssogate_explanation_check_status(x, check_index(x, "signature_coverage")) ==
+          SSOGATE_CHECK_STATUS_NOT_REACHED);
     CHECK(has_hint(x, "signing_key_not_in_metadata"));
     CHECK(has_hint(x, "candidate_metadata_has_key"));
     CHECK(ssogate_explanation_hint_text(x, 0) != NULL && strlen(ssogate_explanation_hint_text(x, 0)) > 40);

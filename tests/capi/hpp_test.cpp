@@ -190,10 +190,8 @@ void test_explain() {
     CHECK(ssogate::verify_response(conn, good.base64, {"_r1"}, cache).email == "alice@example.com");
     CHECK(ssogate::explain_response(conn, good.base64, {"_r1"}, &cache).first_failure == SSOGATE_REPLAYED);
 
-    const auto proxied = idp.response(ssogate::TestResponseParams()
-                                          .connection(conn)
-                                          .in_response_to("_r1")
-                                          .acs_url("http://10.0.0.5:8080/sso/saml/c1/acs"));
+    const auto proxied = idp.response(ssogate::TestResponseParams().connection(conn).in_response_to("_r1").acs_url(
+        "http://10.0.0.5:8080/sso/saml/c1/acs"));
     x = ssogate::explain_response(conn, proxied.base64, {"_r1"});
     CHECK(x.first_failure == SSOGATE_DESTINATION_MISMATCH);
     bool proxy_hint = false;

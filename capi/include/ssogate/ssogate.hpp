@@ -710,10 +710,10 @@ inline Explanation explain_response(const Connection &conn, std::string_view sam
     }
     detail::ErrorSlot err;
     const ssogate_verify_options o = options.to_c();
-    return Explanation::take(ssogate_explain_response(conn.get(), saml_response.data(), saml_response.size(),
-                                                      ids.data(), ids.size(), replay ? replay->get() : nullptr,
-                                                      candidate.get(), &o, err.get()),
-                             err);
+    return Explanation::take(
+        ssogate_explain_response(conn.get(), saml_response.data(), saml_response.size(), ids.data(), ids.size(),
+                                 replay ? replay->get() : nullptr, candidate.get(), &o, err.get()),
+        err);
 }
 
 // ---- testing IdP ----
@@ -1314,10 +1314,10 @@ public:
             ids += id;
         }
         detail::ErrorSlot err;
-        return Explanation::take(ssogate_gate_explain(h_, connection_id.data(), connection_id.size(),
-                                                      saml_response.data(), saml_response.size(), ids.data(),
-                                                      ids.size(), candidate.get(), now, err.get()),
-                                 err);
+        return Explanation::take(
+            ssogate_gate_explain(h_, connection_id.data(), connection_id.size(), saml_response.data(),
+                                 saml_response.size(), ids.data(), ids.size(), candidate.get(), now, err.get()),
+            err);
     }
 
     /** The ACS. Refusals are outcomes (kind denied), not exceptions; throws only for caller errors. */

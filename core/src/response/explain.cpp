@@ -14,8 +14,7 @@ void add_code_hints(const Connection &connection, Explanation &out);
 namespace {
 
 void add(Explanation &out, const char *name, std::string text) {
-    const bool known =
-        std::any_of(out.hints.begin(), out.hints.end(), [&](const Hint &h) { return h.name == name; });
+    const bool known = std::any_of(out.hints.begin(), out.hints.end(), [&](const Hint &h) { return h.name == name; });
     if (!known) out.hints.push_back(Hint{name, std::move(text)});
 }
 

@@ -266,9 +266,10 @@ struct Verifier {
     // skew. The age bound on the (always signed) Assertion is also what bounds how long its ID must stay
     // in the replay cache.
     void check_issue_instant(std::int64_t issued, const char *what) {
-        if (rec != nullptr) note_times("IssueInstant between " + when(now - ctx.max_age_seconds - skew) + " and " + when(now + skew) +
-                       " (maximum age " + std::to_string(ctx.max_age_seconds) + " s)",
-                   when(issued));
+        if (rec != nullptr)
+            note_times("IssueInstant between " + when(now - ctx.max_age_seconds - skew) + " and " + when(now + skew) +
+                           " (maximum age " + std::to_string(ctx.max_age_seconds) + " s)",
+                       when(issued));
         if (issued > now + skew) {
             clock_hint(issued - now,
                        std::string("the ") + what + " IssueInstant is " + std::to_string(issued - now) +
@@ -300,9 +301,10 @@ struct Verifier {
     // at both ends thanks to the skew), and now must fall inside it, widened by the clock skew.
     void check_window(std::optional<std::int64_t> not_before, std::optional<std::int64_t> not_on_or_after,
                       const char *what, Code too_early, Code too_late) {
-        if (rec != nullptr) note_times(std::string("now inside [NotBefore, NotOnOrAfter)"),
-                   "NotBefore " + (not_before ? when(*not_before) : std::string("(none)")) + ", NotOnOrAfter " +
-                       (not_on_or_after ? when(*not_on_or_after) : std::string("(none)")));
+        if (rec != nullptr)
+            note_times(std::string("now inside [NotBefore, NotOnOrAfter)"),
+                       "NotBefore " + (not_before ? when(*not_before) : std::string("(none)")) + ", NotOnOrAfter " +
+                           (not_on_or_after ? when(*not_on_or_after) : std::string("(none)")));
         if (not_on_or_after && now - skew >= *not_on_or_after) {
             clock_hint(now - *not_on_or_after,
                        std::string(what) + " expired " + std::to_string(now - *not_on_or_after) + " seconds ago",
@@ -338,7 +340,8 @@ struct Verifier {
             if (xmlNode *issuer = xml::first_child_element(root, xml::ns_saml, "Issuer")) {
                 check_issuer(issuer, "Response");
             } else {
-                if (rec != nullptr) note(idp_entity(), "(no Issuer: optional on a Response; the Assertion's is checked)");
+                if (rec != nullptr)
+                    note(idp_entity(), "(no Issuer: optional on a Response; the Assertion's is checked)");
             }
         });
         step("status", [&] { check_status(root); });
@@ -346,8 +349,9 @@ struct Verifier {
 
     // Root element, Version and ID.
     void check_response_root(xmlNode *root) {
-        if (rec != nullptr) note("samlp:Response, Version 2.0, an ID",
-             xml::qualified_name(root) + ", Version " + shown(attr(root, "Version").value_or("(none)")));
+        if (rec != nullptr)
+            note("samlp:Response, Version 2.0, an ID",
+                 xml::qualified_name(root) + ", Version " + shown(attr(root, "Version").value_or("(none)")));
         if (!xml::is_element(root, xml::ns_samlp, "Response")) {
             reject(Code::response_malformed,
                    "the root element is " + xml::qualified_name(root) + "; expected {" + xml::ns_samlp + "}Response");
@@ -362,8 +366,10 @@ struct Verifier {
 
     void check_destination(xmlNode *root) {
         auto destination = attr(root, "Destination");
-        if (rec != nullptr) note(acs(), destination ? std::string(*destination)
-                                : std::string(response_signed ? "(none)" : "(none: allowed on an unsigned Response)"));
+        if (rec != nullptr)
+            note(acs(), destination
+                            ? std::string(*destination)
+                            : std::string(response_signed ? "(none)" : "(none: allowed on an unsigned Response)"));
         if (destination) {
             if (*destination != acs()) {
                 url_hint(*destination, "Destination");
@@ -534,14 +540,13 @@ struct Verifier {
                 rec->append_got("the signature's KeyInfo names SHA-256 " + stated->sha256 + " (" + stated->subject +
                                 (in_metadata ? "), which is in the metadata" : "), which is not in the metadata"));
             }
-            const bool stated_signed = stated && !in_metadata &&
-                                       verifies_with(*crypto::KeySet::from_certificates({*stated})).has_value();
+            const bool stated_signed =
+                stated && !in_metadata && verifies_with(*crypto::KeySet::from_certificates({*stated})).has_value();
             if (stated_signed) {
                 rec->hint("signing_key_not_in_metadata",
                           "The IdP signs with a key that is not in this connection's metadata: the signature "
                           "verifies with the certificate its KeyInfo names, SHA-256 " +
-                              stated->sha256 + " (" + stated->subject + "), while the metadata has " +
-                              keys.describe() +
+                              stated->sha256 + " (" + stated->subject + "), while the metadata has " + keys.describe() +
                               ". The IdP has most likely rotated its signing certificate: import its current "
                               "metadata (from its metadata URL), or add that certificate after checking it with "
                               "the IdP's admin.");
@@ -584,8 +589,9 @@ struct Verifier {
         const xml::Limits &limits = limits_;
         Found found;
         xml::Document doc = step("xml", [&] {
-            if (rec != nullptr) note("well-formed XML within the parser's limits, without DTD or entities",
-                 std::to_string(xml_bytes.size()) + " bytes");
+            if (rec != nullptr)
+                note("well-formed XML within the parser's limits, without DTD or entities",
+                     std::to_string(xml_bytes.size()) + " bytes");
             xml::Document d = xml::parse(xml_bytes, limits, "SAML Response");
             if (d.root()->properties != nullptr) found.ids.visit(d.root());
             collect(d.root(), found);
@@ -597,8 +603,9 @@ struct Verifier {
         check_response(root);
         if (!found.encrypted.empty()) return run_encrypted(doc, root, found, limits);
         xmlNode *assertion = step("assertion", [&] {
-            if (rec != nullptr) note("exactly one Assertion, directly inside the Response",
-                 std::to_string(found.assertions.size()) + " Assertion elements");
+            if (rec != nullptr)
+                note("exactly one Assertion, directly inside the Response",
+                     std::to_string(found.assertions.size()) + " Assertion elements");
             return resolve_assertion(root, found);
         });
         const Coverage coverage = step("signatures", [&] { return verify_signatures(doc, root, assertion, found); });
@@ -626,9 +633,10 @@ struct Verifier {
     // signature checks as a posted Assertion, and every check after.
     VerifiedLogin run_encrypted(const xml::Document &doc, xmlNode *root, Found &found, const xml::Limits &limits) {
         xmlNode *encrypted = step("assertion", [&] {
-            if (rec != nullptr) note("exactly one EncryptedAssertion (or Assertion), directly inside the Response",
-                 std::to_string(found.encrypted.size()) + " EncryptedAssertion and " +
-                     std::to_string(found.assertions.size()) + " Assertion elements");
+            if (rec != nullptr)
+                note("exactly one EncryptedAssertion (or Assertion), directly inside the Response",
+                     std::to_string(found.encrypted.size()) + " EncryptedAssertion and " +
+                         std::to_string(found.assertions.size()) + " Assertion elements");
             return resolve_encrypted_assertion(root, found);
         });
         const crypto::DecryptionKeys sp_keys =
@@ -821,8 +829,9 @@ struct Verifier {
         std::int64_t issued = 0;
         step("assertion_header", [&] {
             auto version = attr(a, "Version");
-            if (rec != nullptr) note("Version 2.0, an ID, an IssueInstant", "Version " + shown(version.value_or("(none)")) + ", ID " +
-                                                            shown(attr(a, "ID").value_or("(none)")));
+            if (rec != nullptr)
+                note("Version 2.0, an ID, an IssueInstant", "Version " + shown(version.value_or("(none)")) + ", ID " +
+                                                                shown(attr(a, "ID").value_or("(none)")));
             if (version.value_or("") != "2.0") {
                 reject(Code::response_version,
                        "Assertion Version is " + shown(version.value_or("(none)")) + "; expected '2.0'");
@@ -848,8 +857,9 @@ struct Verifier {
     // was given and it can be read without a change; the pending-request store is never used.
     void explain_replay(const Checked &c) {
         if (ctx.replay == nullptr) {
-            rec->not_reached("replay", "no replay cache was given to explain, so whether this assertion ID was "
-                                       "already used was not looked up");
+            rec->not_reached("replay",
+                             "no replay cache was given to explain, so whether this assertion ID was "
+                             "already used was not looked up");
             return;
         }
         std::optional<bool> seen;
@@ -859,12 +869,15 @@ struct Verifier {
             seen = std::nullopt;
         }
         if (!seen) {
-            rec->not_reached("replay", "this replay cache cannot be read without recording, so whether this "
-                                       "assertion ID was already used was not looked up");
+            rec->not_reached("replay",
+                             "this replay cache cannot be read without recording, so whether this "
+                             "assertion ID was already used was not looked up");
             return;
         }
         step("replay", [&] {
-            if (rec != nullptr) note("Assertion ID not used before", *seen ? "already used: " + c.out.assertion_id : c.out.assertion_id);
+            if (rec != nullptr)
+                note("Assertion ID not used before",
+                     *seen ? "already used: " + c.out.assertion_id : c.out.assertion_id);
             if (*seen) {
                 reject(Code::replayed, "Assertion ID " + shown(c.out.assertion_id) +
                                            " was already used (replay); it stays remembered until " + when(c.expires));
@@ -940,7 +953,8 @@ struct Verifier {
                                     : "one of " + expected;
         std::string got = resp_irt ? "Response " + std::string(*resp_irt) : std::string();
         if (bearer.in_response_to) {
-            got += (got.empty() ? "" : ", ") + std::string("SubjectConfirmationData ") + std::string(*bearer.in_response_to);
+            got += (got.empty() ? "" : ", ") + std::string("SubjectConfirmationData ") +
+                   std::string(*bearer.in_response_to);
         }
         if (rec != nullptr) note(expected, got.empty() ? std::string("(none: IdP-initiated)") : got);
     }
@@ -964,8 +978,7 @@ struct Verifier {
             not_before = optional_time(attr(cond, "NotBefore"), "NotBefore", Code::assertion_malformed, "Conditions");
         });
         soft_step("conditions_time", [&] {
-            check_window(not_before, not_on_or_after, "the Assertion (Conditions)", Code::not_yet_valid,
-                         Code::expired);
+            check_window(not_before, not_on_or_after, "the Assertion (Conditions)", Code::not_yet_valid, Code::expired);
         });
         if (not_on_or_after) c.expires = std::min(c.expires, *not_on_or_after + skew);
         soft_step("condition_kinds", [&] { check_condition_kinds(cond); });
@@ -1125,9 +1138,10 @@ struct Verifier {
         auto recipient = attr(d, "Recipient");
         if (rec != nullptr) {
             auto until = attr(d, "NotOnOrAfter");
-            if (rec != nullptr) note("Recipient " + acs() + ", NotOnOrAfter later than now" + skew_note(now, skew),
-                 "Recipient " + std::string(recipient.value_or("(none)")) + ", NotOnOrAfter " +
-                     std::string(until.value_or("(none)")));
+            if (rec != nullptr)
+                note("Recipient " + acs() + ", NotOnOrAfter later than now" + skew_note(now, skew),
+                     "Recipient " + std::string(recipient.value_or("(none)")) + ", NotOnOrAfter " +
+                         std::string(until.value_or("(none)")));
             if (recipient && *recipient != acs()) url_hint(*recipient, "Recipient");
         }
         if (!recipient || *recipient != acs()) {
@@ -1172,8 +1186,9 @@ struct Verifier {
         if (rec != nullptr) {
             std::string list;
             for (const auto &d : allowed) list += (list.empty() ? "" : ", ") + d;
-            if (rec != nullptr) note(allowed.empty() ? std::string("any domain (no allowed_email_domains)") : list,
-                 util::email_domain(email));
+            if (rec != nullptr)
+                note(allowed.empty() ? std::string("any domain (no allowed_email_domains)") : list,
+                     util::email_domain(email));
         }
         if (allowed.empty()) return;
         const std::string domain = util::email_domain(email);
@@ -1189,9 +1204,10 @@ struct Verifier {
     void check_identity(xmlNode *subject, VerifiedLogin &out) {
         read_nameid(subject, out);
         if (conn.settings().email_attribute.empty()) {
-            if (rec != nullptr) note(std::string("NameID Format ") + nameid_email + " (or unspecified holding an address)",
-                 "NameID Format " + (out.nameid_format.empty() ? std::string("(none)") : out.nameid_format) +
-                     ", value " + shown(out.nameid));
+            if (rec != nullptr)
+                note(std::string("NameID Format ") + nameid_email + " (or unspecified holding an address)",
+                     "NameID Format " + (out.nameid_format.empty() ? std::string("(none)") : out.nameid_format) +
+                         ", value " + shown(out.nameid));
             if (rec != nullptr && out.nameid_format != nameid_email &&
                 !((out.nameid_format.empty() || out.nameid_format == nameid_unspecified) &&
                   util::is_valid_email(out.nameid))) {
@@ -1206,7 +1222,8 @@ struct Verifier {
             }
             email_from_nameid(out);
         } else {
-            if (rec != nullptr) note("attribute " + shown(conn.settings().email_attribute) + " with one email address", "");
+            if (rec != nullptr)
+                note("attribute " + shown(conn.settings().email_attribute) + " with one email address", "");
             email_from_attribute(out);
         }
     }
@@ -1461,15 +1478,35 @@ const char *check_status_name(CheckStatus s) noexcept {
 }
 
 const std::vector<std::string> &check_names() {
-    static const std::vector<std::string> names{
-        "form_size",      "base64",          "input_size",       "xml",
-        "response",       "response_issue_instant", "destination", "response_issuer",
-        "status",         "assertion",       "decryption_key",   "signatures",
-        "decryption",     "decrypted_signatures", "signature_coverage", "assertion_header",
-        "assertion_issue_instant", "assertion_issuer", "subject_confirmation", "in_response_to",
-        "conditions",     "conditions_time", "condition_kinds",  "audience",
-        "authn_statement", "attributes",     "identity",         "email_domain",
-        "replay"};
+    static const std::vector<std::string> names{"form_size",
+                                                "base64",
+                                                "input_size",
+                                                "xml",
+                                                "response",
+                                                "response_issue_instant",
+                                                "destination",
+                                                "response_issuer",
+                                                "status",
+                                                "assertion",
+                                                "decryption_key",
+                                                "signatures",
+                                                "decryption",
+                                                "decrypted_signatures",
+                                                "signature_coverage",
+                                                "assertion_header",
+                                                "assertion_issue_instant",
+                                                "assertion_issuer",
+                                                "subject_confirmation",
+                                                "in_response_to",
+                                                "conditions",
+                                                "conditions_time",
+                                                "condition_kinds",
+                                                "audience",
+                                                "authn_statement",
+                                                "attributes",
+                                                "identity",
+                                                "email_domain",
+                                                "replay"};
     return names;
 }
 
@@ -1507,8 +1544,8 @@ Explanation explain_response(const Connection &connection, std::string_view saml
     for (const std::string &name : check_names()) {
         if (!rec.encrypted && std::find(encrypted_only.begin(), encrypted_only.end(), name) != encrypted_only.end())
             continue;
-        const bool present = std::any_of(out.checks.begin(), out.checks.end(),
-                                         [&](const CheckResult &c) { return c.name == name; });
+        const bool present =
+            std::any_of(out.checks.begin(), out.checks.end(), [&](const CheckResult &c) { return c.name == name; });
         if (!present) rec.not_reached(name.c_str(), "");
     }
     add_code_hints(connection, out);
