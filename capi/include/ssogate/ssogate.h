@@ -1073,9 +1073,9 @@ typedef struct ssogate_explanation ssogate_explanation;
  * with the same pending_request_ids and opts (time, size cap, maximum age, decryption keys).
  *
  * replay may be NULL. When given, it is only read, never written: an assertion ID it holds fails the
- * "replay" check with SSOGATE_REPLAYED. Without one, or with a store that cannot be read without a
- * change (today: any but the in-memory cache), the "replay" check is not reached. No pending request
- * is ever taken.
+ * "replay" check with SSOGATE_REPLAYED. The memory, SQLite and Redis caches are read without a change;
+ * without a cache, with one over the host's callbacks (which have no read), or with a store that cannot
+ * answer, the "replay" check is not reached and its detail says why. No pending request is ever taken.
  *
  * candidate_idp may be NULL: otherwise a second metadata of the same IdP (for example freshly fetched
  * from its metadata URL), never trusted; the hints then say whether it has the key the response was

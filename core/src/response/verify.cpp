@@ -865,13 +865,18 @@ struct Verifier {
         std::optional<bool> seen;
         try {
             seen = ctx.replay->contains(replay_key(c));
-        } catch (const std::exception &) {
-            seen = std::nullopt;
+        } catch (const std::exception &e) {
+            // Verification would refuse with STORE_UNAVAILABLE at its insert; an explanation that only
+            // reads says that it could not look, and why.
+            rec->not_reached("replay", std::string("the replay cache could not answer, so whether this assertion "
+                                                   "ID was already used was not looked up: ") +
+                                           e.what());
+            return;
         }
         if (!seen) {
             rec->not_reached("replay",
-                             "this replay cache cannot be read without recording, so whether this "
-                             "assertion ID was already used was not looked up");
+                             "this replay cache (a host's own store) cannot be read without recording, "
+                             "so whether this assertion ID was already used was not looked up");
             return;
         }
         step("replay", [&] {
