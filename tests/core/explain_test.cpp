@@ -291,6 +291,16 @@ TEST_F(ExplainValues, AnAcsUrlBehindAProxy) {
     EXPECT_TRUE(has_hint(explain_response(*conn, idp.response_base64(o), context()), "acs_url_mismatch"));
 }
 
+TEST_F(ExplainValues, ValuesFromTheDocumentAreCutShort) {
+    auto o = options();
+    o.acs_url = "https://app.example.com/" + std::string(5000, 'a');
+    const Explanation ex = explain_response(*conn, idp.response_base64(o), context());
+    EXPECT_EQ(ex.first_failure(), Code::destination_mismatch);
+    EXPECT_LE(find(ex, "destination")->got.size(), 520u);
+    EXPECT_LE(find(ex, "subject_confirmation")->got.size(), 600u);
+    for (const Hint &h : ex.hints) EXPECT_LE(h.text.size(), 1200u) << h.name;
+}
+
 TEST_F(ExplainValues, ANameIdThatIsNotAnEmail) {
     auto o = options();
     o.nameid = "00u1abcd";

@@ -30,6 +30,10 @@ std::string shown(std::string_view v) { return util::quoted(v); }
 
 std::string when(std::int64_t t) { return util::format_datetime(t); }
 
+// A value from the document as an explanation shows it (expected/got): unquoted, but cut and cleaned as
+// shown() does, so a hostile Response can no more flood or forge an explanation than a log line.
+std::string plain(std::string_view v) { return util::printable(v, 512); }
+
 std::string skew_note(std::int64_t now, int skew) {
     return " (now " + when(now) + ", clock skew " + std::to_string(skew) + " s)";
 }
@@ -125,9 +129,6 @@ struct Recorder {
         if (open_steps.empty()) return;
         CheckResult &c = out.checks[open_steps.back()];
         c.got += (c.got.empty() ? "" : "; ") + more;
-    }
-    void set_detail(std::string detail) {
-        if (!open_steps.empty()) out.checks[open_steps.back()].detail = std::move(detail);
     }
     void hint(const char *name, std::string text) {
         for (const Hint &h : out.hints)
@@ -247,7 +248,7 @@ struct Verifier {
                                               shown(nameid_entity));
         }
         std::string got = xml::trimmed_text(issuer);
-        if (rec != nullptr) note(idp_entity(), got);
+        if (rec != nullptr) note(idp_entity(), plain(got));
         if (got != idp_entity() && rec != nullptr) {
             rec->hint("issuer_mismatch",
                       "The response comes from " + shown(got) + " but this connection trusts the IdP " +
@@ -368,7 +369,7 @@ struct Verifier {
         auto destination = attr(root, "Destination");
         if (rec != nullptr)
             note(acs(), destination
-                            ? std::string(*destination)
+                            ? plain(*destination)
                             : std::string(response_signed ? "(none)" : "(none: allowed on an unsigned Response)"));
         if (destination) {
             if (*destination != acs()) {
@@ -409,7 +410,7 @@ struct Verifier {
         xmlNode *code = status ? xml::first_child_element(status, xml::ns_samlp, "StatusCode") : nullptr;
         if (code == nullptr) reject(Code::response_malformed, "the Response has no Status/StatusCode");
         const std::string_view top = attr(code, "Value").value_or("");
-        if (rec != nullptr) note(status_success, std::string(top));
+        if (rec != nullptr) note(status_success, plain(top));
         if (top != status_success) {
             std::string msg = "the IdP refused the login: StatusCode " + shown(top);
             if (xmlNode *sub = xml::first_child_element(code, xml::ns_samlp, "StatusCode")) {
@@ -956,10 +957,9 @@ struct Verifier {
         expected = expected.empty() ? std::string("none pending: only an IdP-initiated login, which this connection ") +
                                           (conn.settings().allow_idp_initiated ? "allows" : "refuses")
                                     : "one of " + expected;
-        std::string got = resp_irt ? "Response " + std::string(*resp_irt) : std::string();
+        std::string got = resp_irt ? "Response " + plain(*resp_irt) : std::string();
         if (bearer.in_response_to) {
-            got += (got.empty() ? "" : ", ") + std::string("SubjectConfirmationData ") +
-                   std::string(*bearer.in_response_to);
+            got += (got.empty() ? "" : ", ") + std::string("SubjectConfirmationData ") + plain(*bearer.in_response_to);
         }
         if (rec != nullptr) note(expected, got.empty() ? std::string("(none: IdP-initiated)") : got);
     }
@@ -1030,8 +1030,7 @@ struct Verifier {
         if (rec != nullptr) {
             note("at least one AuthnStatement; an IdP session (SessionNotOnOrAfter) not over" + skew_note(now, skew),
                  std::to_string(authn.size()) + " AuthnStatement, AuthnInstant " + when(out.authn_instant) +
-                     ", SessionNotOnOrAfter " +
-                     std::string(attr(authn.front(), "SessionNotOnOrAfter").value_or("(none)")));
+                     ", SessionNotOnOrAfter " + plain(attr(authn.front(), "SessionNotOnOrAfter").value_or("(none)")));
         }
         for (xmlNode *statement : authn) {
             const auto session_end = optional_time(attr(statement, "SessionNotOnOrAfter"), "SessionNotOnOrAfter",
@@ -1145,8 +1144,8 @@ struct Verifier {
             auto until = attr(d, "NotOnOrAfter");
             if (rec != nullptr)
                 note("Recipient " + acs() + ", NotOnOrAfter later than now" + skew_note(now, skew),
-                     "Recipient " + std::string(recipient.value_or("(none)")) + ", NotOnOrAfter " +
-                         std::string(until.value_or("(none)")));
+                     "Recipient " + plain(recipient.value_or("(none)")) + ", NotOnOrAfter " +
+                         plain(until.value_or("(none)")));
             if (recipient && *recipient != acs()) url_hint(*recipient, "Recipient");
         }
         if (!recipient || *recipient != acs()) {
