@@ -158,7 +158,17 @@ func runAttackVectors(t *testing.T, dir string, vectors []attackVector) {
 					t.Fatalf("use %d: %v", i, err)
 				}
 			}
+			// The explanation in the same state: its first failing check is this refusal (explainAgrees
+			// checks it after Verify, which explaining must not have changed).
+			x, xerr := ssogate.Explain(conn, form, ssogate.ExplainOptions{VerifyOptions: opts})
+			if xerr != nil {
+				t.Fatalf("Explain: %v", xerr)
+			}
 			login, err := ssogate.Verify(conn, form, opts)
+			explainAgrees(t, x, err)
+			if x.FirstFailure.String() != v.Expect {
+				t.Errorf("explanation's first failure %s, manifest %s", x.FirstFailure, v.Expect)
+			}
 			if v.Expect == "OK" {
 				if err != nil {
 					t.Fatalf("want OK, got %v", err)

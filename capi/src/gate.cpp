@@ -677,3 +677,21 @@ int ssogate_gate_set_metadata_event_callback(ssogate_gate *gate, ssogate_metadat
         gate->on_event_data = fn == nullptr ? nullptr : user_data;
     });
 }
+
+ssogate_explanation *ssogate_gate_explain(ssogate_gate *gate, const char *connection_id, size_t connection_id_len,
+                                          const char *saml_response, size_t saml_response_len,
+                                          const char *pending_request_ids, size_t pending_request_ids_len,
+                                          const ssogate_idp *candidate_idp, int64_t now, ssogate_error *err) noexcept {
+    SSOGATE_CAPI_BEGIN(err) {
+        auto &g = require(gate, "ssogate_gate_explain");
+        const auto id = ssogate::capi::input(connection_id, connection_id_len, "connection_id");
+        const auto response = ssogate::capi::input(saml_response, saml_response_len, "saml_response");
+        const auto ids = ssogate::capi::input(pending_request_ids, pending_request_ids_len, "pending_request_ids");
+        core::ExplainOptions options;
+        options.candidate_metadata = candidate_idp == nullptr ? nullptr : candidate_idp->p.get();
+        std::optional<std::int64_t> at;
+        if (now != 0) at = now;
+        return new ssogate_explanation{g.explain(id, response, ssogate::capi::split_ids(ids), options, at)};
+    }
+    SSOGATE_CAPI_END(err, nullptr)
+}

@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "metadata/idp.hpp"
 #include "metadata/refresh.hpp"
+#include "response/explain.hpp"
 #include "response/verify.hpp"
 #include "store/directory.hpp"
 #include "store/pending_requests.hpp"
@@ -95,6 +96,11 @@ struct ssogate_verified_login {
     std::string return_to = {};
 };
 
+// An explanation (section 6): the core's value, immutable once made.
+struct ssogate_explanation {
+    ssogate::core::Explanation e;
+};
+
 // A pending-request store (section 5), shared like the replay cache: a SQLite store shares its
 // database with the other stores of the same file.
 struct ssogate_request_store {
@@ -165,6 +171,9 @@ void require_struct_size(std::uint32_t struct_size, std::size_t first_version_si
 // both alive for the call.
 void read_verify_options(const ssogate_verify_options *opts, core::VerifyContext &ctx,
                          core::crypto::DecryptionKeys &keys);
+
+// "id1 id2,id3" -> {"id1", "id2", "id3"}: the pending request IDs of ssogate_verify_response.
+std::vector<std::string> split_ids(std::string_view text);
 
 // Shared by ssogate_idp_import and ssogate_connection_from_json.
 core::ImportOptions import_options(const ssogate_idp_options *opts);

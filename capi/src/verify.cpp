@@ -11,9 +11,18 @@ using ssogate::core::Code;
 // The first published ssogate_verify_options: struct_size, now, max_bytes, max_age_seconds.
 constexpr std::size_t verify_options_v1_size = offsetof(ssogate_verify_options, max_age_seconds) + sizeof(std::int64_t);
 
+const ssogate::core::Attribute *attribute(const ssogate_verified_login *login, size_t i) noexcept {
+    if (login == nullptr || i >= login->v.attributes.size()) {
+        return nullptr;
+    }
+    return &login->v.attributes[i];
+}
+
+}  // namespace
+
 // "id1 id2,id3" -> {"id1", "id2", "id3"}. IDs are NCNames, so neither separator can be part of one;
 // empty pieces (doubled separators) are skipped.
-std::vector<std::string> split_ids(std::string_view text) {
+std::vector<std::string> ssogate::capi::split_ids(std::string_view text) {
     std::vector<std::string> out;
     std::size_t i = 0;
     while (i < text.size()) {
@@ -33,15 +42,6 @@ std::vector<std::string> split_ids(std::string_view text) {
     }
     return out;
 }
-
-const ssogate::core::Attribute *attribute(const ssogate_verified_login *login, size_t i) noexcept {
-    if (login == nullptr || i >= login->v.attributes.size()) {
-        return nullptr;
-    }
-    return &login->v.attributes[i];
-}
-
-}  // namespace
 
 void ssogate::capi::read_verify_options(const ssogate_verify_options *opts, core::VerifyContext &ctx,
                                         core::crypto::DecryptionKeys &keys) {
@@ -112,7 +112,7 @@ ssogate_verified_login *ssogate_verify_response(const ssogate_connection *conn, 
         ssogate::core::crypto::DecryptionKeys keys;
         ssogate::capi::read_verify_options(opts, ctx, keys);
         ctx.replay = replay->p.get();
-        ctx.pending_request_ids = split_ids(ids);
+        ctx.pending_request_ids = ssogate::capi::split_ids(ids);
         return new ssogate_verified_login{ssogate::core::verify_response(*conn->p, response, ctx)};
     }
     SSOGATE_CAPI_END(err, nullptr)

@@ -14,6 +14,7 @@
 //                     [--sp-key KEY.pem --sp-cert CERT.pem] [--now UNIXSECONDS]
 //   ssogate testing keygen|metadata|response ...   (a testing IdP; see --help)
 //   ssogate verify CONNECTION.json RESPONSE_FILE|- [--now UNIXSECONDS] [--request-id ID ...] [--json]
+//                  [--explain [--compare-metadata IDP_METADATA.xml]]
 //                  [--decryption-key KEY.pem --decryption-cert CERT.pem ...]
 //   ssogate version | ssogate --version
 //

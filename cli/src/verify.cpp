@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -127,6 +129,89 @@ void refuse_misencoded(std::string_view posted, const std::string &file) {
     }
 }
 
+const char *status_word(ssogate::CheckStatus s) {
+    switch (s) {
+    case ssogate::CheckStatus::pass: return "PASS";
+    case ssogate::CheckStatus::fail: return "FAIL";
+    case ssogate::CheckStatus::not_reached: return "NOT REACHED";
+    }
+    return "?";
+}
+
+json explanation_json(const ssogate::Explanation &x) {
+    json checks = json::array();
+    for (const auto &c : x.checks) {
+        checks.push_back({{"name", c.name},
+                          {"status", ssogate_check_status_name(static_cast<int>(c.status))},
+                          {"code", c.status == ssogate::CheckStatus::fail ? json(ssogate_code_name(c.code)) : json()},
+                          {"expected", c.expected},
+                          {"got", c.got},
+                          {"detail", c.detail}});
+    }
+    json hints = json::array();
+    for (const auto &h : x.hints) hints.push_back({{"name", h.name}, {"text", h.text}});
+    return {{"result", ssogate_code_name(x.first_failure)},
+            {"accepted", x.first_failure == SSOGATE_OK},
+            {"checks", checks},
+            {"hints", hints}};
+}
+
+void print_explanation(const ssogate::Explanation &x, const ssogate::Connection &conn) {
+    std::cout << "Explaining the response for connection " << conn.id() << "\n"
+              << "  ACS URL:       " << conn.acs_url() << "\n"
+              << "  SP entity ID:  " << conn.sp_entity_id() << "\n"
+              << "  IdP:           " << conn.idp().entity_id() << "\n\n";
+    for (const auto &c : x.checks) {
+        std::string line = std::string("  ") + status_word(c.status);
+        line.resize(16, ' ');
+        line += c.name;
+        if (c.status == ssogate::CheckStatus::fail) {
+            line.resize(std::max<std::size_t>(line.size() + 1, 42), ' ');
+            line += ssogate_code_name(c.code);
+        }
+        std::cout << line << "\n";
+        if (c.status == ssogate::CheckStatus::not_reached && c.expected.empty()) {
+            if (!c.detail.empty()) std::cout << "                " << c.detail << "\n";
+            continue;
+        }
+        if (!c.expected.empty() || !c.got.empty()) {
+            std::cout << "                expected: " << c.expected << "\n"
+                      << "                got:      " << c.got << "\n";
+        }
+        if (c.status == ssogate::CheckStatus::fail) std::cout << "                " << c.detail << "\n";
+    }
+    std::cout << "\n";
+    if (x.first_failure == SSOGATE_OK) {
+        std::cout << "Verification accepts this response.\n";
+    } else {
+        std::cout << "Verification refuses this response with " << ssogate_code_name(x.first_failure) << ".\n";
+    }
+    if (!x.hints.empty()) {
+        std::cout << "\nLikely causes:\n";
+        for (const auto &h : x.hints) std::cout << "  - " << h.text << " [" << h.name << "]\n";
+    }
+}
+
+// `verify --explain`: the explanation of the posted value; no replay cache (this command cannot
+// know a server's), so the replay check is not reached.
+int run_explain(const VerifyArgs &args, const std::string &posted, const ssogate::Connection &conn,
+                const ssogate::VerifyOptions &options, const ssogate::IdpOptions &import) {
+    std::optional<ssogate::Idp> other;
+    if (!args.compare_metadata.empty()) {
+        other = ssogate::Idp::import_metadata(
+            read_input(args.compare_metadata, metadata_file_cap, "the --compare-metadata file"), {}, {}, import);
+    }
+    const ssogate::Explanation x = ssogate::explain_response(
+        conn, posted, args.request_ids, nullptr, other ? ssogate::IdpView(other->get()) : ssogate::IdpView{}, options);
+    if (args.json) {
+        std::cout << json{{"explanation", explanation_json(x)}}.dump(2, ' ', false, json::error_handler_t::replace)
+                  << "\n";
+    } else {
+        print_explanation(x, conn);
+    }
+    return x.first_failure == SSOGATE_OK ? 0 : 3;
+}
+
 }  // namespace
 
 CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
@@ -153,6 +238,16 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args) {
                     "the connection lists ('idp import --sp-encryption-cert') are tried")
         ->allow_extra_args(false)  // one file per occurrence (repeat the option), so no positional is taken
         ;
+    auto *explain =
+        cmd->add_flag("--explain", args.explain,
+                      "Run every check and print each one (pass, fail, not reached) with the values it compared, and "
+                      "the likely causes in plain words; nothing is recorded. Exit 0 when verification accepts, 3 "
+                      "when it refuses");
+    cmd->add_option("--compare-metadata", args.compare_metadata,
+                    "With --explain: a second metadata of the IdP (say, just fetched from its metadata URL), to say "
+                    "whether it has the key the response was signed with; never trusted")
+        ->check(CLI::ExistingFile)
+        ->needs(explain);
     cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
     return cmd;
 }
@@ -181,6 +276,7 @@ int run_verify(const VerifyArgs &args) {
         ssogate::VerifyOptions options;
         options.now = args.now.value_or(0);
         for (const auto &key : keys) options.decryption_keys.push_back(key.get());
+        if (args.explain) return run_explain(args, posted, conn, options, import);
         const ssogate::VerifiedLogin login = ssogate::verify_response(conn, posted, args.request_ids, replay, options);
         if (args.json) {
             std::cout << json{{"login", login_json(login)}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";

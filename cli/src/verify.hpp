@@ -19,6 +19,11 @@ struct VerifyArgs {
     std::vector<std::string> decryption_keys;
     std::vector<std::string> decryption_certs;
     bool json = false;
+    // --explain: every check with its values and the likely causes, instead of the first refusal.
+    bool explain = false;
+    // --compare-metadata: a second IdP metadata file (say, fetched from the IdP's metadata URL just
+    // now) that the explanation checks for the key the response was signed with; never trusted.
+    std::string compare_metadata;
 };
 
 // Registers the subcommand on `app`, filling `args`; run it when the returned command was parsed.
@@ -28,4 +33,6 @@ CLI::App *add_verify_command(CLI::App &app, VerifyArgs &args);
 // end-user message; on stderr, or as JSON on stdout with --json) and returns 3; returns 2 when the
 // --decryption-key and --decryption-cert options do not pair up. Throws std::runtime_error when a
 // file cannot be read.
+// With --explain, prints the explanation (text, or {"explanation": ...} with --json) and returns 0
+// when verification would accept the response, 3 when it would refuse it.
 int run_verify(const VerifyArgs &args);

@@ -208,6 +208,19 @@ void bind_gate(py::module_ &m) {
         },
         py::arg("gate"), py::arg("connection_id"), py::arg("saml_response"), py::arg("relay_state"));
     m.def(
+        "gate_explain",
+        [](const Gate &g, const std::string &connection_id, const py::bytes &saml_response,
+           const std::vector<std::string> &pending_request_ids, const std::optional<ssogate_python::Idp> &candidate,
+           std::int64_t now) {
+            const std::string_view response = bytes_view(saml_response);
+            const ssogate::IdpView view = candidate ? candidate->view : ssogate::IdpView{};
+            return ssogate_python::explanation_tuple(nogil(g, [&](const ssogate::Gate &x) {
+                return x.explain(connection_id, response, pending_request_ids, view, now);
+            }));
+        },
+        py::arg("gate"), py::arg("connection_id"), py::arg("saml_response"), py::arg("pending_request_ids"),
+        py::arg("candidate"), py::arg("now"));
+    m.def(
         "gate_confirm_join",
         [](const Gate &g, const std::string &token) {
             nogil(g, [&](const ssogate::Gate &x) { x.confirm_join(token); });

@@ -56,4 +56,16 @@ struct Gate {
     std::shared_ptr<const ssogate::Gate> gate;
 };
 
+// An explanation (ssogate_explain_response, ssogate_gate_explain) as the tuple ssogate/_explain.py
+// reads: (first_failure, [(name, status, code, expected, got, detail)], [(name, text)]).
+inline pybind11::tuple explanation_tuple(const ssogate::Explanation &x) {
+    pybind11::list checks, hints;
+    for (const auto &c : x.checks) {
+        checks.append(pybind11::make_tuple(text(c.name), static_cast<int>(c.status), c.code, text(c.expected),
+                                           text(c.got), text(c.detail)));
+    }
+    for (const auto &h : x.hints) hints.append(pybind11::make_tuple(text(h.name), text(h.text)));
+    return pybind11::make_tuple(x.first_failure, checks, hints);
+}
+
 }  // namespace ssogate_python

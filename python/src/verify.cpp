@@ -108,6 +108,27 @@ LoginTuple verify(const Connection &conn, const py::bytes &saml_response, const 
                       std::move(attrs)};
 }
 
+py::tuple explain(const Connection &conn, const py::bytes &saml_response, const std::optional<ReplayCache> &replay,
+                  const std::optional<ssogate_python::Idp> &candidate,
+                  const std::vector<std::string> &pending_request_ids, std::optional<std::int64_t> now,
+                  std::optional<std::uint64_t> max_bytes, std::optional<std::int64_t> max_age_seconds,
+                  const std::vector<ssogate_python::SpKey> &decryption_keys) {
+    ssogate::VerifyOptions o;
+    for (const auto &k : decryption_keys) o.decryption_keys.push_back(k.key->get());
+    if (now) o.now = *now;
+    if (max_bytes) o.max_bytes = *max_bytes;
+    if (max_age_seconds) o.max_age_seconds = *max_age_seconds;
+    const std::string_view response(PyBytes_AS_STRING(saml_response.ptr()),
+                                    static_cast<std::size_t>(PyBytes_GET_SIZE(saml_response.ptr())));
+    ssogate::Explanation x;
+    {
+        py::gil_scoped_release nogil;
+        x = ssogate::explain_response(*conn.conn, response, pending_request_ids, replay ? replay->cache.get() : nullptr,
+                                      candidate ? candidate->view : ssogate::IdpView{}, o);
+    }
+    return ssogate_python::explanation_tuple(x);
+}
+
 }  // namespace
 
 void bind_verify(py::module_ &m) {
@@ -158,4 +179,9 @@ void bind_verify(py::module_ &m) {
           "ssogate_verify_response; releases the GIL. Returns (email, nameid, nameid_format, idp_entity_id, "
           "connection_id, assertion_id, session_index, authn_instant, session_not_on_or_after, in_response_to, "
           "[(name, name_format, friendly_name, [values])]).");
+    m.def("explain_response", &explain, py::arg("connection"), py::arg("saml_response"), py::arg("replay"),
+          py::arg("candidate"), py::arg("pending_request_ids"), py::arg("now"), py::arg("max_bytes"),
+          py::arg("max_age_seconds"), py::arg("decryption_keys") = std::vector<ssogate_python::SpKey>(),
+          "ssogate_explain_response; releases the GIL. Returns (first_failure, [(name, status, code, expected, "
+          "got, detail)], [(name, text)]).");
 }

@@ -78,6 +78,7 @@ from ._login import (
     begin_sp_login,
     finish_sp_login,
 )
+from ._explain import Check, Explanation, Hint, explain
 from ._verify import Attribute, ReplayCache, VerifiedLogin, verify_response
 
 #: The version of the C library actually loaded ("MAJOR.MINOR.PATCH").
@@ -135,6 +136,10 @@ __all__ = [
     "code_name",
     "__version__",
     "verify_response",
+    "explain",
+    "Explanation",
+    "Check",
+    "Hint",
     "VerifiedLogin",
     "Attribute",
     "ReplayCache",

@@ -31,6 +31,13 @@ METADATA_EVENT: Dict[str, int] = {
     "METADATA_UPDATED": 9,
 }
 
+#: ssogate_check_status: The status of one check of an explanation.
+CHECK_STATUS: Dict[str, int] = {
+    "PASS": 0,
+    "FAIL": 1,
+    "NOT_REACHED": 2,
+}
+
 #: ssogate_key_type: The key a testing IdP makes.
 KEY_TYPE: Dict[str, int] = {
     "RSA_2048": 0,

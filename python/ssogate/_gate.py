@@ -48,6 +48,9 @@ from ._convert import BytesLike, Timestamp, to_bytes, to_datetime, to_unix
 from ._errors import InvalidArgument, StoreError
 from ._login import SpLoginRequest, RequestStore, SpKey, _sp_login_request
 from ._verify import ReplayCache, VerifiedLogin, _verified_login
+from ._explain import Explanation, _candidate, _explanation
+from ._idp import IdpMetadata
+from ._verify import _request_ids
 
 if TYPE_CHECKING:
     from ._directory import Directory, Member, NativeDirectory
@@ -521,6 +524,33 @@ class Gate:
             relay_state or "",
         )
         return GateOutcome._from_tuple(t)
+
+    def explain(
+        self,
+        connection_id: str,
+        saml_response: Union[str, BytesLike],
+        *,
+        pending_request_ids: Union[str, Iterable[str]] = (),
+        candidate_metadata: Optional[IdpMetadata] = None,
+        now: Optional[Timestamp] = None,
+    ) -> Explanation:
+        """Why did this login fail? :func:`ssogate.explain` for a response posted to the stored
+        connection, with this gate's decryption keys, size cap and maximum age.
+
+        Read-only: the gate's replay cache, pending requests and RelayState are never touched (the
+        ``"replay"`` check is not reached), so pass the request ID an SP-initiated login answers as
+        ``pending_request_ids``. ``now``: the time it was posted (default: the gate's clock).
+        ``NotFound`` for an unknown connection.
+        """
+        t = _ssogate.gate_explain(
+            self._native,
+            _text(connection_id, "connection_id"),
+            to_bytes(saml_response, "saml_response"),
+            _request_ids(pending_request_ids),
+            _candidate(candidate_metadata),
+            to_unix(now) or 0,
+        )
+        return _explanation(t)
 
     def confirm_join(self, join_token: str) -> Member:
         """After PROMPT_JOIN the user said yes: decides again with the settings of this moment, then

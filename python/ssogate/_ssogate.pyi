@@ -164,6 +164,20 @@ def verify_response(
     decryption_keys: List[SpKey] = ...,
 ) -> Tuple[str, str, str, str, str, str, str, int, Optional[int], str, List[Tuple[str, str, str, List[str]]]]: ...
 
+_ExplanationTuple = Tuple[int, List[Tuple[str, int, int, str, str, str]], List[Tuple[str, str]]]
+
+def explain_response(
+    connection: Connection,
+    saml_response: bytes,
+    replay: Optional[ReplayCache],
+    candidate: Optional[Idp],
+    pending_request_ids: List[str],
+    now: Optional[int],
+    max_bytes: Optional[int],
+    max_age_seconds: Optional[int],
+    decryption_keys: List[SpKey] = ...,
+) -> _ExplanationTuple: ...
+
 # ---- testing IdP (python/src/testing.cpp) ----
 TEST_SIGN_NONE: int
 TEST_SIGN_RESPONSE: int
@@ -232,6 +246,10 @@ def gate_begin_sp_login(
     ttl_seconds: int,
 ) -> Tuple[str, str, int, str, str, str, str, bool, int, int]: ...
 def gate_consume(gate: Gate, connection_id: str, saml_response: bytes, relay_state: str) -> Tuple[Any, ...]: ...
+def gate_explain(
+    gate: Gate, connection_id: str, saml_response: bytes, pending_request_ids: List[str], candidate: Optional[Idp],
+    now: int,
+) -> _ExplanationTuple: ...
 def gate_confirm_join(gate: Gate, join_token: str) -> None: ...
 
 _MemberTuple = Tuple[str, str, int, int, bool, int, bool, int, int]

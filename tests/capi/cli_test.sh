@@ -353,6 +353,41 @@ status 0 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k2.pem" --cert
 cp "$tmp/out" "$tmp/other-key.b64"
 status 3 "$ssogate" verify "$tmp/test.json" "$tmp/other-key.b64" --now "$now" --request-id _req1
 contains "$tmp/err" "error: SIGNATURE_INVALID: "
+
+# verify --explain: every check with its values, and the likely causes; exit 3 as verify refuses.
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/other-key.b64" --now "$now" --request-id _req1 --explain
+contains "$tmp/out" "Verification refuses this response with SIGNATURE_INVALID."
+contains "$tmp/out" "which is not in the metadata"
+contains "$tmp/out" "[signing_key_not_in_metadata]"
+contains "$tmp/out" "NOT REACHED   audience"
+status 0 "$ssogate" testing metadata --key "$tmp/k2.pem" --cert "$tmp/c2.pem" --entity-id "$idp"
+cp "$tmp/out" "$tmp/rotated-idp.xml"
+status 3 "$ssogate" verify "$tmp/test.json" "$tmp/other-key.b64" --now "$now" --request-id _req1 --explain \
+    --compare-metadata "$tmp/rotated-idp.xml" --json
+python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))["explanation"]
+assert x["result"] == "SIGNATURE_INVALID" and x["accepted"] is False, x["result"]
+first = next(c for c in x["checks"] if c["status"] == "fail")
+assert first["name"] == "signatures" and first["code"] == "SIGNATURE_INVALID", first
+assert {"signing_key_not_in_metadata", "candidate_metadata_has_key"} <= {h["name"] for h in x["hints"]}, x["hints"]
+assert x["checks"][-1] == {"name": "replay", "status": "not_reached", "code": None, "expected": "", "got": "",
+                           "detail": ""}, x["checks"][-1]
+' "$tmp/out" || fail "verify --explain --json"
+ok
+# An accepted response: every check passes but the replay check, which the command cannot look up.
+status 0 "$ssogate" verify "$tmp/test.json" "$tmp/resp.b64" --now "$now" --request-id _req1 --explain
+contains "$tmp/out" "Verification accepts this response."
+contains "$tmp/out" "NOT REACHED   replay"
+if grep -q "^  FAIL" "$tmp/out"; then fail "a failing check for an accepted response"; fi
+ok
+# Behind a proxy: the app's base URL is its internal address; the hint names the public one.
+status 0 "$ssogate" idp import "$tmp/test-idp.xml" --base-url http://app.internal:8080 --id test-prod \
+    --now "$now" --out "$tmp/internal.json"
+status 3 "$ssogate" verify "$tmp/internal.json" "$tmp/resp.b64" --now "$now" --request-id _req1 --explain
+contains "$tmp/out" "[acs_behind_proxy]"
+contains "$tmp/out" "'https://app.example.com'"
+status 2 "$ssogate" verify "$tmp/test.json" "$tmp/resp.b64" --compare-metadata "$tmp/rotated-idp.xml"
 status 3 "$ssogate" testing metadata --key "$tmp/k2.pem" --cert "$tmp/c.pem"
 contains "$tmp/err" "error: INVALID_ARGUMENT: test IdP: the key does not match the certificate"
 status 2 "$ssogate" testing response "$tmp/test.json" --key "$tmp/k.pem" --cert "$tmp/c.pem" \

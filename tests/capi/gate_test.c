@@ -293,6 +293,104 @@ static void test_audit(void) {
     CHECK_STR(ssogate_reason_name(12345), "UNKNOWN");
 }
 
+/* The index of the check named name in x; exits when absent. */
+static size_t check_index(const ssogate_explanation *x, const char *name) {
+    size_t i;
+    for (i = 0; i < ssogate_explanation_check_count(x); ++i) {
+        if (strcmp(ssogate_explanation_check_name(x, i), name) == 0) {
+            return i;
+        }
+    }
+    fprintf(stderr, "no check %s\n", name);
+    fail_at(__FILE__, __LINE__, "check present");
+    return 0;
+}
+
+static int has_hint(const ssogate_explanation *x, const char *name) {
+    size_t i;
+    for (i = 0; i < ssogate_explanation_hint_count(x); ++i) {
+        if (strcmp(ssogate_explanation_hint_name(x, i), name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ssogate_gate_explain: read-only (explaining never consumes the response), over the stored connection. */
+static void test_explain(void) {
+    ssogate_test_response *r = response_for("erin@example.com", NULL);
+    const char *b64 = ssogate_test_response_base64(r);
+    ssogate_explanation *x = ssogate_gate_explain(gate, S("okta"), b64, strlen(b64), NULL, 0, NULL, 0, err);
+    size_t i;
+    CHECK(x != NULL);
+    CHECK(ssogate_explanation_first_failure(x) == SSOGATE_OK);
+    for (i = 0; i < ssogate_explanation_check_count(x); ++i) {
+        if (strcmp(ssogate_explanation_check_name(x, i), "replay") == 0) {
+            /* the gate's replay cache is never read */
+            CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_STATUS_NOT_REACHED);
+        } else {
+            CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_STATUS_PASS);
+        }
+    }
+    CHECK_STR(ssogate_explanation_check_expected(x, check_index(x, "destination")),
+              "https://app.example.com/sso/saml/okta/acs");
+    ssogate_explanation_free(x);
+    /* Explaining consumed nothing: the login goes through, once. */
+    ssogate_gate_outcome *o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_OK);
+    ssogate_gate_outcome_free(o);
+    o = ssogate_gate_consume(gate, S("okta"), b64, strlen(b64), NULL, 0, err);
+    CHECK(ssogate_gate_outcome_error_code(o) == SSOGATE_REPLAYED);
+    ssogate_gate_outcome_free(o);
+    ssogate_test_response_free(r);
+
+    /* The IdP rotated its key: the response is signed by a key the stored metadata lacks, and the
+     * fresh metadata (as fetched from its URL) has it. */
+    ssogate_test_idp *rotated =
+        ssogate_test_idp_new(S("https://okta.test.example/exk1"), NULL, 0, SSOGATE_KEY_TYPE_RSA_2048, err);
+    CHECK(rotated != NULL);
+    const char *md = ssogate_test_idp_metadata_xml(rotated);
+    ssogate_idp *fresh = ssogate_idp_import(md, strlen(md), NULL, 0, NULL, 0, NULL, err);
+    CHECK(fresh != NULL);
+    ssogate_test_response_params *p = ssogate_test_response_params_new();
+    CHECK(ssogate_test_response_params_set_connection(p, conn, err) == SSOGATE_OK);
+    r = ssogate_test_response_new(rotated, p, err);
+    CHECK(r != NULL);
+    ssogate_test_response_params_free(p);
+    b64 = ssogate_test_response_base64(r);
+    x = ssogate_gate_explain(gate, S("okta"), b64, strlen(b64), NULL, 0, fresh, 0, err);
+    CHECK(x != NULL);
+    CHECK(ssogate_explanation_first_failure(x) == SSOGATE_SIGNATURE_INVALID);
+    i = check_index(x, "signatures");
+    CHECK(ssogate_explanation_check_status(x, i) == SSOGATE_CHECK_STATUS_FAIL);
+    CHECK(ssogate_explanation_check_code(x, i) == SSOGATE_SIGNATURE_INVALID);
+    CHECK_CONTAINS(ssogate_explanation_check_got(x, i), "not in the metadata");
+    CHECK(ssogate_explanation_check_status(x, check_index(x, "signature_coverage")) ==
+          SSOGATE_CHECK_STATUS_NOT_REACHED);
+    CHECK(has_hint(x, "signing_key_not_in_metadata"));
+    CHECK(has_hint(x, "candidate_metadata_has_key"));
+    CHECK(ssogate_explanation_hint_text(x, 0) != NULL && strlen(ssogate_explanation_hint_text(x, 0)) > 40);
+    ssogate_explanation_free(x);
+    /* Explained at a later time: the clock hint names the distance. */
+    x = ssogate_gate_explain(gate, S("okta"), b64, strlen(b64), NULL, 0, NULL, 4102444800, err);
+    CHECK(ssogate_explanation_first_failure(x) == SSOGATE_ISSUE_INSTANT);
+    CHECK(has_hint(x, "clock_off"));
+    ssogate_explanation_free(x);
+    ssogate_test_response_free(r);
+    ssogate_idp_free(fresh);
+    ssogate_test_idp_free(rotated);
+
+    CHECK(ssogate_gate_explain(gate, S("nope"), S("x"), NULL, 0, NULL, 0, err) == NULL);
+    CHECK_CODE(err, SSOGATE_NOT_FOUND);
+    CHECK(ssogate_gate_explain(NULL, S("okta"), S("x"), NULL, 0, NULL, 0, err) == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_explanation_first_failure(NULL) == SSOGATE_INVALID_ARGUMENT);
+    CHECK(ssogate_explanation_check_count(NULL) == 0);
+    CHECK(ssogate_check_status_name(SSOGATE_CHECK_STATUS_NOT_REACHED) != NULL);
+    CHECK_STR(ssogate_check_status_name(SSOGATE_CHECK_STATUS_NOT_REACHED), "not_reached");
+    CHECK(ssogate_check_status_name(7) == NULL);
+}
+
 int main(void) {
     setup();
     test_open_refuses_bad_locations();
@@ -301,6 +399,7 @@ int main(void) {
     test_sp_initiated();
     test_password_and_enforcement();
     test_audit();
+    test_explain();
     ssogate_gate_free(gate);
     ssogate_connection_free(conn);
     ssogate_test_idp_free(idp);

@@ -170,6 +170,42 @@ void test_connection() {
     CHECK(other && !conn && conn.get() == nullptr && conn.acs_url().empty());
 }
 
+// The explanation values through the C++ view: a response the connection accepts (nothing recorded),
+// then one posted to a proxy's address.
+void test_explain() {
+    ssogate::TestIdp idp("https://idp.test.example/saml");
+    auto imported = ssogate::Idp::import_metadata(idp.metadata_xml());
+    ssogate::ConnectionParams params;
+    params.base_url = "https://app.example.com";
+    params.id = "c1";
+    ssogate::Connection conn(imported, params);
+    auto cache = ssogate::ReplayCache::memory();
+    const auto good = idp.response(ssogate::TestResponseParams().connection(conn).in_response_to("_r1"));
+    auto x = ssogate::explain_response(conn, good.base64, {"_r1"}, &cache);
+    CHECK(x.first_failure == SSOGATE_OK);
+    CHECK(x.checks.size() >= 25 && x.hints.empty());
+    for (const auto &c : x.checks) CHECK(c.status == ssogate::CheckStatus::pass && c.code == SSOGATE_OK);
+    CHECK(x.checks.back().name == "replay");
+    // Verification after it accepts: explaining recorded nothing.
+    CHECK(ssogate::verify_response(conn, good.base64, {"_r1"}, cache).email == "alice@example.com");
+    CHECK(ssogate::explain_response(conn, good.base64, {"_r1"}, &cache).first_failure == SSOGATE_REPLAYED);
+
+    const auto proxied = idp.response(ssogate::TestResponseParams().connection(conn).in_response_to("_r1").acs_url(
+        "http://10.0.0.5:8080/sso/saml/c1/acs"));
+    x = ssogate::explain_response(conn, proxied.base64, {"_r1"});
+    CHECK(x.first_failure == SSOGATE_DESTINATION_MISMATCH);
+    bool proxy_hint = false;
+    for (const auto &h : x.hints) proxy_hint |= h.name == "acs_behind_proxy";
+    CHECK(proxy_hint);
+    for (const auto &c : x.checks) {
+        if (c.name == "destination") {
+            CHECK(c.status == ssogate::CheckStatus::fail && c.code == SSOGATE_DESTINATION_MISMATCH);
+            CHECK(c.expected == "https://app.example.com/sso/saml/c1/acs");
+            CHECK(c.got == "http://10.0.0.5:8080/sso/saml/c1/acs");
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -181,6 +217,7 @@ int main(int argc, char **argv) {
     test_idp();
     test_errors();
     test_connection();
+    test_explain();
     std::printf("%d passed, 0 failed\n", passed);
     return 0;
 }

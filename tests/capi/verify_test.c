@@ -7,7 +7,9 @@
  * vector per line with flat keys, so a few string searches read it without a JSON library. A context
  * with "sp_encryption": true gives the connection the published TEST SP encryption certificate and
  * verification its key; "allow_rsa_1_5" goes to the connection options; either key missing (an older
- * manifest) means false.
+ * manifest) means false. Before the last verification of each vector, ssogate_explain_response runs in
+ * the same state, and its first failing check must carry the code (and message) verification gives;
+ * the same holds for every response of the real-IdP corpus (interop/manifest.json).
  *
  * Usage: verify_test VECTORS_DIR WORK_DIR   (the tests/vectors folder; a writable folder for a SQLite file)
  */
@@ -196,6 +198,38 @@ static ssogate_connection *connection_for(const ssogate_idp *idp, const char *li
     return conn;
 }
 
+/*
+ * The explain call's invariant: its first failing check carries the code verification refused with
+ * (err), with the same message, and every check passes when verification accepted.
+ */
+static void check_explanation_agrees(const ssogate_explanation *x, const ssogate_error *err) {
+    size_t i, n = ssogate_explanation_check_count(x);
+    int first = -1;
+    CHECK(n >= 25);
+    CHECK(ssogate_explanation_first_failure(x) == ssogate_error_code(err));
+    for (i = 0; i < n; ++i) {
+        int status = ssogate_explanation_check_status(x, i);
+        CHECK(ssogate_check_status_name(status) != NULL);
+        CHECK(strlen(ssogate_explanation_check_name(x, i)) > 0);
+        CHECK(ssogate_explanation_check_expected(x, i) != NULL && ssogate_explanation_check_got(x, i) != NULL);
+        if (ssogate_error_code(err) == SSOGATE_OK) {
+            CHECK(status == SSOGATE_CHECK_STATUS_PASS);
+        } else if (first < 0 && status == SSOGATE_CHECK_STATUS_FAIL) {
+            first = (int)i;
+            CHECK(ssogate_explanation_check_code(x, i) == ssogate_error_code(err));
+            CHECK_STR(ssogate_explanation_check_detail(x, i), ssogate_error_message(err));
+        } else if (first < 0) {
+            CHECK(status == SSOGATE_CHECK_STATUS_PASS);
+        }
+    }
+    if (ssogate_error_code(err) != SSOGATE_OK) {
+        CHECK(first >= 0);
+    }
+    CHECK(ssogate_explanation_check_name(x, n) == NULL);
+    CHECK(ssogate_explanation_check_status(x, n) == -1);
+    CHECK(ssogate_explanation_hint_name(x, ssogate_explanation_hint_count(x)) == NULL);
+}
+
 /* Verifies form (the posted value) in the vector's context and checks its expected code and email. */
 static void check_vector(const ssogate_idp *idp, const char *line, const char *form, ssogate_error *err) {
     char name[128], expect[64], email[128], ids[256];
@@ -227,10 +261,20 @@ static void check_vector(const ssogate_idp *idp, const char *line, const char *f
         vo.decryption_key_count = 1;
     }
     for (i = 0; i < repeat; ++i) {
+        ssogate_explanation *x = NULL;
         ssogate_verified_login_free(login);
+        if (i + 1 == repeat) {
+            /* The explanation, in the state the last verification meets; explain records nothing, so
+             * verification then decides as if it had not run. */
+            x = ssogate_explain_response(conn, form, strlen(form), ids, strlen(ids), cache, NULL, &vo, err);
+            CHECK(x != NULL);
+        }
         login = ssogate_verify_response(conn, form, strlen(form), ids, strlen(ids), cache, &vo, err);
         if (i + 1 < repeat) {
             CHECK(login != NULL);
+        } else {
+            check_explanation_agrees(x, err);
+            ssogate_explanation_free(x);
         }
     }
     if (strcmp(ssogate_code_name(ssogate_error_code(err)), expect) != 0) {
@@ -620,6 +664,214 @@ static void test_store_locations(void) {
     ssogate_error_free(err);
 }
 
+/* ---------------------------------------------------------------- the interop responses, explained */
+
+/*
+ * Every response of the real-IdP corpus (interop/manifest.json) with its manifest context, SHA-1
+ * allowed or not and IdP-initiated login allowed or not: ssogate_explain_response agrees with
+ * ssogate_verify_response (check_explanation_agrees). The manifest is pretty-printed JSON; each entry
+ * of "files" sits between a line "  {" and a line "  }", so the fields read here are found by string
+ * search inside one entry (and the context fields inside its "context" object), as above.
+ */
+
+/* A JSON string value starting at p (at its opening quote), with \" and \\ escapes, into out. */
+static void json_string(const char *p, char *out, size_t n) {
+    size_t i = 0;
+    if (*p != '"') {
+        out[0] = '\0';
+        return;
+    }
+    for (++p; *p != '"' && *p != '\0' && i + 1 < n; ++p) {
+        if (*p == '\\' && p[1] != '\0') {
+            ++p;
+        }
+        out[i++] = *p;
+    }
+    out[i] = '\0';
+}
+
+/* The string field `key` inside [from, to): "" when absent or null. */
+static void entry_str(const char *from, const char *to, const char *key, char *out, size_t n) {
+    const char *p = field(from, key);
+    out[0] = '\0';
+    if (p != NULL && p < to) {
+        json_string(p, out, n);
+    }
+}
+
+/* "2016-07-25T23:16:00.000Z" -> Unix seconds (UTC; days from the civil date, proleptic Gregorian). */
+static int64_t iso_seconds(const char *t) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    int64_t era, yoe, doy, doe;
+    if (sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6) {
+        fprintf(stderr, "not a time: \"%s\"\n", t);
+        fail_at(__FILE__, __LINE__, "an xs:dateTime");
+    }
+    passed++;
+    y -= mo <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+/* Minimal IdP metadata around the first certificate of a PEM text (as the C++ tests make it). */
+static char *metadata_for_pem(const char *entity_id, const char *pem) {
+    const char *begin = strstr(pem, "-----BEGIN CERTIFICATE-----");
+    const char *end = strstr(pem, "-----END CERTIFICATE-----");
+    char *out = malloc(strlen(pem) + 2048), *o;
+    CHECK(begin != NULL && end != NULL && out != NULL);
+    o = out + sprintf(out,
+                      "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"%s\">"
+                      "<md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+                      "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
+                      "<ds:X509Data><ds:X509Certificate>",
+                      entity_id);
+    for (begin += strlen("-----BEGIN CERTIFICATE-----"); begin < end; ++begin) {
+        if (*begin != '\n' && *begin != '\r' && *begin != ' ') {
+            *o++ = *begin;
+        }
+    }
+    strcpy(o,
+           "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+           "<md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
+           "Location=\"https://idp.invalid/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>");
+    return out;
+}
+
+/* One interop entry [from, to) in every configuration; returns how many runs it made (0 for an IdP key
+ * that cannot be configured). */
+static int explain_interop_entry(const char *from, const char *to, ssogate_error *err) {
+    char file[256], cert_file[256], key_file[300], acs[512], sp[512], idp_id[512], request_id[256], now_text[64];
+    const char *ctx = strstr(from, "\"context\": {"), *ctx_end, *cert = strstr(from, "\"certificate\": {");
+    const char *key = strstr(from, "\"sp_decryption_key\": ");
+    char *pem, *md, *body, *form, *key_pem = NULL, *sp_cert = NULL;
+    size_t body_len = 0, key_len = 0, sp_cert_len = 0;
+    ssogate_sp_key *sp_key = NULL;
+    ssogate_idp_options io;
+    ssogate_idp *idp;
+    int64_t now;
+    int config, runs = 0, idp_initiated;
+    CHECK(ctx != NULL && ctx < to && cert != NULL && cert < to && key != NULL && key < to);
+    ctx_end = strstr(ctx, "\n   }"); /* the object's closing line (a value may hold a brace: "{audience}") */
+    entry_str(from, to, "file", file, sizeof file);
+    entry_str(cert, to, "file", cert_file, sizeof cert_file);
+    entry_str(ctx, ctx_end, "acs_url", acs, sizeof acs);
+    entry_str(ctx, ctx_end, "sp_entity_id", sp, sizeof sp);
+    entry_str(ctx, ctx_end, "idp_entity_id", idp_id, sizeof idp_id);
+    entry_str(ctx, ctx_end, "request_id", request_id, sizeof request_id);
+    entry_str(ctx, ctx_end, "now", now_text, sizeof now_text);
+    idp_initiated = get_bool(ctx, "idp_initiated");
+    now = iso_seconds(now_text);
+
+    snprintf(key_file, sizeof key_file, "interop/%s", cert_file);
+    pem = read_vector(key_file, NULL);
+    md = metadata_for_pem(idp_id, pem);
+    ssogate_idp_options_init(&io, sizeof io);
+    io.now = now;
+    idp = ssogate_idp_import(md, strlen(md), NULL, 0, NULL, 0, &io, err);
+    free(md);
+    free(pem);
+    if (idp == NULL) {
+        CHECK_CODE(err, SSOGATE_METADATA_WEAK_KEY); /* oracle-oam-1: a 1024-bit IdP key */
+        return 0;
+    }
+    if (strncmp(key + strlen("\"sp_decryption_key\": "), "null", 4) != 0) {
+        char rel[320];
+        entry_str(key, to, "file", file, sizeof file);
+        snprintf(key_file, sizeof key_file, "%s", file);
+        snprintf(rel, sizeof rel, "interop/%s", key_file);
+        key_pem = read_vector(rel, &key_len);
+        strcpy(strstr(rel, ".sp-key.pem"), ".sp-cert.pem");
+        sp_cert = read_vector(rel, &sp_cert_len);
+        sp_key = ssogate_sp_key_new_legacy(key_pem, key_len, sp_cert, sp_cert_len, err);
+        CHECK(sp_key != NULL);
+    }
+    entry_str(from, to, "file", file, sizeof file);
+    snprintf(key_file, sizeof key_file, "interop/%s", file);
+    body = read_vector(key_file, &body_len);
+    form = base64(body, body_len);
+
+    for (config = 0; config < 4; ++config) {
+        ssogate_connection_params *params = ssogate_connection_params_new();
+        ssogate_connection_options opts;
+        ssogate_connection *conn;
+        ssogate_replay_cache_options ro;
+        ssogate_replay_cache *cache;
+        ssogate_verify_options vo;
+        const ssogate_sp_key *keys[1];
+        ssogate_explanation *x;
+        ssogate_verified_login *login;
+        CHECK(ssogate_connection_params_set_id(params, "interop", 7, err) == SSOGATE_OK);
+        CHECK(ssogate_connection_params_set_acs_url(params, acs, strlen(acs), err) == SSOGATE_OK);
+        CHECK(ssogate_connection_params_set_sp_entity_id(params, sp, strlen(sp), err) == SSOGATE_OK);
+        if (sp_key != NULL) {
+            CHECK(ssogate_connection_params_add_sp_encryption_certificate(params, sp_cert, sp_cert_len, err) ==
+                  SSOGATE_OK);
+        }
+        ssogate_connection_options_init(&opts, sizeof opts);
+        opts.clock_skew_seconds = 0;
+        opts.allow_sha1 = config & 1;
+        opts.allow_idp_initiated = (config & 2) ? 1 : idp_initiated;
+        opts.allow_legacy_sp_key = sp_key != NULL;
+        conn = ssogate_connection_new(idp, params, &opts, err);
+        ssogate_connection_params_free(params);
+        CHECK(conn != NULL);
+        ssogate_replay_cache_options_init(&ro, sizeof ro);
+        ro.now = now;
+        cache = ssogate_replay_cache_new_memory(&ro, err);
+        ssogate_verify_options_init(&vo, sizeof vo);
+        vo.now = now;
+        if (sp_key != NULL) {
+            keys[0] = sp_key;
+            vo.decryption_keys = keys;
+            vo.decryption_key_count = 1;
+        }
+        x = ssogate_explain_response(conn, form, strlen(form), request_id, strlen(request_id), cache, NULL, &vo, err);
+        CHECK(x != NULL);
+        login = ssogate_verify_response(conn, form, strlen(form), request_id, strlen(request_id), cache, &vo, err);
+        if ((login == NULL) != (ssogate_error_code(err) != SSOGATE_OK)) {
+            fail_at(__FILE__, __LINE__, "a login exactly when no error");
+        }
+        check_explanation_agrees(x, err);
+        ssogate_explanation_free(x);
+        ssogate_verified_login_free(login);
+        ssogate_replay_cache_free(cache);
+        ssogate_connection_free(conn);
+        ++runs;
+    }
+    free(form);
+    free(body);
+    free(key_pem);
+    free(sp_cert);
+    ssogate_sp_key_free(sp_key);
+    ssogate_idp_free(idp);
+    return runs;
+}
+
+static void test_interop_explained(void) {
+    ssogate_error *err = ssogate_error_new();
+    char *manifest = read_vector("interop/manifest.json", NULL);
+    const char *p = manifest;
+    int responses = 0, runs = 0;
+    while ((p = strstr(p, "\n  {\n")) != NULL) {
+        const char *end = strstr(p + 1, "\n  }");
+        const char *kind = strstr(p, "\"kind\": \"saml-response\"");
+        CHECK(end != NULL);
+        if (kind != NULL && kind < end) {
+            ++responses;
+            runs += explain_interop_entry(p, end, err);
+        }
+        p = end;
+    }
+    CHECK(responses == 36);
+    CHECK(runs >= 140);
+    printf("interop responses explained: %d (%d runs)\n", responses, runs);
+    free(manifest);
+    ssogate_error_free(err);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s VECTORS_DIR WORK_DIR\n", argv[0]);
@@ -628,6 +880,7 @@ int main(int argc, char **argv) {
     vectors_dir = argv[1];
     work_dir = argv[2];
     test_attack_vectors();
+    test_interop_explained();
     test_vector_encryption_keys();
     test_testing_idp_end_to_end();
     test_store_locations();

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -249,6 +250,21 @@ TEST_P(store_shared_contract, ReplayEntryIsKeptUntilItsExpiry) {
     if (real_time_expiry()) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     EXPECT_TRUE(replay_->insert_if_absent("c1", "k", kNow + 100)) << "forgotten after it expired";
     EXPECT_FALSE(replay_->insert_if_absent("c1", "k", kNow + 100));
+}
+
+// The explain call's read: no record, no purge; the same lifetime as insert_if_absent.
+TEST_P(store_shared_contract, ReplayContainsReadsWithoutRecording) {
+    EXPECT_EQ(replay_->contains("look"), std::optional<bool>(false));
+    EXPECT_EQ(replay_->contains("look"), std::optional<bool>(false)) << "looking recorded nothing";
+    EXPECT_TRUE(replay_->insert_if_absent("c1", "look", kNow + 300));
+    EXPECT_EQ(replay_->contains("look"), std::optional<bool>(true));
+    EXPECT_FALSE(replay_->insert_if_absent("c1", "look", kNow + 300));
+    if (real_time_expiry()) return;  // Redis expires by its own clock, minutes from now
+    now_ = kNow + 300;
+    EXPECT_EQ(replay_->contains("look"), std::optional<bool>(true)) << "kept while expires_at >= now";
+    now_ = kNow + 301;
+    EXPECT_EQ(replay_->contains("look"), std::optional<bool>(false));
+    EXPECT_TRUE(replay_->insert_if_absent("c1", "look", kNow + 900));
 }
 
 // One connection whose IdP mints assertions in a loop fills its own share of the cache and no more:

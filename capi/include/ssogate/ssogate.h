@@ -1268,6 +1268,102 @@ SSOGATE_API size_t ssogate_verified_login_attribute_value_count(const ssogate_ve
 SSOGATE_API const char *ssogate_verified_login_attribute_value(const ssogate_verified_login *login, size_t i,
                                                                size_t j) SSOGATE_NOEXCEPT;
 
+/*
+ * "Why did this login fail?" (docs/diagnosing-a-failed-login.md). An explanation runs every check of
+ * ssogate_verify_response on a SAMLResponse, as a dry run, and lists them in order: each check with a
+ * stable name, its status (ssogate_check_status), the code verification refuses with when it fails,
+ * and the values it compared (expected and got: ACS URL, audience, issuer, the certificate that
+ * signed vs those of the metadata, times with the clock skew, NameID format, InResponseTo). Hints name
+ * the usual causes in plain words. The first failing check's code is always the code
+ * ssogate_verify_response refuses the same response with, in the same state; when it accepts, every
+ * check passes. Nobody is logged in, and nothing is recorded anywhere.
+ */
+
+/** The status of one check of an explanation. */
+typedef enum ssogate_check_status {
+    /** The check ran and passed. */
+    SSOGATE_CHECK_STATUS_PASS = 0,
+    /** The check ran and refused: ssogate_explanation_check_code says with which code. */
+    SSOGATE_CHECK_STATUS_FAIL = 1,
+    /** The check did not run: an earlier one failed, or (replay) no readable replay cache was given. */
+    SSOGATE_CHECK_STATUS_NOT_REACHED = 2
+} ssogate_check_status;
+
+/** An explanation: immutable; strings are borrowed from it. */
+typedef struct ssogate_explanation ssogate_explanation;
+
+/**
+ * Explains how ssogate_verify_response would decide on saml_response (the form value, base64) for conn,
+ * with the same pending_request_ids and opts (time, size cap, maximum age, decryption keys).
+ *
+ * replay may be NULL. When given, it is only read, never written: an assertion ID it holds fails the
+ * "replay" check with SSOGATE_REPLAYED. The memory, SQLite and Redis caches are read without a change;
+ * without a cache, with one over the host's callbacks (which have no read), or with a store that cannot
+ * answer, the "replay" check is not reached and its detail says why. No pending request is ever taken.
+ *
+ * candidate_idp may be NULL: otherwise a second metadata of the same IdP (for example freshly fetched
+ * from its metadata URL), never trusted; the hints then say whether it has the key the response was
+ * signed with ("candidate_metadata_has_key", "candidate_metadata_lacks_key") or no longer has the one
+ * that verified ("candidate_metadata_drops_key").
+ *
+ * Returns NULL only for an unusable argument (SSOGATE_INVALID_ARGUMENT in err); a refused response is
+ * an explanation with a failing check.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_explanation *ssogate_explain_response(
+    const ssogate_connection *conn, const char *saml_response, size_t saml_response_len,
+    const char *pending_request_ids, size_t pending_request_ids_len, ssogate_replay_cache *replay,
+    const ssogate_idp *candidate_idp, const ssogate_verify_options *opts, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/** Frees an explanation; NULL is allowed. */
+SSOGATE_API void ssogate_explanation_free(ssogate_explanation *explanation) SSOGATE_NOEXCEPT;
+/**
+ * The code of the first failing check: what ssogate_verify_response refuses the response with.
+ * SSOGATE_OK when every check that ran passed; SSOGATE_INVALID_ARGUMENT for NULL.
+ */
+SSOGATE_API int ssogate_explanation_first_failure(const ssogate_explanation *explanation) SSOGATE_NOEXCEPT;
+/** The number of checks. Out-of-range indexes in the getters below give NULL, or -1 for the numbers. */
+SSOGATE_API size_t ssogate_explanation_check_count(const ssogate_explanation *explanation) SSOGATE_NOEXCEPT;
+/**
+ * Check i's stable name, in verification order: "form_size", "base64", "input_size", "xml", "response",
+ * "response_issue_instant", "destination", "response_issuer", "status", "assertion", ("decryption_key"),
+ * "signatures", ("decryption", "decrypted_signatures"), "signature_coverage", "assertion_header",
+ * "assertion_issue_instant", "assertion_issuer", "subject_confirmation", "in_response_to", "conditions",
+ * "conditions_time", "condition_kinds", "audience", "authn_statement", "attributes", "identity",
+ * "email_domain", "replay". The names in parentheses appear for an EncryptedAssertion only.
+ */
+SSOGATE_API const char *ssogate_explanation_check_name(const ssogate_explanation *explanation,
+                                                       size_t i) SSOGATE_NOEXCEPT;
+/** Check i's status (ssogate_check_status). */
+SSOGATE_API int ssogate_explanation_check_status(const ssogate_explanation *explanation, size_t i) SSOGATE_NOEXCEPT;
+/** Check i's code: the refusal's code when it failed, SSOGATE_OK otherwise. */
+SSOGATE_API int ssogate_explanation_check_code(const ssogate_explanation *explanation, size_t i) SSOGATE_NOEXCEPT;
+/** What the connection expects for check i ("" when it compares nothing). */
+SSOGATE_API const char *ssogate_explanation_check_expected(const ssogate_explanation *explanation,
+                                                           size_t i) SSOGATE_NOEXCEPT;
+/** What the response holds for check i ("" when not read). */
+SSOGATE_API const char *ssogate_explanation_check_got(const ssogate_explanation *explanation,
+                                                      size_t i) SSOGATE_NOEXCEPT;
+/** For a failed check, the refusal's operator message; otherwise a note (why it was not reached) or "". */
+SSOGATE_API const char *ssogate_explanation_check_detail(const ssogate_explanation *explanation,
+                                                         size_t i) SSOGATE_NOEXCEPT;
+/** The number of hints: the likely causes, in plain words, each with a stable name. */
+SSOGATE_API size_t ssogate_explanation_hint_count(const ssogate_explanation *explanation) SSOGATE_NOEXCEPT;
+/**
+ * Hint i's stable name: "signing_key_not_in_metadata", "signature_does_not_verify",
+ * "candidate_metadata_has_key", "candidate_metadata_lacks_key", "candidate_metadata_drops_key",
+ * "acs_behind_proxy", "acs_url_mismatch", "nameid_format_not_email", "clock_off", "issuer_mismatch",
+ * "idp_refused", "audience_mismatch", "idp_initiated_not_allowed", "request_unknown",
+ * "decryption_key_missing", "unsigned", "signature_algorithm", "email_domain_not_allowed",
+ * "authn_statement_missing" or "email_attribute"; more may be added.
+ */
+SSOGATE_API const char *ssogate_explanation_hint_name(const ssogate_explanation *explanation,
+                                                      size_t i) SSOGATE_NOEXCEPT;
+/** Hint i's text, for the operator (it may quote values from the response, never keys). */
+SSOGATE_API const char *ssogate_explanation_hint_text(const ssogate_explanation *explanation,
+                                                      size_t i) SSOGATE_NOEXCEPT;
+/** The stable name of a ssogate_check_status: "pass", "fail", "not_reached"; NULL for other numbers. */
+SSOGATE_API const char *ssogate_check_status_name(int status) SSOGATE_NOEXCEPT;
+
 /* ================================================================================== 7. Testing IdP */
 
 /*
@@ -2145,6 +2241,21 @@ SSOGATE_API const char *ssogate_gate_outcome_return_to(const ssogate_gate_outcom
  */
 SSOGATE_API const ssogate_verified_login *ssogate_gate_outcome_verified_login(const ssogate_gate_outcome *outcome)
     SSOGATE_NOEXCEPT;
+
+/**
+ * ssogate_explain_response for a response posted to the gate's stored connection connection_id, with
+ * the gate's decryption keys, size cap and maximum age. Read-only: the gate's replay cache, pending
+ * requests and RelayState are never touched, so the "replay" check is not reached, and
+ * pending_request_ids ((NULL, 0) for none; separated as for ssogate_verify_response) are the IDs to
+ * compare InResponseTo with (for an SP-initiated login: the request ID the RelayState named, which
+ * ssogate_gate_begin_sp_login returned). candidate_idp as for ssogate_explain_response. now: Unix
+ * seconds, 0 for the gate's clock (explain a captured response at the time it was posted). NULL with
+ * SSOGATE_NOT_FOUND in err for an unknown connection.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK ssogate_explanation *ssogate_gate_explain(
+    ssogate_gate *gate, const char *connection_id, size_t connection_id_len, const char *saml_response,
+    size_t saml_response_len, const char *pending_request_ids, size_t pending_request_ids_len,
+    const ssogate_idp *candidate_idp, int64_t now, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /**
  * The user confirmed joining after SSOGATE_GATE_OUTCOME_PROMPT_JOIN: decides again with the settings of this

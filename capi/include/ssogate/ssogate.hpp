@@ -842,6 +842,91 @@ inline VerifiedLogin verify_response(const Connection &conn, std::string_view sa
     return VerifiedLogin::from(h);
 }
 
+// ---- "why did this login fail?" ----
+
+/** The status of one check of an explanation (ssogate_check_status). */
+enum class CheckStatus : int {
+    pass = SSOGATE_CHECK_STATUS_PASS,
+    fail = SSOGATE_CHECK_STATUS_FAIL,
+    not_reached = SSOGATE_CHECK_STATUS_NOT_REACHED
+};
+
+/** One check of an explanation (ssogate_explanation_check_*). */
+struct ExplainedCheck {
+    std::string name;  // stable: "destination", "signatures", ...
+    CheckStatus status = CheckStatus::not_reached;
+    int code = SSOGATE_OK;  // the refusal's code when it failed
+    std::string expected;
+    std::string got;
+    std::string detail;
+};
+
+/** A likely cause in plain words, with a stable name ("signing_key_not_in_metadata", ...). */
+struct ExplainHint {
+    std::string name;
+    std::string text;
+};
+
+/** An explanation, copied out of its ssogate_explanation handle. */
+struct Explanation {
+    std::vector<ExplainedCheck> checks;
+    std::vector<ExplainHint> hints;
+    int first_failure = SSOGATE_OK;  // what verification refuses with; SSOGATE_OK when it accepts
+
+    /** Reads every value of an explanation handle (which stays the caller's). */
+    static Explanation from(const ssogate_explanation *h) {
+        Explanation x;
+        x.first_failure = ssogate_explanation_first_failure(h);
+        x.checks.resize(ssogate_explanation_check_count(h));
+        for (std::size_t i = 0; i < x.checks.size(); ++i) {
+            ExplainedCheck &c = x.checks[i];
+            c.name = detail::str(ssogate_explanation_check_name(h, i));
+            c.status = static_cast<CheckStatus>(ssogate_explanation_check_status(h, i));
+            c.code = ssogate_explanation_check_code(h, i);
+            c.expected = detail::str(ssogate_explanation_check_expected(h, i));
+            c.got = detail::str(ssogate_explanation_check_got(h, i));
+            c.detail = detail::str(ssogate_explanation_check_detail(h, i));
+        }
+        x.hints.resize(ssogate_explanation_hint_count(h));
+        for (std::size_t i = 0; i < x.hints.size(); ++i) {
+            x.hints[i].name = detail::str(ssogate_explanation_hint_name(h, i));
+            x.hints[i].text = detail::str(ssogate_explanation_hint_text(h, i));
+        }
+        return x;
+    }
+
+    /** Takes an explanation handle over (frees it) and returns its values; raises err's error for NULL. */
+    static Explanation take(ssogate_explanation *h, detail::ErrorSlot &err) {
+        if (h == nullptr) {
+            err.raise();
+        }
+        const std::unique_ptr<ssogate_explanation, void (*)(ssogate_explanation *)> owner(h, ssogate_explanation_free);
+        return from(h);
+    }
+};
+
+/**
+ * "Why did this login fail?" (ssogate_explain_response): every check verify_response would run, as a
+ * dry run that records nothing. replay may be null (only read when given); candidate, when set, is a
+ * second metadata of the IdP to compare the signing key with. Throws Error only for caller errors.
+ */
+inline Explanation explain_response(const Connection &conn, std::string_view saml_response,
+                                    const std::vector<std::string> &pending_request_ids,
+                                    const ReplayCache *replay = nullptr, const IdpView &candidate = {},
+                                    const VerifyOptions &options = {}) {
+    std::string ids;
+    for (const auto &id : pending_request_ids) {
+        if (!ids.empty()) ids += ' ';
+        ids += id;
+    }
+    detail::ErrorSlot err;
+    const ssogate_verify_options o = options.to_c();
+    return Explanation::take(
+        ssogate_explain_response(conn.get(), saml_response.data(), saml_response.size(), ids.data(), ids.size(),
+                                 replay ? replay->get() : nullptr, candidate.get(), &o, err.get()),
+        err);
+}
+
 // ---- testing IdP ----
 
 /** What a TestIdp signs (ssogate_test_sign). */
@@ -1425,6 +1510,25 @@ public:
         r.issued_at = ssogate_sp_login_request_issued_at(h);
         r.expires_at = ssogate_sp_login_request_expires_at(h);
         return r;
+    }
+
+    /**
+     * ssogate_gate_explain: the explanation of a response posted to a stored connection, read-only
+     * (the replay cache, pending requests and RelayState are never touched). now: 0 = the gate's clock.
+     */
+    Explanation explain(std::string_view connection_id, std::string_view saml_response,
+                        const std::vector<std::string> &pending_request_ids = {}, const IdpView &candidate = {},
+                        std::int64_t now = 0) const {
+        std::string ids;
+        for (const auto &id : pending_request_ids) {
+            if (!ids.empty()) ids += ' ';
+            ids += id;
+        }
+        detail::ErrorSlot err;
+        return Explanation::take(
+            ssogate_gate_explain(h_, connection_id.data(), connection_id.size(), saml_response.data(),
+                                 saml_response.size(), ids.data(), ids.size(), candidate.get(), now, err.get()),
+            err);
     }
 
     /** The ACS. Refusals are outcomes (kind denied), not exceptions; throws only for caller errors. */

@@ -741,4 +741,23 @@ void Gate::check_stores() {
     stores_.pending->check();
 }
 
+Explanation Gate::explain(std::string_view connection_id, std::string_view saml_response,
+                          std::vector<std::string> pending_request_ids, const ExplainOptions &options,
+                          std::optional<std::int64_t> now_opt) {
+    const std::shared_ptr<const Connection> conn = connection(require_text(connection_id, "connection id"));
+    VerifyContext ctx;
+    ctx.now = now_opt ? *now_opt : now();
+    ctx.max_bytes = options_.max_response_bytes;
+    ctx.max_age_seconds = options_.max_response_age_seconds;
+    ctx.pending_request_ids = std::move(pending_request_ids);
+    std::shared_ptr<const crypto::DecryptionKeys> keys;
+    {
+        const std::lock_guard<std::mutex> lock(keys_mu_);
+        keys = keys_;
+    }
+    ctx.decryption_keys = keys.get();
+    // ctx.replay and ctx.pending stay null: nothing of the gate's state is read or written.
+    return explain_response(*conn, saml_response, ctx, options);
+}
+
 }  // namespace ssogate::core::gate

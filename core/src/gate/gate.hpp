@@ -28,6 +28,7 @@
 #include "login/login.hpp"
 #include "metadata/refresh.hpp"
 #include "policy/policy.hpp"
+#include "response/explain.hpp"
 #include "response/verify.hpp"
 #include "store/directory.hpp"
 #include "store/open.hpp"
@@ -166,6 +167,13 @@ public:
     // matched in the pending-request store. `now`: nullopt = the Gate's clock.
     Outcome consume(std::string_view connection_id, std::string_view saml_response, std::string_view relay_state,
                     std::optional<std::int64_t> now = std::nullopt);
+    // "Why did this login fail?" for a response posted to a stored connection: explain_response with
+    // the Gate's decryption keys, size cap and maximum age. Read-only: the replay cache, the pending
+    // requests and RelayState are never touched (the "replay" check is not reached), so the pending
+    // request IDs to compare InResponseTo with are the caller's. not_found for an unknown connection.
+    Explanation explain(std::string_view connection_id, std::string_view saml_response,
+                        std::vector<std::string> pending_request_ids, const ExplainOptions &options = {},
+                        std::optional<std::int64_t> now = std::nullopt);
     // The user confirmed joining after PROMPT_JOIN: decides again with the account's and the
     // connection's settings of this moment, then creates the member (role member, linked to SSO) and
     // consumes the token. not_found when the token is unknown, used or expired; store_conflict when

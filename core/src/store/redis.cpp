@@ -226,6 +226,17 @@ public:
                                  per_connection ? limits_.per_connection() : limits_.max_entries, per_connection));
     }
 
+    // Read-only (the explain call): EXISTS on the key insert_if_absent sets, which Redis expires.
+    std::optional<bool> contains(std::string_view key) override {
+        Reply r = client_->command({"EXISTS", client_->options().key_prefix + "replay:" + std::string(key)});
+        if (r->type != REDIS_REPLY_INTEGER) {
+            fail(Code::store_unavailable, "Redis at " + client_->options().host + ":" +
+                                              std::to_string(client_->options().port) +
+                                              " answered EXISTS with an unexpected reply");
+        }
+        return r->integer == 1;
+    }
+
 private:
     static std::int64_t minute(std::int64_t t) { return t >= 0 ? t / 60 : (t - 59) / 60; }
 

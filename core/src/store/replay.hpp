@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,13 @@ public:
     // Whether the store answers now (one round trip to a server); throws store_unavailable when it
     // does not. The default (a store in this process) has nothing to ask.
     virtual void check() {}
+    // Whether `key` is recorded and still live, read without recording or purging anything (the
+    // explain call, which must leave no trace). nullopt when this store cannot tell without a change;
+    // the default, so a host's own store needs nothing new.
+    virtual std::optional<bool> contains(std::string_view key) {
+        (void)key;
+        return std::nullopt;
+    }
 };
 
 // The operator message of a cache that refuses an insert because it is full.

@@ -62,6 +62,14 @@ bool MemoryReplayCache::insert_if_absent(std::string_view connection_id, std::st
     return true;
 }
 
+std::optional<bool> MemoryReplayCache::contains(std::string_view key) {
+    const std::int64_t now = clock_();
+    std::lock_guard lock(mutex_);
+    // The same lifetime rule as purge_locked, without purging: kept while expires_at >= now.
+    const auto e = entries_.find(std::string(key));
+    return e != entries_.end() && e->second.expires_at >= now;
+}
+
 std::size_t MemoryReplayCache::size() const {
     std::lock_guard lock(mutex_);
     return entries_.size();

@@ -22,6 +22,7 @@ public:
     explicit MemoryReplayCache(std::function<std::int64_t()> clock = {}, ReplayLimits limits = {});
 
     bool insert_if_absent(std::string_view connection_id, std::string_view key, std::int64_t expires_at) override;
+    std::optional<bool> contains(std::string_view key) override;
     std::size_t size() const;
 
 private:

@@ -199,22 +199,22 @@ typedef long long swig_type_165;
 typedef long long swig_type_166;
 typedef _gostring_ swig_type_167;
 typedef _gostring_ swig_type_168;
-typedef _gostring_ swig_type_169;
+typedef long long swig_type_169;
 typedef _gostring_ swig_type_170;
-typedef _gostring_ swig_type_171;
-typedef _gostring_ swig_type_172;
-typedef _gostring_ swig_type_173;
+typedef long long swig_type_171;
+typedef long long swig_type_172;
+typedef long long swig_type_173;
 typedef _gostring_ swig_type_174;
-typedef _gostring_ swig_type_175;
+typedef long long swig_type_175;
 typedef _gostring_ swig_type_176;
-typedef _gostring_ swig_type_177;
+typedef long long swig_type_177;
 typedef _gostring_ swig_type_178;
-typedef _gostring_ swig_type_179;
-typedef _gostring_ swig_type_180;
+typedef long long swig_type_179;
+typedef long long swig_type_180;
 typedef _gostring_ swig_type_181;
-typedef _gostring_ swig_type_182;
+typedef long long swig_type_182;
 typedef _gostring_ swig_type_183;
-typedef _gostring_ swig_type_184;
+typedef long long swig_type_184;
 typedef _gostring_ swig_type_185;
 typedef _gostring_ swig_type_186;
 typedef _gostring_ swig_type_187;
@@ -228,11 +228,11 @@ typedef _gostring_ swig_type_194;
 typedef _gostring_ swig_type_195;
 typedef _gostring_ swig_type_196;
 typedef _gostring_ swig_type_197;
-typedef long long swig_type_198;
-typedef long long swig_type_199;
-typedef long long swig_type_200;
-typedef long long swig_type_201;
-typedef long long swig_type_202;
+typedef _gostring_ swig_type_198;
+typedef _gostring_ swig_type_199;
+typedef _gostring_ swig_type_200;
+typedef _gostring_ swig_type_201;
+typedef _gostring_ swig_type_202;
 typedef _gostring_ swig_type_203;
 typedef _gostring_ swig_type_204;
 typedef _gostring_ swig_type_205;
@@ -245,29 +245,29 @@ typedef _gostring_ swig_type_211;
 typedef _gostring_ swig_type_212;
 typedef _gostring_ swig_type_213;
 typedef _gostring_ swig_type_214;
-typedef long long swig_type_215;
-typedef long long swig_type_216;
+typedef _gostring_ swig_type_215;
+typedef _gostring_ swig_type_216;
 typedef long long swig_type_217;
 typedef long long swig_type_218;
-typedef _gostring_ swig_type_219;
-typedef _gostring_ swig_type_220;
-typedef _gostring_ swig_type_221;
+typedef long long swig_type_219;
+typedef long long swig_type_220;
+typedef long long swig_type_221;
 typedef _gostring_ swig_type_222;
 typedef _gostring_ swig_type_223;
 typedef _gostring_ swig_type_224;
 typedef _gostring_ swig_type_225;
-typedef long long swig_type_226;
-typedef long long swig_type_227;
+typedef _gostring_ swig_type_226;
+typedef _gostring_ swig_type_227;
 typedef _gostring_ swig_type_228;
 typedef _gostring_ swig_type_229;
 typedef _gostring_ swig_type_230;
 typedef _gostring_ swig_type_231;
 typedef _gostring_ swig_type_232;
 typedef _gostring_ swig_type_233;
-typedef _gostring_ swig_type_234;
-typedef _gostring_ swig_type_235;
-typedef _gostring_ swig_type_236;
-typedef _gostring_ swig_type_237;
+typedef long long swig_type_234;
+typedef long long swig_type_235;
+typedef long long swig_type_236;
+typedef long long swig_type_237;
 typedef _gostring_ swig_type_238;
 typedef _gostring_ swig_type_239;
 typedef _gostring_ swig_type_240;
@@ -275,13 +275,13 @@ typedef _gostring_ swig_type_241;
 typedef _gostring_ swig_type_242;
 typedef _gostring_ swig_type_243;
 typedef _gostring_ swig_type_244;
-typedef _gostring_ swig_type_245;
+typedef long long swig_type_245;
 typedef long long swig_type_246;
-typedef long long swig_type_247;
-typedef long long swig_type_248;
-typedef long long swig_type_249;
-typedef long long swig_type_250;
-typedef long long swig_type_251;
+typedef _gostring_ swig_type_247;
+typedef _gostring_ swig_type_248;
+typedef _gostring_ swig_type_249;
+typedef _gostring_ swig_type_250;
+typedef _gostring_ swig_type_251;
 typedef _gostring_ swig_type_252;
 typedef _gostring_ swig_type_253;
 typedef _gostring_ swig_type_254;
@@ -296,77 +296,100 @@ typedef _gostring_ swig_type_262;
 typedef _gostring_ swig_type_263;
 typedef _gostring_ swig_type_264;
 typedef long long swig_type_265;
-typedef _gostring_ swig_type_266;
-typedef _gostring_ swig_type_267;
+typedef long long swig_type_266;
+typedef long long swig_type_267;
 typedef long long swig_type_268;
-typedef _gostring_ swig_type_269;
-typedef _gostring_ swig_type_270;
+typedef long long swig_type_269;
+typedef long long swig_type_270;
 typedef _gostring_ swig_type_271;
-typedef long long swig_type_272;
+typedef _gostring_ swig_type_272;
 typedef _gostring_ swig_type_273;
-typedef long long swig_type_274;
-typedef long long swig_type_275;
+typedef _gostring_ swig_type_274;
+typedef _gostring_ swig_type_275;
 typedef _gostring_ swig_type_276;
-typedef long long swig_type_277;
+typedef _gostring_ swig_type_277;
 typedef _gostring_ swig_type_278;
 typedef _gostring_ swig_type_279;
 typedef _gostring_ swig_type_280;
 typedef _gostring_ swig_type_281;
 typedef _gostring_ swig_type_282;
 typedef _gostring_ swig_type_283;
-typedef _gostring_ swig_type_284;
+typedef long long swig_type_284;
 typedef _gostring_ swig_type_285;
 typedef _gostring_ swig_type_286;
-typedef _gostring_ swig_type_287;
+typedef long long swig_type_287;
 typedef _gostring_ swig_type_288;
 typedef _gostring_ swig_type_289;
 typedef _gostring_ swig_type_290;
-typedef _gostring_ swig_type_291;
+typedef long long swig_type_291;
 typedef _gostring_ swig_type_292;
-typedef _gostring_ swig_type_293;
-typedef _gostring_ swig_type_294;
+typedef long long swig_type_293;
+typedef long long swig_type_294;
 typedef _gostring_ swig_type_295;
-typedef _gostring_ swig_type_296;
+typedef long long swig_type_296;
 typedef _gostring_ swig_type_297;
-typedef long long swig_type_298;
-typedef long long swig_type_299;
+typedef _gostring_ swig_type_298;
+typedef _gostring_ swig_type_299;
 typedef _gostring_ swig_type_300;
-typedef long long swig_type_301;
-typedef long long swig_type_302;
+typedef _gostring_ swig_type_301;
+typedef _gostring_ swig_type_302;
 typedef _gostring_ swig_type_303;
 typedef _gostring_ swig_type_304;
 typedef _gostring_ swig_type_305;
 typedef _gostring_ swig_type_306;
-typedef long long swig_type_307;
-typedef long long swig_type_308;
-typedef long long swig_type_309;
-typedef long long swig_type_310;
-typedef long long swig_type_311;
-typedef long long swig_type_312;
+typedef _gostring_ swig_type_307;
+typedef _gostring_ swig_type_308;
+typedef _gostring_ swig_type_309;
+typedef _gostring_ swig_type_310;
+typedef _gostring_ swig_type_311;
+typedef _gostring_ swig_type_312;
 typedef long long swig_type_313;
-typedef long long swig_type_314;
-typedef long long swig_type_315;
-typedef long long swig_type_316;
-typedef long long swig_type_317;
-typedef long long swig_type_318;
+typedef _gostring_ swig_type_314;
+typedef _gostring_ swig_type_315;
+typedef _gostring_ swig_type_316;
+typedef _gostring_ swig_type_317;
+typedef _gostring_ swig_type_318;
 typedef _gostring_ swig_type_319;
-typedef long long swig_type_320;
+typedef _gostring_ swig_type_320;
 typedef long long swig_type_321;
 typedef long long swig_type_322;
-typedef long long swig_type_323;
+typedef _gostring_ swig_type_323;
 typedef long long swig_type_324;
-typedef _gostring_ swig_type_325;
-typedef long long swig_type_326;
+typedef long long swig_type_325;
+typedef _gostring_ swig_type_326;
 typedef _gostring_ swig_type_327;
-typedef long long swig_type_328;
+typedef _gostring_ swig_type_328;
 typedef _gostring_ swig_type_329;
 typedef long long swig_type_330;
-typedef _gostring_ swig_type_331;
+typedef long long swig_type_331;
 typedef long long swig_type_332;
-typedef _gostring_ swig_type_333;
+typedef long long swig_type_333;
 typedef long long swig_type_334;
-typedef _gostring_ swig_type_335;
+typedef long long swig_type_335;
 typedef long long swig_type_336;
+typedef long long swig_type_337;
+typedef long long swig_type_338;
+typedef long long swig_type_339;
+typedef long long swig_type_340;
+typedef long long swig_type_341;
+typedef _gostring_ swig_type_342;
+typedef long long swig_type_343;
+typedef long long swig_type_344;
+typedef long long swig_type_345;
+typedef long long swig_type_346;
+typedef long long swig_type_347;
+typedef _gostring_ swig_type_348;
+typedef long long swig_type_349;
+typedef _gostring_ swig_type_350;
+typedef long long swig_type_351;
+typedef _gostring_ swig_type_352;
+typedef long long swig_type_353;
+typedef _gostring_ swig_type_354;
+typedef long long swig_type_355;
+typedef _gostring_ swig_type_356;
+typedef long long swig_type_357;
+typedef _gostring_ swig_type_358;
+typedef long long swig_type_359;
 extern void _wrap_Swig_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_VERSION_NUMBER_capi_27b00b25d2a171a5(void);
@@ -676,62 +699,79 @@ extern swig_type_158 _wrap_ssogate_verified_login_attribute_name_format_capi_27b
 extern swig_type_160 _wrap_ssogate_verified_login_attribute_friendly_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_161 arg2);
 extern swig_type_162 _wrap_ssogate_verified_login_attribute_value_count_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_163 arg2);
 extern swig_type_164 _wrap_ssogate_verified_login_attribute_value_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_165 arg2, swig_type_166 arg3);
+extern swig_intgo _wrap_SSOGATE_CHECK_STATUS_PASS_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_CHECK_STATUS_FAIL_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_CHECK_STATUS_NOT_REACHED_capi_27b00b25d2a171a5(void);
+extern uintptr_t _wrap_ssogate_explain_response_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_167 arg2, swig_type_168 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6, uintptr_t arg7);
+extern void _wrap_ssogate_explanation_free_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_explanation_first_failure_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_169 _wrap_ssogate_explanation_check_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_170 _wrap_ssogate_explanation_check_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_171 arg2);
+extern swig_intgo _wrap_ssogate_explanation_check_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_172 arg2);
+extern swig_intgo _wrap_ssogate_explanation_check_code_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_173 arg2);
+extern swig_type_174 _wrap_ssogate_explanation_check_expected_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_175 arg2);
+extern swig_type_176 _wrap_ssogate_explanation_check_got_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_177 arg2);
+extern swig_type_178 _wrap_ssogate_explanation_check_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_179 arg2);
+extern swig_type_180 _wrap_ssogate_explanation_hint_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_181 _wrap_ssogate_explanation_hint_name_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_182 arg2);
+extern swig_type_183 _wrap_ssogate_explanation_hint_text_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_184 arg2);
+extern swig_type_185 _wrap_ssogate_check_status_name_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_KEY_TYPE_RSA_2048_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_KEY_TYPE_EC_P256_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_NONE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_RESPONSE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_ASSERTION_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_SIGN_BOTH_capi_27b00b25d2a171a5(void);
-extern uintptr_t _wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(swig_type_167 arg1, swig_type_168 arg2, swig_intgo arg3, uintptr_t arg4);
-extern uintptr_t _wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(swig_type_169 arg1, swig_type_170 arg2, swig_type_171 arg3, swig_type_172 arg4, uintptr_t arg5);
+extern uintptr_t _wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(swig_type_186 arg1, swig_type_187 arg2, swig_intgo arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(swig_type_188 arg1, swig_type_189 arg2, swig_type_190 arg3, swig_type_191 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_test_idp_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_173 _wrap_ssogate_test_idp_private_key_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_174 _wrap_ssogate_test_idp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_175 _wrap_ssogate_test_idp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_176 _wrap_ssogate_test_idp_metadata_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_192 _wrap_ssogate_test_idp_private_key_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_193 _wrap_ssogate_test_idp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_194 _wrap_ssogate_test_idp_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_195 _wrap_ssogate_test_idp_metadata_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_test_response_params_new_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_test_response_params_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_test_response_params_set_connection_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_177 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_178 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_179 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_180 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_181 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_182 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_183 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_184 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_185 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_186 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_187 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_188 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_189 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_190 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_191 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_192 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_193 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_194 arg2, swig_type_195 arg3, swig_type_196 arg4, swig_type_197 arg5, uintptr_t arg6);
-extern swig_intgo _wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_198 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_199 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_200 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_201 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_202 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_196 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_197 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_198 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_199 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_200 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_201 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_202 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_203 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_204 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_205 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_206 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_207 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_208 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_209 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_210 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_211 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_212 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_213 arg2, swig_type_214 arg3, swig_type_215 arg4, swig_type_216 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_217 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_218 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_219 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_220 arg2, uintptr_t arg3);
+extern swig_intgo _wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_221 arg2, uintptr_t arg3);
 extern swig_intgo _wrap_ssogate_test_response_params_set_authn_statement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
 extern swig_intgo _wrap_ssogate_test_response_params_set_sign_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_IN_KEY_INFO_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_RETRIEVAL_METHOD_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_TEST_KEY_PLACEMENT_CARRIED_KEY_NAME_capi_27b00b25d2a171a5(void);
-extern swig_intgo _wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_203 arg2, swig_type_204 arg3, swig_type_205 arg4, swig_intgo arg5, uintptr_t arg6);
-extern swig_intgo _wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_206 arg3, uintptr_t arg4);
-extern swig_type_207 _wrap_ssogate_test_response_params_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_intgo _wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_222 arg2, swig_type_223 arg3, swig_type_224 arg4, swig_intgo arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_225 arg3, uintptr_t arg4);
+extern swig_type_226 _wrap_ssogate_test_response_params_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_test_response_new_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_test_response_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_208 _wrap_ssogate_test_response_base64_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_209 _wrap_ssogate_test_response_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_227 _wrap_ssogate_test_response_base64_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_228 _wrap_ssogate_test_response_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_test_directory_contract_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(swig_type_210 arg1, swig_type_211 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(swig_type_212 arg1, swig_type_213 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(swig_type_229 arg1, swig_type_230 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(swig_type_231 arg1, swig_type_232 arg2, uintptr_t arg3);
 extern void _wrap_ssogate_sp_key_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_214 _wrap_ssogate_sp_key_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_233 _wrap_ssogate_sp_key_certificate_pem_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_sp_login_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_binding_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
@@ -740,26 +780,26 @@ extern void _wrap_ssogate_sp_login_options_force_authn_set_capi_27b00b25d2a171a5
 extern swig_intgo _wrap_ssogate_sp_login_options_force_authn_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_sp_login_options_is_passive_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_sp_login_options_is_passive_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_215 arg2);
-extern swig_type_216 _wrap_ssogate_sp_login_options_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_217 arg2);
-extern swig_type_218 _wrap_ssogate_sp_login_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_234 arg2);
+extern swig_type_235 _wrap_ssogate_sp_login_options_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_236 arg2);
+extern swig_type_237 _wrap_ssogate_sp_login_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_sp_login_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_sp_login_options_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_219 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_238 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
 extern void _wrap_ssogate_sp_login_request_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_220 _wrap_ssogate_sp_login_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_221 _wrap_ssogate_sp_login_request_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_239 _wrap_ssogate_sp_login_request_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_240 _wrap_ssogate_sp_login_request_relay_state_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sp_login_request_binding_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_222 _wrap_ssogate_sp_login_request_destination_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_223 _wrap_ssogate_sp_login_request_redirect_url_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_224 _wrap_ssogate_sp_login_request_post_form_html_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_225 _wrap_ssogate_sp_login_request_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_241 _wrap_ssogate_sp_login_request_destination_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_242 _wrap_ssogate_sp_login_request_redirect_url_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_243 _wrap_ssogate_sp_login_request_post_form_html_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_244 _wrap_ssogate_sp_login_request_xml_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sp_login_request_is_signed_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_226 _wrap_ssogate_sp_login_request_issued_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_227 _wrap_ssogate_sp_login_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_228 arg3, swig_type_229 arg4, uintptr_t arg5, uintptr_t arg6, uintptr_t arg7);
-extern swig_type_230 _wrap_ssogate_verified_login_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_245 _wrap_ssogate_sp_login_request_issued_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_246 _wrap_ssogate_sp_login_request_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, swig_type_247 arg3, swig_type_248 arg4, uintptr_t arg5, uintptr_t arg6, uintptr_t arg7);
+extern swig_type_249 _wrap_ssogate_verified_login_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_SSOGATE_SSO_MODE_MIXED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_MODE_ENFORCED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_ROLE_OWNER_capi_27b00b25d2a171a5(void);
@@ -791,8 +831,8 @@ extern swig_intgo _wrap_SSOGATE_REASON_ENFORCEMENT_SAFE_capi_27b00b25d2a171a5(vo
 extern swig_intgo _wrap_SSOGATE_REASON_LOCKOUT_GUARD_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_REASON_FORCED_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_REASON_NO_ENABLED_CONNECTION_capi_27b00b25d2a171a5(void);
-extern swig_type_231 _wrap_ssogate_reason_name_capi_27b00b25d2a171a5(swig_intgo arg1);
-extern swig_type_232 _wrap_ssogate_reason_text_capi_27b00b25d2a171a5(swig_intgo arg1);
+extern swig_type_250 _wrap_ssogate_reason_name_capi_27b00b25d2a171a5(swig_intgo arg1);
+extern swig_type_251 _wrap_ssogate_reason_text_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_LOGIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_JOIN_BY_INVITE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_SSO_OUTCOME_PROMPT_JOIN_capi_27b00b25d2a171a5(void);
@@ -837,132 +877,133 @@ extern void _wrap_ssogate_policy_facts_has_pending_invite_set_capi_27b00b25d2a17
 extern swig_intgo _wrap_ssogate_policy_facts_has_pending_invite_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_policy_facts_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_policy_facts_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_233 arg2, uintptr_t arg3, swig_type_234 arg4, swig_type_235 arg5, uintptr_t arg6, swig_type_236 arg7, swig_intgo arg8, uintptr_t arg9);
+extern uintptr_t _wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_252 arg2, uintptr_t arg3, swig_type_253 arg4, swig_type_254 arg5, uintptr_t arg6, swig_type_255 arg7, swig_intgo arg8, uintptr_t arg9);
 extern void _wrap_ssogate_sso_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_outcome_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_sso_decision_link_identity_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_237 _wrap_ssogate_sso_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_238 arg2, uintptr_t arg3, swig_type_239 arg4, swig_type_240 arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_241 arg2, swig_intgo arg3, swig_type_242 arg4, uintptr_t arg5);
+extern swig_type_256 _wrap_ssogate_sso_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_257 arg2, uintptr_t arg3, swig_type_258 arg4, swig_type_259 arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_260 arg2, swig_intgo arg3, swig_type_261 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_invite_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_invite_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_invite_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_243 _wrap_ssogate_invite_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_262 _wrap_ssogate_invite_decision_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_policy_members_new_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_policy_members_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_244 arg2, swig_intgo arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_245 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_263 arg2, swig_intgo arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_264 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_LOGIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_PROMPT_JOIN_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_JOINED_BY_INVITE_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_GATE_OUTCOME_DENIED_capi_27b00b25d2a171a5(void);
 extern void _wrap_ssogate_gate_options_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_gate_options_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_246 arg2);
-extern swig_type_247 _wrap_ssogate_gate_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_248 arg2);
-extern swig_type_249 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_250 arg2);
-extern swig_type_251 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_265 arg2);
+extern swig_type_266 _wrap_ssogate_gate_options_now_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_267 arg2);
+extern swig_type_268 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2);
+extern swig_type_270 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_gate_options_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_252 arg1, swig_type_253 arg2, uintptr_t arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_271 arg1, swig_type_272 arg2, uintptr_t arg3, uintptr_t arg4);
 extern void _wrap_ssogate_gate_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_new_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_254 arg2, swig_type_255 arg3, swig_type_256 arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_257 arg2, swig_type_258 arg3, uintptr_t arg4);
-extern swig_intgo _wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_259 arg2, uintptr_t arg3, swig_intgo arg4, uintptr_t arg5);
-extern swig_intgo _wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_260 arg2, swig_intgo arg3, uintptr_t arg4);
-extern swig_intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_261 arg2, swig_type_262 arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_263 arg2, swig_type_264 arg3, swig_intgo arg4, swig_type_265 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_273 arg2, swig_type_274 arg3, swig_type_275 arg4, uintptr_t arg5);
+extern swig_intgo _wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_276 arg2, swig_type_277 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_278 arg2, uintptr_t arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_intgo _wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_279 arg2, swig_intgo arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_280 arg2, swig_type_281 arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_282 arg2, swig_type_283 arg3, swig_intgo arg4, swig_type_284 arg5, uintptr_t arg6);
 extern void _wrap_ssogate_invite_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_266 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_267 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_268 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_270 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_type_285 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_286 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_287 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_288 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_289 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
 extern void _wrap_ssogate_enforcement_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_applied_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_mode_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_271 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_272 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_273 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_274 arg2);
-extern swig_type_275 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_276 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_277 arg2);
+extern swig_type_290 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_291 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_292 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_293 arg2);
+extern swig_type_294 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_295 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_296 arg2);
 extern swig_intgo _wrap_ssogate_gate_add_decryption_key_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_278 arg2, swig_type_279 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_280 arg2, swig_type_281 arg3, swig_type_282 arg4, uintptr_t arg5);
+extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_297 arg2, swig_type_298 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_299 arg2, swig_type_300 arg3, swig_type_301 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_gate_outcome_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_kind_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_283 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_284 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_285 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_302 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_303 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_304 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_error_code_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_signature_verified_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_286 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_287 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_288 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_289 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_290 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_305 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_306 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_307 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_308 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_309 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_outcome_verified_login_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_291 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_292 arg2, uintptr_t arg3, uintptr_t arg4);
-extern uintptr_t _wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_293 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_294 arg2, swig_type_295 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_explain_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_310 arg2, swig_type_311 arg3, swig_type_312 arg4, uintptr_t arg5, swig_type_313 arg6, uintptr_t arg7);
+extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_314 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_315 arg2, uintptr_t arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_316 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_317 arg2, swig_type_318 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_member_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_296 _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_297 _wrap_ssogate_member_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_319 _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_320 _wrap_ssogate_member_email_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_role_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_status_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_joined_via_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_has_password_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_sso_linked_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_298 _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_299 _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_300 arg2, uintptr_t arg3);
+extern swig_type_321 _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_322 _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_323 arg2, uintptr_t arg3);
 extern void _wrap_ssogate_member_list_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_301 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_302 arg2);
+extern swig_type_324 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_325 arg2);
 extern swig_intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_303 arg2, swig_type_304 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_326 arg2, swig_type_327 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_password_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_305 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_306 arg2, swig_type_307 arg3, swig_type_308 arg4, uintptr_t arg5);
+extern swig_type_328 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_329 arg2, swig_type_330 arg3, swig_type_331 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_audit_query_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_309 arg2);
-extern swig_type_310 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_311 arg2);
-extern swig_type_312 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_313 arg2);
-extern swig_type_314 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_315 arg2);
-extern swig_type_316 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_332 arg2);
+extern swig_type_333 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_334 arg2);
+extern swig_type_335 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_336 arg2);
+extern swig_type_337 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_338 arg2);
+extern swig_type_339 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_audit_query_newest_first_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_newest_first_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_317 arg2);
-extern swig_type_318 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_340 arg2);
+extern swig_type_341 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_audit_query_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_audit_query_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_319 arg3);
+extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_342 arg3);
 extern void _wrap_ssogate_audit_query_free_filters_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_query_audit_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_audit_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_320 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_321 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_322 arg2);
-extern swig_type_323 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_324 arg2);
-extern swig_type_325 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_326 arg2);
-extern swig_type_327 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_328 arg2);
-extern swig_type_329 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_330 arg2);
-extern swig_type_331 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_332 arg2);
-extern swig_type_333 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_334 arg2);
-extern swig_type_335 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_336 arg2);
+extern swig_type_343 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_344 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_345 arg2);
+extern swig_type_346 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_347 arg2);
+extern swig_type_348 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_349 arg2);
+extern swig_type_350 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_351 arg2);
+extern swig_type_352 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_353 arg2);
+extern swig_type_354 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_355 arg2);
+extern swig_type_356 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_357 arg2);
+extern swig_type_358 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_359 arg2);
 #undef intgo
 */
 import "C"
@@ -3579,6 +3620,165 @@ func Ssogate_verified_login_attribute_value(arg1 Struct_SS_ssogate_verified_logi
 	return swig_r_1
 }
 
+type Enum_SS_ssogate_check_status int
+func _swig_getSSOGATE_CHECK_STATUS_PASS() (_swig_ret Enum_SS_ssogate_check_status) {
+	var swig_r Enum_SS_ssogate_check_status
+	swig_r = (Enum_SS_ssogate_check_status)(C._wrap_SSOGATE_CHECK_STATUS_PASS_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_CHECK_STATUS_PASS Enum_SS_ssogate_check_status = _swig_getSSOGATE_CHECK_STATUS_PASS()
+func _swig_getSSOGATE_CHECK_STATUS_FAIL() (_swig_ret Enum_SS_ssogate_check_status) {
+	var swig_r Enum_SS_ssogate_check_status
+	swig_r = (Enum_SS_ssogate_check_status)(C._wrap_SSOGATE_CHECK_STATUS_FAIL_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_CHECK_STATUS_FAIL Enum_SS_ssogate_check_status = _swig_getSSOGATE_CHECK_STATUS_FAIL()
+func _swig_getSSOGATE_CHECK_STATUS_NOT_REACHED() (_swig_ret Enum_SS_ssogate_check_status) {
+	var swig_r Enum_SS_ssogate_check_status
+	swig_r = (Enum_SS_ssogate_check_status)(C._wrap_SSOGATE_CHECK_STATUS_NOT_REACHED_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_CHECK_STATUS_NOT_REACHED Enum_SS_ssogate_check_status = _swig_getSSOGATE_CHECK_STATUS_NOT_REACHED()
+func Ssogate_explain_response(arg1 Struct_SS_ssogate_connection, arg2 string, arg3 string, arg4 Struct_SS_ssogate_replay_cache, arg5 Struct_SS_ssogate_idp, arg6 Ssogate_verify_options, arg7 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_explanation) {
+	var swig_r Struct_SS_ssogate_explanation
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := getSwigcptr(arg4)
+	_swig_i_4 := getSwigcptr(arg5)
+	_swig_i_5 := getSwigcptr(arg6)
+	_swig_i_6 := getSwigcptr(arg7)
+	swig_r = (Struct_SS_ssogate_explanation)(SwigcptrStruct_SS_ssogate_explanation(C._wrap_ssogate_explain_response_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_167)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Ssogate_explanation_free(arg1 Struct_SS_ssogate_explanation) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_ssogate_explanation_free_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0))
+}
+
+func Ssogate_explanation_first_failure(arg1 Struct_SS_ssogate_explanation) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_ssogate_explanation_first_failure_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_explanation_check_count(arg1 Struct_SS_ssogate_explanation) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_explanation_check_count_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_explanation_check_name(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_explanation_check_name_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_171(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_explanation_check_status(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int)(C._wrap_ssogate_explanation_check_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_172(_swig_i_1)))
+	return swig_r
+}
+
+func Ssogate_explanation_check_code(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int)(C._wrap_ssogate_explanation_check_code_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_173(_swig_i_1)))
+	return swig_r
+}
+
+func Ssogate_explanation_check_expected(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_explanation_check_expected_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_175(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_explanation_check_got(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_explanation_check_got_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_177(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_explanation_check_detail(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_explanation_check_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_179(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_explanation_hint_count(arg1 Struct_SS_ssogate_explanation) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_ssogate_explanation_hint_count_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Ssogate_explanation_hint_name(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_explanation_hint_name_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_182(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_explanation_hint_text(arg1 Struct_SS_ssogate_explanation, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_ssogate_explanation_hint_text_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_184(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Ssogate_check_status_name(arg1 int) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_ssogate_check_status_name_capi_27b00b25d2a171a5(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 type Enum_SS_ssogate_key_type int
 func _swig_getSSOGATE_KEY_TYPE_RSA_2048() (_swig_ret Enum_SS_ssogate_key_type) {
 	var swig_r Enum_SS_ssogate_key_type
@@ -3629,7 +3829,7 @@ func Ssogate_test_idp_new(arg1 string, arg2 string, arg3 int, arg4 Struct_SS_sso
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(*(*C.swig_type_167)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_new_capi_27b00b25d2a171a5(*(*C.swig_type_186)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3646,7 +3846,7 @@ func Ssogate_test_idp_from_pem(arg1 string, arg2 string, arg3 string, arg4 strin
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(*(*C.swig_type_169)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_test_idp)(SwigcptrStruct_SS_ssogate_test_idp(C._wrap_ssogate_test_idp_from_pem_capi_27b00b25d2a171a5(*(*C.swig_type_188)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3732,7 +3932,7 @@ func Ssogate_test_response_params_set_acs_url(arg1 Struct_SS_ssogate_test_respon
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_acs_url_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3744,7 +3944,7 @@ func Ssogate_test_response_params_set_sp_entity_id(arg1 Struct_SS_ssogate_test_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sp_entity_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3756,7 +3956,7 @@ func Ssogate_test_response_params_set_in_response_to(arg1 Struct_SS_ssogate_test
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_in_response_to_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3768,7 +3968,7 @@ func Ssogate_test_response_params_set_destination(arg1 Struct_SS_ssogate_test_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_180)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_destination_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3780,7 +3980,7 @@ func Ssogate_test_response_params_set_recipient(arg1 Struct_SS_ssogate_test_resp
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_recipient_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_200)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3792,7 +3992,7 @@ func Ssogate_test_response_params_set_audience(arg1 Struct_SS_ssogate_test_respo
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_audience_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_201)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3804,7 +4004,7 @@ func Ssogate_test_response_params_set_issuer(arg1 Struct_SS_ssogate_test_respons
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issuer_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3816,7 +4016,7 @@ func Ssogate_test_response_params_set_nameid(arg1 Struct_SS_ssogate_test_respons
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_184)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3828,7 +4028,7 @@ func Ssogate_test_response_params_set_nameid_format(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_nameid_format_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3840,7 +4040,7 @@ func Ssogate_test_response_params_set_status(arg1 Struct_SS_ssogate_test_respons
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3852,7 +4052,7 @@ func Ssogate_test_response_params_set_sub_status(arg1 Struct_SS_ssogate_test_res
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_sub_status_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3864,7 +4064,7 @@ func Ssogate_test_response_params_set_status_message(arg1 Struct_SS_ssogate_test
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_status_message_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3876,7 +4076,7 @@ func Ssogate_test_response_params_set_session_index(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_session_index_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3888,7 +4088,7 @@ func Ssogate_test_response_params_set_response_id(arg1 Struct_SS_ssogate_test_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_response_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3900,7 +4100,7 @@ func Ssogate_test_response_params_set_assertion_id(arg1 Struct_SS_ssogate_test_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_assertion_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_210)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3912,7 +4112,7 @@ func Ssogate_test_response_params_set_signature_method(arg1 Struct_SS_ssogate_te
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_signature_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3924,7 +4124,7 @@ func Ssogate_test_response_params_set_digest_method(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_digest_method_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3939,7 +4139,7 @@ func Ssogate_test_response_params_add_attribute(arg1 Struct_SS_ssogate_test_resp
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_add_attribute_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_213)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3960,7 +4160,7 @@ func Ssogate_test_response_params_set_now(arg1 Struct_SS_ssogate_test_response_p
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_198(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_now_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_217(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3969,7 +4169,7 @@ func Ssogate_test_response_params_set_issue_instant(arg1 Struct_SS_ssogate_test_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_199(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_issue_instant_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_218(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3978,7 +4178,7 @@ func Ssogate_test_response_params_set_not_before(arg1 Struct_SS_ssogate_test_res
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_200(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_before_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_219(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3987,7 +4187,7 @@ func Ssogate_test_response_params_set_not_on_or_after(arg1 Struct_SS_ssogate_tes
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_201(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_220(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -3996,7 +4196,7 @@ func Ssogate_test_response_params_set_subject_not_on_or_after(arg1 Struct_SS_sso
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_202(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_subject_not_on_or_after_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_221(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -4048,7 +4248,7 @@ func Ssogate_test_response_params_set_encryption(arg1 Struct_SS_ssogate_test_res
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_set_encryption_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_223)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_224)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4067,7 +4267,7 @@ func Ssogate_test_response_params_answer_request(arg1 Struct_SS_ssogate_test_res
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_test_response_params_answer_request_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_225)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -4131,7 +4331,7 @@ func Ssogate_sp_key_new(arg1 string, arg2 string, arg3 Struct_SS_ssogate_error) 
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(*(*C.swig_type_210)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_capi_27b00b25d2a171a5(*(*C.swig_type_229)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_230)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4146,7 +4346,7 @@ func Ssogate_sp_key_new_legacy(arg1 string, arg2 string, arg3 Struct_SS_ssogate_
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(*(*C.swig_type_212)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_213)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_sp_key)(SwigcptrStruct_SS_ssogate_sp_key(C._wrap_ssogate_sp_key_new_legacy_capi_27b00b25d2a171a5(*(*C.swig_type_231)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4235,7 +4435,7 @@ func (arg1 SwigcptrSsogate_sp_login_options) GetIs_passive() (_swig_ret int) {
 func (arg1 SwigcptrSsogate_sp_login_options) SetTtl_seconds(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_215(_swig_i_1))
+	C._wrap_ssogate_sp_login_options_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_234(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_sp_login_options) GetTtl_seconds() (_swig_ret int64) {
@@ -4248,7 +4448,7 @@ func (arg1 SwigcptrSsogate_sp_login_options) GetTtl_seconds() (_swig_ret int64) 
 func (arg1 SwigcptrSsogate_sp_login_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_217(_swig_i_1))
+	C._wrap_ssogate_sp_login_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_236(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_sp_login_options) GetNow() (_swig_ret int64) {
@@ -4294,7 +4494,7 @@ func Ssogate_sp_login_begin(arg1 Struct_SS_ssogate_connection, arg2 Struct_SS_ss
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_sp_login_begin_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -4403,7 +4603,7 @@ func Ssogate_sp_login_finish(arg1 Struct_SS_ssogate_connection, arg2 Struct_SS_s
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
 	_swig_i_6 := getSwigcptr(arg7)
-	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6))))
+	swig_r = (Struct_SS_ssogate_verified_login)(SwigcptrStruct_SS_ssogate_verified_login(C._wrap_ssogate_sp_login_finish_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_248)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -5033,7 +5233,7 @@ func Ssogate_policy_decide_sso_login(arg1 Ssogate_policy_account, arg2 string, a
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := getSwigcptr(arg9)
-	swig_r = (Struct_SS_ssogate_sso_decision)(SwigcptrStruct_SS_ssogate_sso_decision(C._wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5), *(*C.swig_type_236)(unsafe.Pointer(&_swig_i_6)), C.swig_intgo(_swig_i_7), C.uintptr_t(_swig_i_8))))
+	swig_r = (Struct_SS_ssogate_sso_decision)(SwigcptrStruct_SS_ssogate_sso_decision(C._wrap_ssogate_policy_decide_sso_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_252)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_253)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_254)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5), *(*C.swig_type_255)(unsafe.Pointer(&_swig_i_6)), C.swig_intgo(_swig_i_7), C.uintptr_t(_swig_i_8))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5093,7 +5293,7 @@ func Ssogate_policy_decide_password_login(arg1 Ssogate_policy_account, arg2 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_239)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_240)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_policy_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_257)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_259)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5113,7 +5313,7 @@ func Ssogate_policy_decide_invite_acceptance(arg1 Ssogate_policy_account, arg2 s
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_invite_decision)(SwigcptrStruct_SS_ssogate_invite_decision(C._wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_241)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_242)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_invite_decision)(SwigcptrStruct_SS_ssogate_invite_decision(C._wrap_ssogate_policy_decide_invite_acceptance_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_260)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_261)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5171,7 +5371,7 @@ func Ssogate_policy_members_add(arg1 Struct_SS_ssogate_policy_members, arg2 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_244)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_policy_members_add_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_263)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5186,7 +5386,7 @@ func Ssogate_policy_preview_enforcement(arg1 Ssogate_policy_account, arg2 string
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_policy_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_264)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5247,7 +5447,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_gate_options) SetNow(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_246(_swig_i_1))
+	C._wrap_ssogate_gate_options_now_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_265(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetNow() (_swig_ret int64) {
@@ -5260,7 +5460,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetNow() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_gate_options) SetJoin_token_ttl_seconds(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_248(_swig_i_1))
+	C._wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_267(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetJoin_token_ttl_seconds() (_swig_ret int64) {
@@ -5273,7 +5473,7 @@ func (arg1 SwigcptrSsogate_gate_options) GetJoin_token_ttl_seconds() (_swig_ret 
 func (arg1 SwigcptrSsogate_gate_options) SetMax_response_bytes(arg2 uint64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_250(_swig_i_1))
+	C._wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_269(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_gate_options) GetMax_response_bytes() (_swig_ret uint64) {
@@ -5313,7 +5513,7 @@ func Ssogate_gate_open(arg1 string, arg2 string, arg3 Ssogate_gate_options, arg4
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_gate)(SwigcptrStruct_SS_ssogate_gate(C._wrap_ssogate_gate_open_capi_27b00b25d2a171a5(*(*C.swig_type_252)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_253)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_gate)(SwigcptrStruct_SS_ssogate_gate(C._wrap_ssogate_gate_open_capi_27b00b25d2a171a5(*(*C.swig_type_271)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_272)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -5346,7 +5546,7 @@ func Ssogate_gate_create_account(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (int)(C._wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_254)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_255)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_256)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
+	swig_r = (int)(C._wrap_ssogate_gate_create_account_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_273)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_274)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_275)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5365,7 +5565,7 @@ func Ssogate_gate_add_break_glass(arg1 Struct_SS_ssogate_gate, arg2 string, arg3
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_257)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_258)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_276)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_277)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5382,7 +5582,7 @@ func Ssogate_gate_add_connection(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (int)(C._wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_259)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_278)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5395,7 +5595,7 @@ func Ssogate_gate_set_connection_enabled(arg1 Struct_SS_ssogate_gate, arg2 strin
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_260)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_279)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5410,7 +5610,7 @@ func Ssogate_gate_add_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 stri
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (int)(C._wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_261)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_262)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (int)(C._wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_280)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_281)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5428,7 +5628,7 @@ func Ssogate_gate_invite(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, 
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_263)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_264)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_265(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_282)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_283)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_284(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5475,7 +5675,7 @@ func Ssogate_gate_preview_enforcement(arg1 Struct_SS_ssogate_gate, arg2 string, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_269)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_288)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5489,7 +5689,7 @@ func Ssogate_gate_apply_sso_mode(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_270)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_289)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5550,7 +5750,7 @@ func Ssogate_enforcement_losing_access(arg1 Struct_SS_ssogate_enforcement, arg2 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_274(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_293(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5568,7 +5768,7 @@ func Ssogate_enforcement_break_glass(arg1 Struct_SS_ssogate_enforcement, arg2 in
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_277(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_296(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5592,7 +5792,7 @@ func Ssogate_gate_begin_sp_login(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_278)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_279)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_297)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_298)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5609,7 +5809,7 @@ func Ssogate_gate_consume(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string,
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_280)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_281)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_282)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_299)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_300)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_301)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5742,12 +5942,34 @@ func Ssogate_gate_outcome_verified_login(arg1 Struct_SS_ssogate_gate_outcome) (_
 	return swig_r
 }
 
+func Ssogate_gate_explain(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, arg4 string, arg5 Struct_SS_ssogate_idp, arg6 int64, arg7 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_explanation) {
+	var swig_r Struct_SS_ssogate_explanation
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := getSwigcptr(arg5)
+	_swig_i_5 := arg6
+	_swig_i_6 := getSwigcptr(arg7)
+	swig_r = (Struct_SS_ssogate_explanation)(SwigcptrStruct_SS_ssogate_explanation(C._wrap_ssogate_gate_explain_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_310)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_311)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_312)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.swig_type_313(_swig_i_5), C.uintptr_t(_swig_i_6))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
+}
+
 func Ssogate_gate_confirm_join(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 Struct_SS_ssogate_error) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_291)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_314)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5760,7 +5982,7 @@ func Ssogate_gate_refresh_connection(arg1 Struct_SS_ssogate_gate, arg2 string, a
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_refresh)(SwigcptrStruct_SS_ssogate_refresh(C._wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_292)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_refresh)(SwigcptrStruct_SS_ssogate_refresh(C._wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_315)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5772,7 +5994,7 @@ func Ssogate_gate_confirm_join_member(arg1 Struct_SS_ssogate_gate, arg2 string, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_293)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_316)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5785,7 +6007,7 @@ func Ssogate_gate_find_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 str
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_294)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_295)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_317)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_318)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5874,7 +6096,7 @@ func Ssogate_gate_list_members(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 St
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_member_list)(SwigcptrStruct_SS_ssogate_member_list(C._wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_300)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_member_list)(SwigcptrStruct_SS_ssogate_member_list(C._wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_323)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5897,7 +6119,7 @@ func Ssogate_member_list_get(arg1 Struct_SS_ssogate_member_list, arg2 int64) (_s
 	var swig_r Struct_SS_ssogate_member
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_302(_swig_i_1))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_325(_swig_i_1))))
 	return swig_r
 }
 
@@ -5915,7 +6137,7 @@ func Ssogate_gate_decide_password_login(arg1 Struct_SS_ssogate_gate, arg2 string
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_303)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_304)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_326)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_327)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5961,7 +6183,7 @@ func Ssogate_gate_read_audit(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 int6
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_306)(unsafe.Pointer(&_swig_i_1)), C.swig_type_307(_swig_i_2), C.swig_type_308(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_329)(unsafe.Pointer(&_swig_i_1)), C.swig_type_330(_swig_i_2), C.swig_type_331(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5993,7 +6215,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_audit_query) SetAfter_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_309(_swig_i_1))
+	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_332(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
@@ -6006,7 +6228,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetBefore_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_311(_swig_i_1))
+	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_334(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
@@ -6019,7 +6241,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetSince(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_313(_swig_i_1))
+	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_336(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
@@ -6032,7 +6254,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetUntil(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_315(_swig_i_1))
+	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_338(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetUntil() (_swig_ret int64) {
@@ -6058,7 +6280,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetNewest_first() (_swig_ret int) {
 func (arg1 SwigcptrSsogate_audit_query) SetLimit(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_317(_swig_i_1))
+	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_340(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetLimit() (_swig_ret int64) {
@@ -6084,7 +6306,7 @@ func (arg1 SwigcptrSsogate_audit_query) Set_filter(arg2 int, arg3 string) (_swig
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_319)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_342)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -6142,7 +6364,7 @@ func Ssogate_audit_seq(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int6
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_322(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_345(_swig_i_1)))
 	return swig_r
 }
 
@@ -6150,7 +6372,7 @@ func Ssogate_audit_time(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_324(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_347(_swig_i_1)))
 	return swig_r
 }
 
@@ -6158,7 +6380,7 @@ func Ssogate_audit_account_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_r
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_326(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_349(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6169,7 +6391,7 @@ func Ssogate_audit_connection_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_328(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_351(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6180,7 +6402,7 @@ func Ssogate_audit_email(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_330(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_353(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6191,7 +6413,7 @@ func Ssogate_audit_outcome(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_332(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_355(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6202,7 +6424,7 @@ func Ssogate_audit_reason(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_334(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_357(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6213,7 +6435,7 @@ func Ssogate_audit_detail(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_336(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_359(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6293,19 +6515,19 @@ func (p SwigcptrStruct_SS_ssogate_password_decision) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
-type SwigcptrStruct_SS_ssogate_gate_outcome uintptr
-type Struct_SS_ssogate_gate_outcome interface {
-	Swigcptr() uintptr;
-}
-func (p SwigcptrStruct_SS_ssogate_gate_outcome) Swigcptr() uintptr {
-	return uintptr(p)
-}
-
 type SwigcptrStruct_SS_ssogate_sp_login_request uintptr
 type Struct_SS_ssogate_sp_login_request interface {
 	Swigcptr() uintptr;
 }
 func (p SwigcptrStruct_SS_ssogate_sp_login_request) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_gate_outcome uintptr
+type Struct_SS_ssogate_gate_outcome interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_gate_outcome) Swigcptr() uintptr {
 	return uintptr(p)
 }
 
@@ -6370,6 +6592,14 @@ type Struct_SS_ssogate_pending_request interface {
 	Swigcptr() uintptr;
 }
 func (p SwigcptrStruct_SS_ssogate_pending_request) Swigcptr() uintptr {
+	return uintptr(p)
+}
+
+type SwigcptrStruct_SS_ssogate_explanation uintptr
+type Struct_SS_ssogate_explanation interface {
+	Swigcptr() uintptr;
+}
+func (p SwigcptrStruct_SS_ssogate_explanation) Swigcptr() uintptr {
 	return uintptr(p)
 }
 

@@ -4500,6 +4500,257 @@ _gostring_ _wrap_ssogate_verified_login_attribute_value_capi_27b00b25d2a171a5(st
 }
 
 
+intgo _wrap_SSOGATE_CHECK_STATUS_PASS_capi_27b00b25d2a171a5() {
+  enum ssogate_check_status result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_CHECK_STATUS_PASS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_CHECK_STATUS_FAIL_capi_27b00b25d2a171a5() {
+  enum ssogate_check_status result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_CHECK_STATUS_FAIL;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_CHECK_STATUS_NOT_REACHED_capi_27b00b25d2a171a5() {
+  enum ssogate_check_status result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_CHECK_STATUS_NOT_REACHED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_explanation *_wrap_ssogate_explain_response_capi_27b00b25d2a171a5(struct ssogate_connection *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, struct ssogate_replay_cache *_swig_go_3, struct ssogate_idp *_swig_go_4, struct ssogate_verify_options *_swig_go_5, struct ssogate_error *_swig_go_6) {
+  ssogate_connection *arg1 = (ssogate_connection *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  char *arg4 = (char *) 0 ;
+  size_t arg5 ;
+  ssogate_replay_cache *arg6 = (ssogate_replay_cache *) 0 ;
+  ssogate_idp *arg7 = (ssogate_idp *) 0 ;
+  ssogate_verify_options *arg8 = (ssogate_verify_options *) 0 ;
+  ssogate_error *arg9 = (ssogate_error *) 0 ;
+  ssogate_explanation *result = 0 ;
+  struct ssogate_explanation *_swig_go_result;
+  
+  arg1 = *(ssogate_connection **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  
+  arg4 = (char *)_swig_go_2.p;
+  arg5 = (size_t)_swig_go_2.n;
+  
+  arg6 = *(ssogate_replay_cache **)&_swig_go_3; 
+  arg7 = *(ssogate_idp **)&_swig_go_4; 
+  arg8 = *(ssogate_verify_options **)&_swig_go_5; 
+  arg9 = *(ssogate_error **)&_swig_go_6; 
+  
+  result = (ssogate_explanation *)ssogate_explain_response((struct ssogate_connection const *)arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6,(struct ssogate_idp const *)arg7,(struct ssogate_verify_options const *)arg8,arg9);
+  *(ssogate_explanation **)&_swig_go_result = (ssogate_explanation *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_ssogate_explanation_free_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  
+  ssogate_explanation_free(arg1);
+  
+}
+
+
+intgo _wrap_ssogate_explanation_first_failure_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  
+  result = (int)ssogate_explanation_first_failure((struct ssogate_explanation const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_explanation_check_count_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  
+  result = ssogate_explanation_check_count((struct ssogate_explanation const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_explanation_check_name_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_explanation_check_name((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_explanation_check_status_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (int)ssogate_explanation_check_status((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_explanation_check_code_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (int)ssogate_explanation_check_code((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_explanation_check_expected_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_explanation_check_expected((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_explanation_check_got_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_explanation_check_got((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_explanation_check_detail_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_explanation_check_detail((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_ssogate_explanation_hint_count_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  
+  result = ssogate_explanation_hint_count((struct ssogate_explanation const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_explanation_hint_name_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_explanation_hint_name((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_explanation_hint_text_capi_27b00b25d2a171a5(struct ssogate_explanation *_swig_go_0, long long _swig_go_1) {
+  ssogate_explanation *arg1 = (ssogate_explanation *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(ssogate_explanation **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)ssogate_explanation_hint_text((struct ssogate_explanation const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_ssogate_check_status_name_capi_27b00b25d2a171a5(intgo _swig_go_0) {
+  int arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (int)_swig_go_0; 
+  
+  result = (char *)ssogate_check_status_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_SSOGATE_KEY_TYPE_RSA_2048_capi_27b00b25d2a171a5() {
   enum ssogate_key_type result;
   intgo _swig_go_result;
@@ -7988,6 +8239,43 @@ struct ssogate_verified_login *_wrap_ssogate_gate_outcome_verified_login_capi_27
   
   result = (ssogate_verified_login *)ssogate_gate_outcome_verified_login((struct ssogate_gate_outcome const *)arg1);
   *(ssogate_verified_login **)&_swig_go_result = (ssogate_verified_login *)result; 
+  return _swig_go_result;
+}
+
+
+struct ssogate_explanation *_wrap_ssogate_gate_explain_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct ssogate_idp *_swig_go_4, long long _swig_go_5, struct ssogate_error *_swig_go_6) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  char *arg4 = (char *) 0 ;
+  size_t arg5 ;
+  char *arg6 = (char *) 0 ;
+  size_t arg7 ;
+  ssogate_idp *arg8 = (ssogate_idp *) 0 ;
+  int64_t arg9 ;
+  ssogate_error *arg10 = (ssogate_error *) 0 ;
+  ssogate_explanation *result = 0 ;
+  struct ssogate_explanation *_swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  
+  arg4 = (char *)_swig_go_2.p;
+  arg5 = (size_t)_swig_go_2.n;
+  
+  
+  arg6 = (char *)_swig_go_3.p;
+  arg7 = (size_t)_swig_go_3.n;
+  
+  arg8 = *(ssogate_idp **)&_swig_go_4; 
+  arg9 = (int64_t)_swig_go_5; 
+  arg10 = *(ssogate_error **)&_swig_go_6; 
+  
+  result = (ssogate_explanation *)ssogate_gate_explain(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,(char const *)arg6,arg7,(struct ssogate_idp const *)arg8,arg9,arg10);
+  *(ssogate_explanation **)&_swig_go_result = (ssogate_explanation *)result; 
   return _swig_go_result;
 }
 

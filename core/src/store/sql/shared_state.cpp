@@ -102,6 +102,12 @@ public:
         });
     }
 
+    // Read-only (the explain call): no purge, nothing recorded; the same lifetime rule as above.
+    std::optional<bool> contains(std::string_view key) override {
+        const std::int64_t now = clock_();
+        return db_->read([&] { return db_->query(Id::replay_live_exists)->text(1, key).num(2, now).step(); });
+    }
+
 private:
     std::int64_t live(std::string_view connection_id) {
         auto q = db_->query(Id::replay_live);
