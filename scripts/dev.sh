@@ -159,7 +159,7 @@ go_tests() {
 }
 
 # The examples (examples/): the dashboard's tests (Flask test client, the web IdP over HTTP, then the
-# seed's story in headless chromium through Selenium and /usr/bin/chromedriver, a screenshot per step
+# SSO story (admin set-up to enforcement) in headless chromium through Selenium and /usr/bin/chromedriver, a screenshot per step
 # into $BUILD_DIR/examples/dashboard-screenshots), and the Go net/http example's httptest test against
 # the library go_tests staged. Uses the package python_tests installed into $VENV.
 abs_path() { case "$1" in /*) echo "$1" ;; *) echo "$here/$1" ;; esac; }

@@ -1,4 +1,4 @@
-"""The seed's dashboard: an account's admin connects an IdP, its users log in through it.
+"""A SaaS dashboard with enterprise SSO: an account's admin connects an IdP, its users log in through it.
 
 A Flask application over ssogate's Gate, with its directory in the application's own SQLite file
 (directory.py). Run it with ``python app.py --db dash.db --base-url http://localhost:5000`` (see

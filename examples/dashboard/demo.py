@@ -74,7 +74,7 @@ Dashboard   {base_url}/login
         print(f"  metadata    {idp.metadata_url}")
         print(f"  users       {', '.join(users)} (or type any email on its sign-in page)")
     print("""
-As the seed goes: log in as the owner, Settings -> + New Identity Provider, upload the IdP's metadata
+The admin's path: log in as the owner, Settings -> + New Identity Provider, upload the IdP's metadata
 (download it from the URL above), Save; paste the ACS URL and SP Entity ID into the IdP's SAML
 settings page; log out and log in as alice@acme.example. Ctrl-C stops everything.
 """, flush=True)

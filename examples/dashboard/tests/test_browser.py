@@ -1,4 +1,4 @@
-"""The seed's story on the dashboard's real pages, in Debian's chromium (headless, through Selenium),
+"""The whole SSO story (admin set-up, logins, joins, enforcement, refusals) on the dashboard's real pages, in Debian's chromium (headless, through Selenium),
 against two testing IdPs served over HTTP: one per tenant.
 
 The app is http://localhost:<port>; the IdPs and the "other site" page are http://127.0.0.1:<port>,
@@ -211,7 +211,7 @@ def out(tmp_path: Path) -> Path:
     return screenshots_dir(tmp_path / "screenshots")
 
 
-def test_the_seed_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: Path) -> None:
+def test_the_sso_story_in_a_browser(live: LiveDashboard, tmp_path: Path, out: Path) -> None:
     acme_idp = WebIdp("Acme Okta", users=[{"email": "alice@acme.example", "attributes": {"firstName": "Alice"}}])
     globex_idp = WebIdp("Globex IdP", users=[{"email": "dave@globex.example"}])
     other_site = PageServer()
