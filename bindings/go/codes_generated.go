@@ -206,8 +206,15 @@ const (
 	CodeStoreConflict Code = 403
 	// No such account, connection, member, invite or token (or the token was already used or expired).
 	CodeNotFound Code = 404
-	// A store location that is not "sqlite:PATH", "memory:" or "redis://HOST:PORT[/DB]".
+	// A store location that is not "sqlite:PATH", "memory:", "postgresql://..." or "redis://...", or that names
+	// a store that cannot hold what is asked of it (the message says which part is wrong).
 	CodeStoreLocation Code = 405
+	// The database or Redis server refused the credentials of the location (wrong user or password, or a user
+	// without the right to that database); the message names the server, never the password.
+	CodeStoreAuth Code = 406
+	// The database's schema is older than this ssogate and migration on open is off: run "ssogate db migrate
+	// LOCATION" (or open with migration on).
+	CodeStoreSchemaOlder Code = 407
 	// A bug in ssogate or a dependency; the message has details.
 	CodeInternal Code = 900
 	// Memory allocation failed.
@@ -399,6 +406,10 @@ func codeName(c Code) (string, bool) {
 		return "NOT_FOUND", true
 	case CodeStoreLocation:
 		return "STORE_LOCATION", true
+	case CodeStoreAuth:
+		return "STORE_AUTH", true
+	case CodeStoreSchemaOlder:
+		return "STORE_SCHEMA_OLDER", true
 	case CodeInternal:
 		return "INTERNAL", true
 	case CodeOutOfMemory:
@@ -496,6 +507,8 @@ var ErrStoreSchemaNewer = sentinel(CodeStoreSchemaNewer)
 var ErrStoreConflict = sentinel(CodeStoreConflict)
 var ErrNotFound = sentinel(CodeNotFound)
 var ErrStoreLocation = sentinel(CodeStoreLocation)
+var ErrStoreAuth = sentinel(CodeStoreAuth)
+var ErrStoreSchemaOlder = sentinel(CodeStoreSchemaOlder)
 var ErrInternal = sentinel(CodeInternal)
 var ErrOutOfMemory = sentinel(CodeOutOfMemory)
 

@@ -104,6 +104,8 @@ var codePairs = []struct {
 	{ssogate.CodeStoreConflict, capi.SSOGATE_STORE_CONFLICT},
 	{ssogate.CodeNotFound, capi.SSOGATE_NOT_FOUND},
 	{ssogate.CodeStoreLocation, capi.SSOGATE_STORE_LOCATION},
+	{ssogate.CodeStoreAuth, capi.SSOGATE_STORE_AUTH},
+	{ssogate.CodeStoreSchemaOlder, capi.SSOGATE_STORE_SCHEMA_OLDER},
 	{ssogate.CodeInternal, capi.SSOGATE_INTERNAL},
 	{ssogate.CodeOutOfMemory, capi.SSOGATE_OUT_OF_MEMORY},
 }

@@ -227,8 +227,15 @@ class Code(enum.IntEnum):
     STORE_CONFLICT = 403
     #: No such account, connection, member, invite or token (or the token was already used or expired).
     NOT_FOUND = 404
-    #: A store location that is not "sqlite:PATH", "memory:" or "redis://HOST:PORT[/DB]".
+    #: A store location that is not "sqlite:PATH", "memory:", "postgresql://..." or "redis://...", or that
+    #: names a store that cannot hold what is asked of it (the message says which part is wrong).
     STORE_LOCATION = 405
+    #: The database or Redis server refused the credentials of the location (wrong user or password, or a user
+    #: without the right to that database); the message names the server, never the password.
+    STORE_AUTH = 406
+    #: The database's schema is older than this ssogate and migration on open is off: run "ssogate db migrate
+    #: LOCATION" (or open with migration on).
+    STORE_SCHEMA_OLDER = 407
     #: A bug in ssogate or a dependency; the message has details.
     INTERNAL = 900
     #: Memory allocation failed.

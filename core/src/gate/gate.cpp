@@ -75,7 +75,8 @@ std::string with_detail(const char *text, const std::string &detail) {
 // A store error that must refuse the login. Only these codes mean "the state could not be read or
 // written"; anything else from a store is a bug and propagates.
 bool is_store_failure(Code c) {
-    return c == Code::store_unavailable || c == Code::store_corrupt || c == Code::store_schema_newer;
+    return c == Code::store_unavailable || c == Code::store_corrupt || c == Code::store_schema_newer ||
+           c == Code::store_schema_older || c == Code::store_auth;
 }
 
 // How many times a login decides and writes before a store that keeps changing under it refuses the

@@ -486,6 +486,8 @@ extern swig_intgo _wrap_SSOGATE_STORE_SCHEMA_NEWER_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_STORE_CONFLICT_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_NOT_FOUND_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_STORE_LOCATION_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_STORE_AUTH_capi_27b00b25d2a171a5(void);
+extern swig_intgo _wrap_SSOGATE_STORE_SCHEMA_OLDER_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_INTERNAL_capi_27b00b25d2a171a5(void);
 extern swig_intgo _wrap_SSOGATE_OUT_OF_MEMORY_capi_27b00b25d2a171a5(void);
 extern swig_type_2 _wrap_ssogate_code_name_capi_27b00b25d2a171a5(swig_intgo arg1);
@@ -1719,6 +1721,20 @@ func _swig_getSSOGATE_STORE_LOCATION() (_swig_ret Enum_SS_ssogate_code) {
 }
 
 var SSOGATE_STORE_LOCATION Enum_SS_ssogate_code = _swig_getSSOGATE_STORE_LOCATION()
+func _swig_getSSOGATE_STORE_AUTH() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_STORE_AUTH_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_STORE_AUTH Enum_SS_ssogate_code = _swig_getSSOGATE_STORE_AUTH()
+func _swig_getSSOGATE_STORE_SCHEMA_OLDER() (_swig_ret Enum_SS_ssogate_code) {
+	var swig_r Enum_SS_ssogate_code
+	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_STORE_SCHEMA_OLDER_capi_27b00b25d2a171a5())
+	return swig_r
+}
+
+var SSOGATE_STORE_SCHEMA_OLDER Enum_SS_ssogate_code = _swig_getSSOGATE_STORE_SCHEMA_OLDER()
 func _swig_getSSOGATE_INTERNAL() (_swig_ret Enum_SS_ssogate_code) {
 	var swig_r Enum_SS_ssogate_code
 	swig_r = (Enum_SS_ssogate_code)(C._wrap_SSOGATE_INTERNAL_capi_27b00b25d2a171a5())

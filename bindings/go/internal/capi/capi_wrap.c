@@ -1485,6 +1485,30 @@ intgo _wrap_SSOGATE_STORE_LOCATION_capi_27b00b25d2a171a5() {
 }
 
 
+intgo _wrap_SSOGATE_STORE_AUTH_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_STORE_AUTH;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_SSOGATE_STORE_SCHEMA_OLDER_capi_27b00b25d2a171a5() {
+  enum ssogate_code result;
+  intgo _swig_go_result;
+  
+  
+  result = SSOGATE_STORE_SCHEMA_OLDER;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_SSOGATE_INTERNAL_capi_27b00b25d2a171a5() {
   enum ssogate_code result;
   intgo _swig_go_result;
