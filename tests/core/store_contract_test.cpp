@@ -1,10 +1,13 @@
-// The one contract every store implementation passes: the same tests run against memory, SQLite
-// and (for the shared state) Redis.
+// The one contract every store implementation passes: the same tests run against memory, SQLite,
+// PostgreSQL (a private server per test) and (for the shared state) Redis.
 #include "error.hpp"
 #include "store/directory.hpp"
+#include "postgres_support.hpp"
 #include "store/pending_requests.hpp"
+#include "store/postgres.hpp"
 #include "store/redis.hpp"
 #include "store/replay_memory.hpp"
+#include "store/sql/connection.hpp"
 #include "store/sqlite.hpp"
 #include "store_support.hpp"
 #include "testing/directory_contract.hpp"
@@ -43,18 +46,23 @@ constexpr std::int64_t kNow = 1'700'000'000;
 // The contract itself lives in core (testing/directory_contract.cpp) so that the C ABI, Python and Go
 // run the very same checks over their directories.
 
-std::unique_ptr<Directory> make_directory(const std::string &kind, store_test::TempDir &tmp) {
-    if (kind == "memory") return make_memory_directory();
-    return make_sqlite_directory(open_sqlite(tmp.file("dir.db")));
-}
-
 class store_directory_contract : public ::testing::TestWithParam<std::string> {
 protected:
+    std::unique_ptr<Directory> make_directory() {
+        if (GetParam() == "memory") return make_memory_directory();
+        if (GetParam() == "postgres") {
+            pg_ = std::make_unique<store_test::PostgresServer>();
+            return sql::make_directory(as_connection(open_postgres(pg_->url())));
+        }
+        return make_sqlite_directory(open_sqlite(tmp_.file("dir.db")));
+    }
+
     store_test::TempDir tmp_;
+    std::unique_ptr<store_test::PostgresServer> pg_;
 };
 
 TEST_P(store_directory_contract, PassesEveryCheck) {
-    auto dir = make_directory(GetParam(), tmp_);
+    auto dir = make_directory();
     try {
         ssogate::core::testing::check_directory_contract(*dir);
     } catch (const Error &e) {
@@ -140,7 +148,8 @@ TEST(store_directory_contract_catches, AnUpdateWithoutCompareAndSwap) {
               "expected STORE_CONFLICT, got success");
 }
 
-INSTANTIATE_TEST_SUITE_P(all, store_directory_contract, ::testing::Values("memory", "sqlite"), param_name);
+INSTANTIATE_TEST_SUITE_P(all, store_directory_contract, ::testing::Values("memory", "sqlite", "postgres"),
+                         param_name);
 
 // ---------------------------------------------------------------------------------------------
 // Shared state: pending requests and the replay cache
@@ -153,6 +162,10 @@ protected:
         } else if (GetParam() == "sqlite") {
             db_ = open_sqlite(tmp_.file("shared.db"));
             pending_ = make_sqlite_pending_requests(db_);
+        } else if (GetParam() == "postgres") {
+            pg_ = std::make_unique<store_test::PostgresServer>();
+            pgdb_ = as_connection(open_postgres(pg_->url()));
+            pending_ = sql::make_pending_requests(pgdb_);
         } else {
 #if SSOGATE_WITH_REDIS
             redis_ = std::make_unique<store_test::RedisServer>();
@@ -168,6 +181,7 @@ protected:
         auto clock = [this] { return now_.load(); };
         if (GetParam() == "memory") return std::make_unique<MemoryReplayCache>(clock, limits);
         if (GetParam() == "sqlite") return make_sqlite_replay_cache(db_, clock, limits);
+        if (GetParam() == "postgres") return sql::make_replay_cache(pgdb_, clock, limits);
         return make_redis_replay_cache(client_, clock, limits);
     }
 
@@ -178,6 +192,8 @@ protected:
     std::unique_ptr<store_test::RedisServer> redis_;
 #endif
     std::shared_ptr<SqliteDatabase> db_;
+    std::unique_ptr<store_test::PostgresServer> pg_;
+    std::shared_ptr<sql::Connection> pgdb_;
     std::shared_ptr<RedisClient> client_;
     std::atomic<std::int64_t> now_{kNow};
     std::unique_ptr<PendingRequests> pending_;
@@ -302,9 +318,10 @@ TEST_P(store_shared_contract, TheTotalIsBoundedAndExpiryFreesRoom) {
 }
 
 #if SSOGATE_WITH_REDIS
-INSTANTIATE_TEST_SUITE_P(all, store_shared_contract, ::testing::Values("memory", "sqlite", "redis"), param_name);
+INSTANTIATE_TEST_SUITE_P(all, store_shared_contract, ::testing::Values("memory", "sqlite", "postgres", "redis"),
+                         param_name);
 #else  // a build without Redis has no Redis stores to test: the case does not exist rather than pass
-INSTANTIATE_TEST_SUITE_P(all, store_shared_contract, ::testing::Values("memory", "sqlite"), param_name);
+INSTANTIATE_TEST_SUITE_P(all, store_shared_contract, ::testing::Values("memory", "sqlite", "postgres"), param_name);
 #endif
 
 }  // namespace

@@ -199,7 +199,19 @@ TEST(store_sqlite, AVersionOneReplayTableIsMigratedWithItsEntries) {
                            "INSERT INTO replay(key, expires_at) VALUES('old-1', 4000000000), ('old-2', 4000000000);"),
                   SQLITE_OK);
     }
-    auto db = open_sqlite(path);
+    // Without migrate_on_open an older file is refused, named, and left as it was.
+    const auto older = error_of([&] { open_sqlite(path); });
+    EXPECT_EQ(older.code(), Code::store_schema_older) << older.what();
+    EXPECT_NE(std::string(older.what()).find("ssogate db migrate sqlite:" + path), std::string::npos) << older.what();
+    {
+        RawDb raw(path);
+        EXPECT_EQ(raw.exec("INSERT INTO replay(key, expires_at, connection_id) VALUES('x', 1, 'c')"), SQLITE_ERROR)
+            << "migration 2 did not run";
+    }
+    SqliteOptions migrate;
+    migrate.migrate_on_open = true;
+    auto db = open_sqlite(path, migrate);
+    EXPECT_EQ(schema_version_at_open(*db), 1);
     EXPECT_EQ(schema_version(*db), 2);
     auto replay = make_sqlite_replay_cache(db, {}, ReplayLimits{3, 3});
     EXPECT_FALSE(replay->insert_if_absent("c1", "old-1", 4000000000)) << "an ID recorded before the upgrade";

@@ -1,9 +1,10 @@
-// Store locations: a registry from scheme to the backend that opens it. A backend added later (say
-// "postgres://") is one more row, and a backend left out of the build (Redis without hiredis) is a
-// row that refuses its locations with a message saying so.
+// Store locations: a registry from scheme to the backend that opens it. A backend is one row, and a
+// backend left out of the build (Redis without hiredis, PostgreSQL without libpq) is a row that refuses
+// its locations with a message saying so.
 #include "store/open.hpp"
 
 #include "error.hpp"
+#include "store/postgres.hpp"
 #include "store/replay_memory.hpp"
 #include "util/text.hpp"
 
@@ -18,6 +19,8 @@ namespace {
 struct Opened {
     std::string sqlite_path;
     std::shared_ptr<SqliteDatabase> sqlite;
+    std::string postgres_location;
+    std::shared_ptr<PostgresDatabase> postgres;
 };
 
 [[noreturn]] void bad_location(std::string_view location, const std::string &why) {
@@ -28,8 +31,21 @@ std::shared_ptr<SqliteDatabase> sqlite_at(std::string_view location, std::string
                                           Opened &opened) {
     if (path.empty()) bad_location(location, "no path after sqlite:");
     if (opened.sqlite && opened.sqlite_path == path) return opened.sqlite;
-    auto db = open_sqlite(std::string(path), o.sqlite);
-    opened = Opened{std::string(path), db};
+    SqliteOptions so = o.sqlite;
+    so.migrate_on_open = so.migrate_on_open || o.migrate_on_open;
+    auto db = open_sqlite(std::string(path), so);
+    opened.sqlite_path = std::string(path);
+    opened.sqlite = db;
+    return db;
+}
+
+std::shared_ptr<PostgresDatabase> postgres_at(std::string_view location, const StoreOptions &o, Opened &opened) {
+    if (opened.postgres && opened.postgres_location == location) return opened.postgres;
+    PostgresOptions po;
+    po.migrate_on_open = o.migrate_on_open;
+    auto db = open_postgres(location, po);
+    opened.postgres_location = std::string(location);
+    opened.postgres = db;
     return db;
 }
 
@@ -66,6 +82,17 @@ void memory_shared(std::string_view loc, std::string_view rest, const StoreOptio
     out.pending = make_memory_pending_requests();
 }
 
+std::shared_ptr<Directory> postgres_directory(std::string_view loc, std::string_view, const StoreOptions &o,
+                                              Opened &opened) {
+    return sql::make_directory(as_connection(postgres_at(loc, o, opened)));
+}
+
+void postgres_shared(std::string_view loc, std::string_view, const StoreOptions &o, Opened &opened, Stores &out) {
+    auto db = as_connection(postgres_at(loc, o, opened));
+    out.replay = sql::make_replay_cache(db, o.clock, o.replay_limits);
+    out.pending = sql::make_pending_requests(db);
+}
+
 // Without Redis support, make_redis_client (redis_disabled.cpp) refuses with store_location.
 void redis_shared(std::string_view loc, std::string_view, const StoreOptions &o, Opened &, Stores &out) {
     RedisOptions ro = parse_redis_url(loc);
@@ -80,8 +107,10 @@ void redis_shared(std::string_view loc, std::string_view, const StoreOptions &o,
 constexpr std::array kBackends = {
     Backend{"sqlite:", sqlite_directory, sqlite_shared, nullptr},
     Backend{"memory:", memory_directory, memory_shared, nullptr},
+    Backend{"postgresql://", postgres_directory, postgres_shared, nullptr},
+    Backend{"postgres://", postgres_directory, postgres_shared, nullptr},
     Backend{"redis://", nullptr, redis_shared,
-            "the directory needs sqlite:PATH or memory:; Redis can hold only the shared state (the replay cache "
+            "the directory needs sqlite:PATH, postgresql://... or memory:; Redis can hold only the shared state (the replay cache "
             "and pending requests: pass it as the second location)"},
 };
 
@@ -94,7 +123,7 @@ const Backend *backend_of(std::string_view location) {
 
 std::shared_ptr<Directory> directory_at(std::string_view location, const StoreOptions &options, Opened &opened) {
     const Backend *b = backend_of(location);
-    if (b == nullptr) bad_location(location, "expected sqlite:PATH or memory:");
+    if (b == nullptr) bad_location(location, "expected sqlite:PATH, postgresql://... or memory:");
     if (b->directory == nullptr) bad_location(location, b->why_not);
     return b->directory(location, location.substr(b->scheme.size()), options, opened);
 }
@@ -113,9 +142,36 @@ Stores open_stores(std::string_view location, std::string_view shared_location, 
     const std::string_view shared = shared_location.empty() ? location : shared_location;
     const Backend *b = backend_of(shared);
     if (b == nullptr || b->shared == nullptr)
-        bad_location(shared, "expected sqlite:PATH, memory: or redis://HOST:PORT[/DB]");
+        bad_location(shared, "expected sqlite:PATH, postgresql://..., memory: or redis://HOST:PORT[/DB]");
     b->shared(shared, shared.substr(b->scheme.size()), options, opened, out);
     return out;
+}
+
+Migration migrate_database(std::string_view location) {
+    Migration m;
+    m.to = sql::schema_version;
+    if (location.substr(0, 7) == "sqlite:") {
+        const std::string_view path = location.substr(7);
+        if (path.empty()) bad_location(location, "no path after sqlite:");
+        SqliteOptions so;
+        so.migrate_on_open = true;
+        auto db = open_sqlite(std::string(path), so);
+        m.dialect = "SQLite";
+        m.from = schema_version_at_open(*db);
+        m.to = schema_version(*db);
+        return m;
+    }
+    const Backend *b = backend_of(location);
+    if (b != nullptr && b->directory == postgres_directory) {
+        PostgresOptions po;
+        po.migrate_on_open = true;
+        auto db = open_postgres(location, po);
+        m.dialect = "PostgreSQL";
+        m.from = schema_version_at_open(*db);
+        m.to = schema_version(*db);
+        return m;
+    }
+    bad_location(location, "only sqlite:PATH and postgresql://... locations have a schema to migrate");
 }
 
 }  // namespace ssogate::core::store

@@ -63,7 +63,7 @@ public:
             exec("PRAGMA journal_mode=WAL", "switching to WAL");
             exec(options.sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", "setting synchronous");
             exec("PRAGMA foreign_keys=ON", "enabling foreign keys");
-            migrate();
+            migrate(options.migrate_on_open);
         } catch (...) {
             close();
             throw;
@@ -108,6 +108,7 @@ public:
 
     const char *dialect() const noexcept override { return "SQLite"; }
 
+    int version_at_open() const noexcept { return version_at_open_; }
     int version() {
         int v = 0;
         read_locked([&] { v = current_version(); });
@@ -134,7 +135,7 @@ private:
     }
 
     int current_version();
-    void migrate();
+    void migrate(bool migrate_on_open);
     void close() noexcept {
         for (auto &stmt : cache_) sqlite3_finalize(stmt);
         cache_.fill(nullptr);
@@ -144,6 +145,7 @@ private:
 
     std::string path_;
     int busy_timeout_ms_;
+    int version_at_open_ = 0;
     sqlite3 *db_ = nullptr;
     std::mutex mu_;
     std::array<sqlite3_stmt *, sql::statement_count> cache_{};  // prepared once, by Id
@@ -210,11 +212,18 @@ int SqliteDatabase::current_version() {
     return static_cast<int>(q->col_num(0));
 }
 
-void SqliteDatabase::migrate() {
+void SqliteDatabase::migrate(bool migrate_on_open) {
     std::lock_guard lock(mu_);
     in_transaction("migrating the schema", [&] {
         query(Id::schema_version_create)->run();
         const int found = current_version();
+        version_at_open_ = found;
+        if (found != 0 && found < sql::schema_version && !migrate_on_open)
+            fail(Code::store_schema_older, "SQLite store " + path_ + " has schema version " + std::to_string(found) +
+                                               " and this ssogate writes version " +
+                                               std::to_string(sql::schema_version) +
+                                               ": run \"ssogate db migrate sqlite:" + path_ +
+                                               "\" (back the file up first), or open it with migrate on open");
         if (found > sql::schema_version)
             fail(Code::store_schema_newer, "SQLite store " + path_ + " has schema version " + std::to_string(found) +
                                                "; this ssogate knows versions up to " +
@@ -233,6 +242,7 @@ std::shared_ptr<SqliteDatabase> open_sqlite(const std::string &path, const Sqlit
 }
 
 int schema_version(SqliteDatabase &db) { return db.version(); }
+int schema_version_at_open(const SqliteDatabase &db) { return db.version_at_open(); }
 
 std::unique_ptr<Directory> make_sqlite_directory(std::shared_ptr<SqliteDatabase> db) {
     return sql::make_directory(std::move(db));

@@ -24,18 +24,24 @@ struct SqliteOptions {
     // true: fsync on every commit (a committed row survives power loss). false: WAL's NORMAL sync,
     // which still survives a crashed or killed process but may lose the last commits on power loss.
     bool sync_full = true;
+    // Bring an older schema up to date when opening (forward-only migrations in one transaction).
+    // false: a file with an older schema is refused with store_schema_older ("ssogate db migrate"
+    // upgrades it); a new or empty file always receives the current schema.
+    bool migrate_on_open = false;
 };
 
 class SqliteDatabase;
 
-// Opens (creating if needed) and migrates the file. Throws store_unavailable (cannot open, locked
-// past the timeout, I/O error), store_corrupt (not a database) or store_schema_newer (written by a
-// newer ssogate; the message names both versions).
+// Opens (creating if needed) the file and creates, checks or migrates its schema. Throws
+// store_unavailable (cannot open, locked past the timeout, I/O error), store_corrupt (not a database),
+// store_schema_newer (written by a newer ssogate; the message names both versions) or store_schema_older
+// (an older schema and migrate_on_open off).
 std::shared_ptr<SqliteDatabase> open_sqlite(const std::string &path, const SqliteOptions &options = {});
 
 // The schema version this build writes, and the one found in an open database.
 inline constexpr int sqlite_schema_version = 2;
 int schema_version(SqliteDatabase &db);
+int schema_version_at_open(const SqliteDatabase &db);  // 0: the file was new or empty
 
 std::unique_ptr<Directory> make_sqlite_directory(std::shared_ptr<SqliteDatabase> db);
 std::unique_ptr<PendingRequests> make_sqlite_pending_requests(std::shared_ptr<SqliteDatabase> db);

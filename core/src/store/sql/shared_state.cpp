@@ -4,7 +4,7 @@
 #include "error.hpp"
 #include "util/time.hpp"
 
-#include <unordered_map>
+#include <map>
 #include <utility>
 
 namespace ssogate::core::store::sql {
@@ -30,11 +30,11 @@ public:
         });
     }
     std::optional<PendingRequest> take(std::string_view token, std::int64_t now) override {
-        return db_->write(doing(Id::pending_find), [&] { return take_locked(token, now); });
+        return db_->write(doing(Id::pending_take), [&] { return take_locked(token, now); });
     }
     std::optional<PendingRequest> take_by_request_id(std::string_view connection_id, std::string_view request_id,
                                                      std::int64_t now) override {
-        return db_->write(doing(Id::pending_find), [&]() -> std::optional<PendingRequest> {
+        return db_->write(doing(Id::pending_take), [&]() -> std::optional<PendingRequest> {
             std::string token;
             {
                 auto q = db_->query(Id::pending_token_of);
@@ -46,14 +46,16 @@ public:
     }
 
 private:
+    // One DELETE ... RETURNING: of two nodes taking the same token at once, only the one whose delete
+    // removed the row gets it.
     std::optional<PendingRequest> take_locked(std::string_view token, std::int64_t now) {
         PendingRequest r;
         {
-            auto q = db_->query(Id::pending_find);
+            auto q = db_->query(Id::pending_take);
             if (!q->text(1, token).step()) return std::nullopt;
             r = PendingRequest{q->col_text(0), q->col_text(1), q->col_text(2), q->col_num(3), q->col_num(4)};
-        }  // the read is reset before the same connection deletes the row
-        db_->query(Id::pending_delete)->text(1, token).run();
+            q->run();
+        }
         if (r.expires_at <= now) return std::nullopt;
         return r;
     }
@@ -95,7 +97,10 @@ public:
                 fail(Code::store_unavailable, replay_full_message(store, connection_id, static_cast<std::size_t>(all),
                                                                   limits_.max_entries, false));
             }
-            db_->query(Id::replay_insert)->text(1, key).num(2, expires_at).text(3, connection_id).run();
+            // The database decides: of two nodes recording one ID at once, the second finds the key taken
+            // (ON CONFLICT DO NOTHING returns no row) and sees a replay.
+            if (!db_->query(Id::replay_insert)->text(1, key).num(2, expires_at).text(3, connection_id).step())
+                return false;
             add_live(connection_id, 1);
             add_live("", 1);
             return true;
@@ -132,7 +137,8 @@ private:
     }
 
     void purge(std::int64_t now) {
-        std::unordered_map<std::string, std::int64_t> removed;
+        // Ordered by connection id, so that concurrent purges lock the counters in one order (no deadlock).
+        std::map<std::string, std::int64_t> removed;
         std::int64_t total = 0;
         {
             auto q = db_->query(Id::replay_purge);

@@ -1,7 +1,7 @@
 // The SQL stores' statements, by name. The logic (sql/directory.cpp, sql/shared_state.cpp) asks a
 // Connection for a statement by its Id; each dialect supplies one table with the text of every Id
-// (sqlite_statements.inc today; a PostgreSQL backend adds its own table and Connection, not a
-// second copy of the logic).
+// (sqlite_statements.inc, postgres_statements.inc): a dialect is a table and a Connection, never a second
+// copy of the logic.
 //
 // Parameters are numbered (?1 in SQLite, $1 in PostgreSQL) with the same meaning in every dialect,
 // and the columns of a SELECT or RETURNING come in the order given here.
@@ -43,11 +43,10 @@ namespace ssogate::core::store::sql {
     X(pending_purge, "purging expired pending requests")     /* ?1 now */                                            \
     X(pending_insert, "recording a pending request")         /* ?1 token ?2 request ?3 conn ?4..?6 */                \
     X(pending_token_of, "finding a pending request")         /* ?1 conn ?2 request -> token */                       \
-    X(pending_find, "taking a pending request")              /* ?1 token -> request conn return created expires */   \
-    X(pending_delete, "taking a pending request")            /* ?1 token */                                          \
+    X(pending_take, "taking a pending request")              /* ?1 token -> request conn return created expires */   \
     X(replay_exists, "looking up an assertion ID")           /* ?1 key -> 1 */                                       \
     X(replay_live_exists, "looking up an assertion ID")      /* ?1 key ?2 now -> 1 (kept while expires_at >= now) */ \
-    X(replay_insert, "recording an assertion ID in the replay cache") /* ?1 key ?2 expires ?3 conn */                \
+    X(replay_insert, "recording an assertion ID in the replay cache") /* ?1 key ?2 expires ?3 conn -> 1 if new */    \
     X(replay_forget_expired, "purging the replay cache")              /* ?1 key ?2 now -> conn */                    \
     X(replay_purge, "purging the replay cache")                       /* ?1 now -> conn per row */                   \
     X(replay_live, "counting live assertion IDs")                     /* ?1 conn -> live */                          \
