@@ -280,6 +280,8 @@ PostgresDatabase::Conn *PostgresDatabase::connect() {
     const char *values[] = {"5", "ssogate", loc_.conninfo.c_str(), "UTF8", nullptr};
     c->pg = PQconnectdbParams(keys, values, 1);
     if (c->pg == nullptr) fail(Code::out_of_memory, loc_.display + ": libpq could not allocate a connection");
+    // libpq prints the server's notices and asynchronous errors to stderr by default: a library must not.
+    PQsetNoticeProcessor(c->pg, [](void *, const char *) {}, nullptr);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         const std::string why = trimmed(PQerrorMessage(c->pg));
         fail(is_auth_failure(why) ? Code::store_auth : Code::store_unavailable,
