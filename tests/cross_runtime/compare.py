@@ -107,11 +107,11 @@ def compare(cases: Sequence[Case], outputs: Dict[str, Tuple[Dict[str, Dict], Lis
                 continue
             present[runtime] = line
             why += [f"{runtime}: {reason}" for reason in check_line(case.op, case.expect, line)]
-        distinct = {json.dumps(line, sort_keys=True, ensure_ascii=False) for line in present.values()}
-        if len(distinct) > 1:
-            why.append("runtimes disagree: " + " / ".join(
-                "+".join(r for r, line in present.items() if json.dumps(line, sort_keys=True, ensure_ascii=False) == d)
-                for d in sorted(distinct)))
+        groups: Dict[str, List[str]] = {}  # each distinct line: the runtimes that wrote it, in argument order
+        for runtime, line in present.items():
+            groups.setdefault(json.dumps(line, sort_keys=True, ensure_ascii=False), []).append(runtime)
+        if len(groups) > 1:
+            why.append("runtimes disagree: " + " / ".join("+".join(g) for g in groups.values()))
         if why:
             block = [case.input, f"  {'expected':<{width}}  {describe(case.expect)}"]
             for runtime in outputs:
