@@ -4,8 +4,9 @@
 #   scripts/dev.sh demo    install what is missing, build, run the demo
 #   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
 #                          every test suite (C++, C, Python, the self-contained wheel, Go, the
-#                          cross-runtime check, the examples), then the C++ and C tests under ASan+UBSan, each libFuzzer target, and the
-#                          Debian packages installed with apt-get, used, and purged
+#                          cross-runtime check, the examples), then the C++ and C tests under
+#                          ASan+UBSan, each libFuzzer target, and the Debian packages installed with
+#                          apt-get, used, and purged
 #   scripts/dev.sh dashboard   the example web dashboard and two testing IdPs on 127.0.0.1 (Ctrl-C stops)
 #
 # Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go |
