@@ -318,6 +318,7 @@ def response_cases(vectors: Path, manifest: Dict) -> List[Case]:
             cases.append(Case(base + suffix, "verify", f, Expectation(frozenset(codes), ok_facts or {})))
 
         if name in INTEROP_IDP_REFUSED:
+            # Refused at the import step whatever the context: a variant would only repeat it.
             add("", {expected}, ctx)
             continue
         # Some contexts put `now` before the IssueInstant, which ssogate refuses as in the future;
