@@ -99,11 +99,32 @@ struct kase {
 };
 
 static const char *const import_keys[] = {"input", "op", "metadata_file", "entity_id", "now", NULL};
-static const char *const verify_keys[] = {
-    "input", "op", "idp_metadata_file", "idp_metadata_xml", "import_now", "connection_id", "acs_url", "sp_entity_id",
-    "allow_idp_initiated", "allow_sha1", "clock_skew_seconds", "email_attribute", "allowed_domain",
-    "sp_encryption_cert_file", "allow_rsa_1_5", "allow_legacy_sp_key", "response_file", "form", "now", "max_bytes",
-    "request_id", "decryption_key_file", "decryption_cert_file", "decryption_key_legacy", "repeat", NULL};
+static const char *const verify_keys[] = {"input",
+                                          "op",
+                                          "idp_metadata_file",
+                                          "idp_metadata_xml",
+                                          "import_now",
+                                          "connection_id",
+                                          "acs_url",
+                                          "sp_entity_id",
+                                          "allow_idp_initiated",
+                                          "allow_sha1",
+                                          "clock_skew_seconds",
+                                          "email_attribute",
+                                          "allowed_domain",
+                                          "sp_encryption_cert_file",
+                                          "allow_rsa_1_5",
+                                          "allow_legacy_sp_key",
+                                          "response_file",
+                                          "form",
+                                          "now",
+                                          "max_bytes",
+                                          "request_id",
+                                          "decryption_key_file",
+                                          "decryption_cert_file",
+                                          "decryption_key_legacy",
+                                          "repeat",
+                                          NULL};
 static const char *const repeatable_keys[] = {"allowed_domain", "sp_encryption_cert_file", "request_id", NULL};
 
 static int in_list(const char *const *list, const char *key) {

@@ -5,6 +5,7 @@ written here from the expectations. Run: python3 -m unittest test_compare (in th
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,7 @@ def good_lines() -> List[Dict[str, object]]:
 class ComparerTest(unittest.TestCase):
     def setUp(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="ssogate-compare-test."))
+        self.addCleanup(shutil.rmtree, self.dir)
 
     def write(self, name: str, lines: Sequence[object]) -> Path:
         path = self.dir / f"{name}.jsonl"
