@@ -323,7 +323,8 @@ def response_cases(vectors: Path, manifest: Dict) -> List[Case]:
             continue
         # Some contexts put `now` before the IssueInstant, which ssogate refuses as in the future;
         # then the response is also checked at its latest IssueInstant, and every variant from there.
-        stamps = [entry[p]["issue_instant"] for p in ("response", "assertion") if (entry.get(p) or {}).get("issue_instant")]
+        stamps = [entry[p]["issue_instant"] for p in ("response", "assertion")
+                  if (entry.get(p) or {}).get("issue_instant")]
         latest = max(iso_time(s) for s in stamps)
         if latest > ctx["now"]:
             add("#at-context-now", {"ISSUE_INSTANT"} | ({expected} - {"OK"}), ctx)

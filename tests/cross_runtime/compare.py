@@ -95,7 +95,8 @@ def compare(cases: Sequence[Case], outputs: Dict[str, Tuple[Dict[str, Dict], Lis
     known = {c.input for c in cases}
     for runtime, (lines, _) in outputs.items():
         for extra in sorted(set(lines) - known):
-            blocks.append(f"{extra}\n  {runtime}: an input no case names: {json.dumps(lines[extra], ensure_ascii=False)}")
+            shown = json.dumps(lines[extra], ensure_ascii=False)
+            blocks.append(f"{extra}\n  {runtime}: an input no case names: {shown}")
     width = max(len(r) for r in outputs)
     for case in cases:
         why: List[str] = []
@@ -125,13 +126,15 @@ def compare(cases: Sequence[Case], outputs: Dict[str, Tuple[Dict[str, Dict], Lis
 
 
 def case_file_inputs(path: Path) -> List[str]:
-    return [line.split("\t", 1)[1] for line in path.read_text(encoding="utf-8").split("\n") if line.startswith("input\t")]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return [line.split("\t", 1)[1] for line in lines if line.startswith("input\t")]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--vectors", type=Path, default=HERE.parent / "vectors", help="the tests/vectors directory")
-    p.add_argument("--cases", type=Path, help="the case file the runners read: must name exactly the inputs of the manifests")
+    p.add_argument("--cases", type=Path,
+                   help="the case file the runners read: it must name exactly the inputs of the manifests")
     p.add_argument("outputs", nargs="+", metavar="RUNTIME=FILE", help="a runtime's name and its output file")
     args = p.parse_args(argv)
     runtimes: Dict[str, Path] = {}

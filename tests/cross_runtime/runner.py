@@ -94,7 +94,9 @@ def run_verify(case: Dict[str, List[str]], vectors: Path) -> Dict[str, object]:
         clock_skew_seconds=int(one(case, "clock_skew_seconds")),
         email_attribute=optional(case, "email_attribute"),
         allowed_domains=case.get("allowed_domain", []),
-        sp_encryption_certificates=[(vectors / p).read_text(encoding="ascii") for p in case.get("sp_encryption_cert_file", [])],
+        sp_encryption_certificates=[
+            (vectors / p).read_text(encoding="ascii") for p in case.get("sp_encryption_cert_file", [])
+        ],
         allow_rsa_1_5=flag(case, "allow_rsa_1_5"),
         allow_legacy_sp_key=flag(case, "allow_legacy_sp_key"),
     )

@@ -107,7 +107,8 @@ class ComparerTest(unittest.TestCase):
     def test_missing_and_extra_inputs_fail(self) -> None:
         lines = good_lines()
         missing = CASES[5].input
-        bad = [l for l in lines if l["input"] != missing] + [{"input": "attacks/not-a-vector", "outcome": "OK", "code": "OK"}]
+        extra = {"input": "attacks/not-a-vector", "outcome": "OK", "code": "OK"}
+        bad = [line for line in lines if line["input"] != missing] + [extra]
         self.assert_fails_naming(self.compare(("good", lines), ("bad", bad)), missing, "bad: no line for this input",
                                  "attacks/not-a-vector", "an input no case names")
 
