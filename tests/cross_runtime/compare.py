@@ -97,7 +97,7 @@ def compare(cases: Sequence[Case], outputs: Dict[str, Tuple[Dict[str, Dict], Lis
         for extra in sorted(set(lines) - known):
             shown = json.dumps(lines[extra], ensure_ascii=False)
             blocks.append(f"{extra}\n  {runtime}: an input no case names: {shown}")
-    width = max(len(r) for r in outputs)
+    width = max([len("expected")] + [len(r) for r in outputs])
     for case in cases:
         why: List[str] = []
         present = {}
