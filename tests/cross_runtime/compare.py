@@ -152,6 +152,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                   file=sys.stderr)
             return 1
     outputs = {name: load_output(name, path) for name, path in runtimes.items()}
+    unreadable = [problem for _, problems in outputs.values() for problem in problems if ": cannot read " in problem]
+    if unreadable:
+        # Without the file, every input would be reported missing: say the one thing that matters.
+        print("\n".join(unreadable), file=sys.stderr)
+        return 1
     blocks, count = compare(cases, outputs)
     names = ", ".join(runtimes)
     if blocks:

@@ -137,6 +137,13 @@ class ComparerTest(unittest.TestCase):
         self.assert_fails_naming(self.compare(("j", lines + ["{not json"])), "j:", "not JSON")
         self.assert_fails_naming(self.compare(("j", lines + [lines[0]])), "a second line for " + CASES[0].input)
 
+    def test_missing_output_file_fails(self) -> None:
+        args = [sys.executable, str(HERE / "compare.py"), f"a={self.write('a', good_lines())}",
+                f"java={self.dir / 'never-written.jsonl'}"]
+        run = subprocess.run(args, capture_output=True, text=True, check=False)
+        self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+        self.assertIn("java: cannot read", run.stderr)
+
     def test_stale_case_file_fails(self) -> None:
         stale = self.dir / "cases.txt"
         with stale.open("w", encoding="utf-8") as out:
