@@ -3,13 +3,14 @@
 #
 #   scripts/dev.sh demo    install what is missing, build, run the demo
 #   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
-#                          every test suite (C++, C, Python, the self-contained wheel, Go, the examples),
-#                          then the C++ and C tests under ASan+UBSan, each libFuzzer target, and the
-#                          Debian packages installed with apt-get, used, and purged
+#                          every test suite (C++, C, Python, the self-contained wheel, Go, the
+#                          cross-runtime check, the examples), then the C++ and C tests under
+#                          ASan+UBSan, each libFuzzer target, and the Debian packages installed with
+#                          apt-get, used, and purged
 #   scripts/dev.sh dashboard   the example web dashboard and two testing IdPs on 127.0.0.1 (Ctrl-C stops)
 #
 # Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go |
-#                     examples | sanitize | fuzz | bench | deb-install
+#                     cross-runtime | examples | sanitize | fuzz | bench | deb-install
 # Environment: BUILD_DIR (default build), WHEEL_BUILD_DIR (default $BUILD_DIR-wheel: the CMake trees
 # of the Python package, one per wheel tag), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
 set -euo pipefail
@@ -158,6 +159,48 @@ go_tests() {
   scripts/go-test.sh "$BUILD_DIR"
 }
 
+# The cross-runtime check (tests/cross_runtime/README.md): one case file made from the shared vectors'
+# manifests, run through C (the runner CMake built in $BUILD_DIR), Python (the package python_tests
+# installed into $VENV) and Go (a main package over bindings/go, against the library go_tests staged in
+# $BUILD_DIR/stage); then every runtime's output is compared with the manifests' expectations and
+# with the others. Nothing is compiled here but the Go runner. Outputs in $BUILD_DIR/cross_runtime.
+cross_runtime() {
+  say "cross-runtime check: the shared vectors through C, Python and Go, compared (tests/cross_runtime)"
+  local build venv out pc libdir
+  build=$(abs_path "$BUILD_DIR")
+  venv=$(abs_path "$VENV")
+  out=$build/cross_runtime
+  local c_runner=$build/tests/cross_runtime/ssogate_cross_runtime_runner
+  [ -x "$c_runner" ] || { echo "cross-runtime: no $c_runner (run the build step first)" >&2; return 1; }
+  "$venv/bin/python" -c 'import ssogate' ||
+    { echo "cross-runtime: no ssogate package in $VENV (run the python step first)" >&2; return 1; }
+  pc=$(find "$build/stage" -path '*/pkgconfig/ssogate.pc' 2>/dev/null | head -n 1)
+  [ -n "$pc" ] || { echo "cross-runtime: no staged library under $BUILD_DIR/stage (run the go step first)" >&2; return 1; }
+  libdir=$(dirname "$(dirname "$pc")")
+  export PATH="$PATH:/usr/local/go/bin"
+  mkdir -p "$out"
+  rm -f "$out"/*.jsonl
+  # The comparer first: it must fail on wrong outputs, or its passing below would prove nothing.
+  (cd tests/cross_runtime && /usr/bin/python3 -m unittest -q test_compare)
+  /usr/bin/python3 tests/cross_runtime/cases.py --vectors tests/vectors -o "$out/cases.txt"
+  # Each runtime: RUNTIME=OUTPUT for the comparer. A runtime joins by writing its output and adding
+  # itself to this list.
+  local outputs=()
+  "$c_runner" "$out/cases.txt" tests/vectors "$out/c.jsonl"
+  outputs+=("c=$out/c.jsonl")
+  "$venv/bin/python" tests/cross_runtime/runner.py "$out/cases.txt" tests/vectors "$out/python.jsonl"
+  outputs+=("python=$out/python.jsonl")
+  # The header's hash in the cgo flags, as scripts/go-test.sh does: Go's build cache does not follow it.
+  local header_hash
+  header_hash=$(sha256sum < "$build/stage/include/ssogate/ssogate.h" | cut -c1-16)
+  (cd tests/cross_runtime/go &&
+    PKG_CONFIG_PATH=$(dirname "$pc") CGO_ENABLED=1 GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod GOPROXY=off \
+      CGO_CPPFLAGS="-DSSOGATE_HEADER_$header_hash" sh -c 'go vet ./... && go build -o "$1" .' sh "$out/crossruntime-go")
+  LD_LIBRARY_PATH=$libdir "$out/crossruntime-go" "$out/cases.txt" tests/vectors "$out/go.jsonl"
+  outputs+=("go=$out/go.jsonl")
+  /usr/bin/python3 tests/cross_runtime/compare.py --vectors tests/vectors --cases "$out/cases.txt" "${outputs[@]}"
+}
+
 # The examples (examples/): the dashboard's tests (Flask test client, the web IdP over HTTP, then the
 # SSO story (admin set-up to enforcement) in headless chromium through Selenium and /usr/bin/chromedriver, a screenshot per step
 # into $BUILD_DIR/examples/dashboard-screenshots), and the Go net/http example's httptest test against
@@ -284,7 +327,7 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
+  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; cross_runtime; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
   dashboard) deps; dashboard ;;
   examples) examples_tests ;;
   deps) deps ;;
@@ -296,9 +339,10 @@ case "$cmd" in
   wheel) deps; wheel ;;
   wheel-test) wheel_test ;;
   go) go_tests ;;
+  cross-runtime) cross_runtime ;;
   sanitize) san_build; sanitize ;;
   fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
   deb-install) deb_install ;;
-  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
+  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|cross-runtime|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
 esac
