@@ -312,7 +312,7 @@ func TestGateRefusesVerifiedDomainsNoAddressCanHave(t *testing.T) {
 }
 
 func TestGateOpenAndClose(t *testing.T) {
-	if _, err := ssogate.OpenGate("postgres://db", ""); !errors.Is(err, ssogate.ErrStoreLocation) {
+	if _, err := ssogate.OpenGate("mysql://db", ""); !errors.Is(err, ssogate.ErrStoreLocation) {
 		t.Errorf("bad location: %v; want ErrStoreLocation", err)
 	}
 	g, err := ssogate.OpenGate("memory:", "")

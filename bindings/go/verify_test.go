@@ -303,7 +303,7 @@ func TestReplayCacheLocations(t *testing.T) {
 			t.Errorf("use %d: want %v, got %v", i, want, err)
 		}
 	}
-	for _, bad := range []string{"postgres://db", "sqlite:", "memory"} {
+	for _, bad := range []string{"mysql://db", "sqlite:", "memory"} {
 		if _, err := ssogate.OpenReplayCache(bad, ssogate.ReplayCacheOptions{}); !errors.Is(err, ssogate.ErrStoreLocation) {
 			t.Errorf("%s: %v", bad, err)
 		}

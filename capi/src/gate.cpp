@@ -4,6 +4,7 @@
 #include "gate/gate.hpp"
 #include "policy/policy.hpp"
 #include "policy_handles.hpp"
+#include "store/open.hpp"
 #include "util/email.hpp"
 
 #include <algorithm>
@@ -90,6 +91,11 @@ core::gate::GateOptions gate_options(const ssogate_gate_options *opts, std::int6
         }
         if (opts->join_token_ttl_seconds != 0) o.join_token_ttl_seconds = opts->join_token_ttl_seconds;
         if (opts->max_response_bytes != 0) o.max_response_bytes = static_cast<std::size_t>(opts->max_response_bytes);
+        if (SSOGATE_CAPI_COVERS(opts, migrate_on_open)) {
+            if (opts->migrate_on_open > 1)
+                core::fail(Code::invalid_argument, "ssogate_gate_options.migrate_on_open must be 0 or 1");
+            o.stores.migrate_on_open = opts->migrate_on_open == 1;
+        }
     }
     return o;
 }
@@ -644,6 +650,15 @@ const ssogate_member *ssogate_member_list_get(const ssogate_member_list *list, s
 
 int ssogate_gate_check_stores(ssogate_gate *gate, ssogate_error *err) noexcept {
     return admin_call(err, [&] { require(gate, "ssogate_gate_check_stores").check_stores(); });
+}
+
+int ssogate_db_migrate(const char *location, size_t location_len, int *from_version, int *to_version,
+                       ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        const auto m = core::store::migrate_database(ssogate::capi::input(location, location_len, "location"));
+        if (from_version != nullptr) *from_version = m.from;
+        if (to_version != nullptr) *to_version = m.to;
+    });
 }
 
 namespace ssogate::capi {

@@ -1044,7 +1044,7 @@ static void test_library_directories(const char *build_dir) {
     CHECK(ssogate_directory_open(S("redis://127.0.0.1:6379"), err) == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);
     CHECK_CONTAINS(ssogate_error_message(err), "Redis can hold only the shared state");
-    CHECK(ssogate_directory_open(S("postgres://db"), err) == NULL);
+    CHECK(ssogate_directory_open(S("mysql://db"), err) == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);
     CHECK(ssogate_directory_open(S("sqlite:"), err) == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);

@@ -35,7 +35,7 @@ static void setup(void) {
 }
 
 static void test_open_refuses_bad_locations(void) {
-    ssogate_gate *g = ssogate_gate_open(S("postgres://db"), NULL, 0, NULL, err);
+    ssogate_gate *g = ssogate_gate_open(S("mysql://db"), NULL, 0, NULL, err);
     CHECK(g == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);
     g = ssogate_gate_open(S("redis://127.0.0.1:1"), NULL, 0, NULL, err);

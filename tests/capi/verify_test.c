@@ -645,7 +645,7 @@ static void test_store_locations(void) {
         snprintf(side, sizeof side, "%s-shm", path);
         remove(side);
     }
-    CHECK(ssogate_replay_cache_open("postgres://x", 12, NULL, err) == NULL);
+    CHECK(ssogate_replay_cache_open("mysql://x", 9, NULL, err) == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);
     CHECK(ssogate_replay_cache_open("sqlite:", 7, NULL, err) == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);

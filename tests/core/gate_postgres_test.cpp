@@ -74,8 +74,8 @@ TEST(gate_postgres, TheGateScenarioLogsInJoinsByInviteAndRefusesAReplay) {
     EXPECT_EQ(bob.kind, OutcomeKind::joined_by_invite) << bob.reason;
     EXPECT_EQ(gate->find_member("acme", "bob@example.com")->role, policy::Role::admin);
     const auto begun = gate->begin_login("okta", "/reports", LoginBinding::redirect);
-    const auto sp = gate->consume("okta", response_for(*conn, now, "alice@example.com", begun.request_id),
-                                  begun.relay_state);
+    const auto sp =
+        gate->consume("okta", response_for(*conn, now, "alice@example.com", begun.request_id), begun.relay_state);
     EXPECT_EQ(sp.kind, OutcomeKind::login) << sp.reason;
     EXPECT_EQ(sp.return_to, "/reports");
     std::vector<std::string> outcomes;
@@ -183,10 +183,11 @@ TEST(gate_postgres, AJitJoinAndAnInviteForOneEmailAtTheSameInstantGiveOneMember)
         std::string out;
         for (const auto &t : tokens) {
             const auto e = error_of([&] { gate->confirm_join(t); });
-            out += e.code() == Code::ok ? "J" : (e.code() == Code::store_conflict || e.code() == Code::policy_denied ||
-                                                         e.code() == Code::not_found
-                                                     ? "-"
-                                                     : "?");
+            out += e.code() == Code::ok ? "J"
+                                        : (e.code() == Code::store_conflict || e.code() == Code::policy_denied ||
+                                                   e.code() == Code::not_found
+                                               ? "-"
+                                               : "?");
         }
         return out;
     });
@@ -195,9 +196,8 @@ TEST(gate_postgres, AJitJoinAndAnInviteForOneEmailAtTheSameInstantGiveOneMember)
         if (!wait_start()) return std::string("Eno start");
         std::string out;
         for (int i = 0; i < kEmails; ++i) {
-            (void)error_of([&] {
-                gate->invite("acme", "new" + std::to_string(i) + "@example.com", policy::Role::admin, 3600);
-            });
+            (void)error_of(
+                [&] { gate->invite("acme", "new" + std::to_string(i) + "@example.com", policy::Role::admin, 3600); });
             const auto o = gate->consume("okta", responses[static_cast<std::size_t>(i)], {});
             out += o.kind == OutcomeKind::joined_by_invite ? "I" : (o.kind == OutcomeKind::login ? "L" : "?");
         }
@@ -353,16 +353,15 @@ TEST(gate_postgres, AnUnreachableHostFailsAtOpenWithTheAddress) {
         "postgresql://ssogate:secret-word@127.0.0.1:" + std::to_string(port) + "/app?connect_timeout=2";
     const auto e = error_of([&] { Gate::open(url); });
     EXPECT_EQ(e.code(), Code::store_unavailable) << e.what();
-    EXPECT_NE(std::string(e.what()).find("PostgreSQL at 127.0.0.1:" + std::to_string(port) + "/app"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("PostgreSQL at 127.0.0.1:" + std::to_string(port) + "/app"), std::string::npos)
         << e.what();
     EXPECT_EQ(std::string(e.what()).find("secret-word"), std::string::npos) << e.what();
 }
 
 TEST(gate_postgres, MalformedLocationsAreRefusedWithoutQuotingThePassword) {
-    for (const std::string bad : {"postgresql://u:pw-123@h/db?pool_max=0", "postgresql://u:pw-123@h/db?pool_max=65",
-                                  "postgresql://u:pw-123@h/db?statement_timeout_ms=x",
-                                  "postgresql://u:pw-123@h:notaport/db?bogus_option=1"}) {
+    for (const std::string bad :
+         {"postgresql://u:pw-123@h/db?pool_max=0", "postgresql://u:pw-123@h/db?pool_max=65",
+          "postgresql://u:pw-123@h/db?statement_timeout_ms=x", "postgresql://u:pw-123@h:notaport/db?bogus_option=1"}) {
         const auto e = error_of([&] { store::parse_postgres_location(bad); });
         EXPECT_EQ(e.code(), Code::store_location) << bad << ": " << e.what();
         EXPECT_EQ(std::string(e.what()).find("pw-123"), std::string::npos) << e.what();
@@ -409,8 +408,9 @@ TEST(gate_postgres, SchemaVersionsAreCheckedAndMigratedOnRequest) {
     EXPECT_NE(std::string(e.what()).find("99"), std::string::npos) << e.what();
 
     // Back to version 1: undo migration 2 by hand.
-    psql(pg, "DELETE FROM schema_version WHERE version > 1; DROP TABLE replay_live; "
-             "ALTER TABLE replay DROP COLUMN connection_id");
+    psql(pg,
+         "DELETE FROM schema_version WHERE version > 1; DROP TABLE replay_live; "
+         "ALTER TABLE replay DROP COLUMN connection_id");
     e = error_of([&] { Gate::open(pg.url()); });
     EXPECT_EQ(e.code(), Code::store_schema_older) << e.what();
     EXPECT_NE(std::string(e.what()).find("ssogate db migrate"), std::string::npos) << e.what();

@@ -106,8 +106,17 @@ public:
 
 private:
     std::vector<std::string> server_argv() const {
-        return {std::string(kPgBin) + "/postgres", "-D", data(), "-p", std::to_string(port_), "-c",
-                "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=60"};
+        return {std::string(kPgBin) + "/postgres",
+                "-D",
+                data(),
+                "-p",
+                std::to_string(port_),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "max_connections=60"};
     }
 
     void signal_and_wait(int sig) {

@@ -1,8 +1,8 @@
 // The one contract every store implementation passes: the same tests run against memory, SQLite,
 // PostgreSQL (a private server per test) and (for the shared state) Redis.
 #include "error.hpp"
-#include "store/directory.hpp"
 #include "postgres_support.hpp"
+#include "store/directory.hpp"
 #include "store/pending_requests.hpp"
 #include "store/postgres.hpp"
 #include "store/redis.hpp"
@@ -148,8 +148,7 @@ TEST(store_directory_contract_catches, AnUpdateWithoutCompareAndSwap) {
               "expected STORE_CONFLICT, got success");
 }
 
-INSTANTIATE_TEST_SUITE_P(all, store_directory_contract, ::testing::Values("memory", "sqlite", "postgres"),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(all, store_directory_contract, ::testing::Values("memory", "sqlite", "postgres"), param_name);
 
 // ---------------------------------------------------------------------------------------------
 // Shared state: pending requests and the replay cache

@@ -195,7 +195,7 @@ def test_audit_rows_and_admin_errors(gate: ssogate.Gate) -> None:
     assert [r.outcome for r in rows] == ["ACCOUNT_CREATED", "CONNECTION_SAVED"]
     assert gate.read_audit(after_seq=rows[-1].seq) == []
     with pytest.raises(ssogate.StoreError) as e:
-        ssogate.Gate.open("postgres://db")
+        ssogate.Gate.open("mysql://db")
     assert e.value.code == ssogate.Code.STORE_LOCATION
 
 

@@ -104,7 +104,7 @@ def test_store_locations(tmp_path: Path, idp: TestIdp, conn: ssogate.Connection)
         _verify(conn, form, ssogate.ReplayCache.open(location, now=T0))
     assert info.value.code == ssogate.Code.REPLAYED
     assert repr(ssogate.ReplayCache.open("memory:")) == "ReplayCache(memory)"
-    for bad in ("postgres://db", "sqlite:", "redis://"):
+    for bad in ("mysql://db", "sqlite:", "redis://"):
         with pytest.raises(ssogate.StoreError) as e:
             ssogate.ReplayCache.open(bad)
         assert e.value.code == ssogate.Code.STORE_LOCATION

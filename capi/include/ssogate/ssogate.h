@@ -2031,6 +2031,13 @@ typedef struct ssogate_gate_options {
     int64_t join_token_ttl_seconds;
     /** Decoded Responses larger than this are refused (SSOGATE_INPUT_TOO_LARGE). 0 = 1 MiB. */
     uint64_t max_response_bytes;
+    /**
+     * 1: bring an older database schema (SQLite or PostgreSQL) up to date when opening, in one transaction.
+     * 0 (default): an older schema is refused with SSOGATE_STORE_SCHEMA_OLDER and ssogate_db_migrate (or the
+     * CLI's "ssogate db migrate LOCATION") upgrades it, as a deliberate step; an empty database always
+     * receives the current schema.
+     */
+    uint32_t migrate_on_open;
 } ssogate_gate_options;
 
 /** Fills opts with defaults. `size` is sizeof *opts as the caller compiled it. */
@@ -2041,12 +2048,16 @@ typedef struct ssogate_gate ssogate_gate;
 
 /**
  * Opens a gate. location holds the directory (accounts, connections, members, invites, audit log):
- * "sqlite:PATH" (the embedded default: one file, WAL) or "memory:" (tests). shared_location holds the
- * replay cache and the pending requests: (NULL, 0) for the same store, or "redis://HOST:PORT[/DB]" so
- * that several nodes share them (each node then opens the same SQLite file or its own directory copy).
- * A malformed location gives SSOGATE_STORE_LOCATION; a SQLite file that cannot be opened
- * SSOGATE_STORE_UNAVAILABLE / _CORRUPT / _SCHEMA_NEWER. A Redis that is down does not fail here: logins
- * do, with SSOGATE_STORE_UNAVAILABLE. opts may be NULL for defaults.
+ * "sqlite:PATH" (the embedded default: one file, WAL), "postgresql://USER:PASSWORD@HOST:PORT/DB[?...]"
+ * (many nodes over one database: everything, shared state included, in it) or "memory:" (tests).
+ * shared_location holds the replay cache and the pending requests: (NULL, 0) for the same store, or
+ * "redis://[USER:PASSWORD@]HOST:PORT[/DB]" so that several nodes share them. A PostgreSQL location takes
+ * libpq's parameters (sslmode, sslrootcert, connect_timeout, ...) and ssogate's pool_max (1..64, default 4),
+ * statement_timeout_ms (default 5000) and pool_wait_ms (default 5000). A malformed location gives
+ * SSOGATE_STORE_LOCATION; a database that cannot be opened SSOGATE_STORE_UNAVAILABLE (the message names the
+ * address, never the password), SSOGATE_STORE_AUTH (credentials refused), _CORRUPT, _SCHEMA_NEWER or
+ * _SCHEMA_OLDER. A Redis that is down does not fail here: logins do, with SSOGATE_STORE_UNAVAILABLE. opts
+ * may be NULL for defaults.
  */
 SSOGATE_API ssogate_gate *ssogate_gate_open(const char *location, size_t location_len, const char *shared_location,
                                             size_t shared_location_len, const ssogate_gate_options *opts,
@@ -2363,6 +2374,17 @@ SSOGATE_API const ssogate_member *ssogate_member_list_get(const ssogate_member_l
  * rather than at the first login. Stores the host implements with callbacks are not asked.
  */
 SSOGATE_API SSOGATE_MUST_CHECK int ssogate_gate_check_stores(ssogate_gate *gate, ssogate_error *err) SSOGATE_NOEXCEPT;
+
+/**
+ * Brings the database at location ("sqlite:PATH" or "postgresql://...") to the schema this library writes:
+ * the forward-only migrations it ships, in one transaction (PostgreSQL: under a lock, so that two nodes
+ * migrating at once migrate once); an empty database receives the whole schema. *from_version receives the
+ * version found (0: empty), *to_version the version now (either may be NULL). Back the database up first.
+ * SSOGATE_STORE_SCHEMA_NEWER when the database was written by a newer ssogate (nothing is changed);
+ * SSOGATE_STORE_LOCATION for "memory:" or "redis://...", which have no schema.
+ */
+SSOGATE_API SSOGATE_MUST_CHECK int ssogate_db_migrate(const char *location, size_t location_len, int *from_version,
+                                                      int *to_version, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /**
  * May this email log in to the account with a password? The policy's answer (audited): Mixed mode keeps

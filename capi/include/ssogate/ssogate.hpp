@@ -1275,6 +1275,7 @@ struct GateOptions {
     std::int64_t now = 0;  // a frozen clock, Unix seconds; 0 = the system clock
     std::int64_t join_token_ttl_seconds = 0;
     std::uint64_t max_response_bytes = 0;
+    bool migrate_on_open = false;  // upgrade an older database schema when opening
 
     ssogate_gate_options to_c() const noexcept {
         ssogate_gate_options o;
@@ -1282,6 +1283,7 @@ struct GateOptions {
         o.now = now;
         o.join_token_ttl_seconds = join_token_ttl_seconds;
         o.max_response_bytes = max_response_bytes;
+        o.migrate_on_open = migrate_on_open ? 1 : 0;
         return o;
     }
 };
@@ -1402,13 +1404,27 @@ inline PasswordDecision take_password_decision(ssogate_password_decision *h, Err
 
 }  // namespace detail
 
+/** What ssogate_db_migrate did: the schema version found (0: empty) and the version now. */
+struct Migration {
+    int from = 0;
+    int to = 0;
+};
+
+/** Brings the database at location (sqlite:PATH or postgresql://...) to this library's schema (ssogate_db_migrate). */
+inline Migration migrate_database(std::string_view location) {
+    detail::ErrorSlot err;
+    Migration m;
+    err.check(ssogate_db_migrate(location.data(), location.size(), &m.from, &m.to, err.get()));
+    return m;
+}
+
 /**
  * The gate (ssogate_gate): verification + policy + directory + audit over its stores. Move-only; the
  * C object is thread-safe, so one Gate may be used from many threads.
  */
 class Gate : public detail::Owned<ssogate_gate, ssogate_gate_free> {
 public:
-    /** location "sqlite:PATH" or "memory:"; shared_location "" or "redis://HOST:PORT[/DB]". */
+    /** location "sqlite:PATH", "postgresql://..." or "memory:"; shared_location "" or "redis://...". */
     static Gate open(std::string_view location, std::string_view shared_location = {},
                      const GateOptions &options = {}) {
         detail::ErrorSlot err;

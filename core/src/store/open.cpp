@@ -110,7 +110,8 @@ constexpr std::array kBackends = {
     Backend{"postgresql://", postgres_directory, postgres_shared, nullptr},
     Backend{"postgres://", postgres_directory, postgres_shared, nullptr},
     Backend{"redis://", nullptr, redis_shared,
-            "the directory needs sqlite:PATH, postgresql://... or memory:; Redis can hold only the shared state (the replay cache "
+            "the directory needs sqlite:PATH, postgresql://... or memory:; Redis can hold only the shared state (the "
+            "replay cache "
             "and pending requests: pass it as the second location)"},
 };
 

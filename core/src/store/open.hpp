@@ -46,9 +46,9 @@ struct StoreOptions {
 
 // `location`: "sqlite:PATH", "postgresql://..." or "memory:" (the directory, and the shared state
 // unless `shared_location` is given). `shared_location`: empty (same as `location`), "sqlite:PATH",
-// "postgresql://...", "memory:" or "redis://...". Two equal database locations share one connection (pool). Throws store_location for a malformed or unsupported
-// location (including redis:// as `location`), and what the stores throw when they cannot open.
-// A Redis server that is down does not fail here: the first replay or pending call does.
+// "postgresql://...", "memory:" or "redis://...". Two equal database locations share one connection (pool). Throws
+// store_location for a malformed or unsupported location (including redis:// as `location`), and what the stores throw
+// when they cannot open. A Redis server that is down does not fail here: the first replay or pending call does.
 Stores open_stores(std::string_view location, std::string_view shared_location = {}, const StoreOptions &options = {});
 
 // The directory alone at `location` ("sqlite:PATH", "postgresql://..." or "memory:"), with the same errors.

@@ -77,8 +77,8 @@ public:
 PostgresLocation parse_postgres_location(std::string_view location) {
     const auto bad = [&](const std::string &why) -> PostgresLocation {
         // The location may hold a password: quote only its scheme and say what is wrong.
-        fail(Code::store_location, "PostgreSQL location: " + why +
-                                       " (expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME[?sslmode=...])");
+        fail(Code::store_location,
+             "PostgreSQL location: " + why + " (expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME[?sslmode=...])");
     };
     if (!starts_with(location, "postgresql://") && !starts_with(location, "postgres://"))
         return bad("does not start with postgresql://");
@@ -281,7 +281,8 @@ PostgresDatabase::Conn *PostgresDatabase::connect() {
     c->pg = PQconnectdbParams(keys, values, 1);
     if (c->pg == nullptr) fail(Code::out_of_memory, loc_.display + ": libpq could not allocate a connection");
     // libpq prints the server's notices and asynchronous errors to stderr by default: a library must not.
-    PQsetNoticeProcessor(c->pg, [](void *, const char *) {}, nullptr);
+    PQsetNoticeProcessor(
+        c->pg, [](void *, const char *) {}, nullptr);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         const std::string why = trimmed(PQerrorMessage(c->pg));
         fail(is_auth_failure(why) ? Code::store_auth : Code::store_unavailable,
@@ -345,9 +346,10 @@ void PostgresDatabase::raise(const PGresult *r, const Conn &c, std::string_view 
     if (!c.ok() || s.empty() || starts_with(s, "08") || starts_with(s, "57P"))
         fail(Code::store_unavailable, where + "the server did not answer (" + detail + ")");
     if (s == "40001" || s == "40P01") throw Retry(Code::store_unavailable, where + detail);
-    if (s == "57014") fail(Code::store_unavailable, where + "the statement ran past its timeout of " +
-                                                        std::to_string(loc_.statement_timeout_ms) +
-                                                        " ms (statement_timeout_ms) (" + detail + ")");
+    if (s == "57014")
+        fail(Code::store_unavailable, where + "the statement ran past its timeout of " +
+                                          std::to_string(loc_.statement_timeout_ms) + " ms (statement_timeout_ms) (" +
+                                          detail + ")");
     if (starts_with(s, "23")) fail(Code::store_conflict, where + "the record already exists (" + detail + ")");
     if (starts_with(s, "28") || s == "42501") fail(Code::store_auth, where + detail);
     if (s == "XX001" || s == "XX002") fail(Code::store_corrupt, where + "the data is damaged (" + detail + ")");
@@ -369,15 +371,17 @@ void PostgresDatabase::migrate(Conn &c, bool migrate_on_open) {
         const int found = read_version();
         version_at_open_ = found;
         if (found > sql::schema_version) {
-            fail(Code::store_schema_newer,
-                 loc_.display + " has schema version " + std::to_string(found) + "; this ssogate knows versions up to " +
-                     std::to_string(sql::schema_version) + ": use a newer ssogate (downgrades are not supported)");
+            fail(Code::store_schema_newer, loc_.display + " has schema version " + std::to_string(found) +
+                                               "; this ssogate knows versions up to " +
+                                               std::to_string(sql::schema_version) +
+                                               ": use a newer ssogate (downgrades are not supported)");
         }
         if (found != 0 && found < sql::schema_version && !migrate_on_open) {
-            fail(Code::store_schema_older,
-                 loc_.display + " has schema version " + std::to_string(found) + " and this ssogate writes version " +
-                     std::to_string(sql::schema_version) +
-                     ": run \"ssogate db migrate LOCATION\" (back the database up first), or open with migrate on open");
+            fail(
+                Code::store_schema_older,
+                loc_.display + " has schema version " + std::to_string(found) + " and this ssogate writes version " +
+                    std::to_string(sql::schema_version) +
+                    ": run \"ssogate db migrate LOCATION\" (back the database up first), or open with migrate on open");
         }
         for (int v = found; v < sql::schema_version; ++v) {
             exec(c, kMigrations[v], "applying migration " + std::to_string(v + 1));

@@ -38,8 +38,8 @@ struct PostgresOptions {
 // The parsed location, for messages and tests: libpq's connection string without ssogate's own
 // parameters, and those parameters.
 struct PostgresLocation {
-    std::string conninfo;     // handed to libpq
-    std::string display;      // "PostgreSQL at HOST:PORT/DB (user U)", never the password
+    std::string conninfo;  // handed to libpq
+    std::string display;   // "PostgreSQL at HOST:PORT/DB (user U)", never the password
     int pool_max = 4;
     int statement_timeout_ms = 5000;
     int pool_wait_ms = 5000;

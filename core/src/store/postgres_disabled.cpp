@@ -9,8 +9,9 @@ namespace ssogate::core::store {
 namespace {
 
 [[noreturn]] void no_postgres() {
-    fail(Code::store_location, "PostgreSQL location: this build of ssogate has no PostgreSQL support (it was built "
-                               "with SSOGATE_WITH_POSTGRES=OFF); use sqlite:PATH or memory:, or a build with libpq");
+    fail(Code::store_location,
+         "PostgreSQL location: this build of ssogate has no PostgreSQL support (it was built "
+         "with SSOGATE_WITH_POSTGRES=OFF); use sqlite:PATH or memory:, or a build with libpq");
 }
 
 }  // namespace

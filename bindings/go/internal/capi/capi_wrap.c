@@ -7532,6 +7532,31 @@ long long _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a
 }
 
 
+void _wrap_ssogate_gate_options_migrate_on_open_set_capi_27b00b25d2a171a5(struct ssogate_gate_options *_swig_go_0, intgo _swig_go_1) {
+  struct ssogate_gate_options *arg1 = (struct ssogate_gate_options *) 0 ;
+  uint32_t arg2 ;
+  
+  arg1 = *(struct ssogate_gate_options **)&_swig_go_0; 
+  arg2 = (uint32_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->migrate_on_open = arg2;
+  
+}
+
+
+intgo _wrap_ssogate_gate_options_migrate_on_open_get_capi_27b00b25d2a171a5(struct ssogate_gate_options *_swig_go_0) {
+  struct ssogate_gate_options *arg1 = (struct ssogate_gate_options *) 0 ;
+  uint32_t result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct ssogate_gate_options **)&_swig_go_0; 
+  
+  result = (uint32_t) ((arg1)->migrate_on_open);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 struct ssogate_gate_options *_wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5() {
   struct ssogate_gate_options *result = 0 ;
   struct ssogate_gate_options *_swig_go_result;
@@ -8592,6 +8617,29 @@ intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(struct ssogate_gate 
   arg2 = *(ssogate_error **)&_swig_go_1; 
   
   result = (int)ssogate_gate_check_stores(arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(_gostring_ _swig_go_0, intgo *_swig_go_1, intgo *_swig_go_2, struct ssogate_error *_swig_go_3) {
+  char *arg1 = (char *) 0 ;
+  size_t arg2 ;
+  int *arg3 = (int *) 0 ;
+  int *arg4 = (int *) 0 ;
+  ssogate_error *arg5 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  
+  arg1 = (char *)_swig_go_0.p;
+  arg2 = (size_t)_swig_go_0.n;
+  
+  arg3 = *(int **)&_swig_go_1; 
+  arg4 = *(int **)&_swig_go_2; 
+  arg5 = *(ssogate_error **)&_swig_go_3; 
+  
+  result = (int)ssogate_db_migrate((char const *)arg1,arg2,arg3,arg4,arg5);
   _swig_go_result = result; 
   return _swig_go_result;
 }
