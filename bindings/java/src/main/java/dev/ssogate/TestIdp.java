@@ -247,6 +247,9 @@ public final class TestIdp implements AutoCloseable {
 
     /** A signed Response for conn with params. */
     public Response response(Connection conn, ResponseParams params) {
+        if (conn == null || params == null) {
+            throw new SsogateException(Code.INVALID_ARGUMENT, "TestIdp.response: the connection and the params are required");
+        }
         try (Native.Err e = new Native.Err()) {
             SWIGTYPE_p_ssogate_test_response_params p = SsogateCapi.ssogate_test_response_params_new();
             if (p == null) {
