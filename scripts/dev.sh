@@ -3,12 +3,12 @@
 #
 #   scripts/dev.sh demo    install what is missing, build, run the demo
 #   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
-#                          every test suite (C++, C, Python, the self-contained wheel, Go, the examples),
+#                          every test suite (C++, C, Python, the self-contained wheel, Go, Java, the examples),
 #                          then the C++ and C tests under ASan+UBSan, each libFuzzer target, and the
 #                          Debian packages installed with apt-get, used, and purged
 #   scripts/dev.sh dashboard   the example web dashboard and two testing IdPs on 127.0.0.1 (Ctrl-C stops)
 #
-# Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go |
+# Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go | java |
 #                     examples | sanitize | fuzz | bench | deb-install
 # Environment: BUILD_DIR (default build), WHEEL_BUILD_DIR (default $BUILD_DIR-wheel: the CMake trees
 # of the Python package, one per wheel tag), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
@@ -31,6 +31,7 @@ DEBIAN_PACKAGES=(
   swig googletest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   opensaml-schemas xmltooling-schemas abigail-tools clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   python3 python3-dev python3-venv python3-lasso
+  openjdk-17-jdk-headless maven
   chromium chromium-driver
 )
 
@@ -52,7 +53,9 @@ deps() {
 
 build() {
   say "building into $BUILD_DIR"
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSOGATE_WERROR=ON "$@"
+  # SSOGATE_BUILD_JAVA is ON by default only when a JDK was found at the first configure; deps installs
+  # one, so it is asked for here (a tree configured before the JDK came would otherwise keep it OFF).
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSOGATE_WERROR=ON -DSSOGATE_BUILD_JAVA=ON "$@"
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
@@ -211,7 +214,7 @@ san_build() {
   # Warnings are errors in the gcc build (`build`); clang's set differs (e.g. -Wcast-qual inside
   # OpenSSL macros), and this build is about memory and UB errors, so its warnings only print.
   CC=clang-14 CXX=clang++-14 cmake -S . -B "$SAN_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSSOGATE_SANITIZE=ON -DSSOGATE_BUILD_FUZZ=ON -DSSOGATE_BUILD_PYTHON=OFF -DSSOGATE_WERROR=OFF
+    -DSSOGATE_SANITIZE=ON -DSSOGATE_BUILD_FUZZ=ON -DSSOGATE_BUILD_PYTHON=OFF -DSSOGATE_BUILD_JAVA=OFF -DSSOGATE_WERROR=OFF
   cmake --build "$SAN_BUILD_DIR" -j "$JOBS"
 }
 
@@ -272,6 +275,14 @@ deb_install() {
     "$(sed -n 's/^SSOGATE_WITH_REDIS:BOOL=//p' "$BUILD_DIR/CMakeCache.txt")"
 }
 
+# The Java binding (bindings/java) and its example (examples/java-http), with Maven against the library and
+# its JNI glue staged from $BUILD_DIR (scripts/java-test.sh). Maven fetches JUnit and its plugins from Maven
+# Central into ~/.m2 the first time.
+java_tests() {
+  say "Java binding and example (Maven, JUnit 5; scripts/java-test.sh)"
+  scripts/java-test.sh "$BUILD_DIR"
+}
+
 demo() {
   say "demo: an admin uploads a real Okta metadata.xml (tests/vectors/interop) and is shown what to paste back"
   "$BUILD_DIR/cli/ssogate" idp import tests/vectors/interop/metadata/okta-1.xml \
@@ -284,7 +295,7 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
+  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; java_tests; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
   dashboard) deps; dashboard ;;
   examples) examples_tests ;;
   deps) deps ;;
@@ -296,9 +307,10 @@ case "$cmd" in
   wheel) deps; wheel ;;
   wheel-test) wheel_test ;;
   go) go_tests ;;
+  java) java_tests ;;
   sanitize) san_build; sanitize ;;
   fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
   deb-install) deb_install ;;
-  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
+  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|java|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
 esac
