@@ -46,7 +46,7 @@ esac
 
 mvn_run() {
     # shellcheck disable=SC2086
-    mvn -q -B ${MVN_FLAGS:-} -Dssogate.library.dir="$libdir" -Dssogate.vectors="$root/tests/vectors" "$@"
+    mvn -q -B -Dstyle.color=never ${MVN_FLAGS:-} -Dssogate.library.dir="$libdir" -Dssogate.vectors="$root/tests/vectors" "$@"
 }
 
 report() {
