@@ -13,7 +13,8 @@
 #   2. the library (component runtime) and the glue (component java) are installed into BUILD_DIR/stage;
 #   3. mvn verify in bindings/java: compile, the JUnit suite (the shared conformance vectors, the gate,
 #      SP-initiated login, threads), the jar, installed into the local Maven repository for the example;
-#   4. mvn verify in examples/java-http: its JUnit test drives the example server over real HTTP.
+#   4. mvn verify in examples/java-http: its JUnit test drives the example server over real HTTP;
+#   5. the program of docs/java.md compiled against the jar and run.
 # Maven's own parallelism stays off (the machine is shared); surefire runs one JVM.
 set -eu
 
@@ -46,7 +47,7 @@ esac
 
 mvn_run() {
     # shellcheck disable=SC2086
-    mvn -q -B -Dstyle.color=never ${MVN_FLAGS:-} -Dssogate.library.dir="$libdir" -Dssogate.vectors="$root/tests/vectors" "$@"
+    mvn -q -B ${MVN_FLAGS:-} -Dssogate.library.dir="$libdir" -Dssogate.vectors="$root/tests/vectors" "$@"
 }
 
 report() {
@@ -65,3 +66,22 @@ echo "java-test.sh: examples/java-http (mvn verify)"
 cd "$root/examples/java-http"
 mvn_run clean verify || { cat target/surefire-reports/*.txt 2>/dev/null | tail -n 80 >&2; exit 1; }
 echo "java-test.sh: examples/java-http: $(report target/surefire-reports)"
+
+# The program of docs/java.md, compiled against the jar alone and run with the staged library: the block
+# that follows the marker comment.
+work=$(mktemp -d "${TMPDIR:-/tmp}/ssogate-java-doc.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+awk '/^<!-- scripts\/java-test.sh compiles and runs this block/ { on = 1; next }
+     on && /^```java$/ { inside = 1; next }
+     inside && /^```$/ { exit }
+     inside { print }' "$root/docs/java.md" > "$work/Main.java"
+grep -q '^public class Main' "$work/Main.java" || { echo "java-test.sh: no program found in docs/java.md" >&2; exit 1; }
+jar=$(find "$root/bindings/java/target" -maxdepth 1 -name 'ssogate-*.jar' | head -n 1)
+javac -d "$work" -cp "$jar" "$work/Main.java"
+out=$(java -Djava.library.path="$libdir" -cp "$jar:$work" Main)
+case "$out" in
+    "libssogate "[0-9]*.[0-9]*.[0-9]*"
+ACS URL: https://app.example.com/sso/saml/okta/acs") ;;
+    *) printf 'java-test.sh: the docs/java.md program printed\n%s\n' "$out" >&2; exit 1 ;;
+esac
+echo "java-test.sh: the docs/java.md program compiles against the jar and prints the ACS URL"
