@@ -59,10 +59,10 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
-# The C and C++ sources clang-format owns: everything but test vectors, generated tables and the Go
-# module's SWIG output (scripts/gen-go-module.sh checks that one against a fresh SWIG run instead).
+# The C and C++ sources clang-format owns: everything but test vectors, generated tables and the Go and
+# Java SWIG output (scripts/gen-go-module.sh and gen-java-module.sh check those against a fresh run instead).
 format_files() {
-  git ls-files -z -- '*.cpp' '*.hpp' '*.c' '*.h' | grep -z -v -E '^(tests/vectors|core/src/generated|bindings/go/internal/capi)/'
+  git ls-files -z -- '*.cpp' '*.hpp' '*.c' '*.h' | grep -z -v -E '^(tests/vectors|core/src/generated|bindings/go/internal/capi|bindings/java/native)/'
 }
 
 # .clang-format and .clang-tidy, as CI holds them: formatting exactly as clang-format-14 writes it,
