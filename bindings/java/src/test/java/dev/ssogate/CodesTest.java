@@ -54,6 +54,12 @@ class CodesTest {
     }
 
     @Test
+    void theJarsVersionFollowsTheHeader() {
+        // The pom's version is the header's MAJOR.MINOR.PATCH (a -SNAPSHOT until released).
+        assertEquals(Ssogate.version(), System.getProperty("ssogate.pom.version").replace("-SNAPSHOT", ""));
+    }
+
+    @Test
     void exceptionsFormatCodeNameAndNumber() {
         SsogateException e = new SsogateException(Code.REPLAYED, "seen before");
         assertEquals("REPLAYED (" + Code.REPLAYED.number() + "): seen before", e.getMessage());
