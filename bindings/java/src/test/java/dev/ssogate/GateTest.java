@@ -287,7 +287,7 @@ class GateTest {
         List<AuditRow> rows = gate.readAudit("acme");
         assertEquals(List.of("ACCOUNT_CREATED", "CONNECTION_SAVED"), rows.stream().map(AuditRow::outcome).toList());
         assertEquals(List.of(), gate.readAudit("acme", rows.get(rows.size() - 1).seq(), 0));
-        assertEquals(Code.STORE_LOCATION, assertThrows(SsogateException.class, () -> Gate.open("postgres://db")).code());
+        assertEquals(Code.STORE_LOCATION, assertThrows(SsogateException.class, () -> Gate.open("mysql://db")).code());
         assertTrue(gate.findMember("acme", "nobody@example.com").isEmpty());
         gate.checkStores();
     }
