@@ -3,13 +3,13 @@
 #
 #   scripts/dev.sh demo    install what is missing, build, run the demo
 #   scripts/dev.sh test    install what is missing, build, check formatting and static analysis, run
-#                          every test suite (C++, C, Python, the self-contained wheel, Go, the
+#                          every test suite (C++, C, Python, the self-contained wheel, Go, Java, the
 #                          cross-runtime check, the examples), then the C++ and C tests under
 #                          ASan+UBSan, each libFuzzer target, and the Debian packages installed with
 #                          apt-get, used, and purged
 #   scripts/dev.sh dashboard   the example web dashboard and two testing IdPs on 127.0.0.1 (Ctrl-C stops)
 #
-# Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go |
+# Steps on their own: deps | build | lint | format | ctest | python | wheel | wheel-test | go | java |
 #                     cross-runtime | examples | sanitize | fuzz | bench | deb-install
 # Environment: BUILD_DIR (default build), WHEEL_BUILD_DIR (default $BUILD_DIR-wheel: the CMake trees
 # of the Python package, one per wheel tag), JOBS (default 2), SSOGATE_SKIP_DEPS=1 to skip apt.
@@ -28,10 +28,11 @@ say() { printf '\n==> %s\n' "$*"; }
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libxml2-dev libxml2-utils libxmlsec1-dev libxmlsec1-openssl xmlsec1 libssl-dev zlib1g-dev
-  libsqlite3-dev sqlite3 libhiredis-dev redis-server libcurl4-openssl-dev
+  libsqlite3-dev sqlite3 libhiredis-dev redis-server libcurl4-openssl-dev libpq-dev postgresql
   swig googletest libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   opensaml-schemas xmltooling-schemas abigail-tools clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   python3 python3-dev python3-venv python3-lasso
+  openjdk-17-jdk-headless maven
   chromium chromium-driver
 )
 
@@ -53,14 +54,16 @@ deps() {
 
 build() {
   say "building into $BUILD_DIR"
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSOGATE_WERROR=ON "$@"
+  # SSOGATE_BUILD_JAVA is ON by default only when a JDK was found at the first configure; deps installs
+  # one, so it is asked for here (a tree configured before the JDK came would otherwise keep it OFF).
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSOGATE_WERROR=ON -DSSOGATE_BUILD_JAVA=ON "$@"
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
-# The C and C++ sources clang-format owns: everything but test vectors, generated tables and the Go
-# module's SWIG output (scripts/gen-go-module.sh checks that one against a fresh SWIG run instead).
+# The C and C++ sources clang-format owns: everything but test vectors, generated tables and the Go and
+# Java SWIG output (scripts/gen-go-module.sh and gen-java-module.sh check those against a fresh run instead).
 format_files() {
-  git ls-files -z -- '*.cpp' '*.hpp' '*.c' '*.h' | grep -z -v -E '^(tests/vectors|core/src/generated|bindings/go/internal/capi)/'
+  git ls-files -z -- '*.cpp' '*.hpp' '*.c' '*.h' | grep -z -v -E '^(tests/vectors|core/src/generated|bindings/go/internal/capi|bindings/java/native)/'
 }
 
 # .clang-format and .clang-tidy, as CI holds them: formatting exactly as clang-format-14 writes it,
@@ -165,7 +168,7 @@ go_tests() {
 # $BUILD_DIR/stage); then every runtime's output is compared with the manifests' expectations and
 # with the others. Nothing is compiled here but the Go runner. Outputs in $BUILD_DIR/cross_runtime.
 cross_runtime() {
-  say "cross-runtime check: the shared vectors through C, Python and Go, compared (tests/cross_runtime)"
+  say "cross-runtime check: the shared vectors through C, Python, Go and Java, compared (tests/cross_runtime)"
   local build venv out pc libdir
   build=$(abs_path "$BUILD_DIR")
   venv=$(abs_path "$VENV")
@@ -198,6 +201,8 @@ cross_runtime() {
       CGO_CPPFLAGS="-DSSOGATE_HEADER_$header_hash" sh -c 'go vet ./... && go build -o "$1" .' sh "$out/crossruntime-go")
   LD_LIBRARY_PATH=$libdir "$out/crossruntime-go" "$out/cases.txt" tests/vectors "$out/go.jsonl"
   outputs+=("go=$out/go.jsonl")
+  BUILD_DIR="$BUILD_DIR" scripts/java-xrt-runner.sh "$out/cases.txt" tests/vectors "$out/java.jsonl"
+  outputs+=("java=$out/java.jsonl")
   /usr/bin/python3 tests/cross_runtime/compare.py --vectors tests/vectors --cases "$out/cases.txt" "${outputs[@]}"
 }
 
@@ -254,7 +259,7 @@ san_build() {
   # Warnings are errors in the gcc build (`build`); clang's set differs (e.g. -Wcast-qual inside
   # OpenSSL macros), and this build is about memory and UB errors, so its warnings only print.
   CC=clang-14 CXX=clang++-14 cmake -S . -B "$SAN_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSSOGATE_SANITIZE=ON -DSSOGATE_BUILD_FUZZ=ON -DSSOGATE_BUILD_PYTHON=OFF -DSSOGATE_WERROR=OFF
+    -DSSOGATE_SANITIZE=ON -DSSOGATE_BUILD_FUZZ=ON -DSSOGATE_BUILD_PYTHON=OFF -DSSOGATE_BUILD_JAVA=OFF -DSSOGATE_WERROR=OFF
   cmake --build "$SAN_BUILD_DIR" -j "$JOBS"
 }
 
@@ -315,6 +320,14 @@ deb_install() {
     "$(sed -n 's/^SSOGATE_WITH_REDIS:BOOL=//p' "$BUILD_DIR/CMakeCache.txt")"
 }
 
+# The Java binding (bindings/java) and its example (examples/java-http), with Maven against the library and
+# its JNI glue staged from $BUILD_DIR (scripts/java-test.sh). Maven fetches JUnit and its plugins from Maven
+# Central into ~/.m2 the first time.
+java_tests() {
+  say "Java binding and example (Maven, JUnit 5; scripts/java-test.sh)"
+  scripts/java-test.sh "$BUILD_DIR"
+}
+
 demo() {
   say "demo: an admin uploads a real Okta metadata.xml (tests/vectors/interop) and is shown what to paste back"
   "$BUILD_DIR/cli/ssogate" idp import tests/vectors/interop/metadata/okta-1.xml \
@@ -327,7 +340,7 @@ demo() {
 cmd=${1:-}
 case "$cmd" in
   demo) deps; build; demo ;;
-  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; cross_runtime; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
+  test) deps; build; lint; run_ctest; python_tests; wheel_test; go_tests; java_tests; cross_runtime; examples_tests; docs_tests; san_build; sanitize; fuzz; deb_install ;;
   dashboard) deps; dashboard ;;
   examples) examples_tests ;;
   deps) deps ;;
@@ -339,10 +352,11 @@ case "$cmd" in
   wheel) deps; wheel ;;
   wheel-test) wheel_test ;;
   go) go_tests ;;
+  java) java_tests ;;
   cross-runtime) cross_runtime ;;
   sanitize) san_build; sanitize ;;
   fuzz) san_build; fuzz ;;
   bench) shift; bench "$@" ;;
   deb-install) deb_install ;;
-  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|cross-runtime|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
+  *) echo "usage: scripts/dev.sh demo|test|dashboard|deps|build|lint|format|ctest|python|wheel|wheel-test|go|java|cross-runtime|examples|sanitize|fuzz|bench|deb-install" >&2; exit 2 ;;
 esac

@@ -12,6 +12,8 @@ signatures and writes:
   bindings/go/codes_generated_test.go  the Go constants checked against the SWIG view of the header
   python/ssogate/_codes.py          the Python Code enum
   python/ssogate/_enums.py          name -> number tables of every other enum
+  bindings/java/src/main/java/dev/ssogate/Code.java, Reason.java
+                                    the Java Code and Reason enums (number, name, doc comment)
   bindings/swig/ssogate_generated.i the mechanical SWIG blocks: %apply for every (const char *, size_t)
                                     input pair, and a constructor calling _init for every struct that
                                     has one
@@ -241,6 +243,36 @@ def render_python_enums(enums):
     return "\n".join(out) + "\n"
 
 
+def java_comment(text, indent="    "):
+    if not text:
+        return []
+    text = text.replace("*/", "* /").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    lines = textwrap.wrap(text, 110 - len(indent) - 3)
+    return [indent + "/** " + lines[0] + (" */" if len(lines) == 1 else "")] + \
+        [indent + " * " + ln for ln in lines[1:]] + ([indent + " */"] if len(lines) > 1 else [])
+
+
+def render_java_enum(enum, java_name, class_doc, short=lambda n: n.removeprefix("SSOGATE_")):
+    """A Java enum with one constant per value of a C enum, each carrying its number."""
+    out = [f"/* {STAMP} */", "", "package dev.ssogate;", "", "/**"]
+    out += [" * " + ln for ln in class_doc]
+    out += [" */", f"public enum {java_name} {{"]
+    values = enum.values
+    for i, (name, number, doc) in enumerate(values):
+        out += java_comment(doc)
+        out.append(f"    {short(name)}({number}){',' if i + 1 < len(values) else ';'}")
+    out += ["", "    private final int number;", "", f"    {java_name}(int number) {{",
+            "        this.number = number;", "    }", "",
+            "    /** The number, as the C header defines it (stable: never renumbered, never reused). */",
+            "    public int number() {", "        return number;", "    }", "",
+            f"    /** The {java_name} with this number, or null for a number this binding does not know. */",
+            f"    public static {java_name} fromNumber(int number) {{", "        switch (number) {"]
+    for name, number, _doc in values:
+        out += [f"            case {number}:", f"                return {short(name)};"]
+    out += ["            default:", "                return null;", "        }", "    }", "}"]
+    return "\n".join(out) + "\n"
+
+
 def render_swig(pairs, structs):
     out = [f"/* {STAMP} */", "",
            "/*", " * Every (const char *, size_t) input pair of the header's functions: one native string of the",
@@ -271,6 +303,17 @@ def outputs():
         ROOT / "bindings/go/codes_generated_test.go": render_go_test(codes, enums),
         ROOT / "python/ssogate/_codes.py": render_python_codes(codes),
         ROOT / "python/ssogate/_enums.py": render_python_enums(enums),
+        ROOT / "bindings/java/src/main/java/dev/ssogate/Code.java": render_java_enum(codes, "Code", [
+            "Every result code of the C ABI ({@code ssogate_code} in ssogate.h), number for number. 0 is success;",
+            "failures are grouped by hundreds: 1-99 usage, 1xx XML and metadata (180-189 are warnings, never",
+            "thrown), 2xx signature, 3xx response and assertion conditions, 4xx state stores, 9xx internal.",
+            "Match on the constant, never on a message. A test compares every constant with the loaded",
+            "library's {@code ssogate_code_name}."]),
+        ROOT / "bindings/java/src/main/java/dev/ssogate/Reason.java": render_java_enum(
+            enums["ssogate_reason"], "Reason", [
+                "Why a policy decision came out as it did ({@code ssogate_reason} in ssogate.h), number for",
+                "number; {@link Ssogate#reasonText(Reason)} is the library's sentence for the operator."],
+            short=enums["ssogate_reason"].short),
         ROOT / "bindings/swig/ssogate_generated.i": render_swig(string_pairs(functions), init_structs(functions)),
     }
 

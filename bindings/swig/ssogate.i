@@ -28,6 +28,13 @@
 %}
 
 %include <stdint.i>
+%include <typemaps.i>
+
+/*
+ * ssogate_db_migrate reports two versions through int out-parameters: SWIG's OUTPUT typemaps turn each
+ * into a one-element array the caller passes (Go: []int, Java: int[]).
+ */
+%apply int *OUTPUT { int *from_version, int *to_version };
 
 %include "ssogate_generated.i"
 

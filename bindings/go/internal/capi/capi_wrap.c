@@ -13,6 +13,16 @@
 /* source: bindings/swig/go_capi.i */
 
 
+extern
+#ifdef __cplusplus
+  "C"
+#endif
+  void cgo_panic__capi_27b00b25d2a171a5(const char*);
+static void _swig_gopanic(const char *p) {
+  cgo_panic__capi_27b00b25d2a171a5(p);
+}
+
+
 
 #define SWIG_VERSION 0x040100
 #define SWIGGO
@@ -8622,12 +8632,14 @@ intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(struct ssogate_gate 
 }
 
 
-intgo _wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(_gostring_ _swig_go_0, intgo *_swig_go_1, intgo *_swig_go_2, struct ssogate_error *_swig_go_3) {
+intgo _wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(_gostring_ _swig_go_0, _goslice_ _swig_go_1, _goslice_ _swig_go_2, struct ssogate_error *_swig_go_3) {
   char *arg1 = (char *) 0 ;
   size_t arg2 ;
   int *arg3 = (int *) 0 ;
   int *arg4 = (int *) 0 ;
   ssogate_error *arg5 = (ssogate_error *) 0 ;
+  int temp3 ;
+  int temp4 ;
   int result;
   intgo _swig_go_result;
   
@@ -8635,12 +8647,32 @@ intgo _wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(_gostring_ _swig_go_0, intg
   arg1 = (char *)_swig_go_0.p;
   arg2 = (size_t)_swig_go_0.n;
   
-  arg3 = *(int **)&_swig_go_1; 
-  arg4 = *(int **)&_swig_go_2; 
+  {
+    if (_swig_go_1.len == 0) {
+      _swig_gopanic("array must contain at least 1 element");
+    }
+    arg3 = &temp3;
+  }
+  {
+    if (_swig_go_2.len == 0) {
+      _swig_gopanic("array must contain at least 1 element");
+    }
+    arg4 = &temp4;
+  }
   arg5 = *(ssogate_error **)&_swig_go_3; 
   
   result = (int)ssogate_db_migrate((char const *)arg1,arg2,arg3,arg4,arg5);
   _swig_go_result = result; 
+  {
+    int* a = (int *) _swig_go_1.array;
+    a[0] = temp3;
+  }
+  {
+    int* a = (int *) _swig_go_2.array;
+    a[0] = temp4;
+  }
+  
+  
   return _swig_go_result;
 }
 
