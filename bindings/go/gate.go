@@ -98,6 +98,10 @@ type GateOptions struct {
 	// OnMetadataEvent, when set, is called for every event of RefreshConnection, after its audit row
 	// is written, on the refreshing goroutine.
 	OnMetadataEvent func(connectionID string, event MetadataEvent)
+	// MigrateOnOpen upgrades an older database schema (SQLite or PostgreSQL) while opening. Without it an
+	// older schema is refused with CodeStoreSchemaOlder, and MigrateDatabase (or "ssogate db migrate
+	// LOCATION") upgrades it as a deliberate step; an empty database always receives the current schema.
+	MigrateOnOpen bool
 }
 
 // Gate runs the whole SSO flow over its stores: admin calls, BeginSPLogin, Consume (verification +
@@ -108,11 +112,29 @@ type Gate struct {
 	onEvent func(connectionID string, event MetadataEvent)
 }
 
-// OpenGate opens a gate. location holds the directory: "sqlite:PATH" (the embedded default) or
-// "memory:". shared holds the replay cache and pending requests: "" for the same store, or
-// "redis://HOST:PORT[/DB]" so that several nodes share them.
+// OpenGate opens a gate. location holds the directory: "sqlite:PATH" (the embedded default),
+// "postgresql://USER:PASSWORD@HOST:PORT/DB[?sslmode=...]" (everything in one database shared by every
+// node; also pool_max and statement_timeout_ms) or "memory:". shared holds the replay cache and pending
+// requests: "" for the same store, or "redis://[USER:PASSWORD@]HOST:PORT[/DB]" so that several nodes
+// share them.
 func OpenGate(location, shared string) (*Gate, error) {
 	return OpenGateWithOptions(location, shared, GateOptions{})
+}
+
+// MigrateDatabase brings the database at location ("sqlite:PATH" or "postgresql://...") to the schema
+// this library writes, in one transaction, and returns the version it found (0: empty) and the version
+// now. Back the database up first. CodeStoreSchemaNewer when a newer ssogate wrote it.
+func MigrateDatabase(location string) (from, to int, err error) {
+	e, err := newCError()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer e.free()
+	f, t := []int{0}, []int{0}
+	if capi.Ssogate_db_migrate(location, f, t, e.h) != 0 {
+		return 0, 0, e.failure("ssogate_db_migrate")
+	}
+	return f[0], t[0], nil
 }
 
 // OpenGateWithOptions is OpenGate with options.
@@ -168,6 +190,9 @@ func makeGate(call string, opts GateOptions, create func(capi.Ssogate_gate_optio
 		o.SetJoin_token_ttl_seconds(int64(opts.JoinTokenTTL / time.Second))
 	}
 	o.SetMax_response_bytes(opts.MaxResponseBytes)
+	if opts.MigrateOnOpen {
+		o.SetMigrate_on_open(1)
+	}
 	h := create(o, e.h)
 	if h.Swigcptr() == 0 {
 		return nil, e.failure(call)

@@ -109,14 +109,26 @@ void bind_gate(py::module_ &m) {
 
     m.def(
         "gate_open",
-        [](const std::string &location, const std::string &shared, std::int64_t now, std::int64_t join_token_ttl) {
+        [](const std::string &location, const std::string &shared, std::int64_t now, std::int64_t join_token_ttl,
+           bool migrate_on_open) {
             ssogate::GateOptions o;
             o.now = now;
             o.join_token_ttl_seconds = join_token_ttl;
-            py::gil_scoped_release release;  // opening SQLite creates or migrates the file
+            o.migrate_on_open = migrate_on_open;
+            py::gil_scoped_release release;  // opening a database connects to it and checks its schema
             return Gate{std::make_shared<const ssogate::Gate>(ssogate::Gate::open(location, shared, o))};
         },
-        py::arg("location"), py::arg("shared"), py::arg("now"), py::arg("join_token_ttl_seconds"));
+        py::arg("location"), py::arg("shared"), py::arg("now"), py::arg("join_token_ttl_seconds"),
+        py::arg("migrate_on_open") = false);
+
+    m.def(
+        "db_migrate",
+        [](const std::string &location) {
+            py::gil_scoped_release release;
+            const ssogate::Migration r = ssogate::migrate_database(location);
+            return std::make_pair(r.from, r.to);
+        },
+        py::arg("location"));
 
     m.def(
         "gate_create_account",

@@ -40,7 +40,7 @@ from ._metadata import (
     import_idp_metadata_url,
     refresh_connection,
 )
-from ._gate import AuditRow, EnforcementPreview, Gate, GateOutcome, Invite, PasswordDecision
+from ._gate import AuditRow, EnforcementPreview, Gate, GateOutcome, Invite, PasswordDecision, migrate_database
 from ._policy import (
     AccountSettings,
     ConnectionSettings,
@@ -127,6 +127,7 @@ __all__ = [
     "Certificate",
     "import_idp_metadata",
     "import_idp_metadata_url",
+    "migrate_database",
     "idp_from_settings",
     "refresh_connection",
     "MetadataEvent",

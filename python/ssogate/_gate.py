@@ -39,7 +39,7 @@ What raises and what answers:
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 from . import _enums, _ssogate
 from ._codes import Code
@@ -262,13 +262,18 @@ class Gate:
         now: Optional[Timestamp] = None,
         join_token_ttl_seconds: Optional[int] = None,
         check_shared: bool = True,
+        migrate_on_open: bool = False,
     ) -> Gate:
         """Opens a gate.
 
         ``location``: ``"sqlite:PATH"`` (one file: directory, audit log, replay cache, pending
-        requests) or ``"memory:"`` (tests). ``shared``: ``"redis://HOST:PORT[/DB]"`` to keep the
+        requests), ``"postgresql://USER:PASSWORD@HOST:PORT/DB[?sslmode=...]"`` (the same in one
+        PostgreSQL database, shared by every node; also ``pool_max``, ``statement_timeout_ms``) or
+        ``"memory:"`` (tests). ``shared``: ``"redis://[USER:PASSWORD@]HOST:PORT[/DB]"`` to keep the
         replay cache and pending requests in Redis, shared by several nodes. ``now`` freezes the
-        clock (tests and demos).
+        clock (tests and demos). ``migrate_on_open`` upgrades an older database schema while
+        opening; without it an older schema raises ``StoreError`` (``Code.STORE_SCHEMA_OLDER``) and
+        :func:`ssogate.migrate_database` (or ``ssogate db migrate LOCATION``) upgrades it.
 
         Raises ``StoreError``: ``Code.STORE_LOCATION`` for a location it cannot parse or open,
         ``Code.STORE_UNAVAILABLE`` when Redis does not answer a PING at once (the message names the
@@ -280,6 +285,7 @@ class Gate:
             "" if shared is None else _text(shared, "shared"),
             to_unix(now) or 0,
             _join_token_ttl(join_token_ttl_seconds),
+            _flag(migrate_on_open, "migrate_on_open"),
         )
         gate = cls._made(native, location)
         if shared is not None and _flag(check_shared, "check_shared"):
@@ -712,3 +718,13 @@ def _member(t: Any) -> Member:
 
 # Reason names back to numbers, for PasswordDecision.reason_text.
 _REASON_NUMBERS = {name: n for name, n in _enums.REASON.items() if name != "NONE"}
+
+
+def migrate_database(location: str) -> Tuple[int, int]:
+    """Brings the database at ``location`` (``sqlite:PATH`` or ``postgresql://...``) to the schema
+    this library writes, in one transaction; returns ``(version found, version now)`` (found 0: the
+    database was empty). Back the database up first. Raises ``StoreError``
+    (``Code.STORE_SCHEMA_NEWER`` when a newer ssogate wrote it; ``Code.STORE_LOCATION`` for a
+    location without a schema)."""
+    found, now = _ssogate.db_migrate(_text(location, "location"))
+    return found, now
