@@ -103,7 +103,9 @@ def test_a_wrong_password_refuses_every_login(redis_port: int, idp: TestIdp, con
         g.add_connection("acme", conn)
         g.add_member("acme", "alice@example.com")
         outcome = _login(g, idp, conn, "alice@example.com")
-        assert (outcome.kind, outcome.error) == ("DENIED", ssogate.Code.STORE_AUTH)
+        # Verification reports any store failure as STORE_UNAVAILABLE; the text carries Redis's refusal.
+        assert (outcome.kind, outcome.error) == ("DENIED", ssogate.Code.STORE_UNAVAILABLE)
+        assert "refused the credentials of user 'ssogate'" in outcome.reason_text
         assert "Wr0ngPass" not in outcome.reason_text
         assert "Wr0ngPass" not in outcome.user_message
 
