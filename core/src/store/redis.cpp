@@ -35,10 +35,6 @@ std::optional<int> to_int(std::string_view text) {
     return v;
 }
 
-}  // namespace
-
-namespace {
-
 constexpr std::string_view kUrlForm = "redis://[[USER]:PASSWORD@]HOST:PORT[/DB][?connect_timeout_ms=N&timeout_ms=N]";
 
 [[noreturn]] void bad_url(std::string_view url, const std::string &why) {
@@ -134,13 +130,17 @@ void parse_host_port(std::string_view url, std::string_view hostport, RedisOptio
 
 RedisOptions parse_redis_url(std::string_view url) {
     if (url.substr(0, 9) == "rediss://") {
+        // Refused rather than downgraded to plain text. Debian 12's hiredis (0.14) has no TLS at all
+        // (hiredis_ssl arrived in 1.0); with a newer hiredis ssogate still does not link hiredis_ssl.
+        constexpr bool has_tls_api = HIREDIS_MAJOR >= 1;
         fail(Code::store_location,
              "Redis location \"" + util::printable(redact_credentials(url)) +
                  "\": TLS (rediss://) is not available: this build uses hiredis " + std::to_string(HIREDIS_MAJOR) +
                  "." + std::to_string(HIREDIS_MINOR) +
-                 ", which has no TLS support (Debian 12 ships hiredis 0.14; TLS arrived in hiredis 1.0). Reach "
-                 "Redis over a private network, or run a TLS tunnel on this node (stunnel or spiped listening on "
-                 "127.0.0.1) and give its local end as redis://127.0.0.1:PORT");
+                 (has_tls_api ? " without its TLS library (hiredis_ssl)"
+                              : ", which has no TLS support (TLS arrived in hiredis 1.0; Debian 12 ships 0.14)") +
+                 ". Reach Redis over a private network, or run a TLS tunnel on this node (stunnel or spiped "
+                 "listening on 127.0.0.1) and give its local end as redis://127.0.0.1:PORT");
     }
     constexpr std::string_view scheme = "redis://";
     if (url.substr(0, scheme.size()) != scheme) bad_url(url, "does not start with redis://");
