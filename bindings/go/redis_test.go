@@ -100,6 +100,9 @@ func TestRedisACLUserGateLogsInAndRefusesAReplay(t *testing.T) {
 	if err := gate.AddConnection("acme", conn, true); err != nil {
 		t.Fatal(err)
 	}
+	if err := gate.AddMember("acme", "alice@example.com", ssogate.RoleMember, false); err != nil {
+		t.Fatal(err)
+	}
 	f := &gateFixture{idp: idp, conn: conn, gate: gate}
 	resp := f.response(t, "alice@example.com", "")
 	out, err := gate.Consume("okta", resp, "")
