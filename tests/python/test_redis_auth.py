@@ -131,3 +131,8 @@ def test_tls_and_unknown_parameters_are_refused_without_showing_the_password() -
     assert tls.value.code == ssogate.Code.STORE_LOCATION
     assert "stunnel or spiped" in tls.value.message
     assert "Sup3rS3cret" not in str(tls.value)
+    with pytest.raises(ssogate.StoreError) as cache:
+        ssogate.ReplayCache.open("rediss://ssogate:Sup3rS3cret@127.0.0.1:6380")
+    assert cache.value.code == ssogate.Code.STORE_LOCATION
+    assert "stunnel or spiped" in cache.value.message
+    assert "Sup3rS3cret" not in str(cache.value)
