@@ -106,7 +106,7 @@ so.clock = s.clock;
 so.replay_limits = s.limits;
 // open_stores' first location holds the directory, which Redis cannot: a replay cache in
 // Redis comes with a throwaway in-memory directory that nothing here uses.
-const bool redis = loc.substr(0, 8) == "redis://";
+const bool redis = loc.substr(0, 8) == "redis://" || loc.substr(0, 9) == "rediss://";
 auto stores =
     ssogate::core::store::open_stores(redis ? std::string_view("memory:") : loc, redis ? loc : std::string_view(), so);
 return new ssogate_replay_cache{std::move(stores.replay)};

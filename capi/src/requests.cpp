@@ -111,10 +111,11 @@ if (starts_with(loc, "sqlite:")) {
     }
     return new ssogate_request_store{st::make_sqlite_pending_requests(st::open_sqlite(path))};
 }
-if (starts_with(loc, "redis://")) {
+if (starts_with(loc, "redis://") || starts_with(loc, "rediss://")) {
     return new ssogate_request_store{st::make_redis_pending_requests(st::make_redis_client(st::parse_redis_url(loc)))};
 }
-ssogate::core::fail(Code::store_location, "store location \"" + ssogate::core::util::printable(loc) +
+ssogate::core::fail(Code::store_location, "store location \"" +
+                                              ssogate::core::util::printable(st::redact_credentials(loc)) +
                                               "\": expected memory:, sqlite:PATH or redis://HOST:PORT[/DB]");
 }
 SSOGATE_CAPI_END(err, nullptr)

@@ -297,8 +297,11 @@ class Gate:
                 gate.close()
                 raise StoreError(
                     e.code,
-                    f"{e.message} (a gate with shared={shared!r} refuses every login until it answers; check the "
-                    "address and that the server runs, or pass check_shared=False to start anyway)",
+                    # The location is not repeated: it may hold a password (the core's message names
+                    # the address and the user, never the password).
+                    f"{e.message} (a gate with this shared location refuses every login until it answers; check "
+                    "the address, the credentials and that the server runs, or pass check_shared=False to start "
+                    "anyway)",
                 ) from None
         return gate
 

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace store_test {
 
@@ -40,15 +41,27 @@ inline int free_port() {
 }
 
 #if SSOGATE_WITH_REDIS
+// How a test's redis-server authenticates: the default user's password (--requirepass) and ACL users,
+// each given as the words of one "user" line ({"ssogate", "on", ">pw", "~ssogate:*", "+get", ...}).
+struct RedisAuth {
+    std::string requirepass;
+    std::vector<std::vector<std::string>> users;
+};
+
 class RedisServer {
 public:
     explicit RedisServer(int port = 0) : port_(port ? port : free_port()) { start(); }
+    explicit RedisServer(RedisAuth auth) : port_(free_port()), auth_(std::move(auth)) { start(); }
     ~RedisServer() { stop(); }
     RedisServer(const RedisServer &) = delete;
     RedisServer &operator=(const RedisServer &) = delete;
 
     int port() const { return port_; }
     std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+    // "redis://CREDENTIALS@127.0.0.1:PORT" + rest (credentials as written in a location: "user:pw").
+    std::string url_with(const std::string &credentials, const std::string &rest = "") const {
+        return "redis://" + credentials + "@127.0.0.1:" + std::to_string(port_) + rest;
+    }
 
     void start() {
         if (pid_ > 0) return;
@@ -57,8 +70,17 @@ public:
         if (pid_ == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
             std::freopen("/dev/null", "w", stdout);
-            ::execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save",
-                    "", "--appendonly", "no", static_cast<char *>(nullptr));
+            std::vector<std::string> args{"redis-server", "--port", port,           "--bind", "127.0.0.1",
+                                          "--save",       "",       "--appendonly", "no"};
+            if (!auth_.requirepass.empty()) args.insert(args.end(), {"--requirepass", auth_.requirepass});
+            for (const auto &user : auth_.users) {
+                args.emplace_back("--user");
+                args.insert(args.end(), user.begin(), user.end());
+            }
+            std::vector<char *> argv;
+            for (auto &a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            ::execv("/usr/bin/redis-server", argv.data());
             ::_exit(127);
         }
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -85,6 +107,10 @@ public:
         timeval tv{0, 200000};
         redisContext *c = redisConnectWithTimeout("127.0.0.1", port_, tv);
         bool ok = false;
+        if (c && !c->err && !auth_.requirepass.empty()) {
+            auto *r = static_cast<redisReply *>(redisCommand(c, "AUTH %s", auth_.requirepass.c_str()));
+            if (r) freeReplyObject(r);
+        }
         if (c && !c->err) {
             auto *r = static_cast<redisReply *>(redisCommand(c, "PING"));
             ok = r && r->type == REDIS_REPLY_STATUS;
@@ -96,6 +122,7 @@ public:
 
 private:
     int port_;
+    RedisAuth auth_;
     pid_t pid_ = -1;
 };
 #endif  // SSOGATE_WITH_REDIS

@@ -117,8 +117,12 @@ def test_open_with_a_server_that_refuses_ping(tmp_path: Path) -> None:
     t = threading.Thread(target=answer)
     t.start()
     try:
-        with pytest.raises(ssogate.StoreError, match=rf"Redis at 127.0.0.1:{port} refused PING: NOAUTH"):
+        with pytest.raises(
+            ssogate.StoreError, match=rf"Redis at 127.0.0.1:{port} requires a password and the location has none"
+        ) as info:
             ssogate.Gate.open("memory:", f"redis://127.0.0.1:{port}")
+        assert info.value.code == ssogate.Code.STORE_AUTH
+        assert "NOAUTH" in info.value.message
     finally:
         t.join(5)
         server.close()

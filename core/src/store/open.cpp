@@ -24,7 +24,8 @@ struct Opened {
 };
 
 [[noreturn]] void bad_location(std::string_view location, const std::string &why) {
-    fail(Code::store_location, "store location \"" + util::printable(location) + "\": " + why);
+    // Redacted: a location may carry a password (redis://user:password@...).
+    fail(Code::store_location, "store location \"" + util::printable(redact_credentials(location)) + "\": " + why);
 }
 
 std::shared_ptr<SqliteDatabase> sqlite_at(std::string_view location, std::string_view path, const StoreOptions &o,
@@ -113,6 +114,9 @@ constexpr std::array kBackends = {
             "the directory needs sqlite:PATH, postgresql://... or memory:; Redis can hold only the shared state (the "
             "replay cache "
             "and pending requests: pass it as the second location)"},
+    // Given to the Redis parser, which refuses it and says what to do instead of TLS.
+    Backend{"rediss://", nullptr, redis_shared,
+            "the directory needs sqlite:PATH or memory:; Redis can hold only the shared state"},
 };
 
 const Backend *backend_of(std::string_view location) {

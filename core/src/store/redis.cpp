@@ -35,30 +35,133 @@ std::optional<int> to_int(std::string_view text) {
     return v;
 }
 
+constexpr std::string_view kUrlForm = "redis://[[USER]:PASSWORD@]HOST:PORT[/DB][?connect_timeout_ms=N&timeout_ms=N]";
+
+[[noreturn]] void bad_url(std::string_view url, const std::string &why) {
+    fail(Code::store_location, "Redis location \"" + util::printable(redact_credentials(url)) + "\": " + why +
+                                   " (expected " + std::string(kUrlForm) + ")");
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// RFC 3986 percent-decoding; nullopt on a '%' not followed by two hex digits.
+std::optional<std::string> percent_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '%') {
+            out += in[i];
+            continue;
+        }
+        if (i + 2 >= in.size()) return std::nullopt;
+        const int hi = hex_digit(in[i + 1]), lo = hex_digit(in[i + 2]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+    }
+    return out;
+}
+
+// USER:PASSWORD or :PASSWORD (the default user). The values never go into a message.
+void parse_credentials(std::string_view url, std::string_view userinfo, RedisOptions &o) {
+    const auto colon = userinfo.find(':');
+    if (colon == std::string_view::npos)
+        bad_url(url, "the part before @ has no colon: write redis://:PASSWORD@... or redis://USER:PASSWORD@...");
+    auto user = percent_decode(userinfo.substr(0, colon));
+    auto password = percent_decode(userinfo.substr(colon + 1));
+    if (!user || !password)
+        bad_url(url, "a % in the user or password is not followed by two hex digits (write % as %25)");
+    if (password->empty()) bad_url(url, "the password after the colon is empty");
+    o.user = std::move(*user);
+    o.password = std::move(*password);
+}
+
+// connect_timeout_ms=N&timeout_ms=N, each at most once, in 1..kRedisMaxTimeoutMs.
+void parse_query(std::string_view url, std::string_view query, RedisOptions &o) {
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        const auto eq = pair.find('=');
+        const std::string_view name = pair.substr(0, eq);
+        std::optional<int> *slot = name == "connect_timeout_ms" ? &o.location_connect_timeout_ms
+                                   : name == "timeout_ms"       ? &o.location_command_timeout_ms
+                                                                : nullptr;
+        if (slot == nullptr)
+            bad_url(url, "unknown parameter " + util::quoted(name) + " (known: connect_timeout_ms, timeout_ms)");
+        if (slot->has_value()) bad_url(url, "parameter " + util::quoted(name) + " given twice");
+        const auto v = eq == std::string_view::npos ? std::nullopt : to_int(pair.substr(eq + 1));
+        if (!v || *v < 1 || *v > kRedisMaxTimeoutMs)
+            bad_url(url, "parameter " + util::quoted(name) + " is not a number of milliseconds in 1.." +
+                             std::to_string(kRedisMaxTimeoutMs));
+        *slot = *v;
+    }
+}
+
+// HOST:PORT, [IPV6]:PORT or :PORT (127.0.0.1).
+void parse_host_port(std::string_view url, std::string_view hostport, RedisOptions &o) {
+    std::string_view host, port;
+    if (!hostport.empty() && hostport.front() == '[') {
+        const auto close = hostport.find(']');
+        if (close == std::string_view::npos || close + 1 >= hostport.size() || hostport[close + 1] != ':')
+            bad_url(url, "an IPv6 address is written [ADDRESS]:PORT");
+        host = hostport.substr(1, close - 1);
+        port = hostport.substr(close + 2);
+        if (host.empty()) bad_url(url, "the IPv6 address in brackets is empty");
+    } else {
+        const auto colon = hostport.rfind(':');
+        if (colon == std::string_view::npos) bad_url(url, "no port");
+        host = hostport.substr(0, colon);
+        port = hostport.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) bad_url(url, "an IPv6 address goes in brackets: [::1]:6379");
+    }
+    const auto p = to_int(port);
+    if (!p || *p <= 0 || *p > 65535) bad_url(url, "the port is not a number in 1..65535");
+    o.port = *p;
+    if (!host.empty()) o.host = std::string(host);
+}
+
 }  // namespace
 
 RedisOptions parse_redis_url(std::string_view url) {
-    const auto bad = [&](const char *why) -> RedisOptions {
-        fail(Code::store_location, std::string("Redis location \"") + util::printable(url) + "\": " + why +
-                                       " (expected redis://HOST:PORT[/DB])");
-    };
+    if (url.substr(0, 9) == "rediss://") {
+        // Refused rather than downgraded to plain text. Debian 12's hiredis (0.14) has no TLS at all
+        // (hiredis_ssl arrived in 1.0); with a newer hiredis ssogate still does not link hiredis_ssl.
+        constexpr bool has_tls_api = HIREDIS_MAJOR >= 1;
+        fail(Code::store_location,
+             "Redis location \"" + util::printable(redact_credentials(url)) +
+                 "\": TLS (rediss://) is not available: this build uses hiredis " + std::to_string(HIREDIS_MAJOR) +
+                 "." + std::to_string(HIREDIS_MINOR) +
+                 (has_tls_api ? " without its TLS library (hiredis_ssl)"
+                              : ", which has no TLS support (TLS arrived in hiredis 1.0; Debian 12 ships 0.14)") +
+                 ". Reach Redis over a private network, or run a TLS tunnel on this node (stunnel or spiped "
+                 "listening on 127.0.0.1) and give its local end as redis://127.0.0.1:PORT");
+    }
     constexpr std::string_view scheme = "redis://";
-    if (url.substr(0, scheme.size()) != scheme) return bad("does not start with redis://");
+    if (url.substr(0, scheme.size()) != scheme) bad_url(url, "does not start with redis://");
     std::string_view rest = url.substr(scheme.size());
     RedisOptions o;
+    // The last '@' ends the credentials, so a raw '@', '/' or '?' in a password cannot move the host.
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        parse_credentials(url, rest.substr(0, at), o);
+        rest = rest.substr(at + 1);
+    }
+    if (const auto q = rest.find('?'); q != std::string_view::npos) {
+        parse_query(url, rest.substr(q + 1), o);
+        rest = rest.substr(0, q);
+    }
     if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
         const auto db = to_int(rest.substr(slash + 1));
-        if (!db || *db < 0) return bad("the database number is not a non-negative integer");
+        if (!db || *db < 0) bad_url(url, "the database number is not a non-negative integer");
         o.db = *db;
         rest = rest.substr(0, slash);
     }
-    if (rest.find('@') != std::string_view::npos) return bad("credentials in the URL are not supported");
-    const auto colon = rest.rfind(':');
-    if (colon == std::string_view::npos) return bad("no port");
-    const auto port = to_int(rest.substr(colon + 1));
-    if (!port || *port <= 0 || *port > 65535) return bad("the port is not a number in 1..65535");
-    o.port = *port;
-    if (colon > 0) o.host = std::string(rest.substr(0, colon));
+    parse_host_port(url, rest, o);
     return o;
 }
 
@@ -78,6 +181,51 @@ public:
     Reply command(const std::vector<std::string> &args) {
         std::lock_guard lock(mu_);
         if (!ctx_) connect_locked();
+        Reply reply = send_locked(args);
+        if (reply->type == REDIS_REPLY_ERROR) refused(args.front(), std::string(reply->str, reply->len));
+        return reply;
+    }
+
+    // One round trip (connecting first when there is no connection): throws store_unavailable, with
+    // the address, when Redis does not answer PONG.
+    void ping() {
+        Reply r = command({"PING"});
+        if (r->type != REDIS_REPLY_STATUS || std::string_view(r->str, r->len) != "PONG")
+            unavailable("PING was not answered with PONG");
+    }
+
+private:
+    std::string where() const { return o_.host + ":" + std::to_string(o_.port); }
+    std::string who() const { return util::quoted(o_.user.empty() ? "default" : o_.user); }
+
+    [[noreturn]] void unavailable(const std::string &why) const {
+        fail(Code::store_unavailable,
+             "Redis at " + where() + " did not answer: " + why + " (the login is refused until it does)");
+    }
+
+    // An error reply: refused credentials or permissions are store_auth (an operator must fix the
+    // location or the ACL; retrying will not help), anything else store_unavailable.
+    [[noreturn]] void refused(const std::string &command, const std::string &reply) const {
+        const std::string answered = " (Redis answered: " + util::printable(reply) + ")";
+        if (reply.rfind("NOAUTH", 0) == 0) {
+            fail(Code::store_auth,
+                 o_.password.empty()
+                     ? "Redis at " + where() + " requires a password and the location has none: write " +
+                           "redis://:PASSWORD@" + where() + " or redis://USER:PASSWORD@" + where() + answered
+                     : "Redis at " + where() + " refused " + command + " as not authenticated for user " + who() +
+                           answered);
+        }
+        if (reply.rfind("NOPERM", 0) == 0 || reply.find("The user executing the script can't") != std::string::npos) {
+            fail(Code::store_auth, "Redis at " + where() + " refused " + command + " to user " + who() +
+                                       ": the ACL user lacks a command or key ssogate needs (see the ACL line in "
+                                       "docs/stores.md)" +
+                                       answered);
+        }
+        fail(Code::store_unavailable, "Redis at " + where() + " refused " + command + ": " + util::printable(reply));
+    }
+
+    // Sends on the current connection; a transport failure drops it and throws store_unavailable.
+    Reply send_locked(const std::vector<std::string> &args) {
         std::vector<const char *> argv;
         std::vector<std::size_t> lens;
         argv.reserve(args.size());
@@ -94,27 +242,38 @@ public:
             ctx_ = nullptr;
             unavailable(why);
         }
-        if (reply->type == REDIS_REPLY_ERROR) {
-            fail(Code::store_unavailable,
-                 "Redis at " + where() + " refused " + args.front() + ": " + std::string(reply->str, reply->len));
-        }
         return reply;
     }
 
-    // One round trip (connecting first when there is no connection): throws store_unavailable, with
-    // the address, when Redis does not answer PONG.
-    void ping() {
-        Reply r = command({"PING"});
-        if (r->type != REDIS_REPLY_STATUS || std::string_view(r->str, r->len) != "PONG")
-            unavailable("PING was not answered with PONG");
+    // AUTH (when the location has a password), then SELECT (when it names a database other than 0).
+    // A refusal closes the connection so the next call starts afresh.
+    void handshake_locked() {
+        if (!o_.password.empty()) {
+            std::vector<std::string> auth{"AUTH"};
+            if (!o_.user.empty()) auth.push_back(o_.user);
+            auth.push_back(o_.password);
+            Reply r = send_locked(auth);
+            if (r->type == REDIS_REPLY_ERROR) {
+                const std::string reply(r->str, r->len);
+                drop_locked();
+                fail(Code::store_auth, "Redis at " + where() + " refused the credentials of user " + who() +
+                                           " (Redis answered: " + util::printable(reply) + ")");
+            }
+        }
+        if (o_.db != 0) {
+            Reply r = send_locked({"SELECT", std::to_string(o_.db)});
+            if (r->type == REDIS_REPLY_ERROR) {
+                const std::string reply(r->str, r->len);
+                drop_locked();
+                if (reply.rfind("NOAUTH", 0) == 0 || reply.rfind("NOPERM", 0) == 0) refused("SELECT", reply);
+                unavailable("SELECT " + std::to_string(o_.db) + " failed: " + util::printable(reply));
+            }
+        }
     }
 
-private:
-    std::string where() const { return o_.host + ":" + std::to_string(o_.port); }
-
-    [[noreturn]] void unavailable(const std::string &why) const {
-        fail(Code::store_unavailable,
-             "Redis at " + where() + " did not answer: " + why + " (the login is refused until it does)");
+    void drop_locked() noexcept {
+        if (ctx_) redisFree(ctx_);
+        ctx_ = nullptr;
     }
 
     void connect_locked() {
@@ -130,18 +289,7 @@ private:
             unavailable("cannot set the command timeout");
         }
         ctx_ = c;
-        if (o_.db != 0) {
-            const std::string db = std::to_string(o_.db);
-            const char *argv[] = {"SELECT", db.c_str()};
-            const std::size_t lens[] = {6, db.size()};
-            Reply r(static_cast<redisReply *>(redisCommandArgv(ctx_, 2, argv, lens)));
-            if (!r || r->type == REDIS_REPLY_ERROR) {
-                const std::string why = r ? std::string(r->str, r->len) : std::string(ctx_->errstr);
-                redisFree(ctx_);
-                ctx_ = nullptr;
-                unavailable("SELECT " + db + " failed: " + why);
-            }
-        }
+        handshake_locked();
     }
 
     RedisOptions o_;
@@ -152,9 +300,14 @@ private:
 std::shared_ptr<RedisClient> make_redis_client(const RedisOptions &options) {
     if (options.host.empty() || options.port <= 0 || options.port > 65535)
         fail(Code::store_location, "Redis host is empty or port out of range");
-    if (options.connect_timeout_ms <= 0 || options.command_timeout_ms <= 0)
-        fail(Code::invalid_setting, "Redis timeouts must be positive (milliseconds)");
-    return std::make_shared<RedisClient>(options);
+    RedisOptions o = options;
+    if (o.location_connect_timeout_ms) o.connect_timeout_ms = *o.location_connect_timeout_ms;
+    if (o.location_command_timeout_ms) o.command_timeout_ms = *o.location_command_timeout_ms;
+    const auto in_range = [](int ms) { return ms >= 1 && ms <= kRedisMaxTimeoutMs; };
+    if (!in_range(o.connect_timeout_ms) || !in_range(o.command_timeout_ms))
+        fail(Code::invalid_setting,
+             "Redis timeouts must be 1.." + std::to_string(kRedisMaxTimeoutMs) + " milliseconds");
+    return std::make_shared<RedisClient>(std::move(o));
 }
 
 namespace {

@@ -18,7 +18,9 @@ namespace {
 
 }  // namespace
 
-RedisOptions parse_redis_url(std::string_view url) { no_redis("Redis location \"" + util::printable(url) + "\""); }
+RedisOptions parse_redis_url(std::string_view url) {
+    no_redis("Redis location \"" + util::printable(redact_credentials(url)) + "\"");
+}
 
 std::shared_ptr<RedisClient> make_redis_client(const RedisOptions &options) {
     no_redis("Redis at " + options.host + ":" + std::to_string(options.port));
