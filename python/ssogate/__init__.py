@@ -67,6 +67,8 @@ from ._directory import (
     TakeInvite,
     TakeJoinToken,
     UpdateMember,
+    UpdateAccount,
+    RemoveMember,
     normalize_email,
 )
 from ._login import (
@@ -157,6 +159,8 @@ __all__ = [
     "TakeJoinToken",
     "InsertMember",
     "UpdateMember",
+    "UpdateAccount",
+    "RemoveMember",
     "AppendAudit",
     "Account",
     "ConnectionRecord",

@@ -598,6 +598,43 @@ static int update_member(host_directory *d, const char *op) {
     return 0;
 }
 
+/* This host keeps the account JSON verbatim, so the revision is the one update_account stored (0 before
+ * any); it compares revisions and stores "after", which carries the next one. (A host in a database would
+ * also move the revision at every member operation; this example only proves the protocol.) */
+static int update_account(host_directory *d, const char *op, change_memory *mem) {
+    char *before = get_obj(op, "before");
+    char *after = get_obj(op, "after");
+    char id[64];
+    int rc = -1;
+    if (before != NULL && after != NULL && get_str(before, "id", id, sizeof id)) {
+        account_row *a = account_by_id(d, id);
+        if (a == NULL) {
+            rc = SSOGATE_NOT_FOUND;
+        } else if (get_int(a->json, "revision") != get_int(before, "revision")) {
+            rc = SSOGATE_STORE_CONFLICT;
+        } else {
+            mem->dropped[mem->n_dropped++] = a->json; /* freed when the change commits */
+            mem->fresh[mem->n_fresh++] = after;      /* freed if it fails */
+            a->json = after;
+            after = NULL;
+            rc = 0;
+        }
+    }
+    free(before);
+    free(after);
+    return rc;
+}
+
+static int remove_member(host_directory *d, const char *op) {
+    member_row before;
+    if (op_member(op, "before", &before) != 0) return -1;
+    member_row *stored = member_by_key(d, before.account_id, before.email);
+    if (stored == NULL) return SSOGATE_NOT_FOUND;
+    if (!same_member(stored, &before)) return SSOGATE_STORE_CONFLICT;
+    *stored = d->members[--d->n_members];
+    return 0;
+}
+
 static int append_audit_op(host_directory *d, const char *op, buf *seqs, change_memory *mem) {
     char *entry = get_obj(op, "entry");
     if (entry == NULL) return -1;
@@ -619,6 +656,8 @@ static int apply_op(host_directory *d, const char *op, buf *seqs, change_memory 
     if (strcmp(name, "insert_member") == 0) return insert_member(d, op);
     if (strcmp(name, "update_member") == 0) return update_member(d, op);
     if (strcmp(name, "append_audit") == 0) return append_audit_op(d, op, seqs, mem);
+    if (strcmp(name, "update_account") == 0) return update_account(d, op, mem);
+    if (strcmp(name, "remove_member") == 0) return remove_member(d, op);
     return -1; /* an operation this store does not know: it cannot apply the change */
 }
 
