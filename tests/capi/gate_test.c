@@ -257,6 +257,19 @@ static void test_password_and_enforcement(void) {
     ssogate_enforcement_free(e);
     CHECK(ssogate_gate_apply_sso_mode(gate, S("beta"), 9, 0, err) == NULL);
     CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
+
+    /* remove_member: acme enforces SSO and alice is its only admin who signed in through SSO, so
+       removing her is refused (the lockout guard); pat can go; a non-member is NOT_FOUND. */
+    CHECK(ssogate_gate_remove_member(gate, S("acme"), S("alice@example.com"), err) == SSOGATE_POLICY_DENIED);
+    CHECK_CONTAINS(ssogate_error_message(err), "LOCKOUT_GUARD");
+    ssogate_member *m = ssogate_gate_find_member(gate, S("acme"), S("alice@example.com"), err);
+    CHECK(m != NULL);
+    ssogate_member_free(m);
+    CHECK(ssogate_gate_remove_member(gate, S("acme"), S("Pat@Example.com"), err) == SSOGATE_OK);
+    CHECK(ssogate_gate_find_member(gate, S("acme"), S("pat@example.com"), err) == NULL);
+    CHECK_CODE(err, SSOGATE_NOT_FOUND);
+    CHECK(ssogate_gate_remove_member(gate, S("acme"), S("pat@example.com"), err) == SSOGATE_NOT_FOUND);
+    CHECK(ssogate_gate_remove_member(NULL, S("acme"), S("pat@example.com"), err) == SSOGATE_INVALID_ARGUMENT);
 }
 
 static void test_audit(void) {

@@ -200,7 +200,7 @@ TEST(store_sqlite, AVersionOneReplayTableIsMigratedWithItsEntries) {
                   SQLITE_OK);
     }
     auto db = open_sqlite(path);
-    EXPECT_EQ(schema_version(*db), 2);
+    EXPECT_EQ(schema_version(*db), sqlite_schema_version);
     auto replay = make_sqlite_replay_cache(db, {}, ReplayLimits{3, 3});
     EXPECT_FALSE(replay->insert_if_absent("c1", "old-1", 4000000000)) << "an ID recorded before the upgrade";
     EXPECT_TRUE(replay->insert_if_absent("c1", "new-1", 4000000000));
