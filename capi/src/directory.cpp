@@ -235,10 +235,9 @@ private:
         for (const auto &op : c.ops) {
             const bool takes =
                 std::holds_alternative<st::TakeInvite>(op) || std::holds_alternative<st::TakeJoinToken>(op);
-            const bool member = std::holds_alternative<st::InsertMember>(op) ||
-                                std::holds_alternative<st::UpdateMember>(op) ||
-                                std::holds_alternative<st::RemoveMember>(op) ||
-                                std::holds_alternative<st::UpdateAccount>(op);
+            const bool member =
+                std::holds_alternative<st::InsertMember>(op) || std::holds_alternative<st::UpdateMember>(op) ||
+                std::holds_alternative<st::RemoveMember>(op) || std::holds_alternative<st::UpdateAccount>(op);
             if (member || (takes && code == Code::not_found)) can.push_back(&op);
         }
         if (can.size() == 1) {

@@ -578,29 +578,53 @@ static int take_join_token(host_directory *d, const char *op) {
     return SSOGATE_NOT_FOUND;
 }
 
-static int insert_member(host_directory *d, const char *op) {
+/* Every member operation moves its account's revision (kept in the account's JSON) forward, in the same
+ * change, so that an update_account decided on the member list read before it is refused. */
+static int bump_revision(host_directory *d, const char *account_id, change_memory *mem) {
+    account_row *a = account_by_id(d, account_id);
+    if (a == NULL) return 0;
+    char number[32];
+    snprintf(number, sizeof number, "%lld", (long long)(get_int(a->json, "revision") + 1));
+    const size_t len = strlen(a->json);
+    char *next = malloc(len + sizeof number + 16);
+    if (next == NULL) return -1;
+    const char *at = strstr(a->json, "\"revision\":");
+    if (at != NULL) { /* replace the number */
+        const char *value = at + strlen("\"revision\":");
+        const char *rest = value;
+        while (*rest == '-' || (*rest >= '0' && *rest <= '9')) rest++;
+        snprintf(next, len + sizeof number + 16, "%.*s%s%s", (int)(value - a->json), a->json, number, rest);
+    } else { /* add it before the closing brace */
+        snprintf(next, len + sizeof number + 16, "%.*s,\"revision\":%s}", (int)(len - 1), a->json, number);
+    }
+    mem->dropped[mem->n_dropped++] = a->json; /* freed when the change commits */
+    mem->fresh[mem->n_fresh++] = next;        /* freed if it fails */
+    a->json = next;
+    return 0;
+}
+
+static int insert_member(host_directory *d, const char *op, change_memory *mem) {
     member_row m;
     if (op_member(op, "member", &m) != 0) return -1;
     if (account_by_id(d, m.account_id) == NULL) return SSOGATE_NOT_FOUND;
     if (member_by_key(d, m.account_id, m.email) != NULL) return SSOGATE_STORE_CONFLICT;
     if (d->n_members == MAX_ROWS) return -1;
     d->members[d->n_members++] = m;
-    return 0;
+    return bump_revision(d, m.account_id, mem);
 }
 
-static int update_member(host_directory *d, const char *op) {
+static int update_member(host_directory *d, const char *op, change_memory *mem) {
     member_row before, after;
     if (op_member(op, "before", &before) != 0 || op_member(op, "after", &after) != 0) return -1;
     member_row *stored = member_by_key(d, before.account_id, before.email);
     if (stored == NULL) return SSOGATE_NOT_FOUND;
     if (!same_member(stored, &before) && !d->no_compare_and_swap) return SSOGATE_STORE_CONFLICT;
     *stored = after;
-    return 0;
+    return bump_revision(d, before.account_id, mem);
 }
 
-/* This host keeps the account JSON verbatim, so the revision is the one update_account stored (0 before
- * any); it compares revisions and stores "after", which carries the next one. (A host in a database would
- * also move the revision at every member operation; this example only proves the protocol.) */
+/* This host keeps the account JSON verbatim, the revision in it (0 before any update_account or member
+ * operation); it compares revisions and stores "after", which carries the next one. */
 static int update_account(host_directory *d, const char *op, change_memory *mem) {
     char *before = get_obj(op, "before");
     char *after = get_obj(op, "after");
@@ -614,7 +638,7 @@ static int update_account(host_directory *d, const char *op, change_memory *mem)
             rc = SSOGATE_STORE_CONFLICT;
         } else {
             mem->dropped[mem->n_dropped++] = a->json; /* freed when the change commits */
-            mem->fresh[mem->n_fresh++] = after;      /* freed if it fails */
+            mem->fresh[mem->n_fresh++] = after;       /* freed if it fails */
             a->json = after;
             after = NULL;
             rc = 0;
@@ -625,14 +649,14 @@ static int update_account(host_directory *d, const char *op, change_memory *mem)
     return rc;
 }
 
-static int remove_member(host_directory *d, const char *op) {
+static int remove_member(host_directory *d, const char *op, change_memory *mem) {
     member_row before;
     if (op_member(op, "before", &before) != 0) return -1;
     member_row *stored = member_by_key(d, before.account_id, before.email);
     if (stored == NULL) return SSOGATE_NOT_FOUND;
     if (!same_member(stored, &before)) return SSOGATE_STORE_CONFLICT;
     *stored = d->members[--d->n_members];
-    return 0;
+    return bump_revision(d, before.account_id, mem);
 }
 
 static int append_audit_op(host_directory *d, const char *op, buf *seqs, change_memory *mem) {
@@ -653,11 +677,11 @@ static int apply_op(host_directory *d, const char *op, buf *seqs, change_memory 
     if (!get_str(op, "op", name, sizeof name)) return -1;
     if (strcmp(name, "take_invite") == 0) return take_invite(d, op, mem);
     if (strcmp(name, "take_join_token") == 0) return take_join_token(d, op);
-    if (strcmp(name, "insert_member") == 0) return insert_member(d, op);
-    if (strcmp(name, "update_member") == 0) return update_member(d, op);
+    if (strcmp(name, "insert_member") == 0) return insert_member(d, op, mem);
+    if (strcmp(name, "update_member") == 0) return update_member(d, op, mem);
     if (strcmp(name, "append_audit") == 0) return append_audit_op(d, op, seqs, mem);
     if (strcmp(name, "update_account") == 0) return update_account(d, op, mem);
-    if (strcmp(name, "remove_member") == 0) return remove_member(d, op);
+    if (strcmp(name, "remove_member") == 0) return remove_member(d, op, mem);
     return -1; /* an operation this store does not know: it cannot apply the change */
 }
 

@@ -182,7 +182,11 @@ TEST_P(GateRace, AStaleUpdateAccountFailsWithStoreConflictAndChangesNothing) {
     AuditEntry row;
     row.account_id = "acme";
     row.outcome = "SSO_MODE_CHANGED";
-    EXPECT_EQ(code_of([&] { dir.apply(Change{{UpdateAccount{read, after}, AppendAudit{row}}}); }, &msg),
+    EXPECT_EQ(code_of(
+                  [&] {
+                      dir.apply(Change{{UpdateAccount{read, after}, AppendAudit{row}}});
+                  },
+                  &msg),
               Code::store_conflict);
     EXPECT_NE(msg.find("changed since it was read"), std::string::npos) << msg;
     const Account now_stored = *dir.find_account("acme");
@@ -262,8 +266,8 @@ TEST_P(GateRace, ARemovalThatLandsBetweenTheReadAndTheWriteIsDecidedAgain) {
     auto stores = open_stores(location(), {}, {});
     seed(*stores.directory, {"o1@example.com", "o2@example.com"}, policy::SsoMode::enforced);
     auto other = std::make_shared<Gate>(stores, gate_test::frozen(now));
-    auto wrapped = std::make_shared<Interleaved>(stores.directory,
-                                                 [&] { other->remove_member("acme", "o1@example.com"); });
+    auto wrapped =
+        std::make_shared<Interleaved>(stores.directory, [&] { other->remove_member("acme", "o1@example.com"); });
     store::Stores mine = stores;
     mine.directory = wrapped;
     auto gate = std::make_shared<Gate>(mine, gate_test::frozen(now));
@@ -281,8 +285,8 @@ TEST_P(GateRace, AnEnforcementWhoseLastLinkedOwnerGoesMeanwhileIsRefused) {
     auto stores = open_stores(location(), {}, {});
     seed(*stores.directory, {"o1@example.com"}, policy::SsoMode::mixed);
     auto other = std::make_shared<Gate>(stores, gate_test::frozen(now));
-    auto wrapped = std::make_shared<Interleaved>(stores.directory,
-                                                 [&] { other->remove_member("acme", "o1@example.com"); });
+    auto wrapped =
+        std::make_shared<Interleaved>(stores.directory, [&] { other->remove_member("acme", "o1@example.com"); });
     store::Stores mine = stores;
     mine.directory = wrapped;
     auto gate = std::make_shared<Gate>(mine, gate_test::frozen(now));
@@ -321,8 +325,7 @@ INSTANTIATE_TEST_SUITE_P(Stores, GateRace, ::testing::Values("memory", "sqlite")
 TEST(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
     store_test::TempDir tmp;
     const std::string path = tmp.file("race.db");
-    const std::vector<std::string> owners = {"o1@example.com", "o2@example.com", "o3@example.com",
-                                             "o4@example.com"};
+    const std::vector<std::string> owners = {"o1@example.com", "o2@example.com", "o3@example.com", "o4@example.com"};
     {
         auto stores = open_stores("sqlite:" + path, {}, {});
         Account a;
@@ -370,8 +373,10 @@ TEST(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
                 const Code c = code_of([&] { gate->remove_member("acme", o); });
                 if (locked_out_snapshot(path, "acme")) return "locked out after remove_member " + o;
                 if (c == Code::ok) break;
-                if (c == Code::policy_denied) ++refused;
-                else if (c != Code::store_conflict) return "remove_member " + o + ": " + code_name(c);
+                if (c == Code::policy_denied)
+                    ++refused;
+                else if (c != Code::store_conflict)
+                    return "remove_member " + o + ": " + code_name(c);
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
             }
         }
@@ -442,10 +447,11 @@ TEST(GateRaceMigration, AVersionTwoFileGainsRevisionsAndKeepsItsRows) {
         std::string ddl = "CREATE TABLE schema_version(version INTEGER NOT NULL);";
         ddl += kShipped[0];
         ddl += kShipped[1];
-        ddl += "INSERT INTO schema_version(version) VALUES(1), (2);"
-               "INSERT INTO accounts(id, name, sso_mode, verified_domains, break_glass) "
-               "VALUES('acme', 'Acme', 'enforced', '[\"example.com\"]', '[\"o1@example.com\"]');"
-               "INSERT INTO members VALUES('acme', 'o1@example.com', 'owner', 'active', 1, 'password', 1, 5, 1);";
+        ddl +=
+            "INSERT INTO schema_version(version) VALUES(1), (2);"
+            "INSERT INTO accounts(id, name, sso_mode, verified_domains, break_glass) "
+            "VALUES('acme', 'Acme', 'enforced', '[\"example.com\"]', '[\"o1@example.com\"]');"
+            "INSERT INTO members VALUES('acme', 'o1@example.com', 'owner', 'active', 1, 'password', 1, 5, 1);";
         char *err = nullptr;
         ASSERT_EQ(sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
         sqlite3_close(db);

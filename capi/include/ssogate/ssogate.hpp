@@ -1465,8 +1465,8 @@ public:
     // Throws Error POLICY_DENIED when the lockout guard refuses (see ssogate_gate_remove_member).
     void remove_member(std::string_view account_id, std::string_view email) const {
         detail::ErrorSlot err;
-        err.check(
-            ssogate_gate_remove_member(h_, account_id.data(), account_id.size(), email.data(), email.size(), err.get()));
+        err.check(ssogate_gate_remove_member(h_, account_id.data(), account_id.size(), email.data(), email.size(),
+                                             err.get()));
     }
     Invite invite(std::string_view account_id, std::string_view email, Role role, std::int64_t ttl_seconds) const {
         detail::ErrorSlot err;

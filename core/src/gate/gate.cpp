@@ -224,9 +224,8 @@ ModeChange Gate::set_sso_mode(std::string_view account_id, policy::SsoMode mode,
             after.sso_mode = mode;
             c.ops.emplace_back(store::UpdateAccount{a, after});
         }
-        c.ops.emplace_back(
-            store::AppendAudit{audit(a.id, {}, {}, change.applied ? "SSO_MODE_CHANGED" : "SSO_MODE_REFUSED", reason,
-                                     detail)});
+        c.ops.emplace_back(store::AppendAudit{
+            audit(a.id, {}, {}, change.applied ? "SSO_MODE_CHANGED" : "SSO_MODE_REFUSED", reason, detail)});
         try {
             stores_.directory->apply(c);
             return change;
@@ -303,7 +302,8 @@ void Gate::remove_member(std::string_view account_id, std::string_view email) {
     for (int attempt = 1;; ++attempt) {
         const store::Account a = require_account(account_id);
         const auto members = stores_.directory->list_members(a.id);
-        const auto m = std::find_if(members.begin(), members.end(), [&](const store::Member &x) { return x.email == e; });
+        const auto m =
+            std::find_if(members.begin(), members.end(), [&](const store::Member &x) { return x.email == e; });
         if (m == members.end()) fail(Code::not_found, e + " is not a member of account " + a.id);
         store::Account after = a;
         after.break_glass.erase(std::remove(after.break_glass.begin(), after.break_glass.end(), e),

@@ -30,14 +30,13 @@ void normalize_lists(Account &a) {
 }  // namespace
 
 const char *op_name(const Operation &op) noexcept {
-    return std::visit(overloaded{[](const TakeInvite &) { return "take_invite"; },
-                                 [](const TakeJoinToken &) { return "take_join_token"; },
-                                 [](const InsertMember &) { return "insert_member"; },
-                                 [](const UpdateMember &) { return "update_member"; },
-                                 [](const AppendAudit &) { return "append_audit"; },
-                                 [](const UpdateAccount &) { return "update_account"; },
-                                 [](const RemoveMember &) { return "remove_member"; }},
-                      op);
+    return std::visit(
+        overloaded{
+            [](const TakeInvite &) { return "take_invite"; }, [](const TakeJoinToken &) { return "take_join_token"; },
+            [](const InsertMember &) { return "insert_member"; }, [](const UpdateMember &) { return "update_member"; },
+            [](const AppendAudit &) { return "append_audit"; }, [](const UpdateAccount &) { return "update_account"; },
+            [](const RemoveMember &) { return "remove_member"; }},
+        op);
 }
 
 Change normalized(const Change &change) {
@@ -93,9 +92,9 @@ void fail_precondition(const Operation &op, Code code) {
             [](const AppendAudit &) { return std::string("the audit row could not be appended"); },
             [&](const UpdateAccount &o) {
                 return code == Code::not_found ? "no account with id \"" + o.before.id + "\""
-                                               : "the account " + o.before.id + " or one of its members changed since "
-                                                                               "it was read (another node or an admin "
-                                                                               "wrote it)";
+                                               : "the account " + o.before.id +
+                                                     " or one of its members changed since it was read (another "
+                                                     "node or an admin wrote it)";
             },
             [&](const RemoveMember &o) {
                 return code == Code::not_found ? "no member " + member_text(o.before)

@@ -119,8 +119,7 @@ public:
     }
     void insert_account(const Account &a) override {
         db_->write(doing(Id::account_insert), [&] {
-            if (account_exists(a.id))
-                fail(Code::store_conflict, "an account with id \"" + a.id + "\" already exists");
+            if (account_exists(a.id)) fail(Code::store_conflict, "an account with id \"" + a.id + "\" already exists");
             // The statement fails on an existing id too (the primary key), should another writer
             // slip in where the transaction does not lock (a dialect whose read does not).
             db_->query(Id::account_insert)

@@ -52,10 +52,14 @@ namespace ssogate::core::store::sql {
     X(replay_purge, "purging the replay cache")                       /* ?1 now -> conn per row */                   \
     X(replay_live, "counting live assertion IDs")                     /* ?1 conn -> live */                          \
     X(replay_live_add, "counting live assertion IDs")                 /* ?1 conn ?2 delta */                         \
-    X(account_insert, "creating an account")                  /* ?1 id ?2 name ?3 mode ?4 ?5 json; fails if it exists */ \
-    X(account_update_if, "updating an account")               /* ?1 id ?2 expected revision ?3 name ?4 mode ?5 domains ?6 bg -> 1 */ \
-    X(account_bump, "moving an account's revision")           /* ?1 id */                                            \
-    X(member_remove_if, "removing a member")                  /* ?1 account ?2 email ?3..?9 before -> 1 */
+    /* ?1 id ?2 name ?3 mode ?4 domains ?5 break-glass (JSON); fails when the id exists */                           \
+    X(account_insert, "creating an account")                                                                         \
+    /* ?1 id ?2 expected revision ?3 name ?4 mode ?5 domains ?6 break-glass -> 1; revision + 1 */                    \
+    X(account_update_if, "updating an account")                                                                      \
+    /* ?1 id: revision + 1 */                                                                                        \
+    X(account_bump, "moving an account's revision")                                                                  \
+    /* ?1 account ?2 email ?3..?9 before (as member_update_if) -> 1 */                                               \
+    X(member_remove_if, "removing a member")
 
 enum class Id : int {
 #define SSOGATE_SQL_ID(name, doing) name,
