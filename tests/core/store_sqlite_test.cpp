@@ -192,11 +192,15 @@ TEST(store_sqlite, AVersionOneReplayTableIsMigratedWithItsEntries) {
     const std::string path = tmp.file("v1.db");
     {
         RawDb raw(path);
+        // The first schema as it shipped (migration 0), then rows written by that version.
+        static constexpr const char *kShipped[] = {
+#include "store/sql/sqlite_schema.inc"
+        };
         ASSERT_EQ(raw.exec("CREATE TABLE schema_version(version INTEGER NOT NULL);"
-                           "INSERT INTO schema_version(version) VALUES(1);"
-                           "CREATE TABLE replay(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);"
-                           "CREATE INDEX replay_by_expiry ON replay(expires_at);"
-                           "INSERT INTO replay(key, expires_at) VALUES('old-1', 4000000000), ('old-2', 4000000000);"),
+                           "INSERT INTO schema_version(version) VALUES(1);"),
+                  SQLITE_OK);
+        ASSERT_EQ(raw.exec(kShipped[0]), SQLITE_OK);
+        ASSERT_EQ(raw.exec("INSERT INTO replay(key, expires_at) VALUES('old-1', 4000000000), ('old-2', 4000000000);"),
                   SQLITE_OK);
     }
     auto db = open_sqlite(path);
