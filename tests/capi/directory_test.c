@@ -963,6 +963,15 @@ static void test_host_directory(void) {
     CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("alice@example.com"), err) == SSOGATE_STORE_UNAVAILABLE);
     CHECK_CONTAINS(ssogate_error_message(err), "the host's directory find_account callback returned 99");
 
+    /* A host that fails apply (as one written before update_account would fail that operation): the
+       message names the operations it may not know. */
+    d.fail_callback = "apply";
+    ssogate_enforcement *mode = ssogate_gate_apply_sso_mode(gate, S("acme"), SSOGATE_SSO_MODE_MIXED, 0, err);
+    CHECK(mode == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
+    CHECK_CONTAINS(ssogate_error_message(err), "the host's directory apply callback returned 99");
+    CHECK_CONTAINS(ssogate_error_message(err), "update_account or remove_member");
+
     /* confirm_join reads the token before redeeming it; a store that cannot answer refuses the join. */
     d.fail_callback = NULL;
     o = consume_for(gate, "dave@example.com");
