@@ -1106,12 +1106,11 @@ SSOGATE_API void ssogate_email_normalize(char *email, size_t email_len) SSOGATE_
  * replaces the account's settings with "after" only if the stored account is still "before" (a
  * compare-and-swap); SSOGATE_NOT_FOUND when there is no such account, SSOGATE_STORE_CONFLICT when it
  * changed. "after" may equal "before" but for its revision (before's + 1): the change then only
- * proves that nothing moved since the read. An account may carry "revision" (int, 0 when left out);
- * a host that keeps it compares revisions, stores after's, and moves it forward (+1) at every
- * insert_member, update_member and remove_member of the account in the same transaction: that is
- * what serialises the lockout guard (ssogate_gate_set_sso_mode, ssogate_gate_remove_member) against
- * member changes made by other processes or nodes. A host that keeps no revision compares every other
- * field of the account instead (the guard then holds only within one process).
+ * proves that nothing moved since the read. An account carries "revision" (int; 0 when left out): the
+ * host keeps it, compares it here, stores after's, and moves it forward (+1) at every insert_member,
+ * update_member and remove_member of the account in the same transaction. That is what serialises the
+ * lockout guard (ssogate_gate_apply_sso_mode, ssogate_gate_remove_member) against member changes made
+ * by other processes or nodes; ssogate_test_directory_contract checks it.
  *
  * {"op": "remove_member", "before": member}: deletes the member row only if the stored row equals
  * "before" in every field; SSOGATE_NOT_FOUND when there is no such member, SSOGATE_STORE_CONFLICT when
@@ -2132,7 +2131,7 @@ SSOGATE_API int ssogate_gate_add_member(ssogate_gate *gate, const char *account_
  * (MEMBER_REMOVED). SSOGATE_NOT_FOUND when the email is not a member. SSOGATE_POLICY_DENIED (audit row
  * MEMBER_REMOVE_REFUSED, the message saying why) when the account enforces SSO and the removal would
  * leave it without an active owner or admin who has signed in through SSO: the lockout guard of
- * ssogate_gate_set_sso_mode, over the members without this one. The decision is written only if the
+ * ssogate_gate_apply_sso_mode, over the members without this one. The decision is written only if the
  * account and its members are as they were read (a compare-and-swap on the account's revision), so an
  * enforcement or another removal made meanwhile by another process or node makes it decide again.
  * SSOGATE_STORE_CONFLICT when they kept changing under it.
