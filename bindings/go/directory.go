@@ -118,6 +118,9 @@ type Account struct {
 	VerifiedDomains []string
 	// BreakGlass are member emails (lower-case) that keep password login under enforcement.
 	BreakGlass []string
+	// Revision moves forward at every change to the account or its members; UpdateAccount compares
+	// it. Read from the store (PutAccount ignores it).
+	Revision int64
 }
 
 // ConnectionRecord is a saved connection.
@@ -237,7 +240,7 @@ type Directory interface {
 }
 
 // Operation is one storage operation of a change (Directory.Apply): TakeInvite, TakeJoinToken,
-// InsertMember, UpdateMember or AppendAudit.
+// InsertMember, UpdateMember, AppendAudit, UpdateAccount or RemoveMember.
 type Operation interface{ operation() }
 
 // TakeInvite deletes the invite of (AccountID, Email) if it exists, its Token is Token and ExpiresAt
@@ -266,11 +269,26 @@ type UpdateMember struct{ Before, After Member }
 // AppendAudit appends the row (its Seq is 0) under the next sequence number. No precondition.
 type AppendAudit struct{ Entry AuditRow }
 
+// UpdateAccount replaces the account with After only if its stored Revision still equals
+// Before.Revision (a compare-and-swap): ErrNotFound when there is no such account, ErrStoreConflict
+// when the revision moved. After.Revision is Before.Revision + 1; store it. After may equal Before but
+// for the revision: the change then proves that nothing moved since the read. InsertMember,
+// UpdateMember and RemoveMember move their account's Revision forward (+1) in the same transaction:
+// that is what serialises the lockout guard against member changes made by other processes or nodes.
+type UpdateAccount struct{ Before, After Account }
+
+// RemoveMember deletes the member only if the stored row equals Before in every field: ErrNotFound
+// when there is no such member, ErrStoreConflict when the stored row differs. It moves the account's
+// Revision forward.
+type RemoveMember struct{ Before Member }
+
 func (TakeInvite) operation()    {}
 func (TakeJoinToken) operation() {}
 func (InsertMember) operation()  {}
 func (UpdateMember) operation()  {}
 func (AppendAudit) operation()   {}
+func (UpdateAccount) operation() {}
+func (RemoveMember) operation()  {}
 
 // DirectoryHandle is a directory the library can use: one of its own (OpenDirectory) or the host's
 // (NewDirectoryFromStore). Give it to NewGate, which shares it: Close the handle whenever it suits,
@@ -419,17 +437,18 @@ type accountJSON struct {
 	SSOMode         string   `json:"sso_mode"`
 	VerifiedDomains []string `json:"verified_domains"`
 	BreakGlass      []string `json:"break_glass"`
+	Revision        int64    `json:"revision"`
 }
 
 func accountOut(a Account) accountJSON {
 	return accountJSON{ID: a.ID, Name: a.Name, SSOMode: ssoModeName(a.SSOMode),
-		VerifiedDomains: nonNil(a.VerifiedDomains), BreakGlass: nonNil(a.BreakGlass)}
+		VerifiedDomains: nonNil(a.VerifiedDomains), BreakGlass: nonNil(a.BreakGlass), Revision: a.Revision}
 }
 
 func (w accountJSON) record() (Account, error) {
 	mode, err := parseName("sso_mode", w.SSOMode, "mixed", "enforced")
 	return Account{ID: w.ID, Name: w.Name, SSOMode: SSOMode(mode), VerifiedDomains: w.VerifiedDomains,
-		BreakGlass: w.BreakGlass}, err
+		BreakGlass: w.BreakGlass, Revision: w.Revision}, err
 }
 
 type connectionJSON struct {
@@ -693,6 +712,13 @@ func (w opJSON) operation() (Operation, error) {
 	case "append_audit":
 		row, err := decodeRecord[AuditRow, auditJSON](w.Entry)
 		return AppendAudit{Entry: row}, err
+	case "update_account":
+		before, err1 := decodeRecord[Account, accountJSON](w.Before)
+		after, err2 := decodeRecord[Account, accountJSON](w.After)
+		return UpdateAccount{Before: before, After: after}, firstError(err1, err2)
+	case "remove_member":
+		before, err := decodeRecord[Member, memberJSON](w.Before)
+		return RemoveMember{Before: before}, err
 	}
 	return nil, fmt.Errorf("the library sent a directory operation this binding does not know: %q", w.Op)
 }

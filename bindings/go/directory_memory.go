@@ -83,8 +83,20 @@ func (d *MemoryDirectory) PutAccount(a Account) error {
 	a.BreakGlass = normalizeAll(a.BreakGlass)
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	a.Revision = 0
+	if stored, ok := d.accounts[a.ID]; ok {
+		a.Revision = stored.Revision + 1
+	}
 	d.accounts[a.ID] = a
 	return nil
+}
+
+// bumpLocked moves the account's revision forward after a member change: callers hold mu.
+func (d *MemoryDirectory) bumpLocked(accountID string) {
+	if a, ok := d.accounts[accountID]; ok {
+		a.Revision++
+		d.accounts[accountID] = a
+	}
 }
 
 // FindAccount implements Directory.
@@ -274,11 +286,13 @@ func (d *MemoryDirectory) Apply(change []Operation) ([]int64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	invites, tokens, members, audit := maps.Clone(d.invites), maps.Clone(d.joinTokens), maps.Clone(d.members), len(d.audit)
+	accounts := maps.Clone(d.accounts)
 	var seqs []int64
 	for _, op := range change {
 		seq, err := d.applyLocked(op)
 		if err != nil {
 			d.invites, d.joinTokens, d.members, d.audit = invites, tokens, members, d.audit[:audit]
+			d.accounts = accounts
 			return nil, err
 		}
 		if seq != 0 {
@@ -315,6 +329,7 @@ func (d *MemoryDirectory) applyLocked(op Operation) (int64, error) {
 			return 0, conflictf("%s is already a member of account %s", m.Email, m.AccountID)
 		}
 		d.members[k] = m
+		d.bumpLocked(m.AccountID)
 	case UpdateMember:
 		k := memberKeyOf(o.Before.AccountID, o.Before.Email)
 		stored, ok := d.members[k]
@@ -329,6 +344,33 @@ func (d *MemoryDirectory) applyLocked(op Operation) (int64, error) {
 		after := o.After
 		after.Email = k.email
 		d.members[k] = after
+		d.bumpLocked(k.account)
+	case RemoveMember:
+		k := memberKeyOf(o.Before.AccountID, o.Before.Email)
+		stored, ok := d.members[k]
+		if !ok {
+			return 0, notFoundf("no member %s in account %s", k.email, k.account)
+		}
+		before := o.Before
+		before.Email = k.email
+		if !sameMember(stored, before) {
+			return 0, conflictf("the member %s in account %s changed since it was read", k.email, k.account)
+		}
+		delete(d.members, k)
+		d.bumpLocked(k.account)
+	case UpdateAccount:
+		stored, ok := d.accounts[o.Before.ID]
+		if !ok {
+			return 0, notFoundf("no account with id %q", o.Before.ID)
+		}
+		if stored.Revision != o.Before.Revision {
+			return 0, conflictf("the account %s or one of its members changed since it was read", o.Before.ID)
+		}
+		after := o.After
+		after.VerifiedDomains = normalizeAll(after.VerifiedDomains)
+		after.BreakGlass = normalizeAll(after.BreakGlass)
+		after.Revision = stored.Revision + 1
+		d.accounts[stored.ID] = after
 	case AppendAudit:
 		return d.appendLocked(o.Entry), nil
 	default:

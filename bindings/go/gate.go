@@ -282,6 +282,18 @@ func (g *Gate) AddMember(accountID, email string, role Role, hasPassword bool) e
 	})
 }
 
+// RemoveMember removes a member (and their break-glass name), audited MEMBER_REMOVED. ErrNotFound
+// when the email is not a member. An *Error with CodePolicyDenied (audited MEMBER_REMOVE_REFUSED) when
+// the account enforces SSO and the removal would leave it without an active owner or admin who has
+// signed in through SSO: the lockout guard of ApplySSOMode. Decided on the account's revision, so an
+// enforcement or removal by another process meanwhile makes it decide again; ErrStoreConflict when
+// they kept changing under it.
+func (g *Gate) RemoveMember(accountID, email string) error {
+	return g.call("ssogate_gate_remove_member", func(h capi.Struct_SS_ssogate_gate, e capi.Struct_SS_ssogate_error) int {
+		return capi.Ssogate_gate_remove_member(h, accountID, email, e)
+	})
+}
+
 // Invite is an invitation: mail the user a link with Token; their next SSO login joins the account.
 type Invite struct {
 	Token     string

@@ -293,6 +293,44 @@ func TestGateBreakGlassIsForOwnersAndAdminsWhoAreMembersNow(t *testing.T) {
 	}
 }
 
+func TestGateRemoveMemberKeepsALinkedOwnerOnAnEnforcedAccount(t *testing.T) {
+	f := newGateFixture(t, "memory:")
+	for _, m := range []struct {
+		email string
+		role  ssogate.Role
+	}{{"alice@example.com", ssogate.RoleOwner}, {"pat@example.com", ssogate.RoleMember}} {
+		if err := f.gate.AddMember("acme", m.email, m.role, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectOutcome(t, f.consume(t, "alice@example.com"), ssogate.GateOutcomeLogin, "FIRST_SSO_LOGIN")
+	if p, err := f.gate.ApplySSOMode("acme", ssogate.SSOModeEnforced, false); err != nil || !p.Applied {
+		t.Fatalf("enforcing: %+v, %v", p, err)
+	}
+	// Alice is the only owner who signed in through SSO: removing her would lock the account out.
+	var e *ssogate.Error
+	if err := f.gate.RemoveMember("acme", "alice@example.com"); !errors.Is(err, ssogate.ErrPolicyDenied) ||
+		!errors.As(err, &e) || !strings.Contains(e.Message, "LOCKOUT_GUARD") {
+		t.Fatalf("removing the last linked owner: %v; want ErrPolicyDenied naming LOCKOUT_GUARD", err)
+	}
+	if m, err := f.gate.FindMember("acme", "alice@example.com"); err != nil || m == nil {
+		t.Fatalf("alice after the refusal: %v, %v", m, err)
+	}
+	if err := f.gate.RemoveMember("acme", "Pat@Example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := f.gate.FindMember("acme", "pat@example.com"); m != nil || err != nil {
+		t.Errorf("pat after the removal: %+v, %v", m, err)
+	}
+	rows, err := f.gate.ReadAudit("acme", 0, 0)
+	if err != nil || rows[len(rows)-1].Outcome != "MEMBER_REMOVED" || rows[len(rows)-1].Email != "pat@example.com" {
+		t.Errorf("last audit row: %+v, %v", rows[len(rows)-1], err)
+	}
+	if err := f.gate.RemoveMember("acme", "pat@example.com"); !errors.Is(err, ssogate.ErrNotFound) {
+		t.Errorf("removing a non-member: %v; want ErrNotFound", err)
+	}
+}
+
 func TestGateRefusesVerifiedDomainsNoAddressCanHave(t *testing.T) {
 	g, err := ssogate.OpenGate("memory:", "")
 	if err != nil {

@@ -203,8 +203,19 @@ public:
         const st::Change c = st::normalized(change);
         const std::string json = st::to_json(c);
         ssogate_json_out out;
-        check(cb_.apply(cb_.user_data, json.data(), json.size(), &out), "apply", may_not_find | may_conflict,
-              refusal(c, Code::not_found), refusal(c, Code::store_conflict));
+        const int rc = cb_.apply(cb_.user_data, json.data(), json.size(), &out);
+        try {
+            check(rc, "apply", may_not_find | may_conflict, refusal(c, Code::not_found),
+                  refusal(c, Code::store_conflict));
+        } catch (const ssogate::core::Error &e) {
+            if (e.code() != Code::store_unavailable || !has_newer_op(c)) throw;
+            // A host written before these operations existed fails them as it fails any unknown
+            // one; say which operation that may be, so that the fix (teach the host) is plain.
+            ssogate::core::fail(Code::store_unavailable,
+                                std::string(e.what()) +
+                                    "; the change holds update_account or remove_member, operations a host directory "
+                                    "written for an older ssogate may not know (see ssogate_directory_callbacks)");
+        }
         std::size_t audits = 0;
         for (const auto &op : c.ops) audits += std::holds_alternative<st::AppendAudit>(op) ? 1 : 0;
         std::vector<std::int64_t> seqs;
@@ -225,7 +236,8 @@ private:
             const bool takes =
                 std::holds_alternative<st::TakeInvite>(op) || std::holds_alternative<st::TakeJoinToken>(op);
             const bool member =
-                std::holds_alternative<st::InsertMember>(op) || std::holds_alternative<st::UpdateMember>(op);
+                std::holds_alternative<st::InsertMember>(op) || std::holds_alternative<st::UpdateMember>(op) ||
+                std::holds_alternative<st::RemoveMember>(op) || std::holds_alternative<st::UpdateAccount>(op);
             if (member || (takes && code == Code::not_found)) can.push_back(&op);
         }
         if (can.size() == 1) {
@@ -238,6 +250,14 @@ private:
         std::string names;
         for (const auto *op : can) names += (names.empty() ? "" : ", ") + std::string(st::op_name(*op));
         return "a precondition of the change did not hold (one of: " + names + ")";
+    }
+
+    static bool has_newer_op(const st::Change &c) {
+        for (const auto &op : c.ops) {
+            if (std::holds_alternative<st::UpdateAccount>(op) || std::holds_alternative<st::RemoveMember>(op))
+                return true;
+        }
+        return false;
     }
 
     static std::string returned(const char *callback) {

@@ -268,6 +268,15 @@ int ssogate_gate_add_member(ssogate_gate *gate, const char *account_id, size_t a
     });
 }
 
+int ssogate_gate_remove_member(ssogate_gate *gate, const char *account_id, size_t account_id_len, const char *email,
+                               size_t email_len, ssogate_error *err) noexcept {
+    return admin_call(err, [&] {
+        require(gate, "ssogate_gate_remove_member")
+            .remove_member(ssogate::capi::input(account_id, account_id_len, "account_id"),
+                           ssogate::capi::input(email, email_len, "email"));
+    });
+}
+
 ssogate_invite *ssogate_gate_invite(ssogate_gate *gate, const char *account_id, size_t account_id_len,
                                     const char *email, size_t email_len, int role, int64_t ttl_seconds,
                                     ssogate_error *err) noexcept {

@@ -169,6 +169,12 @@ void bind_gate(py::module_ &m) {
         },
         py::arg("gate"), py::arg("account_id"), py::arg("email"), py::arg("role"), py::arg("has_password"));
     m.def(
+        "gate_remove_member",
+        [](const Gate &g, const std::string &account, const std::string &email) {
+            nogil(g, [&](const ssogate::Gate &x) { x.remove_member(account, email); });
+        },
+        py::arg("gate"), py::arg("account_id"), py::arg("email"));
+    m.def(
         "gate_invite",
         [](const Gate &g, const std::string &account, const std::string &email, int role, std::int64_t ttl) {
             const auto inv = nogil(g, [&](const ssogate::Gate &x) {

@@ -67,6 +67,8 @@ from ._directory import (
     TakeInvite,
     TakeJoinToken,
     UpdateMember,
+    UpdateAccount,
+    RemoveMember,
     normalize_email,
 )
 from ._login import (
@@ -158,6 +160,8 @@ __all__ = [
     "TakeJoinToken",
     "InsertMember",
     "UpdateMember",
+    "UpdateAccount",
+    "RemoveMember",
     "AppendAudit",
     "Account",
     "ConnectionRecord",

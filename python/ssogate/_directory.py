@@ -62,6 +62,8 @@ __all__ = [
     "TakeJoinToken",
     "InsertMember",
     "UpdateMember",
+    "UpdateAccount",
+    "RemoveMember",
     "AppendAudit",
     "Operation",
     "NativeDirectory",
@@ -80,6 +82,9 @@ class Account:
     sso_mode: str = "mixed"  #: "mixed" or "enforced"
     verified_domains: Tuple[str, ...] = ()  #: lower-case
     break_glass: Tuple[str, ...] = ()  #: member emails that keep password login under enforcement
+    #: Moves forward at every change to the account or its members; UpdateAccount compares it. Read
+    #: from the store (ignored by put_account).
+    revision: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,13 +179,36 @@ class UpdateMember:
 
 
 @dataclasses.dataclass(frozen=True)
+class RemoveMember:
+    """Deletes the member only if the stored row equals ``before`` in every field: NotFound when there
+    is no such member, StoreConflict when the stored row differs. Moves the account's revision."""
+
+    before: Member
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateAccount:
+    """Replaces the account with ``after`` only if its stored ``revision`` still equals
+    ``before.revision`` (a compare-and-swap): NotFound when there is no such account, StoreConflict
+    when the revision moved. ``after.revision`` is ``before.revision + 1``; store it. ``after`` may
+    equal ``before`` but for the revision: the change then proves that nothing moved since the read.
+
+    InsertMember, UpdateMember and RemoveMember move their account's revision forward (+1) in the
+    same transaction: that is what serialises the lockout guard against member changes made by other
+    processes or nodes."""
+
+    before: Account
+    after: Account
+
+
+@dataclasses.dataclass(frozen=True)
 class AppendAudit:
     """Appends the row (its ``seq`` is 0) under the next sequence number. No precondition."""
 
     entry: AuditRow
 
 
-Operation = Union[TakeInvite, TakeJoinToken, InsertMember, UpdateMember, AppendAudit]
+Operation = Union[TakeInvite, TakeJoinToken, InsertMember, UpdateMember, AppendAudit, UpdateAccount, RemoveMember]
 
 
 class Directory(abc.ABC):
@@ -348,7 +376,10 @@ class MemoryDirectory(Directory):
             break_glass=tuple(normalize_email(e) for e in account.break_glass),
         )
         with self._lock:
-            self._accounts[account.id] = account
+            stored = self._accounts.get(account.id)
+            self._accounts[account.id] = dataclasses.replace(
+                account, revision=0 if stored is None else stored.revision + 1
+            )
 
     def find_account(self, account_id: str) -> Optional[Account]:
         with self._lock:
@@ -432,10 +463,12 @@ class MemoryDirectory(Directory):
     def apply(self, change: Sequence[Operation]) -> Sequence[int]:
         with self._lock:  # one transaction: put everything back if an operation fails
             saved = (dict(self._invites), dict(self._join_tokens), dict(self._members), len(self._audit))
+            accounts = dict(self._accounts)
             try:
                 return [seq for op in change for seq in self._apply_locked(op)]
             except BaseException:
                 self._invites, self._join_tokens, self._members = saved[0], saved[1], saved[2]
+                self._accounts = accounts
                 del self._audit[saved[3]:]
                 raise
 
@@ -457,6 +490,7 @@ class MemoryDirectory(Directory):
             if (m.account_id, m.email) in self._members:
                 raise StoreConflict(f"{m.email} is already a member of account {m.account_id}")
             self._members[(m.account_id, m.email)] = m
+            self._bump_locked(m.account_id)
         elif isinstance(op, UpdateMember):
             before = dataclasses.replace(op.before, email=normalize_email(op.before.email))
             key = (before.account_id, before.email)
@@ -466,6 +500,24 @@ class MemoryDirectory(Directory):
             if stored != before:
                 raise StoreConflict(f"the member {key[1]} in account {key[0]} changed since it was read")
             self._members[key] = dataclasses.replace(op.after, email=key[1])
+            self._bump_locked(key[0])
+        elif isinstance(op, RemoveMember):
+            before = dataclasses.replace(op.before, email=normalize_email(op.before.email))
+            key = (before.account_id, before.email)
+            stored = self._members.get(key)
+            if stored is None:
+                raise NotFound(f"no member {key[1]} in account {key[0]}")
+            if stored != before:
+                raise StoreConflict(f"the member {key[1]} in account {key[0]} changed since it was read")
+            del self._members[key]
+            self._bump_locked(key[0])
+        elif isinstance(op, UpdateAccount):
+            account = self._accounts.get(op.before.id)
+            if account is None:
+                raise NotFound(f'no account with id "{op.before.id}"')
+            if account.revision != op.before.revision:
+                raise StoreConflict(f"the account {op.before.id} or one of its members changed since it was read")
+            self._accounts[account.id] = dataclasses.replace(op.after, revision=account.revision + 1)
         elif isinstance(op, AppendAudit):
             return [self._append_locked(op.entry)]
         else:
@@ -473,6 +525,11 @@ class MemoryDirectory(Directory):
         return []
 
     # Callers hold self._lock.
+    def _bump_locked(self, account_id: str) -> None:
+        account = self._accounts.get(account_id)
+        if account is not None:
+            self._accounts[account_id] = dataclasses.replace(account, revision=account.revision + 1)
+
     def _require_account(self, account_id: str) -> None:
         if account_id not in self._accounts:
             raise NotFound(f'no account with id "{account_id}"')
@@ -511,6 +568,7 @@ def _account_out(a: Account) -> Dict[str, Any]:
         "sso_mode": a.sso_mode,
         "verified_domains": list(a.verified_domains),
         "break_glass": list(a.break_glass),
+        "revision": a.revision,
     }
 
 
@@ -567,7 +625,9 @@ def _audit_out(r: AuditRow) -> Dict[str, Any]:
 
 
 def _account_in(d: Dict[str, Any]) -> Account:
-    return Account(d["id"], d["name"], d["sso_mode"], tuple(d["verified_domains"]), tuple(d["break_glass"]))
+    return Account(
+        d["id"], d["name"], d["sso_mode"], tuple(d["verified_domains"]), tuple(d["break_glass"]), d.get("revision", 0)
+    )
 
 
 def _connection_in(d: Dict[str, Any]) -> ConnectionRecord:
@@ -716,6 +776,10 @@ def _operation_in(d: Dict[str, Any]) -> Operation:
         return UpdateMember(_member_in(d["before"]), _member_in(d["after"]))
     if op == "append_audit":
         return AppendAudit(_audit_in(d["entry"]))
+    if op == "update_account":
+        return UpdateAccount(_account_in(d["before"]), _account_in(d["after"]))
+    if op == "remove_member":
+        return RemoveMember(_member_in(d["before"]))
     raise ValueError(f"the library sent a directory operation this binding does not know: {op!r}")
 
 

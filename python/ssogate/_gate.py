@@ -451,6 +451,16 @@ class Gate:
             _flag(has_password, "has_password"),
         )
 
+    def remove_member(self, account_id: str, email: str) -> None:
+        """Removes a member (and their break-glass name), audited ``MEMBER_REMOVED``.
+
+        ``NotFound`` when the email is not a member. ``InvalidArgument`` with ``Code.POLICY_DENIED``
+        (audited ``MEMBER_REMOVE_REFUSED``) when the account enforces SSO and the removal would leave it
+        without an active owner or admin who has signed in through SSO: the lockout guard of
+        :meth:`set_sso_mode`. Decided on the account's revision, so an enforcement or removal by another
+        process meanwhile makes it decide again; ``StoreConflict`` when they kept changing under it."""
+        _ssogate.gate_remove_member(self._native, _text(account_id, "account_id"), _text(email, "email"))
+
     def invite(self, account_id: str, email: str, *, role: str = "member", ttl_seconds: int = 7 * 86400) -> Invite:
         """Invites ``email``; their next SSO login joins the account as ``role``.
 

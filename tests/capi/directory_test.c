@@ -578,24 +578,85 @@ static int take_join_token(host_directory *d, const char *op) {
     return SSOGATE_NOT_FOUND;
 }
 
-static int insert_member(host_directory *d, const char *op) {
+/* Every member operation moves its account's revision (kept in the account's JSON) forward, in the same
+ * change, so that an update_account decided on the member list read before it is refused. */
+static int bump_revision(host_directory *d, const char *account_id, change_memory *mem) {
+    account_row *a = account_by_id(d, account_id);
+    if (a == NULL) return 0;
+    char number[32];
+    snprintf(number, sizeof number, "%lld", (long long)(get_int(a->json, "revision") + 1));
+    const size_t len = strlen(a->json);
+    char *next = malloc(len + sizeof number + 16);
+    if (next == NULL) return -1;
+    const char *at = strstr(a->json, "\"revision\":");
+    if (at != NULL) { /* replace the number */
+        const char *value = at + strlen("\"revision\":");
+        const char *rest = value;
+        while (*rest == '-' || (*rest >= '0' && *rest <= '9')) rest++;
+        snprintf(next, len + sizeof number + 16, "%.*s%s%s", (int)(value - a->json), a->json, number, rest);
+    } else { /* add it before the closing brace */
+        snprintf(next, len + sizeof number + 16, "%.*s,\"revision\":%s}", (int)(len - 1), a->json, number);
+    }
+    mem->dropped[mem->n_dropped++] = a->json; /* freed when the change commits */
+    mem->fresh[mem->n_fresh++] = next;        /* freed if it fails */
+    a->json = next;
+    return 0;
+}
+
+static int insert_member(host_directory *d, const char *op, change_memory *mem) {
     member_row m;
     if (op_member(op, "member", &m) != 0) return -1;
     if (account_by_id(d, m.account_id) == NULL) return SSOGATE_NOT_FOUND;
     if (member_by_key(d, m.account_id, m.email) != NULL) return SSOGATE_STORE_CONFLICT;
     if (d->n_members == MAX_ROWS) return -1;
     d->members[d->n_members++] = m;
-    return 0;
+    return bump_revision(d, m.account_id, mem);
 }
 
-static int update_member(host_directory *d, const char *op) {
+static int update_member(host_directory *d, const char *op, change_memory *mem) {
     member_row before, after;
     if (op_member(op, "before", &before) != 0 || op_member(op, "after", &after) != 0) return -1;
     member_row *stored = member_by_key(d, before.account_id, before.email);
     if (stored == NULL) return SSOGATE_NOT_FOUND;
     if (!same_member(stored, &before) && !d->no_compare_and_swap) return SSOGATE_STORE_CONFLICT;
     *stored = after;
-    return 0;
+    return bump_revision(d, before.account_id, mem);
+}
+
+/* This host keeps the account JSON verbatim, the revision in it (0 before any update_account or member
+ * operation); it compares revisions and stores "after", which carries the next one. */
+static int update_account(host_directory *d, const char *op, change_memory *mem) {
+    char *before = get_obj(op, "before");
+    char *after = get_obj(op, "after");
+    char id[64];
+    int rc = -1;
+    if (before != NULL && after != NULL && get_str(before, "id", id, sizeof id)) {
+        account_row *a = account_by_id(d, id);
+        if (a == NULL) {
+            rc = SSOGATE_NOT_FOUND;
+        } else if (get_int(a->json, "revision") != get_int(before, "revision")) {
+            rc = SSOGATE_STORE_CONFLICT;
+        } else {
+            mem->dropped[mem->n_dropped++] = a->json; /* freed when the change commits */
+            mem->fresh[mem->n_fresh++] = after;       /* freed if it fails */
+            a->json = after;
+            after = NULL;
+            rc = 0;
+        }
+    }
+    free(before);
+    free(after);
+    return rc;
+}
+
+static int remove_member(host_directory *d, const char *op, change_memory *mem) {
+    member_row before;
+    if (op_member(op, "before", &before) != 0) return -1;
+    member_row *stored = member_by_key(d, before.account_id, before.email);
+    if (stored == NULL) return SSOGATE_NOT_FOUND;
+    if (!same_member(stored, &before)) return SSOGATE_STORE_CONFLICT;
+    *stored = d->members[--d->n_members];
+    return bump_revision(d, before.account_id, mem);
 }
 
 static int append_audit_op(host_directory *d, const char *op, buf *seqs, change_memory *mem) {
@@ -616,9 +677,11 @@ static int apply_op(host_directory *d, const char *op, buf *seqs, change_memory 
     if (!get_str(op, "op", name, sizeof name)) return -1;
     if (strcmp(name, "take_invite") == 0) return take_invite(d, op, mem);
     if (strcmp(name, "take_join_token") == 0) return take_join_token(d, op);
-    if (strcmp(name, "insert_member") == 0) return insert_member(d, op);
-    if (strcmp(name, "update_member") == 0) return update_member(d, op);
+    if (strcmp(name, "insert_member") == 0) return insert_member(d, op, mem);
+    if (strcmp(name, "update_member") == 0) return update_member(d, op, mem);
     if (strcmp(name, "append_audit") == 0) return append_audit_op(d, op, seqs, mem);
+    if (strcmp(name, "update_account") == 0) return update_account(d, op, mem);
+    if (strcmp(name, "remove_member") == 0) return remove_member(d, op, mem);
     return -1; /* an operation this store does not know: it cannot apply the change */
 }
 
@@ -899,6 +962,15 @@ static void test_host_directory(void) {
     d.fail_rc = 99;
     CHECK(ssogate_gate_add_break_glass(gate, S("acme"), S("alice@example.com"), err) == SSOGATE_STORE_UNAVAILABLE);
     CHECK_CONTAINS(ssogate_error_message(err), "the host's directory find_account callback returned 99");
+
+    /* A host that fails apply (as one written before update_account would fail that operation): the
+       message names the operations it may not know. */
+    d.fail_callback = "apply";
+    ssogate_enforcement *mode = ssogate_gate_apply_sso_mode(gate, S("acme"), SSOGATE_SSO_MODE_MIXED, 0, err);
+    CHECK(mode == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
+    CHECK_CONTAINS(ssogate_error_message(err), "the host's directory apply callback returned 99");
+    CHECK_CONTAINS(ssogate_error_message(err), "update_account or remove_member");
 
     /* confirm_join reads the token before redeeming it; a store that cannot answer refuses the join. */
     d.fail_callback = NULL;

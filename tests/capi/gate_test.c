@@ -293,6 +293,27 @@ static void test_audit(void) {
     CHECK_STR(ssogate_reason_name(12345), "UNKNOWN");
 }
 
+/* After test_password_and_enforcement (and test_audit, which counts acme's rows): acme enforces SSO and
+   alice is its only admin who signed in through SSO, so removing her is refused (the lockout guard);
+   pat can go; a non-member is NOT_FOUND. */
+static void test_remove_member(void) {
+    CHECK(ssogate_gate_remove_member(gate, S("acme"), S("alice@example.com"), err) == SSOGATE_POLICY_DENIED);
+    CHECK_CONTAINS(ssogate_error_message(err), "LOCKOUT_GUARD");
+    ssogate_member *m = ssogate_gate_find_member(gate, S("acme"), S("alice@example.com"), err);
+    CHECK(m != NULL);
+    ssogate_member_free(m);
+    CHECK(ssogate_gate_remove_member(gate, S("acme"), S("Pat@Example.com"), err) == SSOGATE_OK);
+    CHECK(ssogate_gate_find_member(gate, S("acme"), S("pat@example.com"), err) == NULL);
+    CHECK_CODE(err, SSOGATE_NOT_FOUND);
+    CHECK(ssogate_gate_remove_member(gate, S("acme"), S("pat@example.com"), err) == SSOGATE_NOT_FOUND);
+    CHECK(ssogate_gate_remove_member(NULL, S("acme"), S("pat@example.com"), err) == SSOGATE_INVALID_ARGUMENT);
+    ssogate_audit *a = ssogate_gate_read_audit(gate, S("acme"), 0, 0, err);
+    CHECK(a != NULL);
+    CHECK_STR(ssogate_audit_outcome(a, ssogate_audit_count(a) - 1), "MEMBER_REMOVED");
+    CHECK_STR(ssogate_audit_email(a, ssogate_audit_count(a) - 1), "pat@example.com");
+    ssogate_audit_free(a);
+}
+
 /* The index of the check named name in x; exits when absent. */
 static size_t check_index(const ssogate_explanation *x, const char *name) {
     size_t i;
@@ -399,6 +420,7 @@ int main(void) {
     test_sp_initiated();
     test_password_and_enforcement();
     test_audit();
+    test_remove_member();
     test_explain();
     ssogate_gate_free(gate);
     ssogate_connection_free(conn);

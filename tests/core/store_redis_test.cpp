@@ -229,7 +229,7 @@ TEST(store_redis, OpenStoresPutsSharedStateInRedisAndTheDirectoryElsewhere) {
 
     EXPECT_EQ(error_of([&] { open_stores(server.url()); }).code(), Code::store_location);
     EXPECT_EQ(error_of([&] { open_stores("sqlite:"); }).code(), Code::store_location);
-    EXPECT_EQ(error_of([&] { open_stores("postgres://x"); }).code(), Code::store_location);
+    EXPECT_EQ(error_of([&] { open_stores("mysql://x"); }).code(), Code::store_location);
     EXPECT_EQ(error_of([&] { open_stores("memory:", "memcached://x"); }).code(), Code::store_location);
     auto mem = open_stores("memory:");
     EXPECT_TRUE(mem.directory && mem.replay && mem.pending);

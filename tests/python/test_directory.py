@@ -515,6 +515,10 @@ class CallbackDirectory(ssogate.Directory):
                 self.tables = saved
                 raise
 
+    def _bump(self, account_id: str) -> None:
+        a = self._find("accounts", id=account_id)
+        self._put("accounts", dataclasses.replace(a, revision=a.revision + 1), id=account_id)
+
     def _one(self, op: Any) -> List[int]:
         if isinstance(op, ssogate.TakeInvite):
             i = self._find("invites", account_id=op.account_id, email=op.email)
@@ -531,6 +535,7 @@ class CallbackDirectory(ssogate.Directory):
             if self._find("members", account_id=op.member.account_id, email=op.member.email) is not None:
                 raise ssogate.StoreConflict("member exists")
             self.tables["members"].append(op.member)
+            self._bump(op.member.account_id)
         elif isinstance(op, ssogate.UpdateMember):
             m = self._find("members", account_id=op.before.account_id, email=op.before.email)
             if m is None:
@@ -538,6 +543,22 @@ class CallbackDirectory(ssogate.Directory):
             if self._cas and m != op.before:
                 raise ssogate.StoreConflict("changed")
             self._put("members", op.after, account_id=m.account_id, email=m.email)
+            self._bump(m.account_id)
+        elif isinstance(op, ssogate.RemoveMember):
+            m = self._find("members", account_id=op.before.account_id, email=op.before.email)
+            if m is None:
+                raise ssogate.NotFound("no member")
+            if m != op.before:
+                raise ssogate.StoreConflict("changed")
+            self.tables["members"].remove(m)
+            self._bump(m.account_id)
+        elif isinstance(op, ssogate.UpdateAccount):
+            a = self._find("accounts", id=op.before.id)
+            if a is None:
+                raise ssogate.NotFound("no account")
+            if a.revision != op.before.revision:
+                raise ssogate.StoreConflict("changed")
+            self._put("accounts", op.after, id=a.id)
         else:
             seq = len(self.tables["audit"]) + 1
             self.tables["audit"].append(op.entry._replace(seq=seq))

@@ -178,6 +178,31 @@ def test_break_glass_is_for_owners_and_admins_who_are_members_now(gate: ssogate.
     assert gate.decide_password_login("acme", "boss@example.com").reason == "BREAK_GLASS"
 
 
+def test_remove_member_keeps_a_linked_owner_on_an_enforced_account(
+    gate: ssogate.Gate, idp: TestIdp, conn: ssogate.Connection
+) -> None:
+    gate.add_member("acme", "alice@example.com", role="owner", has_password=True)
+    gate.add_member("acme", "pat@example.com", has_password=True)
+    assert consume(gate, idp, conn, "alice@example.com").reason == "FIRST_SSO_LOGIN"
+    assert gate.apply_sso_mode("acme", "enforced").applied
+    # Alice is the only owner who signed in through SSO: removing her would lock the account out.
+    with pytest.raises(ssogate.InvalidArgument) as refused:
+        gate.remove_member("acme", "alice@example.com")
+    assert refused.value.code == ssogate.Code.POLICY_DENIED and "LOCKOUT_GUARD" in refused.value.message
+    assert gate.find_member("acme", "alice@example.com") is not None
+    assert gate.read_audit("acme")[-1].outcome == "MEMBER_REMOVE_REFUSED"
+    gate.remove_member("acme", "Pat@Example.com")
+    assert gate.find_member("acme", "pat@example.com") is None
+    assert (gate.read_audit("acme")[-1].outcome, gate.read_audit("acme")[-1].email) == (
+        "MEMBER_REMOVED", "pat@example.com")
+    with pytest.raises(ssogate.NotFound):
+        gate.remove_member("acme", "pat@example.com")
+    # Mixed again: the last owner may go.
+    gate.apply_sso_mode("acme", "mixed")
+    gate.remove_member("acme", "alice@example.com")
+    assert gate.list_members("acme") == []
+
+
 def test_audit_rows_and_admin_errors(gate: ssogate.Gate) -> None:
     with pytest.raises(ssogate.StoreError) as e:
         gate.create_account("acme", "again")

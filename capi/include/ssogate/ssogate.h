@@ -1053,7 +1053,8 @@ SSOGATE_API void ssogate_email_normalize(char *email, size_t email_len) SSOGATE_
  * and domains are lower-case (the library passes them lower-cased), ints are Unix seconds or sequence
  * numbers (int64):
  *
- * account {"id", "name", "sso_mode": "mixed"|"enforced", "verified_domains": [str], "break_glass": [str]};
+ * account {"id", "name", "sso_mode": "mixed"|"enforced", "verified_domains": [str], "break_glass": [str],
+ * optional "revision": int (see update_account)};
  * connection {"id", "account_id", "json": the connection's JSON verbatim, "enabled": bool};
  * member {"account_id", "email", "role": "owner"|"admin"|"member", "status": "active"|"disabled",
  * "has_password": bool, "joined_via": "password"|"sso", "sso_linked": bool, "last_sso_login": int (0 =
@@ -1100,6 +1101,24 @@ SSOGATE_API void ssogate_email_normalize(char *email, size_t email_len) SSOGATE_
  * {"op": "append_audit", "entry": audit row}: appends the row (its "seq" is 0), giving it the next
  * sequence number: > 0 and greater than every earlier row's. No precondition. This is the only way
  * rows enter the audit log, which only grows.
+ *
+ * {"op": "update_account", "before": account, "after": account}, both with "revision": int:
+ * replaces the account's settings with "after" only if the stored account is still "before" (a
+ * compare-and-swap); SSOGATE_NOT_FOUND when there is no such account, SSOGATE_STORE_CONFLICT when it
+ * changed. "after" may equal "before" but for its revision (before's + 1): the change then only
+ * proves that nothing moved since the read. An account carries "revision" (int; 0 when left out): the
+ * host keeps it, compares it here, stores after's, and moves it forward (+1) at every insert_member,
+ * update_member and remove_member of the account in the same transaction. That is what serialises the
+ * lockout guard (ssogate_gate_apply_sso_mode, ssogate_gate_remove_member) against member changes made
+ * by other processes or nodes; ssogate_test_directory_contract checks it.
+ *
+ * {"op": "remove_member", "before": member}: deletes the member row only if the stored row equals
+ * "before" in every field; SSOGATE_NOT_FOUND when there is no such member, SSOGATE_STORE_CONFLICT when
+ * the stored row differs.
+ *
+ * update_account and remove_member came after the other operations: a host written before them must
+ * learn them (it fails them as any unknown operation, and set_sso_mode, break-glass and remove_member
+ * then fail with SSOGATE_STORE_UNAVAILABLE, the message naming these operations).
  *
  * On success apply answers, through seqs_out, a JSON array of the seqs given to the change's
  * append_audit rows, in order (e.g. [41]; [] or nothing when the change has none).
@@ -2118,6 +2137,18 @@ SSOGATE_API int ssogate_gate_set_connection_enabled(ssogate_gate *gate, const ch
 SSOGATE_API int ssogate_gate_add_member(ssogate_gate *gate, const char *account_id, size_t account_id_len,
                                         const char *email, size_t email_len, int role, int has_password,
                                         ssogate_error *err) SSOGATE_NOEXCEPT;
+/**
+ * Removes a member from the account, with their break-glass name, in one change with its audit row
+ * (MEMBER_REMOVED). SSOGATE_NOT_FOUND when the email is not a member. SSOGATE_POLICY_DENIED (audit row
+ * MEMBER_REMOVE_REFUSED, the message saying why) when the account enforces SSO and the removal would
+ * leave it without an active owner or admin who has signed in through SSO: the lockout guard of
+ * ssogate_gate_apply_sso_mode, over the members without this one. The decision is written only if the
+ * account and its members are as they were read (a compare-and-swap on the account's revision), so an
+ * enforcement or another removal made meanwhile by another process or node makes it decide again.
+ * SSOGATE_STORE_CONFLICT when they kept changing under it.
+ */
+SSOGATE_API int ssogate_gate_remove_member(ssogate_gate *gate, const char *account_id, size_t account_id_len,
+                                           const char *email, size_t email_len, ssogate_error *err) SSOGATE_NOEXCEPT;
 
 /** An invite: immutable. */
 typedef struct ssogate_invite ssogate_invite;

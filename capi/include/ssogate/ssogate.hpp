@@ -1478,6 +1478,12 @@ public:
         err.check(ssogate_gate_add_member(h_, account_id.data(), account_id.size(), email.data(), email.size(),
                                           static_cast<int>(role), has_password ? 1 : 0, err.get()));
     }
+    // Throws Error POLICY_DENIED when the lockout guard refuses (see ssogate_gate_remove_member).
+    void remove_member(std::string_view account_id, std::string_view email) const {
+        detail::ErrorSlot err;
+        err.check(ssogate_gate_remove_member(h_, account_id.data(), account_id.size(), email.data(), email.size(),
+                                             err.get()));
+    }
     Invite invite(std::string_view account_id, std::string_view email, Role role, std::int64_t ttl_seconds) const {
         detail::ErrorSlot err;
         ssogate_invite *h = ssogate_gate_invite(h_, account_id.data(), account_id.size(), email.data(), email.size(),

@@ -165,10 +165,9 @@ void Gate::create_account(std::string_view id, std::string_view name,
         if (std::find(a.verified_domains.begin(), a.verified_domains.end(), domain) == a.verified_domains.end())
             a.verified_domains.push_back(std::move(domain));
     }
-    std::lock_guard lock(admin_mu_);
-    if (stores_.directory->find_account(account_id))
-        fail(Code::store_conflict, "an account with id \"" + account_id + "\" already exists");
-    stores_.directory->put_account(a);
+    // One statement decides: of two creates of one id (threads, processes, nodes) exactly one inserts,
+    // the other gets store_conflict.
+    stores_.directory->insert_account(a);
     std::string detail = "name \"" + a.name + "\"";
     for (const auto &d : a.verified_domains) detail += (&d == &a.verified_domains.front() ? "; domains " : ", ") + d;
     stores_.directory->append_audit(audit(account_id, {}, {}, "ACCOUNT_CREATED", "ADMIN", detail));
@@ -186,68 +185,155 @@ policy::EnforcementPreview Gate::preview_enforcement(std::string_view account_id
     return policy::preview_enforcement(settings_of(a), members, has_enabled, false);
 }
 
+namespace {
+
+std::vector<policy::MemberSummary> summaries(const std::vector<store::Member> &members, std::string_view except = {}) {
+    std::vector<policy::MemberSummary> out;
+    for (const auto &m : members) {
+        if (m.email != except) out.push_back({m.email, m.role, m.status, m.sso_linked});
+    }
+    return out;
+}
+
+// Whether a change refused by the store was refused because someone else's write landed since the
+// read (the decision is then made again on fresh facts).
+bool lost_race(const Error &e) { return e.code() == Code::store_conflict || e.code() == Code::not_found; }
+
+}  // namespace
+
+// The account's settings are written with a compare-and-swap on the revision read with the member
+// list: a member removed or demoted (or the account edited) by another process between the preview
+// and the write makes the store refuse, and the preview runs again on what is there now. admin_mu_
+// only spares this process's threads the retry.
 ModeChange Gate::set_sso_mode(std::string_view account_id, policy::SsoMode mode, bool force) {
     std::lock_guard lock(admin_mu_);
-    store::Account a = require_account(account_id);
-    std::vector<policy::MemberSummary> members;
-    for (const auto &m : stores_.directory->list_members(a.id)) {
-        members.push_back({m.email, m.role, m.status, m.sso_linked});
+    for (int attempt = 1;; ++attempt) {
+        const store::Account a = require_account(account_id);
+        const auto members = summaries(stores_.directory->list_members(a.id));
+        const bool has_enabled = !first_enabled_connection(a.id).empty();
+        ModeChange change;
+        change.preview = policy::preview_enforcement(settings_of(a), members, has_enabled, force);
+        change.applied = mode == policy::SsoMode::mixed || change.preview.allowed;
+        change.mode = change.applied ? mode : a.sso_mode;
+        std::string detail = std::string(policy::to_string(a.sso_mode)) + " -> " + policy::to_string(mode);
+        if (mode == policy::SsoMode::enforced) detail += "; " + change.preview.detail;
+        const char *reason = mode == policy::SsoMode::enforced ? policy::reason_name(change.preview.reason) : "ADMIN";
+        store::Change c;
+        if (change.applied) {
+            store::Account after = a;
+            after.sso_mode = mode;
+            c.ops.emplace_back(store::UpdateAccount{a, after});
+        }
+        c.ops.emplace_back(store::AppendAudit{
+            audit(a.id, {}, {}, change.applied ? "SSO_MODE_CHANGED" : "SSO_MODE_REFUSED", reason, detail)});
+        try {
+            stores_.directory->apply(c);
+            return change;
+        } catch (const Error &e) {
+            if (!lost_race(e) || attempt >= kMaxDecisionAttempts) throw;
+        }
     }
-    const bool has_enabled = !first_enabled_connection(a.id).empty();
-    ModeChange change;
-    change.preview = policy::preview_enforcement(settings_of(a), members, has_enabled, force);
-    change.applied = mode == policy::SsoMode::mixed || change.preview.allowed;
-    const policy::SsoMode before = a.sso_mode;
-    if (change.applied) {
-        a.sso_mode = mode;
-        stores_.directory->put_account(a);
-    }
-    change.mode = a.sso_mode;
-    std::string detail = std::string(policy::to_string(before)) + " -> " + policy::to_string(mode);
-    if (mode == policy::SsoMode::enforced) detail += "; " + change.preview.detail;
-    const char *reason = mode == policy::SsoMode::enforced ? policy::reason_name(change.preview.reason) : "ADMIN";
-    stores_.directory->append_audit(
-        audit(a.id, {}, {}, change.applied ? "SSO_MODE_CHANGED" : "SSO_MODE_REFUSED", reason, detail));
-    return change;
 }
 
 void Gate::add_break_glass(std::string_view account_id, std::string_view email) {
     const std::string e = require_email(email);
     std::lock_guard lock(admin_mu_);
-    store::Account a = require_account(account_id);
-    // Break-glass keeps password login when SSO is enforced, so that an owner or admin can repair the
-    // SSO setup during an IdP outage. Naming anyone else (a newcomer not yet added, an ordinary
-    // member) would hand that door to someone the account never made an admin.
-    const auto m = stores_.directory->find_member(a.id, e);
-    if (!m) {
-        fail(Code::not_found, e + " is not a member of account " + a.id +
-                                  ": break-glass members are owners or admins of the account; add them first");
+    for (int attempt = 1;; ++attempt) {
+        const store::Account a = require_account(account_id);
+        // Break-glass keeps password login when SSO is enforced, so that an owner or admin can repair
+        // the SSO setup during an IdP outage. Naming anyone else (a newcomer not yet added, an ordinary
+        // member) would hand that door to someone the account never made an admin.
+        const auto m = stores_.directory->find_member(a.id, e);
+        if (!m) {
+            fail(Code::not_found, e + " is not a member of account " + a.id +
+                                      ": break-glass members are owners or admins of the account; add them first");
+        }
+        if (m->role != policy::Role::owner && m->role != policy::Role::admin) {
+            fail(Code::policy_denied, e + " is a member of account " + a.id + " with role " +
+                                          policy::to_string(m->role) + ": break-glass is for owners and admins only");
+        }
+        if (m->status != policy::MemberStatus::active) {
+            fail(Code::policy_denied, e + " is a disabled " + policy::to_string(m->role) + " of account " + a.id +
+                                          ": re-enable them before naming them break-glass");
+        }
+        // Written even when the name is there already: the revision check then proves the member was
+        // still an active owner or admin when the row was written.
+        store::Account after = a;
+        if (std::find(after.break_glass.begin(), after.break_glass.end(), e) == after.break_glass.end())
+            after.break_glass.push_back(e);
+        const auto row =
+            audit(a.id, {}, e, "BREAK_GLASS_ADDED", "ADMIN", std::string("role ") + policy::to_string(m->role));
+        try {
+            stores_.directory->apply(store::Change{{store::UpdateAccount{a, after}, store::AppendAudit{row}}});
+            return;
+        } catch (const Error &err) {
+            if (!lost_race(err) || attempt >= kMaxDecisionAttempts) throw;
+        }
     }
-    if (m->role != policy::Role::owner && m->role != policy::Role::admin) {
-        fail(Code::policy_denied, e + " is a member of account " + a.id + " with role " + policy::to_string(m->role) +
-                                      ": break-glass is for owners and admins only");
-    }
-    if (m->status != policy::MemberStatus::active) {
-        fail(Code::policy_denied, e + " is a disabled " + policy::to_string(m->role) + " of account " + a.id +
-                                      ": re-enable them before naming them break-glass");
-    }
-    if (std::find(a.break_glass.begin(), a.break_glass.end(), e) == a.break_glass.end()) {
-        a.break_glass.push_back(e);
-        stores_.directory->put_account(a);
-    }
-    stores_.directory->append_audit(
-        audit(a.id, {}, e, "BREAK_GLASS_ADDED", "ADMIN", std::string("role ") + policy::to_string(m->role)));
 }
 
 void Gate::forget_break_glass(const std::string &account_id, const std::string &email, const char *why) {
     std::lock_guard lock(admin_mu_);
-    auto a = stores_.directory->find_account(account_id);
-    if (!a) return;
-    const auto it = std::find(a->break_glass.begin(), a->break_glass.end(), email);
-    if (it == a->break_glass.end()) return;
-    a->break_glass.erase(it);
-    stores_.directory->put_account(*a);
-    stores_.directory->append_audit(audit(a->id, {}, email, "BREAK_GLASS_REMOVED", "ADMIN", why));
+    for (int attempt = 1;; ++attempt) {
+        const auto a = stores_.directory->find_account(account_id);
+        if (!a) return;
+        store::Account after = *a;
+        const auto it = std::find(after.break_glass.begin(), after.break_glass.end(), email);
+        if (it == after.break_glass.end()) return;
+        after.break_glass.erase(it);
+        const auto row = audit(a->id, {}, email, "BREAK_GLASS_REMOVED", "ADMIN", why);
+        try {
+            stores_.directory->apply(store::Change{{store::UpdateAccount{*a, after}, store::AppendAudit{row}}});
+            return;
+        } catch (const Error &e) {
+            if (!lost_race(e) || attempt >= kMaxDecisionAttempts) throw;
+        }
+    }
+}
+
+// The same guard as set_sso_mode, over the members without this one: refused only when the account
+// enforces SSO and this removal is what would leave no active owner or admin who signed in through
+// SSO (an account already without one is not made worse by removing someone else). The removal is
+// written with the revision read with the member list, so a concurrent removal of the other owner,
+// or an enforcement, makes it decide again.
+void Gate::remove_member(std::string_view account_id, std::string_view email) {
+    const std::string e = require_email(email);
+    std::lock_guard lock(admin_mu_);
+    for (int attempt = 1;; ++attempt) {
+        const store::Account a = require_account(account_id);
+        const auto members = stores_.directory->list_members(a.id);
+        const auto m =
+            std::find_if(members.begin(), members.end(), [&](const store::Member &x) { return x.email == e; });
+        if (m == members.end()) fail(Code::not_found, e + " is not a member of account " + a.id);
+        store::Account after = a;
+        after.break_glass.erase(std::remove(after.break_glass.begin(), after.break_glass.end(), e),
+                                after.break_glass.end());
+        if (a.sso_mode == policy::SsoMode::enforced) {
+            const auto with = policy::preview_enforcement(settings_of(a), summaries(members), true, false);
+            const auto without = policy::preview_enforcement(settings_of(after), summaries(members, e), true, false);
+            if (with.allowed && !without.allowed) {
+                const std::string why = "removing " + e + " would leave account " + a.id +
+                                        ", which enforces SSO, without an active owner or admin who has signed in "
+                                        "through SSO (LOCKOUT_GUARD): link another owner or admin through SSO "
+                                        "first, or switch the account to mixed";
+                stores_.directory->append_audit(
+                    audit(a.id, {}, e, "MEMBER_REMOVE_REFUSED", policy::reason_name(without.reason), why));
+                fail(Code::policy_denied, why);
+            }
+        }
+        store::Change c{{store::UpdateAccount{a, after}, store::RemoveMember{*m}}};
+        c.ops.emplace_back(store::AppendAudit{
+            audit(a.id, {}, e, "MEMBER_REMOVED", "ADMIN", std::string("role ") + policy::to_string(m->role))});
+        if (after.break_glass.size() != a.break_glass.size())
+            c.ops.emplace_back(store::AppendAudit{
+                audit(a.id, {}, e, "BREAK_GLASS_REMOVED", "ADMIN", "the member was removed from the account")});
+        try {
+            stores_.directory->apply(c);
+            return;
+        } catch (const Error &err) {
+            if (!lost_race(err) || attempt >= kMaxDecisionAttempts) throw;
+        }
+    }
 }
 
 void Gate::add_connection(std::string_view account_id, const std::shared_ptr<const Connection> &connection,

@@ -18,8 +18,9 @@
 //
 // A Gate is thread-safe: the stores are, connections are immutable and cached (rebuilt from their
 // stored JSON once, and again only when another node replaced that JSON), and the admin calls that
-// read-modify-write an account hold one mutex. Several Gates (processes, nodes) may share one SQLite
-// file (SQLite serialises writers) or, for the replay cache and pending requests, one Redis.
+// change an account write it with a compare-and-swap on its revision (store::UpdateAccount), deciding
+// again when another process's write landed since the read. Several Gates (processes, nodes) may share
+// one SQLite file (SQLite serialises writers) or, for the replay cache and pending requests, one Redis.
 #pragma once
 
 #include "connection/connection.hpp"
@@ -147,6 +148,13 @@ public:
     std::shared_ptr<const Connection> connection(std::string_view connection_id);
     // joined_via is password when the member has one, else SSO. store_conflict when a member.
     void add_member(std::string_view account_id, std::string_view email, policy::Role role, bool has_password);
+    // Removes the member (and their break-glass name) in one change with its MEMBER_REMOVED audit row.
+    // not_found when the email is not a member. policy_denied (with a MEMBER_REMOVE_REFUSED audit row)
+    // when the account enforces SSO and the removal would leave it without an active owner or admin
+    // linked to SSO: the lockout guard of set_sso_mode, over the members without this one. Decided on
+    // the account's revision, so a concurrent enforcement or removal on another node makes it decide
+    // again rather than lock the account out.
+    void remove_member(std::string_view account_id, std::string_view email);
     std::optional<store::Member> find_member(std::string_view account_id, std::string_view email);
     // Returns the invite; its token is for the link the host mails. Replaces an earlier invite for
     // the same email. store_conflict when the email is already a member.
@@ -250,7 +258,7 @@ private:
     GateOptions options_;
     std::shared_mutex cache_mu_;
     std::map<std::string, CachedConnection, std::less<>> cache_;
-    std::mutex admin_mu_;  // serialises the read-modify-write admin calls on accounts
+    std::mutex admin_mu_;  // spares this process's admin calls on accounts the store's retries
     mutable std::mutex keys_mu_;
     std::shared_ptr<const crypto::DecryptionKeys> keys_ = std::make_shared<crypto::DecryptionKeys>();
 };

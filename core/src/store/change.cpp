@@ -21,15 +21,22 @@ struct overloaded : F... {
 template <class... F>
 overloaded(F...) -> overloaded<F...>;
 
+// Domains and break-glass emails as every store keeps them.
+void normalize_lists(Account &a) {
+    for (auto &d : a.verified_domains) d = util::lower_ascii(d);
+    for (auto &e : a.break_glass) e = util::normalize_email(e);
+}
+
 }  // namespace
 
 const char *op_name(const Operation &op) noexcept {
-    return std::visit(overloaded{[](const TakeInvite &) { return "take_invite"; },
-                                 [](const TakeJoinToken &) { return "take_join_token"; },
-                                 [](const InsertMember &) { return "insert_member"; },
-                                 [](const UpdateMember &) { return "update_member"; },
-                                 [](const AppendAudit &) { return "append_audit"; }},
-                      op);
+    return std::visit(
+        overloaded{
+            [](const TakeInvite &) { return "take_invite"; }, [](const TakeJoinToken &) { return "take_join_token"; },
+            [](const InsertMember &) { return "insert_member"; }, [](const UpdateMember &) { return "update_member"; },
+            [](const AppendAudit &) { return "append_audit"; }, [](const UpdateAccount &) { return "update_account"; },
+            [](const RemoveMember &) { return "remove_member"; }},
+        op);
 }
 
 Change normalized(const Change &change) {
@@ -50,7 +57,17 @@ Change normalized(const Change &change) {
                               [](AppendAudit &o) {
                                   o.entry.seq = 0;
                                   o.entry.email = normalize_email(o.entry.email);
-                              }},
+                              },
+                              [](UpdateAccount &o) {
+                                  normalize_lists(o.before);
+                                  normalize_lists(o.after);
+                                  if (o.before.id != o.after.id)
+                                      fail(Code::invalid_argument, "update_account: before is account " + o.before.id +
+                                                                       " but after is account " + o.after.id +
+                                                                       "; an update keeps the id");
+                                  o.after.revision = o.before.revision + 1;
+                              },
+                              [](RemoveMember &o) { o.before.email = normalize_email(o.before.email); }},
                    op);
     }
     return out;
@@ -72,7 +89,18 @@ void fail_precondition(const Operation &op, Code code) {
                                                : "the member " + member_text(o.before) +
                                                      " changed since it was read (another node or an admin wrote it)";
             },
-            [](const AppendAudit &) { return std::string("the audit row could not be appended"); }},
+            [](const AppendAudit &) { return std::string("the audit row could not be appended"); },
+            [&](const UpdateAccount &o) {
+                return code == Code::not_found ? "no account with id \"" + o.before.id + "\""
+                                               : "the account " + o.before.id +
+                                                     " or one of its members changed since it was read (another "
+                                                     "node or an admin wrote it)";
+            },
+            [&](const RemoveMember &o) {
+                return code == Code::not_found ? "no member " + member_text(o.before)
+                                               : "the member " + member_text(o.before) +
+                                                     " changed since it was read (another node or an admin wrote it)";
+            }},
         op);
     fail(code, why);
 }
@@ -86,6 +114,12 @@ std::vector<AuditEntry> ordered(std::deque<AuditEntry> rows, bool newest_first) 
 }
 
 }  // namespace
+
+void Directory::insert_account(const Account &account) {
+    if (find_account(account.id))
+        fail(Code::store_conflict, "an account with id \"" + account.id + "\" already exists");
+    put_account(account);
+}
 
 AuditEntry Directory::append_audit(const AuditEntry &entry) {
     const auto seqs = apply(Change{{AppendAudit{entry}}});

@@ -37,6 +37,11 @@ struct Account {
     policy::SsoMode sso_mode = policy::SsoMode::mixed;
     std::vector<std::string> verified_domains;  // lower-case
     std::vector<std::string> break_glass;       // member emails, lower-case
+    // Moves forward at every change to the account or its members (UpdateAccount, InsertMember,
+    // UpdateMember, RemoveMember, put_account), so that a decision read with one revision (the
+    // lockout guard over the member list, say) is refused by UpdateAccount if anything moved since.
+    // Read from the store; ignored by put_account and insert_account.
+    std::int64_t revision = 0;
 };
 
 struct ConnectionRecord {
@@ -124,8 +129,9 @@ struct TakeJoinToken {
     std::int64_t now = 0;
 };
 
-// Inserts the member. not_found when its account does not exist; store_conflict when a member with
-// its (account_id, email) exists. The account is checked first.
+// Inserts the member and moves its account's revision forward. not_found when its account does not
+// exist; store_conflict when a member with its (account_id, email) exists. The account is checked
+// first.
 struct InsertMember {
     Member member;
 };
@@ -133,10 +139,29 @@ struct InsertMember {
 // Replaces the member row only if the stored row still equals `before`, field by field (a
 // compare-and-swap on the whole row, so an admin's edit made since the read is never overwritten).
 // not_found when there is no member (account_id, email); store_conflict when the stored row differs.
-// `before` and `after` have the same (account_id, email) (invalid_argument otherwise).
+// `before` and `after` have the same (account_id, email) (invalid_argument otherwise). Moves the
+// account's revision forward.
 struct UpdateMember {
     Member before;
     Member after;
+};
+
+// Deletes the member row only if the stored row still equals `before`, field by field (the same
+// compare-and-swap as UpdateMember), and moves the account's revision forward. not_found when there
+// is no member (account_id, email); store_conflict when the stored row differs.
+struct RemoveMember {
+    Member before;
+};
+
+// Replaces the account's settings (name, SSO mode, verified domains, break-glass) with `after`'s only
+// if its stored revision still equals `before.revision` (a compare-and-swap: a change to the account
+// or to any of its members since the read makes it fail), and moves the revision forward. With
+// `after` equal to `before` it changes nothing but the revision: a guard that the decision's facts
+// still hold. not_found when there is no account; store_conflict when the revision moved. `before`
+// and `after` have the same id (invalid_argument otherwise); after.revision is ignored.
+struct UpdateAccount {
+    Account before;
+    Account after;
 };
 
 // Appends the row (its seq is ignored): the store gives it the next sequence number, greater than
@@ -145,7 +170,8 @@ struct AppendAudit {
     AuditEntry entry;
 };
 
-using Operation = std::variant<TakeInvite, TakeJoinToken, InsertMember, UpdateMember, AppendAudit>;
+using Operation =
+    std::variant<TakeInvite, TakeJoinToken, InsertMember, UpdateMember, AppendAudit, UpdateAccount, RemoveMember>;
 
 // Applied in order, in ONE transaction: either every operation takes effect, or (the first failed
 // precondition, or a store failure) none does, whatever ran before it in the same change.
@@ -154,11 +180,11 @@ struct Change {
 };
 
 // The operation's name in the change JSON and in messages: "take_invite", "take_join_token",
-// "insert_member", "update_member", "append_audit".
+// "insert_member", "update_member", "append_audit", "update_account", "remove_member".
 const char *op_name(const Operation &op) noexcept;
 
-// The change with emails lower-cased and audit seqs zeroed, as every backend stores it; throws
-// invalid_argument for an update_member whose before and after differ in key. Backends call it
+// The change with emails and domains lower-cased and audit seqs zeroed, as every backend stores it;
+// throws invalid_argument for an update_member or update_account whose before and after differ in key. Backends call it
 // first, so that each one checks the same things.
 Change normalized(const Change &change);
 
@@ -173,8 +199,13 @@ public:
     Directory(const Directory &) = delete;
     Directory &operator=(const Directory &) = delete;
 
-    // Accounts: insert or replace (settings such as the SSO mode change through this).
+    // Accounts: insert or replace (settings such as the SSO mode change through this; the Gate uses
+    // UpdateAccount instead, which cannot overwrite a change made since its read).
     virtual void put_account(const Account &account) = 0;
+    // Inserts a new account; store_conflict when one with its id exists (of two concurrent inserts of
+    // one id exactly one succeeds). This default checks then puts, which is atomic only within one
+    // process; the library's directories answer it in one statement.
+    virtual void insert_account(const Account &account);
     virtual std::optional<Account> find_account(std::string_view id) = 0;
 
     // Connections: insert or replace; the account must exist (not_found).

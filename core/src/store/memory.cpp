@@ -23,7 +23,18 @@ class MemoryDirectory final : public Directory {
 public:
     void put_account(const Account &a) override {
         std::lock_guard lock(mu_);
-        accounts_[a.id] = normalised(a);
+        Account copy = normalised(a);
+        auto it = accounts_.find(a.id);
+        copy.revision = it == accounts_.end() ? 0 : it->second.revision + 1;
+        accounts_[a.id] = copy;
+    }
+    void insert_account(const Account &a) override {
+        std::lock_guard lock(mu_);
+        if (accounts_.count(a.id) != 0)
+            fail(Code::store_conflict, "an account with id \"" + a.id + "\" already exists");
+        Account copy = normalised(a);
+        copy.revision = 0;
+        accounts_[a.id] = copy;
     }
     std::optional<Account> find_account(std::string_view id) override {
         std::lock_guard lock(mu_);
@@ -178,6 +189,7 @@ private:
         if (members_.count(key) != 0) fail_precondition(op, Code::store_conflict);
         members_[key] = o.member;
         undo.push_back([this, key] { members_.erase(key); });
+        bump(key.first, undo);
     }
     void apply_one(const Operation &op, const UpdateMember &o, Undo &undo, std::vector<std::int64_t> &) {
         auto it = members_.find({o.before.account_id, o.before.email});
@@ -185,6 +197,32 @@ private:
         if (!(it->second == o.before)) fail_precondition(op, Code::store_conflict);
         undo.push_back([this, kept = it->second] { members_[{kept.account_id, kept.email}] = kept; });
         it->second = o.after;
+        bump(o.before.account_id, undo);
+    }
+    void apply_one(const Operation &op, const RemoveMember &o, Undo &undo, std::vector<std::int64_t> &) {
+        auto it = members_.find({o.before.account_id, o.before.email});
+        if (it == members_.end()) fail_precondition(op, Code::not_found);
+        if (!(it->second == o.before)) fail_precondition(op, Code::store_conflict);
+        undo.push_back([this, kept = it->second] { members_[{kept.account_id, kept.email}] = kept; });
+        members_.erase(it);
+        bump(o.before.account_id, undo);
+    }
+    void apply_one(const Operation &op, const UpdateAccount &o, Undo &undo, std::vector<std::int64_t> &) {
+        auto it = accounts_.find(o.before.id);
+        if (it == accounts_.end()) fail_precondition(op, Code::not_found);
+        if (it->second.revision != o.before.revision) fail_precondition(op, Code::store_conflict);
+        undo.push_back([this, kept = it->second] { accounts_[kept.id] = kept; });
+        Account next = o.after;
+        next.revision = it->second.revision + 1;
+        it->second = next;
+    }
+    // A member change moves its account's revision, so that an UpdateAccount decided on the member
+    // list read before it fails.
+    void bump(const std::string &account_id, Undo &undo) {
+        auto it = accounts_.find(account_id);
+        if (it == accounts_.end()) return;
+        ++it->second.revision;
+        undo.push_back([this, account_id] { --accounts_[account_id].revision; });
     }
     void apply_one(const Operation &, const AppendAudit &o, Undo &undo, std::vector<std::int64_t> &seqs) {
         AuditEntry row = o.entry;

@@ -115,6 +115,9 @@ public:
         fail(Code::store_corrupt, prefix_ + " whose \"" + key + "\" is " + shown(s) + "; expected " + expected);
     }
 
+    // Whether the object has the field (for the few that a host may leave out).
+    bool has(const char *key) const { return j_.contains(key); }
+
     // Every field was read: anything left is a field this version does not know.
     void done() const {
         if (taken_.size() == j_.size()) return;
@@ -194,6 +197,9 @@ Account from_j(const json &j, std::string_view what, std::string_view noun, Acco
     a.sso_mode = f.name<policy::SsoMode>("sso_mode", kModes, "mixed or enforced");
     a.verified_domains = f.strings("verified_domains");
     a.break_glass = f.strings("break_glass");
+    // Optional: a host that keeps no revision leaves it out (0), and update_account then compares
+    // the other fields.
+    if (f.has("revision")) a.revision = f.integer("revision");
     f.done();
     for (auto &d : a.verified_domains) d = lower_ascii(d);
     for (auto &e : a.break_glass) e = normalize_email(e);
@@ -349,6 +355,17 @@ json op_to_j(const UpdateMember &o) {
     return {{"op", "update_member"}, {"before", to_j(o.before)}, {"after", to_j(o.after)}};
 }
 json op_to_j(const AppendAudit &o) { return {{"op", "append_audit"}, {"entry", to_j(o.entry)}}; }
+// The account records of an update_account carry the revision (put_account's do not: it is ignored
+// there).
+json with_revision(const Account &a) {
+    json j = to_j(a);
+    j["revision"] = a.revision;
+    return j;
+}
+json op_to_j(const UpdateAccount &o) {
+    return {{"op", "update_account"}, {"before", with_revision(o.before)}, {"after", with_revision(o.after)}};
+}
+json op_to_j(const RemoveMember &o) { return {{"op", "remove_member"}, {"before", to_j(o.before)}}; }
 
 }  // namespace
 

@@ -56,6 +56,9 @@ std::vector<AuditEntry> audit_entries_from_json(std::string_view json, std::stri
 //   {"op": "insert_member", "member": member}
 //   {"op": "update_member", "before": member, "after": member}
 //   {"op": "append_audit", "entry": audit row}
+//   {"op": "update_account", "before": account, "after": account}   (both with "revision": int)
+//   {"op": "remove_member", "before": member}
+// An account a host returns may carry "revision" (int; absent = 0).
 std::string to_json(const Change &change);
 
 // The apply callback's answer: a JSON array with the seq (> 0) of each append_audit, in order.

@@ -39,7 +39,7 @@ class SqliteDatabase;
 std::shared_ptr<SqliteDatabase> open_sqlite(const std::string &path, const SqliteOptions &options = {});
 
 // The schema version this build writes, and the one found in an open database.
-inline constexpr int sqlite_schema_version = 2;
+inline constexpr int sqlite_schema_version = 3;
 int schema_version(SqliteDatabase &db);
 int schema_version_at_open(const SqliteDatabase &db);  // 0: the file was new or empty
 

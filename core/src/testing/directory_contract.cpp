@@ -33,6 +33,8 @@ public:
         check("take_join_token", [&] { take_join_token(); });
         check("insert_member", [&] { insert_member(); });
         check("update_member", [&] { update_member(); });
+        check("update_account", [&] { update_account(); });
+        check("remove_member", [&] { remove_member(); });
         check("operations see the earlier ones of their change", [&] { in_order(); });
         check("a failed change leaves nothing behind", [&] { all_or_nothing(); });
         check("apply answers the audit seqs", [&] { seqs(); });
@@ -107,6 +109,8 @@ private:
     void take_join_token();
     void insert_member();
     void update_member();
+    void update_account();
+    void remove_member();
     void in_order();
     void all_or_nothing();
     void seqs();
@@ -337,6 +341,79 @@ void Contract::update_member() {
     upper.email = "Frank@Example.com";
     d_.apply(Change{{UpdateMember{upper, relinked}}});
     expect(*d_.find_member(acc, before.email) == relinked, "update_member did not store the new row");
+}
+
+void Contract::update_account() {
+    Account ghost;
+    ghost.id = "contract-no-such-account";
+    expect_code(
+        Code::not_found,
+        [&] {
+            d_.apply(Change{{UpdateAccount{ghost, ghost}}});
+        },
+        "update_account of an account that does not exist");
+    const std::string acc = account("update-account");
+    const Account read = *d_.find_account(acc);
+    Account after = read;
+    after.sso_mode = policy::SsoMode::enforced;
+    after.break_glass = {"Owner@Example.com"};
+    d_.apply(Change{{UpdateAccount{read, after}}});
+    const Account stored = *d_.find_account(acc);
+    expect(stored.sso_mode == policy::SsoMode::enforced &&
+               stored.break_glass == std::vector<std::string>{"owner@example.com"},
+           "update_account did not store the new settings (break-glass lower-cased)");
+    Account back = read;
+    back.sso_mode = policy::SsoMode::mixed;
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.apply(Change{{UpdateAccount{read, back}}});
+        },
+        "update_account from a read made before another update_account");
+    expect(d_.find_account(acc)->sso_mode == policy::SsoMode::enforced, "a refused update_account changed the account");
+    // A member change moves the revision: a decision made on the member list before it is refused.
+    const Account before_member = *d_.find_account(acc);
+    d_.apply(Change{{InsertMember{member(acc, "hal@example.com")}}});
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.apply(Change{{UpdateAccount{before_member, before_member}}});
+        },
+        "update_account from a read made before an insert_member of the account (the revision must move)");
+    const Account fresh = *d_.find_account(acc);
+    d_.apply(Change{{UpdateAccount{fresh, fresh}}});
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.apply(Change{{UpdateAccount{fresh, fresh}}});
+        },
+        "a second update_account from the same read (an update_account must move the revision)");
+}
+
+void Contract::remove_member() {
+    const std::string acc = account("remove-member");
+    const Member m = member(acc, "ivy@example.com");
+    expect_code(
+        Code::not_found, [&] { d_.apply(Change{{RemoveMember{m}}}); }, "remove_member of a member that does not exist");
+    d_.put_member(m);
+    Member stale = m;
+    stale.last_sso_login = 1;
+    expect_code(
+        Code::store_conflict, [&] { d_.apply(Change{{RemoveMember{stale}}}); },
+        "remove_member whose before differs in last_sso_login only");
+    expect(d_.find_member(acc, m.email).has_value(), "a refused remove_member removed the member");
+    const Account before = *d_.find_account(acc);
+    Member upper = m;
+    upper.email = "Ivy@Example.com";
+    d_.apply(Change{{RemoveMember{upper}}});
+    expect(!d_.find_member(acc, m.email), "remove_member left the member");
+    expect(d_.list_members(acc).empty(), "remove_member left the member in list_members");
+    expect_code(
+        Code::store_conflict,
+        [&] {
+            d_.apply(Change{{UpdateAccount{before, before}}});
+        },
+        "update_account from a read made before a remove_member of the account (the revision must move)");
 }
 
 void Contract::in_order() {

@@ -314,21 +314,21 @@ typedef _gostring_ swig_type_280;
 typedef _gostring_ swig_type_281;
 typedef _gostring_ swig_type_282;
 typedef _gostring_ swig_type_283;
-typedef long long swig_type_284;
+typedef _gostring_ swig_type_284;
 typedef _gostring_ swig_type_285;
-typedef _gostring_ swig_type_286;
-typedef long long swig_type_287;
+typedef long long swig_type_286;
+typedef _gostring_ swig_type_287;
 typedef _gostring_ swig_type_288;
-typedef _gostring_ swig_type_289;
+typedef long long swig_type_289;
 typedef _gostring_ swig_type_290;
-typedef long long swig_type_291;
+typedef _gostring_ swig_type_291;
 typedef _gostring_ swig_type_292;
 typedef long long swig_type_293;
-typedef long long swig_type_294;
-typedef _gostring_ swig_type_295;
+typedef _gostring_ swig_type_294;
+typedef long long swig_type_295;
 typedef long long swig_type_296;
 typedef _gostring_ swig_type_297;
-typedef _gostring_ swig_type_298;
+typedef long long swig_type_298;
 typedef _gostring_ swig_type_299;
 typedef _gostring_ swig_type_300;
 typedef _gostring_ swig_type_301;
@@ -343,26 +343,26 @@ typedef _gostring_ swig_type_309;
 typedef _gostring_ swig_type_310;
 typedef _gostring_ swig_type_311;
 typedef _gostring_ swig_type_312;
-typedef long long swig_type_313;
+typedef _gostring_ swig_type_313;
 typedef _gostring_ swig_type_314;
-typedef _gostring_ swig_type_315;
+typedef long long swig_type_315;
 typedef _gostring_ swig_type_316;
 typedef _gostring_ swig_type_317;
 typedef _gostring_ swig_type_318;
 typedef _gostring_ swig_type_319;
 typedef _gostring_ swig_type_320;
-typedef long long swig_type_321;
-typedef long long swig_type_322;
-typedef _gostring_ swig_type_323;
+typedef _gostring_ swig_type_321;
+typedef _gostring_ swig_type_322;
+typedef long long swig_type_323;
 typedef long long swig_type_324;
-typedef long long swig_type_325;
-typedef _gostring_ swig_type_326;
-typedef _goslice_ swig_type_327;
-typedef _goslice_ swig_type_328;
+typedef _gostring_ swig_type_325;
+typedef long long swig_type_326;
+typedef long long swig_type_327;
+typedef _gostring_ swig_type_328;
 typedef _gostring_ swig_type_329;
 typedef _gostring_ swig_type_330;
 typedef _gostring_ swig_type_331;
-typedef _gostring_ swig_type_332;
+typedef long long swig_type_332;
 typedef long long swig_type_333;
 typedef long long swig_type_334;
 typedef long long swig_type_335;
@@ -374,25 +374,24 @@ typedef long long swig_type_340;
 typedef long long swig_type_341;
 typedef long long swig_type_342;
 typedef long long swig_type_343;
-typedef long long swig_type_344;
-typedef _gostring_ swig_type_345;
+typedef _gostring_ swig_type_344;
+typedef long long swig_type_345;
 typedef long long swig_type_346;
 typedef long long swig_type_347;
 typedef long long swig_type_348;
 typedef long long swig_type_349;
-typedef long long swig_type_350;
-typedef _gostring_ swig_type_351;
-typedef long long swig_type_352;
-typedef _gostring_ swig_type_353;
-typedef long long swig_type_354;
-typedef _gostring_ swig_type_355;
-typedef long long swig_type_356;
-typedef _gostring_ swig_type_357;
-typedef long long swig_type_358;
-typedef _gostring_ swig_type_359;
-typedef long long swig_type_360;
-typedef _gostring_ swig_type_361;
-typedef long long swig_type_362;
+typedef _gostring_ swig_type_350;
+typedef long long swig_type_351;
+typedef _gostring_ swig_type_352;
+typedef long long swig_type_353;
+typedef _gostring_ swig_type_354;
+typedef long long swig_type_355;
+typedef _gostring_ swig_type_356;
+typedef long long swig_type_357;
+typedef _gostring_ swig_type_358;
+typedef long long swig_type_359;
+typedef _gostring_ swig_type_360;
+typedef long long swig_type_361;
 extern void _wrap_Swig_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_VERSION_NUMBER_capi_27b00b25d2a171a5(void);
@@ -910,8 +909,6 @@ extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d
 extern swig_type_268 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2);
 extern swig_type_270 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_gate_options_migrate_on_open_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_ssogate_gate_options_migrate_on_open_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_gate_options_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_271 arg1, swig_type_272 arg2, uintptr_t arg3, uintptr_t arg4);
@@ -922,96 +919,96 @@ extern swig_intgo _wrap_ssogate_gate_add_break_glass_capi_27b00b25d2a171a5(uintp
 extern swig_intgo _wrap_ssogate_gate_add_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_278 arg2, uintptr_t arg3, swig_intgo arg4, uintptr_t arg5);
 extern swig_intgo _wrap_ssogate_gate_set_connection_enabled_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_279 arg2, swig_intgo arg3, uintptr_t arg4);
 extern swig_intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_280 arg2, swig_type_281 arg3, swig_intgo arg4, swig_intgo arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_282 arg2, swig_type_283 arg3, swig_intgo arg4, swig_type_284 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_ssogate_gate_remove_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_282 arg2, swig_type_283 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_284 arg2, swig_type_285 arg3, swig_intgo arg4, swig_type_286 arg5, uintptr_t arg6);
 extern void _wrap_ssogate_invite_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_285 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_286 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_287 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_288 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_289 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_type_287 _wrap_ssogate_invite_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_288 _wrap_ssogate_invite_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_289 _wrap_ssogate_invite_expires_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_290 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_291 arg2, swig_intgo arg3, swig_intgo arg4, uintptr_t arg5);
 extern void _wrap_ssogate_enforcement_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_applied_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_mode_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_enforcement_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_290 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_291 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_292 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_293 arg2);
-extern swig_type_294 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_295 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_296 arg2);
+extern swig_type_292 _wrap_ssogate_enforcement_detail_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_293 _wrap_ssogate_enforcement_losing_access_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_294 _wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_295 arg2);
+extern swig_type_296 _wrap_ssogate_enforcement_break_glass_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_297 _wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_298 arg2);
 extern swig_intgo _wrap_ssogate_gate_add_decryption_key_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_297 arg2, swig_type_298 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
-extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_299 arg2, swig_type_300 arg3, swig_type_301 arg4, uintptr_t arg5);
+extern uintptr_t _wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_299 arg2, swig_type_300 arg3, uintptr_t arg4, uintptr_t arg5, uintptr_t arg6);
+extern uintptr_t _wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_301 arg2, swig_type_302 arg3, swig_type_303 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_gate_outcome_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_kind_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_302 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_303 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_304 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_304 _wrap_ssogate_gate_outcome_reason_name_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_305 _wrap_ssogate_gate_outcome_reason_text_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_306 _wrap_ssogate_gate_outcome_user_message_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_error_code_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_gate_outcome_signature_verified_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_305 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_306 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_307 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_308 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_309 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_307 _wrap_ssogate_gate_outcome_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_308 _wrap_ssogate_gate_outcome_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_309 _wrap_ssogate_gate_outcome_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_310 _wrap_ssogate_gate_outcome_join_token_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_311 _wrap_ssogate_gate_outcome_return_to_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_outcome_verified_login_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_explain_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_310 arg2, swig_type_311 arg3, swig_type_312 arg4, uintptr_t arg5, swig_type_313 arg6, uintptr_t arg7);
-extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_314 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_315 arg2, uintptr_t arg3, uintptr_t arg4);
-extern uintptr_t _wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_316 arg2, uintptr_t arg3);
-extern uintptr_t _wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_317 arg2, swig_type_318 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_explain_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_312 arg2, swig_type_313 arg3, swig_type_314 arg4, uintptr_t arg5, swig_type_315 arg6, uintptr_t arg7);
+extern swig_intgo _wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_316 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_317 arg2, uintptr_t arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_318 arg2, uintptr_t arg3);
+extern uintptr_t _wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_319 arg2, swig_type_320 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_member_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_319 _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_320 _wrap_ssogate_member_email_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_321 _wrap_ssogate_member_account_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_322 _wrap_ssogate_member_email_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_role_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_status_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_joined_via_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_has_password_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_member_sso_linked_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_321 _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_322 _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_323 arg2, uintptr_t arg3);
+extern swig_type_323 _wrap_ssogate_member_last_sso_login_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_324 _wrap_ssogate_member_created_at_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_325 arg2, uintptr_t arg3);
 extern void _wrap_ssogate_member_list_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_324 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_325 arg2);
+extern swig_type_326 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_327 arg2);
 extern swig_intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern swig_intgo _wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(swig_type_326 arg1, swig_type_327 arg2, swig_type_328 arg3, uintptr_t arg4);
-extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_329 arg2, swig_type_330 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_328 arg2, swig_type_329 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_password_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_331 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_332 arg2, swig_type_333 arg3, swig_type_334 arg4, uintptr_t arg5);
+extern swig_type_330 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_331 arg2, swig_type_332 arg3, swig_type_333 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_audit_query_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_335 arg2);
-extern swig_type_336 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_337 arg2);
-extern swig_type_338 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_339 arg2);
-extern swig_type_340 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_341 arg2);
-extern swig_type_342 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_334 arg2);
+extern swig_type_335 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_336 arg2);
+extern swig_type_337 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_338 arg2);
+extern swig_type_339 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_340 arg2);
+extern swig_type_341 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_audit_query_newest_first_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_newest_first_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_343 arg2);
-extern swig_type_344 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_342 arg2);
+extern swig_type_343 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_audit_query_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_audit_query_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_345 arg3);
+extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_344 arg3);
 extern void _wrap_ssogate_audit_query_free_filters_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_query_audit_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_audit_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_346 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_347 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_348 arg2);
-extern swig_type_349 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_350 arg2);
-extern swig_type_351 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_352 arg2);
-extern swig_type_353 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_354 arg2);
-extern swig_type_355 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_356 arg2);
-extern swig_type_357 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_358 arg2);
-extern swig_type_359 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_360 arg2);
-extern swig_type_361 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_362 arg2);
+extern swig_type_345 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_346 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_347 arg2);
+extern swig_type_348 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_349 arg2);
+extern swig_type_350 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_351 arg2);
+extern swig_type_352 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_353 arg2);
+extern swig_type_354 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_355 arg2);
+extern swig_type_356 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_357 arg2);
+extern swig_type_358 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_359 arg2);
+extern swig_type_360 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_361 arg2);
 #undef intgo
 */
 import "C"
@@ -1042,17 +1039,6 @@ func getSwigcptr(v interface { Swigcptr() uintptr }) uintptr {
 
 
 type _ sync.Mutex
-
-//export cgo_panic__capi_27b00b25d2a171a5
-func cgo_panic__capi_27b00b25d2a171a5(p *byte) {
-	s := (*[1024]byte)(unsafe.Pointer(p))[:]
-	for i, b := range s {
-		if b == 0 {
-			panic(string(s[:i]))
-		}
-	}
-	panic(string(s))
-}
 
 
 type swig_gostring struct { p uintptr; n int }
@@ -5516,19 +5502,6 @@ func (arg1 SwigcptrSsogate_gate_options) GetMax_response_bytes() (_swig_ret uint
 	return swig_r
 }
 
-func (arg1 SwigcptrSsogate_gate_options) SetMigrate_on_open(arg2 uint) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_ssogate_gate_options_migrate_on_open_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
-}
-
-func (arg1 SwigcptrSsogate_gate_options) GetMigrate_on_open() (_swig_ret uint) {
-	var swig_r uint
-	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_ssogate_gate_options_migrate_on_open_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
 func NewSsogate_gate_options() (_swig_ret Ssogate_gate_options) {
 	var swig_r Ssogate_gate_options
 	swig_r = (Ssogate_gate_options)(SwigcptrSsogate_gate_options(C._wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5()))
@@ -5551,8 +5524,6 @@ type Ssogate_gate_options interface {
 	GetJoin_token_ttl_seconds() (_swig_ret int64)
 	SetMax_response_bytes(arg2 uint64)
 	GetMax_response_bytes() (_swig_ret uint64)
-	SetMigrate_on_open(arg2 uint)
-	GetMigrate_on_open() (_swig_ret uint)
 }
 
 func Ssogate_gate_open(arg1 string, arg2 string, arg3 Ssogate_gate_options, arg4 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_gate) {
@@ -5668,6 +5639,22 @@ func Ssogate_gate_add_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 stri
 	return swig_r
 }
 
+func Ssogate_gate_remove_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, arg4 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := getSwigcptr(arg4)
+	swig_r = (int)(C._wrap_ssogate_gate_remove_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_282)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_283)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
 func Ssogate_gate_invite(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, arg4 int, arg5 int64, arg6 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_invite) {
 	var swig_r Struct_SS_ssogate_invite
 	_swig_i_0 := getSwigcptr(arg1)
@@ -5676,7 +5663,7 @@ func Ssogate_gate_invite(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, 
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_282)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_283)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_284(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_invite)(SwigcptrStruct_SS_ssogate_invite(C._wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_284)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_285)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.swig_type_286(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5723,7 +5710,7 @@ func Ssogate_gate_preview_enforcement(arg1 Struct_SS_ssogate_gate, arg2 string, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_288)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_preview_enforcement_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_290)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5737,7 +5724,7 @@ func Ssogate_gate_apply_sso_mode(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_289)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_enforcement)(SwigcptrStruct_SS_ssogate_enforcement(C._wrap_ssogate_gate_apply_sso_mode_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_291)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5798,7 +5785,7 @@ func Ssogate_enforcement_losing_access(arg1 Struct_SS_ssogate_enforcement, arg2 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_293(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_losing_access_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_295(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5816,7 +5803,7 @@ func Ssogate_enforcement_break_glass(arg1 Struct_SS_ssogate_enforcement, arg2 in
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_296(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_enforcement_break_glass_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_298(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -5840,7 +5827,7 @@ func Ssogate_gate_begin_sp_login(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 
 	_swig_i_3 := getSwigcptr(arg4)
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := getSwigcptr(arg6)
-	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_297)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_298)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
+	swig_r = (Struct_SS_ssogate_sp_login_request)(SwigcptrStruct_SS_ssogate_sp_login_request(C._wrap_ssogate_gate_begin_sp_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_299)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_300)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5857,7 +5844,7 @@ func Ssogate_gate_consume(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string,
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_299)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_300)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_301)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_gate_outcome)(SwigcptrStruct_SS_ssogate_gate_outcome(C._wrap_ssogate_gate_consume_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_301)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_302)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_303)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5999,7 +5986,7 @@ func Ssogate_gate_explain(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string,
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := arg6
 	_swig_i_6 := getSwigcptr(arg7)
-	swig_r = (Struct_SS_ssogate_explanation)(SwigcptrStruct_SS_ssogate_explanation(C._wrap_ssogate_gate_explain_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_310)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_311)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_312)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.swig_type_313(_swig_i_5), C.uintptr_t(_swig_i_6))))
+	swig_r = (Struct_SS_ssogate_explanation)(SwigcptrStruct_SS_ssogate_explanation(C._wrap_ssogate_gate_explain_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_312)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_313)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_314)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.swig_type_315(_swig_i_5), C.uintptr_t(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6017,7 +6004,7 @@ func Ssogate_gate_confirm_join(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 St
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_314)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_ssogate_gate_confirm_join_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_316)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6030,7 +6017,7 @@ func Ssogate_gate_refresh_connection(arg1 Struct_SS_ssogate_gate, arg2 string, a
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_refresh)(SwigcptrStruct_SS_ssogate_refresh(C._wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_315)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_refresh)(SwigcptrStruct_SS_ssogate_refresh(C._wrap_ssogate_gate_refresh_connection_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_317)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6042,7 +6029,7 @@ func Ssogate_gate_confirm_join_member(arg1 Struct_SS_ssogate_gate, arg2 string, 
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_316)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_confirm_join_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_318)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6055,7 +6042,7 @@ func Ssogate_gate_find_member(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 str
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_317)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_318)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_gate_find_member_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_319)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_320)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6144,7 +6131,7 @@ func Ssogate_gate_list_members(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 St
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Struct_SS_ssogate_member_list)(SwigcptrStruct_SS_ssogate_member_list(C._wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_323)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
+	swig_r = (Struct_SS_ssogate_member_list)(SwigcptrStruct_SS_ssogate_member_list(C._wrap_ssogate_gate_list_members_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_325)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6167,7 +6154,7 @@ func Ssogate_member_list_get(arg1 Struct_SS_ssogate_member_list, arg2 int64) (_s
 	var swig_r Struct_SS_ssogate_member
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_325(_swig_i_1))))
+	swig_r = (Struct_SS_ssogate_member)(SwigcptrStruct_SS_ssogate_member(C._wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_327(_swig_i_1))))
 	return swig_r
 }
 
@@ -6179,32 +6166,13 @@ func Ssogate_gate_check_stores(arg1 Struct_SS_ssogate_gate, arg2 Struct_SS_ssoga
 	return swig_r
 }
 
-func Ssogate_db_migrate(arg1 string, arg2 []int, arg3 []int, arg4 Struct_SS_ssogate_error) (_swig_ret int) {
-	var swig_r int
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (int)(C._wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(*(*C.swig_type_326)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_327)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_328)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg1
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
 func Ssogate_gate_decide_password_login(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, arg4 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_password_decision) {
 	var swig_r Struct_SS_ssogate_password_decision
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_329)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_330)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_328)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_329)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6250,7 +6218,7 @@ func Ssogate_gate_read_audit(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 int6
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_332)(unsafe.Pointer(&_swig_i_1)), C.swig_type_333(_swig_i_2), C.swig_type_334(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_331)(unsafe.Pointer(&_swig_i_1)), C.swig_type_332(_swig_i_2), C.swig_type_333(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6282,7 +6250,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_audit_query) SetAfter_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_335(_swig_i_1))
+	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_334(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
@@ -6295,7 +6263,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetBefore_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_337(_swig_i_1))
+	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_336(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
@@ -6308,7 +6276,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetSince(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_339(_swig_i_1))
+	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_338(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
@@ -6321,7 +6289,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetUntil(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_341(_swig_i_1))
+	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_340(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetUntil() (_swig_ret int64) {
@@ -6347,7 +6315,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetNewest_first() (_swig_ret int) {
 func (arg1 SwigcptrSsogate_audit_query) SetLimit(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_343(_swig_i_1))
+	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_342(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetLimit() (_swig_ret int64) {
@@ -6373,7 +6341,7 @@ func (arg1 SwigcptrSsogate_audit_query) Set_filter(arg2 int, arg3 string) (_swig
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_345)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_344)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -6431,7 +6399,7 @@ func Ssogate_audit_seq(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int6
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_348(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_347(_swig_i_1)))
 	return swig_r
 }
 
@@ -6439,7 +6407,7 @@ func Ssogate_audit_time(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_350(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_349(_swig_i_1)))
 	return swig_r
 }
 
@@ -6447,7 +6415,7 @@ func Ssogate_audit_account_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_r
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_352(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_351(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6458,7 +6426,7 @@ func Ssogate_audit_connection_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_354(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_353(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6469,7 +6437,7 @@ func Ssogate_audit_email(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_356(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_355(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6480,7 +6448,7 @@ func Ssogate_audit_outcome(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_358(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_357(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6491,7 +6459,7 @@ func Ssogate_audit_reason(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_360(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_359(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6502,7 +6470,7 @@ func Ssogate_audit_detail(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_362(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_361(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 

@@ -7785,6 +7785,33 @@ intgo _wrap_ssogate_gate_add_member_capi_27b00b25d2a171a5(struct ssogate_gate *_
 }
 
 
+intgo _wrap_ssogate_gate_remove_member_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, struct ssogate_error *_swig_go_3) {
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  char *arg4 = (char *) 0 ;
+  size_t arg5 ;
+  ssogate_error *arg6 = (ssogate_error *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(ssogate_gate **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  
+  arg4 = (char *)_swig_go_2.p;
+  arg5 = (size_t)_swig_go_2.n;
+  
+  arg6 = *(ssogate_error **)&_swig_go_3; 
+  
+  result = (int)ssogate_gate_remove_member(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 struct ssogate_invite *_wrap_ssogate_gate_invite_capi_27b00b25d2a171a5(struct ssogate_gate *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, long long _swig_go_4, struct ssogate_error *_swig_go_5) {
   ssogate_gate *arg1 = (ssogate_gate *) 0 ;
   char *arg2 = (char *) 0 ;

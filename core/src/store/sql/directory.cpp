@@ -113,7 +113,22 @@ public:
             a.sso_mode = parse_stored(policy::parse_sso_mode, q->col_text(2));
             a.verified_domains = list_from_json(q->col_text(3));
             a.break_glass = list_from_json(q->col_text(4));
+            a.revision = q->col_num(5);
             return a;
+        });
+    }
+    void insert_account(const Account &a) override {
+        db_->write(doing(Id::account_insert), [&] {
+            if (account_exists(a.id)) fail(Code::store_conflict, "an account with id \"" + a.id + "\" already exists");
+            // The statement fails on an existing id too (the primary key), should another writer
+            // slip in where the transaction does not lock (a dialect whose read does not).
+            db_->query(Id::account_insert)
+                ->text(1, a.id)
+                .text(2, a.name)
+                .text(3, policy::to_string(a.sso_mode))
+                .text(4, list_to_json(a.verified_domains))
+                .text(5, list_to_json(a.break_glass))
+                .run();
         });
     }
 
@@ -155,6 +170,7 @@ public:
         db_->write(doing(Id::member_put), [&] {
             require_account(m.account_id);
             write_member(Id::member_put, m);
+            bump(m.account_id);
         });
     }
     std::optional<Member> find_member(std::string_view account_id, std::string_view email) override {
@@ -286,16 +302,46 @@ private:
         if (!account_exists(o.member.account_id)) fail_precondition(op, Code::not_found);
         if (find_member_locked(o.member.account_id, o.member.email)) fail_precondition(op, Code::store_conflict);
         write_member(Id::member_insert, o.member);
+        bump(o.member.account_id);
     }
     void apply_one(const Operation &op, const UpdateMember &o, std::vector<std::int64_t> &) {
         auto q = db_->query(Id::member_update_if);
         q->text(1, o.before.account_id).text(2, o.before.email);
         bind_fields(*q, 3, o.before);
         bind_fields(*q, 10, o.after);
-        if (q->step()) return;
+        if (q->step()) {
+            q.reset();
+            bump(o.before.account_id);
+            return;
+        }
         q.reset();
         const bool exists = find_member_locked(o.before.account_id, o.before.email).has_value();
         fail_precondition(op, exists ? Code::store_conflict : Code::not_found);
+    }
+    void apply_one(const Operation &op, const RemoveMember &o, std::vector<std::int64_t> &) {
+        auto q = db_->query(Id::member_remove_if);
+        q->text(1, o.before.account_id).text(2, o.before.email);
+        bind_fields(*q, 3, o.before);
+        if (q->step()) {
+            q.reset();
+            bump(o.before.account_id);
+            return;
+        }
+        q.reset();
+        const bool exists = find_member_locked(o.before.account_id, o.before.email).has_value();
+        fail_precondition(op, exists ? Code::store_conflict : Code::not_found);
+    }
+    void apply_one(const Operation &op, const UpdateAccount &o, std::vector<std::int64_t> &) {
+        auto q = db_->query(Id::account_update_if);
+        q->text(1, o.before.id)
+            .num(2, o.before.revision)
+            .text(3, o.after.name)
+            .text(4, policy::to_string(o.after.sso_mode))
+            .text(5, list_to_json(o.after.verified_domains))
+            .text(6, list_to_json(o.after.break_glass));
+        if (q->step()) return;
+        q.reset();
+        fail_precondition(op, account_exists(o.before.id) ? Code::store_conflict : Code::not_found);
     }
     void apply_one(const Operation &, const AppendAudit &o, std::vector<std::int64_t> &seqs) {
         const AuditEntry &e = o.entry;
@@ -310,6 +356,9 @@ private:
         if (!q->step()) fail(Code::store_unavailable, std::string(db_->dialect()) + " gave the audit row no seq");
         seqs.push_back(q->col_num(0));
     }
+
+    // A member change moves its account's revision (see store::Account::revision).
+    void bump(std::string_view account_id) { db_->query(Id::account_bump)->text(1, account_id).run(); }
 
     bool account_exists(std::string_view id) { return db_->query(Id::account_exists)->text(1, id).step(); }
 

@@ -18,7 +18,7 @@ namespace ssogate::core::store::sql {
     X(schema_version_read, "reading the schema version")     /* -> max(version) */                                   \
     X(schema_version_record, "recording the schema version") /* ?1 version */                                        \
     X(account_put, "saving an account")                      /* ?1 id ?2 name ?3 mode ?4 ?5 json */                  \
-    X(account_find, "reading an account")                    /* ?1 id -> id name mode domains bg */                  \
+    X(account_find, "reading an account")                    /* ?1 id -> id name mode domains bg revision */         \
     X(account_exists, "checking the account")                /* ?1 id -> 1 */                                        \
     X(connection_put, "saving a connection")                 /* ?1 id ?2 account ?3 json ?4 enabled */               \
     X(connection_find, "reading a connection")               /* ?1 id -> id account json enabled */                  \
@@ -50,7 +50,15 @@ namespace ssogate::core::store::sql {
     X(replay_forget_expired, "purging the replay cache")              /* ?1 key ?2 now -> conn */                    \
     X(replay_purge, "purging the replay cache")                       /* ?1 now -> conn per row */                   \
     X(replay_live, "counting live assertion IDs")                     /* ?1 conn -> live */                          \
-    X(replay_live_add, "counting live assertion IDs")                 /* ?1 conn ?2 delta */
+    X(replay_live_add, "counting live assertion IDs")                 /* ?1 conn ?2 delta */                         \
+    /* ?1 id ?2 name ?3 mode ?4 domains ?5 break-glass (JSON); fails when the id exists */                           \
+    X(account_insert, "creating an account")                                                                         \
+    /* ?1 id ?2 expected revision ?3 name ?4 mode ?5 domains ?6 break-glass -> 1; revision + 1 */                    \
+    X(account_update_if, "updating an account")                                                                      \
+    /* ?1 id: revision + 1 */                                                                                        \
+    X(account_bump, "moving an account's revision")                                                                  \
+    /* ?1 account ?2 email ?3..?9 before (as member_update_if) -> 1 */                                               \
+    X(member_remove_if, "removing a member")
 
 enum class Id : int {
 #define SSOGATE_SQL_ID(name, doing) name,
@@ -81,9 +89,10 @@ constexpr bool in_order(const StatementTable &table) {
 }
 
 // The schema every dialect creates: accounts, connections, members, invites, join_tokens, audit
-// (append-only), replay + replay_live, pending_requests, and schema_version. Its version; each
+// (append-only), replay + replay_live, pending_requests, and schema_version; accounts carry a revision
+// (3) that every change to the account or its members moves forward. Its version; each
 // dialect has one forward-only migration per version (sqlite_schema.inc): migration i takes the
 // schema from version i to i + 1.
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 }  // namespace ssogate::core::store::sql
