@@ -407,10 +407,10 @@ TEST(gate_postgres, SchemaVersionsAreCheckedAndMigratedOnRequest) {
     EXPECT_EQ(e.code(), Code::store_schema_newer) << e.what();
     EXPECT_NE(std::string(e.what()).find("99"), std::string::npos) << e.what();
 
-    // Back to version 1: undo migration 2 by hand.
+    // Back to version 1: undo migrations 2 and 3 by hand.
     psql(pg,
          "DELETE FROM schema_version WHERE version > 1; DROP TABLE replay_live; "
-         "ALTER TABLE replay DROP COLUMN connection_id");
+         "ALTER TABLE replay DROP COLUMN connection_id; ALTER TABLE accounts DROP COLUMN revision");
     e = error_of([&] { Gate::open(pg.url()); });
     EXPECT_EQ(e.code(), Code::store_schema_older) << e.what();
     EXPECT_NE(std::string(e.what()).find("ssogate db migrate"), std::string::npos) << e.what();

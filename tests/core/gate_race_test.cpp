@@ -3,12 +3,14 @@
 // meanwhile by another Gate, another thread or another process, on the memory directory and on one
 // SQLite file.
 #include "gate_support.hpp"
+#include "postgres_support.hpp"
 #include "store/directory.hpp"
 #include "store/open.hpp"
 #include "store/sqlite.hpp"
 #include "store_support.hpp"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -63,15 +65,29 @@ bool locked_out(Directory &dir, const std::string &account) {
     return true;
 }
 
-// The same question in one read transaction of the file (a snapshot: the account and the members as
-// of one commit), as another process would see it.
-bool locked_out_snapshot(const std::string &path, const std::string &account) {
+// The same question in one statement (a snapshot: the account and the members as of one commit), as
+// another process would see it, for a SQLite file or a PostgreSQL database.
+bool locked_out_snapshot(const std::string &location, const std::string &account) {
+    const std::string count = "(SELECT count(*) FROM members m WHERE m.account_id = a.id AND m.status = 'active' "
+                              "AND m.sso_linked = 1 AND m.role IN ('owner', 'admin'))";
+    if (location.rfind("postgresql://", 0) == 0) {
+        PGconn *c = PQconnectdb(location.c_str());
+        EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+        const std::string sql = "SELECT a.sso_mode, " + count + " FROM accounts a WHERE a.id = $1";
+        const char *params[] = {account.c_str()};
+        PGresult *r = PQexecParams(c, sql.c_str(), 1, nullptr, params, nullptr, nullptr, 0);
+        EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+        const bool out = PQntuples(r) == 1 && std::string(PQgetvalue(r, 0, 0)) == "enforced" &&
+                         std::string(PQgetvalue(r, 0, 1)) == "0";
+        PQclear(r);
+        PQfinish(c);
+        return out;
+    }
+    const std::string path = location.substr(std::string("sqlite:").size());
     sqlite3 *db = nullptr;
     EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
-    const std::string sql =
-        "SELECT a.sso_mode, (SELECT count(*) FROM members m WHERE m.account_id = a.id AND m.status = 'active' "
-        "AND m.sso_linked = 1 AND m.role IN ('owner', 'admin')) FROM accounts a WHERE a.id = ?1";
+    const std::string sql = "SELECT a.sso_mode, " + count + " FROM accounts a WHERE a.id = ?1";
     sqlite3_stmt *st = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
     sqlite3_bind_text(st, 1, account.c_str(), -1, SQLITE_TRANSIENT);
@@ -318,16 +334,28 @@ TEST_P(GateRace, ABreakGlassNameForAMemberDemotedMeanwhileIsRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, GateRace, ::testing::Values("memory", "sqlite"));
 
-// Two processes, each with its own Gate over one SQLite file: A switches enforcement on and off
-// while B removes the SSO-linked owners one by one. Neither may leave the account enforced without a
-// linked owner, whatever the interleaving: checked on a snapshot after every step of each, and at
-// the end.
-TEST(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
+// Processes each with its own Gate over one SQLite file or one PostgreSQL database.
+class GateRaceProcesses : public ::testing::TestWithParam<std::string> {
+protected:
+    std::string location() {
+        if (GetParam() == "sqlite") return "sqlite:" + tmp.file("race.db");
+        if (!pg) pg = std::make_unique<store_test::PostgresServer>();
+        return pg->url();
+    }
     store_test::TempDir tmp;
-    const std::string path = tmp.file("race.db");
+    std::unique_ptr<store_test::PostgresServer> pg;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, GateRaceProcesses, ::testing::Values("sqlite", "postgres"));
+
+// Two admins (two processes) switch enforcement on and off while a third removes the SSO-linked owners
+// one by one. None may leave the account enforced without a linked owner, whatever the interleaving:
+// checked on a snapshot after every step of each, and at the end.
+TEST_P(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
+    const std::string path = location();
     const std::vector<std::string> owners = {"o1@example.com", "o2@example.com", "o3@example.com", "o4@example.com"};
     {
-        auto stores = open_stores("sqlite:" + path, {}, {});
+        auto stores = open_stores(path, {}, {});
         Account a;
         a.id = "acme";
         a.name = "Acme";
@@ -340,8 +368,8 @@ TEST(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
         for (const auto &o : owners) stores.directory->put_member(linked_owner("acme", o));
     }
     const auto start = std::chrono::system_clock::now() + std::chrono::milliseconds(300);
-    auto enforcer = store_test::spawn([&]() -> std::string {
-        auto gate = Gate::open("sqlite:" + path);
+    auto enforce = [&]() -> std::string {
+        auto gate = Gate::open(path);
         std::this_thread::sleep_until(start);
         int enforced = 0;
         for (int i = 0; i < 150; ++i) {
@@ -362,9 +390,11 @@ TEST(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
                 return "ok " + std::to_string(enforced);
         }
         return "could not switch back to mixed";
-    });
+    };
+    auto enforcer = store_test::spawn(enforce);
+    auto second_admin = store_test::spawn(enforce);
     auto remover = store_test::spawn([&]() -> std::string {
-        auto gate = Gate::open("sqlite:" + path);
+        auto gate = Gate::open(path);
         std::this_thread::sleep_until(start);
         int refused = 0;
         for (const auto &o : owners) {
@@ -383,10 +413,12 @@ TEST(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
         return "ok " + std::to_string(refused);
     });
     const std::string a = store_test::collect(enforcer);
+    const std::string a2 = store_test::collect(second_admin);
     const std::string b = store_test::collect(remover);
     EXPECT_EQ(a.substr(0, 3), "ok ") << a;
+    EXPECT_EQ(a2.substr(0, 3), "ok ") << a2;
     EXPECT_EQ(b.substr(0, 3), "ok ") << b;
-    auto stores = open_stores("sqlite:" + path, {}, {});
+    auto stores = open_stores(path, {}, {});
     EXPECT_FALSE(locked_out(*stores.directory, "acme"));
     EXPECT_TRUE(stores.directory->list_members("acme").empty()) << "every owner was removed in the end";
     // With no owner left, enforcement is refused by the guard.
@@ -398,15 +430,14 @@ TEST(GateRaceProcesses, EnforcingWhileOwnersAreRemovedNeverLocksTheAccountOut) {
 }
 
 // Two processes create the same account at once: exactly one succeeds, the other gets STORE_CONFLICT.
-TEST(GateRaceProcesses, OfTwoCreatesOfOneAccountExactlyOneWins) {
-    store_test::TempDir tmp;
-    const std::string path = tmp.file("create.db");
-    open_stores("sqlite:" + path, {}, {});  // the file and its schema, before the race
+TEST_P(GateRaceProcesses, OfTwoCreatesOfOneAccountExactlyOneWins) {
+    const std::string path = location();
+    open_stores(path, {}, {});  // the file and its schema, before the race
     const auto start = std::chrono::system_clock::now() + std::chrono::milliseconds(300);
     std::vector<store_test::Child> children;
     for (int i = 0; i < 2; ++i) {
         children.push_back(store_test::spawn([&, i]() -> std::string {
-            auto gate = Gate::open("sqlite:" + path);
+            auto gate = Gate::open(path);
             std::this_thread::sleep_until(start);
             return code_name(code_of([&] { gate->create_account("race", "Race " + std::to_string(i), {}); }));
         }));
@@ -415,7 +446,7 @@ TEST(GateRaceProcesses, OfTwoCreatesOfOneAccountExactlyOneWins) {
     for (auto &c : children) got.push_back(store_test::collect(c));
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, (std::vector<std::string>{"OK", "STORE_CONFLICT"}));
-    auto stores = open_stores("sqlite:" + path, {}, {});
+    auto stores = open_stores(path, {}, {});
     std::size_t created = 0;
     for (const auto &row : stores.directory->read_audit("race", 0, 100))
         created += row.outcome == "ACCOUNT_CREATED" ? 1 : 0;
