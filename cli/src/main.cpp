@@ -23,6 +23,7 @@
 // failure, usage and I/O ones included, is one object on stdout: {"error": {"code", "name", "message",
 // "exit_code"}}, where "code" is the library's number, or null for the command's own names (USAGE,
 // FILE_UNREADABLE, FILE_IS_DIRECTORY, FILE_IS_URL, FILE_UNWRITABLE, INTERNAL).
+#include "db.hpp"
 #include "demo.hpp"
 #include "files.hpp"
 #include "idp_url.hpp"
@@ -406,6 +407,9 @@ int main(int argc, char **argv) {
     VerifyArgs verify_args;
     auto *verify_cmd = add_verify_command(app, verify_args);
 
+    DbArgs db_args;
+    auto *db_migrate_cmd = add_db_command(app, db_args);
+
     auto *version_cmd = app.add_subcommand("version", "Print the version");
     app.set_version_flag("--version", std::string("ssogate ") + SSOGATE_CLI_VERSION, "Print the version and exit");
 
@@ -420,7 +424,8 @@ int main(int argc, char **argv) {
     }
 
     const bool as_json = (import_cmd->parsed() && imp.json) || (meta_cmd->parsed() && sp.json) ||
-                         (refresh_cmd->parsed() && refresh_args.json) || (verify_cmd->parsed() && verify_args.json);
+                         (refresh_cmd->parsed() && refresh_args.json) || (verify_cmd->parsed() && verify_args.json) ||
+                         (db_migrate_cmd->parsed() && db_args.json);
     try {
         if (import_cmd->parsed()) {
             return run_import(imp);
@@ -442,6 +447,9 @@ int main(int argc, char **argv) {
         }
         if (verify_cmd->parsed()) {
             return run_verify(verify_args);
+        }
+        if (db_migrate_cmd->parsed()) {
+            return run_db_migrate(db_args);
         }
         if (version_cmd->parsed()) {
             std::cout << "ssogate " << SSOGATE_CLI_VERSION << "\n";

@@ -576,4 +576,34 @@ status 3 "$ssogate" verify "$tmp/enc.json" "$tmp/enc.b64" --now "$now" --request
     --decryption-key "$legacy_key" --decryption-cert "$legacy_cert"
 contains "$tmp/err" "error: SP_KEY_INVALID: "
 
+# `db migrate`: a SQLite file and a real PostgreSQL server (tests/support/pg_server.py, 127.0.0.1).
+status 0 "$ssogate" db migrate "sqlite:$tmp/gate.db"
+contains "$tmp/out" "created schema version"
+status 0 "$ssogate" db migrate "sqlite:$tmp/gate.db" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["from"] == d["to"] >= 3, d' "$tmp/out" ||
+    fail "db migrate --json on a current file"
+ok
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO schema_version VALUES (99)"); c.commit()' \
+    "$tmp/gate.db"
+status 3 "$ssogate" db migrate "sqlite:$tmp/gate.db" --json
+json_error "$tmp/out" STORE_SCHEMA_NEWER 3 402
+status 3 "$ssogate" db migrate memory:
+contains "$tmp/err" "error: STORE_LOCATION"
+mkfifo "$tmp/pg.in"
+python3 "$(dirname "$0")/../support/pg_server.py" <"$tmp/pg.in" >"$tmp/pg.json" &
+pg_pid=$!
+exec 9>"$tmp/pg.in"  # the server stops when this closes (at exit)
+trap 'exec 9>&-; wait $pg_pid 2>/dev/null || true; kill -9 $host_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 300); do [ -s "$tmp/pg.json" ] && break; sleep 0.1; done
+pg_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$tmp/pg.json")
+status 0 "$ssogate" db migrate "$pg_url"
+contains "$tmp/out" "created schema version"
+status 0 "$ssogate" db migrate "$pg_url"
+contains "$tmp/out" "already at schema version"
+bad_url=$(echo "$pg_url" | sed 's/test-password-not-secret/wrong-secret-42/')
+status 3 "$ssogate" db migrate "$bad_url" --json
+json_error "$tmp/out" STORE_AUTH 3 406
+grep -q wrong-secret-42 "$tmp/out" && fail "the password is in the error"
+ok
+
 echo "$passed passed, 0 failed"

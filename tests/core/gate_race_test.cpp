@@ -68,8 +68,9 @@ bool locked_out(Directory &dir, const std::string &account) {
 // The same question in one statement (a snapshot: the account and the members as of one commit), as
 // another process would see it, for a SQLite file or a PostgreSQL database.
 bool locked_out_snapshot(const std::string &location, const std::string &account) {
-    const std::string count = "(SELECT count(*) FROM members m WHERE m.account_id = a.id AND m.status = 'active' "
-                              "AND m.sso_linked = 1 AND m.role IN ('owner', 'admin'))";
+    const std::string count =
+        "(SELECT count(*) FROM members m WHERE m.account_id = a.id AND m.status = 'active' "
+        "AND m.sso_linked = 1 AND m.role IN ('owner', 'admin'))";
     if (location.rfind("postgresql://", 0) == 0) {
         PGconn *c = PQconnectdb(location.c_str());
         EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
