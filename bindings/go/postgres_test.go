@@ -25,6 +25,11 @@ func startPostgres(t *testing.T) *pgServer {
 	t.Helper()
 	script := filepath.Join(vectorDir(t, "../support"), "pg_server.py")
 	cmd := exec.Command("python3", script)
+	// The server runs while its stdin is open: keep a pipe to it until the test ends.
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +39,7 @@ func startPostgres(t *testing.T) *pgServer {
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = in.Close()
 		_ = cmd.Wait()
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')

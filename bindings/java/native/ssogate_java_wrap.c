@@ -7747,6 +7747,52 @@ SWIGEXPORT jint JNICALL Java_dev_ssogate_internal_capi_SsogateCapiJNI_ssogate_1g
 }
 
 
+SWIGEXPORT jint JNICALL Java_dev_ssogate_internal_capi_SsogateCapiJNI_ssogate_1gate_1remove_1member(JNIEnv *jenv, jclass jcls, jlong jarg1, jbyteArray jarg2, jbyteArray jarg4, jlong jarg6) {
+  jint jresult = 0 ;
+  ssogate_gate *arg1 = (ssogate_gate *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  char *arg4 = (char *) 0 ;
+  size_t arg5 ;
+  ssogate_error *arg6 = (ssogate_error *) 0 ;
+  int result;
+  
+  (void)jenv;
+  (void)jcls;
+  arg1 = *(ssogate_gate **)&jarg1; 
+  {
+    if (jarg2) {
+      arg2 = (char *) (*jenv)->GetByteArrayElements(jenv, jarg2, 0);
+      arg3 = (size_t) (*jenv)->GetArrayLength(jenv, jarg2);
+    } else {
+      arg2 = 0;
+      arg3 = 0;
+    }
+  }
+  {
+    if (jarg4) {
+      arg4 = (char *) (*jenv)->GetByteArrayElements(jenv, jarg4, 0);
+      arg5 = (size_t) (*jenv)->GetArrayLength(jenv, jarg4);
+    } else {
+      arg4 = 0;
+      arg5 = 0;
+    }
+  }
+  arg6 = *(ssogate_error **)&jarg6; 
+  result = (int)ssogate_gate_remove_member(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6);
+  jresult = (jint)result; 
+  {
+    if (jarg2) (*jenv)->ReleaseByteArrayElements(jenv, jarg2, (jbyte *)arg2, 0);
+  }
+  {
+    if (jarg4) (*jenv)->ReleaseByteArrayElements(jenv, jarg4, (jbyte *)arg4, 0);
+  }
+  
+  
+  return jresult;
+}
+
+
 SWIGEXPORT jlong JNICALL Java_dev_ssogate_internal_capi_SsogateCapiJNI_ssogate_1gate_1invite(JNIEnv *jenv, jclass jcls, jlong jarg1, jbyteArray jarg2, jbyteArray jarg4, jint jarg6, jlong jarg7, jlong jarg8) {
   jlong jresult = 0 ;
   ssogate_gate *arg1 = (ssogate_gate *) 0 ;

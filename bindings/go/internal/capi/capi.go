@@ -359,12 +359,12 @@ typedef _gostring_ swig_type_325;
 typedef long long swig_type_326;
 typedef long long swig_type_327;
 typedef _gostring_ swig_type_328;
-typedef _gostring_ swig_type_329;
-typedef _gostring_ swig_type_330;
+typedef _goslice_ swig_type_329;
+typedef _goslice_ swig_type_330;
 typedef _gostring_ swig_type_331;
-typedef long long swig_type_332;
-typedef long long swig_type_333;
-typedef long long swig_type_334;
+typedef _gostring_ swig_type_332;
+typedef _gostring_ swig_type_333;
+typedef _gostring_ swig_type_334;
 typedef long long swig_type_335;
 typedef long long swig_type_336;
 typedef long long swig_type_337;
@@ -374,24 +374,27 @@ typedef long long swig_type_340;
 typedef long long swig_type_341;
 typedef long long swig_type_342;
 typedef long long swig_type_343;
-typedef _gostring_ swig_type_344;
+typedef long long swig_type_344;
 typedef long long swig_type_345;
 typedef long long swig_type_346;
-typedef long long swig_type_347;
+typedef _gostring_ swig_type_347;
 typedef long long swig_type_348;
 typedef long long swig_type_349;
-typedef _gostring_ swig_type_350;
+typedef long long swig_type_350;
 typedef long long swig_type_351;
-typedef _gostring_ swig_type_352;
-typedef long long swig_type_353;
-typedef _gostring_ swig_type_354;
-typedef long long swig_type_355;
-typedef _gostring_ swig_type_356;
-typedef long long swig_type_357;
-typedef _gostring_ swig_type_358;
-typedef long long swig_type_359;
-typedef _gostring_ swig_type_360;
-typedef long long swig_type_361;
+typedef long long swig_type_352;
+typedef _gostring_ swig_type_353;
+typedef long long swig_type_354;
+typedef _gostring_ swig_type_355;
+typedef long long swig_type_356;
+typedef _gostring_ swig_type_357;
+typedef long long swig_type_358;
+typedef _gostring_ swig_type_359;
+typedef long long swig_type_360;
+typedef _gostring_ swig_type_361;
+typedef long long swig_type_362;
+typedef _gostring_ swig_type_363;
+typedef long long swig_type_364;
 extern void _wrap_Swig_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_capi_27b00b25d2a171a5(swig_intgo arg1);
 extern swig_intgo _wrap_SSOGATE_VERSION_NUMBER_capi_27b00b25d2a171a5(void);
@@ -909,6 +912,8 @@ extern void _wrap_ssogate_gate_options_join_token_ttl_seconds_set_capi_27b00b25d
 extern swig_type_268 _wrap_ssogate_gate_options_join_token_ttl_seconds_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_gate_options_max_response_bytes_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_269 arg2);
 extern swig_type_270 _wrap_ssogate_gate_options_max_response_bytes_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_gate_options_migrate_on_open_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_ssogate_gate_options_migrate_on_open_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_gate_options_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_open_capi_27b00b25d2a171a5(swig_type_271 arg1, swig_type_272 arg2, uintptr_t arg3, uintptr_t arg4);
@@ -974,41 +979,42 @@ extern void _wrap_ssogate_member_list_free_capi_27b00b25d2a171a5(uintptr_t arg1)
 extern swig_type_326 _wrap_ssogate_member_list_count_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_member_list_get_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_327 arg2);
 extern swig_intgo _wrap_ssogate_gate_check_stores_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_328 arg2, swig_type_329 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(swig_type_328 arg1, swig_type_329 arg2, swig_type_330 arg3, uintptr_t arg4);
+extern uintptr_t _wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_331 arg2, swig_type_332 arg3, uintptr_t arg4);
 extern void _wrap_ssogate_password_decision_free_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_allowed_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern swig_intgo _wrap_ssogate_password_decision_reason_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_330 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_331 arg2, swig_type_332 arg3, swig_type_333 arg4, uintptr_t arg5);
+extern swig_type_333 _wrap_ssogate_password_decision_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern uintptr_t _wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_334 arg2, swig_type_335 arg3, swig_type_336 arg4, uintptr_t arg5);
 extern void _wrap_ssogate_audit_query_struct_size_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_struct_size_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_334 arg2);
-extern swig_type_335 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_336 arg2);
-extern swig_type_337 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_338 arg2);
-extern swig_type_339 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_340 arg2);
-extern swig_type_341 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_337 arg2);
+extern swig_type_338 _wrap_ssogate_audit_query_after_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_339 arg2);
+extern swig_type_340 _wrap_ssogate_audit_query_before_seq_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_341 arg2);
+extern swig_type_342 _wrap_ssogate_audit_query_since_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_343 arg2);
+extern swig_type_344 _wrap_ssogate_audit_query_until_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern void _wrap_ssogate_audit_query_newest_first_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_ssogate_audit_query_newest_first_get_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_342 arg2);
-extern swig_type_343 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern void _wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_345 arg2);
+extern swig_type_346 _wrap_ssogate_audit_query_limit_get_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_new_ssogate_audit_query_capi_27b00b25d2a171a5(void);
 extern void _wrap_delete_ssogate_audit_query_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_344 arg3);
+extern swig_intgo _wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(uintptr_t arg1, swig_intgo arg2, swig_type_347 arg3);
 extern void _wrap_ssogate_audit_query_free_filters_capi_27b00b25d2a171a5(uintptr_t arg1);
 extern uintptr_t _wrap_ssogate_gate_query_audit_capi_27b00b25d2a171a5(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
 extern void _wrap_ssogate_audit_free_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_345 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
-extern swig_type_346 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_347 arg2);
-extern swig_type_348 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_349 arg2);
-extern swig_type_350 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_351 arg2);
-extern swig_type_352 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_353 arg2);
-extern swig_type_354 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_355 arg2);
-extern swig_type_356 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_357 arg2);
-extern swig_type_358 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_359 arg2);
-extern swig_type_360 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_361 arg2);
+extern swig_type_348 _wrap_ssogate_audit_count_capi_27b00b25d2a171a5(uintptr_t arg1);
+extern swig_type_349 _wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_350 arg2);
+extern swig_type_351 _wrap_ssogate_audit_time_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_352 arg2);
+extern swig_type_353 _wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_354 arg2);
+extern swig_type_355 _wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_356 arg2);
+extern swig_type_357 _wrap_ssogate_audit_email_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_358 arg2);
+extern swig_type_359 _wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_360 arg2);
+extern swig_type_361 _wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_362 arg2);
+extern swig_type_363 _wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(uintptr_t arg1, swig_type_364 arg2);
 #undef intgo
 */
 import "C"
@@ -1039,6 +1045,17 @@ func getSwigcptr(v interface { Swigcptr() uintptr }) uintptr {
 
 
 type _ sync.Mutex
+
+//export cgo_panic__capi_27b00b25d2a171a5
+func cgo_panic__capi_27b00b25d2a171a5(p *byte) {
+	s := (*[1024]byte)(unsafe.Pointer(p))[:]
+	for i, b := range s {
+		if b == 0 {
+			panic(string(s[:i]))
+		}
+	}
+	panic(string(s))
+}
 
 
 type swig_gostring struct { p uintptr; n int }
@@ -5502,6 +5519,19 @@ func (arg1 SwigcptrSsogate_gate_options) GetMax_response_bytes() (_swig_ret uint
 	return swig_r
 }
 
+func (arg1 SwigcptrSsogate_gate_options) SetMigrate_on_open(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_ssogate_gate_options_migrate_on_open_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrSsogate_gate_options) GetMigrate_on_open() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_ssogate_gate_options_migrate_on_open_get_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
 func NewSsogate_gate_options() (_swig_ret Ssogate_gate_options) {
 	var swig_r Ssogate_gate_options
 	swig_r = (Ssogate_gate_options)(SwigcptrSsogate_gate_options(C._wrap_new_ssogate_gate_options_capi_27b00b25d2a171a5()))
@@ -5524,6 +5554,8 @@ type Ssogate_gate_options interface {
 	GetJoin_token_ttl_seconds() (_swig_ret int64)
 	SetMax_response_bytes(arg2 uint64)
 	GetMax_response_bytes() (_swig_ret uint64)
+	SetMigrate_on_open(arg2 uint)
+	GetMigrate_on_open() (_swig_ret uint)
 }
 
 func Ssogate_gate_open(arg1 string, arg2 string, arg3 Ssogate_gate_options, arg4 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_gate) {
@@ -6166,13 +6198,32 @@ func Ssogate_gate_check_stores(arg1 Struct_SS_ssogate_gate, arg2 Struct_SS_ssoga
 	return swig_r
 }
 
+func Ssogate_db_migrate(arg1 string, arg2 []int, arg3 []int, arg4 Struct_SS_ssogate_error) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := getSwigcptr(arg4)
+	swig_r = (int)(C._wrap_ssogate_db_migrate_capi_27b00b25d2a171a5(*(*C.swig_type_328)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_329)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_330)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
 func Ssogate_gate_decide_password_login(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 string, arg4 Struct_SS_ssogate_error) (_swig_ret Struct_SS_ssogate_password_decision) {
 	var swig_r Struct_SS_ssogate_password_decision
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := getSwigcptr(arg4)
-	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_328)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_329)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
+	swig_r = (Struct_SS_ssogate_password_decision)(SwigcptrStruct_SS_ssogate_password_decision(C._wrap_ssogate_gate_decide_password_login_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_331)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_332)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6218,7 +6269,7 @@ func Ssogate_gate_read_audit(arg1 Struct_SS_ssogate_gate, arg2 string, arg3 int6
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
-	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_331)(unsafe.Pointer(&_swig_i_1)), C.swig_type_332(_swig_i_2), C.swig_type_333(_swig_i_3), C.uintptr_t(_swig_i_4))))
+	swig_r = (Struct_SS_ssogate_audit)(SwigcptrStruct_SS_ssogate_audit(C._wrap_ssogate_gate_read_audit_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), *(*C.swig_type_334)(unsafe.Pointer(&_swig_i_1)), C.swig_type_335(_swig_i_2), C.swig_type_336(_swig_i_3), C.uintptr_t(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -6250,7 +6301,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetStruct_size() (_swig_ret uint) {
 func (arg1 SwigcptrSsogate_audit_query) SetAfter_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_334(_swig_i_1))
+	C._wrap_ssogate_audit_query_after_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_337(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
@@ -6263,7 +6314,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetAfter_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetBefore_seq(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_336(_swig_i_1))
+	C._wrap_ssogate_audit_query_before_seq_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_339(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
@@ -6276,7 +6327,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetBefore_seq() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetSince(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_338(_swig_i_1))
+	C._wrap_ssogate_audit_query_since_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_341(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
@@ -6289,7 +6340,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetSince() (_swig_ret int64) {
 func (arg1 SwigcptrSsogate_audit_query) SetUntil(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_340(_swig_i_1))
+	C._wrap_ssogate_audit_query_until_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_343(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetUntil() (_swig_ret int64) {
@@ -6315,7 +6366,7 @@ func (arg1 SwigcptrSsogate_audit_query) GetNewest_first() (_swig_ret int) {
 func (arg1 SwigcptrSsogate_audit_query) SetLimit(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_342(_swig_i_1))
+	C._wrap_ssogate_audit_query_limit_set_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_345(_swig_i_1))
 }
 
 func (arg1 SwigcptrSsogate_audit_query) GetLimit() (_swig_ret int64) {
@@ -6341,7 +6392,7 @@ func (arg1 SwigcptrSsogate_audit_query) Set_filter(arg2 int, arg3 string) (_swig
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_344)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_ssogate_audit_query_set_filter_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_347)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -6399,7 +6450,7 @@ func Ssogate_audit_seq(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int6
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_347(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_seq_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_350(_swig_i_1)))
 	return swig_r
 }
 
@@ -6407,7 +6458,7 @@ func Ssogate_audit_time(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret int
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_349(_swig_i_1)))
+	swig_r = (int64)(C._wrap_ssogate_audit_time_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_352(_swig_i_1)))
 	return swig_r
 }
 
@@ -6415,7 +6466,7 @@ func Ssogate_audit_account_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_r
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_351(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_account_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_354(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6426,7 +6477,7 @@ func Ssogate_audit_connection_id(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_353(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_connection_id_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_356(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6437,7 +6488,7 @@ func Ssogate_audit_email(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_355(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_email_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_358(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6448,7 +6499,7 @@ func Ssogate_audit_outcome(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret 
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_357(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_outcome_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_360(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6459,7 +6510,7 @@ func Ssogate_audit_reason(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_359(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_reason_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_362(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -6470,7 +6521,7 @@ func Ssogate_audit_detail(arg1 Struct_SS_ssogate_audit, arg2 int64) (_swig_ret s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_361(_swig_i_1))
+	swig_r_p := C._wrap_ssogate_audit_detail_capi_27b00b25d2a171a5(C.uintptr_t(_swig_i_0), C.swig_type_364(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 

@@ -1135,6 +1135,10 @@ public class SsogateCapi implements SsogateCapiConstants {
     return SsogateCapiJNI.ssogate_gate_add_member(SWIGTYPE_p_ssogate_gate.getCPtr(gate), account_id, email, role, has_password, SWIGTYPE_p_ssogate_error.getCPtr(err));
   }
 
+  public static int ssogate_gate_remove_member(SWIGTYPE_p_ssogate_gate gate, byte[] account_id, byte[] email, SWIGTYPE_p_ssogate_error err) {
+    return SsogateCapiJNI.ssogate_gate_remove_member(SWIGTYPE_p_ssogate_gate.getCPtr(gate), account_id, email, SWIGTYPE_p_ssogate_error.getCPtr(err));
+  }
+
   public static SWIGTYPE_p_ssogate_invite ssogate_gate_invite(SWIGTYPE_p_ssogate_gate gate, byte[] account_id, byte[] email, int role, long ttl_seconds, SWIGTYPE_p_ssogate_error err) {
     long cPtr = SsogateCapiJNI.ssogate_gate_invite(SWIGTYPE_p_ssogate_gate.getCPtr(gate), account_id, email, role, ttl_seconds, SWIGTYPE_p_ssogate_error.getCPtr(err));
     return (cPtr == 0) ? null : new SWIGTYPE_p_ssogate_invite(cPtr, false);

@@ -371,6 +371,7 @@ public class SsogateCapiJNI {
   public final static native int ssogate_gate_add_connection(long jarg1, byte[] jarg2, long jarg4, int jarg5, long jarg6);
   public final static native int ssogate_gate_set_connection_enabled(long jarg1, byte[] jarg2, int jarg4, long jarg5);
   public final static native int ssogate_gate_add_member(long jarg1, byte[] jarg2, byte[] jarg4, int jarg6, int jarg7, long jarg8);
+  public final static native int ssogate_gate_remove_member(long jarg1, byte[] jarg2, byte[] jarg4, long jarg6);
   public final static native long ssogate_gate_invite(long jarg1, byte[] jarg2, byte[] jarg4, int jarg6, long jarg7, long jarg8);
   public final static native void ssogate_invite_free(long jarg1);
   public final static native byte[] ssogate_invite_token(long jarg1);
