@@ -39,6 +39,7 @@ What raises and what answers:
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 from . import _enums, _ssogate
@@ -63,6 +64,11 @@ _MODES = {name.lower(): n for name, n in _enums.SSO_MODE.items()}
 _MODE_NAMES = {v: k for k, v in _MODES.items()}
 _KINDS = {n: name for name, n in _enums.GATE_OUTCOME.items()}
 _BINDINGS = {"redirect": _enums.BINDING["HTTP_REDIRECT"], "post": _enums.BINDING["HTTP_POST"]}
+
+
+def _redacted(location: str) -> str:
+    """The location with any password replaced by ***: postgresql://app:***@db/app."""
+    return re.sub(r"^([a-z]+://[^:/@]*:)[^@]*@", r"\1***@", location)
 
 
 def _text(value: Any, what: str) -> str:
@@ -675,7 +681,7 @@ class Gate:
         return [_audit_row(t) for t in rows]
 
     def __repr__(self) -> str:
-        return f"Gate({self._location!r}{', closed' if self._handle is None else ''})"
+        return f"Gate({_redacted(self._location)!r}{', closed' if self._handle is None else ''})"
 
 
 

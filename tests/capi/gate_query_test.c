@@ -275,6 +275,17 @@ int main(int argc, char **argv) {
     remove(argv[1]);
     snprintf(location, sizeof location, "sqlite:%s", argv[1]);
     run(location);
+    /* The file the gate wrote is at the current schema: migrating finds nothing to do. */
+    int from = -1, to = -1;
+    CHECK(ssogate_db_migrate(location, strlen(location), &from, &to, err) == SSOGATE_OK);
+    CHECK(from == to && to >= 3);
+    /* A new file receives the whole schema (found: 0). */
+    char fresh[4096];
+    snprintf(fresh, sizeof fresh, "sqlite:%s.fresh", argv[1]);
+    remove(fresh + 7);
+    CHECK(ssogate_db_migrate(fresh, strlen(fresh), &from, NULL, err) == SSOGATE_OK);
+    CHECK(from == 0);
+    remove(fresh + 7);
     check_stores_refusal();
     ssogate_connection_free(conn);
     ssogate_test_idp_free(idp);

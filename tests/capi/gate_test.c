@@ -41,6 +41,26 @@ static void test_open_refuses_bad_locations(void) {
     g = ssogate_gate_open(S("redis://127.0.0.1:1"), NULL, 0, NULL, err);
     CHECK(g == NULL);
     CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    /* PostgreSQL: nothing listens on port 1, so the open fails at once, naming the server and not the password. */
+    g = ssogate_gate_open(S("postgresql://app:pw-secret-9@127.0.0.1:1/appdb?connect_timeout=2"), NULL, 0, NULL, err);
+    CHECK(g == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
+    CHECK(strstr(ssogate_error_message(err), "PostgreSQL at 127.0.0.1:1/appdb (user app)") != NULL);
+    CHECK(strstr(ssogate_error_message(err), "pw-secret-9") == NULL);
+    g = ssogate_gate_open(S("postgresql://app:pw-secret-9@127.0.0.1/appdb?pool_max=100"), NULL, 0, NULL, err);
+    CHECK(g == NULL);
+    CHECK_CODE(err, SSOGATE_STORE_LOCATION);
+    CHECK(strstr(ssogate_error_message(err), "pw-secret-9") == NULL);
+    /* Only databases have a schema to migrate; the versions are left alone on failure. */
+    int from = -1, to = -1;
+    CHECK(ssogate_db_migrate(S("memory:"), &from, &to, err) == SSOGATE_STORE_LOCATION);
+    CHECK(from == -1 && to == -1);
+    ssogate_gate_options migrate;
+    ssogate_gate_options_init(&migrate, sizeof migrate);
+    migrate.migrate_on_open = 2;
+    g = ssogate_gate_open(S("memory:"), NULL, 0, &migrate, err);
+    CHECK(g == NULL);
+    CHECK_CODE(err, SSOGATE_INVALID_ARGUMENT);
     ssogate_gate_options small;
     memset(&small, 0, sizeof small);
     small.struct_size = 4;

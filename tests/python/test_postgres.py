@@ -170,3 +170,9 @@ def test_stores_report_a_stopped_server(idp: TestIdp) -> None:
             gate.check_stores()
         assert caught.value.code == Code.STORE_UNAVAILABLE
         assert f"127.0.0.1:{info['port']}" in str(caught.value)
+
+
+def test_the_gate_repr_hides_the_password(pg: Pg) -> None:
+    with ssogate.Gate.open(pg.url) as gate:
+        assert pg.password not in repr(gate)
+        assert "ssogate:***@127.0.0.1" in repr(gate)
