@@ -2,6 +2,7 @@
 // location (SQLite, Redis), or over the host's own callbacks.
 #include "internal.hpp"
 
+#include "store/open.hpp"
 #include "store/redis.hpp"
 #include "store/sqlite.hpp"
 #include "util/text.hpp"
@@ -104,19 +105,11 @@ const std::string_view loc = ssogate::capi::input(location, location_len, "locat
 if (loc == "memory:") {
     return new ssogate_request_store{st::make_memory_pending_requests()};
 }
-if (starts_with(loc, "sqlite:")) {
-    const std::string path(loc.substr(7));
-    if (path.empty()) {
-        ssogate::core::fail(Code::store_location, "store location \"sqlite:\" has no path after sqlite:");
-    }
-    return new ssogate_request_store{st::make_sqlite_pending_requests(st::open_sqlite(path))};
-}
-if (starts_with(loc, "redis://") || starts_with(loc, "rediss://")) {
-    return new ssogate_request_store{st::make_redis_pending_requests(st::make_redis_client(st::parse_redis_url(loc)))};
-}
-ssogate::core::fail(Code::store_location, "store location \"" +
-                                              ssogate::core::util::printable(st::redact_credentials(loc)) +
-                                              "\": expected memory:, sqlite:PATH or redis://HOST:PORT[/DB]");
+// The same registry as the gate's (sqlite:, postgresql://, redis://): open_stores' first location holds the
+// directory, which Redis cannot, so a store in Redis comes with a throwaway in-memory directory.
+const bool redis = starts_with(loc, "redis://") || starts_with(loc, "rediss://");
+auto stores = st::open_stores(redis ? std::string_view("memory:") : loc, redis ? loc : std::string_view());
+return new ssogate_request_store{std::move(stores.pending)};
 }
 SSOGATE_CAPI_END(err, nullptr)
 }
