@@ -118,8 +118,8 @@ double gate_consumes(Fixture &f, gate::Gate &g, int threads, int logins) {
 }
 
 void row(const char *what, int threads, double s, double reference, const std::string &extra = {}) {
-    std::printf("| %-34s | %d | %8.0f us | %7.0f /s | %5.2fx |%s\n", what, threads, s * 1e6, threads / s,
-                s / reference, extra.c_str());
+    std::printf("| %-34s | %d | %8.0f us | %7.0f /s | %5.2fx |%s\n", what, threads, s * 1e6, threads / s, s / reference,
+                extra.c_str());
 }
 
 }  // namespace

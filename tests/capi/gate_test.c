@@ -55,8 +55,8 @@ static void test_open_refuses_bad_locations(void) {
     CHECK(ssogate_request_store_open(S("postgresql://app:pw-secret-9@127.0.0.1:1/appdb?connect_timeout=2"), err) ==
           NULL);
     CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
-    CHECK(ssogate_replay_cache_open(S("postgresql://app:pw-secret-9@127.0.0.1:1/appdb?connect_timeout=2"), NULL,
-                                    err) == NULL);
+    CHECK(ssogate_replay_cache_open(S("postgresql://app:pw-secret-9@127.0.0.1:1/appdb?connect_timeout=2"), NULL, err) ==
+          NULL);
     CHECK_CODE(err, SSOGATE_STORE_UNAVAILABLE);
     CHECK(strstr(ssogate_error_message(err), "pw-secret-9") == NULL);
     /* Only databases have a schema to migrate; the versions are left alone on failure. */
