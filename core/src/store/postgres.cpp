@@ -154,6 +154,8 @@ public:
     PostgresDatabase &operator=(const PostgresDatabase &) = delete;
 
     void write_transaction(std::string_view doing, const std::function<void()> &f) override {
+        // A write inside this thread's transaction joins it (its statements commit or roll back together).
+        if (tls_.first == this && tls_.second != nullptr) return f();
         // A serialisation failure or a deadlock (another node's transaction won) runs the whole transaction
         // again; the third time it is reported as a store failure.
         for (int attempt = 1;; ++attempt) {
@@ -167,6 +169,9 @@ public:
     }
 
     void read_locked(const std::function<void()> &f) override {
+        // Inside this thread's transaction or read: run on its connection (a second lease could wait for a
+        // pool that this very call keeps full).
+        if (tls_.first == this && tls_.second != nullptr) return f();
         Lease lease(*this);
         Current current(*this, lease.conn());
         f();
