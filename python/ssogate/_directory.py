@@ -222,7 +222,8 @@ class Directory(abc.ABC):
 
     @staticmethod
     def open(location: str) -> NativeDirectory:  # noqa: A003 - the natural name
-        """One of the library's own directories: ``"memory:"`` or ``"sqlite:PATH"``.
+        """One of the library's own directories: ``"memory:"``, ``"sqlite:PATH"`` or
+        ``"postgresql://USER:PASSWORD@HOST:PORT/DB"``.
 
         A malformed location, or ``redis://`` (the directory needs transactions, so it is never in
         Redis), raises ``StoreError`` with ``Code.STORE_LOCATION``.

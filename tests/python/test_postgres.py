@@ -16,7 +16,7 @@ import pytest
 
 import ssogate
 from ssogate import Code, StoreError
-from ssogate.testing import TestIdp
+from ssogate.testing import TestIdp, check_directory_contract
 
 SERVER = Path(__file__).resolve().parents[1] / "support" / "pg_server.py"
 NOW = 1_767_225_600
@@ -176,3 +176,8 @@ def test_the_gate_repr_hides_the_password(pg: Pg) -> None:
     with ssogate.Gate.open(pg.url) as gate:
         assert pg.password not in repr(gate)
         assert "ssogate:***@127.0.0.1" in repr(gate)
+
+
+def test_the_directory_contract_holds_on_postgresql(pg: Pg) -> None:
+    """The same contract the memory, SQLite and host directories pass (ssogate.testing)."""
+    check_directory_contract(ssogate.Directory.open(pg.database("contract")))
