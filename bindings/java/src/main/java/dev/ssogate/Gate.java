@@ -29,6 +29,7 @@ public final class Gate implements AutoCloseable {
         private Instant now;
         private long joinTokenTtlSeconds;
         private long maxResponseBytes;
+        private boolean migrateOnOpen;
 
         /** A frozen clock for every call (tests and demos); null: the system clock. */
         public Options now(Instant now) {
@@ -47,6 +48,33 @@ public final class Gate implements AutoCloseable {
             maxResponseBytes = n;
             return this;
         }
+
+        /**
+         * Upgrade an older database schema (SQLite or PostgreSQL) while opening. Off (the default): an older
+         * schema is refused with STORE_SCHEMA_OLDER and {@link Gate#migrateDatabase} upgrades it.
+         */
+        public Options migrateOnOpen(boolean on) {
+            migrateOnOpen = on;
+            return this;
+        }
+    }
+
+    /** What {@link #migrateDatabase} did: the schema version found (0: an empty database) and the version now. */
+    public record Migration(int from, int to) {
+    }
+
+    /**
+     * Brings the database at location ("sqlite:PATH" or "postgresql://...") to the schema this library
+     * writes, in one transaction (PostgreSQL: under a lock, so nodes migrating at once migrate once). Back it
+     * up first. STORE_SCHEMA_NEWER when a newer ssogate wrote it; STORE_LOCATION for a location without a schema.
+     */
+    public static Migration migrateDatabase(String location) {
+        try (Native.Err e = new Native.Err()) {
+            int[] from = new int[1];
+            int[] to = new int[1];
+            e.check(SsogateCapi.ssogate_db_migrate(Native.utf8(location), from, to, e.h), "ssogate_db_migrate");
+            return new Migration(from[0], to[0]);
+        }
     }
 
     private final Native.Ref<SWIGTYPE_p_ssogate_gate> ref;
@@ -55,15 +83,18 @@ public final class Gate implements AutoCloseable {
         ref = new Native.Ref<>("the gate", h, SsogateCapi::ssogate_gate_free).cleanedWith(this);
     }
 
-    /** Opens a gate whose stores all live at location: "sqlite:PATH" or "memory:" (tests). */
+    /**
+     * Opens a gate whose stores all live at location: "sqlite:PATH", "postgresql://USER:PASSWORD@HOST:PORT/DB"
+     * (many nodes over one database) or "memory:" (tests).
+     */
     public static Gate open(String location) {
         return open(location, null, null);
     }
 
     /**
-     * Opens a gate: the directory at location ("sqlite:PATH", "memory:"), the replay cache and pending
-     * requests at sharedLocation (null: the same store; "redis://HOST:PORT[/DB]" to share them between
-     * nodes). STORE_LOCATION for a malformed location; a Redis that is down fails logins, not this call
+     * Opens a gate: the directory at location ("sqlite:PATH", "postgresql://...", "memory:"), the replay cache
+     * and pending requests at sharedLocation (null: the same store; "redis://[USER:PASSWORD@]HOST:PORT[/DB]" to
+     * share them between nodes). STORE_LOCATION for a malformed location; a Redis that is down fails logins, not this call
      * ({@link #checkStores()} finds out at start).
      */
     public static Gate open(String location, String sharedLocation, Options options) {
@@ -74,6 +105,7 @@ public final class Gate implements AutoCloseable {
                 o.setNow(Native.unixOrZero(opts.now));
                 o.setJoin_token_ttl_seconds(opts.joinTokenTtlSeconds);
                 o.setMax_response_bytes(opts.maxResponseBytes);
+                o.setMigrate_on_open(opts.migrateOnOpen ? 1 : 0);
                 return new Gate(e.made(SsogateCapi.ssogate_gate_open(Native.utf8(location), Native.utf8(sharedLocation),
                         o, e.h), "ssogate_gate_open"));
             } finally {
@@ -123,6 +155,16 @@ public final class Gate implements AutoCloseable {
     public void addMember(String accountId, String email, Role role, boolean hasPassword) {
         admin("ssogate_gate_add_member", (h, e) -> SsogateCapi.ssogate_gate_add_member(h, Native.utf8(accountId),
                 Native.utf8(email), role.number(), Native.bool(hasPassword), e));
+    }
+
+    /**
+     * Removes a member, audited (MEMBER_REMOVED). NOT_FOUND for a non-member; POLICY_DENIED when the account is
+     * SSO-enforced and the removal would leave no active owner or admin who has signed in through SSO (the
+     * lockout guard, decided against concurrent changes on every node).
+     */
+    public void removeMember(String accountId, String email) {
+        admin("ssogate_gate_remove_member", (h, e) -> SsogateCapi.ssogate_gate_remove_member(h, Native.utf8(accountId),
+                Native.utf8(email), e));
     }
 
     /** Names an owner or admin who keeps password login when SSO is enforced. */
