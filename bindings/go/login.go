@@ -30,7 +30,7 @@ func NewMemoryRequestStore() (*RequestStore, error) {
 }
 
 // OpenRequestStore opens a store at a location: "memory:", "sqlite:PATH" (the processes of one
-// machine) or "redis://HOST:PORT[/DB]" (many nodes). A malformed location gives ErrStoreLocation; a
+// machine), "postgresql://..." or "redis://[USER:PASSWORD@]HOST:PORT[/DB]" (many nodes). A malformed location gives ErrStoreLocation; a
 // Redis server that is down fails the first login instead, with ErrStoreUnavailable.
 func OpenRequestStore(location string) (*RequestStore, error) {
 	e, err := newCError()

@@ -81,7 +81,8 @@ class RequestStore:
 
     @classmethod
     def open(cls, location: str) -> RequestStore:  # noqa: A003 - the natural name
-        """``"memory:"``, ``"sqlite:PATH"`` or ``"redis://HOST:PORT[/DB]"``."""
+        """``"memory:"``, ``"sqlite:PATH"``, ``"postgresql://..."`` or
+        ``"redis://[USER:PASSWORD@]HOST:PORT[/DB]"``."""
         if not isinstance(location, str):
             raise TypeError(f"location must be str, got {type(location).__name__}")
         return cls._wrap(_ssogate.request_store_open(location))

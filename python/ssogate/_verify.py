@@ -113,7 +113,8 @@ class ReplayCache:
         max_entries: Optional[int] = None,
         max_entries_per_connection: Optional[int] = None,
     ) -> ReplayCache:
-        """A cache at ``"memory:"``, ``"sqlite:PATH"`` or ``"redis://HOST:PORT[/DB]"``.
+        """A cache at ``"memory:"``, ``"sqlite:PATH"``, ``"postgresql://..."`` or
+        ``"redis://[USER:PASSWORD@]HOST:PORT[/DB]"``.
 
         The limits are those of :meth:`memory` and hold for every kind of location (in SQLite and
         Redis they are shared by every process that uses the store). A malformed location raises

@@ -872,7 +872,8 @@ SSOGATE_API ssogate_replay_cache *ssogate_replay_cache_new_memory(const ssogate_
 
 /**
  * Opens a replay cache at a store location: "memory:", "sqlite:PATH" (one file, WAL, shared by the
- * processes of one machine) or "redis://HOST:PORT[/DB]" (shared by many nodes). A malformed location
+ * processes of one machine), "postgresql://..." or "redis://[USER:PASSWORD@]HOST:PORT[/DB]" (shared by many
+ * nodes; see ssogate_gate_open for their parameters). A malformed location
  * gives SSOGATE_STORE_LOCATION. A Redis server that is down does not fail here: verification does,
  * with SSOGATE_STORE_UNAVAILABLE. opts may be NULL; its limits apply to every kind of location.
  */
@@ -929,8 +930,8 @@ SSOGATE_API ssogate_request_store *ssogate_request_store_new_memory(ssogate_erro
 
 /**
  * Opens a store at a location: "memory:", "sqlite:PATH" (one file, WAL, shared by the processes of one
- * machine; the same file as the replay cache is fine) or "redis://HOST:PORT[/DB]" (shared by many
- * nodes). A malformed location gives SSOGATE_STORE_LOCATION; a Redis server that is down does not fail
+ * machine; the same file as the replay cache is fine), "postgresql://..." or
+ * "redis://[USER:PASSWORD@]HOST:PORT[/DB]" (shared by many nodes). A malformed location gives SSOGATE_STORE_LOCATION; a Redis server that is down does not fail
  * here but at the first login, with SSOGATE_STORE_UNAVAILABLE.
  */
 SSOGATE_API ssogate_request_store *ssogate_request_store_open(const char *location, size_t location_len,
@@ -1012,11 +1013,12 @@ SSOGATE_API void ssogate_request_store_free(ssogate_request_store *store) SSOGAT
 typedef struct ssogate_directory ssogate_directory;
 
 /**
- * Opens a directory at a location: "memory:" (this process; tests) or "sqlite:PATH" (one file, WAL;
- * the same file as the replay cache and pending requests is fine). Anything else gives
+ * Opens a directory at a location: "memory:" (this process; tests), "sqlite:PATH" (one file, WAL;
+ * the same file as the replay cache and pending requests is fine) or "postgresql://..." (one database shared
+ * by many nodes; see ssogate_gate_open). Anything else gives
  * SSOGATE_STORE_LOCATION, "redis://..." included: the directory is the durable record (members, audit
- * log) and needs transactions, so it is never in Redis. A SQLite file that cannot be opened gives
- * SSOGATE_STORE_UNAVAILABLE / _CORRUPT / _SCHEMA_NEWER.
+ * log) and needs transactions, so it is never in Redis. A database that cannot be opened gives
+ * SSOGATE_STORE_UNAVAILABLE / _AUTH / _CORRUPT / _SCHEMA_NEWER / _SCHEMA_OLDER.
  */
 SSOGATE_API ssogate_directory *ssogate_directory_open(const char *location, size_t location_len,
                                                       ssogate_error *err) SSOGATE_NOEXCEPT;

@@ -725,7 +725,7 @@ public:
         const ssogate_replay_cache_options o = options.to_c();
         return ReplayCache(detail::checked(ssogate_replay_cache_new_memory(&o, err.get()), err));
     }
-    /** "memory:", "sqlite:PATH" or "redis://HOST:PORT[/DB]". */
+    /** "memory:", "sqlite:PATH", "postgresql://..." or "redis://[USER:PASSWORD@]HOST:PORT[/DB]". */
     static ReplayCache open(std::string_view location, const ReplayCacheOptions &options = {}) {
         detail::ErrorSlot err;
         const ssogate_replay_cache_options o = options.to_c();
@@ -1106,7 +1106,7 @@ public:
         detail::ErrorSlot err;
         return RequestStore(detail::checked(ssogate_request_store_new_memory(err.get()), err));
     }
-    /** "memory:", "sqlite:PATH" or "redis://HOST:PORT[/DB]". */
+    /** "memory:", "sqlite:PATH", "postgresql://..." or "redis://[USER:PASSWORD@]HOST:PORT[/DB]". */
     static RequestStore open(std::string_view location) {
         detail::ErrorSlot err;
         return RequestStore(

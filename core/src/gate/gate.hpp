@@ -110,9 +110,9 @@ using PasswordDecision = policy::PasswordDecision;
 
 class Gate {
 public:
-    // `location`: "sqlite:PATH" (the default for hosts) or "memory:"; `shared_location`: empty (the
-    // same store), or "redis://HOST:PORT[/DB]" for the replay cache and pending requests shared by
-    // several nodes. Throws what store::open_stores throws.
+    // `location`: "sqlite:PATH" (the default for hosts), "postgresql://..." (many nodes) or "memory:";
+    // `shared_location`: empty (the same store), or "redis://[USER:PASSWORD@]HOST:PORT[/DB]" for the replay
+    // cache and pending requests shared by several nodes. Throws what store::open_stores throws.
     static std::shared_ptr<Gate> open(std::string_view location, std::string_view shared_location = {},
                                       GateOptions options = {});
     // Over stores a host built itself (its own Directory, say).
