@@ -39,7 +39,8 @@ func NewMemoryReplayCache(opts ReplayCacheOptions) (*ReplayCache, error) {
 }
 
 // OpenReplayCache opens a cache at "memory:", "sqlite:PATH", "postgresql://..." or
-// "redis://[USER:PASSWORD@]HOST:PORT[/DB]". A malformed location gives ErrStoreLocation; a Redis server that is down does not fail here but in Verify.
+// "redis://[USER:PASSWORD@]HOST:PORT[/DB]". A malformed location gives ErrStoreLocation; a Redis server
+// that is down does not fail here but in Verify.
 func OpenReplayCache(location string, opts ReplayCacheOptions) (*ReplayCache, error) {
 	return newReplayCache("ssogate_replay_cache_open", opts,
 		func(o capi.Ssogate_replay_cache_options, e capi.Struct_SS_ssogate_error) capi.Struct_SS_ssogate_replay_cache {
