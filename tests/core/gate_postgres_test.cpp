@@ -2,6 +2,7 @@
 // processes, each with its own Gate as each application node would have, racing on one database; the
 // server stopped, restarted and killed mid-write; wrong credentials and an unreachable host at open; the
 // schema versions.
+#include "gate_race_support.hpp"
 #include "gate_support.hpp"
 #include "postgres_support.hpp"
 
@@ -100,54 +101,7 @@ TEST(gate_postgres, TwoProcessesRaceAThousandConsumesOfOneAssertionAndExactlyOne
         rows_before = admin->read_audit("acme", 0, 100000).size();
     }  // closed before the fork: each child opens its own connections
 
-    constexpr int kPerProcess = 500;
-    int go[2];
-    ASSERT_EQ(::pipe(go), 0);
-    auto work = [&] {
-        ::close(go[1]);
-        auto gate = Gate::open(url, {}, gate_test::frozen(now));
-        char start = 0;
-        if (::read(go[0], &start, 1) != 1) return std::string("Eno start signal");
-        int accepted = 0, replayed = 0, other = 0;
-        std::string first_other;
-        for (int i = 0; i < kPerProcess; ++i) {
-            const auto o = gate->consume("okta", response, {});
-            if (o.accepted()) {
-                ++accepted;
-            } else if (o.error == Code::replayed) {
-                ++replayed;
-            } else if (other++ == 0) {
-                first_other = o.reason + ": " + o.reason_text;
-            }
-        }
-        return std::to_string(accepted) + " " + std::to_string(replayed) + " " + std::to_string(other) + "|" +
-               first_other;
-    };
-    store_test::Child a = store_test::spawn(work), b = store_test::spawn(work);
-    ::close(go[0]);
-    ASSERT_EQ(::write(go[1], "gg", 2), 2);
-    ::close(go[1]);
-    const std::string ra = store_test::collect(a), rb = store_test::collect(b);
-    int acc_a = 0, rep_a = 0, oth_a = 0, acc_b = 0, rep_b = 0, oth_b = 0;
-    ASSERT_EQ(std::sscanf(ra.c_str(), "%d %d %d|", &acc_a, &rep_a, &oth_a), 3) << ra;
-    ASSERT_EQ(std::sscanf(rb.c_str(), "%d %d %d|", &acc_b, &rep_b, &oth_b), 3) << rb;
-    EXPECT_EQ(oth_a + oth_b, 0) << "A: " << ra << "\nB: " << rb;
-    EXPECT_EQ(acc_a + acc_b, 1) << "exactly one of the 1,000 consumes logs in";
-    EXPECT_EQ(rep_a + rep_b, 2 * kPerProcess - 1);
-
-    auto reader = Gate::open(url, {}, gate_test::frozen(now));
-    const auto rows = reader->read_audit("acme", 0, 100000);
-    ASSERT_EQ(rows.size(), rows_before + 2 * kPerProcess) << "one audit row per consume";
-    int logins = 0, replays = 0;
-    std::int64_t last_seq = 0;
-    for (std::size_t i = rows_before; i < rows.size(); ++i) {
-        if (rows[i].outcome == "LOGIN") ++logins;
-        if (rows[i].outcome == "DENIED" && rows[i].reason == "REPLAYED") ++replays;
-        EXPECT_GT(rows[i].seq, last_seq) << "rows in seq order";
-        last_seq = rows[i].seq;
-    }
-    EXPECT_EQ(logins, 1);
-    EXPECT_EQ(replays, 2 * kPerProcess - 1);
+    gate_test::expect_one_login_of_one_assertion(url, {}, now, response, rows_before, 500);
 }
 
 // For each of 30 newcomers at the same instant: one process confirms the Just-in-Time join it was prompted

@@ -931,8 +931,8 @@ SSOGATE_API ssogate_request_store *ssogate_request_store_new_memory(ssogate_erro
 /**
  * Opens a store at a location: "memory:", "sqlite:PATH" (one file, WAL, shared by the processes of one
  * machine; the same file as the replay cache is fine), "postgresql://..." or
- * "redis://[USER:PASSWORD@]HOST:PORT[/DB]" (shared by many nodes). A malformed location gives SSOGATE_STORE_LOCATION; a Redis server that is down does not fail
- * here but at the first login, with SSOGATE_STORE_UNAVAILABLE.
+ * "redis://[USER:PASSWORD@]HOST:PORT[/DB]" (shared by many nodes). A malformed location gives SSOGATE_STORE_LOCATION; a
+ * Redis server that is down does not fail here but at the first login, with SSOGATE_STORE_UNAVAILABLE.
  */
 SSOGATE_API ssogate_request_store *ssogate_request_store_open(const char *location, size_t location_len,
                                                               ssogate_error *err) SSOGATE_NOEXCEPT;

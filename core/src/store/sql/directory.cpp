@@ -309,26 +309,24 @@ private:
         q->text(1, o.before.account_id).text(2, o.before.email);
         bind_fields(*q, 3, o.before);
         bind_fields(*q, 10, o.after);
-        if (q->step()) {
-            q.reset();
-            bump(o.before.account_id);
-            return;
-        }
-        q.reset();
-        const bool exists = find_member_locked(o.before.account_id, o.before.email).has_value();
-        fail_precondition(op, exists ? Code::store_conflict : Code::not_found);
+        finish_member_cas(op, std::move(q), o.before);
     }
     void apply_one(const Operation &op, const RemoveMember &o, std::vector<std::int64_t> &) {
         auto q = db_->query(Id::member_remove_if);
         q->text(1, o.before.account_id).text(2, o.before.email);
         bind_fields(*q, 3, o.before);
-        if (q->step()) {
-            q.reset();
-            bump(o.before.account_id);
+        finish_member_cas(op, std::move(q), o.before);
+    }
+    // Runs a member compare-and-swap (update or remove, bound): when it held, the account's revision moves;
+    // otherwise the change fails with store_conflict (the row changed) or not_found (it is gone).
+    void finish_member_cas(const Operation &op, std::unique_ptr<Query> q, const Member &before) {
+        const bool held = q->step();
+        q.reset();  // done with the statement before the same connection runs another
+        if (held) {
+            bump(before.account_id);
             return;
         }
-        q.reset();
-        const bool exists = find_member_locked(o.before.account_id, o.before.email).has_value();
+        const bool exists = find_member_locked(before.account_id, before.email).has_value();
         fail_precondition(op, exists ? Code::store_conflict : Code::not_found);
     }
     void apply_one(const Operation &op, const UpdateAccount &o, std::vector<std::int64_t> &) {
