@@ -40,6 +40,8 @@ METADATA = HERE.parent / "vectors" / "interop" / "metadata" / "okta-1.xml"
 # future dependency on it is held to the same rule.
 BUNDLED = ("libxml2", "libxmlsec1", "libcrypto", "libssl", "libhiredis", "libsqlite3", "libz", "libxslt",
            "liblzma", "libicuuc", "libicudata",
+           # libpq (PostgreSQL stores)
+           "libpq",
            # libcurl (metadata URLs) and what it loads
            "libcurl", "libnghttp2", "libidn2", "librtmp", "libssh2", "libpsl", "libgssapi_krb5", "libkrb5",
            "libk5crypto", "libkrb5support", "libcom_err", "libkeyutils", "libldap", "liblber", "libsasl2",
@@ -138,7 +140,7 @@ def check_ldd(package_dir: Path) -> None:
             resolved = Path(where).resolve()
             if under_system(where) or under_system(str(resolved)) or site not in resolved.parents:
                 fail(f"ldd {elf.name}: {name} => {where} (outside the wheel)")
-    for required in ("libxml2", "libxmlsec1", "libcrypto", "libhiredis", "libsqlite3", "libz", "libcurl"):
+    for required in ("libxml2", "libxmlsec1", "libcrypto", "libhiredis", "libsqlite3", "libz", "libcurl", "libpq"):
         if required not in seen:
             fail(f"ldd: nothing installed from the wheel links {required} (expected bundled copies)")
     print(f"ldd: {len(elves)} ELF files; bundled and resolved inside {site}: {', '.join(sorted(seen))}")
