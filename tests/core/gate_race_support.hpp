@@ -14,9 +14,8 @@
 
 namespace gate_test {
 
-inline void expect_one_login_of_one_assertion(const std::string &location, const std::string &shared,
-                                              std::int64_t now, const std::string &response, std::size_t rows_before,
-                                              int per_process) {
+inline void expect_one_login_of_one_assertion(const std::string &location, const std::string &shared, std::int64_t now,
+                                              const std::string &response, std::size_t rows_before, int per_process) {
     using ssogate::core::Code;
     using ssogate::core::gate::Gate;
     int go[2];
