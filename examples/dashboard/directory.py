@@ -26,9 +26,11 @@ from ssogate import (
     JoinToken,
     Member,
     NotFound,
+    RemoveMember,
     StoreConflict,
     TakeInvite,
     TakeJoinToken,
+    UpdateAccount,
     UpdateMember,
     normalize_email,
 )
@@ -36,7 +38,7 @@ from ssogate import (
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, sso_mode TEXT NOT NULL,
-    verified_domains TEXT NOT NULL, break_glass TEXT NOT NULL);
+    verified_domains TEXT NOT NULL, break_glass TEXT NOT NULL, revision INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS connections (
     id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id), json TEXT NOT NULL,
     enabled INTEGER NOT NULL);
@@ -84,6 +86,9 @@ class SqliteDirectory(ssogate.Directory):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        # A database made before accounts had a revision gains the column (every account at 0).
+        if "revision" not in [c[1] for c in self._db.execute("PRAGMA table_info(accounts)")]:
+            self._db.execute("ALTER TABLE accounts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
         # The seq of the audit rows appended by the calling thread's last apply(): the gate calls
         # the directory synchronously from the thread that called it, so after gate.consume() this
         # is the row that call wrote, which the refusal page shows as the reference.
@@ -107,19 +112,32 @@ class SqliteDirectory(ssogate.Directory):
         domains = " ".join(normalize_email(d) for d in account.verified_domains)
         glass = " ".join(normalize_email(e) for e in account.break_glass)
         with self._lock:
+            # Every write moves the revision, which ssogate's UpdateAccount compares.
             self._db.execute(
-                "INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO accounts (id, name, sso_mode, verified_domains, break_glass) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET name = excluded.name, sso_mode = excluded.sso_mode, "
+                "verified_domains = excluded.verified_domains, break_glass = excluded.break_glass, "
+                "revision = revision + 1",
                 (account.id, account.name, account.sso_mode, domains, glass),
             )
 
+    @staticmethod
+    def _account(r: tuple) -> Account:
+        return Account(r[0], r[1], r[2], _words(r[3]), _words(r[4]), int(r[5]))
+
     def find_account(self, account_id: str) -> Optional[Account]:
-        r = self._one("SELECT * FROM accounts WHERE id = ?", account_id)
-        return None if r is None else Account(r[0], r[1], r[2], _words(r[3]), _words(r[4]))
+        r = self._one("SELECT id, name, sso_mode, verified_domains, break_glass, revision FROM accounts WHERE id = ?",
+                      account_id)
+        return None if r is None else self._account(r)
 
     def list_accounts(self) -> List[Account]:
         """Not part of ssogate.Directory: the dashboard's own read (home-realm discovery)."""
-        return [Account(r[0], r[1], r[2], _words(r[3]), _words(r[4]))
-                for r in self._all("SELECT * FROM accounts ORDER BY id")]
+        return [self._account(r) for r in self._all(
+            "SELECT id, name, sso_mode, verified_domains, break_glass, revision FROM accounts ORDER BY id")]
+
+    def _bump(self, account_id: str) -> None:
+        """A member change moves its account's revision (the caller holds the lock, inside a transaction)."""
+        self._db.execute("UPDATE accounts SET revision = revision + 1 WHERE id = ?", (account_id,))
 
     # ---- connections ----
 
@@ -163,8 +181,15 @@ class SqliteDirectory(ssogate.Directory):
     def put_member(self, member: Member) -> None:
         with self._lock:
             self._require_account(member.account_id)
-            self._db.execute("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             self._member_row(member))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 self._member_row(member))
+                self._bump(member.account_id)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def find_member(self, account_id: str, email: str) -> Optional[Member]:
         r = self._one("SELECT * FROM members WHERE account_id = ? AND email = ?", account_id, normalize_email(email))
@@ -271,17 +296,35 @@ class SqliteDirectory(ssogate.Directory):
                 db.execute("INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._member_row(op.member))
             except sqlite3.IntegrityError:
                 raise StoreConflict(f"{op.member.email} is already a member of account {op.member.account_id}") from None
-        elif isinstance(op, UpdateMember):
+            self._bump(op.member.account_id)
+        elif isinstance(op, (UpdateMember, RemoveMember)):
             before = self._member_row(op.before)
             row = db.execute("SELECT * FROM members WHERE account_id = ? AND email = ?", before[:2]).fetchone()
             if row is None:
                 raise NotFound(f"no member {before[1]} in account {before[0]}")
             if tuple(row) != before:  # compare-and-swap: never overwrite another writer's change
                 raise StoreConflict(f"the member {before[1]} in account {before[0]} changed since it was read")
-            after = self._member_row(op.after)
-            db.execute("UPDATE members SET role = ?, status = ?, has_password = ?, joined_via = ?, sso_linked = ?, "
-                       "last_sso_login = ?, created_at = ? WHERE account_id = ? AND email = ?",
-                       after[2:] + before[:2])
+            if isinstance(op, RemoveMember):
+                db.execute("DELETE FROM members WHERE account_id = ? AND email = ?", before[:2])
+            else:
+                after = self._member_row(op.after)
+                db.execute("UPDATE members SET role = ?, status = ?, has_password = ?, joined_via = ?, "
+                           "sso_linked = ?, last_sso_login = ?, created_at = ? WHERE account_id = ? AND email = ?",
+                           after[2:] + before[:2])
+            self._bump(before[0])
+        elif isinstance(op, UpdateAccount):
+            # Compare-and-swap on the revision: a decision made over an account and members that have
+            # changed since (another admin, another node) is refused and decided again by ssogate.
+            a = op.after
+            n = db.execute("UPDATE accounts SET name = ?, sso_mode = ?, verified_domains = ?, break_glass = ?, "
+                           "revision = revision + 1 WHERE id = ? AND revision = ?",
+                           (a.name, a.sso_mode, " ".join(normalize_email(d) for d in a.verified_domains),
+                            " ".join(normalize_email(e) for e in a.break_glass), op.before.id,
+                            op.before.revision)).rowcount
+            if n == 0:
+                if self._one("SELECT 1 FROM accounts WHERE id = ?", op.before.id) is None:
+                    raise NotFound(f'no account with id "{op.before.id}"')
+                raise StoreConflict(f"the account {op.before.id} or one of its members changed since it was read")
         elif isinstance(op, AppendAudit):
             e = op.entry
             cur = db.execute("INSERT INTO audit (time, account_id, connection_id, email, outcome, reason, detail) "
