@@ -37,7 +37,7 @@ static void *xmalloc(size_t n) {
 static char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     char *buf;
-    long size;
+    long size = 0;
     if (f == NULL) die("cannot open %s", path);
     if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) die("cannot size %s", path);
     buf = xmalloc((size_t)size + 1);
