@@ -144,8 +144,16 @@ public:
     PostgresDatabase(PostgresLocation location, const PostgresOptions &options) : loc_(std::move(location)) {
         // Connect now: a wrong password, a missing database or a server that cannot be reached fails at
         // open, with the address in the message; then create, check or migrate the schema.
-        Lease lease(*this);
-        migrate(lease.conn(), options.migrate_on_open);
+        try {
+            Lease lease(*this);
+            migrate(lease.conn(), options.migrate_on_open);
+        } catch (...) {
+            // The destructor does not run for an object whose constructor threw: close the connection
+            // the lease returned to the pool here.
+            for (Conn *c : idle_) delete c;
+            idle_.clear();
+            throw;
+        }
     }
     ~PostgresDatabase() override {
         for (Conn *c : idle_) delete c;
