@@ -27,15 +27,7 @@ using gate_test::response_for;
 
 namespace {
 
-template <typename F>
-Error error_of(F &&f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return Error(Code::ok, "no error");
-}
+using store_test::error_of;
 
 // Runs SQL on the test server directly, as an operator with psql would.
 void psql(const store_test::PostgresServer &pg, const std::string &sql) {

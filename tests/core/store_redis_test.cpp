@@ -23,15 +23,7 @@ using namespace ssogate::core::store;
 
 namespace {
 
-template <typename F>
-Error error_of(F &&f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return Error(Code::ok, "no error");
-}
+using store_test::error_of;
 
 std::int64_t later() { return util::now_seconds() + 600; }
 

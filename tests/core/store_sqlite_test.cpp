@@ -20,15 +20,7 @@ using namespace ssogate::core::store;
 
 namespace {
 
-template <typename F>
-Error error_of(F &&f) {
-    try {
-        f();
-    } catch (const Error &e) {
-        return e;
-    }
-    return Error(Code::ok, "no error");
-}
+using store_test::error_of;
 
 // A raw connection for poking at the file the way another program (or an attacker) could.
 struct RawDb {

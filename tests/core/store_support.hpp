@@ -7,6 +7,8 @@
 #include <hiredis/hiredis.h>
 #endif
 
+#include "error.hpp"
+
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -26,6 +28,17 @@
 #include <vector>
 
 namespace store_test {
+
+// The Error a call throws, or Error(ok, "no error") when it returns: for asserting a code and message.
+template <typename F>
+ssogate::core::Error error_of(F &&f) {
+    try {
+        f();
+    } catch (const ssogate::core::Error &e) {
+        return e;
+    }
+    return ssogate::core::Error(ssogate::core::Code::ok, "no error");
+}
 
 inline int free_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
